@@ -1,0 +1,202 @@
+//! Users, server-side sessions and login attempts (for throttling).
+//!
+//! Session tokens and one-time secrets are stored only as SHA-256 digests: a copy of the
+//! database does not let anyone sign in.
+
+use chrono::{DateTime, Duration, Utc};
+use domain::access::Role;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use crate::entities::{login_attempt, session, user};
+use crate::{Db, Result, StoreError, random_token, sha256_hex};
+
+#[derive(Clone, PartialEq)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: Option<String>,
+    pub is_active: bool,
+    pub company_application_id: Option<Uuid>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+// The password hash stays out of logs.
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord").field("id", &self.id).field("role", &self.role).finish_non_exhaustive()
+    }
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password_hash: Option<String>,
+    pub company_application_id: Option<Uuid>,
+}
+
+pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<Uuid> {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let result = user::ActiveModel {
+        id: Set(id),
+        email: Set(new.email.trim().to_lowercase()),
+        display_name: Set(new.display_name.to_string()),
+        role: Set(new.role.code().to_string()),
+        password_hash: Set(new.password_hash),
+        is_active: Set(true),
+        company_application_id: Set(new.company_application_id),
+        last_login_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db.conn())
+    .await;
+    match result {
+        Ok(_) => Ok(id),
+        Err(error) if crate::is_unique_violation(&error, "users_email", "users.email") => {
+            Err(StoreError::Conflict("このメールアドレスの利用者は既に登録されています".into()))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn set_password_hash(db: &Db, user_id: Uuid, password_hash: String) -> Result<()> {
+    let result = user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db.conn())
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<UserRecord>> {
+    let model = user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db.conn())
+        .await?;
+    model.map(user_record).transpose()
+}
+
+pub async fn get_user(db: &Db, id: Uuid) -> Result<UserRecord> {
+    let model = user::Entity::find_by_id(id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    user_record(model)
+}
+
+pub async fn count_users(db: &Db) -> Result<u64> {
+    Ok(user::Entity::find().count(db.conn()).await?)
+}
+
+pub async fn list_users(db: &Db) -> Result<Vec<UserRecord>> {
+    let models = user::Entity::find().order_by_asc(user::Column::Email).all(db.conn()).await?;
+    models.into_iter().map(user_record).collect()
+}
+
+pub async fn touch_login(db: &Db, user_id: Uuid) -> Result<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::LastLoginAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db.conn())
+        .await?;
+    Ok(())
+}
+
+fn user_record(model: user::Model) -> Result<UserRecord> {
+    let role = Role::from_code(&model.role).ok_or_else(|| StoreError::Corrupt(format!("role {}", model.role)))?;
+    Ok(UserRecord {
+        id: model.id,
+        email: model.email,
+        display_name: model.display_name,
+        role,
+        password_hash: model.password_hash,
+        is_active: model.is_active,
+        company_application_id: model.company_application_id,
+        last_login_at: model.last_login_at,
+    })
+}
+
+/// A new session: the token goes into the cookie, the CSRF token into every form.
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+}
+
+pub async fn create_session(db: &Db, user_id: Uuid, ip: Option<String>, lifetime: Duration) -> Result<NewSession> {
+    let token = random_token(32);
+    let csrf_token = random_token(32);
+    let now = Utc::now();
+    session::ActiveModel {
+        id: Set(sha256_hex(&token)),
+        user_id: Set(user_id),
+        csrf_token: Set(csrf_token.clone()),
+        ip: Set(ip),
+        created_at: Set(now),
+        expires_at: Set(now + lifetime),
+    }
+    .insert(db.conn())
+    .await?;
+    Ok(NewSession { token, csrf_token })
+}
+
+/// The signed-in user behind a session token, if the session is live and the user active.
+pub async fn session_user(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<(UserRecord, String)>> {
+    let Some(session) = session::Entity::find_by_id(sha256_hex(token)).one(db.conn()).await? else {
+        return Ok(None);
+    };
+    if session.expires_at <= now {
+        return Ok(None);
+    }
+    let user = get_user(db, session.user_id).await?;
+    if !user.is_active {
+        return Ok(None);
+    }
+    Ok(Some((user, session.csrf_token)))
+}
+
+pub async fn delete_session(db: &Db, token: &str) -> Result<()> {
+    session::Entity::delete_by_id(sha256_hex(token)).exec(db.conn()).await?;
+    Ok(())
+}
+
+pub async fn record_login_attempt(db: &Db, email: &str, ip: Option<String>, succeeded: bool) -> Result<()> {
+    login_attempt::ActiveModel {
+        email: Set(email.trim().to_lowercase()),
+        ip: Set(ip),
+        succeeded: Set(succeeded),
+        attempted_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db.conn())
+    .await?;
+    Ok(())
+}
+
+/// Failed attempts since `since`: (for this e-mail, from this address).
+pub async fn recent_failures(db: &Db, email: &str, ip: Option<&str>, since: DateTime<Utc>) -> Result<(u64, u64)> {
+    let by_email = login_attempt::Entity::find()
+        .filter(login_attempt::Column::Email.eq(email.trim().to_lowercase()))
+        .filter(login_attempt::Column::Succeeded.eq(false))
+        .filter(login_attempt::Column::AttemptedAt.gte(since))
+        .count(db.conn())
+        .await?;
+    let by_ip = match ip {
+        Some(ip) => {
+            login_attempt::Entity::find()
+                .filter(login_attempt::Column::Ip.eq(ip))
+                .filter(login_attempt::Column::Succeeded.eq(false))
+                .filter(login_attempt::Column::AttemptedAt.gte(since))
+                .count(db.conn())
+                .await?
+        }
+        None => 0,
+    };
+    Ok((by_email, by_ip))
+}

@@ -1,0 +1,139 @@
+//! Kojo's database: the one migration tree for SQLite and PostgreSQL, and plain async
+//! repository functions that take a [`Db`] (or a transaction) and speak in `domain` types or
+//! the small record types defined here.
+//!
+//! Must not: let SeaORM types out of the crate, know about HTTP, or hold business rules beyond
+//! the invariants the database itself must guard (capacity, uniqueness).
+
+mod entities;
+mod migration;
+
+pub mod accounts;
+pub mod applications;
+pub mod audit;
+pub mod holidays;
+pub mod outbox;
+pub mod programmes;
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+pub use migration::Migrator;
+
+/// A handle on the database, cheap to clone (it wraps a pool).
+#[derive(Clone, Debug)]
+pub struct Db {
+    conn: DatabaseConnection,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+    #[error("not found")]
+    NotFound,
+    #[error("this company has already applied in this programme year")]
+    Duplicate,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl Db {
+    /// Connects to `sqlite://PATH` (created if missing; WAL mode) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        let mut options = ConnectOptions::new(url.to_string());
+        options.sqlx_logging(false).acquire_timeout(Duration::from_secs(30));
+        if url.starts_with("sqlite:") {
+            // One writer at a time is SQLite's rule: writers queue on the busy timeout
+            // (BEGIN IMMEDIATE), readers proceed in parallel under WAL.
+            options.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|opts: SqliteConnectOptions| {
+                opts.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(30))
+                    .foreign_keys(true)
+            });
+        } else {
+            options.max_connections(32).min_connections(1);
+        }
+        let conn = Database::connect(options).await?;
+        Ok(Db { conn })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<()> {
+        Migrator::up(&self.conn, None).await?;
+        Ok(())
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.conn.get_database_backend() == DbBackend::Sqlite
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.conn.get_database_backend() {
+            DbBackend::Sqlite => "sqlite",
+            DbBackend::Postgres => "postgresql",
+            _ => "other",
+        }
+    }
+
+    /// Checks the connection works (for readiness).
+    pub async fn ping(&self) -> Result<()> {
+        self.conn.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+
+    pub async fn close(self) -> Result<()> {
+        self.conn.close().await?;
+        Ok(())
+    }
+
+    pub(crate) fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite so that a read-then-write
+    /// transaction holds the write lock from its start; plain `BEGIN` on PostgreSQL, where the
+    /// guarded rows are locked with `SELECT … FOR UPDATE`.
+    pub(crate) async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        let options = TransactionOptions {
+            sqlite_transaction_mode: self.is_sqlite().then_some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        Ok(self.conn.begin_with_options(options).await?)
+    }
+}
+
+/// Whether a database error is the violation of the unique index or constraint `name`.
+/// PostgreSQL names the constraint; SQLite names the columns, so callers pass a column too.
+pub(crate) fn is_unique_violation(error: &DbErr, name: &str, sqlite_columns: &str) -> bool {
+    match error.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) => {
+            message.contains(name) || message.contains(sqlite_columns)
+        }
+        _ => false,
+    }
+}
+
+/// A random token of `bytes` bytes, hex-encoded: session ids, CSRF tokens, one-time passwords.
+pub fn random_token(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buffer = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    hex::encode(buffer)
+}
+
+/// SHA-256 of a secret, hex-encoded: what the database keeps instead of the secret itself.
+pub fn sha256_hex(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}

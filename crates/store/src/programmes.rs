@@ -1,0 +1,242 @@
+//! Programme years and their courses: import, the current year, editing windows and capacities.
+
+use chrono::{NaiveDate, Utc};
+use domain::programme::{CourseCode, CourseWindow, ValidProgramme};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use crate::entities::{course, programme};
+use crate::{Db, Result, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgrammeRecord {
+    pub id: Uuid,
+    pub fiscal_year: i32,
+    pub name_ja: String,
+    pub name_en: String,
+    pub is_current: bool,
+    pub courses: Vec<CourseRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CourseRecord {
+    pub id: Uuid,
+    pub programme_id: Uuid,
+    pub code: CourseCode,
+    pub name_ja: String,
+    pub name_en: String,
+    pub window: CourseWindow,
+    pub capacity: u32,
+    pub places_taken: u32,
+    pub waitlisted: u32,
+}
+
+impl CourseRecord {
+    pub fn places_remaining(&self) -> u32 {
+        self.capacity.saturating_sub(self.places_taken)
+    }
+}
+
+impl ProgrammeRecord {
+    pub fn course(&self, code: CourseCode) -> Option<&CourseRecord> {
+        self.courses.iter().find(|c| c.code == code)
+    }
+}
+
+/// Loads a programme year, creating it or updating the one with the same fiscal year.
+/// Places already taken are kept; a capacity below them is refused.
+pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool) -> Result<Uuid> {
+    let tx = db.begin_write().await?;
+    let now = Utc::now();
+    let existing = programme::Entity::find()
+        .filter(programme::Column::FiscalYear.eq(programme.fiscal_year))
+        .one(&tx)
+        .await?;
+    let programme_id = match existing {
+        Some(model) => {
+            let id = model.id;
+            let mut active: programme::ActiveModel = model.into();
+            active.name_ja = Set(programme.name_ja.clone());
+            active.name_en = Set(programme.name_en.clone());
+            active.updated_at = Set(now);
+            active.update(&tx).await?;
+            id
+        }
+        None => {
+            let id = Uuid::now_v7();
+            programme::ActiveModel {
+                id: Set(id),
+                fiscal_year: Set(programme.fiscal_year),
+                name_ja: Set(programme.name_ja.clone()),
+                name_en: Set(programme.name_en.clone()),
+                is_current: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&tx)
+            .await?;
+            id
+        }
+    };
+    for spec in &programme.courses {
+        let existing = course::Entity::find()
+            .filter(course::Column::ProgrammeId.eq(programme_id))
+            .filter(course::Column::Code.eq(spec.code.code()))
+            .one(&tx)
+            .await?;
+        match existing {
+            Some(model) => {
+                if (spec.capacity as i32) < model.places_taken {
+                    return Err(StoreError::Conflict(format!(
+                        "{}: 定員 {} は確保済みの枠 {} を下回ります",
+                        spec.code.code(),
+                        spec.capacity,
+                        model.places_taken
+                    )));
+                }
+                let mut active: course::ActiveModel = model.into();
+                active.name_ja = Set(spec.name_ja.clone());
+                active.name_en = Set(spec.name_en.clone());
+                active.window_start = Set(spec.window.start());
+                active.window_end = Set(spec.window.end());
+                active.capacity = Set(spec.capacity as i32);
+                active.updated_at = Set(now);
+                active.update(&tx).await?;
+            }
+            None => {
+                course::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    programme_id: Set(programme_id),
+                    code: Set(spec.code.code().to_string()),
+                    name_ja: Set(spec.name_ja.clone()),
+                    name_en: Set(spec.name_en.clone()),
+                    window_start: Set(spec.window.start()),
+                    window_end: Set(spec.window.end()),
+                    capacity: Set(spec.capacity as i32),
+                    places_taken: Set(0),
+                    waitlist_seq: Set(0),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(&tx)
+                .await?;
+            }
+        }
+    }
+    if make_current {
+        set_current_in(&tx, programme_id).await?;
+    }
+    tx.commit().await?;
+    Ok(programme_id)
+}
+
+/// Makes one programme year the current one (and no other).
+pub async fn set_current(db: &Db, programme_id: Uuid) -> Result<()> {
+    let tx = db.begin_write().await?;
+    programme::Entity::find_by_id(programme_id).one(&tx).await?.ok_or(StoreError::NotFound)?;
+    set_current_in(&tx, programme_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn set_current_in(tx: &sea_orm::DatabaseTransaction, programme_id: Uuid) -> Result<()> {
+    use sea_orm::sea_query::Expr;
+    programme::Entity::update_many()
+        .col_expr(programme::Column::IsCurrent, Expr::value(false))
+        .exec(tx)
+        .await?;
+    programme::Entity::update_many()
+        .col_expr(programme::Column::IsCurrent, Expr::value(true))
+        .col_expr(programme::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(programme::Column::Id.eq(programme_id))
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// The current programme year with its courses, or `None` before any is imported.
+pub async fn current(db: &Db) -> Result<Option<ProgrammeRecord>> {
+    let found = programme::Entity::find()
+        .filter(programme::Column::IsCurrent.eq(true))
+        .one(db.conn())
+        .await?;
+    match found {
+        Some(model) => Ok(Some(with_courses(db, model).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn get(db: &Db, programme_id: Uuid) -> Result<ProgrammeRecord> {
+    let model = programme::Entity::find_by_id(programme_id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    with_courses(db, model).await
+}
+
+/// Every programme year, newest first.
+pub async fn list(db: &Db) -> Result<Vec<ProgrammeRecord>> {
+    let models = programme::Entity::find()
+        .order_by_desc(programme::Column::FiscalYear)
+        .all(db.conn())
+        .await?;
+    let mut records = Vec::with_capacity(models.len());
+    for model in models {
+        records.push(with_courses(db, model).await?);
+    }
+    Ok(records)
+}
+
+/// Changes a course's window and capacity (the administrator's edit page).
+pub async fn update_course(db: &Db, course_id: Uuid, start: NaiveDate, end: NaiveDate, capacity: u32) -> Result<()> {
+    use sea_orm::QuerySelect;
+    let window = CourseWindow::new(start, end).map_err(|e| StoreError::Conflict(e.to_string()))?;
+    let tx = db.begin_write().await?;
+    let model = course::Entity::find_by_id(course_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
+    if (capacity as i32) < model.places_taken {
+        return Err(StoreError::Conflict(format!(
+            "定員 {} は確保済みの枠 {} を下回ります",
+            capacity, model.places_taken
+        )));
+    }
+    let mut active: course::ActiveModel = model.into();
+    active.window_start = Set(window.start());
+    active.window_end = Set(window.end());
+    active.capacity = Set(capacity as i32);
+    active.updated_at = Set(Utc::now());
+    active.update(&tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn with_courses(db: &Db, model: programme::Model) -> Result<ProgrammeRecord> {
+    let courses = course::Entity::find()
+        .filter(course::Column::ProgrammeId.eq(model.id))
+        .order_by_asc(course::Column::Code)
+        .all(db.conn())
+        .await?;
+    let mut records = courses.into_iter().map(course_record).collect::<Result<Vec<_>>>()?;
+    // ① before ②, whatever the codes sort as.
+    records.sort_by_key(|c| CourseCode::ALL.iter().position(|code| *code == c.code));
+    Ok(ProgrammeRecord {
+        id: model.id,
+        fiscal_year: model.fiscal_year,
+        name_ja: model.name_ja,
+        name_en: model.name_en,
+        is_current: model.is_current,
+        courses: records,
+    })
+}
+
+pub(crate) fn course_record(model: course::Model) -> Result<CourseRecord> {
+    let code = CourseCode::from_code(&model.code).ok_or_else(|| StoreError::Corrupt(format!("course code {}", model.code)))?;
+    let window = CourseWindow::new(model.window_start, model.window_end).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(CourseRecord {
+        id: model.id,
+        programme_id: model.programme_id,
+        code,
+        name_ja: model.name_ja,
+        name_en: model.name_en,
+        window,
+        capacity: model.capacity.max(0) as u32,
+        places_taken: model.places_taken.max(0) as u32,
+        waitlisted: model.waitlist_seq.max(0) as u32,
+    })
+}
