@@ -296,7 +296,7 @@ fn validate_company(input: &CompanyInput, issues: &mut FieldIssues) -> Option<Co
     let name = required(&input.name, "company.name", NAME_MAX, issues);
     let name_kana = parse_into(Kana::parse(&input.name_kana), "company.name_kana", issues);
     let corporate_number = if input.sole_proprietor {
-        None
+        Some(None)
     } else {
         match input.corporate_number.as_deref().map(str::trim) {
             Some(raw) if !raw.is_empty() => match CorporateNumber::parse(raw) {
@@ -323,7 +323,8 @@ fn validate_company(input: &CompanyInput, issues: &mut FieldIssues) -> Option<Co
     let capital_yen = validate_capital(input, issues);
     let employees = validate_employees(input.employees.as_ref(), issues);
     let representative_name = required(&input.representative_name, "company.representative_name", PERSON_MAX, issues);
-    let representative_title = optional(input.representative_title.as_deref(), "company.representative_title", PERSON_MAX, issues);
+    let representative_title =
+        optional(input.representative_title.as_deref(), "company.representative_title", PERSON_MAX, issues);
     Some(Company {
         name: name?,
         name_kana: name_kana?,
@@ -367,7 +368,11 @@ fn validate_environment(input: &EnvironmentInput, issues: &mut FieldIssues) -> O
     };
     let policy_status = match input.policy_status.as_deref().map(str::trim) {
         Some(code) if !code.is_empty() => PolicyStatus::from_code(code).or_else(|| {
-            issues.push("environment.policy_status", "基本方針・社内規定の整備状況の値が正しくありません", "Invalid value");
+            issues.push(
+                "environment.policy_status",
+                "基本方針・社内規定の整備状況の値が正しくありません",
+                "Invalid value",
+            );
             None
         }),
         _ => {
@@ -408,7 +413,11 @@ fn validate_capital(input: &CompanyInput, issues: &mut FieldIssues) -> Option<u6
     match parse_number(input.capital_yen.as_ref()) {
         Ok(Some(value)) if (0..=MAX_CAPITAL_YEN).contains(&value) => Some(value as u64),
         Ok(Some(_)) | Err(()) => {
-            issues.push("company.capital_yen", "資本金は0以上の整数（円）で入力してください", "Capital must be a whole number of yen");
+            issues.push(
+                "company.capital_yen",
+                "資本金は0以上の整数（円）で入力してください",
+                "Capital must be a whole number of yen",
+            );
             None
         }
         Ok(None) => {
@@ -422,7 +431,11 @@ fn validate_employees(raw: Option<&LooseNumber>, issues: &mut FieldIssues) -> Op
     match parse_number(raw) {
         Ok(Some(value)) if (0..=MAX_EMPLOYEES).contains(&value) => Some(value as u32),
         Ok(Some(_)) | Err(()) => {
-            issues.push("company.employees", "従業員数は0以上の整数で入力してください", "Employees must be a whole number");
+            issues.push(
+                "company.employees",
+                "従業員数は0以上の整数で入力してください",
+                "Employees must be a whole number",
+            );
             None
         }
         Ok(None) => {
@@ -439,11 +452,8 @@ fn parse_number(raw: Option<&LooseNumber>) -> Result<Option<i64>, ()> {
         Some(LooseNumber::Int(value)) => Ok(Some(*value)),
         Some(LooseNumber::Text(text)) => {
             let normalized = text::normalize(text);
-            let digits: String = normalized
-                .trim_end_matches(['円', '人'])
-                .chars()
-                .filter(|c| !matches!(c, ',' | '、' | ' '))
-                .collect();
+            let digits: String =
+                normalized.trim_end_matches(['円', '人']).chars().filter(|c| !matches!(c, ',' | '、' | ' ')).collect();
             if digits.is_empty() {
                 return Ok(None);
             }
@@ -463,7 +473,12 @@ fn required(raw: &str, field: &'static str, max_chars: usize, issues: &mut Field
 }
 
 /// An optional free-text field: `Some(None)` when empty, `None` when invalid.
-fn optional(raw: Option<&str>, field: &'static str, max_chars: usize, issues: &mut FieldIssues) -> Option<Option<String>> {
+fn optional(
+    raw: Option<&str>,
+    field: &'static str,
+    max_chars: usize,
+    issues: &mut FieldIssues,
+) -> Option<Option<String>> {
     let normalized = text::normalize(raw.unwrap_or(""));
     if normalized.is_empty() {
         return Some(None);

@@ -171,8 +171,8 @@ impl ProgrammeSpec {
         }
         let mut courses: Vec<ValidCourse> = Vec::with_capacity(self.courses.len());
         for spec in &self.courses {
-            let code = CourseCode::from_code(&spec.code)
-                .ok_or_else(|| ProgrammeError::UnknownCourse(spec.code.clone()))?;
+            let code =
+                CourseCode::from_code(&spec.code).ok_or_else(|| ProgrammeError::UnknownCourse(spec.code.clone()))?;
             if courses.iter().any(|c| c.code == code) {
                 return Err(ProgrammeError::DuplicateCourse(spec.code.clone()));
             }
