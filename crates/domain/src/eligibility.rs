@@ -36,6 +36,7 @@ pub struct SmeLimits {
 
 /// The declarations ア–キ of 募集要項 2.(4), `a` for ア through `g` for キ. All must be true.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Declarations {
     /// ア 都税、消費税及び地方消費税の滞納がない
     pub a: bool,

@@ -1,1 +1,159 @@
-fn main() {}
+//! `kojo`: runs the programme's system. Argument parsing only; the work is in the library.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use domain::access::Role;
+use kojo::{Config, setup};
+
+#[derive(Parser)]
+#[command(name = "kojo", version, about = "Kojo — 中小企業サイバーセキュリティ向上支援事業の運営システム")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application and run the background worker.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Programme years.
+    #[command(subcommand)]
+    Programme(ProgrammeCommand),
+    /// Japanese public holidays.
+    #[command(subcommand)]
+    Holidays(HolidaysCommand),
+    /// User accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum ProgrammeCommand {
+    /// Load a programme year from TOML (creates it, or updates the same fiscal year).
+    Import {
+        file: PathBuf,
+        /// Make it the current programme year.
+        #[arg(long)]
+        current: bool,
+    },
+    /// List programme years.
+    List,
+}
+
+#[derive(Subcommand)]
+enum HolidaysCommand {
+    /// Load the Cabinet Office syukujitsu.csv (Shift_JIS or UTF-8) over the built-in table.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff user; prints a one-time password.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// administrator, secretariat, expert, utm_operator or tokyo_official.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KOJO_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config = cli.config;
+    match cli.command {
+        Command::Serve => {
+            let running = kojo::start(&config).await?;
+            println!("Kojo: {} （Ctrl+C で停止 / Ctrl+C to stop）", running.url());
+            tokio::signal::ctrl_c().await.context("failed to wait for Ctrl+C")?;
+            running.stop().await?;
+        }
+        Command::Migrate => {
+            setup::open_database(&config).await?;
+            println!("migrated");
+        }
+        Command::Programme(ProgrammeCommand::Import { file, current }) => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("failed to read {}", file.display()))?;
+            let programme = setup::parse_programme(&text).with_context(|| format!("in {}", file.display()))?;
+            let db = setup::open_database(&config).await?;
+            store::programmes::import(&db, &programme, current).await?;
+            println!(
+                "{} ({}): {} course(s) loaded{}",
+                programme.name_ja,
+                programme.fiscal_year,
+                programme.courses.len(),
+                if current { ", now the current year" } else { "" }
+            );
+        }
+        Command::Programme(ProgrammeCommand::List) => {
+            let db = setup::open_database(&config).await?;
+            for programme in store::programmes::list(&db).await? {
+                println!(
+                    "{}{} {}",
+                    if programme.is_current { "* " } else { "  " },
+                    programme.fiscal_year,
+                    programme.name_ja
+                );
+                for course in programme.courses {
+                    println!(
+                        "    {:<16} {} – {}  capacity {:>5}  taken {:>5}  waitlisted {:>5}",
+                        course.code.code(),
+                        course.window.start(),
+                        course.window.end(),
+                        course.capacity,
+                        course.places_taken,
+                        course.waitlisted
+                    );
+                }
+            }
+        }
+        Command::Holidays(HolidaysCommand::Import { file }) => {
+            let bytes = std::fs::read(&file).with_context(|| format!("failed to read {}", file.display()))?;
+            let table =
+                domain::calendar::HolidayTable::parse_csv(&bytes).with_context(|| format!("in {}", file.display()))?;
+            let db = setup::open_database(&config).await?;
+            let count = store::holidays::import(&db, &table).await?;
+            println!(
+                "{count} holidays loaded (last: {})",
+                table.last_date().map(|d| d.to_string()).unwrap_or_default()
+            );
+        }
+        Command::User(UserCommand::Add { email, name, role }) => {
+            let role = Role::from_code(&role)
+                .filter(|r| r.is_staff())
+                .with_context(|| format!("unknown staff role {role:?}"))?;
+            let email = domain::text::EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!(e.message_en()))?;
+            let db = setup::open_database(&config).await?;
+            let password = setup::one_time_password();
+            store::accounts::create_user(
+                &db,
+                store::accounts::NewUser {
+                    email: email.as_str(),
+                    display_name: &name,
+                    role,
+                    password_hash: Some(web::auth::hash_password(&password)),
+                    company_application_id: None,
+                },
+            )
+            .await?;
+            println!("created {} ({}); one-time password: {password}", email.as_str(), role.code());
+        }
+    }
+    Ok(())
+}

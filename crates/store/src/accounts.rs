@@ -79,10 +79,7 @@ pub async fn set_password_hash(db: &Db, user_id: Uuid, password_hash: String) ->
 }
 
 pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<UserRecord>> {
-    let model = user::Entity::find()
-        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
-        .one(db.conn())
-        .await?;
+    let model = user::Entity::find().filter(user::Column::Email.eq(email.trim().to_lowercase())).one(db.conn()).await?;
     model.map(user_record).transpose()
 }
 

@@ -10,11 +10,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::programme::tokyo_day_start;
 use domain::application::{Environment, NewApplication};
 use domain::calendar::BusinessCalendar;
 use domain::eligibility::Declarations;
 use domain::programme::CourseCode;
+use domain::programme::tokyo_day_start;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -398,10 +398,8 @@ pub async fn get(db: &Db, id: Uuid) -> Result<ApplicationRecord> {
 
 /// The applicant's own look-up: reference and e-mail must both match.
 pub async fn find_for_applicant(db: &Db, reference: &str, email: &str) -> Result<Option<ApplicationRecord>> {
-    let model = application::Entity::find()
-        .filter(application::Column::Reference.eq(reference.trim()))
-        .one(db.conn())
-        .await?;
+    let model =
+        application::Entity::find().filter(application::Column::Reference.eq(reference.trim())).one(db.conn()).await?;
     let Some(model) = model else { return Ok(None) };
     if !model.contact_email.eq_ignore_ascii_case(email.trim()) {
         return Ok(None);
@@ -418,10 +416,7 @@ async fn course_codes(db: &Db) -> Result<HashMap<Uuid, CourseCode>> {
         .into_tuple::<(Uuid, String)>()
         .all(db.conn())
         .await?;
-    Ok(courses
-        .into_iter()
-        .filter_map(|(id, code)| CourseCode::from_code(&code).map(|c| (id, c)))
-        .collect())
+    Ok(courses.into_iter().filter_map(|(id, code)| CourseCode::from_code(&code).map(|c| (id, c))).collect())
 }
 
 fn record(model: application::Model, codes: &HashMap<Uuid, CourseCode>) -> Result<ApplicationRecord> {
@@ -464,4 +459,14 @@ fn record(model: application::Model, codes: &HashMap<Uuid, CourseCode>) -> Resul
         received_at: model.received_at,
         contact_due: model.contact_due,
     })
+}
+
+/// One application by its reference, for the confirmation page the submitter's own browser
+/// reaches (the reference comes from a cookie set on submission).
+pub async fn find_by_reference(db: &Db, reference: &str) -> Result<Option<ApplicationRecord>> {
+    let model =
+        application::Entity::find().filter(application::Column::Reference.eq(reference.trim())).one(db.conn()).await?;
+    let Some(model) = model else { return Ok(None) };
+    let codes = course_codes(db).await?;
+    record(model, &codes).map(Some)
 }

@@ -83,11 +83,7 @@ pub async fn for_subject(db: &Db, subject_type: &str, subject_id: &str) -> Resul
 
 /// The newest entries, newest first.
 pub async fn recent(db: &Db, limit: u64) -> Result<Vec<AuditRecord>> {
-    let models = audit_entry::Entity::find()
-        .order_by_desc(audit_entry::Column::Id)
-        .limit(limit)
-        .all(db.conn())
-        .await?;
+    let models = audit_entry::Entity::find().order_by_desc(audit_entry::Column::Id).limit(limit).all(db.conn()).await?;
     Ok(models.into_iter().map(audit_record).collect())
 }
 

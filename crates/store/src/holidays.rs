@@ -15,10 +15,14 @@ pub async fn import(db: &Db, table: &HolidayTable) -> Result<usize> {
     let tx = db.begin_write().await?;
     let mut count = 0;
     for (date, name) in table.iter() {
-        holiday::Entity::insert(holiday::ActiveModel { date: Set(date), name: Set(name.to_string()), created_at: Set(now) })
-            .on_conflict(OnConflict::column(holiday::Column::Date).update_column(holiday::Column::Name).to_owned())
-            .exec(&tx)
-            .await?;
+        holiday::Entity::insert(holiday::ActiveModel {
+            date: Set(date),
+            name: Set(name.to_string()),
+            created_at: Set(now),
+        })
+        .on_conflict(OnConflict::column(holiday::Column::Date).update_column(holiday::Column::Name).to_owned())
+        .exec(&tx)
+        .await?;
         count += 1;
     }
     tx.commit().await?;

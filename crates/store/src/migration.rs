@@ -285,9 +285,7 @@ impl MigrationTrait for M0001Initial {
             ("ix_applications_status", Applications::Status),
             ("ix_applications_course", Applications::CourseId),
         ] {
-            manager
-                .create_index(Index::create().name(name).table(Applications::Table).col(column).to_owned())
-                .await?;
+            manager.create_index(Index::create().name(name).table(Applications::Table).col(column).to_owned()).await?;
         }
         manager
             .create_table(

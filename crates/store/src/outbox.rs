@@ -140,4 +140,3 @@ fn outbox_record(model: outbox_message::Model) -> OutboxMessage {
         sent_at: model.sent_at,
     }
 }
-

@@ -48,10 +48,8 @@ impl ProgrammeRecord {
 pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool) -> Result<Uuid> {
     let tx = db.begin_write().await?;
     let now = Utc::now();
-    let existing = programme::Entity::find()
-        .filter(programme::Column::FiscalYear.eq(programme.fiscal_year))
-        .one(&tx)
-        .await?;
+    let existing =
+        programme::Entity::find().filter(programme::Column::FiscalYear.eq(programme.fiscal_year)).one(&tx).await?;
     let programme_id = match existing {
         Some(model) => {
             let id = model.id;
@@ -141,10 +139,7 @@ pub async fn set_current(db: &Db, programme_id: Uuid) -> Result<()> {
 
 async fn set_current_in(tx: &sea_orm::DatabaseTransaction, programme_id: Uuid) -> Result<()> {
     use sea_orm::sea_query::Expr;
-    programme::Entity::update_many()
-        .col_expr(programme::Column::IsCurrent, Expr::value(false))
-        .exec(tx)
-        .await?;
+    programme::Entity::update_many().col_expr(programme::Column::IsCurrent, Expr::value(false)).exec(tx).await?;
     programme::Entity::update_many()
         .col_expr(programme::Column::IsCurrent, Expr::value(true))
         .col_expr(programme::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -156,10 +151,7 @@ async fn set_current_in(tx: &sea_orm::DatabaseTransaction, programme_id: Uuid) -
 
 /// The current programme year with its courses, or `None` before any is imported.
 pub async fn current(db: &Db) -> Result<Option<ProgrammeRecord>> {
-    let found = programme::Entity::find()
-        .filter(programme::Column::IsCurrent.eq(true))
-        .one(db.conn())
-        .await?;
+    let found = programme::Entity::find().filter(programme::Column::IsCurrent.eq(true)).one(db.conn()).await?;
     match found {
         Some(model) => Ok(Some(with_courses(db, model).await?)),
         None => Ok(None),
@@ -173,10 +165,7 @@ pub async fn get(db: &Db, programme_id: Uuid) -> Result<ProgrammeRecord> {
 
 /// Every programme year, newest first.
 pub async fn list(db: &Db) -> Result<Vec<ProgrammeRecord>> {
-    let models = programme::Entity::find()
-        .order_by_desc(programme::Column::FiscalYear)
-        .all(db.conn())
-        .await?;
+    let models = programme::Entity::find().order_by_desc(programme::Column::FiscalYear).all(db.conn()).await?;
     let mut records = Vec::with_capacity(models.len());
     for model in models {
         records.push(with_courses(db, model).await?);
@@ -226,8 +215,10 @@ async fn with_courses(db: &Db, model: programme::Model) -> Result<ProgrammeRecor
 }
 
 pub(crate) fn course_record(model: course::Model) -> Result<CourseRecord> {
-    let code = CourseCode::from_code(&model.code).ok_or_else(|| StoreError::Corrupt(format!("course code {}", model.code)))?;
-    let window = CourseWindow::new(model.window_start, model.window_end).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let code =
+        CourseCode::from_code(&model.code).ok_or_else(|| StoreError::Corrupt(format!("course code {}", model.code)))?;
+    let window =
+        CourseWindow::new(model.window_start, model.window_end).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(CourseRecord {
         id: model.id,
         programme_id: model.programme_id,

@@ -1,0 +1,105 @@
+//! One typed configuration, from command-line flags or `KOJO_*` environment variables, with
+//! defaults that run everything on an embedded SQLite file. Secrets are never printed.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "KOJO_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+
+    /// Folder for the SQLite database and the e-mail files.
+    #[arg(long, env = "KOJO_DATA_DIR", default_value = "./kojo-data")]
+    pub data_dir: PathBuf,
+
+    /// PostgreSQL URL (postgres://…); the SQLite file under the data folder when absent.
+    #[arg(long, env = "KOJO_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Submissions accepted per client address per minute (0 disables the limit).
+    #[arg(long, env = "KOJO_SUBMIT_RATE_LIMIT", default_value_t = 20)]
+    pub submit_rate_limit: u32,
+
+    /// Header carrying the client address when behind a trusted reverse proxy (e.g. X-Forwarded-For).
+    #[arg(long, env = "KOJO_TRUSTED_CLIENT_IP_HEADER")]
+    pub trusted_client_ip_header: Option<String>,
+
+    /// The address people reach Kojo at (links in e-mails); defaults to http://ADDR.
+    #[arg(long, env = "KOJO_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Mark cookies Secure (set when served over HTTPS).
+    #[arg(long, env = "KOJO_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// SMTP server URL (smtp://, smtps:// with credentials); without it e-mails are written as .eml files.
+    #[arg(long, env = "KOJO_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// The From address of e-mails.
+    #[arg(
+        long,
+        env = "KOJO_MAIL_FROM",
+        default_value = "中小企業サイバーセキュリティ向上支援事業 運営事務局 <noreply@kojo.invalid>"
+    )]
+    pub mail_from: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("database", &if self.database_url.is_some() { "postgres (redacted)" } else { "sqlite" })
+            .field("smtp", &self.smtp_url.as_ref().map(|_| "(redacted)"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Defaults for a data folder (tests and benchmarks build on this).
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            addr: "127.0.0.1:0".into(),
+            data_dir: data_dir.into(),
+            database_url: None,
+            submit_rate_limit: 0,
+            trusted_client_ip_header: None,
+            public_url: None,
+            secure_cookies: false,
+            smtp_url: None,
+            mail_from: "Kojo <noreply@kojo.invalid>".into(),
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("kojo.sqlite3").display()),
+        }
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr))
+    }
+
+    pub fn web_config(&self) -> web::WebConfig {
+        web::WebConfig {
+            submit_rate_limit_per_minute: self.submit_rate_limit,
+            client_ip: match &self.trusted_client_ip_header {
+                Some(header) => web::ClientIpSource::Header(header.to_ascii_lowercase()),
+                None => web::ClientIpSource::Socket,
+            },
+            secure_cookies: self.secure_cookies,
+            public_url: self.public_url(),
+            ..web::WebConfig::default()
+        }
+    }
+}

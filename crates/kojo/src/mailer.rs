@@ -1,0 +1,106 @@
+//! Delivering the outbox: SMTP when configured, otherwise `.eml` files in `KOJO_DATA_DIR/mail`.
+//!
+//! A failed message is retried with exponential backoff (1, 2, 4 … minutes, at most 6 hours)
+//! and given up after 10 attempts, its last error kept for staff.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use store::Db;
+use store::outbox::OutboxMessage;
+use tokio::sync::watch;
+
+use crate::Config;
+
+const MAX_ATTEMPTS: u32 = 10;
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>),
+}
+
+pub struct Mailer {
+    from: Mailbox,
+    transport: Transport,
+}
+
+impl Mailer {
+    pub fn from_config(config: &Config) -> anyhow::Result<Mailer> {
+        let from: Mailbox = config.mail_from.parse().context("KOJO_MAIL_FROM is not a valid address")?;
+        let transport = match &config.smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .context("KOJO_SMTP_URL is not a valid SMTP URL")?
+                    .build(),
+            ),
+            None => {
+                let dir = config.mail_dir();
+                std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+                Transport::Files(AsyncFileTransport::new(dir))
+            }
+        };
+        Ok(Mailer { from, transport })
+    }
+
+    async fn send(&self, message: &OutboxMessage) -> anyhow::Result<()> {
+        let email = Message::builder()
+            .from(self.from.clone())
+            .to(message.to.parse().context("invalid recipient")?)
+            .subject(&message.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(message.body.clone())?;
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                smtp.send(email).await?;
+            }
+            Transport::Files(files) => {
+                files.send(email).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sends every message due now; returns how many were sent. Tests call this to drain the queue.
+pub async fn deliver_due(db: &Db, mailer: &Mailer) -> anyhow::Result<usize> {
+    let mut sent = 0;
+    loop {
+        let batch = store::outbox::claim_due(db, Utc::now(), 50).await?;
+        if batch.is_empty() {
+            return Ok(sent);
+        }
+        for message in batch {
+            match mailer.send(&message).await {
+                Ok(()) => {
+                    store::outbox::mark_sent(db, message.id).await?;
+                    sent += 1;
+                }
+                Err(error) => {
+                    let retry_at = (message.attempts < MAX_ATTEMPTS).then(|| {
+                        let minutes = 1i64 << message.attempts.saturating_sub(1).min(9);
+                        Utc::now() + chrono::Duration::minutes(minutes.min(360))
+                    });
+                    tracing::warn!(id = %message.id, attempts = message.attempts, "e-mail delivery failed: {error:#}");
+                    store::outbox::mark_failed(db, message.id, &format!("{error:#}"), retry_at).await?;
+                }
+            }
+        }
+    }
+}
+
+/// The worker loop: delivers the outbox until shutdown.
+pub async fn run_worker(db: Db, mailer: Mailer, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(error) = deliver_due(&db, &mailer).await {
+            tracing::error!("outbox delivery: {error:#}");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+    }
+}

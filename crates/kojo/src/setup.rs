@@ -1,0 +1,98 @@
+//! Opening the database and what the first start does: migrate, load the bundled programme
+//! year when there is none, and create the first administrator with a one-time password.
+
+use anyhow::Context;
+use domain::access::Role;
+use domain::calendar::{BusinessCalendar, ClosureDays};
+use domain::programme::ProgrammeSpec;
+use store::Db;
+
+use crate::Config;
+
+/// The 令和5年度 programme as published, loaded on the first start.
+pub const BUNDLED_PROGRAMME: &str = include_str!("../../../programmes/r5.toml");
+
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("failed to create the data folder {}", config.data_dir.display()))?;
+    }
+    let db = Db::connect(&config.database_url()).await.context("failed to open the database")?;
+    db.migrate().await.context("failed to migrate the database")?;
+    Ok(db)
+}
+
+/// The business-day calendar: the compiled-in holidays with imported ones merged over them,
+/// and the year-end closure (12/29–1/3).
+pub async fn calendar(db: &Db) -> anyhow::Result<BusinessCalendar> {
+    let holidays = store::holidays::effective_table(db).await?;
+    Ok(BusinessCalendar::new(std::sync::Arc::new(holidays), ClosureDays::year_end_default()))
+}
+
+/// Parses and checks a programme file.
+pub fn parse_programme(text: &str) -> anyhow::Result<domain::programme::ValidProgramme> {
+    let mut value: toml::Table = toml::from_str(text).context("the programme file is not valid TOML")?;
+    // TOML has a date type of its own; the domain takes ISO dates as text, so both
+    // `window_start = 2023-08-25` and `window_start = "2023-08-25"` are accepted.
+    if let Some(toml::Value::Array(courses)) = value.get_mut("courses") {
+        for course in courses.iter_mut().filter_map(toml::Value::as_table_mut) {
+            for (_, field) in course.iter_mut() {
+                if let toml::Value::Datetime(date) = field {
+                    *field = toml::Value::String(date.to_string());
+                }
+            }
+        }
+    }
+    let spec: ProgrammeSpec = value.try_into().context("the programme file does not have the expected fields")?;
+    Ok(spec.validate()?)
+}
+
+pub struct FirstAdmin {
+    pub email: String,
+    pub password: String,
+}
+
+impl FirstAdmin {
+    pub fn print(&self, public_url: &str) {
+        println!();
+        println!("初回起動：管理者アカウントを作成しました / First start: an administrator was created");
+        println!("  サインイン / Sign in:   {public_url}/office/login");
+        println!("  メール / E-mail:        {}", self.email);
+        println!("  パスワード / Password:   {}", self.password);
+        println!("  このパスワードは一度だけ表示されます / This password is shown only once.");
+        println!();
+    }
+}
+
+/// On an empty database: loads the bundled programme year and creates an administrator.
+pub async fn first_start(db: &Db, _config: &Config) -> anyhow::Result<Option<FirstAdmin>> {
+    if store::programmes::list(db).await?.is_empty() {
+        let programme = parse_programme(BUNDLED_PROGRAMME)?;
+        store::programmes::import(db, &programme, true).await?;
+    }
+    if store::accounts::count_users(db).await? > 0 {
+        return Ok(None);
+    }
+    let email = "admin@kojo.local".to_string();
+    let password = one_time_password();
+    store::accounts::create_user(
+        db,
+        store::accounts::NewUser {
+            email: &email,
+            display_name: "管理者",
+            role: Role::Administrator,
+            password_hash: Some(web::auth::hash_password(&password)),
+            company_application_id: None,
+        },
+    )
+    .await?;
+    Ok(Some(FirstAdmin { email, password }))
+}
+
+/// 16 characters from an alphabet without look-alikes (no 0/O, 1/l/I).
+pub fn one_time_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}

@@ -1,0 +1,123 @@
+//! Kojo's HTTP face: one `router()` per feature (`public`, `office`, `api`), merged once, with
+//! sessions, CSRF protection, rate limiting and security headers around them.
+//!
+//! Handlers extract, call `domain`/`store`, map errors and render. They hold no business rules.
+
+mod api;
+pub mod auth;
+mod client;
+mod csrf;
+mod error;
+mod form_fields;
+mod i18n;
+mod intake;
+pub mod mail;
+mod office;
+mod public;
+mod rate_limit;
+mod render;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use domain::calendar::BusinessCalendar;
+use store::Db;
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use client::ClientIpSource;
+
+/// Everything a handler may need, shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<WebConfig>,
+    pub calendar: Arc<BusinessCalendar>,
+    submit_limiter: Arc<rate_limit::RateLimiter>,
+}
+
+/// The web tier's settings (the binary fills them from `KOJO_*`).
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Submissions accepted per client address per minute; 0 disables the limit.
+    pub submit_rate_limit_per_minute: u32,
+    /// Where the client address comes from (the socket, or a trusted proxy's header).
+    pub client_ip: ClientIpSource,
+    /// Set `Secure` on cookies (when served over HTTPS).
+    pub secure_cookies: bool,
+    /// The address people reach Kojo at, for links in e-mails.
+    pub public_url: String,
+    /// The secretariat's name and contact, shown on pages and e-mails.
+    pub secretariat_name: String,
+    pub secretariat_contact: String,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            submit_rate_limit_per_minute: 20,
+            client_ip: ClientIpSource::Socket,
+            secure_cookies: false,
+            public_url: "http://127.0.0.1:8080".into(),
+            secretariat_name: "中小企業サイバーセキュリティ向上支援事業 運営事務局".into(),
+            secretariat_contact: "平日 9:00〜17:00（祝日・年末年始を除く）".into(),
+        }
+    }
+}
+
+/// The largest request body accepted: forms and JSON are small.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+impl AppState {
+    pub fn new(db: Db, config: WebConfig, calendar: BusinessCalendar) -> AppState {
+        let submit_limiter = Arc::new(rate_limit::RateLimiter::per_minute(config.submit_rate_limit_per_minute));
+        AppState { db, config: Arc::new(config), calendar: Arc::new(calendar), submit_limiter }
+    }
+}
+
+/// The whole application as one router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(public::router())
+        .merge(office::router())
+        .nest("/api/v1", api::router())
+        .layer(axum::middleware::from_fn(csrf::reject_cross_site))
+        .layer(axum::middleware::from_fn(error::log_internal_errors))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+            ),
+        ))
+        .with_state(state)
+}
+
+/// A bound, not yet serving, Kojo web server: tests bind port 0 and read the port back.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    pub async fn bind(address: &str, state: AppState) -> std::io::Result<Server> {
+        let listener = TcpListener::bind(address).await?;
+        Ok(Server { listener, state })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await
+    }
+}

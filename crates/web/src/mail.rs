@@ -1,0 +1,62 @@
+//! The e-mails Kojo sends, composed from Japanese text templates (`templates/mail/`).
+
+use askama::Template;
+use domain::application::NewApplication;
+use store::applications::{ApplicationStatus, SubmittedFacts};
+use store::outbox::OutgoingEmail;
+use store::programmes::{CourseRecord, ProgrammeRecord};
+
+use crate::WebConfig;
+
+#[derive(Template)]
+#[template(path = "mail/acknowledgement.txt")]
+struct Acknowledgement<'a> {
+    programme_name: &'a str,
+    company_name: &'a str,
+    contact_name: &'a str,
+    reference: &'a str,
+    course_name: &'a str,
+    received_at: String,
+    waitlisted: bool,
+    waitlist_position: u32,
+    contact_due: String,
+    status_url: String,
+    secretariat_name: &'a str,
+    secretariat_contact: &'a str,
+}
+
+/// The acknowledgement sent when an application is received (STEP1 → STEP2).
+pub fn acknowledgement(
+    config: &WebConfig,
+    programme: &ProgrammeRecord,
+    course: &CourseRecord,
+    application: &NewApplication,
+    facts: &SubmittedFacts,
+) -> OutgoingEmail {
+    let local = facts.received_at.with_timezone(&chrono_tz::Asia::Tokyo);
+    let body = Acknowledgement {
+        programme_name: &programme.name_ja,
+        company_name: &application.company.name,
+        contact_name: &application.contact.name,
+        reference: &facts.reference,
+        course_name: &course.name_ja,
+        received_at: format!(
+            "{} {}",
+            domain::wareki::format_date_with_weekday(local.date_naive()),
+            local.format("%H:%M")
+        ),
+        waitlisted: facts.status == ApplicationStatus::Waitlisted,
+        waitlist_position: facts.waitlist_position.unwrap_or(0),
+        contact_due: domain::wareki::format_date_with_weekday(facts.contact_due),
+        status_url: format!("{}/status", config.public_url.trim_end_matches('/')),
+        secretariat_name: &config.secretariat_name,
+        secretariat_contact: &config.secretariat_contact,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("申込番号: {}\n({e})", facts.reference));
+    OutgoingEmail {
+        to: application.contact.email.as_str().to_string(),
+        subject: format!("【{}】お申込みを受け付けました（申込番号 {}）", programme.name_ja, facts.reference),
+        body,
+    }
+}

@@ -1,0 +1,560 @@
+//! The secretariat's back office: the application list (filter, search, sort, page, export),
+//! the application detail with its audit trail, and programme-year administration.
+//!
+//! Every page that shows personal data writes an audit entry naming who saw what.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{NaiveDate, Utc};
+use domain::access::Role;
+use domain::eligibility::Industry;
+use domain::programme::CourseCode;
+use serde::Deserialize;
+use store::applications::{ApplicationFilter, ApplicationRecord, ApplicationStatus, SortKey};
+use store::audit::{AuditRecord, NewAuditEntry};
+use store::programmes::ProgrammeRecord;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::{self, Staff};
+use crate::client::ClientIp;
+use crate::error::PageError;
+use crate::i18n::{Lang, T};
+use crate::render::html;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/office", get(|| async { Redirect::to("/office/applications") }))
+        .route("/office/login", get(auth::show_login).post(auth::log_in))
+        .route("/office/logout", post(auth::log_out))
+        .route("/office/applications", get(list_applications))
+        .route("/office/applications/export", get(export_applications))
+        .route("/office/applications/{id}", get(show_application))
+        .route("/office/programmes", get(list_programmes))
+        .route("/office/programmes/{id}/current", post(make_current))
+        .route("/office/courses/{id}", post(update_course))
+}
+
+/// The list's query string: every filter is optional and kept in links (sort, pages, export).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    programme: Option<String>,
+    course: Option<String>,
+    status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    flag: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<u64>,
+    format: Option<String>,
+}
+
+impl ListQuery {
+    /// The query string without sort and page, for building links.
+    fn base(&self) -> String {
+        let pairs = [
+            ("programme", &self.programme),
+            ("course", &self.course),
+            ("status", &self.status),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("flag", &self.flag),
+            ("q", &self.q),
+        ];
+        pairs
+            .iter()
+            .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urlencode(v))))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+fn parse_date(value: &Option<String>) -> Option<NaiveDate> {
+    value.as_deref().and_then(|v| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok())
+}
+
+/// Turns the query into a store filter, resolving the programme (current by default) and course.
+async fn filter_from(
+    state: &AppState,
+    query: &ListQuery,
+) -> Result<(ApplicationFilter, Option<ProgrammeRecord>), PageError> {
+    let programme = match query.programme.as_deref().and_then(|p| p.parse::<Uuid>().ok()) {
+        Some(id) => Some(store::programmes::get(&state.db, id).await?),
+        None => store::programmes::current(&state.db).await?,
+    };
+    let course_id = query
+        .course
+        .as_deref()
+        .and_then(CourseCode::from_code)
+        .and_then(|code| programme.as_ref().and_then(|p| p.course(code)).map(|c| c.id));
+    let filter = ApplicationFilter {
+        programme_id: programme.as_ref().map(|p| p.id),
+        course_id,
+        status: query.status.as_deref().and_then(ApplicationStatus::from_code),
+        received_from: parse_date(&query.from),
+        received_to: parse_date(&query.to),
+        flag: query.flag.clone().filter(|f| !f.is_empty()),
+        search: query.q.as_deref().map(domain::text::normalize).filter(|q| !q.is_empty()),
+        sort: query.sort.as_deref().and_then(SortKey::from_code).unwrap_or_default(),
+        descending: query.dir.as_deref() == Some("desc"),
+    };
+    Ok((filter, programme))
+}
+
+/// One row of the list, formatted for display.
+struct Row {
+    id: Uuid,
+    reference: String,
+    course: &'static str,
+    status_code: &'static str,
+    status: &'static str,
+    waitlist_position: Option<u32>,
+    company_name: String,
+    company_name_kana: String,
+    corporate_number: String,
+    received_at: String,
+    contact_due: String,
+    overdue: bool,
+    flagged: bool,
+}
+
+fn course_label(t: T, code: CourseCode) -> &'static str {
+    match code {
+        CourseCode::Utm => t.s("① UTM", "1 UTM"),
+        CourseCode::RiskAssessment => t.s("② リスクアセスメント", "2 Risk assessment"),
+    }
+}
+
+fn row(t: T, record: &ApplicationRecord, today: NaiveDate) -> Row {
+    Row {
+        id: record.id,
+        reference: record.reference.clone(),
+        course: course_label(t, record.course_code),
+        status_code: record.status.code(),
+        status: t.pick(record.status.label_ja(), record.status.label_en()),
+        waitlist_position: record.waitlist_position,
+        company_name: record.company_name.clone(),
+        company_name_kana: record.company_name_kana.clone(),
+        corporate_number: record
+            .corporate_number
+            .clone()
+            .unwrap_or_else(|| t.s("（個人事業主）", "(sole proprietor)").into()),
+        received_at: t.datetime(&record.received_at),
+        contact_due: t.date(&record.contact_due),
+        overdue: record.status == ApplicationStatus::Received && record.contact_due < today,
+        flagged: !record.flags.is_empty(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "office/applications.html")]
+struct ListPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    is_admin: bool,
+    csrf: String,
+    programme_name: String,
+    rows: Vec<Row>,
+    total: u64,
+    page: u64,
+    page_count: u64,
+    query: ListQuery,
+    base: String,
+    sort: &'static str,
+    descending: bool,
+    statuses: Vec<(&'static str, &'static str)>,
+    courses: Vec<(&'static str, &'static str)>,
+}
+
+impl ListPage {
+    fn q(&self, value: &Option<String>) -> String {
+        value.clone().unwrap_or_default()
+    }
+
+    /// A column-header link: sorts by `key`, flipping the direction when already sorted by it.
+    fn sort_link(&self, key: &str) -> String {
+        let dir = if self.sort == key && !self.descending { "desc" } else { "asc" };
+        let base = if self.base.is_empty() { String::new() } else { format!("{}&", self.base) };
+        format!("?{base}sort={key}&dir={dir}")
+    }
+
+    fn sort_mark(&self, key: &str) -> &'static str {
+        match (self.sort == key, self.descending) {
+            (true, false) => " ▲",
+            (true, true) => " ▼",
+            _ => "",
+        }
+    }
+
+    fn page_link(&self, page: u64) -> String {
+        let base = if self.base.is_empty() { String::new() } else { format!("{}&", self.base) };
+        format!("?{base}sort={}&dir={}&page={page}", self.sort, if self.descending { "desc" } else { "asc" })
+    }
+
+    fn export_link(&self, format: &str) -> String {
+        let base = if self.base.is_empty() { String::new() } else { format!("{}&", self.base) };
+        format!(
+            "/office/applications/export?{base}sort={}&dir={}&format={format}",
+            self.sort,
+            if self.descending { "desc" } else { "asc" }
+        )
+    }
+}
+
+const PER_PAGE: u64 = 50;
+
+async fn list_applications(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_read_all_applications)?;
+    let t = lang.t;
+    let (filter, programme) = filter_from(&state, &query).await?;
+    let page = store::applications::list(&state.db, &filter, query.page.unwrap_or(1), PER_PAGE).await?;
+    audit(
+        &state,
+        &staff,
+        ip,
+        "application.list",
+        None,
+        serde_json::json!({"query": query.base(), "shown": page.items.len()}),
+    )
+    .await?;
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let list = ListPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        is_admin: staff.user.role.can_administer(),
+        csrf: staff.csrf.clone(),
+        programme_name: programme.as_ref().map(|p| t.pick(&p.name_ja, &p.name_en).to_string()).unwrap_or_default(),
+        rows: page.items.iter().map(|r| row(t, r, today)).collect(),
+        total: page.total,
+        page: page.page,
+        page_count: page.page_count(),
+        base: query.base(),
+        sort: filter.sort.code(),
+        descending: filter.descending,
+        query,
+        statuses: ApplicationStatus::ALL.iter().map(|s| (s.code(), t.pick(s.label_ja(), s.label_en()))).collect(),
+        courses: CourseCode::ALL.iter().map(|c| (c.code(), course_label(t, *c))).collect(),
+    };
+    html(StatusCode::OK, &list)
+}
+
+async fn audit(
+    state: &AppState,
+    staff: &Staff,
+    ip: ClientIp,
+    action: &'static str,
+    subject_id: Option<String>,
+    detail: serde_json::Value,
+) -> Result<(), PageError> {
+    store::audit::record(
+        &state.db,
+        NewAuditEntry { actor: staff.actor(), action, subject_type: "application", subject_id, ip: ip.to_db(), detail },
+    )
+    .await?;
+    Ok(())
+}
+
+const EXPORT_HEADERS: [&str; 27] = [
+    "申込番号",
+    "希望コース",
+    "状況",
+    "キャンセル待ち順位",
+    "受付日時",
+    "連絡期限",
+    "会社名",
+    "会社名フリガナ",
+    "法人番号",
+    "個人事業主",
+    "郵便番号",
+    "都道府県",
+    "所在地",
+    "業種",
+    "資本金（円）",
+    "従業員数",
+    "代表者役職",
+    "代表者氏名",
+    "担当者氏名",
+    "担当者フリガナ",
+    "部署",
+    "メールアドレス",
+    "電話番号",
+    "HUB空きポート",
+    "既存UTM",
+    "基本方針・規程",
+    "要確認フラグ",
+];
+
+async fn export_applications(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_read_all_applications)?;
+    let format = query.format.clone().unwrap_or_else(|| "csv".into());
+    let (filter, _) = filter_from(&state, &query).await?;
+    let records = store::applications::list_all(&state.db, &filter).await?;
+    let mut table = documents::Table::new(EXPORT_HEADERS);
+    for record in &records {
+        table.push(export_row(record));
+    }
+    let stamp = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).format("%Y%m%d-%H%M");
+    let (bytes, content_type, extension) = match format.as_str() {
+        "csv" => (table.to_csv_utf8_bom(), "text/csv; charset=utf-8", "csv"),
+        "csv_sjis" => (table.to_csv_shift_jis(), "text/csv; charset=Shift_JIS", "csv"),
+        "xlsx" => {
+            (table.to_xlsx("申込一覧"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+        }
+        _ => return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx） / Unknown format".into())),
+    };
+    let bytes = bytes.map_err(|e| PageError::BadRequest(e.to_string()))?;
+    audit(
+        &state,
+        &staff,
+        ip,
+        "application.export",
+        None,
+        serde_json::json!({"format": format, "rows": records.len(), "query": query.base()}),
+    )
+    .await?;
+    let disposition = format!("attachment; filename=\"applications-{stamp}.{extension}\"");
+    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
+}
+
+fn export_row(record: &ApplicationRecord) -> Vec<String> {
+    let local = record.received_at.with_timezone(&chrono_tz::Asia::Tokyo);
+    let env = &record.environment;
+    vec![
+        record.reference.clone(),
+        record.course_code.default_name_ja().to_string(),
+        record.status.label_ja().to_string(),
+        record.waitlist_position.map(|p| p.to_string()).unwrap_or_default(),
+        local.format("%Y-%m-%d %H:%M:%S").to_string(),
+        record.contact_due.format("%Y-%m-%d").to_string(),
+        record.company_name.clone(),
+        record.company_name_kana.clone(),
+        record.corporate_number.clone().unwrap_or_default(),
+        if record.sole_proprietor { "はい" } else { "いいえ" }.to_string(),
+        record.postal_code.clone(),
+        record.prefecture.clone(),
+        record.address.clone(),
+        Industry::from_code(&record.industry).map(|i| i.label_ja()).unwrap_or("").to_string(),
+        record.capital_yen.map(|v| v.to_string()).unwrap_or_default(),
+        record.employees.to_string(),
+        record.representative_title.clone().unwrap_or_default(),
+        record.representative_name.clone(),
+        record.contact_name.clone(),
+        record.contact_name_kana.clone(),
+        record.contact_department.clone().unwrap_or_default(),
+        record.contact_email.clone(),
+        record.contact_phone.clone(),
+        env.free_hub_port.code().to_string(),
+        if env.existing_utm {
+            env.existing_utm_vendor.clone().unwrap_or_else(|| "あり".into())
+        } else {
+            "なし".into()
+        },
+        env.policy_status.code().to_string(),
+        record.flags.join(" "),
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "office/application.html")]
+struct DetailPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    is_admin: bool,
+    csrf: String,
+    row: Row,
+    record: ApplicationRecord,
+    industry: &'static str,
+    declarations: Vec<(&'static str, bool)>,
+    audit: Vec<(String, AuditRecord)>,
+}
+
+async fn show_application(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_read_all_applications)?;
+    let t = lang.t;
+    let record = store::applications::get(&state.db, id).await?;
+    audit(
+        &state,
+        &staff,
+        ip,
+        "application.view",
+        Some(id.to_string()),
+        serde_json::json!({"reference": record.reference}),
+    )
+    .await?;
+    let trail = store::audit::for_subject(&state.db, "application", &id.to_string()).await?;
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let d = &record.declarations;
+    let page = DetailPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        is_admin: staff.user.role.can_administer(),
+        csrf: staff.csrf.clone(),
+        row: row(t, &record, today),
+        industry: Industry::from_code(&record.industry).map(|i| t.pick(i.label_ja(), i.label_en())).unwrap_or(""),
+        declarations: vec![("ア", d.a), ("イ", d.b), ("ウ", d.c), ("エ", d.d), ("オ", d.e), ("カ", d.f), ("キ", d.g)],
+        audit: trail.into_iter().map(|a| (t.datetime(&a.at), a)).collect(),
+        record,
+    };
+    html(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "office/programmes.html")]
+struct ProgrammesPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    is_admin: bool,
+    csrf: String,
+    programmes: Vec<ProgrammeRecord>,
+    message: Option<String>,
+}
+
+async fn list_programmes(State(state): State<AppState>, lang: Lang, staff: Staff) -> Result<Response, PageError> {
+    staff.require(Role::can_administer)?;
+    programmes_page(&state, lang.t, &staff, None, StatusCode::OK).await
+}
+
+async fn programmes_page(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    message: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let programmes = store::programmes::list(&state.db).await?;
+    let page = ProgrammesPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        is_admin: true,
+        csrf: staff.csrf.clone(),
+        programmes,
+        message,
+    };
+    html(status, &page)
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+async fn make_current(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_administer)?;
+    staff.check_csrf(&form.csrf)?;
+    store::programmes::set_current(&state.db, id).await?;
+    store::audit::record(
+        &state.db,
+        NewAuditEntry {
+            actor: staff.actor(),
+            action: "programme.set_current",
+            subject_type: "programme",
+            subject_id: Some(id.to_string()),
+            ip: ip.to_db(),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    Ok(Redirect::to("/office/programmes").into_response())
+}
+
+#[derive(Deserialize)]
+struct CourseForm {
+    csrf: String,
+    window_start: String,
+    window_end: String,
+    capacity: String,
+}
+
+async fn update_course(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CourseForm>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_administer)?;
+    staff.check_csrf(&form.csrf)?;
+    let t = lang.t;
+    let start = NaiveDate::parse_from_str(form.window_start.trim(), "%Y-%m-%d");
+    let end = NaiveDate::parse_from_str(form.window_end.trim(), "%Y-%m-%d");
+    let capacity = domain::text::normalize(&form.capacity).parse::<u32>();
+    let (Ok(start), Ok(end), Ok(capacity)) = (start, end, capacity) else {
+        let message = t.s(
+            "受付期間は日付（YYYY-MM-DD）、定員は0以上の整数で入力してください。",
+            "Enter dates as YYYY-MM-DD and the capacity as a whole number.",
+        );
+        return programmes_page(&state, t, &staff, Some(message.into()), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    if capacity > domain::programme::MAX_CAPACITY {
+        return programmes_page(
+            &state,
+            t,
+            &staff,
+            Some(t.s("定員が大きすぎます。", "Capacity too large.").into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    match store::programmes::update_course(&state.db, id, start, end, capacity).await {
+        Ok(()) => {}
+        Err(store::StoreError::Conflict(message)) => {
+            return programmes_page(&state, t, &staff, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(other) => return Err(other.into()),
+    }
+    store::audit::record(
+        &state.db,
+        NewAuditEntry {
+            actor: staff.actor(),
+            action: "course.update",
+            subject_type: "course",
+            subject_id: Some(id.to_string()),
+            ip: ip.to_db(),
+            detail: serde_json::json!({"window_start": start, "window_end": end, "capacity": capacity}),
+        },
+    )
+    .await?;
+    Ok(Redirect::to("/office/programmes").into_response())
+}

@@ -1,0 +1,39 @@
+//! Turning templates into responses.
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::error::PageError;
+use crate::i18n::T;
+
+/// Renders a template as an HTML response with `status`.
+pub fn html(status: StatusCode, template: &impl Template) -> Result<Response, PageError> {
+    let body = template.render()?;
+    Ok((status, Html(body)).into_response())
+}
+
+/// Adds a `Set-Cookie` header.
+pub fn with_cookie(mut response: Response, cookie: String) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: T,
+    message: &'a str,
+    signed_in: bool,
+}
+
+/// A minimal error page (both languages in the message).
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let page = ErrorPage { t: T { en: false }, message, signed_in: false };
+    match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(_) => (status, message.to_string()).into_response(),
+    }
+}
