@@ -14,7 +14,9 @@ pub struct Table {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ExportError {
-    #[error("{row}行目「{column}」の文字「{character}」はShift_JISで表せません。UTF-8（BOM付き）かxlsxで出力してください")]
+    #[error(
+        "{row}行目「{column}」の文字「{character}」はShift_JISで表せません。UTF-8（BOM付き）かxlsxで出力してください"
+    )]
     Unmappable { row: usize, column: String, character: char },
     #[error("CSVの書き出しに失敗しました: {0}")]
     Csv(String),

@@ -137,3 +137,31 @@ pub fn sha256_hex(secret: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(secret.as_bytes()))
 }
+
+/// Support for tests and benchmarks that need a database of their own on a shared server.
+pub mod scratch {
+    use sea_orm::{ConnectionTrait, Database};
+
+    use crate::Result;
+
+    /// Creates database `name` through `admin_url` (a PostgreSQL URL to an existing database)
+    /// and returns the URL of the new one.
+    pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<String> {
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "plain database names only");
+        let admin = Database::connect(admin_url).await?;
+        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await?;
+        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+        admin.close().await?;
+        let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(admin_url);
+        Ok(format!("{base}/{name}"))
+    }
+
+    /// Drops database `name` (closing other sessions on it first).
+    pub async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<()> {
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "plain database names only");
+        let admin = Database::connect(admin_url).await?;
+        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+        admin.close().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,77 @@
+//! UTM and firewall logs for the Tokyo SME cybersecurity programme: transport framing, vendor
+//! detection and parsing, and normalisation into one [`Event`] shape with a report
+//! [`Category`], an [`Action`] and a [`Kind`].
+//!
+//! This crate is pure: no I/O besides reading the files handed to [`run_parse`], no storage, no
+//! network, no global state. It must never panic on input; a line that cannot be understood
+//! becomes an [`Unparsed`] value with a reason.
+//!
+//! Entry points:
+//! - [`parse_line`] for a payload without a syslog header (vendor given or auto-detected);
+//! - [`parse_syslog_line`] which removes an RFC 3164/5424/`<PRI>` header first and uses its time
+//!   and hostname when the payload has none;
+//! - [`framing`] for TCP octet-counting and gzip/plain file reading;
+//! - [`run_parse`] for the `kojo utm parse` command.
+//!
+//! Hot path: FortiGate `key=value` lines are split with `memchr` into borrowed slices; no regex
+//! and no per-field allocation.
+
+pub mod cli;
+pub mod event;
+pub mod framing;
+mod kv;
+mod time;
+mod vendor;
+
+pub use cli::{ParseSummary, run_parse};
+pub use event::{Action, Category, Event, Kind, OwnedEvent, Severity, Unparsed, UnparsedReason, Vendor};
+pub use time::DEFAULT_OFFSET_SECONDS;
+pub use vendor::detect;
+
+use std::borrow::Cow;
+
+/// Parses one log payload (no syslog header). `vendor: None` auto-detects.
+///
+/// Invalid UTF-8 is tolerated by parsing the valid prefix: vendors send UTF-8, and a broken
+/// byte almost always comes from a truncated datagram, which is the "missing tail" case.
+pub fn parse_line(line: &[u8], vendor: Option<Vendor>) -> Result<Event<'_>, Unparsed> {
+    vendor::parse_payload(utf8_prefix(framing::trim_line(line)), vendor)
+}
+
+/// Parses one line that may start with a syslog header. Header time and hostname fill in the
+/// event's time and device when the payload carries none.
+pub fn parse_syslog_line(line: &[u8], vendor: Option<Vendor>) -> Result<Event<'_>, Unparsed> {
+    let message = framing::parse_syslog(line);
+    let payload = utf8_prefix(message.payload);
+    let mut event = match vendor::parse_payload(payload, vendor) {
+        Ok(event) => event,
+        // The header heuristics can mistake a payload's own leading words for a header; retry
+        // with the raw line before giving up.
+        Err(error) if message.format != framing::SyslogFormat::None => {
+            match vendor::parse_payload(utf8_prefix(framing::trim_line(line)), vendor) {
+                Ok(event) => return Ok(event),
+                Err(_) => return Err(error),
+            }
+        }
+        Err(error) => return Err(error),
+    };
+    if event.time.is_none() {
+        event.time = message.time;
+        event.utc_offset_seconds = message.utc_offset_seconds;
+        event.time_zone_assumed = message.time_zone_assumed;
+    }
+    if event.device.is_none() {
+        event.device = message.hostname.map(Cow::Borrowed);
+    }
+    if event.severity.is_none() {
+        event.severity = message.severity().map(Severity::from_syslog);
+    }
+    Ok(event)
+}
+
+fn utf8_prefix(bytes: &[u8]) -> &str {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or(""),
+    }
+}

@@ -1,0 +1,249 @@
+//! Fortinet FortiGate (FortiOS 5–7) `key=value` logs, default and comma-separated variants.
+//!
+//! One pass over the pairs fills a [`Fields`] of borrowed slices; [`classify`] then maps
+//! `type`/`subtype`/`eventtype`/`action` to the normalised vocabulary. The CEF variant
+//! (`cat=utm:virus`, `FTNTFGT…` keys) is read by [`crate::vendor::cef`] into the same
+//! [`Fields`], so both wire formats classify identically.
+//!
+//! Rules (Fortinet "FortiOS Log Message Reference", type/subtype and logid tables):
+//! - `type=traffic` is always [`Kind::Traffic`], even when `utmaction`, `utmevent` or
+//!   `countips`/`countav`/… say a UTM profile acted: that verdict has its own UTM log, which is
+//!   the one counted as the threat.
+//! - `type=utm` (and the 5.x top-level types `anomaly`, `virus`, `ips`, `webfilter`, `dns` …)
+//!   are threats when the subtype is inherently a detection (virus, ips, anomaly, dlp,
+//!   emailfilter, waf) or when the action blocked something; allowed web, application and DNS
+//!   usage records are `traffic`.
+//! - `type=event` is [`Kind::Event`].
+//! - `devid` is the device identifier (else `devname`). `eventtime` is UTC epoch in s/ms/µs/ns;
+//!   otherwise `date`+`time` are local with `tz`, or Tokyo when `tz` is absent (FortiOS < 6.2).
+
+use std::borrow::Cow;
+
+use crate::event::{Action, Category, Event, Kind, Severity, Unparsed, UnparsedReason, Vendor};
+use crate::kv::KvIter;
+use crate::time;
+use crate::vendor::{Class, first, ip, is_any, is_block_word, port, text};
+
+/// The FortiGate fields the normaliser reads, as borrowed slices.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Fields<'a> {
+    pub date: Option<&'a str>,
+    pub time: Option<&'a str>,
+    pub tz: Option<&'a str>,
+    pub eventtime: Option<&'a str>,
+    pub timestamp: Option<&'a str>,
+    pub devid: Option<&'a str>,
+    pub devname: Option<&'a str>,
+    pub log_type: Option<&'a str>,
+    pub subtype: Option<&'a str>,
+    pub eventtype: Option<&'a str>,
+    pub level: Option<&'a str>,
+    pub severity: Option<&'a str>,
+    pub crlevel: Option<&'a str>,
+    pub action: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub srcip: Option<&'a str>,
+    pub srcport: Option<&'a str>,
+    pub dstip: Option<&'a str>,
+    pub dstport: Option<&'a str>,
+    pub attack: Option<&'a str>,
+    pub virus: Option<&'a str>,
+    pub app: Option<&'a str>,
+    pub catdesc: Option<&'a str>,
+    pub hostname: Option<&'a str>,
+    pub url: Option<&'a str>,
+    pub qname: Option<&'a str>,
+    pub user: Option<&'a str>,
+    pub unauthuser: Option<&'a str>,
+    pub msg: Option<&'a str>,
+    pub botnetdomain: Option<&'a str>,
+    pub filtername: Option<&'a str>,
+    pub logid: Option<&'a str>,
+}
+
+pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
+    let separator = detect_separator(line);
+    let mut fields = Fields::default();
+    for (key, value) in KvIter::new(line, separator) {
+        fields.set(key, value);
+    }
+    if fields.log_type.is_none() && fields.logid.is_none() {
+        return Err(Unparsed::new(Some(Vendor::Fortigate), UnparsedReason::MissingField("type")));
+    }
+    Ok(build(&fields, Vendor::Fortigate))
+}
+
+impl<'a> Fields<'a> {
+    /// Records one pair. Unknown keys are ignored; the first occurrence of a key wins.
+    pub(crate) fn set(&mut self, key: &'a str, value: &'a str) {
+        let slot = match key {
+            "date" => &mut self.date,
+            "time" => &mut self.time,
+            "tz" => &mut self.tz,
+            "eventtime" => &mut self.eventtime,
+            "timestamp" => &mut self.timestamp,
+            "devid" => &mut self.devid,
+            "devname" => &mut self.devname,
+            "type" => &mut self.log_type,
+            "subtype" => &mut self.subtype,
+            "eventtype" => &mut self.eventtype,
+            "level" => &mut self.level,
+            "severity" => &mut self.severity,
+            "crlevel" => &mut self.crlevel,
+            "action" => &mut self.action,
+            "status" => &mut self.status,
+            "srcip" => &mut self.srcip,
+            "srcport" => &mut self.srcport,
+            "dstip" => &mut self.dstip,
+            "dstport" => &mut self.dstport,
+            "attack" => &mut self.attack,
+            "virus" => &mut self.virus,
+            "app" => &mut self.app,
+            "catdesc" => &mut self.catdesc,
+            "hostname" => &mut self.hostname,
+            "url" => &mut self.url,
+            "qname" => &mut self.qname,
+            "user" => &mut self.user,
+            "unauthuser" => &mut self.unauthuser,
+            "msg" => &mut self.msg,
+            "botnetdomain" => &mut self.botnetdomain,
+            "filtername" => &mut self.filtername,
+            "logid" => &mut self.logid,
+            _ => return,
+        };
+        first(slot, value);
+    }
+}
+
+/// Builds the event from collected fields (shared with the CEF reader).
+pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
+    let (kind, category, action) = classify(fields);
+    let mut event = Event::new(vendor, kind, category, action);
+    if let Some(stamp) = resolve_time(fields) {
+        event.time = Some(stamp.utc);
+        event.utc_offset_seconds = stamp.offset;
+        event.time_zone_assumed = stamp.assumed;
+    }
+    event.device = fields.devid.or(fields.devname).and_then(text);
+    let severity_word = fields.severity.or(fields.crlevel).or(fields.level);
+    event.severity = severity_word.and_then(Severity::from_word);
+    event.vendor_severity = severity_word.and_then(text);
+    event.src_ip = fields.srcip.and_then(ip);
+    event.src_port = fields.srcport.and_then(port);
+    event.dst_ip = fields.dstip.and_then(ip);
+    event.dst_port = fields.dstport.and_then(port);
+    event.user = fields.user.or(fields.unauthuser).and_then(text);
+    event.url = resolve_url(fields);
+    if kind != Kind::Traffic || category != Category::Other {
+        event.signature = resolve_signature(fields, category);
+    }
+    event
+}
+
+/// Maps type/subtype/eventtype/action to the normalised classification.
+pub(crate) fn classify(fields: &Fields<'_>) -> Class {
+    let log_type = fields.log_type.unwrap_or("").trim();
+    let action = fields.action.or(fields.status).map(str::trim);
+    if log_type.eq_ignore_ascii_case("traffic") {
+        // A traffic log is a session record; its UTM summary fields are deliberately ignored.
+        let blocked = action.is_some_and(|word| is_any(word, &["deny", "blocked", "block", "drop", "dropped"]));
+        let action = if blocked { Action::Blocked } else { Action::Allowed };
+        return (Kind::Traffic, Category::Other, action);
+    }
+    if log_type.eq_ignore_ascii_case("event") || log_type.eq_ignore_ascii_case("appevent") || log_type.is_empty() {
+        return (Kind::Event, Category::Other, Action::Allowed);
+    }
+    // FortiOS 5.x wrote the UTM subtype as the type (`type=virus`, `type=dns`, `type=anomaly`).
+    let subtype = if log_type.eq_ignore_ascii_case("utm") { fields.subtype.unwrap_or("").trim() } else { log_type };
+    let eventtype = fields.eventtype.unwrap_or("");
+    let botnet = eventtype.eq_ignore_ascii_case("botnet")
+        || fields.botnetdomain.is_some_and(|domain| !domain.is_empty())
+        || fields.msg.is_some_and(|msg| crate::vendor::contains_ignore_case(msg, "botnet"));
+    let category = match subtype {
+        _ if botnet => Category::Botnet,
+        "virus" | "av" | "antivirus" | "sandbox" => Category::Malware,
+        "ips" if eventtype.eq_ignore_ascii_case("malicious-url") => Category::Web,
+        "ips" | "waf" => Category::Intrusion,
+        "anomaly" => Category::Anomaly,
+        "webfilter" | "web" => Category::Web,
+        "app-ctrl" | "application" | "app" => Category::Application,
+        "dns" | "dns-query" | "dns-response" => Category::Dns,
+        "emailfilter" | "spamfilter" | "antispam" | "email" => Category::Spam,
+        "dlp" | "file-filter" => Category::DataLeak,
+        _ => Category::Other,
+    };
+    let blocked = action.is_some_and(is_block_word);
+    let inherent_threat = matches!(
+        category,
+        Category::Malware
+            | Category::Intrusion
+            | Category::Anomaly
+            | Category::Botnet
+            | Category::Spam
+            | Category::DataLeak
+    ) || (category == Category::Web && eventtype.eq_ignore_ascii_case("malicious-url"));
+    let action_word = action.unwrap_or("");
+    if blocked && !(category == Category::Spam && is_any(action_word, &["log-only", "tagged"])) {
+        (Kind::Threat, category, Action::Blocked)
+    } else if inherent_threat {
+        (Kind::Threat, category, Action::Detected)
+    } else if category == Category::Web && eventtype.eq_ignore_ascii_case("ftgd_blk") {
+        // A warning page the user clicked through: the filter matched but did not block.
+        (Kind::Threat, category, Action::Detected)
+    } else {
+        (Kind::Traffic, category, Action::Allowed)
+    }
+}
+
+fn resolve_time(fields: &Fields<'_>) -> Option<time::Stamp> {
+    let offset = fields.tz.and_then(time::parse_offset);
+    if let Some(utc) = fields.eventtime.and_then(time::epoch_any_unit) {
+        return Some(time::Stamp { utc, offset, assumed: false });
+    }
+    if let (Some(date), Some(clock)) = (fields.date, fields.time)
+        && let (Some(date), Some(clock)) = (time::parse_date(date.trim()), time::parse_clock(clock.trim()))
+    {
+        return time::local_to_stamp(date.and_time(clock), offset);
+    }
+    let utc = fields.timestamp.and_then(time::epoch_any_unit)?;
+    Some(time::Stamp { utc, offset, assumed: false })
+}
+
+/// The absolute URL when logged; otherwise the host (webfilter logs `url` as a path).
+fn resolve_url<'a>(fields: &Fields<'a>) -> Option<Cow<'a, str>> {
+    if let Some(url) = fields.url.filter(|url| url.contains("://")) {
+        return text(url);
+    }
+    fields.hostname.or(fields.qname).or(fields.botnetdomain).or(fields.url).and_then(text)
+}
+
+fn resolve_signature<'a>(fields: &Fields<'a>, category: Category) -> Option<Cow<'a, str>> {
+    let candidate = match category {
+        Category::Malware => fields.virus.or(fields.attack),
+        Category::Intrusion | Category::Anomaly => fields.attack,
+        Category::Application => fields.app.or(fields.attack),
+        Category::Web | Category::Dns => fields.catdesc.or(fields.attack),
+        Category::Botnet => fields.attack.or(fields.botnetdomain).or(fields.virus),
+        Category::DataLeak => fields.filtername,
+        _ => None,
+    };
+    candidate.or(fields.msg).and_then(text)
+}
+
+/// Space by default; comma for the CSV variant (`date=2018-07-26,time=…`).
+fn detect_separator(line: &str) -> u8 {
+    let bytes = line.as_bytes();
+    let Some(equals) = memchr::memchr(b'=', bytes) else {
+        return b' ';
+    };
+    let rest = &bytes[equals + 1..];
+    let value_end = if rest.first() == Some(&b'"') {
+        memchr::memchr(b'"', &rest[1..]).map(|index| index + 2)
+    } else {
+        memchr::memchr2(b' ', b',', rest)
+    };
+    match value_end.and_then(|index| rest.get(index)) {
+        Some(b',') => b',',
+        _ => b' ',
+    }
+}

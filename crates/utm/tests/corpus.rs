@@ -1,0 +1,227 @@
+//! Conformance against the shared vendor corpus (`../shared/corpus/`, real samples written by
+//! others; never copied into this repository).
+//!
+//! For every file: no panic. For Sekoia test files with an `expected` block, the fields we can
+//! compare must agree: source/destination address and port, a blocked-vs-not verdict derived
+//! from `event.action`/`event.type`, and the category where the expectation names one we map
+//! (`malware`, `intrusion_detection`). Files we deliberately disagree with are in [`ALLOWED`]
+//! with the reason. Without the corpus the test is skipped, except in CI (`CI=true`) where it
+//! fails.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use utm::{Action, Category, Event, Kind, parse_syslog_line};
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+
+/// Files (path relative to the corpus, or a prefix ending in `*`) whose expectation we do not
+/// check, and why.
+const ALLOWED: &[(&str, &str)] = &[
+    // Header-less continuation fragments of ASA messages: no `%ASA-` tag, so no vendor marker.
+    ("cisco_asa_ftd/sekoia/test_group_*", "message body without the %ASA/%FTD tag"),
+    ("cisco_asa_ftd/sekoia/test_ASA_199019.json", "Cisco debug line; not a security log"),
+    // Junos process logs (mgd, sshd, cron, xntpd, l2ald) are system events outside our scope;
+    // without an RT_ tag they are indistinguishable from any BSD syslog.
+    ("juniper_srx/sekoia/UI_*", "Junos management-daemon event without a security tag"),
+    ("juniper_srx/sekoia/STANDARD_FORMAT.json", "Junos xntpd system message"),
+    ("juniper_srx/sekoia/L2ALD_ST_CTL_IN_EFFECT.json", "Junos layer-2 daemon message"),
+    ("juniper_srx/sekoia/cron_*", "Junos cron system message"),
+    ("juniper_srx/sekoia/rshd_cmd.json", "Junos rshd system message"),
+    ("juniper_srx/sekoia/keayadmin.json", "Junos system message"),
+    ("juniper_srx/sekoia/sshd_failed_password.json", "Junos sshd message (host login, not a UTM event)"),
+    // Ports above 65535 in anonymised samples: the expectation cannot be a real port.
+    ("cisco_asa_ftd/sekoia/test_FTD_430003_3.json", "expected source port 77777 is not a valid port"),
+    ("paloalto/sekoia/udp_deny_csv.json", "expected source port 130000 is not a valid port"),
+    // PAN-OS `spyware` covers C2/botnet traffic; the report counts it as botnet, Sekoia as malware.
+    ("paloalto/sekoia/threat_cef.json", "spyware mapped to botnet by design (LOGFORMATS §13)"),
+    // FortiADC/FortiWeb server-load-balancer log (`log_id=`, `src=`): a different product.
+    ("fortigate/sekoia/traffic_with_referrer.json", "FortiADC/FortiWeb SLB log, not FortiGate"),
+    // A content-type match that sends the download to AV scanning; no virus was found.
+    ("watchguard/sekoia/virus_analysis.json", "AV scan trigger, not a malware detection"),
+    // Metricbeat host statistics filed under Suricata: not an EVE record.
+    ("suricata/sekoia/beats.json", "Metricbeat system metrics, not Suricata EVE"),
+];
+
+#[derive(Default, Debug)]
+struct Tally {
+    files: usize,
+    checked: usize,
+    passed: usize,
+    unparsed: usize,
+}
+
+#[test]
+fn corpus_conformance() {
+    let root = Path::new(CORPUS);
+    if !root.is_dir() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "corpus missing at {CORPUS} (required in CI)");
+        eprintln!("corpus not found at {CORPUS}: conformance test skipped");
+        return;
+    }
+    let mut files = Vec::new();
+    collect(root, &mut files);
+    files.sort();
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for path in &files {
+        let relative = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let Some(vendor_dir) = relative.split('/').next().filter(|_| relative.contains('/')) else {
+            continue;
+        };
+        let tally = tallies.entry(vendor_dir.to_owned()).or_default();
+        tally.files += 1;
+        let bytes = std::fs::read(path).unwrap();
+        if relative.ends_with(".ini") {
+            for line in String::from_utf8_lossy(&bytes).lines() {
+                if let Some(raw) =
+                    line.split_once(" pass = ").or_else(|| line.split_once(" fail = ")).map(|(_, raw)| raw)
+                {
+                    let _ = parse_syslog_line(raw.as_bytes(), None);
+                }
+            }
+            continue;
+        }
+        let json: Option<Value> = serde_json::from_slice(&bytes).ok();
+        match json.as_ref().and_then(|value| value.pointer("/input/message")) {
+            Some(message) => {
+                let message = match message {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                let parsed = parse_syslog_line(message.as_bytes(), None);
+                let Some(expected) = json.as_ref().and_then(|value| value.get("expected")) else {
+                    continue;
+                };
+                if ALLOWED.iter().any(|(pattern, _)| matches(pattern, &relative)) {
+                    continue;
+                }
+                tally.checked += 1;
+                match parsed {
+                    Ok(event) => match compare(&event, expected) {
+                        Ok(()) => tally.passed += 1,
+                        Err(problem) => failures.push(format!("{relative}: {problem}")),
+                    },
+                    Err(error) => {
+                        tally.unparsed += 1;
+                        failures.push(format!("{relative}: {error}"));
+                    }
+                }
+            }
+            None => {
+                // Plain logs, NDJSON, or concatenated pretty-printed JSON (Tenzir Suricata).
+                let text = String::from_utf8_lossy(&bytes);
+                if text.trim_start().starts_with('{') && !text.contains("}\n{\"") {
+                    for value in serde_json::Deserializer::from_str(&text).into_iter::<Value>().flatten() {
+                        let _ = parse_syslog_line(value.to_string().as_bytes(), None);
+                    }
+                }
+                for line in text.lines() {
+                    let _ = parse_syslog_line(line.as_bytes(), None);
+                }
+            }
+        }
+    }
+    for (vendor, tally) in &tallies {
+        eprintln!(
+            "corpus {vendor:>14}: {:>3} files, {:>3} with expectations checked, {:>3} passing, {:>2} unparsed",
+            tally.files, tally.checked, tally.passed, tally.unparsed
+        );
+    }
+    for failure in &failures {
+        eprintln!("MISMATCH {failure}");
+    }
+    assert!(failures.is_empty(), "{} corpus files disagree with their expectation", failures.len());
+}
+
+fn collect(directory: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(directory).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, files);
+        } else if path.extension().is_some_and(|extension| extension != "md") {
+            files.push(path);
+        }
+    }
+}
+
+fn matches(pattern: &str, relative: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => relative.starts_with(prefix),
+        None => pattern == relative,
+    }
+}
+
+/// Compares what both sides have; absent expectations are not checked.
+///
+/// Addresses of [`Kind::Event`] records (admin logins, VPN, DHCP, system) are out of scope: the
+/// report only counts addresses of traffic and threats, so parsers do not dig them out of
+/// free-text event messages.
+fn compare(event: &Event<'_>, expected: &Value) -> Result<(), String> {
+    if event.kind == Kind::Event {
+        return compare_action_and_category(event, expected);
+    }
+    let text = |pointer: &str| expected.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
+    let number = |pointer: &str| {
+        expected.pointer(pointer).and_then(|value| value.as_u64().or_else(|| value.as_str()?.parse().ok()))
+    };
+    let addresses = [
+        ("src_ip", text("/source/ip"), event.src_ip.map(|address| address.to_string())),
+        ("dst_ip", text("/destination/ip"), event.dst_ip.map(|address| address.to_string())),
+        ("src_port", number("/source/port").map(|port| port.to_string()), event.src_port.map(|port| port.to_string())),
+        (
+            "dst_port",
+            number("/destination/port").map(|port| port.to_string()),
+            event.dst_port.map(|port| port.to_string()),
+        ),
+    ];
+    for (field, wanted, got) in addresses {
+        if let Some(wanted) = wanted
+            && got.as_deref() != Some(wanted.as_str())
+        {
+            return Err(format!("{field} {got:?} != expected {wanted}"));
+        }
+    }
+    compare_action_and_category(event, expected)
+}
+
+fn compare_action_and_category(event: &Event<'_>, expected: &Value) -> Result<(), String> {
+    let words: Vec<String> = ["/event/action", "/event/type", "/action/name"]
+        .iter()
+        .filter_map(|pointer| expected.pointer(pointer))
+        .flat_map(|value| match value {
+            Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::to_lowercase).collect(),
+            Value::String(word) => vec![word.to_lowercase()],
+            _ => vec![],
+        })
+        .collect();
+    let blocked_word = words.iter().any(|word| {
+        ["deny", "denied", "block", "drop", "reset", "reject", "prevent", "clear_session"]
+            .iter()
+            .any(|needle| word.contains(needle))
+    });
+    let allowed_word = words.iter().any(|word| {
+        ["allow", "accept", "pass", "permit"].iter().any(|needle| word == needle || word.starts_with(needle))
+    });
+    if blocked_word && !allowed_word && event.action != Action::Blocked {
+        return Err(format!("action {:?}, expected blocked ({words:?})", event.action));
+    }
+    if allowed_word && !blocked_word && event.action == Action::Blocked {
+        return Err(format!("action blocked, expected not blocked ({words:?})"));
+    }
+    let categories: Vec<String> = match expected.pointer("/event/category") {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Some(Value::String(word)) => vec![word.clone()],
+        _ => vec![],
+    };
+    if categories.iter().any(|word| word == "malware") && event.category != Category::Malware {
+        return Err(format!("category {:?}, expected malware", event.category));
+    }
+    if categories.iter().any(|word| word == "intrusion_detection")
+        && !matches!(event.category, Category::Intrusion | Category::Anomaly)
+    {
+        return Err(format!("category {:?}, expected intrusion", event.category));
+    }
+    Ok(())
+}
