@@ -31,6 +31,32 @@ enum Command {
     /// User accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// UTM logs (course ①).
+    #[command(subcommand)]
+    Utm(UtmCommand),
+    /// Benchmarks whose figures go into docs/benchmarks.md.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum UtmCommand {
+    /// Parse log files (plain or .gz): one JSON event per line on stdout, a summary on stderr.
+    Parse {
+        /// auto, fortigate, sophos, paloalto, checkpoint, cisco, sonicwall, watchguard, juniper, pfsense, suricata, cef or leef.
+        #[arg(long, default_value = "auto")]
+        vendor: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// POST /api/v1/applications on loopback with concurrent clients, on SQLite and PostgreSQL.
+    Intake(kojo::bench::intake::Args),
+    /// Parse, classify and roll up a large FortiGate log; compare with wc -l and syslog-ng.
+    Utm(kojo::bench::utm::Args),
 }
 
 #[derive(Subcommand)]
@@ -154,6 +180,17 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             println!("created {} ({}); one-time password: {password}", email.as_str(), role.code());
         }
+        Command::Utm(UtmCommand::Parse { vendor, files }) => {
+            let vendor = match vendor.as_str() {
+                "auto" => None,
+                code => Some(utm::Vendor::from_code(code).with_context(|| format!("unknown vendor {code:?}"))?),
+            };
+            let stdout = std::io::stdout();
+            let stderr = std::io::stderr();
+            utm::run_parse(vendor, &files, &mut stdout.lock(), &mut stderr.lock())?;
+        }
+        Command::Bench(BenchCommand::Intake(args)) => kojo::bench::intake::run(args).await?,
+        Command::Bench(BenchCommand::Utm(args)) => kojo::bench::utm::run(args).await?,
     }
     Ok(())
 }

@@ -199,16 +199,8 @@ async fn eligibility_is_evaluated_without_applying(backend: Backend) {
     let app = spawn_app(backend, Setup::default()).await;
     let mut profile = application(14, "utm");
     profile["previous_participant"] = true.into();
-    let body: Value = app
-        .client
-        .post(app.at("/api/v1/eligibility"))
-        .json(&profile)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value =
+        app.client.post(app.at("/api/v1/eligibility")).json(&profile).send().await.unwrap().json().await.unwrap();
     assert_eq!(body["eligible"], true);
     assert_eq!(body["flags"], serde_json::json!(["previous_participant"]));
     assert_eq!(body["reasons"], serde_json::json!([]));
