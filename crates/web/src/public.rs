@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/apply", get(show_apply_form).post(submit_application))
         .route("/apply/done", get(show_done))
         .route("/status", get(show_status_form).post(look_up_status))
+        .route("/eligibility", get(show_eligibility_form).post(check_eligibility))
         .route("/static/kojo.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
 }
@@ -426,6 +427,80 @@ async fn look_up_status(
     let page = StatusPage { t, signed_in: false, not_found: result.is_none(), reference, email, result };
     let status = if page.not_found { StatusCode::NOT_FOUND } else { StatusCode::OK };
     html(status, &page)
+}
+
+#[derive(Template)]
+#[template(path = "public/eligibility.html")]
+struct EligibilityPage {
+    t: T,
+    signed_in: bool,
+    values: HashMap<&'static str, String>,
+    issues: FieldIssues,
+    /// `None` before checking; the verdict's reasons (empty when eligible) after.
+    verdict: Option<Vec<String>>,
+    flagged: bool,
+    industries: Vec<(&'static str, &'static str)>,
+    prefectures: &'static [&'static str],
+    declarations: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+impl EligibilityPage {
+    fn v(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    fn is(&self, field: &str, value: &str) -> bool {
+        self.v(field) == value
+    }
+
+    fn v_decl(&self, key: &str) -> bool {
+        self.values.get(format!("declarations.{key}").as_str()).is_some_and(|v| v == "yes")
+    }
+
+    fn err(&self, field: &str) -> Option<&str> {
+        self.issues.get(field).map(|issue| self.t.pick(&issue.ja, &issue.en))
+    }
+}
+
+fn eligibility_page(t: T, values: HashMap<&'static str, String>) -> EligibilityPage {
+    EligibilityPage {
+        t,
+        signed_in: false,
+        values,
+        issues: FieldIssues::default(),
+        verdict: None,
+        flagged: false,
+        industries: Industry::ALL.iter().map(|i| (i.code(), t.pick(i.label_ja(), i.label_en()))).collect(),
+        prefectures: PREFECTURES,
+        declarations: Declarations::LABELS_JA.iter().map(|(key, kana, text)| (key_str(*key), *kana, *text)).collect(),
+    }
+}
+
+async fn show_eligibility_form(State(state): State<AppState>, lang: Lang) -> Result<Response, PageError> {
+    let mut values = form_fields::flatten(&Default::default());
+    values.insert("company.prefecture", "東京都".into());
+    let page = eligibility_page(lang.t, values);
+    Ok(remember_language(html(StatusCode::OK, &page)?, lang, &state))
+}
+
+/// The self-check: same rules as the application, nothing stored, so no CSRF token is needed
+/// beyond the cross-site refusal every POST gets.
+async fn check_eligibility(lang: Lang, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, PageError> {
+    let t = lang.t;
+    let input = form_fields::parse(&pairs);
+    let mut page = eligibility_page(t, form_fields::flatten(&input));
+    match domain::application::validate_profile(&input) {
+        Ok(profile) => {
+            let verdict = domain::eligibility::evaluate(&profile);
+            page.flagged = !verdict.flags.is_empty();
+            page.verdict = Some(verdict.reasons.iter().map(|r| t.pick(&r.ja, &r.en).to_string()).collect());
+            html(StatusCode::OK, &page)
+        }
+        Err(issues) => {
+            page.issues = issues;
+            html(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
 }
 
 pub const PREFECTURES: &[&str] = &[

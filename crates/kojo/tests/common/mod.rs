@@ -49,8 +49,14 @@ pub fn postgres_admin_url() -> String {
 static NEXT_DB: AtomicU32 = AtomicU32::new(0);
 
 pub async fn spawn_app(backend: Backend, setup: Setup) -> TestApp {
+    spawn_app_configured(backend, setup, |_| {}).await
+}
+
+/// Like `spawn_app`, letting the test change the configuration first.
+pub async fn spawn_app_configured(backend: Backend, setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::for_data_dir(data_dir.path());
+    configure(&mut config);
     let postgres = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {
