@@ -56,6 +56,16 @@ impl Role {
         matches!(self, Role::Administrator | Role::Secretariat)
     }
 
+    /// May move cases through STEP2–5 (contact, status check, course, intent, agreement, exits).
+    pub fn can_work_cases(self) -> bool {
+        matches!(self, Role::Administrator | Role::Secretariat)
+    }
+
+    /// May approve or return decided cases (東京都の承認, 募集要項 10.(1)); nothing else.
+    pub fn can_approve(self) -> bool {
+        matches!(self, Role::TokyoOfficial)
+    }
+
     /// May edit programme years, windows and capacities, and manage users.
     pub fn can_administer(self) -> bool {
         matches!(self, Role::Administrator)
@@ -84,5 +94,8 @@ mod tests {
         let readers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.can_read_all_applications()).collect();
         assert_eq!(readers, [Role::Administrator, Role::Secretariat]);
         assert!(!Role::TokyoOfficial.can_administer());
+        let approvers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.can_approve()).collect();
+        assert_eq!(approvers, [Role::TokyoOfficial]);
+        assert!(!Role::TokyoOfficial.can_work_cases());
     }
 }

@@ -26,44 +26,7 @@ use crate::entities::{application, course};
 use crate::outbox::{self, OutgoingEmail};
 use crate::{Db, Result, StoreError};
 
-/// Where an application stands. Issue-3 states (contacted, decided, …) extend this list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApplicationStatus {
-    /// Holds a place on its course; waiting for the secretariat's contact.
-    Received,
-    /// The course was full on arrival: キャンセル待ち.
-    Waitlisted,
-}
-
-impl ApplicationStatus {
-    pub const ALL: [ApplicationStatus; 2] = [ApplicationStatus::Received, ApplicationStatus::Waitlisted];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ApplicationStatus::Received => "received",
-            ApplicationStatus::Waitlisted => "waitlisted",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<ApplicationStatus> {
-        ApplicationStatus::ALL.into_iter().find(|s| s.code() == code)
-    }
-
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            ApplicationStatus::Received => "受付済（連絡待ち）",
-            ApplicationStatus::Waitlisted => "キャンセル待ち",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ApplicationStatus::Received => "Received (awaiting contact)",
-            ApplicationStatus::Waitlisted => "Waitlisted",
-        }
-    }
-}
+pub use domain::case::CaseState as ApplicationStatus;
 
 /// What the applicant is told once the submission is committed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -129,9 +92,10 @@ async fn try_submit(
     let contact_due = calendar.contact_due(received_at);
     let programme_id = course.programme_id;
     let mut course_update: course::ActiveModel = course.clone().into();
-    match status {
-        ApplicationStatus::Received => course_update.places_taken = Set(course.places_taken + 1),
-        ApplicationStatus::Waitlisted => course_update.waitlist_seq = Set(course.waitlist_seq + 1),
+    if status == ApplicationStatus::Received {
+        course_update.places_taken = Set(course.places_taken + 1);
+    } else {
+        course_update.waitlist_seq = Set(course.waitlist_seq + 1);
     }
     course_update.updated_at = Set(received_at);
     course_update.update(&tx).await?;
@@ -174,6 +138,12 @@ async fn try_submit(
         source_ip: Set(submission.source_ip.clone()),
         created_at: Set(received_at),
         updated_at: Set(received_at),
+        status_check: Set(None),
+        proposed_course: Set(None),
+        decision_reason: Set(None),
+        assignee_user_id: Set(None),
+        first_contact_at: Set(None),
+        completed_at: Set(None),
     };
     if let Err(error) = model.insert(&tx).await {
         return Err(if crate::is_unique_violation(&error, "ux_applications_duplicate_key", "duplicate_key") {
@@ -204,6 +174,14 @@ async fn try_submit(
         },
     )
     .await?;
+    let act = crate::cases::Act {
+        application_id: id,
+        actor: Actor::Applicant,
+        ip: submission.source_ip.clone(),
+        reason: None,
+    };
+    let detail = serde_json::json!({"waitlist_position": facts.waitlist_position, "contact_due": contact_due});
+    crate::cases::insert_case_event(&tx, &act, "submit", status, status, &detail).await?;
     outbox::enqueue_in(&tx, &compose(&facts)).await?;
     tx.commit().await?;
     Ok(facts)
@@ -253,6 +231,13 @@ pub struct ApplicationRecord {
     pub flags: Vec<String>,
     pub received_at: DateTime<Utc>,
     pub contact_due: NaiveDate,
+    pub holds_place: bool,
+    pub status_check: Option<domain::case::StatusCheck>,
+    pub proposed_course: Option<CourseCode>,
+    pub decision_reason: Option<String>,
+    pub assignee_user_id: Option<Uuid>,
+    pub first_contact_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -426,6 +411,10 @@ fn record(model: application::Model, codes: &HashMap<Uuid, CourseCode>) -> Resul
     let environment = serde_json::from_str(&model.environment).map_err(|_| corrupt("environment"))?;
     let declarations = serde_json::from_str(&model.declarations).map_err(|_| corrupt("declarations"))?;
     let flags = serde_json::from_str(&model.flags).map_err(|_| corrupt("flags"))?;
+    let status_check = match &model.status_check {
+        Some(text) => Some(serde_json::from_str(text).map_err(|_| corrupt("status_check"))?),
+        None => None,
+    };
     Ok(ApplicationRecord {
         id: model.id,
         reference: model.reference,
@@ -458,6 +447,13 @@ fn record(model: application::Model, codes: &HashMap<Uuid, CourseCode>) -> Resul
         flags,
         received_at: model.received_at,
         contact_due: model.contact_due,
+        holds_place: model.holds_place,
+        status_check,
+        proposed_course: model.proposed_course.as_deref().and_then(CourseCode::from_code),
+        decision_reason: model.decision_reason,
+        assignee_user_id: model.assignee_user_id,
+        first_contact_at: model.first_contact_at,
+        completed_at: model.completed_at,
     })
 }
 

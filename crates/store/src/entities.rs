@@ -91,6 +91,12 @@ pub mod application {
         pub source_ip: Option<String>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        pub status_check: Option<String>,
+        pub proposed_course: Option<String>,
+        pub decision_reason: Option<String>,
+        pub assignee_user_id: Option<Uuid>,
+        pub first_contact_at: Option<DateTimeUtc>,
+        pub completed_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -224,6 +230,55 @@ pub mod holiday {
         #[sea_orm(primary_key, auto_increment = false)]
         pub date: Date,
         pub name: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod case_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub application_id: Uuid,
+        pub at: DateTimeUtc,
+        pub actor_user_id: Option<Uuid>,
+        pub actor_label: String,
+        pub event: String,
+        pub from_state: String,
+        pub to_state: String,
+        pub reason: Option<String>,
+        pub detail: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod contact {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "contact_log")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub application_id: Uuid,
+        pub contacted_at: DateTimeUtc,
+        pub channel: String,
+        pub staff_user_id: Option<Uuid>,
+        pub staff_label: String,
+        pub summary: String,
+        pub rules_accepted: bool,
         pub created_at: DateTimeUtc,
     }
 

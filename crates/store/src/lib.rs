@@ -7,10 +7,12 @@
 
 mod entities;
 mod migration;
+mod migration_cases;
 
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod cases;
 pub mod holidays;
 pub mod outbox;
 pub mod programmes;

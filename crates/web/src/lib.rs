@@ -5,6 +5,7 @@
 
 mod api;
 pub mod auth;
+mod cases;
 mod client;
 mod csrf;
 mod error;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(public::router())
         .merge(office::router())
+        .merge(cases::router())
         .nest("/api/v1", api::router())
         .layer(axum::middleware::from_fn(csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(error::log_internal_errors))

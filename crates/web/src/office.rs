@@ -15,7 +15,7 @@ use domain::eligibility::Industry;
 use domain::programme::CourseCode;
 use serde::Deserialize;
 use store::applications::{ApplicationFilter, ApplicationRecord, ApplicationStatus, SortKey};
-use store::audit::{AuditRecord, NewAuditEntry};
+use store::audit::NewAuditEntry;
 use store::programmes::ProgrammeRecord;
 use uuid::Uuid;
 
@@ -33,7 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/office/logout", post(auth::log_out))
         .route("/office/applications", get(list_applications))
         .route("/office/applications/export", get(export_applications))
-        .route("/office/applications/{id}", get(show_application))
         .route("/office/programmes", get(list_programmes))
         .route("/office/programmes/{id}/current", post(make_current))
         .route("/office/courses/{id}", post(update_course))
@@ -76,7 +75,7 @@ impl ListQuery {
     }
 }
 
-fn urlencode(value: &str) -> String {
+pub(crate) fn urlencode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
@@ -113,30 +112,30 @@ async fn filter_from(
 }
 
 /// One row of the list, formatted for display.
-struct Row {
-    id: Uuid,
-    reference: String,
-    course: &'static str,
-    status_code: &'static str,
-    status: &'static str,
-    waitlist_position: Option<u32>,
-    company_name: String,
-    company_name_kana: String,
-    corporate_number: String,
-    received_at: String,
-    contact_due: String,
-    overdue: bool,
-    flagged: bool,
+pub(crate) struct Row {
+    pub(crate) id: Uuid,
+    pub(crate) reference: String,
+    pub(crate) course: &'static str,
+    pub(crate) status_code: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) waitlist_position: Option<u32>,
+    pub(crate) company_name: String,
+    pub(crate) company_name_kana: String,
+    pub(crate) corporate_number: String,
+    pub(crate) received_at: String,
+    pub(crate) contact_due: String,
+    pub(crate) overdue: bool,
+    pub(crate) flagged: bool,
 }
 
-fn course_label(t: T, code: CourseCode) -> &'static str {
+pub(crate) fn course_label(t: T, code: CourseCode) -> &'static str {
     match code {
         CourseCode::Utm => t.s("① UTM", "1 UTM"),
         CourseCode::RiskAssessment => t.s("② リスクアセスメント", "2 Risk assessment"),
     }
 }
 
-fn row(t: T, record: &ApplicationRecord, today: NaiveDate) -> Row {
+pub(crate) fn row(t: T, record: &ApplicationRecord, today: NaiveDate) -> Row {
     Row {
         id: record.id,
         reference: record.reference.clone(),
@@ -152,7 +151,9 @@ fn row(t: T, record: &ApplicationRecord, today: NaiveDate) -> Row {
             .unwrap_or_else(|| t.s("（個人事業主）", "(sole proprietor)").into()),
         received_at: t.datetime(&record.received_at),
         contact_due: t.date(&record.contact_due),
-        overdue: record.status == ApplicationStatus::Received && record.contact_due < today,
+        overdue: record.first_contact_at.is_none()
+            && record.status == ApplicationStatus::Received
+            && record.contact_due < today,
         flagged: !record.flags.is_empty(),
     }
 }
@@ -257,7 +258,7 @@ async fn list_applications(
     html(StatusCode::OK, &list)
 }
 
-async fn audit(
+pub(crate) async fn audit(
     state: &AppState,
     staff: &Staff,
     ip: ClientIp,
@@ -377,58 +378,6 @@ fn export_row(record: &ApplicationRecord) -> Vec<String> {
         env.policy_status.code().to_string(),
         record.flags.join(" "),
     ]
-}
-
-#[derive(Template)]
-#[template(path = "office/application.html")]
-struct DetailPage {
-    t: T,
-    signed_in: bool,
-    staff_name: String,
-    is_admin: bool,
-    csrf: String,
-    row: Row,
-    record: ApplicationRecord,
-    industry: &'static str,
-    declarations: Vec<(&'static str, bool)>,
-    audit: Vec<(String, AuditRecord)>,
-}
-
-async fn show_application(
-    State(state): State<AppState>,
-    lang: Lang,
-    staff: Staff,
-    ip: ClientIp,
-    Path(id): Path<Uuid>,
-) -> Result<Response, PageError> {
-    staff.require(Role::can_read_all_applications)?;
-    let t = lang.t;
-    let record = store::applications::get(&state.db, id).await?;
-    audit(
-        &state,
-        &staff,
-        ip,
-        "application.view",
-        Some(id.to_string()),
-        serde_json::json!({"reference": record.reference}),
-    )
-    .await?;
-    let trail = store::audit::for_subject(&state.db, "application", &id.to_string()).await?;
-    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
-    let d = &record.declarations;
-    let page = DetailPage {
-        t,
-        signed_in: true,
-        staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
-        csrf: staff.csrf.clone(),
-        row: row(t, &record, today),
-        industry: Industry::from_code(&record.industry).map(|i| t.pick(i.label_ja(), i.label_en())).unwrap_or(""),
-        declarations: vec![("ア", d.a), ("イ", d.b), ("ウ", d.c), ("エ", d.d), ("オ", d.e), ("カ", d.f), ("キ", d.g)],
-        audit: trail.into_iter().map(|a| (t.datetime(&a.at), a)).collect(),
-        record,
-    };
-    html(StatusCode::OK, &page)
 }
 
 #[derive(Template)]

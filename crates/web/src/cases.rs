@@ -1,0 +1,652 @@
+//! The case in the back office (STEP2–5): the case page with its timeline, contact log, status
+//! check, course decision and the allowed actions; the staff work board; Tokyo's approvals; the
+//! contact-deadline breach report.
+//!
+//! Every action is a form post checked for role and CSRF, applied by `store::cases` in one
+//! transaction; a refused action re-renders the page with the reason and what was typed.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use domain::access::Role;
+use domain::case::{CaseEvent, CaseState, StatusCheck};
+use domain::eligibility::Industry;
+use domain::programme::CourseCode;
+use serde::Deserialize;
+use store::applications::ApplicationRecord;
+use store::audit::AuditRecord;
+use store::cases::{Act, CaseEventRecord, ContactRecord};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::Staff;
+use crate::client::ClientIp;
+use crate::error::PageError;
+use crate::i18n::{Lang, T};
+use crate::office::{Row, audit, course_label, row};
+use crate::render::html;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/office/applications/{id}", get(show_case))
+        .route("/office/applications/{id}/contact", post(record_contact))
+        .route("/office/applications/{id}/status-check", post(record_status_check))
+        .route("/office/applications/{id}/course", post(decide_course))
+        .route("/office/applications/{id}/event", post(apply_event))
+        .route("/office/applications/{id}/assign", post(assign))
+        .route("/office/board", get(show_board))
+        .route("/office/approvals", get(show_approvals).post(approve_or_return))
+        .route("/office/reports/contact-breaches", get(contact_breaches))
+}
+
+fn today() -> chrono::NaiveDate {
+    Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive()
+}
+
+/// What the staff typed into the case page's forms, kept when an action is refused.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Draft {
+    csrf: String,
+    // contact
+    contacted_at: String,
+    channel: String,
+    summary: String,
+    rules_accepted: Option<String>,
+    // status check
+    connection_layout: String,
+    free_hub_port: String,
+    existing_utm: Option<String>,
+    existing_utm_vendor: String,
+    policy_status: String,
+    notes: String,
+    // course and events
+    course: String,
+    event: String,
+    reason: String,
+    assignee: String,
+}
+
+#[derive(Template)]
+#[template(path = "office/application.html")]
+struct CasePage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    is_admin: bool,
+    csrf: String,
+    row: Row,
+    record: ApplicationRecord,
+    state: CaseState,
+    industry: &'static str,
+    declarations: Vec<(&'static str, bool)>,
+    audit: Vec<(String, AuditRecord)>,
+    timeline: Vec<(String, CaseEventRecord, &'static str)>,
+    contacts: Vec<(String, ContactRecord)>,
+    /// Events offered as buttons: (code, Japanese label, needs a reason).
+    actions: Vec<(&'static str, &'static str, bool)>,
+    can_work: bool,
+    can_check: bool,
+    can_decide: bool,
+    proposal: Option<(&'static str, &'static str)>,
+    staff_users: Vec<(Uuid, String)>,
+    draft: Draft,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+impl CasePage {
+    fn checked(&self, value: &Option<String>) -> bool {
+        value.is_some()
+    }
+
+    fn is_assignee(&self, id: &Uuid) -> bool {
+        self.record.assignee_user_id == Some(*id)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CaseQuery {
+    done: Option<String>,
+}
+
+async fn show_case(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Query(query): Query<CaseQuery>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_read_all_applications)?;
+    let record = store::applications::get(&state.db, id).await?;
+    audit(
+        &state,
+        &staff,
+        ip,
+        "application.view",
+        Some(id.to_string()),
+        serde_json::json!({"reference": record.reference}),
+    )
+    .await?;
+    let notice =
+        query.done.as_deref().and_then(CaseEvent::from_code).map(|e| format!("「{}」を記録しました。", e.label_ja()));
+    let notice = notice.or_else(|| match query.done.as_deref() {
+        Some("record_contact") => Some("連絡を記録しました。".into()),
+        Some("assign") => Some("担当者を変更しました。".into()),
+        _ => None,
+    });
+    case_page(&state, lang.t, &staff, record, Draft::default(), notice, None, StatusCode::OK).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn case_page(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    record: ApplicationRecord,
+    mut draft: Draft,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let id = record.id;
+    let case_state = record.status;
+    let trail = store::audit::for_subject(&state.db, "application", &id.to_string()).await?;
+    let timeline = store::cases::timeline(&state.db, id).await?;
+    let contacts = store::cases::contacts(&state.db, id).await?;
+    let can_work = staff.user.role.can_work_cases();
+    let actions = if can_work {
+        [
+            CaseEvent::ConfirmIntent,
+            CaseEvent::SendAgreement,
+            CaseEvent::ConfirmAgreement,
+            CaseEvent::MarkNotInstallable,
+            CaseEvent::MarkIneligible,
+            CaseEvent::Withdraw,
+            CaseEvent::Disqualify,
+        ]
+        .into_iter()
+        .filter(|e| domain::case::transition(case_state, *e).is_ok())
+        .filter(|e| *e != CaseEvent::MarkNotInstallable || record.course_code == CourseCode::Utm)
+        .map(|e| (e.code(), e.label_ja(), e.needs_reason()))
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let staff_users = store::accounts::list_users(&state.db)
+        .await?
+        .into_iter()
+        .filter(|u| u.is_active && u.role.can_work_cases())
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    if draft.contacted_at.is_empty() {
+        draft.contacted_at = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%dT%H:%M").to_string();
+    }
+    if draft.course.is_empty() {
+        draft.course = record.proposed_course.unwrap_or(record.course_code).code().to_string();
+    }
+    if let (Some(check), true) = (&record.status_check, draft.free_hub_port.is_empty()) {
+        draft.connection_layout = check.connection_layout.clone();
+        draft.free_hub_port = check.free_hub_port.clone();
+        draft.existing_utm = check.existing_utm.then(|| "yes".into());
+        draft.existing_utm_vendor = check.existing_utm_vendor.clone().unwrap_or_default();
+        draft.policy_status = check.policy_status.clone();
+        draft.notes = check.notes.clone().unwrap_or_default();
+    } else if draft.free_hub_port.is_empty() {
+        // Start from what the applicant stated on the form.
+        let env = &record.environment;
+        draft.connection_layout = env.connection_layout.clone().unwrap_or_default();
+        draft.free_hub_port = env.free_hub_port.code().into();
+        draft.existing_utm = env.existing_utm.then(|| "yes".into());
+        draft.existing_utm_vendor = env.existing_utm_vendor.clone().unwrap_or_default();
+        draft.policy_status = env.policy_status.code().into();
+    }
+    let proposal = record.status_check.as_ref().map(|check| {
+        let (course, why) = domain::case::propose_course(check);
+        (course_label(t, course), why)
+    });
+    let d = &record.declarations;
+    let page = CasePage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        is_admin: staff.user.role.can_administer(),
+        csrf: staff.csrf.clone(),
+        row: row(t, &record, today()),
+        state: case_state,
+        industry: Industry::from_code(&record.industry).map(|i| t.pick(i.label_ja(), i.label_en())).unwrap_or(""),
+        declarations: vec![("ア", d.a), ("イ", d.b), ("ウ", d.c), ("エ", d.d), ("オ", d.e), ("カ", d.f), ("キ", d.g)],
+        audit: trail.into_iter().map(|a| (t.datetime(&a.at), a)).collect(),
+        timeline: timeline
+            .into_iter()
+            .map(|e| {
+                let label = CaseEvent::from_code(&e.event).map(|c| c.label_ja()).unwrap_or(match e.event.as_str() {
+                    "submit" => "申込受付",
+                    "record_contact" => "連絡記録",
+                    "assign" => "担当者変更",
+                    _ => "—",
+                });
+                (t.datetime(&e.at), e, label)
+            })
+            .collect(),
+        contacts: contacts.into_iter().map(|c| (t.datetime(&c.contacted_at), c)).collect(),
+        actions,
+        can_work,
+        can_check: can_work && domain::case::transition(case_state, CaseEvent::RecordStatusCheck).is_ok(),
+        can_decide: can_work && domain::case::transition(case_state, CaseEvent::DecideCourse).is_ok(),
+        proposal,
+        staff_users,
+        draft,
+        notice,
+        problem,
+        record,
+    };
+    html(status, &page)
+}
+
+/// Runs a store action; on a refusal re-renders the case page with the reason and the draft.
+async fn finish(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    id: Uuid,
+    draft: Draft,
+    done: &str,
+    result: Result<(), store::StoreError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/office/applications/{id}?done={done}")).into_response()),
+        Err(store::StoreError::Conflict(message)) => {
+            let record = store::applications::get(&state.db, id).await?;
+            case_page(state, t, staff, record, draft, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn act(staff: &Staff, id: Uuid, ip: ClientIp, reason: &str) -> Act {
+    let reason = domain::text::normalize(reason);
+    Act { application_id: id, actor: staff.actor(), ip: ip.to_db(), reason: (!reason.is_empty()).then_some(reason) }
+}
+
+fn invalid(message: &str) -> Result<(), store::StoreError> {
+    Err(store::StoreError::Conflict(message.to_string()))
+}
+
+async fn record_contact(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(draft): Form<Draft>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    staff.check_csrf(&draft.csrf)?;
+    let summary = domain::text::normalize(&draft.summary);
+    let when = NaiveDateTime::parse_from_str(draft.contacted_at.trim(), "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|local| chrono_tz::Asia::Tokyo.from_local_datetime(&local).single())
+        .map(|at| at.with_timezone(&Utc));
+    let result = match (when, draft.channel.as_str()) {
+        (None, _) => invalid("連絡日時を「2026-11-25T10:30」の形式で入力してください"),
+        (Some(at), _) if at > Utc::now() + chrono::Duration::minutes(5) => invalid("連絡日時が未来になっています"),
+        (_, channel) if !matches!(channel, "phone" | "email") => invalid("連絡手段（電話・メール）を選んでください"),
+        _ if summary.is_empty() => invalid("連絡内容の要旨を入力してください"),
+        _ if summary.chars().count() > 2000 => invalid("連絡内容の要旨は2000文字以内で入力してください"),
+        (Some(at), channel) => store::cases::record_contact(
+            &state.db,
+            act(&staff, id, ip, ""),
+            store::cases::NewContact {
+                contacted_at: at,
+                channel: channel.to_string(),
+                summary: summary.clone(),
+                rules_accepted: draft.rules_accepted.is_some(),
+            },
+        )
+        .await
+        .map(|_| ()),
+    };
+    let done = if draft.rules_accepted.is_some() { CaseEvent::CompleteApplication.code() } else { "record_contact" };
+    finish(&state, lang.t, &staff, id, draft, done, result).await
+}
+
+async fn record_status_check(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(draft): Form<Draft>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    staff.check_csrf(&draft.csrf)?;
+    let layout = domain::text::normalize(&draft.connection_layout);
+    let notes = domain::text::normalize(&draft.notes);
+    let result = if layout.is_empty() {
+        invalid("ネットワークの接続構成を入力してください")
+    } else if !matches!(draft.free_hub_port.as_str(), "yes" | "no" | "unknown") {
+        invalid("HUBの空きポートを選んでください")
+    } else if !matches!(draft.policy_status.as_str(), "none" | "drafting" | "in_place") {
+        invalid("基本方針・社内規定の整備状況を選んでください")
+    } else if layout.chars().count() > 1000 || notes.chars().count() > 2000 {
+        invalid("入力が長すぎます（接続構成1000文字、その他2000文字まで）")
+    } else {
+        let vendor = domain::text::normalize(&draft.existing_utm_vendor);
+        let check = StatusCheck {
+            connection_layout: layout,
+            free_hub_port: draft.free_hub_port.clone(),
+            existing_utm: draft.existing_utm.is_some(),
+            existing_utm_vendor: (!vendor.is_empty()).then_some(vendor),
+            policy_status: draft.policy_status.clone(),
+            notes: (!notes.is_empty()).then_some(notes),
+        };
+        store::cases::record_status_check(&state.db, act(&staff, id, ip, ""), &check).await.map(|_| ())
+    };
+    finish(&state, lang.t, &staff, id, draft, CaseEvent::RecordStatusCheck.code(), result).await
+}
+
+async fn decide_course(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(draft): Form<Draft>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    staff.check_csrf(&draft.csrf)?;
+    let result = match CourseCode::from_code(&draft.course) {
+        None => invalid("コースを選んでください"),
+        Some(course) => {
+            store::cases::decide_course(&state.db, &state.calendar, act(&staff, id, ip, &draft.reason), course)
+                .await
+                .map(|_| ())
+        }
+    };
+    finish(&state, lang.t, &staff, id, draft, CaseEvent::DecideCourse.code(), result).await
+}
+
+async fn apply_event(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(draft): Form<Draft>,
+) -> Result<Response, PageError> {
+    staff.check_csrf(&draft.csrf)?;
+    let event = CaseEvent::from_code(&draft.event).ok_or_else(|| PageError::BadRequest("不明な操作です".into()))?;
+    if matches!(event, CaseEvent::Approve | CaseEvent::ReturnToSecretariat) {
+        staff.require(Role::can_approve)?;
+    } else {
+        staff.require(Role::can_work_cases)?;
+    }
+    let result =
+        store::cases::apply(&state.db, &state.calendar, act(&staff, id, ip, &draft.reason), event).await.map(|_| ());
+    finish(&state, lang.t, &staff, id, draft, event.code(), result).await
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(draft): Form<Draft>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    staff.check_csrf(&draft.csrf)?;
+    let assignee = match draft.assignee.as_str() {
+        "" => None,
+        value => {
+            let id =
+                value.parse::<Uuid>().map_err(|_| PageError::BadRequest("担当者の指定が正しくありません".into()))?;
+            let user = store::accounts::get_user(&state.db, id).await?;
+            if !user.role.can_work_cases() {
+                return Err(PageError::BadRequest("この利用者には案件を担当させられません".into()));
+            }
+            Some(id)
+        }
+    };
+    let result = store::cases::assign(&state.db, act(&staff, id, ip, ""), assignee).await;
+    finish(&state, lang.t, &staff, id, draft, "assign", result).await
+}
+
+/// A case on the work board.
+struct BoardItem {
+    row: Row,
+    assignee: String,
+    state_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "office/board.html")]
+struct BoardPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    is_admin: bool,
+    csrf: String,
+    overdue: Vec<BoardItem>,
+    due_today: Vec<BoardItem>,
+    awaiting_contact: Vec<BoardItem>,
+    awaiting_tokyo: Vec<BoardItem>,
+    in_progress: Vec<BoardItem>,
+    by_assignee: Vec<(String, usize, usize)>,
+}
+
+async fn show_board(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_read_all_applications)?;
+    let t = lang.t;
+    let Some(programme) = store::programmes::current(&state.db).await? else {
+        return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
+    };
+    let filter = store::applications::ApplicationFilter {
+        programme_id: Some(programme.id),
+        sort: store::applications::SortKey::ContactDue,
+        ..Default::default()
+    };
+    let records = store::applications::list_all(&state.db, &filter).await?;
+    audit(&state, &staff, ip, "application.board", None, serde_json::json!({"cases": records.len()})).await?;
+    let users: std::collections::HashMap<Uuid, String> =
+        store::accounts::list_users(&state.db).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+    let today = today();
+    let item = |r: &ApplicationRecord| BoardItem {
+        row: row(t, r, today),
+        assignee: r.assignee_user_id.and_then(|id| users.get(&id).cloned()).unwrap_or_else(|| "未割当".into()),
+        state_label: r.status.label_ja(),
+    };
+    let uncontacted = |r: &&ApplicationRecord| r.status == CaseState::Received && r.first_contact_at.is_none();
+    let mut by_assignee: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for r in records.iter().filter(|r| !r.status.is_closed() && r.status != CaseState::Confirmed) {
+        let name = r.assignee_user_id.and_then(|id| users.get(&id).cloned()).unwrap_or_else(|| "未割当".into());
+        let entry = by_assignee.entry(name).or_default();
+        entry.0 += 1;
+        if uncontacted(&r) && r.contact_due < today {
+            entry.1 += 1;
+        }
+    }
+    let page = BoardPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        is_admin: staff.user.role.can_administer(),
+        csrf: staff.csrf.clone(),
+        overdue: records.iter().filter(uncontacted).filter(|r| r.contact_due < today).map(item).collect(),
+        due_today: records.iter().filter(uncontacted).filter(|r| r.contact_due == today).map(item).collect(),
+        awaiting_contact: records.iter().filter(uncontacted).filter(|r| r.contact_due > today).map(item).collect(),
+        awaiting_tokyo: records.iter().filter(|r| r.status == CaseState::CourseDecided).map(item).collect(),
+        in_progress: records
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.status,
+                    CaseState::Contacted
+                        | CaseState::StatusChecked
+                        | CaseState::Approved
+                        | CaseState::IntentConfirmed
+                        | CaseState::AgreementSent
+                ) || (r.status == CaseState::Received && r.first_contact_at.is_some())
+            })
+            .map(item)
+            .collect(),
+        by_assignee: by_assignee.into_iter().map(|(name, (open, overdue))| (name, open, overdue)).collect(),
+    };
+    html(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "office/approvals.html")]
+struct ApprovalsPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    is_admin: bool,
+    csrf: String,
+    cases: Vec<(Row, String, i32, &'static str)>,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+async fn approvals_page(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let programme = store::programmes::current(&state.db).await?;
+    let filter = store::applications::ApplicationFilter {
+        programme_id: programme.map(|p| p.id),
+        status: Some(CaseState::CourseDecided),
+        ..Default::default()
+    };
+    let records = store::applications::list_all(&state.db, &filter).await?;
+    let today = today();
+    let page = ApprovalsPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        is_admin: staff.user.role.can_administer(),
+        csrf: staff.csrf.clone(),
+        cases: records
+            .iter()
+            .map(|r| {
+                let industry = Industry::from_code(&r.industry).map(|i| i.label_ja()).unwrap_or("");
+                (row(t, r, today), industry.to_string(), r.employees, course_label(t, r.course_code))
+            })
+            .collect(),
+        notice,
+        problem,
+    };
+    html(status, &page)
+}
+
+async fn show_approvals(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
+    staff.require(|r| r.can_approve() || r.can_read_all_applications())?;
+    audit(&state, &staff, ip, "application.approvals_view", None, serde_json::json!({})).await?;
+    approvals_page(&state, lang.t, &staff, None, None, StatusCode::OK).await
+}
+
+async fn approve_or_return(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_approve)?;
+    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
+    staff.check_csrf(value("csrf"))?;
+    let event = match value("action") {
+        "approve" => CaseEvent::Approve,
+        "return" => CaseEvent::ReturnToSecretariat,
+        _ => return Err(PageError::BadRequest("不明な操作です".into())),
+    };
+    let ids: Vec<Uuid> = pairs.iter().filter(|(k, _)| k == "case").filter_map(|(_, v)| v.parse().ok()).collect();
+    if ids.is_empty() {
+        let problem = Some("対象の案件を選んでください。".to_string());
+        return approvals_page(&state, lang.t, &staff, None, problem, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let reason = value("reason");
+    let mut done = 0;
+    let mut problems = Vec::new();
+    for id in &ids {
+        match store::cases::apply(&state.db, &state.calendar, act(&staff, *id, ip, reason), event).await {
+            Ok(_) => done += 1,
+            Err(store::StoreError::Conflict(message)) => problems.push(message),
+            Err(store::StoreError::NotFound) => problems.push("案件が見つかりません".into()),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let verb = if event == CaseEvent::Approve { "承認" } else { "差戻し" };
+    let notice = (done > 0).then(|| format!("{done}件を{verb}しました。"));
+    problems.dedup();
+    let problem = (!problems.is_empty()).then(|| problems.join(" / "));
+    let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    approvals_page(&state, lang.t, &staff, notice, problem, status).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReportQuery {
+    format: Option<String>,
+}
+
+/// Cases contacted later than 3 business days (or still uncontacted past the due date),
+/// exportable for the funder.
+async fn contact_breaches(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    staff.require(|r| r.can_read_all_applications() || r.can_approve())?;
+    let Some(programme) = store::programmes::current(&state.db).await? else {
+        return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
+    };
+    let breaches = store::cases::breaches(&state.db, programme.id, &state.calendar, today()).await?;
+    let mut table = documents::Table::new(["申込番号", "会社名", "受付日時", "連絡期限", "初回連絡日", "超過営業日数"]);
+    for b in &breaches {
+        table.push(vec![
+            b.reference.clone(),
+            b.company_name.clone(),
+            b.received_at.with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%d %H:%M").to_string(),
+            b.contact_due.to_string(),
+            b.contacted_on.map(|d| d.to_string()).unwrap_or_else(|| "未連絡".into()),
+            b.business_days_late.to_string(),
+        ]);
+    }
+    audit(&state, &staff, ip, "report.contact_breaches", None, serde_json::json!({"rows": breaches.len()})).await?;
+    let format = query.format.unwrap_or_else(|| "csv".into());
+    let (bytes, content_type, extension) = match format.as_str() {
+        "csv" => (table.to_csv_utf8_bom(), "text/csv; charset=utf-8", "csv"),
+        "csv_sjis" => (table.to_csv_shift_jis(), "text/csv; charset=Shift_JIS", "csv"),
+        "xlsx" => {
+            (table.to_xlsx("連絡期限超過"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+        }
+        _ => return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx）".into())),
+    };
+    let bytes = bytes.map_err(|e| PageError::BadRequest(e.to_string()))?;
+    let disposition = format!("attachment; filename=\"contact-breaches-{}.{extension}\"", today());
+    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
+}
