@@ -266,6 +266,7 @@ async fn moving_cases_concurrently_never_exceeds_capacity(backend: Backend) {
         actor: actor.clone(),
         ip: None,
         reason: reason.map(str::to_string),
+        email: None,
     };
     let check = domain::case::StatusCheck {
         connection_layout: "光回線→ルーター".into(),
@@ -334,6 +335,7 @@ async fn late_contacts_are_reported(backend: Backend) {
             actor: store::audit::Actor::System("test"),
             ip: None,
             reason: None,
+            email: None,
         },
         store::cases::NewContact {
             contacted_at: chrono::Utc::now(),

@@ -179,6 +179,7 @@ async fn try_submit(
         actor: Actor::Applicant,
         ip: submission.source_ip.clone(),
         reason: None,
+        email: None,
     };
     let detail = serde_json::json!({"waitlist_position": facts.waitlist_position, "contact_due": contact_due});
     crate::cases::insert_case_event(&tx, &act, "submit", status, status, &detail).await?;

@@ -29,6 +29,8 @@ pub struct Act {
     pub actor: Actor,
     pub ip: Option<String>,
     pub reason: Option<String>,
+    /// An e-mail to send when (and only if) the action commits.
+    pub email: Option<crate::outbox::OutgoingEmail>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -268,7 +270,8 @@ async fn release_place(
         update.updated_at = Set(now);
         update.update(tx).await?;
         places_taken += 1;
-        let act = Act { application_id: waiting.id, actor: Actor::System("waitlist"), ip: None, reason: None };
+        let act =
+            Act { application_id: waiting.id, actor: Actor::System("waitlist"), ip: None, reason: None, email: None };
         log_event(tx, &act, CaseEvent::Promote.code(), from, resumed, serde_json::json!({"course_id": course_id}))
             .await?;
         promoted = Some(waiting.id);
@@ -417,6 +420,9 @@ async fn log_event(
     detail: serde_json::Value,
 ) -> Result<()> {
     insert_case_event(conn, act, event, from, to, &detail).await?;
+    if let Some(email) = &act.email {
+        crate::outbox::enqueue_in(conn, email).await?;
+    }
     audit::record_in(
         conn,
         NewAuditEntry {

@@ -8,6 +8,7 @@
 mod entities;
 mod migration;
 mod migration_cases;
+mod migration_portal;
 
 pub mod accounts;
 pub mod applications;
@@ -15,6 +16,7 @@ pub mod audit;
 pub mod cases;
 pub mod holidays;
 pub mod outbox;
+pub mod portal;
 pub mod programmes;
 
 use std::time::Duration;

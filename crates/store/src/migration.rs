@@ -10,7 +10,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(crate::migration_cases::M0002Cases)]
+        vec![
+            Box::new(M0001Initial),
+            Box::new(crate::migration_cases::M0002Cases),
+            Box::new(crate::migration_portal::M0003Portal),
+        ]
     }
 }
 

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/office/applications/{id}/course", post(decide_course))
         .route("/office/applications/{id}/event", post(apply_event))
         .route("/office/applications/{id}/assign", post(assign))
+        .route("/office/applications/{id}/message", post(send_message))
         .route("/office/board", get(show_board))
         .route("/office/approvals", get(show_approvals).post(approve_or_return))
         .route("/office/reports/contact-breaches", get(contact_breaches))
@@ -64,6 +65,7 @@ pub struct Draft {
     existing_utm_vendor: String,
     policy_status: String,
     notes: String,
+    message: String,
     // course and events
     course: String,
     event: String,
@@ -85,8 +87,10 @@ struct CasePage {
     industry: &'static str,
     declarations: Vec<(&'static str, bool)>,
     audit: Vec<(String, AuditRecord)>,
-    timeline: Vec<(String, CaseEventRecord, &'static str)>,
+    /// (when, event, action label, from-state label, to-state label, who)
+    timeline: Vec<(String, CaseEventRecord, &'static str, &'static str, &'static str, String)>,
     contacts: Vec<(String, ContactRecord)>,
+    messages: Vec<(String, store::portal::MessageRecord)>,
     /// Events offered as buttons: (code, Japanese label, needs a reason).
     actions: Vec<(&'static str, &'static str, bool)>,
     can_work: bool,
@@ -139,6 +143,7 @@ async fn show_case(
     let notice = notice.or_else(|| match query.done.as_deref() {
         Some("record_contact") => Some("連絡を記録しました。".into()),
         Some("assign") => Some("担当者を変更しました。".into()),
+        Some("message") => Some("メッセージを送信し、企業へ通知メールを送りました。".into()),
         _ => None,
     });
     case_page(&state, lang.t, &staff, record, Draft::default(), notice, None, StatusCode::OK).await
@@ -160,6 +165,7 @@ async fn case_page(
     let trail = store::audit::for_subject(&state.db, "application", &id.to_string()).await?;
     let timeline = store::cases::timeline(&state.db, id).await?;
     let contacts = store::cases::contacts(&state.db, id).await?;
+    let messages = store::portal::messages(&state.db, id).await?;
     let can_work = staff.user.role.can_work_cases();
     let actions = if can_work {
         [
@@ -232,10 +238,19 @@ async fn case_page(
                     "assign" => "担当者変更",
                     _ => "—",
                 });
-                (t.datetime(&e.at), e, label)
+                let state_label =
+                    |code: &str| CaseState::from_code(code).map(|s| t.pick(s.label_ja(), s.label_en())).unwrap_or("—");
+                let (from, to) = (state_label(&e.from_state), state_label(&e.to_state));
+                let who = match e.actor_label.as_str() {
+                    "applicant" => t.s("申込者（Webフォーム）", "Applicant (web form)").to_string(),
+                    "system:waitlist" => t.s("システム（繰上げ）", "System (waitlist)").to_string(),
+                    other => other.to_string(),
+                };
+                (t.datetime(&e.at), e, label, from, to, who)
             })
             .collect(),
         contacts: contacts.into_iter().map(|c| (t.datetime(&c.contacted_at), c)).collect(),
+        messages: messages.into_iter().map(|m| (t.datetime(&m.created_at), m)).collect(),
         actions,
         can_work,
         can_check: can_work && domain::case::transition(case_state, CaseEvent::RecordStatusCheck).is_ok(),
@@ -272,7 +287,13 @@ async fn finish(
 
 fn act(staff: &Staff, id: Uuid, ip: ClientIp, reason: &str) -> Act {
     let reason = domain::text::normalize(reason);
-    Act { application_id: id, actor: staff.actor(), ip: ip.to_db(), reason: (!reason.is_empty()).then_some(reason) }
+    Act {
+        application_id: id,
+        actor: staff.actor(),
+        ip: ip.to_db(),
+        reason: (!reason.is_empty()).then_some(reason),
+        email: None,
+    }
 }
 
 fn invalid(message: &str) -> Result<(), store::StoreError> {
@@ -417,6 +438,43 @@ async fn assign(
     };
     let result = store::cases::assign(&state.db, act(&staff, id, ip, ""), assignee).await;
     finish(&state, lang.t, &staff, id, draft, "assign", result).await
+}
+
+async fn send_message(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(draft): Form<Draft>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    staff.check_csrf(&draft.csrf)?;
+    let body = draft.message.trim().to_string();
+    let result = if body.is_empty() || body.chars().count() > 4000 {
+        invalid("メッセージは1〜4000文字で入力してください")
+    } else {
+        let record = store::applications::get(&state.db, id).await?;
+        store::portal::post_message(&state.db, id, Some(staff.user.id), "運営事務局", false, &body).await?;
+        let notice = crate::mail::message_notice(
+            &state.config,
+            &record.contact_email,
+            &record.company_name,
+            "メッセージが届いています",
+        );
+        store::outbox::enqueue(&state.db, &notice).await?;
+        audit(
+            &state,
+            &staff,
+            ip,
+            "case.message",
+            Some(id.to_string()),
+            serde_json::json!({"chars": body.chars().count()}),
+        )
+        .await?;
+        Ok(())
+    };
+    finish(&state, lang.t, &staff, id, draft, "message", result).await
 }
 
 /// A case on the work board.
@@ -590,7 +648,14 @@ async fn approve_or_return(
     let mut done = 0;
     let mut problems = Vec::new();
     for id in &ids {
-        match store::cases::apply(&state.db, &state.calendar, act(&staff, *id, ip, reason), event).await {
+        let mut action = act(&staff, *id, ip, reason);
+        if event == CaseEvent::Approve {
+            let record = store::applications::get(&state.db, *id).await?;
+            let subject = "参加意思の確認のお願い";
+            action.email =
+                Some(crate::mail::message_notice(&state.config, &record.contact_email, &record.company_name, subject));
+        }
+        match store::cases::apply(&state.db, &state.calendar, action, event).await {
             Ok(_) => done += 1,
             Err(store::StoreError::Conflict(message)) => problems.push(message),
             Err(store::StoreError::NotFound) => problems.push("案件が見つかりません".into()),

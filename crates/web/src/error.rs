@@ -20,6 +20,8 @@ pub enum PageError {
     Forbidden,
     /// Not signed in: go to the staff sign-in page.
     SignIn,
+    /// Not signed in: go to the company portal's sign-in page.
+    PortalSignIn,
     BadRequest(String),
     Internal(String),
 }
@@ -43,6 +45,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, message) = match self {
             PageError::SignIn => return Redirect::to("/office/login").into_response(),
+            PageError::PortalSignIn => return Redirect::to("/portal/login").into_response(),
             PageError::NotFound => (StatusCode::NOT_FOUND, "ページが見つかりません / Not found".to_string()),
             PageError::Forbidden => (StatusCode::FORBIDDEN, "この操作の権限がありません / Forbidden".to_string()),
             PageError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),

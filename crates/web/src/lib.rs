@@ -14,6 +14,7 @@ mod i18n;
 mod intake;
 pub mod mail;
 mod office;
+mod portal;
 mod public;
 mod rate_limit;
 mod render;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public::router())
         .merge(office::router())
         .merge(cases::router())
+        .merge(portal::router())
         .nest("/api/v1", api::router())
         .layer(axum::middleware::from_fn(csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(error::log_internal_errors))

@@ -60,3 +60,49 @@ pub fn acknowledgement(
         body,
     }
 }
+
+#[derive(Template)]
+#[template(path = "mail/portal_link.txt")]
+struct PortalLink<'a> {
+    company_name: &'a str,
+    link: String,
+    minutes: i64,
+    secretariat_name: &'a str,
+}
+
+/// The one-time sign-in link to the company portal.
+pub fn portal_link(config: &WebConfig, to: &str, company_name: &str, token: &str) -> OutgoingEmail {
+    let body = PortalLink {
+        company_name,
+        link: format!("{}/portal/auth/{token}", config.public_url.trim_end_matches('/')),
+        minutes: store::portal::LINK_LIFETIME_MINUTES,
+        secretariat_name: &config.secretariat_name,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("({e})"));
+    OutgoingEmail {
+        to: to.to_string(), subject: "【運営事務局】参加企業ページへのログインリンク".into(), body
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mail/message_notice.txt")]
+struct MessageNotice<'a> {
+    company_name: &'a str,
+    portal: String,
+    secretariat_name: &'a str,
+    secretariat_contact: &'a str,
+}
+
+/// Tells the company a message (or a task) waits in the portal; the text itself stays in the portal.
+pub fn message_notice(config: &WebConfig, to: &str, company_name: &str, subject: &str) -> OutgoingEmail {
+    let body = MessageNotice {
+        company_name,
+        portal: format!("{}/portal/login", config.public_url.trim_end_matches('/')),
+        secretariat_name: &config.secretariat_name,
+        secretariat_contact: &config.secretariat_contact,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("({e})"));
+    OutgoingEmail { to: to.to_string(), subject: format!("【運営事務局】{subject}"), body }
+}

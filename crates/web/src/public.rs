@@ -207,9 +207,30 @@ async fn apply_page(
         csrf,
         industries: Industry::ALL.iter().map(|i| (i.code(), t.pick(i.label_ja(), i.label_en()))).collect(),
         prefectures: PREFECTURES,
-        declarations: Declarations::LABELS_JA.iter().map(|(key, kana, text)| (key_str(*key), *kana, *text)).collect(),
+        declarations: declaration_labels(t),
     };
     html(status, &page)
+}
+
+/// The declarations ア–キ as (form key, marker, text) in the page's language.
+fn declaration_labels(t: T) -> Vec<(&'static str, &'static str, &'static str)> {
+    Declarations::LABELS_JA
+        .iter()
+        .zip(Declarations::LABELS_EN.iter())
+        .map(|((key, kana, ja), (_, en))| (key_str(*key), t.pick(kana, key_letter(*key)), t.pick(ja, en)))
+        .collect()
+}
+
+fn key_letter(key: char) -> &'static str {
+    match key {
+        'a' => "(a)",
+        'b' => "(b)",
+        'c' => "(c)",
+        'd' => "(d)",
+        'e' => "(e)",
+        'f' => "(f)",
+        _ => "(g)",
+    }
 }
 
 fn key_str(key: char) -> &'static str {
@@ -472,7 +493,7 @@ fn eligibility_page(t: T, values: HashMap<&'static str, String>) -> EligibilityP
         flagged: false,
         industries: Industry::ALL.iter().map(|i| (i.code(), t.pick(i.label_ja(), i.label_en()))).collect(),
         prefectures: PREFECTURES,
-        declarations: Declarations::LABELS_JA.iter().map(|(key, kana, text)| (key_str(*key), *kana, *text)).collect(),
+        declarations: declaration_labels(t),
     }
 }
 

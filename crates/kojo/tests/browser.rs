@@ -1,0 +1,649 @@
+//! Browser journeys: headless Chromium, driven through chromedriver, against the real server on
+//! SQLite. What is asserted is what a person sees on the pages.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (and `fonts-noto-cjk`, so that screenshots
+//! show Japanese); `KOJO_CHROMIUM` and `KOJO_CHROMEDRIVER` override their paths. Without them
+//! the tests are skipped, except when `CI=true`, where they fail.
+//! Screenshots go to each test's temp dir and, when `KOJO_SCREENSHOT_DIR` is set, are copied
+//! there too.
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Backend, Setup, TestApp, application, corporate_number, spawn_app};
+use fantoccini::elements::Element;
+use fantoccini::error::{CmdError, ErrorStatus};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+/// Debian's paths; `KOJO_CHROMIUM` and `KOJO_CHROMEDRIVER` point elsewhere.
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long a page or an element may take to appear.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// One browser at a time: the tests share two cores with everything else.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+// ---------------------------------------------------------------------------------------------
+// The journeys
+// ---------------------------------------------------------------------------------------------
+
+/// A company applies for course ① with the web form, typing as people do (全角 digits,
+/// hiragana フリガナ), and sees its reference, status and contact date; the place is taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_applies_through_the_web_form() {
+    let Some(browser) = Browser::start("happy").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+
+    browser.goto(&app.at("/")).await;
+    let remaining = browser.text("#courses tr[data-course=utm] .remaining").await;
+    assert!(remaining.starts_with("150社"), "course ① shows 150 places left, saw {remaining:?}");
+
+    let link = browser.wait_for(Locator::LinkText("申込フォームへ進む")).await;
+    browser.click_and_load(&link).await;
+    browser.wait_css("form.form").await;
+    assert_eq!(browser.path().await, "/apply");
+
+    browser.click_css("input[name=course][value=utm]").await;
+    let company = Company::new(7, "株式会社ブラウザ精工");
+    browser.fill_company(&company).await;
+    browser.fill_contact("佐藤 花子", "さとう はなこ", "hanako@example.jp", "03-1234-5678").await;
+    browser.fill_environment_and_declarations().await;
+    browser.screenshot("apply-filled").await;
+
+    browser.submit_form().await;
+    let reference = browser.text("#reference").await;
+    assert!(looks_like_reference(&reference), "the reference looks like R8-0000-0000, saw {reference:?}");
+    assert_eq!(browser.path().await, "/apply/done");
+    assert_eq!(browser.text("#status").await, "受付済（連絡待ち）");
+    let due = browser.text("#contact-due").await;
+    assert!(
+        due.starts_with("令和") && due.contains('年') && due.contains('月') && due.contains('日'),
+        "the contact date is in 和暦, saw {due:?}"
+    );
+    let facts = browser.text("dl.facts").await;
+    assert!(facts.contains("株式会社ブラウザ精工"), "the done page names the company: {facts}");
+    browser.screenshot("apply-done").await;
+
+    browser.goto(&app.at("/")).await;
+    let remaining = browser.text("#courses tr[data-course=utm] .remaining").await;
+    assert!(remaining.starts_with("149社"), "one place fewer after applying, saw {remaining:?}");
+
+    browser.finish().await;
+    app.stop().await;
+}
+
+/// Mistakes are named next to their fields in Japanese, nothing typed is lost, and once they are
+/// fixed the same form goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mistakes_are_named_and_nothing_typed_is_lost() {
+    let Some(browser) = Browser::start("errors").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+
+    browser.goto(&app.at("/apply")).await;
+    browser.click_css("input[name=course][value=risk_assessment]").await;
+    let mut company = Company::new(8, "");
+    let valid_number = company.corporate_number.clone();
+    company.corporate_number = with_wrong_check_digit(&valid_number);
+    browser.fill_company(&company).await;
+    browser.fill_contact("鈴木 一郎", "スズキ イチロウ", "ichiro.example.jp", "042-555-0101").await;
+    browser.fill_environment_and_declarations().await;
+    browser.submit_form().await;
+
+    let problems = browser.text("#form-problems").await;
+    assert!(!problems.trim().is_empty(), "the summary of problems is shown");
+    let number_error = browser.text("#company-corporate_number-error").await;
+    assert!(number_error.contains("法人番号"), "the corporate number error is in Japanese: {number_error:?}");
+    let name_error = browser.text("#company-name-error").await;
+    assert!(name_error.contains("入力してください"), "the empty name is asked for: {name_error:?}");
+    let email_error = browser.text("#contact-email-error").await;
+    assert!(!email_error.trim().is_empty(), "the e-mail error is shown");
+    for field in ["company-corporate_number", "company-name", "contact-email"] {
+        browser.assert_error_next_to(field).await;
+    }
+    browser.screenshot("apply-errors").await;
+
+    // Everything else the person typed or chose is still there.
+    let kept = [
+        ("company-name_kana", company.name_kana.as_str()),
+        ("company-corporate_number", company.corporate_number.as_str()),
+        ("company-postal_code", company.postal_code.as_str()),
+        ("company-prefecture", "東京都"),
+        ("company-address", company.address.as_str()),
+        ("company-industry", "manufacturing"),
+        ("company-capital_yen", company.capital.as_str()),
+        ("company-employees", company.employees.as_str()),
+        ("company-representative_name", company.representative.as_str()),
+        ("contact-name", "鈴木 一郎"),
+        ("contact-name_kana", "スズキ イチロウ"),
+        ("contact-email", "ichiro.example.jp"),
+        ("contact-phone", "042-555-0101"),
+        ("environment-connection_layout", "光回線→ルーター→スイッチングハブ→パソコン"),
+    ];
+    for (id, expected) in kept {
+        assert_eq!(browser.value(id).await, expected, "#{id} keeps what was typed");
+    }
+    for checked in [
+        "input[name=course][value=risk_assessment]",
+        "input[name='environment.free_hub_port'][value=yes]",
+        "input[name='environment.existing_utm'][value=no]",
+        "input[name='environment.policy_status'][value=drafting]",
+        "input[name='declarations.a']",
+        "input[name='declarations.g']",
+        "#privacy_policy_accepted",
+    ] {
+        let selected = browser.wait_css(checked).await.is_selected().await.expect("is_selected");
+        assert!(selected, "{checked} is still chosen");
+    }
+
+    // Fix the three fields and send the same form again.
+    browser.replace("company-corporate_number", &valid_number).await;
+    browser.replace("company-name", "有限会社エラー修正").await;
+    browser.replace("contact-email", "ichiro@example.jp").await;
+    browser.submit_form().await;
+    let reference = browser.text("#reference").await;
+    assert!(looks_like_reference(&reference), "the corrected form is accepted, saw {reference:?}");
+    assert_eq!(browser.text("#status").await, "受付済（連絡待ち）");
+    let facts = browser.text("dl.facts").await;
+    assert!(facts.contains("有限会社エラー修正"), "{facts}");
+
+    browser.finish().await;
+    app.stop().await;
+}
+
+/// Staff sign in with the login form, find one application by name, open it, and see their own
+/// viewing in its audit trail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_find_an_application_and_see_its_audit_trail() {
+    let Some(browser) = Browser::start("staff").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    for n in 1..=3 {
+        let response = app.apply(&application(n, "utm")).await;
+        assert_eq!(response.status(), 201, "application {n} is accepted");
+    }
+    let password = create_staff(&app, "jimukyoku@example.jp").await;
+
+    browser.goto(&app.at("/office/login")).await;
+    browser.type_into("email", "jimukyoku@example.jp").await;
+    browser.type_into("password", &password).await;
+    browser.submit_form().await;
+    browser.wait_css("#applications").await;
+    assert_eq!(browser.path().await, "/office/applications");
+    assert!(browser.text("#total").await.starts_with("3件"), "three applications are counted");
+    assert_eq!(browser.rows("#applications tbody tr").await.len(), 3);
+
+    browser.type_into_css("form.filters input[name=q]", "株式会社テスト2").await;
+    browser.submit_form_css("form.filters").await;
+    let total = browser.text("#total").await;
+    assert!(total.starts_with("1件"), "the search narrows the list to one, saw {total:?}");
+    let rows = browser.rows("#applications tbody tr").await;
+    assert_eq!(rows.len(), 1, "one row matches");
+    let row = rows[0].text().await.expect("row text");
+    assert!(row.contains("株式会社テスト2"), "{row}");
+    assert_eq!(browser.value_css("form.filters input[name=q]").await, "株式会社テスト2", "the search is kept");
+    browser.screenshot("office-list").await;
+
+    let link = rows[0].find(Locator::Css("a")).await.expect("the row links to its detail page");
+    let reference = link.text().await.expect("link text");
+    browser.click_and_load(&link).await;
+    let audit = browser.text("#audit").await;
+    assert!(audit.contains("application.create"), "the audit trail shows the creation: {audit}");
+    assert!(audit.contains("application.view"), "the audit trail shows this viewing: {audit}");
+    let page = browser.text("main").await;
+    assert!(page.contains(&reference), "the detail page shows {reference}");
+    assert_eq!(browser.text("#free-hub-port").await, "あり", "the free hub port reads as a word, not a code");
+    assert_eq!(browser.text("#policy-status").await, "未整備", "the policy status reads as a word, not a code");
+    browser.screenshot("office-detail").await;
+
+    browser.finish().await;
+    app.stop().await;
+}
+
+/// `?lang=en` switches the pages to English, and the choice is remembered on the next page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn english_is_chosen_once_and_remembered() {
+    let Some(browser) = Browser::start("english").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+
+    browser.goto(&app.at("/?lang=en")).await;
+    browser.wait_css("#courses").await;
+    let headings = browser.text("main").await;
+    assert!(headings.contains("Courses and places remaining"), "English headings: {headings}");
+    assert!(headings.contains("How to apply"), "English headings: {headings}");
+    assert_eq!(browser.attr("html", "lang").await, "en");
+
+    let link = browser.wait_for(Locator::LinkText("Go to the application form")).await;
+    browser.click_and_load(&link).await;
+    assert_eq!(browser.path().await, "/apply");
+    assert_eq!(browser.text("h1").await, "Application form");
+    assert_eq!(browser.attr("html", "lang").await, "en");
+    assert_eq!(browser.text("label[for=company-name]").await, "Company name Required");
+    assert_eq!(browser.text("form.form button[type=submit]").await, "Apply");
+    browser.screenshot("apply-english").await;
+
+    // And back to Japanese with the header link.
+    let link = browser.wait_for(Locator::LinkText("日本語")).await;
+    browser.click_and_load(&link).await;
+    assert_eq!(browser.text("h1").await, "参加申込フォーム");
+    assert_eq!(browser.attr("html", "lang").await, "ja");
+
+    browser.finish().await;
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a person types
+// ---------------------------------------------------------------------------------------------
+
+struct Company {
+    name: String,
+    name_kana: String,
+    /// As typed: 全角 digits.
+    corporate_number: String,
+    /// As typed: 全角 digits, no hyphen.
+    postal_code: String,
+    address: String,
+    capital: String,
+    employees: String,
+    representative: String,
+}
+
+impl Company {
+    fn new(n: u32, name: &str) -> Self {
+        Company {
+            name: name.into(),
+            name_kana: "かぶしきがいしゃぶらうざせいこう".into(),
+            corporate_number: to_fullwidth_digits(&corporate_number(n)),
+            postal_code: "１６３８００１".into(),
+            address: format!("新宿区西新宿2-8-{n}"),
+            capital: "10000000".into(),
+            employees: "25".into(),
+            representative: "山田 太郎".into(),
+        }
+    }
+}
+
+fn to_fullwidth_digits(digits: &str) -> String {
+    digits
+        .chars()
+        .map(|c| c.to_digit(10).map_or(c, |d| char::from_u32('０' as u32 + d).expect("a full-width digit")))
+        .collect()
+}
+
+/// The same number with its check digit (the first of the 13, full-width or not) changed.
+fn with_wrong_check_digit(number: &str) -> String {
+    let mut chars: Vec<char> = number.chars().collect();
+    chars[0] = match chars[0] {
+        '０'..='８' => char::from_u32(chars[0] as u32 + 1).unwrap(),
+        '９' => '０',
+        '0'..='8' => char::from_u32(chars[0] as u32 + 1).unwrap(),
+        _ => '0',
+    };
+    chars.into_iter().collect()
+}
+
+/// `R8-dddd-dddd`.
+fn looks_like_reference(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() == 3
+        && parts[0] == "R8"
+        && parts[1..].iter().all(|p| p.len() == 4 && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+async fn create_staff(app: &TestApp, email: &str) -> String {
+    let password = kojo::setup::one_time_password();
+    store::accounts::create_user(
+        &app.running.db,
+        store::accounts::NewUser {
+            email,
+            display_name: "事務局 太郎",
+            role: domain::access::Role::Secretariat,
+            password_hash: Some(web::auth::hash_password(&password)),
+            company_application_id: None,
+        },
+    )
+    .await
+    .expect("staff user created");
+    password
+}
+
+// ---------------------------------------------------------------------------------------------
+// The browser
+// ---------------------------------------------------------------------------------------------
+
+/// A running chromedriver. Dropping it kills chromedriver and the browser it started (they share
+/// a process group), also when a test fails half-way.
+struct Driver {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    /// Starts chromedriver on a free port and waits until it answers.
+    async fn start(chromedriver: &str, dir: &Path) -> Driver {
+        let log = dir.join("chromedriver.log");
+        let mut last_problem = String::new();
+        for _attempt in 0..3 {
+            let port = free_port();
+            let mut command = Command::new(chromedriver);
+            command
+                .arg(format!("--port={port}"))
+                .arg(format!("--log-path={}", log.display()))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            #[cfg(unix)]
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+            let child = command.spawn().unwrap_or_else(|e| panic!("{chromedriver} does not start: {e}"));
+            let mut driver = Driver { child, port, log: log.clone() };
+            let status_url = format!("http://127.0.0.1:{port}/status");
+            let http = reqwest::Client::new();
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while Instant::now() < deadline {
+                if let Ok(Some(exit)) = driver.child.try_wait() {
+                    last_problem = format!("chromedriver exited with {exit} (port {port} taken?)");
+                    break;
+                }
+                if let Ok(response) = http.get(&status_url).send().await
+                    && response.status().is_success()
+                {
+                    return driver;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            if last_problem.is_empty() {
+                last_problem = format!("chromedriver did not answer on port {port} within 15 s");
+            }
+        }
+        panic!("{last_problem}; see {}", log.display());
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port()
+}
+
+struct Browser {
+    client: Client,
+    name: &'static str,
+    /// Screenshots, the Chromium profile and chromedriver's log; kept when a test fails.
+    dir: PathBuf,
+    driver: Option<Driver>,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        drop(self.driver.take());
+        let _ = std::fs::remove_dir_all(self.dir.join("profile"));
+        if std::thread::panicking() {
+            eprintln!("browser test {}: screenshots and chromedriver.log kept in {}", self.name, self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium; `None` (skip) when they are not installed,
+    /// except on CI.
+    async fn start(name: &'static str) -> Option<Browser> {
+        let chromium = std::env::var("KOJO_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
+        let chromedriver = std::env::var("KOJO_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
+        let missing: Vec<&str> =
+            [chromium.as_str(), chromedriver.as_str()].into_iter().filter(|p| !Path::new(p).is_file()).collect();
+        if !missing.is_empty() {
+            let what = format!(
+                "{} not installed (Debian: apt-get install chromium chromium-driver fonts-noto-cjk)",
+                missing.join(" and ")
+            );
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("the browser tests need a browser on CI: {what}");
+            }
+            // Straight to stderr, past the test harness's capture, so that the skip is seen.
+            let line = format!("browser test {name} skipped: {what}\n");
+            let _ = std::io::stderr().write_all(line.as_bytes());
+            return None;
+        }
+        let turn = ONE_AT_A_TIME.lock().await;
+        let dir = tempfile::Builder::new().prefix(&format!("kojo-browser-{name}-")).tempdir().expect("temp dir").keep();
+        let profile = dir.join("profile");
+        std::fs::create_dir_all(&profile).expect("profile dir");
+        let driver = Driver::start(&chromedriver, &dir).await;
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--disable-quic",
+                    "--window-size=1280,2000",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            },
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+            .unwrap_or_else(|e| {
+                panic!("Chromium does not start through chromedriver: {e}; see {}", driver.log.display())
+            });
+        Some(Browser { client, name, dir, driver: Some(driver), _turn: turn })
+    }
+
+    /// Ends the browser session (chromedriver itself is killed on drop).
+    async fn finish(self) {
+        self.client.clone().close().await.ok();
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+        self.wait_css("body").await;
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.expect("current url").path().to_string()
+    }
+
+    /// Waits for an element; fails naming what was missing and on which page.
+    async fn wait_for(&self, locator: Locator<'_>) -> Element {
+        let described = format!("{locator:?}");
+        match self.client.wait().at_most(PATIENCE).for_element(locator).await {
+            Ok(element) => element,
+            Err(e) => self.fail(&format!("{described} did not appear: {e}")).await,
+        }
+    }
+
+    async fn wait_css(&self, css: &str) -> Element {
+        self.wait_for(Locator::Css(css)).await
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.wait_css(css).await.text().await.unwrap_or_else(|e| panic!("text of {css}: {e}"))
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> String {
+        self.wait_css(css).await.attr(name).await.expect("attribute").unwrap_or_default()
+    }
+
+    /// The current value of the input, select or textarea with this id.
+    async fn value(&self, id: &str) -> String {
+        self.value_css(&format!("#{id}")).await
+    }
+
+    async fn value_css(&self, css: &str) -> String {
+        self.wait_css(css).await.prop("value").await.expect("value").unwrap_or_default()
+    }
+
+    async fn rows(&self, css: &str) -> Vec<Element> {
+        self.client.find_all(Locator::Css(css)).await.expect("rows")
+    }
+
+    async fn click_css(&self, css: &str) {
+        self.wait_css(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Types into the field with this id (the form's ids are the names with `.` made `-`).
+    async fn type_into(&self, id: &str, text: &str) {
+        self.type_into_css(&format!("#{id}"), text).await;
+    }
+
+    async fn type_into_css(&self, css: &str, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let field = self.wait_css(css).await;
+        field.click().await.unwrap_or_else(|e| panic!("focus {css}: {e}"));
+        field.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        let now = field.prop("value").await.expect("value").unwrap_or_default();
+        assert_eq!(now, text, "{css} holds what was typed");
+    }
+
+    async fn replace(&self, id: &str, text: &str) {
+        let field = self.wait_css(&format!("#{id}")).await;
+        field.clear().await.unwrap_or_else(|e| panic!("clear #{id}: {e}"));
+        self.type_into(id, text).await;
+    }
+
+    async fn select(&self, id: &str, label: &str) {
+        let select = self.wait_css(&format!("#{id}")).await;
+        select.select_by_label(label).await.unwrap_or_else(|e| panic!("choose {label} in #{id}: {e}"));
+    }
+
+    async fn fill_company(&self, company: &Company) {
+        self.type_into("company-name", &company.name).await;
+        self.type_into("company-name_kana", &company.name_kana).await;
+        self.type_into("company-corporate_number", &company.corporate_number).await;
+        self.type_into("company-postal_code", &company.postal_code).await;
+        assert_eq!(self.value("company-prefecture").await, "東京都", "東京都 is preselected");
+        self.type_into("company-address", &company.address).await;
+        self.select("company-industry", "製造業").await;
+        self.type_into("company-capital_yen", &company.capital).await;
+        self.type_into("company-employees", &company.employees).await;
+        self.type_into("company-representative_name", &company.representative).await;
+    }
+
+    async fn fill_contact(&self, name: &str, kana: &str, email: &str, phone: &str) {
+        self.type_into("contact-name", name).await;
+        self.type_into("contact-name_kana", kana).await;
+        self.type_into("contact-email", email).await;
+        self.type_into("contact-phone", phone).await;
+    }
+
+    async fn fill_environment_and_declarations(&self) {
+        self.type_into("environment-connection_layout", "光回線→ルーター→スイッチングハブ→パソコン").await;
+        self.click_css("input[name='environment.free_hub_port'][value=yes]").await;
+        self.click_css("input[name='environment.existing_utm'][value=no]").await;
+        self.click_css("input[name='environment.policy_status'][value=drafting]").await;
+        for key in ["a", "b", "c", "d", "e", "f", "g"] {
+            self.click_css(&format!("input[name='declarations.{key}']")).await;
+        }
+        self.click_css("#privacy_policy_accepted").await;
+    }
+
+    /// Presses the application form's (or login form's) submit button and waits for the answer.
+    async fn submit_form(&self) {
+        self.submit_form_css("form.form").await;
+    }
+
+    async fn submit_form_css(&self, form: &str) {
+        let button = self.wait_css(&format!("{form} button[type=submit]")).await;
+        self.click_and_load(&button).await;
+    }
+
+    /// Clicks something that loads a new page and waits until the old page is gone and the new
+    /// one has loaded.
+    async fn click_and_load(&self, element: &Element) {
+        let old_page = self.client.find(Locator::Css("html")).await.expect("the page");
+        element.click().await.unwrap_or_else(|e| panic!("click: {e}"));
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match old_page.tag_name().await {
+                Err(CmdError::Standard(e)) if e.error == ErrorStatus::StaleElementReference => break,
+                Err(CmdError::Standard(e)) if e.error == ErrorStatus::NoSuchElement => break,
+                Err(e) => panic!("waiting for the next page: {e}"),
+                Ok(_) if Instant::now() > deadline => self.fail("the click did not load a new page").await,
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        self.wait_css("body footer").await;
+    }
+
+    /// The error paragraph sits right before its field, and the field is marked invalid.
+    async fn assert_error_next_to(&self, field: &str) {
+        let script = "const error = document.getElementById(arguments[0] + '-error');
+            return error ? [error.nextElementSibling && error.nextElementSibling.id,
+                            document.getElementById(arguments[0]).getAttribute('aria-invalid')] : null;";
+        let answer = self.client.execute(script, vec![json!(field)]).await.expect("script");
+        assert_eq!(answer, json!([field, "true"]), "#{field}-error sits before #{field}, which is aria-invalid");
+    }
+
+    /// Saves a PNG of the whole page into the test's temp dir (and `KOJO_SCREENSHOT_DIR`).
+    async fn screenshot(&self, what: &str) {
+        // Grow the window until the whole page fits in the viewport, from the top.
+        let (width, old_height) = self.client.get_window_size().await.expect("window size");
+        let measure = "window.scrollTo(0, 0);
+            return [document.documentElement.scrollHeight, window.innerHeight];";
+        for _ in 0..3 {
+            let sizes = self.client.execute(measure, vec![]).await.unwrap_or_default();
+            let (Some(page), Some(viewport)) = (sizes[0].as_u64(), sizes[1].as_u64()) else { break };
+            if page <= viewport || page > 8000 {
+                break;
+            }
+            let (_, outer) = self.client.get_window_size().await.expect("window size");
+            self.client.set_window_size(width as u32, (outer + page - viewport) as u32).await.ok();
+        }
+        let png = self.client.screenshot().await.expect("screenshot");
+        self.client.set_window_size(width as u32, old_height as u32).await.ok();
+        let file = format!("{}-{what}.png", self.name);
+        let path = self.dir.join(&file);
+        std::fs::write(&path, &png).expect("screenshot written");
+        if let Ok(dir) = std::env::var("KOJO_SCREENSHOT_DIR")
+            && !dir.is_empty()
+        {
+            std::fs::create_dir_all(&dir).expect("KOJO_SCREENSHOT_DIR");
+            std::fs::copy(&path, Path::new(&dir).join(&file)).expect("screenshot copied");
+        }
+    }
+
+    /// Fails with the page's address and visible text, and a screenshot.
+    async fn fail(&self, problem: &str) -> ! {
+        let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let text = match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        self.screenshot("failure").await;
+        let shown: String = text.chars().take(1500).collect();
+        panic!(
+            "{problem}\n  page: {url}\n  screenshot: {}\n  text:\n{shown}",
+            self.dir.join(format!("{}-failure.png", self.name)).display()
+        );
+    }
+}

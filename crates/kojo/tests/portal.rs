@@ -1,0 +1,236 @@
+//! The company portal over real HTTP on both backends: one-time sign-in links, the company's
+//! own case and nothing else, confirming intent, messages both ways.
+
+mod common;
+
+use common::{Backend, Setup, TestApp, application, spawn_app};
+use domain::access::Role;
+use domain::case::{CaseEvent, CaseState};
+use serde_json::Value;
+use uuid::Uuid;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() { super::$name(Backend::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() { super::$name(Backend::Postgres).await }
+        })*
+    };
+}
+
+on_both_backends!(
+    a_company_signs_in_with_a_one_time_link,
+    a_company_sees_only_its_own_case,
+    a_company_confirms_its_intent_after_approval,
+    messages_go_both_ways,
+);
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn submit(app: &TestApp, n: u32) -> Uuid {
+    let body: Value = app.apply(&application(n, "utm")).await.json().await.unwrap();
+    store::applications::find_by_reference(&app.running.db, body["reference"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// Asks for a link as the company would and returns the link's path from the e-mail.
+async fn request_link(app: &TestApp, company: &reqwest::Client, email: &str) -> Option<String> {
+    let page = company.get(app.at("/portal/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden_value(&page, "csrf");
+    let page = company
+        .post(app.at("/portal/login"))
+        .form(&[("email", email), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("ログイン用のリンクをお送りしました"), "{page}");
+    let outbox = store::outbox::recent(&app.running.db, 50).await.unwrap();
+    let mail = outbox.iter().find(|m| m.to == email && m.subject.contains("ログインリンク"))?;
+    let start = mail.body.find("/portal/auth/")?;
+    Some(mail.body[start..].split_whitespace().next().unwrap().to_string())
+}
+
+async fn sign_in_company(app: &TestApp, n: u32) -> reqwest::Client {
+    let company = client();
+    let link = request_link(app, &company, &format!("contact{n}@example.jp")).await.expect("a link is sent");
+    let response = company.get(app.at(&link)).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    company
+}
+
+async fn a_company_signs_in_with_a_one_time_link(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    submit(&app, 1).await;
+    let company = client();
+    let link = request_link(&app, &company, "contact1@example.jp").await.expect("a link is sent");
+    let response = company.get(app.at(&link)).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/portal");
+    let page = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("株式会社テスト1"));
+    assert!(page.contains("受付済（連絡待ち）"));
+    // The link works once.
+    let again = client().get(app.at(&link)).send().await.unwrap();
+    assert_eq!(again.status(), 410);
+    assert!(again.text().await.unwrap().contains("既に使用されています"));
+    // An unknown address gets the same answer and no e-mail.
+    let before = store::outbox::recent(&app.running.db, 100).await.unwrap().len();
+    assert!(request_link(&app, &client(), "nobody@example.jp").await.is_none());
+    assert_eq!(store::outbox::recent(&app.running.db, 100).await.unwrap().len(), before);
+    // Without a session the portal sends you to sign in.
+    let anonymous = client().get(app.at("/portal")).send().await.unwrap();
+    assert_eq!(anonymous.headers()["location"], "/portal/login");
+    app.stop().await;
+}
+
+async fn a_company_sees_only_its_own_case(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    submit(&app, 2).await;
+    let other = submit(&app, 3).await;
+    let company = sign_in_company(&app, 2).await;
+    let page = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("株式会社テスト2"));
+    assert!(!page.contains("株式会社テスト3"));
+    // Guessing the other company's id or reference in any staff or API route gets nothing.
+    let other_record = store::applications::get(&app.running.db, other).await.unwrap();
+    for path in [
+        format!("/office/applications/{other}"),
+        "/office/applications".to_string(),
+        "/office/applications/export?format=csv".to_string(),
+        "/office/board".to_string(),
+    ] {
+        assert_eq!(company.get(app.at(&path)).send().await.unwrap().status(), 403, "{path}");
+    }
+    let api = company
+        .get(app.at(&format!("/api/v1/applications/{}?email=contact2@example.jp", other_record.reference)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 404);
+    let page = company.get(app.at("/office/approvals")).send().await.unwrap();
+    assert_eq!(page.status(), 403);
+    app.stop().await;
+}
+
+async fn a_company_confirms_its_intent_after_approval(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let id = submit(&app, 4).await;
+    let db = &app.running.db;
+    let calendar = domain::calendar::BusinessCalendar::japan();
+    let act = || store::cases::Act {
+        application_id: id,
+        actor: store::audit::Actor::System("test"),
+        ip: None,
+        reason: None,
+        email: None,
+    };
+    let contact = store::cases::NewContact {
+        contacted_at: chrono::Utc::now(),
+        channel: "phone".into(),
+        summary: "了承".into(),
+        rules_accepted: true,
+    };
+    store::cases::record_contact(db, act(), contact).await.unwrap();
+    let check = domain::case::StatusCheck {
+        connection_layout: "光回線".into(),
+        free_hub_port: "yes".into(),
+        existing_utm: false,
+        existing_utm_vendor: None,
+        policy_status: "none".into(),
+        notes: None,
+    };
+    store::cases::record_status_check(db, act(), &check).await.unwrap();
+    store::cases::decide_course(db, &calendar, act(), domain::programme::CourseCode::Utm).await.unwrap();
+
+    let company = sign_in_company(&app, 4).await;
+    let page = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("参加します"), "nothing to confirm before Tokyo approves");
+
+    let tokyo = client();
+    app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
+    let approvals = tokyo.get(app.at("/office/approvals")).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden_value(&approvals, "csrf");
+    let response = tokyo
+        .post(app.at("/office/approvals"))
+        .form(&[("csrf", csrf.as_str()), ("action", "approve"), ("case", &id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let outbox = store::outbox::recent(db, 20).await.unwrap();
+    assert!(outbox.iter().any(|m| m.to == "contact4@example.jp" && m.subject.contains("参加意思の確認のお願い")));
+
+    let page = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("参加します"));
+    let csrf = common::hidden_value(&page, "csrf");
+    let page = company
+        .post(app.at("/portal/intent"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("参加の意思を確認しました"));
+    assert_eq!(store::applications::get(db, id).await.unwrap().status, CaseState::IntentConfirmed);
+    let timeline = store::cases::timeline(db, id).await.unwrap();
+    let last = timeline.last().unwrap();
+    assert_eq!(last.event, CaseEvent::ConfirmIntent.code());
+    assert!(last.actor_label.starts_with("company:"));
+    // Twice is refused politely.
+    let again = company.post(app.at("/portal/intent")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(again.status(), 422);
+    // A forged token changes nothing.
+    let forged = company.post(app.at("/portal/intent")).form(&[("csrf", "forged")]).send().await.unwrap();
+    assert_eq!(forged.status(), 400);
+    app.stop().await;
+}
+
+async fn messages_go_both_ways(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let id = submit(&app, 5).await;
+    let staff = client();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let page = staff.get(app.at(&format!("/office/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden_value(&page, "csrf");
+    let response = staff
+        .post(app.at(&format!("/office/applications/{id}/message")))
+        .form(&[("csrf", csrf.as_str()), ("message", "現地調査の日程をご相談させてください。")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let outbox = store::outbox::recent(&app.running.db, 20).await.unwrap();
+    let notice = outbox.iter().find(|m| m.to == "contact5@example.jp" && m.subject.contains("メッセージ")).unwrap();
+    assert!(!notice.body.contains("現地調査"), "the e-mail only points to the portal");
+
+    let company = sign_in_company(&app, 5).await;
+    let page = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("現地調査の日程をご相談させてください。"));
+    let csrf = common::hidden_value(&page, "csrf");
+    let page = company
+        .post(app.at("/portal/messages"))
+        .form(&[("csrf", csrf.as_str()), ("body", "来週火曜の午後でお願いします。")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("メッセージを送信しました"));
+    let page = staff.get(app.at(&format!("/office/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("来週火曜の午後でお願いします。"));
+    app.stop().await;
+}

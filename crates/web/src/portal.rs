@@ -1,0 +1,412 @@
+//! The company portal: sign-in by a one-time link sent to the contact's address (no password to
+//! forget), the company's own case — status, tasks, submitted data, messages — and its actions
+//! (confirm intent, reply).
+//!
+//! A company user reaches only its own application: every handler takes `CompanyUser`, whose
+//! application id comes from the session's user record, never from the request.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Duration, Utc};
+use domain::access::Role;
+use domain::case::{CaseEvent, CaseState};
+use serde::Deserialize;
+use store::applications::ApplicationRecord;
+use store::audit::{Actor, NewAuditEntry};
+use store::portal::MessageRecord;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::SESSION_COOKIE;
+use crate::client::ClientIp;
+use crate::csrf::{PUBLIC_CSRF_COOKIE, tokens_match};
+use crate::error::PageError;
+use crate::i18n::{Lang, T, cookie, cookie_from_headers, set_cookie};
+use crate::render::{html, with_cookie};
+
+const SESSION_LIFETIME_HOURS: i64 = 8;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/portal", get(show_portal))
+        .route("/portal/login", get(show_login).post(send_link))
+        .route("/portal/auth/{token}", get(redeem))
+        .route("/portal/intent", post(confirm_intent))
+        .route("/portal/messages", post(post_message))
+        .route("/portal/logout", post(log_out))
+}
+
+/// A signed-in company user and the one application it may see.
+pub struct CompanyUser {
+    pub user: store::accounts::UserRecord,
+    pub application_id: Uuid,
+    pub csrf: String,
+}
+
+impl CompanyUser {
+    pub fn actor(&self) -> Actor {
+        Actor::User { id: self.user.id, label: format!("company:{}", self.user.email) }
+    }
+
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
+        if tokens_match(&self.csrf, submitted) {
+            Ok(())
+        } else {
+            Err(PageError::BadRequest(
+                "ページの有効期限が切れました。再読み込みしてからもう一度操作してください".into(),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for CompanyUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = cookie(parts, SESSION_COOKIE).ok_or(PageError::PortalSignIn)?;
+        let (user, csrf) =
+            store::accounts::session_user(&state.db, &token, Utc::now()).await?.ok_or(PageError::PortalSignIn)?;
+        match (user.role, user.company_application_id) {
+            (Role::Company, Some(application_id)) => Ok(CompanyUser { user, application_id, csrf }),
+            _ => Err(PageError::Forbidden),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/login.html")]
+struct LoginPage {
+    t: T,
+    signed_in: bool,
+    csrf: String,
+    sent: bool,
+    expired: bool,
+    email: String,
+    problem: Option<&'static str>,
+}
+
+async fn show_login(State(state): State<AppState>, lang: Lang, headers: HeaderMap) -> Result<Response, PageError> {
+    let csrf = cookie_from_headers(&headers, PUBLIC_CSRF_COOKIE).unwrap_or_else(|| store::random_token(16));
+    let page = LoginPage {
+        t: lang.t,
+        signed_in: false,
+        csrf: csrf.clone(),
+        sent: false,
+        expired: false,
+        email: String::new(),
+        problem: None,
+    };
+    let response = html(StatusCode::OK, &page)?;
+    Ok(with_cookie(response, set_cookie(PUBLIC_CSRF_COOKIE, &csrf, None, true, state.config.secure_cookies)))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    csrf: String,
+}
+
+async fn send_link(
+    State(state): State<AppState>,
+    lang: Lang,
+    ip: ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let csrf = cookie_from_headers(&headers, PUBLIC_CSRF_COOKIE).unwrap_or_default();
+    let email = domain::text::normalize(&form.email);
+    let mut page = LoginPage {
+        t,
+        signed_in: false,
+        csrf: csrf.clone(),
+        sent: false,
+        expired: false,
+        email: email.clone(),
+        problem: None,
+    };
+    if !tokens_match(&csrf, &form.csrf) {
+        page.problem =
+            Some(t.s("ページの有効期限が切れました。もう一度送信してください。", "The page expired; send again."));
+        return html(StatusCode::FORBIDDEN, &page);
+    }
+    let Ok(address) = domain::text::EmailAddress::parse(&email) else {
+        page.problem = Some(t.s("メールアドレスの形式が正しくありません。", "That is not a valid e-mail address."));
+        return html(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    if !state.submit_limiter.allow(ip.0) {
+        page.problem = Some(t.s(
+            "短時間に送信が集中しています。1分ほど待ってから再度お試しください。",
+            "Too many requests; wait a minute.",
+        ));
+        return html(StatusCode::TOO_MANY_REQUESTS, &page);
+    }
+    for (token, user) in store::portal::issue_links(&state.db, address.as_str()).await? {
+        let email = crate::mail::portal_link(&state.config, address.as_str(), &user.display_name, &token);
+        store::outbox::enqueue(&state.db, &email).await?;
+        store::audit::record(
+            &state.db,
+            NewAuditEntry {
+                actor: Actor::Applicant,
+                action: "portal.link_sent",
+                subject_type: "application",
+                subject_id: user.company_application_id.map(|id| id.to_string()),
+                ip: ip.to_db(),
+                detail: serde_json::json!({}),
+            },
+        )
+        .await?;
+    }
+    // The same answer whether or not the address is known.
+    page.sent = true;
+    html(StatusCode::OK, &page)
+}
+
+async fn redeem(
+    State(state): State<AppState>,
+    lang: Lang,
+    ip: ClientIp,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let Some(user) = store::portal::redeem_link(&state.db, &token, Utc::now()).await? else {
+        let page = LoginPage {
+            t: lang.t,
+            signed_in: false,
+            csrf: store::random_token(16),
+            sent: false,
+            expired: true,
+            email: String::new(),
+            problem: None,
+        };
+        let response = html(StatusCode::GONE, &page)?;
+        return Ok(with_cookie(
+            response,
+            set_cookie(PUBLIC_CSRF_COOKIE, &page.csrf, None, true, state.config.secure_cookies),
+        ));
+    };
+    let session =
+        store::accounts::create_session(&state.db, user.id, ip.to_db(), Duration::hours(SESSION_LIFETIME_HOURS))
+            .await?;
+    store::accounts::touch_login(&state.db, user.id).await?;
+    store::audit::record(
+        &state.db,
+        NewAuditEntry {
+            actor: Actor::User { id: user.id, label: format!("company:{}", user.email) },
+            action: "portal.sign_in",
+            subject_type: "application",
+            subject_id: user.company_application_id.map(|id| id.to_string()),
+            ip: ip.to_db(),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    let cookie = set_cookie(
+        SESSION_COOKIE,
+        &session.token,
+        Some(SESSION_LIFETIME_HOURS * 3600),
+        false,
+        state.config.secure_cookies,
+    );
+    Ok(with_cookie(Redirect::to("/portal").into_response(), cookie))
+}
+
+/// A step of the programme as the company sees it.
+struct Step {
+    label: &'static str,
+    done: bool,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+struct PortalPage {
+    t: T,
+    signed_in: bool,
+    csrf: String,
+    record: ApplicationRecord,
+    state_label: &'static str,
+    course_name: String,
+    steps: Vec<Step>,
+    can_confirm_intent: bool,
+    awaiting_agreement: bool,
+    messages: Vec<(String, MessageRecord)>,
+    notice: Option<&'static str>,
+    problem: Option<&'static str>,
+    draft: String,
+}
+
+const STEPS: [(CaseState, &str); 7] = [
+    (CaseState::Received, "お申込み受付"),
+    (CaseState::Contacted, "事務局からの連絡・申込完了"),
+    (CaseState::StatusChecked, "セキュリティ状況の確認"),
+    (CaseState::CourseDecided, "支援コースの決定"),
+    (CaseState::Approved, "参加意思の確認"),
+    (CaseState::AgreementSent, "参加同意書の提出"),
+    (CaseState::Confirmed, "参加確定"),
+];
+
+fn steps(state: CaseState) -> Vec<Step> {
+    let order = |s: CaseState| match s {
+        CaseState::Waitlisted | CaseState::Received => 0,
+        CaseState::Contacted => 1,
+        CaseState::StatusChecked | CaseState::NotInstallable => 2,
+        CaseState::CourseDecided => 3,
+        CaseState::Approved => 4,
+        CaseState::IntentConfirmed | CaseState::AgreementSent => 5,
+        CaseState::Confirmed => 7,
+        CaseState::Ineligible | CaseState::Withdrawn | CaseState::Disqualified => 0,
+    };
+    let at = order(state);
+    STEPS.iter().enumerate().map(|(i, (_, label))| Step { label, done: i < at, current: i == at }).collect()
+}
+
+async fn portal_page(
+    state: &AppState,
+    t: T,
+    company: &CompanyUser,
+    notice: Option<&'static str>,
+    problem: Option<&'static str>,
+    draft: String,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let record = store::applications::get(&state.db, company.application_id).await?;
+    let programme = store::programmes::get(&state.db, record.programme_id).await?;
+    let course_name =
+        programme.course(record.course_code).map(|c| t.pick(&c.name_ja, &c.name_en).to_string()).unwrap_or_default();
+    let messages = store::portal::messages(&state.db, record.id).await?;
+    let page = PortalPage {
+        t,
+        signed_in: false,
+        csrf: company.csrf.clone(),
+        state_label: t.pick(record.status.label_ja(), record.status.label_en()),
+        course_name,
+        steps: steps(record.status),
+        can_confirm_intent: domain::case::transition(record.status, CaseEvent::ConfirmIntent).is_ok(),
+        awaiting_agreement: record.status == CaseState::AgreementSent,
+        messages: messages.into_iter().map(|m| (t.datetime(&m.created_at), m)).collect(),
+        notice,
+        problem,
+        draft,
+        record,
+    };
+    html(status, &page)
+}
+
+async fn show_portal(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
+    store::audit::record(
+        &state.db,
+        NewAuditEntry {
+            actor: company.actor(),
+            action: "portal.view",
+            subject_type: "application",
+            subject_id: Some(company.application_id.to_string()),
+            ip: ip.to_db(),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    portal_page(&state, lang.t, &company, None, None, String::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn confirm_intent(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    ip: ClientIp,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    company.check_csrf(&form.csrf)?;
+    let act = store::cases::Act {
+        application_id: company.application_id,
+        actor: company.actor(),
+        ip: ip.to_db(),
+        reason: None,
+        email: None,
+    };
+    match store::cases::apply(&state.db, &state.calendar, act, CaseEvent::ConfirmIntent).await {
+        Ok(_) => {
+            portal_page(
+                &state,
+                lang.t,
+                &company,
+                Some("参加の意思を確認しました。運営事務局から参加同意書をお送りします。"),
+                None,
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(store::StoreError::Conflict(_)) => {
+            portal_page(
+                &state,
+                lang.t,
+                &company,
+                None,
+                Some("現在は参加意思の確認を受け付けていません。"),
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct MessageForm {
+    csrf: String,
+    body: String,
+}
+
+async fn post_message(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    Form(form): Form<MessageForm>,
+) -> Result<Response, PageError> {
+    company.check_csrf(&form.csrf)?;
+    let body = form.body.trim().to_string();
+    if body.is_empty() || body.chars().count() > 4000 {
+        let problem = Some("メッセージは1〜4000文字で入力してください。");
+        return portal_page(&state, lang.t, &company, None, problem, form.body, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    store::portal::post_message(
+        &state.db,
+        company.application_id,
+        Some(company.user.id),
+        &company.user.display_name,
+        true,
+        &body,
+    )
+    .await?;
+    portal_page(&state, lang.t, &company, Some("メッセージを送信しました。"), None, String::new(), StatusCode::OK).await
+}
+
+async fn log_out(
+    State(state): State<AppState>,
+    company: CompanyUser,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    company.check_csrf(&form.csrf)?;
+    if let Some(token) = cookie_from_headers(&headers, SESSION_COOKIE) {
+        store::accounts::delete_session(&state.db, &token).await?;
+    }
+    let cookie = set_cookie(SESSION_COOKIE, "", Some(0), false, state.config.secure_cookies);
+    Ok(with_cookie(Redirect::to("/portal/login").into_response(), cookie))
+}
