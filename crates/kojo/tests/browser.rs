@@ -587,6 +587,8 @@ impl Browser {
             match old_page.tag_name().await {
                 Err(CmdError::Standard(e)) if e.error == ErrorStatus::StaleElementReference => break,
                 Err(CmdError::Standard(e)) if e.error == ErrorStatus::NoSuchElement => break,
+                // Chromium sometimes reports a node of the unloaded page this way instead.
+                Err(e) if e.to_string().contains("does not belong to the document") => break,
                 Err(e) => panic!("waiting for the next page: {e}"),
                 Ok(_) if Instant::now() > deadline => self.fail("the click did not load a new page").await,
                 Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
