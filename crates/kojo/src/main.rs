@@ -31,12 +31,34 @@ enum Command {
     /// User accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Staff API tokens for /api/v1/cases.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// UTM logs (course ①).
     #[command(subcommand)]
     Utm(UtmCommand),
     /// Benchmarks whose figures go into docs/benchmarks.md.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a staff user (printed once).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for, e.g. "nightly export".
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a user's tokens with this name.
+    Revoke {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -179,6 +201,25 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             println!("created {} ({}); one-time password: {password}", email.as_str(), role.code());
+        }
+        Command::Token(TokenCommand::Create { email, name }) => {
+            let db = setup::open_database(&config).await?;
+            let user =
+                store::accounts::find_user_by_email(&db, &email).await?.with_context(|| format!("no user {email}"))?;
+            let token = store::accounts::create_api_token(&db, user.id, &name).await?;
+            println!("{token}");
+            eprintln!(
+                "token for {} ({}); shown once — use it as: Authorization: Bearer <token>",
+                user.email,
+                user.role.code()
+            );
+        }
+        Command::Token(TokenCommand::Revoke { email, name }) => {
+            let db = setup::open_database(&config).await?;
+            let user =
+                store::accounts::find_user_by_email(&db, &email).await?.with_context(|| format!("no user {email}"))?;
+            let count = store::accounts::revoke_api_tokens(&db, user.id, &name).await?;
+            println!("{count} token(s) revoked");
         }
         Command::Utm(UtmCommand::Parse { vendor, files }) => {
             let vendor = match vendor.as_str() {

@@ -9,7 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-use crate::entities::{login_attempt, session, user};
+use crate::entities::{api_token, login_attempt, session, user};
 use crate::{Db, Result, StoreError, random_token, sha256_hex};
 
 #[derive(Clone, PartialEq)]
@@ -196,4 +196,53 @@ pub async fn recent_failures(db: &Db, email: &str, ip: Option<&str>, since: Date
         None => 0,
     };
     Ok((by_email, by_ip))
+}
+
+/// Creates an API token for a staff user; the token is returned once, only its digest is kept.
+pub async fn create_api_token(db: &Db, user_id: Uuid, name: &str) -> Result<String> {
+    let user = get_user(db, user_id).await?;
+    if !user.role.is_staff() {
+        return Err(StoreError::Conflict("API tokens are for staff users".into()));
+    }
+    let token = format!("kojo_{}", random_token(32));
+    api_token::ActiveModel {
+        id: Set(sha256_hex(&token)),
+        user_id: Set(user_id),
+        name: Set(name.to_string()),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(db.conn())
+    .await?;
+    Ok(token)
+}
+
+/// The active staff user behind an API token (and notes its use).
+pub async fn api_token_user(db: &Db, token: &str) -> Result<Option<UserRecord>> {
+    let Some(model) = api_token::Entity::find_by_id(sha256_hex(token)).one(db.conn()).await? else {
+        return Ok(None);
+    };
+    if model.revoked_at.is_some() {
+        return Ok(None);
+    }
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::LastUsedAt, Expr::value(Utc::now()))
+        .filter(api_token::Column::Id.eq(model.id))
+        .exec(db.conn())
+        .await?;
+    let user = get_user(db, model.user_id).await?;
+    Ok((user.is_active && user.role.is_staff()).then_some(user))
+}
+
+/// Revokes every token of a user with this name.
+pub async fn revoke_api_tokens(db: &Db, user_id: Uuid, name: &str) -> Result<u64> {
+    let result = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::Name.eq(name))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db.conn())
+        .await?;
+    Ok(result.rows_affected)
 }

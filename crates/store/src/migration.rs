@@ -1,6 +1,7 @@
 //! The one migration tree, for SQLite and PostgreSQL alike (sea-query builds each dialect).
 //!
 //! Migrations are append-only: never edit one that has shipped; add a new `mNNNN_…` instead.
+//! Each has an explicit name (the derived one comes from the file, so two in one file collide).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -14,12 +15,18 @@ impl MigratorTrait for Migrator {
             Box::new(M0001Initial),
             Box::new(crate::migration_cases::M0002Cases),
             Box::new(crate::migration_portal::M0003Portal),
+            Box::new(M0004ApiTokens),
         ]
     }
 }
 
-#[derive(DeriveMigrationName)]
 struct M0001Initial;
+
+impl MigrationName for M0001Initial {
+    fn name(&self) -> &str {
+        "m0001_initial"
+    }
+}
 
 #[derive(DeriveIden)]
 enum Programmes {
@@ -411,6 +418,53 @@ impl MigrationTrait for M0001Initial {
                     .col(date(Holidays::Date).primary_key())
                     .col(string(Holidays::Name))
                     .col(timestamp_with_time_zone(Holidays::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// M0004: staff API tokens for `/api/v1` (stored as SHA-256 digests).
+struct M0004ApiTokens;
+
+impl MigrationName for M0004ApiTokens {
+    fn name(&self) -> &str {
+        "m0004_api_tokens"
+    }
+}
+
+#[derive(DeriveIden)]
+enum ApiTokens {
+    Table,
+    Id,
+    UserId,
+    Name,
+    CreatedAt,
+    LastUsedAt,
+    RevokedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0004ApiTokens {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(ApiTokens::Table)
+                    .col(string(ApiTokens::Id).primary_key())
+                    .col(uuid(ApiTokens::UserId))
+                    .col(string(ApiTokens::Name))
+                    .col(timestamp_with_time_zone(ApiTokens::CreatedAt))
+                    .col(timestamp_with_time_zone_null(ApiTokens::LastUsedAt))
+                    .col(timestamp_with_time_zone_null(ApiTokens::RevokedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_api_tokens_user")
+                            .from(ApiTokens::Table, ApiTokens::UserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;

@@ -4,8 +4,13 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-#[derive(DeriveMigrationName)]
 pub struct M0002Cases;
+
+impl MigrationName for M0002Cases {
+    fn name(&self) -> &str {
+        "m0002_cases"
+    }
+}
 
 #[derive(DeriveIden)]
 enum Applications {

@@ -5,8 +5,13 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-#[derive(DeriveMigrationName)]
 pub struct M0003Portal;
+
+impl MigrationName for M0003Portal {
+    fn name(&self) -> &str {
+        "m0003_portal"
+    }
+}
 
 #[derive(DeriveIden)]
 enum LoginTokens {

@@ -65,6 +65,9 @@ impl IntoResponse for PageError {
 #[derive(Debug)]
 pub enum ApiError {
     NotFound,
+    Unauthorized,
+    Forbidden,
+    BadRequest(String),
     Conflict { code: &'static str, ja: String, en: String },
     Unprocessable(serde_json::Value),
     Closed { code: &'static str, ja: String, en: String },
@@ -76,6 +79,9 @@ impl From<store::StoreError> for ApiError {
     fn from(error: store::StoreError) -> Self {
         match error {
             store::StoreError::NotFound => ApiError::NotFound,
+            store::StoreError::Conflict(message) => {
+                ApiError::Conflict { code: "refused", ja: message, en: String::new() }
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -86,6 +92,16 @@ impl IntoResponse for ApiError {
         let (status, body) = match self {
             ApiError::NotFound => {
                 (StatusCode::NOT_FOUND, json!({"error": "not_found", "message": "見つかりません / Not found"}))
+            }
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                json!({"error": "unauthorized", "message": "APIトークンが必要です（Authorization: Bearer …）"}),
+            ),
+            ApiError::Forbidden => {
+                (StatusCode::FORBIDDEN, json!({"error": "forbidden", "message": "この操作の権限がありません"}))
+            }
+            ApiError::BadRequest(message) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, json!({"error": "invalid", "message": message}))
             }
             ApiError::Conflict { code, ja, en } => {
                 (StatusCode::CONFLICT, json!({"error": code, "message": ja, "message_en": en}))

@@ -4,6 +4,7 @@
 //! Handlers extract, call `domain`/`store`, map errors and render. They hold no business rules.
 
 mod api;
+mod api_cases;
 pub mod auth;
 mod cases;
 mod client;
