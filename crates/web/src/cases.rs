@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/office/board", get(show_board))
         .route("/office/approvals", get(show_approvals).post(approve_or_return))
         .route("/office/reports/contact-breaches", get(contact_breaches))
+        .route("/office/reports/timeline", get(timeline_export))
 }
 
 fn today() -> chrono::NaiveDate {
@@ -670,6 +671,55 @@ async fn approve_or_return(
     approvals_page(&state, lang.t, &staff, notice, problem, status).await
 }
 
+/// Every timeline event of the current programme year's cases, for audits and the funder.
+async fn timeline_export(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_read_all_applications)?;
+    let Some(programme) = store::programmes::current(&state.db).await? else {
+        return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
+    };
+    let filter = store::applications::ApplicationFilter { programme_id: Some(programme.id), ..Default::default() };
+    let records = store::applications::list_all(&state.db, &filter).await?;
+    let mut table = documents::Table::new(["申込番号", "会社名", "日時", "操作", "変更前", "変更後", "操作者", "理由"]);
+    for record in &records {
+        for event in store::cases::timeline(&state.db, record.id).await? {
+            let label =
+                CaseEvent::from_code(&event.event).map(|e| e.label_ja()).unwrap_or(event.event.as_str()).to_string();
+            let state_label = |code: &str| CaseState::from_code(code).map(|s| s.label_ja()).unwrap_or("").to_string();
+            table.push(vec![
+                record.reference.clone(),
+                record.company_name.clone(),
+                event.at.with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%d %H:%M:%S").to_string(),
+                label,
+                state_label(&event.from_state),
+                state_label(&event.to_state),
+                event.actor_label.clone(),
+                event.reason.clone().unwrap_or_default(),
+            ]);
+        }
+    }
+    audit(&state, &staff, ip, "report.timeline", None, serde_json::json!({"rows": table.rows.len()})).await?;
+    export(table, query.format.as_deref().unwrap_or("csv"), "経過", "case-timeline")
+}
+
+/// A table as a download in the asked format (UTF-8 CSV with BOM, Shift_JIS CSV, or xlsx).
+pub(crate) fn export(table: documents::Table, format: &str, sheet: &str, stem: &str) -> Result<Response, PageError> {
+    let (bytes, content_type, extension) = match format {
+        "csv" => (table.to_csv_utf8_bom(), "text/csv; charset=utf-8", "csv"),
+        "csv_sjis" => (table.to_csv_shift_jis(), "text/csv; charset=Shift_JIS", "csv"),
+        "xlsx" => (table.to_xlsx(sheet), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+        _ => return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx）".into())),
+    };
+    let bytes = bytes.map_err(|e| PageError::BadRequest(e.to_string()))?;
+    let disposition = format!("attachment; filename=\"{stem}-{}.{extension}\"", today());
+    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ReportQuery {
@@ -701,17 +751,5 @@ async fn contact_breaches(
         ]);
     }
     audit(&state, &staff, ip, "report.contact_breaches", None, serde_json::json!({"rows": breaches.len()})).await?;
-    let format = query.format.unwrap_or_else(|| "csv".into());
-    let (bytes, content_type, extension) = match format.as_str() {
-        "csv" => (table.to_csv_utf8_bom(), "text/csv; charset=utf-8", "csv"),
-        "csv_sjis" => (table.to_csv_shift_jis(), "text/csv; charset=Shift_JIS", "csv"),
-        "xlsx" => {
-            (table.to_xlsx("連絡期限超過"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
-        }
-        _ => return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx）".into())),
-    };
-    let bytes = bytes.map_err(|e| PageError::BadRequest(e.to_string()))?;
-    let disposition = format!("attachment; filename=\"contact-breaches-{}.{extension}\"", today());
-    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    export(table, query.format.as_deref().unwrap_or("csv"), "連絡期限超過", "contact-breaches")
 }

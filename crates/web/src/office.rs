@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{NaiveDate, Utc};
@@ -274,7 +274,7 @@ pub(crate) async fn audit(
     Ok(())
 }
 
-const EXPORT_HEADERS: [&str; 27] = [
+const EXPORT_HEADERS: [&str; 30] = [
     "申込番号",
     "希望コース",
     "状況",
@@ -302,6 +302,9 @@ const EXPORT_HEADERS: [&str; 27] = [
     "既存UTM",
     "基本方針・規程",
     "要確認フラグ",
+    "初回連絡日時",
+    "申込完了日時",
+    "提案コース",
 ];
 
 async fn export_applications(
@@ -312,22 +315,15 @@ async fn export_applications(
 ) -> Result<Response, PageError> {
     staff.require(Role::can_read_all_applications)?;
     let format = query.format.clone().unwrap_or_else(|| "csv".into());
+    if !matches!(format.as_str(), "csv" | "csv_sjis" | "xlsx") {
+        return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx） / Unknown format".into()));
+    }
     let (filter, _) = filter_from(&state, &query).await?;
     let records = store::applications::list_all(&state.db, &filter).await?;
     let mut table = documents::Table::new(EXPORT_HEADERS);
     for record in &records {
         table.push(export_row(record));
     }
-    let stamp = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).format("%Y%m%d-%H%M");
-    let (bytes, content_type, extension) = match format.as_str() {
-        "csv" => (table.to_csv_utf8_bom(), "text/csv; charset=utf-8", "csv"),
-        "csv_sjis" => (table.to_csv_shift_jis(), "text/csv; charset=Shift_JIS", "csv"),
-        "xlsx" => {
-            (table.to_xlsx("申込一覧"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
-        }
-        _ => return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx） / Unknown format".into())),
-    };
-    let bytes = bytes.map_err(|e| PageError::BadRequest(e.to_string()))?;
     audit(
         &state,
         &staff,
@@ -337,9 +333,7 @@ async fn export_applications(
         serde_json::json!({"format": format, "rows": records.len(), "query": query.base()}),
     )
     .await?;
-    let disposition = format!("attachment; filename=\"applications-{stamp}.{extension}\"");
-    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    crate::cases::export(table, &format, "申込一覧", "applications")
 }
 
 fn export_row(record: &ApplicationRecord) -> Vec<String> {
@@ -377,7 +371,14 @@ fn export_row(record: &ApplicationRecord) -> Vec<String> {
         },
         env.policy_status.code().to_string(),
         record.flags.join(" "),
+        tokyo_time(record.first_contact_at),
+        tokyo_time(record.completed_at),
+        record.proposed_course.map(|c| c.default_name_ja()).unwrap_or("").to_string(),
     ]
+}
+
+fn tokyo_time(at: Option<chrono::DateTime<Utc>>) -> String {
+    at.map(|at| at.with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
 }
 
 #[derive(Template)]
