@@ -66,6 +66,12 @@ impl Role {
         matches!(self, Role::TokyoOfficial)
     }
 
+    /// May register and manage course ① devices (site survey, installation, removal) and see
+    /// their logs for every company.
+    pub fn can_manage_devices(self) -> bool {
+        matches!(self, Role::Administrator | Role::Secretariat | Role::UtmOperator)
+    }
+
     /// May edit programme years, windows and capacities, and manage users.
     pub fn can_administer(self) -> bool {
         matches!(self, Role::Administrator)

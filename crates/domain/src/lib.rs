@@ -15,6 +15,7 @@ pub mod application;
 pub mod calendar;
 pub mod case;
 pub mod corporate_number;
+pub mod device;
 pub mod eligibility;
 pub mod programme;
 pub mod text;

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod ingest;
 pub mod mailer;
 pub mod setup;
 

@@ -71,6 +71,14 @@ enum UtmCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Import log files (plain or .gz) for a registered device: events, roll-ups, unparsed lines.
+    Import {
+        /// The device's serial number as registered.
+        #[arg(long)]
+        device: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -229,6 +237,18 @@ async fn main() -> anyhow::Result<()> {
             let stdout = std::io::stdout();
             let stderr = std::io::stderr();
             utm::run_parse(vendor, &files, &mut stdout.lock(), &mut stderr.lock())?;
+        }
+        Command::Utm(UtmCommand::Import { device, files }) => {
+            let db = setup::open_database(&config).await?;
+            let device = store::devices::find_by_serial(&db, &device).await?.with_context(|| {
+                format!("no device with serial {device:?}: register it on the office's device page first")
+            })?;
+            let started = std::time::Instant::now();
+            let summary = kojo::ingest::import_files(&db, device.id, &files, |path, so_far| {
+                eprintln!("{}: {} lines ({:.1} s)", path.display(), so_far.lines, started.elapsed().as_secs_f64());
+            })
+            .await?;
+            summary.print(&mut std::io::stdout())?;
         }
         Command::Bench(BenchCommand::Intake(args)) => kojo::bench::intake::run(args).await?,
         Command::Bench(BenchCommand::Utm(args)) => kojo::bench::utm::run(args).await?,

@@ -9,12 +9,15 @@ mod entities;
 mod migration;
 mod migration_cases;
 mod migration_portal;
+mod migration_utm;
 
 pub mod accounts;
 pub mod applications;
 pub mod audit;
 pub mod cases;
+pub mod devices;
 pub mod holidays;
+pub mod logs;
 pub mod outbox;
 pub mod portal;
 pub mod programmes;

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_cases::M0002Cases),
             Box::new(crate::migration_portal::M0003Portal),
             Box::new(M0004ApiTokens),
+            Box::new(crate::migration_utm::M0005Utm),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 mod cases;
 mod client;
 mod csrf;
+mod devices;
 mod error;
 mod form_fields;
 mod i18n;
@@ -88,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .merge(office::router())
         .merge(cases::router())
         .merge(portal::router())
+        .merge(devices::router())
         .nest("/api/v1", api::router())
         .layer(axum::middleware::from_fn(csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(error::log_internal_errors))

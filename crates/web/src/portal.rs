@@ -235,6 +235,7 @@ struct PortalPage {
     can_confirm_intent: bool,
     awaiting_agreement: bool,
     messages: Vec<(String, MessageRecord)>,
+    devices: Vec<crate::devices::DeviceView>,
     notice: Option<&'static str>,
     problem: Option<&'static str>,
     draft: String,
@@ -279,6 +280,10 @@ async fn portal_page(
     let course_name =
         programme.course(record.course_code).map(|c| t.pick(&c.name_ja, &c.name_en).to_string()).unwrap_or_default();
     let messages = store::portal::messages(&state.db, record.id).await?;
+    let mut devices = Vec::new();
+    for device in store::devices::for_application(&state.db, record.id).await? {
+        devices.push(crate::devices::device_view(state, t, device).await?);
+    }
     let page = PortalPage {
         t,
         signed_in: false,
@@ -289,6 +294,7 @@ async fn portal_page(
         can_confirm_intent: domain::case::transition(record.status, CaseEvent::ConfirmIntent).is_ok(),
         awaiting_agreement: record.status == CaseState::AgreementSent,
         messages: messages.into_iter().map(|m| (t.datetime(&m.created_at), m)).collect(),
+        devices,
         notice,
         problem,
         draft,

@@ -1,0 +1,210 @@
+//! Course ① devices: the registry (one active UTM per company), the site survey, installation,
+//! removal or continuation.
+
+use chrono::{NaiveDate, Utc};
+use domain::device::{DeviceStage, SurveyResult};
+use domain::programme::CourseCode;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::entities::{application, course, device};
+use crate::{Db, Result, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceRecord {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub vendor: String,
+    pub model: String,
+    pub serial: String,
+    pub sender_address: Option<String>,
+    pub survey: SurveyResult,
+    pub survey_notes: Option<String>,
+    pub installed_on: Option<NaiveDate>,
+    pub removed_on: Option<NaiveDate>,
+    pub continued_on: Option<NaiveDate>,
+}
+
+impl DeviceRecord {
+    pub fn stage(&self, today: NaiveDate) -> DeviceStage {
+        domain::device::stage(self.installed_on, self.removed_on, self.continued_on, today)
+    }
+
+    pub fn trial_last_day(&self) -> Option<NaiveDate> {
+        self.installed_on.map(domain::device::trial_last_day)
+    }
+}
+
+pub struct NewDevice<'a> {
+    pub application_id: Uuid,
+    pub vendor: &'a str,
+    pub model: &'a str,
+    pub serial: &'a str,
+    /// The address its syslog comes from, when the logs carry no serial.
+    pub sender_address: Option<&'a str>,
+}
+
+/// Registers a device for a company on course ①. A company has at most one device not yet
+/// removed; the serial is unique.
+pub async fn register(db: &Db, new: NewDevice<'_>) -> Result<Uuid> {
+    let tx = db.begin_write().await?;
+    let app = application::Entity::find_by_id(new.application_id)
+        .lock_exclusive()
+        .one(&tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let course = course::Entity::find_by_id(app.course_id).one(&tx).await?.ok_or(StoreError::NotFound)?;
+    if course.code != CourseCode::Utm.code() {
+        return Err(StoreError::Conflict("UTMは①UTM機器設置コースの企業にのみ登録できます".into()));
+    }
+    let active = device::Entity::find()
+        .filter(device::Column::ApplicationId.eq(app.id))
+        .filter(device::Column::RemovedOn.is_null())
+        .one(&tx)
+        .await?;
+    if active.is_some() {
+        return Err(StoreError::Conflict("この企業には撤去されていないUTMが既に登録されています（1企業1台）".into()));
+    }
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let result = device::ActiveModel {
+        id: Set(id),
+        application_id: Set(app.id),
+        vendor: Set(new.vendor.to_string()),
+        model: Set(new.model.to_string()),
+        serial: Set(new.serial.to_string()),
+        sender_address: Set(new.sender_address.map(str::to_string)),
+        survey_result: Set(SurveyResult::Pending.code().to_string()),
+        survey_notes: Set(None),
+        installed_on: Set(None),
+        removed_on: Set(None),
+        continued_on: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await;
+    match result {
+        Ok(_) => {}
+        Err(error) if crate::is_unique_violation(&error, "devices_serial", "devices.serial") => {
+            return Err(StoreError::Conflict(format!("シリアル番号 {} は既に登録されています", new.serial)));
+        }
+        Err(error) => return Err(error.into()),
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A change to a device's life: survey result, installation, removal, continuation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeviceChange {
+    Survey { result: SurveyResult, notes: Option<String> },
+    Installed(NaiveDate),
+    Removed(NaiveDate),
+    Continued(NaiveDate),
+}
+
+pub async fn change(db: &Db, id: Uuid, change: DeviceChange) -> Result<DeviceRecord> {
+    let tx = db.begin_write().await?;
+    let model = device::Entity::find_by_id(id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
+    let current = record(model.clone())?;
+    let conflict = |message: &str| Err(StoreError::Conflict(message.to_string()));
+    let mut update: device::ActiveModel = model.into();
+    match &change {
+        DeviceChange::Survey { result, notes } => {
+            if current.installed_on.is_some() {
+                return conflict("設置済みのUTMの現場調査結果は変更できません");
+            }
+            update.survey_result = Set(result.code().to_string());
+            update.survey_notes = Set(notes.clone());
+        }
+        DeviceChange::Installed(on) => {
+            if current.survey != SurveyResult::Installable {
+                return conflict("現場調査で「設置可」となったUTMのみ設置を記録できます");
+            }
+            if current.removed_on.is_some() {
+                return conflict("撤去済みのUTMです");
+            }
+            update.installed_on = Set(Some(*on));
+        }
+        DeviceChange::Removed(on) | DeviceChange::Continued(on) => {
+            let Some(installed) = current.installed_on else {
+                return conflict("設置が記録されていません");
+            };
+            if *on < installed {
+                return conflict("設置日より前の日付は記録できません");
+            }
+            if current.removed_on.is_some() || current.continued_on.is_some() {
+                return conflict("撤去または継続契約は既に記録されています");
+            }
+            if matches!(change, DeviceChange::Removed(_)) {
+                update.removed_on = Set(Some(*on));
+            } else {
+                update.continued_on = Set(Some(*on));
+            }
+        }
+    }
+    update.updated_at = Set(Utc::now());
+    let saved = update.update(&tx).await?;
+    tx.commit().await?;
+    record(saved)
+}
+
+pub async fn get(db: &Db, id: Uuid) -> Result<DeviceRecord> {
+    record(device::Entity::find_by_id(id).one(db.conn()).await?.ok_or(StoreError::NotFound)?)
+}
+
+pub async fn list(db: &Db) -> Result<Vec<DeviceRecord>> {
+    device::Entity::find()
+        .order_by_asc(device::Column::CreatedAt)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(record)
+        .collect()
+}
+
+pub async fn for_application(db: &Db, application_id: Uuid) -> Result<Vec<DeviceRecord>> {
+    device::Entity::find()
+        .filter(device::Column::ApplicationId.eq(application_id))
+        .order_by_asc(device::Column::CreatedAt)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(record)
+        .collect()
+}
+
+pub async fn find_by_serial(db: &Db, serial: &str) -> Result<Option<DeviceRecord>> {
+    device::Entity::find().filter(device::Column::Serial.eq(serial)).one(db.conn()).await?.map(record).transpose()
+}
+
+/// The device (not removed) whose syslog comes from `address`.
+pub async fn find_by_sender(db: &Db, address: &str) -> Result<Option<DeviceRecord>> {
+    device::Entity::find()
+        .filter(device::Column::SenderAddress.eq(address))
+        .filter(device::Column::RemovedOn.is_null())
+        .one(db.conn())
+        .await?
+        .map(record)
+        .transpose()
+}
+
+fn record(model: device::Model) -> Result<DeviceRecord> {
+    let survey = SurveyResult::from_code(&model.survey_result)
+        .ok_or_else(|| StoreError::Corrupt(format!("survey result {}", model.survey_result)))?;
+    Ok(DeviceRecord {
+        id: model.id,
+        application_id: model.application_id,
+        vendor: model.vendor,
+        model: model.model,
+        serial: model.serial,
+        sender_address: model.sender_address,
+        survey,
+        survey_notes: model.survey_notes,
+        installed_on: model.installed_on,
+        removed_on: model.removed_on,
+        continued_on: model.continued_on,
+    })
+}

@@ -1,0 +1,328 @@
+//! UTM log storage: threat events (kept for a retention period), daily roll-ups that reports
+//! read (kept), unparsed lines kept for review (the first ones per device), unknown senders.
+//!
+//! A batch is written in one transaction; roll-ups add to what is stored (`ON CONFLICT … DO
+//! UPDATE count = count + excluded.count`), so batches may arrive in any order and a restart that
+//! re-sends an unacknowledged batch is the only way to double-count — which the listener avoids by
+//! acknowledging after commit.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::entities::{threat_event, threat_rollup, traffic_rollup, unknown_sender, unparsed_line};
+use crate::{Db, Result};
+
+/// How many unparsed lines are kept per device for review.
+pub const UNPARSED_KEPT_PER_DEVICE: u64 = 200;
+
+/// A threat event to keep.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredThreat {
+    pub occurred_at: DateTime<Utc>,
+    pub utc_offset_seconds: Option<i32>,
+    pub vendor: String,
+    pub category: String,
+    pub action: String,
+    pub severity: Option<String>,
+    pub signature: Option<String>,
+    pub src_ip: Option<String>,
+    pub src_port: Option<u16>,
+    pub dst_ip: Option<String>,
+    pub dst_port: Option<u16>,
+    pub url: Option<String>,
+    pub user: Option<String>,
+    /// Where the raw line is: `file:line`, or `syslog:SENDER`.
+    pub source: String,
+}
+
+/// Threats per Tokyo day × category × action × signature (empty string when none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThreatCount {
+    pub day: NaiveDate,
+    pub category: String,
+    pub action: String,
+    pub signature: String,
+    pub count: u64,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+/// Traffic sessions per Tokyo day × action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrafficCount {
+    pub day: NaiveDate,
+    pub action: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub device_id: Uuid,
+    pub threats: Vec<ThreatCount>,
+    pub traffic: Vec<TrafficCount>,
+    pub events: Vec<StoredThreat>,
+    /// (reason, line)
+    pub unparsed: Vec<(String, String)>,
+}
+
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Writes one batch for one device in one transaction.
+pub async fn ingest(db: &Db, batch: &Batch) -> Result<()> {
+    let sqlite = db.is_sqlite();
+    let tx = db.begin_write().await?;
+    for chunk in batch.threats.chunks(ROWS_PER_STATEMENT) {
+        let rows = chunk.iter().map(|t| threat_rollup::ActiveModel {
+            device_id: Set(batch.device_id),
+            day: Set(t.day),
+            category: Set(t.category.clone()),
+            action: Set(t.action.clone()),
+            signature: Set(t.signature.clone()),
+            count: Set(t.count as i64),
+            first_seen: Set(t.first_seen),
+            last_seen: Set(t.last_seen),
+        });
+        let (least, greatest) = if sqlite { ("min", "max") } else { ("LEAST", "GREATEST") };
+        threat_rollup::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([
+                    threat_rollup::Column::DeviceId,
+                    threat_rollup::Column::Day,
+                    threat_rollup::Column::Category,
+                    threat_rollup::Column::Action,
+                    threat_rollup::Column::Signature,
+                ])
+                .value(threat_rollup::Column::Count, Expr::cust("threat_rollups.count + excluded.count"))
+                .value(
+                    threat_rollup::Column::FirstSeen,
+                    Expr::cust(format!(
+                        "{least}(COALESCE(threat_rollups.first_seen, excluded.first_seen), COALESCE(excluded.first_seen, threat_rollups.first_seen))"
+                    )),
+                )
+                .value(
+                    threat_rollup::Column::LastSeen,
+                    Expr::cust(format!(
+                        "{greatest}(COALESCE(threat_rollups.last_seen, excluded.last_seen), COALESCE(excluded.last_seen, threat_rollups.last_seen))"
+                    )),
+                )
+                .to_owned(),
+            )
+            .exec(&tx)
+            .await?;
+    }
+    for chunk in batch.traffic.chunks(ROWS_PER_STATEMENT) {
+        let rows = chunk.iter().map(|t| traffic_rollup::ActiveModel {
+            device_id: Set(batch.device_id),
+            day: Set(t.day),
+            action: Set(t.action.clone()),
+            count: Set(t.count as i64),
+        });
+        traffic_rollup::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([
+                    traffic_rollup::Column::DeviceId,
+                    traffic_rollup::Column::Day,
+                    traffic_rollup::Column::Action,
+                ])
+                .value(traffic_rollup::Column::Count, Expr::cust("traffic_rollups.count + excluded.count"))
+                .to_owned(),
+            )
+            .exec(&tx)
+            .await?;
+    }
+    for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
+        let rows = chunk.iter().map(|e| threat_event::ActiveModel {
+            device_id: Set(batch.device_id),
+            occurred_at: Set(e.occurred_at),
+            utc_offset_seconds: Set(e.utc_offset_seconds),
+            vendor: Set(e.vendor.clone()),
+            category: Set(e.category.clone()),
+            action: Set(e.action.clone()),
+            severity: Set(e.severity.clone()),
+            signature: Set(e.signature.clone()),
+            src_ip: Set(e.src_ip.clone()),
+            src_port: Set(e.src_port.map(i32::from)),
+            dst_ip: Set(e.dst_ip.clone()),
+            dst_port: Set(e.dst_port.map(i32::from)),
+            url: Set(e.url.clone()),
+            user_name: Set(e.user.clone()),
+            source: Set(e.source.clone()),
+            ..Default::default()
+        });
+        threat_event::Entity::insert_many(rows).exec(&tx).await?;
+    }
+    if !batch.unparsed.is_empty() {
+        let kept = unparsed_line::Entity::find()
+            .filter(unparsed_line::Column::DeviceId.eq(batch.device_id))
+            .count(&tx)
+            .await?;
+        let room = UNPARSED_KEPT_PER_DEVICE.saturating_sub(kept) as usize;
+        let now = Utc::now();
+        let rows: Vec<_> = batch
+            .unparsed
+            .iter()
+            .take(room)
+            .map(|(reason, line)| unparsed_line::ActiveModel {
+                device_id: Set(Some(batch.device_id)),
+                sender: Set(None),
+                received_at: Set(now),
+                reason: Set(reason.clone()),
+                line: Set(line.chars().take(4000).collect()),
+                ..Default::default()
+            })
+            .collect();
+        if !rows.is_empty() {
+            unparsed_line::Entity::insert_many(rows).exec(&tx).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Counts a message from a sender no device is registered for (shown to staff, never dropped silently).
+pub async fn note_unknown_sender(db: &Db, sender: &str, sample: &str) -> Result<()> {
+    let now = Utc::now();
+    unknown_sender::Entity::insert(unknown_sender::ActiveModel {
+        sender: Set(sender.to_string()),
+        first_seen: Set(now),
+        last_seen: Set(now),
+        messages: Set(1),
+        sample: Set(sample.chars().take(1000).collect()),
+    })
+    .on_conflict(
+        OnConflict::column(unknown_sender::Column::Sender)
+            .value(unknown_sender::Column::Messages, Expr::cust("unknown_senders.messages + 1"))
+            .value(unknown_sender::Column::LastSeen, Expr::value(now))
+            .to_owned(),
+    )
+    .exec(db.conn())
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnknownSender {
+    pub sender: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub messages: u64,
+    pub sample: String,
+}
+
+pub async fn unknown_senders(db: &Db) -> Result<Vec<UnknownSender>> {
+    let models = unknown_sender::Entity::find().order_by_desc(unknown_sender::Column::LastSeen).all(db.conn()).await?;
+    Ok(models
+        .into_iter()
+        .map(|m| UnknownSender {
+            sender: m.sender,
+            first_seen: m.first_seen,
+            last_seen: m.last_seen,
+            messages: m.messages.max(0) as u64,
+            sample: m.sample,
+        })
+        .collect())
+}
+
+/// Threat roll-ups of a device for days `from..=to`.
+pub async fn threat_counts(db: &Db, device_id: Uuid, from: NaiveDate, to: NaiveDate) -> Result<Vec<ThreatCount>> {
+    let models = threat_rollup::Entity::find()
+        .filter(threat_rollup::Column::DeviceId.eq(device_id))
+        .filter(threat_rollup::Column::Day.between(from, to))
+        .order_by_asc(threat_rollup::Column::Day)
+        .order_by_asc(threat_rollup::Column::Category)
+        .order_by_asc(threat_rollup::Column::Action)
+        .order_by_asc(threat_rollup::Column::Signature)
+        .all(db.conn())
+        .await?;
+    Ok(models
+        .into_iter()
+        .map(|m| ThreatCount {
+            day: m.day,
+            category: m.category,
+            action: m.action,
+            signature: m.signature,
+            count: m.count.max(0) as u64,
+            first_seen: m.first_seen,
+            last_seen: m.last_seen,
+        })
+        .collect())
+}
+
+/// Traffic roll-ups of a device for days `from..=to`.
+pub async fn traffic_counts(db: &Db, device_id: Uuid, from: NaiveDate, to: NaiveDate) -> Result<Vec<TrafficCount>> {
+    let models = traffic_rollup::Entity::find()
+        .filter(traffic_rollup::Column::DeviceId.eq(device_id))
+        .filter(traffic_rollup::Column::Day.between(from, to))
+        .order_by_asc(traffic_rollup::Column::Day)
+        .order_by_asc(traffic_rollup::Column::Action)
+        .all(db.conn())
+        .await?;
+    Ok(models
+        .into_iter()
+        .map(|m| TrafficCount { day: m.day, action: m.action, count: m.count.max(0) as u64 })
+        .collect())
+}
+
+/// Total threats per device for days `from..=to`, over every device (for the programme-wide median).
+pub async fn threat_totals_by_device(db: &Db, from: NaiveDate, to: NaiveDate) -> Result<Vec<(Uuid, u64)>> {
+    use sea_orm::sea_query::ExprTrait;
+    let rows: Vec<(Uuid, i64)> = threat_rollup::Entity::find()
+        .select_only()
+        .column(threat_rollup::Column::DeviceId)
+        .column_as(threat_rollup::Column::Count.sum().cast_as("BIGINT"), "total")
+        .filter(threat_rollup::Column::Day.between(from, to))
+        .group_by(threat_rollup::Column::DeviceId)
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    Ok(rows.into_iter().map(|(id, total)| (id, u64::try_from(total).unwrap_or(0))).collect())
+}
+
+/// Stored threat events of a device, newest first (for staff review).
+pub async fn recent_threats(db: &Db, device_id: Uuid, limit: u64) -> Result<Vec<StoredThreat>> {
+    let models = threat_event::Entity::find()
+        .filter(threat_event::Column::DeviceId.eq(device_id))
+        .order_by_desc(threat_event::Column::OccurredAt)
+        .limit(limit)
+        .all(db.conn())
+        .await?;
+    Ok(models
+        .into_iter()
+        .map(|m| StoredThreat {
+            occurred_at: m.occurred_at,
+            utc_offset_seconds: m.utc_offset_seconds,
+            vendor: m.vendor,
+            category: m.category,
+            action: m.action,
+            severity: m.severity,
+            signature: m.signature,
+            src_ip: m.src_ip,
+            src_port: m.src_port.and_then(|p| u16::try_from(p).ok()),
+            dst_ip: m.dst_ip,
+            dst_port: m.dst_port.and_then(|p| u16::try_from(p).ok()),
+            url: m.url,
+            user: m.user_name,
+            source: m.source,
+        })
+        .collect())
+}
+
+/// The unparsed lines kept for a device.
+pub async fn unparsed(db: &Db, device_id: Uuid) -> Result<Vec<(String, String)>> {
+    let models = unparsed_line::Entity::find()
+        .filter(unparsed_line::Column::DeviceId.eq(device_id))
+        .order_by_asc(unparsed_line::Column::Id)
+        .all(db.conn())
+        .await?;
+    Ok(models.into_iter().map(|m| (m.reason, m.line)).collect())
+}
+
+/// Deletes threat events older than `before` (roll-ups stay). Returns how many.
+pub async fn purge_threat_events(db: &Db, before: DateTime<Utc>) -> Result<u64> {
+    let result =
+        threat_event::Entity::delete_many().filter(threat_event::Column::OccurredAt.lt(before)).exec(db.conn()).await?;
+    Ok(result.rows_affected)
+}

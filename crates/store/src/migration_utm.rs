@@ -1,0 +1,255 @@
+//! M0005: course ① devices and their logs — stored threat events (kept for a retention period),
+//! daily roll-ups of threats and traffic (kept), unparsed lines for review, unknown senders.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+pub struct M0005Utm;
+
+impl MigrationName for M0005Utm {
+    fn name(&self) -> &str {
+        "m0005_utm"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Devices {
+    Table,
+    Id,
+    ApplicationId,
+    Vendor,
+    Model,
+    Serial,
+    SenderAddress,
+    SurveyResult,
+    SurveyNotes,
+    InstalledOn,
+    RemovedOn,
+    ContinuedOn,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ThreatEvents {
+    Table,
+    Id,
+    DeviceId,
+    OccurredAt,
+    UtcOffsetSeconds,
+    Vendor,
+    Category,
+    Action,
+    Severity,
+    Signature,
+    SrcIp,
+    SrcPort,
+    DstIp,
+    DstPort,
+    Url,
+    UserName,
+    Source,
+}
+
+#[derive(DeriveIden)]
+enum ThreatRollups {
+    Table,
+    DeviceId,
+    Day,
+    Category,
+    Action,
+    Signature,
+    Count,
+    FirstSeen,
+    LastSeen,
+}
+
+#[derive(DeriveIden)]
+enum TrafficRollups {
+    Table,
+    DeviceId,
+    Day,
+    Action,
+    Count,
+}
+
+#[derive(DeriveIden)]
+enum UnparsedLines {
+    Table,
+    Id,
+    DeviceId,
+    Sender,
+    ReceivedAt,
+    Reason,
+    Line,
+}
+
+#[derive(DeriveIden)]
+enum UnknownSenders {
+    Table,
+    Sender,
+    FirstSeen,
+    LastSeen,
+    Messages,
+    Sample,
+}
+
+#[derive(DeriveIden)]
+enum Applications {
+    Table,
+    Id,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0005Utm {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Devices::Table)
+                    .col(pk_uuid(Devices::Id))
+                    .col(uuid(Devices::ApplicationId))
+                    .col(string(Devices::Vendor))
+                    .col(string(Devices::Model))
+                    .col(string_uniq(Devices::Serial))
+                    .col(string_null(Devices::SenderAddress))
+                    .col(string(Devices::SurveyResult))
+                    .col(text_null(Devices::SurveyNotes))
+                    .col(date_null(Devices::InstalledOn))
+                    .col(date_null(Devices::RemovedOn))
+                    .col(date_null(Devices::ContinuedOn))
+                    .col(timestamp_with_time_zone(Devices::CreatedAt))
+                    .col(timestamp_with_time_zone(Devices::UpdatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_devices_application")
+                            .from(Devices::Table, Devices::ApplicationId)
+                            .to(Applications::Table, Applications::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_devices_application")
+                    .table(Devices::Table)
+                    .col(Devices::ApplicationId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create().name("ix_devices_sender").table(Devices::Table).col(Devices::SenderAddress).to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ThreatEvents::Table)
+                    .col(big_pk_auto(ThreatEvents::Id))
+                    .col(uuid(ThreatEvents::DeviceId))
+                    .col(timestamp_with_time_zone(ThreatEvents::OccurredAt))
+                    .col(integer_null(ThreatEvents::UtcOffsetSeconds))
+                    .col(string(ThreatEvents::Vendor))
+                    .col(string(ThreatEvents::Category))
+                    .col(string(ThreatEvents::Action))
+                    .col(string_null(ThreatEvents::Severity))
+                    .col(string_null(ThreatEvents::Signature))
+                    .col(string_null(ThreatEvents::SrcIp))
+                    .col(integer_null(ThreatEvents::SrcPort))
+                    .col(string_null(ThreatEvents::DstIp))
+                    .col(integer_null(ThreatEvents::DstPort))
+                    .col(text_null(ThreatEvents::Url))
+                    .col(string_null(ThreatEvents::UserName))
+                    .col(string(ThreatEvents::Source))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_threat_events_device_time")
+                    .table(ThreatEvents::Table)
+                    .col(ThreatEvents::DeviceId)
+                    .col(ThreatEvents::OccurredAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ThreatRollups::Table)
+                    .col(uuid(ThreatRollups::DeviceId))
+                    .col(date(ThreatRollups::Day))
+                    .col(string(ThreatRollups::Category))
+                    .col(string(ThreatRollups::Action))
+                    .col(string(ThreatRollups::Signature))
+                    .col(big_integer(ThreatRollups::Count))
+                    .col(timestamp_with_time_zone_null(ThreatRollups::FirstSeen))
+                    .col(timestamp_with_time_zone_null(ThreatRollups::LastSeen))
+                    .primary_key(
+                        Index::create()
+                            .col(ThreatRollups::DeviceId)
+                            .col(ThreatRollups::Day)
+                            .col(ThreatRollups::Category)
+                            .col(ThreatRollups::Action)
+                            .col(ThreatRollups::Signature),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(TrafficRollups::Table)
+                    .col(uuid(TrafficRollups::DeviceId))
+                    .col(date(TrafficRollups::Day))
+                    .col(string(TrafficRollups::Action))
+                    .col(big_integer(TrafficRollups::Count))
+                    .primary_key(
+                        Index::create()
+                            .col(TrafficRollups::DeviceId)
+                            .col(TrafficRollups::Day)
+                            .col(TrafficRollups::Action),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(UnparsedLines::Table)
+                    .col(big_pk_auto(UnparsedLines::Id))
+                    .col(uuid_null(UnparsedLines::DeviceId))
+                    .col(string_null(UnparsedLines::Sender))
+                    .col(timestamp_with_time_zone(UnparsedLines::ReceivedAt))
+                    .col(string(UnparsedLines::Reason))
+                    .col(text(UnparsedLines::Line))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_unparsed_device")
+                    .table(UnparsedLines::Table)
+                    .col(UnparsedLines::DeviceId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(UnknownSenders::Table)
+                    .col(string(UnknownSenders::Sender).primary_key())
+                    .col(timestamp_with_time_zone(UnknownSenders::FirstSeen))
+                    .col(timestamp_with_time_zone(UnknownSenders::LastSeen))
+                    .col(big_integer(UnknownSenders::Messages))
+                    .col(text(UnknownSenders::Sample))
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}
