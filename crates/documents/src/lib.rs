@@ -1,8 +1,12 @@
-//! Documents Kojo produces from data: tabular exports for Excel (CSV in UTF-8 with BOM or
-//! Shift_JIS, and xlsx). PDFs join here later.
+//! Documents Kojo produces from data: PDFs from typst templates (`pdf`, with the participation
+//! agreement in `agreement`), and tabular exports for Excel (CSV in UTF-8 with BOM or
+//! Shift_JIS, and xlsx).
 //!
-//! Must not: know about HTTP or the database. Callers hand over a [`Table`] of strings.
+//! Must not: know about HTTP or the database. Callers hand over plain data: a [`Table`] of
+//! strings, or a serialisable struct per document.
 
+pub mod agreement;
+pub mod pdf;
 pub mod table;
 
 pub use table::{ExportError, Table};
