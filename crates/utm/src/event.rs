@@ -183,7 +183,7 @@ impl Severity {
 
     /// Maps the common English severity and syslog level words (case-insensitive).
     pub fn from_word(word: &str) -> Option<Severity> {
-        let word = word.trim();
+        let word = crate::time::trim_ascii_spaces(word);
         let eq = |candidate: &str| word.eq_ignore_ascii_case(candidate);
         if eq("critical") || eq("crit") || eq("emergency") || eq("emerg") || eq("very-high") {
             Some(Severity::Critical)

@@ -5,24 +5,24 @@
 //! not unescaped (FortiGate and Sophos do not escape inside quotes in practice). A missing tail
 //! (unterminated quote from a truncated UDP datagram) yields the rest of the line as the value.
 
-use memchr::{memchr, memchr2};
-
 /// Iterator over `(key, value)` pairs separated by `separator` (space, comma, pipe or tab).
 pub(crate) struct KvIter<'a> {
     text: &'a str,
     position: usize,
     separator: u8,
+    blocks: Blocks,
 }
 
 impl<'a> KvIter<'a> {
     pub(crate) fn new(text: &'a str, separator: u8) -> KvIter<'a> {
-        KvIter { text, position: 0, separator }
+        KvIter { text, position: 0, separator, blocks: Blocks::new(separator) }
     }
 }
 
 impl<'a> Iterator for KvIter<'a> {
     type Item = (&'a str, &'a str);
 
+    #[inline]
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
         let bytes = self.text.as_bytes();
         loop {
@@ -36,49 +36,149 @@ impl<'a> Iterator for KvIter<'a> {
                 return None;
             }
             let start = self.position;
-            let rest = &bytes[start..];
             // The key ends at '='; a separator first means this token has no key: skip it.
-            let Some(equals) = memchr2(b'=', self.separator, rest) else {
+            let Some(equals) = self.blocks.find(bytes, start, EQUALS | SEPARATOR) else {
                 self.position = bytes.len();
                 return None;
             };
-            if rest[equals] != b'=' {
-                self.position = start + equals + 1;
+            if bytes[equals] != b'=' {
+                self.position = equals + 1;
                 continue;
             }
-            let key = &self.text[start..start + equals];
-            let value_start = start + equals + 1;
+            let key = trim_key(self.text.get(start..equals).unwrap_or(""));
+            let value_start = equals + 1;
             if bytes.get(value_start) == Some(&b'"') {
                 let inner = value_start + 1;
-                let end =
-                    find_closing_quote(&bytes[inner..], self.separator).map_or(bytes.len(), |offset| inner + offset);
+                let end = self.find_closing_quote(bytes, inner).unwrap_or(bytes.len());
                 self.position = (end + 1).min(bytes.len());
                 let value = self.text.get(inner..end).unwrap_or("");
-                return Some((key.trim(), value));
+                return Some((key, value));
             }
-            let end = memchr(self.separator, &bytes[value_start..]).map_or(bytes.len(), |offset| value_start + offset);
+            let end = self.blocks.find(bytes, value_start, SEPARATOR).unwrap_or(bytes.len());
             self.position = end;
             let value = self.text.get(value_start..end).unwrap_or("");
-            return Some((key.trim(), value));
+            return Some((key, value));
         }
     }
 }
 
-/// The closing quote is a `"` followed by the separator or the end of the line; a `"` in the
-/// middle of a value (rare, but FortiGate does not escape it) is kept.
-fn find_closing_quote(bytes: &[u8], separator: u8) -> Option<usize> {
-    let mut offset = 0;
-    while let Some(found) = memchr(b'"', &bytes[offset..]) {
-        let index = offset + found;
-        match bytes.get(index + 1) {
-            None => return Some(index),
-            Some(&next) if next == separator || next == b' ' || next == b'\r' => {
-                return Some(index);
+impl KvIter<'_> {
+    /// The closing quote is a `"` followed by the separator or the end of the line; a `"` in
+    /// the middle of a value (rare, but FortiGate does not escape it) is kept.
+    #[inline]
+    fn find_closing_quote(&mut self, bytes: &[u8], from: usize) -> Option<usize> {
+        let mut offset = from;
+        while let Some(index) = self.blocks.find(bytes, offset, QUOTE) {
+            match bytes.get(index + 1) {
+                None => return Some(index),
+                Some(&next) if next == self.separator || next == b' ' || next == b'\r' => {
+                    return Some(index);
+                }
+                _ => offset = index + 1,
             }
-            _ => offset = index + 1,
         }
+        None
     }
-    None
+}
+
+/// Keys never contain the separator or a space, so only a tab, CR or other control byte at
+/// either end needs trimming; checking two bytes first keeps the common case free.
+#[inline]
+fn trim_key(key: &str) -> &str {
+    let bytes = key.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) if *first > b' ' && *last > b' ' => key,
+        _ => key.trim(),
+    }
+}
+
+const EQUALS: u8 = 1;
+const SEPARATOR: u8 = 2;
+const QUOTE: u8 = 4;
+
+/// Bit masks of where `=`, the separator and `"` are in the current 64-byte block of a line.
+///
+/// Every structural byte of a record is found by a bit scan instead of a byte loop or a
+/// `memchr` call per token (most tokens are shorter than `memchr`'s setup is worth). Blocks
+/// are computed once, in order, as the scan moves forward.
+struct Blocks {
+    separator: u8,
+    /// Offset of the current block; `usize::MAX` before the first.
+    start: usize,
+    equals: u64,
+    separators: u64,
+    quotes: u64,
+}
+
+impl Blocks {
+    fn new(separator: u8) -> Blocks {
+        Blocks { separator, start: usize::MAX, equals: 0, separators: 0, quotes: 0 }
+    }
+
+    /// Index of the first byte at or after `from` in one of the `kinds`.
+    #[inline]
+    fn find(&mut self, bytes: &[u8], from: usize, kinds: u8) -> Option<usize> {
+        let mut from = from;
+        while from < bytes.len() {
+            let block = from & !63;
+            if block != self.start {
+                self.load(bytes, block);
+            }
+            let mut mask = 0;
+            if kinds & EQUALS != 0 {
+                mask |= self.equals;
+            }
+            if kinds & SEPARATOR != 0 {
+                mask |= self.separators;
+            }
+            if kinds & QUOTE != 0 {
+                mask |= self.quotes;
+            }
+            mask &= u64::MAX << (from - block);
+            if mask != 0 {
+                return Some(block + mask.trailing_zeros() as usize);
+            }
+            from = block + 64;
+        }
+        None
+    }
+
+    fn load(&mut self, bytes: &[u8], start: usize) {
+        let mut chunk = [0u8; 64];
+        let available = bytes.len().saturating_sub(start).min(64);
+        chunk[..available].copy_from_slice(&bytes[start..start + available]);
+        self.start = start;
+        // Zero padding past the end matches none of the three bytes.
+        self.equals = byte_mask(&chunk, b'=');
+        self.separators = byte_mask(&chunk, self.separator);
+        self.quotes = byte_mask(&chunk, b'"');
+    }
+}
+
+/// One bit per byte of `chunk` equal to `needle` (bit i for byte i).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn byte_mask(chunk: &[u8; 64], needle: u8) -> u64 {
+    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    let mut mask = 0u64;
+    for lane in 0..4 {
+        // SAFETY: SSE2 is part of the x86_64 baseline, and the unaligned 16-byte load at
+        // `lane * 16` (lane ≤ 3) stays inside the 64-byte array.
+        let bits = unsafe {
+            let pattern = _mm_set1_epi8(needle as i8);
+            let data = _mm_loadu_si128(chunk.as_ptr().add(lane * 16).cast::<__m128i>());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(data, pattern)) as u32 as u16
+        };
+        mask |= u64::from(bits) << (lane * 16);
+    }
+    mask
+}
+
+/// One bit per byte of `chunk` equal to `needle` (bit i for byte i).
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn byte_mask(chunk: &[u8; 64], needle: u8) -> u64 {
+    chunk.iter().enumerate().fold(0, |mask, (index, byte)| mask | (u64::from(*byte == needle) << index))
 }
 
 /// Looks one key up by a linear scan; for parsers that need a handful of keys only.
@@ -88,7 +188,7 @@ pub(crate) fn find<'a>(text: &'a str, separator: u8, wanted: &str) -> Option<&'a
 
 /// Treats the placeholder values vendors use for "nothing" as absent.
 pub(crate) fn non_empty(value: &str) -> Option<&str> {
-    let value = value.trim();
+    let value = crate::time::trim_ascii_spaces(value);
     if value.is_empty() || value == "N/A" || value == "n/a" || value == "-" || value == "\"\"" {
         None
     } else {
@@ -116,6 +216,26 @@ mod tests {
     fn comma_separated_with_commas_in_quotes() {
         let pairs: Vec<_> = KvIter::new(r#"date=2018-07-26,msg="a, b",x=1"#, b',').collect();
         assert_eq!(pairs, [("date", "2018-07-26"), ("msg", "a, b"), ("x", "1")]);
+    }
+
+    #[test]
+    fn block_search_agrees_with_a_byte_loop() {
+        let mut text = b"ab=cd ef\"gh ij=kl mnopqrstuvwx=yz  \"end".to_vec();
+        text.extend_from_slice(&[b'x'; 70]);
+        text.extend_from_slice(b"= \"");
+        for from in 0..=text.len() + 1 {
+            for (kinds, wanted) in [(EQUALS | SEPARATOR, &b"= "[..]), (QUOTE, b"\""), (SEPARATOR, b" ")] {
+                let expected = text
+                    .get(from..)
+                    .and_then(|rest| rest.iter().position(|byte| wanted.contains(byte)))
+                    .map(|offset| from + offset);
+                // A fresh scanner, and one that has already looked at the previous block.
+                assert_eq!(Blocks::new(b' ').find(&text, from, kinds), expected, "from {from}");
+                let mut warm = Blocks::new(b' ');
+                warm.find(&text, from.saturating_sub(64), kinds);
+                assert_eq!(warm.find(&text, from, kinds), expected, "warm, from {from}");
+            }
+        }
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! - [`parse_syslog_line`] which removes an RFC 3164/5424/`<PRI>` header first and uses its time
 //!   and hostname when the payload has none;
 //! - [`framing`] for TCP octet-counting and gzip/plain file reading;
-//! - [`run_parse`] for the `kojo utm parse` command.
+//! - [`run_parse`] for the `kojo utm parse` command;
+//! - [`rollup::Rollup`] for the per-device, per-day counts of the monthly report;
+//! - [`generate::Generator`] for realistic FortiGate logs in any volume (benchmarks, tests).
 //!
 //! Hot path: FortiGate `key=value` lines are split with `memchr` into borrowed slices; no regex
 //! and no per-field allocation.
@@ -19,7 +21,9 @@
 pub mod cli;
 pub mod event;
 pub mod framing;
+pub mod generate;
 mod kv;
+pub mod rollup;
 mod time;
 mod vendor;
 
@@ -41,6 +45,12 @@ pub fn parse_line(line: &[u8], vendor: Option<Vendor>) -> Result<Event<'_>, Unpa
 /// Parses one line that may start with a syslog header. Header time and hostname fill in the
 /// event's time and device when the payload carries none.
 pub fn parse_syslog_line(line: &[u8], vendor: Option<Vendor>) -> Result<Event<'_>, Unparsed> {
+    let trimmed = framing::trim_line(line);
+    // A native FortiGate record stored without a header (`date=… time=… devname=…`): no header
+    // layout starts with these keys, so the header parser has nothing to find.
+    if vendor::starts_like_fortigate(trimmed) {
+        return vendor::parse_payload(utf8_prefix(trimmed), vendor);
+    }
     let message = framing::parse_syslog(line);
     let payload = utf8_prefix(message.payload);
     let mut event = match vendor::parse_payload(payload, vendor) {

@@ -4,7 +4,7 @@
 //! No allocation and no regex: these run on every line. This module must not guess a zone
 //! itself; callers apply [`DEFAULT_OFFSET_SECONDS`] and record that they did.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 /// Asia/Tokyo. Japan has had no daylight saving since 1951, so a fixed offset is exact.
 pub const DEFAULT_OFFSET_SECONDS: i32 = 9 * 3600;
@@ -20,24 +20,40 @@ pub(crate) struct Stamp {
 /// Epoch time whose unit is inferred from the number of digits: ≤ 11 seconds, ≤ 14
 /// milliseconds, ≤ 17 microseconds, else nanoseconds (FortiGate `eventtime` uses all four).
 pub(crate) fn epoch_any_unit(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim();
+    let text = trim_ascii_spaces(text);
     let digits = text.len();
-    if digits == 0 || digits > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+    if digits == 0 || digits > 20 {
         return None;
     }
-    let value: i64 = text.parse().ok()?;
+    // Accumulated by hand: `str::parse` re-checks what the digit test below already did.
+    let mut value: u64 = 0;
+    for byte in text.bytes() {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
+    }
+    let value = i64::try_from(value).ok()?;
     let (seconds, nanos) = match digits {
         0..=11 => (value, 0),
-        12..=14 => (value.div_euclid(1_000), value.rem_euclid(1_000) * 1_000_000),
-        15..=17 => (value.div_euclid(1_000_000), value.rem_euclid(1_000_000) * 1_000),
-        _ => (value.div_euclid(1_000_000_000), value.rem_euclid(1_000_000_000)),
+        12..=14 => (value / 1_000, value % 1_000 * 1_000_000),
+        15..=17 => (value / 1_000_000, value % 1_000_000 * 1_000),
+        _ => (value / 1_000_000_000, value % 1_000_000_000),
     };
-    Utc.timestamp_opt(seconds, u32::try_from(nanos).ok()?).single()
+    DateTime::from_timestamp(seconds, u32::try_from(nanos).ok()?)
+}
+
+/// `str::trim` without the Unicode tables when, as almost always, there is nothing to trim.
+pub(crate) fn trim_ascii_spaces(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if *first > b' ' && *last > b' ' => text,
+        _ => text.trim(),
+    }
 }
 
 /// `+0900`, `+09:00`, `-0700`, `+09`, `Z`, `UTC`, `GMT` → seconds east of UTC.
 pub(crate) fn parse_offset(text: &str) -> Option<i32> {
-    let text = text.trim();
+    let text = trim_ascii_spaces(text);
     if text == "Z" || text.eq_ignore_ascii_case("UTC") || text.eq_ignore_ascii_case("GMT") {
         return Some(0);
     }

@@ -75,40 +75,68 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
 
 impl<'a> Fields<'a> {
     /// Records one pair. Unknown keys are ignored; the first occurrence of a key wins.
+    ///
+    /// A FortiOS 7 line has 40–60 keys of which a third are read here, so the dispatch is by
+    /// length first and a whole-key comparison second.
+    #[inline]
     pub(crate) fn set(&mut self, key: &'a str, value: &'a str) {
-        let slot = match key {
-            "date" => &mut self.date,
-            "time" => &mut self.time,
-            "tz" => &mut self.tz,
-            "eventtime" => &mut self.eventtime,
-            "timestamp" => &mut self.timestamp,
-            "devid" => &mut self.devid,
-            "devname" => &mut self.devname,
-            "type" => &mut self.log_type,
-            "subtype" => &mut self.subtype,
-            "eventtype" => &mut self.eventtype,
-            "level" => &mut self.level,
-            "severity" => &mut self.severity,
-            "crlevel" => &mut self.crlevel,
-            "action" => &mut self.action,
-            "status" => &mut self.status,
-            "srcip" => &mut self.srcip,
-            "srcport" => &mut self.srcport,
-            "dstip" => &mut self.dstip,
-            "dstport" => &mut self.dstport,
-            "attack" => &mut self.attack,
-            "virus" => &mut self.virus,
-            "app" => &mut self.app,
-            "catdesc" => &mut self.catdesc,
-            "hostname" => &mut self.hostname,
-            "url" => &mut self.url,
-            "qname" => &mut self.qname,
-            "user" => &mut self.user,
-            "unauthuser" => &mut self.unauthuser,
-            "msg" => &mut self.msg,
-            "botnetdomain" => &mut self.botnetdomain,
-            "filtername" => &mut self.filtername,
-            "logid" => &mut self.logid,
+        let slot = match key.len() {
+            2 if key == "tz" => &mut self.tz,
+            3 => match key {
+                "app" => &mut self.app,
+                "url" => &mut self.url,
+                "msg" => &mut self.msg,
+                _ => return,
+            },
+            4 => match key {
+                "date" => &mut self.date,
+                "time" => &mut self.time,
+                "type" => &mut self.log_type,
+                "user" => &mut self.user,
+                _ => return,
+            },
+            5 => match key {
+                "devid" => &mut self.devid,
+                "level" => &mut self.level,
+                "srcip" => &mut self.srcip,
+                "dstip" => &mut self.dstip,
+                "virus" => &mut self.virus,
+                "qname" => &mut self.qname,
+                "logid" => &mut self.logid,
+                _ => return,
+            },
+            6 => match key {
+                "action" => &mut self.action,
+                "status" => &mut self.status,
+                "attack" => &mut self.attack,
+                _ => return,
+            },
+            7 => match key {
+                "devname" => &mut self.devname,
+                "subtype" => &mut self.subtype,
+                "crlevel" => &mut self.crlevel,
+                "srcport" => &mut self.srcport,
+                "dstport" => &mut self.dstport,
+                "catdesc" => &mut self.catdesc,
+                _ => return,
+            },
+            8 => match key {
+                "severity" => &mut self.severity,
+                "hostname" => &mut self.hostname,
+                _ => return,
+            },
+            9 => match key {
+                "eventtime" => &mut self.eventtime,
+                "timestamp" => &mut self.timestamp,
+                "eventtype" => &mut self.eventtype,
+                _ => return,
+            },
+            10 => match key {
+                "unauthuser" => &mut self.unauthuser,
+                "filtername" => &mut self.filtername,
+                _ => return,
+            },
+            12 if key == "botnetdomain" => &mut self.botnetdomain,
             _ => return,
         };
         first(slot, value);
@@ -142,8 +170,8 @@ pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
 
 /// Maps type/subtype/eventtype/action to the normalised classification.
 pub(crate) fn classify(fields: &Fields<'_>) -> Class {
-    let log_type = fields.log_type.unwrap_or("").trim();
-    let action = fields.action.or(fields.status).map(str::trim);
+    let log_type = time::trim_ascii_spaces(fields.log_type.unwrap_or(""));
+    let action = fields.action.or(fields.status).map(time::trim_ascii_spaces);
     if log_type.eq_ignore_ascii_case("traffic") {
         // A traffic log is a session record; its UTM summary fields are deliberately ignored.
         let blocked = action.is_some_and(|word| is_any(word, &["deny", "blocked", "block", "drop", "dropped"]));
@@ -154,7 +182,11 @@ pub(crate) fn classify(fields: &Fields<'_>) -> Class {
         return (Kind::Event, Category::Other, Action::Allowed);
     }
     // FortiOS 5.x wrote the UTM subtype as the type (`type=virus`, `type=dns`, `type=anomaly`).
-    let subtype = if log_type.eq_ignore_ascii_case("utm") { fields.subtype.unwrap_or("").trim() } else { log_type };
+    let subtype = if log_type.eq_ignore_ascii_case("utm") {
+        time::trim_ascii_spaces(fields.subtype.unwrap_or(""))
+    } else {
+        log_type
+    };
     let eventtype = fields.eventtype.unwrap_or("");
     let botnet = eventtype.eq_ignore_ascii_case("botnet")
         || fields.botnetdomain.is_some_and(|domain| !domain.is_empty())

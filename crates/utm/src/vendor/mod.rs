@@ -5,7 +5,8 @@
 //! owns one vendor's syntax and its mapping to [`Category`], [`Action`] and [`Kind`].
 
 use std::borrow::Cow;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::LazyLock;
 
 use memchr::memmem;
 
@@ -28,11 +29,8 @@ pub fn detect(payload: &str) -> Option<Vendor> {
     let text = payload.trim_start();
     let bytes = text.as_bytes();
     let head = &bytes[..bytes.len().min(256)];
-    // Hot path: native FortiGate lines start with one of a few keys.
-    let fortigate_start = [&b"date="[..], b"devname=", b"logver=", b"timestamp=", b"eventtime=", b"itime="]
-        .iter()
-        .any(|key| bytes.starts_with(key));
-    if fortigate_start && memmem::find(head, b"logid=").is_some() {
+    // Hot path: native FortiGate lines start with one of a few keys and carry `logid=` early.
+    if starts_like_fortigate(bytes) && LOGID.find(head).is_some() {
         return Some(Vendor::Fortigate);
     }
     if bytes.first() == Some(&b'{') {
@@ -92,6 +90,21 @@ pub fn detect(payload: &str) -> Option<Vendor> {
     None
 }
 
+/// Built once: `memmem::find` would rebuild its searcher on every line.
+static LOGID: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"logid="));
+
+/// The keys a native FortiGate line starts with (a CEF or other vendor line never does).
+pub(crate) fn starts_like_fortigate(bytes: &[u8]) -> bool {
+    match bytes.first() {
+        Some(b'd') => bytes.starts_with(b"date=") || bytes.starts_with(b"devname="),
+        Some(b'l') => bytes.starts_with(b"logver="),
+        Some(b't') => bytes.starts_with(b"timestamp="),
+        Some(b'e') => bytes.starts_with(b"eventtime="),
+        Some(b'i') => bytes.starts_with(b"itime="),
+        _ => false,
+    }
+}
+
 /// FortiGate: `logid=` with `type=`/`devid=`, or `type=` + `subtype=` + `vd=`/`level=` (some
 /// collectors strip the leading `date= time= devname= devid= logid=` fields).
 fn is_fortigate(bytes: &[u8]) -> bool {
@@ -118,7 +131,11 @@ pub(crate) fn parse_payload(text: &str, vendor: Option<Vendor>) -> Result<Event<
     match vendor {
         Vendor::Fortigate => {
             // FortiGate can be configured to send CEF; accept it under the forced vendor too.
-            if cef::find_cef_start(text).is_some() { cef::parse_cef(text) } else { fortigate::parse(text) }
+            if !starts_like_fortigate(text.trim_start().as_bytes()) && cef::find_cef_start(text).is_some() {
+                cef::parse_cef(text)
+            } else {
+                fortigate::parse(text)
+            }
         }
         Vendor::Cef => cef::parse_cef(text),
         Vendor::Leef => cef::parse_leef(text),
@@ -136,6 +153,9 @@ pub(crate) fn parse_payload(text: &str, vendor: Option<Vendor>) -> Result<Event<
 
 /// Parses an IP address, tolerating surrounding spaces, brackets and IPv6 zone ids.
 pub(crate) fn ip(text: &str) -> Option<IpAddr> {
+    if let Some(address) = ipv4_fast(text.as_bytes()) {
+        return Some(IpAddr::V4(address));
+    }
     let text = text.trim().trim_start_matches('[').trim_end_matches(']');
     if text.is_empty() {
         return None;
@@ -144,9 +164,44 @@ pub(crate) fn ip(text: &str) -> Option<IpAddr> {
     text.parse().ok()
 }
 
+/// Plain dotted-quad IPv4, the common case, without the general parser's overhead; anything
+/// else (spaces, brackets, IPv6, leading zeros) returns `None` and takes the general path.
+fn ipv4_fast(bytes: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut octet = 0usize;
+    let mut value = 0u32;
+    let mut digits = 0u32;
+    for &byte in bytes {
+        match byte {
+            b'0'..=b'9' => {
+                if digits == 1 && value == 0 {
+                    return None;
+                }
+                value = value * 10 + u32::from(byte - b'0');
+                digits += 1;
+                if digits > 3 {
+                    return None;
+                }
+            }
+            b'.' if digits > 0 && octet < 3 => {
+                octets[octet] = u8::try_from(value).ok()?;
+                octet += 1;
+                value = 0;
+                digits = 0;
+            }
+            _ => return None,
+        }
+    }
+    if octet != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
+    Some(Ipv4Addr::from(octets))
+}
+
 /// Parses a TCP/UDP port.
 pub(crate) fn port(text: &str) -> Option<u16> {
-    crate::time::parse_digits(text.trim())
+    crate::time::parse_digits(crate::time::trim_ascii_spaces(text))
 }
 
 /// A borrowed text field, absent when empty or a placeholder (`N/A`, `-`).
@@ -173,7 +228,7 @@ pub(crate) fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
 
 /// Action words that mean the device stopped something, across vendors.
 pub(crate) fn is_block_word(word: &str) -> bool {
-    let word = word.trim();
+    let word = crate::time::trim_ascii_spaces(word);
     is_any(
         word,
         &[
@@ -238,3 +293,28 @@ pub(crate) fn traffic_action(word: Option<&str>) -> Action {
 
 /// The common shape of a classification result.
 pub(crate) type Class = (Kind, Category, Action);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_ipv4_agrees_with_std() {
+        for text in [
+            "192.168.1.10",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1..2.3",
+            "1.2.3.4 ",
+            "",
+            "1234.1.1.1",
+            "10.0.0.",
+        ] {
+            assert_eq!(ipv4_fast(text.as_bytes()), text.parse::<Ipv4Addr>().ok(), "{text:?}");
+        }
+    }
+}
