@@ -39,6 +39,10 @@ pub struct Config {
     #[arg(long, env = "KOJO_SMTP_URL")]
     pub smtp_url: Option<String>,
 
+    /// A folder with a Japanese font for PDFs (searched before the system's fonts).
+    #[arg(long, env = "KOJO_FONT_DIR")]
+    pub font_dir: Option<PathBuf>,
+
     /// The From address of e-mails.
     #[arg(
         long,
@@ -46,6 +50,14 @@ pub struct Config {
         default_value = "中小企業サイバーセキュリティ向上支援事業 運営事務局 <noreply@kojo.invalid>"
     )]
     pub mail_from: String,
+
+    /// Syslog over UDP for UTM logs (e.g. 0.0.0.0:514); off when absent.
+    #[arg(long, env = "KOJO_SYSLOG_UDP")]
+    pub syslog_udp: Option<String>,
+
+    /// Syslog over TCP (RFC 6587 octet counting or newline framing, no TLS); off when absent.
+    #[arg(long, env = "KOJO_SYSLOG_TCP")]
+    pub syslog_tcp: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -55,6 +67,8 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database", &if self.database_url.is_some() { "postgres (redacted)" } else { "sqlite" })
             .field("smtp", &self.smtp_url.as_ref().map(|_| "(redacted)"))
+            .field("syslog_udp", &self.syslog_udp)
+            .field("syslog_tcp", &self.syslog_tcp)
             .finish_non_exhaustive()
     }
 }
@@ -71,7 +85,10 @@ impl Config {
             public_url: None,
             secure_cookies: false,
             smtp_url: None,
+            font_dir: None,
             mail_from: "Kojo <noreply@kojo.invalid>".into(),
+            syslog_udp: None,
+            syslog_tcp: None,
         }
     }
 
@@ -90,6 +107,10 @@ impl Config {
         self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr))
     }
 
+    pub fn font_dirs(&self) -> Vec<PathBuf> {
+        self.font_dir.iter().cloned().collect()
+    }
+
     pub fn web_config(&self) -> web::WebConfig {
         web::WebConfig {
             submit_rate_limit_per_minute: self.submit_rate_limit,
@@ -99,6 +120,7 @@ impl Config {
             },
             secure_cookies: self.secure_cookies,
             public_url: self.public_url(),
+            font_dirs: self.font_dirs(),
             ..web::WebConfig::default()
         }
     }

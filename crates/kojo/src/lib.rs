@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod config;
 pub mod ingest;
+pub mod listener;
 pub mod mailer;
 pub mod setup;
 
@@ -23,6 +24,7 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
+    listener: Option<listener::Listener>,
 }
 
 impl Running {
@@ -30,9 +32,27 @@ impl Running {
         format!("http://{}", self.address)
     }
 
-    /// Stops serving and the worker, waiting for both.
+    /// The bound syslog UDP address, when `KOJO_SYSLOG_UDP` is set.
+    pub fn syslog_udp_addr(&self) -> Option<SocketAddr> {
+        self.listener.as_ref().and_then(listener::Listener::udp_addr)
+    }
+
+    /// The bound syslog TCP address, when `KOJO_SYSLOG_TCP` is set.
+    pub fn syslog_tcp_addr(&self) -> Option<SocketAddr> {
+        self.listener.as_ref().and_then(listener::Listener::tcp_addr)
+    }
+
+    /// The syslog listener's counters, when it runs.
+    pub fn syslog_stats(&self) -> Option<std::sync::Arc<listener::ListenerStats>> {
+        self.listener.as_ref().map(listener::Listener::stats)
+    }
+
+    /// Stops serving, the worker and the syslog listener (which flushes what it holds), waiting for all.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
+        if let Some(listener) = self.listener {
+            listener.wait().await?;
+        }
         self.server.await.context("server task")?.context("server")?;
         let _ = self.worker.await;
         Ok(())
@@ -56,7 +76,16 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         let _ = server_stop.wait_for(|stop| *stop).await;
     }));
     let mailer = mailer::Mailer::from_config(config)?;
+    let listener = match listener::Settings::from_config(config) {
+        Some(settings) => Some(listener::start(db.clone(), settings, watcher.clone()).await?),
+        None => None,
+    };
     let worker = tokio::spawn(mailer::run_worker(db.clone(), mailer, watcher));
     tracing::info!(%address, backend = db.backend_name(), "kojo is serving");
-    Ok(Running { address, db, shutdown, server, worker })
+    Ok(Running { address, db, shutdown, server, worker, listener })
+}
+
+/// The agreement PDF of a case as the company has it (see `web::agreement::pdf_for_reference`).
+pub async fn agreement_pdf(db: &Db, config: &Config, reference: &str) -> anyhow::Result<Vec<u8>> {
+    web::agreement::pdf_for_reference(db, &config.font_dirs(), reference).await
 }

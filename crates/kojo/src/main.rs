@@ -31,6 +31,9 @@ enum Command {
     /// User accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// The participation agreement (参加同意書).
+    #[command(subcommand)]
+    Agreement(AgreementCommand),
     /// Staff API tokens for /api/v1/cases.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -40,6 +43,28 @@ enum Command {
     /// Benchmarks whose figures go into docs/benchmarks.md.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum AgreementCommand {
+    /// Write the agreement PDF of a case exactly as the company received it (the signed
+    /// re-issue once signed); before one is sent, render it fresh from the current wording.
+    Render {
+        reference: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a programme year's agreement wording (JSON) to edit.
+    WordingExport {
+        #[arg(long)]
+        fiscal_year: i32,
+    },
+    /// Save edited wording (JSON) as the programme year's next version; issued agreements keep theirs.
+    WordingImport {
+        #[arg(long)]
+        fiscal_year: i32,
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -78,6 +103,15 @@ enum UtmCommand {
         device: String,
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Receive syslog from UTM devices and store it (also runs inside `serve` when configured).
+    Listen {
+        /// UDP address, e.g. 0.0.0.0:514 (default: KOJO_SYSLOG_UDP).
+        #[arg(long)]
+        udp: Option<String>,
+        /// TCP address, e.g. 0.0.0.0:514 (default: KOJO_SYSLOG_TCP).
+        #[arg(long)]
+        tcp: Option<String>,
     },
 }
 
@@ -120,6 +154,14 @@ enum UserCommand {
         #[arg(long)]
         role: String,
     },
+}
+
+async fn programme_by_year(db: &store::Db, fiscal_year: i32) -> anyhow::Result<store::programmes::ProgrammeRecord> {
+    store::programmes::list(db)
+        .await?
+        .into_iter()
+        .find(|p| p.fiscal_year == fiscal_year)
+        .with_context(|| format!("no programme year {fiscal_year}"))
 }
 
 #[tokio::main]
@@ -210,6 +252,29 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             println!("created {} ({}); one-time password: {password}", email.as_str(), role.code());
         }
+        Command::Agreement(AgreementCommand::Render { reference, out }) => {
+            let db = setup::open_database(&config).await?;
+            let bytes = kojo::agreement_pdf(&db, &config, reference.trim()).await?;
+            std::fs::write(&out, &bytes).with_context(|| format!("failed to write {}", out.display()))?;
+            println!("{} ({} bytes)", out.display(), bytes.len());
+        }
+        Command::Agreement(AgreementCommand::WordingExport { fiscal_year }) => {
+            let db = setup::open_database(&config).await?;
+            let programme = programme_by_year(&db, fiscal_year).await?;
+            let (_, wording) =
+                web::agreement::wording(&db, programme.id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!("{}", serde_json::to_string_pretty(&wording)?);
+        }
+        Command::Agreement(AgreementCommand::WordingImport { fiscal_year, file }) => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("failed to read {}", file.display()))?;
+            let wording: documents::agreement::AgreementWording = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not agreement wording JSON", file.display()))?;
+            anyhow::ensure!(!wording.clauses.is_empty(), "the wording has no clauses");
+            let db = setup::open_database(&config).await?;
+            let programme = programme_by_year(&db, fiscal_year).await?;
+            let saved = store::agreements::save_wording(&db, programme.id, &serde_json::to_value(&wording)?).await?;
+            println!("{} wording version {} saved", programme.name_ja, saved.version);
+        }
         Command::Token(TokenCommand::Create { email, name }) => {
             let db = setup::open_database(&config).await?;
             let user =
@@ -249,6 +314,24 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?;
             summary.print(&mut std::io::stdout())?;
+        }
+        Command::Utm(UtmCommand::Listen { udp, tcp }) => {
+            let udp = udp.or(config.syslog_udp.clone());
+            let tcp = tcp.or(config.syslog_tcp.clone());
+            if udp.is_none() && tcp.is_none() {
+                anyhow::bail!("nothing to listen on: give --udp and/or --tcp (or KOJO_SYSLOG_UDP / KOJO_SYSLOG_TCP)");
+            }
+            let db = setup::open_database(&config).await?;
+            let (shutdown, watcher) = tokio::sync::watch::channel(false);
+            let listener = kojo::listener::start(db, kojo::listener::Settings::new(udp, tcp), watcher).await?;
+            for (protocol, address) in [("UDP", listener.udp_addr()), ("TCP", listener.tcp_addr())] {
+                if let Some(address) = address {
+                    println!("syslog {protocol} {address} （Ctrl+C で停止 / Ctrl+C to stop）");
+                }
+            }
+            tokio::signal::ctrl_c().await.context("failed to wait for Ctrl+C")?;
+            let _ = shutdown.send(true);
+            listener.wait().await?;
         }
         Command::Bench(BenchCommand::Intake(args)) => kojo::bench::intake::run(args).await?,
         Command::Bench(BenchCommand::Utm(args)) => kojo::bench::utm::run(args).await?,

@@ -212,27 +212,38 @@ pub async fn apply(db: &Db, calendar: &BusinessCalendar, act: Act, event: CaseEv
         return Err(StoreError::Conflict(format!("「{}」には理由の入力が必要です", event.label_ja())));
     }
     let tx = db.begin_write().await?;
-    let peek = application::Entity::find_by_id(act.application_id).one(&tx).await?.ok_or(StoreError::NotFound)?;
+    let outcome = apply_in(&tx, calendar, &act, event).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// `apply` inside a transaction the caller commits (with whatever else belongs to the action).
+pub(crate) async fn apply_in(
+    tx: &DatabaseTransaction,
+    calendar: &BusinessCalendar,
+    act: &Act,
+    event: CaseEvent,
+) -> Result<Outcome> {
+    let peek = application::Entity::find_by_id(act.application_id).one(tx).await?.ok_or(StoreError::NotFound)?;
     // A transition that may release a place locks the course row first.
-    course::Entity::find_by_id(peek.course_id).lock_exclusive().one(&tx).await?;
-    let model = lock_application(&tx, act.application_id).await?;
+    course::Entity::find_by_id(peek.course_id).lock_exclusive().one(tx).await?;
+    let model = lock_application(tx, act.application_id).await?;
     let from = state_of(&model)?;
     let state = domain::case::transition(from, event).map_err(refused)?;
-    if event == CaseEvent::MarkNotInstallable && course_code(&tx, model.course_id).await? != CourseCode::Utm {
+    if event == CaseEvent::MarkNotInstallable && course_code(tx, model.course_id).await? != CourseCode::Utm {
         return Err(StoreError::Conflict("UTM設置不可は①UTM機器設置コースの案件にのみ記録できます".into()));
     }
     let now = Utc::now();
     let mut promoted = Vec::new();
     let mut update: application::ActiveModel = model.clone().into();
     if model.holds_place && !state.holds_place() {
-        promoted.extend(release_place(&tx, calendar, model.course_id, now).await?);
+        promoted.extend(release_place(tx, calendar, model.course_id, now).await?);
         update.holds_place = Set(false);
     }
     update.status = Set(state.code().to_string());
     update.updated_at = Set(now);
-    update.update(&tx).await?;
-    log_event(&tx, &act, event.code(), from, state, serde_json::json!({"promoted": promoted})).await?;
-    tx.commit().await?;
+    update.update(tx).await?;
+    log_event(tx, act, event.code(), from, state, serde_json::json!({"promoted": promoted})).await?;
     Ok(Outcome { state, promoted })
 }
 

@@ -12,6 +12,7 @@ mod migration_portal;
 mod migration_utm;
 
 pub mod accounts;
+pub mod agreements;
 pub mod applications;
 pub mod audit;
 pub mod cases;
@@ -171,4 +172,10 @@ pub mod scratch {
         admin.close().await?;
         Ok(())
     }
+}
+
+/// SHA-256 of bytes, hex-encoded: the fingerprint kept with every stored document.
+pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }

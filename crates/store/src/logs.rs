@@ -184,17 +184,25 @@ pub async fn ingest(db: &Db, batch: &Batch) -> Result<()> {
 
 /// Counts a message from a sender no device is registered for (shown to staff, never dropped silently).
 pub async fn note_unknown_sender(db: &Db, sender: &str, sample: &str) -> Result<()> {
+    note_unknown_messages(db, sender, sample, 1).await
+}
+
+/// Counts `messages` messages from an unknown sender at once (the listener gathers them for a few
+/// seconds rather than writing once per message).
+pub async fn note_unknown_messages(db: &Db, sender: &str, sample: &str, messages: u64) -> Result<()> {
     let now = Utc::now();
+    let messages = i64::try_from(messages).unwrap_or(i64::MAX);
     unknown_sender::Entity::insert(unknown_sender::ActiveModel {
         sender: Set(sender.to_string()),
         first_seen: Set(now),
         last_seen: Set(now),
-        messages: Set(1),
+        messages: Set(messages),
         sample: Set(sample.chars().take(1000).collect()),
     })
     .on_conflict(
         OnConflict::column(unknown_sender::Column::Sender)
-            .value(unknown_sender::Column::Messages, Expr::cust("unknown_senders.messages + 1"))
+            // An integer we computed, not input: formatting it into the expression is safe.
+            .value(unknown_sender::Column::Messages, Expr::cust(format!("unknown_senders.messages + {messages}")))
             .value(unknown_sender::Column::LastSeen, Expr::value(now))
             .to_owned(),
     )

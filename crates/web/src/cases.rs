@@ -171,8 +171,6 @@ async fn case_page(
     let actions = if can_work {
         [
             CaseEvent::ConfirmIntent,
-            CaseEvent::SendAgreement,
-            CaseEvent::ConfirmAgreement,
             CaseEvent::MarkNotInstallable,
             CaseEvent::MarkIneligible,
             CaseEvent::Withdraw,

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use chrono::{NaiveDate, Utc};
 use domain::access::Role;
 use domain::device::SurveyResult;

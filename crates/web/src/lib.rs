@@ -3,6 +3,7 @@
 //!
 //! Handlers extract, call `domain`/`store`, map errors and render. They hold no business rules.
 
+pub mod agreement;
 mod api;
 mod api_cases;
 pub mod auth;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub calendar: Arc<BusinessCalendar>,
     submit_limiter: Arc<rate_limit::RateLimiter>,
+    /// Fonts for PDFs, found on first use (the search is slow and most requests need none).
+    fonts: Arc<tokio::sync::OnceCell<Result<Arc<documents::pdf::Fonts>, String>>>,
 }
 
 /// The web tier's settings (the binary fills them from `KOJO_*`).
@@ -57,6 +60,8 @@ pub struct WebConfig {
     /// The secretariat's name and contact, shown on pages and e-mails.
     pub secretariat_name: String,
     pub secretariat_contact: String,
+    /// Extra folders searched for Japanese fonts (`KOJO_FONT_DIR`), before the system's.
+    pub font_dirs: Vec<std::path::PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -68,6 +73,7 @@ impl Default for WebConfig {
             public_url: "http://127.0.0.1:8080".into(),
             secretariat_name: "中小企業サイバーセキュリティ向上支援事業 運営事務局".into(),
             secretariat_contact: "平日 9:00〜17:00（祝日・年末年始を除く）".into(),
+            font_dirs: Vec::new(),
         }
     }
 }
@@ -78,7 +84,27 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 impl AppState {
     pub fn new(db: Db, config: WebConfig, calendar: BusinessCalendar) -> AppState {
         let submit_limiter = Arc::new(rate_limit::RateLimiter::per_minute(config.submit_rate_limit_per_minute));
-        AppState { db, config: Arc::new(config), calendar: Arc::new(calendar), submit_limiter }
+        AppState {
+            db,
+            config: Arc::new(config),
+            calendar: Arc::new(calendar),
+            submit_limiter,
+            fonts: Arc::new(tokio::sync::OnceCell::new()),
+        }
+    }
+
+    /// The fonts for PDFs, or why there are none (no Japanese font: the message names the fix).
+    pub async fn fonts(&self) -> Result<Arc<documents::pdf::Fonts>, String> {
+        let dirs = self.config.font_dirs.clone();
+        self.fonts
+            .get_or_init(|| async move {
+                tokio::task::spawn_blocking(move || documents::pdf::Fonts::discover(&dirs))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|found| found.map(Arc::new).map_err(|e| e.to_string()))
+            })
+            .await
+            .clone()
     }
 }
 
@@ -90,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cases::router())
         .merge(portal::router())
         .merge(devices::router())
+        .merge(agreement::router())
         .nest("/api/v1", api::router())
         .layer(axum::middleware::from_fn(csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(error::log_internal_errors))

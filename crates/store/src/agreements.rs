@@ -1,0 +1,281 @@
+//! The participation agreement (参加同意書, STEP4–5): the wording per programme year (versioned),
+//! each issued agreement with the exact data and PDF the company received, the electronically
+//! signed re-issue, uploaded stamped scans, and the secretariat's confirmation.
+//!
+//! Invariant: an issued agreement keeps its own data snapshot and PDF bytes (with SHA-256); a
+//! later change of wording adds a new version and never alters what was sent or signed.
+
+use chrono::{DateTime, Utc};
+use domain::calendar::BusinessCalendar;
+use domain::case::CaseEvent;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::cases::{Act, Outcome};
+use crate::entities::{agreement, agreement_text, agreement_upload};
+use crate::{Db, Result, StoreError, sha256_hex_bytes};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Wording {
+    pub id: Uuid,
+    pub version: i32,
+    /// The wording as the documents crate serialises it.
+    pub wording: serde_json::Value,
+}
+
+/// The newest wording of a programme year, if any was saved.
+pub async fn wording(db: &Db, programme_id: Uuid) -> Result<Option<Wording>> {
+    let model = agreement_text::Entity::find()
+        .filter(agreement_text::Column::ProgrammeId.eq(programme_id))
+        .order_by_desc(agreement_text::Column::Version)
+        .one(db.conn())
+        .await?;
+    model
+        .map(|m| {
+            let wording = serde_json::from_str(&m.clauses).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(Wording { id: m.id, version: m.version, wording })
+        })
+        .transpose()
+}
+
+/// Saves a new version of a programme year's wording.
+pub async fn save_wording(db: &Db, programme_id: Uuid, wording: &serde_json::Value) -> Result<Wording> {
+    let tx = db.begin_write().await?;
+    let latest = agreement_text::Entity::find()
+        .filter(agreement_text::Column::ProgrammeId.eq(programme_id))
+        .order_by_desc(agreement_text::Column::Version)
+        .lock_exclusive()
+        .one(&tx)
+        .await?;
+    let version = latest.map(|m| m.version + 1).unwrap_or(1);
+    let id = Uuid::now_v7();
+    agreement_text::ActiveModel {
+        id: Set(id),
+        programme_id: Set(programme_id),
+        version: Set(version),
+        clauses: Set(wording.to_string()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Wording { id, version, wording: wording.clone() })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UploadRecord {
+    pub id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgreementRecord {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub wording_version: i32,
+    /// The exact data the PDF was rendered from.
+    pub data: serde_json::Value,
+    pub pdf_sha256: String,
+    /// `sent`, `signed` (electronically), `uploaded` (stamped scan), `confirmed`.
+    pub status: String,
+    pub sent_at: DateTime<Utc>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub signer_names: Option<String>,
+    pub signer_ip: Option<String>,
+    pub signed_pdf_sha256: Option<String>,
+    pub uploads: Vec<UploadRecord>,
+}
+
+/// Issues an agreement: stores its data and PDF and moves the case to 参加同意書送付済 (and
+/// queues the e-mail in `act`), all in one transaction.
+pub async fn issue(
+    db: &Db,
+    calendar: &BusinessCalendar,
+    act: Act,
+    wording_id: Uuid,
+    data: &serde_json::Value,
+    pdf: Vec<u8>,
+) -> Result<(Uuid, Outcome)> {
+    let tx = db.begin_write().await?;
+    let outcome = crate::cases::apply_in(&tx, calendar, &act, CaseEvent::SendAgreement).await?;
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    agreement::ActiveModel {
+        id: Set(id),
+        application_id: Set(act.application_id),
+        agreement_text_id: Set(wording_id),
+        data: Set(data.to_string()),
+        pdf_sha256: Set(sha256_hex_bytes(&pdf)),
+        pdf: Set(pdf),
+        status: Set("sent".into()),
+        sent_at: Set(now),
+        signed_at: Set(None),
+        signer_names: Set(None),
+        signer_ip: Set(None),
+        signed_pdf: Set(None),
+        signed_pdf_sha256: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    tx.commit().await?;
+    Ok((id, outcome))
+}
+
+/// The most recently issued agreement of an application.
+pub async fn latest(db: &Db, application_id: Uuid) -> Result<Option<AgreementRecord>> {
+    let model = agreement::Entity::find()
+        .filter(agreement::Column::ApplicationId.eq(application_id))
+        .order_by_desc(agreement::Column::SentAt)
+        .one(db.conn())
+        .await?;
+    match model {
+        Some(model) => Ok(Some(record(db, model).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The PDF as issued, and the signed re-issue when there is one.
+pub async fn pdfs(db: &Db, agreement_id: Uuid) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+    let model = agreement::Entity::find_by_id(agreement_id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    Ok((model.pdf, model.signed_pdf))
+}
+
+/// Records the electronic signature: who (typed names), when, from where, and the re-issued PDF
+/// with its signature block. Only an agreement still waiting (`sent`) can be signed.
+pub async fn sign(
+    db: &Db,
+    agreement_id: Uuid,
+    signer_names: &str,
+    ip: Option<String>,
+    signed_at: DateTime<Utc>,
+    signed_pdf: Vec<u8>,
+) -> Result<()> {
+    let tx = db.begin_write().await?;
+    let model =
+        agreement::Entity::find_by_id(agreement_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
+    if model.status != "sent" {
+        return Err(StoreError::Conflict("この参加同意書は既に提出されています".into()));
+    }
+    let mut update: agreement::ActiveModel = model.into();
+    update.status = Set("signed".into());
+    update.signed_at = Set(Some(signed_at));
+    update.signer_names = Set(Some(signer_names.to_string()));
+    update.signer_ip = Set(ip);
+    update.signed_pdf_sha256 = Set(Some(sha256_hex_bytes(&signed_pdf)));
+    update.signed_pdf = Set(Some(signed_pdf));
+    update.updated_at = Set(Utc::now());
+    update.update(&tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores an uploaded stamped scan (already checked by the caller: type by content, size).
+pub async fn upload(
+    db: &Db,
+    agreement_id: Uuid,
+    filename: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+    ip: Option<String>,
+) -> Result<Uuid> {
+    let tx = db.begin_write().await?;
+    let model =
+        agreement::Entity::find_by_id(agreement_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
+    if model.status == "confirmed" {
+        return Err(StoreError::Conflict("受領確認済みの参加同意書です".into()));
+    }
+    let id = Uuid::now_v7();
+    agreement_upload::ActiveModel {
+        id: Set(id),
+        agreement_id: Set(agreement_id),
+        filename: Set(filename.chars().take(200).collect()),
+        content_type: Set(content_type.to_string()),
+        size: Set(bytes.len() as i64),
+        sha256: Set(sha256_hex_bytes(&bytes)),
+        bytes: Set(bytes),
+        uploaded_at: Set(Utc::now()),
+        uploaded_ip: Set(ip),
+    }
+    .insert(&tx)
+    .await?;
+    if model.status == "sent" {
+        let mut update: agreement::ActiveModel = model.into();
+        update.status = Set("uploaded".into());
+        update.updated_at = Set(Utc::now());
+        update.update(&tx).await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// An upload's bytes, with its agreement (for the caller's access check).
+pub async fn upload_bytes(db: &Db, upload_id: Uuid) -> Result<(Uuid, UploadRecord, Vec<u8>)> {
+    let model = agreement_upload::Entity::find_by_id(upload_id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    let record = upload_record(&model);
+    Ok((model.agreement_id, record, model.bytes))
+}
+
+/// The secretariat confirms receipt of a signed or uploaded agreement: 参加確定.
+pub async fn confirm(db: &Db, calendar: &BusinessCalendar, act: Act, agreement_id: Uuid) -> Result<Outcome> {
+    let tx = db.begin_write().await?;
+    let model =
+        agreement::Entity::find_by_id(agreement_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
+    if model.application_id != act.application_id {
+        return Err(StoreError::NotFound);
+    }
+    if !matches!(model.status.as_str(), "signed" | "uploaded") {
+        return Err(StoreError::Conflict("署名または押印済みの参加同意書がまだ提出されていません".into()));
+    }
+    let outcome = crate::cases::apply_in(&tx, calendar, &act, CaseEvent::ConfirmAgreement).await?;
+    let mut update: agreement::ActiveModel = model.into();
+    update.status = Set("confirmed".into());
+    update.updated_at = Set(Utc::now());
+    update.update(&tx).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+async fn record(db: &Db, model: agreement::Model) -> Result<AgreementRecord> {
+    let version = agreement_text::Entity::find_by_id(model.agreement_text_id)
+        .one(db.conn())
+        .await?
+        .map(|t| t.version)
+        .unwrap_or(0);
+    let uploads = agreement_upload::Entity::find()
+        .filter(agreement_upload::Column::AgreementId.eq(model.id))
+        .order_by_asc(agreement_upload::Column::UploadedAt)
+        .all(db.conn())
+        .await?;
+    Ok(AgreementRecord {
+        id: model.id,
+        application_id: model.application_id,
+        wording_version: version,
+        data: serde_json::from_str(&model.data).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        pdf_sha256: model.pdf_sha256,
+        status: model.status,
+        sent_at: model.sent_at,
+        signed_at: model.signed_at,
+        signer_names: model.signer_names,
+        signer_ip: model.signer_ip,
+        signed_pdf_sha256: model.signed_pdf_sha256,
+        uploads: uploads.iter().map(upload_record).collect(),
+    })
+}
+
+fn upload_record(model: &agreement_upload::Model) -> UploadRecord {
+    UploadRecord {
+        id: model.id,
+        filename: model.filename.clone(),
+        content_type: model.content_type.clone(),
+        size: model.size.max(0) as u64,
+        sha256: model.sha256.clone(),
+        uploaded_at: model.uploaded_at,
+    }
+}

@@ -1,0 +1,691 @@
+//! The participation agreement (STEP4–5) on both sides: the secretariat previews the e-mail and
+//! the PDF, sends it, downloads what came back and confirms receipt; the company reads it in the
+//! portal and either signs electronically (typed names, each section agreed, time and address
+//! recorded, the PDF re-issued with a signature block) or uploads the stamped scan.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use documents::agreement::{AgreementData, AgreementWording, ElectronicSignature, Signer};
+use domain::access::Role;
+use domain::case::CaseState;
+use serde::Deserialize;
+use store::agreements::AgreementRecord;
+use store::applications::ApplicationRecord;
+use store::outbox::OutgoingEmail;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::Staff;
+use crate::client::ClientIp;
+use crate::error::PageError;
+use crate::i18n::{Lang, T};
+use crate::office::audit;
+use crate::portal::CompanyUser;
+use crate::render::html;
+
+/// The largest upload: a stamped scan of a few pages (募集要項 asks for the signed form back).
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/office/applications/{id}/agreement", get(show_preview).post(send))
+        .route("/office/applications/{id}/agreement/preview.pdf", get(preview_pdf))
+        .route("/office/applications/{id}/agreement/confirm", post(confirm))
+        .route("/office/agreements/{id}/pdf", get(staff_pdf))
+        .route("/office/agreements/{id}/signed.pdf", get(staff_signed_pdf))
+        .route("/office/agreement-uploads/{id}", get(staff_upload))
+        .route("/portal/agreement", get(show_portal_agreement))
+        .route("/portal/agreement/pdf", get(portal_pdf))
+        .route("/portal/agreement/signed.pdf", get(portal_signed_pdf))
+        .route("/portal/agreement/sign", post(sign))
+        .route("/portal/agreement/upload", post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)))
+}
+
+/// The programme year's wording, saving the seed's 令和5年度 text as version 1 on first use.
+pub async fn wording(db: &store::Db, programme_id: Uuid) -> Result<(Uuid, AgreementWording), PageError> {
+    if let Some(saved) = store::agreements::wording(db, programme_id).await? {
+        let wording = serde_json::from_value(saved.wording).map_err(|e| PageError::Internal(e.to_string()))?;
+        return Ok((saved.id, wording));
+    }
+    let programme = store::programmes::get(db, programme_id).await?;
+    let mut seed = AgreementWording::seed_r5();
+    let year = domain::wareki::format_fiscal_year(programme.fiscal_year);
+    // The seed names its own year in the preamble too; other years start from it with their
+    // year in both places (the rest is edited with `kojo agreement wording import`).
+    seed.preamble = seed.preamble.replace("令和５年度", &year).into();
+    seed.fiscal_year = year.into();
+    let value = serde_json::to_value(&seed).map_err(|e| PageError::Internal(e.to_string()))?;
+    let saved = store::agreements::save_wording(db, programme_id, &value).await?;
+    Ok((saved.id, seed))
+}
+
+/// The agreement PDF of the case with `reference` as the company has it: the signed re-issue
+/// once signed, the PDF as sent otherwise, or (before sending) a fresh render of the current
+/// wording. Used by `kojo agreement render` so support staff see exactly what the company saw.
+pub async fn pdf_for_reference(
+    db: &store::Db,
+    font_dirs: &[std::path::PathBuf],
+    reference: &str,
+) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    let record = store::applications::find_by_reference(db, reference)
+        .await?
+        .with_context(|| format!("no application {reference}"))?;
+    if let Some(agreement) = store::agreements::latest(db, record.id).await? {
+        let (original, signed) = store::agreements::pdfs(db, agreement.id).await?;
+        return Ok(signed.unwrap_or(original));
+    }
+    let (_, wording) = wording(db, record.programme_id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let fonts = documents::pdf::Fonts::discover(font_dirs)?;
+    Ok(documents::agreement::render_agreement(&fonts, &agreement_data(wording, &record, None))?)
+}
+
+fn agreement_data(
+    wording: AgreementWording,
+    record: &ApplicationRecord,
+    signature: Option<ElectronicSignature>,
+) -> AgreementData {
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    AgreementData {
+        wording,
+        reference: Some(record.reference.clone()),
+        date: domain::wareki::format_date(today),
+        company_name: record.company_name.clone(),
+        company_address: format!("〒{} {}{}", record.postal_code, record.prefecture, record.address),
+        representative_title: record.representative_title.clone().unwrap_or_default(),
+        representative_name: record.representative_name.clone(),
+        participant_name: record.contact_name.clone(),
+        signature,
+    }
+}
+
+async fn render(state: &AppState, data: &AgreementData) -> Result<Vec<u8>, String> {
+    let fonts = state.fonts().await?;
+    let data = data.clone();
+    tokio::task::spawn_blocking(move || {
+        documents::agreement::render_agreement(&fonts, &data).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "mail/agreement_sent.txt")]
+struct AgreementMail<'a> {
+    company_name: &'a str,
+    contact_name: &'a str,
+    portal: String,
+    secretariat_name: &'a str,
+    secretariat_contact: &'a str,
+}
+
+fn agreement_email(state: &AppState, record: &ApplicationRecord) -> OutgoingEmail {
+    let config = &state.config;
+    let body = AgreementMail {
+        company_name: &record.company_name,
+        contact_name: &record.contact_name,
+        portal: format!("{}/portal/login", config.public_url.trim_end_matches('/')),
+        secretariat_name: &config.secretariat_name,
+        secretariat_contact: &config.secretariat_contact,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("({e})"));
+    OutgoingEmail {
+        to: record.contact_email.clone(), subject: "【運営事務局】参加同意書のご提出のお願い".into(), body
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mail/participation_confirmed.txt")]
+struct ConfirmedMail<'a> {
+    company_name: &'a str,
+    contact_name: &'a str,
+    reference: &'a str,
+    secretariat_name: &'a str,
+    secretariat_contact: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "office/agreement.html")]
+struct PreviewPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    is_admin: bool,
+    csrf: String,
+    record: ApplicationRecord,
+    email: OutgoingEmail,
+    can_send: bool,
+    latest: Option<AgreementRecord>,
+    problem: Option<String>,
+}
+
+async fn show_preview(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    let record = store::applications::get(&state.db, id).await?;
+    audit(&state, &staff, ip, "agreement.preview", Some(id.to_string()), serde_json::json!({})).await?;
+    preview_page(&state, lang.t, &staff, record, None, StatusCode::OK).await
+}
+
+async fn preview_page(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    record: ApplicationRecord,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let latest = store::agreements::latest(&state.db, record.id).await?;
+    let page = PreviewPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        is_admin: staff.user.role.can_administer(),
+        csrf: staff.csrf.clone(),
+        email: agreement_email(state, &record),
+        can_send: matches!(record.status, CaseState::IntentConfirmed | CaseState::AgreementSent),
+        latest,
+        problem,
+        record,
+    };
+    html(status, &page)
+}
+
+async fn preview_pdf(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    let record = store::applications::get(&state.db, id).await?;
+    let (_, wording) = wording(&state.db, record.programme_id).await?;
+    let bytes = render(&state, &agreement_data(wording, &record, None)).await.map_err(PageError::BadRequest)?;
+    Ok(pdf_response(bytes, &format!("agreement-preview-{}.pdf", record.reference)))
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn send(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    staff.check_csrf(&form.csrf)?;
+    let record = store::applications::get(&state.db, id).await?;
+    let (wording_id, wording) = wording(&state.db, record.programme_id).await?;
+    let data = agreement_data(wording, &record, None);
+    let pdf = match render(&state, &data).await {
+        Ok(pdf) => pdf,
+        Err(message) => {
+            return preview_page(&state, lang.t, &staff, record, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let value = serde_json::to_value(&data).map_err(|e| PageError::Internal(e.to_string()))?;
+    let act = store::cases::Act {
+        application_id: id,
+        actor: staff.actor(),
+        ip: ip.to_db(),
+        reason: None,
+        email: Some(agreement_email(&state, &record)),
+    };
+    match store::agreements::issue(&state.db, &state.calendar, act, wording_id, &value, pdf).await {
+        Ok(_) => Ok(Redirect::to(&format!("/office/applications/{id}?done=send_agreement")).into_response()),
+        Err(store::StoreError::Conflict(message)) => {
+            preview_page(&state, lang.t, &staff, record, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    staff.check_csrf(&form.csrf)?;
+    let record = store::applications::get(&state.db, id).await?;
+    let latest = store::agreements::latest(&state.db, id).await?.ok_or(PageError::NotFound)?;
+    let config = &state.config;
+    let body = ConfirmedMail {
+        company_name: &record.company_name,
+        contact_name: &record.contact_name,
+        reference: &record.reference,
+        secretariat_name: &config.secretariat_name,
+        secretariat_contact: &config.secretariat_contact,
+    }
+    .render()?;
+    let email =
+        OutgoingEmail {
+            to: record.contact_email.clone(), subject: "【運営事務局】参加が確定しました".into(), body
+        };
+    let act = store::cases::Act {
+        application_id: id,
+        actor: staff.actor(),
+        ip: ip.to_db(),
+        reason: None,
+        email: Some(email),
+    };
+    match store::agreements::confirm(&state.db, &state.calendar, act, latest.id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/office/applications/{id}?done=confirm_agreement")).into_response()),
+        Err(store::StoreError::Conflict(message)) => {
+            preview_page(&state, lang.t, &staff, record, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn staff_document(
+    state: &AppState,
+    staff: &Staff,
+    ip: ClientIp,
+    agreement_id: Uuid,
+    signed: bool,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    let (original, signed_pdf) = store::agreements::pdfs(&state.db, agreement_id).await?;
+    audit(
+        state,
+        staff,
+        ip,
+        "agreement.download",
+        None,
+        serde_json::json!({"agreement": agreement_id, "signed": signed}),
+    )
+    .await?;
+    match (signed, signed_pdf) {
+        (false, _) => Ok(pdf_response(original, "agreement.pdf")),
+        (true, Some(bytes)) => Ok(pdf_response(bytes, "agreement-signed.pdf")),
+        (true, None) => Err(PageError::NotFound),
+    }
+}
+
+async fn staff_pdf(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    staff_document(&state, &staff, ip, id, false).await
+}
+
+async fn staff_signed_pdf(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    staff_document(&state, &staff, ip, id, true).await
+}
+
+async fn staff_upload(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    let (agreement_id, upload, bytes) = store::agreements::upload_bytes(&state.db, id).await?;
+    audit(
+        &state,
+        &staff,
+        ip,
+        "agreement.upload_download",
+        None,
+        serde_json::json!({"agreement": agreement_id, "upload": id}),
+    )
+    .await?;
+    let extension = match upload.content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        _ => "jpg",
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, upload.content_type.clone()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"agreement-scan.{extension}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---- the company's side ----
+
+#[derive(Template)]
+#[template(path = "portal/agreement.html")]
+struct PortalAgreementPage {
+    t: T,
+    signed_in: bool,
+    csrf: String,
+    record: ApplicationRecord,
+    agreement: Option<AgreementRecord>,
+    clauses: Vec<(usize, String)>,
+    can_submit: bool,
+    notice: Option<&'static str>,
+    problem: Option<String>,
+    representative_name: String,
+    participant_name: String,
+}
+
+async fn portal_agreement_page(
+    state: &AppState,
+    t: T,
+    company: &CompanyUser,
+    notice: Option<&'static str>,
+    problem: Option<String>,
+    names: (String, String),
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let record = store::applications::get(&state.db, company.application_id).await?;
+    let agreement = store::agreements::latest(&state.db, record.id).await?;
+    let clauses = agreement
+        .as_ref()
+        .and_then(|a| serde_json::from_value::<AgreementData>(a.data.clone()).ok())
+        .map(|data| data.wording.clauses.iter().map(|c| c.heading.to_string()).enumerate().collect())
+        .unwrap_or_default();
+    let can_submit = record.status == CaseState::AgreementSent
+        && agreement.as_ref().is_some_and(|a| a.status == "sent" || a.status == "uploaded");
+    let (representative_name, participant_name) = if names.0.is_empty() && names.1.is_empty() {
+        (record.representative_name.clone(), record.contact_name.clone())
+    } else {
+        names
+    };
+    let page = PortalAgreementPage {
+        t,
+        signed_in: false,
+        csrf: company.csrf.clone(),
+        record,
+        agreement,
+        clauses,
+        can_submit,
+        notice,
+        problem,
+        representative_name,
+        participant_name,
+    };
+    html(status, &page)
+}
+
+async fn show_portal_agreement(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+) -> Result<Response, PageError> {
+    portal_agreement_page(&state, lang.t, &company, None, None, (String::new(), String::new()), StatusCode::OK).await
+}
+
+async fn own_agreement(state: &AppState, company: &CompanyUser) -> Result<AgreementRecord, PageError> {
+    store::agreements::latest(&state.db, company.application_id).await?.ok_or(PageError::NotFound)
+}
+
+async fn portal_pdf(State(state): State<AppState>, company: CompanyUser) -> Result<Response, PageError> {
+    let agreement = own_agreement(&state, &company).await?;
+    let (original, _) = store::agreements::pdfs(&state.db, agreement.id).await?;
+    Ok(pdf_response(original, "sanka-doisho.pdf"))
+}
+
+async fn portal_signed_pdf(State(state): State<AppState>, company: CompanyUser) -> Result<Response, PageError> {
+    let agreement = own_agreement(&state, &company).await?;
+    let (_, signed) = store::agreements::pdfs(&state.db, agreement.id).await?;
+    signed.map(|bytes| pdf_response(bytes, "sanka-doisho-signed.pdf")).ok_or(PageError::NotFound)
+}
+
+async fn sign(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    ip: ClientIp,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
+    company.check_csrf(value("csrf"))?;
+    let t = lang.t;
+    let representative = domain::text::normalize(value("representative_name"));
+    let participant = domain::text::normalize(value("participant_name"));
+    let names = (representative.clone(), participant.clone());
+    let agreement = own_agreement(&state, &company).await?;
+    let record = store::applications::get(&state.db, company.application_id).await?;
+    let mut data: AgreementData =
+        serde_json::from_value(agreement.data.clone()).map_err(|e| PageError::Internal(e.to_string()))?;
+    let headings: Vec<String> = data.wording.clauses.iter().map(|c| c.heading.to_string()).collect();
+    let agreed: Vec<String> = headings
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| value(&format!("clause_{i}")) == "yes")
+        .map(|(_, h)| h.clone())
+        .collect();
+    let problem = if representative.is_empty() || participant.is_empty() {
+        Some("代表者と参加者の氏名を入力してください。".to_string())
+    } else if representative.chars().count() > 50 || participant.chars().count() > 50 {
+        Some("氏名は50文字以内で入力してください。".into())
+    } else if agreed.len() != headings.len() {
+        Some("すべての項目（第1〜）に同意のチェックを入れてください。".into())
+    } else if record.status != CaseState::AgreementSent {
+        Some("現在は参加同意書の提出を受け付けていません。".into())
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return portal_agreement_page(
+            &state,
+            t,
+            &company,
+            None,
+            Some(problem),
+            names,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let now = Utc::now();
+    let local = now.with_timezone(&chrono_tz::Asia::Tokyo);
+    data.signature = Some(ElectronicSignature {
+        signers: vec![
+            Signer { role: "代表者".into(), name: representative.clone() },
+            Signer { role: "参加者".into(), name: participant.clone() },
+        ],
+        signed_at: format!(
+            "{} {}（日本時間）",
+            domain::wareki::format_date(local.date_naive()),
+            local.format("%H時%M分%S秒")
+        ),
+        ip_address: ip.to_db().unwrap_or_else(|| "不明".into()),
+        agreed_clauses: agreed,
+    });
+    let signed_pdf = match render(&state, &data).await {
+        Ok(pdf) => pdf,
+        Err(message) => return Err(PageError::Internal(message)),
+    };
+    let signers = format!("代表者 {representative} / 参加者 {participant}");
+    match store::agreements::sign(&state.db, agreement.id, &signers, ip.to_db(), now, signed_pdf).await {
+        Ok(()) => {}
+        Err(store::StoreError::Conflict(message)) => {
+            return portal_agreement_page(
+                &state,
+                t,
+                &company,
+                None,
+                Some(message),
+                names,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(other) => return Err(other.into()),
+    }
+    record_company_audit(&state, &company, ip, "agreement.sign").await?;
+    portal_agreement_page(
+        &state,
+        t,
+        &company,
+        Some("電子署名を受け付けました。運営事務局が確認後、参加確定となります。"),
+        None,
+        names,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// What an upload is, judged by its first bytes (a file's name and declared type can lie).
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    ip: ClientIp,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut too_large = false;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload").to_string();
+                let mut bytes = Vec::new();
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => {
+                            if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                                too_large = true;
+                                break;
+                            }
+                            bytes.extend_from_slice(&chunk);
+                        }
+                        Ok(None) => break,
+                        Err(_) => {
+                            too_large = true;
+                            break;
+                        }
+                    }
+                }
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+        if too_large {
+            break;
+        }
+    }
+    let empty = (String::new(), String::new());
+    if too_large {
+        let problem = Some("ファイルが大きすぎます（10MBまで）。".to_string());
+        return portal_agreement_page(&state, t, &company, None, problem, empty, StatusCode::PAYLOAD_TOO_LARGE).await;
+    }
+    company.check_csrf(&csrf)?;
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let problem = Some("ファイルを選んでください。".to_string());
+        return portal_agreement_page(&state, t, &company, None, problem, empty, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    };
+    let Some(content_type) = sniff(&bytes) else {
+        let problem = Some("PDF・JPEG・PNGのファイルのみ提出できます（ファイルの中身で判定しています）。".to_string());
+        return portal_agreement_page(&state, t, &company, None, problem, empty, StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            .await;
+    };
+    let agreement = own_agreement(&state, &company).await?;
+    match store::agreements::upload(&state.db, agreement.id, &name, content_type, bytes, ip.to_db()).await {
+        Ok(_) => {}
+        Err(store::StoreError::Conflict(message)) => {
+            return portal_agreement_page(
+                &state,
+                t,
+                &company,
+                None,
+                Some(message),
+                empty,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(other) => return Err(other.into()),
+    }
+    record_company_audit(&state, &company, ip, "agreement.upload").await?;
+    portal_agreement_page(
+        &state,
+        t,
+        &company,
+        Some("押印済みの参加同意書を受け付けました。運営事務局が確認後、参加確定となります。"),
+        None,
+        empty,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn record_company_audit(
+    state: &AppState,
+    company: &CompanyUser,
+    ip: ClientIp,
+    action: &'static str,
+) -> Result<(), PageError> {
+    store::audit::record(
+        &state.db,
+        store::audit::NewAuditEntry {
+            actor: company.actor(),
+            action,
+            subject_type: "application",
+            subject_id: Some(company.application_id.to_string()),
+            ip: ip.to_db(),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_are_judged_by_content() {
+        assert_eq!(sniff(b"%PDF-1.7\n..."), Some("application/pdf"));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0"), Some("image/png"));
+        assert_eq!(sniff(b"MZ\x90\0 renamed.pdf"), None, "a Windows executable named .pdf");
+        assert_eq!(sniff(b""), None);
+    }
+}
