@@ -572,3 +572,30 @@ pub mod unknown_sender {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod monthly_report {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "monthly_reports")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub device_id: Uuid,
+        pub application_id: Uuid,
+        pub month: String,
+        pub data: String,
+        pub pdf: Vec<u8>,
+        pub pdf_sha256: String,
+        pub status: String,
+        pub comment: Option<String>,
+        pub generated_at: DateTimeUtc,
+        pub released_at: Option<DateTimeUtc>,
+        pub released_by: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

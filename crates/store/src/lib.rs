@@ -22,6 +22,7 @@ pub mod logs;
 pub mod outbox;
 pub mod portal;
 pub mod programmes;
+pub mod reports;
 
 use std::time::Duration;
 

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_portal::M0003Portal),
             Box::new(M0004ApiTokens),
             Box::new(crate::migration_utm::M0005Utm),
+            Box::new(crate::migration_utm::M0006MonthlyReports),
         ]
     }
 }

@@ -253,3 +253,72 @@ impl MigrationTrait for M0005Utm {
         Ok(())
     }
 }
+
+/// M0006: monthly UTM reports — generated as drafts, reviewed (a comment may be added), released.
+pub struct M0006MonthlyReports;
+
+impl MigrationName for M0006MonthlyReports {
+    fn name(&self) -> &str {
+        "m0006_monthly_reports"
+    }
+}
+
+#[derive(DeriveIden)]
+enum MonthlyReports {
+    Table,
+    Id,
+    DeviceId,
+    ApplicationId,
+    Month,
+    Data,
+    Pdf,
+    PdfSha256,
+    Status,
+    Comment,
+    GeneratedAt,
+    ReleasedAt,
+    ReleasedBy,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0006MonthlyReports {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(MonthlyReports::Table)
+                    .col(pk_uuid(MonthlyReports::Id))
+                    .col(uuid(MonthlyReports::DeviceId))
+                    .col(uuid(MonthlyReports::ApplicationId))
+                    .col(string(MonthlyReports::Month))
+                    .col(text(MonthlyReports::Data))
+                    .col(blob(MonthlyReports::Pdf))
+                    .col(string(MonthlyReports::PdfSha256))
+                    .col(string(MonthlyReports::Status))
+                    .col(text_null(MonthlyReports::Comment))
+                    .col(timestamp_with_time_zone(MonthlyReports::GeneratedAt))
+                    .col(timestamp_with_time_zone_null(MonthlyReports::ReleasedAt))
+                    .col(string_null(MonthlyReports::ReleasedBy))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_monthly_reports_device")
+                            .from(MonthlyReports::Table, MonthlyReports::DeviceId)
+                            .to(Devices::Table, Devices::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_monthly_reports_device_month")
+                    .table(MonthlyReports::Table)
+                    .col(MonthlyReports::DeviceId)
+                    .col(MonthlyReports::Month)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}
