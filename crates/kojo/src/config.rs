@@ -39,6 +39,10 @@ pub struct Config {
     #[arg(long, env = "KOJO_SMTP_URL")]
     pub smtp_url: Option<String>,
 
+    /// Days stored threat events are kept (daily roll-ups are kept for good).
+    #[arg(long, env = "KOJO_THREAT_RETENTION_DAYS", default_value_t = 400)]
+    pub threat_retention_days: u32,
+
     /// A folder with a Japanese font for PDFs (searched before the system's fonts).
     #[arg(long, env = "KOJO_FONT_DIR")]
     pub font_dir: Option<PathBuf>,
@@ -86,6 +90,7 @@ impl Config {
             secure_cookies: false,
             smtp_url: None,
             font_dir: None,
+            threat_retention_days: 400,
             mail_from: "Kojo <noreply@kojo.invalid>".into(),
             syslog_udp: None,
             syslog_tcp: None,

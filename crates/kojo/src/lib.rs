@@ -6,6 +6,7 @@ pub mod config;
 pub mod ingest;
 pub mod listener;
 pub mod mailer;
+pub mod maintenance;
 pub mod setup;
 
 use std::net::SocketAddr;
@@ -24,6 +25,7 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
+    maintenance: JoinHandle<()>,
     listener: Option<listener::Listener>,
 }
 
@@ -55,6 +57,7 @@ impl Running {
         }
         self.server.await.context("server task")?.context("server")?;
         let _ = self.worker.await;
+        let _ = self.maintenance.await;
         Ok(())
     }
 }
@@ -80,9 +83,12 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         Some(settings) => Some(listener::start(db.clone(), settings, watcher.clone()).await?),
         None => None,
     };
+    let maintenance =
+        maintenance::Settings { font_dirs: config.font_dirs(), threat_retention_days: config.threat_retention_days };
+    let maintenance = tokio::spawn(maintenance::run(db.clone(), maintenance, watcher.clone()));
     let worker = tokio::spawn(mailer::run_worker(db.clone(), mailer, watcher));
     tracing::info!(%address, backend = db.backend_name(), "kojo is serving");
-    Ok(Running { address, db, shutdown, server, worker, listener })
+    Ok(Running { address, db, shutdown, server, worker, maintenance, listener })
 }
 
 /// The agreement PDF of a case as the company has it (see `web::agreement::pdf_for_reference`).

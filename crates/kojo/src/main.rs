@@ -34,6 +34,9 @@ enum Command {
     /// The participation agreement (参加同意書).
     #[command(subcommand)]
     Agreement(AgreementCommand),
+    /// Monthly UTM reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Staff API tokens for /api/v1/cases.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -64,6 +67,16 @@ enum AgreementCommand {
         #[arg(long)]
         fiscal_year: i32,
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Generate (or regenerate) the drafts of every active device for a month, for staff review.
+    Monthly {
+        /// The month, e.g. 2023-11.
+        #[arg(long)]
+        month: String,
     },
 }
 
@@ -274,6 +287,16 @@ async fn main() -> anyhow::Result<()> {
             let programme = programme_by_year(&db, fiscal_year).await?;
             let saved = store::agreements::save_wording(&db, programme.id, &serde_json::to_value(&wording)?).await?;
             println!("{} wording version {} saved", programme.name_ja, saved.version);
+        }
+        Command::Report(ReportCommand::Monthly { month }) => {
+            let db = setup::open_database(&config).await?;
+            let fonts = documents::pdf::Fonts::discover(&config.font_dirs())?;
+            let started = std::time::Instant::now();
+            let made = web::reports::generate_month(&db, &fonts, month.trim()).await?;
+            println!(
+                "{made} report draft(s) for {month} in {:.1} s; review and release them at /office/reports/monthly",
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Token(TokenCommand::Create { email, name }) => {
             let db = setup::open_database(&config).await?;

@@ -21,6 +21,7 @@ mod portal;
 mod public;
 mod rate_limit;
 mod render;
+pub mod reports;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::router())
         .merge(devices::router())
         .merge(agreement::router())
+        .merge(reports::router())
         .nest("/api/v1", api::router())
         .layer(axum::middleware::from_fn(csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(error::log_internal_errors))
