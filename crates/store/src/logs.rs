@@ -334,3 +334,32 @@ pub async fn purge_threat_events(db: &Db, before: DateTime<Utc>) -> Result<u64> 
         threat_event::Entity::delete_many().filter(threat_event::Column::OccurredAt.lt(before)).exec(db.conn()).await?;
     Ok(result.rows_affected)
 }
+
+/// The most targeted destination ports of a device's stored threats in `from..to` (UTC instants).
+pub async fn top_destination_ports(
+    db: &Db,
+    device_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<(u16, u64)>> {
+    use sea_orm::sea_query::ExprTrait;
+    let rows: Vec<(Option<i32>, i64)> = threat_event::Entity::find()
+        .select_only()
+        .column(threat_event::Column::DstPort)
+        .column_as(threat_event::Column::Id.count().cast_as("BIGINT"), "hits")
+        .filter(threat_event::Column::DeviceId.eq(device_id))
+        .filter(threat_event::Column::OccurredAt.gte(from))
+        .filter(threat_event::Column::OccurredAt.lt(to))
+        .filter(threat_event::Column::DstPort.is_not_null())
+        .group_by(threat_event::Column::DstPort)
+        .order_by_desc(sea_orm::sea_query::Expr::cust("hits"))
+        .limit(limit)
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(port, hits)| Some((u16::try_from(port?).ok()?, u64::try_from(hits).unwrap_or(0))))
+        .collect())
+}
