@@ -2,6 +2,7 @@
 //! electronic signature (PDF re-issued with a signature block), the stamped-scan upload with its
 //! checks, the secretariat's confirmation, and who may fetch which file.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Setup, TestApp, application, spawn_app};
@@ -9,18 +10,6 @@ use domain::access::Role;
 use domain::case::CaseState;
 use serde_json::Value;
 use uuid::Uuid;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$name(Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$name(Backend::Postgres).await }
-        })*
-    };
-}
 
 on_both_backends!(
     a_company_signs_the_agreement_and_participation_is_confirmed,
@@ -59,6 +48,7 @@ async fn ready_case(app: &TestApp, n: u32) -> Uuid {
         .unwrap()
         .unwrap()
         .id;
+    common::decide_case(app, id).await;
     let db = &app.running.db;
     let calendar = domain::calendar::BusinessCalendar::japan();
     let act = || store::cases::Act {
@@ -68,23 +58,6 @@ async fn ready_case(app: &TestApp, n: u32) -> Uuid {
         reason: None,
         email: None,
     };
-    let contact = store::cases::NewContact {
-        contacted_at: chrono::Utc::now(),
-        channel: "phone".into(),
-        summary: "了承".into(),
-        rules_accepted: true,
-    };
-    store::cases::record_contact(db, act(), contact).await.unwrap();
-    let check = domain::case::StatusCheck {
-        connection_layout: "光回線".into(),
-        free_hub_port: "yes".into(),
-        existing_utm: false,
-        existing_utm_vendor: None,
-        policy_status: "none".into(),
-        notes: None,
-    };
-    store::cases::record_status_check(db, act(), &check).await.unwrap();
-    store::cases::decide_course(db, &calendar, act(), domain::programme::CourseCode::Utm).await.unwrap();
     for event in [domain::case::CaseEvent::Approve, domain::case::CaseEvent::ConfirmIntent] {
         store::cases::apply(db, &calendar, act(), event).await.unwrap();
     }

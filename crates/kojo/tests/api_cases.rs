@@ -1,23 +1,12 @@
 //! The staff case API with API tokens, on both backends: the same actions and role checks as
 //! the pages.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Setup, TestApp, application, spawn_app};
 use domain::access::Role;
 use serde_json::{Value, json};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$name(Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$name(Backend::Postgres).await }
-        })*
-    };
-}
 
 on_both_backends!(a_case_is_worked_through_the_api, tokens_are_checked_and_roles_respected);
 

@@ -1,6 +1,7 @@
 //! The case workflow over real HTTP on both backends: STEP2–5 by the secretariat and Tokyo,
 //! refused transitions, waitlist promotion, course moves under concurrency, the breach report.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Setup, TestApp, application, spawn_app};
@@ -8,18 +9,6 @@ use domain::access::Role;
 use domain::case::CaseState;
 use serde_json::Value;
 use uuid::Uuid;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$name(Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$name(Backend::Postgres).await }
-        })*
-    };
-}
 
 on_both_backends!(
     a_case_goes_from_receipt_to_confirmed_participation,

@@ -2,6 +2,7 @@
 //! FortiGate logs for two companies (roll-ups checked against counts computed here), and who may
 //! see which device.
 
+#[macro_use]
 mod common;
 
 use chrono::{NaiveDate, TimeZone};
@@ -11,18 +12,6 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use store::devices::{DeviceChange, NewDevice};
 use uuid::Uuid;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$name(Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$name(Backend::Postgres).await }
-        })*
-    };
-}
 
 on_both_backends!(
     the_registry_keeps_one_active_device_per_company,

@@ -1,23 +1,11 @@
 //! Intake over real HTTP, on SQLite and on PostgreSQL: applying, the waitlist, duplicates,
 //! closed windows, the applicant's status look-up, the audit log and the e-mail outbox.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Setup, application, spawn_app};
 use serde_json::Value;
-
-/// Runs one async test function against both backends.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$name(Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$name(Backend::Postgres).await }
-        })*
-    };
-}
 
 on_both_backends!(
     applying_holds_a_place_and_promises_contact,

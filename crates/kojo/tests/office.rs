@@ -1,22 +1,11 @@
 //! The secretariat's list, detail and exports over real HTTP, the audit trail they leave, and
 //! the protections around them (sign-in, roles, CSRF, throttling), on SQLite and PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Setup, application, spawn_app};
 use domain::access::Role;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$name(Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$name(Backend::Postgres).await }
-        })*
-    };
-}
 
 on_both_backends!(
     staff_filter_search_sort_and_page_the_list,

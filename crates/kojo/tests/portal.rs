@@ -1,6 +1,7 @@
 //! The company portal over real HTTP on both backends: one-time sign-in links, the company's
 //! own case and nothing else, confirming intent, messages both ways.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Setup, TestApp, application, spawn_app};
@@ -8,18 +9,6 @@ use domain::access::Role;
 use domain::case::{CaseEvent, CaseState};
 use serde_json::Value;
 use uuid::Uuid;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$name(Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$name(Backend::Postgres).await }
-        })*
-    };
-}
 
 on_both_backends!(
     a_company_signs_in_with_a_one_time_link,
@@ -127,31 +116,7 @@ async fn a_company_confirms_its_intent_after_approval(backend: Backend) {
     let app = spawn_app(backend, Setup::default()).await;
     let id = submit(&app, 4).await;
     let db = &app.running.db;
-    let calendar = domain::calendar::BusinessCalendar::japan();
-    let act = || store::cases::Act {
-        application_id: id,
-        actor: store::audit::Actor::System("test"),
-        ip: None,
-        reason: None,
-        email: None,
-    };
-    let contact = store::cases::NewContact {
-        contacted_at: chrono::Utc::now(),
-        channel: "phone".into(),
-        summary: "了承".into(),
-        rules_accepted: true,
-    };
-    store::cases::record_contact(db, act(), contact).await.unwrap();
-    let check = domain::case::StatusCheck {
-        connection_layout: "光回線".into(),
-        free_hub_port: "yes".into(),
-        existing_utm: false,
-        existing_utm_vendor: None,
-        policy_status: "none".into(),
-        notes: None,
-    };
-    store::cases::record_status_check(db, act(), &check).await.unwrap();
-    store::cases::decide_course(db, &calendar, act(), domain::programme::CourseCode::Utm).await.unwrap();
+    common::decide_case(&app, id).await;
 
     let company = sign_in_company(&app, 4).await;
     let page = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();

@@ -2,6 +2,7 @@
 //! what was imported), a "nothing detected" report, review with a comment, release to the
 //! company, and the company seeing only its own released reports.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Setup, TestApp, application, spawn_app};
@@ -9,18 +10,6 @@ use domain::access::Role;
 use serde_json::Value;
 use store::devices::{DeviceChange, NewDevice};
 use uuid::Uuid;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$name(Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$name(Backend::Postgres).await }
-        })*
-    };
-}
 
 on_both_backends!(a_month_is_reported_reviewed_and_released);
 

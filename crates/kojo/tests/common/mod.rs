@@ -4,7 +4,20 @@
 //! PostgreSQL comes from `KOJO_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`); a PostgreSQL test fails when it is unreachable.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
+
+/// Runs async test functions against both backends: `mod NAME { sqlite, postgres }` for each.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() { super::$name(Backend::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() { super::$name(Backend::Postgres).await }
+        })*
+    };
+}
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -196,4 +209,35 @@ pub fn application(n: u32, course: &str) -> Value {
         "declarations": {"a": true, "b": true, "c": true, "d": true, "e": true, "f": true, "g": true},
         "privacy_policy_accepted": true
     })
+}
+
+/// Moves a received case through STEP2–3 directly in the store: contact with the rules accepted,
+/// a status check that proposes course ①, and the course decided (state `course_decided`).
+pub async fn decide_case(app: &TestApp, id: uuid::Uuid) {
+    let db = &app.running.db;
+    let calendar = domain::calendar::BusinessCalendar::japan();
+    let act = || store::cases::Act {
+        application_id: id,
+        actor: store::audit::Actor::System("test"),
+        ip: None,
+        reason: None,
+        email: None,
+    };
+    let contact = store::cases::NewContact {
+        contacted_at: Utc::now(),
+        channel: "phone".into(),
+        summary: "了承".into(),
+        rules_accepted: true,
+    };
+    store::cases::record_contact(db, act(), contact).await.unwrap();
+    let check = domain::case::StatusCheck {
+        connection_layout: "光回線".into(),
+        free_hub_port: "yes".into(),
+        existing_utm: false,
+        existing_utm_vendor: None,
+        policy_status: "none".into(),
+        notes: None,
+    };
+    store::cases::record_status_check(db, act(), &check).await.unwrap();
+    store::cases::decide_course(db, &calendar, act(), domain::programme::CourseCode::Utm).await.unwrap();
 }
