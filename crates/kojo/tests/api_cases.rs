@@ -71,7 +71,7 @@ async fn a_case_is_worked_through_the_api(backend: Backend) {
     assert_eq!((status, body["status"].as_str()), (200, Some("approved")));
     // A refused transition explains itself.
     let (status, body) =
-        call(&app, &staff, reqwest::Method::POST, &path("/events"), Some(json!({"event": "confirm_agreement"}))).await;
+        call(&app, &tokyo, reqwest::Method::POST, &path("/events"), Some(json!({"event": "approve"}))).await;
     assert_eq!(status, 409);
     assert!(body["message"].as_str().unwrap().contains("はできません"));
 

@@ -108,29 +108,22 @@ async fn a_case_goes_from_receipt_to_confirmed_participation(backend: Backend) {
     assert!(page.contains("1件を承認しました"));
     assert_eq!(state(&app, id).await, CaseState::Approved);
 
-    for event in ["confirm_intent", "send_agreement", "confirm_agreement"] {
-        let (status, location) =
-            post(&app, &staff, format!("/office/applications/{id}/event"), &[("event", event)]).await;
-        assert_eq!(status, 303, "{event}: {location}");
-    }
-    assert_eq!(state(&app, id).await, CaseState::Confirmed);
-
+    let (status, location) =
+        post(&app, &staff, format!("/office/applications/{id}/event"), &[("event", "confirm_intent")]).await;
+    assert_eq!(status, 303, "{location}");
+    assert_eq!(state(&app, id).await, CaseState::IntentConfirmed);
+    // The agreement is sent with its document, not as a bare event (tests/agreement.rs covers it).
+    let (status, page) =
+        post(&app, &staff, format!("/office/applications/{id}/event"), &[("event", "send_agreement")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("参加同意書の画面から行ってください"));
     let page = staff.get(app.at(&format!("/office/applications/{id}"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("参加確定"));
+    assert!(page.contains("参加同意書を確認して送付する"));
     let timeline = store::cases::timeline(&app.running.db, id).await.unwrap();
     let events: Vec<&str> = timeline.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(
         events,
-        [
-            "submit",
-            "complete_application",
-            "record_status_check",
-            "decide_course",
-            "approve",
-            "confirm_intent",
-            "send_agreement",
-            "confirm_agreement"
-        ]
+        ["submit", "complete_application", "record_status_check", "decide_course", "approve", "confirm_intent"]
     );
     assert!(timeline[4].actor_label.contains("tokyo@example.jp"));
     app.stop().await;
@@ -142,9 +135,9 @@ async fn impossible_transitions_are_refused_with_a_reason(backend: Backend) {
     let staff = client();
     app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
     let (status, page) =
-        post(&app, &staff, format!("/office/applications/{id}/event"), &[("event", "confirm_agreement")]).await;
+        post(&app, &staff, format!("/office/applications/{id}/event"), &[("event", "confirm_intent")]).await;
     assert_eq!(status, 422);
-    assert!(page.contains("「受付済（連絡待ち）」の案件に「参加同意書の受領（参加確定）」はできません"), "{page}");
+    assert!(page.contains("「受付済（連絡待ち）」の案件に「参加意思の確認」はできません"), "{page}");
     // An exit needs a reason, and what was typed elsewhere is kept.
     let (status, page) =
         post(&app, &staff, format!("/office/applications/{id}/event"), &[("event", "withdraw"), ("reason", " ")]).await;

@@ -208,6 +208,10 @@ pub async fn apply(db: &Db, calendar: &BusinessCalendar, act: Act, event: CaseEv
     ) {
         return Err(StoreError::Conflict(format!("{} は専用の操作で行ってください", event.label_ja())));
     }
+    // Sending and receiving the agreement carry a document: `agreements::issue` / `confirm`.
+    if matches!(event, CaseEvent::SendAgreement | CaseEvent::ConfirmAgreement) {
+        return Err(StoreError::Conflict(format!("「{}」は参加同意書の画面から行ってください", event.label_ja())));
+    }
     if event.needs_reason() && act.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(StoreError::Conflict(format!("「{}」には理由の入力が必要です", event.label_ja())));
     }
