@@ -4,14 +4,15 @@
 //! Needs a Japanese font (Debian `fonts-morisawa-bizud-gothic`). Without the font or poppler a
 //! test prints "skipped", except on CI (`CI=true`) where it fails.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
 
 use documents::agreement::{
     AgreementData, AgreementWording, ElectronicSignature, SEED_CLAUSES_R5, Signer, render_agreement,
 };
 use documents::pdf::{Fonts, PdfError};
+use support::{contains, fonts, pdf_text, run, skip_or_fail, write_temp};
 
 #[test]
 fn agreement_shows_company_date_clauses_and_seal_boxes() {
@@ -202,62 +203,12 @@ fn sample() -> AgreementData {
     }
 }
 
-fn fonts() -> Option<&'static Fonts> {
-    static FONTS: OnceLock<Option<Fonts>> = OnceLock::new();
-    FONTS
-        .get_or_init(|| match Fonts::discover(&[]) {
-            Ok(fonts) => Some(fonts),
-            Err(error) => {
-                skip_or_fail(&error.to_string());
-                None
-            }
-        })
-        .as_ref()
-}
-
 /// The folder holding the chosen Japanese face, for testing a configured font folder.
 fn japanese_font_dir() -> Option<PathBuf> {
     ["/usr/share/fonts/truetype/bizud-gothic", "/usr/share/fonts/opentype/noto"]
         .into_iter()
         .map(PathBuf::from)
         .find(|dir| dir.is_dir())
-}
-
-/// Text of the PDF in layout mode, or `None` when `pdftotext` is missing (skipped).
-fn pdf_text(pdf: &[u8]) -> Option<String> {
-    let file = write_temp(pdf);
-    run("pdftotext", &["-layout", "-enc", "UTF-8", file.path().to_str().unwrap(), "-"])
-}
-
-/// Whether `needle` appears in `text`, ignoring the spaces `pdftotext -layout` inserts
-/// between glyphs set apart (letter-spaced titles, proportional punctuation).
-fn contains(text: &str, needle: &str) -> bool {
-    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    squash(text).contains(&squash(needle))
-}
-
-fn write_temp(pdf: &[u8]) -> tempfile::NamedTempFile {
-    let mut file = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
-    std::io::Write::write_all(&mut file, pdf).unwrap();
-    file
-}
-
-fn run(program: &str, args: &[&str]) -> Option<String> {
-    match Command::new(program).args(args).output() {
-        Ok(output) if output.status.success() => Some(String::from_utf8(output.stdout).unwrap()),
-        Ok(output) => panic!("{program} failed: {}", String::from_utf8_lossy(&output.stderr)),
-        Err(error) => {
-            skip_or_fail(&format!("{program} not available ({error}); install poppler-utils"));
-            None
-        }
-    }
-}
-
-fn skip_or_fail(reason: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{reason}");
-    }
-    eprintln!("skipped: {reason}");
 }
 
 #[test]

@@ -30,6 +30,8 @@ use world::DocumentWorld;
 pub enum Template {
     /// 参加同意書: see [`crate::agreement::AgreementData`] for its data.
     Agreement,
+    /// UTM月次レポート: see [`crate::report::MonthlyReportData`] for its data.
+    MonthlyReport,
 }
 
 impl Template {
@@ -37,12 +39,14 @@ impl Template {
     pub fn file_name(self) -> &'static str {
         match self {
             Template::Agreement => "agreement.typ",
+            Template::MonthlyReport => "monthly_report.typ",
         }
     }
 
     fn source(self) -> &'static str {
         match self {
             Template::Agreement => include_str!("../../templates/agreement.typ"),
+            Template::MonthlyReport => include_str!("../../templates/monthly_report.typ"),
         }
     }
 }
