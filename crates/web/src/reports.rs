@@ -59,6 +59,9 @@ fn active_in(device: &DeviceRecord, first: NaiveDate, last: NaiveDate) -> bool {
     device.installed_on.is_some_and(|on| on <= last) && device.removed_on.is_none_or(|off| off >= first)
 }
 
+/// A threat as the top-threats table groups it: signature, category, action.
+type ThreatKey = (String, report::Category, report::Action);
+
 /// Builds a device's report data for `month` from the roll-ups.
 pub async fn report_data(
     db: &Db,
@@ -75,8 +78,7 @@ pub async fn report_data(
 
     let mut categories: BTreeMap<report::Category, CategoryCount> = BTreeMap::new();
     let mut daily: BTreeMap<NaiveDate, DailyCount> = BTreeMap::new();
-    let mut top: BTreeMap<(String, report::Category, report::Action), (u64, Option<chrono::DateTime<Utc>>)> =
-        BTreeMap::new();
+    let mut top: BTreeMap<ThreatKey, (u64, Option<chrono::DateTime<Utc>>)> = BTreeMap::new();
     let mut day = from;
     while day <= to {
         daily.insert(day, DailyCount { day: day.day() as u8, blocked: 0, detected: 0 });
@@ -150,7 +152,8 @@ pub async fn report_data(
         let mut values: Vec<u64> = totals.values().copied().collect();
         values.sort_unstable();
         let middle = values.len() / 2;
-        let median = if values.len() % 2 == 0 { (values[middle - 1] + values[middle]) / 2 } else { values[middle] };
+        let median =
+            if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2 } else { values[middle] };
         ProgrammeComparison { median_threats: median, companies: values.len() as u32 }
     });
     let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
