@@ -1,0 +1,398 @@
+//! The syslog listener on loopback, on both backends: FortiGate lines over UDP and TCP (octet
+//! counting and newline framing) mapped by serial and by sender address, unknown senders listed,
+//! a removed device's lines ignored, and everything sent before a graceful stop stored.
+//!
+//! `syslog_udp_load` (ignored) is the benchmark behind docs/benchmarks.md, "Syslog":
+//! `cargo test --release -p kojo --test listener -- --ignored --nocapture`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, TimeZone};
+use common::{Backend, Setup};
+use kojo::{Config, Running};
+use serde_json::Value;
+use store::devices::{DeviceChange, NewDevice};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use uuid::Uuid;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() { super::$name(Backend::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() { super::$name(Backend::Postgres).await }
+        })*
+    };
+}
+
+on_both_backends!(syslog_messages_are_mapped_counted_and_stored);
+
+/// Kojo with the listener on loopback. Unlike `common::TestApp` it stops in two steps, so the
+/// database can be read after the graceful stop.
+struct ListenerApp {
+    running: Running,
+    client: reqwest::Client,
+    _data_dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl ListenerApp {
+    /// Starts with UDP and TCP listeners on loopback ports chosen by the system.
+    async fn start(backend: Backend) -> ListenerApp {
+        ListenerApp::start_with(backend, Some("127.0.0.1:0"), Some("127.0.0.1:0")).await
+    }
+
+    async fn start_with(backend: Backend, udp: Option<&str>, tcp: Option<&str>) -> ListenerApp {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut config = Config::for_data_dir(data_dir.path());
+        config.syslog_udp = udp.map(str::to_string);
+        config.syslog_tcp = tcp.map(str::to_string);
+        let postgres = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let admin = common::postgres_admin_url();
+                let name =
+                    format!("kojo_syslog_{}_{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap());
+                let url = store::scratch::create_postgres_database(&admin, &name)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for this test: {e}"));
+                config.database_url = Some(url);
+                Some((admin, name))
+            }
+        };
+        let running = kojo::start(&config).await.expect("kojo starts");
+        let programme = kojo::setup::parse_programme(&common::programme_toml(Setup::default())).unwrap();
+        store::programmes::import(&running.db, &programme, true).await.unwrap();
+        ListenerApp { running, client: reqwest::Client::new(), _data_dir: data_dir, postgres }
+    }
+
+    /// Registers a FortiGate for company `n` on course ①.
+    async fn register(&self, n: u32, serial: &str, sender_address: Option<&str>) -> Uuid {
+        let response = self
+            .client
+            .post(format!("{}/api/v1/applications", self.running.url()))
+            .json(&common::application(n, "utm"))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        let reference = body["reference"].as_str().expect("an application reference");
+        let db = &self.running.db;
+        let application = store::applications::find_by_reference(db, reference).await.unwrap().unwrap();
+        let device = NewDevice {
+            application_id: application.id,
+            vendor: "Fortinet",
+            model: "FortiGate 60F",
+            serial,
+            sender_address,
+        };
+        store::devices::register(db, device).await.unwrap()
+    }
+
+    /// Stops gracefully; returns the database, still open, and a way to drop it.
+    async fn stop(self) -> (store::Db, Option<(String, String)>) {
+        let db = self.running.db.clone();
+        self.running.stop().await.expect("kojo stops");
+        (db, self.postgres)
+    }
+}
+
+async fn drop_database(db: store::Db, postgres: Option<(String, String)>) {
+    db.close().await.ok();
+    if let Some((admin, name)) = postgres {
+        store::scratch::drop_postgres_database(&admin, &name).await.ok();
+    }
+}
+
+fn date(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+}
+
+/// One FortiGate log line at `day` (JST) `hour`:00 (as in `devices.rs`).
+fn line(serial: &str, day: NaiveDate, hour: u32, kind: &str, n: u32) -> String {
+    let local = chrono::FixedOffset::east_opt(9 * 3600)
+        .unwrap()
+        .from_local_datetime(&day.and_hms_opt(hour, 0, n % 60).unwrap())
+        .unwrap();
+    let nanos = local.timestamp() * 1_000_000_000;
+    let head = format!(
+        "date={} time={} devname=\"FGT60F\" devid=\"{serial}\" eventtime={nanos} tz=\"+0900\"",
+        day,
+        local.format("%H:%M:%S")
+    );
+    match kind {
+        "virus" => format!(
+            "{head} logid=\"0211008192\" type=\"utm\" subtype=\"virus\" eventtype=\"infected\" level=\"warning\" srcip=198.51.100.7 srcport=80 dstip=192.168.1.{} dstport=51000 proto=6 service=\"HTTP\" action=\"blocked\" virus=\"EICAR_TEST_FILE\" url=\"http://malware.example/eicar.com\"",
+            10 + n % 5
+        ),
+        "ips" => format!(
+            "{head} logid=\"0419016384\" type=\"utm\" subtype=\"ips\" eventtype=\"signature\" level=\"alert\" severity=\"high\" srcip=203.0.113.{} srcport=4444 dstip=192.168.1.20 dstport=445 proto=6 service=\"SMB\" attack=\"MS.SMB.Server.Trans.Peeking.Data.Information.Disclosure\" action=\"detected\"",
+            n % 200
+        ),
+        _ => format!(
+            "{head} logid=\"0000000013\" type=\"traffic\" subtype=\"forward\" level=\"notice\" srcip=192.168.1.{} srcport={} dstip=93.184.216.34 dstport=443 proto=6 action=\"close\" policyid=1 service=\"HTTPS\" sentbyte=1200 rcvdbyte=5400",
+            10 + n % 5,
+            40000 + n
+        ),
+    }
+}
+
+/// Lines for one device and what they should roll up to.
+#[derive(Default)]
+struct Expected {
+    lines: Vec<String>,
+    threats: BTreeMap<(NaiveDate, String, String), u64>,
+    traffic: BTreeMap<NaiveDate, u64>,
+}
+
+impl Expected {
+    fn add(&mut self, serial: &str, day: NaiveDate, kind: &str) {
+        let n = self.lines.len() as u32;
+        self.lines.push(line(serial, day, 1 + n % 22, kind, n));
+        match kind {
+            "virus" => *self.threats.entry((day, "malware".into(), "blocked".into())).or_default() += 1,
+            "ips" => *self.threats.entry((day, "intrusion".into(), "detected".into())).or_default() += 1,
+            _ => *self.traffic.entry(day).or_default() += 1,
+        }
+    }
+
+    /// A mix over a few days, different for every seed.
+    fn mix(serial: &str, count: u32, seed: u32) -> Expected {
+        let mut expected = Expected::default();
+        for n in 0..count {
+            let kind = ["virus", "ips", "traffic", "traffic", "ips"][((n + seed) % 5) as usize];
+            expected.add(serial, date(1 + (n * 7 + seed) % 5), kind);
+        }
+        expected
+    }
+
+    async fn assert_stored(&self, db: &store::Db, device: Uuid, what: &str) {
+        let mut threats = BTreeMap::new();
+        for row in store::logs::threat_counts(db, device, date(1), date(30)).await.unwrap() {
+            *threats.entry((row.day, row.category, row.action)).or_default() += row.count;
+        }
+        let mut traffic = BTreeMap::new();
+        for row in store::logs::traffic_counts(db, device, date(1), date(30)).await.unwrap() {
+            *traffic.entry(row.day).or_default() += row.count;
+        }
+        assert_eq!(threats, self.threats, "{what}: threat roll-ups equal the lines sent");
+        assert_eq!(traffic, self.traffic, "{what}: traffic roll-ups equal the lines sent");
+    }
+}
+
+fn octet_counted(message: &str) -> String {
+    format!("{} {message}", message.len())
+}
+
+async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
+    let app = ListenerApp::start(backend).await;
+    let by_serial = app.register(1, "FGT60FTK0000101", None).await;
+    let by_sender = app.register(2, "FGT60FTK0000102", Some("127.0.0.1")).await;
+    let removed = app.register(3, "FGT60FTK0000103", None).await;
+    let db = app.running.db.clone();
+    let survey = DeviceChange::Survey { result: domain::device::SurveyResult::Installable, notes: None };
+    store::devices::change(&db, removed, survey).await.unwrap();
+    store::devices::change(&db, removed, DeviceChange::Installed(date(1))).await.unwrap();
+    store::devices::change(&db, removed, DeviceChange::Removed(date(2))).await.unwrap();
+    let udp_target = app.running.syslog_udp_addr().expect("UDP listener");
+    let tcp_target = app.running.syslog_tcp_addr().expect("TCP listener");
+
+    // The serial-mapped device over UDP: one line per datagram (with and without <PRI>), and
+    // datagrams holding several lines.
+    let serial_udp = Expected::mix("FGT60FTK0000101", 300, 1);
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for (n, message) in serial_udp.lines[..240].iter().enumerate() {
+        let datagram = if n % 2 == 0 { format!("<189>{message}") } else { message.clone() };
+        udp.send_to(datagram.as_bytes(), udp_target).unwrap();
+    }
+    for group in serial_udp.lines[240..].chunks(6) {
+        udp.send_to(group.join("\n").as_bytes(), udp_target).unwrap();
+    }
+
+    // The same device over TCP: two octet-counted connections and a newline-framed one, written
+    // in pieces that cut through frames. The newline connection stays open through the stop.
+    let serial_tcp = Expected::mix("FGT60FTK0000101", 900, 2);
+    let mut octet_streams = Vec::new();
+    for part in serial_tcp.lines[..600].chunks(300) {
+        let mut stream = TcpStream::connect(tcp_target).await.unwrap();
+        let bytes: String = part.iter().map(|m| octet_counted(&format!("<189>{m}"))).collect();
+        for piece in bytes.as_bytes().chunks(1000) {
+            stream.write_all(piece).await.unwrap();
+        }
+        octet_streams.push(stream);
+    }
+    let mut newline_stream = TcpStream::connect(tcp_target).await.unwrap();
+    let bytes: String = serial_tcp.lines[600..].iter().map(|m| format!("<189>{m}\n")).collect();
+    for piece in bytes.as_bytes().chunks(777) {
+        newline_stream.write_all(piece).await.unwrap();
+    }
+    for mut stream in octet_streams {
+        stream.shutdown().await.unwrap();
+    }
+
+    // A serial no device has, from the registered sender address: mapped by sender. A line no
+    // parser understands from that sender is kept as unparsed for the same device.
+    let sender_lines = Expected::mix("FGT60FTK9999998", 50, 3);
+    for message in &sender_lines.lines {
+        udp.send_to(message.as_bytes(), udp_target).unwrap();
+    }
+    udp.send_to(b"<13>this line is not a log", udp_target).unwrap();
+
+    // An unknown serial from an address no device has (127.0.0.2 is loopback too): counted and
+    // listed for staff. Lines of the removed device: ignored.
+    let stranger = UdpSocket::bind("127.0.0.2:0").unwrap();
+    for message in &Expected::mix("FGT60FTK9999999", 40, 4).lines {
+        stranger.send_to(message.as_bytes(), udp_target).unwrap();
+    }
+    for message in &Expected::mix("FGT60FTK0000103", 25, 5).lines {
+        udp.send_to(message.as_bytes(), udp_target).unwrap();
+    }
+
+    let stats = app.running.syslog_stats().expect("listener stats");
+    let (db, postgres) = app.stop().await;
+    drop(newline_stream);
+
+    serial_udp.merged(&serial_tcp).assert_stored(&db, by_serial, "serial over UDP and TCP").await;
+    sender_lines.assert_stored(&db, by_sender, "mapped by sender").await;
+    let unparsed = store::logs::unparsed(&db, by_sender).await.unwrap();
+    assert_eq!(unparsed.len(), 1, "the unparsed line is kept for the sender's device");
+    assert!(store::logs::threat_counts(&db, removed, date(1), date(30)).await.unwrap().is_empty());
+    assert!(store::logs::traffic_counts(&db, removed, date(1), date(30)).await.unwrap().is_empty());
+
+    let unknown = store::logs::unknown_senders(&db).await.unwrap();
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert_eq!(unknown[0].sender, "127.0.0.2 FGT60FTK9999999");
+    assert_eq!(unknown[0].messages, 40);
+    assert!(unknown[0].sample.contains("devid=\"FGT60FTK9999999\""));
+    // Later reports add to the count.
+    store::logs::note_unknown_messages(&db, "127.0.0.2 FGT60FTK9999999", "later", 2).await.unwrap();
+    assert_eq!(store::logs::unknown_senders(&db).await.unwrap()[0].messages, 42);
+
+    let counts = stats.snapshot();
+    assert_eq!(counts.received, 300 + 900 + 50 + 1 + 40 + 25);
+    assert_eq!(counts.stored, 300 + 900 + 50);
+    assert_eq!(counts.unparsed, 1);
+    assert_eq!(counts.unknown, 40);
+    assert_eq!(counts.removed_device, 25);
+    assert_eq!((counts.dropped, counts.failed, counts.pending()), (0, 0, 0));
+    drop_database(db, postgres).await;
+}
+
+impl Expected {
+    fn merged(&self, other: &Expected) -> Expected {
+        let mut merged = Expected { lines: Vec::new(), threats: self.threats.clone(), traffic: self.traffic.clone() };
+        for (key, count) in &other.threats {
+            *merged.threats.entry(key.clone()).or_default() += count;
+        }
+        for (day, count) in &other.traffic {
+            *merged.traffic.entry(*day).or_default() += count;
+        }
+        merged
+    }
+}
+
+/// Sends generated FortiGate logs over UDP at increasing rates and prints, for each, what was
+/// received, dropped and stored. Rates and count: `KOJO_SYSLOG_RATES` (messages per second,
+/// comma-separated), `KOJO_SYSLOG_COUNT` (messages per rate). SQLite, one process: the sender
+/// shares the machine's cores with Kojo.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: run in release with --ignored --nocapture"]
+async fn syslog_udp_load() {
+    let rates: Vec<u64> = std::env::var("KOJO_SYSLOG_RATES")
+        .unwrap_or_else(|_| "25000,50000,100000,150000,200000".into())
+        .split(',')
+        .map(|rate| rate.trim().parse().expect("a rate"))
+        .collect();
+    let count: u64 = std::env::var("KOJO_SYSLOG_COUNT").map_or(500_000, |count| count.parse().expect("a count"));
+    let app = ListenerApp::start_with(Backend::Sqlite, Some("127.0.0.1:0"), None).await;
+    // The generator's serials are registered nowhere: every line is mapped by its sender.
+    let device = app.register(1, "FGT60FTK0000001", Some("127.0.0.1")).await;
+    let target: SocketAddr = app.running.syslog_udp_addr().unwrap();
+    let stats = app.running.syslog_stats().unwrap();
+    let mut generator = utm::generate::Generator::new(7);
+    let mut threats_sent = 0u64;
+
+    println!(
+        "| target msg/s | sent | sent msg/s | received | lost | kernel drops | received msg/s | all written s after | CPU µs/msg (both sides) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for rate in rates {
+        let before = stats.snapshot();
+        let cpu_before = process_cpu_seconds();
+        let started = Instant::now();
+        let (report, threats) = tokio::task::spawn_blocking({
+            let mut generator = generator.clone();
+            move || {
+                let mut threats = 0u64;
+                let report = kojo::listener::send_udp_load(target, count, rate, |out| {
+                    let intent = generator.next_line(out);
+                    threats += u64::from(intent.kind == utm::Kind::Threat);
+                })
+                .unwrap();
+                (report, threats)
+            }
+        })
+        .await
+        .unwrap();
+        // Advance the shared generator past the lines just sent, so every run sends new lines.
+        let mut scratch = Vec::new();
+        for _ in 0..report.sent {
+            scratch.clear();
+            generator.next_line(&mut scratch);
+        }
+        threats_sent += threats;
+        // Wait until everything that arrived is written, or nothing has moved for two seconds
+        // (messages were lost). The rate is over the time until the last message was read.
+        let sent_at = Instant::now();
+        let (mut last, mut last_received, mut last_change) = (stats.snapshot(), Instant::now(), Instant::now());
+        loop {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let now = stats.snapshot();
+            if now.received != last.received {
+                last_received = Instant::now();
+            }
+            if (now.received, now.stored, now.unparsed) != (last.received, last.stored, last.unparsed) {
+                (last, last_change) = (now, Instant::now());
+            }
+            let all_written = now.received - before.received == report.sent && now.pending() == 0;
+            if all_written || last_change.elapsed() > Duration::from_secs(2) {
+                break;
+            }
+        }
+        let after = stats.snapshot();
+        let received = after.received - before.received;
+        let cpu = process_cpu_seconds() - cpu_before;
+        println!(
+            "| {rate} | {} | {:.0} | {received} | {} | {} | {:.0} | {:.2} | {:.1} |",
+            report.sent,
+            report.sent as f64 / report.seconds,
+            report.sent - received,
+            after.udp_kernel_drops.unwrap_or(0) - before.udp_kernel_drops.unwrap_or(0),
+            received as f64 / (last_received.max(sent_at) - started).as_secs_f64(),
+            (last_change.max(sent_at) - sent_at).as_secs_f64(),
+            cpu / report.sent as f64 * 1e6,
+        );
+    }
+    let (db, postgres) = app.stop().await;
+    let (from, to) = (NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2100, 1, 1).unwrap());
+    let threats_stored: u64 =
+        store::logs::threat_counts(&db, device, from, to).await.unwrap().iter().map(|row| row.count).sum();
+    println!("threats sent {threats_sent}, in the roll-ups {threats_stored}; {:?}", stats.snapshot());
+    drop_database(db, postgres).await;
+}
+
+/// User + system CPU time of this process (sender and listener together), from /proc.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks: f64 = fields.get(11..13).map_or(0.0, |t| t.iter().filter_map(|v| v.parse::<f64>().ok()).sum());
+    ticks / 100.0
+}
