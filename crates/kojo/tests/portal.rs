@@ -197,5 +197,17 @@ async fn messages_go_both_ways(backend: Backend) {
     assert!(page.contains("メッセージを送信しました"));
     let page = staff.get(app.at(&format!("/office/applications/{id}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("来週火曜の午後でお願いします。"));
+    // Every step's e-mail can be read, filled in for this company, before it is sent.
+    let emails =
+        staff.get(app.at(&format!("/office/applications/{id}/emails"))).send().await.unwrap().text().await.unwrap();
+    for expected in [
+        "株式会社テスト5",
+        "参加同意書のご提出のお願い",
+        "参加が確定しました",
+        "参加意思の確認のお願い",
+        "ログインリンク",
+    ] {
+        assert!(emails.contains(expected), "{expected}");
+    }
     app.stop().await;
 }

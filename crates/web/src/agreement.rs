@@ -135,7 +135,24 @@ struct AgreementMail<'a> {
     secretariat_contact: &'a str,
 }
 
-fn agreement_email(state: &AppState, record: &ApplicationRecord) -> OutgoingEmail {
+/// The e-mail telling the company its participation is confirmed (STEP5).
+pub(crate) fn confirmed_email(state: &AppState, record: &ApplicationRecord) -> Result<OutgoingEmail, PageError> {
+    let config = &state.config;
+    let body = ConfirmedMail {
+        company_name: &record.company_name,
+        contact_name: &record.contact_name,
+        reference: &record.reference,
+        secretariat_name: &config.secretariat_name,
+        secretariat_contact: &config.secretariat_contact,
+    }
+    .render()?;
+    Ok(OutgoingEmail {
+        to: record.contact_email.clone(), subject: "【運営事務局】参加が確定しました".into(), body
+    })
+}
+
+/// The e-mail that sends the agreement (STEP4).
+pub(crate) fn agreement_email(state: &AppState, record: &ApplicationRecord) -> OutgoingEmail {
     let config = &state.config;
     let body = AgreementMail {
         company_name: &record.company_name,
@@ -274,19 +291,7 @@ async fn confirm(
     staff.check_csrf(&form.csrf)?;
     let record = store::applications::get(&state.db, id).await?;
     let latest = store::agreements::latest(&state.db, id).await?.ok_or(PageError::NotFound)?;
-    let config = &state.config;
-    let body = ConfirmedMail {
-        company_name: &record.company_name,
-        contact_name: &record.contact_name,
-        reference: &record.reference,
-        secretariat_name: &config.secretariat_name,
-        secretariat_contact: &config.secretariat_contact,
-    }
-    .render()?;
-    let email =
-        OutgoingEmail {
-            to: record.contact_email.clone(), subject: "【運営事務局】参加が確定しました".into(), body
-        };
+    let email = confirmed_email(&state, &record)?;
     let act = store::cases::Act {
         application_id: id,
         actor: staff.actor(),

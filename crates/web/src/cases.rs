@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/office/applications/{id}/event", post(apply_event))
         .route("/office/applications/{id}/assign", post(assign))
         .route("/office/applications/{id}/message", post(send_message))
+        .route("/office/applications/{id}/emails", get(preview_emails))
         .route("/office/board", get(show_board))
         .route("/office/approvals", get(show_approvals).post(approve_or_return))
         .route("/office/reports/contact-breaches", get(contact_breaches))
@@ -474,6 +475,61 @@ async fn send_message(
         Ok(())
     };
     finish(&state, lang.t, &staff, id, draft, "message", result).await
+}
+
+#[derive(Template)]
+#[template(path = "office/emails.html")]
+struct EmailsPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    is_admin: bool,
+    csrf: String,
+    record: ApplicationRecord,
+    /// (when it is sent, the e-mail as this company would receive it)
+    emails: Vec<(&'static str, store::outbox::OutgoingEmail)>,
+}
+
+/// Every e-mail a step sends, rendered for this case, so staff see the words before acting.
+async fn preview_emails(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_work_cases)?;
+    let record = store::applications::get(&state.db, id).await?;
+    audit(&state, &staff, ip, "email.preview", Some(id.to_string()), serde_json::json!({})).await?;
+    let config = &state.config;
+    let (to, company) = (record.contact_email.as_str(), record.company_name.as_str());
+    let emails = vec![
+        (
+            "企業ページへのログインを求められたとき",
+            crate::mail::portal_link(config, to, company, "（ログイン用のリンク）"),
+        ),
+        (
+            "事務局がメッセージを送ったとき",
+            crate::mail::message_notice(config, to, company, "メッセージが届いています"),
+        ),
+        ("東京都が承認したとき", crate::mail::message_notice(config, to, company, "参加意思の確認のお願い")),
+        ("参加同意書を送付するとき（STEP4）", crate::agreement::agreement_email(&state, &record)),
+        ("参加同意書の受領を確認したとき（STEP5・参加確定）", crate::agreement::confirmed_email(&state, &record)?),
+        (
+            "UTM月次レポートを公開したとき",
+            crate::mail::message_notice(config, to, company, "UTM月次レポート（令和N年M月）を公開しました"),
+        ),
+    ];
+    let page = EmailsPage {
+        t: lang.t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        is_admin: staff.user.role.can_administer(),
+        csrf: staff.csrf.clone(),
+        record,
+        emails,
+    };
+    html(StatusCode::OK, &page)
 }
 
 /// A case on the work board.
