@@ -206,6 +206,80 @@ async fn staff_find_an_application_and_see_its_audit_trail() {
     app.stop().await;
 }
 
+async fn sign_in_staff(browser: &Browser, url: &str, password: &str) {
+    browser.goto(url).await;
+    browser.type_into("email", "jimukyoku@example.jp").await;
+    browser.type_into("password", password).await;
+    browser.submit_form().await;
+    browser.wait_css("#applications").await;
+}
+
+/// STEP2–5 as people do it: staff record the contact, the status check and the course; the company
+/// signs the agreement in its portal; staff confirm receipt and the case reads 参加確定.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_goes_to_confirmed_through_the_pages() {
+    let Some(browser) = Browser::start("agreement").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    let body: serde_json::Value = app.apply(&application(1, "utm")).await.json().await.expect("json");
+    let reference = body["reference"].as_str().expect("reference").to_string();
+    let id = store::applications::find_by_reference(&app.running.db, &reference).await.unwrap().unwrap().id;
+    let password = create_staff(&app, "jimukyoku@example.jp").await;
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    let case = app.at(&format!("/office/applications/{id}"));
+    browser.goto(&case).await;
+    browser.type_into("summary", "電話で規定を説明し、了承を得た").await;
+    browser.click_css("#rules_accepted").await;
+    browser.submit_form_css("#contact form").await;
+    assert!(browser.text("#case-state").await.contains("申込完了"), "the contact completes the application");
+    // The check starts from what the company stated; Kojo proposes course ①.
+    browser.submit_form_css("#status-check form").await;
+    assert!(browser.text("main").await.contains("①UTM機器設置コースを提案します"));
+    browser.submit_form_css("#course-decision form").await;
+    assert!(browser.text("#case-state").await.contains("コース決定"));
+
+    // Tokyo approves and the company confirms its intent (their pages are tested elsewhere).
+    let calendar = domain::calendar::BusinessCalendar::japan();
+    for event in [domain::case::CaseEvent::Approve, domain::case::CaseEvent::ConfirmIntent] {
+        let act = store::cases::Act {
+            application_id: id,
+            actor: store::audit::Actor::System("test"),
+            ip: None,
+            reason: None,
+            email: None,
+        };
+        store::cases::apply(&app.running.db, &calendar, act, event).await.expect("transition");
+    }
+    browser.goto(&case).await;
+    let link = browser.wait_css("#agreement a").await;
+    browser.click_and_load(&link).await;
+    assert!(browser.text("#mail-preview").await.contains("参加同意書"), "the e-mail is shown before sending");
+    browser.submit_form_css("form[action$='/agreement']").await;
+    assert!(browser.text("#case-state").await.contains("参加同意書送付済"));
+
+    // The company signs in with its one-time link and signs every section.
+    let user = store::portal::company_user(&app.running.db, id).await.unwrap();
+    let token = store::portal::issue_link(&app.running.db, user.id).await.unwrap();
+    browser.goto(&app.at(&format!("/portal/auth/{token}"))).await;
+    browser.wait_css("#task-agreement").await;
+    browser.goto(&app.at("/portal/agreement")).await;
+    for checkbox in browser.rows("#sign-form input[type=checkbox]").await {
+        checkbox.click().await.expect("tick a section");
+    }
+    browser.screenshot("portal-agreement").await;
+    browser.submit_form_css("#sign-form").await;
+    assert!(browser.text("#notice").await.contains("電子署名を受け付けました"));
+
+    // Staff confirm receipt: participation is confirmed.
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    browser.goto(&app.at(&format!("/office/applications/{id}/agreement"))).await;
+    assert!(browser.text("#agreement-status").await.contains("電子署名済"));
+    browser.submit_form_css("form[action$='/agreement/confirm']").await;
+    assert!(browser.text("#case-state").await.contains("参加確定"), "the case shows confirmed");
+    browser.screenshot("case-confirmed").await;
+    browser.finish().await;
+    app.stop().await;
+}
+
 /// `?lang=en` switches the pages to English, and the choice is remembered on the next page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_is_chosen_once_and_remembered() {
