@@ -96,15 +96,23 @@ impl ListenerApp {
         store::devices::register(db, device).await.unwrap()
     }
 
-    /// Stops gracefully; returns the database, still open, and a way to drop it.
-    async fn stop(self) -> (store::Db, Option<(String, String)>) {
+    /// Stops gracefully; returns the database, still open, and what `drop_database` needs to
+    /// remove it (the data folder must outlive the database: a new SQLite connection opens the file).
+    async fn stop(self) -> (store::Db, Stopped) {
         let db = self.running.db.clone();
         self.running.stop().await.expect("kojo stops");
-        (db, self.postgres)
+        (db, Stopped { postgres: self.postgres, _data_dir: self._data_dir })
     }
 }
 
-async fn drop_database(db: store::Db, postgres: Option<(String, String)>) {
+/// What is left of a stopped app until its database is dropped.
+struct Stopped {
+    postgres: Option<(String, String)>,
+    _data_dir: tempfile::TempDir,
+}
+
+async fn drop_database(db: store::Db, stopped: Stopped) {
+    let postgres = stopped.postgres;
     db.close().await.ok();
     if let Some((admin, name)) = postgres {
         store::scratch::drop_postgres_database(&admin, &name).await.ok();
@@ -256,7 +264,7 @@ async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
     }
 
     let stats = app.running.syslog_stats().expect("listener stats");
-    let (db, postgres) = app.stop().await;
+    let (db, stopped) = app.stop().await;
     drop(newline_stream);
 
     serial_udp.merged(&serial_tcp).assert_stored(&db, by_serial, "serial over UDP and TCP").await;
@@ -282,7 +290,7 @@ async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
     assert_eq!(counts.unknown, 40);
     assert_eq!(counts.removed_device, 25);
     assert_eq!((counts.dropped, counts.failed, counts.pending()), (0, 0, 0));
-    drop_database(db, postgres).await;
+    drop_database(db, stopped).await;
 }
 
 impl Expected {
@@ -380,12 +388,12 @@ async fn syslog_udp_load() {
             cpu / report.sent as f64 * 1e6,
         );
     }
-    let (db, postgres) = app.stop().await;
+    let (db, stopped) = app.stop().await;
     let (from, to) = (NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2100, 1, 1).unwrap());
     let threats_stored: u64 =
         store::logs::threat_counts(&db, device, from, to).await.unwrap().iter().map(|row| row.count).sum();
     println!("threats sent {threats_sent}, in the roll-ups {threats_stored}; {:?}", stats.snapshot());
-    drop_database(db, postgres).await;
+    drop_database(db, stopped).await;
 }
 
 /// User + system CPU time of this process (sender and listener together), from /proc.
