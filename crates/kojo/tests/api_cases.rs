@@ -75,11 +75,40 @@ async fn a_case_is_worked_through_the_api(backend: Backend) {
     assert_eq!(status, 409);
     assert!(body["message"].as_str().unwrap().contains("はできません"));
 
+    // The rest of the case: intent, the agreement (rendered and sent), messages, assignment.
+    let (status, body) =
+        call(&app, &staff, reqwest::Method::POST, &path("/events"), Some(json!({"event": "confirm_intent"}))).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("intent_confirmed")));
+    let (status, body) = call(&app, &staff, reqwest::Method::POST, &path("/agreement/send"), None).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("agreement_sent")), "{body}");
+    let (status, body) = call(&app, &staff, reqwest::Method::POST, &path("/agreement/confirm"), None).await;
+    assert_eq!(status, 409, "nothing signed yet: {body}");
+    let (status, _) =
+        call(&app, &staff, reqwest::Method::POST, &path("/messages"), Some(json!({"body": "同意書をお送りしました"})))
+            .await;
+    assert_eq!(status, 201);
+    let me = store::accounts::find_user_by_email(&app.running.db, "api@example.jp").await.unwrap().unwrap();
+    let (status, _) =
+        call(&app, &staff, reqwest::Method::POST, &path("/assign"), Some(json!({"assignee_user_id": me.id}))).await;
+    assert_eq!(status, 200);
     let (status, body) = call(&app, &staff, reqwest::Method::GET, &path(""), None).await;
     assert_eq!(status, 200);
-    assert_eq!(body["case"]["status"], "approved");
+    assert_eq!(body["case"]["status"], "agreement_sent");
+    assert_eq!(body["case"]["assignee_user_id"], json!(me.id));
     let events: Vec<&str> = body["timeline"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
-    assert_eq!(events, ["submit", "complete_application", "record_status_check", "decide_course", "approve"]);
+    assert_eq!(
+        events,
+        [
+            "submit",
+            "complete_application",
+            "record_status_check",
+            "decide_course",
+            "approve",
+            "confirm_intent",
+            "send_agreement",
+            "assign"
+        ]
+    );
     assert!(body["timeline"][4]["actor_label"].as_str().unwrap().contains("(API)"));
     app.stop().await;
 }

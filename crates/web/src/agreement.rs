@@ -243,6 +243,47 @@ struct CsrfForm {
     csrf: String,
 }
 
+/// Sends the agreement of case `id` on behalf of `actor`: renders it, stores it, moves the case
+/// and queues the e-mail, all or nothing. `Err(Conflict)` carries a message for people.
+pub(crate) async fn send_agreement(
+    state: &AppState,
+    actor: store::audit::Actor,
+    ip: ClientIp,
+    id: Uuid,
+) -> Result<(), store::StoreError> {
+    let record = store::applications::get(&state.db, id).await?;
+    let (wording_id, wording) =
+        wording(&state.db, record.programme_id).await.map_err(|e| store::StoreError::Conflict(format!("{e:?}")))?;
+    let data = agreement_data(wording, &record, None);
+    let pdf = render(state, &data).await.map_err(store::StoreError::Conflict)?;
+    let value = serde_json::to_value(&data).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
+    let act = store::cases::Act {
+        application_id: id,
+        actor,
+        ip: ip.to_db(),
+        reason: None,
+        email: Some(agreement_email(state, &record)),
+    };
+    store::agreements::issue(&state.db, &state.calendar, act, wording_id, &value, pdf).await.map(|_| ())
+}
+
+/// Confirms receipt of the latest signed or uploaded agreement of case `id`: 参加確定, and the
+/// company is told.
+pub(crate) async fn confirm_agreement(
+    state: &AppState,
+    actor: store::audit::Actor,
+    ip: ClientIp,
+    id: Uuid,
+) -> Result<(), store::StoreError> {
+    let record = store::applications::get(&state.db, id).await?;
+    let latest = store::agreements::latest(&state.db, id)
+        .await?
+        .ok_or_else(|| store::StoreError::Conflict("参加同意書がまだ送付されていません".into()))?;
+    let email = confirmed_email(state, &record).map_err(|e| store::StoreError::Corrupt(format!("{e:?}")))?;
+    let act = store::cases::Act { application_id: id, actor, ip: ip.to_db(), reason: None, email: Some(email) };
+    store::agreements::confirm(&state.db, &state.calendar, act, latest.id).await.map(|_| ())
+}
+
 async fn send(
     State(state): State<AppState>,
     lang: Lang,
@@ -253,26 +294,10 @@ async fn send(
 ) -> Result<Response, PageError> {
     staff.require(Role::can_work_cases)?;
     staff.check_csrf(&form.csrf)?;
-    let record = store::applications::get(&state.db, id).await?;
-    let (wording_id, wording) = wording(&state.db, record.programme_id).await?;
-    let data = agreement_data(wording, &record, None);
-    let pdf = match render(&state, &data).await {
-        Ok(pdf) => pdf,
-        Err(message) => {
-            return preview_page(&state, lang.t, &staff, record, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-    };
-    let value = serde_json::to_value(&data).map_err(|e| PageError::Internal(e.to_string()))?;
-    let act = store::cases::Act {
-        application_id: id,
-        actor: staff.actor(),
-        ip: ip.to_db(),
-        reason: None,
-        email: Some(agreement_email(&state, &record)),
-    };
-    match store::agreements::issue(&state.db, &state.calendar, act, wording_id, &value, pdf).await {
-        Ok(_) => Ok(Redirect::to(&format!("/office/applications/{id}?done=send_agreement")).into_response()),
+    match send_agreement(&state, staff.actor(), ip, id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/office/applications/{id}?done=send_agreement")).into_response()),
         Err(store::StoreError::Conflict(message)) => {
+            let record = store::applications::get(&state.db, id).await?;
             preview_page(&state, lang.t, &staff, record, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(other) => Err(other.into()),
@@ -289,19 +314,10 @@ async fn confirm(
 ) -> Result<Response, PageError> {
     staff.require(Role::can_work_cases)?;
     staff.check_csrf(&form.csrf)?;
-    let record = store::applications::get(&state.db, id).await?;
-    let latest = store::agreements::latest(&state.db, id).await?.ok_or(PageError::NotFound)?;
-    let email = confirmed_email(&state, &record)?;
-    let act = store::cases::Act {
-        application_id: id,
-        actor: staff.actor(),
-        ip: ip.to_db(),
-        reason: None,
-        email: Some(email),
-    };
-    match store::agreements::confirm(&state.db, &state.calendar, act, latest.id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/office/applications/{id}?done=confirm_agreement")).into_response()),
+    match confirm_agreement(&state, staff.actor(), ip, id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/office/applications/{id}?done=confirm_agreement")).into_response()),
         Err(store::StoreError::Conflict(message)) => {
+            let record = store::applications::get(&state.db, id).await?;
             preview_page(&state, lang.t, &staff, record, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(other) => Err(other.into()),

@@ -31,6 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/status-check", post(record_status_check))
         .route("/cases/{id}/course", post(decide_course))
         .route("/cases/{id}/events", post(apply_event))
+        .route("/cases/{id}/agreement/send", post(send_agreement))
+        .route("/cases/{id}/agreement/confirm", post(confirm_agreement))
+        .route("/cases/{id}/assign", post(assign))
+        .route("/cases/{id}/messages", post(post_message))
 }
 
 /// A staff user authenticated by an API token.
@@ -272,4 +276,85 @@ async fn apply_event(
         staff.require(Role::can_work_cases)?;
     }
     outcome(store::cases::apply(&state.db, &state.calendar, act(&staff, id, ip, request.reason), event).await)
+}
+
+fn done(result: Result<(), store::StoreError>, state: &'static str) -> Result<Response, ApiError> {
+    result?;
+    Ok(Json(json!({"status": state})).into_response())
+}
+
+/// Renders, stores and sends the participation agreement (as the case page's send button).
+async fn send_agreement(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    staff.require(Role::can_work_cases)?;
+    done(crate::agreement::send_agreement(&state, staff.actor(), ip, id).await, CaseState::AgreementSent.code())
+}
+
+/// Confirms receipt of the signed or uploaded agreement: 参加確定.
+async fn confirm_agreement(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    staff.require(Role::can_work_cases)?;
+    done(crate::agreement::confirm_agreement(&state, staff.actor(), ip, id).await, CaseState::Confirmed.code())
+}
+
+#[derive(Deserialize)]
+struct AssignBody {
+    assignee_user_id: Option<Uuid>,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    json: Result<Json<AssignBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    staff.require(Role::can_work_cases)?;
+    let assign = body(json)?;
+    if let Some(user_id) = assign.assignee_user_id {
+        if !store::accounts::get_user(&state.db, user_id).await?.role.can_work_cases() {
+            return Err(ApiError::BadRequest("この利用者には案件を担当させられません".into()));
+        }
+    }
+    store::cases::assign(&state.db, act(&staff, id, ip, None), assign.assignee_user_id).await?;
+    Ok(Json(json!({"assignee_user_id": assign.assignee_user_id})).into_response())
+}
+
+#[derive(Deserialize)]
+struct MessageBody {
+    body: String,
+}
+
+/// Posts a message to the company's portal and e-mails it a notice.
+async fn post_message(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    json: Result<Json<MessageBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    staff.require(Role::can_work_cases)?;
+    let message = body(json)?.body.trim().to_string();
+    if message.is_empty() || message.chars().count() > 4000 {
+        return Err(ApiError::BadRequest("body は1〜4000文字です".into()));
+    }
+    let record = store::applications::get(&state.db, id).await?;
+    store::portal::post_message(&state.db, id, Some(staff.0.id), "運営事務局", false, &message).await?;
+    let notice = crate::mail::message_notice(
+        &state.config,
+        &record.contact_email,
+        &record.company_name,
+        "メッセージが届いています",
+    );
+    store::outbox::enqueue(&state.db, &notice).await?;
+    audit(&state, &staff, ip, "case.message", Some(id)).await?;
+    Ok((StatusCode::CREATED, Json(json!({"posted": true}))).into_response())
 }
