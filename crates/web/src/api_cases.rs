@@ -319,10 +319,10 @@ async fn assign(
 ) -> Result<Response, ApiError> {
     staff.require(Role::can_work_cases)?;
     let assign = body(json)?;
-    if let Some(user_id) = assign.assignee_user_id {
-        if !store::accounts::get_user(&state.db, user_id).await?.role.can_work_cases() {
-            return Err(ApiError::BadRequest("この利用者には案件を担当させられません".into()));
-        }
+    if let Some(user_id) = assign.assignee_user_id
+        && !store::accounts::get_user(&state.db, user_id).await?.role.can_work_cases()
+    {
+        return Err(ApiError::BadRequest("この利用者には案件を担当させられません".into()));
     }
     store::cases::assign(&state.db, act(&staff, id, ip, None), assign.assignee_user_id).await?;
     Ok(Json(json!({"assignee_user_id": assign.assignee_user_id})).into_response())
