@@ -171,3 +171,24 @@ async fn undeliverable_e_mail_is_kept_and_retried_later() {
     assert_eq!(claimed[0].attempts, 2);
     db.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn switching_language_returns_to_the_same_page_with_its_filters() {
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    let host = app.url.trim_start_matches("http://").to_string();
+    let switch = |referer: String| {
+        let request = app.client.get(app.at("/lang/en")).header("referer", referer);
+        async move { request.send().await.unwrap() }
+    };
+    let response = switch(format!("http://{host}/office/applications?q=%E3%83%86&lang=ja&status=received")).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/office/applications?q=%E3%83%86&status=received");
+    assert!(response.headers()["set-cookie"].to_str().unwrap().starts_with("kojo_lang=en"));
+    // Another site's page is never a destination.
+    let response = switch("https://evil.example/phish".into()).await;
+    assert_eq!(response.headers()["location"], "/");
+    // The choice holds on the next page.
+    let page = app.client.get(app.at("/apply")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Application form"));
+    app.stop().await;
+}

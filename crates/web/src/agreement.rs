@@ -294,14 +294,8 @@ async fn send(
 ) -> Result<Response, PageError> {
     staff.require(Role::can_work_cases)?;
     staff.check_csrf(&form.csrf)?;
-    match send_agreement(&state, staff.actor(), ip, id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/office/applications/{id}?done=send_agreement")).into_response()),
-        Err(store::StoreError::Conflict(message)) => {
-            let record = store::applications::get(&state.db, id).await?;
-            preview_page(&state, lang.t, &staff, record, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(other) => Err(other.into()),
-    }
+    let result = send_agreement(&state, staff.actor(), ip, id).await;
+    after_action(&state, lang.t, &staff, id, "send_agreement", result).await
 }
 
 async fn confirm(
@@ -314,11 +308,24 @@ async fn confirm(
 ) -> Result<Response, PageError> {
     staff.require(Role::can_work_cases)?;
     staff.check_csrf(&form.csrf)?;
-    match confirm_agreement(&state, staff.actor(), ip, id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/office/applications/{id}?done=confirm_agreement")).into_response()),
+    let result = confirm_agreement(&state, staff.actor(), ip, id).await;
+    after_action(&state, lang.t, &staff, id, "confirm_agreement", result).await
+}
+
+/// Back to the case page when the action succeeded; the agreement page with the reason when refused.
+async fn after_action(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    id: Uuid,
+    done: &str,
+    result: Result<(), store::StoreError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/office/applications/{id}?done={done}")).into_response()),
         Err(store::StoreError::Conflict(message)) => {
             let record = store::applications::get(&state.db, id).await?;
-            preview_page(&state, lang.t, &staff, record, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
+            preview_page(state, t, staff, record, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(other) => Err(other.into()),
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -37,6 +37,31 @@ pub fn router() -> Router<AppState> {
         .route("/eligibility", get(show_eligibility_form).post(check_eligibility))
         .route("/static/kojo.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/lang/{code}", get(switch_language))
+}
+
+/// Switches the language and returns to the page the link was on, query included (filters,
+/// search), judged by the same-origin `Referer`; the top page otherwise.
+async fn switch_language(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let code = if code == "en" { "en" } else { "ja" };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|referer| referer.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.strip_prefix(host))
+        .filter(|path| path.starts_with('/') && !path.starts_with("//") && !host.is_empty())
+        .map(|path| strip_lang_param(path))
+        .unwrap_or_else(|| "/".to_string());
+    let cookie = set_cookie(LANG_COOKIE, code, Some(365 * 24 * 3600), false, state.config.secure_cookies);
+    with_cookie(Redirect::to(&back).into_response(), cookie)
+}
+
+/// A path without any `lang=` parameter, which would otherwise override the new choice.
+fn strip_lang_param(path: &str) -> String {
+    let Some((base, query)) = path.split_once('?') else { return path.to_string() };
+    let kept: Vec<&str> = query.split('&').filter(|pair| !pair.starts_with("lang=")).collect();
+    if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) }
 }
 
 async fn stylesheet() -> impl IntoResponse {
