@@ -51,7 +51,7 @@ async fn switch_language(State(state): State<AppState>, Path(code): Path<String>
         .and_then(|referer| referer.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.strip_prefix(host))
         .filter(|path| path.starts_with('/') && !path.starts_with("//") && !host.is_empty())
-        .map(|path| strip_lang_param(path))
+        .map(strip_lang_param)
         .unwrap_or_else(|| "/".to_string());
     let cookie = set_cookie(LANG_COOKIE, code, Some(365 * 24 * 3600), false, state.config.secure_cookies);
     with_cookie(Redirect::to(&back).into_response(), cookie)
