@@ -73,12 +73,10 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> anyhow::Result<usize> {
         if batch.is_empty() {
             return Ok(sent);
         }
+        let mut delivered = Vec::with_capacity(batch.len());
         for message in batch {
             match mailer.send(&message).await {
-                Ok(()) => {
-                    store::outbox::mark_sent(db, message.id).await?;
-                    sent += 1;
-                }
+                Ok(()) => delivered.push(message.id),
                 Err(error) => {
                     let retry_at = (message.attempts < MAX_ATTEMPTS).then(|| {
                         let minutes = 1i64 << message.attempts.saturating_sub(1).min(9);
@@ -89,6 +87,8 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> anyhow::Result<usize> {
                 }
             }
         }
+        store::outbox::mark_sent(db, &delivered).await?;
+        sent += delivered.len();
     }
 }
 

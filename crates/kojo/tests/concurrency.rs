@@ -2,6 +2,7 @@
 //! capacity 50 give exactly 50 places and 150 waitlisted in arrival order, none lost — on
 //! SQLite and on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Setup, application, spawn_app};
@@ -71,3 +72,91 @@ async fn burst(backend: Backend) {
     assert_eq!(outbox.len(), SUBMISSIONS as usize, "one acknowledgement each");
     app.stop().await;
 }
+
+/// The same company submitting many times at once (a double-clicked button, a retrying
+/// client) gets exactly one application; every other attempt is told it is a duplicate, even
+/// when the attempts are committed in one group.
+async fn one_company_many_attempts_at_once(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(20));
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let url = app.at("/api/v1/applications");
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            barrier.wait().await;
+            client.post(url).json(&application(7, "utm")).send().await.expect("request").status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [vec![201], vec![409; 19]].concat());
+    let stored = store::applications::list_all(&app.running.db, &Default::default()).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let course = store::programmes::current(&app.running.db).await.unwrap().unwrap().courses[0].clone();
+    assert_eq!(course.places_taken, 1, "a refused duplicate holds no place");
+    app.stop().await;
+}
+
+/// Two Kojo processes on one database (modelled as a second server with its own connection
+/// pool and submission writer): the same companies apply through both at once, to different
+/// courses, so the two writers lock different course rows and race to the unique index. Each
+/// company ends with exactly one application and the loser is told it is a duplicate; a group
+/// that fails on the index is retried one by one without losing the others.
+async fn two_processes_race_for_the_same_companies(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let second_db = kojo::setup::open_database(&app.config).await.unwrap();
+    let calendar = kojo::setup::calendar(&second_db).await.unwrap();
+    let state = web::AppState::new(second_db.clone(), app.config.web_config(), calendar);
+    let server = web::Server::bind("127.0.0.1:0", state).await.unwrap();
+    let second_url = format!("http://{}", server.local_addr().unwrap());
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let second = tokio::spawn(server.run(async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    }));
+
+    const COMPANIES: u32 = 40;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2 * COMPANIES as usize));
+    let mut tasks = Vec::new();
+    for n in 1..=COMPANIES {
+        for (base, course) in [(app.url.clone(), "utm"), (second_url.clone(), "risk_assessment")] {
+            let barrier = barrier.clone();
+            tasks.push(tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                barrier.wait().await;
+                let response = client
+                    .post(format!("{base}/api/v1/applications"))
+                    .json(&application(n, course))
+                    .send()
+                    .await
+                    .expect("request");
+                (n, response.status().as_u16())
+            }));
+        }
+    }
+    let mut outcomes = std::collections::BTreeMap::<u32, Vec<u16>>::new();
+    for task in tasks {
+        let (n, status) = task.await.unwrap();
+        outcomes.entry(n).or_default().push(status);
+    }
+    for (n, mut statuses) in outcomes {
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 409], "company {n}: one application, one duplicate");
+    }
+    let stored = store::applications::list_all(&app.running.db, &Default::default()).await.unwrap();
+    assert_eq!(stored.len(), COMPANIES as usize);
+    let programme = store::programmes::current(&app.running.db).await.unwrap().unwrap();
+    let held: u32 = programme.courses.iter().map(|c| c.places_taken).sum();
+    assert_eq!(held, COMPANIES, "the course counters agree with the rows");
+
+    let _ = stop.send(true);
+    second.await.unwrap().unwrap();
+    second_db.close().await.unwrap();
+    app.stop().await;
+}
+
+on_both_backends!(one_company_many_attempts_at_once, two_processes_race_for_the_same_companies);

@@ -39,9 +39,9 @@ pub struct SubmittedFacts {
     pub contact_due: NaiveDate,
 }
 
-pub struct Submission<'a> {
+pub struct Submission {
     pub course_id: Uuid,
-    pub application: &'a NewApplication,
+    pub application: NewApplication,
     /// Eligibility flags for the secretariat's judgement (e.g. `previous_participant`).
     pub flags: Vec<&'static str>,
     pub source_ip: Option<String>,
@@ -49,20 +49,26 @@ pub struct Submission<'a> {
     pub reference_prefix: String,
 }
 
+/// Writes the acknowledgement e-mail from the committed facts.
+pub type Compose = dyn Fn(&NewApplication, &SubmittedFacts) -> OutgoingEmail + Send + Sync;
+
 /// Submits an application: holds a place if one is free, otherwise waitlists it.
 /// `compose` writes the acknowledgement e-mail from the committed facts.
+///
+/// One transaction per call; [`crate::intake::SubmissionQueue`] commits many together and falls
+/// back to this when a batch fails.
 pub async fn submit(
     db: &Db,
     calendar: &BusinessCalendar,
-    submission: Submission<'_>,
-    compose: impl Fn(&SubmittedFacts) -> OutgoingEmail,
+    submission: &Submission,
+    compose: &Compose,
 ) -> Result<SubmittedFacts> {
     // A reference collision (1 in 10^8 per pair) is retried with a fresh number.
     let mut attempts = 0;
     loop {
         attempts += 1;
         let reference = new_reference(&submission.reference_prefix);
-        match try_submit(db, calendar, &submission, reference, &compose).await {
+        match try_submit(db, calendar, submission, reference, compose).await {
             Err(StoreError::Conflict(reason)) if reason == "reference" && attempts < 5 => continue,
             other => return other,
         }
@@ -72,9 +78,9 @@ pub async fn submit(
 async fn try_submit(
     db: &Db,
     calendar: &BusinessCalendar,
-    submission: &Submission<'_>,
+    submission: &Submission,
     reference: String,
-    compose: &impl Fn(&SubmittedFacts) -> OutgoingEmail,
+    compose: &Compose,
 ) -> Result<SubmittedFacts> {
     let tx = db.begin_write().await?;
     let course = course::Entity::find_by_id(submission.course_id)
@@ -100,16 +106,52 @@ async fn try_submit(
     course_update.updated_at = Set(received_at);
     course_update.update(&tx).await?;
 
-    let app = submission.application;
     let id = Uuid::now_v7();
-    let model = application::ActiveModel {
+    let placed = Placement { status, waitlist_position, received_at, contact_due };
+    let model = application_model(id, &reference, programme_id, submission, &placed);
+    if let Err(error) = model.insert(&tx).await {
+        return Err(classify_insert_error(error));
+    }
+    let facts = SubmittedFacts {
+        id,
+        reference,
+        status,
+        waitlist_position: waitlist_position.map(|p| p as u32),
+        received_at,
+        contact_due,
+    };
+    audit::record_in(&tx, created_audit_entry(submission, &facts)).await?;
+    let act = created_act(submission, &facts);
+    crate::cases::insert_case_event(&tx, &act, "submit", status, status, &created_detail(&facts)).await?;
+    outbox::enqueue_in(&tx, &compose(&submission.application, &facts)).await?;
+    tx.commit().await?;
+    Ok(facts)
+}
+
+/// Where a submission landed, decided under the course lock.
+pub(crate) struct Placement {
+    pub status: ApplicationStatus,
+    pub waitlist_position: Option<i32>,
+    pub received_at: DateTime<Utc>,
+    pub contact_due: NaiveDate,
+}
+
+pub(crate) fn application_model(
+    id: Uuid,
+    reference: &str,
+    programme_id: Uuid,
+    submission: &Submission,
+    placed: &Placement,
+) -> application::ActiveModel {
+    let app = &submission.application;
+    application::ActiveModel {
         id: Set(id),
-        reference: Set(reference.clone()),
+        reference: Set(reference.to_string()),
         programme_id: Set(programme_id),
         course_id: Set(submission.course_id),
-        status: Set(status.code().to_string()),
-        holds_place: Set(status == ApplicationStatus::Received),
-        waitlist_position: Set(waitlist_position),
+        status: Set(placed.status.code().to_string()),
+        holds_place: Set(placed.status == ApplicationStatus::Received),
+        waitlist_position: Set(placed.waitlist_position),
         duplicate_key: Set(app.duplicate_key()),
         company_name: Set(app.company.name.clone()),
         company_name_kana: Set(app.company.name_kana.as_str().to_string()),
@@ -133,62 +175,57 @@ async fn try_submit(
         uses_equivalent_tokyo_subsidy: Set(app.uses_equivalent_tokyo_subsidy),
         declarations: Set(to_json(&app.declarations)),
         flags: Set(to_json(&submission.flags)),
-        received_at: Set(received_at),
-        contact_due: Set(contact_due),
+        received_at: Set(placed.received_at),
+        contact_due: Set(placed.contact_due),
         source_ip: Set(submission.source_ip.clone()),
-        created_at: Set(received_at),
-        updated_at: Set(received_at),
+        created_at: Set(placed.received_at),
+        updated_at: Set(placed.received_at),
         status_check: Set(None),
         proposed_course: Set(None),
         decision_reason: Set(None),
         assignee_user_id: Set(None),
         first_contact_at: Set(None),
         completed_at: Set(None),
-    };
-    if let Err(error) = model.insert(&tx).await {
-        return Err(if crate::is_unique_violation(&error, "ux_applications_duplicate_key", "duplicate_key") {
-            StoreError::Duplicate
-        } else if crate::is_unique_violation(&error, "applications_reference", "applications.reference") {
-            StoreError::Conflict("reference".into())
-        } else {
-            error.into()
-        });
     }
-    let facts = SubmittedFacts {
-        id,
-        reference,
-        status,
-        waitlist_position: waitlist_position.map(|p| p as u32),
-        received_at,
-        contact_due,
-    };
-    audit::record_in(
-        &tx,
-        NewAuditEntry {
-            actor: Actor::Applicant,
-            action: "application.create",
-            subject_type: "application",
-            subject_id: Some(id.to_string()),
-            ip: submission.source_ip.clone(),
-            detail: serde_json::json!({ "reference": facts.reference, "status": status.code() }),
-        },
-    )
-    .await?;
-    let act = crate::cases::Act {
-        application_id: id,
+}
+
+/// A duplicate company or a reference collision, told apart from other database errors.
+pub(crate) fn classify_insert_error(error: sea_orm::DbErr) -> StoreError {
+    if crate::is_unique_violation(&error, "ux_applications_duplicate_key", "duplicate_key") {
+        StoreError::Duplicate
+    } else if crate::is_unique_violation(&error, "applications_reference", "applications.reference") {
+        StoreError::Conflict("reference".into())
+    } else {
+        error.into()
+    }
+}
+
+pub(crate) fn created_audit_entry(submission: &Submission, facts: &SubmittedFacts) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: Actor::Applicant,
+        action: "application.create",
+        subject_type: "application",
+        subject_id: Some(facts.id.to_string()),
+        ip: submission.source_ip.clone(),
+        detail: serde_json::json!({ "reference": facts.reference, "status": facts.status.code() }),
+    }
+}
+
+pub(crate) fn created_act(submission: &Submission, facts: &SubmittedFacts) -> crate::cases::Act {
+    crate::cases::Act {
+        application_id: facts.id,
         actor: Actor::Applicant,
         ip: submission.source_ip.clone(),
         reason: None,
         email: None,
-    };
-    let detail = serde_json::json!({"waitlist_position": facts.waitlist_position, "contact_due": contact_due});
-    crate::cases::insert_case_event(&tx, &act, "submit", status, status, &detail).await?;
-    outbox::enqueue_in(&tx, &compose(&facts)).await?;
-    tx.commit().await?;
-    Ok(facts)
+    }
 }
 
-fn new_reference(prefix: &str) -> String {
+pub(crate) fn created_detail(facts: &SubmittedFacts) -> serde_json::Value {
+    serde_json::json!({"waitlist_position": facts.waitlist_position, "contact_due": facts.contact_due})
+}
+
+pub(crate) fn new_reference(prefix: &str) -> String {
     use rand::Rng;
     let number: u32 = rand::thread_rng().gen_range(0..100_000_000);
     format!("{prefix}-{:04}-{:04}", number / 10_000, number % 10_000)

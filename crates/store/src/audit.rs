@@ -49,6 +49,12 @@ pub async fn record(db: &Db, entry: NewAuditEntry) -> Result<()> {
 }
 
 pub(crate) async fn record_in(conn: &impl ConnectionTrait, entry: NewAuditEntry) -> Result<()> {
+    entry_model(entry).insert(conn).await?;
+    Ok(())
+}
+
+/// The row for `entry`, stamped now (the group commit inserts many at once).
+pub(crate) fn entry_model(entry: NewAuditEntry) -> audit_entry::ActiveModel {
     let (actor_user_id, actor_label) = match entry.actor {
         Actor::Applicant => (None, "applicant".to_string()),
         Actor::User { id, label } => (Some(id), label),
@@ -65,9 +71,6 @@ pub(crate) async fn record_in(conn: &impl ConnectionTrait, entry: NewAuditEntry)
         detail: Set(entry.detail.to_string()),
         ..Default::default()
     }
-    .insert(conn)
-    .await?;
-    Ok(())
 }
 
 /// Every entry about one subject, oldest first.

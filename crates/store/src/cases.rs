@@ -462,6 +462,18 @@ pub(crate) async fn insert_case_event(
     to: CaseState,
     detail: &serde_json::Value,
 ) -> Result<()> {
+    case_event_model(act, event, from, to, detail).insert(conn).await?;
+    Ok(())
+}
+
+/// The timeline row for one event, stamped now (the group commit inserts many at once).
+pub(crate) fn case_event_model(
+    act: &Act,
+    event: &str,
+    from: CaseState,
+    to: CaseState,
+    detail: &serde_json::Value,
+) -> case_event::ActiveModel {
     let (actor_user_id, actor_label) = actor_parts(&act.actor);
     case_event::ActiveModel {
         application_id: Set(act.application_id),
@@ -475,7 +487,4 @@ pub(crate) async fn insert_case_event(
         detail: Set(detail.to_string()),
         ..Default::default()
     }
-    .insert(conn)
-    .await?;
-    Ok(())
 }

@@ -18,6 +18,7 @@ pub mod audit;
 pub mod cases;
 pub mod devices;
 pub mod holidays;
+pub mod intake;
 pub mod logs;
 pub mod outbox;
 pub mod portal;

@@ -6,7 +6,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -41,9 +44,16 @@ pub async fn enqueue(db: &Db, email: &OutgoingEmail) -> Result<Uuid> {
 }
 
 pub(crate) async fn enqueue_in(conn: &impl ConnectionTrait, email: &OutgoingEmail) -> Result<Uuid> {
+    let (id, model) = message_model(email);
+    model.insert(conn).await?;
+    Ok(id)
+}
+
+/// A pending message for `email`, due now, with its new id.
+pub(crate) fn message_model(email: &OutgoingEmail) -> (Uuid, outbox_message::ActiveModel) {
     let now = Utc::now();
     let id = Uuid::now_v7();
-    outbox_message::ActiveModel {
+    let model = outbox_message::ActiveModel {
         id: Set(id),
         to_address: Set(email.to.clone()),
         subject: Set(email.subject.clone()),
@@ -55,49 +65,55 @@ pub(crate) async fn enqueue_in(conn: &impl ConnectionTrait, email: &OutgoingEmai
         sent_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(conn)
-    .await?;
-    Ok(id)
+    };
+    (id, model)
 }
 
-/// Claims up to `limit` messages due at `now`, leasing each to the caller.
+/// Claims up to `limit` messages due at `now`, leasing each to the caller, in one write
+/// transaction (PostgreSQL skips rows another worker is claiming at the same moment).
 pub async fn claim_due(db: &Db, now: DateTime<Utc>, limit: u64) -> Result<Vec<OutboxMessage>> {
-    let candidates = outbox_message::Entity::find()
+    let due = outbox_message::Entity::find()
         .filter(outbox_message::Column::Status.eq("pending"))
         .filter(outbox_message::Column::NextAttemptAt.lte(now))
         .order_by_asc(outbox_message::Column::NextAttemptAt)
-        .limit(limit)
-        .all(db.conn())
+        .limit(limit);
+    // Most polls find nothing: a plain read first keeps them off the write lock.
+    if due.clone().one(db.conn()).await?.is_none() {
+        return Ok(Vec::new());
+    }
+    let tx = db.begin_write().await?;
+    let due = if db.is_sqlite() { due } else { due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked) };
+    let candidates = due.all(&tx).await?;
+    let ids: Vec<Uuid> = candidates.iter().map(|model| model.id).collect();
+    outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now + LEASE))
+        .col_expr(outbox_message::Column::Attempts, sea_orm::sea_query::ExprTrait::add(Expr::col(outbox_message::Column::Attempts), 1))
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox_message::Column::Id.is_in(ids))
+        .exec(&tx)
         .await?;
-    let mut claimed = Vec::with_capacity(candidates.len());
-    for model in candidates {
-        // Only one worker wins the conditional update.
-        let result = outbox_message::Entity::update_many()
-            .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now + LEASE))
-            .col_expr(outbox_message::Column::Attempts, Expr::value(model.attempts + 1))
-            .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
-            .filter(outbox_message::Column::Id.eq(model.id))
-            .filter(outbox_message::Column::NextAttemptAt.eq(model.next_attempt_at))
-            .filter(outbox_message::Column::Status.eq("pending"))
-            .exec(db.conn())
-            .await?;
-        if result.rows_affected == 1 {
+    tx.commit().await?;
+    Ok(candidates
+        .into_iter()
+        .map(|model| {
             let mut message = outbox_record(model);
             message.attempts += 1;
-            claimed.push(message);
-        }
-    }
-    Ok(claimed)
+            message
+        })
+        .collect())
 }
 
-pub async fn mark_sent(db: &Db, id: Uuid) -> Result<()> {
+/// Marks messages delivered, in one statement.
+pub async fn mark_sent(db: &Db, ids: &[Uuid]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     let now = Utc::now();
     outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Status, Expr::value("sent"))
         .col_expr(outbox_message::Column::SentAt, Expr::value(now))
         .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
-        .filter(outbox_message::Column::Id.eq(id))
+        .filter(outbox_message::Column::Id.is_in(ids.iter().copied()))
         .exec(db.conn())
         .await?;
     Ok(())

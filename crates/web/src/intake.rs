@@ -2,8 +2,10 @@
 //! validate → eligibility → window → hold a place or waitlist (one transaction, with the
 //! audit entry and the acknowledgement e-mail).
 
+use std::sync::Arc;
+
 use chrono::Utc;
-use domain::application::{self, ApplicationInput, FieldIssues};
+use domain::application::{self, ApplicationInput, FieldIssues, NewApplication};
 use domain::eligibility::{self, Eligibility};
 use domain::programme::WindowState;
 use store::applications::{Submission, SubmittedFacts};
@@ -34,8 +36,7 @@ pub async fn submit(state: &AppState, input: &ApplicationInput, ip: ClientIp) ->
     if !verdict.eligible {
         return Err(SubmitError::Ineligible(verdict));
     }
-    let programme =
-        store::programmes::current(&state.db).await.map_err(SubmitError::Store)?.ok_or(SubmitError::NoProgramme)?;
+    let programme = state.current_programme().await.map_err(SubmitError::Store)?.ok_or(SubmitError::NoProgramme)?;
     let course = programme.course(new.course).cloned().ok_or(SubmitError::CourseNotOffered)?;
     match course.window.state_at(Utc::now()) {
         WindowState::Open => {}
@@ -44,17 +45,16 @@ pub async fn submit(state: &AppState, input: &ApplicationInput, ip: ClientIp) ->
     }
     let submission = Submission {
         course_id: course.id,
-        application: &new,
+        application: new,
         flags: verdict.flags.iter().map(|f| f.code()).collect(),
         source_ip: ip.to_db(),
         reference_prefix: reference_prefix(&programme),
     };
-    let config = &state.config;
-    store::applications::submit(&state.db, &state.calendar, submission, |facts| {
-        crate::mail::acknowledgement(config, &programme, &course, &new, facts)
-    })
-    .await
-    .map_err(|error| match error {
+    let config = state.config.clone();
+    let compose = Arc::new(move |new: &NewApplication, facts: &SubmittedFacts| {
+        crate::mail::acknowledgement(&config, &programme, &course, new, facts)
+    });
+    state.submissions.submit(submission, compose).await.map_err(|error| match error {
         store::StoreError::Duplicate => SubmitError::Duplicate,
         other => SubmitError::Store(other),
     })

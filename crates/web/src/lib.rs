@@ -31,6 +31,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use domain::calendar::BusinessCalendar;
 use store::Db;
+use store::programmes::ProgrammeRecord;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -43,6 +44,10 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub calendar: Arc<BusinessCalendar>,
     submit_limiter: Arc<rate_limit::RateLimiter>,
+    /// Submissions are committed in groups by one writer task (see `store::intake`).
+    pub submissions: store::intake::SubmissionQueue,
+    /// The current programme for the submission path, re-read at most once a second.
+    programme: Arc<ProgrammeCache>,
     /// Fonts for PDFs, found on first use (the search is slow and most requests need none).
     fonts: Arc<tokio::sync::OnceCell<Result<Arc<documents::pdf::Fonts>, String>>>,
 }
@@ -85,13 +90,35 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 impl AppState {
     pub fn new(db: Db, config: WebConfig, calendar: BusinessCalendar) -> AppState {
         let submit_limiter = Arc::new(rate_limit::RateLimiter::per_minute(config.submit_rate_limit_per_minute));
+        let calendar = Arc::new(calendar);
         AppState {
-            db,
+            db: db.clone(),
             config: Arc::new(config),
-            calendar: Arc::new(calendar),
+            calendar: calendar.clone(),
             submit_limiter,
+            submissions: store::intake::SubmissionQueue::start(db.clone(), calendar.clone()),
+            programme: Arc::new(ProgrammeCache::default()),
             fonts: Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// The current programme year as the submission path sees it: read from the database at
+    /// most once a second (every submission needs its windows; they change a few times a year).
+    /// Pages that show remaining places read the database instead.
+    pub async fn current_programme(&self) -> Result<Option<Arc<ProgrammeRecord>>, store::StoreError> {
+        if let Some(cached) = self.programme.fresh() {
+            return Ok(Some(cached));
+        }
+        let found = store::programmes::current(&self.db).await?.map(Arc::new);
+        if let Some(programme) = &found {
+            self.programme.store(programme.clone());
+        }
+        Ok(found)
+    }
+
+    /// Forgets the cached programme (after an administrator changes programmes).
+    pub fn programme_changed(&self) {
+        self.programme.clear();
     }
 
     /// The fonts for PDFs, or why there are none (no Japanese font: the message names the fix).
@@ -106,6 +133,40 @@ impl AppState {
             })
             .await
             .clone()
+    }
+}
+
+/// The submission path of `POST /api/v1/applications` without HTTP (validate, eligibility,
+/// window, the submission queue), for `kojo bench intake --direct`. Errors are described, not typed.
+pub async fn submit_direct(
+    state: &AppState,
+    input: &domain::application::ApplicationInput,
+) -> Result<store::applications::SubmittedFacts, String> {
+    let loopback = client::ClientIp(Some(std::net::IpAddr::from([127, 0, 0, 1])));
+    intake::submit(state, input, loopback).await.map_err(|error| format!("{error:?}"))
+}
+
+/// The current programme with the time it was read.
+#[derive(Default)]
+struct ProgrammeCache {
+    entry: std::sync::Mutex<Option<(std::time::Instant, Arc<ProgrammeRecord>)>>,
+}
+
+impl ProgrammeCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+    fn fresh(&self) -> Option<Arc<ProgrammeRecord>> {
+        let entry = self.entry.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        entry.as_ref().filter(|(at, _)| at.elapsed() < Self::TTL).map(|(_, programme)| programme.clone())
+    }
+
+    fn store(&self, programme: Arc<ProgrammeRecord>) {
+        *self.entry.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((std::time::Instant::now(), programme));
+    }
+
+    fn clear(&self) {
+        *self.entry.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
     }
 }
 

@@ -433,6 +433,7 @@ async fn make_current(
     staff.require(Role::can_administer)?;
     staff.check_csrf(&form.csrf)?;
     store::programmes::set_current(&state.db, id).await?;
+    state.programme_changed();
     store::audit::record(
         &state.db,
         NewAuditEntry {
@@ -488,7 +489,7 @@ async fn update_course(
         .await;
     }
     match store::programmes::update_course(&state.db, id, start, end, capacity).await {
-        Ok(()) => {}
+        Ok(()) => state.programme_changed(),
         Err(store::StoreError::Conflict(message)) => {
             return programmes_page(&state, t, &staff, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
         }

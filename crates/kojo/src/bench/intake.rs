@@ -86,11 +86,6 @@ pub struct Args {
     #[arg(long)]
     pub http_floor: bool,
 
-    /// With `--direct`: let one submission transaction at a time reach the database, queueing
-    /// the others in-process (an experiment on writer contention).
-    #[arg(long)]
-    pub direct_gate: bool,
-
     /// Print the results as JSON on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -137,8 +132,6 @@ struct Row {
     backend: Backend,
     mode: Mode,
     worker: bool,
-    /// Direct mode with one submission transaction at a time (`--direct-gate`).
-    gated: bool,
     requests: usize,
     concurrency: usize,
     seconds: f64,
@@ -395,10 +388,7 @@ async fn measure(
             expected: reqwest::StatusCode::OK,
         },
         Mode::Direct => Target::Direct {
-            db: served.db().clone(),
-            calendar: Arc::new(setup::calendar(served.db()).await?),
-            config: Arc::new(config.web_config()),
-            gate: args.direct_gate.then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            state: web::AppState::new(served.db().clone(), config.web_config(), setup::calendar(served.db()).await?),
         },
     };
 
@@ -451,7 +441,6 @@ async fn measure(
         backend,
         mode,
         worker: !args.no_worker,
-        gated: mode == Mode::Direct && args.direct_gate,
         requests: args.requests,
         concurrency: args.concurrency,
         seconds,
@@ -510,10 +499,7 @@ enum Target {
         expected: reqwest::StatusCode,
     },
     Direct {
-        db: Db,
-        calendar: Arc<domain::calendar::BusinessCalendar>,
-        config: Arc<web::WebConfig>,
-        gate: Option<Arc<tokio::sync::Mutex<()>>>,
+        state: web::AppState,
     },
 }
 
@@ -628,12 +614,7 @@ impl Target {
             Target::Http { url, client, expected } => {
                 Target::Http { url: url.clone(), client: client.clone(), expected: *expected }
             }
-            Target::Direct { db, calendar, config, gate } => Target::Direct {
-                db: db.clone(),
-                calendar: calendar.clone(),
-                config: config.clone(),
-                gate: gate.clone(),
-            },
+            Target::Direct { state } => Target::Direct { state: state.clone() },
         }
     }
 
@@ -659,8 +640,8 @@ impl Target {
                     Err(error) => Sent::Refused("error".into(), error.to_string()),
                 }
             }
-            Target::Direct { db, calendar, config, gate } => {
-                match submit_direct(db, calendar, config, gate, body).await {
+            Target::Direct { state } => {
+                match submit_direct(state, body).await {
                     Ok(()) => Sent::Accepted,
                     Err(error) => Sent::Refused("direct".into(), format!("{error:#}")),
                 }
@@ -669,39 +650,11 @@ impl Target {
     }
 }
 
-/// The steps of the HTTP handler (`web::intake::submit`) without HTTP: parse, validate,
-/// eligibility, current programme, then the submission transaction.
-async fn submit_direct(
-    db: &Db,
-    calendar: &domain::calendar::BusinessCalendar,
-    config: &web::WebConfig,
-    gate: &Option<Arc<tokio::sync::Mutex<()>>>,
-    body: &str,
-) -> anyhow::Result<()> {
+/// The steps of the HTTP handler without HTTP: parse, then `web::submit_direct` (validate,
+/// eligibility, current programme, the submission queue).
+async fn submit_direct(state: &web::AppState, body: &str) -> anyhow::Result<()> {
     let input: domain::application::ApplicationInput = serde_json::from_str(body)?;
-    let new = domain::application::validate(&input).map_err(|issues| anyhow::anyhow!("invalid: {issues:?}"))?;
-    let verdict = domain::eligibility::evaluate(&new.profile());
-    if !verdict.eligible {
-        bail!("ineligible");
-    }
-    let programme = store::programmes::current(db).await?.context("no programme")?;
-    let course = programme.course(new.course).cloned().context("no course")?;
-    let year = programme.fiscal_year - 2018;
-    let submission = store::applications::Submission {
-        course_id: course.id,
-        application: &new,
-        flags: verdict.flags.iter().map(|f| f.code()).collect(),
-        source_ip: Some("127.0.0.1".into()),
-        reference_prefix: format!("R{year}"),
-    };
-    let _turn = match gate {
-        Some(gate) => Some(gate.lock().await),
-        None => None,
-    };
-    store::applications::submit(db, calendar, submission, |facts| {
-        web::mail::acknowledgement(config, &programme, &course, &new, facts)
-    })
-    .await?;
+    web::submit_direct(state, &input).await.map_err(|error| anyhow::anyhow!(error))?;
     Ok(())
 }
 
@@ -923,11 +876,10 @@ fn print_report(report: &Report) {
             r.errors.iter().map(|(k, v)| format!("{k}×{v}")).collect::<Vec<_>>().join(" ")
         };
         println!(
-            "| {} | {}{}{} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {:.0} | {:.0}% | {} |",
+            "| {} | {}{} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {:.0} | {:.0}% | {} |",
             r.backend.name(),
             r.mode.name(),
             if r.worker { "" } else { ", no worker" },
-            if r.mode == Mode::Direct && r.gated { ", gated" } else { "" },
             r.requests,
             r.concurrency,
             r.accepted_per_second,
