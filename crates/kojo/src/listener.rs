@@ -63,6 +63,8 @@ pub struct Settings {
     pub unknown_interval: Duration,
     /// How often the counters are logged.
     pub stats_interval: Duration,
+    /// How often the counters are written to the database for the office's devices page.
+    pub status_interval: Duration,
     /// Requested `SO_RCVBUF` of the UDP socket (the kernel caps it at `net.core.rmem_max`).
     pub udp_receive_buffer: usize,
     /// Chunks of messages waiting between the readers and the writer.
@@ -79,6 +81,7 @@ impl Settings {
             cache_ttl: Duration::from_secs(60),
             unknown_interval: Duration::from_secs(5),
             stats_interval: Duration::from_secs(60),
+            status_interval: Duration::from_secs(5),
             udp_receive_buffer: 32 << 20,
             queue_chunks: 256,
         }
@@ -227,6 +230,9 @@ pub async fn start(db: Db, settings: Settings, shutdown: watch::Receiver<bool>) 
 
     let (chunks, inbox) = mpsc::channel::<Chunk>(settings.queue_chunks.max(1));
     let (jobs, job_inbox) = mpsc::channel::<Job>(4);
+    let status = StatusReporter::new(db.clone(), udp_addr, tcp_addr, stats.clone());
+    status.write(true).await;
+    let status_task = tokio::spawn(status.clone().run(settings.status_interval));
     let store_task = tokio::spawn(run_store(db.clone(), job_inbox, stats.clone()));
     let writer = Writer::new(db, &settings, stats.clone(), jobs);
     let writer = tokio::spawn(writer.run(inbox));
@@ -254,6 +260,8 @@ pub async fn start(db: Db, settings: Settings, shutdown: watch::Receiver<bool>) 
             tracing::error!(%error, "the syslog store task failed");
         }
         log_stats(&task_stats.snapshot(), "syslog listener stopped");
+        status_task.abort();
+        status.write(false).await;
     });
     Ok(Listener { udp_addr, tcp_addr, stats, task })
 }
@@ -797,6 +805,56 @@ impl Writer {
     async fn send(&mut self, job: Job) {
         // The store task only ends after this sender is dropped, so this cannot fail.
         let _ = self.jobs.send(job).await;
+    }
+}
+
+/// Writes the counters to the database, where the office's devices page reads them (the
+/// listener may run in another process than the web server).
+#[derive(Clone)]
+struct StatusReporter {
+    db: Db,
+    name: String,
+    started_at: chrono::DateTime<chrono::Utc>,
+    stats: Arc<ListenerStats>,
+}
+
+impl StatusReporter {
+    fn new(db: Db, udp: Option<SocketAddr>, tcp: Option<SocketAddr>, stats: Arc<ListenerStats>) -> StatusReporter {
+        let name = [udp.map(|a| format!("udp {a}")), tcp.map(|a| format!("tcp {a}"))]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        StatusReporter { db, name, started_at: chrono::Utc::now(), stats }
+    }
+
+    async fn run(self, every: Duration) {
+        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            self.write(true).await;
+        }
+    }
+
+    async fn write(&self, running: bool) {
+        let snapshot = self.stats.snapshot();
+        let status = store::logs::ListenerStatus {
+            name: self.name.clone(),
+            started_at: self.started_at,
+            updated_at: chrono::Utc::now(),
+            running,
+            received: snapshot.received,
+            stored: snapshot.stored,
+            unparsed: snapshot.unparsed,
+            unknown: snapshot.unknown,
+            removed_device: snapshot.removed_device,
+            dropped: snapshot.dropped,
+            failed: snapshot.failed,
+        };
+        if let Err(error) = store::logs::record_listener_status(&self.db, &status).await {
+            tracing::warn!(%error, "could not write the syslog listener's counters");
+        }
     }
 }
 

@@ -213,5 +213,31 @@ async fn companies_see_only_their_own_device(backend: Backend) {
     app.sign_in(&operator, "operator@example.jp", Role::UtmOperator).await;
     let page = operator.get(app.at("/office/devices")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("FGT-MINE-0001") && page.contains("FGT-THEIRS-0001"));
+    assert!(page.contains("syslog 受信は動いていません"), "no listener has reported yet");
+
+    // Listeners' counters: one running, one that stopped writing two minutes ago (died).
+    let now = chrono::Utc::now();
+    let status = |name: &str, updated_at, received| store::logs::ListenerStatus {
+        name: name.into(),
+        started_at: now - chrono::Duration::hours(1),
+        updated_at,
+        running: true,
+        received,
+        stored: received - 7,
+        unparsed: 3,
+        unknown: 4,
+        removed_device: 0,
+        dropped: 0,
+        failed: 0,
+    };
+    let db = &app.running.db;
+    store::logs::record_listener_status(db, &status("udp 0.0.0.0:514", now, 123_456)).await.unwrap();
+    store::logs::record_listener_status(db, &status("tcp 0.0.0.0:601", now - chrono::Duration::minutes(2), 50))
+        .await
+        .unwrap();
+    let page = operator.get(app.at("/office/devices")).send().await.unwrap().text().await.unwrap();
+    let table = &page[page.find("id=\"listeners\"").unwrap()..page.find("id=\"unknown-senders\"").unwrap()];
+    assert!(table.contains("<td>udp 0.0.0.0:514</td><td>受信中</td><td>123456</td><td>123449</td><td>3</td><td>4</td>"), "{table}");
+    assert!(table.contains("<td>tcp 0.0.0.0:601</td><td><strong>応答なし</strong></td><td>50</td>"), "{table}");
     app.stop().await;
 }

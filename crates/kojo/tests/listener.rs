@@ -290,6 +290,15 @@ async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
     assert_eq!(counts.unknown, 40);
     assert_eq!(counts.removed_device, 25);
     assert_eq!((counts.dropped, counts.failed, counts.pending()), (0, 0, 0));
+
+    // The same counters are in the database for the office's devices page, marked stopped.
+    let listeners = store::logs::listener_statuses(&db).await.unwrap();
+    assert_eq!(listeners.len(), 1, "{listeners:?}");
+    let status = &listeners[0];
+    assert!(!status.running);
+    assert!(status.name.starts_with("udp 127.0.0.1:") && status.name.contains(", tcp 127.0.0.1:"), "{}", status.name);
+    let written = (status.received, status.stored, status.unparsed, status.unknown, status.removed_device);
+    assert_eq!(written, (counts.received, counts.stored, 1, 40, 25));
     drop_database(db, stopped).await;
 }
 

@@ -573,6 +573,32 @@ pub mod unknown_sender {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod listener_status {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "listener_status")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        pub started_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub running: bool,
+        pub received: i64,
+        pub stored: i64,
+        pub unparsed: i64,
+        pub unknown: i64,
+        pub removed_device: i64,
+        pub dropped: i64,
+        pub failed: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod monthly_report {
     use sea_orm::entity::prelude::*;
 

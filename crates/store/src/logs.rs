@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::entities::{threat_event, threat_rollup, traffic_rollup, unknown_sender, unparsed_line};
+use crate::entities::{listener_status, threat_event, threat_rollup, traffic_rollup, unknown_sender, unparsed_line};
 use crate::{Db, Result};
 
 /// How many unparsed lines are kept per device for review.
@@ -361,5 +361,84 @@ pub async fn top_destination_ports(
     Ok(rows
         .into_iter()
         .filter_map(|(port, hits)| Some((u16::try_from(port?).ok()?, u64::try_from(hits).unwrap_or(0))))
+        .collect())
+}
+
+/// A syslog listener's counters since it started, as it last wrote them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListenerStatus {
+    /// What it listens on, e.g. `udp 0.0.0.0:514, tcp 0.0.0.0:601`.
+    pub name: String,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// False once it has stopped cleanly.
+    pub running: bool,
+    pub received: u64,
+    pub stored: u64,
+    pub unparsed: u64,
+    pub unknown: u64,
+    pub removed_device: u64,
+    pub dropped: u64,
+    pub failed: u64,
+}
+
+/// Writes (or replaces) a listener's counters.
+pub async fn record_listener_status(db: &Db, status: &ListenerStatus) -> Result<()> {
+    let count = |value: u64| Set(i64::try_from(value).unwrap_or(i64::MAX));
+    let model = listener_status::ActiveModel {
+        name: Set(status.name.clone()),
+        started_at: Set(status.started_at),
+        updated_at: Set(status.updated_at),
+        running: Set(status.running),
+        received: count(status.received),
+        stored: count(status.stored),
+        unparsed: count(status.unparsed),
+        unknown: count(status.unknown),
+        removed_device: count(status.removed_device),
+        dropped: count(status.dropped),
+        failed: count(status.failed),
+    };
+    listener_status::Entity::insert(model)
+        .on_conflict(
+            OnConflict::column(listener_status::Column::Name)
+                .update_columns([
+                    listener_status::Column::StartedAt,
+                    listener_status::Column::UpdatedAt,
+                    listener_status::Column::Running,
+                    listener_status::Column::Received,
+                    listener_status::Column::Stored,
+                    listener_status::Column::Unparsed,
+                    listener_status::Column::Unknown,
+                    listener_status::Column::RemovedDevice,
+                    listener_status::Column::Dropped,
+                    listener_status::Column::Failed,
+                ])
+                .to_owned(),
+        )
+        .exec(db.conn())
+        .await?;
+    Ok(())
+}
+
+/// Every listener that has reported, the most recently updated first.
+pub async fn listener_statuses(db: &Db) -> Result<Vec<ListenerStatus>> {
+    let models =
+        listener_status::Entity::find().order_by_desc(listener_status::Column::UpdatedAt).all(db.conn()).await?;
+    let count = |value: i64| u64::try_from(value).unwrap_or(0);
+    Ok(models
+        .into_iter()
+        .map(|m| ListenerStatus {
+            name: m.name,
+            started_at: m.started_at,
+            updated_at: m.updated_at,
+            running: m.running,
+            received: count(m.received),
+            stored: count(m.stored),
+            unparsed: count(m.unparsed),
+            unknown: count(m.unknown),
+            removed_device: count(m.removed_device),
+            dropped: count(m.dropped),
+            failed: count(m.failed),
+        })
         .collect())
 }

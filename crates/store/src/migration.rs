@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0004ApiTokens),
             Box::new(crate::migration_utm::M0005Utm),
             Box::new(crate::migration_utm::M0006MonthlyReports),
+            Box::new(crate::migration_utm::M0007ListenerStatus),
         ]
     }
 }

@@ -322,3 +322,53 @@ impl MigrationTrait for M0006MonthlyReports {
         Ok(())
     }
 }
+
+/// M0007: the syslog listeners' counters, written by each listener every few seconds, so the
+/// office sees them whether the listener runs inside `kojo serve` or as `kojo utm listen`.
+pub struct M0007ListenerStatus;
+
+impl MigrationName for M0007ListenerStatus {
+    fn name(&self) -> &str {
+        "m0007_listener_status"
+    }
+}
+
+#[derive(DeriveIden)]
+enum ListenerStatus {
+    Table,
+    Name,
+    StartedAt,
+    UpdatedAt,
+    Running,
+    Received,
+    Stored,
+    Unparsed,
+    Unknown,
+    RemovedDevice,
+    Dropped,
+    Failed,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0007ListenerStatus {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(ListenerStatus::Table)
+                    .col(string(ListenerStatus::Name).primary_key())
+                    .col(timestamp_with_time_zone(ListenerStatus::StartedAt))
+                    .col(timestamp_with_time_zone(ListenerStatus::UpdatedAt))
+                    .col(boolean(ListenerStatus::Running))
+                    .col(big_integer(ListenerStatus::Received))
+                    .col(big_integer(ListenerStatus::Stored))
+                    .col(big_integer(ListenerStatus::Unparsed))
+                    .col(big_integer(ListenerStatus::Unknown))
+                    .col(big_integer(ListenerStatus::RemovedDevice))
+                    .col(big_integer(ListenerStatus::Dropped))
+                    .col(big_integer(ListenerStatus::Failed))
+                    .to_owned(),
+            )
+            .await
+    }
+}

@@ -13,7 +13,7 @@ use domain::access::Role;
 use domain::device::SurveyResult;
 use serde::Deserialize;
 use store::devices::{DeviceChange, DeviceRecord, NewDevice};
-use store::logs::{StoredThreat, UnknownSender};
+use store::logs::{ListenerStatus, StoredThreat, UnknownSender};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -72,11 +72,22 @@ struct DevicesPage {
     csrf: String,
     devices: Vec<DeviceView>,
     unknown: Vec<(String, UnknownSender)>,
+    listeners: Vec<ListenerView>,
     /// Course ① companies without an active device: (application id, reference, company).
     candidates: Vec<(Uuid, String, String)>,
     form: RegisterForm,
     problem: Option<String>,
 }
+
+struct ListenerView {
+    status: ListenerStatus,
+    updated: String,
+    /// Running, but has not written its counters for a while (the process has died).
+    stale: bool,
+}
+
+/// A running listener writes its counters every few seconds; silence this long means it died.
+const LISTENER_SILENCE: chrono::Duration = chrono::Duration::seconds(60);
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -147,6 +158,16 @@ async fn devices_page(
     };
     let unknown =
         store::logs::unknown_senders(&state.db).await?.into_iter().map(|u| (t.datetime(&u.last_seen), u)).collect();
+    let now = chrono::Utc::now();
+    let listeners = store::logs::listener_statuses(&state.db)
+        .await?
+        .into_iter()
+        .map(|status| ListenerView {
+            updated: t.datetime(&status.updated_at),
+            stale: status.running && now - status.updated_at > LISTENER_SILENCE,
+            status,
+        })
+        .collect();
     let page = DevicesPage {
         t,
         signed_in: true,
@@ -155,6 +176,7 @@ async fn devices_page(
         csrf: staff.csrf.clone(),
         devices,
         unknown,
+        listeners,
         candidates,
         form,
         problem,
