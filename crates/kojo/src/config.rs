@@ -62,6 +62,18 @@ pub struct Config {
     /// Syslog over TCP (RFC 6587 octet counting or newline framing, no TLS); off when absent.
     #[arg(long, env = "KOJO_SYSLOG_TCP")]
     pub syslog_tcp: Option<String>,
+
+    /// Syslog over TLS (RFC 5425, e.g. 0.0.0.0:6514); needs the certificate and key below.
+    #[arg(long, env = "KOJO_SYSLOG_TLS")]
+    pub syslog_tls: Option<String>,
+
+    /// PEM file with the TLS listener's certificate chain (server certificate first).
+    #[arg(long, env = "KOJO_SYSLOG_TLS_CERT")]
+    pub syslog_tls_cert: Option<PathBuf>,
+
+    /// PEM file with the TLS listener's private key.
+    #[arg(long, env = "KOJO_SYSLOG_TLS_KEY")]
+    pub syslog_tls_key: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -73,6 +85,7 @@ impl std::fmt::Debug for Config {
             .field("smtp", &self.smtp_url.as_ref().map(|_| "(redacted)"))
             .field("syslog_udp", &self.syslog_udp)
             .field("syslog_tcp", &self.syslog_tcp)
+            .field("syslog_tls", &self.syslog_tls)
             .finish_non_exhaustive()
     }
 }
@@ -94,6 +107,9 @@ impl Config {
             mail_from: "Kojo <noreply@kojo.invalid>".into(),
             syslog_udp: None,
             syslog_tcp: None,
+            syslog_tls: None,
+            syslog_tls_cert: None,
+            syslog_tls_key: None,
         }
     }
 

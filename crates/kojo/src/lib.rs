@@ -44,6 +44,11 @@ impl Running {
         self.listener.as_ref().and_then(listener::Listener::tcp_addr)
     }
 
+    /// The bound syslog TLS address, when `KOJO_SYSLOG_TLS` is set.
+    pub fn syslog_tls_addr(&self) -> Option<SocketAddr> {
+        self.listener.as_ref().and_then(listener::Listener::tls_addr)
+    }
+
     /// The syslog listener's counters, when it runs.
     pub fn syslog_stats(&self) -> Option<std::sync::Arc<listener::ListenerStats>> {
         self.listener.as_ref().map(listener::Listener::stats)
@@ -64,6 +69,9 @@ impl Running {
 
 /// Opens the database, migrates, prepares the first start, and serves.
 pub async fn start(config: &Config) -> anyhow::Result<Running> {
+    // Configuration mistakes are reported before anything is opened or bound.
+    let mailer = mailer::Mailer::from_config(config)?;
+    let listener_settings = listener::Settings::from_config(config)?;
     let db = setup::open_database(config).await?;
     if let Some(first_admin) = setup::first_start(&db, config).await? {
         first_admin.print(&config.public_url());
@@ -78,8 +86,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
     let server = tokio::spawn(server.run(async move {
         let _ = server_stop.wait_for(|stop| *stop).await;
     }));
-    let mailer = mailer::Mailer::from_config(config)?;
-    let listener = match listener::Settings::from_config(config) {
+    let listener = match listener_settings {
         Some(settings) => Some(listener::start(db.clone(), settings, watcher.clone()).await?),
         None => None,
     };

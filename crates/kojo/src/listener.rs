@@ -23,7 +23,9 @@
 //! channel is drained and every batch is flushed before [`Listener::wait`] returns; a crash
 //! loses at most what arrived since the last flush (`docs/decisions.md`, "Syslog listener").
 //!
-//! Not here: TLS (RFC 5425) — senders that need it go through a relay (see ARCHITECTURE.md).
+//! TLS (RFC 5425): an optional third socket takes TLS connections (certificate and key from PEM
+//! files) and reads them exactly like TCP once the handshake is done. Client certificates are
+//! not asked for: devices are mapped by serial and sender address as on the other sockets.
 //! This module never parses vendor fields itself; that is the `utm` crate's job.
 
 use std::collections::HashMap;
@@ -53,6 +55,8 @@ pub struct Settings {
     pub udp: Option<String>,
     /// TCP address to listen on, if any.
     pub tcp: Option<String>,
+    /// TLS address to listen on with its server certificate, if any.
+    pub tls: Option<TlsEndpoint>,
     /// A device's batch is written when it holds this many lines …
     pub batch_lines: u64,
     /// … or when this much time has passed, whichever comes first.
@@ -76,6 +80,7 @@ impl Settings {
         Settings {
             udp,
             tcp,
+            tls: None,
             batch_lines: 5_000,
             flush_interval: Duration::from_millis(1_000),
             cache_ttl: Duration::from_secs(60),
@@ -87,12 +92,59 @@ impl Settings {
         }
     }
 
-    /// The listener `kojo serve` runs, when `KOJO_SYSLOG_UDP` or `KOJO_SYSLOG_TCP` is set.
-    pub fn from_config(config: &Config) -> Option<Settings> {
-        if config.syslog_udp.is_none() && config.syslog_tcp.is_none() {
-            return None;
+    /// The listener `kojo serve` runs, when `KOJO_SYSLOG_UDP`, `KOJO_SYSLOG_TCP` or
+    /// `KOJO_SYSLOG_TLS` is set.
+    pub fn from_config(config: &Config) -> anyhow::Result<Option<Settings>> {
+        let tls = TlsEndpoint::from_config(config)?;
+        if config.syslog_udp.is_none() && config.syslog_tcp.is_none() && tls.is_none() {
+            return Ok(None);
         }
-        Some(Settings::new(config.syslog_udp.clone(), config.syslog_tcp.clone()))
+        Ok(Some(Settings { tls, ..Settings::new(config.syslog_udp.clone(), config.syslog_tcp.clone()) }))
+    }
+}
+
+/// A TLS listening address and the server configuration it presents.
+#[derive(Clone)]
+pub struct TlsEndpoint {
+    pub address: String,
+    config: Arc<rustls::ServerConfig>,
+}
+
+impl std::fmt::Debug for TlsEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsEndpoint").field("address", &self.address).finish_non_exhaustive()
+    }
+}
+
+impl TlsEndpoint {
+    /// `KOJO_SYSLOG_TLS` with `KOJO_SYSLOG_TLS_CERT` and `KOJO_SYSLOG_TLS_KEY`; an address
+    /// without both files is a configuration error, not a silent plain-text listener.
+    pub fn from_config(config: &Config) -> anyhow::Result<Option<TlsEndpoint>> {
+        let Some(address) = &config.syslog_tls else {
+            return Ok(None);
+        };
+        let (Some(cert), Some(key)) = (&config.syslog_tls_cert, &config.syslog_tls_key) else {
+            anyhow::bail!("KOJO_SYSLOG_TLS needs KOJO_SYSLOG_TLS_CERT and KOJO_SYSLOG_TLS_KEY (PEM files)");
+        };
+        TlsEndpoint::from_pem_files(address, cert, key).map(Some)
+    }
+
+    /// Reads the certificate chain and private key from PEM files.
+    pub fn from_pem_files(address: &str, cert: &std::path::Path, key: &std::path::Path) -> anyhow::Result<TlsEndpoint> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain = CertificateDer::pem_file_iter(cert)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .with_context(|| format!("cannot read the certificate chain in {}", cert.display()))?;
+        anyhow::ensure!(!chain.is_empty(), "no certificate in {}", cert.display());
+        let key = PrivateKeyDer::from_pem_file(key)
+            .with_context(|| format!("cannot read the private key in {}", key.display()))?;
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .context("the TLS certificate and key do not match or are not supported")?;
+        Ok(TlsEndpoint { address: address.to_string(), config: Arc::new(config) })
     }
 }
 
@@ -189,6 +241,7 @@ impl ListenerStats {
 pub struct Listener {
     udp_addr: Option<SocketAddr>,
     tcp_addr: Option<SocketAddr>,
+    tls_addr: Option<SocketAddr>,
     stats: Arc<ListenerStats>,
     task: JoinHandle<()>,
 }
@@ -200,6 +253,10 @@ impl Listener {
 
     pub fn tcp_addr(&self) -> Option<SocketAddr> {
         self.tcp_addr
+    }
+
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
     }
 
     pub fn stats(&self) -> Arc<ListenerStats> {
@@ -224,13 +281,23 @@ pub async fn start(db: Db, settings: Settings, shutdown: watch::Receiver<bool>) 
         ),
         None => None,
     };
+    let tls = match &settings.tls {
+        Some(endpoint) => Some((
+            TcpListener::bind(endpoint.address.as_str())
+                .await
+                .with_context(|| format!("failed to listen on TLS {}", endpoint.address))?,
+            tokio_rustls::TlsAcceptor::from(endpoint.config.clone()),
+        )),
+        None => None,
+    };
     let udp_addr = udp.as_ref().map(|(socket, _)| socket.local_addr()).transpose()?;
     let tcp_addr = tcp.as_ref().map(TcpListener::local_addr).transpose()?;
+    let tls_addr = tls.as_ref().map(|(listener, _)| listener.local_addr()).transpose()?;
     let stats = Arc::new(ListenerStats::new(udp.as_ref().and_then(|(_, inode)| *inode)));
 
     let (chunks, inbox) = mpsc::channel::<Chunk>(settings.queue_chunks.max(1));
     let (jobs, job_inbox) = mpsc::channel::<Job>(4);
-    let status = StatusReporter::new(db.clone(), udp_addr, tcp_addr, stats.clone());
+    let status = StatusReporter::new(db.clone(), [("udp", udp_addr), ("tcp", tcp_addr), ("tls", tls_addr)], stats.clone());
     status.write(true).await;
     let status_task = tokio::spawn(status.clone().run(settings.status_interval));
     let store_task = tokio::spawn(run_store(db.clone(), job_inbox, stats.clone()));
@@ -241,11 +308,14 @@ pub async fn start(db: Db, settings: Settings, shutdown: watch::Receiver<bool>) 
         readers.spawn(read_udp(socket, chunks.clone(), stats.clone(), shutdown.clone()));
     }
     if let Some(listener) = tcp {
-        readers.spawn(accept_tcp(listener, chunks.clone(), stats.clone(), shutdown.clone()));
+        readers.spawn(accept_tcp(listener, None, chunks.clone(), stats.clone(), shutdown.clone()));
+    }
+    if let Some((listener, acceptor)) = tls {
+        readers.spawn(accept_tcp(listener, Some(acceptor), chunks.clone(), stats.clone(), shutdown.clone()));
     }
     // The writer ends when the last reader drops its sender.
     drop(chunks);
-    tracing::info!(udp = ?udp_addr, tcp = ?tcp_addr, "syslog listener started");
+    tracing::info!(udp = ?udp_addr, tcp = ?tcp_addr, tls = ?tls_addr, "syslog listener started");
     let task_stats = stats.clone();
     let task = tokio::spawn(async move {
         while let Some(result) = readers.join_next().await {
@@ -263,7 +333,7 @@ pub async fn start(db: Db, settings: Settings, shutdown: watch::Receiver<bool>) 
         status_task.abort();
         status.write(false).await;
     });
-    Ok(Listener { udp_addr, tcp_addr, stats, task })
+    Ok(Listener { udp_addr, tcp_addr, tls_addr, stats, task })
 }
 
 /// Messages read from the sockets, handed to the writer together (one channel operation for
@@ -441,6 +511,7 @@ fn gather_udp(socket: &UdpSocket, buffer: &mut [u8], chunk: &mut Chunk) {
 
 async fn accept_tcp(
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     chunks: mpsc::Sender<Chunk>,
     stats: Arc<ListenerStats>,
     mut shutdown: watch::Receiver<bool>,
@@ -454,7 +525,7 @@ async fn accept_tcp(
         };
         match accepted {
             Ok((stream, peer)) => {
-                connections.spawn(read_tcp(stream, peer, chunks.clone(), stats.clone(), shutdown.clone()));
+                connections.spawn(serve_connection(stream, peer, tls.clone(), chunks.clone(), stats.clone(), shutdown.clone()));
             }
             Err(error) => {
                 // Usually running out of file descriptors: wait rather than spin.
@@ -468,7 +539,7 @@ async fn accept_tcp(
     // view: read them too, then close the socket.
     let deadline = Instant::now() + DRAIN_LIMIT;
     while let Ok(Ok((stream, peer))) = tokio::time::timeout(DRAIN_QUIET, listener.accept()).await {
-        connections.spawn(read_tcp(stream, peer, chunks.clone(), stats.clone(), shutdown.clone()));
+        connections.spawn(serve_connection(stream, peer, tls.clone(), chunks.clone(), stats.clone(), shutdown.clone()));
         if Instant::now() > deadline {
             break;
         }
@@ -482,8 +553,30 @@ const DRAIN_QUIET: Duration = Duration::from_millis(300);
 /// … but no longer than this.
 const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 
-async fn read_tcp(
-    mut stream: TcpStream,
+/// How long a TLS client may take to finish its handshake.
+const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
+
+/// Reads one accepted connection, after the TLS handshake when the socket is a TLS one.
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    chunks: mpsc::Sender<Chunk>,
+    stats: Arc<ListenerStats>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let Some(acceptor) = tls else {
+        return read_stream(stream, peer, chunks, stats, shutdown).await;
+    };
+    match tokio::time::timeout(HANDSHAKE_LIMIT, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => read_stream(stream, peer, chunks, stats, shutdown).await,
+        Ok(Err(error)) => tracing::warn!(%error, %peer, "syslog TLS handshake failed"),
+        Err(_) => tracing::warn!(%peer, "syslog TLS handshake timed out"),
+    }
+}
+
+async fn read_stream<S: tokio::io::AsyncRead + Unpin>(
+    mut stream: S,
     peer: SocketAddr,
     chunks: mpsc::Sender<Chunk>,
     stats: Arc<ListenerStats>,
@@ -819,10 +912,10 @@ struct StatusReporter {
 }
 
 impl StatusReporter {
-    fn new(db: Db, udp: Option<SocketAddr>, tcp: Option<SocketAddr>, stats: Arc<ListenerStats>) -> StatusReporter {
-        let name = [udp.map(|a| format!("udp {a}")), tcp.map(|a| format!("tcp {a}"))]
-            .into_iter()
-            .flatten()
+    fn new(db: Db, sockets: [(&str, Option<SocketAddr>); 3], stats: Arc<ListenerStats>) -> StatusReporter {
+        let name = sockets
+            .iter()
+            .filter_map(|(protocol, address)| address.map(|address| format!("{protocol} {address}")))
             .collect::<Vec<_>>()
             .join(", ");
         StatusReporter { db, name, started_at: chrono::Utc::now(), stats }

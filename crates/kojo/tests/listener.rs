@@ -50,10 +50,17 @@ impl ListenerApp {
     }
 
     async fn start_with(backend: Backend, udp: Option<&str>, tcp: Option<&str>) -> ListenerApp {
+        ListenerApp::start_configured(backend, |config| {
+            config.syslog_udp = udp.map(str::to_string);
+            config.syslog_tcp = tcp.map(str::to_string);
+        })
+        .await
+    }
+
+    async fn start_configured(backend: Backend, configure: impl FnOnce(&mut Config)) -> ListenerApp {
         let data_dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_data_dir(data_dir.path());
-        config.syslog_udp = udp.map(str::to_string);
-        config.syslog_tcp = tcp.map(str::to_string);
+        configure(&mut config);
         let postgres = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => {
@@ -197,6 +204,75 @@ impl Expected {
 
 fn octet_counted(message: &str) -> String {
     format!("{} {message}", message.len())
+}
+
+/// Syslog over TLS (RFC 5425): a sender that trusts Kojo's certificate delivers octet-counted
+/// messages that land on its device; a sender speaking plain TCP to the TLS port delivers
+/// nothing (its handshake fails) and the listener keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn syslog_over_tls_is_received_and_plain_text_is_refused() {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let pem_dir = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (pem_dir.path().join("syslog.crt"), pem_dir.path().join("syslog.key"));
+    std::fs::write(&cert_path, certified.cert.pem()).unwrap();
+    std::fs::write(&key_path, certified.key_pair.serialize_pem()).unwrap();
+    let app = ListenerApp::start_configured(Backend::Sqlite, |config| {
+        config.syslog_tls = Some("127.0.0.1:0".into());
+        config.syslog_tls_cert = Some(cert_path.clone());
+        config.syslog_tls_key = Some(key_path.clone());
+    })
+    .await;
+    let device = app.register(1, "FGT60FTK0000201", None).await;
+    let target = app.running.syslog_tls_addr().expect("TLS listener");
+    assert!(app.running.syslog_tcp_addr().is_none() && app.running.syslog_udp_addr().is_none());
+
+    // Plain text to the TLS port: refused at the handshake, nothing counted.
+    let mut plain = TcpStream::connect(target).await.unwrap();
+    let stray = Expected::mix("FGT60FTK0000201", 5, 9);
+    let bytes: String = stray.lines.iter().map(|m| octet_counted(&format!("<189>{m}"))).collect();
+    let _ = plain.write_all(bytes.as_bytes()).await;
+    let _ = plain.shutdown().await;
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(certified.cert.der().clone()).unwrap();
+    let client = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(client));
+    let expected = Expected::mix("FGT60FTK0000201", 400, 6);
+    for part in expected.lines.chunks(200) {
+        let stream = TcpStream::connect(target).await.unwrap();
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let mut tls = connector.connect(name, stream).await.expect("TLS handshake with Kojo's certificate");
+        let bytes: String = part.iter().map(|m| octet_counted(&format!("<189>{m}"))).collect();
+        for piece in bytes.as_bytes().chunks(1500) {
+            tls.write_all(piece).await.unwrap();
+        }
+        tls.shutdown().await.unwrap();
+    }
+
+    let stats = app.running.syslog_stats().expect("listener stats");
+    let (db, stopped) = app.stop().await;
+    expected.assert_stored(&db, device, "over TLS").await;
+    let counts = stats.snapshot();
+    assert_eq!((counts.received, counts.stored), (400, 400), "the plain-text bytes were never read as messages");
+    let listeners = store::logs::listener_statuses(&db).await.unwrap();
+    assert!(listeners[0].name.starts_with("tls 127.0.0.1:"), "{}", listeners[0].name);
+    drop_database(db, stopped).await;
+}
+
+/// A TLS address without its certificate is refused at start, not served as plain text.
+#[tokio::test]
+async fn a_tls_address_without_a_certificate_is_refused() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut config = Config::for_data_dir(data_dir.path());
+    config.syslog_tls = Some("127.0.0.1:0".into());
+    let error = kojo::start(&config).await.err().expect("start refuses");
+    assert!(format!("{error:#}").contains("KOJO_SYSLOG_TLS_CERT"), "{error:#}");
 }
 
 async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
