@@ -73,8 +73,10 @@ async fn run_writer(db: Db, calendar: Arc<BusinessCalendar>, mut receiver: mpsc:
 }
 
 async fn commit(db: &Db, calendar: &BusinessCalendar, jobs: Vec<Job>) {
+    let started = std::time::Instant::now();
     match commit_batch(db, calendar, &jobs).await {
         Ok(outcomes) => {
+            tracing::debug!(batch = jobs.len(), micros = started.elapsed().as_micros() as u64, "group committed");
             for (job, outcome) in jobs.into_iter().zip(outcomes) {
                 // The caller may have gone (a closed connection); what committed stays committed.
                 let _ = job.reply.send(outcome);
@@ -221,13 +223,35 @@ impl Rows {
     }
 
     async fn insert(self, tx: &sea_orm::DatabaseTransaction) -> Result<()> {
-        application::Entity::insert_many(self.applications)
-            .exec_without_returning(tx)
-            .await
-            .map_err(applications::classify_insert_error)?;
-        audit_entry::Entity::insert_many(self.audit).exec_without_returning(tx).await?;
-        case_event::Entity::insert_many(self.events).exec_without_returning(tx).await?;
-        outbox_message::Entity::insert_many(self.emails).exec_without_returning(tx).await?;
+        for chunk in chunks(self.applications, 8) {
+            application::Entity::insert_many(chunk)
+                .exec_without_returning(tx)
+                .await
+                .map_err(applications::classify_insert_error)?;
+        }
+        for chunk in chunks(self.audit, 32) {
+            audit_entry::Entity::insert_many(chunk).exec_without_returning(tx).await?;
+        }
+        for chunk in chunks(self.events, 32) {
+            case_event::Entity::insert_many(chunk).exec_without_returning(tx).await?;
+        }
+        for chunk in chunks(self.emails, 4) {
+            outbox_message::Entity::insert_many(chunk).exec_without_returning(tx).await?;
+        }
         Ok(())
     }
+}
+
+/// Splits `rows` into statements of at most `size` rows, sized so that a statement's message
+/// stays under about 12 KB (an acknowledgement e-mail is about 2 KB, an application row under
+/// 1 KB). The PostgreSQL driver does not set `TCP_NODELAY`, so a message written in two pieces
+/// (over TLS, a record is at most 16 KB) waits for the server's delayed ACK: 40 ms or more on
+/// Linux, measured at 44 ms per statement here. Fixed sizes also keep the number of distinct
+/// prepared statements small.
+fn chunks<T>(rows: Vec<T>, size: usize) -> impl Iterator<Item = Vec<T>> {
+    let mut rows = rows.into_iter().peekable();
+    std::iter::from_fn(move || {
+        rows.peek()?;
+        Some(rows.by_ref().take(size).collect())
+    })
 }
