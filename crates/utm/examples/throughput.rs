@@ -56,7 +56,11 @@ fn main() {
         text.len() as f64 / best / 1e6,
         text.len() / lines.max(1)
     );
-    println!("on-CPU time: best {best_cpu:.3} s = {:.0} lines/s", lines as f64 / best_cpu);
+    println!(
+        "on-CPU time: best {best_cpu:.3} s = {:.0} lines/s, {:.0} MB/s",
+        lines as f64 / best_cpu,
+        text.len() as f64 / best_cpu / 1e6
+    );
 }
 
 /// Time this thread has spent on a CPU (Linux `schedstat`), so that other load on the machine

@@ -22,7 +22,9 @@ impl<'a> KvIter<'a> {
 impl<'a> Iterator for KvIter<'a> {
     type Item = (&'a str, &'a str);
 
-    #[inline]
+    // Inlined into each caller's loop, so that the scanner's state stays in registers: called
+    // once per pair, it is the hottest function of the roll-up.
+    #[inline(always)]
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
         let bytes = self.text.as_bytes();
         loop {
@@ -115,8 +117,9 @@ impl Blocks {
         Blocks { separator, start: usize::MAX, equals: 0, separators: 0, quotes: 0 }
     }
 
-    /// Index of the first byte at or after `from` in one of the `kinds`.
-    #[inline]
+    /// Index of the first byte at or after `from` in one of the `kinds`. Always inlined: `kinds`
+    /// is a constant at every call, which then picks the masks at compile time.
+    #[inline(always)]
     fn find(&mut self, bytes: &[u8], from: usize, kinds: u8) -> Option<usize> {
         let mut from = from;
         while from < bytes.len() {
@@ -144,14 +147,25 @@ impl Blocks {
     }
 
     fn load(&mut self, bytes: &[u8], start: usize) {
-        let mut chunk = [0u8; 64];
-        let available = bytes.len().saturating_sub(start).min(64);
-        chunk[..available].copy_from_slice(&bytes[start..start + available]);
         self.start = start;
-        // Zero padding past the end matches none of the three bytes.
-        self.equals = byte_mask(&chunk, b'=');
-        self.separators = byte_mask(&chunk, self.separator);
-        self.quotes = byte_mask(&chunk, b'"');
+        // A whole block is read in place; only the last, partial one is copied and padded.
+        match bytes.get(start..start + 64).and_then(|block| <&[u8; 64]>::try_from(block).ok()) {
+            Some(block) => self.scan(block),
+            None => {
+                // Zero padding past the end matches none of the three bytes.
+                let mut chunk = [0u8; 64];
+                let available = bytes.len().saturating_sub(start).min(64);
+                chunk[..available].copy_from_slice(&bytes[start..start + available]);
+                self.scan(&chunk);
+            }
+        }
+    }
+
+    #[inline]
+    fn scan(&mut self, block: &[u8; 64]) {
+        self.equals = byte_mask(block, b'=');
+        self.separators = byte_mask(block, self.separator);
+        self.quotes = byte_mask(block, b'"');
     }
 }
 

@@ -16,7 +16,8 @@
 //! - [`generate::Generator`] for realistic FortiGate logs in any volume (benchmarks, tests).
 //!
 //! Hot path: FortiGate `key=value` lines are split with `memchr` into borrowed slices; no regex
-//! and no per-field allocation.
+//! and no per-field allocation. [`rollup::Rollup::add_line`] reads a native FortiGate line only
+//! as far as its counts depend on it, and builds no [`Event`] for it.
 
 pub mod cli;
 pub mod event;
@@ -77,6 +78,17 @@ pub fn parse_syslog_line(line: &[u8], vendor: Option<Vendor>) -> Result<Event<'_
         event.severity = message.severity().map(Severity::from_syslog);
     }
     Ok(event)
+}
+
+/// [`parse_syslog_line`] reduced to what a roll-up counts, for the lines where that can be done
+/// without building the [`Event`]: native FortiGate records without a header. `None` for any
+/// other line, which must be parsed in full.
+pub(crate) fn tally_syslog_line(line: &[u8]) -> Option<Result<rollup::Tally<'_>, Unparsed>> {
+    let trimmed = framing::trim_line(line);
+    if !vendor::starts_like_fortigate(trimmed) {
+        return None;
+    }
+    vendor::tally_payload(utf8_prefix(trimmed))
 }
 
 fn utf8_prefix(bytes: &[u8]) -> &str {

@@ -14,6 +14,10 @@
 //! order independent of insertion and merge order. Adding an event allocates only the first time
 //! a device or signature is seen: text is interned and looked up by borrowed key.
 //!
+//! What is counted of an event is its `Tally`. [`Rollup::add_line`] gets the tally of a native
+//! FortiGate line (almost all of the volume) without building the [`Event`]; every other line
+//! is parsed in full. Both give the same tally for the same line.
+//!
 //! This module is pure: no I/O, no clock.
 
 use std::cmp::Ordering;
@@ -61,6 +65,19 @@ pub struct TrafficRow<'a> {
     pub last_seen: Option<DateTime<Utc>>,
 }
 
+/// The part of an [`Event`] a roll-up counts: the classification always, the device and time
+/// for threats and traffic, the signature for threats. Fields a roll-up does not read are `None`,
+/// so two tallies are equal exactly when they count the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tally<'a> {
+    pub kind: Kind,
+    pub category: Category,
+    pub action: Action,
+    pub device: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub time: Option<DateTime<Utc>>,
+}
+
 impl Rollup {
     pub fn new() -> Rollup {
         Rollup::default()
@@ -84,36 +101,39 @@ impl Rollup {
         }
     }
 
-    /// Parses one line and adds its event; returns whether it parsed.
+    /// Parses one line and adds its event; returns whether it parsed. Counts exactly what
+    /// [`crate::parse_syslog_line`] followed by [`Rollup::add`] would.
     pub fn add_line(&mut self, line: &[u8]) -> bool {
-        match crate::parse_syslog_line(line, None) {
-            Ok(event) => {
-                self.add(&event);
-                true
-            }
-            Err(_) => {
-                self.unparsed += 1;
-                false
-            }
+        let counted = match crate::tally_syslog_line(line) {
+            Some(tally) => tally.map(|tally| self.count(&tally)),
+            None => crate::parse_syslog_line(line, None).map(|event| self.add(&event)),
+        };
+        if counted.is_err() {
+            self.unparsed += 1;
         }
+        counted.is_ok()
     }
 
     /// Counts one event.
     pub fn add(&mut self, event: &Event<'_>) {
-        let (day, nanos) = match event.time {
+        self.count(&Tally::of(event));
+    }
+
+    fn count(&mut self, tally: &Tally<'_>) {
+        let (day, nanos) = match tally.time {
             Some(time) => (tokyo_day(time), time.timestamp_nanos_opt().unwrap_or(i64::MAX)),
             None => (NO_DAY, NO_TIME),
         };
-        match event.kind {
+        match tally.kind {
             Kind::Threat => {
-                let device = self.devices.id(event.device.as_deref());
-                let signature = self.signatures.id(event.signature.as_deref());
-                let key = ThreatKey { device, signature, day, category: event.category, action: event.action };
+                let device = self.devices.id(tally.device);
+                let signature = self.signatures.id(tally.signature);
+                let key = ThreatKey { device, signature, day, category: tally.category, action: tally.action };
                 self.threats.entry(key).or_insert(Seen::EMPTY).record(1, nanos, nanos);
             }
             Kind::Traffic => {
-                let device = self.devices.id(event.device.as_deref());
-                let key = TrafficKey { device, day, action: event.action };
+                let device = self.devices.id(tally.device);
+                let key = TrafficKey { device, day, action: tally.action };
                 self.traffic.entry(key).or_insert(Seen::EMPTY).record(1, nanos, nanos);
             }
             Kind::Event => self.events += 1,
@@ -202,6 +222,33 @@ impl Rollup {
     /// Lines given to [`Rollup::add_line`] or [`Rollup::add_lines`] that did not parse.
     pub fn unparsed(&self) -> u64 {
         self.unparsed
+    }
+}
+
+impl<'a> Tally<'a> {
+    /// A tally with the fields its kind does not count cleared.
+    pub(crate) fn new(
+        kind: Kind,
+        category: Category,
+        action: Action,
+        device: Option<&'a str>,
+        signature: Option<&'a str>,
+        time: Option<DateTime<Utc>>,
+    ) -> Tally<'a> {
+        let (device, time) = if kind == Kind::Event { (None, None) } else { (device, time) };
+        let signature = if kind == Kind::Threat { signature } else { None };
+        Tally { kind, category, action, device, signature, time }
+    }
+
+    pub(crate) fn of(event: &'a Event<'_>) -> Tally<'a> {
+        Tally::new(
+            event.kind,
+            event.category,
+            event.action,
+            event.device.as_deref(),
+            event.signature.as_deref(),
+            event.time,
+        )
     }
 }
 
@@ -556,6 +603,206 @@ mod tests {
                 (Some("c"), Some("z"))
             ]
         );
+    }
+
+    /// The roll-up's shortcut for native FortiGate lines ([`crate::tally_syslog_line`]) against
+    /// the full parse ([`crate::parse_syslog_line`] then [`Tally::of`]), line by line and as
+    /// whole roll-ups, on generated lines and on damaged and hand-edited copies of them.
+    #[test]
+    fn fast_path_tallies_equal_full_parse() {
+        let mut fast_lines = 0;
+        for seed in [1, 2, 3, 17, 20_250_602] {
+            let mut generator = crate::generate::Generator::new(seed);
+            let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            let mut fast = Rollup::new();
+            let mut full = Rollup::new();
+            let mut line = Vec::new();
+            for number in 0..10_000 {
+                line.clear();
+                generator.next_line(&mut line);
+                line.pop();
+                let variant = if number % 4 == 0 { line.clone() } else { damage(&line, &mut rng) };
+                let shown = String::from_utf8_lossy(&variant);
+                let by_parse = crate::parse_syslog_line(&variant, None);
+                if let Some(by_tally) = crate::tally_syslog_line(&variant) {
+                    fast_lines += 1;
+                    match (by_tally, &by_parse) {
+                        (Ok(tally), Ok(event)) => assert_eq!(tally, Tally::of(event), "{shown}"),
+                        (Err(tally), Err(parse)) => assert_eq!(&tally, parse, "{shown}"),
+                        (tally, parse) => panic!("{shown}: tally {tally:?}, parse {parse:?}"),
+                    }
+                }
+                assert_eq!(fast.add_line(&variant), by_parse.is_ok(), "{shown}");
+                match &by_parse {
+                    Ok(event) => full.add(event),
+                    Err(_) => full.unparsed += 1,
+                }
+            }
+            assert_eq!(fast.threats(), full.threats(), "seed {seed}");
+            assert_eq!(fast.traffic(), full.traffic(), "seed {seed}");
+            assert_eq!((fast.event_total(), fast.unparsed()), (full.event_total(), full.unparsed()), "seed {seed}");
+        }
+        // Most variants must still take the shortcut, or this test compares little.
+        assert!(fast_lines > 30_000, "{fast_lines}");
+    }
+
+    /// One to four edits of a generated line, each aimed at something the shortcut relies on.
+    fn damage(line: &[u8], rng: &mut u64) -> Vec<u8> {
+        let mut line = line.to_vec();
+        for _ in 0..1 + below(rng, 4) {
+            match below(rng, 14) {
+                // A datagram cut anywhere, inside a quoted value too.
+                0 => line.truncate(below(rng, line.len() + 1)),
+                // A broken byte (where the full path cuts the line), or valid multi-byte text.
+                1 => {
+                    let bytes = pick(rng, &[&b"\xff"[..], b"\xe3", b"\xc3(", "東京".as_bytes()]);
+                    let at = below(rng, line.len() + 1);
+                    line.splice(at..at, bytes.iter().copied());
+                }
+                // A key the roll-up reads goes missing.
+                2 => {
+                    if let Some((start, end)) = pair_span(&line, pick(rng, KEYS)) {
+                        line.drain(start..end);
+                    }
+                }
+                // A key the roll-up reads gets an unusual value.
+                3 | 4 => {
+                    let key = pick(rng, KEYS);
+                    if let Some((start, end)) = pair_span(&line, key) {
+                        let pair = format!("{key}={}", pick(rng, VALUES));
+                        line.splice(start..end, pair.into_bytes());
+                    }
+                }
+                // A key the roll-up reads comes last, after the pairs that usually settle it.
+                11 | 12 => {
+                    if let Some((start, end)) = pair_span(&line, pick(rng, KEYS)) {
+                        let pair: Vec<u8> = line.drain(start..end).collect();
+                        line.push(b' ');
+                        line.extend_from_slice(&pair);
+                    }
+                }
+                // The same key again, before or after its first occurrence.
+                5 | 6 => {
+                    let pair = format!(" {}={} ", pick(rng, KEYS), pick(rng, VALUES));
+                    let at = if below(rng, 2) == 0 { line.len() } else { token_start(&line, rng) };
+                    line.splice(at..at, pair.into_bytes());
+                }
+                // Quoted values that look like more pairs, and tokens without a key.
+                7 => {
+                    let text = pick(rng, TRAPS);
+                    let at = token_start(&line, rng);
+                    line.splice(at..at, text.bytes());
+                }
+                // The comma-separated variant, and line-end debris.
+                8 => line.iter_mut().filter(|byte| **byte == b' ').for_each(|byte| *byte = b','),
+                9 => line.extend_from_slice(pick(rng, &[&b"\r"[..], b"\r\n", b"\0", b" ", b"\t"])),
+                // Separator runs and tabs between pairs.
+                10 => {
+                    let at = token_start(&line, rng);
+                    line.splice(at..at, pick(rng, &[&b"  "[..], b"\t", b", "]).iter().copied());
+                }
+                // A syslog header in front, which the shortcut leaves to the full path.
+                _ => {
+                    let header = pick(rng, &[&b"<189>"[..], b"<189>Jun  2 10:00:00 fgt "]);
+                    line.splice(0..0, header.iter().copied());
+                }
+            }
+        }
+        line
+    }
+
+    /// Keys that decide a tally.
+    const KEYS: &[&str] = &[
+        "type",
+        "subtype",
+        "action",
+        "status",
+        "devid",
+        "devname",
+        "eventtime",
+        "date",
+        "time",
+        "tz",
+        "timestamp",
+        "logid",
+        "eventtype",
+        "msg",
+        "attack",
+        "virus",
+        "catdesc",
+        "app",
+        "botnetdomain",
+        "filtername",
+    ];
+
+    const VALUES: &[&str] = &[
+        r#""""#,
+        r#""N/A""#,
+        "-",
+        r#"" traffic ""#,
+        "TRAFFIC",
+        r#""event""#,
+        "appevent",
+        r#""utm""#,
+        "virus",
+        r#""deny""#,
+        "DENY",
+        "close",
+        r#""blocked""#,
+        "monitored",
+        r#""a b=c""#,
+        r#""x" action="deny""#,
+        "1748790000",
+        "1748790000123456789",
+        "17487900001234567890123",
+        "12ab",
+        r#""2025-06-02""#,
+        "10:00:00",
+        r#""+0000""#,
+        r#""-0700""#,
+        "botnet",
+        "FGT-OTHER",
+    ];
+
+    const TRAPS: &[&str] = &[
+        r#"msg="x action=deny devid=FAKE eventtime=1" "#,
+        r#"ui="a b=c" "#,
+        r#"note="quote" inside" "#,
+        "junk ",
+        "=lonely ",
+        r#"msg="botnet C&C" "#,
+    ];
+
+    /// Byte range of the first `key=value` pair with this key at a token start, value included.
+    fn pair_span(line: &[u8], key: &str) -> Option<(usize, usize)> {
+        let needle = format!("{key}=");
+        let start = (0..line.len())
+            .find(|&at| line[at..].starts_with(needle.as_bytes()) && (at == 0 || line[at - 1] == b' '))?;
+        let value = start + needle.len();
+        let end = if line.get(value) == Some(&b'"') {
+            line[value + 1..].iter().position(|&byte| byte == b'"').map_or(line.len(), |offset| value + offset + 2)
+        } else {
+            line[value..].iter().position(|&byte| byte == b' ').map_or(line.len(), |offset| value + offset)
+        };
+        Some((start, end))
+    }
+
+    /// The start of a random pair (just after a space), or the start of the line.
+    fn token_start(line: &[u8], rng: &mut u64) -> usize {
+        let starts: Vec<usize> = (1..line.len()).filter(|&at| line[at - 1] == b' ').collect();
+        if starts.is_empty() { 0 } else { starts[below(rng, starts.len())] }
+    }
+
+    fn pick<'a, T: ?Sized>(rng: &mut u64, items: &[&'a T]) -> &'a T {
+        items[below(rng, items.len())]
+    }
+
+    /// xorshift64*: deterministic and dependency-free.
+    fn below(rng: &mut u64, bound: usize) -> usize {
+        *rng ^= *rng >> 12;
+        *rng ^= *rng << 25;
+        *rng ^= *rng >> 27;
+        (rng.wrapping_mul(0x2545_F491_4F6C_DD1D) % bound.max(1) as u64) as usize
     }
 
     #[test]

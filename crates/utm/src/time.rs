@@ -22,17 +22,13 @@ pub(crate) struct Stamp {
 pub(crate) fn epoch_any_unit(text: &str) -> Option<DateTime<Utc>> {
     let text = trim_ascii_spaces(text);
     let digits = text.len();
-    if digits == 0 || digits > 20 {
+    if digits == 0 || digits > 20 || !text.bytes().all(|byte| byte.is_ascii_digit()) {
         return None;
     }
-    // Accumulated by hand: `str::parse` re-checks what the digit test below already did.
-    let mut value: u64 = 0;
-    for byte in text.bytes() {
-        if !byte.is_ascii_digit() {
-            return None;
-        }
-        value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
-    }
+    // The last nine digits and the ones before them are summed apart: two short chains of
+    // multiplications instead of one long one, on every line. Only 20 digits can overflow.
+    let (high, low) = text.as_bytes().split_at(digits.saturating_sub(9));
+    let value = decimal(high).checked_mul(10u64.pow(low.len() as u32))?.checked_add(decimal(low))?;
     let value = i64::try_from(value).ok()?;
     let (seconds, nanos) = match digits {
         0..=11 => (value, 0),
@@ -41,6 +37,11 @@ pub(crate) fn epoch_any_unit(text: &str) -> Option<DateTime<Utc>> {
         _ => (value / 1_000_000_000, value % 1_000_000_000),
     };
     DateTime::from_timestamp(seconds, u32::try_from(nanos).ok()?)
+}
+
+/// The value of at most 11 ASCII digits, which fits a `u64` without checks.
+fn decimal(digits: &[u8]) -> u64 {
+    digits.iter().fold(0, |value, digit| value * 10 + u64::from(digit - b'0'))
 }
 
 /// `str::trim` without the Unicode tables when, as almost always, there is nothing to trim.
@@ -103,12 +104,14 @@ pub(crate) fn parse_clock(text: &str) -> Option<NaiveTime> {
     if bytes.len() < 8 || bytes[2] != b':' || bytes[5] != b':' {
         return None;
     }
+    // Bytes 2 and 5 are ASCII, so the hour and minute slices are on character boundaries; byte 8
+    // and the ninth fractional digit may fall inside a multi-byte character.
     let hour = parse_digits(&text[..2])?;
     let minute = parse_digits(&text[3..5])?;
-    let second = parse_digits(&text[6..8])?;
+    let second = parse_digits(text.get(6..8)?)?;
     let mut nanos = 0u32;
-    if let Some(fraction) = text[8..].strip_prefix('.') {
-        let fraction: &str = &fraction[..fraction.len().min(9)];
+    if let Some(fraction) = text.get(8..)?.strip_prefix('.') {
+        let fraction = fraction.get(..fraction.len().min(9)).unwrap_or("");
         if !fraction.is_empty() && fraction.bytes().all(|b| b.is_ascii_digit()) {
             nanos = parse_digits::<u32>(fraction)? * 10u32.pow(9 - fraction.len() as u32);
         }
@@ -190,6 +193,44 @@ mod tests {
         assert_eq!(parsed, DateTime::parse_from_rfc3339(expected).unwrap());
     }
 
+    #[test]
+    fn epoch_agrees_with_a_checked_parse() {
+        let checked = |text: &str| {
+            if text.len() > 20 || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+                return None;
+            }
+            let value: u64 = text.parse().ok()?;
+            let value = i64::try_from(value).ok()?;
+            let (seconds, nanos) = match text.len() {
+                0..=11 => (value, 0),
+                12..=14 => (value / 1_000, value % 1_000 * 1_000_000),
+                15..=17 => (value / 1_000_000, value % 1_000_000 * 1_000),
+                _ => (value / 1_000_000_000, value % 1_000_000_000),
+            };
+            DateTime::from_timestamp(seconds, u32::try_from(nanos).ok()?)
+        };
+        for text in [
+            "0",
+            "7",
+            "000000000000000000001",
+            "1748790000",
+            "17487900001",
+            "174879000012",
+            "1748790000123456789",
+            "9223372036854775807",
+            "9223372036854775808",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "999999999999999999999",
+            "12a4",
+            "+123",
+            "",
+        ] {
+            assert_eq!(epoch_any_unit(text), checked(text), "{text}");
+        }
+    }
+
     #[rstest]
     #[case("+0900", Some(32400))]
     #[case("+09:00", Some(32400))]
@@ -207,6 +248,14 @@ mod tests {
         assert_eq!(stamp.utc.to_rfc3339(), "2025-03-12T15:03:06+00:00");
         assert_eq!(stamp.offset, Some(-14400));
         assert!(!stamp.assumed);
+    }
+
+    #[test]
+    fn clock_with_multi_byte_text_is_rejected_not_sliced() {
+        assert_eq!(parse_clock("10:00:0東京"), None);
+        assert_eq!(parse_clock("10:00:00東"), NaiveTime::from_hms_opt(10, 0, 0));
+        assert_eq!(parse_clock("10:00:00.12345678東"), NaiveTime::from_hms_opt(10, 0, 0));
+        assert_eq!(parse_clock("10:00:00.5"), NaiveTime::from_hms_milli_opt(10, 0, 0, 500));
     }
 
     #[test]

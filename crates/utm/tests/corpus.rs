@@ -5,14 +5,16 @@
 //! compare must agree: source/destination address and port, a blocked-vs-not verdict derived
 //! from `event.action`/`event.type`, and the category where the expectation names one we map
 //! (`malware`, `intrusion_detection`). Files we deliberately disagree with are in [`ALLOWED`]
-//! with the reason. Without the corpus the test is skipped, except in CI (`CI=true`) where it
-//! fails.
+//! with the reason. Every line must also roll up the same through [`Rollup::add_line`] (which
+//! reads native FortiGate lines by a shortcut) as through the full parse. Without the corpus the
+//! test is skipped, except in CI (`CI=true`) where it fails.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use utm::{Action, Category, Event, Kind, parse_syslog_line};
+use utm::rollup::Rollup;
+use utm::{Action, Category, Event, Kind, Unparsed};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
 
@@ -78,7 +80,7 @@ fn corpus_conformance() {
                 if let Some(raw) =
                     line.split_once(" pass = ").or_else(|| line.split_once(" fail = ")).map(|(_, raw)| raw)
                 {
-                    let _ = parse_syslog_line(raw.as_bytes(), None);
+                    let _ = parse_checking_rollup(raw.as_bytes());
                 }
             }
             continue;
@@ -90,7 +92,7 @@ fn corpus_conformance() {
                     Value::String(text) => text.clone(),
                     other => other.to_string(),
                 };
-                let parsed = parse_syslog_line(message.as_bytes(), None);
+                let parsed = parse_checking_rollup(message.as_bytes());
                 let Some(expected) = json.as_ref().and_then(|value| value.get("expected")) else {
                     continue;
                 };
@@ -114,11 +116,11 @@ fn corpus_conformance() {
                 let text = String::from_utf8_lossy(&bytes);
                 if text.trim_start().starts_with('{') && !text.contains("}\n{\"") {
                     for value in serde_json::Deserializer::from_str(&text).into_iter::<Value>().flatten() {
-                        let _ = parse_syslog_line(value.to_string().as_bytes(), None);
+                        let _ = parse_checking_rollup(value.to_string().as_bytes());
                     }
                 }
                 for line in text.lines() {
-                    let _ = parse_syslog_line(line.as_bytes(), None);
+                    let _ = parse_checking_rollup(line.as_bytes());
                 }
             }
         }
@@ -133,6 +135,27 @@ fn corpus_conformance() {
         eprintln!("MISMATCH {failure}");
     }
     assert!(failures.is_empty(), "{} corpus files disagree with their expectation", failures.len());
+}
+
+/// [`utm::parse_syslog_line`] with auto-detection, after checking that [`Rollup::add_line`]
+/// counts the line exactly as the parsed event would be counted.
+fn parse_checking_rollup(line: &[u8]) -> Result<Event<'_>, Unparsed> {
+    let parsed = utm::parse_syslog_line(line, None);
+    let mut by_line = Rollup::new();
+    by_line.add_line(line);
+    let mut by_event = Rollup::new();
+    if let Ok(event) = &parsed {
+        by_event.add(event);
+    }
+    let shown = String::from_utf8_lossy(line);
+    assert_eq!(by_line.threats(), by_event.threats(), "{shown}");
+    assert_eq!(by_line.traffic(), by_event.traffic(), "{shown}");
+    assert_eq!(
+        (by_line.event_total(), by_line.unparsed()),
+        (by_event.event_total(), u64::from(parsed.is_err())),
+        "{shown}"
+    );
+    parsed
 }
 
 fn collect(directory: &Path, files: &mut Vec<PathBuf>) {

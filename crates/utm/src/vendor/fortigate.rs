@@ -16,11 +16,18 @@
 //! - `type=event` is [`Kind::Event`].
 //! - `devid` is the device identifier (else `devname`). `eventtime` is UTC epoch in s/ms/µs/ns;
 //!   otherwise `date`+`time` are local with `tz`, or Tokyo when `tz` is absent (FortiOS < 6.2).
+//!
+//! [`tally`] is [`parse`] for a roll-up: the same [`Fields`], [`classify`] and resolution of
+//! device, time and signature, but it stops reading once no later pair can change what a
+//! roll-up counts, and builds nothing else (addresses, ports, URL, severity).
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, Utc};
+
 use crate::event::{Action, Category, Event, Kind, Severity, Unparsed, UnparsedReason, Vendor};
-use crate::kv::KvIter;
+use crate::kv::{KvIter, non_empty};
+use crate::rollup::Tally;
 use crate::time;
 use crate::vendor::{Class, first, ip, is_any, is_block_word, port, text};
 
@@ -73,27 +80,62 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     Ok(build(&fields, Vendor::Fortigate))
 }
 
+/// What [`parse`] followed by [`Tally::of`] gives, without reading past the pair that settles
+/// it: a session log needs `type`, `action`, `devid` and a valid `eventtime`, which FortiOS
+/// writes in the first half of the line; a system or VPN event needs only `type`.
+pub(crate) fn tally(line: &str) -> Result<Tally<'_>, Unparsed> {
+    let separator = detect_separator(line);
+    let mut fields = Fields::default();
+    // Worked out once, when their field is filled (a filled field never changes): the family
+    // of `type`, and `eventtime` as `resolve_time` reads it.
+    let mut family = None;
+    let mut eventtime = None;
+    for (key, value) in KvIter::new(line, separator) {
+        if !fields.set(key, value) {
+            continue;
+        }
+        family = family.or_else(|| fields.log_type.map(LogFamily::of));
+        eventtime = eventtime.or_else(|| fields.eventtime.map(time::epoch_any_unit));
+        if fields.settles_tally(family, eventtime) {
+            break;
+        }
+    }
+    if fields.log_type.is_none() && fields.logid.is_none() {
+        return Err(Unparsed::new(Some(Vendor::Fortigate), UnparsedReason::MissingField("type")));
+    }
+    let (kind, category, action) = classify(&fields);
+    // `resolve_time` takes a valid `eventtime` first.
+    let time = match eventtime {
+        Some(Some(utc)) => Some(utc),
+        _ => resolve_time(&fields).map(|stamp| stamp.utc),
+    };
+    let signature = if kind == Kind::Threat { resolve_signature(&fields, category) } else { None };
+    Ok(Tally::new(kind, category, action, device(&fields), signature, time))
+}
+
 impl<'a> Fields<'a> {
-    /// Records one pair. Unknown keys are ignored; the first occurrence of a key wins.
+    /// Records one pair and returns whether it filled a field. Unknown keys are ignored; the
+    /// first non-empty occurrence of a key wins, so a filled field never changes.
     ///
     /// A FortiOS 7 line has 40–60 keys of which a third are read here, so the dispatch is by
-    /// length first and a whole-key comparison second.
-    #[inline]
-    pub(crate) fn set(&mut self, key: &'a str, value: &'a str) {
+    /// length first and a whole-key comparison second. Always inlined into the scan loops of
+    /// [`parse`] and [`tally`], where it runs once per pair.
+    #[inline(always)]
+    pub(crate) fn set(&mut self, key: &'a str, value: &'a str) -> bool {
         let slot = match key.len() {
             2 if key == "tz" => &mut self.tz,
             3 => match key {
                 "app" => &mut self.app,
                 "url" => &mut self.url,
                 "msg" => &mut self.msg,
-                _ => return,
+                _ => return false,
             },
             4 => match key {
                 "date" => &mut self.date,
                 "time" => &mut self.time,
                 "type" => &mut self.log_type,
                 "user" => &mut self.user,
-                _ => return,
+                _ => return false,
             },
             5 => match key {
                 "devid" => &mut self.devid,
@@ -103,13 +145,13 @@ impl<'a> Fields<'a> {
                 "virus" => &mut self.virus,
                 "qname" => &mut self.qname,
                 "logid" => &mut self.logid,
-                _ => return,
+                _ => return false,
             },
             6 => match key {
                 "action" => &mut self.action,
                 "status" => &mut self.status,
                 "attack" => &mut self.attack,
-                _ => return,
+                _ => return false,
             },
             7 => match key {
                 "devname" => &mut self.devname,
@@ -118,28 +160,74 @@ impl<'a> Fields<'a> {
                 "srcport" => &mut self.srcport,
                 "dstport" => &mut self.dstport,
                 "catdesc" => &mut self.catdesc,
-                _ => return,
+                _ => return false,
             },
             8 => match key {
                 "severity" => &mut self.severity,
                 "hostname" => &mut self.hostname,
-                _ => return,
+                _ => return false,
             },
             9 => match key {
                 "eventtime" => &mut self.eventtime,
                 "timestamp" => &mut self.timestamp,
                 "eventtype" => &mut self.eventtype,
-                _ => return,
+                _ => return false,
             },
             10 => match key {
                 "unauthuser" => &mut self.unauthuser,
                 "filtername" => &mut self.filtername,
-                _ => return,
+                _ => return false,
             },
             12 if key == "botnetdomain" => &mut self.botnetdomain,
-            _ => return,
+            _ => return false,
         };
-        first(slot, value);
+        first(slot, value)
+    }
+
+    /// Whether the fields so far fix everything [`Tally`] reads, whatever pairs follow;
+    /// `family` is that of `log_type`, `eventtime` the parsed `eventtime` when there is one.
+    ///
+    /// Filled fields never change, so: an event's tally is its kind alone; a session log's is
+    /// fixed once `action` (which hides `status`), `devid` (which hides `devname`) and an
+    /// `eventtime` that parses (which hides `date`, `time`, `tz` and `timestamp`) are known.
+    /// UTM logs can still meet `msg`, `botnetdomain` or a signature key, so they never settle.
+    fn settles_tally(&self, family: Option<LogFamily>, eventtime: Option<Option<DateTime<Utc>>>) -> bool {
+        debug_assert_eq!(family, self.log_type.map(LogFamily::of));
+        debug_assert_eq!(eventtime, self.eventtime.map(time::epoch_any_unit));
+        match family {
+            Some(LogFamily::Event) => true,
+            Some(LogFamily::Traffic) => {
+                self.action.is_some() && self.devid.is_some() && matches!(eventtime, Some(Some(_)))
+            }
+            Some(LogFamily::Utm) | None => false,
+        }
+    }
+}
+
+/// The three ways [`classify`] treats a `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogFamily {
+    /// A session record, whatever UTM summary it carries.
+    Traffic,
+    /// System, VPN and user events, and a blank type.
+    Event,
+    /// `utm` and the FortiOS 5.x top-level UTM types.
+    Utm,
+}
+
+impl LogFamily {
+    fn of(log_type: &str) -> LogFamily {
+        let log_type = time::trim_ascii_spaces(log_type);
+        if log_type.eq_ignore_ascii_case("traffic") {
+            LogFamily::Traffic
+        } else if log_type.eq_ignore_ascii_case("event")
+            || log_type.eq_ignore_ascii_case("appevent")
+            || log_type.is_empty()
+        {
+            LogFamily::Event
+        } else {
+            LogFamily::Utm
+        }
     }
 }
 
@@ -152,7 +240,7 @@ pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
         event.utc_offset_seconds = stamp.offset;
         event.time_zone_assumed = stamp.assumed;
     }
-    event.device = fields.devid.or(fields.devname).and_then(text);
+    event.device = device(fields).map(Cow::Borrowed);
     let severity_word = fields.severity.or(fields.crlevel).or(fields.level);
     event.severity = severity_word.and_then(Severity::from_word);
     event.vendor_severity = severity_word.and_then(text);
@@ -163,7 +251,7 @@ pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
     event.user = fields.user.or(fields.unauthuser).and_then(text);
     event.url = resolve_url(fields);
     if kind != Kind::Traffic || category != Category::Other {
-        event.signature = resolve_signature(fields, category);
+        event.signature = resolve_signature(fields, category).map(Cow::Borrowed);
     }
     event
 }
@@ -172,14 +260,15 @@ pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
 pub(crate) fn classify(fields: &Fields<'_>) -> Class {
     let log_type = time::trim_ascii_spaces(fields.log_type.unwrap_or(""));
     let action = fields.action.or(fields.status).map(time::trim_ascii_spaces);
-    if log_type.eq_ignore_ascii_case("traffic") {
-        // A traffic log is a session record; its UTM summary fields are deliberately ignored.
-        let blocked = action.is_some_and(|word| is_any(word, &["deny", "blocked", "block", "drop", "dropped"]));
-        let action = if blocked { Action::Blocked } else { Action::Allowed };
-        return (Kind::Traffic, Category::Other, action);
-    }
-    if log_type.eq_ignore_ascii_case("event") || log_type.eq_ignore_ascii_case("appevent") || log_type.is_empty() {
-        return (Kind::Event, Category::Other, Action::Allowed);
+    match LogFamily::of(log_type) {
+        LogFamily::Traffic => {
+            // A traffic log is a session record; its UTM summary fields are deliberately ignored.
+            let blocked = action.is_some_and(|word| is_any(word, &["deny", "blocked", "block", "drop", "dropped"]));
+            let action = if blocked { Action::Blocked } else { Action::Allowed };
+            return (Kind::Traffic, Category::Other, action);
+        }
+        LogFamily::Event => return (Kind::Event, Category::Other, Action::Allowed),
+        LogFamily::Utm => {}
     }
     // FortiOS 5.x wrote the UTM subtype as the type (`type=virus`, `type=dns`, `type=anomaly`).
     let subtype = if log_type.eq_ignore_ascii_case("utm") {
@@ -249,7 +338,12 @@ fn resolve_url<'a>(fields: &Fields<'a>) -> Option<Cow<'a, str>> {
     fields.hostname.or(fields.qname).or(fields.botnetdomain).or(fields.url).and_then(text)
 }
 
-fn resolve_signature<'a>(fields: &Fields<'a>, category: Category) -> Option<Cow<'a, str>> {
+/// `devid`, else `devname`.
+fn device<'a>(fields: &Fields<'a>) -> Option<&'a str> {
+    fields.devid.or(fields.devname).and_then(non_empty)
+}
+
+fn resolve_signature<'a>(fields: &Fields<'a>, category: Category) -> Option<&'a str> {
     let candidate = match category {
         Category::Malware => fields.virus.or(fields.attack),
         Category::Intrusion | Category::Anomaly => fields.attack,
@@ -259,7 +353,7 @@ fn resolve_signature<'a>(fields: &Fields<'a>, category: Category) -> Option<Cow<
         Category::DataLeak => fields.filtername,
         _ => None,
     };
-    candidate.or(fields.msg).and_then(text)
+    candidate.or(fields.msg).and_then(non_empty)
 }
 
 /// Space by default; comma for the CSV variant (`date=2018-07-26,time=…`).

@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use memchr::memmem;
 
 use crate::event::{Action, Category, Event, Kind, Unparsed, UnparsedReason, Vendor};
+use crate::rollup::Tally;
 
 pub(crate) mod cef;
 pub(crate) mod checkpoint;
@@ -29,8 +30,7 @@ pub fn detect(payload: &str) -> Option<Vendor> {
     let text = payload.trim_start();
     let bytes = text.as_bytes();
     let head = &bytes[..bytes.len().min(256)];
-    // Hot path: native FortiGate lines start with one of a few keys and carry `logid=` early.
-    if starts_like_fortigate(bytes) && LOGID.find(head).is_some() {
+    if is_native_fortigate(bytes) {
         return Some(Vendor::Fortigate);
     }
     if bytes.first() == Some(&b'{') {
@@ -88,6 +88,12 @@ pub fn detect(payload: &str) -> Option<Vendor> {
         return Some(Vendor::Checkpoint);
     }
     None
+}
+
+/// Hot path of [`detect`]: native FortiGate lines start with one of a few keys and carry
+/// `logid=` early.
+fn is_native_fortigate(bytes: &[u8]) -> bool {
+    starts_like_fortigate(bytes) && LOGID.find(&bytes[..bytes.len().min(256)]).is_some()
 }
 
 /// Built once: `memmem::find` would rebuild its searcher on every line.
@@ -151,6 +157,16 @@ pub(crate) fn parse_payload(text: &str, vendor: Option<Vendor>) -> Result<Event<
     }
 }
 
+/// [`parse_payload`] without a vendor, reduced to what a roll-up counts, for the payloads that
+/// [`detect`] sends to the native FortiGate parser by its hot path; `None` for any other, which
+/// must be parsed in full.
+pub(crate) fn tally_payload(text: &str) -> Option<Result<Tally<'_>, Unparsed>> {
+    // `parse_payload` rejects a blank text first; a native FortiGate payload is never blank.
+    // `detect` then answers FortiGate, and a payload that starts like FortiGate goes to
+    // `fortigate::parse`, whose roll-up share `fortigate::tally` is.
+    is_native_fortigate(text.trim_start().as_bytes()).then(|| fortigate::tally(text))
+}
+
 /// Parses an IP address, tolerating surrounding spaces, brackets and IPv6 zone ids.
 pub(crate) fn ip(text: &str) -> Option<IpAddr> {
     if let Some(address) = ipv4_fast(text.as_bytes()) {
@@ -209,11 +225,14 @@ pub(crate) fn text(value: &str) -> Option<Cow<'_, str>> {
     crate::kv::non_empty(value).map(Cow::Borrowed)
 }
 
-/// Sets `slot` only if it is still empty, so the first occurrence of a repeated key wins.
-pub(crate) fn first<'a>(slot: &mut Option<&'a str>, value: &'a str) {
-    if slot.is_none() && !value.is_empty() {
+/// Sets `slot` only if it is still empty, so the first occurrence of a repeated key wins;
+/// returns whether it did.
+pub(crate) fn first<'a>(slot: &mut Option<&'a str>, value: &'a str) -> bool {
+    let fills = slot.is_none() && !value.is_empty();
+    if fills {
         *slot = Some(value);
     }
+    fills
 }
 
 /// Case-insensitive membership test.
