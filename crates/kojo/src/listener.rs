@@ -297,7 +297,8 @@ pub async fn start(db: Db, settings: Settings, shutdown: watch::Receiver<bool>) 
 
     let (chunks, inbox) = mpsc::channel::<Chunk>(settings.queue_chunks.max(1));
     let (jobs, job_inbox) = mpsc::channel::<Job>(4);
-    let status = StatusReporter::new(db.clone(), [("udp", udp_addr), ("tcp", tcp_addr), ("tls", tls_addr)], stats.clone());
+    let status =
+        StatusReporter::new(db.clone(), [("udp", udp_addr), ("tcp", tcp_addr), ("tls", tls_addr)], stats.clone());
     status.write(true).await;
     let status_task = tokio::spawn(status.clone().run(settings.status_interval));
     let store_task = tokio::spawn(run_store(db.clone(), job_inbox, stats.clone()));
@@ -525,7 +526,14 @@ async fn accept_tcp(
         };
         match accepted {
             Ok((stream, peer)) => {
-                connections.spawn(serve_connection(stream, peer, tls.clone(), chunks.clone(), stats.clone(), shutdown.clone()));
+                connections.spawn(serve_connection(
+                    stream,
+                    peer,
+                    tls.clone(),
+                    chunks.clone(),
+                    stats.clone(),
+                    shutdown.clone(),
+                ));
             }
             Err(error) => {
                 // Usually running out of file descriptors: wait rather than spin.

@@ -237,7 +237,10 @@ async fn companies_see_only_their_own_device(backend: Backend) {
         .unwrap();
     let page = operator.get(app.at("/office/devices")).send().await.unwrap().text().await.unwrap();
     let table = &page[page.find("id=\"listeners\"").unwrap()..page.find("id=\"unknown-senders\"").unwrap()];
-    assert!(table.contains("<td>udp 0.0.0.0:514</td><td>受信中</td><td>123456</td><td>123449</td><td>3</td><td>4</td>"), "{table}");
+    assert!(
+        table.contains("<td>udp 0.0.0.0:514</td><td>受信中</td><td>123456</td><td>123449</td><td>3</td><td>4</td>"),
+        "{table}"
+    );
     assert!(table.contains("<td>tcp 0.0.0.0:601</td><td><strong>応答なし</strong></td><td>50</td>"), "{table}");
     app.stop().await;
 }

@@ -162,7 +162,8 @@ async fn commit_batch(db: &Db, calendar: &BusinessCalendar, jobs: &[Job]) -> Res
                 break candidate;
             }
         };
-        let placed = Placement { status, waitlist_position, received_at, contact_due: calendar.contact_due(received_at) };
+        let placed =
+            Placement { status, waitlist_position, received_at, contact_due: calendar.contact_due(received_at) };
         let facts = SubmittedFacts {
             id: Uuid::now_v7(),
             reference,

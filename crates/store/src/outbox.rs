@@ -7,9 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::{LockBehavior, LockType};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -87,7 +85,10 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, limit: u64) -> Result<Vec<Ou
     let ids: Vec<Uuid> = candidates.iter().map(|model| model.id).collect();
     outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now + LEASE))
-        .col_expr(outbox_message::Column::Attempts, sea_orm::sea_query::ExprTrait::add(Expr::col(outbox_message::Column::Attempts), 1))
+        .col_expr(
+            outbox_message::Column::Attempts,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(outbox_message::Column::Attempts), 1),
+        )
         .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
         .filter(outbox_message::Column::Id.is_in(ids))
         .exec(&tx)

@@ -493,14 +493,8 @@ fn http_client(args: &Args) -> anyhow::Result<reqwest::Client> {
 }
 
 enum Target {
-    Http {
-        url: String,
-        client: reqwest::Client,
-        expected: reqwest::StatusCode,
-    },
-    Direct {
-        state: web::AppState,
-    },
+    Http { url: String, client: reqwest::Client, expected: reqwest::StatusCode },
+    Direct { state: web::AppState },
 }
 
 struct Load {
@@ -640,12 +634,10 @@ impl Target {
                     Err(error) => Sent::Refused("error".into(), error.to_string()),
                 }
             }
-            Target::Direct { state } => {
-                match submit_direct(state, body).await {
-                    Ok(()) => Sent::Accepted,
-                    Err(error) => Sent::Refused("direct".into(), format!("{error:#}")),
-                }
-            }
+            Target::Direct { state } => match submit_direct(state, body).await {
+                Ok(()) => Sent::Accepted,
+                Err(error) => Sent::Refused("direct".into(), format!("{error:#}")),
+            },
         }
     }
 }
