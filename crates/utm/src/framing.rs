@@ -431,11 +431,24 @@ impl LineReader {
     /// Wraps any reader, sniffing the gzip magic bytes.
     pub fn from_reader<R: Read + Send + 'static>(reader: R) -> io::Result<LineReader> {
         let mut buffered = BufReader::with_capacity(256 * 1024, reader);
-        let is_gzip = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+        // A pipe or socket may deliver the first byte alone: read until both magic bytes are
+        // in (or the input ends), then put them back in front of the rest.
+        let mut magic = [0u8; 2];
+        let mut filled = 0;
+        while filled < magic.len() {
+            match buffered.read(&mut magic[filled..]) {
+                Ok(0) => break,
+                Ok(count) => filled += count,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        let is_gzip = magic[..filled] == [0x1f, 0x8b];
+        let input = io::Cursor::new(magic).take(filled as u64).chain(buffered);
         let reader: Box<dyn BufRead + Send> = if is_gzip {
-            Box::new(BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(buffered)))
+            Box::new(BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(input)))
         } else {
-            Box::new(buffered)
+            Box::new(input)
         };
         Ok(LineReader { reader, buffer: Vec::with_capacity(4096), line_number: 0 })
     }
@@ -566,6 +579,45 @@ mod tests {
             decode_octet_counted(b"<13>plain line\n5 hello"),
             Decoded::Frame { message: b"<13>plain line", consumed: 15 }
         );
+    }
+
+    /// A reader that hands out one byte per call, as a pipe may.
+    struct OneByte(io::Cursor<Vec<u8>>);
+
+    impl Read for OneByte {
+        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+            let end = buffer.len().min(1);
+            self.0.read(&mut buffer[..end])
+        }
+    }
+
+    #[test]
+    fn sniffs_gzip_when_the_first_read_returns_one_byte() {
+        // Found by the `line_reader` fuzz target: an empty gzip member read one byte at a time
+        // was taken for plain text.
+        let empty_member: &[u8] = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x04\xff\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+        let lines: Vec<Line> = LineReader::from_reader(OneByte(io::Cursor::new(empty_member.to_vec())))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(lines, []);
+
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(b"one\ntwo").unwrap();
+        let gzip = encoder.finish().unwrap();
+        for input in [gzip, b"one\ntwo".to_vec(), b"\x1f".to_vec()] {
+            let plain = input.first() != Some(&0x1f) || input.len() == 1;
+            let lines: Vec<Vec<u8>> = LineReader::from_reader(OneByte(io::Cursor::new(input.clone())))
+                .unwrap()
+                .map(|line| line.unwrap().bytes)
+                .collect();
+            let expected: Vec<Vec<u8>> = if plain {
+                input.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect()
+            } else {
+                vec![b"one".to_vec(), b"two".to_vec()]
+            };
+            assert_eq!(lines, expected);
+        }
     }
 
     #[test]

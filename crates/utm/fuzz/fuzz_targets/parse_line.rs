@@ -1,11 +1,5 @@
-//! Fuzz target: the line parser, with auto-detection and with every forced vendor.
+//! Fuzz target: auto-detection (`utm::parse_line(data, None)`) and the syslog entry point
+//! (`utm::parse_syslog_line`).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let _ = utm::parse_syslog_line(data, None);
-    for vendor in utm::Vendor::ALL {
-        let _ = utm::parse_line(data, Some(vendor));
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| utm_fuzz::auto(data));

@@ -8,18 +8,22 @@
 
 use std::borrow::Cow;
 
+use memchr::memmem;
+
 use crate::event::{Action, Category, Event, Kind, Severity, Unparsed, UnparsedReason, Vendor};
 use crate::kv::KvIter;
 use crate::time;
 use crate::vendor::{Class, contains_ignore_case, ip, is_block_word, port, threat_action, traffic_action};
 
 pub(crate) fn looks_like(text: &str) -> bool {
-    let head = &text[..text.len().min(300)];
-    head.contains("loguid")
-        || head.contains("product=")
-        || head.starts_with("syslog[")
-        || head.contains("|action=")
-        || head.starts_with("[action:")
+    // Bytes, not `str`: byte 300 may fall inside a multi-byte character.
+    let head = &text.as_bytes()[..text.len().min(300)];
+    let has = |needle: &[u8]| memmem::find(head, needle).is_some();
+    has(b"loguid")
+        || has(b"product=")
+        || head.starts_with(b"syslog[")
+        || has(b"|action=")
+        || head.starts_with(b"[action:")
         || is_lea(text)
 }
 
@@ -150,4 +154,17 @@ fn parse_lea(line: &str) -> Result<Event<'_>, Unparsed> {
     event.src_ip = ip(fields[9]);
     event.dst_ip = ip(fields[10]);
     Ok(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_limit_inside_a_multibyte_character() {
+        // Byte 300 is the second byte of 'é' (same defect as the one the `vendor_cisco` fuzz
+        // target found).
+        assert!(!looks_like(&format!("{}\u{e9}", "x".repeat(299))));
+        assert!(looks_like(&format!("time=1 product=IPS {}\u{e9}", "x".repeat(280))));
+    }
 }

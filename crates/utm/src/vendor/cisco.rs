@@ -10,14 +10,21 @@
 
 use std::net::IpAddr;
 
+use memchr::memmem;
+
 use crate::event::{Action, Category, Event, Kind, Severity, Unparsed, UnparsedReason, Vendor};
 use crate::time;
 use crate::vendor::{Class, contains_ignore_case, ip, port, text};
 
 /// Finds `%ASA-6-302013` (or another known prefix); returns (start, severity, message id, text).
 pub(crate) fn find_tag(text: &str) -> Option<(usize, u8, &str, &str)> {
-    let head = &text[..text.len().min(160)];
-    let start = ["%ASA-", "%FTD-", "%PIX-", "%FWSM-", "%NGIPS-"].iter().filter_map(|prefix| head.find(prefix)).min()?;
+    // Searched as bytes: byte 160 may fall inside a multi-byte character. A match starts at an
+    // ASCII '%', so `start` is a character boundary.
+    let head = &text.as_bytes()[..text.len().min(160)];
+    let start = [&b"%ASA-"[..], b"%FTD-", b"%PIX-", b"%FWSM-", b"%NGIPS-"]
+        .iter()
+        .filter_map(|prefix| memmem::find(head, prefix))
+        .min()?;
     let after = &text[start + 1..];
     let dash = after.find('-')?;
     let rest = &after[dash + 1..];
@@ -153,4 +160,20 @@ fn user(message: &str) -> Option<std::borrow::Cow<'_, str>> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_limit_inside_a_multibyte_character() {
+        // Found by the `vendor_cisco` fuzz target: byte 160 is the second byte of 'é'.
+        let line = format!("{}\u{e9}", "A".repeat(159));
+        assert!(find_tag(&line).is_none());
+        assert!(parse(&line).is_err());
+        let line = format!("%ASA-4-106023: Deny tcp src outside:198.51.100.23/51034 {}\u{e9}", "x".repeat(103));
+        assert_eq!(line.len(), 161);
+        assert_eq!(find_tag(&line).map(|(start, severity, id, _)| (start, severity, id)), Some((0, 4, "106023")));
+    }
 }

@@ -5,6 +5,8 @@
 //! Session logs are traffic (DENY is blocked). Screen and IDP logs are threats; IDP `action`
 //! NONE/RECOMMENDED means detected only, and screen `alarm-without-drop` likewise.
 
+use memchr::memmem;
+
 use crate::event::{Action, Category, Event, Kind, Severity, Unparsed, UnparsedReason, Vendor};
 use crate::kv::KvIter;
 use crate::vendor::{Class, first, ip, is_any, port, text};
@@ -12,8 +14,9 @@ use crate::vendor::{Class, first, ip, is_any, port, text};
 const TAGS: [&str; 7] = ["RT_FLOW", "RT_SCREEN", "RT_IDP", "RT_UTM", "RT_AAMW", "RT_SECINTEL", "APPTRACK_"];
 
 pub(crate) fn looks_like(text: &str) -> bool {
-    let head = &text[..text.len().min(200)];
-    head.contains("[junos@") || TAGS.iter().any(|tag| head.contains(tag))
+    // Bytes, not `str`: byte 200 may fall inside a multi-byte character.
+    let head = &text.as_bytes()[..text.len().min(200)];
+    memmem::find(head, b"[junos@").is_some() || TAGS.iter().any(|tag| memmem::find(head, tag.as_bytes()).is_some())
 }
 
 pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
@@ -124,4 +127,17 @@ fn classify(tag: &str, action: Option<&str>) -> Class {
         category,
         if tag.contains("BLOCKED") || tag.contains("DROP") { Action::Blocked } else { threat_action },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_limit_inside_a_multibyte_character() {
+        // Byte 200 is the second byte of 'é' (same defect as the one the `vendor_cisco` fuzz
+        // target found).
+        assert!(!looks_like(&format!("{}\u{e9}", "x".repeat(199))));
+        assert!(looks_like(&format!("RT_FLOW: {}\u{e9}", "x".repeat(190))));
+    }
 }

@@ -1,0 +1,4 @@
+//! Fuzz target: the cisco parser, forced (`utm::parse_line(data, Some(Vendor::Cisco))`).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| utm_fuzz::vendor(data, utm::Vendor::Cisco));

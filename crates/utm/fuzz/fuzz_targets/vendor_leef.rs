@@ -1,0 +1,4 @@
+//! Fuzz target: the leef parser, forced (`utm::parse_line(data, Some(Vendor::Leef))`).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| utm_fuzz::vendor(data, utm::Vendor::Leef));

@@ -1,0 +1,4 @@
+//! Fuzz target: the pfsense parser, forced (`utm::parse_line(data, Some(Vendor::Pfsense))`).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| utm_fuzz::vendor(data, utm::Vendor::Pfsense));

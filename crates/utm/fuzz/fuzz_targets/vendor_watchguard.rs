@@ -1,0 +1,4 @@
+//! Fuzz target: the watchguard parser, forced (`utm::parse_line(data, Some(Vendor::Watchguard))`).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| utm_fuzz::vendor(data, utm::Vendor::Watchguard));
