@@ -9,7 +9,7 @@ use anyhow::Context;
 use store::Db;
 use store::logs::{Batch, StoredThreat, ThreatCount, TrafficCount};
 use utm::rollup::Rollup;
-use utm::{Event, Kind};
+use utm::{Event, Kind, Unparsed};
 use uuid::Uuid;
 
 /// Lines per database batch.
@@ -29,6 +29,16 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Counts one understood line of `kind`.
+    fn count(&mut self, kind: Kind) {
+        self.lines += 1;
+        match kind {
+            Kind::Threat => self.threats += 1,
+            Kind::Traffic => self.traffic += 1,
+            Kind::Event => self.other_events += 1,
+        }
+    }
+
     pub fn merge(&mut self, other: &Summary) {
         self.lines += other.lines;
         self.threats += other.threats;
@@ -86,25 +96,33 @@ impl Accumulator {
         if utm::framing::trim_line(line).is_empty() {
             return;
         }
-        self.summary.lines += 1;
-        match utm::parse_syslog_line(line, None) {
+        // Sessions and system events are only counted: the roll-up's shortcut reads them.
+        match self.rollup.count_unless_threat(line) {
+            Some(kind) => self.summary.count(kind),
+            None => self.add_parsed(line, utm::parse_syslog_line(line, None), source),
+        }
+    }
+
+    /// Adds one line already parsed by the caller (the listener parses to find the device).
+    pub fn add_parsed(&mut self, line: &[u8], parsed: Result<Event<'_>, Unparsed>, source: impl FnOnce() -> String) {
+        if utm::framing::trim_line(line).is_empty() {
+            return;
+        }
+        match parsed {
             Ok(event) => {
-                match event.kind {
-                    Kind::Threat => {
-                        self.summary.threats += 1;
-                        *self.summary.by_category.entry(event.category.code().to_string()).or_default() += 1;
-                        *self.summary.by_action.entry(event.action.code().to_string()).or_default() += 1;
-                        match stored(&event, source()) {
-                            Some(threat) => self.events.push(threat),
-                            None => self.summary.without_time += 1,
-                        }
+                self.summary.count(event.kind);
+                if event.kind == Kind::Threat {
+                    *self.summary.by_category.entry(event.category.code().to_string()).or_default() += 1;
+                    *self.summary.by_action.entry(event.action.code().to_string()).or_default() += 1;
+                    match stored(&event, source()) {
+                        Some(threat) => self.events.push(threat),
+                        None => self.summary.without_time += 1,
                     }
-                    Kind::Traffic => self.summary.traffic += 1,
-                    Kind::Event => self.summary.other_events += 1,
                 }
                 self.rollup.add(&event);
             }
             Err(unparsed) => {
+                self.summary.lines += 1;
                 self.summary.unparsed += 1;
                 if self.unparsed.len() < store::logs::UNPARSED_KEPT_PER_DEVICE as usize {
                     self.unparsed.push((unparsed.reason.to_string(), String::from_utf8_lossy(line).into_owned()));

@@ -830,7 +830,7 @@ impl Writer {
             match self.target(serial, sender).await {
                 Some(Target::Device(device_id)) => {
                     let batch = self.batches.entry(device_id).or_insert_with(|| Accumulator::new(device_id));
-                    batch.add(line, || format!("syslog:{sender}"));
+                    batch.add_parsed(line, parsed, || format!("syslog:{sender}"));
                     if batch.lines() >= self.settings.batch_lines {
                         let full = std::mem::replace(batch, Accumulator::new(device_id));
                         self.send(Job::Batch(Box::new(full))).await;

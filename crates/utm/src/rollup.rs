@@ -114,6 +114,20 @@ impl Rollup {
         counted.is_ok()
     }
 
+    /// Counts `line` when counting is all it needs — a native FortiGate session or system event,
+    /// read only as far as [`Rollup::add_line`] reads it — and returns its kind. `None` when the
+    /// caller must parse it in full: a threat (to be kept as an event), another vendor, or a line
+    /// that does not parse. Nothing is counted then.
+    pub fn count_unless_threat(&mut self, line: &[u8]) -> Option<Kind> {
+        match crate::tally_syslog_line(line)? {
+            Ok(tally) if tally.kind != Kind::Threat => {
+                self.count(&tally);
+                Some(tally.kind)
+            }
+            _ => None,
+        }
+    }
+
     /// Counts one event.
     pub fn add(&mut self, event: &Event<'_>) {
         self.count(&Tally::of(event));
@@ -644,6 +658,41 @@ mod tests {
         }
         // Most variants must still take the shortcut, or this test compares little.
         assert!(fast_lines > 30_000, "{fast_lines}");
+    }
+
+    /// `count_unless_threat`, with the caller parsing what it declines (the import path), counts
+    /// what `add_line` counts, and declines every threat (which the caller must keep).
+    #[test]
+    fn counting_all_but_threats_equals_add_line() {
+        let mut generator = crate::generate::Generator::new(5);
+        let mut rng = 0x5151_5151_5151_5151u64;
+        let (mut split, mut whole) = (Rollup::new(), Rollup::new());
+        let (mut line, mut declined_threats, mut counted) = (Vec::new(), 0, 0);
+        for number in 0..20_000 {
+            line.clear();
+            generator.next_line(&mut line);
+            line.pop();
+            let variant = if number % 3 == 0 { damage(&line, &mut rng) } else { line.clone() };
+            whole.add_line(&variant);
+            match split.count_unless_threat(&variant) {
+                Some(kind) => {
+                    assert_ne!(kind, Kind::Threat);
+                    counted += 1;
+                }
+                None => match crate::parse_syslog_line(&variant, None) {
+                    Ok(event) => {
+                        declined_threats += usize::from(event.kind == Kind::Threat);
+                        split.add(&event);
+                    }
+                    Err(_) => split.unparsed += 1,
+                },
+            }
+        }
+        assert_eq!(split.threats(), whole.threats());
+        assert_eq!(split.traffic(), whole.traffic());
+        assert_eq!((split.event_total(), split.unparsed()), (whole.event_total(), whole.unparsed()));
+        assert_eq!(declined_threats as u64, whole.threat_total(), "every threat goes to the full parse");
+        assert!(counted > 15_000, "{counted}");
     }
 
     /// One to four edits of a generated line, each aimed at something the shortcut relies on.
