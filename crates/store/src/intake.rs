@@ -27,8 +27,9 @@ use crate::applications::{self, ApplicationStatus, Compose, Placement, Submissio
 use crate::entities::{application, audit_entry, case_event, course, outbox_message};
 use crate::{Db, Result, StoreError, audit, outbox};
 
-/// Submissions committed together at most (bounded by SQLite's 32,766 bound parameters per
-/// statement: an application row has 38 columns).
+/// Submissions committed together at most: enough to absorb a burst from hundreds of clients
+/// while keeping one transaction (and the course lock) short; rows go in small statements (see
+/// [`chunks`]).
 const MAX_BATCH: usize = 256;
 
 /// Submissions waiting at most; a full queue makes callers wait (backpressure), never drops.
