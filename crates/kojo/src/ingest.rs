@@ -93,9 +93,6 @@ impl Accumulator {
 
     /// Adds one line (syslog header optional, vendor detected). `source` names where it came from.
     pub fn add(&mut self, line: &[u8], source: impl FnOnce() -> String) {
-        if utm::framing::trim_line(line).is_empty() {
-            return;
-        }
         // Sessions and system events are only counted: the roll-up's shortcut reads them.
         match self.rollup.count_unless_threat(line) {
             Some(kind) => self.summary.count(kind),
@@ -104,6 +101,7 @@ impl Accumulator {
     }
 
     /// Adds one line already parsed by the caller (the listener parses to find the device).
+    /// Blank lines are skipped.
     pub fn add_parsed(&mut self, line: &[u8], parsed: Result<Event<'_>, Unparsed>, source: impl FnOnce() -> String) {
         if utm::framing::trim_line(line).is_empty() {
             return;
