@@ -130,7 +130,7 @@ impl Accumulator {
     }
 
     /// Writes what was gathered and starts afresh; returns the summary of the written part.
-    pub async fn flush(&mut self, db: &Db) -> anyhow::Result<Summary> {
+    pub async fn flush(&mut self, db: &Db, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Summary> {
         let done = std::mem::replace(self, Accumulator::new(self.device_id));
         let batch = Batch {
             device_id: done.device_id,
@@ -161,7 +161,7 @@ impl Accumulator {
             events: done.events,
             unparsed: done.unparsed,
         };
-        store::logs::ingest(db, &batch).await.context("failed to store a batch of log events")?;
+        store::logs::ingest(db, &batch, now).await.context("failed to store a batch of log events")?;
         Ok(done.summary)
     }
 }
@@ -191,6 +191,7 @@ pub async fn import_files(
     db: &Db,
     device_id: Uuid,
     files: &[impl AsRef<Path>],
+    clock: &app::Clock,
     mut progress: impl FnMut(&Path, &Summary),
 ) -> anyhow::Result<Summary> {
     let mut total = Summary::default();
@@ -206,11 +207,11 @@ pub async fn import_files(
         {
             accumulator.add(line, || format!("{name}:{number}"));
             if accumulator.lines() >= BATCH_LINES {
-                file_total.merge(&accumulator.flush(db).await?);
+                file_total.merge(&accumulator.flush(db, clock.now()).await?);
                 progress(path, &file_total);
             }
         }
-        file_total.merge(&accumulator.flush(db).await?);
+        file_total.merge(&accumulator.flush(db, clock.now()).await?);
         progress(path, &file_total);
         total.merge(&file_total);
     }

@@ -22,6 +22,8 @@ pub use config::Config;
 pub struct Running {
     pub address: SocketAddr,
     pub db: Db,
+    /// The clock this Kojo reads (tests move it).
+    pub clock: app::Clock,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
@@ -69,15 +71,23 @@ impl Running {
 
 /// Opens the database, migrates, prepares the first start, and serves.
 pub async fn start(config: &Config) -> anyhow::Result<Running> {
+    start_with_clock(config, app::Clock::system()).await
+}
+
+/// `start` with a clock of the caller's (tests move time instead of sleeping).
+pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Result<Running> {
     // Configuration mistakes are reported before anything is opened or bound.
     let mailer = mailer::Mailer::from_config(config)?;
-    let listener_settings = listener::Settings::from_config(config)?;
+    let mut listener_settings = listener::Settings::from_config(config)?;
+    if let Some(settings) = listener_settings.as_mut() {
+        settings.clock = clock.clone();
+    }
     let db = setup::open_database(config).await?;
     if let Some(first_admin) = setup::first_start(&db, config).await? {
         first_admin.print(&config.public_url());
     }
     let calendar = setup::calendar(&db).await?;
-    let state = web::AppState::new(db.clone(), config.web_config(), calendar);
+    let state = web::AppState::new(db.clone(), config.web_config(), calendar, clock.clone());
     let server =
         web::Server::bind(&config.addr, state).await.with_context(|| format!("failed to listen on {}", config.addr))?;
     let address = server.local_addr()?;
@@ -92,13 +102,13 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
     };
     let maintenance =
         maintenance::Settings { font_dirs: config.font_dirs(), threat_retention_days: config.threat_retention_days };
-    let maintenance = tokio::spawn(maintenance::run(db.clone(), maintenance, watcher.clone()));
-    let worker = tokio::spawn(mailer::run_worker(db.clone(), mailer, watcher));
+    let maintenance = tokio::spawn(maintenance::run(db.clone(), maintenance, clock.clone(), watcher.clone()));
+    let worker = tokio::spawn(mailer::run_worker(db.clone(), mailer, clock.clone(), watcher));
     tracing::info!(%address, backend = db.backend_name(), "kojo is serving");
-    Ok(Running { address, db, shutdown, server, worker, maintenance, listener })
+    Ok(Running { address, db, clock, shutdown, server, worker, maintenance, listener })
 }
 
 /// The agreement PDF of a case as the company has it (see `web::agreement::pdf_for_reference`).
 pub async fn agreement_pdf(db: &Db, config: &Config, reference: &str) -> anyhow::Result<Vec<u8>> {
-    web::agreement::pdf_for_reference(db, &config.font_dirs(), reference).await
+    web::agreement::pdf_for_reference(db, &config.font_dirs(), reference, app::Clock::system().now()).await
 }

@@ -73,6 +73,8 @@ pub struct Settings {
     pub udp_receive_buffer: usize,
     /// Chunks of messages waiting between the readers and the writer.
     pub queue_chunks: usize,
+    /// Where `now` comes from for the rows written.
+    pub clock: app::Clock,
 }
 
 impl Settings {
@@ -89,6 +91,7 @@ impl Settings {
             status_interval: Duration::from_secs(5),
             udp_receive_buffer: 32 << 20,
             queue_chunks: 256,
+            clock: app::Clock::system(),
         }
     }
 
@@ -297,11 +300,15 @@ pub async fn start(db: Db, settings: Settings, shutdown: watch::Receiver<bool>) 
 
     let (chunks, inbox) = mpsc::channel::<Chunk>(settings.queue_chunks.max(1));
     let (jobs, job_inbox) = mpsc::channel::<Job>(4);
-    let status =
-        StatusReporter::new(db.clone(), [("udp", udp_addr), ("tcp", tcp_addr), ("tls", tls_addr)], stats.clone());
+    let status = StatusReporter::new(
+        db.clone(),
+        [("udp", udp_addr), ("tcp", tcp_addr), ("tls", tls_addr)],
+        stats.clone(),
+        settings.clock.clone(),
+    );
     status.write(true).await;
     let status_task = tokio::spawn(status.clone().run(settings.status_interval));
-    let store_task = tokio::spawn(run_store(db.clone(), job_inbox, stats.clone()));
+    let store_task = tokio::spawn(run_store(db.clone(), job_inbox, stats.clone(), settings.clock.clone()));
     let writer = Writer::new(db, &settings, stats.clone(), jobs);
     let writer = tokio::spawn(writer.run(inbox));
     let mut readers = JoinSet::new();
@@ -724,13 +731,13 @@ enum Job {
 }
 
 /// Writes batches and unknown-sender counts, one at a time, in arrival order.
-async fn run_store(db: Db, mut jobs: mpsc::Receiver<Job>, stats: Arc<ListenerStats>) {
+async fn run_store(db: Db, mut jobs: mpsc::Receiver<Job>, stats: Arc<ListenerStats>, clock: app::Clock) {
     while let Some(job) = jobs.recv().await {
         match job {
             Job::Batch(mut accumulator) => {
                 let accumulator = accumulator.as_mut();
                 let lines = accumulator.lines();
-                match accumulator.flush(&db).await {
+                match accumulator.flush(&db, clock.now()).await {
                     Ok(summary) => {
                         ListenerStats::add(&stats.stored, summary.lines - summary.unparsed);
                         ListenerStats::add(&stats.unparsed, summary.unparsed);
@@ -742,7 +749,9 @@ async fn run_store(db: Db, mut jobs: mpsc::Receiver<Job>, stats: Arc<ListenerSta
                 }
             }
             Job::Unknown { sender, sample, messages } => {
-                if let Err(error) = store::logs::note_unknown_messages(&db, &sender, &sample, messages).await {
+                if let Err(error) =
+                    store::logs::note_unknown_messages(&db, &sender, &sample, messages, clock.now()).await
+                {
                     tracing::error!(%error, %sender, messages, "failed to record messages of an unknown sender");
                 }
             }
@@ -917,16 +926,22 @@ struct StatusReporter {
     name: String,
     started_at: chrono::DateTime<chrono::Utc>,
     stats: Arc<ListenerStats>,
+    clock: app::Clock,
 }
 
 impl StatusReporter {
-    fn new(db: Db, sockets: [(&str, Option<SocketAddr>); 3], stats: Arc<ListenerStats>) -> StatusReporter {
+    fn new(
+        db: Db,
+        sockets: [(&str, Option<SocketAddr>); 3],
+        stats: Arc<ListenerStats>,
+        clock: app::Clock,
+    ) -> StatusReporter {
         let name = sockets
             .iter()
             .filter_map(|(protocol, address)| address.map(|address| format!("{protocol} {address}")))
             .collect::<Vec<_>>()
             .join(", ");
-        StatusReporter { db, name, started_at: chrono::Utc::now(), stats }
+        StatusReporter { db, name, started_at: clock.now(), stats, clock }
     }
 
     async fn run(self, every: Duration) {
@@ -943,7 +958,7 @@ impl StatusReporter {
         let status = store::logs::ListenerStatus {
             name: self.name.clone(),
             started_at: self.started_at,
-            updated_at: chrono::Utc::now(),
+            updated_at: self.clock.now(),
             running,
             received: snapshot.received,
             stored: snapshot.stored,

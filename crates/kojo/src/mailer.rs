@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::Utc;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use store::Db;
@@ -66,10 +65,10 @@ impl Mailer {
 }
 
 /// Sends every message due now; returns how many were sent. Tests call this to drain the queue.
-pub async fn deliver_due(db: &Db, mailer: &Mailer) -> anyhow::Result<usize> {
+pub async fn deliver_due(db: &Db, mailer: &Mailer, clock: &app::Clock) -> anyhow::Result<usize> {
     let mut sent = 0;
     loop {
-        let batch = store::outbox::claim_due(db, Utc::now(), 50).await?;
+        let batch = store::outbox::claim_due(db, clock.now(), 50).await?;
         if batch.is_empty() {
             return Ok(sent);
         }
@@ -80,22 +79,22 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> anyhow::Result<usize> {
                 Err(error) => {
                     let retry_at = (message.attempts < MAX_ATTEMPTS).then(|| {
                         let minutes = 1i64 << message.attempts.saturating_sub(1).min(9);
-                        Utc::now() + chrono::Duration::minutes(minutes.min(360))
+                        clock.now() + chrono::Duration::minutes(minutes.min(360))
                     });
                     tracing::warn!(id = %message.id, attempts = message.attempts, "e-mail delivery failed: {error:#}");
-                    store::outbox::mark_failed(db, message.id, &format!("{error:#}"), retry_at).await?;
+                    store::outbox::mark_failed(db, message.id, &format!("{error:#}"), retry_at, clock.now()).await?;
                 }
             }
         }
-        store::outbox::mark_sent(db, &delivered).await?;
+        store::outbox::mark_sent(db, &delivered, clock.now()).await?;
         sent += delivered.len();
     }
 }
 
 /// The worker loop: delivers the outbox until shutdown.
-pub async fn run_worker(db: Db, mailer: Mailer, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_worker(db: Db, mailer: Mailer, clock: app::Clock, mut shutdown: watch::Receiver<bool>) {
     loop {
-        if let Err(error) = deliver_due(&db, &mailer).await {
+        if let Err(error) = deliver_due(&db, &mailer, &clock).await {
             tracing::error!("outbox delivery: {error:#}");
         }
         tokio::select! {

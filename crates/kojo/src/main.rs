@@ -203,7 +203,7 @@ async fn main() -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file).with_context(|| format!("failed to read {}", file.display()))?;
             let programme = setup::parse_programme(&text).with_context(|| format!("in {}", file.display()))?;
             let db = setup::open_database(&config).await?;
-            store::programmes::import(&db, &programme, current).await?;
+            store::programmes::import(&db, &programme, current, app::Clock::system().now()).await?;
             println!(
                 "{} ({}): {} course(s) loaded{}",
                 programme.name_ja,
@@ -239,7 +239,7 @@ async fn main() -> anyhow::Result<()> {
             let table =
                 domain::calendar::HolidayTable::parse_csv(&bytes).with_context(|| format!("in {}", file.display()))?;
             let db = setup::open_database(&config).await?;
-            let count = store::holidays::import(&db, &table).await?;
+            let count = store::holidays::import(&db, &table, app::Clock::system().now()).await?;
             println!(
                 "{count} holidays loaded (last: {})",
                 table.last_date().map(|d| d.to_string()).unwrap_or_default()
@@ -261,6 +261,7 @@ async fn main() -> anyhow::Result<()> {
                     password_hash: Some(web::auth::hash_password(&password)),
                     company_application_id: None,
                 },
+                app::Clock::system().now(),
             )
             .await?;
             println!("created {} ({}); one-time password: {password}", email.as_str(), role.code());
@@ -274,8 +275,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Agreement(AgreementCommand::WordingExport { fiscal_year }) => {
             let db = setup::open_database(&config).await?;
             let programme = programme_by_year(&db, fiscal_year).await?;
-            let (_, wording) =
-                web::agreement::wording(&db, programme.id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let (_, wording) = web::agreement::wording(&db, programme.id, app::Clock::system().now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             println!("{}", serde_json::to_string_pretty(&wording)?);
         }
         Command::Agreement(AgreementCommand::WordingImport { fiscal_year, file }) => {
@@ -285,14 +287,20 @@ async fn main() -> anyhow::Result<()> {
             anyhow::ensure!(!wording.clauses.is_empty(), "the wording has no clauses");
             let db = setup::open_database(&config).await?;
             let programme = programme_by_year(&db, fiscal_year).await?;
-            let saved = store::agreements::save_wording(&db, programme.id, &serde_json::to_value(&wording)?).await?;
+            let saved = store::agreements::save_wording(
+                &db,
+                programme.id,
+                &serde_json::to_value(&wording)?,
+                app::Clock::system().now(),
+            )
+            .await?;
             println!("{} wording version {} saved", programme.name_ja, saved.version);
         }
         Command::Report(ReportCommand::Monthly { month }) => {
             let db = setup::open_database(&config).await?;
             let fonts = documents::pdf::Fonts::discover(&config.font_dirs())?;
             let started = std::time::Instant::now();
-            let made = web::reports::generate_month(&db, &fonts, month.trim()).await?;
+            let made = web::reports::generate_month(&db, &fonts, month.trim(), app::Clock::system().now()).await?;
             println!(
                 "{made} report draft(s) for {month} in {:.1} s; review and release them at /office/reports/monthly",
                 started.elapsed().as_secs_f64()
@@ -302,7 +310,7 @@ async fn main() -> anyhow::Result<()> {
             let db = setup::open_database(&config).await?;
             let user =
                 store::accounts::find_user_by_email(&db, &email).await?.with_context(|| format!("no user {email}"))?;
-            let token = store::accounts::create_api_token(&db, user.id, &name).await?;
+            let token = store::accounts::create_api_token(&db, user.id, &name, app::Clock::system().now()).await?;
             println!("{token}");
             eprintln!(
                 "token for {} ({}); shown once — use it as: Authorization: Bearer <token>",
@@ -314,7 +322,7 @@ async fn main() -> anyhow::Result<()> {
             let db = setup::open_database(&config).await?;
             let user =
                 store::accounts::find_user_by_email(&db, &email).await?.with_context(|| format!("no user {email}"))?;
-            let count = store::accounts::revoke_api_tokens(&db, user.id, &name).await?;
+            let count = store::accounts::revoke_api_tokens(&db, user.id, &name, app::Clock::system().now()).await?;
             println!("{count} token(s) revoked");
         }
         Command::Utm(UtmCommand::Parse { vendor, files }) => {
@@ -332,7 +340,7 @@ async fn main() -> anyhow::Result<()> {
                 format!("no device with serial {device:?}: register it on the office's device page first")
             })?;
             let started = std::time::Instant::now();
-            let summary = kojo::ingest::import_files(&db, device.id, &files, |path, so_far| {
+            let summary = kojo::ingest::import_files(&db, device.id, &files, &app::Clock::system(), |path, so_far| {
                 eprintln!("{}: {} lines ({:.1} s)", path.display(), so_far.lines, started.elapsed().as_secs_f64());
             })
             .await?;

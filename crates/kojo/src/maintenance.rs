@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use store::Db;
 use tokio::sync::watch;
 
@@ -16,18 +15,18 @@ pub struct Settings {
 }
 
 /// One pass: generate last month's drafts on the 1st if none exist yet, then purge old events.
-pub async fn run_once(db: &Db, settings: &Settings) -> anyhow::Result<()> {
-    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+pub async fn run_once(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::Result<()> {
+    let today = clock.today();
     if chrono::Datelike::day(&today) == 1 {
         let month = web::reports::previous_month(today);
         if store::reports::for_month(db, &month).await?.is_empty() {
             let dirs = settings.font_dirs.clone();
             let fonts = tokio::task::spawn_blocking(move || documents::pdf::Fonts::discover(&dirs)).await??;
-            let made = web::reports::generate_month(db, &fonts, &month).await?;
+            let made = web::reports::generate_month(db, &fonts, &month, clock.now()).await?;
             tracing::info!(%month, made, "monthly UTM report drafts generated for review");
         }
     }
-    let before = Utc::now() - chrono::Duration::days(i64::from(settings.threat_retention_days));
+    let before = clock.now() - chrono::Duration::days(i64::from(settings.threat_retention_days));
     let purged = store::logs::purge_threat_events(db, before).await?;
     if purged > 0 {
         tracing::info!(purged, "threat events past the retention period deleted");
@@ -35,9 +34,9 @@ pub async fn run_once(db: &Db, settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn run(db: Db, settings: Settings, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(db: Db, settings: Settings, clock: app::Clock, mut shutdown: watch::Receiver<bool>) {
     loop {
-        if let Err(error) = run_once(&db, &settings).await {
+        if let Err(error) = run_once(&db, &settings, &clock).await {
             tracing::error!("scheduled maintenance: {error:#}");
         }
         tokio::select! {

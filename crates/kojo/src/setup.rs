@@ -68,7 +68,7 @@ impl FirstAdmin {
 pub async fn first_start(db: &Db, _config: &Config) -> anyhow::Result<Option<FirstAdmin>> {
     if store::programmes::list(db).await?.is_empty() {
         let programme = parse_programme(BUNDLED_PROGRAMME)?;
-        store::programmes::import(db, &programme, true).await?;
+        store::programmes::import(db, &programme, true, app::Clock::system().now()).await?;
     }
     if store::accounts::count_users(db).await? > 0 {
         return Ok(None);
@@ -84,6 +84,7 @@ pub async fn first_start(db: &Db, _config: &Config) -> anyhow::Result<Option<Fir
             password_hash: Some(web::auth::hash_password(&password)),
             company_application_id: None,
         },
+        app::Clock::system().now(),
     )
     .await?;
     Ok(Some(FirstAdmin { email, password }))

@@ -59,7 +59,7 @@ async fn ready_case(app: &TestApp, n: u32) -> Uuid {
         email: None,
     };
     for event in [domain::case::CaseEvent::Approve, domain::case::CaseEvent::ConfirmIntent] {
-        store::cases::apply(db, &calendar, act(), event).await.unwrap();
+        store::cases::apply(db, &calendar, act(), event, app::Clock::system().now()).await.unwrap();
     }
     id
 }
@@ -79,8 +79,8 @@ async fn send_agreement(app: &TestApp, staff: &reqwest::Client, id: Uuid) {
 }
 
 async fn company_session(app: &TestApp, id: Uuid) -> reqwest::Client {
-    let user = store::portal::company_user(&app.running.db, id).await.unwrap();
-    let token = store::portal::issue_link(&app.running.db, user.id).await.unwrap();
+    let user = store::portal::company_user(&app.running.db, id, app::Clock::system().now()).await.unwrap();
+    let token = store::portal::issue_link(&app.running.db, user.id, app::Clock::system().now()).await.unwrap();
     let company = client();
     assert_eq!(company.get(app.at(&format!("/portal/auth/{token}"))).send().await.unwrap().status(), 303);
     company
@@ -168,7 +168,9 @@ async fn a_company_signs_the_agreement_and_participation_is_confirmed(backend: B
     let programme = store::programmes::current(&app.running.db).await.unwrap().unwrap();
     let mut wording = store::agreements::wording(&app.running.db, programme.id).await.unwrap().unwrap().wording;
     wording["preamble"] = "新しい前文".into();
-    let saved = store::agreements::save_wording(&app.running.db, programme.id, &wording).await.unwrap();
+    let saved = store::agreements::save_wording(&app.running.db, programme.id, &wording, app::Clock::system().now())
+        .await
+        .unwrap();
     assert_eq!(saved.version, 2);
     let kept = store::agreements::latest(&app.running.db, id).await.unwrap().unwrap();
     assert_eq!(kept.wording_version, 1);

@@ -20,10 +20,11 @@ async fn token_for(app: &TestApp, email: &str, role: Role) -> String {
             password_hash: None,
             company_application_id: None,
         },
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
-    store::accounts::create_api_token(&app.running.db, id, "test").await.unwrap()
+    store::accounts::create_api_token(&app.running.db, id, "test", chrono::Utc::now()).await.unwrap()
 }
 
 async fn call(app: &TestApp, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -130,7 +131,10 @@ async fn tokens_are_checked_and_roles_respected(backend: Backend) {
     let staff = token_for(&app, "api@example.jp", Role::Secretariat).await;
     assert_eq!(call(&app, &staff, reqwest::Method::GET, "/api/v1/cases", None).await.0, 200);
     let user = store::accounts::find_user_by_email(&app.running.db, "api@example.jp").await.unwrap().unwrap();
-    assert_eq!(store::accounts::revoke_api_tokens(&app.running.db, user.id, "test").await.unwrap(), 1);
+    assert_eq!(
+        store::accounts::revoke_api_tokens(&app.running.db, user.id, "test", chrono::Utc::now()).await.unwrap(),
+        1
+    );
     assert_eq!(call(&app, &staff, reqwest::Method::GET, "/api/v1/cases", None).await.0, 401);
     // Company users cannot hold tokens.
     let company = store::accounts::create_user(
@@ -142,9 +146,10 @@ async fn tokens_are_checked_and_roles_respected(backend: Backend) {
             password_hash: None,
             company_application_id: None,
         },
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
-    assert!(store::accounts::create_api_token(&app.running.db, company, "x").await.is_err());
+    assert!(store::accounts::create_api_token(&app.running.db, company, "x", chrono::Utc::now()).await.is_err());
     app.stop().await;
 }

@@ -247,7 +247,7 @@ async fn a_case_goes_to_confirmed_through_the_pages() {
             reason: None,
             email: None,
         };
-        store::cases::apply(&app.running.db, &calendar, act, event).await.expect("transition");
+        store::cases::apply(&app.running.db, &calendar, act, event, chrono::Utc::now()).await.expect("transition");
     }
     browser.goto(&case).await;
     let link = browser.wait_css("#agreement a").await;
@@ -257,8 +257,8 @@ async fn a_case_goes_to_confirmed_through_the_pages() {
     assert!(browser.text("#case-state").await.contains("参加同意書送付済"));
 
     // The company signs in with its one-time link and signs every section.
-    let user = store::portal::company_user(&app.running.db, id).await.unwrap();
-    let token = store::portal::issue_link(&app.running.db, user.id).await.unwrap();
+    let user = store::portal::company_user(&app.running.db, id, chrono::Utc::now()).await.unwrap();
+    let token = store::portal::issue_link(&app.running.db, user.id, chrono::Utc::now()).await.unwrap();
     browser.goto(&app.at(&format!("/portal/auth/{token}"))).await;
     browser.wait_css("#task-agreement").await;
     browser.goto(&app.at("/portal/agreement")).await;
@@ -382,6 +382,7 @@ async fn create_staff(app: &TestApp, email: &str) -> String {
             password_hash: Some(web::auth::hash_password(&password)),
             company_application_id: None,
         },
+        chrono::Utc::now(),
     )
     .await
     .expect("staff user created");

@@ -268,10 +268,11 @@ async fn moving_cases_concurrently_never_exceeds_capacity(backend: Backend) {
                 summary: "了承".into(),
                 rules_accepted: true,
             },
+            chrono::Utc::now(),
         )
         .await
         .unwrap();
-        store::cases::record_status_check(&db, act(*id, None), &check).await.unwrap();
+        store::cases::record_status_check(&db, act(*id, None), &check, chrono::Utc::now()).await.unwrap();
     }
     // All at once: every case moves to ② (capacity 6), half of them also withdraw.
     let calendar = std::sync::Arc::new(domain::calendar::BusinessCalendar::japan());
@@ -279,11 +280,19 @@ async fn moving_cases_concurrently_never_exceeds_capacity(backend: Backend) {
     for (i, id) in ids.iter().enumerate() {
         let (db, calendar, act) = (db.clone(), calendar.clone(), act(*id, Some("空きポートなし")));
         tasks.push(tokio::spawn(async move {
-            store::cases::decide_course(&db, &calendar, act.clone(), domain::programme::CourseCode::RiskAssessment)
-                .await
-                .unwrap();
+            store::cases::decide_course(
+                &db,
+                &calendar,
+                act.clone(),
+                domain::programme::CourseCode::RiskAssessment,
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
             if i % 2 == 0 {
-                store::cases::apply(&db, &calendar, act, domain::case::CaseEvent::Withdraw).await.unwrap();
+                store::cases::apply(&db, &calendar, act, domain::case::CaseEvent::Withdraw, chrono::Utc::now())
+                    .await
+                    .unwrap();
             }
         }));
     }
@@ -325,6 +334,7 @@ async fn late_contacts_are_reported(backend: Backend) {
             summary: "連絡".into(),
             rules_accepted: false,
         },
+        chrono::Utc::now(),
     )
     .await
     .unwrap();

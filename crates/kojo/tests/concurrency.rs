@@ -111,7 +111,7 @@ async fn two_processes_race_for_the_same_companies(backend: Backend) {
     let app = spawn_app(backend, Setup::default()).await;
     let second_db = kojo::setup::open_database(&app.config).await.unwrap();
     let calendar = kojo::setup::calendar(&second_db).await.unwrap();
-    let state = web::AppState::new(second_db.clone(), app.config.web_config(), calendar);
+    let state = web::AppState::new(second_db.clone(), app.config.web_config(), calendar, app::Clock::system());
     let server = web::Server::bind("127.0.0.1:0", state).await.unwrap();
     let second_url = format!("http://{}", server.local_addr().unwrap());
     let (stop, mut stopped) = tokio::sync::watch::channel(false);

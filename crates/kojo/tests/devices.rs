@@ -41,33 +41,42 @@ async fn the_registry_keeps_one_active_device_per_company(backend: Backend) {
     let db = &app.running.db;
     let company = submit(&app, 1, "utm").await;
     let other_course = submit(&app, 2, "risk_assessment").await;
-    let id = store::devices::register(db, new_device(company, "FGT60FTK0000001")).await.unwrap();
-    let error = store::devices::register(db, new_device(company, "FGT60FTK0000002")).await.unwrap_err();
+    let id = store::devices::register(db, new_device(company, "FGT60FTK0000001"), chrono::Utc::now()).await.unwrap();
+    let error =
+        store::devices::register(db, new_device(company, "FGT60FTK0000002"), chrono::Utc::now()).await.unwrap_err();
     assert!(error.to_string().contains("1企業1台"), "{error}");
-    let error = store::devices::register(db, new_device(other_course, "FGT60FTK0000003")).await.unwrap_err();
+    let error = store::devices::register(db, new_device(other_course, "FGT60FTK0000003"), chrono::Utc::now())
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("①UTM機器設置コース"), "{error}");
 
     // Installation needs a survey that found it installable; removal needs an installation.
-    let error = store::devices::change(db, id, DeviceChange::Installed(date(2026, 10, 1))).await.unwrap_err();
+    let error = store::devices::change(db, id, DeviceChange::Installed(date(2026, 10, 1)), chrono::Utc::now())
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("設置可"));
     store::devices::change(
         db,
         id,
         DeviceChange::Survey { result: domain::device::SurveyResult::Installable, notes: None },
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
-    let device = store::devices::change(db, id, DeviceChange::Installed(date(2026, 10, 1))).await.unwrap();
+    let device =
+        store::devices::change(db, id, DeviceChange::Installed(date(2026, 10, 1)), chrono::Utc::now()).await.unwrap();
     assert_eq!(device.trial_last_day(), Some(date(2026, 12, 31)));
     assert_eq!(device.stage(date(2026, 12, 31)), domain::device::DeviceStage::InTrial);
     assert_eq!(device.stage(date(2027, 1, 1)), domain::device::DeviceStage::TrialEnded);
-    let error = store::devices::change(db, id, DeviceChange::Removed(date(2026, 9, 1))).await.unwrap_err();
+    let error =
+        store::devices::change(db, id, DeviceChange::Removed(date(2026, 9, 1)), chrono::Utc::now()).await.unwrap_err();
     assert!(error.to_string().contains("設置日より前"));
-    store::devices::change(db, id, DeviceChange::Removed(date(2027, 1, 5))).await.unwrap();
+    store::devices::change(db, id, DeviceChange::Removed(date(2027, 1, 5)), chrono::Utc::now()).await.unwrap();
     // Once removed, a new device may be registered for the company; a serial stays unique.
-    let error = store::devices::register(db, new_device(company, "FGT60FTK0000001")).await.unwrap_err();
+    let error =
+        store::devices::register(db, new_device(company, "FGT60FTK0000001"), chrono::Utc::now()).await.unwrap_err();
     assert!(error.to_string().contains("既に登録"));
-    store::devices::register(db, new_device(company, "FGT60FTK0000004")).await.unwrap();
+    store::devices::register(db, new_device(company, "FGT60FTK0000004"), chrono::Utc::now()).await.unwrap();
     app.stop().await;
 }
 
@@ -109,7 +118,7 @@ async fn a_month_of_logs_rolls_up_to_the_counts_it_contains(backend: Backend) {
     let mut devices = Vec::new();
     for (n, serial) in [(3u32, "FGT60FTK0000010"), (4, "FGT60FTK0000020")] {
         let company = submit(&app, n, "utm").await;
-        let id = store::devices::register(db, new_device(company, serial)).await.unwrap();
+        let id = store::devices::register(db, new_device(company, serial), chrono::Utc::now()).await.unwrap();
         let mut text = String::new();
         let mut counter = 0;
         for d in 1..=30 {
@@ -152,7 +161,7 @@ async fn a_month_of_logs_rolls_up_to_the_counts_it_contains(backend: Backend) {
     }
     expected.retain(|_, count| *count > 0);
     for (serial, id, path) in &devices {
-        let summary = kojo::ingest::import_files(db, *id, &[path], |_, _| {}).await.unwrap();
+        let summary = kojo::ingest::import_files(db, *id, &[path], &app::Clock::system(), |_, _| {}).await.unwrap();
         // Sessions are counted through the roll-up's shortcut, threats parsed in full: the
         // summary agrees with the lines written either way.
         let threats: u64 = expected.iter().filter(|(key, _)| key.0 == *serial).map(|(_, count)| count).sum();
@@ -184,7 +193,7 @@ async fn a_month_of_logs_rolls_up_to_the_counts_it_contains(backend: Backend) {
     }
     // Importing again adds (roll-ups are additive across batches).
     let (_, id, path) = &devices[1];
-    kojo::ingest::import_files(db, *id, &[path], |_, _| {}).await.unwrap();
+    kojo::ingest::import_files(db, *id, &[path], &app::Clock::system(), |_, _| {}).await.unwrap();
     let again: u64 = store::logs::threat_counts(db, *id, from, to).await.unwrap().iter().map(|r| r.count).sum();
     assert_eq!(again, 2 * totals[id]);
     app.stop().await;
@@ -195,11 +204,11 @@ async fn companies_see_only_their_own_device(backend: Backend) {
     let db = &app.running.db;
     let mine = submit(&app, 5, "utm").await;
     let theirs = submit(&app, 6, "utm").await;
-    store::devices::register(db, new_device(mine, "FGT-MINE-0001")).await.unwrap();
-    let other = store::devices::register(db, new_device(theirs, "FGT-THEIRS-0001")).await.unwrap();
+    store::devices::register(db, new_device(mine, "FGT-MINE-0001"), chrono::Utc::now()).await.unwrap();
+    let other = store::devices::register(db, new_device(theirs, "FGT-THEIRS-0001"), chrono::Utc::now()).await.unwrap();
     // The company, signed in through its portal link, sees its own device only.
-    let user = store::portal::company_user(db, mine).await.unwrap();
-    let token = store::portal::issue_link(db, user.id).await.unwrap();
+    let user = store::portal::company_user(db, mine, chrono::Utc::now()).await.unwrap();
+    let token = store::portal::issue_link(db, user.id, chrono::Utc::now()).await.unwrap();
     let company =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     company.get(app.at(&format!("/portal/auth/{token}"))).send().await.unwrap();

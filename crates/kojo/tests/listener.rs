@@ -76,7 +76,7 @@ impl ListenerApp {
         };
         let running = kojo::start(&config).await.expect("kojo starts");
         let programme = kojo::setup::parse_programme(&common::programme_toml(Setup::default())).unwrap();
-        store::programmes::import(&running.db, &programme, true).await.unwrap();
+        store::programmes::import(&running.db, &programme, true, chrono::Utc::now()).await.unwrap();
         ListenerApp { running, client: reqwest::Client::new(), _data_dir: data_dir, postgres }
     }
 
@@ -100,7 +100,7 @@ impl ListenerApp {
             serial,
             sender_address,
         };
-        store::devices::register(db, device).await.unwrap()
+        store::devices::register(db, device, chrono::Utc::now()).await.unwrap()
     }
 
     /// Stops gracefully; returns the database, still open, and what `drop_database` needs to
@@ -281,9 +281,9 @@ async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
     let removed = app.register(3, "FGT60FTK0000103", None).await;
     let db = app.running.db.clone();
     let survey = DeviceChange::Survey { result: domain::device::SurveyResult::Installable, notes: None };
-    store::devices::change(&db, removed, survey).await.unwrap();
-    store::devices::change(&db, removed, DeviceChange::Installed(date(1))).await.unwrap();
-    store::devices::change(&db, removed, DeviceChange::Removed(date(2))).await.unwrap();
+    store::devices::change(&db, removed, survey, chrono::Utc::now()).await.unwrap();
+    store::devices::change(&db, removed, DeviceChange::Installed(date(1)), chrono::Utc::now()).await.unwrap();
+    store::devices::change(&db, removed, DeviceChange::Removed(date(2)), chrono::Utc::now()).await.unwrap();
     let udp_target = app.running.syslog_udp_addr().expect("UDP listener");
     let tcp_target = app.running.syslog_tcp_addr().expect("TCP listener");
 
@@ -355,7 +355,7 @@ async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
     assert_eq!(unknown[0].messages, 40);
     assert!(unknown[0].sample.contains("devid=\"FGT60FTK9999999\""));
     // Later reports add to the count.
-    store::logs::note_unknown_messages(&db, "127.0.0.2 FGT60FTK9999999", "later", 2).await.unwrap();
+    store::logs::note_unknown_messages(&db, "127.0.0.2 FGT60FTK9999999", "later", 2, chrono::Utc::now()).await.unwrap();
     assert_eq!(store::logs::unknown_senders(&db).await.unwrap()[0].messages, 42);
 
     let counts = stats.snapshot();

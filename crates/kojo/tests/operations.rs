@@ -95,7 +95,7 @@ async fn imported_holidays_move_contact_due_dates() {
         let csv = "国民の祝日・休日月日,国民の祝日・休日名称\r\n2027/6/1,臨時の休日\r\n";
         let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(csv);
         let table = domain::calendar::HolidayTable::parse_csv(&bytes).unwrap();
-        assert_eq!(store::holidays::import(db, &table).await.unwrap(), 1);
+        assert_eq!(store::holidays::import(db, &table, chrono::Utc::now()).await.unwrap(), 1);
         let after = store::holidays::effective_table(db).await.unwrap();
         assert_eq!(after.name(day), Some("臨時の休日"));
         assert_eq!(after.len(), before.len() + 1, "merged over the built-in table");
@@ -116,17 +116,26 @@ async fn re_importing_a_programme_year_keeps_places_and_refuses_too_small_a_capa
         }
         let db = &app.running.db;
         let bigger = common::programme_toml(Setup { utm_capacity: 8, ..Setup::default() });
-        store::programmes::import(db, &kojo::setup::parse_programme(&bigger).unwrap(), true).await.unwrap();
+        store::programmes::import(db, &kojo::setup::parse_programme(&bigger).unwrap(), true, chrono::Utc::now())
+            .await
+            .unwrap();
         let programme = store::programmes::current(db).await.unwrap().unwrap();
         assert_eq!((programme.courses[0].capacity, programme.courses[0].places_taken), (8, 3));
         let smaller = common::programme_toml(Setup { utm_capacity: 2, ..Setup::default() });
         let error =
-            store::programmes::import(db, &kojo::setup::parse_programme(&smaller).unwrap(), true).await.unwrap_err();
+            store::programmes::import(db, &kojo::setup::parse_programme(&smaller).unwrap(), true, chrono::Utc::now())
+                .await
+                .unwrap_err();
         assert!(error.to_string().contains("確保済みの枠 3"), "{error}");
         // Years coexist; one is current.
-        store::programmes::import(db, &kojo::setup::parse_programme(kojo::setup::BUNDLED_PROGRAMME).unwrap(), false)
-            .await
-            .unwrap();
+        store::programmes::import(
+            db,
+            &kojo::setup::parse_programme(kojo::setup::BUNDLED_PROGRAMME).unwrap(),
+            false,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
         let years: Vec<(i32, bool)> =
             store::programmes::list(db).await.unwrap().iter().map(|p| (p.fiscal_year, p.is_current)).collect();
         assert_eq!(years, [(2026, true), (2023, false)]);
@@ -156,13 +165,13 @@ async fn undeliverable_e_mail_is_kept_and_retried_later() {
         store::outbox::OutgoingEmail {
             to: "someone@example.jp".into(), subject: "件名".into(), body: "本文".into()
         };
-    store::outbox::enqueue(&db, &email).await.unwrap();
-    assert_eq!(kojo::mailer::deliver_due(&db, &failing).await.unwrap(), 0);
+    store::outbox::enqueue(&db, &email, chrono::Utc::now()).await.unwrap();
+    assert_eq!(kojo::mailer::deliver_due(&db, &failing, &app::Clock::system()).await.unwrap(), 0);
     let message = store::outbox::recent(&db, 10).await.unwrap().remove(0);
     assert_eq!((message.status.as_str(), message.attempts), ("pending", 1));
     assert!(message.last_error.is_some());
     // Not due again at once: the retry waits (1 minute after the first failure).
-    assert_eq!(kojo::mailer::deliver_due(&db, &failing).await.unwrap(), 0);
+    assert_eq!(kojo::mailer::deliver_due(&db, &failing, &app::Clock::system()).await.unwrap(), 0);
     assert_eq!(store::outbox::recent(&db, 10).await.unwrap()[0].attempts, 1);
     // Once due, it is claimed again for its second attempt.
     let later = chrono::Utc::now() + chrono::Duration::minutes(2);

@@ -41,6 +41,7 @@ async fn installed_device(app: &TestApp, n: u32, serial: &str) -> (Uuid, Uuid) {
     let id = store::devices::register(
         db,
         NewDevice { application_id: company, vendor: "Fortinet", model: "FortiGate 60F", serial, sender_address: None },
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
@@ -48,11 +49,12 @@ async fn installed_device(app: &TestApp, n: u32, serial: &str) -> (Uuid, Uuid) {
         db,
         id,
         DeviceChange::Survey { result: domain::device::SurveyResult::Installable, notes: None },
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
     let installed = chrono::NaiveDate::from_ymd_opt(2026, 10, 20).unwrap();
-    store::devices::change(db, id, DeviceChange::Installed(installed)).await.unwrap();
+    store::devices::change(db, id, DeviceChange::Installed(installed), chrono::Utc::now()).await.unwrap();
     (company, id)
 }
 
@@ -93,12 +95,12 @@ async fn a_month_is_reported_reviewed_and_released(backend: Backend) {
     for (id, text, name) in [(busy, busy_log, "busy.log"), (quiet, quiet_log, "quiet.log")] {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
-        kojo::ingest::import_files(db, id, &[path], |_, _| {}).await.unwrap();
+        kojo::ingest::import_files(db, id, &[path], &app::Clock::system(), |_, _| {}).await.unwrap();
     }
 
     let fonts =
         documents::pdf::Fonts::discover(&[]).expect("a Japanese font (fonts-morisawa-bizud-gothic) is installed");
-    assert_eq!(web::reports::generate_month(db, &fonts, "2026-11").await.unwrap(), 2);
+    assert_eq!(web::reports::generate_month(db, &fonts, "2026-11", chrono::Utc::now()).await.unwrap(), 2);
     let reports = store::reports::for_month(db, "2026-11").await.unwrap();
     let busy_report = reports.iter().find(|r| r.device_id == busy).unwrap();
     let data: documents::report::MonthlyReportData = serde_json::from_value(busy_report.data.clone()).unwrap();
@@ -155,11 +157,11 @@ async fn a_month_is_reported_reviewed_and_released(backend: Backend) {
     let outbox = store::outbox::recent(db, 20).await.unwrap();
     assert!(outbox.iter().any(|m| m.to == "contact1@example.jp" && m.subject.contains("UTM月次レポート")));
     // Regenerating leaves the released report alone and refreshes the draft.
-    assert_eq!(web::reports::generate_month(db, &fonts, "2026-11").await.unwrap(), 1);
+    assert_eq!(web::reports::generate_month(db, &fonts, "2026-11", chrono::Utc::now()).await.unwrap(), 1);
 
     // The busy company sees its released report; the quiet one's draft is not visible to anyone outside.
-    let user = store::portal::company_user(db, busy_company).await.unwrap();
-    let token = store::portal::issue_link(db, user.id).await.unwrap();
+    let user = store::portal::company_user(db, busy_company, chrono::Utc::now()).await.unwrap();
+    let token = store::portal::issue_link(db, user.id, chrono::Utc::now()).await.unwrap();
     let company = client();
     company.get(app.at(&format!("/portal/auth/{token}"))).send().await.unwrap();
     let page =
@@ -172,8 +174,8 @@ async fn a_month_is_reported_reviewed_and_released(backend: Backend) {
         company.get(app.at(&format!("/portal/reports/{}", quiet_report.id))).send().await.unwrap().status(),
         404
     );
-    let other = store::portal::company_user(db, quiet_company).await.unwrap();
-    let token = store::portal::issue_link(db, other.id).await.unwrap();
+    let other = store::portal::company_user(db, quiet_company, chrono::Utc::now()).await.unwrap();
+    let token = store::portal::issue_link(db, other.id, chrono::Utc::now()).await.unwrap();
     let quiet_client = client();
     quiet_client.get(app.at(&format!("/portal/auth/{token}"))).send().await.unwrap();
     assert_eq!(

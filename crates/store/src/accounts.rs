@@ -39,8 +39,7 @@ pub struct NewUser<'a> {
     pub company_application_id: Option<Uuid>,
 }
 
-pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<Uuid> {
-    let now = Utc::now();
+pub async fn create_user(db: &Db, new: NewUser<'_>, now: DateTime<Utc>) -> Result<Uuid> {
     let id = Uuid::now_v7();
     let result = user::ActiveModel {
         id: Set(id),
@@ -65,10 +64,10 @@ pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<Uuid> {
     }
 }
 
-pub async fn set_password_hash(db: &Db, user_id: Uuid, password_hash: String) -> Result<()> {
+pub async fn set_password_hash(db: &Db, user_id: Uuid, password_hash: String, now: DateTime<Utc>) -> Result<()> {
     let result = user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
-        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(user_id))
         .exec(db.conn())
         .await?;
@@ -97,9 +96,9 @@ pub async fn list_users(db: &Db) -> Result<Vec<UserRecord>> {
     models.into_iter().map(user_record).collect()
 }
 
-pub async fn touch_login(db: &Db, user_id: Uuid) -> Result<()> {
+pub async fn touch_login(db: &Db, user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
     user::Entity::update_many()
-        .col_expr(user::Column::LastLoginAt, Expr::value(Utc::now()))
+        .col_expr(user::Column::LastLoginAt, Expr::value(now))
         .filter(user::Column::Id.eq(user_id))
         .exec(db.conn())
         .await?;
@@ -126,10 +125,15 @@ pub struct NewSession {
     pub csrf_token: String,
 }
 
-pub async fn create_session(db: &Db, user_id: Uuid, ip: Option<String>, lifetime: Duration) -> Result<NewSession> {
+pub async fn create_session(
+    db: &Db,
+    user_id: Uuid,
+    ip: Option<String>,
+    lifetime: Duration,
+    now: DateTime<Utc>,
+) -> Result<NewSession> {
     let token = random_token(32);
     let csrf_token = random_token(32);
-    let now = Utc::now();
     session::ActiveModel {
         id: Set(sha256_hex(&token)),
         user_id: Set(user_id),
@@ -163,12 +167,18 @@ pub async fn delete_session(db: &Db, token: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn record_login_attempt(db: &Db, email: &str, ip: Option<String>, succeeded: bool) -> Result<()> {
+pub async fn record_login_attempt(
+    db: &Db,
+    email: &str,
+    ip: Option<String>,
+    succeeded: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
     login_attempt::ActiveModel {
         email: Set(email.trim().to_lowercase()),
         ip: Set(ip),
         succeeded: Set(succeeded),
-        attempted_at: Set(Utc::now()),
+        attempted_at: Set(now),
         ..Default::default()
     }
     .insert(db.conn())
@@ -199,7 +209,7 @@ pub async fn recent_failures(db: &Db, email: &str, ip: Option<&str>, since: Date
 }
 
 /// Creates an API token for a staff user; the token is returned once, only its digest is kept.
-pub async fn create_api_token(db: &Db, user_id: Uuid, name: &str) -> Result<String> {
+pub async fn create_api_token(db: &Db, user_id: Uuid, name: &str, now: DateTime<Utc>) -> Result<String> {
     let user = get_user(db, user_id).await?;
     if !user.role.is_staff() {
         return Err(StoreError::Conflict("API tokens are for staff users".into()));
@@ -209,7 +219,7 @@ pub async fn create_api_token(db: &Db, user_id: Uuid, name: &str) -> Result<Stri
         id: Set(sha256_hex(&token)),
         user_id: Set(user_id),
         name: Set(name.to_string()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         last_used_at: Set(None),
         revoked_at: Set(None),
     }
@@ -219,7 +229,7 @@ pub async fn create_api_token(db: &Db, user_id: Uuid, name: &str) -> Result<Stri
 }
 
 /// The active staff user behind an API token (and notes its use).
-pub async fn api_token_user(db: &Db, token: &str) -> Result<Option<UserRecord>> {
+pub async fn api_token_user(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<UserRecord>> {
     let Some(model) = api_token::Entity::find_by_id(sha256_hex(token)).one(db.conn()).await? else {
         return Ok(None);
     };
@@ -227,7 +237,7 @@ pub async fn api_token_user(db: &Db, token: &str) -> Result<Option<UserRecord>> 
         return Ok(None);
     }
     api_token::Entity::update_many()
-        .col_expr(api_token::Column::LastUsedAt, Expr::value(Utc::now()))
+        .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
         .filter(api_token::Column::Id.eq(model.id))
         .exec(db.conn())
         .await?;
@@ -236,9 +246,9 @@ pub async fn api_token_user(db: &Db, token: &str) -> Result<Option<UserRecord>> 
 }
 
 /// Revokes every token of a user with this name.
-pub async fn revoke_api_tokens(db: &Db, user_id: Uuid, name: &str) -> Result<u64> {
+pub async fn revoke_api_tokens(db: &Db, user_id: Uuid, name: &str, now: DateTime<Utc>) -> Result<u64> {
     let result = api_token::Entity::update_many()
-        .col_expr(api_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now))
         .filter(api_token::Column::UserId.eq(user_id))
         .filter(api_token::Column::Name.eq(name))
         .filter(api_token::Column::RevokedAt.is_null())

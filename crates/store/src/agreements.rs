@@ -40,7 +40,12 @@ pub async fn wording(db: &Db, programme_id: Uuid) -> Result<Option<Wording>> {
 }
 
 /// Saves a new version of a programme year's wording.
-pub async fn save_wording(db: &Db, programme_id: Uuid, wording: &serde_json::Value) -> Result<Wording> {
+pub async fn save_wording(
+    db: &Db,
+    programme_id: Uuid,
+    wording: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Wording> {
     let tx = db.begin_write().await?;
     let latest = agreement_text::Entity::find()
         .filter(agreement_text::Column::ProgrammeId.eq(programme_id))
@@ -55,7 +60,7 @@ pub async fn save_wording(db: &Db, programme_id: Uuid, wording: &serde_json::Val
         programme_id: Set(programme_id),
         version: Set(version),
         clauses: Set(wording.to_string()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     }
     .insert(&tx)
     .await?;
@@ -100,10 +105,10 @@ pub async fn issue(
     wording_id: Uuid,
     data: &serde_json::Value,
     pdf: Vec<u8>,
+    now: DateTime<Utc>,
 ) -> Result<(Uuid, Outcome)> {
     let tx = db.begin_write().await?;
-    let outcome = crate::cases::apply_in(&tx, calendar, &act, CaseEvent::SendAgreement).await?;
-    let now = Utc::now();
+    let outcome = crate::cases::apply_in(&tx, calendar, &act, CaseEvent::SendAgreement, now).await?;
     let id = Uuid::now_v7();
     agreement::ActiveModel {
         id: Set(id),
@@ -156,6 +161,7 @@ pub async fn sign(
     ip: Option<String>,
     signed_at: DateTime<Utc>,
     signed_pdf: Vec<u8>,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let tx = db.begin_write().await?;
     let model =
@@ -170,7 +176,7 @@ pub async fn sign(
     update.signer_ip = Set(ip);
     update.signed_pdf_sha256 = Set(Some(sha256_hex_bytes(&signed_pdf)));
     update.signed_pdf = Set(Some(signed_pdf));
-    update.updated_at = Set(Utc::now());
+    update.updated_at = Set(now);
     update.update(&tx).await?;
     tx.commit().await?;
     Ok(())
@@ -184,6 +190,7 @@ pub async fn upload(
     content_type: &str,
     bytes: Vec<u8>,
     ip: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<Uuid> {
     let tx = db.begin_write().await?;
     let model =
@@ -200,7 +207,7 @@ pub async fn upload(
         size: Set(bytes.len() as i64),
         sha256: Set(sha256_hex_bytes(&bytes)),
         bytes: Set(bytes),
-        uploaded_at: Set(Utc::now()),
+        uploaded_at: Set(now),
         uploaded_ip: Set(ip),
     }
     .insert(&tx)
@@ -208,7 +215,7 @@ pub async fn upload(
     if model.status == "sent" {
         let mut update: agreement::ActiveModel = model.into();
         update.status = Set("uploaded".into());
-        update.updated_at = Set(Utc::now());
+        update.updated_at = Set(now);
         update.update(&tx).await?;
     }
     tx.commit().await?;
@@ -223,7 +230,13 @@ pub async fn upload_bytes(db: &Db, upload_id: Uuid) -> Result<(Uuid, UploadRecor
 }
 
 /// The secretariat confirms receipt of a signed or uploaded agreement: 参加確定.
-pub async fn confirm(db: &Db, calendar: &BusinessCalendar, act: Act, agreement_id: Uuid) -> Result<Outcome> {
+pub async fn confirm(
+    db: &Db,
+    calendar: &BusinessCalendar,
+    act: Act,
+    agreement_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
     let tx = db.begin_write().await?;
     let model =
         agreement::Entity::find_by_id(agreement_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
@@ -233,10 +246,10 @@ pub async fn confirm(db: &Db, calendar: &BusinessCalendar, act: Act, agreement_i
     if !matches!(model.status.as_str(), "signed" | "uploaded") {
         return Err(StoreError::Conflict("署名または押印済みの参加同意書がまだ提出されていません".into()));
     }
-    let outcome = crate::cases::apply_in(&tx, calendar, &act, CaseEvent::ConfirmAgreement).await?;
+    let outcome = crate::cases::apply_in(&tx, calendar, &act, CaseEvent::ConfirmAgreement, now).await?;
     let mut update: agreement::ActiveModel = model.into();
     update.status = Set("confirmed".into());
-    update.updated_at = Set(Utc::now());
+    update.updated_at = Set(now);
     update.update(&tx).await?;
     tx.commit().await?;
     Ok(outcome)

@@ -62,13 +62,14 @@ pub async fn submit(
     calendar: &BusinessCalendar,
     submission: &Submission,
     compose: &Compose,
+    now: DateTime<Utc>,
 ) -> Result<SubmittedFacts> {
     // A reference collision (1 in 10^8 per pair) is retried with a fresh number.
     let mut attempts = 0;
     loop {
         attempts += 1;
         let reference = new_reference(&submission.reference_prefix);
-        match try_submit(db, calendar, submission, reference, compose).await {
+        match try_submit(db, calendar, submission, reference, compose, now).await {
             Err(StoreError::Conflict(reason)) if reason == "reference" && attempts < 5 => continue,
             other => return other,
         }
@@ -81,6 +82,7 @@ async fn try_submit(
     submission: &Submission,
     reference: String,
     compose: &Compose,
+    now: DateTime<Utc>,
 ) -> Result<SubmittedFacts> {
     let tx = db.begin_write().await?;
     let course = course::Entity::find_by_id(submission.course_id)
@@ -94,7 +96,7 @@ async fn try_submit(
         (ApplicationStatus::Waitlisted, Some(course.waitlist_seq + 1))
     };
     // Taken after the lock, so received_at orders applications as the lock did.
-    let received_at = Utc::now();
+    let received_at = now;
     let contact_due = calendar.contact_due(received_at);
     let programme_id = course.programme_id;
     let mut course_update: course::ActiveModel = course.clone().into();
@@ -120,10 +122,10 @@ async fn try_submit(
         received_at,
         contact_due,
     };
-    audit::record_in(&tx, created_audit_entry(submission, &facts)).await?;
+    audit::record_in(&tx, created_audit_entry(submission, &facts), now).await?;
     let act = created_act(submission, &facts);
-    crate::cases::insert_case_event(&tx, &act, "submit", status, status, &created_detail(&facts)).await?;
-    outbox::enqueue_in(&tx, &compose(&submission.application, &facts)).await?;
+    crate::cases::insert_case_event(&tx, &act, "submit", status, status, &created_detail(&facts), now).await?;
+    outbox::enqueue_in(&tx, &compose(&submission.application, &facts), now).await?;
     tx.commit().await?;
     Ok(facts)
 }

@@ -44,24 +44,24 @@ pub struct AuditRecord {
     pub detail: String,
 }
 
-pub async fn record(db: &Db, entry: NewAuditEntry) -> Result<()> {
-    record_in(db.conn(), entry).await
+pub async fn record(db: &Db, entry: NewAuditEntry, now: DateTime<Utc>) -> Result<()> {
+    record_in(db.conn(), entry, now).await
 }
 
-pub(crate) async fn record_in(conn: &impl ConnectionTrait, entry: NewAuditEntry) -> Result<()> {
-    entry_model(entry).insert(conn).await?;
+pub(crate) async fn record_in(conn: &impl ConnectionTrait, entry: NewAuditEntry, now: DateTime<Utc>) -> Result<()> {
+    entry_model(entry, now).insert(conn).await?;
     Ok(())
 }
 
 /// The row for `entry`, stamped now (the group commit inserts many at once).
-pub(crate) fn entry_model(entry: NewAuditEntry) -> audit_entry::ActiveModel {
+pub(crate) fn entry_model(entry: NewAuditEntry, now: DateTime<Utc>) -> audit_entry::ActiveModel {
     let (actor_user_id, actor_label) = match entry.actor {
         Actor::Applicant => (None, "applicant".to_string()),
         Actor::User { id, label } => (Some(id), label),
         Actor::System(what) => (None, format!("system:{what}")),
     };
     audit_entry::ActiveModel {
-        at: Set(Utc::now()),
+        at: Set(now),
         actor_user_id: Set(actor_user_id),
         actor_label: Set(actor_label),
         action: Set(entry.action.to_string()),

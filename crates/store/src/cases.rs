@@ -77,7 +77,7 @@ fn refused(error: TransitionError) -> StoreError {
 }
 
 /// Records a contact; with the rules accepted, the case becomes 申込完了.
-pub async fn record_contact(db: &Db, act: Act, new: NewContact) -> Result<Outcome> {
+pub async fn record_contact(db: &Db, act: Act, new: NewContact, now: DateTime<Utc>) -> Result<Outcome> {
     let tx = db.begin_write().await?;
     let model = lock_application(&tx, act.application_id).await?;
     let from = state_of(&model)?;
@@ -93,7 +93,7 @@ pub async fn record_contact(db: &Db, act: Act, new: NewContact) -> Result<Outcom
         staff_label: Set(label),
         summary: Set(new.summary.clone()),
         rules_accepted: Set(new.rules_accepted),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(&tx)
@@ -105,20 +105,25 @@ pub async fn record_contact(db: &Db, act: Act, new: NewContact) -> Result<Outcom
     let mut state = from;
     if new.rules_accepted && from == CaseState::Received {
         state = domain::case::transition(from, CaseEvent::CompleteApplication).map_err(refused)?;
-        update.completed_at = Set(Some(Utc::now()));
+        update.completed_at = Set(Some(now));
     }
     update.status = Set(state.code().to_string());
-    update.updated_at = Set(Utc::now());
+    update.updated_at = Set(now);
     update.update(&tx).await?;
     let event = if state != from { CaseEvent::CompleteApplication.code() } else { "record_contact" };
     let detail = serde_json::json!({"channel": new.channel, "rules_accepted": new.rules_accepted, "contacted_at": new.contacted_at});
-    log_event(&tx, &act, event, from, state, detail).await?;
+    log_event(&tx, &act, event, from, state, detail, now).await?;
     tx.commit().await?;
     Ok(Outcome { state, promoted: Vec::new() })
 }
 
 /// Stores the security-status check and Kojo's course proposal.
-pub async fn record_status_check(db: &Db, act: Act, check: &StatusCheck) -> Result<(Outcome, CourseCode)> {
+pub async fn record_status_check(
+    db: &Db,
+    act: Act,
+    check: &StatusCheck,
+    now: DateTime<Utc>,
+) -> Result<(Outcome, CourseCode)> {
     let tx = db.begin_write().await?;
     let model = lock_application(&tx, act.application_id).await?;
     let from = state_of(&model)?;
@@ -128,17 +133,23 @@ pub async fn record_status_check(db: &Db, act: Act, check: &StatusCheck) -> Resu
     update.status_check = Set(Some(serde_json::to_string(check).expect("plain data")));
     update.proposed_course = Set(Some(proposal.code().to_string()));
     update.status = Set(state.code().to_string());
-    update.updated_at = Set(Utc::now());
+    update.updated_at = Set(now);
     update.update(&tx).await?;
     let detail = serde_json::json!({"check": check, "proposed_course": proposal.code(), "why": why});
-    log_event(&tx, &act, CaseEvent::RecordStatusCheck.code(), from, state, detail).await?;
+    log_event(&tx, &act, CaseEvent::RecordStatusCheck.code(), from, state, detail, now).await?;
     tx.commit().await?;
     Ok((Outcome { state, promoted: Vec::new() }, proposal))
 }
 
 /// Decides the course. Moving to another course moves the place atomically; when the target is
 /// full the case waits on its waitlist. Overriding Kojo's proposal needs a reason.
-pub async fn decide_course(db: &Db, calendar: &BusinessCalendar, act: Act, target: CourseCode) -> Result<Outcome> {
+pub async fn decide_course(
+    db: &Db,
+    calendar: &BusinessCalendar,
+    act: Act,
+    target: CourseCode,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
     let tx = db.begin_write().await?;
     let peek = application::Entity::find_by_id(act.application_id).one(&tx).await?.ok_or(StoreError::NotFound)?;
     let target_course = course::Entity::find()
@@ -161,7 +172,6 @@ pub async fn decide_course(db: &Db, calendar: &BusinessCalendar, act: Act, targe
     if proposal.is_some_and(|p| p != target) && act.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(StoreError::Conflict("提案と異なるコースに決定する場合は理由を入力してください".into()));
     }
-    let now = Utc::now();
     let mut promoted = Vec::new();
     let mut update: application::ActiveModel = model.clone().into();
     let same_course = model.course_id == target_course.id;
@@ -194,14 +204,20 @@ pub async fn decide_course(db: &Db, calendar: &BusinessCalendar, act: Act, targe
     update.updated_at = Set(now);
     update.update(&tx).await?;
     let detail = serde_json::json!({"course": target.code(), "proposed_course": proposal.map(|p| p.code()), "promoted": promoted});
-    log_event(&tx, &act, CaseEvent::DecideCourse.code(), from, state, detail).await?;
+    log_event(&tx, &act, CaseEvent::DecideCourse.code(), from, state, detail, now).await?;
     tx.commit().await?;
     Ok(Outcome { state, promoted })
 }
 
 /// Applies an event that changes only the state (and perhaps releases the place):
 /// approve, return, intent, agreement sent/confirmed, not installable, ineligible, withdraw, disqualify.
-pub async fn apply(db: &Db, calendar: &BusinessCalendar, act: Act, event: CaseEvent) -> Result<Outcome> {
+pub async fn apply(
+    db: &Db,
+    calendar: &BusinessCalendar,
+    act: Act,
+    event: CaseEvent,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
     if matches!(
         event,
         CaseEvent::CompleteApplication | CaseEvent::RecordStatusCheck | CaseEvent::DecideCourse | CaseEvent::Promote
@@ -216,7 +232,7 @@ pub async fn apply(db: &Db, calendar: &BusinessCalendar, act: Act, event: CaseEv
         return Err(StoreError::Conflict(format!("「{}」には理由の入力が必要です", event.label_ja())));
     }
     let tx = db.begin_write().await?;
-    let outcome = apply_in(&tx, calendar, &act, event).await?;
+    let outcome = apply_in(&tx, calendar, &act, event, now).await?;
     tx.commit().await?;
     Ok(outcome)
 }
@@ -227,6 +243,7 @@ pub(crate) async fn apply_in(
     calendar: &BusinessCalendar,
     act: &Act,
     event: CaseEvent,
+    now: DateTime<Utc>,
 ) -> Result<Outcome> {
     let peek = application::Entity::find_by_id(act.application_id).one(tx).await?.ok_or(StoreError::NotFound)?;
     // A transition that may release a place locks the course row first.
@@ -237,7 +254,6 @@ pub(crate) async fn apply_in(
     if event == CaseEvent::MarkNotInstallable && course_code(tx, model.course_id).await? != CourseCode::Utm {
         return Err(StoreError::Conflict("UTM設置不可は①UTM機器設置コースの案件にのみ記録できます".into()));
     }
-    let now = Utc::now();
     let mut promoted = Vec::new();
     let mut update: application::ActiveModel = model.clone().into();
     if model.holds_place && !state.holds_place() {
@@ -247,7 +263,7 @@ pub(crate) async fn apply_in(
     update.status = Set(state.code().to_string());
     update.updated_at = Set(now);
     update.update(tx).await?;
-    log_event(tx, act, event.code(), from, state, serde_json::json!({"promoted": promoted})).await?;
+    log_event(tx, act, event.code(), from, state, serde_json::json!({"promoted": promoted}), now).await?;
     Ok(Outcome { state, promoted })
 }
 
@@ -287,7 +303,7 @@ async fn release_place(
         places_taken += 1;
         let act =
             Act { application_id: waiting.id, actor: Actor::System("waitlist"), ip: None, reason: None, email: None };
-        log_event(tx, &act, CaseEvent::Promote.code(), from, resumed, serde_json::json!({"course_id": course_id}))
+        log_event(tx, &act, CaseEvent::Promote.code(), from, resumed, serde_json::json!({"course_id": course_id}), now)
             .await?;
         promoted = Some(waiting.id);
     }
@@ -299,15 +315,15 @@ async fn release_place(
 }
 
 /// Sets (or clears) the staff member responsible for the case.
-pub async fn assign(db: &Db, act: Act, assignee: Option<Uuid>) -> Result<()> {
+pub async fn assign(db: &Db, act: Act, assignee: Option<Uuid>, now: DateTime<Utc>) -> Result<()> {
     let tx = db.begin_write().await?;
     let model = lock_application(&tx, act.application_id).await?;
     let state = state_of(&model)?;
     let mut update: application::ActiveModel = model.into();
     update.assignee_user_id = Set(assignee);
-    update.updated_at = Set(Utc::now());
+    update.updated_at = Set(now);
     update.update(&tx).await?;
-    log_event(&tx, &act, "assign", state, state, serde_json::json!({"assignee": assignee})).await?;
+    log_event(&tx, &act, "assign", state, state, serde_json::json!({"assignee": assignee}), now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -433,10 +449,11 @@ async fn log_event(
     from: CaseState,
     to: CaseState,
     detail: serde_json::Value,
+    now: DateTime<Utc>,
 ) -> Result<()> {
-    insert_case_event(conn, act, event, from, to, &detail).await?;
+    insert_case_event(conn, act, event, from, to, &detail, now).await?;
     if let Some(email) = &act.email {
-        crate::outbox::enqueue_in(conn, email).await?;
+        crate::outbox::enqueue_in(conn, email, now).await?;
     }
     audit::record_in(
         conn,
@@ -448,6 +465,7 @@ async fn log_event(
             ip: act.ip.clone(),
             detail: serde_json::json!({"event": event, "from": from.code(), "to": to.code()}),
         },
+        now,
     )
     .await?;
     Ok(())
@@ -461,8 +479,9 @@ pub(crate) async fn insert_case_event(
     from: CaseState,
     to: CaseState,
     detail: &serde_json::Value,
+    now: DateTime<Utc>,
 ) -> Result<()> {
-    case_event_model(act, event, from, to, detail).insert(conn).await?;
+    case_event_model(act, event, from, to, detail, now).insert(conn).await?;
     Ok(())
 }
 
@@ -473,11 +492,12 @@ pub(crate) fn case_event_model(
     from: CaseState,
     to: CaseState,
     detail: &serde_json::Value,
+    now: DateTime<Utc>,
 ) -> case_event::ActiveModel {
     let (actor_user_id, actor_label) = actor_parts(&act.actor);
     case_event::ActiveModel {
         application_id: Set(act.application_id),
-        at: Set(Utc::now()),
+        at: Set(now),
         actor_user_id: Set(actor_user_id),
         actor_label: Set(actor_label),
         event: Set(event.to_string()),

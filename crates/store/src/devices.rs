@@ -1,7 +1,7 @@
 //! Course ① devices: the registry (one active UTM per company), the site survey, installation,
 //! removal or continuation.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::device::{DeviceStage, SurveyResult};
 use domain::programme::CourseCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -47,7 +47,7 @@ pub struct NewDevice<'a> {
 
 /// Registers a device for a company on course ①. A company has at most one device not yet
 /// removed; the serial is unique.
-pub async fn register(db: &Db, new: NewDevice<'_>) -> Result<Uuid> {
+pub async fn register(db: &Db, new: NewDevice<'_>, now: DateTime<Utc>) -> Result<Uuid> {
     let tx = db.begin_write().await?;
     let app = application::Entity::find_by_id(new.application_id)
         .lock_exclusive()
@@ -66,7 +66,6 @@ pub async fn register(db: &Db, new: NewDevice<'_>) -> Result<Uuid> {
     if active.is_some() {
         return Err(StoreError::Conflict("この企業には撤去されていないUTMが既に登録されています（1企業1台）".into()));
     }
-    let now = Utc::now();
     let id = Uuid::now_v7();
     let result = device::ActiveModel {
         id: Set(id),
@@ -105,7 +104,7 @@ pub enum DeviceChange {
     Continued(NaiveDate),
 }
 
-pub async fn change(db: &Db, id: Uuid, change: DeviceChange) -> Result<DeviceRecord> {
+pub async fn change(db: &Db, id: Uuid, change: DeviceChange, now: DateTime<Utc>) -> Result<DeviceRecord> {
     let tx = db.begin_write().await?;
     let model = device::Entity::find_by_id(id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
     let current = record(model.clone())?;
@@ -145,7 +144,7 @@ pub async fn change(db: &Db, id: Uuid, change: DeviceChange) -> Result<DeviceRec
             }
         }
     }
-    update.updated_at = Set(Utc::now());
+    update.updated_at = Set(now);
     let saved = update.update(&tx).await?;
     tx.commit().await?;
     record(saved)

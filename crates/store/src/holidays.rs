@@ -1,7 +1,7 @@
 //! Holidays imported after release (`kojo holidays import`): the yearly Cabinet Office update,
 //! merged over the table compiled into `domain`.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use domain::calendar::HolidayTable;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{EntityTrait, QueryOrder, Set};
@@ -10,8 +10,7 @@ use crate::entities::holiday;
 use crate::{Db, Result, StoreError};
 
 /// Stores every day of `table` (replacing the name of a day already stored). Returns the count.
-pub async fn import(db: &Db, table: &HolidayTable) -> Result<usize> {
-    let now = Utc::now();
+pub async fn import(db: &Db, table: &HolidayTable, now: DateTime<Utc>) -> Result<usize> {
     let tx = db.begin_write().await?;
     let mut count = 0;
     for (date, name) in table.iter() {

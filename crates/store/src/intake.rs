@@ -50,9 +50,9 @@ struct Job {
 
 impl SubmissionQueue {
     /// Starts the writer task on the current tokio runtime.
-    pub fn start(db: Db, calendar: Arc<BusinessCalendar>) -> SubmissionQueue {
+    pub fn start(db: Db, calendar: Arc<BusinessCalendar>, now: crate::Now) -> SubmissionQueue {
         let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(run_writer(db, calendar, receiver));
+        tokio::spawn(run_writer(db, calendar, now, receiver));
         SubmissionQueue { sender }
     }
 
@@ -66,16 +66,16 @@ impl SubmissionQueue {
     }
 }
 
-async fn run_writer(db: Db, calendar: Arc<BusinessCalendar>, mut receiver: mpsc::Receiver<Job>) {
+async fn run_writer(db: Db, calendar: Arc<BusinessCalendar>, now: crate::Now, mut receiver: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        commit(&db, &calendar, std::mem::take(&mut jobs)).await;
+        commit(&db, &calendar, &now, std::mem::take(&mut jobs)).await;
     }
 }
 
-async fn commit(db: &Db, calendar: &BusinessCalendar, jobs: Vec<Job>) {
+async fn commit(db: &Db, calendar: &BusinessCalendar, now: &crate::Now, jobs: Vec<Job>) {
     let started = std::time::Instant::now();
-    match commit_batch(db, calendar, &jobs).await {
+    match commit_batch(db, calendar, &jobs, now).await {
         Ok(outcomes) => {
             tracing::debug!(batch = jobs.len(), micros = started.elapsed().as_micros() as u64, "group committed");
             for (job, outcome) in jobs.into_iter().zip(outcomes) {
@@ -88,7 +88,7 @@ async fn commit(db: &Db, calendar: &BusinessCalendar, jobs: Vec<Job>) {
                 tracing::debug!(batch = jobs.len(), "group commit failed, retrying one by one: {error}");
             }
             for job in jobs {
-                let outcome = applications::submit(db, calendar, &job.submission, job.compose.as_ref()).await;
+                let outcome = applications::submit(db, calendar, &job.submission, job.compose.as_ref(), now()).await;
                 let _ = job.reply.send(outcome);
             }
         }
@@ -98,7 +98,12 @@ async fn commit(db: &Db, calendar: &BusinessCalendar, jobs: Vec<Job>) {
 /// Commits `jobs` in one transaction. The outer error means nothing was committed; the inner
 /// results are each submission's own outcome (a duplicate or an unknown course is refused
 /// without failing the others).
-async fn commit_batch(db: &Db, calendar: &BusinessCalendar, jobs: &[Job]) -> Result<Vec<Result<SubmittedFacts>>> {
+async fn commit_batch(
+    db: &Db,
+    calendar: &BusinessCalendar,
+    jobs: &[Job],
+    now: &crate::Now,
+) -> Result<Vec<Result<SubmittedFacts>>> {
     let tx = db.begin_write().await?;
 
     let mut course_ids: Vec<Uuid> = jobs.iter().map(|job| job.submission.course_id).collect();
@@ -152,7 +157,7 @@ async fn commit_batch(db: &Db, calendar: &BusinessCalendar, jobs: &[Job]) -> Res
         };
         // Strictly increasing within the batch, so received_at orders applications as the
         // queue did even when the clock does not move between two of them.
-        let mut received_at = Utc::now();
+        let mut received_at = now();
         if let Some(last) = last_received.filter(|last| received_at <= *last) {
             received_at = last + Duration::microseconds(1);
         }
@@ -178,7 +183,7 @@ async fn commit_batch(db: &Db, calendar: &BusinessCalendar, jobs: &[Job]) -> Res
     }
 
     rows.insert(&tx).await?;
-    let now = Utc::now();
+    let now = now();
     for course in courses.values() {
         course::Entity::update_many()
             .col_expr(course::Column::PlacesTaken, Expr::value(course.places_taken))
@@ -217,11 +222,18 @@ impl Rows {
             submission,
             placed,
         ));
-        self.audit.push(audit::entry_model(applications::created_audit_entry(submission, facts)));
+        self.audit.push(audit::entry_model(applications::created_audit_entry(submission, facts), facts.received_at));
         let act = applications::created_act(submission, facts);
         let detail = applications::created_detail(facts);
-        self.events.push(crate::cases::case_event_model(&act, "submit", facts.status, facts.status, &detail));
-        self.emails.push(outbox::message_model(&compose(&submission.application, facts)).1);
+        self.events.push(crate::cases::case_event_model(
+            &act,
+            "submit",
+            facts.status,
+            facts.status,
+            &detail,
+            facts.received_at,
+        ));
+        self.emails.push(outbox::message_model(&compose(&submission.application, facts), facts.received_at).1);
     }
 
     async fn insert(self, tx: &sea_orm::DatabaseTransaction) -> Result<()> {

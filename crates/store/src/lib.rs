@@ -53,6 +53,10 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// The current time, as the application's clock tells it (for long-lived tasks such as the
+/// submission writer, which stamp rows after taking their locks).
+pub type Now = std::sync::Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl Db {
@@ -120,6 +124,31 @@ impl Db {
             ..Default::default()
         };
         Ok(self.conn.begin_with_options(options).await?)
+    }
+}
+
+/// A write transaction opened by an application service: the change, its audit rows and its
+/// e-mails are written through it and become visible together at `commit`, or not at all
+/// (dropping it uncommitted rolls everything back).
+pub struct Tx {
+    inner: sea_orm::DatabaseTransaction,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) fn conn(&self) -> &sea_orm::DatabaseTransaction {
+        &self.inner
+    }
+}
+
+impl Db {
+    /// Opens a write transaction (see [`Tx`]); guarded rows are locked by the functions that use them.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(Tx { inner: self.begin_write().await? })
     }
 }
 

@@ -71,7 +71,7 @@ pub struct Batch {
 const ROWS_PER_STATEMENT: usize = 500;
 
 /// Writes one batch for one device in one transaction.
-pub async fn ingest(db: &Db, batch: &Batch) -> Result<()> {
+pub async fn ingest(db: &Db, batch: &Batch, now: DateTime<Utc>) -> Result<()> {
     let sqlite = db.is_sqlite();
     let tx = db.begin_write().await?;
     for chunk in batch.threats.chunks(ROWS_PER_STATEMENT) {
@@ -160,7 +160,6 @@ pub async fn ingest(db: &Db, batch: &Batch) -> Result<()> {
             .count(&tx)
             .await?;
         let room = UNPARSED_KEPT_PER_DEVICE.saturating_sub(kept) as usize;
-        let now = Utc::now();
         let rows: Vec<_> = batch
             .unparsed
             .iter()
@@ -183,14 +182,19 @@ pub async fn ingest(db: &Db, batch: &Batch) -> Result<()> {
 }
 
 /// Counts a message from a sender no device is registered for (shown to staff, never dropped silently).
-pub async fn note_unknown_sender(db: &Db, sender: &str, sample: &str) -> Result<()> {
-    note_unknown_messages(db, sender, sample, 1).await
+pub async fn note_unknown_sender(db: &Db, sender: &str, sample: &str, now: DateTime<Utc>) -> Result<()> {
+    note_unknown_messages(db, sender, sample, 1, now).await
 }
 
 /// Counts `messages` messages from an unknown sender at once (the listener gathers them for a few
 /// seconds rather than writing once per message).
-pub async fn note_unknown_messages(db: &Db, sender: &str, sample: &str, messages: u64) -> Result<()> {
-    let now = Utc::now();
+pub async fn note_unknown_messages(
+    db: &Db,
+    sender: &str,
+    sample: &str,
+    messages: u64,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let messages = i64::try_from(messages).unwrap_or(i64::MAX);
     unknown_sender::Entity::insert(unknown_sender::ActiveModel {
         sender: Set(sender.to_string()),

@@ -37,19 +37,18 @@ pub struct OutboxMessage {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-pub async fn enqueue(db: &Db, email: &OutgoingEmail) -> Result<Uuid> {
-    enqueue_in(db.conn(), email).await
+pub async fn enqueue(db: &Db, email: &OutgoingEmail, now: DateTime<Utc>) -> Result<Uuid> {
+    enqueue_in(db.conn(), email, now).await
 }
 
-pub(crate) async fn enqueue_in(conn: &impl ConnectionTrait, email: &OutgoingEmail) -> Result<Uuid> {
-    let (id, model) = message_model(email);
+pub(crate) async fn enqueue_in(conn: &impl ConnectionTrait, email: &OutgoingEmail, now: DateTime<Utc>) -> Result<Uuid> {
+    let (id, model) = message_model(email, now);
     model.insert(conn).await?;
     Ok(id)
 }
 
 /// A pending message for `email`, due now, with its new id.
-pub(crate) fn message_model(email: &OutgoingEmail) -> (Uuid, outbox_message::ActiveModel) {
-    let now = Utc::now();
+pub(crate) fn message_model(email: &OutgoingEmail, now: DateTime<Utc>) -> (Uuid, outbox_message::ActiveModel) {
     let id = Uuid::now_v7();
     let model = outbox_message::ActiveModel {
         id: Set(id),
@@ -105,11 +104,10 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, limit: u64) -> Result<Vec<Ou
 }
 
 /// Marks messages delivered, in one statement.
-pub async fn mark_sent(db: &Db, ids: &[Uuid]) -> Result<()> {
+pub async fn mark_sent(db: &Db, ids: &[Uuid], now: DateTime<Utc>) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let now = Utc::now();
     outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Status, Expr::value("sent"))
         .col_expr(outbox_message::Column::SentAt, Expr::value(now))
@@ -121,8 +119,13 @@ pub async fn mark_sent(db: &Db, ids: &[Uuid]) -> Result<()> {
 }
 
 /// Records a failed attempt: retried at `retry_at`, or given up (`failed`) when `None`.
-pub async fn mark_failed(db: &Db, id: Uuid, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
-    let now = Utc::now();
+pub async fn mark_failed(
+    db: &Db,
+    id: Uuid,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let mut update = outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::LastError, Expr::value(error.chars().take(2000).collect::<String>()))
         .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now));

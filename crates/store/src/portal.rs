@@ -17,7 +17,7 @@ use crate::{Db, Result, StoreError, random_token, sha256_hex};
 pub const LINK_LIFETIME_MINUTES: i64 = 30;
 
 /// The company user of an application, created on first need (the contact's e-mail).
-pub async fn company_user(db: &Db, application_id: Uuid) -> Result<UserRecord> {
+pub async fn company_user(db: &Db, application_id: Uuid, now: DateTime<Utc>) -> Result<UserRecord> {
     if let Some(model) =
         user::Entity::find().filter(user::Column::CompanyApplicationId.eq(application_id)).one(db.conn()).await?
     {
@@ -40,6 +40,7 @@ pub async fn company_user(db: &Db, application_id: Uuid) -> Result<UserRecord> {
             password_hash: None,
             company_application_id: Some(application_id),
         },
+        now,
     )
     .await?;
     crate::accounts::get_user(db, id).await
@@ -48,7 +49,7 @@ pub async fn company_user(db: &Db, application_id: Uuid) -> Result<UserRecord> {
 /// Issues a one-time sign-in token for the company users whose contact e-mail is `email`.
 /// Returns (token, user) pairs; empty when no application has that e-mail (the caller says the
 /// same thing either way, so the page reveals nothing).
-pub async fn issue_links(db: &Db, email: &str) -> Result<Vec<(String, UserRecord)>> {
+pub async fn issue_links(db: &Db, email: &str, now: DateTime<Utc>) -> Result<Vec<(String, UserRecord)>> {
     let email = email.trim().to_lowercase();
     let applications = application::Entity::find()
         .filter(application::Column::ContactEmail.eq(email.as_str()))
@@ -57,15 +58,14 @@ pub async fn issue_links(db: &Db, email: &str) -> Result<Vec<(String, UserRecord
         .await?;
     let mut out = Vec::new();
     for app in applications {
-        let user = company_user(db, app.id).await?;
-        out.push((issue_link(db, user.id).await?, user));
+        let user = company_user(db, app.id, now).await?;
+        out.push((issue_link(db, user.id, now).await?, user));
     }
     Ok(out)
 }
 
-pub async fn issue_link(db: &Db, user_id: Uuid) -> Result<String> {
+pub async fn issue_link(db: &Db, user_id: Uuid, now: DateTime<Utc>) -> Result<String> {
     let token = random_token(32);
-    let now = Utc::now();
     login_token::ActiveModel {
         id: Set(sha256_hex(&token)),
         user_id: Set(user_id),
@@ -113,6 +113,7 @@ pub async fn post_message(
     author_label: &str,
     from_company: bool,
     body: &str,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     message::ActiveModel {
         application_id: Set(application_id),
@@ -120,7 +121,7 @@ pub async fn post_message(
         author_label: Set(author_label.to_string()),
         from_company: Set(from_company),
         body: Set(body.to_string()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db.conn())

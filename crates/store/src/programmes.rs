@@ -1,6 +1,6 @@
 //! Programme years and their courses: import, the current year, editing windows and capacities.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::programme::{CourseCode, CourseWindow, ValidProgramme};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
@@ -45,9 +45,8 @@ impl ProgrammeRecord {
 
 /// Loads a programme year, creating it or updating the one with the same fiscal year.
 /// Places already taken are kept; a capacity below them is refused.
-pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool) -> Result<Uuid> {
+pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool, now: DateTime<Utc>) -> Result<Uuid> {
     let tx = db.begin_write().await?;
-    let now = Utc::now();
     let existing =
         programme::Entity::find().filter(programme::Column::FiscalYear.eq(programme.fiscal_year)).one(&tx).await?;
     let programme_id = match existing {
@@ -122,27 +121,27 @@ pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool) -> 
         }
     }
     if make_current {
-        set_current_in(&tx, programme_id).await?;
+        set_current_in(&tx, programme_id, now).await?;
     }
     tx.commit().await?;
     Ok(programme_id)
 }
 
 /// Makes one programme year the current one (and no other).
-pub async fn set_current(db: &Db, programme_id: Uuid) -> Result<()> {
+pub async fn set_current(db: &Db, programme_id: Uuid, now: DateTime<Utc>) -> Result<()> {
     let tx = db.begin_write().await?;
     programme::Entity::find_by_id(programme_id).one(&tx).await?.ok_or(StoreError::NotFound)?;
-    set_current_in(&tx, programme_id).await?;
+    set_current_in(&tx, programme_id, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn set_current_in(tx: &sea_orm::DatabaseTransaction, programme_id: Uuid) -> Result<()> {
+async fn set_current_in(tx: &sea_orm::DatabaseTransaction, programme_id: Uuid, now: DateTime<Utc>) -> Result<()> {
     use sea_orm::sea_query::Expr;
     programme::Entity::update_many().col_expr(programme::Column::IsCurrent, Expr::value(false)).exec(tx).await?;
     programme::Entity::update_many()
         .col_expr(programme::Column::IsCurrent, Expr::value(true))
-        .col_expr(programme::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(programme::Column::UpdatedAt, Expr::value(now))
         .filter(programme::Column::Id.eq(programme_id))
         .exec(tx)
         .await?;
@@ -174,7 +173,14 @@ pub async fn list(db: &Db) -> Result<Vec<ProgrammeRecord>> {
 }
 
 /// Changes a course's window and capacity (the administrator's edit page).
-pub async fn update_course(db: &Db, course_id: Uuid, start: NaiveDate, end: NaiveDate, capacity: u32) -> Result<()> {
+pub async fn update_course(
+    db: &Db,
+    course_id: Uuid,
+    start: NaiveDate,
+    end: NaiveDate,
+    capacity: u32,
+    now: DateTime<Utc>,
+) -> Result<()> {
     use sea_orm::QuerySelect;
     let window = CourseWindow::new(start, end).map_err(|e| StoreError::Conflict(e.to_string()))?;
     let tx = db.begin_write().await?;
@@ -189,7 +195,7 @@ pub async fn update_course(db: &Db, course_id: Uuid, start: NaiveDate, end: Naiv
     active.window_start = Set(window.start());
     active.window_end = Set(window.end());
     active.capacity = Set(capacity as i32);
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     active.update(&tx).await?;
     tx.commit().await?;
     Ok(())

@@ -37,6 +37,7 @@ pub async fn save_draft(
     month: &str,
     data: &serde_json::Value,
     pdf: Vec<u8>,
+    now: DateTime<Utc>,
 ) -> Result<Uuid> {
     let tx = db.begin_write().await?;
     let existing = monthly_report::Entity::find()
@@ -45,7 +46,6 @@ pub async fn save_draft(
         .lock_exclusive()
         .one(&tx)
         .await?;
-    let now = Utc::now();
     let id = match existing {
         Some(model) if model.status == "released" => {
             return Err(StoreError::Conflict(format!("{month} のレポートは公開済みのため再作成できません")));
@@ -103,7 +103,14 @@ pub async fn comment(db: &Db, id: Uuid, comment: Option<String>, data: &serde_js
 }
 
 /// Releases a draft to the company: visible in its portal, announced by `email` (same transaction).
-pub async fn release(db: &Db, id: Uuid, actor: Actor, ip: Option<String>, email: &OutgoingEmail) -> Result<()> {
+pub async fn release(
+    db: &Db,
+    id: Uuid,
+    actor: Actor,
+    ip: Option<String>,
+    email: &OutgoingEmail,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let tx = db.begin_write().await?;
     let model = monthly_report::Entity::find_by_id(id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
     if model.status == "released" {
@@ -118,10 +125,10 @@ pub async fn release(db: &Db, id: Uuid, actor: Actor, ip: Option<String>, email:
     };
     let mut update: monthly_report::ActiveModel = model.into();
     update.status = Set("released".into());
-    update.released_at = Set(Some(Utc::now()));
+    update.released_at = Set(Some(now));
     update.released_by = Set(Some(label));
     update.update(&tx).await?;
-    outbox::enqueue_in(&tx, email).await?;
+    outbox::enqueue_in(&tx, email, now).await?;
     audit::record_in(
         &tx,
         NewAuditEntry {
@@ -132,6 +139,7 @@ pub async fn release(db: &Db, id: Uuid, actor: Actor, ip: Option<String>, email:
             ip,
             detail: serde_json::json!({"report": id, "month": month}),
         },
+        now,
     )
     .await?;
     tx.commit().await?;

@@ -9,7 +9,6 @@ use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::Utc;
 use documents::agreement::{AgreementData, AgreementWording, ElectronicSignature, Signer};
 use domain::access::Role;
 use domain::case::CaseState;
@@ -47,7 +46,11 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The programme year's wording, saving the seed's 令和5年度 text as version 1 on first use.
-pub async fn wording(db: &store::Db, programme_id: Uuid) -> Result<(Uuid, AgreementWording), PageError> {
+pub async fn wording(
+    db: &store::Db,
+    programme_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Uuid, AgreementWording), PageError> {
     if let Some(saved) = store::agreements::wording(db, programme_id).await? {
         let wording = serde_json::from_value(saved.wording).map_err(|e| PageError::Internal(e.to_string()))?;
         return Ok((saved.id, wording));
@@ -60,7 +63,7 @@ pub async fn wording(db: &store::Db, programme_id: Uuid) -> Result<(Uuid, Agreem
     seed.preamble = seed.preamble.replace("令和５年度", &year).into();
     seed.fiscal_year = year.into();
     let value = serde_json::to_value(&seed).map_err(|e| PageError::Internal(e.to_string()))?;
-    let saved = store::agreements::save_wording(db, programme_id, &value).await?;
+    let saved = store::agreements::save_wording(db, programme_id, &value, now).await?;
     Ok((saved.id, seed))
 }
 
@@ -71,6 +74,7 @@ pub async fn pdf_for_reference(
     db: &store::Db,
     font_dirs: &[std::path::PathBuf],
     reference: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context;
     let record = store::applications::find_by_reference(db, reference)
@@ -80,17 +84,18 @@ pub async fn pdf_for_reference(
         let (original, signed) = store::agreements::pdfs(db, agreement.id).await?;
         return Ok(signed.unwrap_or(original));
     }
-    let (_, wording) = wording(db, record.programme_id).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (_, wording) = wording(db, record.programme_id, now).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let fonts = documents::pdf::Fonts::discover(font_dirs)?;
-    Ok(documents::agreement::render_agreement(&fonts, &agreement_data(wording, &record, None))?)
+    Ok(documents::agreement::render_agreement(&fonts, &agreement_data(wording, &record, None, now))?)
 }
 
 fn agreement_data(
     wording: AgreementWording,
     record: &ApplicationRecord,
     signature: Option<ElectronicSignature>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> AgreementData {
-    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let today = now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
     AgreementData {
         wording,
         reference: Some(record.reference.clone()),
@@ -233,8 +238,10 @@ async fn preview_page(
 async fn preview_pdf(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Result<Response, PageError> {
     staff.require(Role::can_work_cases)?;
     let record = store::applications::get(&state.db, id).await?;
-    let (_, wording) = wording(&state.db, record.programme_id).await?;
-    let bytes = render(&state, &agreement_data(wording, &record, None)).await.map_err(PageError::BadRequest)?;
+    let (_, wording) = wording(&state.db, record.programme_id, state.clock.now()).await?;
+    let bytes = render(&state, &agreement_data(wording, &record, None, state.clock.now()))
+        .await
+        .map_err(PageError::BadRequest)?;
     Ok(pdf_response(bytes, &format!("agreement-preview-{}.pdf", record.reference)))
 }
 
@@ -252,9 +259,10 @@ pub(crate) async fn send_agreement(
     id: Uuid,
 ) -> Result<(), store::StoreError> {
     let record = store::applications::get(&state.db, id).await?;
-    let (wording_id, wording) =
-        wording(&state.db, record.programme_id).await.map_err(|e| store::StoreError::Conflict(format!("{e:?}")))?;
-    let data = agreement_data(wording, &record, None);
+    let (wording_id, wording) = wording(&state.db, record.programme_id, state.clock.now())
+        .await
+        .map_err(|e| store::StoreError::Conflict(format!("{e:?}")))?;
+    let data = agreement_data(wording, &record, None, state.clock.now());
     let pdf = render(state, &data).await.map_err(store::StoreError::Conflict)?;
     let value = serde_json::to_value(&data).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
     let act = store::cases::Act {
@@ -264,7 +272,9 @@ pub(crate) async fn send_agreement(
         reason: None,
         email: Some(agreement_email(state, &record)),
     };
-    store::agreements::issue(&state.db, &state.calendar, act, wording_id, &value, pdf).await.map(|_| ())
+    store::agreements::issue(&state.db, &state.calendar, act, wording_id, &value, pdf, state.clock.now())
+        .await
+        .map(|_| ())
 }
 
 /// Confirms receipt of the latest signed or uploaded agreement of case `id`: 参加確定, and the
@@ -281,7 +291,7 @@ pub(crate) async fn confirm_agreement(
         .ok_or_else(|| store::StoreError::Conflict("参加同意書がまだ送付されていません".into()))?;
     let email = confirmed_email(state, &record).map_err(|e| store::StoreError::Corrupt(format!("{e:?}")))?;
     let act = store::cases::Act { application_id: id, actor, ip: ip.to_db(), reason: None, email: Some(email) };
-    store::agreements::confirm(&state.db, &state.calendar, act, latest.id).await.map(|_| ())
+    store::agreements::confirm(&state.db, &state.calendar, act, latest.id, state.clock.now()).await.map(|_| ())
 }
 
 async fn send(
@@ -534,7 +544,7 @@ async fn sign(
         )
         .await;
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let local = now.with_timezone(&chrono_tz::Asia::Tokyo);
     data.signature = Some(ElectronicSignature {
         signers: vec![
@@ -554,7 +564,9 @@ async fn sign(
         Err(message) => return Err(PageError::Internal(message)),
     };
     let signers = format!("代表者 {representative} / 参加者 {participant}");
-    match store::agreements::sign(&state.db, agreement.id, &signers, ip.to_db(), now, signed_pdf).await {
+    match store::agreements::sign(&state.db, agreement.id, &signers, ip.to_db(), now, signed_pdf, state.clock.now())
+        .await
+    {
         Ok(()) => {}
         Err(store::StoreError::Conflict(message)) => {
             return portal_agreement_page(
@@ -654,7 +666,9 @@ async fn upload(
             .await;
     };
     let agreement = own_agreement(&state, &company).await?;
-    match store::agreements::upload(&state.db, agreement.id, &name, content_type, bytes, ip.to_db()).await {
+    match store::agreements::upload(&state.db, agreement.id, &name, content_type, bytes, ip.to_db(), state.clock.now())
+        .await
+    {
         Ok(_) => {}
         Err(store::StoreError::Conflict(message)) => {
             return portal_agreement_page(
@@ -699,6 +713,7 @@ async fn record_company_audit(
             ip: ip.to_db(),
             detail: serde_json::json!({}),
         },
+        state.clock.now(),
     )
     .await?;
     Ok(())

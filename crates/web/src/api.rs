@@ -59,7 +59,7 @@ struct CourseBody {
 
 async fn get_programme(State(state): State<AppState>) -> Result<Json<ProgrammeBody>, ApiError> {
     let programme = store::programmes::current(&state.db).await?.ok_or(ApiError::NotFound)?;
-    let now = Utc::now();
+    let now = state.clock.now();
     Ok(Json(ProgrammeBody {
         fiscal_year: programme.fiscal_year,
         name: programme.name_ja,

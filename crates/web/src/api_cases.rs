@@ -60,7 +60,9 @@ impl FromRequestParts<AppState> for ApiStaff {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(ApiError::Unauthorized)?;
-        let user = store::accounts::api_token_user(&state.db, token.trim()).await?.ok_or(ApiError::Unauthorized)?;
+        let user = store::accounts::api_token_user(&state.db, token.trim(), state.clock.now())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
         Ok(ApiStaff(user))
     }
 }
@@ -91,6 +93,7 @@ async fn audit(
             ip: ip.to_db(),
             detail: json!({}),
         },
+        state.clock.now(),
     )
     .await?;
     Ok(())
@@ -199,7 +202,7 @@ async fn record_contact(
     if summary.is_empty() || summary.chars().count() > 2000 {
         return Err(ApiError::BadRequest("summary は1〜2000文字です".into()));
     }
-    if contact.contacted_at > Utc::now() + chrono::Duration::minutes(5) {
+    if contact.contacted_at > state.clock.now() + chrono::Duration::minutes(5) {
         return Err(ApiError::BadRequest("contacted_at が未来です".into()));
     }
     let new = store::cases::NewContact {
@@ -208,7 +211,7 @@ async fn record_contact(
         summary,
         rules_accepted: contact.rules_accepted,
     };
-    outcome(store::cases::record_contact(&state.db, act(&staff, id, ip, None), new).await)
+    outcome(store::cases::record_contact(&state.db, act(&staff, id, ip, None), new, state.clock.now()).await)
 }
 
 async fn record_status_check(
@@ -229,7 +232,8 @@ async fn record_status_check(
             "connection_layout（1〜1000文字）、free_hub_port（yes/no/unknown）、policy_status（none/drafting/in_place）を確認してください".into(),
         ));
     }
-    let (result, proposal) = store::cases::record_status_check(&state.db, act(&staff, id, ip, None), &check).await?;
+    let (result, proposal) =
+        store::cases::record_status_check(&state.db, act(&staff, id, ip, None), &check, state.clock.now()).await?;
     Ok(Json(json!({"status": result.state, "proposed_course": proposal})).into_response())
 }
 
@@ -249,8 +253,14 @@ async fn decide_course(
     staff.require(Role::can_work_cases)?;
     let decision = body(json)?;
     outcome(
-        store::cases::decide_course(&state.db, &state.calendar, act(&staff, id, ip, decision.reason), decision.course)
-            .await,
+        store::cases::decide_course(
+            &state.db,
+            &state.calendar,
+            act(&staff, id, ip, decision.reason),
+            decision.course,
+            state.clock.now(),
+        )
+        .await,
     )
 }
 
@@ -275,7 +285,10 @@ async fn apply_event(
     } else {
         staff.require(Role::can_work_cases)?;
     }
-    outcome(store::cases::apply(&state.db, &state.calendar, act(&staff, id, ip, request.reason), event).await)
+    outcome(
+        store::cases::apply(&state.db, &state.calendar, act(&staff, id, ip, request.reason), event, state.clock.now())
+            .await,
+    )
 }
 
 fn done(result: Result<(), store::StoreError>, state: &'static str) -> Result<Response, ApiError> {
@@ -324,7 +337,7 @@ async fn assign(
     {
         return Err(ApiError::BadRequest("この利用者には案件を担当させられません".into()));
     }
-    store::cases::assign(&state.db, act(&staff, id, ip, None), assign.assignee_user_id).await?;
+    store::cases::assign(&state.db, act(&staff, id, ip, None), assign.assignee_user_id, state.clock.now()).await?;
     Ok(Json(json!({"assignee_user_id": assign.assignee_user_id})).into_response())
 }
 
@@ -347,14 +360,15 @@ async fn post_message(
         return Err(ApiError::BadRequest("body は1〜4000文字です".into()));
     }
     let record = store::applications::get(&state.db, id).await?;
-    store::portal::post_message(&state.db, id, Some(staff.0.id), "運営事務局", false, &message).await?;
+    store::portal::post_message(&state.db, id, Some(staff.0.id), "運営事務局", false, &message, state.clock.now())
+        .await?;
     let notice = crate::mail::message_notice(
         &state.config,
         &record.contact_email,
         &record.company_name,
         "メッセージが届いています",
     );
-    store::outbox::enqueue(&state.db, &notice).await?;
+    store::outbox::enqueue(&state.db, &notice, state.clock.now()).await?;
     audit(&state, &staff, ip, "case.message", Some(id)).await?;
     Ok((StatusCode::CREATED, Json(json!({"posted": true}))).into_response())
 }

@@ -12,7 +12,7 @@ use axum::extract::{Form, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use domain::access::Role;
 use serde::Deserialize;
 use store::accounts::UserRecord;
@@ -75,7 +75,7 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = cookie(parts, SESSION_COOKIE).ok_or(PageError::SignIn)?;
         let (user, csrf) =
-            store::accounts::session_user(&state.db, &token, Utc::now()).await?.ok_or(PageError::SignIn)?;
+            store::accounts::session_user(&state.db, &token, state.clock.now()).await?.ok_or(PageError::SignIn)?;
         if !user.role.is_staff() {
             return Err(PageError::Forbidden);
         }
@@ -128,11 +128,11 @@ pub async fn log_in(
             t.s("ページの有効期限が切れました。もう一度サインインしてください。", "The page expired; sign in again."),
         );
     }
-    let since = Utc::now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let since = state.clock.now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
     let ip_text = ip.to_db();
     let (by_email, by_ip) = store::accounts::recent_failures(&state.db, &email, ip_text.as_deref(), since).await?;
     if by_email >= MAX_FAILURES_PER_EMAIL || by_ip >= MAX_FAILURES_PER_IP {
-        store::accounts::record_login_attempt(&state.db, &email, ip_text, false).await?;
+        store::accounts::record_login_attempt(&state.db, &email, ip_text, false, state.clock.now()).await?;
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,
             t.s(
@@ -152,17 +152,22 @@ pub async fn log_in(
             false
         }
     };
-    store::accounts::record_login_attempt(&state.db, &email, ip_text.clone(), verified).await?;
+    store::accounts::record_login_attempt(&state.db, &email, ip_text.clone(), verified, state.clock.now()).await?;
     let (Some(user), true) = (user, verified) else {
         return refuse(
             StatusCode::UNAUTHORIZED,
             t.s("メールアドレスまたはパスワードが正しくありません。", "Wrong e-mail address or password."),
         );
     };
-    let session =
-        store::accounts::create_session(&state.db, user.id, ip_text.clone(), Duration::hours(SESSION_LIFETIME_HOURS))
-            .await?;
-    store::accounts::touch_login(&state.db, user.id).await?;
+    let session = store::accounts::create_session(
+        &state.db,
+        user.id,
+        ip_text.clone(),
+        Duration::hours(SESSION_LIFETIME_HOURS),
+        state.clock.now(),
+    )
+    .await?;
+    store::accounts::touch_login(&state.db, user.id, state.clock.now()).await?;
     store::audit::record(
         &state.db,
         store::audit::NewAuditEntry {
@@ -173,6 +178,7 @@ pub async fn log_in(
             ip: ip_text,
             detail: serde_json::json!({}),
         },
+        state.clock.now(),
     )
     .await?;
     let cookie = set_cookie(

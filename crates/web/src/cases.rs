@@ -46,10 +46,6 @@ pub fn router() -> Router<AppState> {
         .route("/office/reports/timeline", get(timeline_export))
 }
 
-fn today() -> chrono::NaiveDate {
-    Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive()
-}
-
 /// What the staff typed into the case page's forms, kept when an action is refused.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -192,7 +188,8 @@ async fn case_page(
         .map(|u| (u.id, u.display_name))
         .collect();
     if draft.contacted_at.is_empty() {
-        draft.contacted_at = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%dT%H:%M").to_string();
+        draft.contacted_at =
+            state.clock.now().with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%dT%H:%M").to_string();
     }
     if draft.course.is_empty() {
         draft.course = record.proposed_course.unwrap_or(record.course_code).code().to_string();
@@ -224,7 +221,7 @@ async fn case_page(
         staff_name: staff.user.display_name.clone(),
         is_admin: staff.user.role.can_administer(),
         csrf: staff.csrf.clone(),
-        row: row(t, &record, today()),
+        row: row(t, &record, state.clock.today()),
         state: case_state,
         industry: Industry::from_code(&record.industry).map(|i| t.pick(i.label_ja(), i.label_en())).unwrap_or(""),
         declarations: vec![("ア", d.a), ("イ", d.b), ("ウ", d.c), ("エ", d.d), ("オ", d.e), ("カ", d.f), ("キ", d.g)],
@@ -317,7 +314,9 @@ async fn record_contact(
         .map(|at| at.with_timezone(&Utc));
     let result = match (when, draft.channel.as_str()) {
         (None, _) => invalid("連絡日時を「2026-11-25T10:30」の形式で入力してください"),
-        (Some(at), _) if at > Utc::now() + chrono::Duration::minutes(5) => invalid("連絡日時が未来になっています"),
+        (Some(at), _) if at > state.clock.now() + chrono::Duration::minutes(5) => {
+            invalid("連絡日時が未来になっています")
+        }
         (_, channel) if !matches!(channel, "phone" | "email") => invalid("連絡手段（電話・メール）を選んでください"),
         _ if summary.is_empty() => invalid("連絡内容の要旨を入力してください"),
         _ if summary.chars().count() > 2000 => invalid("連絡内容の要旨は2000文字以内で入力してください"),
@@ -330,6 +329,7 @@ async fn record_contact(
                 summary: summary.clone(),
                 rules_accepted: draft.rules_accepted.is_some(),
             },
+            state.clock.now(),
         )
         .await
         .map(|_| ()),
@@ -368,7 +368,9 @@ async fn record_status_check(
             policy_status: draft.policy_status.clone(),
             notes: (!notes.is_empty()).then_some(notes),
         };
-        store::cases::record_status_check(&state.db, act(&staff, id, ip, ""), &check).await.map(|_| ())
+        store::cases::record_status_check(&state.db, act(&staff, id, ip, ""), &check, state.clock.now())
+            .await
+            .map(|_| ())
     };
     finish(&state, lang.t, &staff, id, draft, CaseEvent::RecordStatusCheck.code(), result).await
 }
@@ -385,11 +387,15 @@ async fn decide_course(
     staff.check_csrf(&draft.csrf)?;
     let result = match CourseCode::from_code(&draft.course) {
         None => invalid("コースを選んでください"),
-        Some(course) => {
-            store::cases::decide_course(&state.db, &state.calendar, act(&staff, id, ip, &draft.reason), course)
-                .await
-                .map(|_| ())
-        }
+        Some(course) => store::cases::decide_course(
+            &state.db,
+            &state.calendar,
+            act(&staff, id, ip, &draft.reason),
+            course,
+            state.clock.now(),
+        )
+        .await
+        .map(|_| ()),
     };
     finish(&state, lang.t, &staff, id, draft, CaseEvent::DecideCourse.code(), result).await
 }
@@ -410,7 +416,9 @@ async fn apply_event(
         staff.require(Role::can_work_cases)?;
     }
     let result =
-        store::cases::apply(&state.db, &state.calendar, act(&staff, id, ip, &draft.reason), event).await.map(|_| ());
+        store::cases::apply(&state.db, &state.calendar, act(&staff, id, ip, &draft.reason), event, state.clock.now())
+            .await
+            .map(|_| ());
     finish(&state, lang.t, &staff, id, draft, event.code(), result).await
 }
 
@@ -436,7 +444,7 @@ async fn assign(
             Some(id)
         }
     };
-    let result = store::cases::assign(&state.db, act(&staff, id, ip, ""), assignee).await;
+    let result = store::cases::assign(&state.db, act(&staff, id, ip, ""), assignee, state.clock.now()).await;
     finish(&state, lang.t, &staff, id, draft, "assign", result).await
 }
 
@@ -455,14 +463,15 @@ async fn send_message(
         invalid("メッセージは1〜4000文字で入力してください")
     } else {
         let record = store::applications::get(&state.db, id).await?;
-        store::portal::post_message(&state.db, id, Some(staff.user.id), "運営事務局", false, &body).await?;
+        store::portal::post_message(&state.db, id, Some(staff.user.id), "運営事務局", false, &body, state.clock.now())
+            .await?;
         let notice = crate::mail::message_notice(
             &state.config,
             &record.contact_email,
             &record.company_name,
             "メッセージが届いています",
         );
-        store::outbox::enqueue(&state.db, &notice).await?;
+        store::outbox::enqueue(&state.db, &notice, state.clock.now()).await?;
         audit(
             &state,
             &staff,
@@ -575,7 +584,7 @@ async fn show_board(
     audit(&state, &staff, ip, "application.board", None, serde_json::json!({"cases": records.len()})).await?;
     let users: std::collections::HashMap<Uuid, String> =
         store::accounts::list_users(&state.db).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
-    let today = today();
+    let today = state.clock.today();
     let item = |r: &ApplicationRecord| BoardItem {
         row: row(t, r, today),
         assignee: r.assignee_user_id.and_then(|id| users.get(&id).cloned()).unwrap_or_else(|| "未割当".into()),
@@ -648,7 +657,7 @@ async fn approvals_page(
         ..Default::default()
     };
     let records = store::applications::list_all(&state.db, &filter).await?;
-    let today = today();
+    let today = state.clock.today();
     let page = ApprovalsPage {
         t,
         signed_in: true,
@@ -710,7 +719,7 @@ async fn approve_or_return(
             action.email =
                 Some(crate::mail::message_notice(&state.config, &record.contact_email, &record.company_name, subject));
         }
-        match store::cases::apply(&state.db, &state.calendar, action, event).await {
+        match store::cases::apply(&state.db, &state.calendar, action, event, state.clock.now()).await {
             Ok(_) => done += 1,
             Err(store::StoreError::Conflict(message)) => problems.push(message),
             Err(store::StoreError::NotFound) => problems.push("案件が見つかりません".into()),
@@ -757,11 +766,17 @@ async fn timeline_export(
         }
     }
     audit(&state, &staff, ip, "report.timeline", None, serde_json::json!({"rows": table.rows.len()})).await?;
-    export(table, query.format.as_deref().unwrap_or("csv"), "経過", "case-timeline")
+    export(table, query.format.as_deref().unwrap_or("csv"), "経過", "case-timeline", state.clock.today())
 }
 
 /// A table as a download in the asked format (UTF-8 CSV with BOM, Shift_JIS CSV, or xlsx).
-pub(crate) fn export(table: documents::Table, format: &str, sheet: &str, stem: &str) -> Result<Response, PageError> {
+pub(crate) fn export(
+    table: documents::Table,
+    format: &str,
+    sheet: &str,
+    stem: &str,
+    today: chrono::NaiveDate,
+) -> Result<Response, PageError> {
     let (bytes, content_type, extension) = match format {
         "csv" => (table.to_csv_utf8_bom(), "text/csv; charset=utf-8", "csv"),
         "csv_sjis" => (table.to_csv_shift_jis(), "text/csv; charset=Shift_JIS", "csv"),
@@ -769,7 +784,7 @@ pub(crate) fn export(table: documents::Table, format: &str, sheet: &str, stem: &
         _ => return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx）".into())),
     };
     let bytes = bytes.map_err(|e| PageError::BadRequest(e.to_string()))?;
-    let disposition = format!("attachment; filename=\"{stem}-{}.{extension}\"", today());
+    let disposition = format!("attachment; filename=\"{stem}-{}.{extension}\"", today);
     Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response())
 }
@@ -792,7 +807,7 @@ async fn contact_breaches(
     let Some(programme) = store::programmes::current(&state.db).await? else {
         return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
     };
-    let breaches = store::cases::breaches(&state.db, programme.id, &state.calendar, today()).await?;
+    let breaches = store::cases::breaches(&state.db, programme.id, &state.calendar, state.clock.today()).await?;
     let mut table = documents::Table::new(["申込番号", "会社名", "受付日時", "連絡期限", "初回連絡日", "超過営業日数"]);
     for b in &breaches {
         table.push(vec![
@@ -805,5 +820,5 @@ async fn contact_breaches(
         ]);
     }
     audit(&state, &staff, ip, "report.contact_breaches", None, serde_json::json!({"rows": breaches.len()})).await?;
-    export(table, query.format.as_deref().unwrap_or("csv"), "連絡期限超過", "contact-breaches")
+    export(table, query.format.as_deref().unwrap_or("csv"), "連絡期限超過", "contact-breaches", state.clock.today())
 }

@@ -8,7 +8,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::access::Role;
 use domain::device::SurveyResult;
 use serde::Deserialize;
@@ -30,10 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/office/devices/{id}", get(show_device).post(change_device))
 }
 
-fn today() -> NaiveDate {
-    Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive()
-}
-
 /// A device as the pages show it.
 pub struct DeviceView {
     pub record: DeviceRecord,
@@ -47,7 +43,7 @@ pub struct DeviceView {
 
 pub async fn device_view(state: &AppState, t: T, record: DeviceRecord) -> Result<DeviceView, PageError> {
     let application = store::applications::get(&state.db, record.application_id).await?;
-    let stage = record.stage(today());
+    let stage = record.stage(state.clock.today());
     Ok(DeviceView {
         company_name: application.company_name,
         reference: application.reference,
@@ -57,7 +53,7 @@ pub async fn device_view(state: &AppState, t: T, record: DeviceRecord) -> Result
         days_left: record
             .installed_on
             .filter(|_| stage == domain::device::DeviceStage::InTrial)
-            .map(|on| domain::device::trial_days_left(on, today())),
+            .map(|on| domain::device::trial_days_left(on, state.clock.today())),
         record,
     })
 }
@@ -158,7 +154,7 @@ async fn devices_page(
     };
     let unknown =
         store::logs::unknown_senders(&state.db).await?.into_iter().map(|u| (t.datetime(&u.last_seen), u)).collect();
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     let listeners = store::logs::listener_statuses(&state.db)
         .await?
         .into_iter()
@@ -215,7 +211,7 @@ async fn register_device(
                 serial: &serial,
                 sender_address: (!sender.is_empty()).then_some(sender.as_str()),
             };
-            match store::devices::register(&state.db, new).await {
+            match store::devices::register(&state.db, new, state.clock.now()).await {
                 Ok(id) => {
                     audit(
                         &state,
@@ -302,7 +298,7 @@ async fn device_page(
         unparsed,
         notice,
         problem,
-        today: today().to_string(),
+        today: state.clock.today().to_string(),
         device: device_view(state, t, record).await?,
     };
     html(status, &page)
@@ -342,10 +338,12 @@ async fn change_device(
     };
     let result = match change {
         None => Err(store::StoreError::Conflict("日付（YYYY-MM-DD）または調査結果を正しく入力してください".into())),
-        Some(DeviceChange::Installed(on) | DeviceChange::Removed(on) | DeviceChange::Continued(on)) if on > today() => {
+        Some(DeviceChange::Installed(on) | DeviceChange::Removed(on) | DeviceChange::Continued(on))
+            if on > state.clock.today() =>
+        {
             Err(store::StoreError::Conflict("未来の日付は記録できません".into()))
         }
-        Some(change) => store::devices::change(&state.db, id, change).await,
+        Some(change) => store::devices::change(&state.db, id, change, state.clock.now()).await,
     };
     match result {
         Ok(record) => {

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use domain::application::{self, ApplicationInput, FieldIssues, NewApplication};
 use domain::eligibility::{self, Eligibility};
 use domain::programme::WindowState;
@@ -38,7 +37,7 @@ pub async fn submit(state: &AppState, input: &ApplicationInput, ip: ClientIp) ->
     }
     let programme = state.current_programme().await.map_err(SubmitError::Store)?.ok_or(SubmitError::NoProgramme)?;
     let course = programme.course(new.course).cloned().ok_or(SubmitError::CourseNotOffered)?;
-    match course.window.state_at(Utc::now()) {
+    match course.window.state_at(state.clock.now()) {
         WindowState::Open => {}
         WindowState::NotYetOpen => return Err(SubmitError::NotYetOpen(course)),
         WindowState::Closed => return Err(SubmitError::Closed(course)),

@@ -43,6 +43,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub calendar: Arc<BusinessCalendar>,
+    /// Where `now` comes from (the system clock, or a test's).
+    pub clock: app::Clock,
     submit_limiter: Arc<rate_limit::RateLimiter>,
     /// Submissions are committed in groups by one writer task (see `store::intake`).
     pub submissions: store::intake::SubmissionQueue,
@@ -88,15 +90,20 @@ impl Default for WebConfig {
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 impl AppState {
-    pub fn new(db: Db, config: WebConfig, calendar: BusinessCalendar) -> AppState {
+    pub fn new(db: Db, config: WebConfig, calendar: BusinessCalendar, clock: app::Clock) -> AppState {
         let submit_limiter = Arc::new(rate_limit::RateLimiter::per_minute(config.submit_rate_limit_per_minute));
         let calendar = Arc::new(calendar);
         AppState {
             db: db.clone(),
             config: Arc::new(config),
             calendar: calendar.clone(),
+            clock: clock.clone(),
             submit_limiter,
-            submissions: store::intake::SubmissionQueue::start(db.clone(), calendar.clone()),
+            submissions: store::intake::SubmissionQueue::start(
+                db.clone(),
+                calendar.clone(),
+                Arc::new(move || clock.now()),
+            ),
             programme: Arc::new(ProgrammeCache::default()),
             fonts: Arc::new(tokio::sync::OnceCell::new()),
         }

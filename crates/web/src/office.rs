@@ -236,7 +236,7 @@ async fn list_applications(
         serde_json::json!({"query": query.base(), "shown": page.items.len()}),
     )
     .await?;
-    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let today = state.clock.today();
     let list = ListPage {
         t,
         signed_in: true,
@@ -269,6 +269,7 @@ pub(crate) async fn audit(
     store::audit::record(
         &state.db,
         NewAuditEntry { actor: staff.actor(), action, subject_type: "application", subject_id, ip: ip.to_db(), detail },
+        state.clock.now(),
     )
     .await?;
     Ok(())
@@ -333,7 +334,7 @@ async fn export_applications(
         serde_json::json!({"format": format, "rows": records.len(), "query": query.base()}),
     )
     .await?;
-    crate::cases::export(table, &format, "申込一覧", "applications")
+    crate::cases::export(table, &format, "申込一覧", "applications", state.clock.today())
 }
 
 fn export_row(record: &ApplicationRecord) -> Vec<String> {
@@ -432,7 +433,7 @@ async fn make_current(
 ) -> Result<Response, PageError> {
     staff.require(Role::can_administer)?;
     staff.check_csrf(&form.csrf)?;
-    store::programmes::set_current(&state.db, id).await?;
+    store::programmes::set_current(&state.db, id, state.clock.now()).await?;
     state.programme_changed();
     store::audit::record(
         &state.db,
@@ -444,6 +445,7 @@ async fn make_current(
             ip: ip.to_db(),
             detail: serde_json::json!({}),
         },
+        state.clock.now(),
     )
     .await?;
     Ok(Redirect::to("/office/programmes").into_response())
@@ -488,7 +490,7 @@ async fn update_course(
         )
         .await;
     }
-    match store::programmes::update_course(&state.db, id, start, end, capacity).await {
+    match store::programmes::update_course(&state.db, id, start, end, capacity, state.clock.now()).await {
         Ok(()) => state.programme_changed(),
         Err(store::StoreError::Conflict(message)) => {
             return programmes_page(&state, t, &staff, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -505,6 +507,7 @@ async fn update_course(
             ip: ip.to_db(),
             detail: serde_json::json!({"window_start": start, "window_end": end, "capacity": capacity}),
         },
+        state.clock.now(),
     )
     .await?;
     Ok(Redirect::to("/office/programmes").into_response())

@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use domain::access::Role;
 use domain::case::{CaseEvent, CaseState};
 use serde::Deserialize;
@@ -69,8 +69,9 @@ impl FromRequestParts<AppState> for CompanyUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = cookie(parts, SESSION_COOKIE).ok_or(PageError::PortalSignIn)?;
-        let (user, csrf) =
-            store::accounts::session_user(&state.db, &token, Utc::now()).await?.ok_or(PageError::PortalSignIn)?;
+        let (user, csrf) = store::accounts::session_user(&state.db, &token, state.clock.now())
+            .await?
+            .ok_or(PageError::PortalSignIn)?;
         match (user.role, user.company_application_id) {
             (Role::Company, Some(application_id)) => Ok(CompanyUser { user, application_id, csrf }),
             _ => Err(PageError::Forbidden),
@@ -146,9 +147,9 @@ async fn send_link(
         ));
         return html(StatusCode::TOO_MANY_REQUESTS, &page);
     }
-    for (token, user) in store::portal::issue_links(&state.db, address.as_str()).await? {
+    for (token, user) in store::portal::issue_links(&state.db, address.as_str(), state.clock.now()).await? {
         let email = crate::mail::portal_link(&state.config, address.as_str(), &user.display_name, &token);
-        store::outbox::enqueue(&state.db, &email).await?;
+        store::outbox::enqueue(&state.db, &email, state.clock.now()).await?;
         store::audit::record(
             &state.db,
             NewAuditEntry {
@@ -159,6 +160,7 @@ async fn send_link(
                 ip: ip.to_db(),
                 detail: serde_json::json!({}),
             },
+            state.clock.now(),
         )
         .await?;
     }
@@ -173,7 +175,7 @@ async fn redeem(
     ip: ClientIp,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    let Some(user) = store::portal::redeem_link(&state.db, &token, Utc::now()).await? else {
+    let Some(user) = store::portal::redeem_link(&state.db, &token, state.clock.now()).await? else {
         let page = LoginPage {
             t: lang.t,
             signed_in: false,
@@ -189,10 +191,15 @@ async fn redeem(
             set_cookie(PUBLIC_CSRF_COOKIE, &page.csrf, None, true, state.config.secure_cookies),
         ));
     };
-    let session =
-        store::accounts::create_session(&state.db, user.id, ip.to_db(), Duration::hours(SESSION_LIFETIME_HOURS))
-            .await?;
-    store::accounts::touch_login(&state.db, user.id).await?;
+    let session = store::accounts::create_session(
+        &state.db,
+        user.id,
+        ip.to_db(),
+        Duration::hours(SESSION_LIFETIME_HOURS),
+        state.clock.now(),
+    )
+    .await?;
+    store::accounts::touch_login(&state.db, user.id, state.clock.now()).await?;
     store::audit::record(
         &state.db,
         NewAuditEntry {
@@ -203,6 +210,7 @@ async fn redeem(
             ip: ip.to_db(),
             detail: serde_json::json!({}),
         },
+        state.clock.now(),
     )
     .await?;
     let cookie = set_cookie(
@@ -319,6 +327,7 @@ async fn show_portal(
             ip: ip.to_db(),
             detail: serde_json::json!({}),
         },
+        state.clock.now(),
     )
     .await?;
     portal_page(&state, lang.t, &company, None, None, String::new(), StatusCode::OK).await
@@ -344,7 +353,7 @@ async fn confirm_intent(
         reason: None,
         email: None,
     };
-    match store::cases::apply(&state.db, &state.calendar, act, CaseEvent::ConfirmIntent).await {
+    match store::cases::apply(&state.db, &state.calendar, act, CaseEvent::ConfirmIntent, state.clock.now()).await {
         Ok(_) => {
             portal_page(
                 &state,
@@ -398,6 +407,7 @@ async fn post_message(
         &company.user.display_name,
         true,
         &body,
+        state.clock.now(),
     )
     .await?;
     portal_page(&state, lang.t, &company, Some("メッセージを送信しました。"), None, String::new(), StatusCode::OK).await

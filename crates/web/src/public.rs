@@ -9,7 +9,6 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::Utc;
 use domain::application::FieldIssues;
 use domain::eligibility::{Declarations, Industry};
 use domain::programme::WindowState;
@@ -84,8 +83,7 @@ pub struct CourseView {
     pub state_label: &'static str,
 }
 
-fn course_views(t: T, programme: &ProgrammeRecord) -> Vec<CourseView> {
-    let now = Utc::now();
+fn course_views(t: T, programme: &ProgrammeRecord, now: chrono::DateTime<chrono::Utc>) -> Vec<CourseView> {
     programme
         .courses
         .iter()
@@ -134,7 +132,7 @@ struct HomePage {
 async fn show_home(State(state): State<AppState>, lang: Lang) -> Result<Response, PageError> {
     let t = lang.t;
     let programme = store::programmes::current(&state.db).await?;
-    let courses = programme.as_ref().map(|p| course_views(t, p)).unwrap_or_default();
+    let courses = programme.as_ref().map(|p| course_views(t, p, state.clock.now())).unwrap_or_default();
     let page = HomePage {
         t,
         signed_in: false,
@@ -219,7 +217,7 @@ async fn apply_page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let programme = store::programmes::current(&state.db).await?;
-    let courses = programme.as_ref().map(|p| course_views(t, p)).unwrap_or_default();
+    let courses = programme.as_ref().map(|p| course_views(t, p, state.clock.now())).unwrap_or_default();
     let page = ApplyPage {
         t,
         signed_in: false,

@@ -68,6 +68,7 @@ pub async fn report_data(
     device: &DeviceRecord,
     month: &str,
     comment: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<MonthlyReportData> {
     let (first, last) = month_bounds(month).ok_or_else(|| anyhow::anyhow!("month must look like 2026-11"))?;
     let from = device.installed_on.map_or(first, |on| on.max(first));
@@ -156,7 +157,7 @@ pub async fn report_data(
             if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2 } else { values[middle] };
         ProgrammeComparison { median_threats: median, companies: values.len() as u32 }
     });
-    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let today = now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
     let era_month = domain::wareki::format_date(first);
     let month_label = era_month.split('月').next().map(|s| format!("{s}月")).unwrap_or(era_month.clone());
     Ok(MonthlyReportData {
@@ -183,7 +184,12 @@ pub async fn report_data(
 }
 
 /// Generates (or regenerates) the drafts of every device active in `month`. Returns how many.
-pub async fn generate_month(db: &Db, fonts: &documents::pdf::Fonts, month: &str) -> anyhow::Result<usize> {
+pub async fn generate_month(
+    db: &Db,
+    fonts: &documents::pdf::Fonts,
+    month: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<usize> {
     let (first, last) = month_bounds(month).ok_or_else(|| anyhow::anyhow!("month must look like 2026-11"))?;
     let devices: Vec<DeviceRecord> =
         store::devices::list(db).await?.into_iter().filter(|d| active_in(d, first, last)).collect();
@@ -195,10 +201,18 @@ pub async fn generate_month(db: &Db, fonts: &documents::pdf::Fonts, month: &str)
         if previous.is_some_and(|r| r.status == "released") {
             continue;
         }
-        let data = report_data(db, &device, month, previous.and_then(|r| r.comment.clone())).await?;
+        let data = report_data(db, &device, month, previous.and_then(|r| r.comment.clone()), now).await?;
         let pdf = report::render_monthly_report(fonts, &data)?;
-        store::reports::save_draft(db, device.id, device.application_id, month, &serde_json::to_value(&data)?, pdf)
-            .await?;
+        store::reports::save_draft(
+            db,
+            device.id,
+            device.application_id,
+            month,
+            &serde_json::to_value(&data)?,
+            pdf,
+            now,
+        )
+        .await?;
         made += 1;
     }
     Ok(made)
@@ -255,7 +269,7 @@ async fn list_month(
     Query(query): Query<MonthQuery>,
 ) -> Result<Response, PageError> {
     staff.require(Role::can_manage_devices)?;
-    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let today = state.clock.today();
     let month = query.month.filter(|m| month_bounds(m).is_some()).unwrap_or_else(|| previous_month(today));
     let notice = query.done.map(|n| format!("{n}件のレポートを作成しました。"));
     month_page(&state, lang.t, &staff, month, notice, None, StatusCode::OK).await
@@ -326,8 +340,9 @@ async fn generate(
             .await;
         }
     };
-    let made =
-        generate_month(&state.db, &fonts, &form.month).await.map_err(|e| PageError::Internal(format!("{e:#}")))?;
+    let made = generate_month(&state.db, &fonts, &form.month, state.clock.now())
+        .await
+        .map_err(|e| PageError::Internal(format!("{e:#}")))?;
     audit(&state, &staff, ip, "report.generate", None, serde_json::json!({"month": form.month, "reports": made}))
         .await?;
     Ok(Redirect::to(&format!("/office/reports/monthly?month={}&done={made}", form.month)).into_response())
@@ -456,7 +471,7 @@ async fn review(
                 &application.company_name,
                 &format!("UTM月次レポート（{label}）を公開しました"),
             );
-            store::reports::release(&state.db, id, staff.actor(), ip.to_db(), &email).await
+            store::reports::release(&state.db, id, staff.actor(), ip.to_db(), &email, state.clock.now()).await
         }
         _ => Err(store::StoreError::Conflict("不明な操作です".into())),
     };

@@ -202,7 +202,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let (data_root, remove_data_root) = match &args.data_dir {
         Some(dir) => (dir.clone(), false),
         None => (
-            std::env::temp_dir().join(format!("kojo-bench-intake-{}-{}", std::process::id(), Utc::now().timestamp())),
+            std::env::temp_dir().join(format!(
+                "kojo-bench-intake-{}-{}",
+                std::process::id(),
+                app::Clock::system().now().timestamp()
+            )),
             true,
         ),
     };
@@ -221,7 +225,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         _ => None,
     };
     let report = Report {
-        date: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        date: app::Clock::system().now().format("%Y-%m-%d %H:%M UTC").to_string(),
         machine,
         rows,
         pgbench,
@@ -313,6 +317,7 @@ impl Served {
                 password_hash: None,
                 company_application_id: None,
             },
+            app::Clock::system().now(),
         )
         .await?;
         db.close().await.ok();
@@ -323,7 +328,7 @@ impl Served {
         let db = setup::open_database(config).await?;
         setup::first_start(&db, config).await?;
         let calendar = setup::calendar(&db).await?;
-        let state = web::AppState::new(db.clone(), config.web_config(), calendar);
+        let state = web::AppState::new(db.clone(), config.web_config(), calendar, app::Clock::system());
         let server = web::Server::bind(&config.addr, state).await?;
         let url = format!("http://{}", server.local_addr()?);
         let (shutdown, mut watcher) = watch::channel(false);
@@ -371,7 +376,7 @@ async fn measure(
     let label = format!("{} {}", backend.name(), mode.name());
     let served = Served::start(&config, !args.no_worker).await?;
     let programme = setup::parse_programme(&programme_toml(args.capacity))?;
-    store::programmes::import(served.db(), &programme, true).await?;
+    store::programmes::import(served.db(), &programme, true, app::Clock::system().now()).await?;
 
     let total = args.warmup + args.requests;
     let bodies: Arc<Vec<String>> = Arc::new((0..total).map(|n| application(n as u32, "utm").to_string()).collect());
@@ -388,7 +393,12 @@ async fn measure(
             expected: reqwest::StatusCode::OK,
         },
         Mode::Direct => Target::Direct {
-            state: web::AppState::new(served.db().clone(), config.web_config(), setup::calendar(served.db()).await?),
+            state: web::AppState::new(
+                served.db().clone(),
+                config.web_config(),
+                setup::calendar(served.db()).await?,
+                app::Clock::system(),
+            ),
         },
     };
 
@@ -754,7 +764,7 @@ COMMIT;
 // --- set-up data -------------------------------------------------------------------------------
 
 fn programme_toml(capacity: u32) -> String {
-    let today = Utc::now().date_naive();
+    let today = app::Clock::system().now().date_naive();
     let start = today - chrono::Duration::days(30);
     let end = today + chrono::Duration::days(60);
     format!(

@@ -89,7 +89,9 @@ pub async fn spawn_app_configured(backend: Backend, setup: Setup, configure: imp
     };
     let running = kojo::start(&config).await.expect("kojo starts");
     let programme = kojo::setup::parse_programme(&programme_toml(setup)).expect("test programme");
-    store::programmes::import(&running.db, &programme, true).await.expect("programme imported");
+    store::programmes::import(&running.db, &programme, true, app::Clock::system().now())
+        .await
+        .expect("programme imported");
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -129,6 +131,7 @@ impl TestApp {
                 password_hash: Some(web::auth::hash_password(&password)),
                 company_application_id: None,
             },
+            app::Clock::system().now(),
         )
         .await
         .expect("user created");
@@ -229,7 +232,7 @@ pub async fn decide_case(app: &TestApp, id: uuid::Uuid) {
         summary: "了承".into(),
         rules_accepted: true,
     };
-    store::cases::record_contact(db, act(), contact).await.unwrap();
+    store::cases::record_contact(db, act(), contact, app::Clock::system().now()).await.unwrap();
     let check = domain::case::StatusCheck {
         connection_layout: "光回線".into(),
         free_hub_port: "yes".into(),
@@ -238,6 +241,8 @@ pub async fn decide_case(app: &TestApp, id: uuid::Uuid) {
         policy_status: "none".into(),
         notes: None,
     };
-    store::cases::record_status_check(db, act(), &check).await.unwrap();
-    store::cases::decide_course(db, &calendar, act(), domain::programme::CourseCode::Utm).await.unwrap();
+    store::cases::record_status_check(db, act(), &check, app::Clock::system().now()).await.unwrap();
+    store::cases::decide_course(db, &calendar, act(), domain::programme::CourseCode::Utm, app::Clock::system().now())
+        .await
+        .unwrap();
 }
