@@ -83,9 +83,80 @@ impl Role {
     }
 }
 
+/// Everything a user may ask Kojo to do, for the one permission table ([`Role::may`]). The
+/// server checks it for every request; pages ask it whether to show a button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Read the application list, a case, its timeline and exports (personal data).
+    ReadCases,
+    /// Read the decided cases awaiting Tokyo's approval and the contact-breach report.
+    ReadApprovals,
+    /// Move a case through STEP2–5, assign it, message the company.
+    WorkCase(crate::case::CaseEvent),
+    /// Record a contact, assign a case, post a message (no state change of its own).
+    HandleCase,
+    /// Register and manage course ① devices, their logs and monthly reports.
+    ManageDevices,
+    /// Programme years, windows, capacities and users.
+    Administer,
+    /// A company user acting on its own case (confirm intent, sign, write to the secretariat);
+    /// the case is the one its user record names, never one from the request.
+    ActOnOwnCase,
+}
+
+impl Role {
+    /// The permission table: whether this role may do `action`.
+    pub fn may(self, action: Action) -> bool {
+        use crate::case::CaseEvent as E;
+        match action {
+            Action::ReadCases | Action::HandleCase => matches!(self, Role::Administrator | Role::Secretariat),
+            Action::ReadApprovals => matches!(self, Role::Administrator | Role::Secretariat | Role::TokyoOfficial),
+            // Tokyo approves and returns (募集要項 10.(1)); nothing else of the case is Tokyo's.
+            Action::WorkCase(E::Approve | E::ReturnToSecretariat) => matches!(self, Role::TokyoOfficial),
+            // Promotion is Kojo's own move when a place frees up.
+            Action::WorkCase(E::Promote) => false,
+            Action::WorkCase(_) => matches!(self, Role::Administrator | Role::Secretariat),
+            Action::ManageDevices => matches!(self, Role::Administrator | Role::Secretariat | Role::UtmOperator),
+            Action::Administer => matches!(self, Role::Administrator),
+            Action::ActOnOwnCase => matches!(self, Role::Company),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::CaseEvent;
+
+    #[test]
+    fn the_permission_table_gives_each_case_event_to_exactly_the_right_roles() {
+        for event in CaseEvent::ALL {
+            let allowed: Vec<Role> = Role::ALL.into_iter().filter(|r| r.may(Action::WorkCase(event))).collect();
+            let expected: &[Role] = match event {
+                CaseEvent::Approve | CaseEvent::ReturnToSecretariat => &[Role::TokyoOfficial],
+                CaseEvent::Promote => &[],
+                _ => &[Role::Administrator, Role::Secretariat],
+            };
+            assert_eq!(allowed, expected, "{event:?}");
+        }
+        assert!(!Role::Company.may(Action::ReadCases));
+        assert!(!Role::Expert.may(Action::ReadCases));
+        assert!(Role::TokyoOfficial.may(Action::ReadApprovals));
+        assert!(!Role::TokyoOfficial.may(Action::HandleCase));
+        assert!(Role::UtmOperator.may(Action::ManageDevices));
+        assert!(!Role::UtmOperator.may(Action::ReadCases));
+    }
+
+    #[test]
+    fn the_older_questions_agree_with_the_table() {
+        for role in Role::ALL {
+            assert_eq!(role.can_read_all_applications(), role.may(Action::ReadCases));
+            assert_eq!(role.can_work_cases(), role.may(Action::HandleCase));
+            assert_eq!(role.can_approve(), role.may(Action::WorkCase(CaseEvent::Approve)));
+            assert_eq!(role.can_manage_devices(), role.may(Action::ManageDevices));
+            assert_eq!(role.can_administer(), role.may(Action::Administer));
+        }
+    }
 
     #[test]
     fn codes_round_trip() {

@@ -4,7 +4,10 @@
 //! `transition` is the only place that decides whether a case may move; the store applies the
 //! result together with its side effects (places, waitlist, audit) in one transaction.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+
+pub use crate::application::{FreeHubPort, PolicyStatus};
 
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -271,17 +274,185 @@ pub fn transition(from: CaseState, event: CaseEvent) -> Result<CaseState, Transi
     Ok(to)
 }
 
-/// What the security-status check found (STEP2 確認事項).
+/// What the security-status check found (STEP2 確認事項). Built by [`StatusCheck::parse`];
+/// the enums keep the codes stored before they were typed (`yes`/`no`/`unknown`,
+/// `none`/`drafting`/`in_place`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusCheck {
     pub connection_layout: String,
-    /// `yes`, `no` or `unknown`.
-    pub free_hub_port: String,
+    pub free_hub_port: FreeHubPort,
     pub existing_utm: bool,
     pub existing_utm_vendor: Option<String>,
-    /// `none`, `drafting` or `in_place`.
-    pub policy_status: String,
+    pub policy_status: PolicyStatus,
     pub notes: Option<String>,
+}
+
+/// Why a status check was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusCheckProblem {
+    LayoutMissing,
+    LayoutTooLong,
+    FreeHubPortMissing,
+    PolicyStatusMissing,
+    TextTooLong,
+    ControlCharacter,
+}
+
+impl StatusCheck {
+    pub const MAX_LAYOUT_CHARS: usize = 1000;
+    pub const MAX_TEXT_CHARS: usize = 2000;
+
+    /// Normalises (NFKC, white space) and checks what staff entered.
+    pub fn parse(
+        connection_layout: &str,
+        free_hub_port: &str,
+        existing_utm: bool,
+        existing_utm_vendor: &str,
+        policy_status: &str,
+        notes: &str,
+    ) -> Result<StatusCheck, StatusCheckProblem> {
+        let layout = crate::text::normalize(connection_layout);
+        let vendor = crate::text::normalize(existing_utm_vendor);
+        let notes = crate::text::normalize(notes);
+        if [&layout, &vendor, &notes].iter().any(|text| text.chars().any(char::is_control)) {
+            return Err(StatusCheckProblem::ControlCharacter);
+        }
+        if layout.is_empty() {
+            return Err(StatusCheckProblem::LayoutMissing);
+        }
+        if layout.chars().count() > Self::MAX_LAYOUT_CHARS {
+            return Err(StatusCheckProblem::LayoutTooLong);
+        }
+        if vendor.chars().count() > Self::MAX_TEXT_CHARS || notes.chars().count() > Self::MAX_TEXT_CHARS {
+            return Err(StatusCheckProblem::TextTooLong);
+        }
+        let free_hub_port = FreeHubPort::from_code(free_hub_port).ok_or(StatusCheckProblem::FreeHubPortMissing)?;
+        let policy_status = PolicyStatus::from_code(policy_status).ok_or(StatusCheckProblem::PolicyStatusMissing)?;
+        Ok(StatusCheck {
+            connection_layout: layout,
+            free_hub_port,
+            existing_utm,
+            existing_utm_vendor: (!vendor.is_empty()).then_some(vendor),
+            policy_status,
+            notes: (!notes.is_empty()).then_some(notes),
+        })
+    }
+}
+
+/// How the secretariat reached the applicant (STEP2: 電話またはメール).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactChannel {
+    Phone,
+    Email,
+}
+
+impl ContactChannel {
+    pub fn code(self) -> &'static str {
+        match self {
+            ContactChannel::Phone => "phone",
+            ContactChannel::Email => "email",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ContactChannel> {
+        [ContactChannel::Phone, ContactChannel::Email].into_iter().find(|c| c.code() == code)
+    }
+}
+
+/// A contact with the applicant, checked: when (not in the future), how, what was said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactNote {
+    contacted_at: DateTime<Utc>,
+    channel: ContactChannel,
+    summary: String,
+    rules_accepted: bool,
+}
+
+/// Why a contact note was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactProblem {
+    /// The time could not be read.
+    TimeUnreadable,
+    /// More than [`ContactNote::CLOCK_SKEW_MINUTES`] in the future.
+    InFuture,
+    ChannelMissing,
+    SummaryMissing,
+    SummaryTooLong,
+    ControlCharacter,
+}
+
+impl ContactNote {
+    pub const MAX_SUMMARY_CHARS: usize = 2000;
+    /// A contact a few minutes "in the future" is a clock difference, not a mistake.
+    pub const CLOCK_SKEW_MINUTES: i64 = 5;
+
+    pub fn parse(
+        contacted_at: Option<DateTime<Utc>>,
+        channel: &str,
+        summary: &str,
+        rules_accepted: bool,
+        now: DateTime<Utc>,
+    ) -> Result<ContactNote, ContactProblem> {
+        let contacted_at = contacted_at.ok_or(ContactProblem::TimeUnreadable)?;
+        if contacted_at > now + chrono::Duration::minutes(Self::CLOCK_SKEW_MINUTES) {
+            return Err(ContactProblem::InFuture);
+        }
+        let channel = ContactChannel::from_code(channel).ok_or(ContactProblem::ChannelMissing)?;
+        let summary = crate::text::normalize(summary);
+        if summary.chars().any(char::is_control) {
+            return Err(ContactProblem::ControlCharacter);
+        }
+        if summary.is_empty() {
+            return Err(ContactProblem::SummaryMissing);
+        }
+        if summary.chars().count() > Self::MAX_SUMMARY_CHARS {
+            return Err(ContactProblem::SummaryTooLong);
+        }
+        Ok(ContactNote { contacted_at, channel, summary, rules_accepted })
+    }
+
+    pub fn contacted_at(&self) -> DateTime<Utc> {
+        self.contacted_at
+    }
+
+    pub fn channel(&self) -> ContactChannel {
+        self.channel
+    }
+
+    pub fn summary(&self) -> &str {
+        &self.summary
+    }
+
+    /// The rules were explained and accepted: this completes the application (申込完了).
+    pub fn rules_accepted(&self) -> bool {
+        self.rules_accepted
+    }
+}
+
+/// Reads a minute in Tokyo time as typed in a form (`2026-11-25T10:30`, the `datetime-local`
+/// input's format).
+pub fn parse_tokyo_minute(text: &str) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    let local = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    chrono_tz::Asia::Tokyo.from_local_datetime(&local).single().map(|at| at.with_timezone(&Utc))
+}
+
+/// Whether a case's first contact is overdue on `today`: still uncontacted, still received, and
+/// its 3-business-day due date has passed (募集要項 6. STEP2). The one definition the board, the
+/// list and the reports use.
+pub fn contact_overdue(
+    state: CaseState,
+    first_contact_at: Option<DateTime<Utc>>,
+    contact_due: NaiveDate,
+    today: NaiveDate,
+) -> bool {
+    contact_pending(state, first_contact_at) && contact_due < today
+}
+
+/// Whether a case still waits for its first contact.
+pub fn contact_pending(state: CaseState, first_contact_at: Option<DateTime<Utc>>) -> bool {
+    state == CaseState::Received && first_contact_at.is_none()
 }
 
 /// The course Kojo proposes from a status check, and why (staff accept or override it).
@@ -293,7 +464,7 @@ pub fn propose_course(check: &StatusCheck) -> (crate::programme::CourseCode, &'s
     use crate::programme::CourseCode;
     if check.existing_utm {
         (CourseCode::RiskAssessment, "既にUTMが設置されているため、②リスクアセスメントを提案します")
-    } else if check.free_hub_port == "no" {
+    } else if check.free_hub_port == FreeHubPort::No {
         (CourseCode::RiskAssessment, "HUBに空きポートがなくUTMを設置できないため、②リスクアセスメントを提案します")
     } else {
         (CourseCode::Utm, "UTMを設置できる見込みのため、①UTM機器設置コースを提案します")
@@ -394,21 +565,85 @@ mod tests {
     #[test]
     fn the_proposal_follows_the_documented_rule() {
         use crate::programme::CourseCode;
-        let mut check = StatusCheck {
-            connection_layout: "光回線→ルーター→HUB".into(),
-            free_hub_port: "yes".into(),
-            existing_utm: false,
-            existing_utm_vendor: None,
-            policy_status: "none".into(),
-            notes: None,
-        };
+        let mut check = StatusCheck::parse("光回線→ルーター→HUB", "yes", false, "", "none", "").unwrap();
         assert_eq!(propose_course(&check).0, CourseCode::Utm);
-        check.free_hub_port = "unknown".into();
+        check.free_hub_port = FreeHubPort::Unknown;
         assert_eq!(propose_course(&check).0, CourseCode::Utm, "unknown is settled by the site survey");
-        check.free_hub_port = "no".into();
+        check.free_hub_port = FreeHubPort::No;
         assert_eq!(propose_course(&check).0, CourseCode::RiskAssessment);
-        check.free_hub_port = "yes".into();
+        check.free_hub_port = FreeHubPort::Yes;
         check.existing_utm = true;
         assert_eq!(propose_course(&check).0, CourseCode::RiskAssessment);
+    }
+
+    #[test]
+    fn a_status_check_is_parsed_or_refused_with_its_reason() {
+        let parsed = StatusCheck::parse(" ＮＴＴ光 → ルーター ", "no", true, "", "in_place", "").unwrap();
+        assert_eq!(parsed.connection_layout, "NTT光 → ルーター");
+        assert_eq!((parsed.free_hub_port, parsed.policy_status), (FreeHubPort::No, PolicyStatus::InPlace));
+        assert_eq!(parsed.existing_utm_vendor, None);
+        let problem = |layout: &str, port: &str, policy: &str, notes: &str| {
+            StatusCheck::parse(layout, port, false, "", policy, notes).unwrap_err()
+        };
+        assert_eq!(problem("  ", "yes", "none", ""), StatusCheckProblem::LayoutMissing);
+        assert_eq!(problem(&"あ".repeat(1001), "yes", "none", ""), StatusCheckProblem::LayoutTooLong);
+        assert_eq!(problem("x", "maybe", "none", ""), StatusCheckProblem::FreeHubPortMissing);
+        assert_eq!(problem("x", "yes", "", ""), StatusCheckProblem::PolicyStatusMissing);
+        assert_eq!(problem("x", "yes", "none", &"い".repeat(2001)), StatusCheckProblem::TextTooLong);
+        assert_eq!(problem("x\u{0}y", "yes", "none", ""), StatusCheckProblem::ControlCharacter);
+    }
+
+    #[test]
+    fn stored_status_checks_keep_their_codes() {
+        let check = StatusCheck::parse("x", "unknown", false, "", "drafting", "").unwrap();
+        let json = serde_json::to_value(&check).unwrap();
+        assert_eq!(
+            (json["free_hub_port"].as_str(), json["policy_status"].as_str()),
+            (Some("unknown"), Some("drafting"))
+        );
+        let back: StatusCheck = serde_json::from_value(json).unwrap();
+        assert_eq!(back, check);
+    }
+
+    #[test]
+    fn a_contact_note_is_parsed_or_refused_with_its_reason() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 1, 0, 0).unwrap();
+        let note = ContactNote::parse(Some(now), "phone", " 規定を説明し、了承を得た ", true, now).unwrap();
+        assert_eq!(
+            (note.channel(), note.summary(), note.rules_accepted()),
+            (ContactChannel::Phone, "規定を説明し、了承を得た", true)
+        );
+        let problem = |at: Option<DateTime<Utc>>, channel: &str, summary: &str| {
+            ContactNote::parse(at, channel, summary, false, now).unwrap_err()
+        };
+        assert_eq!(problem(None, "phone", "x"), ContactProblem::TimeUnreadable);
+        assert_eq!(problem(Some(now + chrono::Duration::minutes(6)), "phone", "x"), ContactProblem::InFuture);
+        assert!(ContactNote::parse(Some(now + chrono::Duration::minutes(4)), "email", "x", false, now).is_ok());
+        assert_eq!(problem(Some(now), "fax", "x"), ContactProblem::ChannelMissing);
+        assert_eq!(problem(Some(now), "phone", "　"), ContactProblem::SummaryMissing);
+        assert_eq!(problem(Some(now), "phone", &"う".repeat(2001)), ContactProblem::SummaryTooLong);
+        assert_eq!(problem(Some(now), "phone", "a\u{7}b"), ContactProblem::ControlCharacter);
+    }
+
+    #[test]
+    fn a_form_minute_is_read_in_tokyo_time() {
+        use chrono::TimeZone;
+        assert_eq!(parse_tokyo_minute("2026-12-03T10:30"), Some(Utc.with_ymd_and_hms(2026, 12, 3, 1, 30, 0).unwrap()));
+        assert_eq!(parse_tokyo_minute("2026-12-03 10:30"), None);
+        assert_eq!(parse_tokyo_minute(""), None);
+    }
+
+    #[test]
+    fn overdue_means_uncontacted_received_and_past_the_due_date() {
+        use chrono::TimeZone;
+        let due = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let next = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        assert!(!contact_overdue(S::Received, None, due, due), "due today is not overdue yet");
+        assert!(contact_overdue(S::Received, None, due, next));
+        let contacted = Some(Utc.with_ymd_and_hms(2026, 12, 4, 1, 0, 0).unwrap());
+        assert!(!contact_overdue(S::Received, contacted, due, next));
+        assert!(!contact_overdue(S::Withdrawn, None, due, next));
+        assert!(!contact_overdue(S::Waitlisted, None, due, next));
     }
 }

@@ -18,5 +18,6 @@ pub mod corporate_number;
 pub mod device;
 pub mod eligibility;
 pub mod programme;
+pub mod refusal;
 pub mod text;
 pub mod wareki;

@@ -58,9 +58,11 @@ async fn ready_case(app: &TestApp, n: u32) -> Uuid {
         reason: None,
         email: None,
     };
+    let tx = db.begin().await.unwrap();
     for event in [domain::case::CaseEvent::Approve, domain::case::CaseEvent::ConfirmIntent] {
-        store::cases::apply(db, &calendar, act(), event, app::Clock::system().now()).await.unwrap();
+        store::cases::apply(&tx, &calendar, &act(), event, app::Clock::system().now()).await.unwrap();
     }
+    tx.commit().await.unwrap();
     id
 }
 

@@ -247,7 +247,9 @@ async fn a_case_goes_to_confirmed_through_the_pages() {
             reason: None,
             email: None,
         };
-        store::cases::apply(&app.running.db, &calendar, act, event, chrono::Utc::now()).await.expect("transition");
+        let tx = app.running.db.begin().await.unwrap();
+        store::cases::apply(&tx, &calendar, &act, event, chrono::Utc::now()).await.expect("transition");
+        tx.commit().await.unwrap();
     }
     browser.goto(&case).await;
     let link = browser.wait_css("#agreement a").await;

@@ -250,29 +250,14 @@ async fn moving_cases_concurrently_never_exceeds_capacity(backend: Backend) {
         reason: reason.map(str::to_string),
         email: None,
     };
-    let check = domain::case::StatusCheck {
-        connection_layout: "光回線→ルーター".into(),
-        free_hub_port: "no".into(),
-        existing_utm: false,
-        existing_utm_vendor: None,
-        policy_status: "none".into(),
-        notes: None,
-    };
+    let check = domain::case::StatusCheck::parse("光回線→ルーター", "no", false, "", "none", "").unwrap();
+    let now = chrono::Utc::now();
+    let contact = domain::case::ContactNote::parse(Some(now), "phone", "了承", true, now).unwrap();
     for id in &ids {
-        store::cases::record_contact(
-            &db,
-            act(*id, None),
-            store::cases::NewContact {
-                contacted_at: chrono::Utc::now(),
-                channel: "phone".into(),
-                summary: "了承".into(),
-                rules_accepted: true,
-            },
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
-        store::cases::record_status_check(&db, act(*id, None), &check, chrono::Utc::now()).await.unwrap();
+        let tx = db.begin().await.unwrap();
+        store::cases::record_contact(&tx, &act(*id, None), &contact, now).await.unwrap();
+        store::cases::record_status_check(&tx, &act(*id, None), &check, now).await.unwrap();
+        tx.commit().await.unwrap();
     }
     // All at once: every case moves to ② (capacity 6), half of them also withdraw.
     let calendar = std::sync::Arc::new(domain::calendar::BusinessCalendar::japan());
@@ -280,19 +265,23 @@ async fn moving_cases_concurrently_never_exceeds_capacity(backend: Backend) {
     for (i, id) in ids.iter().enumerate() {
         let (db, calendar, act) = (db.clone(), calendar.clone(), act(*id, Some("空きポートなし")));
         tasks.push(tokio::spawn(async move {
+            let tx = db.begin().await.unwrap();
             store::cases::decide_course(
-                &db,
+                &tx,
                 &calendar,
-                act.clone(),
+                &act,
                 domain::programme::CourseCode::RiskAssessment,
                 chrono::Utc::now(),
             )
             .await
             .unwrap();
+            tx.commit().await.unwrap();
             if i % 2 == 0 {
-                store::cases::apply(&db, &calendar, act, domain::case::CaseEvent::Withdraw, chrono::Utc::now())
+                let tx = db.begin().await.unwrap();
+                store::cases::apply(&tx, &calendar, &act, domain::case::CaseEvent::Withdraw, chrono::Utc::now())
                     .await
                     .unwrap();
+                tx.commit().await.unwrap();
             }
         }));
     }
@@ -319,25 +308,23 @@ async fn late_contacts_are_reported(backend: Backend) {
     let late = submit(&app, 8, "utm").await;
     let on_time = submit(&app, 9, "utm").await;
     let db = &app.running.db;
+    let now = chrono::Utc::now();
+    let tx = db.begin().await.unwrap();
     store::cases::record_contact(
-        db,
-        store::cases::Act {
+        &tx,
+        &store::cases::Act {
             application_id: on_time,
             actor: store::audit::Actor::System("test"),
             ip: None,
             reason: None,
             email: None,
         },
-        store::cases::NewContact {
-            contacted_at: chrono::Utc::now(),
-            channel: "email".into(),
-            summary: "連絡".into(),
-            rules_accepted: false,
-        },
-        chrono::Utc::now(),
+        &domain::case::ContactNote::parse(Some(now), "email", "連絡", false, now).unwrap(),
+        now,
     )
     .await
     .unwrap();
+    tx.commit().await.unwrap();
     let programme = store::programmes::current(db).await.unwrap().unwrap();
     let calendar = domain::calendar::BusinessCalendar::japan();
     let record = store::applications::get(db, late).await.unwrap();

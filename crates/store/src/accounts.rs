@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::access::Role;
+use domain::refusal::Refusal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
@@ -58,7 +59,7 @@ pub async fn create_user(db: &Db, new: NewUser<'_>, now: DateTime<Utc>) -> Resul
     match result {
         Ok(_) => Ok(id),
         Err(error) if crate::is_unique_violation(&error, "users_email", "users.email") => {
-            Err(StoreError::Conflict("このメールアドレスの利用者は既に登録されています".into()))
+            Err(StoreError::Refused(Refusal::UserEmailTaken))
         }
         Err(error) => Err(error.into()),
     }
@@ -212,7 +213,7 @@ pub async fn recent_failures(db: &Db, email: &str, ip: Option<&str>, since: Date
 pub async fn create_api_token(db: &Db, user_id: Uuid, name: &str, now: DateTime<Utc>) -> Result<String> {
     let user = get_user(db, user_id).await?;
     if !user.role.is_staff() {
-        return Err(StoreError::Conflict("API tokens are for staff users".into()));
+        return Err(StoreError::Refused(Refusal::ApiTokenForStaffOnly));
     }
     let token = format!("kojo_{}", random_token(32));
     api_token::ActiveModel {

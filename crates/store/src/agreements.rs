@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use domain::calendar::BusinessCalendar;
 use domain::case::CaseEvent;
+use domain::refusal::Refusal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use uuid::Uuid;
@@ -167,7 +168,7 @@ pub async fn sign(
     let model =
         agreement::Entity::find_by_id(agreement_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
     if model.status != "sent" {
-        return Err(StoreError::Conflict("この参加同意書は既に提出されています".into()));
+        return Err(StoreError::Refused(Refusal::AgreementAlreadySubmitted));
     }
     let mut update: agreement::ActiveModel = model.into();
     update.status = Set("signed".into());
@@ -196,7 +197,7 @@ pub async fn upload(
     let model =
         agreement::Entity::find_by_id(agreement_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
     if model.status == "confirmed" {
-        return Err(StoreError::Conflict("受領確認済みの参加同意書です".into()));
+        return Err(StoreError::Refused(Refusal::AgreementAlreadyConfirmed));
     }
     let id = Uuid::now_v7();
     agreement_upload::ActiveModel {
@@ -244,7 +245,7 @@ pub async fn confirm(
         return Err(StoreError::NotFound);
     }
     if !matches!(model.status.as_str(), "signed" | "uploaded") {
-        return Err(StoreError::Conflict("署名または押印済みの参加同意書がまだ提出されていません".into()));
+        return Err(StoreError::Refused(Refusal::AgreementNotSubmitted));
     }
     let outcome = crate::cases::apply_in(&tx, calendar, &act, CaseEvent::ConfirmAgreement, now).await?;
     let mut update: agreement::ActiveModel = model.into();

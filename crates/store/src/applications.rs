@@ -70,7 +70,7 @@ pub async fn submit(
         attempts += 1;
         let reference = new_reference(&submission.reference_prefix);
         match try_submit(db, calendar, submission, reference, compose, now).await {
-            Err(StoreError::Conflict(reason)) if reason == "reference" && attempts < 5 => continue,
+            Err(StoreError::ReferenceTaken) if attempts < 5 => continue,
             other => return other,
         }
     }
@@ -196,7 +196,7 @@ pub(crate) fn classify_insert_error(error: sea_orm::DbErr) -> StoreError {
     if crate::is_unique_violation(&error, "ux_applications_duplicate_key", "duplicate_key") {
         StoreError::Duplicate
     } else if crate::is_unique_violation(&error, "applications_reference", "applications.reference") {
-        StoreError::Conflict("reference".into())
+        StoreError::ReferenceTaken
     } else {
         error.into()
     }

@@ -48,6 +48,12 @@ pub async fn record(db: &Db, entry: NewAuditEntry, now: DateTime<Utc>) -> Result
     record_in(db.conn(), entry, now).await
 }
 
+/// Records `entry` inside the caller's transaction: it commits with the change it describes, or
+/// not at all.
+pub async fn add(tx: &crate::Tx, entry: NewAuditEntry, now: DateTime<Utc>) -> Result<()> {
+    record_in(tx.conn(), entry, now).await
+}
+
 pub(crate) async fn record_in(conn: &impl ConnectionTrait, entry: NewAuditEntry, now: DateTime<Utc>) -> Result<()> {
     entry_model(entry, now).insert(conn).await?;
     Ok(())

@@ -9,8 +9,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::calendar::BusinessCalendar;
-use domain::case::{CaseEvent, CaseState, StatusCheck, TransitionError};
+use domain::case::{CaseEvent, CaseState, ContactNote, StatusCheck, TransitionError};
 use domain::programme::CourseCode;
+use domain::refusal::Refusal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -20,7 +21,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor, NewAuditEntry};
 use crate::entities::{application, case_event, contact, course};
-use crate::{Db, Result, StoreError};
+use crate::{Db, Result, StoreError, Tx};
 
 /// Who acts on which case, from where, and why.
 #[derive(Debug, Clone)]
@@ -53,17 +54,6 @@ pub struct ContactRecord {
     pub rules_accepted: bool,
 }
 
-/// A contact with the applicant (STEP2): by phone or e-mail.
-#[derive(Debug, Clone)]
-pub struct NewContact {
-    pub contacted_at: DateTime<Utc>,
-    /// `phone` or `email`.
-    pub channel: String,
-    pub summary: String,
-    /// The rules were explained and accepted: this completes the application (申込完了).
-    pub rules_accepted: bool,
-}
-
 /// What a transition did, for the page to report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
@@ -73,59 +63,58 @@ pub struct Outcome {
 }
 
 fn refused(error: TransitionError) -> StoreError {
-    StoreError::Conflict(error.to_string())
+    StoreError::Refused(Refusal::Transition { from: error.from, event: error.event })
 }
 
 /// Records a contact; with the rules accepted, the case becomes 申込完了.
-pub async fn record_contact(db: &Db, act: Act, new: NewContact, now: DateTime<Utc>) -> Result<Outcome> {
-    let tx = db.begin_write().await?;
-    let model = lock_application(&tx, act.application_id).await?;
+pub async fn record_contact(tx: &Tx, act: &Act, new: &ContactNote, now: DateTime<Utc>) -> Result<Outcome> {
+    let tx = tx.conn();
+    let model = lock_application(tx, act.application_id).await?;
     let from = state_of(&model)?;
     if from.is_closed() {
-        return Err(StoreError::Conflict(format!("「{}」の案件には連絡を記録できません", from.label_ja())));
+        return Err(Refusal::ContactOnClosedCase(from).into());
     }
     let (user_id, label) = actor_parts(&act.actor);
     contact::ActiveModel {
         application_id: Set(model.id),
-        contacted_at: Set(new.contacted_at),
-        channel: Set(new.channel.clone()),
+        contacted_at: Set(new.contacted_at()),
+        channel: Set(new.channel().code().to_string()),
         staff_user_id: Set(user_id),
         staff_label: Set(label),
-        summary: Set(new.summary.clone()),
-        rules_accepted: Set(new.rules_accepted),
+        summary: Set(new.summary().to_string()),
+        rules_accepted: Set(new.rules_accepted()),
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&tx)
+    .insert(tx)
     .await?;
     let mut update: application::ActiveModel = model.clone().into();
-    if model.first_contact_at.is_none_or(|first| new.contacted_at < first) {
-        update.first_contact_at = Set(Some(new.contacted_at));
+    if model.first_contact_at.is_none_or(|first| new.contacted_at() < first) {
+        update.first_contact_at = Set(Some(new.contacted_at()));
     }
     let mut state = from;
-    if new.rules_accepted && from == CaseState::Received {
+    if new.rules_accepted() && from == CaseState::Received {
         state = domain::case::transition(from, CaseEvent::CompleteApplication).map_err(refused)?;
         update.completed_at = Set(Some(now));
     }
     update.status = Set(state.code().to_string());
     update.updated_at = Set(now);
-    update.update(&tx).await?;
+    update.update(tx).await?;
     let event = if state != from { CaseEvent::CompleteApplication.code() } else { "record_contact" };
-    let detail = serde_json::json!({"channel": new.channel, "rules_accepted": new.rules_accepted, "contacted_at": new.contacted_at});
-    log_event(&tx, &act, event, from, state, detail, now).await?;
-    tx.commit().await?;
+    let detail = serde_json::json!({"channel": new.channel().code(), "rules_accepted": new.rules_accepted(), "contacted_at": new.contacted_at()});
+    log_event(tx, act, event, from, state, detail, now).await?;
     Ok(Outcome { state, promoted: Vec::new() })
 }
 
 /// Stores the security-status check and Kojo's course proposal.
 pub async fn record_status_check(
-    db: &Db,
-    act: Act,
+    tx: &Tx,
+    act: &Act,
     check: &StatusCheck,
     now: DateTime<Utc>,
 ) -> Result<(Outcome, CourseCode)> {
-    let tx = db.begin_write().await?;
-    let model = lock_application(&tx, act.application_id).await?;
+    let tx = tx.conn();
+    let model = lock_application(tx, act.application_id).await?;
     let from = state_of(&model)?;
     let state = domain::case::transition(from, CaseEvent::RecordStatusCheck).map_err(refused)?;
     let (proposal, why) = domain::case::propose_course(check);
@@ -134,43 +123,42 @@ pub async fn record_status_check(
     update.proposed_course = Set(Some(proposal.code().to_string()));
     update.status = Set(state.code().to_string());
     update.updated_at = Set(now);
-    update.update(&tx).await?;
+    update.update(tx).await?;
     let detail = serde_json::json!({"check": check, "proposed_course": proposal.code(), "why": why});
-    log_event(&tx, &act, CaseEvent::RecordStatusCheck.code(), from, state, detail, now).await?;
-    tx.commit().await?;
+    log_event(tx, act, CaseEvent::RecordStatusCheck.code(), from, state, detail, now).await?;
     Ok((Outcome { state, promoted: Vec::new() }, proposal))
 }
 
 /// Decides the course. Moving to another course moves the place atomically; when the target is
 /// full the case waits on its waitlist. Overriding Kojo's proposal needs a reason.
 pub async fn decide_course(
-    db: &Db,
+    tx: &Tx,
     calendar: &BusinessCalendar,
-    act: Act,
+    act: &Act,
     target: CourseCode,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
-    let tx = db.begin_write().await?;
-    let peek = application::Entity::find_by_id(act.application_id).one(&tx).await?.ok_or(StoreError::NotFound)?;
+    let tx = tx.conn();
+    let peek = application::Entity::find_by_id(act.application_id).one(tx).await?.ok_or(StoreError::NotFound)?;
     let target_course = course::Entity::find()
         .filter(course::Column::ProgrammeId.eq(peek.programme_id))
         .filter(course::Column::Code.eq(target.code()))
-        .one(&tx)
+        .one(tx)
         .await?
-        .ok_or_else(|| StoreError::Conflict(format!("この年度にコース {} はありません", target.code())))?;
+        .ok_or(StoreError::Refused(Refusal::CourseNotInProgramme(target)))?;
     // Course rows first, in id order.
     let mut course_ids = vec![peek.course_id, target_course.id];
     course_ids.sort();
     course_ids.dedup();
     for id in &course_ids {
-        course::Entity::find_by_id(*id).lock_exclusive().one(&tx).await?;
+        course::Entity::find_by_id(*id).lock_exclusive().one(tx).await?;
     }
-    let model = lock_application(&tx, act.application_id).await?;
+    let model = lock_application(tx, act.application_id).await?;
     let from = state_of(&model)?;
     let decided = domain::case::transition(from, CaseEvent::DecideCourse).map_err(refused)?;
     let proposal = model.proposed_course.as_deref().and_then(CourseCode::from_code);
     if proposal.is_some_and(|p| p != target) && act.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(StoreError::Conflict("提案と異なるコースに決定する場合は理由を入力してください".into()));
+        return Err(Refusal::OverrideNeedsReason.into());
     }
     let mut promoted = Vec::new();
     let mut update: application::ActiveModel = model.clone().into();
@@ -179,9 +167,9 @@ pub async fn decide_course(
         decided
     } else {
         if model.holds_place {
-            promoted.extend(release_place(&tx, calendar, model.course_id, now).await?);
+            promoted.extend(release_place(tx, calendar, model.course_id, now).await?);
         }
-        let fresh = course::Entity::find_by_id(target_course.id).one(&tx).await?.ok_or(StoreError::NotFound)?;
+        let fresh = course::Entity::find_by_id(target_course.id).one(tx).await?.ok_or(StoreError::NotFound)?;
         let mut course_update: course::ActiveModel = fresh.clone().into();
         update.course_id = Set(fresh.id);
         let state = if fresh.places_taken < fresh.capacity {
@@ -196,45 +184,43 @@ pub async fn decide_course(
             CaseState::Waitlisted
         };
         course_update.updated_at = Set(now);
-        course_update.update(&tx).await?;
+        course_update.update(tx).await?;
         state
     };
     update.status = Set(state.code().to_string());
     update.decision_reason = Set(act.reason.clone());
     update.updated_at = Set(now);
-    update.update(&tx).await?;
+    update.update(tx).await?;
     let detail = serde_json::json!({"course": target.code(), "proposed_course": proposal.map(|p| p.code()), "promoted": promoted});
-    log_event(&tx, &act, CaseEvent::DecideCourse.code(), from, state, detail, now).await?;
-    tx.commit().await?;
+    log_event(tx, act, CaseEvent::DecideCourse.code(), from, state, detail, now).await?;
     Ok(Outcome { state, promoted })
 }
 
 /// Applies an event that changes only the state (and perhaps releases the place):
-/// approve, return, intent, agreement sent/confirmed, not installable, ineligible, withdraw, disqualify.
+/// approve, return, intent, not installable, ineligible, withdraw, disqualify.
 pub async fn apply(
-    db: &Db,
+    tx: &Tx,
     calendar: &BusinessCalendar,
-    act: Act,
+    act: &Act,
     event: CaseEvent,
     now: DateTime<Utc>,
 ) -> Result<Outcome> {
+    // These have their own use case: contact, status check, course, the agreement's documents.
     if matches!(
         event,
-        CaseEvent::CompleteApplication | CaseEvent::RecordStatusCheck | CaseEvent::DecideCourse | CaseEvent::Promote
+        CaseEvent::CompleteApplication
+            | CaseEvent::RecordStatusCheck
+            | CaseEvent::DecideCourse
+            | CaseEvent::Promote
+            | CaseEvent::SendAgreement
+            | CaseEvent::ConfirmAgreement
     ) {
-        return Err(StoreError::Conflict(format!("{} は専用の操作で行ってください", event.label_ja())));
-    }
-    // Sending and receiving the agreement carry a document: `agreements::issue` / `confirm`.
-    if matches!(event, CaseEvent::SendAgreement | CaseEvent::ConfirmAgreement) {
-        return Err(StoreError::Conflict(format!("「{}」は参加同意書の画面から行ってください", event.label_ja())));
+        return Err(Refusal::DedicatedAction(event).into());
     }
     if event.needs_reason() && act.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(StoreError::Conflict(format!("「{}」には理由の入力が必要です", event.label_ja())));
+        return Err(Refusal::ReasonRequired(event).into());
     }
-    let tx = db.begin_write().await?;
-    let outcome = apply_in(&tx, calendar, &act, event, now).await?;
-    tx.commit().await?;
-    Ok(outcome)
+    apply_in(tx.conn(), calendar, act, event, now).await
 }
 
 /// `apply` inside a transaction the caller commits (with whatever else belongs to the action).
@@ -252,7 +238,7 @@ pub(crate) async fn apply_in(
     let from = state_of(&model)?;
     let state = domain::case::transition(from, event).map_err(refused)?;
     if event == CaseEvent::MarkNotInstallable && course_code(tx, model.course_id).await? != CourseCode::Utm {
-        return Err(StoreError::Conflict("UTM設置不可は①UTM機器設置コースの案件にのみ記録できます".into()));
+        return Err(Refusal::NotInstallableOutsideUtm.into());
     }
     let mut promoted = Vec::new();
     let mut update: application::ActiveModel = model.clone().into();
@@ -315,16 +301,15 @@ async fn release_place(
 }
 
 /// Sets (or clears) the staff member responsible for the case.
-pub async fn assign(db: &Db, act: Act, assignee: Option<Uuid>, now: DateTime<Utc>) -> Result<()> {
-    let tx = db.begin_write().await?;
-    let model = lock_application(&tx, act.application_id).await?;
+pub async fn assign(tx: &Tx, act: &Act, assignee: Option<Uuid>, now: DateTime<Utc>) -> Result<()> {
+    let tx = tx.conn();
+    let model = lock_application(tx, act.application_id).await?;
     let state = state_of(&model)?;
     let mut update: application::ActiveModel = model.into();
     update.assignee_user_id = Set(assignee);
     update.updated_at = Set(now);
-    update.update(&tx).await?;
-    log_event(&tx, &act, "assign", state, state, serde_json::json!({"assignee": assignee}), now).await?;
-    tx.commit().await?;
+    update.update(tx).await?;
+    log_event(tx, act, "assign", state, state, serde_json::json!({"assignee": assignee}), now).await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::device::{DeviceStage, SurveyResult};
 use domain::programme::CourseCode;
+use domain::refusal::{DeviceRefusal, Refusal};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use uuid::Uuid;
@@ -56,7 +57,7 @@ pub async fn register(db: &Db, new: NewDevice<'_>, now: DateTime<Utc>) -> Result
         .ok_or(StoreError::NotFound)?;
     let course = course::Entity::find_by_id(app.course_id).one(&tx).await?.ok_or(StoreError::NotFound)?;
     if course.code != CourseCode::Utm.code() {
-        return Err(StoreError::Conflict("UTMは①UTM機器設置コースの企業にのみ登録できます".into()));
+        return Err(StoreError::Refused(Refusal::DeviceOutsideUtm));
     }
     let active = device::Entity::find()
         .filter(device::Column::ApplicationId.eq(app.id))
@@ -64,7 +65,7 @@ pub async fn register(db: &Db, new: NewDevice<'_>, now: DateTime<Utc>) -> Result
         .one(&tx)
         .await?;
     if active.is_some() {
-        return Err(StoreError::Conflict("この企業には撤去されていないUTMが既に登録されています（1企業1台）".into()));
+        return Err(StoreError::Refused(Refusal::DeviceAlreadyRegistered));
     }
     let id = Uuid::now_v7();
     let result = device::ActiveModel {
@@ -87,7 +88,7 @@ pub async fn register(db: &Db, new: NewDevice<'_>, now: DateTime<Utc>) -> Result
     match result {
         Ok(_) => {}
         Err(error) if crate::is_unique_violation(&error, "devices_serial", "devices.serial") => {
-            return Err(StoreError::Conflict(format!("シリアル番号 {} は既に登録されています", new.serial)));
+            return Err(StoreError::Refused(Refusal::SerialTaken(new.serial.to_string())));
         }
         Err(error) => return Err(error.into()),
     }
@@ -108,34 +109,34 @@ pub async fn change(db: &Db, id: Uuid, change: DeviceChange, now: DateTime<Utc>)
     let tx = db.begin_write().await?;
     let model = device::Entity::find_by_id(id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
     let current = record(model.clone())?;
-    let conflict = |message: &str| Err(StoreError::Conflict(message.to_string()));
+    let conflict = |why: DeviceRefusal| Err(StoreError::Refused(Refusal::DeviceChange(why)));
     let mut update: device::ActiveModel = model.into();
     match &change {
         DeviceChange::Survey { result, notes } => {
             if current.installed_on.is_some() {
-                return conflict("設置済みのUTMの現場調査結果は変更できません");
+                return conflict(DeviceRefusal::SurveyAfterInstallation);
             }
             update.survey_result = Set(result.code().to_string());
             update.survey_notes = Set(notes.clone());
         }
         DeviceChange::Installed(on) => {
             if current.survey != SurveyResult::Installable {
-                return conflict("現場調査で「設置可」となったUTMのみ設置を記録できます");
+                return conflict(DeviceRefusal::InstallWithoutInstallableSurvey);
             }
             if current.removed_on.is_some() {
-                return conflict("撤去済みのUTMです");
+                return conflict(DeviceRefusal::AlreadyRemoved);
             }
             update.installed_on = Set(Some(*on));
         }
         DeviceChange::Removed(on) | DeviceChange::Continued(on) => {
             let Some(installed) = current.installed_on else {
-                return conflict("設置が記録されていません");
+                return conflict(DeviceRefusal::NotInstalled);
             };
             if *on < installed {
-                return conflict("設置日より前の日付は記録できません");
+                return conflict(DeviceRefusal::DateBeforeInstallation);
             }
             if current.removed_on.is_some() || current.continued_on.is_some() {
-                return conflict("撤去または継続契約は既に記録されています");
+                return conflict(DeviceRefusal::AlreadyEnded);
             }
             if matches!(change, DeviceChange::Removed(_)) {
                 update.removed_on = Set(Some(*on));

@@ -61,8 +61,8 @@ impl SubmissionQueue {
     pub async fn submit(&self, submission: Submission, compose: Arc<Compose>) -> Result<SubmittedFacts> {
         let (reply, answer) = oneshot::channel();
         let job = Job { submission, compose, reply };
-        self.sender.send(job).await.map_err(|_| StoreError::Conflict("the submission writer has stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Conflict("the submission writer has stopped".into()))?
+        self.sender.send(job).await.map_err(|_| StoreError::Unavailable("the submission writer has stopped"))?;
+        answer.await.map_err(|_| StoreError::Unavailable("the submission writer has stopped"))?
     }
 }
 

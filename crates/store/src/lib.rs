@@ -47,8 +47,17 @@ pub enum StoreError {
     NotFound,
     #[error("this company has already applied in this programme year")]
     Duplicate,
-    #[error("{0}")]
-    Conflict(String),
+    /// Well-formed, but the programme's rules or the record's state do not allow it.
+    #[error("refused: {0}")]
+    Refused(#[from] domain::refusal::Refusal),
+    /// A generated reference number was taken (retried with a fresh one).
+    #[error("reference number taken")]
+    ReferenceTaken,
+    #[error("unavailable: {0}")]
+    Unavailable(&'static str),
+    /// A document (PDF) could not be produced; the message names the cause and its fix.
+    #[error("document: {0}")]
+    Document(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }

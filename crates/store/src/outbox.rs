@@ -41,6 +41,11 @@ pub async fn enqueue(db: &Db, email: &OutgoingEmail, now: DateTime<Utc>) -> Resu
     enqueue_in(db.conn(), email, now).await
 }
 
+/// Queues `email` inside the caller's transaction: it is sent only if the change commits.
+pub async fn add(tx: &crate::Tx, email: &OutgoingEmail, now: DateTime<Utc>) -> Result<Uuid> {
+    enqueue_in(tx.conn(), email, now).await
+}
+
 pub(crate) async fn enqueue_in(conn: &impl ConnectionTrait, email: &OutgoingEmail, now: DateTime<Utc>) -> Result<Uuid> {
     let (id, model) = message_model(email, now);
     model.insert(conn).await?;

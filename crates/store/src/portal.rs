@@ -106,8 +106,10 @@ pub struct MessageRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// Posts a message on the case's portal page, inside the caller's transaction (with its audit
+/// row and notice e-mail).
 pub async fn post_message(
-    db: &Db,
+    tx: &crate::Tx,
     application_id: Uuid,
     author: Option<Uuid>,
     author_label: &str,
@@ -124,7 +126,7 @@ pub async fn post_message(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(db.conn())
+    .insert(tx.conn())
     .await?;
     Ok(())
 }

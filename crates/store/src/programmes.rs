@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::programme::{CourseCode, CourseWindow, ValidProgramme};
+use domain::refusal::{ProgrammeRefusal, Refusal};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
@@ -84,12 +85,9 @@ pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool, now
         match existing {
             Some(model) => {
                 if (spec.capacity as i32) < model.places_taken {
-                    return Err(StoreError::Conflict(format!(
-                        "{}: 定員 {} は確保済みの枠 {} を下回ります",
-                        spec.code.code(),
-                        spec.capacity,
-                        model.places_taken
-                    )));
+                    return Err(StoreError::Refused(Refusal::Programme(ProgrammeRefusal::CapacityBelowTaken {
+                        taken: model.places_taken.max(0) as u32,
+                    })));
                 }
                 let mut active: course::ActiveModel = model.into();
                 active.name_ja = Set(spec.name_ja.clone());
@@ -182,14 +180,14 @@ pub async fn update_course(
     now: DateTime<Utc>,
 ) -> Result<()> {
     use sea_orm::QuerySelect;
-    let window = CourseWindow::new(start, end).map_err(|e| StoreError::Conflict(e.to_string()))?;
+    let window = CourseWindow::new(start, end)
+        .map_err(|e| StoreError::Refused(Refusal::Programme(ProgrammeRefusal::InvalidWindow(e.to_string()))))?;
     let tx = db.begin_write().await?;
     let model = course::Entity::find_by_id(course_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
     if (capacity as i32) < model.places_taken {
-        return Err(StoreError::Conflict(format!(
-            "定員 {} は確保済みの枠 {} を下回ります",
-            capacity, model.places_taken
-        )));
+        return Err(StoreError::Refused(Refusal::Programme(ProgrammeRefusal::CapacityBelowTaken {
+            taken: model.places_taken.max(0) as u32,
+        })));
     }
     let mut active: course::ActiveModel = model.into();
     active.window_start = Set(window.start());

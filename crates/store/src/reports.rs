@@ -3,6 +3,7 @@
 //! report never changes.
 
 use chrono::{DateTime, Utc};
+use domain::refusal::Refusal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use uuid::Uuid;
@@ -48,7 +49,7 @@ pub async fn save_draft(
         .await?;
     let id = match existing {
         Some(model) if model.status == "released" => {
-            return Err(StoreError::Conflict(format!("{month} のレポートは公開済みのため再作成できません")));
+            return Err(StoreError::Refused(Refusal::ReportReleasedCannotRegenerate(month.to_string())));
         }
         Some(model) => {
             let id = model.id;
@@ -90,7 +91,7 @@ pub async fn comment(db: &Db, id: Uuid, comment: Option<String>, data: &serde_js
     let tx = db.begin_write().await?;
     let model = monthly_report::Entity::find_by_id(id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
     if model.status == "released" {
-        return Err(StoreError::Conflict("公開済みのレポートは変更できません".into()));
+        return Err(StoreError::Refused(Refusal::ReportReleased));
     }
     let mut update: monthly_report::ActiveModel = model.into();
     update.comment = Set(comment);
@@ -114,7 +115,7 @@ pub async fn release(
     let tx = db.begin_write().await?;
     let model = monthly_report::Entity::find_by_id(id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
     if model.status == "released" {
-        return Err(StoreError::Conflict("既に公開済みです".into()));
+        return Err(StoreError::Refused(Refusal::ReportAlreadyReleased));
     }
     let application_id = model.application_id;
     let month = model.month.clone();

@@ -261,9 +261,9 @@ pub(crate) async fn send_agreement(
     let record = store::applications::get(&state.db, id).await?;
     let (wording_id, wording) = wording(&state.db, record.programme_id, state.clock.now())
         .await
-        .map_err(|e| store::StoreError::Conflict(format!("{e:?}")))?;
+        .map_err(|e| store::StoreError::Document(format!("{e:?}")))?;
     let data = agreement_data(wording, &record, None, state.clock.now());
-    let pdf = render(state, &data).await.map_err(store::StoreError::Conflict)?;
+    let pdf = render(state, &data).await.map_err(store::StoreError::Document)?;
     let value = serde_json::to_value(&data).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
     let act = store::cases::Act {
         application_id: id,
@@ -288,7 +288,7 @@ pub(crate) async fn confirm_agreement(
     let record = store::applications::get(&state.db, id).await?;
     let latest = store::agreements::latest(&state.db, id)
         .await?
-        .ok_or_else(|| store::StoreError::Conflict("参加同意書がまだ送付されていません".into()))?;
+        .ok_or(store::StoreError::Refused(domain::refusal::Refusal::AgreementNotSent))?;
     let email = confirmed_email(state, &record).map_err(|e| store::StoreError::Corrupt(format!("{e:?}")))?;
     let act = store::cases::Act { application_id: id, actor, ip: ip.to_db(), reason: None, email: Some(email) };
     store::agreements::confirm(&state.db, &state.calendar, act, latest.id, state.clock.now()).await.map(|_| ())
@@ -333,7 +333,8 @@ async fn after_action(
 ) -> Result<Response, PageError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/office/applications/{id}?done={done}")).into_response()),
-        Err(store::StoreError::Conflict(message)) => {
+        Err(error @ (store::StoreError::Refused(_) | store::StoreError::Document(_))) => {
+            let message = crate::messages::store_problem(&error, t);
             let record = store::applications::get(&state.db, id).await?;
             preview_page(state, t, staff, record, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -568,7 +569,8 @@ async fn sign(
         .await
     {
         Ok(()) => {}
-        Err(store::StoreError::Conflict(message)) => {
+        Err(error @ (store::StoreError::Refused(_) | store::StoreError::Document(_))) => {
+            let message = crate::messages::store_problem(&error, t);
             return portal_agreement_page(
                 &state,
                 t,
@@ -670,7 +672,8 @@ async fn upload(
         .await
     {
         Ok(_) => {}
-        Err(store::StoreError::Conflict(message)) => {
+        Err(error @ (store::StoreError::Refused(_) | store::StoreError::Document(_))) => {
+            let message = crate::messages::store_problem(&error, t);
             return portal_agreement_page(
                 &state,
                 t,

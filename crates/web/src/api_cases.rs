@@ -2,6 +2,8 @@
 //! (`Authorization: Bearer kojo_…`, created with `kojo token create`). Every action the case page
 //! offers is here too, with the same role checks and the same store transactions.
 
+use app::cases::{MessageText, Reason};
+use app::{AppError, Invalid};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -11,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use domain::access::Role;
-use domain::case::{CaseEvent, CaseState, StatusCheck};
+use domain::case::{CaseEvent, CaseState, ContactNote, StatusCheck};
 use domain::programme::CourseCode;
 use serde::Deserialize;
 use serde_json::json;
@@ -41,7 +43,11 @@ pub fn router() -> Router<AppState> {
 pub struct ApiStaff(pub UserRecord);
 
 impl ApiStaff {
-    fn actor(&self) -> Actor {
+    fn actor(&self, ip: ClientIp) -> app::Actor {
+        app::Actor::user(&self.0, app::Via::Api, ip.to_db())
+    }
+
+    fn audit_actor(&self) -> Actor {
         Actor::User { id: self.0.id, label: format!("{} <{}> (API)", self.0.display_name, self.0.email) }
     }
 
@@ -67,11 +73,6 @@ impl FromRequestParts<AppState> for ApiStaff {
     }
 }
 
-fn act(staff: &ApiStaff, id: Uuid, ip: ClientIp, reason: Option<String>) -> store::cases::Act {
-    let reason = reason.map(|r| domain::text::normalize(&r)).filter(|r| !r.is_empty());
-    store::cases::Act { application_id: id, actor: staff.actor(), ip: ip.to_db(), reason, email: None }
-}
-
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     body.map(|Json(value)| value).map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
 }
@@ -86,7 +87,7 @@ async fn audit(
     store::audit::record(
         &state.db,
         NewAuditEntry {
-            actor: staff.actor(),
+            actor: staff.audit_actor(),
             action,
             subject_type: "application",
             subject_id: id.map(|id| id.to_string()),
@@ -172,9 +173,8 @@ async fn get_case(
     Ok(Json(json!({"case": record, "timeline": timeline, "contacts": contacts})).into_response())
 }
 
-fn outcome(result: Result<store::cases::Outcome, store::StoreError>) -> Result<Response, ApiError> {
-    let outcome = result?;
-    Ok((StatusCode::OK, Json(json!({"status": outcome.state, "promoted": outcome.promoted}))).into_response())
+fn outcome(outcome: store::cases::Outcome) -> Response {
+    (StatusCode::OK, Json(json!({"status": outcome.state, "promoted": outcome.promoted}))).into_response()
 }
 
 #[derive(Deserialize)]
@@ -193,25 +193,25 @@ async fn record_contact(
     Path(id): Path<Uuid>,
     json: Result<Json<ContactBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    staff.require(Role::can_work_cases)?;
     let contact = body(json)?;
-    let summary = domain::text::normalize(&contact.summary);
-    if !matches!(contact.channel.as_str(), "phone" | "email") {
-        return Err(ApiError::BadRequest("channel は phone か email です".into()));
-    }
-    if summary.is_empty() || summary.chars().count() > 2000 {
-        return Err(ApiError::BadRequest("summary は1〜2000文字です".into()));
-    }
-    if contact.contacted_at > state.clock.now() + chrono::Duration::minutes(5) {
-        return Err(ApiError::BadRequest("contacted_at が未来です".into()));
-    }
-    let new = store::cases::NewContact {
-        contacted_at: contact.contacted_at,
-        channel: contact.channel,
-        summary,
-        rules_accepted: contact.rules_accepted,
-    };
-    outcome(store::cases::record_contact(&state.db, act(&staff, id, ip, None), new, state.clock.now()).await)
+    let now = state.clock.now();
+    let note =
+        ContactNote::parse(Some(contact.contacted_at), &contact.channel, &contact.summary, contact.rules_accepted, now)
+            .map_err(|problem| AppError::from(Invalid::Contact(problem)))?;
+    Ok(outcome(app::cases::record_contact(&state.services, &staff.actor(ip), id, note, now).await?))
+}
+
+#[derive(Deserialize)]
+struct StatusCheckBody {
+    connection_layout: String,
+    free_hub_port: String,
+    #[serde(default)]
+    existing_utm: bool,
+    #[serde(default)]
+    existing_utm_vendor: Option<String>,
+    policy_status: String,
+    #[serde(default)]
+    notes: Option<String>,
 }
 
 async fn record_status_check(
@@ -219,27 +219,26 @@ async fn record_status_check(
     staff: ApiStaff,
     ip: ClientIp,
     Path(id): Path<Uuid>,
-    json: Result<Json<StatusCheck>, JsonRejection>,
+    json: Result<Json<StatusCheckBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    staff.require(Role::can_work_cases)?;
     let check = body(json)?;
-    if !matches!(check.free_hub_port.as_str(), "yes" | "no" | "unknown")
-        || !matches!(check.policy_status.as_str(), "none" | "drafting" | "in_place")
-        || check.connection_layout.trim().is_empty()
-        || check.connection_layout.chars().count() > 1000
-    {
-        return Err(ApiError::BadRequest(
-            "connection_layout（1〜1000文字）、free_hub_port（yes/no/unknown）、policy_status（none/drafting/in_place）を確認してください".into(),
-        ));
-    }
+    let check = StatusCheck::parse(
+        &check.connection_layout,
+        &check.free_hub_port,
+        check.existing_utm,
+        check.existing_utm_vendor.as_deref().unwrap_or(""),
+        &check.policy_status,
+        check.notes.as_deref().unwrap_or(""),
+    )
+    .map_err(|problem| AppError::from(Invalid::StatusCheck(problem)))?;
     let (result, proposal) =
-        store::cases::record_status_check(&state.db, act(&staff, id, ip, None), &check, state.clock.now()).await?;
+        app::cases::record_status_check(&state.services, &staff.actor(ip), id, check, state.clock.now()).await?;
     Ok(Json(json!({"status": result.state, "proposed_course": proposal})).into_response())
 }
 
 #[derive(Deserialize)]
 struct CourseBody {
-    course: CourseCode,
+    course: String,
     reason: Option<String>,
 }
 
@@ -250,18 +249,13 @@ async fn decide_course(
     Path(id): Path<Uuid>,
     json: Result<Json<CourseBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    staff.require(Role::can_work_cases)?;
     let decision = body(json)?;
-    outcome(
-        store::cases::decide_course(
-            &state.db,
-            &state.calendar,
-            act(&staff, id, ip, decision.reason),
-            decision.course,
-            state.clock.now(),
-        )
-        .await,
-    )
+    let course = CourseCode::from_code(&decision.course)
+        .ok_or_else(|| AppError::from(Invalid::UnknownCourse(decision.course.clone())))?;
+    let reason = Reason::parse(decision.reason.as_deref().unwrap_or(""));
+    Ok(outcome(
+        app::cases::decide_course(&state.services, &staff.actor(ip), id, course, reason, state.clock.now()).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -279,16 +273,9 @@ async fn apply_event(
 ) -> Result<Response, ApiError> {
     let request = body(json)?;
     let event = CaseEvent::from_code(&request.event)
-        .ok_or_else(|| ApiError::BadRequest(format!("unknown event {}", request.event)))?;
-    if matches!(event, CaseEvent::Approve | CaseEvent::ReturnToSecretariat) {
-        staff.require(Role::can_approve)?;
-    } else {
-        staff.require(Role::can_work_cases)?;
-    }
-    outcome(
-        store::cases::apply(&state.db, &state.calendar, act(&staff, id, ip, request.reason), event, state.clock.now())
-            .await,
-    )
+        .ok_or_else(|| AppError::from(Invalid::UnknownEvent(request.event.clone())))?;
+    let reason = Reason::parse(request.reason.as_deref().unwrap_or(""));
+    Ok(outcome(app::cases::apply_event(&state.services, &staff.actor(ip), id, event, reason, state.clock.now()).await?))
 }
 
 fn done(result: Result<(), store::StoreError>, state: &'static str) -> Result<Response, ApiError> {
@@ -304,7 +291,7 @@ async fn send_agreement(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     staff.require(Role::can_work_cases)?;
-    done(crate::agreement::send_agreement(&state, staff.actor(), ip, id).await, CaseState::AgreementSent.code())
+    done(crate::agreement::send_agreement(&state, staff.audit_actor(), ip, id).await, CaseState::AgreementSent.code())
 }
 
 /// Confirms receipt of the signed or uploaded agreement: 参加確定.
@@ -315,7 +302,7 @@ async fn confirm_agreement(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     staff.require(Role::can_work_cases)?;
-    done(crate::agreement::confirm_agreement(&state, staff.actor(), ip, id).await, CaseState::Confirmed.code())
+    done(crate::agreement::confirm_agreement(&state, staff.audit_actor(), ip, id).await, CaseState::Confirmed.code())
 }
 
 #[derive(Deserialize)]
@@ -330,14 +317,8 @@ async fn assign(
     Path(id): Path<Uuid>,
     json: Result<Json<AssignBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    staff.require(Role::can_work_cases)?;
     let assign = body(json)?;
-    if let Some(user_id) = assign.assignee_user_id
-        && !store::accounts::get_user(&state.db, user_id).await?.role.can_work_cases()
-    {
-        return Err(ApiError::BadRequest("この利用者には案件を担当させられません".into()));
-    }
-    store::cases::assign(&state.db, act(&staff, id, ip, None), assign.assignee_user_id, state.clock.now()).await?;
+    app::cases::assign(&state.services, &staff.actor(ip), id, assign.assignee_user_id, state.clock.now()).await?;
     Ok(Json(json!({"assignee_user_id": assign.assignee_user_id})).into_response())
 }
 
@@ -354,21 +335,7 @@ async fn post_message(
     Path(id): Path<Uuid>,
     json: Result<Json<MessageBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    staff.require(Role::can_work_cases)?;
-    let message = body(json)?.body.trim().to_string();
-    if message.is_empty() || message.chars().count() > 4000 {
-        return Err(ApiError::BadRequest("body は1〜4000文字です".into()));
-    }
-    let record = store::applications::get(&state.db, id).await?;
-    store::portal::post_message(&state.db, id, Some(staff.0.id), "運営事務局", false, &message, state.clock.now())
-        .await?;
-    let notice = crate::mail::message_notice(
-        &state.config,
-        &record.contact_email,
-        &record.company_name,
-        "メッセージが届いています",
-    );
-    store::outbox::enqueue(&state.db, &notice, state.clock.now()).await?;
-    audit(&state, &staff, ip, "case.message", Some(id)).await?;
+    let text = MessageText::parse(&body(json)?.body).map_err(AppError::from)?;
+    app::cases::post_message(&state.services, &staff.actor(ip), id, text, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(json!({"posted": true}))).into_response())
 }

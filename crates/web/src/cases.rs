@@ -5,21 +5,22 @@
 //! Every action is a form post checked for role and CSRF, applied by `store::cases` in one
 //! transaction; a refused action re-renders the page with the reason and what was typed.
 
+use app::cases::{MessageText, Reason};
+use app::{Actor, AppError, Invalid, Via};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{NaiveDateTime, TimeZone, Utc};
 use domain::access::Role;
-use domain::case::{CaseEvent, CaseState, StatusCheck};
+use domain::case::{CaseEvent, CaseState, ContactNote, StatusCheck};
 use domain::eligibility::Industry;
 use domain::programme::CourseCode;
 use serde::Deserialize;
 use store::applications::ApplicationRecord;
 use store::audit::AuditRecord;
-use store::cases::{Act, CaseEventRecord, ContactRecord};
+use store::cases::{CaseEventRecord, ContactRecord};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -27,6 +28,7 @@ use crate::auth::Staff;
 use crate::client::ClientIp;
 use crate::error::PageError;
 use crate::i18n::{Lang, T};
+use crate::messages;
 use crate::office::{Row, audit, course_label, row};
 use crate::render::html;
 
@@ -196,10 +198,10 @@ async fn case_page(
     }
     if let (Some(check), true) = (&record.status_check, draft.free_hub_port.is_empty()) {
         draft.connection_layout = check.connection_layout.clone();
-        draft.free_hub_port = check.free_hub_port.clone();
+        draft.free_hub_port = check.free_hub_port.code().to_string();
         draft.existing_utm = check.existing_utm.then(|| "yes".into());
         draft.existing_utm_vendor = check.existing_utm_vendor.clone().unwrap_or_default();
-        draft.policy_status = check.policy_status.clone();
+        draft.policy_status = check.policy_status.code().to_string();
         draft.notes = check.notes.clone().unwrap_or_default();
     } else if draft.free_hub_port.is_empty() {
         // Start from what the applicant stated on the form.
@@ -262,7 +264,8 @@ async fn case_page(
     html(status, &page)
 }
 
-/// Runs a store action; on a refusal re-renders the case page with the reason and the draft.
+/// Ends an action: back to the case page with a notice, or the page again with the reason and
+/// what was typed when the use case refused.
 async fn finish(
     state: &AppState,
     t: T,
@@ -270,31 +273,23 @@ async fn finish(
     id: Uuid,
     draft: Draft,
     done: &str,
-    result: Result<(), store::StoreError>,
+    result: Result<(), AppError>,
 ) -> Result<Response, PageError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/office/applications/{id}?done={done}")).into_response()),
-        Err(store::StoreError::Conflict(message)) => {
+        Err(AppError::Forbidden) => Err(PageError::Forbidden),
+        Err(AppError::NotFound) => Err(PageError::NotFound),
+        Err(error @ (AppError::Refused(_) | AppError::Invalid(_))) => {
+            let message = messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
             let record = store::applications::get(&state.db, id).await?;
-            case_page(state, t, staff, record, draft, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
+            case_page(state, t, staff, record, draft, None, message, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(other) => Err(other.into()),
+        Err(AppError::Store(error)) => Err(error.into()),
     }
 }
 
-fn act(staff: &Staff, id: Uuid, ip: ClientIp, reason: &str) -> Act {
-    let reason = domain::text::normalize(reason);
-    Act {
-        application_id: id,
-        actor: staff.actor(),
-        ip: ip.to_db(),
-        reason: (!reason.is_empty()).then_some(reason),
-        email: None,
-    }
-}
-
-fn invalid(message: &str) -> Result<(), store::StoreError> {
-    Err(store::StoreError::Conflict(message.to_string()))
+fn actor(staff: &Staff, ip: ClientIp) -> Actor {
+    Actor::user(&staff.user, Via::Page, ip.to_db())
 }
 
 async fn record_contact(
@@ -305,34 +300,18 @@ async fn record_contact(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_work_cases)?;
     staff.check_csrf(&draft.csrf)?;
-    let summary = domain::text::normalize(&draft.summary);
-    let when = NaiveDateTime::parse_from_str(draft.contacted_at.trim(), "%Y-%m-%dT%H:%M")
-        .ok()
-        .and_then(|local| chrono_tz::Asia::Tokyo.from_local_datetime(&local).single())
-        .map(|at| at.with_timezone(&Utc));
-    let result = match (when, draft.channel.as_str()) {
-        (None, _) => invalid("連絡日時を「2026-11-25T10:30」の形式で入力してください"),
-        (Some(at), _) if at > state.clock.now() + chrono::Duration::minutes(5) => {
-            invalid("連絡日時が未来になっています")
-        }
-        (_, channel) if !matches!(channel, "phone" | "email") => invalid("連絡手段（電話・メール）を選んでください"),
-        _ if summary.is_empty() => invalid("連絡内容の要旨を入力してください"),
-        _ if summary.chars().count() > 2000 => invalid("連絡内容の要旨は2000文字以内で入力してください"),
-        (Some(at), channel) => store::cases::record_contact(
-            &state.db,
-            act(&staff, id, ip, ""),
-            store::cases::NewContact {
-                contacted_at: at,
-                channel: channel.to_string(),
-                summary: summary.clone(),
-                rules_accepted: draft.rules_accepted.is_some(),
-            },
-            state.clock.now(),
-        )
-        .await
-        .map(|_| ()),
+    let now = state.clock.now();
+    let note = ContactNote::parse(
+        domain::case::parse_tokyo_minute(&draft.contacted_at),
+        &draft.channel,
+        &draft.summary,
+        draft.rules_accepted.is_some(),
+        now,
+    );
+    let result = match note {
+        Ok(note) => app::cases::record_contact(&state.services, &actor(&staff, ip), id, note, now).await.map(|_| ()),
+        Err(problem) => Err(Invalid::Contact(problem).into()),
     };
     let done = if draft.rules_accepted.is_some() { CaseEvent::CompleteApplication.code() } else { "record_contact" };
     finish(&state, lang.t, &staff, id, draft, done, result).await
@@ -346,31 +325,20 @@ async fn record_status_check(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_work_cases)?;
     staff.check_csrf(&draft.csrf)?;
-    let layout = domain::text::normalize(&draft.connection_layout);
-    let notes = domain::text::normalize(&draft.notes);
-    let result = if layout.is_empty() {
-        invalid("ネットワークの接続構成を入力してください")
-    } else if !matches!(draft.free_hub_port.as_str(), "yes" | "no" | "unknown") {
-        invalid("HUBの空きポートを選んでください")
-    } else if !matches!(draft.policy_status.as_str(), "none" | "drafting" | "in_place") {
-        invalid("基本方針・社内規定の整備状況を選んでください")
-    } else if layout.chars().count() > 1000 || notes.chars().count() > 2000 {
-        invalid("入力が長すぎます（接続構成1000文字、その他2000文字まで）")
-    } else {
-        let vendor = domain::text::normalize(&draft.existing_utm_vendor);
-        let check = StatusCheck {
-            connection_layout: layout,
-            free_hub_port: draft.free_hub_port.clone(),
-            existing_utm: draft.existing_utm.is_some(),
-            existing_utm_vendor: (!vendor.is_empty()).then_some(vendor),
-            policy_status: draft.policy_status.clone(),
-            notes: (!notes.is_empty()).then_some(notes),
-        };
-        store::cases::record_status_check(&state.db, act(&staff, id, ip, ""), &check, state.clock.now())
+    let check = StatusCheck::parse(
+        &draft.connection_layout,
+        &draft.free_hub_port,
+        draft.existing_utm.is_some(),
+        &draft.existing_utm_vendor,
+        &draft.policy_status,
+        &draft.notes,
+    );
+    let result = match check {
+        Ok(check) => app::cases::record_status_check(&state.services, &actor(&staff, ip), id, check, state.clock.now())
             .await
-            .map(|_| ())
+            .map(|_| ()),
+        Err(problem) => Err(Invalid::StatusCheck(problem).into()),
     };
     finish(&state, lang.t, &staff, id, draft, CaseEvent::RecordStatusCheck.code(), result).await
 }
@@ -383,19 +351,15 @@ async fn decide_course(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_work_cases)?;
     staff.check_csrf(&draft.csrf)?;
     let result = match CourseCode::from_code(&draft.course) {
-        None => invalid("コースを選んでください"),
-        Some(course) => store::cases::decide_course(
-            &state.db,
-            &state.calendar,
-            act(&staff, id, ip, &draft.reason),
-            course,
-            state.clock.now(),
-        )
-        .await
-        .map(|_| ()),
+        None => Err(Invalid::UnknownCourse(draft.course.clone()).into()),
+        Some(course) => {
+            let reason = Reason::parse(&draft.reason);
+            app::cases::decide_course(&state.services, &actor(&staff, ip), id, course, reason, state.clock.now())
+                .await
+                .map(|_| ())
+        }
     };
     finish(&state, lang.t, &staff, id, draft, CaseEvent::DecideCourse.code(), result).await
 }
@@ -410,15 +374,10 @@ async fn apply_event(
 ) -> Result<Response, PageError> {
     staff.check_csrf(&draft.csrf)?;
     let event = CaseEvent::from_code(&draft.event).ok_or_else(|| PageError::BadRequest("不明な操作です".into()))?;
-    if matches!(event, CaseEvent::Approve | CaseEvent::ReturnToSecretariat) {
-        staff.require(Role::can_approve)?;
-    } else {
-        staff.require(Role::can_work_cases)?;
-    }
-    let result =
-        store::cases::apply(&state.db, &state.calendar, act(&staff, id, ip, &draft.reason), event, state.clock.now())
-            .await
-            .map(|_| ());
+    let reason = Reason::parse(&draft.reason);
+    let result = app::cases::apply_event(&state.services, &actor(&staff, ip), id, event, reason, state.clock.now())
+        .await
+        .map(|_| ());
     finish(&state, lang.t, &staff, id, draft, event.code(), result).await
 }
 
@@ -430,21 +389,15 @@ async fn assign(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_work_cases)?;
     staff.check_csrf(&draft.csrf)?;
-    let assignee = match draft.assignee.as_str() {
-        "" => None,
-        value => {
-            let id =
-                value.parse::<Uuid>().map_err(|_| PageError::BadRequest("担当者の指定が正しくありません".into()))?;
-            let user = store::accounts::get_user(&state.db, id).await?;
-            if !user.role.can_work_cases() {
-                return Err(PageError::BadRequest("この利用者には案件を担当させられません".into()));
-            }
-            Some(id)
-        }
+    let result = match draft.assignee.as_str() {
+        "" => Ok(None),
+        value => value.parse::<Uuid>().map(Some).map_err(|_| AppError::from(Invalid::UnknownAssignee)),
     };
-    let result = store::cases::assign(&state.db, act(&staff, id, ip, ""), assignee, state.clock.now()).await;
+    let result = match result {
+        Ok(assignee) => app::cases::assign(&state.services, &actor(&staff, ip), id, assignee, state.clock.now()).await,
+        Err(error) => Err(error),
+    };
     finish(&state, lang.t, &staff, id, draft, "assign", result).await
 }
 
@@ -456,32 +409,10 @@ async fn send_message(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_work_cases)?;
     staff.check_csrf(&draft.csrf)?;
-    let body = draft.message.trim().to_string();
-    let result = if body.is_empty() || body.chars().count() > 4000 {
-        invalid("メッセージは1〜4000文字で入力してください")
-    } else {
-        let record = store::applications::get(&state.db, id).await?;
-        store::portal::post_message(&state.db, id, Some(staff.user.id), "運営事務局", false, &body, state.clock.now())
-            .await?;
-        let notice = crate::mail::message_notice(
-            &state.config,
-            &record.contact_email,
-            &record.company_name,
-            "メッセージが届いています",
-        );
-        store::outbox::enqueue(&state.db, &notice, state.clock.now()).await?;
-        audit(
-            &state,
-            &staff,
-            ip,
-            "case.message",
-            Some(id.to_string()),
-            serde_json::json!({"chars": body.chars().count()}),
-        )
-        .await?;
-        Ok(())
+    let result = match MessageText::parse(&draft.message) {
+        Ok(text) => app::cases::post_message(&state.services, &actor(&staff, ip), id, text, state.clock.now()).await,
+        Err(invalid) => Err(invalid.into()),
     };
     finish(&state, lang.t, &staff, id, draft, "message", result).await
 }
@@ -510,23 +441,20 @@ async fn preview_emails(
     staff.require(Role::can_work_cases)?;
     let record = store::applications::get(&state.db, id).await?;
     audit(&state, &staff, ip, "email.preview", Some(id.to_string()), serde_json::json!({})).await?;
-    let config = &state.config;
+    let config = &state.services.mail;
     let (to, company) = (record.contact_email.as_str(), record.company_name.as_str());
     let emails = vec![
         (
             "企業ページへのログインを求められたとき",
-            crate::mail::portal_link(config, to, company, "（ログイン用のリンク）"),
+            app::mail::portal_link(config, to, company, "（ログイン用のリンク）"),
         ),
-        (
-            "事務局がメッセージを送ったとき",
-            crate::mail::message_notice(config, to, company, "メッセージが届いています"),
-        ),
-        ("東京都が承認したとき", crate::mail::message_notice(config, to, company, "参加意思の確認のお願い")),
+        ("事務局がメッセージを送ったとき", app::mail::message_notice(config, to, company, app::mail::subject::MESSAGE)),
+        ("東京都が承認したとき", app::mail::message_notice(config, to, company, app::mail::subject::APPROVED)),
         ("参加同意書を送付するとき（STEP4）", crate::agreement::agreement_email(&state, &record)),
         ("参加同意書の受領を確認したとき（STEP5・参加確定）", crate::agreement::confirmed_email(&state, &record)?),
         (
             "UTM月次レポートを公開したとき",
-            crate::mail::message_notice(config, to, company, "UTM月次レポート（令和N年M月）を公開しました"),
+            app::mail::message_notice(config, to, company, "UTM月次レポート（令和N年M月）を公開しました"),
         ),
     ];
     let page = EmailsPage {
@@ -590,13 +518,15 @@ async fn show_board(
         assignee: r.assignee_user_id.and_then(|id| users.get(&id).cloned()).unwrap_or_else(|| "未割当".into()),
         state_label: r.status.label_ja(),
     };
-    let uncontacted = |r: &&ApplicationRecord| r.status == CaseState::Received && r.first_contact_at.is_none();
+    let uncontacted = |r: &&ApplicationRecord| domain::case::contact_pending(r.status, r.first_contact_at);
+    let overdue =
+        |r: &&ApplicationRecord| domain::case::contact_overdue(r.status, r.first_contact_at, r.contact_due, today);
     let mut by_assignee: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     for r in records.iter().filter(|r| !r.status.is_closed() && r.status != CaseState::Confirmed) {
         let name = r.assignee_user_id.and_then(|id| users.get(&id).cloned()).unwrap_or_else(|| "未割当".into());
         let entry = by_assignee.entry(name).or_default();
         entry.0 += 1;
-        if uncontacted(&r) && r.contact_due < today {
+        if overdue(&r) {
             entry.1 += 1;
         }
     }
@@ -606,7 +536,7 @@ async fn show_board(
         staff_name: staff.user.display_name.clone(),
         is_admin: staff.user.role.can_administer(),
         csrf: staff.csrf.clone(),
-        overdue: records.iter().filter(uncontacted).filter(|r| r.contact_due < today).map(item).collect(),
+        overdue: records.iter().filter(overdue).map(item).collect(),
         due_today: records.iter().filter(uncontacted).filter(|r| r.contact_due == today).map(item).collect(),
         awaiting_contact: records.iter().filter(uncontacted).filter(|r| r.contact_due > today).map(item).collect(),
         awaiting_tokyo: records.iter().filter(|r| r.status == CaseState::CourseDecided).map(item).collect(),
@@ -695,7 +625,6 @@ async fn approve_or_return(
     ip: ClientIp,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_approve)?;
     let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
     staff.check_csrf(value("csrf"))?;
     let event = match value("action") {
@@ -704,34 +633,33 @@ async fn approve_or_return(
         _ => return Err(PageError::BadRequest("不明な操作です".into())),
     };
     let ids: Vec<Uuid> = pairs.iter().filter(|(k, _)| k == "case").filter_map(|(_, v)| v.parse().ok()).collect();
-    if ids.is_empty() {
-        let problem = Some("対象の案件を選んでください。".to_string());
-        return approvals_page(&state, lang.t, &staff, None, problem, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let reason = value("reason");
-    let mut done = 0;
-    let mut problems = Vec::new();
-    for id in &ids {
-        let mut action = act(&staff, *id, ip, reason);
-        if event == CaseEvent::Approve {
-            let record = store::applications::get(&state.db, *id).await?;
-            let subject = "参加意思の確認のお願い";
-            action.email =
-                Some(crate::mail::message_notice(&state.config, &record.contact_email, &record.company_name, subject));
+    let reason = Reason::parse(value("reason"));
+    let t = lang.t;
+    let outcome =
+        app::cases::decide_batch(&state.services, &actor(&staff, ip), &ids, event, reason, state.clock.now()).await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(AppError::Forbidden) => return Err(PageError::Forbidden),
+        Err(error @ (AppError::Invalid(_) | AppError::Refused(_) | AppError::NotFound)) => {
+            let problem = messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
+            return approvals_page(&state, t, &staff, None, problem, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-        match store::cases::apply(&state.db, &state.calendar, action, event, state.clock.now()).await {
-            Ok(_) => done += 1,
-            Err(store::StoreError::Conflict(message)) => problems.push(message),
-            Err(store::StoreError::NotFound) => problems.push("案件が見つかりません".into()),
-            Err(other) => return Err(other.into()),
-        }
-    }
-    let verb = if event == CaseEvent::Approve { "承認" } else { "差戻し" };
-    let notice = (done > 0).then(|| format!("{done}件を{verb}しました。"));
+        Err(AppError::Store(error)) => return Err(error.into()),
+    };
+    let verb = if event == CaseEvent::Approve { t.s("承認", "approved") } else { t.s("差戻し", "returned") };
+    let done = outcome.done.len();
+    let notice = (done > 0)
+        .then(|| t.pick(&format!("{done}件を{verb}しました。"), &format!("{done} case(s) {verb}.")).to_string());
+    let mut problems: Vec<String> = outcome
+        .refused
+        .iter()
+        .filter_map(|(_, error)| messages::for_error(error))
+        .map(|m| t.pick(&m.ja, &m.en).to_string())
+        .collect();
     problems.dedup();
     let problem = (!problems.is_empty()).then(|| problems.join(" / "));
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    approvals_page(&state, lang.t, &staff, notice, problem, status).await
+    approvals_page(&state, t, &staff, notice, problem, status).await
 }
 
 /// Every timeline event of the current programme year's cases, for audits and the funder.

@@ -224,7 +224,7 @@ async fn register_device(
                     .await?;
                     return Ok(Redirect::to(&format!("/office/devices/{id}")).into_response());
                 }
-                Err(store::StoreError::Conflict(message)) => Some(message),
+                Err(error @ store::StoreError::Refused(_)) => Some(crate::messages::store_problem(&error, lang.t)),
                 Err(other) => return Err(other.into()),
             }
         }
@@ -336,14 +336,24 @@ async fn change_device(
         ("continued", Some(on)) => Some(DeviceChange::Continued(on)),
         _ => None,
     };
-    let result = match change {
-        None => Err(store::StoreError::Conflict("日付（YYYY-MM-DD）または調査結果を正しく入力してください".into())),
+    let t = lang.t;
+    let result: Result<_, String> = match change {
+        None => Err(t
+            .s(
+                "日付（YYYY-MM-DD）または調査結果を正しく入力してください",
+                "Enter the date (YYYY-MM-DD) or the survey result",
+            )
+            .into()),
         Some(DeviceChange::Installed(on) | DeviceChange::Removed(on) | DeviceChange::Continued(on))
             if on > state.clock.today() =>
         {
-            Err(store::StoreError::Conflict("未来の日付は記録できません".into()))
+            Err(t.s("未来の日付は記録できません", "A future date cannot be recorded").into())
         }
-        Some(change) => store::devices::change(&state.db, id, change, state.clock.now()).await,
+        Some(change) => match store::devices::change(&state.db, id, change, state.clock.now()).await {
+            Ok(record) => Ok(record),
+            Err(error @ store::StoreError::Refused(_)) => Err(crate::messages::store_problem(&error, t)),
+            Err(other) => return Err(other.into()),
+        },
     };
     match result {
         Ok(record) => {
@@ -358,10 +368,9 @@ async fn change_device(
             .await?;
             Ok(Redirect::to(&format!("/office/devices/{id}?done={}", form.change)).into_response())
         }
-        Err(store::StoreError::Conflict(message)) => {
+        Err(message) => {
             let record = store::devices::get(&state.db, id).await?;
             device_page(&state, lang.t, &staff, record, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(other) => Err(other.into()),
     }
 }

@@ -30,7 +30,19 @@ impl From<store::StoreError> for PageError {
     fn from(error: store::StoreError) -> Self {
         match error {
             store::StoreError::NotFound => PageError::NotFound,
+            store::StoreError::Refused(refusal) => PageError::BadRequest(crate::messages::refusal(&refusal).ja),
             other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<app::AppError> for PageError {
+    fn from(error: app::AppError) -> Self {
+        match error {
+            app::AppError::Forbidden => PageError::Forbidden,
+            app::AppError::NotFound => PageError::NotFound,
+            app::AppError::Store(error) => error.into(),
+            other => PageError::BadRequest(crate::messages::for_error(&other).map(|m| m.ja).unwrap_or_default()),
         }
     }
 }
@@ -79,10 +91,28 @@ impl From<store::StoreError> for ApiError {
     fn from(error: store::StoreError) -> Self {
         match error {
             store::StoreError::NotFound => ApiError::NotFound,
-            store::StoreError::Conflict(message) => {
-                ApiError::Conflict { code: "refused", ja: message, en: String::new() }
+            store::StoreError::Refused(refusal) => {
+                let message = crate::messages::refusal(&refusal);
+                ApiError::Conflict { code: message.code, ja: message.ja, en: message.en }
             }
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<app::AppError> for ApiError {
+    fn from(error: app::AppError) -> Self {
+        match error {
+            app::AppError::Forbidden => ApiError::Forbidden,
+            app::AppError::NotFound => ApiError::NotFound,
+            app::AppError::Refused(refusal) => store::StoreError::Refused(refusal).into(),
+            app::AppError::Invalid(invalid) => {
+                let message = crate::messages::invalid(&invalid);
+                ApiError::Unprocessable(
+                    serde_json::json!({"error": "invalid", "message": message.ja, "message_en": message.en}),
+                )
+            }
+            app::AppError::Store(error) => error.into(),
         }
     }
 }

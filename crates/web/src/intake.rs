@@ -49,9 +49,9 @@ pub async fn submit(state: &AppState, input: &ApplicationInput, ip: ClientIp) ->
         source_ip: ip.to_db(),
         reference_prefix: reference_prefix(&programme),
     };
-    let config = state.config.clone();
+    let mail = state.services.mail.clone();
     let compose = Arc::new(move |new: &NewApplication, facts: &SubmittedFacts| {
-        crate::mail::acknowledgement(&config, &programme, &course, new, facts)
+        app::mail::acknowledgement(&mail, &programme, &course, new, facts)
     });
     state.submissions.submit(submission, compose).await.map_err(|error| match error {
         store::StoreError::Duplicate => SubmitError::Duplicate,

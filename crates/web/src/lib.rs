@@ -15,7 +15,7 @@ mod error;
 mod form_fields;
 mod i18n;
 mod intake;
-pub mod mail;
+mod messages;
 mod office;
 mod portal;
 mod public;
@@ -45,6 +45,8 @@ pub struct AppState {
     pub calendar: Arc<BusinessCalendar>,
     /// Where `now` comes from (the system clock, or a test's).
     pub clock: app::Clock,
+    /// The use cases' context (database, calendar, e-mail settings).
+    pub services: app::Services,
     submit_limiter: Arc<rate_limit::RateLimiter>,
     /// Submissions are committed in groups by one writer task (see `store::intake`).
     pub submissions: store::intake::SubmissionQueue,
@@ -93,11 +95,17 @@ impl AppState {
     pub fn new(db: Db, config: WebConfig, calendar: BusinessCalendar, clock: app::Clock) -> AppState {
         let submit_limiter = Arc::new(rate_limit::RateLimiter::per_minute(config.submit_rate_limit_per_minute));
         let calendar = Arc::new(calendar);
+        let mail_settings = Arc::new(app::MailSettings {
+            public_url: config.public_url.clone(),
+            secretariat_name: config.secretariat_name.clone(),
+            secretariat_contact: config.secretariat_contact.clone(),
+        });
         AppState {
             db: db.clone(),
             config: Arc::new(config),
             calendar: calendar.clone(),
             clock: clock.clone(),
+            services: app::Services { db: db.clone(), calendar: calendar.clone(), mail: mail_settings },
             submit_limiter,
             submissions: store::intake::SubmissionQueue::start(
                 db.clone(),

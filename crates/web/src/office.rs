@@ -151,9 +151,7 @@ pub(crate) fn row(t: T, record: &ApplicationRecord, today: NaiveDate) -> Row {
             .unwrap_or_else(|| t.s("（個人事業主）", "(sole proprietor)").into()),
         received_at: t.datetime(&record.received_at),
         contact_due: t.date(&record.contact_due),
-        overdue: record.first_contact_at.is_none()
-            && record.status == ApplicationStatus::Received
-            && record.contact_due < today,
+        overdue: domain::case::contact_overdue(record.status, record.first_contact_at, record.contact_due, today),
         flagged: !record.flags.is_empty(),
     }
 }
@@ -492,7 +490,8 @@ async fn update_course(
     }
     match store::programmes::update_course(&state.db, id, start, end, capacity, state.clock.now()).await {
         Ok(()) => state.programme_changed(),
-        Err(store::StoreError::Conflict(message)) => {
+        Err(error @ store::StoreError::Refused(_)) => {
+            let message = crate::messages::store_problem(&error, t);
             return programmes_page(&state, t, &staff, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(other) => return Err(other.into()),

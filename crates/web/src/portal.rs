@@ -148,7 +148,7 @@ async fn send_link(
         return html(StatusCode::TOO_MANY_REQUESTS, &page);
     }
     for (token, user) in store::portal::issue_links(&state.db, address.as_str(), state.clock.now()).await? {
-        let email = crate::mail::portal_link(&state.config, address.as_str(), &user.display_name, &token);
+        let email = app::mail::portal_link(&state.services.mail, address.as_str(), &user.display_name, &token);
         store::outbox::enqueue(&state.db, &email, state.clock.now()).await?;
         store::audit::record(
             &state.db,
@@ -346,14 +346,8 @@ async fn confirm_intent(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     company.check_csrf(&form.csrf)?;
-    let act = store::cases::Act {
-        application_id: company.application_id,
-        actor: company.actor(),
-        ip: ip.to_db(),
-        reason: None,
-        email: None,
-    };
-    match store::cases::apply(&state.db, &state.calendar, act, CaseEvent::ConfirmIntent, state.clock.now()).await {
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    match app::cases::confirm_own_intent(&state.services, &actor, state.clock.now()).await {
         Ok(_) => {
             portal_page(
                 &state,
@@ -366,7 +360,7 @@ async fn confirm_intent(
             )
             .await
         }
-        Err(store::StoreError::Conflict(_)) => {
+        Err(app::AppError::Refused(_)) => {
             portal_page(
                 &state,
                 lang.t,
@@ -392,24 +386,20 @@ async fn post_message(
     State(state): State<AppState>,
     lang: Lang,
     company: CompanyUser,
+    ip: ClientIp,
     Form(form): Form<MessageForm>,
 ) -> Result<Response, PageError> {
     company.check_csrf(&form.csrf)?;
-    let body = form.body.trim().to_string();
-    if body.is_empty() || body.chars().count() > 4000 {
-        let problem = Some("メッセージは1〜4000文字で入力してください。");
-        return portal_page(&state, lang.t, &company, None, problem, form.body, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    store::portal::post_message(
-        &state.db,
-        company.application_id,
-        Some(company.user.id),
-        &company.user.display_name,
-        true,
-        &body,
-        state.clock.now(),
-    )
-    .await?;
+    let text = match app::cases::MessageText::parse(&form.body) {
+        Ok(text) => text,
+        Err(_) => {
+            let problem = Some("メッセージは1〜4000文字で入力してください。");
+            return portal_page(&state, lang.t, &company, None, problem, form.body, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
+    };
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    app::cases::post_own_message(&state.services, &actor, &company.user.display_name, text, state.clock.now()).await?;
     portal_page(&state, lang.t, &company, Some("メッセージを送信しました。"), None, String::new(), StatusCode::OK).await
 }
 

@@ -446,11 +446,21 @@ async fn review(
     staff.require(Role::can_manage_devices)?;
     staff.check_csrf(&form.csrf)?;
     let record = store::reports::get(&state.db, id).await?;
-    let result = match form.action.as_str() {
+    let t = lang.t;
+    let result: Result<(), store::StoreError> = match form.action.as_str() {
         "comment" => {
             let comment = form.comment.trim().to_string();
             if comment.chars().count() > 2000 {
-                Err(store::StoreError::Conflict("コメントは2000文字以内で入力してください".into()))
+                return report_page(
+                    t,
+                    &staff,
+                    record,
+                    Some(
+                        t.s("コメントは2000文字以内で入力してください", "A comment has at most 2,000 characters")
+                            .into(),
+                    ),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                );
             } else {
                 let mut data: MonthlyReportData =
                     serde_json::from_value(record.data.clone()).map_err(|e| PageError::Internal(e.to_string()))?;
@@ -465,23 +475,23 @@ async fn review(
         "release" => {
             let application = store::applications::get(&state.db, record.application_id).await?;
             let label = this_month_label(&record.month);
-            let email = crate::mail::message_notice(
-                &state.config,
+            let email = app::mail::message_notice(
+                &state.services.mail,
                 &application.contact_email,
                 &application.company_name,
                 &format!("UTM月次レポート（{label}）を公開しました"),
             );
             store::reports::release(&state.db, id, staff.actor(), ip.to_db(), &email, state.clock.now()).await
         }
-        _ => Err(store::StoreError::Conflict("不明な操作です".into())),
+        _ => return Err(PageError::BadRequest("不明な操作です / Unknown action".into())),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/office/reports/monthly/{id}")).into_response()),
-        Err(store::StoreError::Conflict(message)) => report_page(
-            lang.t,
+        Err(error @ store::StoreError::Refused(_)) => report_page(
+            t,
             &staff,
             store::reports::get(&state.db, id).await?,
-            Some(message),
+            Some(crate::messages::store_problem(&error, t)),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(other) => Err(other.into()),

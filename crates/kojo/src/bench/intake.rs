@@ -18,7 +18,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::Utc;
 use serde::Serialize;
 use serde_json::{Value, json};
 use store::Db;

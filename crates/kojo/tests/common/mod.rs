@@ -226,23 +226,12 @@ pub async fn decide_case(app: &TestApp, id: uuid::Uuid) {
         reason: None,
         email: None,
     };
-    let contact = store::cases::NewContact {
-        contacted_at: Utc::now(),
-        channel: "phone".into(),
-        summary: "了承".into(),
-        rules_accepted: true,
-    };
-    store::cases::record_contact(db, act(), contact, app::Clock::system().now()).await.unwrap();
-    let check = domain::case::StatusCheck {
-        connection_layout: "光回線".into(),
-        free_hub_port: "yes".into(),
-        existing_utm: false,
-        existing_utm_vendor: None,
-        policy_status: "none".into(),
-        notes: None,
-    };
-    store::cases::record_status_check(db, act(), &check, app::Clock::system().now()).await.unwrap();
-    store::cases::decide_course(db, &calendar, act(), domain::programme::CourseCode::Utm, app::Clock::system().now())
-        .await
-        .unwrap();
+    let now = Utc::now();
+    let contact = domain::case::ContactNote::parse(Some(now), "phone", "了承", true, now).unwrap();
+    let tx = db.begin().await.unwrap();
+    store::cases::record_contact(&tx, &act(), &contact, now).await.unwrap();
+    let check = domain::case::StatusCheck::parse("光回線", "yes", false, "", "none", "").unwrap();
+    store::cases::record_status_check(&tx, &act(), &check, now).await.unwrap();
+    store::cases::decide_course(&tx, &calendar, &act(), domain::programme::CourseCode::Utm, now).await.unwrap();
+    tx.commit().await.unwrap();
 }

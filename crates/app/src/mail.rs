@@ -1,4 +1,5 @@
-//! The e-mails Kojo sends, composed from Japanese text templates (`templates/mail/`).
+//! The e-mails Kojo sends, composed from Japanese text templates (`templates/mail/`), and the
+//! subjects of the notices each use case sends.
 
 use askama::Template;
 use domain::application::NewApplication;
@@ -6,7 +7,14 @@ use store::applications::{ApplicationStatus, SubmittedFacts};
 use store::outbox::OutgoingEmail;
 use store::programmes::{CourseRecord, ProgrammeRecord};
 
-use crate::WebConfig;
+/// What e-mails say about the secretariat and where links point.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// The address people reach Kojo at.
+    pub public_url: String,
+    pub secretariat_name: String,
+    pub secretariat_contact: String,
+}
 
 #[derive(Template)]
 #[template(path = "mail/acknowledgement.txt")]
@@ -27,7 +35,7 @@ struct Acknowledgement<'a> {
 
 /// The acknowledgement sent when an application is received (STEP1 → STEP2).
 pub fn acknowledgement(
-    config: &WebConfig,
+    config: &MailSettings,
     programme: &ProgrammeRecord,
     course: &CourseRecord,
     application: &NewApplication,
@@ -71,7 +79,7 @@ struct PortalLink<'a> {
 }
 
 /// The one-time sign-in link to the company portal.
-pub fn portal_link(config: &WebConfig, to: &str, company_name: &str, token: &str) -> OutgoingEmail {
+pub fn portal_link(config: &MailSettings, to: &str, company_name: &str, token: &str) -> OutgoingEmail {
     let body = PortalLink {
         company_name,
         link: format!("{}/portal/auth/{token}", config.public_url.trim_end_matches('/')),
@@ -95,7 +103,7 @@ struct MessageNotice<'a> {
 }
 
 /// Tells the company a message (or a task) waits in the portal; the text itself stays in the portal.
-pub fn message_notice(config: &WebConfig, to: &str, company_name: &str, subject: &str) -> OutgoingEmail {
+pub fn message_notice(config: &MailSettings, to: &str, company_name: &str, subject: &str) -> OutgoingEmail {
     let body = MessageNotice {
         company_name,
         portal: format!("{}/portal/login", config.public_url.trim_end_matches('/')),
@@ -105,4 +113,14 @@ pub fn message_notice(config: &WebConfig, to: &str, company_name: &str, subject:
     .render()
     .unwrap_or_else(|e| format!("({e})"));
     OutgoingEmail { to: to.to_string(), subject: format!("【運営事務局】{subject}"), body }
+}
+
+/// Subjects of the notices that point the company to its portal.
+pub mod subject {
+    /// Tokyo approved the case: the company is asked to confirm its intent (STEP3).
+    pub const APPROVED: &str = "参加意思の確認のお願い";
+    /// The secretariat posted a message.
+    pub const MESSAGE: &str = "メッセージが届いています";
+    /// A place freed up and the waitlisted application now holds it.
+    pub const PROMOTED: &str = "キャンセル待ちから繰り上がりました";
 }

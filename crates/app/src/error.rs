@@ -1,0 +1,61 @@
+//! What a use case answers when it does not do what was asked. Typed: the web layer's message
+//! catalogue words it for pages (Japanese first) and the JSON API.
+
+use domain::case::{ContactProblem, StatusCheckProblem};
+use domain::refusal::Refusal;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The permission table does not allow it, or the object is outside the actor's scope.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// Well-formed, but the rules or the record's state do not allow it.
+    #[error("refused: {0}")]
+    Refused(Refusal),
+    /// The input does not make a valid command.
+    #[error("invalid: {0:?}")]
+    Invalid(Invalid),
+    /// The database failed; nothing of the use case was kept.
+    #[error("store: {0}")]
+    Store(store::StoreError),
+}
+
+/// Why input did not parse into a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    Contact(ContactProblem),
+    StatusCheck(StatusCheckProblem),
+    /// A portal message must have 1 to [`crate::cases::MAX_MESSAGE_CHARS`] characters.
+    MessageLength,
+    /// Message text with control characters.
+    MessageControlCharacter,
+    UnknownCourse(String),
+    UnknownEvent(String),
+    UnknownAssignee,
+    /// The batch names no case.
+    NothingSelected,
+}
+
+impl From<store::StoreError> for AppError {
+    fn from(error: store::StoreError) -> Self {
+        match error {
+            store::StoreError::NotFound => AppError::NotFound,
+            store::StoreError::Refused(refusal) => AppError::Refused(refusal),
+            other => AppError::Store(other),
+        }
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        AppError::Refused(refusal)
+    }
+}
+
+impl From<Invalid> for AppError {
+    fn from(invalid: Invalid) -> Self {
+        AppError::Invalid(invalid)
+    }
+}

@@ -1,0 +1,99 @@
+//! Why Kojo refused an action that was well-formed but not allowed by the programme's rules or
+//! the case's state. Typed, so that the store and the application layer say *what* happened
+//! and the web layer's message catalogue says it in Japanese and English.
+
+use crate::case::{CaseEvent, CaseState};
+use crate::programme::CourseCode;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The case's state does not allow the event (`case::transition`).
+    #[error("a case in state {from:?} cannot take event {event:?}")]
+    Transition { from: CaseState, event: CaseEvent },
+    /// The event needs a written reason (exits and returns).
+    #[error("event {0:?} needs a reason")]
+    ReasonRequired(CaseEvent),
+    /// The event has its own use case (contact, status check, course, agreement …).
+    #[error("event {0:?} has its own action")]
+    DedicatedAction(CaseEvent),
+    #[error("no contact can be recorded on a case in state {0:?}")]
+    ContactOnClosedCase(CaseState),
+    #[error("the programme year has no course {0:?}")]
+    CourseNotInProgramme(CourseCode),
+    /// Deciding another course than Kojo proposed needs a reason.
+    #[error("overriding the proposed course needs a reason")]
+    OverrideNeedsReason,
+    /// 'Not installable' applies to course ① cases only.
+    #[error("not installable applies to course ① only")]
+    NotInstallableOutsideUtm,
+    /// The assignee must be a user who works cases.
+    #[error("this user cannot be assigned cases")]
+    AssigneeCannotWorkCases,
+    #[error("a user with this e-mail address exists")]
+    UserEmailTaken,
+    #[error("API tokens are for staff users")]
+    ApiTokenForStaffOnly,
+    #[error("the agreement has not been sent")]
+    AgreementNotSent,
+    #[error("the agreement was already submitted")]
+    AgreementAlreadySubmitted,
+    #[error("the agreement was already confirmed")]
+    AgreementAlreadyConfirmed,
+    #[error("no signed agreement has been submitted")]
+    AgreementNotSubmitted,
+    #[error("devices are for course ① companies only")]
+    DeviceOutsideUtm,
+    #[error("the company already has a device that was not removed")]
+    DeviceAlreadyRegistered,
+    #[error("serial {0} is already registered")]
+    SerialTaken(String),
+    /// A device change that its stage does not allow (e.g. removing before installing).
+    #[error("device change refused: {0}")]
+    DeviceChange(DeviceRefusal),
+    #[error("the report for {0} was released and cannot be regenerated")]
+    ReportReleasedCannotRegenerate(String),
+    #[error("a released report cannot be changed")]
+    ReportReleased,
+    #[error("the report was already released")]
+    ReportAlreadyReleased,
+    #[error("programme rule: {0}")]
+    Programme(ProgrammeRefusal),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceRefusal {
+    /// The survey result of an installed device cannot change.
+    SurveyAfterInstallation,
+    /// Installation needs a survey that found the site installable.
+    InstallWithoutInstallableSurvey,
+    /// The device was removed.
+    AlreadyRemoved,
+    /// Removal or continuation needs an installation first.
+    NotInstalled,
+    /// A date before the installation date.
+    DateBeforeInstallation,
+    /// Removal or continuation was already recorded.
+    AlreadyEnded,
+}
+
+impl std::fmt::Display for DeviceRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgrammeRefusal {
+    /// A programme year with this fiscal year exists already.
+    FiscalYearExists(i32),
+    /// The window is not a valid range.
+    InvalidWindow(String),
+    /// Capacity below the places already taken.
+    CapacityBelowTaken { taken: u32 },
+}
+
+impl std::fmt::Display for ProgrammeRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}

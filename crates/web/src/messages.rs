@@ -1,0 +1,250 @@
+//! The message catalogue: every refusal and input problem the application layer reports, worded
+//! once in Japanese and English. Pages show the language of the request; the JSON API sends both
+//! with a stable machine code.
+
+use app::{AppError, Invalid};
+use domain::case::{CaseState, ContactProblem, StatusCheckProblem};
+use domain::refusal::{DeviceRefusal, ProgrammeRefusal, Refusal};
+
+/// A message in both languages, with a code for API clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub code: &'static str,
+    pub ja: String,
+    pub en: String,
+}
+
+fn message(code: &'static str, ja: impl Into<String>, en: impl Into<String>) -> Message {
+    Message { code, ja: ja.into(), en: en.into() }
+}
+
+fn state_ja(state: CaseState) -> &'static str {
+    state.label_ja()
+}
+
+/// What to tell a person about a refusal.
+pub fn refusal(refusal: &Refusal) -> Message {
+    match refusal {
+        Refusal::Transition { from, event } => message(
+            "transition_refused",
+            format!("「{}」の案件に「{}」はできません", state_ja(*from), event.label_ja()),
+            format!("A case in state '{}' cannot take '{}'", from.label_en(), event.code()),
+        ),
+        Refusal::ReasonRequired(event) => message(
+            "reason_required",
+            format!("「{}」には理由の入力が必要です", event.label_ja()),
+            format!("'{}' needs a reason", event.code()),
+        ),
+        Refusal::DedicatedAction(event) => message(
+            "dedicated_action",
+            format!("「{}」は専用の操作で行ってください", event.label_ja()),
+            format!("'{}' has its own action", event.code()),
+        ),
+        Refusal::ContactOnClosedCase(state) => message(
+            "case_closed",
+            format!("「{}」の案件には連絡を記録できません", state_ja(*state)),
+            format!("No contact can be recorded on a case in state '{}'", state.label_en()),
+        ),
+        Refusal::CourseNotInProgramme(course) => message(
+            "unknown_course",
+            format!("この年度にコース {} はありません", course.code()),
+            format!("This programme year has no course {}", course.code()),
+        ),
+        Refusal::OverrideNeedsReason => message(
+            "reason_required",
+            "提案と異なるコースに決定する場合は理由を入力してください",
+            "Deciding another course than the proposed one needs a reason",
+        ),
+        Refusal::NotInstallableOutsideUtm => message(
+            "not_utm_course",
+            "UTM設置不可は①UTM機器設置コースの案件にのみ記録できます",
+            "'Not installable' applies to course ① (UTM) cases only",
+        ),
+        Refusal::AssigneeCannotWorkCases => {
+            message("assignee_refused", "この利用者には案件を担当させられません", "This user cannot be assigned cases")
+        }
+        Refusal::UserEmailTaken => {
+            message("email_taken", "このメールアドレスの利用者は既に登録されています", "A user with this e-mail exists")
+        }
+        Refusal::ApiTokenForStaffOnly => {
+            message("staff_only", "APIトークンは事務局等の職員用です", "API tokens are for staff users")
+        }
+        Refusal::AgreementNotSent => {
+            message("agreement_not_sent", "参加同意書がまだ送付されていません", "The agreement has not been sent")
+        }
+        Refusal::AgreementAlreadySubmitted => message(
+            "agreement_submitted",
+            "この参加同意書は既に提出されています",
+            "The agreement was already submitted",
+        ),
+        Refusal::AgreementAlreadyConfirmed => {
+            message("agreement_confirmed", "受領確認済みの参加同意書です", "The agreement was already confirmed")
+        }
+        Refusal::AgreementNotSubmitted => message(
+            "agreement_missing",
+            "署名または押印済みの参加同意書がまだ提出されていません",
+            "No signed agreement has been submitted",
+        ),
+        Refusal::DeviceOutsideUtm => message(
+            "not_utm_course",
+            "UTMは①UTM機器設置コースの企業にのみ登録できます",
+            "Devices are for course ① (UTM) companies only",
+        ),
+        Refusal::DeviceAlreadyRegistered => message(
+            "device_exists",
+            "この企業には撤去されていないUTMが既に登録されています（1企業1台）",
+            "The company already has a device that was not removed (one per company)",
+        ),
+        Refusal::SerialTaken(serial) => message(
+            "serial_taken",
+            format!("シリアル番号 {serial} は既に登録されています"),
+            format!("Serial {serial} is already registered"),
+        ),
+        Refusal::DeviceChange(why) => device(*why),
+        Refusal::ReportReleasedCannotRegenerate(month) => message(
+            "report_released",
+            format!("{month} のレポートは公開済みのため再作成できません"),
+            format!("The {month} report was released and cannot be regenerated"),
+        ),
+        Refusal::ReportReleased => {
+            message("report_released", "公開済みのレポートは変更できません", "A released report cannot be changed")
+        }
+        Refusal::ReportAlreadyReleased => message("report_released", "既に公開済みです", "Already released"),
+        Refusal::Programme(ProgrammeRefusal::CapacityBelowTaken { taken }) => message(
+            "capacity_below_taken",
+            format!("定員は確保済みの枠 {taken} を下回れません"),
+            format!("Capacity cannot go below the {taken} places taken"),
+        ),
+        Refusal::Programme(ProgrammeRefusal::InvalidWindow(why)) => {
+            message("invalid_window", format!("受付期間が正しくありません（{why}）"), format!("Invalid window ({why})"))
+        }
+        Refusal::Programme(ProgrammeRefusal::FiscalYearExists(year)) => message(
+            "fiscal_year_exists",
+            format!("{year}年度は既に登録されています"),
+            format!("Fiscal year {year} exists already"),
+        ),
+    }
+}
+
+fn device(why: DeviceRefusal) -> Message {
+    let (ja, en) = match why {
+        DeviceRefusal::SurveyAfterInstallation => {
+            ("設置済みのUTMの現場調査結果は変更できません", "The survey of an installed device cannot change")
+        }
+        DeviceRefusal::InstallWithoutInstallableSurvey => (
+            "現場調査で「設置可」となったUTMのみ設置を記録できます",
+            "Only a device whose survey found the site installable can be installed",
+        ),
+        DeviceRefusal::AlreadyRemoved => ("撤去済みのUTMです", "The device was removed"),
+        DeviceRefusal::NotInstalled => ("設置が記録されていません", "No installation is recorded"),
+        DeviceRefusal::DateBeforeInstallation => {
+            ("設置日より前の日付は記録できません", "The date is before the installation")
+        }
+        DeviceRefusal::AlreadyEnded => {
+            ("撤去または継続契約は既に記録されています", "Removal or continuation was already recorded")
+        }
+    };
+    message("device_change_refused", ja, en)
+}
+
+/// What to tell a person about input that did not parse.
+pub fn invalid(invalid: &Invalid) -> Message {
+    let (ja, en): (String, String) = match invalid {
+        Invalid::Contact(problem) => {
+            let (ja, en) = match problem {
+                ContactProblem::TimeUnreadable => (
+                    "連絡日時を「2026-11-25T10:30」の形式で入力してください",
+                    "Enter the contact time as 2026-11-25T10:30",
+                ),
+                ContactProblem::InFuture => ("連絡日時が未来になっています", "The contact time is in the future"),
+                ContactProblem::ChannelMissing => {
+                    ("連絡手段（電話・メール）を選んでください", "Choose the channel (phone or e-mail)")
+                }
+                ContactProblem::SummaryMissing => {
+                    ("連絡内容の要旨を入力してください", "Enter a summary of the contact")
+                }
+                ContactProblem::SummaryTooLong => {
+                    ("連絡内容の要旨は2000文字以内で入力してください", "The summary may have at most 2,000 characters")
+                }
+                ContactProblem::ControlCharacter => {
+                    ("使用できない制御文字が含まれています", "The text contains control characters")
+                }
+            };
+            (ja.into(), en.into())
+        }
+        Invalid::StatusCheck(problem) => {
+            let (ja, en) = match problem {
+                StatusCheckProblem::LayoutMissing => {
+                    ("ネットワークの接続構成を入力してください", "Enter the network connection layout")
+                }
+                StatusCheckProblem::LayoutTooLong => {
+                    ("接続構成は1000文字以内で入力してください", "The layout may have at most 1,000 characters")
+                }
+                StatusCheckProblem::FreeHubPortMissing => {
+                    ("HUBの空きポートを選んでください", "Choose whether the hub has a free port")
+                }
+                StatusCheckProblem::PolicyStatusMissing => {
+                    ("基本方針・社内規定の整備状況を選んでください", "Choose the state of the security policy")
+                }
+                StatusCheckProblem::TextTooLong => {
+                    ("入力が長すぎます（各欄2000文字まで）", "Too long (at most 2,000 characters a field)")
+                }
+                StatusCheckProblem::ControlCharacter => {
+                    ("使用できない制御文字が含まれています", "The text contains control characters")
+                }
+            };
+            (ja.into(), en.into())
+        }
+        Invalid::MessageLength => {
+            ("メッセージは1〜4000文字で入力してください".into(), "A message has 1 to 4,000 characters".into())
+        }
+        Invalid::MessageControlCharacter => {
+            ("使用できない制御文字が含まれています".into(), "The text contains control characters".into())
+        }
+        Invalid::UnknownCourse(code) => (format!("コースを選んでください（{code}）"), format!("Unknown course {code}")),
+        Invalid::UnknownEvent(code) => (format!("不明な操作です（{code}）"), format!("Unknown event {code}")),
+        Invalid::UnknownAssignee => ("担当者の指定が正しくありません".into(), "Unknown assignee".into()),
+        Invalid::NothingSelected => ("対象の案件を選んでください。".into(), "Select at least one case.".into()),
+    };
+    message("invalid", ja, en)
+}
+
+/// A refusal or a document failure from the store, in the page's language (other errors are
+/// not for people and give an empty text).
+pub fn store_problem(error: &store::StoreError, t: crate::i18n::T) -> String {
+    match error {
+        store::StoreError::Refused(r) => {
+            let m = refusal(r);
+            t.pick(&m.ja, &m.en).to_string()
+        }
+        store::StoreError::Document(why) => why.clone(),
+        _ => String::new(),
+    }
+}
+
+/// A use case's error as a message, when it is one a person can act on (`None` for internal
+/// failures, which are logged and shown generically).
+pub fn for_error(error: &AppError) -> Option<Message> {
+    match error {
+        AppError::Refused(r) => Some(refusal(r)),
+        AppError::Invalid(i) => Some(invalid(i)),
+        AppError::NotFound => Some(message("not_found", "案件が見つかりません", "Not found")),
+        AppError::Forbidden => Some(message("forbidden", "この操作の権限がありません", "Forbidden")),
+        AppError::Store(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::case::{CaseEvent, CaseState};
+
+    use super::*;
+
+    #[test]
+    fn refusals_read_as_before_in_japanese() {
+        let m = refusal(&Refusal::Transition { from: CaseState::Received, event: CaseEvent::Approve });
+        assert_eq!(m.ja, format!("「{}」の案件に「東京都承認」はできません", CaseState::Received.label_ja()));
+        assert!(!m.en.is_empty());
+        assert_eq!(refusal(&Refusal::ReasonRequired(CaseEvent::Withdraw)).ja, "「辞退」には理由の入力が必要です");
+    }
+}
