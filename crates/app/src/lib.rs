@@ -8,6 +8,7 @@
 //! catalogue), or read the system clock outside [`clock`].
 
 pub mod actor;
+pub mod agreements;
 pub mod cases;
 pub mod clock;
 pub mod error;

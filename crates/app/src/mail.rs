@@ -115,6 +115,64 @@ pub fn message_notice(config: &MailSettings, to: &str, company_name: &str, subje
     OutgoingEmail { to: to.to_string(), subject: format!("【運営事務局】{subject}"), body }
 }
 
+// The participation agreement (STEP4–5).
+
+#[derive(Template)]
+#[template(path = "mail/agreement_sent.txt")]
+struct AgreementMail<'a> {
+    company_name: &'a str,
+    contact_name: &'a str,
+    portal: String,
+    secretariat_name: &'a str,
+    secretariat_contact: &'a str,
+}
+
+/// The e-mail telling the company its participation is confirmed (STEP5).
+/// The e-mail that confirms participation (STEP5).
+pub fn participation_confirmed(
+    config: &MailSettings,
+    record: &store::applications::ApplicationRecord,
+) -> OutgoingEmail {
+    let body = ConfirmedMail {
+        company_name: &record.company_name,
+        contact_name: &record.contact_name,
+        reference: &record.reference,
+        secretariat_name: &config.secretariat_name,
+        secretariat_contact: &config.secretariat_contact,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("申込番号: {}\n({e})", record.reference));
+    OutgoingEmail {
+        to: record.contact_email.clone(), subject: "【運営事務局】参加が確定しました".into(), body
+    }
+}
+
+/// The e-mail that sends the agreement (STEP4).
+pub fn agreement_sent(config: &MailSettings, record: &store::applications::ApplicationRecord) -> OutgoingEmail {
+    let body = AgreementMail {
+        company_name: &record.company_name,
+        contact_name: &record.contact_name,
+        portal: format!("{}/portal/login", config.public_url.trim_end_matches('/')),
+        secretariat_name: &config.secretariat_name,
+        secretariat_contact: &config.secretariat_contact,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("({e})"));
+    OutgoingEmail {
+        to: record.contact_email.clone(), subject: "【運営事務局】参加同意書のご提出のお願い".into(), body
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mail/participation_confirmed.txt")]
+struct ConfirmedMail<'a> {
+    company_name: &'a str,
+    contact_name: &'a str,
+    reference: &'a str,
+    secretariat_name: &'a str,
+    secretariat_contact: &'a str,
+}
+
 /// Subjects of the notices that point the company to its portal.
 pub mod subject {
     /// Tokyo approved the case: the company is asked to confirm its intent (STEP3).

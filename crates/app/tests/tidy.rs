@@ -46,3 +46,30 @@ fn the_system_clock_is_read_only_in_the_clock_module() {
     }
     assert!(offenders.is_empty(), "read the time from app::Clock instead:\n{}", offenders.join("\n"));
 }
+
+/// The web crate's feature routers (one file each, merged once in `lib.rs`).
+const ROUTER_MODULES: [&str; 9] =
+    ["agreement", "api", "api_cases", "cases", "devices", "office", "portal", "public", "reports"];
+
+#[test]
+fn web_router_modules_do_not_import_each_other() {
+    let src = workspace_root().join("crates/web/src");
+    let mut offenders = Vec::new();
+    for module in ROUTER_MODULES {
+        let file = src.join(format!("{module}.rs"));
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(text.contains("pub fn router()"), "{module} is a router module");
+        for other in ROUTER_MODULES.iter().filter(|other| **other != module) {
+            for pattern in [format!("crate::{other}::"), format!("crate::{other};"), format!("crate::{{{other}")] {
+                if text.contains(&pattern) {
+                    offenders.push(format!("{module}.rs uses {pattern}"));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "move what is shared into a leaf module (views, auth, render …):\n{}",
+        offenders.join("\n")
+    );
+}

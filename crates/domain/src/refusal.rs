@@ -56,6 +56,9 @@ pub enum Refusal {
     ReportReleased,
     #[error("the report was already released")]
     ReportAlreadyReleased,
+    /// A document (PDF) could not be produced: no Japanese font, a character no font can draw …
+    #[error("document unavailable: {0}")]
+    DocumentUnavailable(String),
     #[error("programme rule: {0}")]
     Programme(ProgrammeRefusal),
 }

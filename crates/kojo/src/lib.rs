@@ -110,5 +110,5 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
 
 /// The agreement PDF of a case as the company has it (see `web::agreement::pdf_for_reference`).
 pub async fn agreement_pdf(db: &Db, config: &Config, reference: &str) -> anyhow::Result<Vec<u8>> {
-    web::agreement::pdf_for_reference(db, &config.font_dirs(), reference, app::Clock::system().now()).await
+    app::agreements::pdf_for_reference(db, &config.font_dirs(), reference, app::Clock::system().now()).await
 }

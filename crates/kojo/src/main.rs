@@ -275,7 +275,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Agreement(AgreementCommand::WordingExport { fiscal_year }) => {
             let db = setup::open_database(&config).await?;
             let programme = programme_by_year(&db, fiscal_year).await?;
-            let (_, wording) = web::agreement::wording(&db, programme.id, app::Clock::system().now())
+            let (_, wording) = app::agreements::wording(&db, programme.id, app::Clock::system().now())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             println!("{}", serde_json::to_string_pretty(&wording)?);

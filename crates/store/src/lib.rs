@@ -204,6 +204,12 @@ pub mod scratch {
         Ok(format!("{base}/{name}"))
     }
 
+    /// Runs SQL as it is, for tests that install a fault (a trigger that fails a write).
+    pub async fn execute(db: &crate::Db, sql: &str) -> Result<()> {
+        db.conn().execute_unprepared(sql).await?;
+        Ok(())
+    }
+
     /// Drops database `name` (closing other sessions on it first).
     pub async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<()> {
         assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "plain database names only");

@@ -9,7 +9,7 @@ use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use documents::agreement::{AgreementData, AgreementWording, ElectronicSignature, Signer};
+use documents::agreement::{AgreementData, ElectronicSignature, Signer};
 use domain::access::Role;
 use domain::case::CaseState;
 use serde::Deserialize;
@@ -19,12 +19,12 @@ use store::outbox::OutgoingEmail;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::auth::CompanyUser;
 use crate::auth::Staff;
+use crate::auth::audit;
 use crate::client::ClientIp;
 use crate::error::PageError;
 use crate::i18n::{Lang, T};
-use crate::office::audit;
-use crate::portal::CompanyUser;
 use crate::render::html;
 
 /// The largest upload: a stamped scan of a few pages (募集要項 asks for the signed form back).
@@ -45,78 +45,9 @@ pub fn router() -> Router<AppState> {
         .route("/portal/agreement/upload", post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)))
 }
 
-/// The programme year's wording, saving the seed's 令和5年度 text as version 1 on first use.
-pub async fn wording(
-    db: &store::Db,
-    programme_id: Uuid,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(Uuid, AgreementWording), PageError> {
-    if let Some(saved) = store::agreements::wording(db, programme_id).await? {
-        let wording = serde_json::from_value(saved.wording).map_err(|e| PageError::Internal(e.to_string()))?;
-        return Ok((saved.id, wording));
-    }
-    let programme = store::programmes::get(db, programme_id).await?;
-    let mut seed = AgreementWording::seed_r5();
-    let year = domain::wareki::format_fiscal_year(programme.fiscal_year);
-    // The seed names its own year in the preamble too; other years start from it with their
-    // year in both places (the rest is edited with `kojo agreement wording import`).
-    seed.preamble = seed.preamble.replace("令和５年度", &year).into();
-    seed.fiscal_year = year.into();
-    let value = serde_json::to_value(&seed).map_err(|e| PageError::Internal(e.to_string()))?;
-    let saved = store::agreements::save_wording(db, programme_id, &value, now).await?;
-    Ok((saved.id, seed))
-}
-
-/// The agreement PDF of the case with `reference` as the company has it: the signed re-issue
-/// once signed, the PDF as sent otherwise, or (before sending) a fresh render of the current
-/// wording. Used by `kojo agreement render` so support staff see exactly what the company saw.
-pub async fn pdf_for_reference(
-    db: &store::Db,
-    font_dirs: &[std::path::PathBuf],
-    reference: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<Vec<u8>> {
-    use anyhow::Context;
-    let record = store::applications::find_by_reference(db, reference)
-        .await?
-        .with_context(|| format!("no application {reference}"))?;
-    if let Some(agreement) = store::agreements::latest(db, record.id).await? {
-        let (original, signed) = store::agreements::pdfs(db, agreement.id).await?;
-        return Ok(signed.unwrap_or(original));
-    }
-    let (_, wording) = wording(db, record.programme_id, now).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let fonts = documents::pdf::Fonts::discover(font_dirs)?;
-    Ok(documents::agreement::render_agreement(&fonts, &agreement_data(wording, &record, None, now))?)
-}
-
-fn agreement_data(
-    wording: AgreementWording,
-    record: &ApplicationRecord,
-    signature: Option<ElectronicSignature>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AgreementData {
-    let today = now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
-    AgreementData {
-        wording,
-        reference: Some(record.reference.clone()),
-        date: domain::wareki::format_date(today),
-        company_name: record.company_name.clone(),
-        company_address: format!("〒{} {}{}", record.postal_code, record.prefecture, record.address),
-        representative_title: record.representative_title.clone().unwrap_or_default(),
-        representative_name: record.representative_name.clone(),
-        participant_name: record.contact_name.clone(),
-        signature,
-    }
-}
-
 async fn render(state: &AppState, data: &AgreementData) -> Result<Vec<u8>, String> {
     let fonts = state.fonts().await?;
-    let data = data.clone();
-    tokio::task::spawn_blocking(move || {
-        documents::agreement::render_agreement(&fonts, &data).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
+    app::agreements::render(fonts, data.clone()).await.map_err(|e| e.to_string())
 }
 
 fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
@@ -128,59 +59,6 @@ fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
         bytes,
     )
         .into_response()
-}
-
-#[derive(Template)]
-#[template(path = "mail/agreement_sent.txt")]
-struct AgreementMail<'a> {
-    company_name: &'a str,
-    contact_name: &'a str,
-    portal: String,
-    secretariat_name: &'a str,
-    secretariat_contact: &'a str,
-}
-
-/// The e-mail telling the company its participation is confirmed (STEP5).
-pub(crate) fn confirmed_email(state: &AppState, record: &ApplicationRecord) -> Result<OutgoingEmail, PageError> {
-    let config = &state.config;
-    let body = ConfirmedMail {
-        company_name: &record.company_name,
-        contact_name: &record.contact_name,
-        reference: &record.reference,
-        secretariat_name: &config.secretariat_name,
-        secretariat_contact: &config.secretariat_contact,
-    }
-    .render()?;
-    Ok(OutgoingEmail {
-        to: record.contact_email.clone(), subject: "【運営事務局】参加が確定しました".into(), body
-    })
-}
-
-/// The e-mail that sends the agreement (STEP4).
-pub(crate) fn agreement_email(state: &AppState, record: &ApplicationRecord) -> OutgoingEmail {
-    let config = &state.config;
-    let body = AgreementMail {
-        company_name: &record.company_name,
-        contact_name: &record.contact_name,
-        portal: format!("{}/portal/login", config.public_url.trim_end_matches('/')),
-        secretariat_name: &config.secretariat_name,
-        secretariat_contact: &config.secretariat_contact,
-    }
-    .render()
-    .unwrap_or_else(|e| format!("({e})"));
-    OutgoingEmail {
-        to: record.contact_email.clone(), subject: "【運営事務局】参加同意書のご提出のお願い".into(), body
-    }
-}
-
-#[derive(Template)]
-#[template(path = "mail/participation_confirmed.txt")]
-struct ConfirmedMail<'a> {
-    company_name: &'a str,
-    contact_name: &'a str,
-    reference: &'a str,
-    secretariat_name: &'a str,
-    secretariat_contact: &'a str,
 }
 
 #[derive(Template)]
@@ -226,7 +104,7 @@ async fn preview_page(
         staff_name: staff.user.display_name.clone(),
         is_admin: staff.user.role.can_administer(),
         csrf: staff.csrf.clone(),
-        email: agreement_email(state, &record),
+        email: app::mail::agreement_sent(&state.services.mail, &record),
         can_send: matches!(record.status, CaseState::IntentConfirmed | CaseState::AgreementSent),
         latest,
         problem,
@@ -238,8 +116,8 @@ async fn preview_page(
 async fn preview_pdf(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Result<Response, PageError> {
     staff.require(Role::can_work_cases)?;
     let record = store::applications::get(&state.db, id).await?;
-    let (_, wording) = wording(&state.db, record.programme_id, state.clock.now()).await?;
-    let bytes = render(&state, &agreement_data(wording, &record, None, state.clock.now()))
+    let (_, wording) = app::agreements::wording(&state.db, record.programme_id, state.clock.now()).await?;
+    let bytes = render(&state, &app::agreements::agreement_data(wording, &record, None, state.clock.now()))
         .await
         .map_err(PageError::BadRequest)?;
     Ok(pdf_response(bytes, &format!("agreement-preview-{}.pdf", record.reference)))
@@ -250,50 +128,6 @@ struct CsrfForm {
     csrf: String,
 }
 
-/// Sends the agreement of case `id` on behalf of `actor`: renders it, stores it, moves the case
-/// and queues the e-mail, all or nothing. `Err(Conflict)` carries a message for people.
-pub(crate) async fn send_agreement(
-    state: &AppState,
-    actor: store::audit::Actor,
-    ip: ClientIp,
-    id: Uuid,
-) -> Result<(), store::StoreError> {
-    let record = store::applications::get(&state.db, id).await?;
-    let (wording_id, wording) = wording(&state.db, record.programme_id, state.clock.now())
-        .await
-        .map_err(|e| store::StoreError::Document(format!("{e:?}")))?;
-    let data = agreement_data(wording, &record, None, state.clock.now());
-    let pdf = render(state, &data).await.map_err(store::StoreError::Document)?;
-    let value = serde_json::to_value(&data).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
-    let act = store::cases::Act {
-        application_id: id,
-        actor,
-        ip: ip.to_db(),
-        reason: None,
-        email: Some(agreement_email(state, &record)),
-    };
-    store::agreements::issue(&state.db, &state.calendar, act, wording_id, &value, pdf, state.clock.now())
-        .await
-        .map(|_| ())
-}
-
-/// Confirms receipt of the latest signed or uploaded agreement of case `id`: 参加確定, and the
-/// company is told.
-pub(crate) async fn confirm_agreement(
-    state: &AppState,
-    actor: store::audit::Actor,
-    ip: ClientIp,
-    id: Uuid,
-) -> Result<(), store::StoreError> {
-    let record = store::applications::get(&state.db, id).await?;
-    let latest = store::agreements::latest(&state.db, id)
-        .await?
-        .ok_or(store::StoreError::Refused(domain::refusal::Refusal::AgreementNotSent))?;
-    let email = confirmed_email(state, &record).map_err(|e| store::StoreError::Corrupt(format!("{e:?}")))?;
-    let act = store::cases::Act { application_id: id, actor, ip: ip.to_db(), reason: None, email: Some(email) };
-    store::agreements::confirm(&state.db, &state.calendar, act, latest.id, state.clock.now()).await.map(|_| ())
-}
-
 async fn send(
     State(state): State<AppState>,
     lang: Lang,
@@ -302,9 +136,12 @@ async fn send(
     Path(id): Path<Uuid>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_work_cases)?;
     staff.check_csrf(&form.csrf)?;
-    let result = send_agreement(&state, staff.actor(), ip, id).await;
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let result = match state.fonts().await {
+        Ok(fonts) => app::agreements::send(&state.services, &actor, fonts, id, state.clock.now()).await,
+        Err(why) => Err(app::AppError::Refused(domain::refusal::Refusal::DocumentUnavailable(why))),
+    };
     after_action(&state, lang.t, &staff, id, "send_agreement", result).await
 }
 
@@ -316,9 +153,9 @@ async fn confirm(
     Path(id): Path<Uuid>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_work_cases)?;
     staff.check_csrf(&form.csrf)?;
-    let result = confirm_agreement(&state, staff.actor(), ip, id).await;
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let result = app::agreements::confirm(&state.services, &actor, id, state.clock.now()).await;
     after_action(&state, lang.t, &staff, id, "confirm_agreement", result).await
 }
 
@@ -329,14 +166,14 @@ async fn after_action(
     staff: &Staff,
     id: Uuid,
     done: &str,
-    result: Result<(), store::StoreError>,
+    result: Result<(), app::AppError>,
 ) -> Result<Response, PageError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/office/applications/{id}?done={done}")).into_response()),
-        Err(error @ (store::StoreError::Refused(_) | store::StoreError::Document(_))) => {
-            let message = crate::messages::store_problem(&error, t);
+        Err(error @ (app::AppError::Refused(_) | app::AppError::Invalid(_))) => {
+            let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
             let record = store::applications::get(&state.db, id).await?;
-            preview_page(state, t, staff, record, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
+            preview_page(state, t, staff, record, message, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(other) => Err(other.into()),
     }

@@ -26,7 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/eligibility", post(check_eligibility))
         .route("/applications", post(create_application))
         .route("/applications/{reference}", get(get_application_status))
-        .merge(crate::api_cases::router())
 }
 
 async fn openapi() -> Response {

@@ -278,11 +278,6 @@ async fn apply_event(
     Ok(outcome(app::cases::apply_event(&state.services, &staff.actor(ip), id, event, reason, state.clock.now()).await?))
 }
 
-fn done(result: Result<(), store::StoreError>, state: &'static str) -> Result<Response, ApiError> {
-    result?;
-    Ok(Json(json!({"status": state})).into_response())
-}
-
 /// Renders, stores and sends the participation agreement (as the case page's send button).
 async fn send_agreement(
     State(state): State<AppState>,
@@ -291,7 +286,10 @@ async fn send_agreement(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     staff.require(Role::can_work_cases)?;
-    done(crate::agreement::send_agreement(&state, staff.audit_actor(), ip, id).await, CaseState::AgreementSent.code())
+    let fonts =
+        state.fonts().await.map_err(|why| AppError::Refused(domain::refusal::Refusal::DocumentUnavailable(why)))?;
+    app::agreements::send(&state.services, &staff.actor(ip), fonts, id, state.clock.now()).await?;
+    Ok(Json(json!({"status": CaseState::AgreementSent.code()})).into_response())
 }
 
 /// Confirms receipt of the signed or uploaded agreement: 参加確定.
@@ -302,7 +300,8 @@ async fn confirm_agreement(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     staff.require(Role::can_work_cases)?;
-    done(crate::agreement::confirm_agreement(&state, staff.audit_actor(), ip, id).await, CaseState::Confirmed.code())
+    app::agreements::confirm(&state.services, &staff.actor(ip), id, state.clock.now()).await?;
+    Ok(Json(json!({"status": CaseState::Confirmed.code()})).into_response())
 }
 
 #[derive(Deserialize)]

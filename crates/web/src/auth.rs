@@ -16,7 +16,8 @@ use chrono::Duration;
 use domain::access::Role;
 use serde::Deserialize;
 use store::accounts::UserRecord;
-use store::audit::Actor;
+use store::audit::{Actor, NewAuditEntry};
+use uuid::Uuid;
 
 use crate::AppState;
 use crate::client::ClientIp;
@@ -93,11 +94,11 @@ struct LoginPage {
     csrf: String,
 }
 
-pub async fn show_login(State(state): State<AppState>, lang: Lang, headers: HeaderMap) -> Result<Response, PageError> {
-    let csrf = cookie_from_headers(&headers, PUBLIC_CSRF_COOKIE).unwrap_or_else(|| store::random_token(16));
+pub async fn show_login(lang: Lang, csrf: crate::csrf::FormToken) -> Result<Response, PageError> {
+    let csrf = csrf.0;
     let page = LoginPage { t: lang.t, signed_in: false, email: String::new(), error: None, csrf: csrf.clone() };
     let response = html(StatusCode::OK, &page)?;
-    Ok(with_cookie(response, set_cookie(PUBLIC_CSRF_COOKIE, &csrf, None, true, state.config.secure_cookies)))
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -208,6 +209,62 @@ pub async fn log_out(
     }
     let cookie = set_cookie(SESSION_COOKIE, "", Some(0), false, state.config.secure_cookies);
     Ok(with_cookie(Redirect::to("/office/login").into_response(), cookie))
+}
+
+/// Records that a staff member read or exported personal data (the audit log of reads).
+pub(crate) async fn audit(
+    state: &AppState,
+    staff: &Staff,
+    ip: ClientIp,
+    action: &'static str,
+    subject_id: Option<String>,
+    detail: serde_json::Value,
+) -> Result<(), PageError> {
+    store::audit::record(
+        &state.db,
+        NewAuditEntry { actor: staff.actor(), action, subject_type: "application", subject_id, ip: ip.to_db(), detail },
+        state.clock.now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A signed-in company user and the one application it may see.
+pub struct CompanyUser {
+    pub user: store::accounts::UserRecord,
+    pub application_id: Uuid,
+    pub csrf: String,
+}
+
+impl CompanyUser {
+    pub fn actor(&self) -> Actor {
+        Actor::User { id: self.user.id, label: format!("company:{}", self.user.email) }
+    }
+
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
+        if tokens_match(&self.csrf, submitted) {
+            Ok(())
+        } else {
+            Err(PageError::BadRequest(
+                "ページの有効期限が切れました。再読み込みしてからもう一度操作してください".into(),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for CompanyUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = cookie(parts, SESSION_COOKIE).ok_or(PageError::PortalSignIn)?;
+        let (user, csrf) = store::accounts::session_user(&state.db, &token, state.clock.now())
+            .await?
+            .ok_or(PageError::PortalSignIn)?;
+        match (user.role, user.company_application_id) {
+            (Role::Company, Some(application_id)) => Ok(CompanyUser { user, application_id, csrf }),
+            _ => Err(PageError::Forbidden),
+        }
+    }
 }
 
 #[cfg(test)]

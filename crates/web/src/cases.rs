@@ -10,7 +10,7 @@ use app::{Actor, AppError, Invalid, Via};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::access::Role;
@@ -25,12 +25,13 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::Staff;
+use crate::auth::audit;
 use crate::client::ClientIp;
 use crate::error::PageError;
 use crate::i18n::{Lang, T};
 use crate::messages;
-use crate::office::{Row, audit, course_label, row};
 use crate::render::html;
+use crate::views::{Row, course_label, row};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -450,8 +451,8 @@ async fn preview_emails(
         ),
         ("事務局がメッセージを送ったとき", app::mail::message_notice(config, to, company, app::mail::subject::MESSAGE)),
         ("東京都が承認したとき", app::mail::message_notice(config, to, company, app::mail::subject::APPROVED)),
-        ("参加同意書を送付するとき（STEP4）", crate::agreement::agreement_email(&state, &record)),
-        ("参加同意書の受領を確認したとき（STEP5・参加確定）", crate::agreement::confirmed_email(&state, &record)?),
+        ("参加同意書を送付するとき（STEP4）", app::mail::agreement_sent(config, &record)),
+        ("参加同意書の受領を確認したとき（STEP5・参加確定）", app::mail::participation_confirmed(config, &record)),
         (
             "UTM月次レポートを公開したとき",
             app::mail::message_notice(config, to, company, "UTM月次レポート（令和N年M月）を公開しました"),
@@ -694,27 +695,7 @@ async fn timeline_export(
         }
     }
     audit(&state, &staff, ip, "report.timeline", None, serde_json::json!({"rows": table.rows.len()})).await?;
-    export(table, query.format.as_deref().unwrap_or("csv"), "経過", "case-timeline", state.clock.today())
-}
-
-/// A table as a download in the asked format (UTF-8 CSV with BOM, Shift_JIS CSV, or xlsx).
-pub(crate) fn export(
-    table: documents::Table,
-    format: &str,
-    sheet: &str,
-    stem: &str,
-    today: chrono::NaiveDate,
-) -> Result<Response, PageError> {
-    let (bytes, content_type, extension) = match format {
-        "csv" => (table.to_csv_utf8_bom(), "text/csv; charset=utf-8", "csv"),
-        "csv_sjis" => (table.to_csv_shift_jis(), "text/csv; charset=Shift_JIS", "csv"),
-        "xlsx" => (table.to_xlsx(sheet), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-        _ => return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx）".into())),
-    };
-    let bytes = bytes.map_err(|e| PageError::BadRequest(e.to_string()))?;
-    let disposition = format!("attachment; filename=\"{stem}-{}.{extension}\"", today);
-    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    crate::render::export(table, query.format.as_deref().unwrap_or("csv"), "経過", "case-timeline", state.clock.today())
 }
 
 #[derive(Deserialize, Default)]
@@ -748,5 +729,11 @@ async fn contact_breaches(
         ]);
     }
     audit(&state, &staff, ip, "report.contact_breaches", None, serde_json::json!({"rows": breaches.len()})).await?;
-    export(table, query.format.as_deref().unwrap_or("csv"), "連絡期限超過", "contact-breaches", state.clock.today())
+    crate::render::export(
+        table,
+        query.format.as_deref().unwrap_or("csv"),
+        "連絡期限超過",
+        "contact-breaches",
+        state.clock.today(),
+    )
 }

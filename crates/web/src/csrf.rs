@@ -47,3 +47,103 @@ pub fn tokens_match(expected: &str, submitted: &str) -> bool {
     use sha2::Digest;
     !expected.is_empty() && sha2::Sha256::digest(expected.as_bytes()) == sha2::Sha256::digest(submitted.as_bytes())
 }
+
+/// The form token of this browser for the public forms (double submit): the `kojo_csrf` cookie's
+/// value, set by [`issue_public_token`] on the first page a browser loads.
+#[derive(Debug, Clone)]
+pub struct FormToken(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for FormToken {
+    type Rejection = crate::error::PageError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<FormToken>()
+            .cloned()
+            .ok_or_else(|| crate::error::PageError::Internal("the form token layer is missing".into()))
+    }
+}
+
+/// Gives every browser a public form token on its first safe request (a `SameSite=Strict`,
+/// `HttpOnly` cookie) and hands it to handlers as [`FormToken`].
+pub async fn issue_public_token(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let existing = crate::i18n::cookie_from_headers(request.headers(), PUBLIC_CSRF_COOKIE)
+        .filter(|token| !token.is_empty() && token.len() <= 128);
+    let token = existing.clone().unwrap_or_else(|| store::random_token(16));
+    request.extensions_mut().insert(FormToken(token.clone()));
+    let mut response = next.run(request).await;
+    if existing.is_none() {
+        let cookie = crate::i18n::set_cookie(PUBLIC_CSRF_COOKIE, &token, None, true, state.config.secure_cookies);
+        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Every state-changing request from a browser (any unsafe method outside `/api/`, which is
+/// token-authenticated JSON) must carry this browser's form token: the signed-in session's
+/// token, or the public double-submit token. Read from the form body (`csrf`), or for multipart
+/// uploads from the query string or the `X-CSRF-Token` header. Enforced here for every route, so
+/// no handler can forget it.
+pub async fn require_form_token(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if is_safe_method(request.method()) || request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let mut expected = Vec::with_capacity(2);
+    if let Some(session) = crate::i18n::cookie_from_headers(headers, crate::auth::SESSION_COOKIE) {
+        match store::accounts::session_user(&state.db, &session, state.clock.now()).await {
+            Ok(Some((_, csrf))) => expected.push(csrf),
+            Ok(None) => {}
+            Err(error) => return crate::error::PageError::from(error).into_response(),
+        }
+    }
+    if let Some(public) = crate::i18n::cookie_from_headers(headers, PUBLIC_CSRF_COOKIE) {
+        expected.push(public);
+    }
+    let from_query = request.uri().query().and_then(|query| field(query.as_bytes(), "csrf"));
+    let from_header = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let (request, from_body) = if is_form {
+        let (parts, body) = request.into_parts();
+        let bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return crate::render::error_page(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "送信された内容が大きすぎます / The request is too large",
+                );
+            }
+        };
+        let token = field(&bytes, "csrf");
+        (Request::from_parts(parts, axum::body::Body::from(bytes)), token)
+    } else {
+        (request, None)
+    };
+    let submitted = from_body.or(from_query).or(from_header).unwrap_or_default();
+    if expected.iter().any(|token| tokens_match(token, &submitted)) {
+        next.run(request).await
+    } else {
+        crate::render::error_page(
+            StatusCode::FORBIDDEN,
+            "ページの有効期限が切れました。再読み込みしてからもう一度操作してください / The page expired; reload and try again",
+        )
+    }
+}
+
+fn field(encoded: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(encoded).find(|(key, _)| key == name).map(|(_, value)| value.into_owned())
+}

@@ -18,44 +18,17 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::Staff;
+use crate::auth::audit;
 use crate::client::ClientIp;
 use crate::error::PageError;
 use crate::i18n::{Lang, T};
-use crate::office::audit;
 use crate::render::html;
+use crate::views::{DeviceView, device_view};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/office/devices", get(list_devices).post(register_device))
         .route("/office/devices/{id}", get(show_device).post(change_device))
-}
-
-/// A device as the pages show it.
-pub struct DeviceView {
-    pub record: DeviceRecord,
-    pub company_name: String,
-    pub reference: String,
-    pub stage_code: &'static str,
-    pub stage: &'static str,
-    pub trial_last_day: String,
-    pub days_left: Option<i64>,
-}
-
-pub async fn device_view(state: &AppState, t: T, record: DeviceRecord) -> Result<DeviceView, PageError> {
-    let application = store::applications::get(&state.db, record.application_id).await?;
-    let stage = record.stage(state.clock.today());
-    Ok(DeviceView {
-        company_name: application.company_name,
-        reference: application.reference,
-        stage_code: stage.code(),
-        stage: stage.label_ja(),
-        trial_last_day: record.trial_last_day().map(|d| t.date(&d)).unwrap_or_default(),
-        days_left: record
-            .installed_on
-            .filter(|_| stage == domain::device::DeviceStage::InTrial)
-            .map(|on| domain::device::trial_days_left(on, state.clock.today())),
-        record,
-    })
 }
 
 #[derive(Template)]

@@ -22,6 +22,7 @@ mod public;
 mod rate_limit;
 mod render;
 pub mod reports;
+mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -89,7 +90,7 @@ impl Default for WebConfig {
 }
 
 /// The largest request body accepted: forms and JSON are small.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig, calendar: BusinessCalendar, clock: app::Clock) -> AppState {
@@ -187,6 +188,7 @@ impl ProgrammeCache {
 
 /// The whole application as one router.
 pub fn router(state: AppState) -> Router {
+    let with_state = state.clone();
     Router::new()
         .merge(public::router())
         .merge(office::router())
@@ -195,7 +197,9 @@ pub fn router(state: AppState) -> Router {
         .merge(devices::router())
         .merge(agreement::router())
         .merge(reports::router())
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router().merge(api_cases::router()))
+        .layer(axum::middleware::from_fn_with_state(with_state.clone(), csrf::require_form_token))
+        .layer(axum::middleware::from_fn_with_state(with_state, csrf::issue_public_token))
         .layer(axum::middleware::from_fn(csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(error::log_internal_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

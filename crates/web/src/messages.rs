@@ -3,7 +3,7 @@
 //! with a stable machine code.
 
 use app::{AppError, Invalid};
-use domain::case::{CaseState, ContactProblem, StatusCheckProblem};
+use domain::case::{CaseEvent, CaseState, ContactProblem, StatusCheckProblem};
 use domain::refusal::{DeviceRefusal, ProgrammeRefusal, Refusal};
 
 /// A message in both languages, with a code for API clients.
@@ -34,6 +34,11 @@ pub fn refusal(refusal: &Refusal) -> Message {
             "reason_required",
             format!("「{}」には理由の入力が必要です", event.label_ja()),
             format!("'{}' needs a reason", event.code()),
+        ),
+        Refusal::DedicatedAction(event @ (CaseEvent::SendAgreement | CaseEvent::ConfirmAgreement)) => message(
+            "dedicated_action",
+            format!("「{}」は参加同意書の画面から行ってください", event.label_ja()),
+            format!("'{}' is done on the agreement page", event.code()),
         ),
         Refusal::DedicatedAction(event) => message(
             "dedicated_action",
@@ -110,6 +115,11 @@ pub fn refusal(refusal: &Refusal) -> Message {
             message("report_released", "公開済みのレポートは変更できません", "A released report cannot be changed")
         }
         Refusal::ReportAlreadyReleased => message("report_released", "既に公開済みです", "Already released"),
+        Refusal::DocumentUnavailable(why) => message(
+            "document_unavailable",
+            format!("文書を作成できません（{why}）"),
+            format!("The document cannot be produced ({why})"),
+        ),
         Refusal::Programme(ProgrammeRefusal::CapacityBelowTaken { taken }) => message(
             "capacity_below_taken",
             format!("定員は確保済みの枠 {taken} を下回れません"),
@@ -236,8 +246,6 @@ pub fn for_error(error: &AppError) -> Option<Message> {
 
 #[cfg(test)]
 mod tests {
-    use domain::case::{CaseEvent, CaseState};
-
     use super::*;
 
     #[test]

@@ -20,11 +20,13 @@ use store::programmes::ProgrammeRecord;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::auth::audit;
 use crate::auth::{self, Staff};
 use crate::client::ClientIp;
 use crate::error::PageError;
 use crate::i18n::{Lang, T};
 use crate::render::html;
+use crate::views::{Row, course_label, row};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -109,51 +111,6 @@ async fn filter_from(
         descending: query.dir.as_deref() == Some("desc"),
     };
     Ok((filter, programme))
-}
-
-/// One row of the list, formatted for display.
-pub(crate) struct Row {
-    pub(crate) id: Uuid,
-    pub(crate) reference: String,
-    pub(crate) course: &'static str,
-    pub(crate) status_code: &'static str,
-    pub(crate) status: &'static str,
-    pub(crate) waitlist_position: Option<u32>,
-    pub(crate) company_name: String,
-    pub(crate) company_name_kana: String,
-    pub(crate) corporate_number: String,
-    pub(crate) received_at: String,
-    pub(crate) contact_due: String,
-    pub(crate) overdue: bool,
-    pub(crate) flagged: bool,
-}
-
-pub(crate) fn course_label(t: T, code: CourseCode) -> &'static str {
-    match code {
-        CourseCode::Utm => t.s("① UTM", "1 UTM"),
-        CourseCode::RiskAssessment => t.s("② リスクアセスメント", "2 Risk assessment"),
-    }
-}
-
-pub(crate) fn row(t: T, record: &ApplicationRecord, today: NaiveDate) -> Row {
-    Row {
-        id: record.id,
-        reference: record.reference.clone(),
-        course: course_label(t, record.course_code),
-        status_code: record.status.code(),
-        status: t.pick(record.status.label_ja(), record.status.label_en()),
-        waitlist_position: record.waitlist_position,
-        company_name: record.company_name.clone(),
-        company_name_kana: record.company_name_kana.clone(),
-        corporate_number: record
-            .corporate_number
-            .clone()
-            .unwrap_or_else(|| t.s("（個人事業主）", "(sole proprietor)").into()),
-        received_at: t.datetime(&record.received_at),
-        contact_due: t.date(&record.contact_due),
-        overdue: domain::case::contact_overdue(record.status, record.first_contact_at, record.contact_due, today),
-        flagged: !record.flags.is_empty(),
-    }
 }
 
 #[derive(Template)]
@@ -256,23 +213,6 @@ async fn list_applications(
     html(StatusCode::OK, &list)
 }
 
-pub(crate) async fn audit(
-    state: &AppState,
-    staff: &Staff,
-    ip: ClientIp,
-    action: &'static str,
-    subject_id: Option<String>,
-    detail: serde_json::Value,
-) -> Result<(), PageError> {
-    store::audit::record(
-        &state.db,
-        NewAuditEntry { actor: staff.actor(), action, subject_type: "application", subject_id, ip: ip.to_db(), detail },
-        state.clock.now(),
-    )
-    .await?;
-    Ok(())
-}
-
 const EXPORT_HEADERS: [&str; 30] = [
     "申込番号",
     "希望コース",
@@ -332,7 +272,7 @@ async fn export_applications(
         serde_json::json!({"format": format, "rows": records.len(), "query": query.base()}),
     )
     .await?;
-    crate::cases::export(table, &format, "申込一覧", "applications", state.clock.today())
+    crate::render::export(table, &format, "申込一覧", "applications", state.clock.today())
 }
 
 fn export_row(record: &ApplicationRecord) -> Vec<String> {

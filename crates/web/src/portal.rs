@@ -7,26 +7,24 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Duration;
-use domain::access::Role;
 use domain::case::{CaseEvent, CaseState};
 use serde::Deserialize;
 use store::applications::ApplicationRecord;
 use store::audit::{Actor, NewAuditEntry};
 use store::portal::MessageRecord;
-use uuid::Uuid;
 
 use crate::AppState;
+use crate::auth::CompanyUser;
 use crate::auth::SESSION_COOKIE;
 use crate::client::ClientIp;
 use crate::csrf::{PUBLIC_CSRF_COOKIE, tokens_match};
 use crate::error::PageError;
-use crate::i18n::{Lang, T, cookie, cookie_from_headers, set_cookie};
+use crate::i18n::{Lang, T, cookie_from_headers, set_cookie};
 use crate::render::{html, with_cookie};
 
 const SESSION_LIFETIME_HOURS: i64 = 8;
@@ -41,44 +39,6 @@ pub fn router() -> Router<AppState> {
         .route("/portal/logout", post(log_out))
 }
 
-/// A signed-in company user and the one application it may see.
-pub struct CompanyUser {
-    pub user: store::accounts::UserRecord,
-    pub application_id: Uuid,
-    pub csrf: String,
-}
-
-impl CompanyUser {
-    pub fn actor(&self) -> Actor {
-        Actor::User { id: self.user.id, label: format!("company:{}", self.user.email) }
-    }
-
-    pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
-        if tokens_match(&self.csrf, submitted) {
-            Ok(())
-        } else {
-            Err(PageError::BadRequest(
-                "ページの有効期限が切れました。再読み込みしてからもう一度操作してください".into(),
-            ))
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for CompanyUser {
-    type Rejection = PageError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = cookie(parts, SESSION_COOKIE).ok_or(PageError::PortalSignIn)?;
-        let (user, csrf) = store::accounts::session_user(&state.db, &token, state.clock.now())
-            .await?
-            .ok_or(PageError::PortalSignIn)?;
-        match (user.role, user.company_application_id) {
-            (Role::Company, Some(application_id)) => Ok(CompanyUser { user, application_id, csrf }),
-            _ => Err(PageError::Forbidden),
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "portal/login.html")]
 struct LoginPage {
@@ -91,8 +51,8 @@ struct LoginPage {
     problem: Option<&'static str>,
 }
 
-async fn show_login(State(state): State<AppState>, lang: Lang, headers: HeaderMap) -> Result<Response, PageError> {
-    let csrf = cookie_from_headers(&headers, PUBLIC_CSRF_COOKIE).unwrap_or_else(|| store::random_token(16));
+async fn show_login(lang: Lang, csrf: crate::csrf::FormToken) -> Result<Response, PageError> {
+    let csrf = csrf.0;
     let page = LoginPage {
         t: lang.t,
         signed_in: false,
@@ -103,7 +63,7 @@ async fn show_login(State(state): State<AppState>, lang: Lang, headers: HeaderMa
         problem: None,
     };
     let response = html(StatusCode::OK, &page)?;
-    Ok(with_cookie(response, set_cookie(PUBLIC_CSRF_COOKIE, &csrf, None, true, state.config.secure_cookies)))
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -243,7 +203,7 @@ struct PortalPage {
     can_confirm_intent: bool,
     awaiting_agreement: bool,
     messages: Vec<(String, MessageRecord)>,
-    devices: Vec<crate::devices::DeviceView>,
+    devices: Vec<crate::views::DeviceView>,
     notice: Option<&'static str>,
     problem: Option<&'static str>,
     draft: String,
@@ -290,7 +250,7 @@ async fn portal_page(
     let messages = store::portal::messages(&state.db, record.id).await?;
     let mut devices = Vec::new();
     for device in store::devices::for_application(&state.db, record.id).await? {
-        devices.push(crate::devices::device_view(state, t, device).await?);
+        devices.push(crate::views::device_view(state, t, device).await?);
     }
     let page = PortalPage {
         t,

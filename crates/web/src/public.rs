@@ -18,7 +18,7 @@ use store::programmes::{CourseRecord, ProgrammeRecord};
 
 use crate::AppState;
 use crate::client::ClientIp;
-use crate::csrf::{PUBLIC_CSRF_COOKIE, tokens_match};
+use crate::csrf::{FormToken, PUBLIC_CSRF_COOKIE, tokens_match};
 use crate::error::PageError;
 use crate::form_fields;
 use crate::i18n::{LANG_COOKIE, Lang, T, cookie_from_headers, set_cookie};
@@ -191,7 +191,7 @@ struct ApplyQuery {
 async fn show_apply_form(
     State(state): State<AppState>,
     lang: Lang,
-    headers: HeaderMap,
+    csrf: FormToken,
     Query(query): Query<ApplyQuery>,
 ) -> Result<Response, PageError> {
     let mut values = form_fields::flatten(&Default::default());
@@ -199,11 +199,8 @@ async fn show_apply_form(
     if let Some(course) = query.course {
         values.insert("course", course);
     }
-    let csrf = cookie_from_headers(&headers, PUBLIC_CSRF_COOKIE).unwrap_or_else(|| store::random_token(16));
     let response =
-        apply_page(&state, lang.t, values, FieldIssues::default(), Vec::new(), csrf.clone(), StatusCode::OK).await?;
-    let response =
-        with_cookie(response, set_cookie(PUBLIC_CSRF_COOKIE, &csrf, None, true, state.config.secure_cookies));
+        apply_page(&state, lang.t, values, FieldIssues::default(), Vec::new(), csrf.0, StatusCode::OK).await?;
     Ok(remember_language(response, lang, &state))
 }
 
@@ -423,6 +420,7 @@ async fn show_done(State(state): State<AppState>, lang: Lang, headers: HeaderMap
 #[derive(Template)]
 #[template(path = "public/status.html")]
 struct StatusPage {
+    csrf: String,
     t: T,
     signed_in: bool,
     reference: String,
@@ -431,8 +429,9 @@ struct StatusPage {
     not_found: bool,
 }
 
-async fn show_status_form(State(state): State<AppState>, lang: Lang) -> Result<Response, PageError> {
+async fn show_status_form(State(state): State<AppState>, lang: Lang, csrf: FormToken) -> Result<Response, PageError> {
     let page = StatusPage {
+        csrf: csrf.0,
         t: lang.t,
         signed_in: false,
         reference: String::new(),
@@ -452,6 +451,7 @@ struct StatusForm {
 async fn look_up_status(
     State(state): State<AppState>,
     lang: Lang,
+    csrf: FormToken,
     ip: ClientIp,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, PageError> {
@@ -468,7 +468,7 @@ async fn look_up_status(
         Some(record) => Some(status_view(&state, t, record).await?),
         None => None,
     };
-    let page = StatusPage { t, signed_in: false, not_found: result.is_none(), reference, email, result };
+    let page = StatusPage { csrf: csrf.0, t, signed_in: false, not_found: result.is_none(), reference, email, result };
     let status = if page.not_found { StatusCode::NOT_FOUND } else { StatusCode::OK };
     html(status, &page)
 }
@@ -476,6 +476,7 @@ async fn look_up_status(
 #[derive(Template)]
 #[template(path = "public/eligibility.html")]
 struct EligibilityPage {
+    csrf: String,
     t: T,
     signed_in: bool,
     values: HashMap<&'static str, String>,
@@ -506,8 +507,9 @@ impl EligibilityPage {
     }
 }
 
-fn eligibility_page(t: T, values: HashMap<&'static str, String>) -> EligibilityPage {
+fn eligibility_page(t: T, csrf: String, values: HashMap<&'static str, String>) -> EligibilityPage {
     EligibilityPage {
+        csrf,
         t,
         signed_in: false,
         values,
@@ -520,19 +522,26 @@ fn eligibility_page(t: T, values: HashMap<&'static str, String>) -> EligibilityP
     }
 }
 
-async fn show_eligibility_form(State(state): State<AppState>, lang: Lang) -> Result<Response, PageError> {
+async fn show_eligibility_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    csrf: FormToken,
+) -> Result<Response, PageError> {
     let mut values = form_fields::flatten(&Default::default());
     values.insert("company.prefecture", "東京都".into());
-    let page = eligibility_page(lang.t, values);
+    let page = eligibility_page(lang.t, csrf.0, values);
     Ok(remember_language(html(StatusCode::OK, &page)?, lang, &state))
 }
 
-/// The self-check: same rules as the application, nothing stored, so no CSRF token is needed
-/// beyond the cross-site refusal every POST gets.
-async fn check_eligibility(lang: Lang, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, PageError> {
+/// The self-check: same rules as the application, nothing stored.
+async fn check_eligibility(
+    lang: Lang,
+    csrf: FormToken,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
     let t = lang.t;
     let input = form_fields::parse(&pairs);
-    let mut page = eligibility_page(t, form_fields::flatten(&input));
+    let mut page = eligibility_page(t, csrf.0, form_fields::flatten(&input));
     match domain::application::validate_profile(&input) {
         Ok(profile) => {
             let verdict = domain::eligibility::evaluate(&profile);

@@ -37,3 +37,23 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
         Err(_) => (status, message.to_string()).into_response(),
     }
 }
+
+/// A table as a download in the asked format (UTF-8 CSV with BOM, Shift_JIS CSV, or xlsx).
+pub(crate) fn export(
+    table: documents::Table,
+    format: &str,
+    sheet: &str,
+    stem: &str,
+    today: chrono::NaiveDate,
+) -> Result<Response, PageError> {
+    let (bytes, content_type, extension) = match format {
+        "csv" => (table.to_csv_utf8_bom(), "text/csv; charset=utf-8", "csv"),
+        "csv_sjis" => (table.to_csv_shift_jis(), "text/csv; charset=Shift_JIS", "csv"),
+        "xlsx" => (table.to_xlsx(sheet), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+        _ => return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx）".into())),
+    };
+    let bytes = bytes.map_err(|e| PageError::BadRequest(e.to_string()))?;
+    let disposition = format!("attachment; filename=\"{stem}-{}.{extension}\"", today);
+    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
+}

@@ -24,12 +24,12 @@ use store::reports::ReportRecord;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::auth::CompanyUser;
 use crate::auth::Staff;
+use crate::auth::audit;
 use crate::client::ClientIp;
 use crate::error::PageError;
 use crate::i18n::{Lang, T};
-use crate::office::audit;
-use crate::portal::CompanyUser;
 use crate::render::html;
 
 pub const MIN_COMPANIES_FOR_MEDIAN: usize = 5;
