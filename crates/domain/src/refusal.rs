@@ -92,11 +92,17 @@ pub enum ProgrammeRefusal {
     /// The window is not a valid range.
     InvalidWindow(String),
     /// Capacity below the places already taken.
-    CapacityBelowTaken { taken: u32 },
+    CapacityBelowTaken { capacity: u32, taken: u32 },
 }
 
 impl std::fmt::Display for ProgrammeRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
+        match self {
+            ProgrammeRefusal::FiscalYearExists(year) => write!(f, "fiscal year {year} exists already"),
+            ProgrammeRefusal::InvalidWindow(why) => write!(f, "invalid window: {why}"),
+            ProgrammeRefusal::CapacityBelowTaken { capacity, taken } => {
+                write!(f, "capacity {capacity} is below the {taken} places already taken")
+            }
+        }
     }
 }

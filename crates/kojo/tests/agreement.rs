@@ -208,7 +208,9 @@ async fn stamped_scans_are_checked_and_kept_apart(backend: Backend) {
     let page = company.get(app.at("/portal/agreement")).send().await.unwrap().text().await.unwrap();
     let csrf = common::hidden_value(&page, "csrf");
     let upload = |name: &'static str, bytes: Vec<u8>| {
-        let request = company.post(app.at("/portal/agreement/upload")).multipart(multipart(&csrf, name, bytes));
+        let request = company
+            .post(app.at(&format!("/portal/agreement/upload?csrf={csrf}")))
+            .multipart(multipart(&csrf, name, bytes));
         async move { request.send().await.unwrap() }
     };
     // A Windows program renamed to .pdf is refused by its content.

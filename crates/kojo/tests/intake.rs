@@ -137,10 +137,12 @@ async fn applicants_look_up_status_with_reference_and_email(backend: Backend) {
     let url = app.at(&format!("/api/v1/applications/{reference}?email=contact10@example.jp"));
     assert_eq!(app.client.get(url).send().await.unwrap().status(), 404);
     // The status page works the same way, in Japanese.
+    let form = app.client.get(app.at("/status")).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden_value(&form, "csrf");
     let page = app
         .client
         .post(app.at("/status"))
-        .form(&[("reference", reference), ("email", "CONTACT11@example.jp")])
+        .form(&[("reference", reference), ("email", "CONTACT11@example.jp"), ("csrf", csrf.as_str())])
         .send()
         .await
         .unwrap()

@@ -18,6 +18,10 @@ async fn the_eligibility_page_explains_every_failed_rule_in_japanese() {
         ("company.employees", "１０１"),
         ("declarations.a", "yes"),
     ];
+    let page = app.client.get(app.at("/eligibility")).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden_value(&page, "csrf");
+    let mut form = form.to_vec();
+    form.push(("csrf", csrf.as_str()));
     let response = app.client.post(app.at("/eligibility")).form(&form).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let page = response.text().await.unwrap();
@@ -126,7 +130,16 @@ async fn re_importing_a_programme_year_keeps_places_and_refuses_too_small_a_capa
             store::programmes::import(db, &kojo::setup::parse_programme(&smaller).unwrap(), true, chrono::Utc::now())
                 .await
                 .unwrap_err();
-        assert!(error.to_string().contains("確保済みの枠 3"), "{error}");
+        assert!(
+            matches!(
+                error,
+                store::StoreError::Refused(domain::refusal::Refusal::Programme(
+                    domain::refusal::ProgrammeRefusal::CapacityBelowTaken { capacity: 2, taken: 3 }
+                ))
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("below the 3 places"), "{error}");
         // Years coexist; one is current.
         store::programmes::import(
             db,

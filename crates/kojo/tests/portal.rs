@@ -159,7 +159,7 @@ async fn a_company_confirms_its_intent_after_approval(backend: Backend) {
     assert_eq!(again.status(), 422);
     // A forged token changes nothing.
     let forged = company.post(app.at("/portal/intent")).form(&[("csrf", "forged")]).send().await.unwrap();
-    assert_eq!(forged.status(), 400);
+    assert_eq!(forged.status(), 403);
     app.stop().await;
 }
 

@@ -75,7 +75,7 @@ async fn snapshot(app: &TestApp, id: Uuid) -> Value {
         .unwrap()
         .into_iter()
         .filter(|m| m.to == record.contact_email)
-        .map(|m| m.subject)
+        .map(|m| m.subject.replace(&record.reference, "REFERENCE"))
         .collect();
     let contacts: Vec<Value> = store::cases::contacts(db, id)
         .await

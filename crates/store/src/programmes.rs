@@ -86,6 +86,7 @@ pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool, now
             Some(model) => {
                 if (spec.capacity as i32) < model.places_taken {
                     return Err(StoreError::Refused(Refusal::Programme(ProgrammeRefusal::CapacityBelowTaken {
+                        capacity: spec.capacity,
                         taken: model.places_taken.max(0) as u32,
                     })));
                 }
@@ -186,6 +187,7 @@ pub async fn update_course(
     let model = course::Entity::find_by_id(course_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
     if (capacity as i32) < model.places_taken {
         return Err(StoreError::Refused(Refusal::Programme(ProgrammeRefusal::CapacityBelowTaken {
+            capacity,
             taken: model.places_taken.max(0) as u32,
         })));
     }

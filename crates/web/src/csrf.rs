@@ -101,9 +101,13 @@ pub async fn require_form_token(
     }
     let headers = request.headers();
     let mut expected = Vec::with_capacity(2);
+    let mut signed_in = false;
     if let Some(session) = crate::i18n::cookie_from_headers(headers, crate::auth::SESSION_COOKIE) {
         match store::accounts::session_user(&state.db, &session, state.clock.now()).await {
-            Ok(Some((_, csrf))) => expected.push(csrf),
+            Ok(Some((_, csrf))) => {
+                signed_in = true;
+                expected.push(csrf);
+            }
             Ok(None) => {}
             Err(error) => return crate::error::PageError::from(error).into_response(),
         }
@@ -128,20 +132,52 @@ pub async fn require_form_token(
                 );
             }
         };
-        let token = field(&bytes, "csrf");
-        (Request::from_parts(parts, axum::body::Body::from(bytes)), token)
+        let fields: Vec<(String, String)> = form_urlencoded::parse(&bytes)
+            .filter(|(key, _)| key != "csrf")
+            .map(|(key, value)| (key.into_owned(), value.into_owned()))
+            .collect();
+        let token = field(&bytes, "csrf").unwrap_or_default();
+        (Request::from_parts(parts, axum::body::Body::from(bytes)), Some((token, fields)))
     } else {
         (request, None)
     };
-    let submitted = from_body.or(from_query).or(from_header).unwrap_or_default();
+    let submitted =
+        from_body.as_ref().map(|(token, _)| token.clone()).or(from_query).or(from_header).unwrap_or_default();
     if expected.iter().any(|token| tokens_match(token, &submitted)) {
-        next.run(request).await
-    } else {
-        crate::render::error_page(
+        return next.run(request).await;
+    }
+    // A public form (no session) loses nothing: the page offers to send what was typed again,
+    // with this browser's token. A signed-in form is refused outright, so that a forged post
+    // can never become a one-click confirmation of someone's session.
+    let public_token = request.extensions().get::<FormToken>().map(|token| token.0.clone());
+    match (signed_in, from_body, public_token) {
+        (false, Some((_, fields)), Some(csrf)) => {
+            let en = crate::i18n::cookie_from_headers(request.headers(), crate::i18n::LANG_COOKIE)
+                .is_some_and(|v| v == "en");
+            let page = ResendPage {
+                t: crate::i18n::T { en },
+                signed_in: false,
+                action: request.uri().path().to_string(),
+                fields,
+                csrf,
+            };
+            crate::render::html(StatusCode::FORBIDDEN, &page).unwrap_or_else(|error| error.into_response())
+        }
+        _ => crate::render::error_page(
             StatusCode::FORBIDDEN,
             "ページの有効期限が切れました。再読み込みしてからもう一度操作してください / The page expired; reload and try again",
-        )
+        ),
     }
+}
+
+#[derive(askama::Template)]
+#[template(path = "resend.html")]
+struct ResendPage {
+    t: crate::i18n::T,
+    signed_in: bool,
+    action: String,
+    fields: Vec<(String, String)>,
+    csrf: String,
 }
 
 fn field(encoded: &[u8], name: &str) -> Option<String> {

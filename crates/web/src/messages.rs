@@ -120,10 +120,10 @@ pub fn refusal(refusal: &Refusal) -> Message {
             format!("文書を作成できません（{why}）"),
             format!("The document cannot be produced ({why})"),
         ),
-        Refusal::Programme(ProgrammeRefusal::CapacityBelowTaken { taken }) => message(
+        Refusal::Programme(ProgrammeRefusal::CapacityBelowTaken { capacity, taken }) => message(
             "capacity_below_taken",
-            format!("定員は確保済みの枠 {taken} を下回れません"),
-            format!("Capacity cannot go below the {taken} places taken"),
+            format!("定員 {capacity} は確保済みの枠 {taken} を下回ります"),
+            format!("Capacity {capacity} is below the {taken} places taken"),
         ),
         Refusal::Programme(ProgrammeRefusal::InvalidWindow(why)) => {
             message("invalid_window", format!("受付期間が正しくありません（{why}）"), format!("Invalid window ({why})"))
