@@ -27,7 +27,6 @@
 //! files) and reads them exactly like TCP once the handshake is done. Client certificates are
 //! not asked for: devices are mapped by serial and sender address as on the other sockets.
 //! This module never parses vendor fields itself; that is the `utm` crate's job.
-
 //!
 //! Files: this one holds the settings, start and stop; `udp` and `tcp` (with TLS) the socket
 //! readers; `writer` the device mapping, batching and the store task; `status` the counters and
