@@ -1,7 +1,6 @@
 //! The `kojo` program as a library: configuration, start-up (the same path for production and
 //! tests), the background worker and the command-line actions. `main.rs` only parses arguments.
 
-pub mod bench;
 pub mod config;
 pub mod ingest;
 pub mod listener;

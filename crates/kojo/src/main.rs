@@ -43,9 +43,6 @@ enum Command {
     /// UTM logs (course ①).
     #[command(subcommand)]
     Utm(UtmCommand),
-    /// Benchmarks whose figures go into docs/benchmarks.md.
-    #[command(subcommand)]
-    Bench(BenchCommand),
 }
 
 #[derive(Subcommand)]
@@ -126,14 +123,6 @@ enum UtmCommand {
         #[arg(long)]
         tcp: Option<String>,
     },
-}
-
-#[derive(Subcommand)]
-enum BenchCommand {
-    /// POST /api/v1/applications on loopback with concurrent clients, on SQLite and PostgreSQL.
-    Intake(kojo::bench::intake::Args),
-    /// Parse, classify and roll up a large FortiGate log; compare with wc -l and syslog-ng.
-    Utm(kojo::bench::utm::Args),
 }
 
 #[derive(Subcommand)]
@@ -370,8 +359,6 @@ async fn main() -> anyhow::Result<()> {
             let _ = shutdown.send(true);
             listener.wait().await?;
         }
-        Command::Bench(BenchCommand::Intake(args)) => kojo::bench::intake::run(args).await?,
-        Command::Bench(BenchCommand::Utm(args)) => kojo::bench::utm::run(args).await?,
     }
     Ok(())
 }

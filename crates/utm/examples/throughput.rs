@@ -3,7 +3,7 @@
 //! `cargo run --release -p utm --example throughput [FILE]` — with FILE, its lines are used
 //! (plain or gzip); otherwise 64 MB from [`utm::generate::Generator`]. `UTM_BENCH_MB` changes
 //! the generated size, `UTM_BENCH_ROUNDS` the number of passes (default 3, the best is shown).
-//! The full `kojo bench utm` compares this path with `wc -l` and syslog-ng.
+//! The full `kojo-bench utm` compares this path with `wc -l` and syslog-ng.
 
 use std::time::Instant;
 

@@ -1,6 +1,6 @@
 //! Transport framing: syslog headers (RFC 3164, RFC 5424 and the bare `<PRI>` form FortiGate and
-//! SonicWall send), RFC 6587 octet-counted TCP frames, newline-delimited lines, and plain or
-//! gzip log files.
+//! SonicWall send), RFC 6587 octet-counted TCP frames, newline-delimited lines (the TCP stream
+//! framer the syslog listener reads with, [`StreamFramer`]), and plain or gzip log files.
 //!
 //! This module finds where a message starts and ends; it never looks inside the payload for
 //! vendor fields. Nothing here panics on malformed input: a line without a recognisable header is
@@ -408,6 +408,88 @@ impl OctetCountedDecoder {
     }
 }
 
+/// RFC 6587 framing on a TCP byte stream as a syslog receiver sees it: octet counting (§3.4.1)
+/// when a frame starts with a digit count, otherwise a line ending at LF (§3.4.2). Unlike
+/// [`OctetCountedDecoder`], a line that is not octet-counted is taken whole, header or not, so
+/// nothing a sender wrote is skipped as garbage; only a line or frame longer than
+/// [`MAX_FRAME_LEN`] is discarded (and reported by [`StreamFramer::take_discarded`]).
+#[derive(Debug, Default)]
+pub struct StreamFramer {
+    buffer: Vec<u8>,
+    start: usize,
+    discarded: bool,
+}
+
+/// What is left in a stream when it ends ([`StreamFramer::finish`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remainder<'a> {
+    Nothing,
+    /// A last line without its LF: a complete message.
+    Line(&'a [u8]),
+    /// An octet-counted frame shorter than its count said.
+    Truncated,
+}
+
+impl StreamFramer {
+    pub fn new() -> StreamFramer {
+        StreamFramer::default()
+    }
+
+    /// Appends bytes read from the stream.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.start > 0 {
+            self.buffer.drain(..self.start);
+            self.start = 0;
+        }
+        self.buffer.extend_from_slice(bytes);
+    }
+
+    /// The next complete message, without its length prefix or line ending; blank lines are
+    /// skipped.
+    pub fn next_frame(&mut self) -> Option<&[u8]> {
+        loop {
+            let pending = &self.buffer[self.start..];
+            let (begin, end, consumed) = match decode_octet_counted(pending) {
+                Decoded::Frame { message, consumed } => {
+                    let begin = message.as_ptr() as usize - pending.as_ptr() as usize;
+                    (begin, begin + message.len(), consumed)
+                }
+                Decoded::Invalid { skip } if pending[..skip].ends_with(b"\n") => (0, skip - 1, skip),
+                Decoded::Incomplete | Decoded::Invalid { .. } => {
+                    // A line or frame longer than any accepted frame is not worth buffering.
+                    if pending.len() > MAX_FRAME_LEN + 16 {
+                        self.start = self.buffer.len();
+                        self.discarded = true;
+                    }
+                    return None;
+                }
+            };
+            let from = self.start;
+            self.start += consumed;
+            if !trim_line(&self.buffer[from + begin..from + end]).is_empty() {
+                return Some(&self.buffer[from + begin..from + end]);
+            }
+        }
+    }
+
+    /// Whether an oversized line or frame was dropped since the last call.
+    pub fn take_discarded(&mut self) -> bool {
+        std::mem::take(&mut self.discarded)
+    }
+
+    /// What remains once the stream has ended.
+    pub fn finish(&self) -> Remainder<'_> {
+        let pending = trim_line(&self.buffer[self.start..]);
+        if pending.is_empty() {
+            Remainder::Nothing
+        } else if pending[0].is_ascii_digit() && decode_octet_counted(pending) == Decoded::Incomplete {
+            Remainder::Truncated
+        } else {
+            Remainder::Line(pending)
+        }
+    }
+}
+
 /// Reads a log file, plain or gzip (detected by the `1f 8b` magic, not the file name), line by
 /// line with 1-based line numbers. Lines are returned without their CR/LF.
 pub struct LineReader {
@@ -579,6 +661,62 @@ mod tests {
             decode_octet_counted(b"<13>plain line\n5 hello"),
             Decoded::Frame { message: b"<13>plain line", consumed: 15 }
         );
+    }
+
+    fn stream_frames(input: &[&[u8]]) -> (Vec<String>, String) {
+        let mut framer = StreamFramer::new();
+        let mut out = Vec::new();
+        for part in input {
+            framer.push(part);
+            while let Some(frame) = framer.next_frame() {
+                out.push(String::from_utf8_lossy(frame).into_owned());
+            }
+        }
+        let rest = match framer.finish() {
+            Remainder::Nothing => "nothing".to_string(),
+            Remainder::Line(line) => format!("line {}", String::from_utf8_lossy(line)),
+            Remainder::Truncated => "truncated".to_string(),
+        };
+        (out, rest)
+    }
+
+    #[test]
+    fn stream_octet_counted_frames_across_reads() {
+        let (out, rest) = stream_frames(&[b"15 <13>hello", b" wo", b"rld5 <1>ab"]);
+        assert_eq!(out, ["<13>hello world", "<1>ab"]);
+        assert_eq!(rest, "nothing");
+    }
+
+    #[test]
+    fn stream_octet_counted_frame_keeps_embedded_newlines() {
+        let (out, _) = stream_frames(&[b"8 <1>a\nb\nc"]);
+        assert_eq!(out, ["<1>a\nb\nc"]);
+    }
+
+    #[test]
+    fn stream_newline_frames_with_and_without_header() {
+        let (out, rest) = stream_frames(&[b"<13>one\r\ndate=2025-06-02 time=1", b"0:00:00 devid=\"X\"\n\n<13>last"]);
+        assert_eq!(out, ["<13>one", "date=2025-06-02 time=10:00:00 devid=\"X\""]);
+        assert_eq!(rest, "line <13>last");
+    }
+
+    #[test]
+    fn stream_frame_cut_short_is_reported() {
+        let (out, rest) = stream_frames(&[b"5 <1>a\n20 <13>cut"]);
+        assert_eq!(out, ["<1>a"]);
+        assert_eq!(rest, "truncated");
+    }
+
+    #[test]
+    fn stream_oversized_line_is_discarded_and_reported() {
+        let mut framer = StreamFramer::new();
+        framer.push(&vec![b'x'; MAX_FRAME_LEN + 17]);
+        assert_eq!(framer.next_frame(), None);
+        assert!(framer.take_discarded());
+        assert!(!framer.take_discarded());
+        framer.push(b"<13>next\n");
+        assert_eq!(framer.next_frame(), Some(&b"<13>next"[..]));
+        assert_eq!(framer.finish(), Remainder::Nothing);
     }
 
     /// A reader that hands out one byte per call, as a pipe may.

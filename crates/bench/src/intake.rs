@@ -1,4 +1,4 @@
-//! `kojo bench intake`: `POST /api/v1/applications` on loopback with concurrent clients, on
+//! `kojo-bench intake`: `POST /api/v1/applications` on loopback with concurrent clients, on
 //! SQLite and on PostgreSQL, against the real server started in this process (the same start-up
 //! as `kojo serve`). Then, on the same PostgreSQL database, pgbench runs a script with the same
 //! transaction shape as a submission, as the yardstick for what the database alone can do.
@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use store::Db;
 use tokio::sync::watch;
 
-use crate::{Config, setup};
+use kojo::{Config, setup};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -194,7 +194,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     let machine = machine_info(&args).await;
     eprintln!(
-        "kojo bench intake: {} requests (+{} warm-up) per backend, {} clients, capacity {}, {} CPU(s) {}",
+        "kojo-bench intake: {} requests (+{} warm-up) per backend, {} clients, capacity {}, {} CPU(s) {}",
         args.requests, args.warmup, args.concurrency, args.capacity, machine.cpus, machine.cpu_model
     );
 
@@ -294,7 +294,7 @@ struct Shape {
 
 /// The server (with or without the worker) for one measured row.
 enum Served {
-    Full(crate::Running),
+    Full(kojo::Running),
     WithoutWorker {
         url: String,
         db: Db,
@@ -321,7 +321,7 @@ impl Served {
         .await?;
         db.close().await.ok();
         if worker {
-            return Ok(Served::Full(crate::start(config).await?));
+            return Ok(Served::Full(kojo::start(config).await?));
         }
         // The same start-up as `kojo::start`, minus the e-mail worker.
         let db = setup::open_database(config).await?;
@@ -854,7 +854,7 @@ async fn machine_info(args: &Args) -> Machine {
 
 fn print_report(report: &Report) {
     let m = &report.machine;
-    println!("kojo bench intake — {}", report.date);
+    println!("kojo-bench intake — {}", report.date);
     println!(
         "machine: {} CPU(s), {}{}{}{}",
         m.cpus,

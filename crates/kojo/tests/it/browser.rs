@@ -7,7 +7,7 @@
 //! Screenshots go to each test's temp dir and, when `KOJO_SCREENSHOT_DIR` is set, are copied
 //! there too.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::net::TcpListener;

@@ -3,7 +3,7 @@
 //! Needs a Japanese font (Debian `fonts-morisawa-bizud-gothic`) and `poppler-utils`. Without
 //! them a test prints "skipped", except on CI (`CI=true`) where it fails.
 
-mod support;
+use crate::support;
 
 use documents::report::{
     Action, Category, CategoryCount, DailyCount, Device, MonthlyReportData, ProgrammeComparison, TargetedPort,

@@ -1,8 +1,7 @@
 //! Intake over real HTTP, on SQLite and on PostgreSQL: applying, the waitlist, duplicates,
 //! closed windows, the applicant's status look-up, the audit log and the e-mail outbox.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Setup, application, spawn_app};
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! `kojo bench utm`: how fast Kojo parses, classifies and rolls up FortiGate logs, next to
+//! `kojo-bench utm`: how fast Kojo parses, classifies and rolls up FortiGate logs, next to
 //! `wc -l` (the floor: read the file and count lines) and syslog-ng's `kv-parser()` (what a
 //! programme participant's log server would otherwise run), all on the same file in one run.
 //!

@@ -1,8 +1,7 @@
 //! The company portal over real HTTP on both backends: one-time sign-in links, the company's
 //! own case and nothing else, confirming intent, messages both ways.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Setup, TestApp, application, spawn_app};
 use domain::access::Role;

@@ -1,8 +1,7 @@
 //! The secretariat's list, detail and exports over real HTTP, the audit trail they leave, and
 //! the protections around them (sign-in, roles, CSRF, throttling), on SQLite and PostgreSQL.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Setup, application, spawn_app};
 use domain::access::Role;

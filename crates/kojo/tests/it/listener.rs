@@ -3,9 +3,9 @@
 //! a removed device's lines ignored, and everything sent before a graceful stop stored.
 //!
 //! `syslog_udp_load` (ignored) is the benchmark behind docs/benchmarks.md, "Syslog":
-//! `cargo test --release -p kojo --test listener -- --ignored --nocapture`.
+//! `cargo test --release -p kojo --test it -- --ignored --nocapture listener::syslog_udp_load`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, UdpSocket};

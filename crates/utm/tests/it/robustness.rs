@@ -1,7 +1,7 @@
 //! Property-style robustness: random bytes and mutated realistic lines never panic the parser or
 //! the framing decoder. A cheap stand-in for the `cargo fuzz` targets in `fuzz/`.
 
-use utm::framing::{OctetCountedDecoder, decode_octet_counted, parse_syslog};
+use utm::framing::{OctetCountedDecoder, StreamFramer, decode_octet_counted, parse_syslog};
 use utm::{Vendor, parse_line, parse_syslog_line};
 
 const SEEDS: &[&str] = &[
@@ -47,6 +47,12 @@ fn exercise(bytes: &[u8]) {
         decoder.push(chunk);
         while decoder.next_frame().is_some() {}
     }
+    let mut framer = StreamFramer::new();
+    for chunk in bytes.chunks(5) {
+        framer.push(chunk);
+        while framer.next_frame().is_some() {}
+    }
+    let _ = framer.finish();
 }
 
 #[test]

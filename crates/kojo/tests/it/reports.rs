@@ -2,8 +2,7 @@
 //! what was imported), a "nothing detected" report, review with a comment, release to the
 //! company, and the company seeing only its own released reports.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Setup, TestApp, application, spawn_app};
 use domain::access::Role;

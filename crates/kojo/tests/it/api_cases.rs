@@ -1,8 +1,7 @@
 //! The staff case API with API tokens, on both backends: the same actions and role checks as
 //! the pages.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Setup, TestApp, application, spawn_app};
 use domain::access::Role;

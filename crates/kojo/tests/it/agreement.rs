@@ -2,8 +2,7 @@
 //! electronic signature (PDF re-issued with a signature block), the stamped-scan upload with its
 //! checks, the secretariat's confirmation, and who may fetch which file.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Setup, TestApp, application, spawn_app};
 use domain::access::Role;

@@ -2,8 +2,7 @@
 //! capacity 50 give exactly 50 places and 150 waitlisted in arrival order, none lost — on
 //! SQLite and on PostgreSQL.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Setup, application, spawn_app};
 use serde_json::Value;

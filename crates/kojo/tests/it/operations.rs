@@ -1,7 +1,7 @@
 //! Operations around intake: the public eligibility self-check, the submission rate limit and
 //! client addresses behind a proxy, holiday and programme imports, and e-mail retries.
 
-mod common;
+use crate::common;
 
 use common::{Backend, Setup, application, spawn_app, spawn_app_configured};
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! Needs a Japanese font (Debian `fonts-morisawa-bizud-gothic`). Without the font or poppler a
 //! test prints "skipped", except on CI (`CI=true`) where it fails.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 

@@ -1,8 +1,7 @@
 //! The case workflow over real HTTP on both backends: STEP2–5 by the secretariat and Tokyo,
 //! refused transitions, waitlist promotion, course moves under concurrency, the breach report.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Setup, TestApp, application, spawn_app};
 use domain::access::Role;
@@ -112,7 +111,7 @@ async fn a_case_goes_from_receipt_to_confirmed_participation(backend: Backend) {
         post(&app, &staff, format!("/office/applications/{id}/event"), &[("event", "confirm_intent")]).await;
     assert_eq!(status, 303, "{location}");
     assert_eq!(state(&app, id).await, CaseState::IntentConfirmed);
-    // The agreement is sent with its document, not as a bare event (tests/agreement.rs covers it).
+    // The agreement is sent with its document, not as a bare event (tests/it/agreement.rs covers it).
     let (status, page) =
         post(&app, &staff, format!("/office/applications/{id}/event"), &[("event", "send_agreement")]).await;
     assert_eq!(status, 422);

@@ -2,8 +2,7 @@
 //! FortiGate logs for two companies (roll-ups checked against counts computed here), and who may
 //! see which device.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::{NaiveDate, TimeZone};
 use common::{Backend, Setup, TestApp, application, spawn_app};

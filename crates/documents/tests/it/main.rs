@@ -1,0 +1,6 @@
+//! The `documents` crate's integration tests in one test binary: the PDFs as a reader sees them.
+
+mod support;
+
+mod agreement_pdf;
+mod monthly_report_pdf;

@@ -1,0 +1,285 @@
+//! The writer task (maps each message to a device through a cached directory, parses it and
+//! rolls it up per device in `ingest::Accumulator`s) and the store task that writes the
+//! batches and unknown-sender counts. Reads no socket.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use store::Db;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::{Chunk, ListenerStats, Settings, log_stats};
+use crate::ingest::Accumulator;
+
+/// Work for the store task.
+pub(super) enum Job {
+    Batch(Box<Accumulator>),
+    Unknown { sender: String, sample: String, messages: u64 },
+}
+
+/// Writes batches and unknown-sender counts, one at a time, in arrival order.
+pub(super) async fn run_store(db: Db, mut jobs: mpsc::Receiver<Job>, stats: Arc<ListenerStats>, clock: app::Clock) {
+    while let Some(job) = jobs.recv().await {
+        match job {
+            Job::Batch(mut accumulator) => {
+                let accumulator = accumulator.as_mut();
+                let lines = accumulator.lines();
+                match accumulator.flush(&db, clock.now()).await {
+                    Ok(summary) => {
+                        ListenerStats::add(&stats.stored, summary.lines - summary.unparsed);
+                        ListenerStats::add(&stats.unparsed, summary.unparsed);
+                    }
+                    Err(error) => {
+                        ListenerStats::add(&stats.failed, lines);
+                        tracing::error!(error = format!("{error:#}"), lines, "syslog batch lost: not stored");
+                    }
+                }
+            }
+            Job::Unknown { sender, sample, messages } => {
+                if let Err(error) =
+                    store::logs::note_unknown_messages(&db, &sender, &sample, messages, clock.now()).await
+                {
+                    tracing::error!(%error, %sender, messages, "failed to record messages of an unknown sender");
+                }
+            }
+        }
+    }
+}
+
+/// Where a message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Device(Uuid),
+    Removed,
+    Unknown,
+}
+
+/// Messages from one unknown sender since the last write.
+struct UnknownMessages {
+    messages: u64,
+    sample: String,
+}
+
+/// Lookups of a message whose mapping failed because the database did not answer, before the
+/// message is given up (one second apart; the readers wait meanwhile).
+const LOOKUP_ATTEMPTS: u32 = 30;
+
+/// Parses, maps and accumulates; hands full or due batches to the store task.
+pub(super) struct Writer {
+    directory: Directory,
+    settings: Settings,
+    stats: Arc<ListenerStats>,
+    jobs: mpsc::Sender<Job>,
+    batches: HashMap<Uuid, Accumulator>,
+    unknown: HashMap<String, UnknownMessages>,
+    removed: HashMap<String, u64>,
+}
+
+impl Writer {
+    pub(super) fn new(db: Db, settings: &Settings, stats: Arc<ListenerStats>, jobs: mpsc::Sender<Job>) -> Writer {
+        Writer {
+            directory: Directory::new(db, settings.cache_ttl),
+            settings: settings.clone(),
+            stats,
+            jobs,
+            batches: HashMap::new(),
+            unknown: HashMap::new(),
+            removed: HashMap::new(),
+        }
+    }
+
+    pub(super) async fn run(mut self, mut inbox: mpsc::Receiver<Chunk>) {
+        let every = |period: Duration| {
+            let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            interval
+        };
+        let mut flush_tick = every(self.settings.flush_interval);
+        let mut unknown_tick = every(self.settings.unknown_interval);
+        let mut stats_tick = every(self.settings.stats_interval);
+        loop {
+            tokio::select! {
+                chunk = inbox.recv() => match chunk {
+                    Some(chunk) => self.take(chunk).await,
+                    None => break,
+                },
+                _ = flush_tick.tick() => {
+                    self.flush_all().await;
+                    self.directory.forget_expired();
+                }
+                _ = unknown_tick.tick() => self.report_unknown().await,
+                _ = stats_tick.tick() => log_stats(&self.stats.snapshot(), "syslog listener"),
+            }
+        }
+        // Every reader has stopped and the channel is empty: write everything out.
+        self.flush_all().await;
+        self.report_unknown().await;
+        // Dropping `self` closes the job channel: the store task finishes the queue and ends.
+    }
+
+    async fn take(&mut self, chunk: Chunk) {
+        ListenerStats::add(&self.stats.received, chunk.messages.len() as u64);
+        for &(sender, start, end) in &chunk.messages {
+            let line = &chunk.bytes[start..end];
+            let parsed = utm::parse_syslog_line(line, None);
+            let serial = parsed.as_ref().ok().and_then(|event| event.device.as_deref());
+            match self.target(serial, sender).await {
+                Some(Target::Device(device_id)) => {
+                    let batch = self.batches.entry(device_id).or_insert_with(|| Accumulator::new(device_id));
+                    batch.add_parsed(line, parsed, || format!("syslog:{sender}"));
+                    if batch.lines() >= self.settings.batch_lines {
+                        let full = std::mem::replace(batch, Accumulator::new(device_id));
+                        self.send(Job::Batch(Box::new(full))).await;
+                    }
+                }
+                Some(Target::Removed) => {
+                    ListenerStats::add(&self.stats.removed_device, 1);
+                    *self.removed.entry(serial.unwrap_or_default().to_string()).or_default() += 1;
+                }
+                Some(Target::Unknown) => {
+                    ListenerStats::add(&self.stats.unknown, 1);
+                    let key = match serial {
+                        Some(serial) => format!("{sender} {serial}"),
+                        None => sender.to_string(),
+                    };
+                    self.unknown
+                        .entry(key)
+                        .or_insert_with(|| UnknownMessages {
+                            messages: 0,
+                            sample: String::from_utf8_lossy(line).chars().take(1000).collect(),
+                        })
+                        .messages += 1;
+                }
+                None => ListenerStats::add(&self.stats.failed, 1),
+            }
+        }
+    }
+
+    /// Maps a message, retrying while the database does not answer.
+    async fn target(&mut self, serial: Option<&str>, sender: IpAddr) -> Option<Target> {
+        let mut attempts = 0;
+        loop {
+            match self.directory.target(serial, sender).await {
+                Ok(target) => return Some(target),
+                Err(error) => {
+                    attempts += 1;
+                    if attempts >= LOOKUP_ATTEMPTS {
+                        tracing::error!(%error, %sender, "device lookup failed; a syslog message is lost");
+                        return None;
+                    }
+                    tracing::warn!(%error, "device lookup failed; retrying in a second");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    async fn flush_all(&mut self) {
+        let due: Vec<Uuid> = self.batches.iter().filter(|(_, batch)| batch.lines() > 0).map(|(id, _)| *id).collect();
+        for device_id in due {
+            if let Some(batch) = self.batches.remove(&device_id) {
+                self.send(Job::Batch(Box::new(batch))).await;
+            }
+        }
+        // Devices that fell silent need no empty accumulator kept.
+        self.batches.retain(|_, batch| batch.lines() > 0);
+    }
+
+    async fn report_unknown(&mut self) {
+        for (serial, messages) in std::mem::take(&mut self.removed) {
+            tracing::warn!(
+                serial,
+                messages,
+                "ignored syslog messages of a removed device: not stored (record a new device or continuation)"
+            );
+        }
+        for (sender, pending) in std::mem::take(&mut self.unknown) {
+            tracing::info!(%sender, messages = pending.messages, "syslog messages from an unknown sender");
+            self.send(Job::Unknown { sender, sample: pending.sample, messages: pending.messages }).await;
+        }
+    }
+
+    async fn send(&mut self, job: Job) {
+        // The store task only ends after this sender is dropped, so this cannot fail.
+        let _ = self.jobs.send(job).await;
+    }
+}
+
+/// A device lookup and when it was made.
+struct Cached<T> {
+    value: T,
+    at: Instant,
+}
+
+/// What a serial maps to.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    id: Uuid,
+    removed: bool,
+}
+
+/// Serial and sender lookups, cached for `ttl` whether found or not.
+struct Directory {
+    db: Db,
+    ttl: Duration,
+    serials: HashMap<String, Cached<Option<Known>>>,
+    senders: HashMap<IpAddr, Cached<Option<Uuid>>>,
+}
+
+impl Directory {
+    fn new(db: Db, ttl: Duration) -> Directory {
+        Directory { db, ttl, serials: HashMap::new(), senders: HashMap::new() }
+    }
+
+    async fn target(&mut self, serial: Option<&str>, sender: IpAddr) -> store::Result<Target> {
+        if let Some(serial) = serial {
+            match self.by_serial(serial).await? {
+                Some(Known { removed: true, .. }) => return Ok(Target::Removed),
+                Some(Known { id, .. }) => return Ok(Target::Device(id)),
+                None => {}
+            }
+        }
+        Ok(match self.by_sender(sender).await? {
+            Some(id) => Target::Device(id),
+            None => Target::Unknown,
+        })
+    }
+
+    async fn by_serial(&mut self, serial: &str) -> store::Result<Option<Known>> {
+        if let Some(cached) = self.serials.get(serial)
+            && cached.at.elapsed() < self.ttl
+        {
+            return Ok(cached.value);
+        }
+        let value = store::devices::find_by_serial(&self.db, serial)
+            .await?
+            .map(|device| Known { id: device.id, removed: device.removed_on.is_some() });
+        self.serials.insert(serial.to_string(), Cached { value, at: Instant::now() });
+        Ok(value)
+    }
+
+    async fn by_sender(&mut self, sender: IpAddr) -> store::Result<Option<Uuid>> {
+        if let Some(cached) = self.senders.get(&sender)
+            && cached.at.elapsed() < self.ttl
+        {
+            return Ok(cached.value);
+        }
+        let value = store::devices::find_by_sender(&self.db, &sender.to_string()).await?.map(|device| device.id);
+        self.senders.insert(sender, Cached { value, at: Instant::now() });
+        Ok(value)
+    }
+
+    /// Bounds the caches: random serials from a misconfigured sender must not grow them forever.
+    fn forget_expired(&mut self) {
+        const KEEP: usize = 10_000;
+        if self.serials.len() > KEEP {
+            self.serials.retain(|_, cached| cached.at.elapsed() < self.ttl);
+        }
+        if self.senders.len() > KEEP {
+            self.senders.retain(|_, cached| cached.at.elapsed() < self.ttl);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Kojo's integration tests, one module per feature, in one test binary (one link instead of
+//! one per file). HTTP tests start the real server on port 0 on SQLite and on PostgreSQL
+//! (`on_both_backends!`, in `common`). Run one feature with `cargo test -p kojo --test it -- listener::`.
+
+#[macro_use]
+mod common;
+
+mod agreement;
+mod api_cases;
+mod browser;
+mod cases;
+mod concurrency;
+mod devices;
+mod intake;
+mod listener;
+mod office;
+mod operations;
+mod portal;
+mod reports;
