@@ -2,8 +2,7 @@
 //! without this browser's form token (missing or wrong), signed in or not; the staff API's
 //! routes refuse a request without its bearer token.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Setup, spawn_app};
 use domain::access::Role;

@@ -2,8 +2,7 @@
 //! leaves the same stored state, timeline, audit rows and e-mails; and a use case whose
 //! transaction fails keeps nothing, neither the change nor its audit row.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Setup, TestApp, application, spawn_app};
 use domain::access::Role;
