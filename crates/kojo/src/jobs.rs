@@ -70,9 +70,22 @@ pub async fn plan(db: &Db, clock: &app::Clock) -> anyhow::Result<usize> {
 /// One pass: plans, then runs every job due now, one claim at a time (so that several workers
 /// share the work), until none is left. Tests call this instead of waiting for the worker.
 pub async fn run_due_jobs(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::Result<Pass> {
+    run_pass(db, settings, clock, || false).await
+}
+
+/// A pass that takes no further job once `stopping` says so (the job running is finished first).
+async fn run_pass(
+    db: &Db,
+    settings: &Settings,
+    clock: &app::Clock,
+    stopping: impl Fn() -> bool,
+) -> anyhow::Result<Pass> {
     let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let mut pass = Pass { planned: plan(db, clock).await?, ..Pass::default() };
     loop {
+        if stopping() {
+            return Ok(pass);
+        }
         let Some(job) = store::jobs::claim_due(db, &owner, clock.now(), LEASE, 1).await?.pop() else {
             return Ok(pass);
         };
@@ -93,10 +106,12 @@ pub async fn run_due_jobs(db: &Db, settings: &Settings, clock: &app::Clock) -> a
     }
 }
 
-/// The worker loop: a pass at start (catching up what was missed while stopped), then every minute.
+/// The worker loop: a pass at start (catching up what was missed while stopped), then every
+/// minute, until shutdown (which waits for the job running, not for the rest of the pass).
 pub async fn run(db: Db, settings: Settings, clock: app::Clock, mut shutdown: watch::Receiver<bool>) {
     loop {
-        if let Err(error) = run_due_jobs(&db, &settings, &clock).await {
+        let stopping = || *shutdown.borrow();
+        if let Err(error) = run_pass(&db, &settings, &clock, stopping).await {
             tracing::error!("scheduled jobs: {error:#}");
         }
         tokio::select! {

@@ -322,10 +322,12 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Jobs(JobsCommand::List { limit }) => {
             let db = setup::open_database(&config).await?;
+            let now = app::Clock::system().now();
             for job in store::jobs::recent(&db, limit).await? {
                 let state = match (job.done_at, job.locked_until) {
                     (Some(done), _) => format!("done {}", done.to_rfc3339()),
-                    (None, Some(until)) => format!("running (lease until {})", until.to_rfc3339()),
+                    (None, Some(until)) if until > now => format!("running (lease until {})", until.to_rfc3339()),
+                    (None, Some(until)) => format!("lease ran out at {} (claimed again when due)", until.to_rfc3339()),
                     (None, None) => format!("due {}", job.due_at.to_rfc3339()),
                 };
                 let error = job.last_error.map(|e| format!("  last error: {e}")).unwrap_or_default();
