@@ -22,6 +22,7 @@ use uuid::Uuid;
 on_both_backends!(
     missed_report_drafts_are_made_once_on_the_next_start,
     two_workers_run_each_job_exactly_once,
+    concurrent_claims_never_share_a_job_and_a_lost_lease_is_claimed_again,
     a_failing_job_keeps_its_error_and_is_retried_after_its_backoff,
     each_e_mail_is_marked_sent_right_after_its_own_delivery,
     the_holiday_table_tells_how_far_it_covers,
@@ -184,6 +185,60 @@ async fn two_workers_run_each_job_exactly_once(backend: Backend) {
         );
     }
     for db in handles.into_iter().take(2) {
+        db.close().await.unwrap();
+    }
+    app.stop().await;
+}
+
+async fn concurrent_claims_never_share_a_job_and_a_lost_lease_is_claimed_again(backend: Backend) {
+    let clock = app::Clock::fixed(the_third());
+    let app = spawn_app_with_clock(backend, Setup::default(), clock.clone(), |config| config.worker = false).await;
+    let now = clock.now();
+    for n in 0..40 {
+        assert!(store::jobs::plan(&app.running.db, "probe", &n.to_string(), now, now).await.unwrap());
+        assert!(!store::jobs::plan(&app.running.db, "probe", &n.to_string(), now, now).await.unwrap());
+    }
+    let mut handles = vec![app.running.db.clone()];
+    for _ in 0..2 {
+        handles.push(store::Db::connect(&app.config.database_url()).await.unwrap());
+    }
+    let lease = chrono::Duration::minutes(30);
+    let claimers = (0..9).map(|n| {
+        let db = handles[n % handles.len()].clone();
+        tokio::spawn(async move {
+            let owner = format!("claimer-{n}");
+            let mut taken = Vec::new();
+            loop {
+                let batch = store::jobs::claim_due(&db, &owner, now, lease, 3).await.unwrap();
+                if batch.is_empty() {
+                    return taken;
+                }
+                for job in batch {
+                    assert!(store::jobs::finish(&db, job.id, &owner, now).await.unwrap());
+                    taken.push(job.key);
+                }
+            }
+        })
+    });
+    let mut keys: Vec<String> =
+        futures::future::join_all(claimers).await.into_iter().flat_map(Result::unwrap).collect();
+    keys.sort_by_key(|k| k.parse::<u32>().unwrap());
+    assert_eq!(keys, (0..40).map(|n| n.to_string()).collect::<Vec<_>>(), "each job claimed by exactly one worker");
+
+    // A worker that dies keeps its job until the lease runs out; then another takes it.
+    let db = &app.running.db;
+    store::jobs::plan(db, "probe", "orphan", now, now).await.unwrap();
+    let first = store::jobs::claim_due(db, "dead", now, lease, 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert!(
+        store::jobs::claim_due(db, "alive", now + chrono::Duration::minutes(29), lease, 10).await.unwrap().is_empty()
+    );
+    let later = now + lease;
+    let second = store::jobs::claim_due(db, "alive", later, lease, 10).await.unwrap();
+    assert_eq!((second.len(), second[0].attempts), (1, 2));
+    assert!(!store::jobs::finish(db, first[0].id, "dead", later).await.unwrap(), "the old owner no longer holds it");
+    assert!(store::jobs::finish(db, second[0].id, "alive", later).await.unwrap());
+    for db in handles.into_iter().skip(1) {
         db.close().await.unwrap();
     }
     app.stop().await;
