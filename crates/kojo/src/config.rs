@@ -43,6 +43,11 @@ pub struct Config {
     #[arg(long, env = "KOJO_THREAT_RETENTION_DAYS", default_value_t = 400)]
     pub threat_retention_days: u32,
 
+    /// Run the background worker (outbox delivery, scheduled jobs) in this process. Any number of
+    /// processes may run it on one database; turn it off for a web-only process.
+    #[arg(long, env = "KOJO_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub worker: bool,
+
     /// A folder with a Japanese font for PDFs (searched before the system's fonts).
     #[arg(long, env = "KOJO_FONT_DIR")]
     pub font_dir: Option<PathBuf>,
@@ -86,6 +91,7 @@ impl std::fmt::Debug for Config {
             .field("syslog_udp", &self.syslog_udp)
             .field("syslog_tcp", &self.syslog_tcp)
             .field("syslog_tls", &self.syslog_tls)
+            .field("worker", &self.worker)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +110,7 @@ impl Config {
             smtp_url: None,
             font_dir: None,
             threat_retention_days: 400,
+            worker: true,
             mail_from: "Kojo <noreply@kojo.invalid>".into(),
             syslog_udp: None,
             syslog_tcp: None,

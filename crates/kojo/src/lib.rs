@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod ingest;
+pub mod jobs;
 pub mod listener;
 pub mod mailer;
 pub mod maintenance;
@@ -25,8 +26,8 @@ pub struct Running {
     pub clock: app::Clock,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
-    worker: JoinHandle<()>,
-    maintenance: JoinHandle<()>,
+    /// Outbox delivery and the scheduled jobs, unless `KOJO_WORKER` is off.
+    workers: Vec<JoinHandle<()>>,
     listener: Option<listener::Listener>,
 }
 
@@ -62,8 +63,9 @@ impl Running {
             listener.wait().await?;
         }
         self.server.await.context("server task")?.context("server")?;
-        let _ = self.worker.await;
-        let _ = self.maintenance.await;
+        for worker in self.workers {
+            let _ = worker.await;
+        }
         Ok(())
     }
 }
@@ -85,6 +87,7 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
     if let Some(first_admin) = setup::first_start(&db, config).await? {
         first_admin.print(&config.public_url());
     }
+    setup::warn_when_holidays_run_out(&db, clock.today()).await?;
     let calendar = setup::calendar(&db).await?;
     let state = web::AppState::new(db.clone(), config.web_config(), calendar, clock.clone());
     let server =
@@ -99,12 +102,18 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
         Some(settings) => Some(listener::start(db.clone(), settings, watcher.clone()).await?),
         None => None,
     };
-    let maintenance =
-        maintenance::Settings { font_dirs: config.font_dirs(), threat_retention_days: config.threat_retention_days };
-    let maintenance = tokio::spawn(maintenance::run(db.clone(), maintenance, clock.clone(), watcher.clone()));
-    let worker = tokio::spawn(mailer::run_worker(db.clone(), mailer, clock.clone(), watcher));
-    tracing::info!(%address, backend = db.backend_name(), "kojo is serving");
-    Ok(Running { address, db, clock, shutdown, server, worker, maintenance, listener })
+    // Two tasks, so that a long job (a month of PDFs) never holds up the e-mail.
+    let workers = if config.worker {
+        let settings = maintenance::Settings::from_config(config);
+        vec![
+            tokio::spawn(jobs::run(db.clone(), settings, clock.clone(), watcher.clone())),
+            tokio::spawn(mailer::run_worker(db.clone(), mailer, clock.clone(), watcher)),
+        ]
+    } else {
+        Vec::new()
+    };
+    tracing::info!(%address, backend = db.backend_name(), worker = config.worker, "kojo is serving");
+    Ok(Running { address, db, clock, shutdown, server, workers, listener })
 }
 
 /// The agreement PDF of a case as the company has it (see `web::agreement::pdf_for_reference`).

@@ -1,7 +1,9 @@
 //! Delivering the outbox: SMTP when configured, otherwise `.eml` files in `KOJO_DATA_DIR/mail`.
 //!
 //! A failed message is retried with exponential backoff (1, 2, 4 … minutes, at most 6 hours)
-//! and given up after 10 attempts, its last error kept for staff.
+//! and given up after 10 attempts, its last error kept for staff. Messages are claimed 50 at a
+//! time under a lease and each is marked sent as soon as it is delivered, so a crash re-sends at
+//! most the one message in flight.
 
 use std::time::Duration;
 
@@ -44,7 +46,20 @@ impl Mailer {
         };
         Ok(Mailer { from, transport })
     }
+}
 
+/// Hands one message to the mail system: the configured [`Mailer`], or a stand-in in tests.
+pub trait Deliver: Send + Sync {
+    fn deliver(&self, message: &OutboxMessage) -> impl std::future::Future<Output = anyhow::Result<()>> + Send;
+}
+
+impl Deliver for Mailer {
+    async fn deliver(&self, message: &OutboxMessage) -> anyhow::Result<()> {
+        self.send(message).await
+    }
+}
+
+impl Mailer {
     async fn send(&self, message: &OutboxMessage) -> anyhow::Result<()> {
         let email = Message::builder()
             .from(self.from.clone())
@@ -65,17 +80,20 @@ impl Mailer {
 }
 
 /// Sends every message due now; returns how many were sent. Tests call this to drain the queue.
-pub async fn deliver_due(db: &Db, mailer: &Mailer, clock: &app::Clock) -> anyhow::Result<usize> {
+pub async fn deliver_due(db: &Db, mailer: &impl Deliver, clock: &app::Clock) -> anyhow::Result<usize> {
     let mut sent = 0;
     loop {
         let batch = store::outbox::claim_due(db, clock.now(), 50).await?;
         if batch.is_empty() {
             return Ok(sent);
         }
-        let mut delivered = Vec::with_capacity(batch.len());
         for message in batch {
-            match mailer.send(&message).await {
-                Ok(()) => delivered.push(message.id),
+            match mailer.deliver(&message).await {
+                Ok(()) => {
+                    // Marked at once: a crash later in the batch must not send this one again.
+                    store::outbox::mark_sent(db, &[message.id], clock.now()).await?;
+                    sent += 1;
+                }
                 Err(error) => {
                     let retry_at = (message.attempts < MAX_ATTEMPTS).then(|| {
                         let minutes = 1i64 << message.attempts.saturating_sub(1).min(9);
@@ -86,8 +104,6 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, clock: &app::Clock) -> anyhow
                 }
             }
         }
-        store::outbox::mark_sent(db, &delivered, clock.now()).await?;
-        sent += delivered.len();
     }
 }
 

@@ -37,6 +37,9 @@ enum Command {
     /// Monthly UTM reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Scheduled work (monthly report drafts, retention).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Staff API tokens for /api/v1/cases.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -75,6 +78,17 @@ enum ReportCommand {
         #[arg(long)]
         month: String,
     },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List the most recent jobs: due, done or failing with their last error.
+    List {
+        #[arg(long, default_value_t = 30)]
+        limit: u64,
+    },
+    /// Run the jobs due now once, as the worker of `kojo serve` does, and exit.
+    Run,
 }
 
 #[derive(Subcommand)]
@@ -294,6 +308,26 @@ async fn main() -> anyhow::Result<()> {
                 "{made} report draft(s) for {month} in {:.1} s; review and release them at /office/reports/monthly",
                 started.elapsed().as_secs_f64()
             );
+        }
+        Command::Jobs(JobsCommand::List { limit }) => {
+            let db = setup::open_database(&config).await?;
+            let now = app::Clock::system().now();
+            for job in store::jobs::recent(&db, limit).await? {
+                let state = match (job.done_at, job.locked_until) {
+                    (Some(done), _) => format!("done {}", done.to_rfc3339()),
+                    (None, Some(until)) if until > now => format!("running (lease until {})", until.to_rfc3339()),
+                    (None, Some(until)) => format!("lease ran out at {} (claimed again when due)", until.to_rfc3339()),
+                    (None, None) => format!("due {}", job.due_at.to_rfc3339()),
+                };
+                let error = job.last_error.map(|e| format!("  last error: {e}")).unwrap_or_default();
+                println!("{:<20} {:<10} attempts {:<3} {state}{error}", job.kind, job.key, job.attempts);
+            }
+        }
+        Command::Jobs(JobsCommand::Run) => {
+            let db = setup::open_database(&config).await?;
+            let settings = kojo::maintenance::Settings::from_config(&config);
+            let pass = kojo::jobs::run_due_jobs(&db, &settings, &app::Clock::system()).await?;
+            println!("{} planned, {} done, {} failed (see kojo jobs list)", pass.planned, pass.done, pass.failed);
         }
         Command::Token(TokenCommand::Create { email, name }) => {
             let db = setup::open_database(&config).await?;

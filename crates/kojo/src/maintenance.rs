@@ -1,47 +1,51 @@
-//! Scheduled work beside the outbox: on the 1st of each month (Asia/Tokyo) the previous month's
-//! UTM report drafts are generated for staff review, and threat events past the retention period
-//! are deleted (roll-ups are kept). Checked hourly; each step is idempotent.
-
-use std::time::Duration;
+//! What the scheduled jobs do (`crate::jobs` plans, claims and records them): the monthly UTM
+//! report drafts of a month, and the daily purge of threat events past the retention period
+//! (roll-ups are kept). Each handler may run again after a crash and must stay correct.
 
 use store::Db;
-use tokio::sync::watch;
 
-const CHECK_EVERY: Duration = Duration::from_secs(3600);
-
+/// What the handlers need from the configuration.
+#[derive(Clone, Debug)]
 pub struct Settings {
     pub font_dirs: Vec<std::path::PathBuf>,
     pub threat_retention_days: u32,
 }
 
-/// One pass: generate last month's drafts on the 1st if none exist yet, then purge old events.
-pub async fn run_once(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::Result<()> {
-    let today = clock.today();
-    if chrono::Datelike::day(&today) == 1 {
-        let month = web::reports::previous_month(today);
-        if store::reports::for_month(db, &month).await?.is_empty() {
-            let dirs = settings.font_dirs.clone();
-            let fonts = tokio::task::spawn_blocking(move || documents::pdf::Fonts::discover(&dirs)).await??;
-            let made = web::reports::generate_month(db, &fonts, &month, clock.now()).await?;
-            tracing::info!(%month, made, "monthly UTM report drafts generated for review");
-        }
+impl Settings {
+    pub fn from_config(config: &crate::Config) -> Settings {
+        Settings { font_dirs: config.font_dirs(), threat_retention_days: config.threat_retention_days }
     }
+}
+
+/// Generates the drafts of `month` (`YYYY-MM`) for every device active in it; returns how many.
+///
+/// A month whose reports already exist when its job first runs (made by staff, or on the 1st by
+/// a Kojo from before the job table) is left as it is. A retried job regenerates the drafts
+/// (released reports are never touched), so a run cut short is completed.
+pub async fn report_drafts(
+    db: &Db,
+    settings: &Settings,
+    month: &str,
+    first_attempt: bool,
+    clock: &app::Clock,
+) -> anyhow::Result<usize> {
+    if first_attempt && !store::reports::for_month(db, month).await?.is_empty() {
+        tracing::info!(%month, "monthly UTM reports already exist; none generated");
+        return Ok(0);
+    }
+    let dirs = settings.font_dirs.clone();
+    let fonts = tokio::task::spawn_blocking(move || documents::pdf::Fonts::discover(&dirs)).await??;
+    let made = web::reports::generate_month(db, &fonts, month, clock.now()).await?;
+    tracing::info!(%month, made, "monthly UTM report drafts generated for review");
+    Ok(made)
+}
+
+/// Deletes threat events older than the retention period; returns how many.
+pub async fn purge_threat_events(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::Result<u64> {
     let before = clock.now() - chrono::Duration::days(i64::from(settings.threat_retention_days));
     let purged = store::logs::purge_threat_events(db, before).await?;
     if purged > 0 {
         tracing::info!(purged, "threat events past the retention period deleted");
     }
-    Ok(())
-}
-
-pub async fn run(db: Db, settings: Settings, clock: app::Clock, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if let Err(error) = run_once(&db, &settings, &clock).await {
-            tracing::error!("scheduled maintenance: {error:#}");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(CHECK_EVERY) => {}
-            _ = shutdown.wait_for(|stop| *stop) => return,
-        }
-    }
+    Ok(purged)
 }

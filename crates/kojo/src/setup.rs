@@ -29,6 +29,33 @@ pub async fn calendar(db: &Db) -> anyhow::Result<BusinessCalendar> {
     Ok(BusinessCalendar::new(std::sync::Arc::new(holidays), ClosureDays::year_end_default()))
 }
 
+/// Logs a warning when the holiday table does not cover the next 12 months from `today`.
+pub async fn warn_when_holidays_run_out(db: &Db, today: chrono::NaiveDate) -> anyhow::Result<()> {
+    let covered = store::holidays::covered_until(db).await?;
+    if let Some(warning) = holiday_coverage_warning(covered, today) {
+        tracing::warn!("{warning}");
+    }
+    Ok(())
+}
+
+/// The warning to give when the holiday table (covering up to `covered_until`) ends within 12
+/// months of `today`: business-day deadlines after its end would miss holidays.
+pub fn holiday_coverage_warning(covered_until: Option<chrono::NaiveDate>, today: chrono::NaiveDate) -> Option<String> {
+    let needed = today.checked_add_months(chrono::Months::new(12))?;
+    match covered_until {
+        Some(until) if until >= needed => None,
+        Some(until) => Some(format!(
+            "the holiday table covers only up to {until}; business-day deadlines after it ignore holidays. \
+             Load the Cabinet Office's file: kojo holidays import syukujitsu.csv"
+        )),
+        None => Some(
+            "the holiday table is empty; business-day deadlines ignore holidays. \
+             Load the Cabinet Office's file: kojo holidays import syukujitsu.csv"
+                .to_string(),
+        ),
+    }
+}
+
 /// Parses and checks a programme file.
 pub fn parse_programme(text: &str) -> anyhow::Result<domain::programme::ValidProgramme> {
     let mut value: toml::Table = toml::from_str(text).context("the programme file is not valid TOML")?;

@@ -1,7 +1,7 @@
 //! Holidays imported after release (`kojo holidays import`): the yearly Cabinet Office update,
 //! merged over the table compiled into `domain`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::calendar::HolidayTable;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{EntityTrait, QueryOrder, Set};
@@ -41,4 +41,12 @@ pub async fn effective_table(db: &Db) -> Result<HolidayTable> {
         table.merge(&imported);
     }
     Ok(table)
+}
+
+/// The last day the effective holiday table covers: the end of the year of its last holiday
+/// (the Cabinet Office publishes whole years), or `None` for an empty table. Business-day
+/// deadlines after it may miss holidays; `kojo holidays import syukujitsu.csv` extends it.
+pub async fn covered_until(db: &Db) -> Result<Option<NaiveDate>> {
+    let table = effective_table(db).await?;
+    Ok(table.last_date().and_then(|last| NaiveDate::from_ymd_opt(last.year(), 12, 31)))
 }

@@ -8,6 +8,7 @@
 mod entities;
 mod migration;
 mod migration_cases;
+mod migration_jobs;
 mod migration_portal;
 mod migration_utm;
 
@@ -19,6 +20,7 @@ pub mod cases;
 pub mod devices;
 pub mod holidays;
 pub mod intake;
+pub mod jobs;
 pub mod logs;
 pub mod outbox;
 pub mod portal;

@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_utm::M0005Utm),
             Box::new(crate::migration_utm::M0006MonthlyReports),
             Box::new(crate::migration_utm::M0007ListenerStatus),
+            Box::new(crate::migration_jobs::M0008Jobs),
         ]
     }
 }

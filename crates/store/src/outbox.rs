@@ -108,7 +108,8 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, limit: u64) -> Result<Vec<Ou
         .collect())
 }
 
-/// Marks messages delivered, in one statement.
+/// Marks messages delivered, in one statement (the mailer calls it for each message right after
+/// its delivery, so a crash re-sends at most the one in flight).
 pub async fn mark_sent(db: &Db, ids: &[Uuid], now: DateTime<Utc>) -> Result<()> {
     if ids.is_empty() {
         return Ok(());

@@ -13,6 +13,7 @@ mod concurrency;
 mod csrf;
 mod devices;
 mod intake;
+mod jobs;
 mod listener;
 mod office;
 mod operations;

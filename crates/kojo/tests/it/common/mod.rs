@@ -67,6 +67,16 @@ pub async fn spawn_app(backend: Backend, setup: Setup) -> TestApp {
 
 /// Like `spawn_app`, letting the test change the configuration first.
 pub async fn spawn_app_configured(backend: Backend, setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_with_clock(backend, setup, app::Clock::system(), configure).await
+}
+
+/// Like `spawn_app_configured`, on a clock of the test's.
+pub async fn spawn_app_with_clock(
+    backend: Backend,
+    setup: Setup,
+    clock: app::Clock,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::for_data_dir(data_dir.path());
     configure(&mut config);
@@ -87,7 +97,7 @@ pub async fn spawn_app_configured(backend: Backend, setup: Setup, configure: imp
             Some((admin, name))
         }
     };
-    let running = kojo::start(&config).await.expect("kojo starts");
+    let running = kojo::start_with_clock(&config, clock).await.expect("kojo starts");
     let programme = kojo::setup::parse_programme(&programme_toml(setup)).expect("test programme");
     store::programmes::import(&running.db, &programme, true, app::Clock::system().now())
         .await
@@ -109,6 +119,16 @@ impl TestApp {
         if let Some((admin, name)) = self.postgres {
             store::scratch::drop_postgres_database(&admin, &name).await.ok();
         }
+    }
+
+    /// Stops this Kojo and starts another on the same database and data folder, as a restart
+    /// does, with `clock` and the configuration changed by `configure`.
+    pub async fn restart(mut self, clock: app::Clock, configure: impl FnOnce(&mut Config)) -> TestApp {
+        self.running.stop().await.expect("kojo stops");
+        configure(&mut self.config);
+        self.running = kojo::start_with_clock(&self.config, clock).await.expect("kojo starts again");
+        self.url = self.running.url();
+        self
     }
 
     pub fn at(&self, path: &str) -> String {

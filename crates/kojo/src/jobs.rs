@@ -1,0 +1,171 @@
+//! The scheduled-work runner: plans the recurring jobs from the clock, claims the due ones from
+//! `store::jobs` and runs each kind's handler (`crate::maintenance`), recording success or the
+//! error with a retry time. Jobs live in the database, so work missed while no Kojo ran is
+//! caught up on the next start, and any number of processes on one database run each job once.
+//!
+//! Recurring jobs:
+//! - `report_drafts` / `YYYY-MM`: the month's UTM report drafts, due at 00:00 (Asia/Tokyo) on
+//!   the 1st of the next month, planned for every month from the first device installation up
+//!   to last month;
+//! - `purge_threat_events` / `YYYY-MM-DD`: the retention purge, once per Tokyo day.
+//!
+//! Must not: hold the rules of what a job does (they are in `maintenance`) or sleep in tests
+//! (`run_due_jobs` runs one pass and returns).
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
+use store::Db;
+use store::jobs::ClaimedJob;
+use tokio::sync::watch;
+
+use crate::maintenance::{self, Settings};
+
+pub const REPORT_DRAFTS: &str = "report_drafts";
+pub const PURGE_THREAT_EVENTS: &str = "purge_threat_events";
+
+/// How long a claimed job is its worker's. A job running longer may be claimed again by another
+/// worker (its handler is safe to repeat), so this is far above any job's expected run.
+const LEASE: Duration = Duration::minutes(30);
+/// How often the worker looks for due work.
+const EVERY: StdDuration = StdDuration::from_secs(60);
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Jobs newly planned.
+    pub planned: usize,
+    /// Jobs run to completion.
+    pub done: usize,
+    /// Jobs that failed and wait for their retry.
+    pub failed: usize,
+}
+
+/// Plans the recurring jobs due by now; returns how many were new.
+pub async fn plan(db: &Db, clock: &app::Clock) -> anyhow::Result<usize> {
+    let now = clock.now();
+    let today = clock.today();
+    let mut planned = 0;
+    if store::jobs::plan(db, PURGE_THREAT_EVENTS, &today.to_string(), now, now).await? {
+        planned += 1;
+    }
+    // Catch-up: every month since the first installation up to last month, not just last month.
+    let first_installed = store::devices::list(db).await?.iter().filter_map(|device| device.installed_on).min();
+    if let Some(first) = first_installed {
+        let known = store::jobs::planned_keys(db, REPORT_DRAFTS).await?;
+        let this_month = first_of_month(today);
+        let mut month = first_of_month(first);
+        while month < this_month {
+            let key = month.format("%Y-%m").to_string();
+            let next = month + Months::new(1);
+            if !known.contains(&key) && store::jobs::plan(db, REPORT_DRAFTS, &key, tokyo_midnight(next), now).await? {
+                planned += 1;
+            }
+            month = next;
+        }
+    }
+    Ok(planned)
+}
+
+/// One pass: plans, then runs every job due now, one claim at a time (so that several workers
+/// share the work), until none is left. Tests call this instead of waiting for the worker.
+pub async fn run_due_jobs(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::Result<Pass> {
+    run_pass(db, settings, clock, || false).await
+}
+
+/// A pass that takes no further job once `stopping` says so (the job running is finished first).
+async fn run_pass(
+    db: &Db,
+    settings: &Settings,
+    clock: &app::Clock,
+    stopping: impl Fn() -> bool,
+) -> anyhow::Result<Pass> {
+    let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    let mut pass = Pass { planned: plan(db, clock).await?, ..Pass::default() };
+    loop {
+        if stopping() {
+            return Ok(pass);
+        }
+        let Some(job) = store::jobs::claim_due(db, &owner, clock.now(), LEASE, 1).await?.pop() else {
+            return Ok(pass);
+        };
+        match run_one(db, settings, &job, clock).await {
+            Ok(()) => {
+                if !store::jobs::finish(db, job.id, &owner, clock.now()).await? {
+                    tracing::warn!(kind = %job.kind, key = %job.key, "job finished after its lease ran out");
+                }
+                pass.done += 1;
+            }
+            Err(error) => {
+                let retry_at = clock.now() + backoff(job.attempts);
+                tracing::warn!(kind = %job.kind, key = %job.key, attempts = job.attempts, %retry_at, "job failed: {error:#}");
+                store::jobs::fail(db, job.id, &owner, &format!("{error:#}"), retry_at, clock.now()).await?;
+                pass.failed += 1;
+            }
+        }
+    }
+}
+
+/// The worker loop: a pass at start (catching up what was missed while stopped), then every
+/// minute, until shutdown (which waits for the job running, not for the rest of the pass).
+pub async fn run(db: Db, settings: Settings, clock: app::Clock, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let stopping = || *shutdown.borrow();
+        if let Err(error) = run_pass(&db, &settings, &clock, stopping).await {
+            tracing::error!("scheduled jobs: {error:#}");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(EVERY) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+    }
+}
+
+/// The wait before the next attempt after `attempts` failed ones: 1, 2, 4 … minutes, at most
+/// 6 hours. A job is never given up: the next attempt may find the cause fixed (a font installed).
+pub fn backoff(attempts: u32) -> Duration {
+    let minutes = 1i64 << attempts.saturating_sub(1).min(9);
+    Duration::minutes(minutes.min(360))
+}
+
+async fn run_one(db: &Db, settings: &Settings, job: &ClaimedJob, clock: &app::Clock) -> anyhow::Result<()> {
+    match job.kind.as_str() {
+        REPORT_DRAFTS => {
+            maintenance::report_drafts(db, settings, &job.key, job.attempts == 1, clock).await?;
+        }
+        PURGE_THREAT_EVENTS => {
+            maintenance::purge_threat_events(db, settings, clock).await?;
+        }
+        other => anyhow::bail!("unknown job kind {other} (written by a newer Kojo?)"),
+    }
+    Ok(())
+}
+
+fn first_of_month(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).expect("day 1 exists")
+}
+
+fn tokyo_midnight(date: NaiveDate) -> DateTime<Utc> {
+    chrono_tz::Asia::Tokyo
+        .from_local_datetime(&date.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .expect("Tokyo has no daylight saving time")
+        .with_timezone(&Utc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_six_hours() {
+        let minutes: Vec<i64> = [1, 2, 3, 4, 9, 10, 30].into_iter().map(|n| backoff(n).num_minutes()).collect();
+        assert_eq!(minutes, [1, 2, 4, 8, 256, 360, 360]);
+    }
+
+    #[test]
+    fn a_months_drafts_are_due_at_tokyo_midnight_on_the_first() {
+        let due = tokyo_midnight(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        assert_eq!(due.to_rfc3339(), "2026-11-30T15:00:00+00:00");
+    }
+}
