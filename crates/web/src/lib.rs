@@ -153,7 +153,7 @@ impl AppState {
 }
 
 /// The submission path of `POST /api/v1/applications` without HTTP (validate, eligibility,
-/// window, the submission queue), for `kojo bench intake --direct`. Errors are described, not typed.
+/// window, the submission queue), for `kojo-bench intake --direct`. Errors are described, not typed.
 pub async fn submit_direct(
     state: &AppState,
     input: &domain::application::ApplicationInput,
