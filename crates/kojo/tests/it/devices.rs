@@ -4,6 +4,8 @@
 
 use crate::common;
 
+use domain::refusal::{DeviceRefusal, Refusal};
+
 use chrono::{NaiveDate, TimeZone};
 use common::{Backend, Setup, TestApp, application, spawn_app};
 use domain::access::Role;
@@ -43,17 +45,23 @@ async fn the_registry_keeps_one_active_device_per_company(backend: Backend) {
     let id = store::devices::register(db, new_device(company, "FGT60FTK0000001"), chrono::Utc::now()).await.unwrap();
     let error =
         store::devices::register(db, new_device(company, "FGT60FTK0000002"), chrono::Utc::now()).await.unwrap_err();
-    assert!(matches!(error, store::StoreError::Refused(domain::refusal::Refusal::DeviceAlreadyRegistered)), "{error}");
+    assert!(matches!(error, store::StoreError::Refused(Refusal::DeviceAlreadyRegistered)), "{error}");
     let error = store::devices::register(db, new_device(other_course, "FGT60FTK0000003"), chrono::Utc::now())
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("①UTM機器設置コース"), "{error}");
+    assert!(matches!(error, store::StoreError::Refused(Refusal::DeviceOutsideUtm)), "{error}");
 
     // Installation needs a survey that found it installable; removal needs an installation.
     let error = store::devices::change(db, id, DeviceChange::Installed(date(2026, 10, 1)), chrono::Utc::now())
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("設置可"));
+    assert!(
+        matches!(
+            error,
+            store::StoreError::Refused(Refusal::DeviceChange(DeviceRefusal::InstallWithoutInstallableSurvey))
+        ),
+        "{error}"
+    );
     store::devices::change(
         db,
         id,
@@ -69,12 +77,15 @@ async fn the_registry_keeps_one_active_device_per_company(backend: Backend) {
     assert_eq!(device.stage(date(2027, 1, 1)), domain::device::DeviceStage::TrialEnded);
     let error =
         store::devices::change(db, id, DeviceChange::Removed(date(2026, 9, 1)), chrono::Utc::now()).await.unwrap_err();
-    assert!(error.to_string().contains("設置日より前"));
+    assert!(
+        matches!(error, store::StoreError::Refused(Refusal::DeviceChange(DeviceRefusal::DateBeforeInstallation))),
+        "{error}"
+    );
     store::devices::change(db, id, DeviceChange::Removed(date(2027, 1, 5)), chrono::Utc::now()).await.unwrap();
     // Once removed, a new device may be registered for the company; a serial stays unique.
     let error =
         store::devices::register(db, new_device(company, "FGT60FTK0000001"), chrono::Utc::now()).await.unwrap_err();
-    assert!(error.to_string().contains("既に登録"));
+    assert!(matches!(error, store::StoreError::Refused(Refusal::SerialTaken(_))), "{error}");
     store::devices::register(db, new_device(company, "FGT60FTK0000004"), chrono::Utc::now()).await.unwrap();
     app.stop().await;
 }

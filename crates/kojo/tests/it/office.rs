@@ -223,7 +223,7 @@ async fn cross_site_posts_are_refused(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 403);
     assert_eq!(store::programmes::current(&app.running.db).await.unwrap().unwrap().courses[0].capacity, 150);
     app.stop().await;
 }

@@ -42,6 +42,7 @@ async fn the_eligibility_page_explains_every_failed_rule_in_japanese() {
     for key in ["a", "b", "c", "d", "e", "f", "g"] {
         ok.push((Box::leak(format!("declarations.{key}").into_boxed_str()), "yes"));
     }
+    ok.push(("csrf", Box::leak(csrf.clone().into_boxed_str())));
     let page = app.client.post(app.at("/eligibility")).form(&ok).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("申込要件を満たしています"), "50 employees in retail is at the limit (以下)");
     app.stop().await;
