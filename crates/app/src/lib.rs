@@ -13,6 +13,7 @@ pub mod cases;
 pub mod clock;
 pub mod error;
 pub mod mail;
+pub mod reports;
 
 use std::sync::Arc;
 

@@ -303,7 +303,13 @@ async fn main() -> anyhow::Result<()> {
             let db = setup::open_database(&config).await?;
             let fonts = documents::pdf::Fonts::discover(&config.font_dirs())?;
             let started = std::time::Instant::now();
-            let made = web::reports::generate_month(&db, &fonts, month.trim(), app::Clock::system().now()).await?;
+            let outcome =
+                app::reports::generate_month(&db, std::sync::Arc::new(fonts), month.trim(), app::Clock::system().now())
+                    .await?;
+            for (serial, why) in &outcome.failed {
+                eprintln!("{serial}: no report: {why}");
+            }
+            let made = outcome.made;
             println!(
                 "{made} report draft(s) for {month} in {:.1} s; review and release them at /office/reports/monthly",
                 started.elapsed().as_secs_f64()

@@ -35,9 +35,14 @@ pub async fn report_drafts(
     }
     let dirs = settings.font_dirs.clone();
     let fonts = tokio::task::spawn_blocking(move || documents::pdf::Fonts::discover(&dirs)).await??;
-    let made = web::reports::generate_month(db, &fonts, month, clock.now()).await?;
-    tracing::info!(%month, made, "monthly UTM report drafts generated for review");
-    Ok(made)
+    let outcome = app::reports::generate_month(db, std::sync::Arc::new(fonts), month, clock.now()).await?;
+    tracing::info!(%month, made = outcome.made, failed = outcome.failed.len(), "monthly UTM report drafts generated for review");
+    if !outcome.failed.is_empty() {
+        // The others are saved; the retry regenerates the drafts (released ones are kept).
+        let failed: Vec<String> = outcome.failed.iter().map(|(serial, why)| format!("{serial}: {why}")).collect();
+        anyhow::bail!("{} of the month's reports could not be made: {}", failed.len(), failed.join("; "));
+    }
+    Ok(outcome.made)
 }
 
 /// Deletes threat events older than the retention period; returns how many.

@@ -1,10 +1,7 @@
-//! Monthly UTM reports: assembling a report's data from the stored roll-ups, generating the
-//! month's drafts, staff review (comment, release) and the company's view (web page and PDF).
+//! Monthly UTM reports: the month's list, generating drafts, staff review (comment, release) and
+//! the company's view (web page and PDF).
 //!
-//! The programme-wide median is shown only when at least `MIN_COMPANIES_FOR_MEDIAN` companies
-//! had a device that month, so it never reveals one company's figure.
-
-use std::collections::BTreeMap;
+//! The data and the drafts are made by `app::reports`; these are the pages.
 
 use askama::Template;
 use axum::Router;
@@ -12,14 +9,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::{Datelike, NaiveDate, Utc};
-use documents::report::{
-    self, CategoryCount, DailyCount, MonthlyReportData, ProgrammeComparison, TargetedPort, TopThreat, TrafficTotals,
-};
+use documents::report::{self, MonthlyReportData};
 use domain::access::Role;
 use serde::Deserialize;
-use store::Db;
-use store::devices::DeviceRecord;
 use store::reports::ReportRecord;
 use uuid::Uuid;
 
@@ -32,8 +24,6 @@ use crate::error::PageError;
 use crate::i18n::{Lang, T};
 use crate::render::html;
 
-pub const MIN_COMPANIES_FOR_MEDIAN: usize = 5;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/office/reports/monthly", get(list_month).post(generate))
@@ -42,193 +32,6 @@ pub fn router() -> Router<AppState> {
         .route("/portal/reports", get(portal_list))
         .route("/portal/reports/{id}", get(portal_report))
         .route("/portal/reports/{id}/pdf", get(portal_pdf))
-}
-
-/// `2026-11` → (first day, last day).
-pub fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {
-    let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
-    let next = first.checked_add_months(chrono::Months::new(1))?;
-    Some((first, next.pred_opt()?))
-}
-
-fn tokyo_start(day: NaiveDate) -> chrono::DateTime<Utc> {
-    domain::programme::tokyo_day_start(day)
-}
-
-fn active_in(device: &DeviceRecord, first: NaiveDate, last: NaiveDate) -> bool {
-    device.installed_on.is_some_and(|on| on <= last) && device.removed_on.is_none_or(|off| off >= first)
-}
-
-/// A threat as the top-threats table groups it: signature, category, action.
-type ThreatKey = (String, report::Category, report::Action);
-
-/// Builds a device's report data for `month` from the roll-ups.
-pub async fn report_data(
-    db: &Db,
-    device: &DeviceRecord,
-    month: &str,
-    comment: Option<String>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<MonthlyReportData> {
-    let (first, last) = month_bounds(month).ok_or_else(|| anyhow::anyhow!("month must look like 2026-11"))?;
-    let from = device.installed_on.map_or(first, |on| on.max(first));
-    let to = device.removed_on.map_or(last, |off| off.min(last));
-    let application = store::applications::get(db, device.application_id).await?;
-    let threats = store::logs::threat_counts(db, device.id, from, to).await?;
-    let traffic = store::logs::traffic_counts(db, device.id, from, to).await?;
-
-    let mut categories: BTreeMap<report::Category, CategoryCount> = BTreeMap::new();
-    let mut daily: BTreeMap<NaiveDate, DailyCount> = BTreeMap::new();
-    let mut top: BTreeMap<ThreatKey, (u64, Option<chrono::DateTime<Utc>>)> = BTreeMap::new();
-    let mut day = from;
-    while day <= to {
-        daily.insert(day, DailyCount { day: day.day() as u8, blocked: 0, detected: 0 });
-        day = day.succ_opt().expect("dates go on");
-    }
-    for row in &threats {
-        let category = report::Category::from_code(&row.category).unwrap_or(report::Category::Other);
-        let entry =
-            categories.entry(category).or_insert(CategoryCount { category, blocked: 0, detected: 0, allowed: 0 });
-        let action = match row.action.as_str() {
-            "blocked" => {
-                entry.blocked += row.count;
-                report::Action::Blocked
-            }
-            "detected" => {
-                entry.detected += row.count;
-                report::Action::Detected
-            }
-            _ => {
-                entry.allowed += row.count;
-                report::Action::Allowed
-            }
-        };
-        if let Some(count) = daily.get_mut(&row.day) {
-            match action {
-                report::Action::Blocked => count.blocked += row.count,
-                report::Action::Detected => count.detected += row.count,
-                report::Action::Allowed => {}
-            }
-        }
-        if action != report::Action::Allowed && !row.signature.is_empty() {
-            let seen = top.entry((row.signature.clone(), category, action)).or_insert((0, None));
-            seen.0 += row.count;
-            seen.1 = seen.1.max(row.last_seen);
-        }
-    }
-    let mut top_threats: Vec<TopThreat> = top
-        .into_iter()
-        .map(|((signature, category, action), (count, last))| TopThreat {
-            signature,
-            category,
-            action,
-            count,
-            last_seen: last
-                .map(|at| at.with_timezone(&chrono_tz::Asia::Tokyo).format("%-m月%-d日 %H:%M").to_string())
-                .unwrap_or_default(),
-        })
-        .collect();
-    top_threats.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.signature.cmp(&b.signature)));
-    top_threats.truncate(report::MAX_TOP_THREATS);
-    let ports = store::logs::top_destination_ports(
-        db,
-        device.id,
-        tokyo_start(from),
-        tokyo_start(to.succ_opt().unwrap_or(to)),
-        report::MAX_TARGETED_PORTS as u64,
-    )
-    .await?;
-    let sessions = |action: &str| traffic.iter().filter(|t| t.action == action).map(|t| t.count).sum::<u64>();
-
-    // The programme-wide median over every device active this month (a device with no threat
-    // rows counts as zero).
-    let mut totals: BTreeMap<Uuid, u64> =
-        store::devices::list(db).await?.into_iter().filter(|d| active_in(d, first, last)).map(|d| (d.id, 0)).collect();
-    for (id, total) in store::logs::threat_totals_by_device(db, first, last).await? {
-        if let Some(slot) = totals.get_mut(&id) {
-            *slot = total;
-        }
-    }
-    let comparison = (totals.len() >= MIN_COMPANIES_FOR_MEDIAN).then(|| {
-        let mut values: Vec<u64> = totals.values().copied().collect();
-        values.sort_unstable();
-        let middle = values.len() / 2;
-        let median =
-            if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2 } else { values[middle] };
-        ProgrammeComparison { median_threats: median, companies: values.len() as u32 }
-    });
-    let today = now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
-    let era_month = domain::wareki::format_date(first);
-    let month_label = era_month.split('月').next().map(|s| format!("{s}月")).unwrap_or(era_month.clone());
-    Ok(MonthlyReportData {
-        company_name: application.company_name,
-        reference: Some(application.reference),
-        device: report::Device {
-            vendor: device.vendor.clone(),
-            model: device.model.clone(),
-            serial: device.serial.clone(),
-        },
-        month: month.to_string(),
-        month_label,
-        period: format!("{}～{}", domain::wareki::format_date(from), to.format("%-m月%-d日")),
-        issued_on: domain::wareki::format_date(today),
-        trial_last_day: device.trial_last_day().filter(|d| *d >= first).map(domain::wareki::format_date),
-        categories: categories.into_values().collect(),
-        daily: daily.into_values().collect(),
-        top_threats,
-        targeted_ports: ports.into_iter().map(|(port, count)| TargetedPort { port, service: None, count }).collect(),
-        traffic: TrafficTotals { sessions_allowed: sessions("allowed"), sessions_blocked: sessions("blocked") },
-        comparison,
-        staff_comment: comment,
-    })
-}
-
-/// Generates (or regenerates) the drafts of every device active in `month`. Returns how many.
-pub async fn generate_month(
-    db: &Db,
-    fonts: &documents::pdf::Fonts,
-    month: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<usize> {
-    let (first, last) = month_bounds(month).ok_or_else(|| anyhow::anyhow!("month must look like 2026-11"))?;
-    let devices: Vec<DeviceRecord> =
-        store::devices::list(db).await?.into_iter().filter(|d| active_in(d, first, last)).collect();
-    let existing: BTreeMap<Uuid, ReportRecord> =
-        store::reports::for_month(db, month).await?.into_iter().map(|r| (r.device_id, r)).collect();
-    let mut made = 0;
-    for device in devices {
-        let previous = existing.get(&device.id);
-        if previous.is_some_and(|r| r.status == "released") {
-            continue;
-        }
-        let data = report_data(db, &device, month, previous.and_then(|r| r.comment.clone()), now).await?;
-        let pdf = report::render_monthly_report(fonts, &data)?;
-        store::reports::save_draft(
-            db,
-            device.id,
-            device.application_id,
-            month,
-            &serde_json::to_value(&data)?,
-            pdf,
-            now,
-        )
-        .await?;
-        made += 1;
-    }
-    Ok(made)
-}
-
-/// The previous month of `today` as `YYYY-MM` (the worker generates it on the 1st).
-pub fn previous_month(today: NaiveDate) -> String {
-    let first = today.with_day(1).expect("day 1 exists");
-    first.pred_opt().expect("a day before").format("%Y-%m").to_string()
-}
-
-fn this_month_label(month: &str) -> String {
-    month_bounds(month)
-        .map(|(first, _)| domain::wareki::format_date(first))
-        .map(|d| d.split('月').next().map(|s| format!("{s}月")).unwrap_or(d))
-        .unwrap_or_default()
 }
 
 // ---- staff ----
@@ -270,7 +73,10 @@ async fn list_month(
 ) -> Result<Response, PageError> {
     staff.require(Role::can_manage_devices)?;
     let today = state.clock.today();
-    let month = query.month.filter(|m| month_bounds(m).is_some()).unwrap_or_else(|| previous_month(today));
+    let month = query
+        .month
+        .filter(|m| app::reports::month_bounds(m).is_some())
+        .unwrap_or_else(|| app::reports::previous_month(today));
     let notice = query.done.map(|n| format!("{n}件のレポートを作成しました。"));
     month_page(&state, lang.t, &staff, month, notice, None, StatusCode::OK).await
 }
@@ -297,7 +103,7 @@ async fn month_page(
         staff_name: staff.user.display_name.clone(),
         is_admin: staff.user.role.can_administer(),
         csrf: staff.csrf.clone(),
-        month_label: this_month_label(&month),
+        month_label: app::reports::month_label(&month),
         month,
         rows,
         notice,
@@ -322,7 +128,7 @@ async fn generate(
 ) -> Result<Response, PageError> {
     staff.require(Role::can_manage_devices)?;
     staff.check_csrf(&form.csrf)?;
-    if month_bounds(&form.month).is_none() {
+    if app::reports::month_bounds(&form.month).is_none() {
         return Err(PageError::BadRequest("月は「2026-11」の形式で指定してください".into()));
     }
     let fonts = match state.fonts().await {
@@ -340,11 +146,41 @@ async fn generate(
             .await;
         }
     };
-    let made = generate_month(&state.db, &fonts, &form.month, state.clock.now())
+    let outcome = app::reports::generate_month(&state.db, fonts, &form.month, state.clock.now())
         .await
         .map_err(|e| PageError::Internal(format!("{e:#}")))?;
-    audit(&state, &staff, ip, "report.generate", None, serde_json::json!({"month": form.month, "reports": made}))
-        .await?;
+    let made = outcome.made;
+    audit(
+        &state,
+        &staff,
+        ip,
+        "report.generate",
+        None,
+        serde_json::json!({"month": form.month, "reports": made, "failed": outcome.failed.len()}),
+    )
+    .await?;
+    if !outcome.failed.is_empty() {
+        let t = lang.t;
+        let failed: Vec<String> = outcome.failed.iter().map(|(serial, why)| format!("{serial}: {why}")).collect();
+        let problem = format!(
+            "{}{}",
+            t.s(
+                "次の機器のレポートを作成できませんでした（他の機器は作成済み）: ",
+                "These devices' reports could not be made (the others were): "
+            ),
+            failed.join(" / ")
+        );
+        return month_page(
+            &state,
+            t,
+            &staff,
+            form.month,
+            Some(format!("{made}")),
+            Some(problem),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     Ok(Redirect::to(&format!("/office/reports/monthly?month={}&done={made}", form.month)).into_response())
 }
 
@@ -474,7 +310,7 @@ async fn review(
         }
         "release" => {
             let application = store::applications::get(&state.db, record.application_id).await?;
-            let label = this_month_label(&record.month);
+            let label = app::reports::month_label(&record.month);
             let email = app::mail::message_notice(
                 &state.services.mail,
                 &application.contact_email,
@@ -533,7 +369,7 @@ async fn portal_list(State(state): State<AppState>, lang: Lang, company: Company
         reports: reports
             .into_iter()
             .map(|r| {
-                let label = this_month_label(&r.month);
+                let label = app::reports::month_label(&r.month);
                 (r, label)
             })
             .collect(),

@@ -10,7 +10,7 @@ use serde_json::Value;
 use store::devices::{DeviceChange, NewDevice};
 use uuid::Uuid;
 
-on_both_backends!(a_month_is_reported_reviewed_and_released);
+on_both_backends!(a_month_is_reported_reviewed_and_released, a_report_that_cannot_be_made_does_not_stop_the_others);
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
@@ -97,9 +97,10 @@ async fn a_month_is_reported_reviewed_and_released(backend: Backend) {
         kojo::ingest::import_files(db, id, &[path], &app::Clock::system(), |_, _| {}).await.unwrap();
     }
 
-    let fonts =
-        documents::pdf::Fonts::discover(&[]).expect("a Japanese font (fonts-morisawa-bizud-gothic) is installed");
-    assert_eq!(web::reports::generate_month(db, &fonts, "2026-11", chrono::Utc::now()).await.unwrap(), 2);
+    let fonts = std::sync::Arc::new(
+        documents::pdf::Fonts::discover(&[]).expect("a Japanese font (fonts-morisawa-bizud-gothic) is installed"),
+    );
+    assert_eq!(app::reports::generate_month(db, fonts.clone(), "2026-11", chrono::Utc::now()).await.unwrap().made, 2);
     let reports = store::reports::for_month(db, "2026-11").await.unwrap();
     let busy_report = reports.iter().find(|r| r.device_id == busy).unwrap();
     let data: documents::report::MonthlyReportData = serde_json::from_value(busy_report.data.clone()).unwrap();
@@ -156,7 +157,7 @@ async fn a_month_is_reported_reviewed_and_released(backend: Backend) {
     let outbox = store::outbox::recent(db, 20).await.unwrap();
     assert!(outbox.iter().any(|m| m.to == "contact1@example.jp" && m.subject.contains("UTM月次レポート")));
     // Regenerating leaves the released report alone and refreshes the draft.
-    assert_eq!(web::reports::generate_month(db, &fonts, "2026-11", chrono::Utc::now()).await.unwrap(), 1);
+    assert_eq!(app::reports::generate_month(db, fonts.clone(), "2026-11", chrono::Utc::now()).await.unwrap().made, 1);
 
     // The busy company sees its released report; the quiet one's draft is not visible to anyone outside.
     let user = store::portal::company_user(db, busy_company, chrono::Utc::now()).await.unwrap();
@@ -185,5 +186,22 @@ async fn a_month_is_reported_reviewed_and_released(backend: Backend) {
         quiet_client.get(app.at(&format!("/portal/reports/{}/pdf", busy_report.id))).send().await.unwrap().status(),
         404
     );
+    app.stop().await;
+}
+
+async fn a_report_that_cannot_be_made_does_not_stop_the_others(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let db = &app.running.db;
+    let (_, first) = installed_device(&app, 1, "FGT-FIRST-01").await;
+    let (_, broken) = installed_device(&app, 2, "FGT-\u{10FFFD}-02").await;
+    let (_, last) = installed_device(&app, 3, "FGT-LAST-03").await;
+    let fonts = std::sync::Arc::new(documents::pdf::Fonts::discover(&[]).expect("a Japanese font is installed"));
+    let outcome = app::reports::generate_month(db, fonts, "2026-11", chrono::Utc::now()).await.unwrap();
+    assert_eq!(outcome.made, 2, "the devices before and after the broken one get their reports");
+    assert_eq!(outcome.failed.len(), 1);
+    assert_eq!(outcome.failed[0].0, "FGT-\u{10FFFD}-02");
+    let made: Vec<Uuid> =
+        store::reports::for_month(db, "2026-11").await.unwrap().into_iter().map(|r| r.device_id).collect();
+    assert!(made.contains(&first) && made.contains(&last) && !made.contains(&broken), "{made:?}");
     app.stop().await;
 }
