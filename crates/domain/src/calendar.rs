@@ -362,6 +362,14 @@ fn parse_slash_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
 }
 
+/// Whether a holiday table that covers days up to `covered_until` is too short on `today`:
+/// business-day deadlines are computed up to a year ahead, so the table must cover the next 12
+/// months (the Cabinet Office publishes the next year's holidays each February).
+pub fn holiday_table_runs_out(covered_until: Option<NaiveDate>, today: NaiveDate) -> bool {
+    let Some(needed) = today.checked_add_months(chrono::Months::new(12)) else { return false };
+    covered_until.is_none_or(|until| until < needed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,9 +41,10 @@ pub async fn warn_when_holidays_run_out(db: &Db, today: chrono::NaiveDate) -> an
 /// The warning to give when the holiday table (covering up to `covered_until`) ends within 12
 /// months of `today`: business-day deadlines after its end would miss holidays.
 pub fn holiday_coverage_warning(covered_until: Option<chrono::NaiveDate>, today: chrono::NaiveDate) -> Option<String> {
-    let needed = today.checked_add_months(chrono::Months::new(12))?;
+    if !domain::calendar::holiday_table_runs_out(covered_until, today) {
+        return None;
+    }
     match covered_until {
-        Some(until) if until >= needed => None,
         Some(until) => Some(format!(
             "the holiday table covers only up to {until}; business-day deadlines after it ignore holidays. \
              Load the Cabinet Office's file: kojo holidays import syukujitsu.csv"

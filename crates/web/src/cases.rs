@@ -491,6 +491,8 @@ struct BoardPage {
     awaiting_tokyo: Vec<BoardItem>,
     in_progress: Vec<BoardItem>,
     by_assignee: Vec<(String, usize, usize)>,
+    /// The last day the holiday table covers, when it ends within 12 months.
+    holidays_run_out: Option<String>,
 }
 
 async fn show_board(
@@ -514,6 +516,9 @@ async fn show_board(
     let users: std::collections::HashMap<Uuid, String> =
         store::accounts::list_users(&state.db).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
     let today = state.clock.today();
+    let covered = store::holidays::covered_until(&state.db).await?;
+    let holidays_run_out = domain::calendar::holiday_table_runs_out(covered, today)
+        .then(|| covered.map(|day| t.date(&day)).unwrap_or_else(|| "—".into()));
     let item = |r: &ApplicationRecord| BoardItem {
         row: row(t, r, today),
         assignee: r.assignee_user_id.and_then(|id| users.get(&id).cloned()).unwrap_or_else(|| "未割当".into()),
@@ -556,6 +561,7 @@ async fn show_board(
             .map(item)
             .collect(),
         by_assignee: by_assignee.into_iter().map(|(name, (open, overdue))| (name, open, overdue)).collect(),
+        holidays_run_out,
     };
     html(StatusCode::OK, &page)
 }

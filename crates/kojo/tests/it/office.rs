@@ -14,6 +14,7 @@ on_both_backends!(
     cross_site_posts_are_refused,
     repeated_failed_sign_ins_are_throttled,
     administrators_edit_capacity_but_not_below_places_taken,
+    the_board_warns_when_the_holiday_table_runs_out,
 );
 
 fn client() -> reqwest::Client {
@@ -293,5 +294,27 @@ async fn administrators_edit_capacity_but_not_below_places_taken(backend: Backen
     let updated = store::programmes::current(&app.running.db).await.unwrap().unwrap();
     assert_eq!(updated.courses[0].capacity, 10);
     assert!(store::audit::recent(&app.running.db, 5).await.unwrap().iter().any(|a| a.action == "course.update"));
+    app.stop().await;
+}
+
+async fn the_board_warns_when_the_holiday_table_runs_out(backend: Backend) {
+    use chrono::TimeZone;
+    // The built-in table ends with 2027: on 3 December 2026 it covers the next 12 months …
+    let clock = app::Clock::running_from(chrono::Utc.with_ymd_and_hms(2026, 12, 3, 0, 0, 0).unwrap());
+    let app = common::spawn_app_with_clock(backend, Setup::default(), clock.clone(), |_| {}).await;
+    let staff = client();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let response = staff.get(app.at("/office/board")).send().await.unwrap();
+    let status = response.status();
+    let board = response.text().await.unwrap();
+    assert!(board.contains("作業ボード") && !board.contains("holidays-run-out"), "{status} {board}");
+    // … and from January 2027 on it no longer does.
+    clock.set(chrono::Utc.with_ymd_and_hms(2027, 1, 5, 0, 0, 0).unwrap());
+    // (A month later the old session has expired: sign in again.)
+    let staff = client();
+    app.sign_in(&staff, "jimukyoku2@example.jp", Role::Secretariat).await;
+    let board = staff.get(app.at("/office/board")).send().await.unwrap().text().await.unwrap();
+    assert!(board.contains("id=\"holidays-run-out\""), "{board}");
+    assert!(board.contains("kojo holidays import syukujitsu.csv"));
     app.stop().await;
 }
