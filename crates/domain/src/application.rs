@@ -496,6 +496,63 @@ fn parse_into<T>(result: Result<T, text::FieldError>, field: &'static str, issue
     }
 }
 
+/// The 47 prefectures in JIS X 0401 order: the Japanese name (what is stored) and the English one
+/// (what an English page shows).
+pub const PREFECTURES: [(&str, &str); 47] = [
+    ("北海道", "Hokkaido"),
+    ("青森県", "Aomori"),
+    ("岩手県", "Iwate"),
+    ("宮城県", "Miyagi"),
+    ("秋田県", "Akita"),
+    ("山形県", "Yamagata"),
+    ("福島県", "Fukushima"),
+    ("茨城県", "Ibaraki"),
+    ("栃木県", "Tochigi"),
+    ("群馬県", "Gunma"),
+    ("埼玉県", "Saitama"),
+    ("千葉県", "Chiba"),
+    ("東京都", "Tokyo"),
+    ("神奈川県", "Kanagawa"),
+    ("新潟県", "Niigata"),
+    ("富山県", "Toyama"),
+    ("石川県", "Ishikawa"),
+    ("福井県", "Fukui"),
+    ("山梨県", "Yamanashi"),
+    ("長野県", "Nagano"),
+    ("岐阜県", "Gifu"),
+    ("静岡県", "Shizuoka"),
+    ("愛知県", "Aichi"),
+    ("三重県", "Mie"),
+    ("滋賀県", "Shiga"),
+    ("京都府", "Kyoto"),
+    ("大阪府", "Osaka"),
+    ("兵庫県", "Hyogo"),
+    ("奈良県", "Nara"),
+    ("和歌山県", "Wakayama"),
+    ("鳥取県", "Tottori"),
+    ("島根県", "Shimane"),
+    ("岡山県", "Okayama"),
+    ("広島県", "Hiroshima"),
+    ("山口県", "Yamaguchi"),
+    ("徳島県", "Tokushima"),
+    ("香川県", "Kagawa"),
+    ("愛媛県", "Ehime"),
+    ("高知県", "Kochi"),
+    ("福岡県", "Fukuoka"),
+    ("佐賀県", "Saga"),
+    ("長崎県", "Nagasaki"),
+    ("熊本県", "Kumamoto"),
+    ("大分県", "Oita"),
+    ("宮崎県", "Miyazaki"),
+    ("鹿児島県", "Kagoshima"),
+    ("沖縄県", "Okinawa"),
+];
+
+/// The English name of a prefecture given in Japanese (the name itself when unknown).
+pub fn prefecture_en(japanese: &str) -> &str {
+    PREFECTURES.iter().find(|(ja, _)| *ja == japanese).map_or(japanese, |(_, en)| en)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,5 +638,14 @@ mod tests {
         input.company.corporate_number = Some("  ".into());
         let issues = validate(&input).unwrap_err();
         assert!(issues.get("company.corporate_number").is_some());
+    }
+
+    #[test]
+    fn every_prefecture_has_one_english_name() {
+        assert_eq!(prefecture_en("東京都"), "Tokyo");
+        assert_eq!(prefecture_en("沖縄県"), "Okinawa");
+        assert_eq!(prefecture_en("不明"), "不明");
+        let names: std::collections::HashSet<&str> = PREFECTURES.iter().map(|(_, en)| *en).collect();
+        assert_eq!(names.len(), 47);
     }
 }

@@ -157,7 +157,7 @@ struct ApplyPage {
     problems: Vec<String>,
     csrf: String,
     industries: Vec<(&'static str, &'static str)>,
-    prefectures: &'static [&'static str],
+    prefectures: &'static [(&'static str, &'static str)],
     declarations: Vec<(&'static str, &'static str, &'static str)>,
 }
 
@@ -226,7 +226,7 @@ async fn apply_page(
         problems,
         csrf,
         industries: Industry::ALL.iter().map(|i| (i.code(), t.pick(i.label_ja(), i.label_en()))).collect(),
-        prefectures: PREFECTURES,
+        prefectures: &domain::application::PREFECTURES,
         declarations: declaration_labels(t),
     };
     html(status, &page)
@@ -485,7 +485,7 @@ struct EligibilityPage {
     verdict: Option<Vec<String>>,
     flagged: bool,
     industries: Vec<(&'static str, &'static str)>,
-    prefectures: &'static [&'static str],
+    prefectures: &'static [(&'static str, &'static str)],
     declarations: Vec<(&'static str, &'static str, &'static str)>,
 }
 
@@ -517,7 +517,7 @@ fn eligibility_page(t: T, csrf: String, values: HashMap<&'static str, String>) -
         verdict: None,
         flagged: false,
         industries: Industry::ALL.iter().map(|i| (i.code(), t.pick(i.label_ja(), i.label_en()))).collect(),
-        prefectures: PREFECTURES,
+        prefectures: &domain::application::PREFECTURES,
         declarations: declaration_labels(t),
     }
 }
@@ -555,53 +555,3 @@ async fn check_eligibility(
         }
     }
 }
-
-pub const PREFECTURES: &[&str] = &[
-    "北海道",
-    "青森県",
-    "岩手県",
-    "宮城県",
-    "秋田県",
-    "山形県",
-    "福島県",
-    "茨城県",
-    "栃木県",
-    "群馬県",
-    "埼玉県",
-    "千葉県",
-    "東京都",
-    "神奈川県",
-    "新潟県",
-    "富山県",
-    "石川県",
-    "福井県",
-    "山梨県",
-    "長野県",
-    "岐阜県",
-    "静岡県",
-    "愛知県",
-    "三重県",
-    "滋賀県",
-    "京都府",
-    "大阪府",
-    "兵庫県",
-    "奈良県",
-    "和歌山県",
-    "鳥取県",
-    "島根県",
-    "岡山県",
-    "広島県",
-    "山口県",
-    "徳島県",
-    "香川県",
-    "愛媛県",
-    "高知県",
-    "福岡県",
-    "佐賀県",
-    "長崎県",
-    "熊本県",
-    "大分県",
-    "宮崎県",
-    "鹿児島県",
-    "沖縄県",
-];
