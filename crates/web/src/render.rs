@@ -46,14 +46,27 @@ pub(crate) fn export(
     stem: &str,
     today: chrono::NaiveDate,
 ) -> Result<Response, PageError> {
+    let internal = |e: documents::ExportError| PageError::Internal(e.to_string());
+    let mut substituted = 0;
     let (bytes, content_type, extension) = match format {
-        "csv" => (table.to_csv_utf8_bom(), "text/csv; charset=utf-8", "csv"),
-        "csv_sjis" => (table.to_csv_shift_jis(), "text/csv; charset=Shift_JIS", "csv"),
-        "xlsx" => (table.to_xlsx(sheet), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+        "csv" => (table.to_csv_utf8_bom().map_err(internal)?, "text/csv; charset=utf-8", "csv"),
+        "csv_sjis" => {
+            let csv = table.to_csv_shift_jis().map_err(internal)?;
+            substituted = csv.substituted.len();
+            (csv.bytes, "text/csv; charset=Shift_JIS", "csv")
+        }
+        "xlsx" => (
+            table.to_xlsx(sheet).map_err(internal)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
         _ => return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx）".into())),
     };
-    let bytes = bytes.map_err(|e| PageError::BadRequest(e.to_string()))?;
     let disposition = format!("attachment; filename=\"{stem}-{}.{extension}\"", today);
-    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    let mut response =
+        ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+            .into_response();
+    // Characters Shift_JIS cannot hold were replaced by 〓 in the file; say how many.
+    response.headers_mut().insert("x-kojo-substituted-characters", substituted.into());
+    Ok(response)
 }
