@@ -254,6 +254,7 @@ fn build<'a>(header: Header<'a>, extension: Extension<'a>, format: Vendor) -> Ev
     }
     let (kind, category, action) = classify(vendor, &header, &extension);
     let mut event = Event::new(vendor, kind, category, action);
+    event.unknown_identifier = unknown_identifier(vendor, &header).map(Cow::Borrowed);
     // Source and destination: the standard keys, then LEEF's and WatchGuard's.
     event.src_ip = ["src", "sourceAddress", "c6a2", "srcIP"].iter().find_map(|key| extension.str(key).and_then(ip));
     event.dst_ip =
@@ -369,6 +370,16 @@ fn build_fortigate<'a>(header: &Header<'a>, extension: &Extension<'a>) -> Event<
         event.vendor_severity = crate::kv::non_empty(header.severity).map(Cow::Borrowed);
     }
     event
+}
+
+/// The vendor's identifier when its catalogue does not have it (see [`crate::catalogue`]).
+fn unknown_identifier<'a>(vendor: Vendor, header: &Header<'a>) -> Option<&'a str> {
+    let id = header.signature_id;
+    let known = match vendor {
+        Vendor::Watchguard => vendor::watchguard::CATALOGUE.entry(&[id]).is_some(),
+        _ => true,
+    };
+    (!known).then_some(id)
 }
 
 /// Maps the CEF/LEEF `Device Vendor` to a vendor family we classify natively.
