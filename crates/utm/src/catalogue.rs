@@ -52,7 +52,7 @@ impl Verdict {
 }
 
 /// One catalogue row. `id` may have several `/`-separated parts (Sophos type/component/subtype);
-/// a part `*` matches anything.
+/// a part `*` matches anything, and a part ending in `*` is a documented range (`4000*`).
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
     pub id: &'static str,
@@ -145,6 +145,9 @@ fn same_part(pattern: &str, value: &str) -> bool {
     if pattern == "*" {
         return true;
     }
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        return starts_with_part(value, prefix);
+    }
     let mut left = pattern.bytes().filter(|byte| *byte != b'-');
     let mut right = value.trim().bytes().filter(|byte| *byte != b'-');
     loop {
@@ -205,7 +208,7 @@ impl Catalogue {
 
 /// Every catalogue, in [`Vendor::ALL`] order.
 pub fn all() -> &'static [&'static Catalogue] {
-    static ALL: [&Catalogue; 1] = [&crate::vendor::watchguard::CATALOGUE];
+    static ALL: [&Catalogue; 2] = [&crate::vendor::cisco::CATALOGUE, &crate::vendor::watchguard::CATALOGUE];
     &ALL
 }
 
