@@ -208,7 +208,11 @@ impl Catalogue {
 
 /// Every catalogue, in [`Vendor::ALL`] order.
 pub fn all() -> &'static [&'static Catalogue] {
-    static ALL: [&Catalogue; 2] = [&crate::vendor::cisco::CATALOGUE, &crate::vendor::watchguard::CATALOGUE];
+    static ALL: [&Catalogue; 3] = [
+        &crate::vendor::checkpoint::CATALOGUE,
+        &crate::vendor::cisco::CATALOGUE,
+        &crate::vendor::watchguard::CATALOGUE,
+    ];
     &ALL
 }
 

@@ -959,3 +959,139 @@ fn cisco_unknown_numbers_follow_their_family() {
         ],
     );
 }
+
+/// A Log Exporter line (pipe form, RFC 5424 header) for `product` and `action`.
+fn checkpoint_line(product: &str, action: Option<&str>) -> String {
+    let action = action.map(|word| format!("|action={word}")).unwrap_or_default();
+    format!(
+        "<134>1 2026-03-02T10:00:00+09:00 gw-tokyo CheckPoint 2041 - - time=1772413200|hostname=gw-tokyo|product={product}{action}|src=198.51.100.7|dst=192.0.2.10|s_port=40001|service=443|proto=6"
+    )
+}
+
+// Check Point Log Exporter (sk122323), R81 "Log Fields Description".
+#[test]
+fn checkpoint_blades() {
+    let table: &[(&str, Option<&str>, Kind, Category, Action)] = &[
+        ("VPN-1 & FireWall-1", Some("Accept"), Traffic, Other, Allowed),
+        ("VPN-1 & FireWall-1", Some("Drop"), Traffic, Other, Blocked),
+        ("Firewall", Some("Reject"), Traffic, Other, Blocked),
+        ("Application Control", Some("Allow"), Traffic, Application, Allowed),
+        ("Application Control", Some("Block"), Threat, Application, Blocked),
+        ("URL Filtering", Some("Block"), Threat, Web, Blocked),
+        ("URL Filtering", Some("Ask"), Traffic, Web, Allowed),
+        ("HTTPS Inspection", Some("Bypass"), Traffic, Other, Allowed),
+        ("Content Awareness", Some("Block"), Threat, DataLeak, Blocked),
+        ("IPS", Some("Detect"), Threat, Intrusion, Detected),
+        ("IPS", Some("Prevent"), Threat, Intrusion, Blocked),
+        ("SmartDefense", Some("Drop"), Threat, Intrusion, Blocked),
+        ("Core Protections", Some("Detect"), Threat, Intrusion, Detected),
+        ("Geo Protection", Some("Drop"), Threat, Anomaly, Blocked),
+        ("Anti-Bot", Some("Detect"), Threat, Botnet, Detected),
+        ("Anti-Bot", Some("Prevent"), Threat, Botnet, Blocked),
+        ("Anti-Virus", Some("Prevent"), Threat, Malware, Blocked),
+        ("New Anti Virus", Some("Detect"), Threat, Malware, Detected),
+        ("Anti Malware", Some("Prevent"), Threat, Malware, Blocked),
+        ("Threat Emulation", Some("Detect"), Threat, Malware, Detected),
+        ("Threat Extraction", Some("Extract"), Threat, Malware, Blocked),
+        ("Zero Phishing", Some("Prevent"), Threat, Web, Blocked),
+        ("Anti-Spam", Some("Reject"), Threat, Spam, Blocked),
+        ("Anti-Spam and Email Security", Some("Detect"), Threat, Spam, Detected),
+        ("DLP", Some("Inform"), Threat, DataLeak, Detected),
+        ("Data Loss Prevention", Some("Prevent"), Threat, DataLeak, Blocked),
+        ("Identity Awareness", Some("Log In"), Ev, Other, Allowed),
+        ("Mobile Access", Some("Accept"), Ev, Other, Allowed),
+        ("VPN", Some("Key Install"), Ev, Other, Allowed),
+        ("SmartConsole", None, Ev, Other, Allowed),
+        ("SmartDashboard", None, Ev, Other, Allowed),
+        ("Security Management", None, Ev, Other, Allowed),
+        ("Log Update", None, Ev, Other, Allowed),
+        ("System Monitor", None, Ev, Other, Allowed),
+        // A threat blade without an action is still a detection, never allowed traffic.
+        ("Anti-Bot", None, Threat, Botnet, Detected),
+    ];
+    let lines: Vec<String> = table.iter().map(|(product, action, ..)| checkpoint_line(product, *action)).collect();
+    let cases: Vec<Case> = table
+        .iter()
+        .zip(&lines)
+        .map(|((_, _, kind, category, action), line)| {
+            let line: &'static str = Box::leak(line.clone().into_boxed_str());
+            case(line, *kind, *category, *action).addresses("198.51.100.7", "192.0.2.10")
+        })
+        .collect();
+    check(Vendor::Checkpoint, &cases);
+}
+
+#[test]
+fn checkpoint_forms() {
+    check(
+        Vendor::Checkpoint,
+        &[
+            // RFC 5424 structured data `[Fields@…]`, message empty.
+            case(
+                r#"<134>1 2026-03-02T10:00:00+09:00 gw-tokyo CheckPoint 2041 - [Fields@2620 time="1772413200" action="Prevent" product="Anti-Bot" src="192.0.2.10" dst="198.51.100.7" s_port="50000" service="80" protection_name="Trojan.Win32.Example.C&C" malware_action="Communication with C&C site"]"#,
+                Threat,
+                Botnet,
+                Blocked,
+            )
+            .addresses("192.0.2.10", "198.51.100.7"),
+            // The same after a relay's second header and an octet count.
+            case(
+                r#"Mar  2 10:00:01 relay 623 <134>1 2026-03-02T10:00:00.123+09:00 gw-tokyo CheckPoint 2041 - [Fields@2620 action="Detect" product="IPS" src="198.51.100.7" dst="192.0.2.10" attack="Port Scan"]"#,
+                Threat,
+                Intrusion,
+                Detected,
+            )
+            .addresses("198.51.100.7", "192.0.2.10"),
+            case(
+                r#"Mar  2 10:00:02 relay <134>1 2026-03-02T10:00:00+09:00 gw-tokyo CheckPoint 2041 - - time=1772413200|product=Anti-Bot|action=Detect|src=192.0.2.10|dst=198.51.100.7"#,
+                Threat,
+                Botnet,
+                Detected,
+            )
+            .addresses("192.0.2.10", "198.51.100.7"),
+            // Space-separated form.
+            case(
+                r#"<134>1 2026-03-02T10:00:00+09:00 gw-tokyo CheckPoint 2041 - - time=1772413200 product="URL Filtering" action="Block" src=192.0.2.10 dst=198.51.100.7 resource="http://bad.example/""#,
+                Threat,
+                Web,
+                Blocked,
+            ),
+            // `[key:"value"; …]` form.
+            case(
+                r#"<134>1 2026-03-02T10:00:00Z gw CheckPoint 2041 - [action:"Drop"; product:"VPN-1 & FireWall-1"; src:"198.51.100.7"; dst:"192.0.2.10"; s_port:"40001"; service:"23"]"#,
+                Traffic,
+                Other,
+                Blocked,
+            )
+            .addresses("198.51.100.7", "192.0.2.10"),
+            // Management audit without an action: an event, not an unparsed line.
+            case(
+                r#"<134>1 2026-03-02T10:00:00+09:00 mgmt CheckPoint 2041 - - time=1772413200|product=SmartConsole|operation=Log In|administrator=admin|client_ip=192.0.2.50|audit_status=Success"#,
+                Ev,
+                Other,
+                Allowed,
+            ),
+            case(
+                r#"<134>1 2026-03-02T10:00:00+09:00 mgmt CheckPoint 2041 - [Fields@2620 time="1772413200" product="Security Management" operation="Publish" administrator="admin" subject="Policy Installation"]"#,
+                Ev,
+                Other,
+                Allowed,
+            ),
+            // An unknown blade is counted; an unknown threat-prevention blade stays a threat.
+            case(
+                r#"<134>1 2026-03-02T10:00:00+09:00 gw CheckPoint 2041 - - time=1772413200|product=Anti-Ransomware|action=Detect|src=192.0.2.10"#,
+                Threat,
+                Malware,
+                Detected,
+            )
+            .unknown("Anti-Ransomware"),
+            case(
+                r#"<134>1 2026-03-02T10:00:00+09:00 gw CheckPoint 2041 - - time=1772413200|product=QoS|action=Accept"#,
+                Ev,
+                Other,
+                Allowed,
+            )
+            .unknown("QoS"),
+        ],
+    );
+}
