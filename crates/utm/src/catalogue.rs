@@ -208,7 +208,8 @@ impl Catalogue {
 
 /// Every catalogue, in [`Vendor::ALL`] order.
 pub fn all() -> &'static [&'static Catalogue] {
-    static ALL: [&Catalogue; 3] = [
+    static ALL: [&Catalogue; 4] = [
+        &crate::vendor::sophos::CATALOGUE,
         &crate::vendor::checkpoint::CATALOGUE,
         &crate::vendor::cisco::CATALOGUE,
         &crate::vendor::watchguard::CATALOGUE,

@@ -1095,3 +1095,95 @@ fn checkpoint_forms() {
         ],
     );
 }
+
+/// An SFOS v19.5+ line for `log_type/log_component/log_subtype` with extra fields.
+fn sophos_line(log_type: &str, component: &str, subtype: &str, extra: &str) -> String {
+    format!(
+        "<30>timestamp=\"2026-03-02T10:00:00+0900\" device_model=\"XGS126\" device_serial_id=\"X1234567890\" log_id=\"010101600001\" log_type=\"{log_type}\" log_component=\"{component}\" log_subtype=\"{subtype}\" severity=\"Information\" src_ip=\"192.0.2.10\" dst_ip=\"198.51.100.7\" src_port=\"50000\" dst_port=\"443\" {extra}"
+    )
+}
+
+/// `(log_type, log_component, log_subtype, extra fields, kind, category, action, unknown)`.
+type SophosRow = (&'static str, &'static str, &'static str, &'static str, Kind, Category, Action, Option<&'static str>);
+
+// Sophos Firewall syslog guide ("Syslog descriptions", v19.0 / v21.5).
+#[test]
+fn sophos_sfos() {
+    let table: &[SophosRow] = &[
+        ("Firewall", "DoS Attack", "Denied", "status=\"Deny\"", Threat, Anomaly, Blocked, None),
+        ("Firewall", "ICMP redirection", "Denied", "", Threat, Anomaly, Blocked, None),
+        ("Firewall", "Source Routed", "Denied", "", Threat, Anomaly, Blocked, None),
+        ("Firewall", "IP Spoof", "Denied", "", Threat, Anomaly, Blocked, None),
+        ("Firewall", "Firewall Rule", "Allowed", "status=\"Allow\"", Traffic, Other, Allowed, None),
+        ("Firewall", "Firewall Rule", "Denied", "status=\"Deny\"", Traffic, Other, Blocked, None),
+        ("Firewall", "Invalid Traffic", "Denied", "", Traffic, Other, Blocked, None),
+        ("Firewall", "Fragmented Traffic", "Denied", "", Traffic, Other, Blocked, None),
+        ("Firewall", "Appliance Access", "Allowed", "", Traffic, Other, Allowed, None),
+        ("Firewall", "Local ACL", "Denied", "", Traffic, Other, Blocked, None),
+        ("Firewall", "MAC Filter", "Denied", "", Traffic, Other, Blocked, None),
+        ("Firewall", "IP-MAC Filter", "Denied", "", Traffic, Other, Blocked, None),
+        ("Firewall", "Heartbeat", "Allowed", "", Ev, Other, Allowed, None),
+        ("IDP", "Signatures", "Detect", "signature_msg=\"SERVER-WEBAPP attempt\"", Threat, Intrusion, Detected, None),
+        ("IDP", "Signatures", "Drop", "signature_msg=\"SERVER-WEBAPP attempt\"", Threat, Intrusion, Blocked, None),
+        ("IDP", "Anomaly", "Detect", "", Threat, Intrusion, Detected, None),
+        ("Anti-Virus", "HTTP", "Virus", "virus=\"EICAR-AV-Test\"", Threat, Malware, Blocked, None),
+        ("Anti-Virus", "SMTP", "Virus", "virus=\"EICAR-AV-Test\"", Threat, Malware, Blocked, None),
+        ("Anti-Spam", "SMTP", "Spam", "spamaction=\"Reject\"", Threat, Spam, Blocked, None),
+        ("Anti-Spam", "SMTP", "Probable Spam", "spamaction=\"Change Subject\"", Threat, Spam, Detected, None),
+        ("Anti-Spam", "SMTP", "Outbound Spam", "spamaction=\"DROP\"", Threat, Spam, Blocked, None),
+        ("Anti-Spam", "SMTP", "Outbound Probable Spam", "spamaction=\"WARN\"", Threat, Spam, Detected, None),
+        ("Anti-Spam", "SMTPS", "Virus", "spamaction=\"DROP\" virus=\"Troj/Agent-ABC\"", Threat, Malware, Blocked, None),
+        ("Anti-Spam", "SMTP", "Outbound Virus", "spamaction=\"DROP\"", Threat, Malware, Blocked, None),
+        ("Anti-Spam", "SMTP", "DLP", "spamaction=\"Accept\"", Threat, DataLeak, Detected, None),
+        ("Anti-Spam", "SMTP", "Denied", "reason=\"RBL\"", Threat, Spam, Blocked, None),
+        ("Anti-Spam", "POP3", "Clean", "spamaction=\"Accept\"", Traffic, Spam, Allowed, None),
+        (
+            "Content Filtering",
+            "Application",
+            "Denied",
+            "application=\"BitTorrent\"",
+            Threat,
+            Application,
+            Blocked,
+            None,
+        ),
+        ("Content Filtering", "SSL", "Do not decrypt", "", Traffic, Web, Allowed, None),
+        ("Content Filtering", "HTTP", "Allowed", "url=\"http://news.example/\"", Traffic, Web, Allowed, None),
+        ("Content Filtering", "HTTP", "Denied", "url=\"http://casino.example/\"", Threat, Web, Blocked, None),
+        ("Application Filter", "Application", "Denied", "", Threat, Application, Blocked, None),
+        ("Application Control", "Application", "Allowed", "", Traffic, Application, Allowed, None),
+        ("ATP", "Firewall", "Alert", "threatname=\"C2/Generic-A\"", Threat, Botnet, Detected, None),
+        ("ATP", "Web", "Drop", "threatname=\"C2/Generic-A\"", Threat, Botnet, Blocked, None),
+        ("Sandstorm", "Sandstorm", "Denied", "", Threat, Malware, Blocked, None),
+        ("Zero Day Protection", "Zero Day Protection", "Malicious", "", Threat, Malware, Detected, None),
+        ("WAF", "Web Server Protection", "Denied", "", Threat, Intrusion, Blocked, None),
+        ("Event", "Admin", "Authentication", "", Ev, Other, Allowed, None),
+        ("System Health", "CPU", "Usage", "", Ev, Other, Allowed, None),
+        ("SD-WAN", "SLA", "Information", "", Ev, Other, Allowed, None),
+        ("Wireless Protection", "Access Point", "Information", "", Ev, Other, Allowed, None),
+        ("Heartbeat", "Endpoint", "Information", "", Ev, Other, Allowed, None),
+        // Not in the table: the family decides, and the identifier is counted.
+        ("IDP", "Custom", "Detect", "", Threat, Intrusion, Detected, Some("IDP/Custom/Detect")),
+        ("Firewall", "Firewall Rule X", "Virus", "", Threat, Malware, Detected, Some("Firewall/Firewall Rule X/Virus")),
+        (
+            "Anti-Spam",
+            "SMTP",
+            "Quarantined",
+            "spamaction=\"QUARANTINE\"",
+            Threat,
+            Spam,
+            Blocked,
+            Some("Anti-Spam/SMTP/Quarantined"),
+        ),
+    ];
+    let cases: Vec<Case> = table
+        .iter()
+        .map(|(log_type, component, subtype, extra, kind, category, action, unknown)| {
+            let line: &'static str = Box::leak(sophos_line(log_type, component, subtype, extra).into_boxed_str());
+            let mut case = case(line, *kind, *category, *action).addresses("192.0.2.10", "198.51.100.7");
+            case.unknown = *unknown;
+            case
+        })
+        .collect();
+    check(Vendor::Sophos, &cases);
+}
