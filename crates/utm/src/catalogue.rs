@@ -208,11 +208,12 @@ impl Catalogue {
 
 /// Every catalogue, in [`Vendor::ALL`] order.
 pub fn all() -> &'static [&'static Catalogue] {
-    static ALL: [&Catalogue; 4] = [
+    static ALL: [&Catalogue; 5] = [
         &crate::vendor::sophos::CATALOGUE,
         &crate::vendor::checkpoint::CATALOGUE,
         &crate::vendor::cisco::CATALOGUE,
         &crate::vendor::watchguard::CATALOGUE,
+        &crate::vendor::juniper::CATALOGUE,
     ];
     &ALL
 }

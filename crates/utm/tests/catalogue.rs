@@ -1187,3 +1187,207 @@ fn sophos_sfos() {
         .collect();
     check(Vendor::Sophos, &cases);
 }
+
+/// A structured-syslog (RFC 5424) Junos line for event `name` with `fields`.
+fn junos_structured(name: &str, fields: &str) -> String {
+    format!("<14>1 2026-03-02T10:00:00.000+09:00 srx-tokyo RT_FLOW - {name} [junos@2636.1.1.1.2.129 {fields}]")
+}
+
+// Junos System Log Explorer (RT_FLOW, RT_SCREEN, RT_IDP, RT_UTM, RT_AAMW, RT_SECINTEL, APPTRACK).
+#[test]
+fn juniper() {
+    const FLOW: &str = r#"source-address="192.0.2.10" source-port="50000" destination-address="198.51.100.7" destination-port="443" protocol-id="6" policy-name="trust-to-untrust""#;
+    const ATTACK: &str =
+        r#"source-address="198.51.100.7" source-port="40001" destination-address="192.0.2.10" destination-port="80""#;
+    let table: &[(&str, String, Kind, Category, Action)] = &[
+        ("RT_FLOW_SESSION_CREATE", FLOW.to_owned(), Traffic, Other, Allowed),
+        ("RT_FLOW_SESSION_CLOSE", format!(r#"reason="TCP FIN" {FLOW}"#), Traffic, Other, Allowed),
+        ("RT_FLOW_SESSION_DENY", FLOW.to_owned(), Traffic, Other, Blocked),
+        ("RT_FLOW_SESSION_CREATE_LS", FLOW.to_owned(), Traffic, Other, Allowed),
+        ("RT_FLOW_SESSION_CLOSE_LS", FLOW.to_owned(), Traffic, Other, Allowed),
+        ("RT_FLOW_SESSION_DENY_LS", FLOW.to_owned(), Traffic, Other, Blocked),
+        ("RT_SCREEN_TCP", format!(r#"attack-name="SYN flood!" {ATTACK} action="drop""#), Threat, Anomaly, Blocked),
+        (
+            "RT_SCREEN_UDP",
+            format!(r#"attack-name="UDP flood!" {ATTACK} action="alarm-without-drop""#),
+            Threat,
+            Anomaly,
+            Detected,
+        ),
+        ("RT_SCREEN_ICMP", format!(r#"attack-name="ICMP flood!" {ATTACK} action="drop""#), Threat, Anomaly, Blocked),
+        ("RT_SCREEN_IP", format!(r#"attack-name="IP spoofing!" {ATTACK} action="drop""#), Threat, Anomaly, Blocked),
+        (
+            "RT_SCREEN_SESSION_LIMIT",
+            format!(r#"attack-name="Src IP session limit!" {ATTACK} action="drop""#),
+            Threat,
+            Anomaly,
+            Blocked,
+        ),
+        (
+            "RT_SCREEN_TCP_DST_IP",
+            format!(r#"attack-name="Dst IP session limit!" {ATTACK} action="drop""#),
+            Threat,
+            Anomaly,
+            Blocked,
+        ),
+        (
+            "RT_SCREEN_TCP_SRC_IP",
+            format!(r#"attack-name="TCP port scan!" {ATTACK} action="alarm-without-drop""#),
+            Threat,
+            Anomaly,
+            Detected,
+        ),
+        (
+            "IDP_ATTACK_LOG_EVENT",
+            format!(r#"{ATTACK} action="DROP" threat-severity="HIGH" attack-name="HTTP:SQL:INJ:GENERIC""#),
+            Threat,
+            Intrusion,
+            Blocked,
+        ),
+        (
+            "IDP_ATTACK_LOG_EVENT_LS",
+            format!(r#"{ATTACK} action="NONE" threat-severity="LOW" attack-name="SCAN:NMAP""#),
+            Threat,
+            Intrusion,
+            Detected,
+        ),
+        (
+            "IDP_APPDDOS_APP_ATTACK_EVENT",
+            format!(r#"{ATTACK} application-name="HTTP" action="DROP" attack-name="APPDDOS:HTTP""#),
+            Threat,
+            Anomaly,
+            Blocked,
+        ),
+        (
+            "IDP_APPDDOS_APP_ATTACK_EVENT_LS",
+            format!(r#"{ATTACK} application-name="DNS" action="NONE""#),
+            Threat,
+            Anomaly,
+            Detected,
+        ),
+        (
+            "IDP_APPDDOS_APP_STATE_EVENT",
+            format!(r#"{ATTACK} application-name="HTTP" previous-state="NORMAL" current-state="ATTACK""#),
+            Threat,
+            Anomaly,
+            Detected,
+        ),
+        (
+            "IDP_APPDDOS_APP_STATE_EVENT_LS",
+            format!(r#"{ATTACK} application-name="HTTP" current-state="RECOVERY""#),
+            Threat,
+            Anomaly,
+            Detected,
+        ),
+        (
+            "AV_VIRUS_DETECTED_MT",
+            format!(r#"{ATTACK} profile-name="av" url="http://bad.example/x.exe" threat-name="EICAR""#),
+            Threat,
+            Malware,
+            Blocked,
+        ),
+        ("AV_FILE_NOT_SCANNED_DROPPED_MT", ATTACK.to_owned(), Ev, Malware, Blocked),
+        ("AV_FILE_NOT_SCANNED_PASSED_MT", ATTACK.to_owned(), Ev, Malware, Allowed),
+        ("ANTISPAM_SPAM_DETECTED_MT", format!(r#"{ATTACK} action="tag-subject""#), Threat, Spam, Detected),
+        (
+            "WEBFILTER_URL_BLOCKED",
+            format!(r#"{FLOW} category="Enhanced_Malware" url="bad.example""#),
+            Threat,
+            Web,
+            Blocked,
+        ),
+        (
+            "WEBFILTER_URL_REDIRECTED",
+            format!(r#"{FLOW} category="Enhanced_Gambling" url="casino.example""#),
+            Threat,
+            Web,
+            Blocked,
+        ),
+        (
+            "WEBFILTER_URL_PERMITTED",
+            format!(r#"{FLOW} category="Enhanced_News" url="news.example""#),
+            Traffic,
+            Web,
+            Allowed,
+        ),
+        (
+            "CONTENT_FILTERING_BLOCKED_MT",
+            format!(r#"{FLOW} reason="blocked due to file extension block list""#),
+            Threat,
+            DataLeak,
+            Blocked,
+        ),
+        ("AAMW_ACTION_LOG", format!(r#"{FLOW} action="BLOCK" verdict-number="9""#), Threat, Malware, Blocked),
+        ("AAMW_MALWARE_EVENT_LOG", format!(r#"{FLOW} verdict-number="8""#), Threat, Malware, Detected),
+        (
+            "AAMW_HOST_INFECTED_EVENT_LOG",
+            r#"host-address="192.0.2.10" threat-level="8""#.to_owned(),
+            Threat,
+            Malware,
+            Detected,
+        ),
+        (
+            "SECINTEL_ACTION_LOG",
+            format!(r#"{FLOW} category="secintel" sub-category="CC" action="BLOCK""#),
+            Threat,
+            Botnet,
+            Blocked,
+        ),
+        ("APPTRACK_SESSION_CREATE", FLOW.to_owned(), Traffic, Other, Allowed),
+        ("APPTRACK_SESSION_CLOSE", FLOW.to_owned(), Traffic, Other, Allowed),
+        ("APPTRACK_SESSION_VOL_UPDATE", FLOW.to_owned(), Traffic, Other, Allowed),
+    ];
+    let cases: Vec<Case> = table
+        .iter()
+        .map(|(name, fields, kind, category, action)| {
+            let line: &'static str = Box::leak(junos_structured(name, fields).into_boxed_str());
+            case(line, *kind, *category, *action)
+        })
+        .collect();
+    check(Vendor::Juniper, &cases);
+    check(
+        Vendor::Juniper,
+        &[
+            case(
+                "<14>Mar  2 10:00:00 srx-tokyo RT_FLOW: RT_FLOW_SESSION_DENY: session denied 198.51.100.7/40001->192.0.2.10/3389 0x0 junos-rdp 198.51.100.7/40001->192.0.2.10/3389 0x0 N/A N/A N/A N/A 6 deny-all untrust trust UNKNOWN UNKNOWN N/A(N/A) ge-0/0/0.0 UNKNOWN policy deny",
+                Traffic,
+                Other,
+                Blocked,
+            )
+            .addresses("198.51.100.7", "192.0.2.10"),
+            case(
+                "<11>Mar  2 10:00:00 srx-tokyo RT_SCREEN: RT_SCREEN_TCP: SYN flood! source: 198.51.100.7:40001, destination: 192.0.2.10:80, zone name: untrust, interface name: ge-0/0/0.0, action: drop",
+                Threat,
+                Anomaly,
+                Blocked,
+            ),
+            case(
+                "<11>Mar  2 10:00:00 srx-tokyo RT_IDP: IDP_ATTACK_LOG_EVENT: IDP: at 1772413200, SIG Attack log <198.51.100.7/40001->192.0.2.10/80> for TCP protocol and service SERVICE_IDP application HTTP by rule 1 of rulebase IPS in policy Recommended. attack: id=1, repeat=0, action=DROP, threat-severity=HIGH, name=HTTP:SQL:INJ:GENERIC",
+                Threat,
+                Intrusion,
+                Blocked,
+            )
+            .addresses("198.51.100.7", "192.0.2.10"),
+            case(
+                "<11>Mar  2 10:00:00 srx-tokyo RT_IDP: IDP_APPDDOS_APP_ATTACK_EVENT: DDOS Attack on 192.0.2.10:80 from 198.51.100.7 for application HTTP by rule 1, action=DROP",
+                Threat,
+                Anomaly,
+                Blocked,
+            ),
+            case(
+                "<14>1 2026-03-02T10:00:00.000+09:00 srx-tokyo RT_UTM - WEBFILTER_URL_CATEGORIZED [junos@2636.1.1.1.2.129 source-address=\"192.0.2.10\" category=\"Enhanced_News\"]",
+                Traffic,
+                Web,
+                Allowed,
+            )
+            .unknown("WEBFILTER_URL_CATEGORIZED"),
+            case(
+                "<14>1 2026-03-02T10:00:00.000+09:00 srx-tokyo RT_IDP - IDP_ATTACK_LOG_NEW [junos@2636.1.1.1.2.129 source-address=\"198.51.100.7\" action=\"NONE\"]",
+                Threat,
+                Intrusion,
+                Detected,
+            )
+            .unknown("IDP_ATTACK_LOG_NEW"),
+        ],
+    );
+}
