@@ -955,7 +955,7 @@ fn cisco_unknown_numbers_follow_their_family() {
             case("<165>Mar 02 2026 10:00:00 asa : %ASA-5-304009: Ran out of buffer blocks specified by url-block command", Traffic, Web, Allowed).unknown("304009"),
             case("<164>Mar 02 2026 10:00:00 asa : %ASA-4-338301: Intercepted DNS reply for domain bad.example from outside:198.51.100.7/53 to inside:192.0.2.10/53001, matched blacklist", Threat, Botnet, Detected).unknown("338301"),
             case("<164>Mar 02 2026 10:00:00 asa : %ASA-4-415011: HTTP - policy: 'http-pol' Protocol violation detected - Drop connection action taken from outside:198.51.100.7/40001 to inside:192.0.2.10/80", Threat, Intrusion, Detected).addresses("198.51.100.7", "192.0.2.10").unknown("415011"),
-            case("<166>Mar 02 2026 10:00:00 asa : %ASA-6-113004: AAA user authentication Successful : server = 192.0.2.99 : user = taro", Ev, Other, Allowed).unknown("113004"),
+            case("<166>Mar 02 2026 10:00:00 asa : %ASA-6-113010: AAA challenge received for user taro from server 192.0.2.99", Ev, Other, Allowed).unknown("113010"),
         ],
     );
 }
@@ -1388,6 +1388,298 @@ fn juniper() {
                 Detected,
             )
             .unknown("IDP_ATTACK_LOG_NEW"),
+        ],
+    );
+}
+
+// Cisco ASA Series Syslog Messages: system, AAA, failover and VPN messages are events; the
+// traffic-path messages keep their documented verdict.
+#[test]
+fn cisco_asa_events_and_traffic_path() {
+    let table: &[(&str, &str, Kind, Category, Action)] = &[
+        ("1-101001", "(Primary) Failover cable OK.", Ev, Other, Allowed),
+        ("1-101002", "(Primary) Bad failover cable.", Ev, Other, Allowed),
+        ("1-105005", "(Primary) Lost Failover communications with mate on interface inside", Ev, Other, Allowed),
+        ("1-105009", "(Primary) Testing on interface inside Passed", Ev, Other, Allowed),
+        ("1-105043", "(Primary) Failover interface failed", Ev, Other, Allowed),
+        ("1-106101", "Number of cached deny-flows for ACL log has reached limit (4096).", Ev, Other, Allowed),
+        ("6-109012", "Authen Session End: user 'taro', sid 12, elapsed 300 seconds", Ev, Other, Allowed),
+        (
+            "6-109201",
+            "UAUTH: Session=0x1, User=taro, Assigned IP=192.0.2.50, Succeeded adding entry.",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        ("5-111002", "Begin configuration: 192.0.2.50 reading from http [POST]", Ev, Other, Allowed),
+        ("5-111003", "192.0.2.50 Erase configuration", Ev, Other, Allowed),
+        ("5-111004", "192.0.2.50 end configuration: OK", Ev, Other, Allowed),
+        ("5-111005", "192.0.2.50 end configuration: OK", Ev, Other, Allowed),
+        ("5-111007", "Begin configuration: 192.0.2.50 reading from device.", Ev, Other, Allowed),
+        ("5-111008", "User 'admin' executed the 'write memory' command.", Ev, Other, Allowed),
+        ("7-111009", "User 'admin' executed cmd: show running-config", Ev, Other, Allowed),
+        ("5-111010", "User 'admin', running 'CLI' from IP 192.0.2.50, executed 'write memory'", Ev, Other, Allowed),
+        ("6-113004", "AAA user authentication Successful : server = 192.0.2.99 : user = taro", Ev, Other, Allowed),
+        (
+            "6-113005",
+            "AAA user authentication Rejected : reason = AAA failure : server = 192.0.2.99 : user = taro",
+            Ev,
+            Other,
+            Blocked,
+        ),
+        (
+            "6-113006",
+            "User 'taro' locked out on exceeding '3' successive failed authentication attempts",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        ("6-113012", "AAA user authentication Successful : local database : user = taro", Ev, Other, Allowed),
+        (
+            "4-113019",
+            "Group = vpn, Username = taro, IP = 198.51.100.7, Session disconnected. Session Type: SSL, Duration: 1h, Bytes xmt: 1, Bytes rcv: 1, Reason: User Requested",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        ("7-113028", "Extraction of username from VPN client certificate has been requested.", Ev, Other, Allowed),
+        (
+            "6-113039",
+            "Group <vpn> User <taro> IP <198.51.100.7> AnyConnect parent session started.",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        ("5-199019", "syslog message from a debug", Ev, Other, Allowed),
+        ("3-201008", "Disallowing new connections.", Ev, Other, Allowed),
+        ("4-308001", "console enable password incorrect for 3 tries (from 192.0.2.50)", Ev, Other, Allowed),
+        ("6-321006", "System Memory usage reached 81%", Ev, Other, Allowed),
+        (
+            "2-323006",
+            "Module ips experienced a data channel communication failure, data channel is DOWN.",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        (
+            "6-338302",
+            "Address 198.51.100.7 discovered for domain bad.example from dynamic list, Adding rule",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        ("6-338303", "Address 198.51.100.7 (bad.example) timed out, Removing rule", Ev, Other, Allowed),
+        ("4-338309", "The license on this ASA does not support dynamic filter updater feature.", Ev, Other, Allowed),
+        (
+            "3-338310",
+            "Failed to update from dynamic filter updater server https://update.example, reason: timeout",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        (
+            "4-405003",
+            "IP address collision detected between host 192.0.2.20 at 0011.2233.4455 and interface inside, 0011.2233.4466",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        (
+            "6-409023",
+            "Attempting AAA Fallback method LOCAL for Authentication request for user taro : Auth-server group radius unreachable",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        ("4-411001", "Line protocol on Interface GigabitEthernet0/1, changed state to up", Ev, Other, Allowed),
+        ("4-444005", "Timebased activation key 0x1 will expire in 10 days.", Ev, Other, Allowed),
+        ("5-502101", "New user added to local dbase: Uname: taro Priv: 15 Encpass: xyz", Ev, Other, Allowed),
+        ("5-502102", "User deleted from local dbase: Uname: taro Priv: 15 Encpass: xyz", Ev, Other, Allowed),
+        ("5-502103", "User priv level changed: Uname: taro From: 1 To: 15", Ev, Other, Allowed),
+        ("5-505002", "Module ips is recovering. Please wait...", Ev, Other, Allowed),
+        ("5-505015", "Module ips, application up sfr, version 7.0", Ev, Other, Allowed),
+        ("6-603108", "Built PPTP Tunnel at outside, tunnel-id = 1, remote-peer = 198.51.100.7", Ev, Other, Allowed),
+        ("6-603109", "Teardown PPTP Tunnel at outside, tunnel-id = 1, remote-peer = 198.51.100.7", Ev, Other, Allowed),
+        (
+            "6-605004",
+            "Login denied from 198.51.100.7/40001 to outside:192.0.2.1/ssh for user \"admin\"",
+            Ev,
+            Other,
+            Blocked,
+        ),
+        (
+            "6-605005",
+            "Login permitted from 192.0.2.50/40001 to inside:192.0.2.1/ssh for user \"admin\"",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        ("6-611101", "User authentication succeeded: IP address: 192.0.2.50, Uname: admin", Ev, Other, Allowed),
+        ("6-611102", "User authentication failed: IP address: 198.51.100.7, Uname: admin", Ev, Other, Allowed),
+        ("6-611103", "User logged out: Uname: admin", Ev, Other, Allowed),
+        (
+            "6-722023",
+            "Group <vpn> User <taro> IP <198.51.100.7> TCP SVC connection terminated without compression",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        (
+            "4-722051",
+            "Group <vpn> User <taro> IP <198.51.100.7> IPv4 Address <192.168.113.2> IPv6 address <::> assigned to session",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        (
+            "3-750003",
+            "Local:192.0.2.1:500 Remote:198.51.100.7:500 Username:Unknown IKEv2 Negotiation aborted due to ERROR: Failed to receive the AUTH msg",
+            Ev,
+            Other,
+            Allowed,
+        ),
+        (
+            "4-106011",
+            "Deny inbound (No xlate) tcp src outside:198.51.100.7/40001 dst outside:192.0.2.1/80",
+            Traffic,
+            Other,
+            Blocked,
+        ),
+        (
+            "6-110003",
+            "Routing failed to locate next hop for tcp from inside:192.0.2.10/50000 to outside:198.51.100.7/80",
+            Traffic,
+            Other,
+            Blocked,
+        ),
+        (
+            "3-202010",
+            "NAT pool exhausted for pat-pool, port range [1024-65535]. Unable to create TCP connection from inside:192.0.2.10/50000 to outside:198.51.100.7/80",
+            Traffic,
+            Other,
+            Blocked,
+        ),
+        (
+            "6-302017",
+            "Built inbound GRE connection 1 from outside:198.51.100.7 (198.51.100.7) to inside:192.0.2.10 (203.0.113.1)",
+            Traffic,
+            Other,
+            Allowed,
+        ),
+        (
+            "6-302018",
+            "Teardown GRE connection 1 from outside:198.51.100.7 (198.51.100.7) to inside:192.0.2.10 (203.0.113.1) duration 0:00:30 bytes 100",
+            Traffic,
+            Other,
+            Allowed,
+        ),
+        (
+            "6-302023",
+            "Teardown stub TCP connection for outside:198.51.100.7/40001 to inside:192.0.2.10/80 duration 0:00:00 forwarded bytes 0 Cluster flow with CLU closed on owner",
+            Traffic,
+            Other,
+            Allowed,
+        ),
+        (
+            "4-313009",
+            "Denied invalid ICMP code 9, for outside:198.51.100.7/0 (198.51.100.7/0) to inside:192.0.2.10/0 (203.0.113.1/0)",
+            Traffic,
+            Other,
+            Blocked,
+        ),
+        (
+            "6-418001",
+            "Through-the-device packet to/from management-only network is denied: tcp src inside:192.0.2.10/50000 dst mgmt:192.0.2.200/22",
+            Traffic,
+            Other,
+            Blocked,
+        ),
+        (
+            "4-419002",
+            "Received duplicate TCP SYN from outside:198.51.100.7/40001 to inside:192.0.2.10/80 with different initial sequence number.",
+            Traffic,
+            Other,
+            Blocked,
+        ),
+        (
+            "3-421001",
+            "TCP flow from outside:198.51.100.7/40001 to inside:192.0.2.10/80 is dropped because application has failed.",
+            Traffic,
+            Other,
+            Blocked,
+        ),
+        (
+            "6-421002",
+            "TCP flow from outside:198.51.100.7/40001 to inside:192.0.2.10/80 bypassed application checking because the protocol is not supported.",
+            Traffic,
+            Other,
+            Allowed,
+        ),
+        (
+            "3-421007",
+            "TCP flow from outside:198.51.100.7/40001 to inside:192.0.2.10/80 is skipped because application has failed.",
+            Traffic,
+            Other,
+            Allowed,
+        ),
+        (
+            "4-500003",
+            "Bad TCP hdr length (hdrlen=4, pktlen=40) from 198.51.100.7/40001 to 192.0.2.10/80, flags: SYN, on interface outside",
+            Traffic,
+            Other,
+            Blocked,
+        ),
+        (
+            "3-710004",
+            "TCP connection limit exceeded from 198.51.100.7/40001 to outside:192.0.2.1/22 (current connections/connection limit = 5/5)",
+            Traffic,
+            Other,
+            Blocked,
+        ),
+        (
+            "4-405001",
+            "Received ARP request collision from 192.0.2.20/0011.2233.4455 on interface inside with existing ARP entry 192.0.2.20/0011.2233.4466",
+            Threat,
+            Anomaly,
+            Detected,
+        ),
+        (
+            "4-420002",
+            "IPS requested to drop TCP packet from outside:198.51.100.7/40001 to inside:192.0.2.10/80",
+            Threat,
+            Intrusion,
+            Blocked,
+        ),
+    ];
+    let cases: Vec<Case> = table
+        .iter()
+        .map(|(tag, text, kind, category, action)| {
+            let line = format!("<166>Mar 02 2026 10:00:00 asa : %ASA-{tag}: {text}");
+            case(Box::leak(line.into_boxed_str()), *kind, *category, *action)
+        })
+        .collect();
+    check(Vendor::Cisco, &cases);
+}
+
+#[test]
+fn checkpoint_json_exports() {
+    check(
+        Vendor::Checkpoint,
+        &[
+            case(
+                r#"{"ProductName":"Anti-Bot","Action":"Prevent","loguid":"ab-1","origin":"192.0.2.1","time":"1772413200","sip":"192.0.2.10","sport":"50000","dip":"198.51.100.7","dport":"80","protection_name":"Trojan.Win32.Example"}"#,
+                Threat,
+                Botnet,
+                Blocked,
+            )
+            .addresses("192.0.2.10", "198.51.100.7"),
+            case(
+                r#"{"ProductName":"MTA","action":"Detect","loguid":"m-1","src":"198.51.100.7","dst":"192.0.2.25","threatname":"Spam campaign"}"#,
+                Threat,
+                Spam,
+                Detected,
+            ),
+            case(r#"{"ProductName":"WEB_API","action":"Update","loguid":"api-1","src":"192.0.2.50"}"#, Ev, Other, Allowed),
         ],
     );
 }

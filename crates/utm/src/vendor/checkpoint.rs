@@ -73,6 +73,15 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
         entry("Anti-Spam and Email Security", Threat, Spam, Rule::Verdict, None, "Anti-Spam and Mail"),
         entry("DLP", Threat, DataLeak, Rule::Verdict, None, "Data Loss Prevention"),
         entry("Data Loss Prevention", Threat, DataLeak, Rule::Verdict, None, "Data Loss Prevention"),
+        entry(
+            "MTA",
+            Threat,
+            Spam,
+            Rule::Verdict,
+            None,
+            "Mail Transfer Agent: mail flagged or held by Threat Prevention",
+        ),
+        entry("WEB_API", Ev, Other, Rule::Allowed, None, "Management API audit"),
         entry("Identity Awareness", Ev, Other, Rule::Verdict, None, "Identity Awareness (user logins)"),
         entry("Mobile Access", Ev, Other, Rule::Verdict, None, "Mobile Access"),
         entry("VPN", Ev, Other, Rule::Verdict, None, "VPN"),
@@ -119,6 +128,7 @@ pub(crate) fn looks_like(text: &str) -> bool {
         || head.starts_with(b"syslog[")
         || has(b"|action=")
         || head.starts_with(b"[action:")
+        || has(b" [action:\"")
         || has(b"[Fields@")
         || is_lea(text)
 }
@@ -146,7 +156,7 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     };
     let action_word = get("action");
     let product = get("product")
-        .or_else(|| get("__policy_id_tag").filter(|tag| tag.contains("product=")))
+        .or_else(|| get("__policy_id_tag").and_then(policy_tag_product))
         .or_else(|| get("blade"))
         .unwrap_or("");
     let classified = classify_structured(product, action_word);
@@ -176,6 +186,13 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
         event.time = Some(utc);
     }
     Ok(event)
+}
+
+/// `product=VPN-1 & FireWall-1[db_tag={…};mgmt=…]` → `VPN-1 & FireWall-1`.
+fn policy_tag_product(tag: &str) -> Option<&str> {
+    let rest = &tag[tag.find("product=")? + 8..];
+    let end = rest.find(['[', ';']).unwrap_or(rest.len());
+    Some(rest[..end].trim()).filter(|product| !product.is_empty())
 }
 
 /// The record's fields, wherever they start: `[Fields@id k="v" …]`, `[k:"v"; …]`, or
@@ -255,26 +272,32 @@ fn structured_pairs(text: &str) -> Vec<(&str, &str)> {
 fn parse_json(line: &str) -> Result<Event<'_>, Unparsed> {
     let value: serde_json::Value = serde_json::from_str(line)
         .map_err(|_| Unparsed::new(Some(Vendor::Checkpoint), UnparsedReason::Malformed("invalid JSON")))?;
-    let get = |key: &str| -> Option<String> {
-        match value.get(key)? {
-            serde_json::Value::String(text) => Some(text.clone()),
+    // Log Exporter JSON uses the syslog field names; the SmartView/Infinity export writes
+    // `ProductName`, `Action`, `sip`/`sport`/`dip`/`dport`.
+    let get = |keys: &[&str]| -> Option<String> {
+        keys.iter().find_map(|key| match value.get(*key)? {
+            serde_json::Value::String(text) if !text.is_empty() => Some(text.clone()),
             serde_json::Value::Number(number) => Some(number.to_string()),
             _ => None,
-        }
+        })
     };
-    let product = get("product").unwrap_or_default();
-    let classified = classify_structured(&product, get("action").as_deref());
+    let product = get(&["product", "ProductName", "blade"]).unwrap_or_default();
+    let classified = classify_structured(&product, get(&["action", "Action"]).as_deref());
     let (kind, category, action) = classified.class();
     let mut event = Event::new(Vendor::Checkpoint, kind, category, action);
     if !classified.is_known() && !product.trim().is_empty() {
         event.unknown_identifier = Some(Cow::Owned(product));
     }
-    event.src_ip = get("src").as_deref().and_then(ip);
-    event.dst_ip = get("dst").as_deref().and_then(ip);
-    event.src_port = get("s_port").as_deref().and_then(port);
-    event.dst_port = get("service").as_deref().and_then(port);
-    event.device = get("origin").map(Cow::Owned);
-    event.time = get("time").as_deref().and_then(time::epoch_any_unit);
+    event.src_ip = get(&["src", "sip"]).as_deref().and_then(ip);
+    event.dst_ip = get(&["dst", "dip"]).as_deref().and_then(ip);
+    event.src_port = get(&["s_port", "sport"]).as_deref().and_then(port);
+    event.dst_port = get(&["service", "dport"]).as_deref().and_then(port);
+    event.device = get(&["origin"]).map(Cow::Owned);
+    event.url = get(&["resource", "url"]).map(Cow::Owned);
+    if kind == Kind::Threat {
+        event.signature = get(&["protection_name", "threatname", "malware_family", "attack"]).map(Cow::Owned);
+    }
+    event.time = get(&["time"]).as_deref().and_then(time::epoch_any_unit);
     Ok(event)
 }
 

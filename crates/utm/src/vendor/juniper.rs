@@ -219,6 +219,7 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
     ],
     families: &[
         family("RT_FLOW", Traffic, Other, Rule::Verdict, "flow"),
+        family("FLOW_", Traffic, Other, Rule::Verdict, "flow (packet-level)"),
         family("RT_SCREEN", Threat, Anomaly, Rule::Verdict, "screen (attack protection)"),
         family("RT_IDP", Threat, Intrusion, Rule::Verdict, "IDP"),
         family("IDP_APPDDOS", Threat, Anomaly, Rule::Verdict, "application-level DDoS"),
@@ -255,7 +256,9 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     let after = &line[tag_start..];
     let tag_end = after.find([':', ' ', '[']).unwrap_or(after.len());
     let mut tag = &after[..tag_end];
-    let mut body = after[tag_end..].trim_start_matches(':').trim();
+    // `RT_FLOW: RT_FLOW_SESSION_CREATE: …`, or `RT_FLOW - RT_FLOW_SESSION_DENY [junos@…]` when a
+    // relay kept the RFC 5424 PROCID/MSGID separators.
+    let mut body = after[tag_end..].trim_start_matches([':', ' ', '-']).trim();
     // `RT_UTM: WEBFILTER_URL_BLOCKED: …` and `RT_FLOW: RT_FLOW_SESSION_CREATE: …`: the second
     // word is the precise event name.
     let word_end = body.find([':', ' ', '[']).unwrap_or(body.len());
