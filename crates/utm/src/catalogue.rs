@@ -208,7 +208,8 @@ impl Catalogue {
 
 /// Every catalogue, in [`Vendor::ALL`] order.
 pub fn all() -> &'static [&'static Catalogue] {
-    static ALL: [&Catalogue; 5] = [
+    static ALL: [&Catalogue; 6] = [
+        &crate::vendor::fortigate::CATALOGUE,
         &crate::vendor::sophos::CATALOGUE,
         &crate::vendor::checkpoint::CATALOGUE,
         &crate::vendor::cisco::CATALOGUE,

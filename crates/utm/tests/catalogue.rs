@@ -1683,3 +1683,78 @@ fn checkpoint_json_exports() {
         ],
     );
 }
+
+/// A FortiOS 7 line with `type/subtype/eventtype` and `action`.
+fn fortigate_line(log_type: &str, subtype: &str, eventtype: &str, action: &str, extra: &str) -> String {
+    format!(
+        "date=2026-03-02 time=10:00:00 devname=\"fgt-tokyo\" devid=\"FGT60F0000000001\" eventtime=1772413200000000000 tz=\"+0900\" logid=\"0000000000\" type=\"{log_type}\" subtype=\"{subtype}\" eventtype=\"{eventtype}\" level=\"warning\" vd=\"root\" srcip=192.0.2.10 srcport=50000 dstip=198.51.100.7 dstport=443 action=\"{action}\" {extra}"
+    )
+}
+
+type FortiRow = (&'static str, &'static str, &'static str, &'static str, &'static str, Kind, Category, Action);
+
+// FortiOS 7.6.1 / 7.2.7 Log Message Reference: types, subtypes and event types.
+#[test]
+fn fortigate() {
+    let table: &[FortiRow] = &[
+        ("traffic", "forward", "", "accept", "", Traffic, Other, Allowed),
+        ("traffic", "forward", "", "deny", "", Traffic, Other, Blocked),
+        ("traffic", "local", "", "close", "utmaction=\"block\" countav=1", Traffic, Other, Allowed),
+        ("event", "system", "", "login", "", Ev, Other, Allowed),
+        ("utm", "virus", "analytics", "monitored", "", Traffic, Malware, Allowed),
+        ("utm", "virus", "oversize", "passthrough", "", Traffic, Malware, Allowed),
+        ("utm", "virus", "scanerror", "passthrough", "", Ev, Malware, Allowed),
+        ("utm", "virus", "infected", "blocked", "virus=\"EICAR_TEST_FILE\"", Threat, Malware, Blocked),
+        ("utm", "virus", "infected", "monitored", "virus=\"EICAR_TEST_FILE\"", Threat, Malware, Detected),
+        ("utm", "webfilter", "ftgd_blk", "blocked", "catdesc=\"Malicious Websites\"", Threat, Web, Blocked),
+        ("utm", "webfilter", "ftgd_blk", "passthrough", "catdesc=\"Gambling\"", Threat, Web, Detected),
+        ("utm", "webfilter", "ftgd_allow", "passthrough", "catdesc=\"News\"", Traffic, Web, Allowed),
+        ("utm", "webfilter", "urlfilter", "blocked", "", Threat, Web, Blocked),
+        ("utm", "ips", "malicious-url", "dropped", "", Threat, Web, Blocked),
+        ("utm", "ips", "botnet", "detected", "attack=\"Bot.C2\"", Threat, Botnet, Detected),
+        ("utm", "ips", "signature", "dropped", "attack=\"Apache.Struts.RCE\"", Threat, Intrusion, Blocked),
+        ("utm", "ips", "signature", "detected", "attack=\"Apache.Struts.RCE\"", Threat, Intrusion, Detected),
+        ("utm", "anomaly", "anomaly", "clear_session", "attack=\"tcp_syn_flood\"", Threat, Anomaly, Blocked),
+        ("utm", "app-ctrl", "signature", "pass", "app=\"YouTube\"", Traffic, Application, Allowed),
+        ("utm", "app-ctrl", "app-ctrl-all", "block", "app=\"BitTorrent\"", Threat, Application, Blocked),
+        ("utm", "dns", "dns-response", "pass", "qname=\"news.example\"", Traffic, Dns, Allowed),
+        (
+            "utm",
+            "dns",
+            "dns-response",
+            "block",
+            "qname=\"bad.example\" botnetdomain=\"bad.example\"",
+            Threat,
+            Botnet,
+            Blocked,
+        ),
+        ("utm", "emailfilter", "smtp", "log-only", "", Threat, Spam, Detected),
+        ("utm", "spamfilter", "smtp", "blocked", "", Threat, Spam, Blocked),
+        ("utm", "dlp", "dlp", "block", "filtername=\"card-numbers\"", Threat, DataLeak, Blocked),
+        ("utm", "file-filter", "file-filter", "log-only", "", Threat, DataLeak, Detected),
+        ("utm", "waf", "waf-signature", "blocked", "", Threat, Intrusion, Blocked),
+        ("utm", "ssl", "ssl-anomaly", "blocked", "", Threat, Other, Blocked),
+        ("utm", "ssh", "ssh-command", "passthrough", "", Traffic, Other, Allowed),
+        ("utm", "cifs", "cifs-filefilter", "blocked", "", Threat, Other, Blocked),
+        ("utm", "voip", "voip", "permit", "", Traffic, Other, Allowed),
+        ("utm", "icap", "icap", "blocked", "", Threat, Other, Blocked),
+        ("utm", "casb", "casb", "block", "", Threat, Application, Blocked),
+        ("utm", "virtual-patch", "signature", "block", "", Threat, Intrusion, Blocked),
+    ];
+    let cases: Vec<Case> = table
+        .iter()
+        .map(|(log_type, subtype, eventtype, action, extra, kind, category, want)| {
+            let line = fortigate_line(log_type, subtype, eventtype, action, extra);
+            case(Box::leak(line.into_boxed_str()), *kind, *category, *want).addresses("192.0.2.10", "198.51.100.7")
+        })
+        .collect();
+    check(Vendor::Fortigate, &cases);
+    // FortiOS 5.x: the UTM subtype is the type; an unknown UTM subtype is counted.
+    check(
+        Vendor::Fortigate,
+        &[
+            case("date=2016-03-02 time=10:00:00 devname=fgt devid=FGT60D0000000001 logid=0211008192 type=virus subtype=infected level=warning vd=root srcip=192.0.2.10 dstip=198.51.100.7 action=blocked virus=EICAR", Threat, Malware, Blocked),
+            case("date=2026-03-02 time=10:00:00 devname=fgt devid=FGT60F0000000001 logid=1900000001 type=utm subtype=gtp eventtype=gtp-all level=notice vd=root srcip=192.0.2.10 dstip=198.51.100.7 action=blocked", Threat, Other, Blocked).unknown("utm/gtp/gtp-all"),
+        ],
+    );
+}
