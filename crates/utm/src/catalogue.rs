@@ -208,9 +208,10 @@ impl Catalogue {
 
 /// Every catalogue, in [`Vendor::ALL`] order.
 pub fn all() -> &'static [&'static Catalogue] {
-    static ALL: [&Catalogue; 6] = [
+    static ALL: [&Catalogue; 7] = [
         &crate::vendor::fortigate::CATALOGUE,
         &crate::vendor::sophos::CATALOGUE,
+        &crate::vendor::paloalto::CATALOGUE,
         &crate::vendor::checkpoint::CATALOGUE,
         &crate::vendor::cisco::CATALOGUE,
         &crate::vendor::watchguard::CATALOGUE,

@@ -1758,3 +1758,63 @@ fn fortigate() {
         ],
     );
 }
+
+/// A PAN-OS 10.x CSV line: type, subtype, action, and for THREAT the URL and threat name.
+fn panos_line(log_type: &str, subtype: &str, action: &str) -> String {
+    let threat = if log_type == "THREAT" {
+        r#","http://bad.example/x","Example(12345)",any,high,client-to-server"#
+    } else {
+        ",0,0,0"
+    };
+    format!(
+        "<14>Mar  2 10:00:00 pa-tokyo 1,2026/03/02 10:00:00,012345678901,{log_type},{subtype},2561,2026/03/02 10:00:00,192.0.2.10,198.51.100.7,203.0.113.1,198.51.100.7,rule1,taro,,web-browsing,vsys1,trust,untrust,ethernet1/2,ethernet1/1,fwd,2026/03/02 10:00:00,1234,1,50000,443,40000,443,0x0,tcp,{action}{threat}"
+    )
+}
+
+// PAN-OS 10.2/11.1 "Syslog Field Descriptions".
+#[test]
+fn paloalto() {
+    let table: &[(&str, &str, &str, Kind, Category, Action)] = &[
+        ("TRAFFIC", "end", "allow", Traffic, Other, Allowed),
+        ("TRAFFIC", "deny", "deny", Traffic, Other, Blocked),
+        ("TRAFFIC", "drop", "drop", Traffic, Other, Blocked),
+        ("THREAT", "url", "block-url", Threat, Web, Blocked),
+        ("THREAT", "url", "alert", Traffic, Web, Allowed),
+        ("THREAT", "virus", "reset-both", Threat, Malware, Blocked),
+        ("THREAT", "wildfire-virus", "alert", Threat, Malware, Detected),
+        ("THREAT", "wildfire", "allow", Threat, Malware, Detected),
+        ("THREAT", "ml-virus", "reset-both", Threat, Malware, Blocked),
+        ("THREAT", "spyware", "sinkhole", Threat, Botnet, Blocked),
+        ("THREAT", "vulnerability", "alert", Threat, Intrusion, Detected),
+        ("THREAT", "scan", "drop", Threat, Anomaly, Blocked),
+        ("THREAT", "flood", "random-drop", Threat, Anomaly, Blocked),
+        ("THREAT", "packet", "drop", Threat, Anomaly, Blocked),
+        ("THREAT", "resource", "alert", Threat, Anomaly, Detected),
+        ("THREAT", "data", "alert", Threat, DataLeak, Detected),
+        ("THREAT", "file", "alert", Traffic, Other, Allowed),
+        ("THREAT", "file", "deny", Threat, Other, Blocked),
+        ("CORRELATION", "compromised-host", "", Threat, Botnet, Detected),
+        ("SYSTEM", "general", "", Ev, Other, Allowed),
+        ("CONFIG", "0", "", Ev, Other, Allowed),
+        ("HIPMATCH", "0", "", Ev, Other, Allowed),
+        ("GLOBALPROTECT", "0", "", Ev, Other, Allowed),
+        ("USERID", "login", "", Ev, Other, Allowed),
+        ("AUTH", "0", "", Ev, Other, Allowed),
+        ("DECRYPTION", "start", "", Ev, Other, Allowed),
+        ("IPTAG", "0", "", Ev, Other, Allowed),
+        ("GTP", "start", "", Ev, Other, Allowed),
+        ("SCTP", "start", "", Ev, Other, Allowed),
+        ("TUNNEL", "start", "", Ev, Other, Allowed),
+    ];
+    let mut cases: Vec<Case> = table
+        .iter()
+        .map(|(log_type, subtype, action, kind, category, want)| {
+            let line = panos_line(log_type, subtype, action);
+            let case = case(Box::leak(line.into_boxed_str()), *kind, *category, *want);
+            if matches!(*log_type, "TRAFFIC" | "THREAT") { case.addresses("192.0.2.10", "198.51.100.7") } else { case }
+        })
+        .collect();
+    let unknown = panos_line("THREAT", "new-subtype", "alert");
+    cases.push(case(Box::leak(unknown.into_boxed_str()), Threat, Intrusion, Detected).unknown("THREAT/new-subtype"));
+    check(Vendor::Paloalto, &cases);
+}

@@ -255,6 +255,9 @@ fn build<'a>(header: Header<'a>, extension: Extension<'a>, format: Vendor) -> Ev
     let (kind, category, action) = classify(vendor, &header, &extension);
     let mut event = Event::new(vendor, kind, category, action);
     event.unknown_identifier = unknown_identifier(vendor, &header).map(Cow::Borrowed);
+    if vendor == Vendor::Paloalto && vendor::paloalto::CATALOGUE.entry(&[header.signature_id, header.name]).is_none() {
+        event.unknown_identifier = Some(Cow::Owned(format!("{}/{}", header.signature_id, header.name)));
+    }
     if vendor == Vendor::Checkpoint && !header.signature_id.eq_ignore_ascii_case("IPS") {
         let product = extension.str("product").unwrap_or(header.device_product);
         if !product.trim().is_empty() && vendor::checkpoint::CATALOGUE.entry(&[product]).is_none() {
