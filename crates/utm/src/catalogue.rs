@@ -208,12 +208,13 @@ impl Catalogue {
 
 /// Every catalogue, in [`Vendor::ALL`] order.
 pub fn all() -> &'static [&'static Catalogue] {
-    static ALL: [&Catalogue; 7] = [
+    static ALL: [&Catalogue; 8] = [
         &crate::vendor::fortigate::CATALOGUE,
         &crate::vendor::sophos::CATALOGUE,
         &crate::vendor::paloalto::CATALOGUE,
         &crate::vendor::checkpoint::CATALOGUE,
         &crate::vendor::cisco::CATALOGUE,
+        &crate::vendor::sonicwall::CATALOGUE,
         &crate::vendor::watchguard::CATALOGUE,
         &crate::vendor::juniper::CATALOGUE,
     ];

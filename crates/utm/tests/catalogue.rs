@@ -1818,3 +1818,51 @@ fn paloalto() {
     cases.push(case(Box::leak(unknown.into_boxed_str()), Threat, Intrusion, Detected).unknown("THREAT/new-subtype"));
     check(Vendor::Paloalto, &cases);
 }
+
+// SonicOS 6.5.1 Log Events Reference Guide / SonicOS 7.0.1 Log Event Messages.
+#[test]
+fn sonicwall() {
+    let table: &[(u32, &str, &str, Kind, Category, Action)] = &[
+        (14, "Web site access denied", "drop", Threat, Web, Blocked),
+        (16, "Web site access allowed", "NA", Traffic, Web, Allowed),
+        (22, "Ping of death dropped", "drop", Threat, Anomaly, Blocked),
+        (23, "IP spoof dropped", "drop", Threat, Anomaly, Blocked),
+        (25, "Possible SYN flood attack detected", "NA", Threat, Anomaly, Detected),
+        (27, "Land attack dropped", "drop", Threat, Anomaly, Blocked),
+        (82, "Possible port scan detected", "NA", Threat, Anomaly, Detected),
+        (83, "Probable port scan detected", "NA", Threat, Anomaly, Detected),
+        (97, "Web site hit", "NA", Traffic, Web, Allowed),
+        (98, "Connection Opened", "NA", Traffic, Other, Allowed),
+        (537, "Connection Closed", "NA", Traffic, Other, Allowed),
+        (608, "IPS Detection Alert: WEB-ATTACKS cmd.exe access", "NA", Threat, Intrusion, Detected),
+        (609, "IPS Prevention Alert: WEB-ATTACKS cmd.exe access", "drop", Threat, Intrusion, Blocked),
+        (794, "Anti-Spyware Prevention Alert: Example.Spy", "drop", Threat, Malware, Blocked),
+        (795, "Anti-Spyware Detection Alert: Example.Spy", "NA", Threat, Malware, Detected),
+        (809, "Gateway Anti-Virus Alert: EICAR (Test File)", "drop", Threat, Malware, Blocked),
+        (810, "Gateway Anti-Virus Alert: EICAR (Test File)", "NA", Threat, Malware, Detected),
+        (1154, "Application Control Detection Alert: YouTube", "NA", Traffic, Application, Allowed),
+        (1155, "Application Control Prevention Alert: BitTorrent", "drop", Threat, Application, Blocked),
+        (1235, "Botnet Filter: connection to a botnet host blocked", "drop", Threat, Botnet, Blocked),
+        (1236, "Botnet Filter: connection to a botnet host detected", "NA", Threat, Botnet, Detected),
+        (1460, "Capture ATP: file is malicious, blocked", "drop", Threat, Malware, Blocked),
+    ];
+    let mut cases: Vec<Case> = table
+        .iter()
+        .map(|(id, message, fw_action, kind, category, action)| {
+            let line = format!(
+                "<134> id=firewall sn=0017C5000001 time=\"2026-03-02 10:00:00\" fw=203.0.113.1 pri=1 c=32 gcat=3 m={id} msg=\"{message}\" src=198.51.100.7:40001:X1 dst=192.0.2.10:80:X0 proto=tcp/http fw_action=\"{fw_action}\""
+            );
+            case(Box::leak(line.into_boxed_str()), *kind, *category, *action).addresses("198.51.100.7", "192.0.2.10")
+        })
+        .collect();
+    cases.push(
+        case(
+            "<134> id=firewall sn=0017C5000001 time=\"2026-03-02 10:00:00\" fw=203.0.113.1 pri=1 c=32 gcat=3 m=4321 msg=\"Gateway Anti-Virus Alert: new message\" src=198.51.100.7:40001:X1 dst=192.0.2.10:80:X0 fw_action=\"NA\"",
+            Threat,
+            Malware,
+            Detected,
+        )
+        .unknown("4321"),
+    );
+    check(Vendor::Sonicwall, &cases);
+}

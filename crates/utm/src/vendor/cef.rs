@@ -386,6 +386,7 @@ fn unknown_identifier<'a>(vendor: Vendor, header: &Header<'a>) -> Option<&'a str
     let id = header.signature_id;
     let known = match vendor {
         Vendor::Watchguard => vendor::watchguard::CATALOGUE.entry(&[id]).is_some(),
+        Vendor::Sonicwall => vendor::sonicwall::CATALOGUE.entry(&[id]).is_some(),
         _ => true,
     };
     (!known).then_some(id)
