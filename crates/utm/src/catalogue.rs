@@ -208,7 +208,7 @@ impl Catalogue {
 
 /// Every catalogue, in [`Vendor::ALL`] order.
 pub fn all() -> &'static [&'static Catalogue] {
-    static ALL: [&Catalogue; 8] = [
+    static ALL: [&Catalogue; 10] = [
         &crate::vendor::fortigate::CATALOGUE,
         &crate::vendor::sophos::CATALOGUE,
         &crate::vendor::paloalto::CATALOGUE,
@@ -217,6 +217,8 @@ pub fn all() -> &'static [&'static Catalogue] {
         &crate::vendor::sonicwall::CATALOGUE,
         &crate::vendor::watchguard::CATALOGUE,
         &crate::vendor::juniper::CATALOGUE,
+        &crate::vendor::pfsense::CATALOGUE,
+        &crate::vendor::suricata::CATALOGUE,
     ];
     &ALL
 }

@@ -1866,3 +1866,117 @@ fn sonicwall() {
     );
     check(Vendor::Sonicwall, &cases);
 }
+
+// Suricata 7 EVE format and classification.config descriptions (also Snort's).
+#[test]
+fn suricata_and_snort() {
+    let classes: &[(&str, Category)] = &[
+        ("A Network Trojan was detected", Malware),
+        ("Malware Command and Control Activity Detected", Botnet),
+        ("Domain Observed Used for C2 Detected", Botnet),
+        ("Exploit Kit Activity Detected", Malware),
+        ("Possibly Unwanted Program Detected", Malware),
+        ("Crypto Currency Mining Activity Detected", Malware),
+        ("Possible Social Engineering Attempted", Web),
+        ("Successful Credential Theft Detected", Web),
+        ("Web Application Attack", Intrusion),
+        ("access to a potentially vulnerable web application", Intrusion),
+        ("Attempted User Privilege Gain", Intrusion),
+        ("Unsuccessful User Privilege Gain", Intrusion),
+        ("Successful User Privilege Gain", Intrusion),
+        ("Attempted Administrator Privilege Gain", Intrusion),
+        ("Successful Administrator Privilege Gain", Intrusion),
+        ("Executable code was detected", Intrusion),
+        ("Targeted Malicious Activity was Detected", Intrusion),
+        ("Misc Attack", Intrusion),
+        ("Potentially Bad Traffic", Intrusion),
+        ("Decode of an RPC Query", Intrusion),
+        ("A suspicious string was detected", Intrusion),
+        ("A suspicious filename was detected", Intrusion),
+        ("An attempted login using a suspicious username was detected", Intrusion),
+        ("Attempt to login by a default username and password", Intrusion),
+        ("A system call was detected", Intrusion),
+        ("Detection of a Network Scan", Anomaly),
+        ("Attempted Information Leak", Anomaly),
+        ("Information Leak", Anomaly),
+        ("Large Scale Information Leak", Anomaly),
+        ("Attempted Denial of Service", Anomaly),
+        ("Denial of Service", Anomaly),
+        ("Device Retrieving External IP Address Detected", Anomaly),
+        ("Potential Corporate Privacy Violation", Application),
+        ("Inappropriate Content was Detected", Web),
+        ("Misc activity", Other),
+        ("Generic Protocol Command Decode", Other),
+        ("Generic ICMP event", Other),
+        ("A TCP connection was detected", Other),
+        ("A client was using an unusual port", Other),
+        ("Detection of a non-standard protocol or event", Other),
+        ("Not Suspicious Traffic", Other),
+        ("Unknown Traffic", Other),
+    ];
+    let mut cases = Vec::new();
+    for (index, (class, category)) in classes.iter().enumerate() {
+        let action = if index % 2 == 0 { "allowed" } else { "blocked" };
+        let eve = format!(
+            r#"{{"timestamp":"2026-03-02T10:00:00.000000+0900","flow_id":1,"event_type":"alert","src_ip":"198.51.100.7","src_port":40001,"dest_ip":"192.0.2.10","dest_port":80,"proto":"TCP","alert":{{"action":"{action}","gid":1,"signature_id":2000001,"rev":1,"signature":"ET TEST rule","category":"{class}","severity":2}}}}"#
+        );
+        let want = if action == "blocked" { Blocked } else { Detected };
+        cases.push(
+            case(Box::leak(eve.into_boxed_str()), Threat, *category, want).addresses("198.51.100.7", "192.0.2.10"),
+        );
+    }
+    let types: &[(&str, Kind, Category, Action)] = &[
+        ("drop", Threat, Intrusion, Blocked),
+        ("anomaly", Ev, Anomaly, Allowed),
+        ("dns", Traffic, Dns, Allowed),
+        ("http", Traffic, Web, Allowed),
+        ("tls", Traffic, Web, Allowed),
+        ("flow", Traffic, Other, Allowed),
+        ("netflow", Traffic, Other, Allowed),
+        ("fileinfo", Traffic, Other, Allowed),
+        ("smtp", Traffic, Other, Allowed),
+        ("ssh", Traffic, Other, Allowed),
+        ("dhcp", Traffic, Other, Allowed),
+        ("stats", Ev, Other, Allowed),
+        ("ftp", Traffic, Other, Allowed),
+        ("ftp_data", Traffic, Other, Allowed),
+        ("smb", Traffic, Other, Allowed),
+        ("nfs", Traffic, Other, Allowed),
+        ("tftp", Traffic, Other, Allowed),
+        ("krb5", Traffic, Other, Allowed),
+        ("ike", Traffic, Other, Allowed),
+        ("snmp", Traffic, Other, Allowed),
+        ("sip", Traffic, Other, Allowed),
+        ("rdp", Traffic, Other, Allowed),
+        ("rfb", Traffic, Other, Allowed),
+        ("mqtt", Traffic, Other, Allowed),
+        ("http2", Traffic, Other, Allowed),
+        ("dnp3", Traffic, Other, Allowed),
+        ("modbus", Traffic, Other, Allowed),
+        ("dcerpc", Traffic, Other, Allowed),
+        ("pgsql", Traffic, Other, Allowed),
+        ("quic", Traffic, Other, Allowed),
+        ("bittorrent-dht", Traffic, Other, Allowed),
+        ("arp", Traffic, Other, Allowed),
+    ];
+    for (event_type, kind, category, action) in types {
+        let eve = format!(
+            r#"{{"timestamp":"2026-03-02T10:00:00.000000+0900","flow_id":1,"event_type":"{event_type}","src_ip":"192.0.2.10","dest_ip":"198.51.100.7"}}"#
+        );
+        cases.push(case(Box::leak(eve.into_boxed_str()), *kind, *category, *action));
+    }
+    // C&C wording in the signature outranks a generic class; an unknown class stays a threat.
+    cases.push(case(r#"{"event_type":"alert","src_ip":"192.0.2.10","dest_ip":"198.51.100.7","alert":{"action":"allowed","signature":"ET MALWARE Example CnC Beacon","category":"A Network Trojan was detected","severity":1}}"#, Threat, Botnet, Detected));
+    cases.push(case(r#"{"event_type":"alert","src_ip":"192.0.2.10","dest_ip":"198.51.100.7","alert":{"action":"allowed","signature":"LOCAL rule","category":"Local Custom Class","severity":3}}"#, Threat, Intrusion, Detected).unknown("alert/Local Custom Class"));
+    check(Vendor::Suricata, &cases);
+    check(
+        Vendor::Pfsense,
+        &[
+            case("<38>Mar  2 10:00:00 pfsense snort[12345]: [1:2008578:6] ET SCAN Sipvicious Scan [Classification: Attempted Information Leak] [Priority: 2] {UDP} 198.51.100.7:5060 -> 192.0.2.10:5060", Threat, Anomaly, Detected).addresses("198.51.100.7", "192.0.2.10"),
+            case("<38>Mar  2 10:00:00 pfsense suricata[12345]: [Drop] [1:2024897:2] ET EXPLOIT Possible Struts RCE [Classification: Attempted Administrator Privilege Gain] [Priority: 1] {TCP} 198.51.100.7:40001 -> 192.0.2.10:80", Threat, Intrusion, Blocked).addresses("198.51.100.7", "192.0.2.10"),
+            case("<134>Mar  2 10:00:00 pfsense filterlog[321]: 5,,,1000000103,igb1,match,block,in,4,0x0,,64,0,0,DF,6,tcp,60,198.51.100.7,192.0.2.10,40001,22,0,S,1,,64240,,mss", Traffic, Other, Blocked).addresses("198.51.100.7", "192.0.2.10").ports(40001, 22),
+            case("<134>Mar  2 10:00:00 pfsense filterlog[321]: 5,,,1000000103,igb1,match,reject,in,4,0x0,,64,0,0,DF,17,udp,60,198.51.100.7,192.0.2.10,40001,161,40", Traffic, Other, Blocked),
+            case("<134>Mar  2 10:00:00 pfsense filterlog[321]: 7,,,1000000105,igb0,match,pass,out,4,0x0,,64,0,0,DF,6,tcp,60,192.0.2.10,198.51.100.7,50000,443,0,S,1,,64240,,mss", Traffic, Other, Allowed),
+        ],
+    );
+}
