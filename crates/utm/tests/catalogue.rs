@@ -1980,3 +1980,22 @@ fn suricata_and_snort() {
         ],
     );
 }
+
+#[test]
+fn checkpoint_rfc5424_variants() {
+    for line in [
+        "<134>1 2026-03-02T10:00:00.123456+05:45 gw CheckPoint 2041 - - \u{feff}time=1772413200|product=Anti-Bot|action=Prevent|src=192.0.2.10|dst=198.51.100.7",
+        "<134>1 2026-03-02T01:00:00Z gw CheckPoint - - - time=1772413200|product=Anti-Bot|action=Prevent|src=192.0.2.10|dst=198.51.100.7",
+        "<134>1 2026-03-02T10:00:00+0900 gw CheckPoint 2041 - [Fields@2620 time=\"1772413200\" product=\"Anti-Bot\" action=\"Prevent\" src=\"192.0.2.10\" dst=\"198.51.100.7\"]",
+        "134 <134>1 2026-03-02T10:00:00+09:00 gw CheckPoint 2041 - [Fields@2620 product=\"Anti-Bot\" action=\"Prevent\" src=\"192.0.2.10\" dst=\"198.51.100.7\"]",
+    ] {
+        let event = utm::parse_syslog_line(line.as_bytes(), None).unwrap_or_else(|error| panic!("{error}: {line}"));
+        assert_eq!(
+            (event.vendor, event.kind, event.category, event.action),
+            (Vendor::Checkpoint, Threat, Botnet, Blocked),
+            "{line}"
+        );
+        assert_eq!(event.src_ip.map(|a| a.to_string()).as_deref(), Some("192.0.2.10"), "{line}");
+        assert!(event.time.is_some(), "{line}");
+    }
+}

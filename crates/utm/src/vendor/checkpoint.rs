@@ -184,8 +184,23 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     event.severity = severity.and_then(Severity::from_word).or(classified.severity);
     if let Some(utc) = get("time").and_then(time::epoch_any_unit) {
         event.time = Some(utc);
+    } else if let Some(stamp) = embedded_header_time(trimmed) {
+        // No `time` field, and the RFC 5424 header sits inside the payload (behind an octet
+        // count or a relay's header), so the framing did not read it.
+        event.time = Some(stamp.utc);
+        event.utc_offset_seconds = stamp.offset;
+        event.time_zone_assumed = stamp.assumed;
     }
     Ok(event)
+}
+
+/// The TIMESTAMP of an RFC 5424 header `<PRI>1 TIMESTAMP …` found in the first 128 bytes.
+fn embedded_header_time(text: &str) -> Option<time::Stamp> {
+    let head = &text.as_bytes()[..text.len().min(128)];
+    let marker = memmem::find(head, b">1 ")?;
+    let rest = &text[marker + 3..];
+    let token = rest.split(' ').next()?;
+    time::parse_iso(token)
 }
 
 /// `product=VPN-1 & FireWall-1[db_tag={…};mgmt=…]` → `VPN-1 & FireWall-1`.
@@ -209,7 +224,8 @@ fn pairs(text: &str) -> Vec<(&str, &str)> {
         }
         return structured_pairs(inner);
     }
-    let text = &text[fields_start(text)..];
+    // RFC 5424 allows a byte-order mark at the start of MSG.
+    let text = text[fields_start(text)..].trim_start_matches('\u{feff}');
     if text.contains('|') { KvIter::new(text, b'|').collect() } else { KvIter::new(text, b' ').collect() }
 }
 
