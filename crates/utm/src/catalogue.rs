@@ -372,6 +372,21 @@ pub fn render_markdown() -> String {
             rule_text(kind, rule)
         ));
     }
+    out.push_str(
+        "## cef, leef (other devices)\n\n\
+         CEF and LEEF lines are attributed to the device family named in `Device Vendor`. Those \
+         of Fortinet, Palo Alto Networks, Check Point, SonicWall and WatchGuard are classified \
+         with that family's table above (FortiGate `cat=type:subtype`, PAN-OS type/subtype, Check \
+         Point `product`, SonicWall and WatchGuard event ids). Lines from Sophos, Juniper and \
+         Cisco in CEF/LEEF, and from any other device, have no table: they are classified by keywords in `cat`, the event name and the \
+         signature id (malware/virus/trojan/ransom → malware; botnet/C&C → botnet; \
+         intrusion/IPS/IDS/exploit/attack → intrusion; spam/phish → spam; url/web → web; \
+         DLP/data loss → data leak; anything else → other), a threat being blocked when `act` \
+         says so and detected otherwise, and every such line is counted as an unknown identifier \
+         `Device Vendor|Device Product|Signature ID`.\n\n\
+         Source: OpenText (Micro Focus) *ArcSight Common Event Format (CEF) Implementation \
+         Standard* 25; IBM *QRadar Log Event Extended Format (LEEF)* 2.0.\n",
+    );
     out
 }
 

@@ -1999,3 +1999,36 @@ fn checkpoint_rfc5424_variants() {
         assert!(event.time.is_some(), "{line}");
     }
 }
+
+// CEF (ArcSight CEF Implementation Standard) and LEEF 2.0: the device family's table, or the
+// keyword rules with the line counted as an unknown identifier.
+#[test]
+fn cef_and_leef() {
+    check(
+        Vendor::Paloalto,
+        &[case("<14>Mar  2 10:00:00 pa CEF:0|Palo Alto Networks|PAN-OS|10.2.4|THREAT|spyware|8|rt=Mar 02 2026 01:00:00 GMT src=192.0.2.10 dst=198.51.100.7 spt=50000 dpt=80 act=sinkhole", Threat, Botnet, Blocked).addresses("192.0.2.10", "198.51.100.7")],
+    );
+    check(
+        Vendor::Sonicwall,
+        &[case(
+            "<134>CEF:0|SonicWall|NSa 2700|7.0.1|16|Website Accessed|6|src=192.0.2.10 dst=198.51.100.7 spt=50000 dpt=80 act=NA",
+            Traffic,
+            Web,
+            Allowed,
+        )],
+    );
+    check(
+        Vendor::Watchguard,
+        &[case(
+            "LEEF:1.0|WatchGuard|XTM|12.8|30000152|serial=80AB12CD34EF5\tmsg=IPv4 source route attack from 198.51.100.7 detected.\tsrc=198.51.100.7",
+            Threat,
+            Anomaly,
+            Detected,
+        )],
+    );
+    check(
+        Vendor::Cef,
+        &[case("<14>Mar  2 10:00:00 ips CEF:0|ExampleCorp|NetGuard|2.1|4001|Exploit attempt blocked|8|src=198.51.100.7 dst=192.0.2.10 act=blocked cat=Intrusion", Threat, Intrusion, Blocked)
+            .unknown("ExampleCorp|NetGuard|4001")],
+    );
+}

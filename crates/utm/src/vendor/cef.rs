@@ -255,6 +255,17 @@ fn build<'a>(header: Header<'a>, extension: Extension<'a>, format: Vendor) -> Ev
     let (kind, category, action) = classify(vendor, &header, &extension);
     let mut event = Event::new(vendor, kind, category, action);
     event.unknown_identifier = unknown_identifier(vendor, &header).map(Cow::Borrowed);
+    if matches!(vendor, Vendor::Cef | Vendor::Leef | Vendor::Sophos | Vendor::Juniper | Vendor::Cisco) {
+        // No catalogue for this device's CEF/LEEF identifiers: classified by the keyword rules
+        // below and
+        // counted by `Device Vendor|Device Product|Signature ID` so the operator sees it.
+        event.unknown_identifier = Some(Cow::Owned(format!(
+            "{}|{}|{}",
+            header.device_vendor.trim(),
+            header.device_product.trim(),
+            header.signature_id.trim()
+        )));
+    }
     if vendor == Vendor::Paloalto && vendor::paloalto::CATALOGUE.entry(&[header.signature_id, header.name]).is_none() {
         event.unknown_identifier = Some(Cow::Owned(format!("{}/{}", header.signature_id, header.name)));
     }
