@@ -470,6 +470,20 @@ mod tests {
     }
 
     #[test]
+    fn merged_counts_add_up() {
+        let mut event = Event::new(Vendor::Cisco, Kind::Event, Category::Other, Action::Allowed);
+        event.unknown_identifier = Some("113010".into());
+        let mut left = IntakeCounts::default();
+        left.add(&Ok(event.clone()));
+        let mut right = IntakeCounts::default();
+        right.add(&Ok(event));
+        right.add(&Err(Unparsed { vendor: Some(Vendor::Cisco), reason: crate::UnparsedReason::MissingField("x") }));
+        left.merge(right);
+        assert_eq!(left.by_vendor["cisco"], VendorCounts { events: 2, unknown_identifiers: 2, unparsed: 1 });
+        assert_eq!(left.unknown_identifiers["cisco"]["113010"], 2);
+    }
+
+    #[test]
     fn catalogue_page_is_current() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/utm-catalogues.md");
         let rendered = render_markdown();
