@@ -2032,3 +2032,24 @@ fn cef_and_leef() {
             .unknown("ExampleCorp|NetGuard|4001")],
     );
 }
+
+#[test]
+fn cisco_acl_names_do_not_decide_the_verdict() {
+    check(
+        Vendor::Cisco,
+        &[
+            case(
+                "<166>Mar 02 2026 10:00:00 asa : %ASA-6-106100: access-list deny_all_in permitted tcp inside/192.0.2.10(50000) -> outside/198.51.100.7(443) hit-cnt 1 first hit [0x1, 0x0]",
+                Traffic,
+                Other,
+                Allowed,
+            ),
+            case(
+                "<166>Mar 02 2026 10:00:00 asa : %ASA-6-106100: access-list permit_web denied tcp outside/198.51.100.7(40001) -> inside/192.0.2.10(80) hit-cnt 1 first hit [0x1, 0x0]",
+                Traffic,
+                Other,
+                Blocked,
+            ),
+        ],
+    );
+}

@@ -428,6 +428,10 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     let key = |wanted: &str| if is_key_value { key_value(message, wanted) } else { None };
     let verdict = if is_key_value {
         ftd_verdict(id, key("InlineResult").or_else(|| key("AccessControlRuleAction")).or_else(|| key("FileAction")))
+    } else if matches!(id, 106_100 | 106_103) {
+        // `access-list <name> {permitted|denied|est-allowed} …`: the word after the ACL name,
+        // which may itself contain `deny` or `permit`.
+        prose_verdict(message.split_ascii_whitespace().nth(2).unwrap_or(""))
     } else {
         prose_verdict(message)
     };
