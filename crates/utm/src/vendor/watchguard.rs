@@ -238,7 +238,15 @@ fn threat_words(text: &str) -> Option<Category> {
         Some(Botnet)
     } else if has("intrusion") || (has("ips") && has("signature")) {
         Some(Intrusion)
-    } else if has("attack") || has("flood") || has("spoof") || has("scan") {
+    } else if has("attack")
+        || has("flood")
+        || has("spoof")
+        || has("scan")
+        || has("source route")
+        || has("ping of death")
+        || has("teardrop")
+        || has("ddos")
+    {
         Some(Anomaly)
     } else {
         None
