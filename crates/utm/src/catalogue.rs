@@ -87,6 +87,8 @@ pub struct Catalogue {
     pub families: &'static [Family],
     /// For an identifier in no family.
     pub fallback: (Kind, Category, Rule),
+    /// Rules beyond the table (verdict words, keyword fallbacks), for the documentation.
+    pub notes: &'static str,
 }
 
 /// How a line was classified.
@@ -340,6 +342,9 @@ pub fn render_markdown() -> String {
     for catalogue in all() {
         out.push_str(&format!("## {}\n\n", catalogue.vendor.code()));
         out.push_str(&format!("Identifier: {}.\n\nSource: {}\n\n", catalogue.identifier, catalogue.source));
+        if !catalogue.notes.is_empty() {
+            out.push_str(&format!("{}\n\n", catalogue.notes));
+        }
         out.push_str("| Identifier | Meaning | Kind | Category | Action | Severity |\n|---|---|---|---|---|---|\n");
         for entry in catalogue.entries {
             out.push_str(&format!(

@@ -97,6 +97,7 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
         family("Smart", Ev, Other, Rule::Verdict, "management (Smart…)"),
     ],
     fallback: (Ev, Other, Rule::Verdict),
+    notes: "The verdict is `action`: Drop, Reject, Block, Prevent, Extract, Redirect are blocked; any other word is not. A line without `product` but with an action (OPSEC LEA) is a firewall log; a line without an action is an event unless its blade is a threat blade.",
 };
 
 /// Check Point action words.

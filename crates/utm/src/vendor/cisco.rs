@@ -383,6 +383,7 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
         family("751", Ev, Other, Rule::Verdict, "IKEv2 / AnyConnect"),
     ],
     fallback: (Ev, Other, Rule::Verdict),
+    notes: "The verdict is the documented wording of each message (Deny/denied/Dropping/dropped/discarded/Shunned/Terminating vs permitted/est-allowed/Built/Teardown/Accessed/monitored); for 106100/106103 the word after the ACL name; for FTD 430001 `InlineResult` (Blocked vs Would have blocked), 430002–430005 `AccessControlRuleAction`/`FileAction`.",
 };
 
 /// Finds `%ASA-6-302013` (or another known prefix, with or without a facility part such as

@@ -114,6 +114,7 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
     ],
     families: &[family("utm", Traffic, Other, Rule::ThreatIfBlocked, "a UTM subtype not in the table")],
     fallback: (Ev, Other, Rule::Verdict),
+    notes: "Botnet C&C evidence on a UTM line (`eventtype=botnet`, a `botnetdomain`, or a message naming a botnet) makes it a botnet threat whatever its subtype. Traffic logs never count as threats, even when their `utmaction`/`count*` fields summarise a UTM verdict: that verdict has its own UTM log.",
 };
 
 /// The FortiGate fields the normaliser reads, as borrowed slices.

@@ -235,6 +235,7 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
         family("APPTRACK_", Traffic, Other, Rule::Verdict, "AppTrack"),
     ],
     fallback: (Ev, Other, Rule::Verdict),
+    notes: "The verdict is `action`: NONE, RECOMMENDED, IGNORE, alarm-without-drop, PERMIT are not blocks; DROP, CLOSE*, BLOCK, drop … are.",
 };
 
 const TAGS: [&str; 7] = ["RT_FLOW", "RT_SCREEN", "RT_IDP", "RT_UTM", "RT_AAMW", "RT_SECINTEL", "APPTRACK_"];

@@ -82,6 +82,7 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
     ],
     families: &[family("THREAT", Threat, Intrusion, Rule::Verdict, "a threat subtype not in the table")],
     fallback: (Ev, Other, Rule::Verdict),
+    notes: "The verdict is `action` (field 31): drop, deny, reset-*, block-*, sinkhole, random-drop are blocked; alert, allow, continue, override are not.",
 };
 
 const LOG_TYPES: [&str; 14] = [

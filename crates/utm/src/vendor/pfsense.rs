@@ -33,6 +33,7 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
     ],
     families: &[],
     fallback: (Kind::Event, Category::Other, Rule::Verdict),
+    notes: "",
 };
 
 pub(crate) fn looks_like(text: &str) -> bool {

@@ -61,6 +61,7 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
     ],
     families: &[],
     fallback: (Kind::Event, Other, Rule::Verdict),
+    notes: "For an id missing from the table, a message naming a virus, spyware, IPS/intrusion, botnet, attack or flood is a threat; one about a connection or packet is traffic.",
 };
 
 pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {

@@ -153,6 +153,7 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
         family("ATP", Threat, Botnet, Rule::Verdict, "Advanced Threat Protection"),
     ],
     fallback: (Ev, Other, Rule::Verdict),
+    notes: "The verdict is the subtype (Denied, Drop), `status=Deny` or `spamaction` DROP/REJECT/TMPREJECT/QUARANTINE. A row missing from the table whose subtype or component names a virus, malware, spam, attack, flood or spoof is a threat. Sophos UTM 9 lines (`sub=`) keep their own rules (packetfilter traffic, ips threats, http/smtp/pop3 by `reason`).",
 };
 
 #[derive(Default)]

@@ -342,6 +342,7 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
     ],
     families: &[family("alert", Threat, Intrusion, Rule::Verdict, "an alert with a classification not in the table")],
     fallback: (Traffic, Other, Rule::Allowed),
+    notes: "C&C wording in an alert's signature (CnC, C2, botnet, command and control) makes it a botnet threat whatever its class; an alert without a class takes its category from the signature (trojan/malware/virus → malware, phishing → web).",
 };
 
 /// An alert's classification; C&C wording in the signature outranks a generic class.

@@ -111,6 +111,7 @@ pub(crate) static CATALOGUE: Catalogue = Catalogue {
         family("5000", Ev, Other, Rule::Verdict, "Management"),
     ],
     fallback: (Ev, Other, Rule::Verdict),
+    notes: "Traffic messages (`Allow|Deny …`) are read positionally; alarms are prose. A message whose id is not in the table and whose prose names an attack, flood, spoofing, scan, source route, ping of death, teardrop, DDoS, virus, malware or botnet is a threat. The device time in parentheses is UTC.",
 };
 
 /// Leading words of the traffic shape.
