@@ -28,6 +28,8 @@ pub struct ParseSummary {
     pub by_action: BTreeMap<Action, u64>,
     /// Unparsed lines by reason text.
     pub unparsed_by_reason: BTreeMap<String, u64>,
+    /// Per-vendor events, unknown identifiers and unparsed lines, and the unknown identifiers.
+    pub intake: crate::catalogue::IntakeCounts,
 }
 
 /// One output line. Field names are the command's stable interface.
@@ -50,6 +52,9 @@ struct Record<'a> {
     dst_port: Option<u16>,
     url: Option<&'a str>,
     user: Option<&'a str>,
+    /// Present only when the vendor's catalogue does not know the line's identifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unknown_identifier: Option<&'a str>,
     file: &'a str,
     line: u64,
 }
@@ -83,7 +88,9 @@ fn parse_file(vendor: Option<Vendor>, path: &Path, out: &mut dyn Write, totals: 
             totals.blank_lines += 1;
             continue;
         }
-        match crate::parse_syslog_line(line, vendor) {
+        let parsed = crate::parse_syslog_line(line, vendor);
+        totals.intake.add(&parsed);
+        match parsed {
             Ok(event) => {
                 write_record(out, &event, &file_name, number)?;
                 totals.events += 1;
@@ -120,6 +127,7 @@ fn write_record(out: &mut dyn Write, event: &Event<'_>, file: &str, line: u64) -
         dst_port: event.dst_port,
         url: event.url.as_deref(),
         user: event.user.as_deref(),
+        unknown_identifier: event.unknown_identifier.as_deref(),
         file,
         line,
     };
@@ -158,6 +166,9 @@ fn write_summary(totals: &ParseSummary, summary: &mut dyn Write) -> io::Result<(
     )?;
     for (reason, count) in &totals.unparsed_by_reason {
         writeln!(summary, "unparsed:    {count} × {reason}")?;
+    }
+    for line in totals.intake.unknown_lines() {
+        writeln!(summary, "unknown:     {line}")?;
     }
     Ok(())
 }

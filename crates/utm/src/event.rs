@@ -251,6 +251,11 @@ pub struct Event<'a> {
     /// Full URL when the log has one, otherwise the requested host or DNS name.
     pub url: Option<Cow<'a, str>>,
     pub user: Option<Cow<'a, str>>,
+    /// The vendor's message identifier when it is not in that vendor's catalogue (see
+    /// [`crate::catalogue`]): the line was classified by its family or conservatively, and is
+    /// counted as "unknown message type" so that an operator sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_identifier: Option<Cow<'a, str>>,
 }
 
 /// An event that owns all of its text, for storage or sending across threads.
@@ -277,6 +282,7 @@ impl<'a> Event<'a> {
             dst_port: None,
             url: None,
             user: None,
+            unknown_identifier: None,
         }
     }
 
@@ -303,6 +309,7 @@ impl<'a> Event<'a> {
             dst_port: self.dst_port,
             url: own(self.url),
             user: own(self.user),
+            unknown_identifier: own(self.unknown_identifier),
         }
     }
 }

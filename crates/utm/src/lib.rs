@@ -19,6 +19,7 @@
 //! and no per-field allocation. [`rollup::Rollup::add_line`] reads a native FortiGate line only
 //! as far as its counts depend on it, and builds no [`Event`] for it.
 
+pub mod catalogue;
 pub mod cli;
 pub mod event;
 pub mod framing;
@@ -28,6 +29,7 @@ pub mod rollup;
 mod time;
 mod vendor;
 
+pub use catalogue::IntakeCounts;
 pub use cli::{ParseSummary, run_parse};
 pub use event::{Action, Category, Event, Kind, OwnedEvent, Severity, Unparsed, UnparsedReason, Vendor};
 pub use time::DEFAULT_OFFSET_SECONDS;

@@ -63,12 +63,13 @@ fn may_report(wire: Vendor, reported: Vendor) -> bool {
 
 /// Properties of any event parsed from `input`.
 pub fn check_event(input: &[u8], event: &Event<'_>) {
-    let texts: [(&str, &Option<Cow<'_, str>>); 5] = [
+    let texts: [(&str, &Option<Cow<'_, str>>); 6] = [
         ("device", &event.device),
         ("vendor_severity", &event.vendor_severity),
         ("signature", &event.signature),
         ("url", &event.url),
         ("user", &event.user),
+        ("unknown_identifier", &event.unknown_identifier),
     ];
     for (name, value) in texts {
         if let Some(Cow::Borrowed(text)) = value {

@@ -254,6 +254,27 @@ fn build<'a>(header: Header<'a>, extension: Extension<'a>, format: Vendor) -> Ev
     }
     let (kind, category, action) = classify(vendor, &header, &extension);
     let mut event = Event::new(vendor, kind, category, action);
+    event.unknown_identifier = unknown_identifier(vendor, &header).map(Cow::Borrowed);
+    if matches!(vendor, Vendor::Cef | Vendor::Leef | Vendor::Sophos | Vendor::Juniper | Vendor::Cisco) {
+        // No catalogue for this device's CEF/LEEF identifiers: classified by the keyword rules
+        // below and
+        // counted by `Device Vendor|Device Product|Signature ID` so the operator sees it.
+        event.unknown_identifier = Some(Cow::Owned(format!(
+            "{}|{}|{}",
+            header.device_vendor.trim(),
+            header.device_product.trim(),
+            header.signature_id.trim()
+        )));
+    }
+    if vendor == Vendor::Paloalto && vendor::paloalto::CATALOGUE.entry(&[header.signature_id, header.name]).is_none() {
+        event.unknown_identifier = Some(Cow::Owned(format!("{}/{}", header.signature_id, header.name)));
+    }
+    if vendor == Vendor::Checkpoint && !header.signature_id.eq_ignore_ascii_case("IPS") {
+        let product = extension.str("product").unwrap_or(header.device_product);
+        if !product.trim().is_empty() && vendor::checkpoint::CATALOGUE.entry(&[product]).is_none() {
+            event.unknown_identifier = Some(Cow::Owned(product.to_owned()));
+        }
+    }
     // Source and destination: the standard keys, then LEEF's and WatchGuard's.
     event.src_ip = ["src", "sourceAddress", "c6a2", "srcIP"].iter().find_map(|key| extension.str(key).and_then(ip));
     event.dst_ip =
@@ -369,6 +390,17 @@ fn build_fortigate<'a>(header: &Header<'a>, extension: &Extension<'a>) -> Event<
         event.vendor_severity = crate::kv::non_empty(header.severity).map(Cow::Borrowed);
     }
     event
+}
+
+/// The vendor's identifier when its catalogue does not have it (see [`crate::catalogue`]).
+fn unknown_identifier<'a>(vendor: Vendor, header: &Header<'a>) -> Option<&'a str> {
+    let id = header.signature_id;
+    let known = match vendor {
+        Vendor::Watchguard => vendor::watchguard::CATALOGUE.entry(&[id]).is_some(),
+        Vendor::Sonicwall => vendor::sonicwall::CATALOGUE.entry(&[id]).is_some(),
+        _ => true,
+    };
+    (!known).then_some(id)
 }
 
 /// Maps the CEF/LEEF `Device Vendor` to a vendor family we classify natively.

@@ -25,11 +25,97 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 
-use crate::event::{Action, Category, Event, Kind, Severity, Unparsed, UnparsedReason, Vendor};
+use crate::catalogue::{Catalogue, Classified, Provenance, Rule, Verdict, entry, family};
+use crate::event::{Category, Event, Kind, Severity, Unparsed, UnparsedReason, Vendor};
 use crate::kv::{KvIter, non_empty};
 use crate::rollup::Tally;
 use crate::time;
 use crate::vendor::{Class, first, ip, is_any, is_block_word, port, text};
+
+use Category::{Anomaly, Application, Botnet, DataLeak, Dns, Intrusion, Malware, Other, Spam, Web};
+use Kind::{Event as Ev, Threat, Traffic};
+
+/// FortiGate `type/subtype/eventtype` catalogue (FortiOS 5.x top-level UTM types are read as
+/// `utm/<type>/…`). First matching row wins.
+pub(crate) static CATALOGUE: Catalogue = Catalogue {
+    vendor: Vendor::Fortigate,
+    identifier: "`type/subtype/eventtype`",
+    source: "Fortinet, *FortiOS 7.6.1 Log Message Reference* (\"Log types and subtypes\", log ID definitions) and \
+             *FortiOS 7.2.7 Log Message Reference*; FortiOS 5.x top-level UTM types as in the 5.6 reference.",
+    entries: &[
+        entry(
+            "traffic/*/*",
+            Traffic,
+            Other,
+            Rule::Verdict,
+            None,
+            "Session record (forward, local, multicast, sniffer); action deny/block/drop is a policy block; UTM summary fields are ignored",
+        ),
+        entry("event/*/*", Ev, Other, Rule::Allowed, None, "System, VPN, user, HA, wireless, … events"),
+        entry(
+            "utm/virus/analytics",
+            Traffic,
+            Malware,
+            Rule::ThreatIfBlocked,
+            None,
+            "File submitted to FortiSandbox for analysis",
+        ),
+        entry("utm/virus/oversize", Traffic, Malware, Rule::ThreatIfBlocked, None, "File too large to scan"),
+        entry("utm/virus/scanerror", Ev, Malware, Rule::Verdict, None, "Scan error"),
+        entry(
+            "utm/virus/*",
+            Threat,
+            Malware,
+            Rule::Verdict,
+            None,
+            "Antivirus: infected, filetype-executable, outbreak-prevention, malware-list, …",
+        ),
+        entry(
+            "utm/webfilter/ftgd_blk",
+            Threat,
+            Web,
+            Rule::Verdict,
+            None,
+            "FortiGuard category blocked (or warned and passed)",
+        ),
+        entry(
+            "utm/webfilter/*",
+            Traffic,
+            Web,
+            Rule::ThreatIfBlocked,
+            None,
+            "Web filter: ftgd_allow, urlfilter, content, urlmonitor, …",
+        ),
+        entry("utm/ips/malicious-url", Threat, Web, Rule::Verdict, None, "IPS: malicious URL"),
+        entry("utm/ips/botnet", Threat, Botnet, Rule::Verdict, None, "IPS: botnet C&C"),
+        entry("utm/ips/*", Threat, Intrusion, Rule::Verdict, None, "IPS signature"),
+        entry("utm/anomaly/*", Threat, Anomaly, Rule::Verdict, None, "DoS policy anomaly (flood, scan)"),
+        entry("utm/app-ctrl/*", Traffic, Application, Rule::ThreatIfBlocked, None, "Application control"),
+        entry("utm/dns/*", Traffic, Dns, Rule::ThreatIfBlocked, None, "DNS filter: dns-query, dns-response"),
+        entry(
+            "utm/emailfilter/*",
+            Threat,
+            Spam,
+            Rule::Verdict,
+            None,
+            "Email filter (spam); log-only and tagged are detections",
+        ),
+        entry("utm/spamfilter/*", Threat, Spam, Rule::Verdict, None, "Email filter (older name)"),
+        entry("utm/dlp/*", Threat, DataLeak, Rule::Verdict, None, "Data leak prevention"),
+        entry("utm/file-filter/*", Threat, DataLeak, Rule::Verdict, None, "File filter"),
+        entry("utm/waf/*", Threat, Intrusion, Rule::Verdict, None, "Web application firewall"),
+        entry("utm/ssl/*", Traffic, Other, Rule::ThreatIfBlocked, None, "SSL/TLS inspection"),
+        entry("utm/ssh/*", Traffic, Other, Rule::ThreatIfBlocked, None, "SSH inspection"),
+        entry("utm/cifs/*", Traffic, Other, Rule::ThreatIfBlocked, None, "CIFS inspection"),
+        entry("utm/voip/*", Traffic, Other, Rule::ThreatIfBlocked, None, "VoIP (SIP) inspection"),
+        entry("utm/icap/*", Traffic, Other, Rule::ThreatIfBlocked, None, "ICAP"),
+        entry("utm/casb/*", Traffic, Application, Rule::ThreatIfBlocked, None, "Inline CASB"),
+        entry("utm/virtual-patch/*", Threat, Intrusion, Rule::Verdict, None, "Virtual patching"),
+    ],
+    families: &[family("utm", Traffic, Other, Rule::ThreatIfBlocked, "a UTM subtype not in the table")],
+    fallback: (Ev, Other, Rule::Verdict),
+    notes: "Botnet C&C evidence on a UTM line (`eventtype=botnet`, a `botnetdomain`, or a message naming a botnet) makes it a botnet threat whatever its subtype. Traffic logs never count as threats, even when their `utmaction`/`count*` fields summarise a UTM verdict: that verdict has its own UTM log.",
+};
 
 /// The FortiGate fields the normaliser reads, as borrowed slices.
 #[derive(Debug, Default, Clone)]
@@ -233,8 +319,18 @@ impl LogFamily {
 
 /// Builds the event from collected fields (shared with the CEF reader).
 pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
-    let (kind, category, action) = classify(fields);
+    let classified = classify_structured(fields);
+    let (kind, category, action) = classified.class();
     let mut event = Event::new(vendor, kind, category, action);
+    if !classified.is_known() {
+        // Only identifiers missing from the table allocate.
+        event.unknown_identifier = Some(Cow::Owned(format!(
+            "{}/{}/{}",
+            fields.log_type.unwrap_or("").trim(),
+            fields.subtype.unwrap_or("").trim(),
+            fields.eventtype.unwrap_or("").trim()
+        )));
+    }
     if let Some(stamp) = resolve_time(fields) {
         event.time = Some(stamp.utc);
         event.utc_offset_seconds = stamp.offset;
@@ -258,16 +354,21 @@ pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
 
 /// Maps type/subtype/eventtype/action to the normalised classification.
 pub(crate) fn classify(fields: &Fields<'_>) -> Class {
+    classify_structured(fields).class()
+}
+
+/// [`classify`] with the catalogue's provenance.
+pub(crate) fn classify_structured(fields: &Fields<'_>) -> Classified {
     let log_type = time::trim_ascii_spaces(fields.log_type.unwrap_or(""));
     let action = fields.action.or(fields.status).map(time::trim_ascii_spaces);
     match LogFamily::of(log_type) {
         LogFamily::Traffic => {
-            // A traffic log is a session record; its UTM summary fields are deliberately ignored.
+            // A session record; its UTM summary fields are deliberately ignored, and only a
+            // policy verdict blocks (`close`, `timeout`, `client-rst` … are session ends).
             let blocked = action.is_some_and(|word| is_any(word, &["deny", "blocked", "block", "drop", "dropped"]));
-            let action = if blocked { Action::Blocked } else { Action::Allowed };
-            return (Kind::Traffic, Category::Other, action);
+            return known(&CATALOGUE.entries[0], Verdict::from_block(blocked));
         }
-        LogFamily::Event => return (Kind::Event, Category::Other, Action::Allowed),
+        LogFamily::Event => return known(&CATALOGUE.entries[1], Verdict::Unknown),
         LogFamily::Utm => {}
     }
     // FortiOS 5.x wrote the UTM subtype as the type (`type=virus`, `type=dns`, `type=anomaly`).
@@ -276,44 +377,33 @@ pub(crate) fn classify(fields: &Fields<'_>) -> Class {
     } else {
         log_type
     };
-    let eventtype = fields.eventtype.unwrap_or("");
+    let subtype = match subtype {
+        "av" | "antivirus" | "sandbox" => "virus",
+        "web" => "webfilter",
+        "application" | "app" => "app-ctrl",
+        "dns-query" | "dns-response" => "dns",
+        "antispam" | "email" => "emailfilter",
+        other => other,
+    };
+    let eventtype = time::trim_ascii_spaces(fields.eventtype.unwrap_or(""));
+    let blocked = action.is_some_and(is_block_word);
+    let mut classified = CATALOGUE.classify(&["utm", subtype, eventtype], Verdict::from_block(blocked));
+    // Botnet C&C evidence outranks the subtype: a DNS or IPS log about a botnet is a botnet
+    // threat (FortiGuard botnet C&C domain list, `eventtype=botnet`).
     let botnet = eventtype.eq_ignore_ascii_case("botnet")
         || fields.botnetdomain.is_some_and(|domain| !domain.is_empty())
         || fields.msg.is_some_and(|msg| crate::vendor::contains_ignore_case(msg, "botnet"));
-    let category = match subtype {
-        _ if botnet => Category::Botnet,
-        "virus" | "av" | "antivirus" | "sandbox" => Category::Malware,
-        "ips" if eventtype.eq_ignore_ascii_case("malicious-url") => Category::Web,
-        "ips" | "waf" => Category::Intrusion,
-        "anomaly" => Category::Anomaly,
-        "webfilter" | "web" => Category::Web,
-        "app-ctrl" | "application" | "app" => Category::Application,
-        "dns" | "dns-query" | "dns-response" => Category::Dns,
-        "emailfilter" | "spamfilter" | "antispam" | "email" => Category::Spam,
-        "dlp" | "file-filter" => Category::DataLeak,
-        _ => Category::Other,
-    };
-    let blocked = action.is_some_and(is_block_word);
-    let inherent_threat = matches!(
-        category,
-        Category::Malware
-            | Category::Intrusion
-            | Category::Anomaly
-            | Category::Botnet
-            | Category::Spam
-            | Category::DataLeak
-    ) || (category == Category::Web && eventtype.eq_ignore_ascii_case("malicious-url"));
-    let action_word = action.unwrap_or("");
-    if blocked && !(category == Category::Spam && is_any(action_word, &["log-only", "tagged"])) {
-        (Kind::Threat, category, Action::Blocked)
-    } else if inherent_threat {
-        (Kind::Threat, category, Action::Detected)
-    } else if category == Category::Web && eventtype.eq_ignore_ascii_case("ftgd_blk") {
-        // A warning page the user clicked through: the filter matched but did not block.
-        (Kind::Threat, category, Action::Detected)
-    } else {
-        (Kind::Traffic, category, Action::Allowed)
+    if botnet {
+        let (kind, category, action) =
+            crate::catalogue::resolve(Kind::Threat, Botnet, Rule::Verdict, Verdict::from_block(blocked));
+        classified = Classified { kind, category, action, ..classified };
     }
+    classified
+}
+
+fn known(entry: &crate::catalogue::Entry, verdict: Verdict) -> Classified {
+    let (kind, category, action) = crate::catalogue::resolve(entry.kind, entry.category, entry.rule, verdict);
+    Classified { kind, category, action, severity: entry.severity, provenance: Provenance::Known }
 }
 
 fn resolve_time(fields: &Fields<'_>) -> Option<time::Stamp> {

@@ -2,14 +2,241 @@
 //! `RT_IDP`, `RT_UTM`, `RT_AAMW`/`RT_SECINTEL`, both as standard text and as structured syslog
 //! (`TAG [junos@2636.… key="value" …]`).
 //!
-//! Session logs are traffic (DENY is blocked). Screen and IDP logs are threats; IDP `action`
-//! NONE/RECOMMENDED means detected only, and screen `alarm-without-drop` likewise.
+//! The event name (`RT_FLOW_SESSION_DENY`, `IDP_ATTACK_LOG_EVENT`, `AV_VIRUS_DETECTED_MT` …) is
+//! looked up in [`CATALOGUE`], written from the Junos System Log Explorer. Session logs are
+//! traffic (DENY is blocked); screen, IDP, application-DDoS, UTM threat, ATP Cloud and
+//! SecIntel logs are threats whose `action` decides blocked or detected (IDP NONE/RECOMMENDED
+//! and screen `alarm-without-drop` are detections).
+
+use std::borrow::Cow;
 
 use memchr::memmem;
 
-use crate::event::{Action, Category, Event, Kind, Severity, Unparsed, UnparsedReason, Vendor};
+use crate::catalogue::{Catalogue, Rule, Verdict, entry, family};
+use crate::event::{Category, Event, Kind, Severity, Unparsed, UnparsedReason, Vendor};
 use crate::kv::KvIter;
-use crate::vendor::{Class, first, ip, is_any, port, text};
+use crate::vendor::{first, ip, is_any, is_block_word, port, text};
+
+use Category::{Anomaly, Botnet, DataLeak, Intrusion, Malware, Other, Spam, Web};
+use Kind::{Event as Ev, Threat, Traffic};
+
+/// Junos security event-name catalogue.
+pub(crate) static CATALOGUE: Catalogue = Catalogue {
+    vendor: Vendor::Juniper,
+    identifier: "the event name after the `RT_*` process tag (or the structured-syslog MSGID)",
+    source: "Juniper, *Junos OS System Log Messages Reference* / *System Log Explorer* (Junos 21.x–23.x): \
+             RT_FLOW, RT_SCREEN, RT_IDP (IDP_ATTACK_LOG_EVENT, IDP_APPDDOS_APP_ATTACK_EVENT, \
+             IDP_APPDDOS_APP_STATE_EVENT), RT_UTM, RT_AAMW, RT_SECINTEL, APPTRACK.",
+    entries: &[
+        entry("RT_FLOW_SESSION_CREATE", Traffic, Other, Rule::Allowed, None, "Session created"),
+        entry("RT_FLOW_SESSION_CLOSE", Traffic, Other, Rule::Allowed, None, "Session closed"),
+        entry("RT_FLOW_SESSION_DENY", Traffic, Other, Rule::Blocked, None, "Session denied by policy"),
+        entry("RT_FLOW_SESSION_CREATE_LS", Traffic, Other, Rule::Allowed, None, "Session created (logical system)"),
+        entry("RT_FLOW_SESSION_CLOSE_LS", Traffic, Other, Rule::Allowed, None, "Session closed (logical system)"),
+        entry("RT_FLOW_SESSION_DENY_LS", Traffic, Other, Rule::Blocked, None, "Session denied (logical system)"),
+        entry(
+            "RT_SCREEN_TCP",
+            Threat,
+            Anomaly,
+            Rule::Verdict,
+            Some(Severity::Medium),
+            "Screen: TCP attack (SYN flood, port scan, land …)",
+        ),
+        entry(
+            "RT_SCREEN_UDP",
+            Threat,
+            Anomaly,
+            Rule::Verdict,
+            Some(Severity::Medium),
+            "Screen: UDP attack (flood, port scan)",
+        ),
+        entry(
+            "RT_SCREEN_ICMP",
+            Threat,
+            Anomaly,
+            Rule::Verdict,
+            Some(Severity::Medium),
+            "Screen: ICMP attack (flood, sweep, ping of death)",
+        ),
+        entry(
+            "RT_SCREEN_IP",
+            Threat,
+            Anomaly,
+            Rule::Verdict,
+            Some(Severity::Medium),
+            "Screen: IP attack (spoofing, source route, teardrop)",
+        ),
+        entry(
+            "RT_SCREEN_SESSION_LIMIT",
+            Threat,
+            Anomaly,
+            Rule::Verdict,
+            Some(Severity::Medium),
+            "Screen: session limit exceeded",
+        ),
+        entry(
+            "RT_SCREEN_TCP_DST_IP",
+            Threat,
+            Anomaly,
+            Rule::Verdict,
+            Some(Severity::Medium),
+            "Screen: TCP attack on a destination",
+        ),
+        entry(
+            "RT_SCREEN_TCP_SRC_IP",
+            Threat,
+            Anomaly,
+            Rule::Verdict,
+            Some(Severity::Medium),
+            "Screen: TCP attack from a source",
+        ),
+        entry(
+            "IDP_ATTACK_LOG_EVENT",
+            Threat,
+            Intrusion,
+            Rule::Verdict,
+            None,
+            "IDP attack: action DROP/CLOSE/… blocked, NONE/RECOMMENDED detected",
+        ),
+        entry("IDP_ATTACK_LOG_EVENT_LS", Threat, Intrusion, Rule::Verdict, None, "IDP attack (logical system)"),
+        entry(
+            "IDP_APPDDOS_APP_ATTACK_EVENT",
+            Threat,
+            Anomaly,
+            Rule::Verdict,
+            Some(Severity::High),
+            "Application-level DDoS attack",
+        ),
+        entry(
+            "IDP_APPDDOS_APP_ATTACK_EVENT_LS",
+            Threat,
+            Anomaly,
+            Rule::Verdict,
+            Some(Severity::High),
+            "Application-level DDoS attack (logical system)",
+        ),
+        entry(
+            "IDP_APPDDOS_APP_STATE_EVENT",
+            Threat,
+            Anomaly,
+            Rule::Verdict,
+            Some(Severity::Medium),
+            "Application-level DDoS state change (attack / recovery)",
+        ),
+        entry(
+            "IDP_APPDDOS_APP_STATE_EVENT_LS",
+            Threat,
+            Anomaly,
+            Rule::Verdict,
+            Some(Severity::Medium),
+            "Application-level DDoS state change (logical system)",
+        ),
+        entry(
+            "AV_VIRUS_DETECTED_MT",
+            Threat,
+            Malware,
+            Rule::Blocked,
+            Some(Severity::High),
+            "Anti-virus: virus found, content blocked",
+        ),
+        entry(
+            "AV_FILE_NOT_SCANNED_DROPPED_MT",
+            Ev,
+            Malware,
+            Rule::Blocked,
+            None,
+            "Anti-virus: file not scanned, dropped (fallback)",
+        ),
+        entry(
+            "AV_FILE_NOT_SCANNED_PASSED_MT",
+            Ev,
+            Malware,
+            Rule::Allowed,
+            None,
+            "Anti-virus: file not scanned, passed (fallback)",
+        ),
+        entry(
+            "ANTISPAM_SPAM_DETECTED_MT",
+            Threat,
+            Spam,
+            Rule::Verdict,
+            None,
+            "Anti-spam: spam detected (action tag or block)",
+        ),
+        entry("WEBFILTER_URL_BLOCKED", Threat, Web, Rule::Blocked, None, "Web filtering: URL blocked"),
+        entry(
+            "WEBFILTER_URL_REDIRECTED",
+            Threat,
+            Web,
+            Rule::Blocked,
+            None,
+            "Web filtering: URL redirected to a block page",
+        ),
+        entry("WEBFILTER_URL_PERMITTED", Traffic, Web, Rule::Allowed, None, "Web filtering: URL permitted"),
+        entry(
+            "CONTENT_FILTERING_BLOCKED_MT",
+            Threat,
+            DataLeak,
+            Rule::Blocked,
+            None,
+            "Content filtering: file type or command blocked",
+        ),
+        entry(
+            "AAMW_ACTION_LOG",
+            Threat,
+            Malware,
+            Rule::Verdict,
+            None,
+            "ATP Cloud: action on a file or host (BLOCK/PERMIT)",
+        ),
+        entry(
+            "AAMW_MALWARE_EVENT_LOG",
+            Threat,
+            Malware,
+            Rule::Detected,
+            Some(Severity::High),
+            "ATP Cloud: malware found",
+        ),
+        entry(
+            "AAMW_HOST_INFECTED_EVENT_LOG",
+            Threat,
+            Malware,
+            Rule::Detected,
+            Some(Severity::High),
+            "ATP Cloud: infected host",
+        ),
+        entry(
+            "SECINTEL_ACTION_LOG",
+            Threat,
+            Botnet,
+            Rule::Verdict,
+            None,
+            "Security intelligence (C&C feed): action BLOCK/PERMIT",
+        ),
+        entry("APPTRACK_SESSION_CREATE", Traffic, Other, Rule::Allowed, None, "AppTrack: session created"),
+        entry("APPTRACK_SESSION_CLOSE", Traffic, Other, Rule::Allowed, None, "AppTrack: session closed"),
+        entry("APPTRACK_SESSION_VOL_UPDATE", Traffic, Other, Rule::Allowed, None, "AppTrack: volume update"),
+    ],
+    families: &[
+        family("RT_FLOW", Traffic, Other, Rule::Verdict, "flow"),
+        family("FLOW_", Traffic, Other, Rule::Verdict, "flow (packet-level)"),
+        family("RT_SCREEN", Threat, Anomaly, Rule::Verdict, "screen (attack protection)"),
+        family("RT_IDP", Threat, Intrusion, Rule::Verdict, "IDP"),
+        family("IDP_APPDDOS", Threat, Anomaly, Rule::Verdict, "application-level DDoS"),
+        family("IDP_", Threat, Intrusion, Rule::Verdict, "IDP"),
+        family("AV_", Threat, Malware, Rule::Verdict, "anti-virus"),
+        family("ANTISPAM_", Threat, Spam, Rule::Verdict, "anti-spam"),
+        family("WEBFILTER_", Traffic, Web, Rule::ThreatIfBlocked, "web filtering"),
+        family("CONTENT_FILTERING_", Traffic, DataLeak, Rule::ThreatIfBlocked, "content filtering"),
+        family("RT_AAMW", Threat, Malware, Rule::Verdict, "ATP Cloud"),
+        family("AAMW_", Threat, Malware, Rule::Verdict, "ATP Cloud"),
+        family("RT_SECINTEL", Threat, Botnet, Rule::Verdict, "security intelligence"),
+        family("SECINTEL_", Threat, Botnet, Rule::Verdict, "security intelligence"),
+        family("APPTRACK_", Traffic, Other, Rule::Verdict, "AppTrack"),
+    ],
+    fallback: (Ev, Other, Rule::Verdict),
+    notes: "The verdict is `action`: NONE, RECOMMENDED, IGNORE, alarm-without-drop, PERMIT are not blocks; DROP, CLOSE*, BLOCK, drop … are.",
+};
 
 const TAGS: [&str; 7] = ["RT_FLOW", "RT_SCREEN", "RT_IDP", "RT_UTM", "RT_AAMW", "RT_SECINTEL", "APPTRACK_"];
 
@@ -19,15 +246,20 @@ pub(crate) fn looks_like(text: &str) -> bool {
     memmem::find(head, b"[junos@").is_some() || TAGS.iter().any(|tag| memmem::find(head, tag.as_bytes()).is_some())
 }
 
+/// Event names that may start a structured-syslog payload without an `RT_` tag before them.
+const NAMES: [&str; 7] = ["IDP_", "AV_", "ANTISPAM_", "WEBFILTER_", "CONTENT_FILTERING_", "AAMW_", "SECINTEL_"];
+
 pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
-    let tag_start = TAGS.iter().filter_map(|tag| line.find(tag)).min();
+    let tag_start = TAGS.iter().chain(NAMES.iter()).filter_map(|tag| line.find(tag)).min();
     let Some(tag_start) = tag_start else {
         return Err(Unparsed::new(Some(Vendor::Juniper), UnparsedReason::MissingField("event tag")));
     };
     let after = &line[tag_start..];
     let tag_end = after.find([':', ' ', '[']).unwrap_or(after.len());
     let mut tag = &after[..tag_end];
-    let mut body = after[tag_end..].trim_start_matches(':').trim();
+    // `RT_FLOW: RT_FLOW_SESSION_CREATE: …`, or `RT_FLOW - RT_FLOW_SESSION_DENY [junos@…]` when a
+    // relay kept the RFC 5424 PROCID/MSGID separators.
+    let mut body = after[tag_end..].trim_start_matches([':', ' ', '-']).trim();
     // `RT_UTM: WEBFILTER_URL_BLOCKED: …` and `RT_FLOW: RT_FLOW_SESSION_CREATE: …`: the second
     // word is the precise event name.
     let word_end = body.find([':', ' ', '[']).unwrap_or(body.len());
@@ -63,9 +295,9 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
             first(slot, value);
         }
     } else if let Some(arrow) = body.find("->") {
-        // `session created 1.2.3.4/46087->5.6.7.8/25 …`
-        let left = body[..arrow].rsplit(' ').next().unwrap_or("");
-        let right = body[arrow + 2..].split(' ').next().unwrap_or("");
+        // `session created 1.2.3.4/46087->5.6.7.8/25 …`, IDP `<1.2.3.4/46087->5.6.7.8/80>`
+        let left = body[..arrow].rsplit(' ').next().unwrap_or("").trim_start_matches('<');
+        let right = body[arrow + 2..].split(' ').next().unwrap_or("").trim_end_matches(['>', ',']);
         if let Some((address, number)) = left.split_once('/') {
             source = Some(address);
             source_port = Some(number);
@@ -75,8 +307,20 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
             destination_port = Some(number);
         }
     }
-    let (kind, category, action) = classify(tag, action_word);
+    if action_word.is_none() {
+        // Standard text: `…, action: drop` (screen) or `… action=DROP, …` (IDP).
+        action_word = labelled(body, "action:").or_else(|| labelled(body, "action="));
+    }
+    if source.is_none() {
+        source = labelled(body, "source:");
+        destination = labelled(body, "destination:");
+    }
+    let classified = CATALOGUE.classify(&[tag], verdict(action_word));
+    let (kind, category, action) = classified.class();
     let mut event = Event::new(Vendor::Juniper, kind, category, action);
+    if !classified.is_known() {
+        event.unknown_identifier = Some(Cow::Borrowed(tag));
+    }
     event.src_ip = source.and_then(ip);
     event.dst_ip = destination.and_then(ip);
     event.src_port = source_port.and_then(port);
@@ -84,49 +328,37 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     event.user = user.and_then(text);
     event.url = url.and_then(text);
     event.vendor_severity = severity.and_then(text);
-    event.severity = severity.and_then(Severity::from_word);
+    event.severity = severity.and_then(Severity::from_word).or(classified.severity);
     if kind == Kind::Threat {
         event.signature = attack.and_then(text).or_else(|| text(tag));
     }
     Ok(event)
 }
 
-fn classify(tag: &str, action: Option<&str>) -> Class {
-    let detected_only =
-        action.is_some_and(|word| is_any(word, &["NONE", "RECOMMENDED", "alarm-without-drop", "alarm"]));
-    let threat_action = if detected_only { Action::Detected } else { Action::Blocked };
-    if tag.starts_with("RT_FLOW") || tag.starts_with("APPTRACK") {
-        let blocked = tag.contains("DENY");
-        return (Kind::Traffic, Category::Other, if blocked { Action::Blocked } else { Action::Allowed });
+/// Junos action words: IDP NONE/RECOMMENDED/IGNORE and screen `alarm-without-drop` are
+/// detections; DROP, CLOSE, CLOSE_CLIENT/SERVER, BLOCK, `drop` … are blocks.
+fn verdict(action: Option<&str>) -> Verdict {
+    match action.map(str::trim) {
+        None | Some("") => Verdict::Unknown,
+        Some(word)
+            if is_any(word, &["NONE", "RECOMMENDED", "IGNORE", "alarm-without-drop", "alarm", "PERMIT", "permit"]) =>
+        {
+            Verdict::Passed
+        }
+        Some(word) => Verdict::from_block(
+            is_block_word(word)
+                || word.starts_with("CLOSE")
+                || is_any(word, &["BLOCK", "DROP-PACKET", "DROP-CONNECTION"]),
+        ),
     }
-    if tag.starts_with("RT_SCREEN") {
-        return (Kind::Threat, Category::Anomaly, threat_action);
-    }
-    if tag.starts_with("RT_IDP") {
-        return (Kind::Threat, Category::Intrusion, threat_action);
-    }
-    if tag.starts_with("RT_SECINTEL") || tag.starts_with("RT_AAMW") {
-        let category = if tag.starts_with("RT_AAMW") { Category::Malware } else { Category::Botnet };
-        return (Kind::Threat, category, threat_action);
-    }
-    // RT_UTM: WEBFILTER_URL_BLOCKED, AV_VIRUS_DETECTED_MT, ANTISPAM_SPAM_DETECTED_MT, …
-    let category = if tag.contains("AV_") {
-        Category::Malware
-    } else if tag.contains("SPAM") {
-        Category::Spam
-    } else if tag.contains("WEBFILTER") {
-        Category::Web
-    } else {
-        Category::DataLeak
-    };
-    if tag.contains("PERMITTED") {
-        return (Kind::Traffic, category, Action::Allowed);
-    }
-    (
-        Kind::Threat,
-        category,
-        if tag.contains("BLOCKED") || tag.contains("DROP") { Action::Blocked } else { threat_action },
-    )
+}
+
+/// The value after `label` in standard text, up to a comma or space.
+fn labelled<'a>(body: &'a str, label: &str) -> Option<&'a str> {
+    let start = body.find(label)? + label.len();
+    let rest = body[start..].trim_start();
+    let end = rest.find([',', ' ']).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|value| !value.is_empty())
 }
 
 #[cfg(test)]

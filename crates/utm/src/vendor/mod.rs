@@ -42,7 +42,7 @@ pub fn detect(payload: &str) -> Option<Vendor> {
         if memmem::find(bytes, b"\"LogType\"").is_some() {
             return Some(Vendor::Paloalto);
         }
-        if memmem::find(bytes, b"\"loguid\"").is_some() {
+        if memmem::find(bytes, b"\"loguid\"").is_some() || memmem::find(bytes, b"\"ProductName\"").is_some() {
             return Some(Vendor::Checkpoint);
         }
         return None;

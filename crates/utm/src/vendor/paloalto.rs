@@ -9,9 +9,81 @@
 
 use std::borrow::Cow;
 
-use crate::event::{Action, Category, Event, Kind, Severity, Unparsed, UnparsedReason, Vendor};
+use crate::catalogue::{Catalogue, Classified, Rule, Verdict, entry, family};
+use crate::event::{Category, Event, Kind, Severity, Unparsed, UnparsedReason, Vendor};
 use crate::time;
-use crate::vendor::{Class, ip, is_any, port, text, threat_action, traffic_action};
+use crate::vendor::{Class, ip, is_any, is_block_word, port, text};
+
+use Category::{Anomaly, Botnet, DataLeak, Intrusion, Malware, Other, Web};
+use Kind::{Event as Ev, Threat, Traffic};
+
+/// PAN-OS log type / subtype catalogue.
+pub(crate) static CATALOGUE: Catalogue = Catalogue {
+    vendor: Vendor::Paloalto,
+    identifier: "log type (CSV field 4, `LogType`, CEF signature id) / subtype (field 5, `Subtype`, CEF name)",
+    source: "Palo Alto Networks, *PAN-OS 10.2 / 11.1 Administrator's Guide*, \"Syslog Field Descriptions\" \
+             (Traffic, Threat, URL Filtering, Data Filtering, WildFire Submissions, Correlated Events, … log \
+             fields; Threat log `action` values).",
+    entries: &[
+        entry(
+            "TRAFFIC/*",
+            Traffic,
+            Other,
+            Rule::Verdict,
+            None,
+            "Session start/end/drop/deny; action deny, drop, reset-* is blocked",
+        ),
+        entry(
+            "THREAT/url",
+            Traffic,
+            Web,
+            Rule::ThreatIfBlocked,
+            None,
+            "URL filtering: block-url/override-lockout blocked, alert/continue allowed",
+        ),
+        entry("THREAT/virus", Threat, Malware, Rule::Verdict, None, "Antivirus"),
+        entry("THREAT/wildfire-virus", Threat, Malware, Rule::Verdict, None, "Antivirus signature from WildFire"),
+        entry("THREAT/wildfire", Threat, Malware, Rule::Verdict, None, "WildFire verdict"),
+        entry("THREAT/ml-virus", Threat, Malware, Rule::Verdict, None, "Inline machine-learning antivirus"),
+        entry(
+            "THREAT/spyware",
+            Threat,
+            Botnet,
+            Rule::Verdict,
+            None,
+            "Anti-spyware: C2, DNS sinkhole (counted as botnet)",
+        ),
+        entry("THREAT/vulnerability", Threat, Intrusion, Rule::Verdict, None, "Vulnerability protection (exploit)"),
+        entry("THREAT/scan", Threat, Anomaly, Rule::Verdict, None, "Zone protection: reconnaissance scan"),
+        entry("THREAT/flood", Threat, Anomaly, Rule::Verdict, None, "Zone/DoS protection: flood"),
+        entry("THREAT/packet", Threat, Anomaly, Rule::Verdict, None, "Zone protection: packet-based attack"),
+        entry("THREAT/resource", Threat, Anomaly, Rule::Verdict, None, "DoS protection: resource limit"),
+        entry("THREAT/data", Threat, DataLeak, Rule::Verdict, None, "Data filtering"),
+        entry("THREAT/file", Traffic, Other, Rule::ThreatIfBlocked, None, "File blocking"),
+        entry(
+            "CORRELATION/*",
+            Threat,
+            Botnet,
+            Rule::Detected,
+            Some(Severity::High),
+            "Correlated events: a host likely compromised",
+        ),
+        entry("SYSTEM/*", Ev, Other, Rule::Verdict, None, "System events"),
+        entry("CONFIG/*", Ev, Other, Rule::Verdict, None, "Configuration changes"),
+        entry("HIPMATCH/*", Ev, Other, Rule::Verdict, None, "Host information profile match"),
+        entry("GLOBALPROTECT/*", Ev, Other, Rule::Verdict, None, "GlobalProtect"),
+        entry("USERID/*", Ev, Other, Rule::Verdict, None, "User-ID mapping"),
+        entry("AUTH/*", Ev, Other, Rule::Verdict, None, "Authentication"),
+        entry("DECRYPTION/*", Ev, Other, Rule::Verdict, None, "Decryption"),
+        entry("IPTAG/*", Ev, Other, Rule::Verdict, None, "IP tag"),
+        entry("GTP/*", Ev, Other, Rule::Verdict, None, "GTP"),
+        entry("SCTP/*", Ev, Other, Rule::Verdict, None, "SCTP"),
+        entry("TUNNEL/*", Ev, Other, Rule::Verdict, None, "Tunnel inspection"),
+    ],
+    families: &[family("THREAT", Threat, Intrusion, Rule::Verdict, "a threat subtype not in the table")],
+    fallback: (Ev, Other, Rule::Verdict),
+    notes: "The verdict is `action` (field 31): drop, deny, reset-*, block-*, sinkhole, random-drop are blocked; alert, allow, continue, override are not.",
+};
 
 const LOG_TYPES: [&str; 14] = [
     "TRAFFIC",
@@ -66,8 +138,12 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     let log_type = field(4);
     let is_session_log = is_any(log_type, &["TRAFFIC", "THREAT", "DECRYPTION"]);
     let action = if is_session_log { field(31) } else { "" };
-    let (kind, category, action_class) = classify(log_type, field(5), action, None);
+    let classified = classify_structured(log_type, field(5), action);
+    let (kind, category, action_class) = classified.class();
     let mut event = Event::new(Vendor::Paloalto, kind, category, action_class);
+    if !classified.is_known() {
+        event.unknown_identifier = Some(identifier(log_type, field(5)));
+    }
     event.device = text(field(3));
     if let Some(stamp) = time::parse_date_time(field(7)).and_then(|local| time::local_to_stamp(local, None)) {
         event.time = Some(stamp.utc);
@@ -114,32 +190,23 @@ fn split_csv<'a>(text: &'a str, fields: &mut [&'a str]) -> usize {
 /// Classification by log type, subtype and action (shared with the CEF form, where the CEF
 /// signature id is the type and the name the subtype).
 pub(crate) fn classify(log_type: &str, subtype: &str, action: &str, _threat_category: Option<&str>) -> Class {
-    let action_word = (!action.is_empty()).then_some(action);
-    if log_type.eq_ignore_ascii_case("TRAFFIC") {
-        return (Kind::Traffic, Category::Other, traffic_action(action_word));
-    }
-    if !log_type.eq_ignore_ascii_case("THREAT") {
-        return (Kind::Event, Category::Other, traffic_action(action_word));
-    }
-    let category = match subtype.to_ascii_lowercase().as_str() {
-        "url" => Category::Web,
-        "virus" | "wildfire-virus" | "wildfire" => Category::Malware,
-        "spyware" => Category::Botnet,
-        "vulnerability" => Category::Intrusion,
-        "scan" | "flood" | "packet" | "resource" => Category::Anomaly,
-        "data" => Category::DataLeak,
-        "file" => Category::Other,
-        _ => Category::Intrusion,
-    };
-    let action = threat_action(action_word);
-    if matches!(category, Category::Web | Category::Other) && action != Action::Blocked {
-        // URL filtering and file-type logs record allowed usage unless they blocked it.
-        return (Kind::Traffic, category, Action::Allowed);
-    }
-    (Kind::Threat, category, action)
+    classify_structured(log_type, subtype, action).class()
 }
 
-/// Cortex Data Lake / Strata JSON (`LogType`, `Subtype`, `Action`, …).
+/// [`classify`] with the catalogue's provenance.
+pub(crate) fn classify_structured(log_type: &str, subtype: &str, action: &str) -> Classified {
+    let action = time::trim_ascii_spaces(action);
+    // `close` ends a session normally; `allow`/`alert`/`continue`/`override` pass.
+    let blocked = is_block_word(action) && !action.eq_ignore_ascii_case("close");
+    let verdict = if action.is_empty() { Verdict::Unknown } else { Verdict::from_block(blocked) };
+    CATALOGUE.classify(&[log_type.trim(), subtype.trim()], verdict)
+}
+
+/// `TYPE/subtype` for the unknown-identifier count.
+fn identifier(log_type: &str, subtype: &str) -> Cow<'static, str> {
+    Cow::Owned(format!("{}/{}", log_type.trim(), subtype.trim()))
+}
+
 fn parse_json(line: &str) -> Result<Event<'_>, Unparsed> {
     let value: serde_json::Value = serde_json::from_str(line)
         .map_err(|_| Unparsed::new(Some(Vendor::Paloalto), UnparsedReason::Malformed("invalid JSON")))?;
@@ -151,8 +218,12 @@ fn parse_json(line: &str) -> Result<Event<'_>, Unparsed> {
             .and_then(|number| u16::try_from(number).ok())
     };
     let owned = |key: &str| crate::kv::non_empty(get(key)).map(|text| Cow::Owned(text.to_owned()));
-    let (kind, category, action) = classify(get("LogType"), get("Subtype"), get("Action"), None);
+    let classified = classify_structured(get("LogType"), get("Subtype"), get("Action"));
+    let (kind, category, action) = classified.class();
     let mut event = Event::new(Vendor::Paloalto, kind, category, action);
+    if !classified.is_known() {
+        event.unknown_identifier = Some(identifier(get("LogType"), get("Subtype")));
+    }
     event.device = owned("DeviceSN");
     event.src_ip = ip(get("SourceAddress"));
     event.dst_ip = ip(get("DestinationAddress"));

@@ -5,8 +5,36 @@
 //! fields. filterlog is packet-filter traffic ([`Kind::Traffic`]); only the IDS alert line is a
 //! threat.
 
-use crate::event::{Action, Category, Event, Kind, Unparsed, UnparsedReason, Vendor};
+use std::borrow::Cow;
+
+use crate::catalogue::{Catalogue, Rule, Verdict, entry};
+use crate::event::{Category, Event, Kind, Unparsed, UnparsedReason, Vendor};
 use crate::vendor::{ip, port, text};
+
+/// pfSense / OPNsense catalogue: the filterlog action, and IDS alerts by their Snort/Suricata
+/// classification (the table under `suricata`).
+pub(crate) static CATALOGUE: Catalogue = Catalogue {
+    vendor: Vendor::Pfsense,
+    identifier: "filterlog `action` (field 7); IDS alert lines by `[Classification: …]`",
+    source: "Netgate, *pfSense Documentation*, \"Raw Filter Log Format\" (2.7); Snort 2.9 alert format with the \
+             `classification.config` descriptions (see the Suricata table).",
+    entries: &[
+        entry("filterlog/pass", Kind::Traffic, Category::Other, Rule::Allowed, None, "Packet passed by a rule"),
+        entry("filterlog/block", Kind::Traffic, Category::Other, Rule::Blocked, None, "Packet blocked by a rule"),
+        entry("filterlog/reject", Kind::Traffic, Category::Other, Rule::Blocked, None, "Packet rejected by a rule"),
+        entry(
+            "alert",
+            Kind::Threat,
+            Category::Intrusion,
+            Rule::Verdict,
+            None,
+            "Snort/Suricata alert: category from its classification",
+        ),
+    ],
+    families: &[],
+    fallback: (Kind::Event, Category::Other, Rule::Verdict),
+    notes: "",
+};
 
 pub(crate) fn looks_like(text: &str) -> bool {
     let body = strip_tag(text);
@@ -50,12 +78,11 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     if count < 9 || !matches!(fields[8], "4" | "6") {
         return Err(Unparsed::new(Some(Vendor::Pfsense), UnparsedReason::Malformed("not a filterlog record")));
     }
-    let action = match fields[6] {
-        "block" | "reject" => Action::Blocked,
-        "pass" => Action::Allowed,
-        _ => return Err(Unparsed::new(Some(Vendor::Pfsense), UnparsedReason::MissingField("action"))),
+    let Some(entry) = CATALOGUE.entry(&["filterlog", fields[6]]) else {
+        return Err(Unparsed::new(Some(Vendor::Pfsense), UnparsedReason::MissingField("action")));
     };
-    let mut event = Event::new(Vendor::Pfsense, Kind::Traffic, Category::Other, action);
+    let (kind, category, action) = crate::catalogue::resolve(entry.kind, entry.category, entry.rule, Verdict::Unknown);
+    let mut event = Event::new(Vendor::Pfsense, kind, category, action);
     // (protocol, source, destination, source port, destination port) indexes per IP version.
     let (protocol, source, destination) = if fields[8] == "4" { (16, 18, 19) } else { (12, 15, 16) };
     event.src_ip = ip(fields[source]);
@@ -69,17 +96,27 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
 
 /// `[1:2019284:3] ET POLICY … [Classification: …] [Priority: 1] {TCP} 10.0.0.1:1234 -> 1.2.3.4:80`
 fn parse_ids_alert(body: &str) -> Result<Event<'_>, Unparsed> {
+    // Inline mode prefixes the alert with `[Drop]` (`[wDrop]` when it only would have dropped).
+    let (verdict, body) = match (body.strip_prefix("[Drop]"), body.strip_prefix("[wDrop]")) {
+        (Some(rest), _) => (Verdict::Blocked, rest.trim_start()),
+        (_, Some(rest)) => (Verdict::Passed, rest.trim_start()),
+        _ => (Verdict::Unknown, body),
+    };
     let close = body.find(']').ok_or(Unparsed::new(Some(Vendor::Pfsense), UnparsedReason::Malformed("alert id")))?;
     let rest = &body[close + 1..];
     let message_end = rest.find(" [").unwrap_or(rest.len());
-    let category = if rest.contains("CNC") || rest.contains("Botnet") {
-        Category::Botnet
-    } else if rest.contains("Trojan") || rest.contains("MALWARE") {
-        Category::Malware
-    } else {
-        Category::Intrusion
-    };
-    let mut event = Event::new(Vendor::Pfsense, Kind::Threat, category, Action::Detected);
+    let classification = rest
+        .find("[Classification: ")
+        .map(|start| &rest[start + 17..])
+        .map(|tail| &tail[..tail.find(']').unwrap_or(tail.len())])
+        .unwrap_or("");
+    let classified = crate::vendor::suricata::classify_alert(classification, &rest[..message_end], verdict);
+    let (kind, category, action) = classified.class();
+    let mut event = Event::new(Vendor::Pfsense, kind, category, action);
+    event.severity = classified.severity;
+    if !classified.is_known() && !classification.is_empty() {
+        event.unknown_identifier = Some(Cow::Owned(format!("alert/{classification}")));
+    }
     event.signature = text(&rest[..message_end]);
     if let Some(brace) = rest.find("} ") {
         let mut addresses = rest[brace + 2..].split(" -> ");

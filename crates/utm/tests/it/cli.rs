@@ -84,3 +84,34 @@ fn missing_file_is_an_io_error_naming_the_path() {
     let error = run_parse(None, &["/nonexistent/utm.log".into()], &mut Vec::new(), &mut Vec::new()).unwrap_err();
     assert!(error.to_string().contains("/nonexistent/utm.log"));
 }
+
+#[test]
+fn summary_counts_unknown_message_types_per_vendor() {
+    let directory = std::env::temp_dir().join(format!("utm-cli-unknown-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let path = directory.join("wg.log");
+    std::fs::write(
+        &path,
+        concat!(
+            "<129>Mar  2 10:01:01 fbx firewall: msg_id=\"3000-0155\" SYN flood attack against 192.0.2.10 from 198.51.100.24 detected.\n",
+            "<129>Mar  2 10:01:02 fbx firewall: msg_id=\"3000-0155\" SYN flood attack against 192.0.2.11 from 198.51.100.24 detected.\n",
+            "<140>Mar  2 10:00:01 fbx firewall: msg_id=\"3000-0148\" Allow 1-Trusted 0-External 60 tcp 20 64 192.168.10.5 203.0.113.7 50123 443 (HTTPS-00)\n",
+            "not a log line\n",
+        ),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let mut summary = Vec::new();
+    let totals = run_parse(None, &[path], &mut out, &mut summary).unwrap();
+    std::fs::remove_dir_all(&directory).unwrap();
+    let watchguard = &totals.intake.by_vendor["watchguard"];
+    assert_eq!((watchguard.events, watchguard.unknown_identifiers, watchguard.unparsed), (3, 2, 0));
+    assert_eq!(totals.intake.by_vendor["unknown"].unparsed, 1);
+    let summary = String::from_utf8(summary).unwrap();
+    assert!(summary.contains("watchguard: 2 lines of unknown message type 3000-0155"), "{summary}");
+    let first: Value = serde_json::from_slice(out.split(|byte| *byte == b'\n').next().unwrap()).unwrap();
+    assert_eq!(first["unknown_identifier"], "3000-0155");
+    assert_eq!(first["kind"], "threat");
+    let third: Value = serde_json::from_slice(out.split(|byte| *byte == b'\n').nth(2).unwrap()).unwrap();
+    assert!(third.get("unknown_identifier").is_none());
+}

@@ -248,3 +248,170 @@ fn compare_action_and_category(event: &Event<'_>, expected: &Value) -> Result<()
     }
     Ok(())
 }
+
+/// Every corpus message, with its file (relative to the corpus) and Sekoia expectation.
+fn for_each_message(root: &Path, mut visit: impl FnMut(&str, &[u8], Option<&Value>)) {
+    let mut files = Vec::new();
+    collect(root, &mut files);
+    files.sort();
+    for path in &files {
+        let relative = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        if !relative.contains('/') {
+            continue;
+        }
+        let bytes = std::fs::read(path).unwrap();
+        if relative.ends_with(".ini") {
+            for line in String::from_utf8_lossy(&bytes).lines() {
+                if let Some((_, raw)) = line.split_once(" pass = ").or_else(|| line.split_once(" fail = ")) {
+                    visit(&relative, raw.as_bytes(), None);
+                }
+            }
+            continue;
+        }
+        let json: Option<Value> = serde_json::from_slice(&bytes).ok();
+        match json.as_ref().and_then(|value| value.pointer("/input/message")) {
+            Some(message) => {
+                let message = match message {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                visit(&relative, message.as_bytes(), json.as_ref().and_then(|value| value.get("expected")));
+            }
+            None => {
+                let text = String::from_utf8_lossy(&bytes);
+                // Concatenated pretty-printed JSON is read as values, other text as lines.
+                if text.trim_start().starts_with('{') && !text.contains("}\n{\"") {
+                    let values: Vec<Value> =
+                        serde_json::Deserializer::from_str(&text).into_iter::<Value>().flatten().collect();
+                    if !values.is_empty() {
+                        for value in values {
+                            visit(&relative, value.to_string().as_bytes(), None);
+                        }
+                        continue;
+                    }
+                }
+                for line in text.lines() {
+                    visit(&relative, line.as_bytes(), None);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default, Debug)]
+struct Outcome {
+    lines: u64,
+    events: u64,
+    unparsed: u64,
+    unknown_identifiers: u64,
+    expected_threats: u64,
+    threat_category_agrees: u64,
+    expected_verdicts: u64,
+    verdict_agrees: u64,
+}
+
+/// Nothing vanishes: every non-blank corpus line is an event or an unparsed line with a reason,
+/// and the intake counts add up. No threat is ever "allowed", and no line the expectation calls
+/// malware or an intrusion is read as traffic or an event. Prints per-vendor agreement.
+#[test]
+fn corpus_lines_do_not_vanish_and_threats_are_never_allowed() {
+    let root = Path::new(CORPUS);
+    if !root.is_dir() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "corpus missing at {CORPUS} (required in CI)");
+        eprintln!("corpus not found at {CORPUS}: test skipped");
+        return;
+    }
+    let mut outcomes: BTreeMap<String, Outcome> = BTreeMap::new();
+    let mut intake = utm::IntakeCounts::default();
+    let mut failures = Vec::new();
+    for_each_message(root, |relative, line, expected| {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        let vendor_dir = relative.split('/').next().unwrap_or("").to_owned();
+        let outcome = outcomes.entry(vendor_dir).or_default();
+        outcome.lines += 1;
+        let parsed = utm::parse_syslog_line(line, None);
+        intake.add(&parsed);
+        let shown = String::from_utf8_lossy(line);
+        let event = match parsed {
+            Ok(event) => event,
+            Err(error) => {
+                outcome.unparsed += 1;
+                assert!(!error.to_string().is_empty());
+                if outcome.unparsed <= 3 {
+                    eprintln!("unparsed {relative}: {error}: {}", shown.chars().take(160).collect::<String>());
+                }
+                return;
+            }
+        };
+        outcome.events += 1;
+        outcome.unknown_identifiers += u64::from(event.unknown_identifier.is_some());
+        if event.kind == Kind::Threat && event.action == Action::Allowed {
+            failures.push(format!("{relative}: threat read as allowed: {shown}"));
+        }
+        let Some(expected) = expected else {
+            return;
+        };
+        if ALLOWED.iter().any(|(pattern, _)| matches(pattern, relative)) {
+            return;
+        }
+        let categories: Vec<&str> = match expected.pointer("/event/category") {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            Some(Value::String(word)) => vec![word.as_str()],
+            _ => vec![],
+        };
+        let threat_category = categories.iter().find(|word| matches!(**word, "malware" | "intrusion_detection"));
+        if let Some(word) = threat_category {
+            outcome.expected_threats += 1;
+            let agrees = match *word {
+                "malware" => event.category == Category::Malware,
+                _ => matches!(event.category, Category::Intrusion | Category::Anomaly),
+            };
+            outcome.threat_category_agrees += u64::from(agrees);
+            if event.kind != Kind::Threat || event.action == Action::Allowed {
+                failures
+                    .push(format!("{relative}: expected {word}, read as {:?}/{:?}: {shown}", event.kind, event.action));
+            }
+        }
+        if compare_action_and_category(&event, &Value::Object(Default::default())).is_ok() {
+            let words = ["/event/action", "/event/type", "/action/name"]
+                .iter()
+                .any(|pointer| expected.pointer(pointer).is_some());
+            if words {
+                outcome.expected_verdicts += 1;
+                outcome.verdict_agrees += u64::from(compare_action_and_category(&event, expected).is_ok());
+            }
+        }
+    });
+    let mut totals = Outcome::default();
+    for (vendor, outcome) in &outcomes {
+        eprintln!(
+            "lines {vendor:>14}: {:>4} read, {:>4} events, {:>3} unparsed, {:>3} unknown identifiers; threat category {}/{}, verdict {}/{}",
+            outcome.lines,
+            outcome.events,
+            outcome.unparsed,
+            outcome.unknown_identifiers,
+            outcome.threat_category_agrees,
+            outcome.expected_threats,
+            outcome.verdict_agrees,
+            outcome.expected_verdicts
+        );
+        assert_eq!(outcome.lines, outcome.events + outcome.unparsed, "{vendor}: lines vanished");
+        totals.lines += outcome.lines;
+        totals.events += outcome.events;
+        totals.unparsed += outcome.unparsed;
+    }
+    let counted: (u64, u64) = intake
+        .by_vendor
+        .values()
+        .fold((0, 0), |(events, unparsed), counts| (events + counts.events, unparsed + counts.unparsed));
+    assert_eq!(counted, (totals.events, totals.unparsed), "intake counts disagree with the lines read");
+    for line in intake.unknown_lines() {
+        eprintln!("unknown: {line}");
+    }
+    for failure in &failures {
+        eprintln!("FAIL {failure}");
+    }
+    assert!(failures.is_empty(), "{} corpus lines misread as not a threat", failures.len());
+}

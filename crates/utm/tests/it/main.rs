@@ -2,6 +2,7 @@
 //! the `run_parse` CLI side, the shared vendor corpus, the generator, robustness on random
 //! input, and per-vendor fixtures.
 
+mod catalogue;
 mod cli;
 mod corpus;
 mod generate;
