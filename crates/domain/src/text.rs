@@ -38,6 +38,8 @@ pub enum FieldError {
     PhoneNumber,
     #[error("メールアドレスの形式が正しくありません")]
     EmailAddress,
+    #[error("使用できない制御文字が含まれています")]
+    ControlCharacter,
 }
 
 /// A フリガナ in full-width katakana (hiragana is converted).
@@ -91,6 +93,11 @@ pub fn is_dash(c: char) -> bool {
 /// Normalised non-empty text of at most `max_chars` characters.
 pub fn required(input: &str, max_chars: usize) -> Result<String, FieldError> {
     let text = normalize(input);
+    // NUL and other control characters have no place in a name or an address, and break
+    // documents (PDF, CSV) made from them later.
+    if text.chars().any(char::is_control) {
+        return Err(FieldError::ControlCharacter);
+    }
     if text.is_empty() {
         return Err(FieldError::Required);
     }
@@ -124,6 +131,7 @@ impl FieldError {
                 "Enter the phone number in digits and hyphens, for example 03-1234-5678.".to_owned()
             }
             FieldError::EmailAddress => "The e-mail address is not valid.".to_owned(),
+            FieldError::ControlCharacter => "The text contains control characters.".to_owned(),
         }
     }
 }
@@ -534,5 +542,14 @@ mod tests {
         assert!(serde_json::from_str::<PhoneNumber>("\"12\"").is_err());
         let kana: Kana = serde_json::from_str("\"やまだ\"").unwrap();
         assert_eq!(serde_json::to_string(&kana).unwrap(), "\"ヤマダ\"");
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_free_text() {
+        assert_eq!(required("株式会社\u{0}サンプル", 100), Err(FieldError::ControlCharacter));
+        assert_eq!(required("a\u{7}b", 100), Err(FieldError::ControlCharacter));
+        assert_eq!(optional("\u{1b}[31m", 100), Err(FieldError::ControlCharacter));
+        // Line breaks and tabs are white space, folded by normalisation.
+        assert_eq!(required("株式会社\tサンプル\n", 100), Ok("株式会社 サンプル".into()));
     }
 }

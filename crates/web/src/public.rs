@@ -49,11 +49,23 @@ async fn switch_language(State(state): State<AppState>, Path(code): Path<String>
         .and_then(|v| v.to_str().ok())
         .and_then(|referer| referer.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.strip_prefix(host))
-        .filter(|path| path.starts_with('/') && !path.starts_with("//") && !host.is_empty())
+        .filter(|_| !host.is_empty())
+        .filter(|path| is_local_path(path))
         .map(strip_lang_param)
         .unwrap_or_else(|| "/".to_string());
     let cookie = set_cookie(LANG_COOKIE, code, Some(365 * 24 * 3600), false, state.config.secure_cookies);
     with_cookie(Redirect::to(&back).into_response(), cookie)
+}
+
+/// Whether `path` is a path on this site and nothing else: it parses as a request path, starts
+/// with one `/`, and has no backslash (which browsers read as `/`, so `/\\evil.example` would
+/// leave the site) and no control character.
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control)
+        && path.parse::<axum::http::uri::PathAndQuery>().is_ok()
 }
 
 /// A path without any `lang=` parameter, which would otherwise override the new choice.

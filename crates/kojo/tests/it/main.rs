@@ -12,6 +12,7 @@ mod cases;
 mod concurrency;
 mod csrf;
 mod devices;
+mod hardening;
 mod intake;
 mod jobs;
 mod listener;
