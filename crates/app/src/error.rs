@@ -36,6 +36,18 @@ pub enum Invalid {
     UnknownAssignee,
     /// The batch names no case.
     NothingSelected,
+    /// Text with control characters.
+    ControlCharacter,
+    DeviceCompanyMissing,
+    DeviceFieldsMissing,
+    /// Vendor, model or serial longer than [`crate::devices::MAX_FIELD_CHARS`].
+    DeviceFieldTooLong,
+    DeviceSenderAddress,
+    /// A device change without a readable date or survey result.
+    DeviceChangeUnreadable,
+    DateInFuture,
+    /// A report comment longer than [`crate::reports::MAX_COMMENT_CHARS`].
+    CommentTooLong,
 }
 
 impl From<store::StoreError> for AppError {

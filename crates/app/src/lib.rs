@@ -11,6 +11,7 @@ pub mod actor;
 pub mod agreements;
 pub mod cases;
 pub mod clock;
+pub mod devices;
 pub mod error;
 pub mod mail;
 pub mod reports;

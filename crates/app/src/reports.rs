@@ -17,6 +17,9 @@ use store::devices::DeviceRecord;
 use store::reports::ReportRecord;
 use uuid::Uuid;
 
+use crate::{Actor, Invalid, Services};
+use domain::access::Action;
+
 pub const MIN_COMPANIES_FOR_MEDIAN: usize = 5;
 
 /// `2026-11` → (first day, last day).
@@ -229,4 +232,65 @@ pub fn month_label(month: &str) -> String {
         .map(|(first, _)| domain::wareki::format_date(first))
         .map(|d| d.split('月').next().map(|s| format!("{s}月")).unwrap_or(d))
         .unwrap_or_default()
+}
+
+/// The longest staff comment on a report, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2000;
+
+/// Sets (or clears) the staff comment of a draft and renders its PDF again (off the runtime).
+pub async fn comment(
+    services: &Services,
+    actor: &Actor,
+    fonts: Arc<documents::pdf::Fonts>,
+    report: Uuid,
+    text: &str,
+    now: chrono::DateTime<Utc>,
+) -> crate::Result<()> {
+    actor.require(Action::ManageDevices)?;
+    let text = text.trim().replace("\r\n", "\n");
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(Invalid::ControlCharacter.into());
+    }
+    if text.chars().count() > MAX_COMMENT_CHARS {
+        return Err(Invalid::CommentTooLong.into());
+    }
+    let record = store::reports::get(&services.db, report).await?;
+    let mut data: MonthlyReportData = serde_json::from_value(record.data.clone())
+        .map_err(|e| store::StoreError::Corrupt(format!("report data: {e}")))?;
+    data.staff_comment = (!text.is_empty()).then_some(text);
+    let pdf = render(fonts, data.clone()).await.map_err(domain::refusal::Refusal::DocumentUnavailable)?;
+    let value = serde_json::to_value(&data).expect("plain data");
+    let tx = services.db.begin().await?;
+    store::reports::comment(&tx, report, data.staff_comment.clone(), &value, pdf).await?;
+    let entry = store::audit::NewAuditEntry {
+        actor: actor.audit(),
+        action: "report.comment",
+        subject_type: "application",
+        subject_id: Some(record.application_id.to_string()),
+        ip: actor.ip(),
+        detail: serde_json::json!({"report": report, "month": record.month, "chars": data.staff_comment.as_deref().map_or(0, |c| c.chars().count())}),
+    };
+    store::audit::add(&tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Releases a draft to the company: visible in its portal and announced by e-mail, with the
+/// audit row, in one transaction.
+pub async fn release(
+    services: &Services,
+    actor: &Actor,
+    report: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> crate::Result<()> {
+    actor.require(Action::ManageDevices)?;
+    let record = store::reports::get(&services.db, report).await?;
+    let application = store::applications::get(&services.db, record.application_id).await?;
+    let subject = format!("UTM月次レポート（{}）を公開しました", month_label(&record.month));
+    let email =
+        crate::mail::message_notice(&services.mail, &application.contact_email, &application.company_name, &subject);
+    let tx = services.db.begin().await?;
+    store::reports::release(&tx, report, actor.audit(), actor.ip(), &email, now).await?;
+    tx.commit().await?;
+    Ok(())
 }

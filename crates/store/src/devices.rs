@@ -10,7 +10,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::entities::{application, course, device};
-use crate::{Db, Result, StoreError};
+use crate::{Db, Result, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceRecord {
@@ -49,20 +49,28 @@ pub struct NewDevice<'a> {
 /// Registers a device for a company on course ①. A company has at most one device not yet
 /// removed; the serial is unique.
 pub async fn register(db: &Db, new: NewDevice<'_>, now: DateTime<Utc>) -> Result<Uuid> {
-    let tx = db.begin_write().await?;
+    let tx = db.begin().await?;
+    let id = register_in(&tx, new, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`register`] inside the caller's transaction (with its audit row).
+pub async fn register_in(tx: &Tx, new: NewDevice<'_>, now: DateTime<Utc>) -> Result<Uuid> {
+    let tx = tx.conn();
     let app = application::Entity::find_by_id(new.application_id)
         .lock_exclusive()
-        .one(&tx)
+        .one(tx)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let course = course::Entity::find_by_id(app.course_id).one(&tx).await?.ok_or(StoreError::NotFound)?;
+    let course = course::Entity::find_by_id(app.course_id).one(tx).await?.ok_or(StoreError::NotFound)?;
     if course.code != CourseCode::Utm.code() {
         return Err(StoreError::Refused(Refusal::DeviceOutsideUtm));
     }
     let active = device::Entity::find()
         .filter(device::Column::ApplicationId.eq(app.id))
         .filter(device::Column::RemovedOn.is_null())
-        .one(&tx)
+        .one(tx)
         .await?;
     if active.is_some() {
         return Err(StoreError::Refused(Refusal::DeviceAlreadyRegistered));
@@ -83,7 +91,7 @@ pub async fn register(db: &Db, new: NewDevice<'_>, now: DateTime<Utc>) -> Result
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&tx)
+    .insert(tx)
     .await;
     match result {
         Ok(_) => {}
@@ -92,7 +100,6 @@ pub async fn register(db: &Db, new: NewDevice<'_>, now: DateTime<Utc>) -> Result
         }
         Err(error) => return Err(error.into()),
     }
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -106,8 +113,16 @@ pub enum DeviceChange {
 }
 
 pub async fn change(db: &Db, id: Uuid, change: DeviceChange, now: DateTime<Utc>) -> Result<DeviceRecord> {
-    let tx = db.begin_write().await?;
-    let model = device::Entity::find_by_id(id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
+    let tx = db.begin().await?;
+    let record = change_in(&tx, id, change, now).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// [`change`] inside the caller's transaction (with its audit row).
+pub async fn change_in(tx: &Tx, id: Uuid, change: DeviceChange, now: DateTime<Utc>) -> Result<DeviceRecord> {
+    let tx = tx.conn();
+    let model = device::Entity::find_by_id(id).lock_exclusive().one(tx).await?.ok_or(StoreError::NotFound)?;
     let current = record(model.clone())?;
     let conflict = |why: DeviceRefusal| Err(StoreError::Refused(Refusal::DeviceChange(why)));
     let mut update: device::ActiveModel = model.into();
@@ -146,8 +161,7 @@ pub async fn change(db: &Db, id: Uuid, change: DeviceChange, now: DateTime<Utc>)
         }
     }
     update.updated_at = Set(now);
-    let saved = update.update(&tx).await?;
-    tx.commit().await?;
+    let saved = update.update(tx).await?;
     record(saved)
 }
 

@@ -87,9 +87,15 @@ pub async fn save_draft(
 }
 
 /// Sets a draft's staff comment together with its re-rendered data and PDF.
-pub async fn comment(db: &Db, id: Uuid, comment: Option<String>, data: &serde_json::Value, pdf: Vec<u8>) -> Result<()> {
-    let tx = db.begin_write().await?;
-    let model = monthly_report::Entity::find_by_id(id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
+pub async fn comment(
+    tx: &crate::Tx,
+    id: Uuid,
+    comment: Option<String>,
+    data: &serde_json::Value,
+    pdf: Vec<u8>,
+) -> Result<()> {
+    let tx = tx.conn();
+    let model = monthly_report::Entity::find_by_id(id).lock_exclusive().one(tx).await?.ok_or(StoreError::NotFound)?;
     if model.status == "released" {
         return Err(StoreError::Refused(Refusal::ReportReleased));
     }
@@ -98,22 +104,21 @@ pub async fn comment(db: &Db, id: Uuid, comment: Option<String>, data: &serde_js
     update.data = Set(data.to_string());
     update.pdf_sha256 = Set(sha256_hex_bytes(&pdf));
     update.pdf = Set(pdf);
-    update.update(&tx).await?;
-    tx.commit().await?;
+    update.update(tx).await?;
     Ok(())
 }
 
 /// Releases a draft to the company: visible in its portal, announced by `email` (same transaction).
 pub async fn release(
-    db: &Db,
+    tx: &crate::Tx,
     id: Uuid,
     actor: Actor,
     ip: Option<String>,
     email: &OutgoingEmail,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let tx = db.begin_write().await?;
-    let model = monthly_report::Entity::find_by_id(id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
+    let tx = tx.conn();
+    let model = monthly_report::Entity::find_by_id(id).lock_exclusive().one(tx).await?.ok_or(StoreError::NotFound)?;
     if model.status == "released" {
         return Err(StoreError::Refused(Refusal::ReportAlreadyReleased));
     }
@@ -128,10 +133,10 @@ pub async fn release(
     update.status = Set("released".into());
     update.released_at = Set(Some(now));
     update.released_by = Set(Some(label));
-    update.update(&tx).await?;
-    outbox::enqueue_in(&tx, email, now).await?;
+    update.update(tx).await?;
+    outbox::enqueue_in(tx, email, now).await?;
     audit::record_in(
-        &tx,
+        tx,
         NewAuditEntry {
             actor,
             action: "report.release",
@@ -143,7 +148,6 @@ pub async fn release(
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

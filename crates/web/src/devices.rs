@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use domain::access::Role;
 use domain::device::SurveyResult;
 use serde::Deserialize;
-use store::devices::{DeviceChange, DeviceRecord, NewDevice};
+use store::devices::{DeviceChange, DeviceRecord};
 use store::logs::{ListenerStatus, StoredThreat, UnknownSender};
 use uuid::Uuid;
 
@@ -160,47 +160,23 @@ async fn register_device(
     ip: ClientIp,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_manage_devices)?;
     staff.check_csrf(&form.csrf)?;
-    let clean = |s: &str| domain::text::normalize(s);
-    let (vendor, model, serial, sender) =
-        (clean(&form.vendor), clean(&form.model), clean(&form.serial), clean(&form.sender_address));
-    let problem = match form.application.parse::<Uuid>() {
-        Err(_) => Some("企業を選んでください".to_string()),
-        Ok(_) if vendor.is_empty() || model.is_empty() || serial.is_empty() => {
-            Some("メーカー・機種・シリアル番号を入力してください".into())
-        }
-        Ok(_) if [&vendor, &model, &serial].iter().any(|s| s.chars().count() > 100) => {
-            Some("各項目は100文字以内で入力してください".into())
-        }
-        Ok(_) if !sender.is_empty() && sender.parse::<std::net::IpAddr>().is_err() => {
-            Some("送信元アドレスはIPアドレス（例：203.0.113.10）で入力してください".into())
-        }
-        Ok(application_id) => {
-            let new = NewDevice {
-                application_id,
-                vendor: &vendor,
-                model: &model,
-                serial: &serial,
-                sender_address: (!sender.is_empty()).then_some(sender.as_str()),
-            };
-            match store::devices::register(&state.db, new, state.clock.now()).await {
-                Ok(id) => {
-                    audit(
-                        &state,
-                        &staff,
-                        ip,
-                        "device.register",
-                        Some(application_id.to_string()),
-                        serde_json::json!({"device": id, "serial": serial}),
-                    )
-                    .await?;
-                    return Ok(Redirect::to(&format!("/office/devices/{id}")).into_response());
-                }
-                Err(error @ store::StoreError::Refused(_)) => Some(crate::messages::store_problem(&error, lang.t)),
-                Err(other) => return Err(other.into()),
-            }
-        }
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let result = match app::devices::Registration::parse(
+        &form.application,
+        &form.vendor,
+        &form.model,
+        &form.serial,
+        &form.sender_address,
+    ) {
+        Ok(new) => app::devices::register(&state.services, &actor, new, state.clock.now()).await,
+        Err(invalid) => Err(invalid.into()),
+    };
+    let problem = match result {
+        Ok(id) => return Ok(Redirect::to(&format!("/office/devices/{id}")).into_response()),
+        Err(app::AppError::Forbidden) => return Err(PageError::Forbidden),
+        Err(app::AppError::Store(error)) => return Err(error.into()),
+        Err(error) => crate::messages::for_error(&error).map(|m| lang.t.pick(&m.ja, &m.en).to_string()),
     };
     devices_page(&state, lang.t, &staff, form, problem, StatusCode::UNPROCESSABLE_ENTITY).await
 }
@@ -295,7 +271,6 @@ async fn change_device(
     Path(id): Path<Uuid>,
     Form(form): Form<ChangeForm>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_manage_devices)?;
     staff.check_csrf(&form.csrf)?;
     let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d").ok();
     let notes = domain::text::normalize(&form.notes);
@@ -310,37 +285,22 @@ async fn change_device(
         _ => None,
     };
     let t = lang.t;
-    let result: Result<_, String> = match change {
-        None => Err(t
-            .s(
-                "日付（YYYY-MM-DD）または調査結果を正しく入力してください",
-                "Enter the date (YYYY-MM-DD) or the survey result",
-            )
-            .into()),
-        Some(DeviceChange::Installed(on) | DeviceChange::Removed(on) | DeviceChange::Continued(on))
-            if on > state.clock.today() =>
-        {
-            Err(t.s("未来の日付は記録できません", "A future date cannot be recorded").into())
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let result = match change {
+        None => Err(app::AppError::from(app::Invalid::DeviceChangeUnreadable)),
+        Some(change) => app::devices::change(&state.services, &actor, id, change, state.clock.now()).await,
+    };
+    let result = match result {
+        Ok(record) => Ok(record),
+        Err(app::AppError::Forbidden) => return Err(PageError::Forbidden),
+        Err(app::AppError::NotFound) => return Err(PageError::NotFound),
+        Err(app::AppError::Store(error)) => return Err(error.into()),
+        Err(error) => {
+            Err(crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string()).unwrap_or_default())
         }
-        Some(change) => match store::devices::change(&state.db, id, change, state.clock.now()).await {
-            Ok(record) => Ok(record),
-            Err(error @ store::StoreError::Refused(_)) => Err(crate::messages::store_problem(&error, t)),
-            Err(other) => return Err(other.into()),
-        },
     };
     match result {
-        Ok(record) => {
-            audit(
-                &state,
-                &staff,
-                ip,
-                "device.change",
-                Some(record.application_id.to_string()),
-                serde_json::json!({"device": id, "change": form.change}),
-            )
-            .await?;
-            Ok(Redirect::to(&format!("/office/devices/{id}?done={}", form.change)).into_response())
-        }
+        Ok(_) => Ok(Redirect::to(&format!("/office/devices/{id}?done={}", form.change)).into_response()),
         Err(message) => {
             let record = store::devices::get(&state.db, id).await?;
             device_page(&state, lang.t, &staff, record, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await

@@ -215,6 +215,28 @@ pub fn invalid(invalid: &Invalid) -> Message {
         Invalid::UnknownEvent(code) => (format!("不明な操作です（{code}）"), format!("Unknown event {code}")),
         Invalid::UnknownAssignee => ("担当者の指定が正しくありません".into(), "Unknown assignee".into()),
         Invalid::NothingSelected => ("対象の案件を選んでください。".into(), "Select at least one case.".into()),
+        Invalid::ControlCharacter => {
+            ("使用できない制御文字が含まれています".into(), "The text contains control characters".into())
+        }
+        Invalid::DeviceCompanyMissing => ("企業を選んでください".into(), "Choose the company".into()),
+        Invalid::DeviceFieldsMissing => {
+            ("メーカー・機種・シリアル番号を入力してください".into(), "Enter the vendor, model and serial".into())
+        }
+        Invalid::DeviceFieldTooLong => {
+            ("各項目は100文字以内で入力してください".into(), "Each field has at most 100 characters".into())
+        }
+        Invalid::DeviceSenderAddress => (
+            "送信元アドレスはIPアドレス（例：203.0.113.10）で入力してください".into(),
+            "Enter the sender as an IP address (e.g. 203.0.113.10)".into(),
+        ),
+        Invalid::DeviceChangeUnreadable => (
+            "日付（YYYY-MM-DD）または調査結果を正しく入力してください".into(),
+            "Enter the date (YYYY-MM-DD) or the survey result".into(),
+        ),
+        Invalid::CommentTooLong => {
+            ("コメントは2000文字以内で入力してください".into(), "A comment has at most 2,000 characters".into())
+        }
+        Invalid::DateInFuture => ("未来の日付は記録できません".into(), "A future date cannot be recorded".into()),
     };
     message("invalid", ja, en)
 }

@@ -9,7 +9,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use documents::report::{self, MonthlyReportData};
+use documents::report::MonthlyReportData;
 use domain::access::Role;
 use serde::Deserialize;
 use store::reports::ReportRecord;
@@ -279,70 +279,29 @@ async fn review(
     Path(id): Path<Uuid>,
     Form(form): Form<ReviewForm>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_manage_devices)?;
     staff.check_csrf(&form.csrf)?;
-    let record = store::reports::get(&state.db, id).await?;
     let t = lang.t;
-    let result: Result<(), store::StoreError> = match form.action.as_str() {
-        "comment" => {
-            let comment = form.comment.trim().to_string();
-            if comment.chars().count() > 2000 {
-                return report_page(
-                    t,
-                    &staff,
-                    record,
-                    Some(
-                        t.s("コメントは2000文字以内で入力してください", "A comment has at most 2,000 characters")
-                            .into(),
-                    ),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                );
-            } else {
-                let mut data: MonthlyReportData =
-                    serde_json::from_value(record.data.clone()).map_err(|e| PageError::Internal(e.to_string()))?;
-                data.staff_comment = (!comment.is_empty()).then_some(comment.clone());
-                let fonts = state.fonts().await.map_err(PageError::BadRequest)?;
-                let pdf =
-                    report::render_monthly_report(&fonts, &data).map_err(|e| PageError::Internal(e.to_string()))?;
-                let value = serde_json::to_value(&data).map_err(|e| PageError::Internal(e.to_string()))?;
-                store::reports::comment(&state.db, id, data.staff_comment.clone(), &value, pdf).await
-            }
-        }
-        "release" => {
-            let application = store::applications::get(&state.db, record.application_id).await?;
-            let label = app::reports::month_label(&record.month);
-            let email = app::mail::message_notice(
-                &state.services.mail,
-                &application.contact_email,
-                &application.company_name,
-                &format!("UTM月次レポート（{label}）を公開しました"),
-            );
-            store::reports::release(&state.db, id, staff.actor(), ip.to_db(), &email, state.clock.now()).await
-        }
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let now = state.clock.now();
+    let result = match form.action.as_str() {
+        "comment" => match state.fonts().await {
+            Ok(fonts) => app::reports::comment(&state.services, &actor, fonts, id, &form.comment, now).await,
+            Err(why) => Err(app::AppError::Refused(domain::refusal::Refusal::DocumentUnavailable(why))),
+        },
+        "release" => app::reports::release(&state.services, &actor, id, now).await,
         _ => return Err(PageError::BadRequest("不明な操作です / Unknown action".into())),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/office/reports/monthly/{id}")).into_response()),
-        Err(error @ store::StoreError::Refused(_)) => report_page(
+        Err(error @ (app::AppError::Refused(_) | app::AppError::Invalid(_))) => report_page(
             t,
             &staff,
             store::reports::get(&state.db, id).await?,
-            Some(crate::messages::store_problem(&error, t)),
+            crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(other) => Err(other.into()),
     }
-}
-
-fn pdf_response(record: &ReportRecord, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"utm-report-{}.pdf\"", record.month)),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 async fn staff_pdf(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Result<Response, PageError> {
@@ -414,4 +373,15 @@ async fn portal_pdf(
     let record = own_report(&state, &company, id).await?;
     let (_, bytes) = store::reports::pdf(&state.db, id).await?;
     Ok(pdf_response(&record, bytes))
+}
+
+fn pdf_response(record: &ReportRecord, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"utm-report-{}.pdf\"", record.month)),
+        ],
+        bytes,
+    )
+        .into_response()
 }
