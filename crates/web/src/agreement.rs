@@ -12,7 +12,6 @@ use axum::routing::{get, post};
 use documents::agreement::{AgreementData, ElectronicSignature, Signer};
 use domain::access::Role;
 use domain::case::CaseState;
-use serde::Deserialize;
 use store::agreements::AgreementRecord;
 use store::applications::ApplicationRecord;
 use store::outbox::OutgoingEmail;
@@ -123,20 +122,13 @@ async fn preview_pdf(State(state): State<AppState>, staff: Staff, Path(id): Path
     Ok(pdf_response(bytes, &format!("agreement-preview-{}.pdf", record.reference)))
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn send(
     State(state): State<AppState>,
     lang: Lang,
     staff: Staff,
     ip: ClientIp,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&form.csrf)?;
     let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
     let result = match state.fonts().await {
         Ok(fonts) => app::agreements::send(&state.services, &actor, fonts, id, state.clock.now()).await,
@@ -151,9 +143,7 @@ async fn confirm(
     staff: Staff,
     ip: ClientIp,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&form.csrf)?;
     let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
     let result = app::agreements::confirm(&state.services, &actor, id, state.clock.now()).await;
     after_action(&state, lang.t, &staff, id, "confirm_agreement", result).await
@@ -343,7 +333,6 @@ async fn sign(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
-    company.check_csrf(value("csrf"))?;
     let t = lang.t;
     let representative = domain::text::normalize(value("representative_name"));
     let participant = domain::text::normalize(value("participant_name"));
@@ -455,13 +444,11 @@ async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
     let t = lang.t;
-    let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut too_large = false;
     while let Ok(Some(mut field)) = multipart.next_field().await {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
+        if field.name() == Some("file") {
+            {
                 let name = field.file_name().unwrap_or("upload").to_string();
                 let mut bytes = Vec::new();
                 loop {
@@ -482,7 +469,6 @@ async fn upload(
                 }
                 file = Some((name, bytes));
             }
-            _ => {}
         }
         if too_large {
             break;
@@ -493,7 +479,6 @@ async fn upload(
         let problem = Some("ファイルが大きすぎます（10MBまで）。".to_string());
         return portal_agreement_page(&state, t, &company, None, problem, empty, StatusCode::PAYLOAD_TOO_LARGE).await;
     }
-    company.check_csrf(&csrf)?;
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         let problem = Some("ファイルを選んでください。".to_string());
         return portal_agreement_page(&state, t, &company, None, problem, empty, StatusCode::UNPROCESSABLE_ENTITY)

@@ -301,7 +301,6 @@ async fn record_contact(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&draft.csrf)?;
     let now = state.clock.now();
     let note = ContactNote::parse(
         domain::case::parse_tokyo_minute(&draft.contacted_at),
@@ -326,7 +325,6 @@ async fn record_status_check(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&draft.csrf)?;
     let check = StatusCheck::parse(
         &draft.connection_layout,
         &draft.free_hub_port,
@@ -352,7 +350,6 @@ async fn decide_course(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&draft.csrf)?;
     let result = match CourseCode::from_code(&draft.course) {
         None => Err(Invalid::UnknownCourse(draft.course.clone()).into()),
         Some(course) => {
@@ -373,7 +370,6 @@ async fn apply_event(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&draft.csrf)?;
     let event = CaseEvent::from_code(&draft.event).ok_or_else(|| PageError::BadRequest("不明な操作です".into()))?;
     let reason = Reason::parse(&draft.reason);
     let result = app::cases::apply_event(&state.services, &actor(&staff, ip), id, event, reason, state.clock.now())
@@ -390,7 +386,6 @@ async fn assign(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&draft.csrf)?;
     let result = match draft.assignee.as_str() {
         "" => Ok(None),
         value => value.parse::<Uuid>().map(Some).map_err(|_| AppError::from(Invalid::UnknownAssignee)),
@@ -410,7 +405,6 @@ async fn send_message(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&draft.csrf)?;
     let result = match MessageText::parse(&draft.message) {
         Ok(text) => app::cases::post_message(&state.services, &actor(&staff, ip), id, text, state.clock.now()).await,
         Err(invalid) => Err(invalid.into()),
@@ -633,7 +627,6 @@ async fn approve_or_return(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
-    staff.check_csrf(value("csrf"))?;
     let event = match value("action") {
         "approve" => CaseEvent::Approve,
         "return" => CaseEvent::ReturnToSecretariat,

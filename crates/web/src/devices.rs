@@ -160,7 +160,6 @@ async fn register_device(
     ip: ClientIp,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&form.csrf)?;
     let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
     let result = match app::devices::Registration::parse(
         &form.application,
@@ -271,7 +270,6 @@ async fn change_device(
     Path(id): Path<Uuid>,
     Form(form): Form<ChangeForm>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&form.csrf)?;
     let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d").ok();
     let notes = domain::text::normalize(&form.notes);
     let change = match (form.change.as_str(), date) {

@@ -293,19 +293,12 @@ async fn show_portal(
     portal_page(&state, lang.t, &company, None, None, String::new(), StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn confirm_intent(
     State(state): State<AppState>,
     lang: Lang,
     company: CompanyUser,
     ip: ClientIp,
-    Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    company.check_csrf(&form.csrf)?;
     let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
     match app::cases::confirm_own_intent(&state.services, &actor, state.clock.now()).await {
         Ok(_) => {
@@ -338,7 +331,6 @@ async fn confirm_intent(
 
 #[derive(Deserialize)]
 struct MessageForm {
-    csrf: String,
     body: String,
 }
 
@@ -349,7 +341,6 @@ async fn post_message(
     ip: ClientIp,
     Form(form): Form<MessageForm>,
 ) -> Result<Response, PageError> {
-    company.check_csrf(&form.csrf)?;
     let text = match app::cases::MessageText::parse(&form.body) {
         Ok(text) => text,
         Err(_) => {
@@ -363,13 +354,8 @@ async fn post_message(
     portal_page(&state, lang.t, &company, Some("メッセージを送信しました。"), None, String::new(), StatusCode::OK).await
 }
 
-async fn log_out(
-    State(state): State<AppState>,
-    company: CompanyUser,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Result<Response, PageError> {
-    company.check_csrf(&form.csrf)?;
+/// Signs the company user out (the form-token layer has checked the request).
+async fn log_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     if let Some(token) = cookie_from_headers(&headers, SESSION_COOKIE) {
         store::accounts::delete_session(&state.db, &token).await?;
     }

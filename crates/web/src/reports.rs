@@ -127,7 +127,6 @@ async fn generate(
     Form(form): Form<GenerateForm>,
 ) -> Result<Response, PageError> {
     staff.require(Role::can_manage_devices)?;
-    staff.check_csrf(&form.csrf)?;
     if app::reports::month_bounds(&form.month).is_none() {
         return Err(PageError::BadRequest("月は「2026-11」の形式で指定してください".into()));
     }
@@ -279,7 +278,6 @@ async fn review(
     Path(id): Path<Uuid>,
     Form(form): Form<ReviewForm>,
 ) -> Result<Response, PageError> {
-    staff.check_csrf(&form.csrf)?;
     let t = lang.t;
     let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
     let now = state.clock.now();
