@@ -35,6 +35,11 @@ pub struct Config {
     #[arg(long, env = "KOJO_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
+    /// Key (≥ 32 characters) signing the short-lived cookies the server trusts; several
+    /// processes behind one proxy must share it. Random per process when unset.
+    #[arg(long, env = "KOJO_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
     /// SMTP server URL (smtp://, smtps:// with credentials); without it e-mails are written as .eml files.
     #[arg(long, env = "KOJO_SMTP_URL")]
     pub smtp_url: Option<String>,
@@ -88,6 +93,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database", &if self.database_url.is_some() { "postgres (redacted)" } else { "sqlite" })
             .field("smtp", &self.smtp_url.as_ref().map(|_| "(redacted)"))
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "(redacted)"))
             .field("syslog_udp", &self.syslog_udp)
             .field("syslog_tcp", &self.syslog_tcp)
             .field("syslog_tls", &self.syslog_tls)
@@ -107,6 +113,7 @@ impl Config {
             trusted_client_ip_header: None,
             public_url: None,
             secure_cookies: false,
+            secret_key: None,
             smtp_url: None,
             font_dir: None,
             threat_retention_days: 400,
@@ -139,6 +146,11 @@ impl Config {
         self.font_dir.iter().cloned().collect()
     }
 
+    /// The key signing trusted cookies; an error when `KOJO_SECRET_KEY` is too short.
+    pub fn signing_key(&self) -> anyhow::Result<web::signed::SigningKey> {
+        web::signed::SigningKey::new(self.secret_key.as_deref()).map_err(anyhow::Error::msg)
+    }
+
     pub fn web_config(&self) -> web::WebConfig {
         web::WebConfig {
             submit_rate_limit_per_minute: self.submit_rate_limit,
@@ -149,6 +161,7 @@ impl Config {
             secure_cookies: self.secure_cookies,
             public_url: self.public_url(),
             font_dirs: self.font_dirs(),
+            signing_key: self.signing_key().unwrap_or_else(|_| web::signed::SigningKey::new(None).expect("random")),
             ..web::WebConfig::default()
         }
     }

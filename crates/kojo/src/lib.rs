@@ -79,6 +79,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
 pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Result<Running> {
     // Configuration mistakes are reported before anything is opened or bound.
     let mailer = mailer::Mailer::from_config(config)?;
+    config.signing_key()?;
     let mut listener_settings = listener::Settings::from_config(config)?;
     if let Some(settings) = listener_settings.as_mut() {
         settings.clock = clock.clone();

@@ -22,6 +22,7 @@ mod public;
 mod rate_limit;
 mod render;
 pub mod reports;
+pub mod signed;
 mod views;
 
 use std::net::SocketAddr;
@@ -73,6 +74,8 @@ pub struct WebConfig {
     pub secretariat_contact: String,
     /// Extra folders searched for Japanese fonts (`KOJO_FONT_DIR`), before the system's.
     pub font_dirs: Vec<std::path::PathBuf>,
+    /// Signs the short-lived cookies the server must trust (`KOJO_SECRET_KEY`, or random).
+    pub signing_key: signed::SigningKey,
 }
 
 impl Default for WebConfig {
@@ -85,6 +88,7 @@ impl Default for WebConfig {
             secretariat_name: "中小企業サイバーセキュリティ向上支援事業 運営事務局".into(),
             secretariat_contact: "平日 9:00〜17:00（祝日・年末年始を除く）".into(),
             font_dirs: Vec::new(),
+            signing_key: signed::SigningKey::new(None).expect("a random key"),
         }
     }
 }

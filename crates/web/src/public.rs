@@ -26,6 +26,8 @@ use crate::intake::{self, SubmitError};
 use crate::render::{html, with_cookie};
 
 const DONE_COOKIE: &str = "kojo_done";
+/// How long the browser that applied may see its confirmation page.
+const DONE_LIFETIME: chrono::Duration = chrono::Duration::minutes(30);
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -313,7 +315,9 @@ async fn submit_application(
     let (status, issues, problems) = match intake::submit(&state, &input, ip).await {
         Ok(facts) => {
             let response = Redirect::to("/apply/done").into_response();
-            let done = set_cookie(DONE_COOKIE, &facts.reference, Some(3600), true, state.config.secure_cookies);
+            // Only this browser, for a short while: a signed value, not a reference anyone could set.
+            let token = state.config.signing_key.sign(&facts.reference, state.clock.now() + DONE_LIFETIME);
+            let done = set_cookie(DONE_COOKIE, &token, Some(DONE_LIFETIME.num_seconds()), true, state.config.secure_cookies);
             return Ok(with_cookie(response, done));
         }
         Err(SubmitError::Invalid(issues)) => (
@@ -418,7 +422,9 @@ struct DonePage {
 }
 
 async fn show_done(State(state): State<AppState>, lang: Lang, headers: HeaderMap) -> Result<Response, PageError> {
-    let Some(reference) = cookie_from_headers(&headers, DONE_COOKIE) else {
+    let Some(reference) = cookie_from_headers(&headers, DONE_COOKIE)
+        .and_then(|token| state.config.signing_key.verify(&token, state.clock.now()))
+    else {
         return Ok(Redirect::to("/status").into_response());
     };
     let Some(record) = store::applications::find_by_reference(&state.db, &reference).await? else {

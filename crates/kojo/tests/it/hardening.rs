@@ -14,6 +14,7 @@ on_both_backends!(
     control_characters_are_refused_at_the_application,
     signed_in_pages_and_downloads_are_not_cached,
     the_language_switch_redirects_only_within_the_site,
+    the_confirmation_page_trusts_only_its_own_signed_cookie,
 );
 
 fn client() -> reqwest::Client {
@@ -94,6 +95,24 @@ async fn the_language_switch_redirects_only_within_the_site(backend: Backend) {
         "http://evil.example/apply".to_string(),
     ] {
         assert_eq!(switch(hostile.clone()).await, "/", "{hostile}");
+    }
+    app.stop().await;
+}
+
+async fn the_confirmation_page_trusts_only_its_own_signed_cookie(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let body: Value = app.apply(&application(1, "utm")).await.json().await.unwrap();
+    let reference = body["reference"].as_str().unwrap().to_string();
+    let stranger = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let forged_with_another_key = web::signed::SigningKey::new(None)
+        .unwrap()
+        .sign(&reference, chrono::Utc::now() + chrono::Duration::minutes(10));
+    for cookie in [reference.clone(), forged_with_another_key, format!("{reference}.9999999999.00")] {
+        let response =
+            stranger.get(app.at("/apply/done")).header("cookie", format!("kojo_done={cookie}")).send().await.unwrap();
+        assert_eq!(response.status(), 303, "{cookie}");
+        assert_eq!(response.headers()["location"], "/status");
+        assert!(!response.text().await.unwrap().contains("contact1@example.jp"));
     }
     app.stop().await;
 }
