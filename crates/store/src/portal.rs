@@ -50,9 +50,17 @@ pub async fn company_user(db: &Db, application_id: Uuid, now: DateTime<Utc>) -> 
 /// Returns (token, user) pairs; empty when no application has that e-mail (the caller says the
 /// same thing either way, so the page reveals nothing).
 pub async fn issue_links(db: &Db, email: &str, now: DateTime<Utc>) -> Result<Vec<(String, UserRecord)>> {
+    // Addresses are compared without regard to case: the applicant may have typed
+    // `Sato@Example.jp` on the form and `sato@example.jp` here.
     let email = email.trim().to_lowercase();
     let applications = application::Entity::find()
-        .filter(application::Column::ContactEmail.eq(email.as_str()))
+        .filter(sea_orm::sea_query::ExprTrait::eq(
+            sea_orm::sea_query::Func::lower(sea_orm::sea_query::Expr::col((
+                application::Entity,
+                application::Column::ContactEmail,
+            ))),
+            email.as_str(),
+        ))
         .order_by_asc(application::Column::ReceivedAt)
         .all(db.conn())
         .await?;
@@ -64,7 +72,9 @@ pub async fn issue_links(db: &Db, email: &str, now: DateTime<Utc>) -> Result<Vec
     Ok(out)
 }
 
+/// A new one-time link for the user; the user's older unused links stop working.
 pub async fn issue_link(db: &Db, user_id: Uuid, now: DateTime<Utc>) -> Result<String> {
+    revoke_links(db, user_id, now).await?;
     let token = random_token(32);
     login_token::ActiveModel {
         id: Set(sha256_hex(&token)),
@@ -93,8 +103,21 @@ pub async fn redeem_link(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Opt
         return Ok(None);
     }
     let model = login_token::Entity::find_by_id(id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    // Using a link retires every other link of that user.
+    revoke_links(db, model.user_id, now).await?;
     let user = crate::accounts::get_user(db, model.user_id).await?;
     Ok(user.is_active.then_some(user))
+}
+
+/// Marks every unused link of the user as used.
+async fn revoke_links(db: &Db, user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    login_token::Entity::update_many()
+        .col_expr(login_token::Column::UsedAt, Expr::value(now))
+        .filter(login_token::Column::UserId.eq(user_id))
+        .filter(login_token::Column::UsedAt.is_null())
+        .exec(db.conn())
+        .await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

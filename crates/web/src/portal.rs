@@ -133,23 +133,20 @@ async fn redeem(
     State(state): State<AppState>,
     lang: Lang,
     ip: ClientIp,
+    csrf: crate::csrf::FormToken,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
     let Some(user) = store::portal::redeem_link(&state.db, &token, state.clock.now()).await? else {
         let page = LoginPage {
             t: lang.t,
             signed_in: false,
-            csrf: store::random_token(16),
+            csrf: csrf.0,
             sent: false,
             expired: true,
             email: String::new(),
             problem: None,
         };
-        let response = html(StatusCode::GONE, &page)?;
-        return Ok(with_cookie(
-            response,
-            set_cookie(PUBLIC_CSRF_COOKIE, &page.csrf, None, true, state.config.secure_cookies),
-        ));
+        return html(StatusCode::GONE, &page);
     };
     let session = store::accounts::create_session(
         &state.db,

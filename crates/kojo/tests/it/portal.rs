@@ -14,6 +14,7 @@ on_both_backends!(
     a_company_sees_only_its_own_case,
     a_company_confirms_its_intent_after_approval,
     messages_go_both_ways,
+    addresses_match_in_any_case_and_a_new_link_retires_the_old,
 );
 
 fn client() -> reqwest::Client {
@@ -44,7 +45,7 @@ async fn request_link(app: &TestApp, company: &reqwest::Client, email: &str) -> 
         .unwrap();
     assert!(page.contains("ログイン用のリンクをお送りしました"), "{page}");
     let outbox = store::outbox::recent(&app.running.db, 50).await.unwrap();
-    let mail = outbox.iter().find(|m| m.to == email && m.subject.contains("ログインリンク"))?;
+    let mail = outbox.iter().find(|m| m.to.eq_ignore_ascii_case(email) && m.subject.contains("ログインリンク"))?;
     let start = mail.body.find("/portal/auth/")?;
     Some(mail.body[start..].split_whitespace().next().unwrap().to_string())
 }
@@ -208,5 +209,20 @@ async fn messages_go_both_ways(backend: Backend) {
     ] {
         assert!(emails.contains(expected), "{expected}");
     }
+    app.stop().await;
+}
+
+async fn addresses_match_in_any_case_and_a_new_link_retires_the_old(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let mut body = application(5, "utm");
+    body["contact"]["email"] = "Sato.Hanako@Example.jp".into();
+    assert_eq!(app.apply(&body).await.status(), 201);
+    let company = client();
+    let first = request_link(&app, &company, "sato.hanako@example.jp").await.expect("a link although the case differs");
+    let second = request_link(&app, &company, "SATO.HANAKO@EXAMPLE.JP").await.expect("a link in capitals too");
+    assert_ne!(first, second);
+    assert_eq!(company.get(app.at(&first)).send().await.unwrap().status(), 410, "the newer link retired the older");
+    assert_eq!(company.get(app.at(&second)).send().await.unwrap().status(), 303);
+    assert_eq!(company.get(app.at(&second)).send().await.unwrap().status(), 410, "a link works once");
     app.stop().await;
 }
