@@ -72,6 +72,11 @@ pub async fn issue_public_token(
     mut request: Request,
     next: Next,
 ) -> Response {
+    // The JSON API and the stylesheet never carry forms: no cookie, no random token to make.
+    let path = request.uri().path();
+    if path.starts_with("/api/") || path.starts_with("/static/") {
+        return next.run(request).await;
+    }
     let existing = crate::i18n::cookie_from_headers(request.headers(), PUBLIC_CSRF_COOKIE)
         .filter(|token| !token.is_empty() && token.len() <= 128);
     let token = existing.clone().unwrap_or_else(|| store::random_token(16));
