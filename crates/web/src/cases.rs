@@ -2,8 +2,8 @@
 //! check, course decision and the allowed actions; the staff work board; Tokyo's approvals; the
 //! contact-deadline breach report.
 //!
-//! Every action is a form post checked for role and CSRF, applied by `store::cases` in one
-//! transaction; a refused action re-renders the page with the reason and what was typed.
+//! Every action is a form post (its token checked by the `csrf` layer) parsed into a command for
+//! an `app::cases` use case; a refused action re-renders the page with the reason and what was typed.
 
 use app::cases::{MessageText, Reason};
 use app::{Actor, AppError, Invalid, Via};

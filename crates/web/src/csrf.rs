@@ -138,7 +138,8 @@ pub async fn require_form_token(
             }
         };
         let fields: Vec<(String, String)> = form_urlencoded::parse(&bytes)
-            .filter(|(key, _)| key != "csrf")
+            // A password is never written back into a page: the person types it again.
+            .filter(|(key, _)| key != "csrf" && !key.contains("password"))
             .map(|(key, value)| (key.into_owned(), value.into_owned()))
             .collect();
         let token = field(&bytes, "csrf").unwrap_or_default();

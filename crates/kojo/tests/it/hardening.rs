@@ -15,6 +15,7 @@ on_both_backends!(
     signed_in_pages_and_downloads_are_not_cached,
     the_language_switch_redirects_only_within_the_site,
     the_confirmation_page_trusts_only_its_own_signed_cookie,
+    an_expired_public_form_keeps_what_was_typed_but_never_a_password,
 );
 
 fn client() -> reqwest::Client {
@@ -114,5 +115,23 @@ async fn the_confirmation_page_trusts_only_its_own_signed_cookie(backend: Backen
         assert_eq!(response.headers()["location"], "/status");
         assert!(!response.text().await.unwrap().contains("contact1@example.jp"));
     }
+    app.stop().await;
+}
+
+async fn an_expired_public_form_keeps_what_was_typed_but_never_a_password(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let browser = client();
+    browser.get(app.at("/office/login")).send().await.unwrap();
+    let response = browser
+        .post(app.at("/office/login"))
+        .form(&[("email", "jimukyoku@example.jp"), ("password", "hunter2-very-secret"), ("csrf", "stale")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("ページの有効期限が切れました") && page.contains("jimukyoku@example.jp"), "{page}");
+    assert!(!page.contains("hunter2-very-secret"), "the password is not written into the page");
+    assert!(page.contains("name=\"csrf\" value=\""), "the page carries a fresh token to send again");
     app.stop().await;
 }
