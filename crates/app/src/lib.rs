@@ -13,6 +13,7 @@ pub mod cases;
 pub mod clock;
 pub mod devices;
 pub mod error;
+pub mod intake;
 pub mod mail;
 pub mod reports;
 

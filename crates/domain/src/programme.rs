@@ -101,6 +101,43 @@ impl CourseWindow {
     }
 }
 
+/// A course's places as its row holds them: first come, first served, then a waitlist whose
+/// positions are never reused. The one definition of "a place or the waitlist", used by the
+/// submission, the group commit and the course decision alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Places {
+    pub capacity: i32,
+    pub taken: i32,
+    /// The last waitlist position handed out.
+    pub waitlist_seq: i32,
+}
+
+/// Where [`Places::take`] put an applicant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    Place,
+    Waitlist { position: i32 },
+}
+
+impl Places {
+    /// Takes a free place if there is one, otherwise the next waitlist position.
+    pub fn take(&mut self) -> Placed {
+        if self.taken < self.capacity {
+            self.taken += 1;
+            Placed::Place
+        } else {
+            self.waitlist_seq += 1;
+            Placed::Waitlist { position: self.waitlist_seq }
+        }
+    }
+
+    /// Gives a place back; returns whether the first waiting applicant can now take one.
+    pub fn release(&mut self) -> bool {
+        self.taken = (self.taken - 1).max(0);
+        self.taken < self.capacity
+    }
+}
+
 /// The first instant of a whole day in Asia/Tokyo.
 pub fn tokyo_day_start(date: NaiveDate) -> DateTime<Utc> {
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
@@ -225,6 +262,25 @@ pub enum ProgrammeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn places_go_first_come_first_served_then_to_the_waitlist() {
+        let mut places = Places { capacity: 2, taken: 1, waitlist_seq: 0 };
+        assert_eq!(places.take(), Placed::Place);
+        assert_eq!(places.take(), Placed::Waitlist { position: 1 });
+        assert_eq!(places.take(), Placed::Waitlist { position: 2 });
+        assert_eq!(places, Places { capacity: 2, taken: 2, waitlist_seq: 2 });
+        assert!(places.release(), "a freed place can go to the first waiting");
+        assert_eq!(places.take(), Placed::Place);
+        // Capacity lowered below the places held: releasing one does not make room.
+        let mut shrunk = Places { capacity: 1, taken: 3, waitlist_seq: 5 };
+        assert!(!shrunk.release());
+        assert_eq!(shrunk.taken, 2);
+        assert_eq!(shrunk.take(), Placed::Waitlist { position: 6 });
+        let mut empty = Places { capacity: 1, taken: 0, waitlist_seq: 0 };
+        assert!(empty.release(), "never below zero");
+        assert_eq!(empty.taken, 0);
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

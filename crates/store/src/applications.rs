@@ -90,21 +90,15 @@ async fn try_submit(
         .one(&tx)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let (status, waitlist_position) = if course.places_taken < course.capacity {
-        (ApplicationStatus::Received, None)
-    } else {
-        (ApplicationStatus::Waitlisted, Some(course.waitlist_seq + 1))
-    };
+    let mut places = crate::cases::places_of(&course);
+    let (status, waitlist_position) = placement(places.take());
     // Taken after the lock, so received_at orders applications as the lock did.
     let received_at = now;
     let contact_due = calendar.contact_due(received_at);
     let programme_id = course.programme_id;
     let mut course_update: course::ActiveModel = course.clone().into();
-    if status == ApplicationStatus::Received {
-        course_update.places_taken = Set(course.places_taken + 1);
-    } else {
-        course_update.waitlist_seq = Set(course.waitlist_seq + 1);
-    }
+    course_update.places_taken = Set(places.taken);
+    course_update.waitlist_seq = Set(places.waitlist_seq);
     course_update.updated_at = Set(received_at);
     course_update.update(&tx).await?;
 
@@ -128,6 +122,14 @@ async fn try_submit(
     outbox::enqueue_in(&tx, &compose(&submission.application, &facts), now).await?;
     tx.commit().await?;
     Ok(facts)
+}
+
+/// What a place or a waitlist position makes of a new application.
+pub(crate) fn placement(placed: domain::programme::Placed) -> (ApplicationStatus, Option<i32>) {
+    match placed {
+        domain::programme::Placed::Place => (ApplicationStatus::Received, None),
+        domain::programme::Placed::Waitlist { position } => (ApplicationStatus::Waitlisted, Some(position)),
+    }
 }
 
 /// Where a submission landed, decided under the course lock.

@@ -10,7 +10,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::calendar::BusinessCalendar;
 use domain::case::{CaseEvent, CaseState, ContactNote, StatusCheck, TransitionError};
-use domain::programme::CourseCode;
+use domain::programme::{CourseCode, Placed, Places};
 use domain::refusal::Refusal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
@@ -170,18 +170,23 @@ pub async fn decide_course(
             promoted.extend(release_place(tx, calendar, model.course_id, now).await?);
         }
         let fresh = course::Entity::find_by_id(target_course.id).one(tx).await?.ok_or(StoreError::NotFound)?;
+        let mut places = places_of(&fresh);
+        let placed = places.take();
         let mut course_update: course::ActiveModel = fresh.clone().into();
         update.course_id = Set(fresh.id);
-        let state = if fresh.places_taken < fresh.capacity {
-            course_update.places_taken = Set(fresh.places_taken + 1);
-            update.holds_place = Set(true);
-            update.waitlist_position = Set(None);
-            decided
-        } else {
-            course_update.waitlist_seq = Set(fresh.waitlist_seq + 1);
-            update.holds_place = Set(false);
-            update.waitlist_position = Set(Some(fresh.waitlist_seq + 1));
-            CaseState::Waitlisted
+        course_update.places_taken = Set(places.taken);
+        course_update.waitlist_seq = Set(places.waitlist_seq);
+        let state = match placed {
+            Placed::Place => {
+                update.holds_place = Set(true);
+                update.waitlist_position = Set(None);
+                decided
+            }
+            Placed::Waitlist { position } => {
+                update.holds_place = Set(false);
+                update.waitlist_position = Set(Some(position));
+                CaseState::Waitlisted
+            }
         };
         course_update.updated_at = Set(now);
         course_update.update(tx).await?;
@@ -254,6 +259,11 @@ pub(crate) async fn apply_in(
 }
 
 /// Gives back one place on `course_id` and, if a case waits, promotes the first in line.
+/// A course row's places, for the one rule in [`domain::programme::Places`].
+pub(crate) fn places_of(course: &course::Model) -> Places {
+    Places { capacity: course.capacity, taken: course.places_taken, waitlist_seq: course.waitlist_seq }
+}
+
 async fn release_place(
     tx: &DatabaseTransaction,
     calendar: &BusinessCalendar,
@@ -261,7 +271,8 @@ async fn release_place(
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>> {
     let course = course::Entity::find_by_id(course_id).lock_exclusive().one(tx).await?.ok_or(StoreError::NotFound)?;
-    let mut places_taken = (course.places_taken - 1).max(0);
+    let mut places = places_of(&course);
+    let room = places.release();
     let next = application::Entity::find()
         .filter(application::Column::CourseId.eq(course_id))
         .filter(application::Column::Status.eq(CaseState::Waitlisted.code()))
@@ -271,7 +282,7 @@ async fn release_place(
         .one(tx)
         .await?;
     let mut promoted = None;
-    if let Some(waiting) = next.filter(|_| places_taken < course.capacity) {
+    if let Some(waiting) = next.filter(|_| room) {
         // A case that was already contacted and checked resumes there; a new one awaits contact.
         let resumed = if waiting.status_check.is_some() { CaseState::StatusChecked } else { CaseState::Received };
         let from = CaseState::Waitlisted;
@@ -286,7 +297,7 @@ async fn release_place(
         }
         update.updated_at = Set(now);
         update.update(tx).await?;
-        places_taken += 1;
+        places.taken += 1;
         let act =
             Act { application_id: waiting.id, actor: Actor::System("waitlist"), ip: None, reason: None, email: None };
         log_event(tx, &act, CaseEvent::Promote.code(), from, resumed, serde_json::json!({"course_id": course_id}), now)
@@ -294,7 +305,7 @@ async fn release_place(
         promoted = Some(waiting.id);
     }
     let mut course_update: course::ActiveModel = course.into();
-    course_update.places_taken = Set(places_taken);
+    course_update.places_taken = Set(places.taken);
     course_update.updated_at = Set(now);
     course_update.update(tx).await?;
     Ok(promoted)

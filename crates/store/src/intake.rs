@@ -23,7 +23,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use crate::applications::{self, ApplicationStatus, Compose, Placement, Submission, SubmittedFacts};
+use crate::applications::{self, Compose, Placement, Submission, SubmittedFacts};
 use crate::entities::{application, audit_entry, case_event, course, outbox_message};
 use crate::{Db, Result, StoreError, audit, outbox};
 
@@ -148,13 +148,9 @@ async fn commit_batch(
             outcomes.push(Err(StoreError::Duplicate));
             continue;
         }
-        let (status, waitlist_position) = if course.places_taken < course.capacity {
-            course.places_taken += 1;
-            (ApplicationStatus::Received, None)
-        } else {
-            course.waitlist_seq += 1;
-            (ApplicationStatus::Waitlisted, Some(course.waitlist_seq))
-        };
+        let mut places = crate::cases::places_of(course);
+        let (status, waitlist_position) = applications::placement(places.take());
+        (course.places_taken, course.waitlist_seq) = (places.taken, places.waitlist_seq);
         // Strictly increasing within the batch, so received_at orders applications as the
         // queue did even when the clock does not move between two of them.
         let mut received_at = now();
