@@ -54,6 +54,32 @@ impl Registration {
     }
 }
 
+/// The longest survey note, in characters (longer notes are refused, not cut).
+pub const MAX_NOTES_CHARS: usize = 2000;
+
+/// A step of a device's life as typed on the device page or sent to the API: `change` is
+/// `survey` (with `survey_result` and optional `notes`), `installed`, `removed` or `continued`
+/// (each with `date`, `YYYY-MM-DD`, a day in Tokyo).
+pub fn parse_change(change: &str, survey_result: &str, notes: &str, date: &str) -> Result<DeviceChange, Invalid> {
+    let notes = domain::text::normalize(notes);
+    if notes.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(Invalid::ControlCharacter);
+    }
+    if notes.chars().count() > MAX_NOTES_CHARS {
+        return Err(Invalid::NotesTooLong);
+    }
+    let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok();
+    match (change.trim(), date) {
+        ("survey", _) => domain::device::SurveyResult::from_code(survey_result.trim())
+            .map(|result| DeviceChange::Survey { result, notes: (!notes.is_empty()).then_some(notes) })
+            .ok_or(Invalid::DeviceChangeUnreadable),
+        ("installed", Some(on)) => Ok(DeviceChange::Installed(on)),
+        ("removed", Some(on)) => Ok(DeviceChange::Removed(on)),
+        ("continued", Some(on)) => Ok(DeviceChange::Continued(on)),
+        _ => Err(Invalid::DeviceChangeUnreadable),
+    }
+}
+
 /// Registers a company's UTM (course ① only, one not removed per company, serials unique).
 pub async fn register(services: &Services, actor: &Actor, new: Registration, now: DateTime<Utc>) -> Result<Uuid> {
     actor.require(Action::ManageDevices)?;
@@ -115,6 +141,50 @@ pub async fn change(
     Ok(record)
 }
 
+/// How long before the trial's last day the company is asked to choose (calendar days).
+pub const TRIAL_NOTICE_DAYS: i64 = 14;
+
+/// When the trial-end notice of a device installed on `installed` falls due: 00:00 in Tokyo,
+/// [`TRIAL_NOTICE_DAYS`] before the trial's last day.
+pub fn trial_notice_due(installed: chrono::NaiveDate) -> DateTime<Utc> {
+    let day = domain::device::trial_last_day(installed) - chrono::Duration::days(TRIAL_NOTICE_DAYS);
+    domain::programme::tokyo_day_start(day)
+}
+
+/// Kojo itself tells the company that its trial ends soon (the scheduled `trial_end_notice`
+/// job): the e-mail and its audit row in one transaction. Nothing is sent when the device has
+/// been removed or continued meanwhile, when its installation date has changed since the job
+/// was planned, or when the trial has already ended. Returns whether a notice was sent.
+pub async fn notify_trial_ending(
+    services: &Services,
+    actor: &Actor,
+    device: Uuid,
+    installed: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let record = store::devices::get(&services.db, device).await?;
+    let today = now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    if record.installed_on != Some(installed) || record.stage(today) != domain::device::DeviceStage::InTrial {
+        return Ok(false);
+    }
+    let last_day = domain::device::trial_last_day(installed);
+    let application = store::applications::get(&services.db, record.application_id).await?;
+    let email = crate::mail::trial_ending(&services.mail, &application, &record.model, last_day);
+    let tx = services.db.begin().await?;
+    store::outbox::add(&tx, &email, now).await?;
+    audit(
+        &tx,
+        actor,
+        "device.trial_notice",
+        record.application_id,
+        serde_json::json!({"device": device, "trial_last_day": last_day}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 async fn audit(
     tx: &store::Tx,
     actor: &Actor,
@@ -153,5 +223,28 @@ mod tests {
         assert_eq!(problem(&company, "S1", "syslog.example"), Invalid::DeviceSenderAddress);
         assert_eq!(problem(&company, "S\u{0}1", ""), Invalid::ControlCharacter);
         assert!(Registration::parse(&company, "a", "b", "c", "").unwrap().sender_address.is_none());
+    }
+
+    #[test]
+    fn a_device_change_is_parsed_or_refused_with_its_reason() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        assert_eq!(parse_change("installed", "", "", " 2026-11-02 "), Ok(DeviceChange::Installed(day)));
+        assert_eq!(parse_change("removed", "", "", "2026-11-02"), Ok(DeviceChange::Removed(day)));
+        assert_eq!(
+            parse_change("survey", "installable", " 電源  あり ", ""),
+            Ok(DeviceChange::Survey {
+                result: domain::device::SurveyResult::Installable,
+                notes: Some("電源 あり".into())
+            })
+        );
+        assert_eq!(
+            parse_change("survey", "pending", "", ""),
+            Ok(DeviceChange::Survey { result: domain::device::SurveyResult::Pending, notes: None })
+        );
+        assert_eq!(parse_change("installed", "", "", "2026/11/02"), Err(Invalid::DeviceChangeUnreadable));
+        assert_eq!(parse_change("survey", "maybe", "", ""), Err(Invalid::DeviceChangeUnreadable));
+        assert_eq!(parse_change("explode", "", "", "2026-11-02"), Err(Invalid::DeviceChangeUnreadable));
+        assert_eq!(parse_change("survey", "pending", &"あ".repeat(2001), ""), Err(Invalid::NotesTooLong));
+        assert_eq!(parse_change("survey", "pending", "a\u{7}b", ""), Err(Invalid::ControlCharacter));
     }
 }

@@ -46,6 +46,10 @@ pub enum Invalid {
     /// A device change without a readable date or survey result.
     DeviceChangeUnreadable,
     DateInFuture,
+    /// Survey notes longer than [`crate::devices::MAX_NOTES_CHARS`].
+    NotesTooLong,
+    /// A month that is not `YYYY-MM`.
+    MonthUnreadable,
     /// A report comment longer than [`crate::reports::MAX_COMMENT_CHARS`].
     CommentTooLong,
 }

@@ -173,6 +173,42 @@ struct ConfirmedMail<'a> {
     secretariat_contact: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "mail/trial_ending.txt")]
+struct TrialEnding<'a> {
+    company_name: &'a str,
+    model: &'a str,
+    last_day: String,
+    portal: String,
+    secretariat_name: &'a str,
+    secretariat_contact: &'a str,
+}
+
+/// Tells the company its UTM trial ends on `last_day` and asks it to choose continuation or
+/// removal (募集要項 §8 ①: at the end of the trial the company contracts or the UTM is removed).
+pub fn trial_ending(
+    config: &MailSettings,
+    record: &store::applications::ApplicationRecord,
+    model: &str,
+    last_day: chrono::NaiveDate,
+) -> OutgoingEmail {
+    let body = TrialEnding {
+        company_name: &record.company_name,
+        model,
+        last_day: domain::wareki::format_date(last_day),
+        portal: format!("{}/portal/login", config.public_url.trim_end_matches('/')),
+        secretariat_name: &config.secretariat_name,
+        secretariat_contact: &config.secretariat_contact,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("({e})"));
+    OutgoingEmail {
+        to: record.contact_email.clone(),
+        subject: format!("【運営事務局】{}", subject::TRIAL_ENDING),
+        body,
+    }
+}
+
 /// Subjects of the notices that point the company to its portal.
 pub mod subject {
     /// Tokyo approved the case: the company is asked to confirm its intent (STEP3).
@@ -181,4 +217,6 @@ pub mod subject {
     pub const MESSAGE: &str = "メッセージが届いています";
     /// A place freed up and the waitlisted application now holds it.
     pub const PROMOTED: &str = "キャンセル待ちから繰り上がりました";
+    /// The UTM's free trial ends soon: continue or remove.
+    pub const TRIAL_ENDING: &str = "UTM無償体験期間終了のお知らせ（継続・撤去のご確認）";
 }

@@ -22,6 +22,48 @@ use domain::access::Action;
 
 pub const MIN_COMPANIES_FOR_MEDIAN: usize = 5;
 
+/// A report month, parsed from `YYYY-MM` (four-digit year, two-digit month).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Month {
+    text: String,
+    first: NaiveDate,
+    last: NaiveDate,
+}
+
+impl Month {
+    pub fn parse(text: &str) -> Result<Month, Invalid> {
+        let text = text.trim();
+        let shaped = text.len() == 7
+            && text.as_bytes()[4] == b'-'
+            && text.bytes().enumerate().all(|(i, b)| i == 4 || b.is_ascii_digit());
+        let (first, last) = shaped.then(|| month_bounds(text)).flatten().ok_or(Invalid::MonthUnreadable)?;
+        Ok(Month { text: text.to_string(), first, last })
+    }
+
+    /// The month before the one holding `today` (the month the scheduled drafts cover).
+    pub fn before(today: NaiveDate) -> Month {
+        Month::parse(&previous_month(today)).expect("a formatted month parses")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn first_day(&self) -> NaiveDate {
+        self.first
+    }
+
+    pub fn last_day(&self) -> NaiveDate {
+        self.last
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// `2026-11` → (first day, last day).
 pub fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {
     let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
@@ -169,27 +211,46 @@ pub struct Generated {
     pub failed: Vec<(String, String)>,
 }
 
+/// Generates (or regenerates) the month's drafts at a staff member's request (page, API): the
+/// permission check, then [`generate_month`].
+pub async fn generate(
+    services: &Services,
+    actor: &Actor,
+    fonts: Arc<documents::pdf::Fonts>,
+    month: &Month,
+    now: chrono::DateTime<Utc>,
+) -> crate::Result<Generated> {
+    actor.require(Action::ManageDevices)?;
+    generate_month(services, actor, fonts, month, now).await
+}
+
 /// Generates (or regenerates) the drafts of every device active in `month`, each on its own: a
 /// device whose report cannot be made (e.g. a character no font can draw) is recorded in
-/// `failed` and the next device goes on. PDFs are rendered off the async runtime.
+/// `failed` and the next device goes on. Each draft is saved with its audit row (`report.draft`)
+/// in one transaction. PDFs are rendered off the async runtime. Called directly by Kojo itself
+/// (the scheduled job, `kojo report monthly`); people go through [`generate`].
 pub async fn generate_month(
-    db: &Db,
+    services: &Services,
+    actor: &Actor,
     fonts: Arc<documents::pdf::Fonts>,
-    month: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<Generated> {
-    let (first, last) = month_bounds(month).ok_or_else(|| anyhow::anyhow!("month must look like 2026-11"))?;
+    month: &Month,
+    now: chrono::DateTime<Utc>,
+) -> crate::Result<Generated> {
+    let db = &services.db;
+    let (first, last) = (month.first_day(), month.last_day());
     let devices: Vec<DeviceRecord> =
         store::devices::list(db).await?.into_iter().filter(|d| active_in(d, first, last)).collect();
     let existing: BTreeMap<Uuid, ReportRecord> =
-        store::reports::for_month(db, month).await?.into_iter().map(|r| (r.device_id, r)).collect();
+        store::reports::for_month(db, month.as_str()).await?.into_iter().map(|r| (r.device_id, r)).collect();
     let mut outcome = Generated::default();
     for device in devices {
         let previous = existing.get(&device.id);
         if previous.is_some_and(|r| r.status == "released") {
             continue;
         }
-        let data = report_data(db, &device, month, previous.and_then(|r| r.comment.clone()), now).await?;
+        let data = report_data(db, &device, month.as_str(), previous.and_then(|r| r.comment.clone()), now)
+            .await
+            .map_err(|e| store::StoreError::Corrupt(format!("report data of {}: {e:#}", device.serial)))?;
         let pdf = match render(fonts.clone(), data.clone()).await {
             Ok(pdf) => pdf,
             Err(why) => {
@@ -198,16 +259,20 @@ pub async fn generate_month(
                 continue;
             }
         };
-        store::reports::save_draft(
-            db,
-            device.id,
-            device.application_id,
-            month,
-            &serde_json::to_value(&data)?,
-            pdf,
-            now,
-        )
-        .await?;
+        let value = serde_json::to_value(&data).expect("plain data");
+        let tx = db.begin().await?;
+        let id =
+            store::reports::save_draft(&tx, device.id, device.application_id, month.as_str(), &value, pdf, now).await?;
+        let entry = store::audit::NewAuditEntry {
+            actor: actor.audit(),
+            action: "report.draft",
+            subject_type: "application",
+            subject_id: Some(device.application_id.to_string()),
+            ip: actor.ip(),
+            detail: serde_json::json!({"report": id, "device": device.id, "month": month.as_str()}),
+        };
+        store::audit::add(&tx, entry, now).await?;
+        tx.commit().await?;
         outcome.made += 1;
     }
     Ok(outcome)

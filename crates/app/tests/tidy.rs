@@ -48,8 +48,8 @@ fn the_system_clock_is_read_only_in_the_clock_module() {
 }
 
 /// The web crate's feature routers (one file each, merged once in `lib.rs`).
-const ROUTER_MODULES: [&str; 9] =
-    ["agreement", "api", "api_cases", "cases", "devices", "office", "portal", "public", "reports"];
+const ROUTER_MODULES: [&str; 10] =
+    ["agreement", "api", "api_cases", "api_utm", "cases", "devices", "office", "portal", "public", "reports"];
 
 #[test]
 fn web_router_modules_do_not_import_each_other() {

@@ -7,7 +7,10 @@
 //! - `report_drafts` / `YYYY-MM`: the month's UTM report drafts, due at 00:00 (Asia/Tokyo) on
 //!   the 1st of the next month, planned for every month from the first device installation up
 //!   to last month;
-//! - `purge_threat_events` / `YYYY-MM-DD`: the retention purge, once per Tokyo day.
+//! - `purge_threat_events` / `YYYY-MM-DD`: the retention purge, once per Tokyo day;
+//! - `trial_end_notice` / `DEVICE-ID/INSTALLED-ON`: the e-mail asking the company to choose
+//!   continuation or removal, due 14 days before the UTM trial's last day, planned for every
+//!   installed device in its trial (a corrected installation date plans a new one).
 //!
 //! Must not: hold the rules of what a job does (they are in `maintenance`) or sleep in tests
 //! (`run_due_jobs` runs one pass and returns).
@@ -23,6 +26,7 @@ use crate::maintenance::{self, Settings};
 
 pub const REPORT_DRAFTS: &str = "report_drafts";
 pub const PURGE_THREAT_EVENTS: &str = "purge_threat_events";
+pub const TRIAL_END_NOTICE: &str = "trial_end_notice";
 
 /// How long a claimed job is its worker's. A job running longer may be claimed again by another
 /// worker (its handler is safe to repeat), so this is far above any job's expected run.
@@ -49,8 +53,18 @@ pub async fn plan(db: &Db, clock: &app::Clock) -> anyhow::Result<usize> {
     if store::jobs::plan(db, PURGE_THREAT_EVENTS, &today.to_string(), now, now).await? {
         planned += 1;
     }
+    let devices = store::devices::list(db).await?;
+    let notices = store::jobs::planned_keys(db, TRIAL_END_NOTICE).await?;
+    for device in devices.iter().filter(|d| d.removed_on.is_none() && d.continued_on.is_none()) {
+        let Some(installed) = device.installed_on else { continue };
+        let key = format!("{}/{installed}", device.id);
+        let due = app::devices::trial_notice_due(installed);
+        if !notices.contains(&key) && store::jobs::plan(db, TRIAL_END_NOTICE, &key, due, now).await? {
+            planned += 1;
+        }
+    }
     // Catch-up: every month since the first installation up to last month, not just last month.
-    let first_installed = store::devices::list(db).await?.iter().filter_map(|device| device.installed_on).min();
+    let first_installed = devices.iter().filter_map(|device| device.installed_on).min();
     if let Some(first) = first_installed {
         let known = store::jobs::planned_keys(db, REPORT_DRAFTS).await?;
         let this_month = first_of_month(today);
@@ -69,17 +83,18 @@ pub async fn plan(db: &Db, clock: &app::Clock) -> anyhow::Result<usize> {
 
 /// One pass: plans, then runs every job due now, one claim at a time (so that several workers
 /// share the work), until none is left. Tests call this instead of waiting for the worker.
-pub async fn run_due_jobs(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::Result<Pass> {
-    run_pass(db, settings, clock, || false).await
+pub async fn run_due_jobs(services: &app::Services, settings: &Settings, clock: &app::Clock) -> anyhow::Result<Pass> {
+    run_pass(services, settings, clock, || false).await
 }
 
 /// A pass that takes no further job once `stopping` says so (the job running is finished first).
 async fn run_pass(
-    db: &Db,
+    services: &app::Services,
     settings: &Settings,
     clock: &app::Clock,
     stopping: impl Fn() -> bool,
 ) -> anyhow::Result<Pass> {
+    let db = &services.db;
     let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let mut pass = Pass { planned: plan(db, clock).await?, ..Pass::default() };
     loop {
@@ -89,7 +104,7 @@ async fn run_pass(
         let Some(job) = store::jobs::claim_due(db, &owner, clock.now(), LEASE, 1).await?.pop() else {
             return Ok(pass);
         };
-        match run_one(db, settings, &job, clock).await {
+        match run_one(services, settings, &job, clock).await {
             Ok(()) => {
                 if !store::jobs::finish(db, job.id, &owner, clock.now()).await? {
                     tracing::warn!(kind = %job.kind, key = %job.key, "job finished after its lease ran out");
@@ -108,10 +123,10 @@ async fn run_pass(
 
 /// The worker loop: a pass at start (catching up what was missed while stopped), then every
 /// minute, until shutdown (which waits for the job running, not for the rest of the pass).
-pub async fn run(db: Db, settings: Settings, clock: app::Clock, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(services: app::Services, settings: Settings, clock: app::Clock, mut shutdown: watch::Receiver<bool>) {
     loop {
         let stopping = || *shutdown.borrow();
-        if let Err(error) = run_pass(&db, &settings, &clock, stopping).await {
+        if let Err(error) = run_pass(&services, &settings, &clock, stopping).await {
             tracing::error!("scheduled jobs: {error:#}");
         }
         tokio::select! {
@@ -128,13 +143,21 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::minutes(minutes.min(360))
 }
 
-async fn run_one(db: &Db, settings: &Settings, job: &ClaimedJob, clock: &app::Clock) -> anyhow::Result<()> {
+async fn run_one(
+    services: &app::Services,
+    settings: &Settings,
+    job: &ClaimedJob,
+    clock: &app::Clock,
+) -> anyhow::Result<()> {
     match job.kind.as_str() {
         REPORT_DRAFTS => {
-            maintenance::report_drafts(db, settings, &job.key, job.attempts == 1, clock).await?;
+            maintenance::report_drafts(services, settings, &job.key, job.attempts == 1, clock).await?;
         }
         PURGE_THREAT_EVENTS => {
-            maintenance::purge_threat_events(db, settings, clock).await?;
+            maintenance::purge_threat_events(&services.db, settings, clock).await?;
+        }
+        TRIAL_END_NOTICE => {
+            maintenance::trial_end_notice(services, &job.key, clock).await?;
         }
         other => anyhow::bail!("unknown job kind {other} (written by a newer Kojo?)"),
     }

@@ -91,6 +91,7 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
     setup::warn_when_holidays_run_out(&db, clock.today()).await?;
     let calendar = setup::calendar(&db).await?;
     let state = web::AppState::new(db.clone(), config.web_config(), calendar, clock.clone());
+    let services = state.services.clone();
     let server =
         web::Server::bind(&config.addr, state).await.with_context(|| format!("failed to listen on {}", config.addr))?;
     let address = server.local_addr()?;
@@ -107,7 +108,7 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
     let workers = if config.worker {
         let settings = maintenance::Settings::from_config(config);
         vec![
-            tokio::spawn(jobs::run(db.clone(), settings, clock.clone(), watcher.clone())),
+            tokio::spawn(jobs::run(services, settings, clock.clone(), watcher.clone())),
             tokio::spawn(mailer::run_worker(db.clone(), mailer, clock.clone(), watcher)),
         ]
     } else {

@@ -301,11 +301,20 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Report(ReportCommand::Monthly { month }) => {
             let db = setup::open_database(&config).await?;
+            let month = app::reports::Month::parse(&month)
+                .map_err(|_| anyhow::anyhow!("月は「2026-11」の形式で指定してください / give the month as YYYY-MM"))?;
+            let services = setup::services(&db, &config).await?;
             let fonts = documents::pdf::Fonts::discover(&config.font_dirs())?;
             let started = std::time::Instant::now();
-            let outcome =
-                app::reports::generate_month(&db, std::sync::Arc::new(fonts), month.trim(), app::Clock::system().now())
-                    .await?;
+            let actor = app::Actor::system("kojo report monthly");
+            let outcome = app::reports::generate_month(
+                &services,
+                &actor,
+                std::sync::Arc::new(fonts),
+                &month,
+                app::Clock::system().now(),
+            )
+            .await?;
             for (serial, why) in &outcome.failed {
                 eprintln!("{serial}: no report: {why}");
             }
@@ -332,7 +341,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Jobs(JobsCommand::Run) => {
             let db = setup::open_database(&config).await?;
             let settings = kojo::maintenance::Settings::from_config(&config);
-            let pass = kojo::jobs::run_due_jobs(&db, &settings, &app::Clock::system()).await?;
+            let services = setup::services(&db, &config).await?;
+            let pass = kojo::jobs::run_due_jobs(&services, &settings, &app::Clock::system()).await?;
             println!("{} planned, {} done, {} failed (see kojo jobs list)", pass.planned, pass.done, pass.failed);
         }
         Command::Token(TokenCommand::Create { email, name }) => {

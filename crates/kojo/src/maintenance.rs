@@ -23,19 +23,22 @@ impl Settings {
 /// a Kojo from before the job table) is left as it is. A retried job regenerates the drafts
 /// (released reports are never touched), so a run cut short is completed.
 pub async fn report_drafts(
-    db: &Db,
+    services: &app::Services,
     settings: &Settings,
     month: &str,
     first_attempt: bool,
     clock: &app::Clock,
 ) -> anyhow::Result<usize> {
-    if first_attempt && !store::reports::for_month(db, month).await?.is_empty() {
+    let month = app::reports::Month::parse(month).map_err(|_| anyhow::anyhow!("job key {month} is not a month"))?;
+    if first_attempt && !store::reports::for_month(&services.db, month.as_str()).await?.is_empty() {
         tracing::info!(%month, "monthly UTM reports already exist; none generated");
         return Ok(0);
     }
     let dirs = settings.font_dirs.clone();
     let fonts = tokio::task::spawn_blocking(move || documents::pdf::Fonts::discover(&dirs)).await??;
-    let outcome = app::reports::generate_month(db, std::sync::Arc::new(fonts), month, clock.now()).await?;
+    let actor = app::Actor::system("report_drafts");
+    let outcome =
+        app::reports::generate_month(services, &actor, std::sync::Arc::new(fonts), &month, clock.now()).await?;
     tracing::info!(%month, made = outcome.made, failed = outcome.failed.len(), "monthly UTM report drafts generated for review");
     if !outcome.failed.is_empty() {
         // The others are saved; the retry regenerates the drafts (released ones are kept).
@@ -43,6 +46,19 @@ pub async fn report_drafts(
         anyhow::bail!("{} of the month's reports could not be made: {}", failed.len(), failed.join("; "));
     }
     Ok(outcome.made)
+}
+
+/// Sends the trial-end notice of the device named in `key` (`DEVICE-ID/INSTALLED-ON`), unless
+/// the device has left its trial meanwhile. Safe to repeat: a retried job after a crash may send
+/// the notice again only if the first transaction did not commit.
+pub async fn trial_end_notice(services: &app::Services, key: &str, clock: &app::Clock) -> anyhow::Result<bool> {
+    let (device, installed) = key.split_once('/').ok_or_else(|| anyhow::anyhow!("job key {key} is not DEVICE/DATE"))?;
+    let device: uuid::Uuid = device.parse()?;
+    let installed: chrono::NaiveDate = installed.parse()?;
+    let actor = app::Actor::system("trial_end_notice");
+    let sent = app::devices::notify_trial_ending(services, &actor, device, installed, clock.now()).await?;
+    tracing::info!(%device, sent, "trial-end notice");
+    Ok(sent)
 }
 
 /// Deletes threat events older than the retention period; returns how many.

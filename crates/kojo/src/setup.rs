@@ -29,6 +29,21 @@ pub async fn calendar(db: &Db) -> anyhow::Result<BusinessCalendar> {
     Ok(BusinessCalendar::new(std::sync::Arc::new(holidays), ClosureDays::year_end_default()))
 }
 
+/// What the use cases work with, from the configuration: the database, the business-day
+/// calendar (holidays as stored), the e-mail settings.
+pub async fn services(db: &Db, config: &crate::Config) -> anyhow::Result<app::Services> {
+    let web = config.web_config();
+    Ok(app::Services {
+        db: db.clone(),
+        calendar: std::sync::Arc::new(calendar(db).await?),
+        mail: std::sync::Arc::new(app::MailSettings {
+            public_url: web.public_url,
+            secretariat_name: web.secretariat_name,
+            secretariat_contact: web.secretariat_contact,
+        }),
+    })
+}
+
 /// Logs a warning when the holiday table does not cover the next 12 months from `today`.
 pub async fn warn_when_holidays_run_out(db: &Db, today: chrono::NaiveDate) -> anyhow::Result<()> {
     let covered = store::holidays::covered_until(db).await?;

@@ -32,7 +32,7 @@ pub struct ReportRecord {
 
 /// Stores (or replaces) the draft of a device's month. A released report is not replaced.
 pub async fn save_draft(
-    db: &Db,
+    tx: &crate::Tx,
     device_id: Uuid,
     application_id: Uuid,
     month: &str,
@@ -40,12 +40,12 @@ pub async fn save_draft(
     pdf: Vec<u8>,
     now: DateTime<Utc>,
 ) -> Result<Uuid> {
-    let tx = db.begin_write().await?;
+    let tx = tx.conn();
     let existing = monthly_report::Entity::find()
         .filter(monthly_report::Column::DeviceId.eq(device_id))
         .filter(monthly_report::Column::Month.eq(month))
         .lock_exclusive()
-        .one(&tx)
+        .one(tx)
         .await?;
     let id = match existing {
         Some(model) if model.status == "released" => {
@@ -58,7 +58,7 @@ pub async fn save_draft(
             update.pdf_sha256 = Set(sha256_hex_bytes(&pdf));
             update.pdf = Set(pdf);
             update.generated_at = Set(now);
-            update.update(&tx).await?;
+            update.update(tx).await?;
             id
         }
         None => {
@@ -77,12 +77,11 @@ pub async fn save_draft(
                 released_at: Set(None),
                 released_by: Set(None),
             }
-            .insert(&tx)
+            .insert(tx)
             .await?;
             id
         }
     };
-    tx.commit().await?;
     Ok(id)
 }
 

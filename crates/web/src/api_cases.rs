@@ -5,9 +5,8 @@
 use app::cases::{MessageText, Reason};
 use app::{AppError, Invalid};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,11 +16,10 @@ use domain::case::{CaseEvent, CaseState, ContactNote, StatusCheck};
 use domain::programme::CourseCode;
 use serde::Deserialize;
 use serde_json::json;
-use store::accounts::UserRecord;
-use store::audit::{Actor, NewAuditEntry};
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::api_auth::{ApiStaff, audit, body};
 use crate::client::ClientIp;
 use crate::error::ApiError;
 
@@ -37,67 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/agreement/confirm", post(confirm_agreement))
         .route("/cases/{id}/assign", post(assign))
         .route("/cases/{id}/messages", post(post_message))
-}
-
-/// A staff user authenticated by an API token.
-pub struct ApiStaff(pub UserRecord);
-
-impl ApiStaff {
-    fn actor(&self, ip: ClientIp) -> app::Actor {
-        app::Actor::user(&self.0, app::Via::Api, ip.to_db())
-    }
-
-    fn audit_actor(&self) -> Actor {
-        Actor::User { id: self.0.id, label: format!("{} <{}> (API)", self.0.display_name, self.0.email) }
-    }
-
-    fn require(&self, allowed: impl Fn(Role) -> bool) -> Result<(), ApiError> {
-        if allowed(self.0.role) { Ok(()) } else { Err(ApiError::Forbidden) }
-    }
-}
-
-impl FromRequestParts<AppState> for ApiStaff {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthorized)?;
-        let user = store::accounts::api_token_user(&state.db, token.trim(), state.clock.now())
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
-        Ok(ApiStaff(user))
-    }
-}
-
-fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(value)| value).map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
-}
-
-async fn audit(
-    state: &AppState,
-    staff: &ApiStaff,
-    ip: ClientIp,
-    action: &'static str,
-    id: Option<Uuid>,
-) -> Result<(), ApiError> {
-    store::audit::record(
-        &state.db,
-        NewAuditEntry {
-            actor: staff.audit_actor(),
-            action,
-            subject_type: "application",
-            subject_id: id.map(|id| id.to_string()),
-            ip: ip.to_db(),
-            detail: json!({}),
-        },
-        state.clock.now(),
-    )
-    .await?;
-    Ok(())
 }
 
 #[derive(Deserialize, Default)]
@@ -145,7 +82,7 @@ async fn list_cases(
         ..Default::default()
     };
     let records = store::applications::list_all(&state.db, &filter).await?;
-    audit(&state, &staff, ip, "application.list", None).await?;
+    audit(&state, &staff, ip, "application.list", None, json!({})).await?;
     let items: Vec<_> = records
         .iter()
         .map(|r| {
@@ -169,7 +106,7 @@ async fn get_case(
     let record = store::applications::get(&state.db, id).await?;
     let timeline = store::cases::timeline(&state.db, id).await?;
     let contacts = store::cases::contacts(&state.db, id).await?;
-    audit(&state, &staff, ip, "application.view", Some(id)).await?;
+    audit(&state, &staff, ip, "application.view", Some(id), json!({})).await?;
     Ok(Json(json!({"case": record, "timeline": timeline, "contacts": contacts})).into_response())
 }
 

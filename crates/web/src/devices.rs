@@ -8,11 +8,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::NaiveDate;
 use domain::access::Role;
-use domain::device::SurveyResult;
 use serde::Deserialize;
-use store::devices::{DeviceChange, DeviceRecord};
+use store::devices::DeviceRecord;
 use store::logs::{ListenerStatus, StoredThreat, UnknownSender};
 use uuid::Uuid;
 
@@ -270,23 +268,11 @@ async fn change_device(
     Path(id): Path<Uuid>,
     Form(form): Form<ChangeForm>,
 ) -> Result<Response, PageError> {
-    let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d").ok();
-    let notes = domain::text::normalize(&form.notes);
-    let change = match (form.change.as_str(), date) {
-        ("survey", _) => SurveyResult::from_code(&form.survey_result).map(|result| DeviceChange::Survey {
-            result,
-            notes: (!notes.is_empty()).then(|| notes.chars().take(2000).collect()),
-        }),
-        ("installed", Some(on)) => Some(DeviceChange::Installed(on)),
-        ("removed", Some(on)) => Some(DeviceChange::Removed(on)),
-        ("continued", Some(on)) => Some(DeviceChange::Continued(on)),
-        _ => None,
-    };
     let t = lang.t;
     let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
-    let result = match change {
-        None => Err(app::AppError::from(app::Invalid::DeviceChangeUnreadable)),
-        Some(change) => app::devices::change(&state.services, &actor, id, change, state.clock.now()).await,
+    let result = match app::devices::parse_change(&form.change, &form.survey_result, &form.notes, &form.date) {
+        Ok(change) => app::devices::change(&state.services, &actor, id, change, state.clock.now()).await,
+        Err(invalid) => Err(invalid.into()),
     };
     let result = match result {
         Ok(record) => Ok(record),

@@ -5,7 +5,9 @@
 
 pub mod agreement;
 mod api;
+mod api_auth;
 mod api_cases;
+mod api_utm;
 pub mod auth;
 mod cases;
 mod client;
@@ -201,7 +203,7 @@ pub fn router(state: AppState) -> Router {
         .merge(devices::router())
         .merge(agreement::router())
         .merge(reports::router())
-        .nest("/api/v1", api::router().merge(api_cases::router()))
+        .nest("/api/v1", api::router().merge(api_cases::router()).merge(api_utm::router()))
         .layer(axum::middleware::from_fn_with_state(with_state.clone(), csrf::require_form_token))
         .layer(axum::middleware::from_fn_with_state(with_state, csrf::issue_public_token))
         .layer(axum::middleware::from_fn(csrf::reject_cross_site))

@@ -237,6 +237,12 @@ pub fn invalid(invalid: &Invalid) -> Message {
             ("コメントは2000文字以内で入力してください".into(), "A comment has at most 2,000 characters".into())
         }
         Invalid::DateInFuture => ("未来の日付は記録できません".into(), "A future date cannot be recorded".into()),
+        Invalid::NotesTooLong => {
+            ("メモは2000文字以内で入力してください".into(), "Notes have at most 2,000 characters".into())
+        }
+        Invalid::MonthUnreadable => {
+            ("月は「2026-11」の形式で指定してください".into(), "Give the month as YYYY-MM (e.g. 2026-11)".into())
+        }
     };
     message("invalid", ja, en)
 }

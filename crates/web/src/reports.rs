@@ -18,7 +18,6 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::CompanyUser;
 use crate::auth::Staff;
-use crate::auth::audit;
 use crate::client::ClientIp;
 use crate::error::PageError;
 use crate::i18n::{Lang, T};
@@ -127,39 +126,25 @@ async fn generate(
     Form(form): Form<GenerateForm>,
 ) -> Result<Response, PageError> {
     staff.require(Role::can_manage_devices)?;
-    if app::reports::month_bounds(&form.month).is_none() {
-        return Err(PageError::BadRequest("月は「2026-11」の形式で指定してください".into()));
-    }
-    let fonts = match state.fonts().await {
-        Ok(fonts) => fonts,
-        Err(message) => {
-            return month_page(
-                &state,
-                lang.t,
-                &staff,
-                form.month,
-                None,
-                Some(message),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    let t = lang.t;
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let result = match app::reports::Month::parse(&form.month) {
+        Ok(month) => match state.fonts().await {
+            Ok(fonts) => app::reports::generate(&state.services, &actor, fonts, &month, state.clock.now()).await,
+            Err(why) => Err(app::AppError::Refused(domain::refusal::Refusal::DocumentUnavailable(why))),
+        },
+        Err(invalid) => Err(invalid.into()),
     };
-    let outcome = app::reports::generate_month(&state.db, fonts, &form.month, state.clock.now())
-        .await
-        .map_err(|e| PageError::Internal(format!("{e:#}")))?;
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(error @ (app::AppError::Refused(_) | app::AppError::Invalid(_))) => {
+            let problem = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
+            return month_page(&state, t, &staff, form.month, None, problem, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(other) => return Err(other.into()),
+    };
     let made = outcome.made;
-    audit(
-        &state,
-        &staff,
-        ip,
-        "report.generate",
-        None,
-        serde_json::json!({"month": form.month, "reports": made, "failed": outcome.failed.len()}),
-    )
-    .await?;
     if !outcome.failed.is_empty() {
-        let t = lang.t;
         let failed: Vec<String> = outcome.failed.iter().map(|(serial, why)| format!("{serial}: {why}")).collect();
         let problem = format!(
             "{}{}",
@@ -180,7 +165,7 @@ async fn generate(
         )
         .await;
     }
-    Ok(Redirect::to(&format!("/office/reports/monthly?month={}&done={made}", form.month)).into_response())
+    Ok(Redirect::to(&format!("/office/reports/monthly?month={}&done={made}", form.month.trim())).into_response())
 }
 
 #[derive(Template)]

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
 use common::{Backend, Setup, TestApp, application, spawn_app_with_clock};
-use kojo::jobs::{PURGE_THREAT_EVENTS, REPORT_DRAFTS};
+use kojo::jobs::{PURGE_THREAT_EVENTS, REPORT_DRAFTS, TRIAL_END_NOTICE};
 use kojo::maintenance::Settings;
 use serde_json::Value;
 use store::devices::{DeviceChange, NewDevice};
@@ -25,6 +25,7 @@ on_both_backends!(
     a_failing_job_keeps_its_error_and_is_retried_after_its_backoff,
     each_e_mail_is_marked_sent_right_after_its_own_delivery,
     the_holiday_table_tells_how_far_it_covers,
+    the_trial_end_notice_is_sent_once_when_due_and_not_after_removal,
 );
 
 fn tokyo(date: NaiveDate, hour: u32) -> DateTime<Utc> {
@@ -132,14 +133,18 @@ async fn missed_report_drafts_are_made_once_on_the_next_start(backend: Backend) 
     let generated_at = reports[0].generated_at;
 
     // Another pass finds nothing to do.
-    let pass = kojo::jobs::run_due_jobs(&db, &settings(), &clock).await.unwrap();
+    let pass = kojo::jobs::run_due_jobs(&kojo::setup::services(&db, &app.config).await.unwrap(), &settings(), &clock)
+        .await
+        .unwrap();
     assert_eq!(pass, kojo::jobs::Pass::default());
 
     // Nor does a restart the next day, beyond that day's purge.
     clock.advance(chrono::Duration::days(1));
     let app = app.restart(clock.clone(), |config| config.worker = false).await;
     let db = app.running.db.clone();
-    let pass = kojo::jobs::run_due_jobs(&db, &settings(), &clock).await.unwrap();
+    let pass = kojo::jobs::run_due_jobs(&kojo::setup::services(&db, &app.config).await.unwrap(), &settings(), &clock)
+        .await
+        .unwrap();
     assert_eq!(pass, kojo::jobs::Pass { planned: 1, done: 1, failed: 0 });
     let reports = store::reports::for_month(&db, &key(last_month)).await.unwrap();
     assert_eq!((reports.len(), reports[0].generated_at), (1, generated_at), "the drafts are not made again");
@@ -159,19 +164,24 @@ async fn two_workers_run_each_job_exactly_once(backend: Backend) {
         handles.push(store::Db::connect(&app.config.database_url()).await.unwrap());
     }
     handles.push(app.running.db.clone());
-    let passes = futures::future::join_all(handles.iter().flat_map(|db| {
+    let mut services = Vec::new();
+    for db in &handles {
+        services.push(kojo::setup::services(db, &app.config).await.unwrap());
+    }
+    let passes = futures::future::join_all(services.iter().flat_map(|services| {
         let clock = clock.clone();
         (0..2).map(move |_| {
-            let (db, clock) = (db.clone(), clock.clone());
-            tokio::spawn(async move { kojo::jobs::run_due_jobs(&db, &settings(), &clock).await.unwrap() })
+            let (services, clock) = (services.clone(), clock.clone());
+            tokio::spawn(async move { kojo::jobs::run_due_jobs(&services, &settings(), &clock).await.unwrap() })
         })
     }))
     .await;
     let passes: Vec<kojo::jobs::Pass> = passes.into_iter().map(Result::unwrap).collect();
     let jobs = store::jobs::recent(&app.running.db, 100).await.unwrap();
-    assert_eq!(jobs.len(), 5, "{jobs:?}");
-    assert_eq!(passes.iter().map(|p| p.planned).sum::<usize>(), 5, "each job planned once: {passes:?}");
-    assert_eq!(passes.iter().map(|p| p.done).sum::<usize>(), 5, "each job run once: {passes:?}");
+    // Four months of drafts, today's purge, and the trial-end notice (due, the trial is over: no e-mail).
+    assert_eq!(jobs.len(), 6, "{jobs:?}");
+    assert_eq!(passes.iter().map(|p| p.planned).sum::<usize>(), 6, "each job planned once: {passes:?}");
+    assert_eq!(passes.iter().map(|p| p.done).sum::<usize>(), 6, "each job run once: {passes:?}");
     assert_eq!(passes.iter().map(|p| p.failed).sum::<usize>(), 0);
     for job in &jobs {
         assert!(job.done_at.is_some(), "{job:?}");
@@ -252,25 +262,34 @@ async fn a_failing_job_keeps_its_error_and_is_retried_after_its_backoff(backend:
     // A configured font folder that does not exist: rendering the drafts fails.
     let missing = app.data_dir.path().join("no-such-fonts");
     let broken = Settings { font_dirs: vec![missing.clone()], threat_retention_days: 400 };
-    let pass = kojo::jobs::run_due_jobs(&db, &broken, &clock).await.unwrap();
-    assert_eq!(pass, kojo::jobs::Pass { planned: 2, done: 1, failed: 1 });
+    let pass = kojo::jobs::run_due_jobs(&kojo::setup::services(&db, &app.config).await.unwrap(), &broken, &clock)
+        .await
+        .unwrap();
+    // Planned: the purge (done), last month's drafts (failed) and the trial-end notice (not due).
+    assert_eq!(pass, kojo::jobs::Pass { planned: 3, done: 1, failed: 1 });
     let job = store::jobs::find(&db, REPORT_DRAFTS, &key(last_month)).await.unwrap().unwrap();
     assert_eq!((job.attempts, job.done_at), (1, None));
     assert!(job.last_error.as_deref().unwrap().contains("no-such-fonts"), "{job:?}");
     assert_eq!(job.due_at, clock.now() + kojo::jobs::backoff(1));
 
     // Not retried before its time, even with the fonts fixed.
-    let pass = kojo::jobs::run_due_jobs(&db, &settings(), &clock).await.unwrap();
+    let pass = kojo::jobs::run_due_jobs(&kojo::setup::services(&db, &app.config).await.unwrap(), &settings(), &clock)
+        .await
+        .unwrap();
     assert_eq!(pass, kojo::jobs::Pass::default());
     // Failing again doubles the wait.
     clock.advance(kojo::jobs::backoff(1));
-    let pass = kojo::jobs::run_due_jobs(&db, &broken, &clock).await.unwrap();
+    let pass = kojo::jobs::run_due_jobs(&kojo::setup::services(&db, &app.config).await.unwrap(), &broken, &clock)
+        .await
+        .unwrap();
     assert_eq!(pass.failed, 1);
     let job = store::jobs::find(&db, REPORT_DRAFTS, &key(last_month)).await.unwrap().unwrap();
     assert_eq!((job.attempts, job.due_at), (2, clock.now() + kojo::jobs::backoff(2)));
 
     clock.advance(kojo::jobs::backoff(2));
-    let pass = kojo::jobs::run_due_jobs(&db, &settings(), &clock).await.unwrap();
+    let pass = kojo::jobs::run_due_jobs(&kojo::setup::services(&db, &app.config).await.unwrap(), &settings(), &clock)
+        .await
+        .unwrap();
     assert_eq!((pass.done, pass.failed), (1, 0));
     let job = store::jobs::find(&db, REPORT_DRAFTS, &key(last_month)).await.unwrap().unwrap();
     assert_eq!((job.attempts, job.done_at), (3, Some(clock.now())));
@@ -364,5 +383,58 @@ async fn the_holiday_table_tells_how_far_it_covers(backend: Backend) {
     let warning = kojo::setup::holiday_coverage_warning(Some(day(2027, 12, 31)), day(2027, 1, 1)).unwrap();
     assert!(warning.contains("2027-12-31") && warning.contains("kojo holidays import syukujitsu.csv"), "{warning}");
     assert!(kojo::setup::holiday_coverage_warning(None, day(2027, 1, 1)).is_some());
+    app.stop().await;
+}
+
+async fn the_trial_end_notice_is_sent_once_when_due_and_not_after_removal(backend: Backend) {
+    let clock = app::Clock::fixed(the_third());
+    let app = spawn_app_with_clock(backend, Setup::default(), clock.clone(), |config| config.worker = false).await;
+    let db = app.running.db.clone();
+    let services = kojo::setup::services(&db, &app.config).await.unwrap();
+    // Installed today: the trial ends in three months; the notice is due 14 days before that.
+    let today = clock.today();
+    let kept = installed_device(&app, 1, "FGT-TRIAL-01", today).await;
+    let removed = installed_device(&app, 2, "FGT-TRIAL-02", today).await;
+    let last_day = domain::device::trial_last_day(today);
+    let due = app::devices::trial_notice_due(today);
+    assert_eq!(due.with_timezone(&chrono_tz::Asia::Tokyo).date_naive(), last_day - chrono::Duration::days(14));
+    let notices = |db: store::Db| async move {
+        store::outbox::recent(&db, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.subject.contains(app::mail::subject::TRIAL_ENDING))
+            .collect::<Vec<_>>()
+    };
+
+    // Planned now, not run before it is due.
+    kojo::jobs::run_due_jobs(&services, &settings(), &clock).await.unwrap();
+    for device in [kept, removed] {
+        let job = store::jobs::find(&db, TRIAL_END_NOTICE, &format!("{device}/{today}")).await.unwrap().unwrap();
+        assert_eq!((job.due_at, job.done_at), (due, None));
+    }
+    assert!(notices(db.clone()).await.is_empty());
+
+    // One company removes its UTM early; then Kojo is off on the due day and started two days later.
+    store::devices::change(&db, removed, DeviceChange::Removed(today), clock.now()).await.unwrap();
+    clock.set(due + chrono::Duration::days(2));
+    let pass = kojo::jobs::run_due_jobs(&services, &settings(), &clock).await.unwrap();
+    assert_eq!(pass.failed, 0, "{pass:?}");
+    let sent = notices(db.clone()).await;
+    assert_eq!(sent.len(), 1, "only the device still in its trial: {sent:?}");
+    assert_eq!(sent[0].to, "contact1@example.jp");
+    assert!(sent[0].body.contains(&domain::wareki::format_date(last_day)), "{}", sent[0].body);
+    let audit = store::audit::for_subject(
+        &db,
+        "application",
+        &store::devices::get(&db, kept).await.unwrap().application_id.to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(audit.iter().filter(|a| a.action == "device.trial_notice").count(), 1);
+    // Never again: later passes and a restart send nothing more.
+    clock.advance(chrono::Duration::days(1));
+    kojo::jobs::run_due_jobs(&services, &settings(), &clock).await.unwrap();
+    assert_eq!(notices(db.clone()).await.len(), 1);
     app.stop().await;
 }

@@ -100,7 +100,19 @@ async fn a_month_is_reported_reviewed_and_released(backend: Backend) {
     let fonts = std::sync::Arc::new(
         documents::pdf::Fonts::discover(&[]).expect("a Japanese font (fonts-morisawa-bizud-gothic) is installed"),
     );
-    assert_eq!(app::reports::generate_month(db, fonts.clone(), "2026-11", chrono::Utc::now()).await.unwrap().made, 2);
+    assert_eq!(
+        app::reports::generate_month(
+            &services(&app).await,
+            &app::Actor::system("test"),
+            fonts.clone(),
+            &november(),
+            chrono::Utc::now()
+        )
+        .await
+        .unwrap()
+        .made,
+        2
+    );
     let reports = store::reports::for_month(db, "2026-11").await.unwrap();
     let busy_report = reports.iter().find(|r| r.device_id == busy).unwrap();
     let data: documents::report::MonthlyReportData = serde_json::from_value(busy_report.data.clone()).unwrap();
@@ -157,7 +169,19 @@ async fn a_month_is_reported_reviewed_and_released(backend: Backend) {
     let outbox = store::outbox::recent(db, 20).await.unwrap();
     assert!(outbox.iter().any(|m| m.to == "contact1@example.jp" && m.subject.contains("UTM月次レポート")));
     // Regenerating leaves the released report alone and refreshes the draft.
-    assert_eq!(app::reports::generate_month(db, fonts.clone(), "2026-11", chrono::Utc::now()).await.unwrap().made, 1);
+    assert_eq!(
+        app::reports::generate_month(
+            &services(&app).await,
+            &app::Actor::system("test"),
+            fonts.clone(),
+            &november(),
+            chrono::Utc::now()
+        )
+        .await
+        .unwrap()
+        .made,
+        1
+    );
 
     // The busy company sees its released report; the quiet one's draft is not visible to anyone outside.
     let user = store::portal::company_user(db, busy_company, chrono::Utc::now()).await.unwrap();
@@ -196,7 +220,15 @@ async fn a_report_that_cannot_be_made_does_not_stop_the_others(backend: Backend)
     let (_, broken) = installed_device(&app, 2, "FGT-\u{10FFFD}-02").await;
     let (_, last) = installed_device(&app, 3, "FGT-LAST-03").await;
     let fonts = std::sync::Arc::new(documents::pdf::Fonts::discover(&[]).expect("a Japanese font is installed"));
-    let outcome = app::reports::generate_month(db, fonts, "2026-11", chrono::Utc::now()).await.unwrap();
+    let outcome = app::reports::generate_month(
+        &services(&app).await,
+        &app::Actor::system("test"),
+        fonts,
+        &november(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome.made, 2, "the devices before and after the broken one get their reports");
     assert_eq!(outcome.failed.len(), 1);
     assert_eq!(outcome.failed[0].0, "FGT-\u{10FFFD}-02");
@@ -204,4 +236,12 @@ async fn a_report_that_cannot_be_made_does_not_stop_the_others(backend: Backend)
         store::reports::for_month(db, "2026-11").await.unwrap().into_iter().map(|r| r.device_id).collect();
     assert!(made.contains(&first) && made.contains(&last) && !made.contains(&broken), "{made:?}");
     app.stop().await;
+}
+
+async fn services(app: &TestApp) -> app::Services {
+    kojo::setup::services(&app.running.db, &app.config).await.unwrap()
+}
+
+fn november() -> app::reports::Month {
+    app::reports::Month::parse("2026-11").unwrap()
 }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 on_both_backends!(
     every_case_action_is_the_same_through_the_page_and_the_api,
+    every_device_and_report_action_is_the_same_through_the_page_and_the_api,
     a_failed_transaction_keeps_neither_the_change_nor_its_audit_row
 );
 
@@ -203,6 +204,201 @@ async fn every_case_action_is_the_same_through_the_page_and_the_api(backend: Bac
         "{subjects:?}"
     );
     assert_eq!(compared, 7);
+    app.stop().await;
+}
+
+/// A course ① company's device and its reports as stored, without what differs between two
+/// companies (ids, serials, times, the door).
+async fn device_snapshot(app: &TestApp, company: Uuid) -> Value {
+    let db = &app.running.db;
+    let record = store::applications::get(db, company).await.unwrap();
+    let devices: Vec<Value> = store::devices::list(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.application_id == company)
+        .map(|d| {
+            json!([
+                d.vendor,
+                d.model,
+                d.sender_address.is_some(),
+                d.survey.code(),
+                d.survey_notes,
+                d.installed_on,
+                d.removed_on,
+                d.continued_on
+            ])
+        })
+        .collect();
+    let audit: Vec<Value> = store::audit::for_subject(db, "application", &company.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action.starts_with("device.") || a.action.starts_with("report."))
+        .filter(|a| !a.action.ends_with(".view") && !a.action.ends_with(".list"))
+        .map(|a| {
+            let detail: Value = serde_json::from_str(&a.detail).unwrap();
+            let mut keys: Vec<String> = detail.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+            keys.sort();
+            json!([a.action, keys, detail.get("change"), detail.get("month")])
+        })
+        .collect();
+    let emails: Vec<String> = store::outbox::recent(db, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.to == record.contact_email)
+        .map(|m| m.subject.replace(&record.reference, "REFERENCE"))
+        .collect();
+    let mut reports = Vec::new();
+    for month in ["2026-10", "2026-11"] {
+        for report in store::reports::for_month(db, month).await.unwrap() {
+            if report.application_id == company {
+                reports.push(json!([report.month, report.status, report.comment, report.released_at.is_some()]));
+            }
+        }
+    }
+    json!({"devices": devices, "audit": audit, "emails": emails, "reports": reports})
+}
+
+async fn every_device_and_report_action_is_the_same_through_the_page_and_the_api(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let (by_page, by_api) = (submit(&app, 1).await, submit(&app, 2).await);
+    let staff = client();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let token = token_for(&app, "api-utm@example.jp", Role::UtmOperator).await;
+    let db = &app.running.db;
+
+    // Register: the page redirects to the new device, the API answers 201 with it.
+    let registered = page_post(
+        &app,
+        &staff,
+        "/office/devices",
+        &[
+            ("application", &by_page.to_string()),
+            ("vendor", "Fortinet"),
+            ("model", "ＦＧ-60F"),
+            ("serial", "FGT-PAGE-01"),
+            ("sender_address", "203.0.113.10"),
+        ],
+    )
+    .await;
+    assert_eq!(registered, 303);
+    let response = app
+        .client
+        .post(app.at("/api/v1/devices"))
+        .bearer_auth(&token)
+        .json(&json!({"application_id": by_api, "vendor": "Fortinet", "model": "ＦＧ-60F", "serial": "FGT-API-01", "sender_address": "203.0.113.11"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!((created["model"].as_str(), created["stage"].as_str()), (Some("FG-60F"), Some("planned")));
+    let device_of = |company: Uuid| async move {
+        store::devices::list(db).await.unwrap().into_iter().find(|d| d.application_id == company).unwrap().id
+    };
+    let (page_device, api_device) = (device_of(by_page).await, device_of(by_api).await);
+    assert_eq!(created["id"].as_str(), Some(api_device.to_string().as_str()));
+    assert_eq!(device_snapshot(&app, by_page).await, device_snapshot(&app, by_api).await, "after registering");
+
+    // The device's life, step by step; a refused step is refused by both doors alike.
+    let steps: [(&str, &str, &str, &str); 4] = [
+        ("survey", "installable", "電源とHUBの空きポートあり", ""),
+        ("installed", "", "", "2026-10-20"),
+        ("survey", "not_installable", "", ""),
+        ("removed", "", "", "2099-01-01"),
+    ];
+    for (change, survey_result, notes, date) in steps {
+        let page = page_post(
+            &app,
+            &staff,
+            &format!("/office/devices/{page_device}"),
+            &[("change", change), ("survey_result", survey_result), ("notes", notes), ("date", date)],
+        )
+        .await;
+        let api = api_post(
+            &app,
+            &token,
+            &format!("/api/v1/devices/{api_device}/changes"),
+            json!({"change": change, "survey_result": survey_result, "notes": notes, "date": date}),
+        )
+        .await;
+        // A survey after installation breaks the device's rules (409 on the API); a future date
+        // is unreadable input (422); the page shows either with its form again (422).
+        let expected = match (survey_result, date) {
+            ("not_installable", _) => (422, 409),
+            (_, "2099-01-01") => (422, 422),
+            _ => (303, 200),
+        };
+        assert_eq!((page, api), expected, "{change} {date}");
+        assert_eq!(device_snapshot(&app, by_page).await, device_snapshot(&app, by_api).await, "after {change}");
+    }
+
+    // Reports: the month's drafts, made once through each door (each makes both companies' drafts).
+    assert_eq!(page_post(&app, &staff, "/office/reports/monthly", &[("month", "2026-11")]).await, 303);
+    assert_eq!(device_snapshot(&app, by_page).await, device_snapshot(&app, by_api).await, "after the page's drafts");
+    let response = app
+        .client
+        .post(app.at("/api/v1/reports/monthly"))
+        .bearer_auth(&token)
+        .json(&json!({"month": "2026-11"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let made: Value = response.json().await.unwrap();
+    assert_eq!((made["made"].as_u64(), made["failed"].as_array().map(Vec::len)), (Some(2), Some(0)));
+    let drafts = device_snapshot(&app, by_page).await;
+    assert_eq!(drafts, device_snapshot(&app, by_api).await, "after the API's drafts");
+    let draft_rows = drafts["audit"].as_array().unwrap().iter().filter(|a| a[0] == "report.draft").count();
+    assert_eq!(draft_rows, 2, "one audit row per draft and door: {drafts}");
+    // A month that is not YYYY-MM is refused alike.
+    assert_eq!(page_post(&app, &staff, "/office/reports/monthly", &[("month", "2026-1")]).await, 422);
+    assert_eq!(api_post(&app, &token, "/api/v1/reports/monthly", json!({"month": "2026-1"})).await, 422);
+
+    let report_of = |company: Uuid| async move {
+        store::reports::for_month(db, "2026-11")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.application_id == company)
+            .unwrap()
+            .id
+    };
+    let (page_report, api_report) = (report_of(by_page).await, report_of(by_api).await);
+    let comment = "11月はウイルス付きメールが増えました。";
+    assert_eq!(
+        page_post(
+            &app,
+            &staff,
+            &format!("/office/reports/monthly/{page_report}"),
+            &[("action", "comment"), ("comment", comment)]
+        )
+        .await,
+        303
+    );
+    assert_eq!(
+        api_post(&app, &token, &format!("/api/v1/reports/monthly/{api_report}/comment"), json!({"comment": comment}))
+            .await,
+        200
+    );
+    assert_eq!(device_snapshot(&app, by_page).await, device_snapshot(&app, by_api).await, "after the comment");
+    assert_eq!(
+        page_post(&app, &staff, &format!("/office/reports/monthly/{page_report}"), &[("action", "release")]).await,
+        303
+    );
+    assert_eq!(api_post(&app, &token, &format!("/api/v1/reports/monthly/{api_report}/release"), json!({})).await, 200);
+    let released = device_snapshot(&app, by_page).await;
+    assert_eq!(released, device_snapshot(&app, by_api).await, "after the release");
+    assert_eq!(released["reports"], json!([["2026-11", "released", comment, true]]));
+    assert!(released["emails"].as_array().unwrap().iter().any(|s| s.as_str().unwrap().contains("UTM月次レポート")));
+    // Releasing twice is refused alike.
+    assert_eq!(
+        page_post(&app, &staff, &format!("/office/reports/monthly/{page_report}"), &[("action", "release")]).await,
+        422
+    );
+    assert_eq!(api_post(&app, &token, &format!("/api/v1/reports/monthly/{api_report}/release"), json!({})).await, 409);
     app.stop().await;
 }
 
