@@ -48,6 +48,10 @@ pub enum Invalid {
     DateInFuture,
     /// Survey notes longer than [`crate::devices::MAX_NOTES_CHARS`].
     NotesTooLong,
+    /// A course window without `YYYY-MM-DD` dates or a capacity that is not a whole number.
+    CourseChangeUnreadable,
+    /// A capacity above [`domain::programme::MAX_CAPACITY`].
+    CapacityTooLarge,
     /// A month that is not `YYYY-MM`.
     MonthUnreadable,
     /// A report comment longer than [`crate::reports::MAX_COMMENT_CHARS`].

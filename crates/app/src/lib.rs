@@ -15,6 +15,7 @@ pub mod devices;
 pub mod error;
 pub mod intake;
 pub mod mail;
+pub mod programmes;
 pub mod reports;
 
 use std::sync::Arc;

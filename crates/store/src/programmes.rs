@@ -1,6 +1,6 @@
 //! Programme years and their courses: import, the current year, editing windows and capacities.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use domain::programme::{CourseCode, CourseWindow, ValidProgramme};
 use domain::refusal::{ProgrammeRefusal, Refusal};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -126,13 +126,11 @@ pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool, now
     Ok(programme_id)
 }
 
-/// Makes one programme year the current one (and no other).
-pub async fn set_current(db: &Db, programme_id: Uuid, now: DateTime<Utc>) -> Result<()> {
-    let tx = db.begin_write().await?;
-    programme::Entity::find_by_id(programme_id).one(&tx).await?.ok_or(StoreError::NotFound)?;
-    set_current_in(&tx, programme_id, now).await?;
-    tx.commit().await?;
-    Ok(())
+/// Makes one programme year the current one (and no other), in the caller's transaction.
+pub async fn set_current(tx: &crate::Tx, programme_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    let tx = tx.conn();
+    programme::Entity::find_by_id(programme_id).one(tx).await?.ok_or(StoreError::NotFound)?;
+    set_current_in(tx, programme_id, now).await
 }
 
 async fn set_current_in(tx: &sea_orm::DatabaseTransaction, programme_id: Uuid, now: DateTime<Utc>) -> Result<()> {
@@ -171,20 +169,18 @@ pub async fn list(db: &Db) -> Result<Vec<ProgrammeRecord>> {
     Ok(records)
 }
 
-/// Changes a course's window and capacity (the administrator's edit page).
+/// Changes a course's window and capacity (the administrator's edit), in the caller's
+/// transaction; a capacity below the places already held is refused.
 pub async fn update_course(
-    db: &Db,
+    tx: &crate::Tx,
     course_id: Uuid,
-    start: NaiveDate,
-    end: NaiveDate,
+    window: CourseWindow,
     capacity: u32,
     now: DateTime<Utc>,
 ) -> Result<()> {
     use sea_orm::QuerySelect;
-    let window = CourseWindow::new(start, end)
-        .map_err(|e| StoreError::Refused(Refusal::Programme(ProgrammeRefusal::InvalidWindow(e.to_string()))))?;
-    let tx = db.begin_write().await?;
-    let model = course::Entity::find_by_id(course_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
+    let tx = tx.conn();
+    let model = course::Entity::find_by_id(course_id).lock_exclusive().one(tx).await?.ok_or(StoreError::NotFound)?;
     if (capacity as i32) < model.places_taken {
         return Err(StoreError::Refused(Refusal::Programme(ProgrammeRefusal::CapacityBelowTaken {
             capacity,
@@ -196,8 +192,7 @@ pub async fn update_course(
     active.window_end = Set(window.end());
     active.capacity = Set(capacity as i32);
     active.updated_at = Set(now);
-    active.update(&tx).await?;
-    tx.commit().await?;
+    active.update(tx).await?;
     Ok(())
 }
 

@@ -41,9 +41,21 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use client::ClientIpSource;
 
-/// Everything a handler may need, shared by every request.
+/// Everything a handler may need, shared by every request: one reference-counted pointer, so
+/// that the layers and extractors that take it per request copy one pointer, not every field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points to.
+pub struct Shared {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub calendar: Arc<BusinessCalendar>,
@@ -107,7 +119,7 @@ impl AppState {
             secretariat_name: config.secretariat_name.clone(),
             secretariat_contact: config.secretariat_contact.clone(),
         });
-        AppState {
+        AppState(Arc::new(Shared {
             db: db.clone(),
             config: Arc::new(config),
             calendar: calendar.clone(),
@@ -121,7 +133,7 @@ impl AppState {
             ),
             programme: Arc::new(ProgrammeCache::default()),
             fonts: Arc::new(tokio::sync::OnceCell::new()),
-        }
+        }))
     }
 
     /// The current programme year as the submission path sees it: read from the database at

@@ -240,6 +240,11 @@ pub fn invalid(invalid: &Invalid) -> Message {
         Invalid::NotesTooLong => {
             ("メモは2000文字以内で入力してください".into(), "Notes have at most 2,000 characters".into())
         }
+        Invalid::CourseChangeUnreadable => (
+            "受付期間は日付（YYYY-MM-DD）、定員は0以上の整数で入力してください。".into(),
+            "Enter dates as YYYY-MM-DD and the capacity as a whole number.".into(),
+        ),
+        Invalid::CapacityTooLarge => ("定員が大きすぎます。".into(), "Capacity too large.".into()),
         Invalid::MonthUnreadable => {
             ("月は「2026-11」の形式で指定してください".into(), "Give the month as YYYY-MM (e.g. 2026-11)".into())
         }

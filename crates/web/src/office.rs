@@ -15,7 +15,6 @@ use domain::eligibility::Industry;
 use domain::programme::CourseCode;
 use serde::Deserialize;
 use store::applications::{ApplicationFilter, ApplicationRecord, ApplicationStatus, SortKey};
-use store::audit::NewAuditEntry;
 use store::programmes::ProgrammeRecord;
 use uuid::Uuid;
 
@@ -363,22 +362,9 @@ async fn make_current(
     ip: ClientIp,
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_administer)?;
-    store::programmes::set_current(&state.db, id, state.clock.now()).await?;
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    app::programmes::set_current(&state.services, &actor, id, state.clock.now()).await?;
     state.programme_changed();
-    store::audit::record(
-        &state.db,
-        NewAuditEntry {
-            actor: staff.actor(),
-            action: "programme.set_current",
-            subject_type: "programme",
-            subject_id: Some(id.to_string()),
-            ip: ip.to_db(),
-            detail: serde_json::json!({}),
-        },
-        state.clock.now(),
-    )
-    .await?;
     Ok(Redirect::to("/office/programmes").into_response())
 }
 
@@ -397,48 +383,23 @@ async fn update_course(
     Path(id): Path<Uuid>,
     Form(form): Form<CourseForm>,
 ) -> Result<Response, PageError> {
+    // The page shown again with a problem is the administrators' page.
     staff.require(Role::can_administer)?;
     let t = lang.t;
-    let start = NaiveDate::parse_from_str(form.window_start.trim(), "%Y-%m-%d");
-    let end = NaiveDate::parse_from_str(form.window_end.trim(), "%Y-%m-%d");
-    let capacity = domain::text::normalize(&form.capacity).parse::<u32>();
-    let (Ok(start), Ok(end), Ok(capacity)) = (start, end, capacity) else {
-        let message = t.s(
-            "受付期間は日付（YYYY-MM-DD）、定員は0以上の整数で入力してください。",
-            "Enter dates as YYYY-MM-DD and the capacity as a whole number.",
-        );
-        return programmes_page(&state, t, &staff, Some(message.into()), StatusCode::UNPROCESSABLE_ENTITY).await;
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let result = match app::programmes::CourseChange::parse(&form.window_start, &form.window_end, &form.capacity) {
+        Ok(change) => app::programmes::update_course(&state.services, &actor, id, change, state.clock.now()).await,
+        Err(error) => Err(error),
     };
-    if capacity > domain::programme::MAX_CAPACITY {
-        return programmes_page(
-            &state,
-            t,
-            &staff,
-            Some(t.s("定員が大きすぎます。", "Capacity too large.").into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    match store::programmes::update_course(&state.db, id, start, end, capacity, state.clock.now()).await {
-        Ok(()) => state.programme_changed(),
-        Err(error @ store::StoreError::Refused(_)) => {
-            let message = crate::messages::store_problem(&error, t);
-            return programmes_page(&state, t, &staff, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+    match result {
+        Ok(()) => {
+            state.programme_changed();
+            Ok(Redirect::to("/office/programmes").into_response())
         }
-        Err(other) => return Err(other.into()),
+        Err(error @ (app::AppError::Refused(_) | app::AppError::Invalid(_))) => {
+            let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
+            programmes_page(&state, t, &staff, message, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other.into()),
     }
-    store::audit::record(
-        &state.db,
-        NewAuditEntry {
-            actor: staff.actor(),
-            action: "course.update",
-            subject_type: "course",
-            subject_id: Some(id.to_string()),
-            ip: ip.to_db(),
-            detail: serde_json::json!({"window_start": start, "window_end": end, "capacity": capacity}),
-        },
-        state.clock.now(),
-    )
-    .await?;
-    Ok(Redirect::to("/office/programmes").into_response())
 }
