@@ -11,4 +11,4 @@ pub mod pdf;
 pub mod report;
 pub mod table;
 
-pub use table::{ExportError, Table};
+pub use table::{Cell, ExportError, Table};

@@ -1,4 +1,9 @@
-//! A table of text and its three export encodings.
+//! A table of typed cells and its three export encodings.
+//!
+//! A cell is text, a whole number, a date or a date and time (Tokyo local, as the pages show
+//! it). CSV writes every cell as text; xlsx keeps the types — numbers as numbers, dates as dates
+//! in the Japanese `yyyy/mm/dd` form — with the header row bold and frozen, an auto-filter on it,
+//! and column widths fitted to the content.
 //!
 //! Excel on Japanese Windows opens a UTF-8 CSV correctly only with a byte-order mark; older
 //! versions want Shift_JIS (Windows code page 932). A character CP932 cannot hold is replaced by
@@ -9,12 +14,81 @@
 //! character after leading spaces, tabs or line breaks is `=`, `+`, `-` or `@`, or that starts
 //! with a tab or carriage return, gets a leading `'`, so Excel shows it as text.
 
+use std::borrow::Cow;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use encoding_rs::SHIFT_JIS;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
     pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// One cell of an export.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Integer(i64),
+    Date(NaiveDate),
+    /// A local date and time (Asia/Tokyo), to the second.
+    DateTime(NaiveDateTime),
+}
+
+impl Cell {
+    /// The cell as CSV and people read it: dates as `2026-12-03`, times as `2026-12-03 10:30:00`.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Empty => Cow::Borrowed(""),
+            Cell::Text(text) => Cow::Borrowed(text),
+            Cell::Integer(number) => Cow::Owned(number.to_string()),
+            Cell::Date(date) => Cow::Owned(date.format("%Y-%m-%d").to_string()),
+            Cell::DateTime(at) => Cow::Owned(at.format("%Y-%m-%d %H:%M:%S").to_string()),
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        if text.is_empty() { Cell::Empty } else { Cell::Text(text) }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Cell {
+        Cell::from(text.to_string())
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(number: i64) -> Cell {
+        Cell::Integer(number)
+    }
+}
+
+impl From<u32> for Cell {
+    fn from(number: u32) -> Cell {
+        Cell::Integer(i64::from(number))
+    }
+}
+
+impl From<NaiveDate> for Cell {
+    fn from(date: NaiveDate) -> Cell {
+        Cell::Date(date)
+    }
+}
+
+impl From<NaiveDateTime> for Cell {
+    fn from(at: NaiveDateTime) -> Cell {
+        Cell::DateTime(at)
+    }
+}
+
+impl<T: Into<Cell>> From<Option<T>> for Cell {
+    fn from(value: Option<T>) -> Cell {
+        value.map_or(Cell::Empty, Into::into)
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -46,10 +120,10 @@ pub struct Substitution {
 }
 
 /// A cell as it may go into a CSV file: text Excel will not run as a formula.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
     let starts_dangerously = cell.starts_with(['\t', '\r'])
         || cell.trim_start_matches([' ', '\t', '\r', '\n', '\u{3000}']).starts_with(['=', '+', '-', '@']);
-    if starts_dangerously { std::borrow::Cow::Owned(format!("'{cell}")) } else { std::borrow::Cow::Borrowed(cell) }
+    if starts_dangerously { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
 }
 
 impl Table {
@@ -57,14 +131,19 @@ impl Table {
         Table { headers: headers.into_iter().map(Into::into).collect(), rows: Vec::new() }
     }
 
-    pub fn push(&mut self, row: Vec<String>) {
-        self.rows.push(row);
+    pub fn push(&mut self, row: impl IntoIterator<Item = impl Into<Cell>>) {
+        self.rows.push(row.into_iter().map(Into::into).collect());
+    }
+
+    /// Every row as text (what CSV writes).
+    fn text_rows(&self) -> Vec<Vec<String>> {
+        self.rows.iter().map(|row| row.iter().map(|cell| cell.text().into_owned()).collect()).collect()
     }
 
     /// CSV with CRLF line ends, UTF-8 with a byte-order mark.
     pub fn to_csv_utf8_bom(&self) -> Result<Vec<u8>, ExportError> {
         let mut out = UTF8_BOM.to_vec();
-        out.extend(self.to_csv_text()?.into_bytes());
+        out.extend(csv_text(&self.headers, &self.text_rows())?.into_bytes());
         Ok(out)
     }
 
@@ -72,8 +151,9 @@ impl Table {
     /// are listed in the answer.
     pub fn to_csv_shift_jis(&self) -> Result<ShiftJisCsv, ExportError> {
         let mut substituted = Vec::new();
-        let mut table = self.clone();
-        for (index, row) in std::iter::once(&mut table.headers).chain(table.rows.iter_mut()).enumerate() {
+        let mut headers = self.headers.clone();
+        let mut rows = self.text_rows();
+        for (index, row) in std::iter::once(&mut headers).chain(rows.iter_mut()).enumerate() {
             for (column, cell) in row.iter_mut().enumerate() {
                 if first_unmappable(cell).is_none() {
                     continue;
@@ -95,42 +175,74 @@ impl Table {
                 *cell = replaced;
             }
         }
-        let text = table.to_csv_text()?;
+        let text = csv_text(&headers, &rows)?;
         let (bytes, _, had_errors) = SHIFT_JIS.encode(&text);
         debug_assert!(!had_errors, "every unmappable character was replaced above");
         Ok(ShiftJisCsv { bytes: bytes.into_owned(), substituted })
     }
 
-    /// An xlsx workbook with one sheet; the header row is bold and frozen.
+    /// An xlsx workbook with one sheet: typed cells, the header row bold and frozen with an
+    /// auto-filter, columns fitted to their content.
     pub fn to_xlsx(&self, sheet_name: &str) -> Result<Vec<u8>, ExportError> {
-        use rust_xlsxwriter::{Format, Workbook};
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
         let xlsx = |e: rust_xlsxwriter::XlsxError| ExportError::Xlsx(e.to_string());
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
         sheet.set_name(sheet_name).map_err(xlsx)?;
         let bold = Format::new().set_bold();
+        let date = Format::new().set_num_format("yyyy/mm/dd");
+        let date_time = Format::new().set_num_format("yyyy/mm/dd hh:mm:ss");
+        let excel_date = |day: NaiveDate| {
+            ExcelDateTime::from_ymd(day.year().clamp(1900, 9999) as u16, day.month() as u8, day.day() as u8)
+        };
         for (column, header) in self.headers.iter().enumerate() {
             sheet.write_string_with_format(0, column as u16, header, &bold).map_err(xlsx)?;
         }
         for (index, row) in self.rows.iter().enumerate() {
+            let at = index as u32 + 1;
             for (column, cell) in row.iter().enumerate() {
-                sheet.write_string(index as u32 + 1, column as u16, cell).map_err(xlsx)?;
+                let column = column as u16;
+                match cell {
+                    Cell::Empty => {}
+                    Cell::Text(text) => {
+                        sheet.write_string(at, column, text).map_err(xlsx)?;
+                    }
+                    Cell::Integer(number) => {
+                        sheet.write_number(at, column, *number as f64).map_err(xlsx)?;
+                    }
+                    Cell::Date(day) => {
+                        sheet
+                            .write_datetime_with_format(at, column, excel_date(*day).map_err(xlsx)?, &date)
+                            .map_err(xlsx)?;
+                    }
+                    Cell::DateTime(moment) => {
+                        let value = excel_date(moment.date())
+                            .and_then(|d| d.and_hms(moment.hour() as u16, moment.minute() as u8, moment.second()))
+                            .map_err(xlsx)?;
+                        sheet.write_datetime_with_format(at, column, value, &date_time).map_err(xlsx)?;
+                    }
+                }
             }
         }
         sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
+        if !self.headers.is_empty() {
+            let last_row = self.rows.len() as u32;
+            sheet.autofilter(0, 0, last_row, self.headers.len() as u16 - 1).map_err(xlsx)?;
+        }
+        sheet.set_autofit_max_width(400).autofit();
         workbook.save_to_buffer().map_err(xlsx)
     }
+}
 
-    fn to_csv_text(&self) -> Result<String, ExportError> {
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-        let csv_error = |e: csv::Error| ExportError::Csv(e.to_string());
-        writer.write_record(self.headers.iter().map(|cell| neutralise(cell).into_owned())).map_err(csv_error)?;
-        for row in &self.rows {
-            writer.write_record(row.iter().map(|cell| neutralise(cell).into_owned())).map_err(csv_error)?;
-        }
-        let bytes = writer.into_inner().map_err(|e| ExportError::Csv(e.to_string()))?;
-        String::from_utf8(bytes).map_err(|e| ExportError::Csv(e.to_string()))
+fn csv_text(headers: &[String], rows: &[Vec<String>]) -> Result<String, ExportError> {
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let csv_error = |e: csv::Error| ExportError::Csv(e.to_string());
+    writer.write_record(headers.iter().map(|cell| neutralise(cell).into_owned())).map_err(csv_error)?;
+    for row in rows {
+        writer.write_record(row.iter().map(|cell| neutralise(cell).into_owned())).map_err(csv_error)?;
     }
+    let bytes = writer.into_inner().map_err(|e| ExportError::Csv(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| ExportError::Csv(e.to_string()))
 }
 
 fn first_unmappable(text: &str) -> Option<char> {
@@ -147,7 +259,7 @@ mod tests {
 
     fn sample() -> Table {
         let mut table = Table::new(["申込番号", "会社名"]);
-        table.push(vec!["R5-0001-0002".into(), "株式会社サンプル, \"東京\"".into()]);
+        table.push(vec!["R5-0001-0002", "株式会社サンプル, \"東京\""]);
         table
     }
 
@@ -172,7 +284,7 @@ mod tests {
     #[test]
     fn shift_jis_replaces_and_lists_what_it_cannot_hold() {
         let mut table = sample();
-        table.push(vec!["R5-0001-0003".into(), "𠮷野家".into()]);
+        table.push(vec!["R5-0001-0003", "𠮷野家"]);
         let csv = table.to_csv_shift_jis().unwrap();
         assert_eq!(csv.substituted, vec![Substitution { row: 3, column: "会社名".into(), character: '𠮷' }]);
         let (decoded, _, errors) = SHIFT_JIS.decode(&csv.bytes);
@@ -199,7 +311,7 @@ mod tests {
             assert_eq!(neutralise(cell), expected, "{cell:?}");
         }
         let mut table = Table::new(["会社名", "メール"]);
-        table.push(vec!["=HYPERLINK(\"x\")".into(), "=1+1@example.com".into()]);
+        table.push(vec!["=HYPERLINK(\"x\")", "=1+1@example.com"]);
         let utf8 = String::from_utf8(table.to_csv_utf8_bom().unwrap()[3..].to_vec()).unwrap();
         assert!(utf8.contains("\"'=HYPERLINK(\"\"x\"\")\",'=1+1@example.com"), "{utf8}");
         let bytes = table.to_csv_shift_jis().unwrap().bytes;

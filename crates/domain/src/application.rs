@@ -119,6 +119,15 @@ impl FreeHubPort {
         }
     }
 
+    /// As the pages and exports show it (HUBの空きポート).
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            FreeHubPort::Yes => "あり",
+            FreeHubPort::No => "なし",
+            FreeHubPort::Unknown => "分からない",
+        }
+    }
+
     pub fn from_code(code: &str) -> Option<FreeHubPort> {
         [FreeHubPort::Yes, FreeHubPort::No, FreeHubPort::Unknown].into_iter().find(|v| v.code() == code)
     }
@@ -139,6 +148,15 @@ impl PolicyStatus {
             PolicyStatus::None => "none",
             PolicyStatus::Drafting => "drafting",
             PolicyStatus::InPlace => "in_place",
+        }
+    }
+
+    /// As the pages and exports show it (基本方針・規程の整備状況).
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            PolicyStatus::None => "未整備",
+            PolicyStatus::Drafting => "整備中",
+            PolicyStatus::InPlace => "整備済",
         }
     }
 

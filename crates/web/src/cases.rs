@@ -681,15 +681,15 @@ async fn timeline_export(
             let label =
                 CaseEvent::from_code(&event.event).map(|e| e.label_ja()).unwrap_or(event.event.as_str()).to_string();
             let state_label = |code: &str| CaseState::from_code(code).map(|s| s.label_ja()).unwrap_or("").to_string();
-            table.push(vec![
-                record.reference.clone(),
-                record.company_name.clone(),
-                event.at.with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%d %H:%M:%S").to_string(),
-                label,
-                state_label(&event.from_state),
-                state_label(&event.to_state),
-                event.actor_label.clone(),
-                event.reason.clone().unwrap_or_default(),
+            table.push([
+                documents::Cell::from(record.reference.as_str()),
+                documents::Cell::from(record.company_name.as_str()),
+                crate::render::tokyo_cell(Some(event.at)),
+                documents::Cell::from(label),
+                documents::Cell::from(state_label(&event.from_state)),
+                documents::Cell::from(state_label(&event.to_state)),
+                documents::Cell::from(event.actor_label.as_str()),
+                documents::Cell::from(event.reason.clone()),
             ]);
         }
     }
@@ -718,13 +718,13 @@ async fn contact_breaches(
     let breaches = store::cases::breaches(&state.db, programme.id, &state.calendar, state.clock.today()).await?;
     let mut table = documents::Table::new(["申込番号", "会社名", "受付日時", "連絡期限", "初回連絡日", "超過営業日数"]);
     for b in &breaches {
-        table.push(vec![
-            b.reference.clone(),
-            b.company_name.clone(),
-            b.received_at.with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%d %H:%M").to_string(),
-            b.contact_due.to_string(),
-            b.contacted_on.map(|d| d.to_string()).unwrap_or_else(|| "未連絡".into()),
-            b.business_days_late.to_string(),
+        table.push([
+            documents::Cell::from(b.reference.as_str()),
+            documents::Cell::from(b.company_name.as_str()),
+            crate::render::tokyo_cell(Some(b.received_at)),
+            documents::Cell::from(b.contact_due),
+            b.contacted_on.map_or(documents::Cell::from("未連絡"), documents::Cell::from),
+            documents::Cell::from(b.business_days_late),
         ]);
     }
     audit(&state, &staff, ip, "report.contact_breaches", None, serde_json::json!({"rows": breaches.len()})).await?;

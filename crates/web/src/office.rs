@@ -9,7 +9,8 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
+use documents::Cell;
 use domain::access::Role;
 use domain::eligibility::Industry;
 use domain::programme::CourseCode;
@@ -274,49 +275,49 @@ async fn export_applications(
     crate::render::export(table, &format, "申込一覧", "applications", state.clock.today())
 }
 
-fn export_row(record: &ApplicationRecord) -> Vec<String> {
-    let local = record.received_at.with_timezone(&chrono_tz::Asia::Tokyo);
+fn export_row(record: &ApplicationRecord) -> Vec<Cell> {
     let env = &record.environment;
+    let flags: Vec<&str> = record
+        .flags
+        .iter()
+        .map(|flag| if flag == "previous_participant" { "過去参加企業（事務局判断）" } else { flag.as_str() })
+        .collect();
     vec![
-        record.reference.clone(),
-        record.course_code.default_name_ja().to_string(),
-        record.status.label_ja().to_string(),
-        record.waitlist_position.map(|p| p.to_string()).unwrap_or_default(),
-        local.format("%Y-%m-%d %H:%M:%S").to_string(),
-        record.contact_due.format("%Y-%m-%d").to_string(),
-        record.company_name.clone(),
-        record.company_name_kana.clone(),
-        record.corporate_number.clone().unwrap_or_default(),
-        if record.sole_proprietor { "はい" } else { "いいえ" }.to_string(),
-        record.postal_code.clone(),
-        record.prefecture.clone(),
-        record.address.clone(),
-        Industry::from_code(&record.industry).map(|i| i.label_ja()).unwrap_or("").to_string(),
-        record.capital_yen.map(|v| v.to_string()).unwrap_or_default(),
-        record.employees.to_string(),
-        record.representative_title.clone().unwrap_or_default(),
-        record.representative_name.clone(),
-        record.contact_name.clone(),
-        record.contact_name_kana.clone(),
-        record.contact_department.clone().unwrap_or_default(),
-        record.contact_email.clone(),
-        record.contact_phone.clone(),
-        env.free_hub_port.code().to_string(),
-        if env.existing_utm {
+        Cell::from(record.reference.as_str()),
+        Cell::from(record.course_code.default_name_ja()),
+        Cell::from(record.status.label_ja()),
+        Cell::from(record.waitlist_position),
+        crate::render::tokyo_cell(Some(record.received_at)),
+        Cell::from(record.contact_due),
+        Cell::from(record.company_name.as_str()),
+        Cell::from(record.company_name_kana.as_str()),
+        Cell::from(record.corporate_number.clone()),
+        Cell::from(if record.sole_proprietor { "はい" } else { "いいえ" }),
+        Cell::from(record.postal_code.as_str()),
+        Cell::from(record.prefecture.as_str()),
+        Cell::from(record.address.as_str()),
+        Cell::from(Industry::from_code(&record.industry).map(|i| i.label_ja())),
+        Cell::from(record.capital_yen),
+        Cell::from(i64::from(record.employees)),
+        Cell::from(record.representative_title.clone()),
+        Cell::from(record.representative_name.as_str()),
+        Cell::from(record.contact_name.as_str()),
+        Cell::from(record.contact_name_kana.as_str()),
+        Cell::from(record.contact_department.clone()),
+        Cell::from(record.contact_email.as_str()),
+        Cell::from(record.contact_phone.as_str()),
+        Cell::from(env.free_hub_port.label_ja()),
+        Cell::from(if env.existing_utm {
             env.existing_utm_vendor.clone().unwrap_or_else(|| "あり".into())
         } else {
             "なし".into()
-        },
-        env.policy_status.code().to_string(),
-        record.flags.join(" "),
-        tokyo_time(record.first_contact_at),
-        tokyo_time(record.completed_at),
-        record.proposed_course.map(|c| c.default_name_ja()).unwrap_or("").to_string(),
+        }),
+        Cell::from(env.policy_status.label_ja()),
+        Cell::from(flags.join(" ")),
+        crate::render::tokyo_cell(record.first_contact_at),
+        crate::render::tokyo_cell(record.completed_at),
+        Cell::from(record.proposed_course.map(|c| c.default_name_ja())),
     ]
-}
-
-fn tokyo_time(at: Option<chrono::DateTime<Utc>>) -> String {
-    at.map(|at| at.with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
 }
 
 #[derive(Template)]

@@ -38,6 +38,11 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
     }
 }
 
+/// An instant as a date-and-time export cell in Tokyo local time (what the pages show).
+pub(crate) fn tokyo_cell(at: Option<chrono::DateTime<chrono::Utc>>) -> documents::Cell {
+    documents::Cell::from(at.map(|at| at.with_timezone(&chrono_tz::Asia::Tokyo).naive_local()))
+}
+
 /// A table as a download in the asked format (UTF-8 CSV with BOM, Shift_JIS CSV, or xlsx).
 pub(crate) fn export(
     table: documents::Table,
@@ -48,21 +53,22 @@ pub(crate) fn export(
 ) -> Result<Response, PageError> {
     let internal = |e: documents::ExportError| PageError::Internal(e.to_string());
     let mut substituted = 0;
-    let (bytes, content_type, extension) = match format {
-        "csv" => (table.to_csv_utf8_bom().map_err(internal)?, "text/csv; charset=utf-8", "csv"),
+    let (bytes, content_type, suffix) = match format {
+        "csv" => (table.to_csv_utf8_bom().map_err(internal)?, "text/csv; charset=utf-8", "-utf8.csv"),
         "csv_sjis" => {
             let csv = table.to_csv_shift_jis().map_err(internal)?;
             substituted = csv.substituted.len();
-            (csv.bytes, "text/csv; charset=Shift_JIS", "csv")
+            (csv.bytes, "text/csv; charset=Shift_JIS", "-sjis.csv")
         }
         "xlsx" => (
             table.to_xlsx(sheet).map_err(internal)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
+            ".xlsx",
         ),
         _ => return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx）".into())),
     };
-    let disposition = format!("attachment; filename=\"{stem}-{}.{extension}\"", today);
+    // The file name says its encoding (`…-utf8.csv`, `…-sjis.csv`), so staff pick the right one.
+    let disposition = format!("attachment; filename=\"{stem}-{today}{suffix}\"");
     let mut response =
         ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
             .into_response();

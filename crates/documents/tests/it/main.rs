@@ -3,4 +3,5 @@
 mod support;
 
 mod agreement_pdf;
+mod exports;
 mod monthly_report_pdf;

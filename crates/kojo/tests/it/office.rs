@@ -100,21 +100,45 @@ async fn exports_open_in_excel_and_are_audited(backend: Backend) {
     };
     let csv = fetch("csv").await;
     assert_eq!(csv.status(), 200);
-    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains(".csv"));
+    let name = csv.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(name.contains("applications-") && name.ends_with("-utf8.csv\""), "the name says the encoding: {name}");
     let bytes = csv.bytes().await.unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     assert_eq!(text.lines().count(), 6, "header + 5 rows on ①");
     assert!(text.starts_with("申込番号,希望コース,状況"));
     assert!(text.contains("株式会社テスト1"));
+    // Codes are shown as the pages show them, not as stored.
+    let first_row: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+    assert!(first_row.contains(&"あり") && first_row.contains(&"未整備"), "{first_row:?}");
+    assert!(!first_row.contains(&"yes") && !first_row.contains(&"none"), "{first_row:?}");
 
-    let sjis = fetch("csv_sjis").await.bytes().await.unwrap();
+    let sjis = fetch("csv_sjis").await;
+    let name = sjis.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(name.ends_with("-sjis.csv\""), "{name}");
+    let sjis = sjis.bytes().await.unwrap();
     let (decoded, _, errors) = encoding_rs::SHIFT_JIS.decode(&sjis);
     assert!(!errors);
     assert!(decoded.contains("キャンセル待ち"));
 
     let xlsx = fetch("xlsx").await.bytes().await.unwrap();
     assert!(xlsx.starts_with(b"PK"));
+    // Read back as Excel would: numbers are numbers, times are dates.
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let sheet = book.worksheet_range("申込一覧").unwrap();
+    let column = |name: &str| {
+        (0..sheet.width())
+            .find(|c| sheet.get_value((0, *c as u32)) == Some(&calamine::Data::String(name.into())))
+            .unwrap() as u32
+    };
+    assert_eq!(sheet.get_value((1, column("従業員数"))), Some(&calamine::Data::Float(25.0)));
+    assert!(
+        matches!(sheet.get_value((1, column("受付日時"))), Some(calamine::Data::DateTime(_))),
+        "{:?}",
+        sheet.get_value((1, column("受付日時")))
+    );
+    assert!(matches!(sheet.get_value((1, column("連絡期限"))), Some(calamine::Data::DateTime(_))));
 
     assert_eq!(fetch("pdf").await.status(), 400);
 
