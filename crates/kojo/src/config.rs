@@ -53,6 +53,10 @@ pub struct Config {
     #[arg(long, env = "KOJO_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub worker: bool,
 
+    /// Load the sample programme year, staff and cases on an empty database (`kojo serve --demo`).
+    #[arg(skip)]
+    pub demo: bool,
+
     /// A folder with a Japanese font for PDFs (searched before the system's fonts).
     #[arg(long, env = "KOJO_FONT_DIR")]
     pub font_dir: Option<PathBuf>,
@@ -118,6 +122,7 @@ impl Config {
             font_dir: None,
             threat_retention_days: 400,
             worker: true,
+            demo: false,
             mail_from: "Kojo <noreply@kojo.invalid>".into(),
             syslog_udp: None,
             syslog_tcp: None,

@@ -2,6 +2,7 @@
 //! tests), the background worker and the command-line actions. `main.rs` only parses arguments.
 
 pub mod config;
+pub mod demo;
 pub mod ingest;
 pub mod jobs;
 pub mod listener;
@@ -85,6 +86,9 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
         settings.clock = clock.clone();
     }
     let db = setup::open_database(config).await?;
+    if config.demo {
+        demo::load(&db, config, &clock).await?;
+    }
     if let Some(first_admin) = setup::first_start(&db, config).await? {
         first_admin.print(&config.public_url());
     }

@@ -19,7 +19,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the web application and run the background worker.
-    Serve,
+    Serve {
+        /// On an empty database, load a sample programme year (open today), sample staff for
+        /// every role (passwords printed once) and sample cases at different steps.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Programme years.
@@ -190,9 +195,10 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let config = cli.config;
+    let mut config = cli.config;
     match cli.command {
-        Command::Serve => {
+        Command::Serve { demo } => {
+            config.demo = demo;
             let running = kojo::start(&config).await?;
             println!("Kojo: {} （Ctrl+C で停止 / Ctrl+C to stop）", running.url());
             tokio::signal::ctrl_c().await.context("failed to wait for Ctrl+C")?;

@@ -11,6 +11,7 @@ mod browser;
 mod cases;
 mod concurrency;
 mod csrf;
+mod demo;
 mod devices;
 mod hardening;
 mod intake;

@@ -1,0 +1,208 @@
+//! `kojo serve --demo`: on an empty database, a programme year whose windows are open today,
+//! one staff account per role (passwords printed once), and sample cases at different steps,
+//! made through the same use cases as the pages — so every screen can be tried in minutes.
+//! Without `--demo` nothing sample is created; on a database that already has users, `--demo`
+//! changes nothing.
+
+use chrono::{Datelike, Duration};
+use domain::access::Role;
+use domain::case::{CaseEvent, ContactNote, StatusCheck};
+use domain::programme::CourseCode;
+use store::Db;
+use uuid::Uuid;
+
+use crate::Config;
+use crate::setup;
+
+/// A sample account, as printed at start.
+pub struct DemoAccount {
+    pub role: Role,
+    pub email: String,
+    pub password: String,
+}
+
+/// What `load` made; `None` from [`load`] when the database was not empty.
+pub struct Demo {
+    pub accounts: Vec<DemoAccount>,
+    pub cases: usize,
+}
+
+const STAFF: [(Role, &str, &str); 5] = [
+    (Role::Administrator, "admin@demo.kojo.local", "デモ 管理者"),
+    (Role::Secretariat, "jimukyoku@demo.kojo.local", "デモ 事務局"),
+    (Role::TokyoOfficial, "tokyo@demo.kojo.local", "デモ 都職員"),
+    (Role::UtmOperator, "utm@demo.kojo.local", "デモ UTM事業者"),
+    (Role::Expert, "expert@demo.kojo.local", "デモ 専門家"),
+];
+
+/// The sample companies: name, kana, course, and the step the demo leaves each at.
+const COMPANIES: [(&str, &str, CourseCode, Step); 6] = [
+    ("デモ製作所株式会社", "デモセイサクショ", CourseCode::Utm, Step::Received),
+    ("株式会社デモ商事", "デモショウジ", CourseCode::Utm, Step::Contacted),
+    ("デモ運輸株式会社", "デモウンユ", CourseCode::Utm, Step::StatusChecked),
+    ("株式会社デモ設計事務所", "デモセッケイジムショ", CourseCode::Utm, Step::CourseDecided),
+    ("デモ食品株式会社", "デモショクヒン", CourseCode::Utm, Step::Approved),
+    ("株式会社デモ印刷", "デモインサツ", CourseCode::RiskAssessment, Step::Received),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Step {
+    Received,
+    Contacted,
+    StatusChecked,
+    CourseDecided,
+    Approved,
+}
+
+/// Loads the demo on an empty database (no users yet) and prints the accounts; returns what it
+/// made, or `None` when the database already had users.
+pub async fn load(db: &Db, config: &Config, clock: &app::Clock) -> anyhow::Result<Option<Demo>> {
+    if store::accounts::count_users(db).await? > 0 {
+        println!(
+            "--demo: このデータベースには既に利用者がいるため、サンプルは作成しません / not empty: no sample data loaded"
+        );
+        return Ok(None);
+    }
+    let now = clock.now();
+    let today = clock.today();
+    let fiscal_year = if today.month() >= 4 { today.year() } else { today.year() - 1 };
+    let (start, end) = (today - Duration::days(14), today + Duration::days(90));
+    let programme = setup::parse_programme(&format!(
+        r#"fiscal_year = {fiscal_year}
+name = "令和{reiwa}年度 中小企業サイバーセキュリティ向上支援事業（デモ）"
+name_en = "FY{fiscal_year} SME Cybersecurity Improvement Support Programme (demo)"
+
+[[courses]]
+code = "utm"
+name = "支援① UTM機器設置コース"
+name_en = "Course 1: UTM installation"
+window_start = {start}
+window_end = {end}
+capacity = 30
+
+[[courses]]
+code = "risk_assessment"
+name = "支援② セキュリティリスクアセスメントコース"
+name_en = "Course 2: Security risk assessment"
+window_start = {start}
+window_end = {end}
+capacity = 20
+"#,
+        reiwa = fiscal_year - 2018,
+    ))?;
+    store::programmes::import(db, &programme, true, now).await?;
+
+    let mut accounts = Vec::new();
+    let mut users = Vec::new();
+    for (role, email, name) in STAFF {
+        let password = setup::one_time_password();
+        let new = store::accounts::NewUser {
+            email,
+            display_name: name,
+            role,
+            password_hash: Some(web::auth::hash_password(&password)),
+            company_application_id: None,
+        };
+        let id = store::accounts::create_user(db, new, now).await?;
+        users.push(store::accounts::find_user_by_email(db, email).await?.ok_or_else(|| anyhow::anyhow!("{id}"))?);
+        accounts.push(DemoAccount { role, email: email.to_string(), password });
+    }
+    let actor_of = |role: Role| {
+        let user = users.iter().find(|u| u.role == role).expect("one user per role");
+        app::Actor::user(user, app::Via::CommandLine, None)
+    };
+    let (secretariat, tokyo) = (actor_of(Role::Secretariat), actor_of(Role::TokyoOfficial));
+
+    let services = setup::services(db, config).await?;
+    let queue = store::intake::SubmissionQueue::start(db.clone(), services.calendar.clone(), {
+        let clock = clock.clone();
+        std::sync::Arc::new(move || clock.now())
+    });
+    let current = store::programmes::current(db).await?.map(std::sync::Arc::new);
+    let mut cases = 0;
+    for (n, (name, kana, course, step)) in COMPANIES.into_iter().enumerate() {
+        let input = serde_json::from_value(sample_application(n as u32 + 1, name, kana, course))?;
+        let facts = app::intake::submit(&services, &queue, current.clone(), &input, None, clock.now())
+            .await
+            .map_err(|e| anyhow::anyhow!("sample application {name}: {e:?}"))?;
+        advance(&services, &secretariat, &tokyo, facts.id, step, clock).await?;
+        cases += 1;
+    }
+    let demo = Demo { accounts, cases };
+    print(&demo, &config.public_url());
+    Ok(Some(demo))
+}
+
+/// Moves a sample case to `step` through the use cases, as staff would.
+async fn advance(
+    services: &app::Services,
+    secretariat: &app::Actor,
+    tokyo: &app::Actor,
+    case: Uuid,
+    step: Step,
+    clock: &app::Clock,
+) -> anyhow::Result<()> {
+    let fail = |e: app::AppError| anyhow::anyhow!("sample case: {e}");
+    if step >= Step::Contacted {
+        let now = clock.now();
+        let note =
+            ContactNote::parse(Some(now), "phone", "デモ：電話で事業内容と参加規約を説明し、了承を得た。", true, now)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        app::cases::record_contact(services, secretariat, case, note, now).await.map_err(fail)?;
+    }
+    if step >= Step::StatusChecked {
+        let check = StatusCheck::parse("光回線→ルーター→スイッチングハブ", "yes", false, "", "none", "デモ")
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        app::cases::record_status_check(services, secretariat, case, check, clock.now()).await.map_err(fail)?;
+    }
+    if step >= Step::CourseDecided {
+        let reason = app::cases::Reason::parse("");
+        app::cases::decide_course(services, secretariat, case, CourseCode::Utm, reason, clock.now())
+            .await
+            .map_err(fail)?;
+    }
+    if step >= Step::Approved {
+        let reason = app::cases::Reason::parse("");
+        app::cases::apply_event(services, tokyo, case, CaseEvent::Approve, reason, clock.now()).await.map_err(fail)?;
+    }
+    Ok(())
+}
+
+fn sample_application(n: u32, name: &str, kana: &str, course: CourseCode) -> serde_json::Value {
+    let base = format!("{:012}", 900_000_000_000u64 + u64::from(n));
+    let check = domain::corporate_number::check_digit(&base).expect("12 digits");
+    serde_json::json!({
+        "course": course.code(),
+        "company": {
+            "name": name, "name_kana": kana, "corporate_number": format!("{check}{base}"), "sole_proprietor": false,
+            "postal_code": "163-8001", "prefecture": "東京都", "address": format!("新宿区西新宿2-8-{n}"),
+            "industry": "manufacturing", "capital_yen": 10_000_000 * n, "employees": 10 + 5 * n,
+            "representative_name": "見本 太郎", "representative_title": "代表取締役"
+        },
+        "contact": {
+            "name": "見本 花子", "name_kana": "ミホン ハナコ", "department": "総務部",
+            "email": format!("company{n}@demo.kojo.local"), "phone": "03-0000-0000"
+        },
+        "environment": {
+            "connection_layout": "光回線→ルーター→スイッチングハブ", "free_hub_port": "yes",
+            "existing_utm": false, "existing_utm_vendor": null, "policy_status": "none"
+        },
+        "previous_participant": false, "uses_equivalent_tokyo_subsidy": false,
+        "declarations": {"a": true, "b": true, "c": true, "d": true, "e": true, "f": true, "g": true},
+        "privacy_policy_accepted": true
+    })
+}
+
+fn print(demo: &Demo, public_url: &str) {
+    println!();
+    println!("デモデータを作成しました / Demo data loaded ({} sample cases)", demo.cases);
+    println!("  サインイン / Sign in: {public_url}/office/login");
+    for account in &demo.accounts {
+        println!("  {:<14} {:<28} {}", account.role.code(), account.email, account.password);
+    }
+    println!("  これらのパスワードは一度だけ表示されます / These passwords are shown only once.");
+    println!(
+        "  会社のポータル / Company portal: {public_url}/portal/login (company1@demo.kojo.local …; the sign-in link is in the outbox)"
+    );
+    println!();
+}
