@@ -42,16 +42,24 @@ impl Registration {
         if [&vendor, &model, &serial].iter().any(|s| s.chars().count() > MAX_FIELD_CHARS) {
             return Err(Invalid::DeviceFieldTooLong);
         }
-        let sender_address = match sender.as_str() {
-            "" => None,
-            text => Some(text.parse::<std::net::IpAddr>().map_err(|_| Invalid::DeviceSenderAddress)?.to_string()),
-        };
+        let sender_address = parse_sender_address(&sender)?;
         Ok(Registration { application_id, vendor, model, serial, sender_address })
     }
 
     pub fn application_id(&self) -> Uuid {
         self.application_id
     }
+}
+
+/// A syslog sender's address as typed: an IP address (an IPv4 address written IPv6-mapped is
+/// kept as IPv4, as the listener sees it), or nothing.
+pub fn parse_sender_address(text: &str) -> Result<Option<String>, Invalid> {
+    let text = domain::text::normalize(text);
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let address = text.parse::<std::net::IpAddr>().map_err(|_| Invalid::DeviceSenderAddress)?;
+    Ok(Some(address.to_canonical().to_string()))
 }
 
 /// Registers a company's UTM (course ① only, one not removed per company, serials unique).
@@ -94,23 +102,24 @@ pub async fn change(
     {
         return Err(Invalid::DateInFuture.into());
     }
+    let change = match change {
+        DeviceChange::SenderAddress(Some(address)) => DeviceChange::SenderAddress(parse_sender_address(&address)?),
+        other => other,
+    };
     let code = match &change {
         DeviceChange::Survey { .. } => "survey",
         DeviceChange::Installed(_) => "installed",
         DeviceChange::Removed(_) => "removed",
         DeviceChange::Continued(_) => "continued",
+        DeviceChange::SenderAddress(_) => "sender_address",
     };
+    let mut detail = serde_json::json!({"device": device, "change": code});
+    if let DeviceChange::SenderAddress(address) = &change {
+        detail["sender_address"] = serde_json::json!(address);
+    }
     let tx = services.db.begin().await?;
     let record = store::devices::change_in(&tx, device, change, now).await?;
-    audit(
-        &tx,
-        actor,
-        "device.change",
-        record.application_id,
-        serde_json::json!({"device": device, "change": code}),
-        now,
-    )
-    .await?;
+    audit(&tx, actor, "device.change", record.application_id, detail, now).await?;
     tx.commit().await?;
     Ok(record)
 }
@@ -153,5 +162,7 @@ mod tests {
         assert_eq!(problem(&company, "S1", "syslog.example"), Invalid::DeviceSenderAddress);
         assert_eq!(problem(&company, "S\u{0}1", ""), Invalid::ControlCharacter);
         assert!(Registration::parse(&company, "a", "b", "c", "").unwrap().sender_address.is_none());
+        assert_eq!(parse_sender_address(" ::ffff:203.0.113.10 "), Ok(Some("203.0.113.10".into())));
+        assert_eq!(parse_sender_address("2001:db8::1"), Ok(Some("2001:db8::1".into())));
     }
 }

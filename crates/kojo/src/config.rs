@@ -84,6 +84,22 @@ pub struct Config {
     /// PEM file with the TLS listener's private key.
     #[arg(long, env = "KOJO_SYSLOG_TLS_KEY")]
     pub syslog_tls_key: Option<PathBuf>,
+
+    /// Open syslog TCP and TLS connections allowed together; further ones are closed on arrival.
+    #[arg(long, env = "KOJO_SYSLOG_MAX_CONNECTIONS", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub syslog_max_connections: u32,
+
+    /// Bytes of unfinished syslog messages held over all TCP/TLS connections; a connection that
+    /// would pass it is closed.
+    #[arg(long, env = "KOJO_SYSLOG_MAX_BUFFERED_BYTES", default_value_t = 32 << 20,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub syslog_max_buffered_bytes: u64,
+
+    /// Seconds a syslog TCP/TLS connection may stay silent before it is closed.
+    #[arg(long, env = "KOJO_SYSLOG_IDLE_SECONDS", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub syslog_idle_seconds: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -124,6 +140,9 @@ impl Config {
             syslog_tls: None,
             syslog_tls_cert: None,
             syslog_tls_key: None,
+            syslog_max_connections: 512,
+            syslog_max_buffered_bytes: 32 << 20,
+            syslog_idle_seconds: 600,
         }
     }
 

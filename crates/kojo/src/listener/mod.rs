@@ -44,7 +44,7 @@ use std::time::Duration;
 use anyhow::Context;
 use store::Db;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use utm::framing::trim_line;
 
@@ -54,7 +54,7 @@ pub use status::{ListenerStats, StatsSnapshot, log_stats};
 pub use udp::{LoadReport, send_udp_load};
 
 use status::StatusReporter;
-use tcp::accept_tcp;
+use tcp::{Limits, accept_tcp};
 use udp::{bind_udp, read_udp};
 use writer::{Job, Writer, run_store};
 
@@ -83,6 +83,13 @@ pub struct Settings {
     pub udp_receive_buffer: usize,
     /// Chunks of messages waiting between the readers and the writer.
     pub queue_chunks: usize,
+    /// Open TCP and TLS connections allowed together; further ones are closed on arrival.
+    pub max_connections: usize,
+    /// Bytes of unfinished TCP/TLS messages held over all connections; a connection that would
+    /// pass it is closed.
+    pub max_buffered_bytes: usize,
+    /// A TCP/TLS connection silent this long is closed.
+    pub idle_timeout: Duration,
     /// Where `now` comes from for the rows written.
     pub clock: app::Clock,
 }
@@ -101,6 +108,9 @@ impl Settings {
             status_interval: Duration::from_secs(5),
             udp_receive_buffer: 32 << 20,
             queue_chunks: 256,
+            max_connections: 512,
+            max_buffered_bytes: 32 << 20,
+            idle_timeout: Duration::from_secs(600),
             clock: app::Clock::system(),
         }
     }
@@ -108,11 +118,20 @@ impl Settings {
     /// The listener `kojo serve` runs, when `KOJO_SYSLOG_UDP`, `KOJO_SYSLOG_TCP` or
     /// `KOJO_SYSLOG_TLS` is set.
     pub fn from_config(config: &Config) -> anyhow::Result<Option<Settings>> {
-        let tls = TlsEndpoint::from_config(config)?;
-        if config.syslog_udp.is_none() && config.syslog_tcp.is_none() && tls.is_none() {
-            return Ok(None);
-        }
-        Ok(Some(Settings { tls, ..Settings::new(config.syslog_udp.clone(), config.syslog_tcp.clone()) }))
+        let settings = Settings::configured(config, config.syslog_udp.clone(), config.syslog_tcp.clone())?;
+        let none = settings.udp.is_none() && settings.tcp.is_none() && settings.tls.is_none();
+        Ok((!none).then_some(settings))
+    }
+
+    /// Listening on `udp` and `tcp` (and TLS when configured), with the limits of `config`.
+    pub fn configured(config: &Config, udp: Option<String>, tcp: Option<String>) -> anyhow::Result<Settings> {
+        Ok(Settings {
+            tls: TlsEndpoint::from_config(config)?,
+            max_connections: config.syslog_max_connections as usize,
+            max_buffered_bytes: usize::try_from(config.syslog_max_buffered_bytes).unwrap_or(usize::MAX),
+            idle_timeout: Duration::from_secs(config.syslog_idle_seconds),
+            ..Settings::new(udp, tcp)
+        })
     }
 }
 
@@ -236,11 +255,16 @@ pub async fn start(db: Db, settings: Settings, shutdown: watch::Receiver<bool>) 
     if let Some((socket, _)) = udp {
         readers.spawn(read_udp(socket, chunks.clone(), stats.clone(), shutdown.clone()));
     }
+    let limits = Limits {
+        connections: Arc::new(Semaphore::new(settings.max_connections.max(1))),
+        max_buffered: settings.max_buffered_bytes,
+        idle: settings.idle_timeout,
+    };
     if let Some(listener) = tcp {
-        readers.spawn(accept_tcp(listener, None, chunks.clone(), stats.clone(), shutdown.clone()));
+        readers.spawn(accept_tcp(listener, None, chunks.clone(), stats.clone(), limits.clone(), shutdown.clone()));
     }
     if let Some((listener, acceptor)) = tls {
-        readers.spawn(accept_tcp(listener, Some(acceptor), chunks.clone(), stats.clone(), shutdown.clone()));
+        readers.spawn(accept_tcp(listener, Some(acceptor), chunks.clone(), stats.clone(), limits, shutdown.clone()));
     }
     // The writer ends when the last reader drops its sender.
     drop(chunks);
