@@ -100,6 +100,17 @@ pub struct Config {
     #[arg(long, env = "KOJO_SYSLOG_IDLE_SECONDS", default_value_t = 600,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub syslog_idle_seconds: u64,
+
+    /// Seconds a client may take to send a request's headers (and a kept-alive connection may
+    /// stay without a new request) before the connection is closed.
+    #[arg(long, env = "KOJO_HTTP_HEADER_TIMEOUT_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub http_header_timeout_seconds: u64,
+
+    /// Open HTTP connections served at once; further ones wait in the kernel's queue.
+    #[arg(long, env = "KOJO_HTTP_MAX_CONNECTIONS", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub http_max_connections: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -143,6 +154,8 @@ impl Config {
             syslog_max_connections: 512,
             syslog_max_buffered_bytes: 32 << 20,
             syslog_idle_seconds: 600,
+            http_header_timeout_seconds: 10,
+            http_max_connections: 512,
         }
     }
 
@@ -181,6 +194,8 @@ impl Config {
             public_url: self.public_url(),
             font_dirs: self.font_dirs(),
             signing_key: self.signing_key().unwrap_or_else(|_| web::signed::SigningKey::new(None).expect("random")),
+            header_read_timeout: std::time::Duration::from_secs(self.http_header_timeout_seconds),
+            max_connections: self.http_max_connections as usize,
             ..web::WebConfig::default()
         }
     }
