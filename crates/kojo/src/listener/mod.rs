@@ -11,12 +11,18 @@
 //! read from `/proc/net/udp` and reported.
 //!
 //! Mapping: the serial in the parsed log (`Event::device`: FortiGate `devid`, else the syslog
-//! host name) is looked up exactly with `store::devices::find_by_serial`, else the sender's
-//! address with `store::devices::find_by_sender`. Results, found or not, are cached for a
-//! short time so a device registered while logs arrive is picked up without a query per
-//! message. Messages that map to no device are counted and written to the unknown senders list
-//! every few seconds (never once per message); messages of a removed device are not stored and
-//! are counted and logged.
+//! host name) is looked up exactly with `store::devices::find_by_serial`; a device so found
+//! takes the message only when it comes from the device's registered sender address (a serial
+//! is no secret). A message naming no registered serial goes to the device registered at the
+//! sender's address (`store::devices::find_by_sender`), if any. Results, found or not, are
+//! cached for a short time so a device registered while logs arrive is picked up without a
+//! query per message. Messages no device takes are counted with their reason (no device,
+//! sender mismatch, no sender address recorded) and written to the unknown senders list per
+//! (address, serial) every few seconds (never once per message; the list is capped); messages
+//! of a removed device are not stored and are counted and logged.
+//!
+//! Limits: TCP and TLS connections share a connection limit, a budget for the bytes of
+//! unfinished messages, and an idle timeout (`tcp`); the counters show what they refused.
 //!
 //! Durability: a message is durable once the batch holding it is committed. On graceful
 //! shutdown the readers stop accepting, TCP connections are read until they fall quiet, the
@@ -25,7 +31,7 @@
 //!
 //! TLS (RFC 5425): an optional third socket takes TLS connections (certificate and key from PEM
 //! files) and reads them exactly like TCP once the handshake is done. Client certificates are
-//! not asked for: devices are mapped by serial and sender address as on the other sockets.
+//! not asked for (yet): devices are mapped by serial and sender address as on the other sockets.
 //! This module never parses vendor fields itself; that is the `utm` crate's job.
 //!
 //! Files: this one holds the settings, start and stop; `udp` and `tcp` (with TLS) the socket

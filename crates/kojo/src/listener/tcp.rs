@@ -6,9 +6,10 @@
 //! Memory: a connection holds a read buffer of [`READ_BUFFER`] bytes and its framer's buffer.
 //! The bytes of unfinished messages, over all connections, are held to `max_buffered` (a
 //! connection that would pass it is closed and its unfinished message counted as dropped), and
-//! a framer gives back what a long message made it grow (`StreamFramer::shrink`), so memory is
-//! bounded by about `max_connections × (READ_BUFFER + StreamFramer::KEEP) + 2 × max_buffered`
-//! whatever senders do, and returns to the allocator when connections close.
+//! a framer gives back what a long message made it grow (`StreamFramer::shrink`: its buffer is
+//! at most `max(4 × unfinished bytes, 2 × KEEP)`), so buffers are bounded by about
+//! `max_connections × (READ_BUFFER + 2 × StreamFramer::KEEP) + 4 × max_buffered` whatever
+//! senders do, and go back to the allocator when connections close.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
