@@ -148,6 +148,8 @@ impl Writer {
     async fn take(&mut self, chunk: Chunk) {
         ListenerStats::add(&self.stats.received, chunk.messages.len() as u64);
         for &(sender, start, end) in &chunk.messages {
+            // An IPv4 sender reaching a dual-stack socket shows as ::ffff:a.b.c.d.
+            let sender = sender.to_canonical();
             let line = &chunk.bytes[start..end];
             let parsed = utm::parse_syslog_line(line, None);
             let serial = parsed.as_ref().ok().and_then(|event| event.device.as_deref());
@@ -283,9 +285,8 @@ impl Directory {
     /// A message naming a registered serial is that device's only when it comes from the
     /// device's registered address; one naming no registered serial (or none) is the device's
     /// registered at the sender's address, if any (`docs/decisions.md`, "Syslog listener").
+    /// `sender` is canonical (IPv4 as IPv4).
     async fn target(&mut self, serial: Option<&str>, sender: IpAddr) -> store::Result<Target> {
-        // An IPv4 sender reaching a dual-stack socket shows as ::ffff:a.b.c.d.
-        let sender = sender.to_canonical();
         if let Some(serial) = serial {
             match self.by_serial(serial).await? {
                 Some(Known { removed: true, .. }) => return Ok(Target::Removed),
