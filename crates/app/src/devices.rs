@@ -42,10 +42,7 @@ impl Registration {
         if [&vendor, &model, &serial].iter().any(|s| s.chars().count() > MAX_FIELD_CHARS) {
             return Err(Invalid::DeviceFieldTooLong);
         }
-        let sender_address = match sender.as_str() {
-            "" => None,
-            text => Some(text.parse::<std::net::IpAddr>().map_err(|_| Invalid::DeviceSenderAddress)?.to_string()),
-        };
+        let sender_address = parse_sender_address(&sender)?;
         Ok(Registration { application_id, vendor, model, serial, sender_address })
     }
 
@@ -59,8 +56,15 @@ pub const MAX_NOTES_CHARS: usize = 2000;
 
 /// A step of a device's life as typed on the device page or sent to the API: `change` is
 /// `survey` (with `survey_result` and optional `notes`), `installed`, `removed` or `continued`
-/// (each with `date`, `YYYY-MM-DD`, a day in Tokyo).
-pub fn parse_change(change: &str, survey_result: &str, notes: &str, date: &str) -> Result<DeviceChange, Invalid> {
+/// (each with `date`, `YYYY-MM-DD`, a day in Tokyo), or `sender_address` (the syslog sender's IP
+/// address; empty clears it).
+pub fn parse_change(
+    change: &str,
+    survey_result: &str,
+    notes: &str,
+    date: &str,
+    sender_address: &str,
+) -> Result<DeviceChange, Invalid> {
     let notes = domain::text::normalize(notes);
     if notes.chars().any(|c| c.is_control() && c != '\n') {
         return Err(Invalid::ControlCharacter);
@@ -76,8 +80,20 @@ pub fn parse_change(change: &str, survey_result: &str, notes: &str, date: &str) 
         ("installed", Some(on)) => Ok(DeviceChange::Installed(on)),
         ("removed", Some(on)) => Ok(DeviceChange::Removed(on)),
         ("continued", Some(on)) => Ok(DeviceChange::Continued(on)),
+        ("sender_address", _) => Ok(DeviceChange::SenderAddress(parse_sender_address(sender_address)?)),
         _ => Err(Invalid::DeviceChangeUnreadable),
     }
+}
+
+/// A syslog sender's address as typed: an IP address (an IPv4 address written IPv6-mapped is
+/// kept as IPv4, as the listener sees it), or nothing.
+pub fn parse_sender_address(text: &str) -> Result<Option<String>, Invalid> {
+    let text = domain::text::normalize(text);
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let address = text.parse::<std::net::IpAddr>().map_err(|_| Invalid::DeviceSenderAddress)?;
+    Ok(Some(address.to_canonical().to_string()))
 }
 
 /// Registers a company's UTM (course ① only, one not removed per company, serials unique).
@@ -120,23 +136,24 @@ pub async fn change(
     {
         return Err(Invalid::DateInFuture.into());
     }
+    let change = match change {
+        DeviceChange::SenderAddress(Some(address)) => DeviceChange::SenderAddress(parse_sender_address(&address)?),
+        other => other,
+    };
     let code = match &change {
         DeviceChange::Survey { .. } => "survey",
         DeviceChange::Installed(_) => "installed",
         DeviceChange::Removed(_) => "removed",
         DeviceChange::Continued(_) => "continued",
+        DeviceChange::SenderAddress(_) => "sender_address",
     };
+    let mut detail = serde_json::json!({"device": device, "change": code});
+    if let DeviceChange::SenderAddress(address) = &change {
+        detail["sender_address"] = serde_json::json!(address);
+    }
     let tx = services.db.begin().await?;
     let record = store::devices::change_in(&tx, device, change, now).await?;
-    audit(
-        &tx,
-        actor,
-        "device.change",
-        record.application_id,
-        serde_json::json!({"device": device, "change": code}),
-        now,
-    )
-    .await?;
+    audit(&tx, actor, "device.change", record.application_id, detail, now).await?;
     tx.commit().await?;
     Ok(record)
 }
@@ -223,28 +240,30 @@ mod tests {
         assert_eq!(problem(&company, "S1", "syslog.example"), Invalid::DeviceSenderAddress);
         assert_eq!(problem(&company, "S\u{0}1", ""), Invalid::ControlCharacter);
         assert!(Registration::parse(&company, "a", "b", "c", "").unwrap().sender_address.is_none());
+        assert_eq!(parse_sender_address(" ::ffff:203.0.113.10 "), Ok(Some("203.0.113.10".into())));
+        assert_eq!(parse_sender_address("2001:db8::1"), Ok(Some("2001:db8::1".into())));
     }
 
     #[test]
     fn a_device_change_is_parsed_or_refused_with_its_reason() {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
-        assert_eq!(parse_change("installed", "", "", " 2026-11-02 "), Ok(DeviceChange::Installed(day)));
-        assert_eq!(parse_change("removed", "", "", "2026-11-02"), Ok(DeviceChange::Removed(day)));
+        assert_eq!(parse_change("installed", "", "", " 2026-11-02 ", ""), Ok(DeviceChange::Installed(day)));
+        assert_eq!(parse_change("removed", "", "", "2026-11-02", ""), Ok(DeviceChange::Removed(day)));
         assert_eq!(
-            parse_change("survey", "installable", " 電源  あり ", ""),
+            parse_change("survey", "installable", " 電源  あり ", "", ""),
             Ok(DeviceChange::Survey {
                 result: domain::device::SurveyResult::Installable,
                 notes: Some("電源 あり".into())
             })
         );
         assert_eq!(
-            parse_change("survey", "pending", "", ""),
+            parse_change("survey", "pending", "", "", ""),
             Ok(DeviceChange::Survey { result: domain::device::SurveyResult::Pending, notes: None })
         );
-        assert_eq!(parse_change("installed", "", "", "2026/11/02"), Err(Invalid::DeviceChangeUnreadable));
-        assert_eq!(parse_change("survey", "maybe", "", ""), Err(Invalid::DeviceChangeUnreadable));
-        assert_eq!(parse_change("explode", "", "", "2026-11-02"), Err(Invalid::DeviceChangeUnreadable));
-        assert_eq!(parse_change("survey", "pending", &"あ".repeat(2001), ""), Err(Invalid::NotesTooLong));
-        assert_eq!(parse_change("survey", "pending", "a\u{7}b", ""), Err(Invalid::ControlCharacter));
+        assert_eq!(parse_change("installed", "", "", "2026/11/02", ""), Err(Invalid::DeviceChangeUnreadable));
+        assert_eq!(parse_change("survey", "maybe", "", "", ""), Err(Invalid::DeviceChangeUnreadable));
+        assert_eq!(parse_change("explode", "", "", "2026-11-02", ""), Err(Invalid::DeviceChangeUnreadable));
+        assert_eq!(parse_change("survey", "pending", &"あ".repeat(2001), "", ""), Err(Invalid::NotesTooLong));
+        assert_eq!(parse_change("survey", "pending", "a\u{7}b", "", ""), Err(Invalid::ControlCharacter));
     }
 }

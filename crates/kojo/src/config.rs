@@ -88,6 +88,33 @@ pub struct Config {
     /// PEM file with the TLS listener's private key.
     #[arg(long, env = "KOJO_SYSLOG_TLS_KEY")]
     pub syslog_tls_key: Option<PathBuf>,
+
+    /// Open syslog TCP and TLS connections allowed together; further ones are closed on arrival.
+    #[arg(long, env = "KOJO_SYSLOG_MAX_CONNECTIONS", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub syslog_max_connections: u32,
+
+    /// Bytes of unfinished syslog messages held over all TCP/TLS connections; a connection that
+    /// would pass it is closed.
+    #[arg(long, env = "KOJO_SYSLOG_MAX_BUFFERED_BYTES", default_value_t = 32 << 20,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub syslog_max_buffered_bytes: u64,
+
+    /// Seconds a syslog TCP/TLS connection may stay silent before it is closed.
+    #[arg(long, env = "KOJO_SYSLOG_IDLE_SECONDS", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub syslog_idle_seconds: u64,
+
+    /// Seconds a client may take to send a request's headers (and a kept-alive connection may
+    /// stay without a new request) before the connection is closed.
+    #[arg(long, env = "KOJO_HTTP_HEADER_TIMEOUT_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub http_header_timeout_seconds: u64,
+
+    /// Open HTTP connections served at once; further ones wait in the kernel's queue.
+    #[arg(long, env = "KOJO_HTTP_MAX_CONNECTIONS", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub http_max_connections: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -129,6 +156,11 @@ impl Config {
             syslog_tls: None,
             syslog_tls_cert: None,
             syslog_tls_key: None,
+            syslog_max_connections: 512,
+            syslog_max_buffered_bytes: 32 << 20,
+            syslog_idle_seconds: 600,
+            http_header_timeout_seconds: 10,
+            http_max_connections: 512,
         }
     }
 
@@ -167,6 +199,8 @@ impl Config {
             public_url: self.public_url(),
             font_dirs: self.font_dirs(),
             signing_key: self.signing_key().unwrap_or_else(|_| web::signed::SigningKey::new(None).expect("random")),
+            header_read_timeout: std::time::Duration::from_secs(self.http_header_timeout_seconds),
+            max_connections: self.http_max_connections as usize,
             ..web::WebConfig::default()
         }
     }

@@ -394,15 +394,14 @@ async fn main() -> anyhow::Result<()> {
         Command::Utm(UtmCommand::Listen { udp, tcp }) => {
             let udp = udp.or(config.syslog_udp.clone());
             let tcp = tcp.or(config.syslog_tcp.clone());
-            let tls = kojo::listener::TlsEndpoint::from_config(&config)?;
-            if udp.is_none() && tcp.is_none() && tls.is_none() {
+            let settings = kojo::listener::Settings::configured(&config, udp, tcp)?;
+            if settings.udp.is_none() && settings.tcp.is_none() && settings.tls.is_none() {
                 anyhow::bail!(
                     "nothing to listen on: give --udp and/or --tcp (or KOJO_SYSLOG_UDP / KOJO_SYSLOG_TCP / KOJO_SYSLOG_TLS)"
                 );
             }
             let db = setup::open_database(&config).await?;
             let (shutdown, watcher) = tokio::sync::watch::channel(false);
-            let settings = kojo::listener::Settings { tls, ..kojo::listener::Settings::new(udp, tcp) };
             let listener = kojo::listener::start(db, settings, watcher).await?;
             for (protocol, address) in
                 [("UDP", listener.udp_addr()), ("TCP", listener.tcp_addr()), ("TLS", listener.tls_addr())]

@@ -42,7 +42,8 @@ pub struct NewDevice<'a> {
     pub vendor: &'a str,
     pub model: &'a str,
     pub serial: &'a str,
-    /// The address its syslog comes from, when the logs carry no serial.
+    /// The address its syslog comes from: the listener accepts its messages only from there
+    /// (until it is recorded, they are listed as unknown senders).
     pub sender_address: Option<&'a str>,
 }
 
@@ -106,10 +107,16 @@ pub async fn register_in(tx: &Tx, new: NewDevice<'_>, now: DateTime<Utc>) -> Res
 /// A change to a device's life: survey result, installation, removal, continuation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeviceChange {
-    Survey { result: SurveyResult, notes: Option<String> },
+    Survey {
+        result: SurveyResult,
+        notes: Option<String>,
+    },
     Installed(NaiveDate),
     Removed(NaiveDate),
     Continued(NaiveDate),
+    /// The address its syslog comes from (`None` forgets it); the listener accepts a device's
+    /// messages only from this address.
+    SenderAddress(Option<String>),
 }
 
 pub async fn change(db: &Db, id: Uuid, change: DeviceChange, now: DateTime<Utc>) -> Result<DeviceRecord> {
@@ -142,6 +149,9 @@ pub async fn change_in(tx: &Tx, id: Uuid, change: DeviceChange, now: DateTime<Ut
                 return conflict(DeviceRefusal::AlreadyRemoved);
             }
             update.installed_on = Set(Some(*on));
+        }
+        DeviceChange::SenderAddress(address) => {
+            update.sender_address = Set(address.clone());
         }
         DeviceChange::Removed(on) | DeviceChange::Continued(on) => {
             let Some(installed) = current.installed_on else {

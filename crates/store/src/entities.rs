@@ -561,6 +561,9 @@ pub mod unknown_sender {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub sender: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub serial: String,
+        pub reason: String,
         pub first_seen: DateTimeUtc,
         pub last_seen: DateTimeUtc,
         pub messages: i64,
@@ -591,6 +594,12 @@ pub mod listener_status {
         pub removed_device: i64,
         pub dropped: i64,
         pub failed: i64,
+        pub refused_sender: i64,
+        pub connections_refused: i64,
+        pub connections_timed_out: i64,
+        pub connections_over_budget: i64,
+        /// JSON: `logs::VendorCounts`.
+        pub vendors: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

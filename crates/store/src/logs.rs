@@ -181,61 +181,172 @@ pub async fn ingest(db: &Db, batch: &Batch, now: DateTime<Utc>) -> Result<()> {
     Ok(())
 }
 
-/// Counts a message from a sender no device is registered for (shown to staff, never dropped silently).
-pub async fn note_unknown_sender(db: &Db, sender: &str, sample: &str, now: DateTime<Utc>) -> Result<()> {
-    note_unknown_messages(db, sender, sample, 1, now).await
+/// How many (sender address, serial) pairs the unknown senders list keeps; messages of further
+/// pairs are added to one overflow row, so a sender inventing serials cannot grow the table.
+pub const UNKNOWN_SENDERS_KEPT: u64 = 1_000;
+
+/// The key of the overflow row (no address or serial looks like this).
+const OVERFLOW: &str = "*";
+
+/// Why the listener did not accept messages for any device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum UnknownReason {
+    /// Neither the serial in the message nor the sender's address is registered.
+    NoDevice,
+    /// The serial is a registered device's, but the message came from another address.
+    SenderMismatch,
+    /// The serial is a registered device's that has no sender address yet: its messages wait
+    /// until staff record the address (`docs/decisions.md`, "Syslog listener").
+    NoSenderAddress,
+    /// Counted in the overflow row.
+    Overflow,
 }
 
-/// Counts `messages` messages from an unknown sender at once (the listener gathers them for a few
-/// seconds rather than writing once per message).
-pub async fn note_unknown_messages(
-    db: &Db,
-    sender: &str,
-    sample: &str,
-    messages: u64,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let messages = i64::try_from(messages).unwrap_or(i64::MAX);
-    unknown_sender::Entity::insert(unknown_sender::ActiveModel {
-        sender: Set(sender.to_string()),
-        first_seen: Set(now),
-        last_seen: Set(now),
-        messages: Set(messages),
-        sample: Set(sample.chars().take(1000).collect()),
-    })
-    .on_conflict(
-        OnConflict::column(unknown_sender::Column::Sender)
+impl UnknownReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            UnknownReason::NoDevice => "no_device",
+            UnknownReason::SenderMismatch => "sender_mismatch",
+            UnknownReason::NoSenderAddress => "no_sender_address",
+            UnknownReason::Overflow => "overflow",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<UnknownReason> {
+        [
+            UnknownReason::NoDevice,
+            UnknownReason::SenderMismatch,
+            UnknownReason::NoSenderAddress,
+            UnknownReason::Overflow,
+        ]
+        .into_iter()
+        .find(|reason| reason.code() == code)
+    }
+}
+
+/// Messages from one sender address with one serial (or none) that no device accepted.
+#[derive(Debug, Clone, Copy)]
+pub struct UnknownMessages<'a> {
+    pub sender: &'a str,
+    pub serial: Option<&'a str>,
+    pub reason: UnknownReason,
+    /// One of the messages, for staff to recognise the sender.
+    pub sample: &'a str,
+    pub messages: u64,
+}
+
+/// Counts messages no device accepted, gathered by the listener for a few seconds (never once
+/// per message). A known (sender, serial) pair adds to its row; a new pair gets a row while
+/// fewer than [`UNKNOWN_SENDERS_KEPT`] exist, else its messages go to the overflow row.
+pub async fn note_unknown_messages(db: &Db, unknown: UnknownMessages<'_>, now: DateTime<Utc>) -> Result<()> {
+    let messages = i64::try_from(unknown.messages).unwrap_or(i64::MAX);
+    let sender: String = unknown.sender.chars().take(64).collect();
+    let serial: String = unknown.serial.unwrap_or("").chars().take(128).collect();
+    let add = |reason: UnknownReason| {
+        unknown_sender::Entity::update_many()
             // An integer we computed, not input: formatting it into the expression is safe.
-            .value(unknown_sender::Column::Messages, Expr::cust(format!("unknown_senders.messages + {messages}")))
-            .value(unknown_sender::Column::LastSeen, Expr::value(now))
-            .to_owned(),
-    )
-    .exec(db.conn())
-    .await?;
+            .col_expr(unknown_sender::Column::Messages, Expr::cust(format!("unknown_senders.messages + {messages}")))
+            .col_expr(unknown_sender::Column::LastSeen, Expr::value(now))
+            .col_expr(unknown_sender::Column::Reason, Expr::value(reason.code()))
+    };
+    // Messages the listener already counted as overflow go straight to the overflow row.
+    let (sender, serial) = match unknown.reason {
+        UnknownReason::Overflow => (OVERFLOW.to_string(), OVERFLOW.to_string()),
+        _ => (sender, serial),
+    };
+    let tx = db.begin_write().await?;
+    let updated = add(unknown.reason)
+        .filter(unknown_sender::Column::Sender.eq(sender.as_str()))
+        .filter(unknown_sender::Column::Serial.eq(serial.as_str()))
+        .exec(&tx)
+        .await?;
+    if updated.rows_affected == 0 {
+        let kept =
+            unknown_sender::Entity::find().filter(unknown_sender::Column::Sender.ne(OVERFLOW)).count(&tx).await?;
+        let (sender, serial, reason, sample) =
+            if kept < UNKNOWN_SENDERS_KEPT && unknown.reason != UnknownReason::Overflow {
+                (sender, serial, unknown.reason, unknown.sample.chars().take(1000).collect())
+            } else {
+                (OVERFLOW.to_string(), OVERFLOW.to_string(), UnknownReason::Overflow, String::new())
+            };
+        unknown_sender::Entity::insert(unknown_sender::ActiveModel {
+            sender: Set(sender),
+            serial: Set(serial),
+            reason: Set(reason.code().to_string()),
+            first_seen: Set(now),
+            last_seen: Set(now),
+            messages: Set(messages),
+            sample: Set(sample),
+        })
+        .on_conflict(
+            OnConflict::columns([unknown_sender::Column::Sender, unknown_sender::Column::Serial])
+                .value(unknown_sender::Column::Messages, Expr::cust(format!("unknown_senders.messages + {messages}")))
+                .value(unknown_sender::Column::LastSeen, Expr::value(now))
+                .to_owned(),
+        )
+        .exec(&tx)
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnknownSender {
     pub sender: String,
+    pub serial: Option<String>,
+    pub reason: UnknownReason,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     pub messages: u64,
     pub sample: String,
 }
 
+fn unknown_sender(m: unknown_sender::Model) -> UnknownSender {
+    UnknownSender {
+        reason: UnknownReason::from_code(&m.reason).unwrap_or(UnknownReason::NoDevice),
+        sender: m.sender,
+        serial: Some(m.serial).filter(|serial| !serial.is_empty()),
+        first_seen: m.first_seen,
+        last_seen: m.last_seen,
+        messages: m.messages.max(0) as u64,
+        sample: m.sample,
+    }
+}
+
+/// One page of the unknown senders list, the most recently seen first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnknownSendersPage {
+    pub senders: Vec<UnknownSender>,
+    /// Rows in the list (at most [`UNKNOWN_SENDERS_KEPT`]).
+    pub total: u64,
+    /// Messages of pairs that did not fit in the list, when there were any.
+    pub overflow: Option<UnknownSender>,
+}
+
+/// Page `page` (from 0) of `per_page` unknown senders.
+pub async fn unknown_senders_page(db: &Db, page: u64, per_page: u64) -> Result<UnknownSendersPage> {
+    let listed = || unknown_sender::Entity::find().filter(unknown_sender::Column::Sender.ne(OVERFLOW));
+    let total = listed().count(db.conn()).await?;
+    let models = listed()
+        .order_by_desc(unknown_sender::Column::LastSeen)
+        .order_by_asc(unknown_sender::Column::Sender)
+        .order_by_asc(unknown_sender::Column::Serial)
+        .offset(page.saturating_mul(per_page))
+        .limit(per_page)
+        .all(db.conn())
+        .await?;
+    let overflow = unknown_sender::Entity::find()
+        .filter(unknown_sender::Column::Sender.eq(OVERFLOW))
+        .one(db.conn())
+        .await?
+        .map(unknown_sender);
+    Ok(UnknownSendersPage { senders: models.into_iter().map(unknown_sender).collect(), total, overflow })
+}
+
+/// Every listed unknown sender (at most [`UNKNOWN_SENDERS_KEPT`]), the most recently seen first.
 pub async fn unknown_senders(db: &Db) -> Result<Vec<UnknownSender>> {
-    let models = unknown_sender::Entity::find().order_by_desc(unknown_sender::Column::LastSeen).all(db.conn()).await?;
-    Ok(models
-        .into_iter()
-        .map(|m| UnknownSender {
-            sender: m.sender,
-            first_seen: m.first_seen,
-            last_seen: m.last_seen,
-            messages: m.messages.max(0) as u64,
-            sample: m.sample,
-        })
-        .collect())
+    Ok(unknown_senders_page(db, 0, UNKNOWN_SENDERS_KEPT).await?.senders)
 }
 
 /// Threat roll-ups of a device for days `from..=to`.
@@ -369,7 +480,7 @@ pub async fn top_destination_ports(
 }
 
 /// A syslog listener's counters since it started, as it last wrote them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ListenerStatus {
     /// What it listens on, e.g. `udp 0.0.0.0:514, tcp 0.0.0.0:601`.
     pub name: String,
@@ -384,6 +495,37 @@ pub struct ListenerStatus {
     pub removed_device: u64,
     pub dropped: u64,
     pub failed: u64,
+    /// Messages naming a registered device's serial that came from another address, or whose
+    /// device has no sender address yet (part of `unknown`).
+    pub refused_sender: u64,
+    /// TCP/TLS connections closed at once: the connection limit was reached.
+    pub connections_refused: u64,
+    /// Connections closed after being silent for the idle timeout.
+    pub connections_timed_out: u64,
+    /// Connections closed because their unfinished messages did not fit the buffer budget.
+    pub connections_over_budget: u64,
+    /// Per vendor: events, events of unknown identifiers, unparsed lines.
+    pub vendors: VendorCounts,
+}
+
+/// What the listener parsed per vendor, for the office's devices page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct VendorCounts {
+    pub vendors: Vec<VendorCount>,
+    /// The most frequent unknown identifiers: (vendor, identifier, lines).
+    pub unknown_identifiers: Vec<(String, String, u64)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct VendorCount {
+    /// The vendor's code (`fortigate`, …); `unknown` for lines no parser claimed.
+    pub vendor: String,
+    pub events: u64,
+    /// Events whose identifier (message type) is not in the vendor's catalogue.
+    pub unknown_identifiers: u64,
+    pub unparsed: u64,
 }
 
 /// Writes (or replaces) a listener's counters.
@@ -401,6 +543,11 @@ pub async fn record_listener_status(db: &Db, status: &ListenerStatus) -> Result<
         removed_device: count(status.removed_device),
         dropped: count(status.dropped),
         failed: count(status.failed),
+        refused_sender: count(status.refused_sender),
+        connections_refused: count(status.connections_refused),
+        connections_timed_out: count(status.connections_timed_out),
+        connections_over_budget: count(status.connections_over_budget),
+        vendors: Set(serde_json::to_string(&status.vendors).unwrap_or_else(|_| "{}".into())),
     };
     listener_status::Entity::insert(model)
         .on_conflict(
@@ -416,6 +563,11 @@ pub async fn record_listener_status(db: &Db, status: &ListenerStatus) -> Result<
                     listener_status::Column::RemovedDevice,
                     listener_status::Column::Dropped,
                     listener_status::Column::Failed,
+                    listener_status::Column::RefusedSender,
+                    listener_status::Column::ConnectionsRefused,
+                    listener_status::Column::ConnectionsTimedOut,
+                    listener_status::Column::ConnectionsOverBudget,
+                    listener_status::Column::Vendors,
                 ])
                 .to_owned(),
         )
@@ -443,6 +595,12 @@ pub async fn listener_statuses(db: &Db) -> Result<Vec<ListenerStatus>> {
             removed_device: count(m.removed_device),
             dropped: count(m.dropped),
             failed: count(m.failed),
+            refused_sender: count(m.refused_sender),
+            connections_refused: count(m.connections_refused),
+            connections_timed_out: count(m.connections_timed_out),
+            connections_over_budget: count(m.connections_over_budget),
+            // Written by this module; an unreadable value (an older listener's `{}`) shows as none.
+            vendors: serde_json::from_str(&m.vendors).unwrap_or_default(),
         })
         .collect())
 }

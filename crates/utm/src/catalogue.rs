@@ -245,13 +245,24 @@ pub struct IntakeCounts {
 
 impl IntakeCounts {
     pub fn add(&mut self, result: &Result<Event<'_>, Unparsed>) {
+        self.add_limited(result, usize::MAX);
+    }
+
+    /// Like [`IntakeCounts::add`], keeping at most `identifiers` distinct unknown identifiers per
+    /// vendor (a long-running listener must not grow without bound); further ones are still
+    /// counted in the vendor's `unknown_identifiers`.
+    pub fn add_limited(&mut self, result: &Result<Event<'_>, Unparsed>, identifiers: usize) {
         match result {
-            Ok(event) => self.add_event(event),
+            Ok(event) => self.add_event_limited(event, identifiers),
             Err(error) => self.vendor(error.vendor.map_or("unknown", Vendor::code)).unparsed += 1,
         }
     }
 
     pub fn add_event(&mut self, event: &Event<'_>) {
+        self.add_event_limited(event, usize::MAX);
+    }
+
+    fn add_event_limited(&mut self, event: &Event<'_>, identifiers: usize) {
         let code = event.vendor.code();
         let counts = self.vendor(code);
         counts.events += 1;
@@ -261,11 +272,13 @@ impl IntakeCounts {
                 Some(map) => map,
                 None => self.unknown_identifiers.entry(code.to_owned()).or_default(),
             };
+            let room = per_identifier.len() < identifiers;
             match per_identifier.get_mut(identifier) {
                 Some(count) => *count += 1,
-                None => {
+                None if room => {
                     per_identifier.insert(identifier.to_owned(), 1);
                 }
+                None => {}
             }
         }
     }
@@ -472,6 +485,19 @@ mod tests {
         assert_eq!(counts.by_vendor["watchguard"].unknown_identifiers, 2);
         assert_eq!(counts.by_vendor["unknown"].unparsed, 1);
         assert_eq!(counts.unknown_lines(), vec!["watchguard: 2 lines of unknown message type 3000-0199"]);
+    }
+
+    #[test]
+    fn a_limited_count_keeps_few_identifiers_and_counts_every_line() {
+        let mut counts = IntakeCounts::default();
+        for identifier in ["a", "b", "c", "a"] {
+            let mut event = Event::new(Vendor::Cisco, Kind::Event, Category::Other, Action::Allowed);
+            event.unknown_identifier = Some(identifier.into());
+            counts.add_limited(&Ok(event), 2);
+        }
+        assert_eq!(counts.by_vendor["cisco"].unknown_identifiers, 4);
+        assert_eq!(counts.unknown_identifiers["cisco"].len(), 2);
+        assert_eq!(counts.unknown_identifiers["cisco"]["a"], 2);
     }
 
     #[test]

@@ -472,6 +472,32 @@ impl StreamFramer {
         }
     }
 
+    /// Bytes held for a message not yet complete (what a partial frame costs the listener).
+    pub fn pending_len(&self) -> usize {
+        self.buffer.len() - self.start
+    }
+
+    /// Gives back memory the pending bytes do not need: after one long frame the buffer would
+    /// otherwise keep its largest size for the life of the connection. When the buffer is more
+    /// than twice `max(2 × pending bytes, KEEP)`, it is cut down to that size; otherwise (the
+    /// usual case) nothing happens, so calling it after every read costs nothing.
+    pub fn shrink(&mut self) {
+        let keep = (2 * self.pending_len()).max(Self::KEEP);
+        if self.buffer.capacity() > 2 * keep {
+            self.buffer.drain(..self.start);
+            self.start = 0;
+            self.buffer.shrink_to(keep);
+        }
+    }
+
+    /// The buffer size [`StreamFramer::shrink`] always allows.
+    pub const KEEP: usize = 16 << 10;
+
+    /// The memory the buffer holds, in bytes.
+    pub fn capacity(&self) -> usize {
+        self.buffer.capacity()
+    }
+
     /// Whether an oversized line or frame was dropped since the last call.
     pub fn take_discarded(&mut self) -> bool {
         std::mem::take(&mut self.discarded)
@@ -717,6 +743,22 @@ mod tests {
         framer.push(b"<13>next\n");
         assert_eq!(framer.next_frame(), Some(&b"<13>next"[..]));
         assert_eq!(framer.finish(), Remainder::Nothing);
+    }
+
+    #[test]
+    fn stream_buffer_shrinks_after_a_long_frame() {
+        let mut framer = StreamFramer::new();
+        let long = format!("<13>{}\n", "x".repeat(200_000));
+        framer.push(long.as_bytes());
+        framer.push(b"<13>partial");
+        assert_eq!(framer.next_frame().map(<[u8]>::len), Some(long.len() - 1));
+        assert_eq!(framer.next_frame(), None);
+        assert_eq!(framer.pending_len(), b"<13>partial".len());
+        assert!(framer.capacity() > 200_000);
+        framer.shrink();
+        assert!(framer.capacity() <= StreamFramer::KEEP, "{}", framer.capacity());
+        framer.push(b" end\n");
+        assert_eq!(framer.next_frame(), Some(&b"<13>partial end"[..]));
     }
 
     /// A reader that hands out one byte per call, as a pipe may.

@@ -112,6 +112,8 @@ struct ChangeBody {
     notes: Option<String>,
     #[serde(default)]
     date: Option<String>,
+    #[serde(default)]
+    sender_address: Option<String>,
 }
 
 async fn change_device(
@@ -127,6 +129,7 @@ async fn change_device(
         request.survey_result.as_deref().unwrap_or(""),
         request.notes.as_deref().unwrap_or(""),
         request.date.as_deref().unwrap_or(""),
+        request.sender_address.as_deref().unwrap_or(""),
     )
     .map_err(AppError::from)?;
     let record = app::devices::change(&state.services, &staff.actor(ip), id, change, state.clock.now()).await?;

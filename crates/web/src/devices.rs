@@ -11,7 +11,7 @@ use axum::routing::get;
 use domain::access::Role;
 use serde::Deserialize;
 use store::devices::DeviceRecord;
-use store::logs::{ListenerStatus, StoredThreat, UnknownSender};
+use store::logs::{ListenerStatus, StoredThreat, UnknownReason, UnknownSender};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -38,7 +38,14 @@ struct DevicesPage {
     is_admin: bool,
     csrf: String,
     devices: Vec<DeviceView>,
-    unknown: Vec<(String, UnknownSender)>,
+    unknown: Vec<UnknownRow>,
+    /// Listed pairs, the page shown (from 1) and the number of pages.
+    unknown_total: u64,
+    unknown_page: u64,
+    unknown_pages: u64,
+    /// Messages of pairs beyond the list's cap: (last seen, messages).
+    unknown_overflow: Option<(String, u64)>,
+    unknown_kept: u64,
     listeners: Vec<ListenerView>,
     /// Course ① companies without an active device: (application id, reference, company).
     candidates: Vec<(Uuid, String, String)>,
@@ -51,6 +58,27 @@ struct ListenerView {
     updated: String,
     /// Running, but has not written its counters for a while (the process has died).
     stale: bool,
+}
+
+/// A row of the unknown senders list.
+struct UnknownRow {
+    last_seen: String,
+    sender: UnknownSender,
+    reason: &'static str,
+    /// The registered device the serial names, when it does (to record its sender address).
+    device: Option<Uuid>,
+}
+
+/// Unknown senders shown per page.
+const UNKNOWN_PER_PAGE: u64 = 50;
+
+fn unknown_reason(t: T, reason: UnknownReason) -> &'static str {
+    match reason {
+        UnknownReason::NoDevice => t.s("未登録の機器", "No such device"),
+        UnknownReason::SenderMismatch => t.s("登録と異なる送信元", "Not the registered sender"),
+        UnknownReason::NoSenderAddress => t.s("送信元アドレス未登録", "Sender address not recorded"),
+        UnknownReason::Overflow => t.s("その他", "Other"),
+    }
 }
 
 /// A running listener writes its counters every few seconds; silence this long means it died.
@@ -71,6 +99,8 @@ struct RegisterForm {
 #[serde(default)]
 struct ListQuery {
     application: Option<String>,
+    /// The page of the unknown senders list, from 1.
+    unknown_page: Option<u64>,
 }
 
 async fn list_devices(
@@ -87,7 +117,8 @@ async fn list_devices(
         vendor: "Fortinet".into(),
         ..Default::default()
     };
-    devices_page(&state, lang.t, &staff, form, None, StatusCode::OK).await
+    let unknown_page = query.unknown_page.unwrap_or(1);
+    devices_page(&state, lang.t, &staff, form, unknown_page, None, StatusCode::OK).await
 }
 
 async fn devices_page(
@@ -95,10 +126,13 @@ async fn devices_page(
     t: T,
     staff: &Staff,
     form: RegisterForm,
+    unknown_page: u64,
     problem: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let records = store::devices::list(&state.db).await?;
+    let by_serial: std::collections::HashMap<String, Uuid> =
+        records.iter().filter(|r| r.removed_on.is_none()).map(|r| (r.serial.clone(), r.id)).collect();
     let mut devices = Vec::with_capacity(records.len());
     for record in records {
         devices.push(device_view(state, t, record).await?);
@@ -123,8 +157,21 @@ async fn devices_page(
         }
         _ => Vec::new(),
     };
-    let unknown =
-        store::logs::unknown_senders(&state.db).await?.into_iter().map(|u| (t.datetime(&u.last_seen), u)).collect();
+    let unknown_page = unknown_page.max(1);
+    let unknown = store::logs::unknown_senders_page(&state.db, unknown_page - 1, UNKNOWN_PER_PAGE).await?;
+    let unknown_pages = unknown.total.div_ceil(UNKNOWN_PER_PAGE).max(1);
+    let unknown_overflow = unknown.overflow.map(|o| (t.datetime(&o.last_seen), o.messages));
+    let unknown_total = unknown.total;
+    let unknown = unknown
+        .senders
+        .into_iter()
+        .map(|sender| UnknownRow {
+            last_seen: t.datetime(&sender.last_seen),
+            reason: unknown_reason(t, sender.reason),
+            device: sender.serial.as_ref().and_then(|serial| by_serial.get(serial)).copied(),
+            sender,
+        })
+        .collect();
     let now = state.clock.now();
     let listeners = store::logs::listener_statuses(&state.db)
         .await?
@@ -143,6 +190,11 @@ async fn devices_page(
         csrf: staff.csrf.clone(),
         devices,
         unknown,
+        unknown_total,
+        unknown_page,
+        unknown_pages,
+        unknown_overflow,
+        unknown_kept: store::logs::UNKNOWN_SENDERS_KEPT,
         listeners,
         candidates,
         form,
@@ -175,7 +227,7 @@ async fn register_device(
         Err(app::AppError::Store(error)) => return Err(error.into()),
         Err(error) => crate::messages::for_error(&error).map(|m| lang.t.pick(&m.ja, &m.en).to_string()),
     };
-    devices_page(&state, lang.t, &staff, form, problem, StatusCode::UNPROCESSABLE_ENTITY).await
+    devices_page(&state, lang.t, &staff, form, 1, problem, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 #[derive(Template)]
@@ -192,12 +244,17 @@ struct DevicePage {
     notice: Option<String>,
     problem: Option<String>,
     today: String,
+    /// What the sender address field shows: the address offered by the unknown senders list,
+    /// else the one recorded.
+    sender_address: String,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct DeviceQuery {
     done: Option<String>,
+    /// An address to offer in the sender address field (from the unknown senders list).
+    sender_address: Option<String>,
 }
 
 async fn show_device(
@@ -219,10 +276,12 @@ async fn show_device(
         serde_json::json!({"device": id}),
     )
     .await?;
-    let notice = query.done.map(|_| "記録しました。".to_string());
-    device_page(&state, lang.t, &staff, record, notice, None, StatusCode::OK).await
+    let notice = query.done.map(|_| lang.t.s("記録しました。", "Recorded.").to_string());
+    let offered = query.sender_address.map(|address| address.chars().take(45).collect());
+    device_page(&state, lang.t, &staff, record, notice, None, offered, StatusCode::OK).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn device_page(
     state: &AppState,
     t: T,
@@ -230,8 +289,10 @@ async fn device_page(
     record: DeviceRecord,
     notice: Option<String>,
     problem: Option<String>,
+    offered_sender: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let sender_address = offered_sender.or_else(|| record.sender_address.clone()).unwrap_or_default();
     let threats = store::logs::recent_threats(&state.db, record.id, 50).await?;
     let unparsed = store::logs::unparsed(&state.db, record.id).await?;
     let page = DevicePage {
@@ -245,6 +306,7 @@ async fn device_page(
         notice,
         problem,
         today: state.clock.today().to_string(),
+        sender_address,
         device: device_view(state, t, record).await?,
     };
     html(status, &page)
@@ -258,6 +320,7 @@ struct ChangeForm {
     survey_result: String,
     notes: String,
     date: String,
+    sender_address: String,
 }
 
 async fn change_device(
@@ -270,7 +333,13 @@ async fn change_device(
 ) -> Result<Response, PageError> {
     let t = lang.t;
     let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
-    let result = match app::devices::parse_change(&form.change, &form.survey_result, &form.notes, &form.date) {
+    let result = match app::devices::parse_change(
+        &form.change,
+        &form.survey_result,
+        &form.notes,
+        &form.date,
+        &form.sender_address,
+    ) {
         Ok(change) => app::devices::change(&state.services, &actor, id, change, state.clock.now()).await,
         Err(invalid) => Err(invalid.into()),
     };
@@ -287,7 +356,9 @@ async fn change_device(
         Ok(_) => Ok(Redirect::to(&format!("/office/devices/{id}?done={}", form.change)).into_response()),
         Err(message) => {
             let record = store::devices::get(&state.db, id).await?;
-            device_page(&state, lang.t, &staff, record, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await
+            let typed = (form.change == "sender_address").then(|| form.sender_address.chars().take(45).collect());
+            device_page(&state, lang.t, &staff, record, None, Some(message), typed, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
     }
 }

@@ -90,6 +90,11 @@ pub struct WebConfig {
     pub font_dirs: Vec<std::path::PathBuf>,
     /// Signs the short-lived cookies the server must trust (`KOJO_SECRET_KEY`, or random).
     pub signing_key: signed::SigningKey,
+    /// How long a client may take to send a request's headers, and how long a kept-alive
+    /// connection may wait for its next request, before the connection is closed.
+    pub header_read_timeout: std::time::Duration,
+    /// Connections served at once; further ones wait in the kernel's accept queue.
+    pub max_connections: usize,
 }
 
 impl Default for WebConfig {
@@ -103,6 +108,8 @@ impl Default for WebConfig {
             secretariat_contact: "平日 9:00〜17:00（祝日・年末年始を除く）".into(),
             font_dirs: Vec::new(),
             signing_key: signed::SigningKey::new(None).expect("a random key"),
+            header_read_timeout: std::time::Duration::from_secs(10),
+            max_connections: 512,
         }
     }
 }
@@ -237,6 +244,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A bound, not yet serving, Kojo web server: tests bind port 0 and read the port back.
+///
+/// Served by hyper directly rather than `axum::serve`, which has no timeouts: a client that
+/// sends an unfinished header, or nothing, is disconnected after `header_read_timeout` (and a
+/// kept-alive connection after as long without a new request), and at most `max_connections`
+/// are served at once; further connections wait in the kernel's accept queue until one closes.
+/// These hold for the proxy-less default; behind a reverse proxy, the proxy's own limits
+/// apply first.
 pub struct Server {
     listener: TcpListener,
     state: AppState,
@@ -252,9 +266,76 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves until `shutdown` completes, then stops accepting, lets open connections finish
+    /// their requests, and returns.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await
+        let header_read_timeout = self.state.config.header_read_timeout;
+        let permits = Arc::new(tokio::sync::Semaphore::new(self.state.config.max_connections.max(1)));
+        let app = router(self.state);
+        let (closing, closing_watch) = tokio::sync::watch::channel(false);
+        let mut connections = tokio::task::JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            // A place first, then a connection: over the limit, connections wait in the kernel.
+            let permit = tokio::select! {
+                _ = &mut shutdown => break,
+                permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            };
+            let (stream, remote) = tokio::select! {
+                _ = &mut shutdown => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Usually out of file descriptors: wait rather than spin.
+                        tracing::warn!(%error, "HTTP accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+            };
+            let connection = serve_connection(stream, remote, app.clone(), header_read_timeout, closing_watch.clone());
+            connections.spawn(async move {
+                connection.await;
+                drop(permit);
+            });
+            while connections.try_join_next().is_some() {}
+        }
+        drop(self.listener);
+        let _ = closing.send(true);
+        while connections.join_next().await.is_some() {}
+        Ok(())
+    }
+}
+
+/// Serves one HTTP/1.1 connection until it closes, or until `closing` turns true (then it
+/// finishes the request in progress and closes).
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    remote: SocketAddr,
+    app: Router,
+    header_read_timeout: std::time::Duration,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+) {
+    use tower::ServiceExt;
+    let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+        // What `into_make_service_with_connect_info` gave handlers: the client's socket address.
+        request.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+        app.clone().oneshot(request)
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_read_timeout);
+    let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        result = connection.as_mut() => {
+            if let Err(error) = result {
+                tracing::debug!(%error, %remote, "HTTP connection ended with an error");
+            }
+        }
+        _ = async { drop(closing.wait_for(|closing| *closing).await) } => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
     }
 }

@@ -11,12 +11,18 @@
 //! read from `/proc/net/udp` and reported.
 //!
 //! Mapping: the serial in the parsed log (`Event::device`: FortiGate `devid`, else the syslog
-//! host name) is looked up exactly with `store::devices::find_by_serial`, else the sender's
-//! address with `store::devices::find_by_sender`. Results, found or not, are cached for a
-//! short time so a device registered while logs arrive is picked up without a query per
-//! message. Messages that map to no device are counted and written to the unknown senders list
-//! every few seconds (never once per message); messages of a removed device are not stored and
-//! are counted and logged.
+//! host name) is looked up exactly with `store::devices::find_by_serial`; a device so found
+//! takes the message only when it comes from the device's registered sender address (a serial
+//! is no secret). A message naming no registered serial goes to the device registered at the
+//! sender's address (`store::devices::find_by_sender`), if any. Results, found or not, are
+//! cached for a short time so a device registered while logs arrive is picked up without a
+//! query per message. Messages no device takes are counted with their reason (no device,
+//! sender mismatch, no sender address recorded) and written to the unknown senders list per
+//! (address, serial) every few seconds (never once per message; the list is capped); messages
+//! of a removed device are not stored and are counted and logged.
+//!
+//! Limits: TCP and TLS connections share a connection limit, a budget for the bytes of
+//! unfinished messages, and an idle timeout (`tcp`); the counters show what they refused.
 //!
 //! Durability: a message is durable once the batch holding it is committed. On graceful
 //! shutdown the readers stop accepting, TCP connections are read until they fall quiet, the
@@ -25,7 +31,7 @@
 //!
 //! TLS (RFC 5425): an optional third socket takes TLS connections (certificate and key from PEM
 //! files) and reads them exactly like TCP once the handshake is done. Client certificates are
-//! not asked for: devices are mapped by serial and sender address as on the other sockets.
+//! not asked for (yet): devices are mapped by serial and sender address as on the other sockets.
 //! This module never parses vendor fields itself; that is the `utm` crate's job.
 //!
 //! Files: this one holds the settings, start and stop; `udp` and `tcp` (with TLS) the socket
@@ -44,7 +50,7 @@ use std::time::Duration;
 use anyhow::Context;
 use store::Db;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use utm::framing::trim_line;
 
@@ -54,7 +60,7 @@ pub use status::{ListenerStats, StatsSnapshot, log_stats};
 pub use udp::{LoadReport, send_udp_load};
 
 use status::StatusReporter;
-use tcp::accept_tcp;
+use tcp::{Limits, accept_tcp};
 use udp::{bind_udp, read_udp};
 use writer::{Job, Writer, run_store};
 
@@ -83,6 +89,13 @@ pub struct Settings {
     pub udp_receive_buffer: usize,
     /// Chunks of messages waiting between the readers and the writer.
     pub queue_chunks: usize,
+    /// Open TCP and TLS connections allowed together; further ones are closed on arrival.
+    pub max_connections: usize,
+    /// Bytes of unfinished TCP/TLS messages held over all connections; a connection that would
+    /// pass it is closed.
+    pub max_buffered_bytes: usize,
+    /// A TCP/TLS connection silent this long is closed.
+    pub idle_timeout: Duration,
     /// Where `now` comes from for the rows written.
     pub clock: app::Clock,
 }
@@ -101,6 +114,9 @@ impl Settings {
             status_interval: Duration::from_secs(5),
             udp_receive_buffer: 32 << 20,
             queue_chunks: 256,
+            max_connections: 512,
+            max_buffered_bytes: 32 << 20,
+            idle_timeout: Duration::from_secs(600),
             clock: app::Clock::system(),
         }
     }
@@ -108,11 +124,20 @@ impl Settings {
     /// The listener `kojo serve` runs, when `KOJO_SYSLOG_UDP`, `KOJO_SYSLOG_TCP` or
     /// `KOJO_SYSLOG_TLS` is set.
     pub fn from_config(config: &Config) -> anyhow::Result<Option<Settings>> {
-        let tls = TlsEndpoint::from_config(config)?;
-        if config.syslog_udp.is_none() && config.syslog_tcp.is_none() && tls.is_none() {
-            return Ok(None);
-        }
-        Ok(Some(Settings { tls, ..Settings::new(config.syslog_udp.clone(), config.syslog_tcp.clone()) }))
+        let settings = Settings::configured(config, config.syslog_udp.clone(), config.syslog_tcp.clone())?;
+        let none = settings.udp.is_none() && settings.tcp.is_none() && settings.tls.is_none();
+        Ok((!none).then_some(settings))
+    }
+
+    /// Listening on `udp` and `tcp` (and TLS when configured), with the limits of `config`.
+    pub fn configured(config: &Config, udp: Option<String>, tcp: Option<String>) -> anyhow::Result<Settings> {
+        Ok(Settings {
+            tls: TlsEndpoint::from_config(config)?,
+            max_connections: config.syslog_max_connections as usize,
+            max_buffered_bytes: usize::try_from(config.syslog_max_buffered_bytes).unwrap_or(usize::MAX),
+            idle_timeout: Duration::from_secs(config.syslog_idle_seconds),
+            ..Settings::new(udp, tcp)
+        })
     }
 }
 
@@ -236,11 +261,16 @@ pub async fn start(db: Db, settings: Settings, shutdown: watch::Receiver<bool>) 
     if let Some((socket, _)) = udp {
         readers.spawn(read_udp(socket, chunks.clone(), stats.clone(), shutdown.clone()));
     }
+    let limits = Limits {
+        connections: Arc::new(Semaphore::new(settings.max_connections.max(1))),
+        max_buffered: settings.max_buffered_bytes,
+        idle: settings.idle_timeout,
+    };
     if let Some(listener) = tcp {
-        readers.spawn(accept_tcp(listener, None, chunks.clone(), stats.clone(), shutdown.clone()));
+        readers.spawn(accept_tcp(listener, None, chunks.clone(), stats.clone(), limits.clone(), shutdown.clone()));
     }
     if let Some((listener, acceptor)) = tls {
-        readers.spawn(accept_tcp(listener, Some(acceptor), chunks.clone(), stats.clone(), shutdown.clone()));
+        readers.spawn(accept_tcp(listener, Some(acceptor), chunks.clone(), stats.clone(), limits, shutdown.clone()));
     }
     // The writer ends when the last reader drops its sender.
     drop(chunks);

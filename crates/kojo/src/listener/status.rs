@@ -3,8 +3,8 @@
 //! writes log data.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -22,6 +22,18 @@ pub struct ListenerStats {
     pub(super) removed_device: AtomicU64,
     pub(super) dropped: AtomicU64,
     pub(super) failed: AtomicU64,
+    pub(super) refused_sender: AtomicU64,
+    pub(super) connections_refused: AtomicU64,
+    pub(super) connections_timed_out: AtomicU64,
+    pub(super) connections_over_budget: AtomicU64,
+    /// Open TCP and TLS connections (a gauge).
+    open_connections: AtomicU64,
+    /// Bytes of unfinished TCP/TLS messages held by all connections (a gauge) …
+    buffered_bytes: AtomicU64,
+    /// … and the most it has been.
+    buffered_peak: AtomicU64,
+    /// Per-vendor counts of the messages mapped to a device, as the writer last published them.
+    vendors: Mutex<utm::IntakeCounts>,
     /// Inode of the UDP socket, to find its drop counter in `/proc/net/udp`.
     udp_inode: Option<u64>,
     /// The kernel's drop counter when last read (`u64::MAX`: never read), kept for after the
@@ -49,6 +61,21 @@ pub struct StatsSnapshot {
     pub udp_kernel_drops: Option<u64>,
     /// Messages lost because the database refused a batch (logged as errors).
     pub failed: u64,
+    /// The part of `unknown` whose serial is a registered device's, refused because it came from
+    /// another address than the device's (or the device has none recorded yet).
+    pub refused_sender: u64,
+    /// TCP/TLS connections closed on arrival because the connection limit was reached.
+    pub connections_refused: u64,
+    /// Connections closed after the idle timeout.
+    pub connections_timed_out: u64,
+    /// Connections closed because their unfinished message did not fit the buffer budget.
+    pub connections_over_budget: u64,
+    /// TCP/TLS connections open now.
+    pub open_connections: u64,
+    /// Bytes of unfinished messages held now, over all connections (never above the budget) …
+    pub buffered_bytes: u64,
+    /// … and the most held at any moment since start.
+    pub buffered_peak: u64,
 }
 
 impl StatsSnapshot {
@@ -68,6 +95,14 @@ impl ListenerStats {
             removed_device: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            refused_sender: AtomicU64::new(0),
+            connections_refused: AtomicU64::new(0),
+            connections_timed_out: AtomicU64::new(0),
+            connections_over_budget: AtomicU64::new(0),
+            open_connections: AtomicU64::new(0),
+            buffered_bytes: AtomicU64::new(0),
+            buffered_peak: AtomicU64::new(0),
+            vendors: Mutex::new(utm::IntakeCounts::default()),
             udp_inode,
             udp_kernel_drops: AtomicU64::new(u64::MAX),
         }
@@ -84,7 +119,76 @@ impl ListenerStats {
             dropped: self.dropped.load(Ordering::Relaxed) + kernel.unwrap_or(0),
             udp_kernel_drops: kernel,
             failed: self.failed.load(Ordering::Relaxed),
+            refused_sender: self.refused_sender.load(Ordering::Relaxed),
+            connections_refused: self.connections_refused.load(Ordering::Relaxed),
+            connections_timed_out: self.connections_timed_out.load(Ordering::Relaxed),
+            connections_over_budget: self.connections_over_budget.load(Ordering::Relaxed),
+            open_connections: self.open_connections.load(Ordering::Relaxed),
+            buffered_bytes: self.buffered_bytes.load(Ordering::Relaxed),
+            buffered_peak: self.buffered_peak.load(Ordering::Relaxed),
         }
+    }
+
+    /// Per-vendor counts of the messages mapped to a device: events, events of identifiers
+    /// missing from the vendor's catalogue, unparsed lines, and the most frequent unknown
+    /// identifiers.
+    pub fn vendor_counts(&self) -> store::logs::VendorCounts {
+        let counts = self.vendors.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let vendors = counts
+            .by_vendor
+            .iter()
+            .map(|(vendor, c)| store::logs::VendorCount {
+                vendor: vendor.clone(),
+                events: c.events,
+                unknown_identifiers: c.unknown_identifiers,
+                unparsed: c.unparsed,
+            })
+            .collect();
+        let mut unknown_identifiers: Vec<(String, String, u64)> = counts
+            .unknown_identifiers
+            .iter()
+            .flat_map(|(vendor, map)| map.iter().map(move |(id, count)| (vendor.clone(), id.clone(), *count)))
+            .collect();
+        unknown_identifiers.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
+        unknown_identifiers.truncate(TOP_UNKNOWN_IDENTIFIERS);
+        store::logs::VendorCounts { vendors, unknown_identifiers }
+    }
+
+    /// The writer publishes its per-vendor counts (a copy: the writer keeps counting its own).
+    pub(super) fn publish_vendors(&self, counts: &utm::IntakeCounts) {
+        *self.vendors.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = counts.clone();
+    }
+
+    /// Moves a connection's share of the buffered bytes from `from` to `to`. Refuses (and
+    /// changes nothing) when the total would pass `max`; shrinking always succeeds.
+    pub(super) fn rebudget(&self, from: usize, to: usize, max: usize) -> bool {
+        if to <= from {
+            self.buffered_bytes.fetch_sub((from - to) as u64, Ordering::Relaxed);
+            return true;
+        }
+        let grow = (to - from) as u64;
+        let mut current = self.buffered_bytes.load(Ordering::Relaxed);
+        loop {
+            let next = current + grow;
+            if next > max as u64 {
+                return false;
+            }
+            match self.buffered_bytes.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => {
+                    self.buffered_peak.fetch_max(next, Ordering::Relaxed);
+                    return true;
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    pub(super) fn connection_opened(&self) {
+        self.open_connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn connection_closed(&self) {
+        self.open_connections.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Reads the kernel's counter while the socket is open; afterwards, the last value read.
@@ -100,6 +204,9 @@ impl ListenerStats {
         counter.fetch_add(value, Ordering::Relaxed);
     }
 }
+
+/// Unknown identifiers kept in the status row, the most frequent first.
+const TOP_UNKNOWN_IDENTIFIERS: usize = 20;
 
 /// Writes the counters to the database, where the office's devices page reads them (the
 /// listener may run in another process than the web server).
@@ -150,6 +257,11 @@ impl StatusReporter {
             removed_device: snapshot.removed_device,
             dropped: snapshot.dropped,
             failed: snapshot.failed,
+            refused_sender: snapshot.refused_sender,
+            connections_refused: snapshot.connections_refused,
+            connections_timed_out: snapshot.connections_timed_out,
+            connections_over_budget: snapshot.connections_over_budget,
+            vendors: self.stats.vendor_counts(),
         };
         if let Err(error) = store::logs::record_listener_status(&self.db, &status).await {
             tracing::warn!(%error, "could not write the syslog listener's counters");
@@ -167,6 +279,12 @@ pub fn log_stats(snapshot: &StatsSnapshot, what: &str) {
         removed_device = snapshot.removed_device,
         dropped = snapshot.dropped,
         failed = snapshot.failed,
+        refused_sender = snapshot.refused_sender,
+        connections = snapshot.open_connections,
+        connections_refused = snapshot.connections_refused,
+        connections_timed_out = snapshot.connections_timed_out,
+        connections_over_budget = snapshot.connections_over_budget,
+        buffered_bytes = snapshot.buffered_bytes,
         pending = snapshot.pending(),
         "{what}"
     );

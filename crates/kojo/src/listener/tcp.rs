@@ -1,6 +1,15 @@
-//! TCP and TLS (RFC 5425) connections: accepted, handshaken when TLS, and read through
-//! `utm::framing::StreamFramer` (RFC 6587 octet counting or newline framing) into chunks for
-//! the writer; on stop, open connections are read until quiet. No parsing or mapping here.
+//! TCP and TLS (RFC 5425) connections: accepted within the connection limit, handshaken when
+//! TLS, and read through `utm::framing::StreamFramer` (RFC 6587 octet counting or newline
+//! framing) into chunks for the writer, within the idle timeout and the buffer budget; on stop,
+//! open connections are read until quiet. No parsing or mapping here.
+//!
+//! Memory: a connection holds a read buffer of [`READ_BUFFER`] bytes and its framer's buffer.
+//! The bytes of unfinished messages, over all connections, are held to `max_buffered` (a
+//! connection that would pass it is closed and its unfinished message counted as dropped), and
+//! a framer gives back what a long message made it grow (`StreamFramer::shrink`: its buffer is
+//! at most `max(4 × unfinished bytes, 2 × KEEP)`), so buffers are bounded by about
+//! `max_connections × (READ_BUFFER + 2 × StreamFramer::KEEP) + 4 × max_buffered` whatever
+//! senders do, and go back to the allocator when connections close.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,20 +17,53 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use utm::framing::{Remainder, StreamFramer};
 
 use super::{Chunk, ListenerStats, stopped};
+
+/// What every TCP and TLS connection shares: the connection limit (one for both sockets), the
+/// buffer budget, the idle timeout.
+#[derive(Debug, Clone)]
+pub(super) struct Limits {
+    pub(super) connections: Arc<Semaphore>,
+    pub(super) max_buffered: usize,
+    pub(super) idle: Duration,
+}
+
+/// Bytes read from a socket at a time.
+const READ_BUFFER: usize = 16 << 10;
 
 pub(super) async fn accept_tcp(
     listener: TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
     chunks: mpsc::Sender<Chunk>,
     stats: Arc<ListenerStats>,
+    limits: Limits,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut connections = JoinSet::new();
+    let connection_shutdown = shutdown.clone();
+    let admit = |connections: &mut JoinSet<()>, stream: TcpStream, peer: SocketAddr| {
+        // Over the limit the connection is closed at once, not left waiting: a sender
+        // reconnects, and the kernel's backlog is not a place to park hundreds of them.
+        let Ok(permit) = limits.connections.clone().try_acquire_owned() else {
+            ListenerStats::add(&stats.connections_refused, 1);
+            tracing::debug!(%peer, "syslog connection refused: connection limit reached");
+            return;
+        };
+        let connection = Connection::new(stats.clone(), permit);
+        connections.spawn(serve_connection(
+            stream,
+            peer,
+            tls.clone(),
+            chunks.clone(),
+            connection,
+            limits.clone(),
+            connection_shutdown.clone(),
+        ));
+    };
     loop {
         let accepted = tokio::select! {
             biased;
@@ -29,16 +71,7 @@ pub(super) async fn accept_tcp(
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, peer)) => {
-                connections.spawn(serve_connection(
-                    stream,
-                    peer,
-                    tls.clone(),
-                    chunks.clone(),
-                    stats.clone(),
-                    shutdown.clone(),
-                ));
-            }
+            Ok((stream, peer)) => admit(&mut connections, stream, peer),
             Err(error) => {
                 // Usually running out of file descriptors: wait rather than spin.
                 tracing::warn!(%error, "TCP accept failed");
@@ -51,13 +84,44 @@ pub(super) async fn accept_tcp(
     // view: read them too, then close the socket.
     let deadline = Instant::now() + DRAIN_LIMIT;
     while let Ok(Ok((stream, peer))) = tokio::time::timeout(DRAIN_QUIET, listener.accept()).await {
-        connections.spawn(serve_connection(stream, peer, tls.clone(), chunks.clone(), stats.clone(), shutdown.clone()));
+        admit(&mut connections, stream, peer);
         if Instant::now() > deadline {
             break;
         }
     }
     drop(listener);
     while connections.join_next().await.is_some() {}
+}
+
+/// One admitted connection: its place under the connection limit and its share of the buffer
+/// budget, both given back when it is dropped, however the connection ends.
+pub(super) struct Connection {
+    stats: Arc<ListenerStats>,
+    buffered: usize,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Connection {
+    fn new(stats: Arc<ListenerStats>, permit: OwnedSemaphorePermit) -> Connection {
+        stats.connection_opened();
+        Connection { stats, buffered: 0, _permit: permit }
+    }
+
+    /// Takes `bytes` as this connection's share of the budget; false when they do not fit.
+    fn hold(&mut self, bytes: usize, max: usize) -> bool {
+        let fits = self.stats.rebudget(self.buffered, bytes, max);
+        if fits {
+            self.buffered = bytes;
+        }
+        fits
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.stats.rebudget(self.buffered, 0, usize::MAX);
+        self.stats.connection_closed();
+    }
 }
 
 /// On shutdown, an open connection is read until it has been quiet this long …
@@ -75,14 +139,15 @@ async fn serve_connection(
     peer: SocketAddr,
     tls: Option<tokio_rustls::TlsAcceptor>,
     chunks: mpsc::Sender<Chunk>,
-    stats: Arc<ListenerStats>,
+    connection: Connection,
+    limits: Limits,
     shutdown: watch::Receiver<bool>,
 ) {
     let Some(acceptor) = tls else {
-        return read_stream(stream, peer, chunks, stats, shutdown).await;
+        return read_stream(stream, peer, chunks, connection, limits, shutdown).await;
     };
     match tokio::time::timeout(HANDSHAKE_LIMIT, acceptor.accept(stream)).await {
-        Ok(Ok(stream)) => read_stream(stream, peer, chunks, stats, shutdown).await,
+        Ok(Ok(stream)) => read_stream(stream, peer, chunks, connection, limits, shutdown).await,
         Ok(Err(error)) => tracing::warn!(%error, %peer, "syslog TLS handshake failed"),
         Err(_) => tracing::warn!(%peer, "syslog TLS handshake timed out"),
     }
@@ -92,12 +157,14 @@ async fn read_stream<S: tokio::io::AsyncRead + Unpin>(
     mut stream: S,
     peer: SocketAddr,
     chunks: mpsc::Sender<Chunk>,
-    stats: Arc<ListenerStats>,
+    mut connection: Connection,
+    limits: Limits,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let stats = connection.stats.clone();
     let sender = peer.ip();
     let mut framer = StreamFramer::default();
-    let mut buffer = vec![0u8; 65_536];
+    let mut buffer = vec![0u8; READ_BUFFER];
     let mut drain_until: Option<Instant> = None;
     loop {
         let read = match drain_until {
@@ -107,7 +174,14 @@ async fn read_stream<S: tokio::io::AsyncRead + Unpin>(
                     drain_until = Some(Instant::now() + DRAIN_LIMIT);
                     continue;
                 }
-                read = stream.read(&mut buffer) => read,
+                read = tokio::time::timeout(limits.idle, stream.read(&mut buffer)) => match read {
+                    Ok(read) => read,
+                    Err(_) => {
+                        ListenerStats::add(&stats.connections_timed_out, 1);
+                        tracing::debug!(%peer, "syslog connection closed: idle");
+                        break;
+                    }
+                },
             },
             Some(deadline) => {
                 let wait = DRAIN_QUIET.min(deadline.saturating_duration_since(Instant::now()));
@@ -134,7 +208,20 @@ async fn read_stream<S: tokio::io::AsyncRead + Unpin>(
             ListenerStats::add(&stats.dropped, 1);
             tracing::warn!(%peer, "discarded an oversized TCP syslog frame");
         }
+        framer.shrink();
+        let fits = connection.hold(framer.pending_len(), limits.max_buffered);
         if !chunk.messages.is_empty() && chunks.send(chunk).await.is_err() {
+            return;
+        }
+        if !fits {
+            // The complete messages went on; the unfinished one is lost with the connection.
+            ListenerStats::add(&stats.connections_over_budget, 1);
+            ListenerStats::add(&stats.dropped, 1);
+            tracing::warn!(
+                %peer,
+                pending = framer.pending_len(),
+                "syslog connection closed: its unfinished message does not fit the buffer budget"
+            );
             return;
         }
     }

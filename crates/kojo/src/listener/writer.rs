@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use store::Db;
+use store::logs::UnknownReason;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -17,7 +18,7 @@ use crate::ingest::Accumulator;
 /// Work for the store task.
 pub(super) enum Job {
     Batch(Box<Accumulator>),
-    Unknown { sender: String, sample: String, messages: u64 },
+    Unknown { sender: IpAddr, serial: Option<String>, pending: UnknownMessages },
 }
 
 /// Writes batches and unknown-sender counts, one at a time, in arrival order.
@@ -38,10 +39,17 @@ pub(super) async fn run_store(db: Db, mut jobs: mpsc::Receiver<Job>, stats: Arc<
                     }
                 }
             }
-            Job::Unknown { sender, sample, messages } => {
-                if let Err(error) =
-                    store::logs::note_unknown_messages(&db, &sender, &sample, messages, clock.now()).await
-                {
+            Job::Unknown { sender, serial, pending } => {
+                let address = sender.to_string();
+                let unknown = store::logs::UnknownMessages {
+                    sender: &address,
+                    serial: serial.as_deref(),
+                    reason: pending.reason,
+                    sample: &pending.sample,
+                    messages: pending.messages,
+                };
+                if let Err(error) = store::logs::note_unknown_messages(&db, unknown, clock.now()).await {
+                    let messages = pending.messages;
                     tracing::error!(%error, %sender, messages, "failed to record messages of an unknown sender");
                 }
             }
@@ -54,14 +62,23 @@ pub(super) async fn run_store(db: Db, mut jobs: mpsc::Receiver<Job>, stats: Arc<
 enum Target {
     Device(Uuid),
     Removed,
-    Unknown,
+    /// To the unknown senders list, with the reason.
+    Unknown(UnknownReason),
 }
 
-/// Messages from one unknown sender since the last write.
-struct UnknownMessages {
+/// Messages from one sender and serial that no device accepted, since the last write.
+pub(super) struct UnknownMessages {
     messages: u64,
+    reason: UnknownReason,
     sample: String,
 }
+
+/// Distinct (sender, serial) pairs gathered between two writes; the messages of further pairs
+/// are written as overflow (a sender inventing serials must not grow the writer's memory).
+const UNKNOWN_PAIRS: usize = 1_000;
+
+/// Unknown identifiers kept per vendor in the listener's counts.
+const IDENTIFIERS_PER_VENDOR: usize = 50;
 
 /// Lookups of a message whose mapping failed because the database did not answer, before the
 /// message is given up (one second apart; the readers wait meanwhile).
@@ -74,8 +91,12 @@ pub(super) struct Writer {
     stats: Arc<ListenerStats>,
     jobs: mpsc::Sender<Job>,
     batches: HashMap<Uuid, Accumulator>,
-    unknown: HashMap<String, UnknownMessages>,
+    unknown: HashMap<(IpAddr, Option<String>), UnknownMessages>,
+    /// Messages of pairs beyond `UNKNOWN_PAIRS` since the last write.
+    unknown_overflow: u64,
     removed: HashMap<String, u64>,
+    /// Per vendor, the messages mapped to a device (published to the counters every flush).
+    intake: utm::IntakeCounts,
 }
 
 impl Writer {
@@ -87,7 +108,9 @@ impl Writer {
             jobs,
             batches: HashMap::new(),
             unknown: HashMap::new(),
+            unknown_overflow: 0,
             removed: HashMap::new(),
+            intake: utm::IntakeCounts::default(),
         }
     }
 
@@ -109,6 +132,7 @@ impl Writer {
                 _ = flush_tick.tick() => {
                     self.flush_all().await;
                     self.directory.forget_expired();
+                    self.stats.publish_vendors(&self.intake);
                 }
                 _ = unknown_tick.tick() => self.report_unknown().await,
                 _ = stats_tick.tick() => log_stats(&self.stats.snapshot(), "syslog listener"),
@@ -117,17 +141,21 @@ impl Writer {
         // Every reader has stopped and the channel is empty: write everything out.
         self.flush_all().await;
         self.report_unknown().await;
+        self.stats.publish_vendors(&self.intake);
         // Dropping `self` closes the job channel: the store task finishes the queue and ends.
     }
 
     async fn take(&mut self, chunk: Chunk) {
         ListenerStats::add(&self.stats.received, chunk.messages.len() as u64);
         for &(sender, start, end) in &chunk.messages {
+            // An IPv4 sender reaching a dual-stack socket shows as ::ffff:a.b.c.d.
+            let sender = sender.to_canonical();
             let line = &chunk.bytes[start..end];
             let parsed = utm::parse_syslog_line(line, None);
             let serial = parsed.as_ref().ok().and_then(|event| event.device.as_deref());
             match self.target(serial, sender).await {
                 Some(Target::Device(device_id)) => {
+                    self.intake.add_limited(&parsed, IDENTIFIERS_PER_VENDOR);
                     let batch = self.batches.entry(device_id).or_insert_with(|| Accumulator::new(device_id));
                     batch.add_parsed(line, parsed, || format!("syslog:{sender}"));
                     if batch.lines() >= self.settings.batch_lines {
@@ -139,19 +167,24 @@ impl Writer {
                     ListenerStats::add(&self.stats.removed_device, 1);
                     *self.removed.entry(serial.unwrap_or_default().to_string()).or_default() += 1;
                 }
-                Some(Target::Unknown) => {
+                Some(Target::Unknown(reason)) => {
                     ListenerStats::add(&self.stats.unknown, 1);
-                    let key = match serial {
-                        Some(serial) => format!("{sender} {serial}"),
-                        None => sender.to_string(),
-                    };
-                    self.unknown
-                        .entry(key)
-                        .or_insert_with(|| UnknownMessages {
-                            messages: 0,
-                            sample: String::from_utf8_lossy(line).chars().take(1000).collect(),
-                        })
-                        .messages += 1;
+                    if reason != UnknownReason::NoDevice {
+                        ListenerStats::add(&self.stats.refused_sender, 1);
+                    }
+                    let key = (sender, serial.map(|serial| serial.chars().take(128).collect::<String>()));
+                    let room = self.unknown.len() < UNKNOWN_PAIRS;
+                    match self.unknown.get_mut(&key) {
+                        Some(pending) => {
+                            pending.messages += 1;
+                            pending.reason = reason;
+                        }
+                        None if room => {
+                            let sample = String::from_utf8_lossy(line).chars().take(1000).collect();
+                            self.unknown.insert(key, UnknownMessages { messages: 1, reason, sample });
+                        }
+                        None => self.unknown_overflow += 1,
+                    }
                 }
                 None => ListenerStats::add(&self.stats.failed, 1),
             }
@@ -196,9 +229,22 @@ impl Writer {
                 "ignored syslog messages of a removed device: not stored (record a new device or continuation)"
             );
         }
-        for (sender, pending) in std::mem::take(&mut self.unknown) {
-            tracing::info!(%sender, messages = pending.messages, "syslog messages from an unknown sender");
-            self.send(Job::Unknown { sender, sample: pending.sample, messages: pending.messages }).await;
+        for ((sender, serial), pending) in std::mem::take(&mut self.unknown) {
+            tracing::info!(
+                %sender,
+                serial = serial.as_deref().unwrap_or(""),
+                reason = pending.reason.code(),
+                messages = pending.messages,
+                "syslog messages no device accepted"
+            );
+            self.send(Job::Unknown { sender, serial, pending }).await;
+        }
+        let overflow = std::mem::take(&mut self.unknown_overflow);
+        if overflow > 0 {
+            tracing::warn!(messages = overflow, "syslog messages from too many unknown senders to list one by one");
+            let pending =
+                UnknownMessages { messages: overflow, reason: UnknownReason::Overflow, sample: String::new() };
+            self.send(Job::Unknown { sender: IpAddr::from([0, 0, 0, 0]), serial: None, pending }).await;
         }
     }
 
@@ -219,6 +265,8 @@ struct Cached<T> {
 struct Known {
     id: Uuid,
     removed: bool,
+    /// The only address its messages are accepted from.
+    sender: Option<IpAddr>,
 }
 
 /// Serial and sender lookups, cached for `ttl` whether found or not.
@@ -234,17 +282,25 @@ impl Directory {
         Directory { db, ttl, serials: HashMap::new(), senders: HashMap::new() }
     }
 
+    /// A message naming a registered serial is that device's only when it comes from the
+    /// device's registered address; one naming no registered serial (or none) is the device's
+    /// registered at the sender's address, if any (`docs/decisions.md`, "Syslog listener").
+    /// `sender` is canonical (IPv4 as IPv4).
     async fn target(&mut self, serial: Option<&str>, sender: IpAddr) -> store::Result<Target> {
         if let Some(serial) = serial {
             match self.by_serial(serial).await? {
                 Some(Known { removed: true, .. }) => return Ok(Target::Removed),
-                Some(Known { id, .. }) => return Ok(Target::Device(id)),
+                Some(Known { id, sender: Some(registered), .. }) if registered == sender => {
+                    return Ok(Target::Device(id));
+                }
+                Some(Known { sender: Some(_), .. }) => return Ok(Target::Unknown(UnknownReason::SenderMismatch)),
+                Some(Known { sender: None, .. }) => return Ok(Target::Unknown(UnknownReason::NoSenderAddress)),
                 None => {}
             }
         }
         Ok(match self.by_sender(sender).await? {
             Some(id) => Target::Device(id),
-            None => Target::Unknown,
+            None => Target::Unknown(UnknownReason::NoDevice),
         })
     }
 
@@ -254,9 +310,15 @@ impl Directory {
         {
             return Ok(cached.value);
         }
-        let value = store::devices::find_by_serial(&self.db, serial)
-            .await?
-            .map(|device| Known { id: device.id, removed: device.removed_on.is_some() });
+        let value = store::devices::find_by_serial(&self.db, serial).await?.map(|device| Known {
+            id: device.id,
+            removed: device.removed_on.is_some(),
+            // Stored parsed (`app::devices::parse_sender_address`); anything else matches nothing.
+            sender: device
+                .sender_address
+                .and_then(|address| address.parse::<IpAddr>().ok())
+                .map(|ip| ip.to_canonical()),
+        });
         self.serials.insert(serial.to_string(), Cached { value, at: Instant::now() });
         Ok(value)
     }

@@ -18,6 +18,7 @@ on_both_backends!(
     the_registry_keeps_one_active_device_per_company,
     a_month_of_logs_rolls_up_to_the_counts_it_contains,
     companies_see_only_their_own_device,
+    a_device_without_a_sender_address_is_flagged_until_staff_record_it,
 );
 
 async fn submit(app: &TestApp, n: u32, course: &str) -> Uuid {
@@ -253,6 +254,17 @@ async fn companies_see_only_their_own_device(backend: Backend) {
         removed_device: 0,
         dropped: 0,
         failed: 0,
+        refused_sender: 2,
+        vendors: store::logs::VendorCounts {
+            vendors: vec![store::logs::VendorCount {
+                vendor: "watchguard".into(),
+                events: 90,
+                unknown_identifiers: 12,
+                unparsed: 3,
+            }],
+            unknown_identifiers: vec![("watchguard".into(), "3000-0199".into(), 12)],
+        },
+        ..Default::default()
     };
     let db = &app.running.db;
     store::logs::record_listener_status(db, &status("udp 0.0.0.0:514", now, 123_456)).await.unwrap();
@@ -266,5 +278,61 @@ async fn companies_see_only_their_own_device(backend: Backend) {
         "{table}"
     );
     assert!(table.contains("<td>tcp 0.0.0.0:601</td><td><strong>応答なし</strong></td><td>50</td>"), "{table}");
+    // Per vendor (issue 17): events, those of unknown message types, unparsed lines.
+    assert!(
+        table.contains("<td>udp 0.0.0.0:514</td><td>watchguard</td><td>90</td><td><strong>12</strong></td><td>3</td>"),
+        "{table}"
+    );
+    assert!(table.contains("watchguard: カタログにない種別 <code>3000-0199</code> 12行"), "{table}");
+    app.stop().await;
+}
+
+/// Issue 18, row 3, for staff: a device without a sender address (its logs are refused until
+/// then) is flagged in the list and on its page; the unknown senders list offers the address
+/// its logs came from, and recording it on the device page is audited. A wrong address is refused.
+async fn a_device_without_a_sender_address_is_flagged_until_staff_record_it(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let db = &app.running.db;
+    let company = submit(&app, 7, "utm").await;
+    let id = store::devices::register(db, new_device(company, "FGT-NOADDR-0001"), chrono::Utc::now()).await.unwrap();
+    let waiting = store::logs::UnknownMessages {
+        sender: "203.0.113.10",
+        serial: Some("FGT-NOADDR-0001"),
+        reason: store::logs::UnknownReason::NoSenderAddress,
+        sample: "devid=FGT-NOADDR-0001",
+        messages: 12,
+    };
+    store::logs::note_unknown_messages(db, waiting, chrono::Utc::now()).await.unwrap();
+    let operator =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    app.sign_in(&operator, "operator@example.jp", Role::UtmOperator).await;
+    let list = operator.get(app.at("/office/devices")).send().await.unwrap().text().await.unwrap();
+    let devices = &list[list.find("id=\"devices\"").unwrap()..list.find("</table>").unwrap()];
+    assert!(devices.contains("送信元アドレス未登録"), "{devices}");
+    let unknown = &list[list.find("id=\"unknown-senders\"").unwrap()..];
+    assert!(unknown.contains("<td>203.0.113.10</td><td>FGT-NOADDR-0001</td><td>送信元アドレス未登録"), "{unknown}");
+    let offer = format!("/office/devices/{id}?sender_address=203.0.113.10");
+    assert!(unknown.contains(&offer), "{unknown}");
+
+    let page = operator.get(app.at(&offer)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"sender-warning\""), "the device page warns");
+    assert_eq!(common::hidden_value(&page, "sender_address"), "203.0.113.10", "the address is offered");
+    let csrf = common::hidden_value(&page, "csrf");
+    let record = |address: &'static str| {
+        let form = [("csrf", csrf.clone()), ("change", "sender_address".into()), ("sender_address", address.into())];
+        operator.post(app.at(&format!("/office/devices/{id}"))).form(&form).send()
+    };
+    let refused = record("syslog.example").await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("IPアドレス"));
+    assert_eq!(record("203.0.113.10").await.unwrap().status(), 303);
+    assert_eq!(store::devices::get(db, id).await.unwrap().sender_address.as_deref(), Some("203.0.113.10"));
+    let page = operator.get(app.at(&format!("/office/devices/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("id=\"sender-warning\""), "no warning once recorded");
+    let trail = store::audit::for_subject(db, "application", &company.to_string()).await.unwrap();
+    assert!(
+        trail.iter().any(|entry| entry.action == "device.change" && entry.detail.contains("203.0.113.10")),
+        "{trail:?}"
+    );
     app.stop().await;
 }

@@ -1,11 +1,11 @@
 //! Regression tests for what a black-box security probe found (one per finding fixed so far):
 //! formula injection in CSV exports, one unmappable character failing the Shift_JIS export,
-//! control characters in applications, caching of personal data, and the language switch's
-//! redirect.
+//! control characters in applications, caching of personal data, the language switch's
+//! redirect, and HTTP connections that never finish their header (issue 18, row 7).
 
 use crate::common;
 
-use common::{Backend, Setup, application, spawn_app};
+use common::{Backend, Setup, application, spawn_app, spawn_app_configured};
 use domain::access::Role;
 use serde_json::Value;
 
@@ -16,6 +16,8 @@ on_both_backends!(
     the_language_switch_redirects_only_within_the_site,
     the_confirmation_page_trusts_only_its_own_signed_cookie,
     an_expired_public_form_keeps_what_was_typed_but_never_a_password,
+    connections_that_send_no_complete_header_are_closed,
+    connections_beyond_the_limit_wait_for_a_free_place,
 );
 
 fn client() -> reqwest::Client {
@@ -133,5 +135,58 @@ async fn an_expired_public_form_keeps_what_was_typed_but_never_a_password(backen
     assert!(page.contains("ページの有効期限が切れました") && page.contains("jimukyoku@example.jp"), "{page}");
     assert!(!page.contains("hunter2-very-secret"), "the password is not written into the page");
     assert!(page.contains("name=\"csrf\" value=\""), "the page carries a fresh token to send again");
+    app.stop().await;
+}
+
+/// Reads a raw HTTP connection until the server closes it (end of stream or reset); false if it
+/// is still open after 30 s.
+async fn closed_by_server(stream: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut answer = Vec::new();
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(30), stream.read_to_end(&mut answer)).await,
+        Ok(Ok(_) | Err(_))
+    )
+}
+
+/// Issue 18, row 7: a connection that sends nothing, or stops in the middle of its header, is
+/// closed after the header timeout (one second here, ten by default); requests still work.
+async fn connections_that_send_no_complete_header_are_closed(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_configured(backend, Setup::default(), |config| config.http_header_timeout_seconds = 1).await;
+    let mut silent = tokio::net::TcpStream::connect(app.running.address).await.unwrap();
+    let mut partial = tokio::net::TcpStream::connect(app.running.address).await.unwrap();
+    partial.write_all(b"GET / HTTP/1.1\r\nHost: kojo.test\r\nX-Slow: ").await.unwrap();
+    assert!(closed_by_server(&mut silent).await, "a connection that sends nothing is closed");
+    assert!(closed_by_server(&mut partial).await, "a connection with an unfinished header is closed");
+    let response = app.client.get(app.at("/api/v1/programme")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    app.stop().await;
+}
+
+/// Issue 18, row 7: with the connection limit reached (two here) a further connection is not
+/// served until a place frees up; then it is.
+async fn connections_beyond_the_limit_wait_for_a_free_place(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_configured(backend, Setup::default(), |config| {
+        config.http_max_connections = 2;
+        config.http_header_timeout_seconds = 60;
+    })
+    .await;
+    let first = tokio::net::TcpStream::connect(app.running.address).await.unwrap();
+    let second = tokio::net::TcpStream::connect(app.running.address).await.unwrap();
+    let mut third = tokio::net::TcpStream::connect(app.running.address).await.unwrap();
+    third.write_all(b"GET /api/v1/programme HTTP/1.1\r\nHost: kojo.test\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    let early = tokio::time::timeout(std::time::Duration::from_millis(500), third.read_to_end(&mut answer)).await;
+    assert!(early.is_err(), "not served while two connections hold the places: {}", String::from_utf8_lossy(&answer));
+    drop(first);
+    tokio::time::timeout(std::time::Duration::from_secs(30), third.read_to_end(&mut answer))
+        .await
+        .expect("served once a place is free")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop(second);
     app.stop().await;
 }

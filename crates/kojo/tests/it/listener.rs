@@ -16,6 +16,7 @@ use common::{Backend, Setup};
 use kojo::{Config, Running};
 use serde_json::Value;
 use store::devices::{DeviceChange, NewDevice};
+use store::logs::{UnknownMessages, UnknownReason};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use uuid::Uuid;
@@ -32,7 +33,13 @@ macro_rules! on_both_backends {
     };
 }
 
-on_both_backends!(syslog_messages_are_mapped_counted_and_stored);
+on_both_backends!(
+    syslog_messages_are_mapped_counted_and_stored,
+    a_device_s_logs_are_accepted_only_from_its_sender_address,
+    unknown_senders_are_counted_per_sender_and_serial_within_a_cap,
+    tcp_connections_and_their_buffers_are_capped,
+    silent_tcp_connections_are_closed,
+);
 
 /// Kojo with the listener on loopback. Unlike `common::TestApp` it stops in two steps, so the
 /// database can be read after the graceful stop.
@@ -222,7 +229,7 @@ async fn syslog_over_tls_is_received_and_plain_text_is_refused() {
         config.syslog_tls_key = Some(key_path.clone());
     })
     .await;
-    let device = app.register(1, "FGT60FTK0000201", None).await;
+    let device = app.register(1, "FGT60FTK0000201", Some("127.0.0.1")).await;
     let target = app.running.syslog_tls_addr().expect("TLS listener");
     assert!(app.running.syslog_tcp_addr().is_none() && app.running.syslog_udp_addr().is_none());
 
@@ -274,9 +281,18 @@ async fn a_tls_address_without_a_certificate_is_refused() {
     assert!(format!("{error:#}").contains("KOJO_SYSLOG_TLS_CERT"), "{error:#}");
 }
 
+/// A TCP connection to `target` from the loopback address `local` (127.0.0.0/8 is all loopback,
+/// so a test can play several senders).
+async fn connect_from(local: &str, target: SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{local}:0").parse().unwrap()).unwrap();
+    socket.connect(target).await.unwrap()
+}
+
 async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
     let app = ListenerApp::start(backend).await;
-    let by_serial = app.register(1, "FGT60FTK0000101", None).await;
+    // Its lines carry its serial and come from its registered address, 127.0.0.3.
+    let by_serial = app.register(1, "FGT60FTK0000101", Some("127.0.0.3")).await;
     let by_sender = app.register(2, "FGT60FTK0000102", Some("127.0.0.1")).await;
     let removed = app.register(3, "FGT60FTK0000103", None).await;
     let db = app.running.db.clone();
@@ -291,12 +307,13 @@ async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
     // datagrams holding several lines.
     let serial_udp = Expected::mix("FGT60FTK0000101", 300, 1);
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let serial_sender = UdpSocket::bind("127.0.0.3:0").unwrap();
     for (n, message) in serial_udp.lines[..240].iter().enumerate() {
         let datagram = if n % 2 == 0 { format!("<189>{message}") } else { message.clone() };
-        udp.send_to(datagram.as_bytes(), udp_target).unwrap();
+        serial_sender.send_to(datagram.as_bytes(), udp_target).unwrap();
     }
     for group in serial_udp.lines[240..].chunks(6) {
-        udp.send_to(group.join("\n").as_bytes(), udp_target).unwrap();
+        serial_sender.send_to(group.join("\n").as_bytes(), udp_target).unwrap();
     }
 
     // The same device over TCP: two octet-counted connections and a newline-framed one, written
@@ -304,14 +321,14 @@ async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
     let serial_tcp = Expected::mix("FGT60FTK0000101", 900, 2);
     let mut octet_streams = Vec::new();
     for part in serial_tcp.lines[..600].chunks(300) {
-        let mut stream = TcpStream::connect(tcp_target).await.unwrap();
+        let mut stream = connect_from("127.0.0.3", tcp_target).await;
         let bytes: String = part.iter().map(|m| octet_counted(&format!("<189>{m}"))).collect();
         for piece in bytes.as_bytes().chunks(1000) {
             stream.write_all(piece).await.unwrap();
         }
         octet_streams.push(stream);
     }
-    let mut newline_stream = TcpStream::connect(tcp_target).await.unwrap();
+    let mut newline_stream = connect_from("127.0.0.3", tcp_target).await;
     let bytes: String = serial_tcp.lines[600..].iter().map(|m| format!("<189>{m}\n")).collect();
     for piece in bytes.as_bytes().chunks(777) {
         newline_stream.write_all(piece).await.unwrap();
@@ -351,11 +368,19 @@ async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
 
     let unknown = store::logs::unknown_senders(&db).await.unwrap();
     assert_eq!(unknown.len(), 1, "{unknown:?}");
-    assert_eq!(unknown[0].sender, "127.0.0.2 FGT60FTK9999999");
+    assert_eq!((unknown[0].sender.as_str(), unknown[0].serial.as_deref()), ("127.0.0.2", Some("FGT60FTK9999999")));
+    assert_eq!(unknown[0].reason, UnknownReason::NoDevice);
     assert_eq!(unknown[0].messages, 40);
     assert!(unknown[0].sample.contains("devid=\"FGT60FTK9999999\""));
     // Later reports add to the count.
-    store::logs::note_unknown_messages(&db, "127.0.0.2 FGT60FTK9999999", "later", 2, chrono::Utc::now()).await.unwrap();
+    let later = UnknownMessages {
+        sender: "127.0.0.2",
+        serial: Some("FGT60FTK9999999"),
+        reason: UnknownReason::NoDevice,
+        sample: "later",
+        messages: 2,
+    };
+    store::logs::note_unknown_messages(&db, later, chrono::Utc::now()).await.unwrap();
     assert_eq!(store::logs::unknown_senders(&db).await.unwrap()[0].messages, 42);
 
     let counts = stats.snapshot();
@@ -365,6 +390,11 @@ async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
     assert_eq!(counts.unknown, 40);
     assert_eq!(counts.removed_device, 25);
     assert_eq!((counts.dropped, counts.failed, counts.pending()), (0, 0, 0));
+    // Per vendor: the lines of registered devices, as parsed (the removed device's are not counted).
+    let vendors = stats.vendor_counts();
+    let count = |vendor: &str| vendors.vendors.iter().find(|v| v.vendor == vendor).cloned().unwrap_or_default();
+    assert_eq!((count("fortigate").events, count("fortigate").unparsed), (300 + 900 + 50, 0), "{vendors:?}");
+    assert_eq!(count("unknown").unparsed, 1, "{vendors:?}");
 
     // The same counters are in the database for the office's devices page, marked stopped.
     let listeners = store::logs::listener_statuses(&db).await.unwrap();
@@ -374,6 +404,7 @@ async fn syslog_messages_are_mapped_counted_and_stored(backend: Backend) {
     assert!(status.name.starts_with("udp 127.0.0.1:") && status.name.contains(", tcp 127.0.0.1:"), "{}", status.name);
     let written = (status.received, status.stored, status.unparsed, status.unknown, status.removed_device);
     assert_eq!(written, (counts.received, counts.stored, 1, 40, 25));
+    assert_eq!(status.vendors, vendors, "the per-vendor counts are in the status row too");
     drop_database(db, stopped).await;
 }
 
@@ -487,4 +518,220 @@ fn process_cpu_seconds() -> f64 {
     let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
     let ticks: f64 = fields.get(11..13).map_or(0.0, |t| t.iter().filter_map(|v| v.parse::<f64>().ok()).sum());
     ticks / 100.0
+}
+
+/// Waits (polling, at most 30 s) until `done` holds; panics naming `what` otherwise.
+async fn eventually<F: std::future::Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Issue 18, row 3: a line naming a registered serial lands on that device only when it comes
+/// from the device's registered address. From any other address, or while the device has no
+/// address recorded, it is listed as an unknown sender with the reason and counted.
+async fn a_device_s_logs_are_accepted_only_from_its_sender_address(backend: Backend) {
+    let app = ListenerApp::start(backend).await;
+    let bound = app.register(1, "FGT60FTK0000301", Some("127.0.0.1")).await;
+    let unbound = app.register(2, "FGT60FTK0000302", None).await;
+    let udp_target = app.running.syslog_udp_addr().unwrap();
+    let tcp_target = app.running.syslog_tcp_addr().unwrap();
+
+    // From the registered address: stored.
+    let genuine = Expected::mix("FGT60FTK0000301", 60, 1);
+    let own = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for message in &genuine.lines {
+        own.send_to(message.as_bytes(), udp_target).unwrap();
+    }
+    // Someone else who knows the serial, over UDP and TCP: refused.
+    let forged = Expected::mix("FGT60FTK0000301", 40, 2);
+    let intruder = UdpSocket::bind("127.0.0.2:0").unwrap();
+    for message in &forged.lines[..20] {
+        intruder.send_to(message.as_bytes(), udp_target).unwrap();
+    }
+    let mut stream = connect_from("127.0.0.2", tcp_target).await;
+    let bytes: String = forged.lines[20..].iter().map(|m| format!("<189>{m}\n")).collect();
+    stream.write_all(bytes.as_bytes()).await.unwrap();
+    stream.shutdown().await.unwrap();
+    // A device without a recorded address: its lines wait in the unknown senders list.
+    let waiting = Expected::mix("FGT60FTK0000302", 15, 3);
+    for message in &waiting.lines {
+        own.send_to(message.as_bytes(), udp_target).unwrap();
+    }
+
+    let stats = app.running.syslog_stats().unwrap();
+    let (db, stopped) = app.stop().await;
+    genuine.assert_stored(&db, bound, "from the registered address").await;
+    assert!(store::logs::threat_counts(&db, unbound, date(1), date(30)).await.unwrap().is_empty());
+    assert!(store::logs::traffic_counts(&db, unbound, date(1), date(30)).await.unwrap().is_empty());
+    let mut unknown: Vec<_> = store::logs::unknown_senders(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.sender, u.serial.unwrap_or_default(), u.reason, u.messages))
+        .collect();
+    unknown.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    assert_eq!(
+        unknown,
+        [
+            ("127.0.0.1".to_string(), "FGT60FTK0000302".to_string(), UnknownReason::NoSenderAddress, 15),
+            ("127.0.0.2".to_string(), "FGT60FTK0000301".to_string(), UnknownReason::SenderMismatch, 40),
+        ]
+    );
+    let counts = stats.snapshot();
+    assert_eq!((counts.stored, counts.unknown, counts.refused_sender), (60, 55, 55));
+    assert_eq!((counts.dropped, counts.failed, counts.pending()), (0, 0, 0));
+    let status = &store::logs::listener_statuses(&db).await.unwrap()[0];
+    assert_eq!((status.unknown, status.refused_sender), (55, 55));
+    drop_database(db, stopped).await;
+}
+
+/// Issue 18, row 6: 1,500 lines with as many invented serials make at most
+/// `UNKNOWN_SENDERS_KEPT` rows plus one overflow row, every message counted; the devices page
+/// shows them a page at a time.
+async fn unknown_senders_are_counted_per_sender_and_serial_within_a_cap(backend: Backend) {
+    let app = ListenerApp::start(backend).await;
+    let tcp_target = app.running.syslog_tcp_addr().unwrap();
+    let sent = 1_500u64;
+    let mut stream = connect_from("127.0.0.2", tcp_target).await;
+    let bytes: String =
+        (0..sent).map(|n| format!("<189>{}\n", line(&format!("FAKE{n:06}"), date(3), 5, "ips", 1))).collect();
+    stream.write_all(bytes.as_bytes()).await.unwrap();
+    stream.shutdown().await.unwrap();
+    // The same sender and serial again: one row, counted twice.
+    let mut again = connect_from("127.0.0.2", tcp_target).await;
+    again.write_all(format!("<189>{}\n", line("FAKE000000", date(3), 6, "ips", 2)).as_bytes()).await.unwrap();
+    again.shutdown().await.unwrap();
+
+    let stats = app.running.syslog_stats().unwrap();
+    let db = app.running.db.clone();
+    let kept = store::logs::UNKNOWN_SENDERS_KEPT;
+    eventually("every unknown message is written", || {
+        let db = db.clone();
+        async move {
+            let page = store::logs::unknown_senders_page(&db, 0, 1).await.unwrap();
+            let listed: u64 = store::logs::unknown_senders(&db).await.unwrap().iter().map(|u| u.messages).sum::<u64>();
+            listed + page.overflow.map_or(0, |o| o.messages) == sent + 1
+        }
+    })
+    .await;
+    let page = store::logs::unknown_senders_page(&db, 0, 50).await.unwrap();
+    assert_eq!(page.total, kept, "the list is capped");
+    assert_eq!(page.senders.len(), 50);
+    let overflow = page.overflow.expect("an overflow row");
+    assert_eq!(overflow.reason, UnknownReason::Overflow);
+    assert_eq!(overflow.messages, sent - kept);
+    let first = store::logs::unknown_senders(&db).await.unwrap();
+    let twice = first.iter().find(|u| u.serial.as_deref() == Some("FAKE000000")).expect("the repeated pair");
+    assert_eq!(twice.messages, 2);
+
+    // The office page shows 50 at a time, with the overflow and a pager.
+    let staff =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    common::sign_in(&app.running, &staff, "operator@example.jp", domain::access::Role::UtmOperator).await;
+    let url = format!("{}/office/devices?unknown_page=2", app.running.url());
+    let html = staff.get(url).send().await.unwrap().text().await.unwrap();
+    let table = &html[html.find("id=\"unknown-senders\"").unwrap()..];
+    assert_eq!(table.matches("<td>127.0.0.2</td>").count(), 50, "one page of rows");
+    assert!(table.contains("id=\"unknown-overflow\""), "the overflow row is shown");
+    assert!(html.contains("2 / 20"), "page 2 of 20");
+    assert!(html.len() < 200_000, "the page stays small: {} bytes", html.len());
+    assert_eq!(stats.snapshot().unknown, sent + 1);
+    let (db, stopped) = app.stop().await;
+    drop_database(db, stopped).await;
+}
+
+/// A stream that the listener has closed: reading ends (end of stream or a reset) in time.
+async fn closed_by_listener(stream: &mut TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0u8; 64];
+    matches!(tokio::time::timeout(Duration::from_secs(30), stream.read(&mut buffer)).await, Ok(Ok(0) | Err(_)))
+}
+
+/// Issue 18, row 4: connections beyond the limit are closed on arrival; a connection whose
+/// unfinished message would pass the buffer budget is closed; the bytes held are counted and
+/// never pass the budget, and are given back when connections close.
+async fn tcp_connections_and_their_buffers_are_capped(backend: Backend) {
+    const BUDGET: u64 = 256 << 10;
+    let app = ListenerApp::start_configured(backend, |config| {
+        config.syslog_tcp = Some("127.0.0.1:0".into());
+        config.syslog_max_connections = 3;
+        config.syslog_max_buffered_bytes = BUDGET;
+    })
+    .await;
+    let device = app.register(1, "FGT60FTK0000401", Some("127.0.0.1")).await;
+    let target = app.running.syslog_tcp_addr().unwrap();
+    let stats = app.running.syslog_stats().unwrap();
+    let now = || {
+        let snapshot = stats.snapshot();
+        async move { snapshot }
+    };
+
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(TcpStream::connect(target).await.unwrap());
+    }
+    eventually("three connections are open", || async { now().await.open_connections == 3 }).await;
+    let mut extra = TcpStream::connect(target).await.unwrap();
+    assert!(closed_by_listener(&mut extra).await, "the fourth connection is closed at once");
+    assert_eq!(now().await.connections_refused, 1);
+
+    // Each held connection starts a long octet-counted message and stops after 100 KiB.
+    let partial = format!("300000 <13>{}", "x".repeat(100 << 10));
+    for (n, stream) in held.iter_mut().take(2).enumerate() {
+        stream.write_all(partial.as_bytes()).await.unwrap();
+        let expected = (n as u64 + 1) * partial.len() as u64;
+        eventually("the unfinished message is held", || async { now().await.buffered_bytes == expected }).await;
+    }
+    held[2].write_all(partial.as_bytes()).await.unwrap();
+    assert!(closed_by_listener(&mut held[2]).await, "the third would pass the budget: closed");
+    let counts = now().await;
+    assert_eq!(counts.connections_over_budget, 1);
+    assert_eq!(counts.buffered_bytes, 2 * partial.len() as u64);
+    assert!(counts.buffered_peak <= BUDGET, "never above the budget: {}", counts.buffered_peak);
+
+    // Closing the connections gives their bytes back; the listener keeps serving.
+    held.clear();
+    eventually("the buffers are released", || async {
+        let counts = now().await;
+        counts.buffered_bytes == 0 && counts.open_connections == 0
+    })
+    .await;
+    let expected = Expected::mix("FGT60FTK0000401", 20, 1);
+    let mut stream = TcpStream::connect(target).await.unwrap();
+    let bytes: String = expected.lines.iter().map(|m| octet_counted(&format!("<189>{m}"))).collect();
+    stream.write_all(bytes.as_bytes()).await.unwrap();
+    stream.shutdown().await.unwrap();
+
+    let (db, stopped) = app.stop().await;
+    expected.assert_stored(&db, device, "after the capped connections").await;
+    let counts = stats.snapshot();
+    // The two unfinished messages cut off by their close, and the one over the budget.
+    assert_eq!((counts.stored, counts.dropped, counts.connections_refused), (20, 3, 1));
+    let status = &store::logs::listener_statuses(&db).await.unwrap()[0];
+    assert_eq!((status.connections_refused, status.connections_over_budget), (1, 1));
+    drop_database(db, stopped).await;
+}
+
+/// Issue 18, row 4: a connection silent for the idle timeout (here one second) is closed,
+/// whether it sent nothing or stopped in the middle of a line.
+async fn silent_tcp_connections_are_closed(backend: Backend) {
+    let app = ListenerApp::start_configured(backend, |config| {
+        config.syslog_tcp = Some("127.0.0.1:0".into());
+        config.syslog_idle_seconds = 1;
+    })
+    .await;
+    let target = app.running.syslog_tcp_addr().unwrap();
+    let mut silent = TcpStream::connect(target).await.unwrap();
+    let mut stalled = TcpStream::connect(target).await.unwrap();
+    stalled.write_all(b"<13>an unfinished li").await.unwrap();
+    assert!(closed_by_listener(&mut silent).await, "a connection that sends nothing is closed");
+    assert!(closed_by_listener(&mut stalled).await, "a connection stalled in a line is closed");
+    let stats = app.running.syslog_stats().unwrap();
+    eventually("both are counted", || async { stats.snapshot().connections_timed_out == 2 }).await;
+    let (db, stopped) = app.stop().await;
+    assert_eq!(store::logs::listener_statuses(&db).await.unwrap()[0].connections_timed_out, 2);
+    drop_database(db, stopped).await;
 }

@@ -141,31 +141,38 @@ impl TestApp {
 
     /// Creates a staff user and signs `client` in through the login form. Returns the password.
     pub async fn sign_in(&self, client: &reqwest::Client, email: &str, role: domain::access::Role) -> String {
-        let password = kojo::setup::one_time_password();
-        store::accounts::create_user(
-            &self.running.db,
-            store::accounts::NewUser {
-                email,
-                display_name: "テスト職員",
-                role,
-                password_hash: Some(web::auth::hash_password(&password)),
-                company_application_id: None,
-            },
-            app::Clock::system().now(),
-        )
-        .await
-        .expect("user created");
-        let page = client.get(self.at("/office/login")).send().await.unwrap().text().await.unwrap();
-        let csrf = hidden_value(&page, "csrf");
-        let response = client
-            .post(self.at("/office/login"))
-            .form(&[("email", email), ("password", password.as_str()), ("csrf", csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 303, "sign-in redirects");
-        password
+        sign_in(&self.running, client, email, role).await
     }
+}
+
+/// Creates a staff user on `running` and signs `client` in through the login form. Returns the
+/// password.
+pub async fn sign_in(running: &Running, client: &reqwest::Client, email: &str, role: domain::access::Role) -> String {
+    let at = |path: &str| format!("{}{path}", running.url());
+    let password = kojo::setup::one_time_password();
+    store::accounts::create_user(
+        &running.db,
+        store::accounts::NewUser {
+            email,
+            display_name: "テスト職員",
+            role,
+            password_hash: Some(web::auth::hash_password(&password)),
+            company_application_id: None,
+        },
+        app::Clock::system().now(),
+    )
+    .await
+    .expect("user created");
+    let page = client.get(at("/office/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    let response = client
+        .post(at("/office/login"))
+        .form(&[("email", email), ("password", password.as_str()), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "sign-in redirects");
+    password
 }
 
 /// The value of `<input … name="NAME" value="…">` in a page.
