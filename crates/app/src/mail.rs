@@ -20,8 +20,6 @@ pub struct MailSettings {
 #[template(path = "mail/acknowledgement.txt")]
 struct Acknowledgement<'a> {
     programme_name: &'a str,
-    company_name: &'a str,
-    contact_name: &'a str,
     reference: &'a str,
     course_name: &'a str,
     received_at: String,
@@ -33,7 +31,10 @@ struct Acknowledgement<'a> {
     secretariat_contact: &'a str,
 }
 
-/// The acknowledgement sent when an application is received (STEP1 → STEP2).
+/// The acknowledgement sent when an application is received (STEP1 → STEP2). It goes to an
+/// address nobody has confirmed yet, from the secretariat's, so it carries only what Kojo
+/// generated (the reference, course, times, status link) and nothing the submitter typed:
+/// the form cannot be used to send chosen text to a stranger in the secretariat's name.
 pub fn acknowledgement(
     config: &MailSettings,
     programme: &ProgrammeRecord,
@@ -44,8 +45,6 @@ pub fn acknowledgement(
     let local = facts.received_at.with_timezone(&chrono_tz::Asia::Tokyo);
     let body = Acknowledgement {
         programme_name: &programme.name_ja,
-        company_name: &application.company.name,
-        contact_name: &application.contact.name,
         reference: &facts.reference,
         course_name: &course.name_ja,
         received_at: format!(

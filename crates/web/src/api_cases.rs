@@ -74,7 +74,7 @@ impl FromRequestParts<AppState> for ApiStaff {
 }
 
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(value)| value).map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
+    body.map(|Json(value)| value).map_err(ApiError::from)
 }
 
 async fn audit(

@@ -150,6 +150,7 @@ impl TestApp {
                 role,
                 password_hash: Some(web::auth::hash_password(&password)),
                 company_application_id: None,
+                must_change_password: false,
             },
             app::Clock::system().now(),
         )
