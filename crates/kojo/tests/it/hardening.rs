@@ -27,6 +27,7 @@ on_both_backends!(
     the_acknowledgement_carries_only_what_kojo_generated,
     oversized_bodies_answer_413_in_words_that_say_so,
     the_origin_check_compares_scheme_host_and_port,
+    markup_and_sql_in_input_stay_text,
 );
 
 fn client() -> reqwest::Client {
@@ -592,5 +593,34 @@ async fn the_origin_check_compares_scheme_host_and_port(backend: Backend) {
     }
     assert_eq!(post(format!("http://{host}")).await.status(), 200);
     assert_eq!(post(format!("HTTP://{host}")).await.status(), 200);
+    app.stop().await;
+}
+
+/// IPA「安全なウェブサイトの作り方」1.1, 1.5 and 1.9 (docs/security.md): markup typed into an
+/// application is shown as text, quotes in a search are data, and pages refuse to be framed.
+async fn markup_and_sql_in_input_stay_text(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let mut body = application(1, "utm");
+    body["company"]["name"] = "<script>alert(1)</script>株式会社".into();
+    assert_eq!(app.apply(&body).await.status(), 201);
+    let staff = client();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let response = staff.get(app.at("/office/applications")).send().await.unwrap();
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let policy = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(policy.contains("default-src 'self'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    let page = response.text().await.unwrap();
+    // askama writes `<` and `>` as numeric character references.
+    assert!(page.contains("&#60;script&#62;alert(1)&#60;/script&#62;株式会社"), "escaped");
+    assert!(!page.contains("<script>alert(1)"));
+    let rows = |page: &str| page.matches("<td><a href=\"/office/applications/").count();
+    for query in ["%27%20OR%20%271%27%3D%271", "%27%3B%20DROP%20TABLE%20applications%3B%20--"] {
+        let response = staff.get(app.at(&format!("/office/applications?q={query}"))).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{query}");
+        assert_eq!(rows(&response.text().await.unwrap()), 0, "{query} matches nothing");
+    }
+    let all = staff.get(app.at("/office/applications")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(rows(&all), 1, "the table is intact");
     app.stop().await;
 }
