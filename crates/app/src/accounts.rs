@@ -226,14 +226,16 @@ pub async fn send_portal_links(
     let db = &services.db;
     let links = store::portal::issue_links(db, address.as_str(), now).await?;
     for (token, user) in &links {
-        let email = crate::mail::portal_link(&services.mail, address.as_str(), &user.display_name, token);
+        let Some(application_id) = user.company_application_id else { continue };
+        let reference = store::applications::get(db, application_id).await?.reference;
+        let email = crate::mail::portal_link(&services.mail, address.as_str(), &reference, token);
         let tx = db.begin().await?;
         store::outbox::add(&tx, &email, now).await?;
         let entry = store::audit::NewAuditEntry {
             actor: store::audit::Actor::Applicant,
             action: "portal.link_sent",
             subject_type: "application",
-            subject_id: user.company_application_id.map(|id| id.to_string()),
+            subject_id: Some(application_id.to_string()),
             ip: ip.clone(),
             detail: serde_json::json!({}),
         };

@@ -71,16 +71,18 @@ pub fn acknowledgement(
 #[derive(Template)]
 #[template(path = "mail/portal_link.txt")]
 struct PortalLink<'a> {
-    company_name: &'a str,
+    reference: &'a str,
     link: String,
     minutes: i64,
     secretariat_name: &'a str,
 }
 
-/// The one-time sign-in link to the company portal.
-pub fn portal_link(config: &MailSettings, to: &str, company_name: &str, token: &str) -> OutgoingEmail {
+/// The one-time sign-in link to the company portal. Anyone can ask for it to be sent to an
+/// application's contact address, so like the acknowledgement it carries only what Kojo made
+/// (the reference and the link), never the company name the applicant typed.
+pub fn portal_link(config: &MailSettings, to: &str, reference: &str, token: &str) -> OutgoingEmail {
     let body = PortalLink {
-        company_name,
+        reference,
         link: format!("{}/portal/auth/{token}", config.public_url.trim_end_matches('/')),
         minutes: store::portal::LINK_LIFETIME_MINUTES,
         secretariat_name: &config.secretariat_name,
