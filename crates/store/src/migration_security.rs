@@ -1,7 +1,8 @@
 //! M0009: account and upload hardening — a staff user can be made to choose a new password at
 //! the next sign-in (`must_change_password`, set for every printed one-time password), records
 //! when it last changed and when an administrator disabled the account; an agreement upload
-//! records when a later upload superseded it (its bytes are then dropped, its digest kept).
+//! records when a later upload superseded it (its bytes are then dropped, its digest kept); and
+//! sign-in attempts are indexed by address for the per-address throttle.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -23,6 +24,13 @@ enum Users {
 }
 
 #[derive(DeriveIden)]
+enum LoginAttempts {
+    Table,
+    Ip,
+    AttemptedAt,
+}
+
+#[derive(DeriveIden)]
 enum AgreementUploads {
     Table,
     SupersededAt,
@@ -40,6 +48,17 @@ impl MigrationTrait for M0009AccountSecurity {
             let mut column = column;
             manager.alter_table(Table::alter().table(Users::Table).add_column(&mut column).to_owned()).await?;
         }
+        // The sign-in throttle counts failures per address too.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_login_attempts_ip")
+                    .table(LoginAttempts::Table)
+                    .col(LoginAttempts::Ip)
+                    .col(LoginAttempts::AttemptedAt)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
