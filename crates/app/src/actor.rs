@@ -21,6 +21,8 @@ pub struct Actor {
     ip: Option<String>,
     /// For a company user: the one case it may act on.
     own_case: Option<Uuid>,
+    /// How the audit log names an actor that is not a user.
+    system: &'static str,
 }
 
 impl Actor {
@@ -36,12 +38,32 @@ impl Actor {
         } else {
             format!("{} <{}>{suffix}", user.display_name, user.email)
         };
-        Actor { user_id: Some(user.id), role: Some(user.role), label, ip, own_case: user.company_application_id }
+        Actor {
+            user_id: Some(user.id),
+            role: Some(user.role),
+            label,
+            ip,
+            own_case: user.company_application_id,
+            system: "kojo",
+        }
     }
 
     /// Kojo itself: may do what its job needs (the caller decides), and is audited as `system:WHAT`.
     pub fn system(what: &'static str) -> Actor {
-        Actor { user_id: None, role: None, label: format!("system:{what}"), ip: None, own_case: None }
+        Actor { user_id: None, role: None, label: format!("system:{what}"), ip: None, own_case: None, system: "kojo" }
+    }
+
+    /// The operator at the server's command line (`kojo user …`), who can reach the database
+    /// anyway: acts as an administrator, audited as `cli`.
+    pub fn command_line() -> Actor {
+        Actor {
+            user_id: None,
+            role: Some(Role::Administrator),
+            label: "operator (CLI)".into(),
+            ip: None,
+            own_case: None,
+            system: "cli",
+        }
     }
 
     pub fn user_id(&self) -> Option<Uuid> {
@@ -77,7 +99,7 @@ impl Actor {
     pub fn audit(&self) -> store::audit::Actor {
         match self.user_id {
             Some(id) => store::audit::Actor::User { id, label: self.label.clone() },
-            None => store::audit::Actor::System("kojo"),
+            None => store::audit::Actor::System(self.system),
         }
     }
 }

@@ -130,3 +130,51 @@ pub async fn confirm(services: &Services, actor: &Actor, case: Uuid, now: DateTi
     store::agreements::confirm(&services.db, &services.calendar, act, latest.id, now).await?;
     Ok(())
 }
+
+/// At most this many stamped-scan uploads per case within an hour.
+pub const MAX_UPLOADS_PER_HOUR: u32 = 3;
+/// At most this many stamped-scan uploads per case in all.
+pub const MAX_UPLOADS_PER_CASE: u32 = 10;
+
+/// A stamped scan as the company sends it (type judged by content and size checked by the caller).
+pub struct Upload {
+    pub filename: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// The company uploads the stamped scan of its own agreement. Capped per case and per hour; each
+/// upload supersedes the earlier ones (their bytes are dropped, and the audit row of this upload
+/// names them with their digests), so a case holds one scan however often it uploads.
+pub async fn upload_own(services: &Services, actor: &Actor, upload: Upload, now: DateTime<Utc>) -> Result<Uuid> {
+    let case = actor.own_case()?;
+    let tx = services.db.begin().await?;
+    let new = store::agreements::NewUpload {
+        filename: &upload.filename,
+        content_type: upload.content_type,
+        bytes: upload.bytes,
+        ip: actor.ip(),
+    };
+    let limits = (MAX_UPLOADS_PER_HOUR, MAX_UPLOADS_PER_CASE);
+    let stored = store::agreements::upload_in(&tx, case, new, limits, now).await?;
+    let superseded: Vec<serde_json::Value> = stored
+        .superseded
+        .iter()
+        .map(|old| {
+            serde_json::json!({"upload": old.id, "filename": old.filename, "size": old.size, "sha256": old.sha256,
+                "uploaded_at": old.uploaded_at})
+        })
+        .collect();
+    let entry = store::audit::NewAuditEntry {
+        actor: actor.audit(),
+        action: "agreement.upload",
+        subject_type: "application",
+        subject_id: Some(case.to_string()),
+        ip: actor.ip(),
+        detail: serde_json::json!({"upload": stored.id, "filename": upload.filename, "size": stored.size,
+            "sha256": stored.sha256, "superseded": superseded}),
+    };
+    store::audit::add(&tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(stored.id)
+}

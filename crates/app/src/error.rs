@@ -2,6 +2,7 @@
 //! catalogue words it for pages (Japanese first) and the JSON API.
 
 use domain::case::{ContactProblem, StatusCheckProblem};
+use domain::password::PasswordProblem;
 use domain::refusal::Refusal;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +57,12 @@ pub enum Invalid {
     MonthUnreadable,
     /// A report comment longer than [`crate::reports::MAX_COMMENT_CHARS`].
     CommentTooLong,
+    /// A new password that does not meet the rule (`domain::password`).
+    Password(PasswordProblem),
+    /// The new password and its confirmation differ.
+    PasswordMismatch,
+    /// The new password is the current one.
+    PasswordUnchanged,
 }
 
 impl From<store::StoreError> for AppError {

@@ -7,6 +7,7 @@
 //! Must not: know HTTP, render HTML, word messages for people (that is the web layer's
 //! catalogue), or read the system clock outside [`clock`].
 
+pub mod accounts;
 pub mod actor;
 pub mod agreements;
 pub mod cases;

@@ -20,8 +20,6 @@ pub struct MailSettings {
 #[template(path = "mail/acknowledgement.txt")]
 struct Acknowledgement<'a> {
     programme_name: &'a str,
-    company_name: &'a str,
-    contact_name: &'a str,
     reference: &'a str,
     course_name: &'a str,
     received_at: String,
@@ -33,7 +31,10 @@ struct Acknowledgement<'a> {
     secretariat_contact: &'a str,
 }
 
-/// The acknowledgement sent when an application is received (STEP1 → STEP2).
+/// The acknowledgement sent when an application is received (STEP1 → STEP2). It goes to an
+/// address nobody has confirmed yet, from the secretariat's, so it carries only what Kojo
+/// generated (the reference, course, times, status link) and nothing the submitter typed:
+/// the form cannot be used to send chosen text to a stranger in the secretariat's name.
 pub fn acknowledgement(
     config: &MailSettings,
     programme: &ProgrammeRecord,
@@ -44,8 +45,6 @@ pub fn acknowledgement(
     let local = facts.received_at.with_timezone(&chrono_tz::Asia::Tokyo);
     let body = Acknowledgement {
         programme_name: &programme.name_ja,
-        company_name: &application.company.name,
-        contact_name: &application.contact.name,
         reference: &facts.reference,
         course_name: &course.name_ja,
         received_at: format!(
@@ -72,16 +71,18 @@ pub fn acknowledgement(
 #[derive(Template)]
 #[template(path = "mail/portal_link.txt")]
 struct PortalLink<'a> {
-    company_name: &'a str,
+    reference: &'a str,
     link: String,
     minutes: i64,
     secretariat_name: &'a str,
 }
 
-/// The one-time sign-in link to the company portal.
-pub fn portal_link(config: &MailSettings, to: &str, company_name: &str, token: &str) -> OutgoingEmail {
+/// The one-time sign-in link to the company portal. Anyone can ask for it to be sent to an
+/// application's contact address, so like the acknowledgement it carries only what Kojo made
+/// (the reference and the link), never the company name the applicant typed.
+pub fn portal_link(config: &MailSettings, to: &str, reference: &str, token: &str) -> OutgoingEmail {
     let body = PortalLink {
-        company_name,
+        reference,
         link: format!("{}/portal/auth/{token}", config.public_url.trim_end_matches('/')),
         minutes: store::portal::LINK_LIFETIME_MINUTES,
         secretariat_name: &config.secretariat_name,

@@ -315,6 +315,7 @@ impl Served {
                 role: domain::access::Role::Secretariat,
                 password_hash: None,
                 company_application_id: None,
+                must_change_password: false,
             },
             app::Clock::system().now(),
         )

@@ -99,6 +99,8 @@ pub enum Action {
     ManageDevices,
     /// Programme years, windows, capacities and users.
     Administer,
+    /// Change one's own password (every staff user; company users have none).
+    ChangeOwnPassword,
     /// A company user acting on its own case (confirm intent, sign, write to the secretariat);
     /// the case is the one its user record names, never one from the request.
     ActOnOwnCase,
@@ -119,6 +121,7 @@ impl Role {
             Action::ManageDevices => matches!(self, Role::Administrator | Role::Secretariat | Role::UtmOperator),
             Action::Administer => matches!(self, Role::Administrator),
             Action::ActOnOwnCase => matches!(self, Role::Company),
+            Action::ChangeOwnPassword => self.is_staff(),
         }
     }
 }

@@ -61,6 +61,27 @@ pub enum Refusal {
     DocumentUnavailable(String),
     #[error("programme rule: {0}")]
     Programme(ProgrammeRefusal),
+    /// The current password given to change it is not the account's.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("an administrator cannot disable their own account")]
+    CannotDisableSelf,
+    #[error("the last active administrator cannot be disabled")]
+    LastAdministrator,
+    #[error("the account is already disabled")]
+    AlreadyDisabled,
+    /// Too many agreement uploads for the case (in total, or within the hour).
+    #[error("upload limit: {0:?}")]
+    UploadLimit(UploadLimit),
+}
+
+/// The caps on agreement uploads (each new upload supersedes the last; its digest stays in the audit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadLimit {
+    /// At most this many uploads per case within one hour.
+    PerHour(u32),
+    /// At most this many uploads per case in all.
+    PerCase(u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -175,6 +175,17 @@ enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Reset a staff user's password: prints a new one-time password, which the next sign-in
+    /// must replace; the user's sessions end.
+    Passwd {
+        #[arg(long)]
+        email: String,
+    },
+    /// Disable a user: no more sign-in; sessions and API tokens stop working at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 async fn programme_by_year(db: &store::Db, fiscal_year: i32) -> anyhow::Result<store::programmes::ProgrammeRecord> {
@@ -183,6 +194,20 @@ async fn programme_by_year(db: &store::Db, fiscal_year: i32) -> anyhow::Result<s
         .into_iter()
         .find(|p| p.fiscal_year == fiscal_year)
         .with_context(|| format!("no programme year {fiscal_year}"))
+}
+
+/// The use cases' context for a command-line action.
+async fn cli_services(db: &store::Db, config: &kojo::Config) -> anyhow::Result<app::Services> {
+    let web = config.web_config();
+    Ok(app::Services {
+        db: db.clone(),
+        calendar: std::sync::Arc::new(setup::calendar(db).await?),
+        mail: std::sync::Arc::new(app::MailSettings {
+            public_url: web.public_url,
+            secretariat_name: web.secretariat_name,
+            secretariat_contact: web.secretariat_contact,
+        }),
+    })
 }
 
 #[tokio::main]
@@ -267,13 +292,44 @@ async fn main() -> anyhow::Result<()> {
                     email: email.as_str(),
                     display_name: &name,
                     role,
-                    password_hash: Some(web::auth::hash_password(&password)),
+                    password_hash: Some(app::accounts::hash_password(&password)),
                     company_application_id: None,
+                    must_change_password: true,
                 },
                 app::Clock::system().now(),
             )
             .await?;
-            println!("created {} ({}); one-time password: {password}", email.as_str(), role.code());
+            println!(
+                "created {} ({}); one-time password: {password} (to be replaced at the first sign-in)",
+                email.as_str(),
+                role.code()
+            );
+        }
+        Command::User(UserCommand::Passwd { email }) => {
+            let db = setup::open_database(&config).await?;
+            let services = cli_services(&db, &config).await?;
+            let user =
+                store::accounts::find_user_by_email(&db, &email).await?.with_context(|| format!("no user {email}"))?;
+            anyhow::ensure!(user.role.is_staff(), "{email} is a company user: they sign in by e-mailed link");
+            let password = app::accounts::reset_password(
+                &services,
+                &app::Actor::command_line(),
+                user.id,
+                app::Clock::system().now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}: one-time password: {password} (to be replaced at the next sign-in)", user.email);
+        }
+        Command::User(UserCommand::Disable { email }) => {
+            let db = setup::open_database(&config).await?;
+            let services = cli_services(&db, &config).await?;
+            let user =
+                store::accounts::find_user_by_email(&db, &email).await?.with_context(|| format!("no user {email}"))?;
+            app::accounts::disable_user(&services, &app::Actor::command_line(), user.id, app::Clock::system().now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{} disabled: sessions ended, API tokens revoked", user.email);
         }
         Command::Agreement(AgreementCommand::Render { reference, out }) => {
             let db = setup::open_database(&config).await?;

@@ -103,6 +103,7 @@ impl FirstAdmin {
         println!("  メール / E-mail:        {}", self.email);
         println!("  パスワード / Password:   {}", self.password);
         println!("  このパスワードは一度だけ表示されます / This password is shown only once.");
+        println!("  最初のサインインで新しいパスワードを設定します / The first sign-in sets a new password.");
         println!();
     }
 }
@@ -124,8 +125,9 @@ pub async fn first_start(db: &Db, _config: &Config) -> anyhow::Result<Option<Fir
             email: &email,
             display_name: "管理者",
             role: Role::Administrator,
-            password_hash: Some(web::auth::hash_password(&password)),
+            password_hash: Some(app::accounts::hash_password(&password)),
             company_application_id: None,
+            must_change_password: true,
         },
         app::Clock::system().now(),
     )
@@ -133,10 +135,8 @@ pub async fn first_start(db: &Db, _config: &Config) -> anyhow::Result<Option<Fir
     Ok(Some(FirstAdmin { email, password }))
 }
 
-/// 16 characters from an alphabet without look-alikes (no 0/O, 1/l/I).
+/// A printed one-time password (see `app::accounts::one_time_password`): the next sign-in
+/// must replace it.
 pub fn one_time_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rngs::OsRng;
-    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    app::accounts::one_time_password()
 }

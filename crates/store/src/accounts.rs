@@ -6,6 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use domain::access::Role;
 use domain::refusal::Refusal;
+use domain::sign_in::Failures;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
@@ -23,6 +24,11 @@ pub struct UserRecord {
     pub is_active: bool,
     pub company_application_id: Option<Uuid>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// A printed one-time password: the next sign-in must choose a new one first.
+    pub must_change_password: bool,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    /// When an administrator disabled the account (`is_active` is then false).
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 // The password hash stays out of logs.
@@ -38,6 +44,8 @@ pub struct NewUser<'a> {
     pub role: Role,
     pub password_hash: Option<String>,
     pub company_application_id: Option<Uuid>,
+    /// The password is a printed one-time password: the first sign-in must replace it.
+    pub must_change_password: bool,
 }
 
 pub async fn create_user(db: &Db, new: NewUser<'_>, now: DateTime<Utc>) -> Result<Uuid> {
@@ -53,6 +61,9 @@ pub async fn create_user(db: &Db, new: NewUser<'_>, now: DateTime<Utc>) -> Resul
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        must_change_password: Set(new.must_change_password),
+        password_changed_at: Set(None),
+        disabled_at: Set(None),
     }
     .insert(db.conn())
     .await;
@@ -65,17 +76,69 @@ pub async fn create_user(db: &Db, new: NewUser<'_>, now: DateTime<Utc>) -> Resul
     }
 }
 
-pub async fn set_password_hash(db: &Db, user_id: Uuid, password_hash: String, now: DateTime<Utc>) -> Result<()> {
+/// Sets a user's password hash inside the caller's transaction. `one_time` marks a printed
+/// password that the next sign-in must replace; a password the user chose records when.
+pub async fn set_password_in(
+    tx: &crate::Tx,
+    user_id: Uuid,
+    password_hash: String,
+    one_time: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let result = user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(user::Column::MustChangePassword, Expr::value(one_time))
+        .col_expr(user::Column::PasswordChangedAt, Expr::value((!one_time).then_some(now)))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(user_id))
-        .exec(db.conn())
+        .exec(tx.conn())
         .await?;
     if result.rows_affected == 0 {
         return Err(StoreError::NotFound);
     }
     Ok(())
+}
+
+/// Disables a user inside the caller's transaction: the account can no longer sign in, its
+/// sessions end and its API tokens are revoked, at once. Returns false when it was already disabled.
+pub async fn disable_in(tx: &crate::Tx, user_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    let result = user::Entity::update_many()
+        .col_expr(user::Column::IsActive, Expr::value(false))
+        .col_expr(user::Column::DisabledAt, Expr::value(now))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::IsActive.eq(true))
+        .exec(tx.conn())
+        .await?;
+    end_sessions_in(tx, user_id).await?;
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Ends every session of a user (after a password change or reset, or when it is disabled).
+pub async fn end_sessions_in(tx: &crate::Tx, user_id: Uuid) -> Result<u64> {
+    let result = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(tx.conn()).await?;
+    Ok(result.rows_affected)
+}
+
+/// Active administrators, for the rule that the last one cannot be disabled.
+pub async fn count_active_administrators_in(tx: &crate::Tx) -> Result<u64> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Administrator.code()))
+        .filter(user::Column::IsActive.eq(true))
+        .count(tx.conn())
+        .await?)
+}
+
+/// A user read inside the caller's transaction.
+pub async fn get_user_in(tx: &crate::Tx, id: Uuid) -> Result<UserRecord> {
+    let model = user::Entity::find_by_id(id).one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
+    user_record(model)
 }
 
 pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<UserRecord>> {
@@ -117,6 +180,9 @@ fn user_record(model: user::Model) -> Result<UserRecord> {
         is_active: model.is_active,
         company_application_id: model.company_application_id,
         last_login_at: model.last_login_at,
+        must_change_password: model.must_change_password,
+        password_changed_at: model.password_changed_at,
+        disabled_at: model.disabled_at,
     })
 }
 
@@ -187,26 +253,33 @@ pub async fn record_login_attempt(
     Ok(())
 }
 
-/// Failed attempts since `since`: (for this e-mail, from this address).
-pub async fn recent_failures(db: &Db, email: &str, ip: Option<&str>, since: DateTime<Utc>) -> Result<(u64, u64)> {
-    let by_email = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Email.eq(email.trim().to_lowercase()))
-        .filter(login_attempt::Column::Succeeded.eq(false))
-        .filter(login_attempt::Column::AttemptedAt.gte(since))
-        .count(db.conn())
-        .await?;
-    let by_ip = match ip {
-        Some(ip) => {
-            login_attempt::Entity::find()
-                .filter(login_attempt::Column::Ip.eq(ip))
-                .filter(login_attempt::Column::Succeeded.eq(false))
-                .filter(login_attempt::Column::AttemptedAt.gte(since))
-                .count(db.conn())
-                .await?
-        }
-        None => 0,
+/// Failed attempts since `since`: for this e-mail, from this address, and both.
+pub async fn recent_failures(db: &Db, email: &str, ip: Option<&str>, since: DateTime<Utc>) -> Result<Failures> {
+    let email = email.trim().to_lowercase();
+    let failures = || {
+        login_attempt::Entity::find()
+            .filter(login_attempt::Column::Succeeded.eq(false))
+            .filter(login_attempt::Column::AttemptedAt.gte(since))
     };
-    Ok((by_email, by_ip))
+    let account = failures().filter(login_attempt::Column::Email.eq(email.as_str())).count(db.conn()).await?;
+    let last_account_failure = failures()
+        .filter(login_attempt::Column::Email.eq(email.as_str()))
+        .order_by_desc(login_attempt::Column::AttemptedAt)
+        .one(db.conn())
+        .await?
+        .map(|attempt| attempt.attempted_at);
+    let (address, account_from_address) = match ip {
+        Some(ip) => (
+            failures().filter(login_attempt::Column::Ip.eq(ip)).count(db.conn()).await?,
+            failures()
+                .filter(login_attempt::Column::Ip.eq(ip))
+                .filter(login_attempt::Column::Email.eq(email.as_str()))
+                .count(db.conn())
+                .await?,
+        ),
+        None => (0, 0),
+    };
+    Ok(Failures { account, address, account_from_address, last_account_failure })
 }
 
 /// Creates an API token for a staff user; the token is returned once, only its digest is kept.

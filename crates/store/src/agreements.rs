@@ -5,11 +5,12 @@
 //! Invariant: an issued agreement keeps its own data snapshot and PDF bytes (with SHA-256); a
 //! later change of wording adds a new version and never alters what was sent or signed.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::calendar::BusinessCalendar;
 use domain::case::CaseEvent;
-use domain::refusal::Refusal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use domain::refusal::{Refusal, UploadLimit};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -77,6 +78,8 @@ pub struct UploadRecord {
     pub size: u64,
     pub sha256: String,
     pub uploaded_at: DateTime<Utc>,
+    /// A later upload replaced it; its bytes are gone, its digest stays.
+    pub superseded_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -183,44 +186,102 @@ pub async fn sign(
     Ok(())
 }
 
-/// Stores an uploaded stamped scan (already checked by the caller: type by content, size).
-pub async fn upload(
-    db: &Db,
-    agreement_id: Uuid,
-    filename: &str,
-    content_type: &str,
-    bytes: Vec<u8>,
-    ip: Option<String>,
+/// A stamped scan to store (already checked by the caller: type by content, size).
+pub struct NewUpload<'a> {
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub bytes: Vec<u8>,
+    pub ip: Option<String>,
+}
+
+/// What storing an upload did: its id and digest, and the earlier uploads it superseded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uploaded {
+    pub id: Uuid,
+    pub size: u64,
+    pub sha256: String,
+    pub superseded: Vec<UploadRecord>,
+}
+
+/// Stores a stamped scan for the latest agreement of `application_id`, inside the caller's
+/// transaction, after the caps (counted under the agreement's lock, so parallel uploads cannot
+/// pass them together): at most `per_hour` uploads of the case within the hour before `now`,
+/// `per_case` in all. Earlier uploads of the agreement are superseded: their bytes are dropped,
+/// their name, size and digest stay (and the caller's audit row names them).
+pub async fn upload_in(
+    tx: &crate::Tx,
+    application_id: Uuid,
+    new: NewUpload<'_>,
+    (per_hour, per_case): (u32, u32),
     now: DateTime<Utc>,
-) -> Result<Uuid> {
-    let tx = db.begin_write().await?;
-    let model =
-        agreement::Entity::find_by_id(agreement_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
+) -> Result<Uploaded> {
+    let model = agreement::Entity::find()
+        .filter(agreement::Column::ApplicationId.eq(application_id))
+        .order_by_desc(agreement::Column::SentAt)
+        .lock_exclusive()
+        .one(tx.conn())
+        .await?
+        .ok_or(StoreError::Refused(Refusal::AgreementNotSent))?;
     if model.status == "confirmed" {
         return Err(StoreError::Refused(Refusal::AgreementAlreadyConfirmed));
     }
+    let agreement_ids: Vec<Uuid> = agreement::Entity::find()
+        .filter(agreement::Column::ApplicationId.eq(application_id))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let of_case =
+        || agreement_upload::Entity::find().filter(agreement_upload::Column::AgreementId.is_in(agreement_ids.clone()));
+    if of_case().count(tx.conn()).await? >= u64::from(per_case) {
+        return Err(StoreError::Refused(Refusal::UploadLimit(UploadLimit::PerCase(per_case))));
+    }
+    let last_hour =
+        of_case().filter(agreement_upload::Column::UploadedAt.gt(now - Duration::hours(1))).count(tx.conn()).await?;
+    if last_hour >= u64::from(per_hour) {
+        return Err(StoreError::Refused(Refusal::UploadLimit(UploadLimit::PerHour(per_hour))));
+    }
+    let superseded: Vec<UploadRecord> = of_case()
+        .filter(agreement_upload::Column::SupersededAt.is_null())
+        .order_by_asc(agreement_upload::Column::UploadedAt)
+        .all(tx.conn())
+        .await?
+        .iter()
+        .map(upload_record)
+        .collect();
+    if !superseded.is_empty() {
+        agreement_upload::Entity::update_many()
+            .col_expr(agreement_upload::Column::SupersededAt, Expr::value(now))
+            .col_expr(agreement_upload::Column::Bytes, Expr::value(Vec::<u8>::new()))
+            .filter(agreement_upload::Column::Id.is_in(superseded.iter().map(|u| u.id)))
+            .exec(tx.conn())
+            .await?;
+    }
     let id = Uuid::now_v7();
+    let size = new.bytes.len() as u64;
+    let sha256 = sha256_hex_bytes(&new.bytes);
     agreement_upload::ActiveModel {
         id: Set(id),
-        agreement_id: Set(agreement_id),
-        filename: Set(filename.chars().take(200).collect()),
-        content_type: Set(content_type.to_string()),
-        size: Set(bytes.len() as i64),
-        sha256: Set(sha256_hex_bytes(&bytes)),
-        bytes: Set(bytes),
+        agreement_id: Set(model.id),
+        filename: Set(new.filename.chars().take(200).collect()),
+        content_type: Set(new.content_type.to_string()),
+        size: Set(size as i64),
+        sha256: Set(sha256.clone()),
+        bytes: Set(new.bytes),
         uploaded_at: Set(now),
-        uploaded_ip: Set(ip),
+        uploaded_ip: Set(new.ip),
+        superseded_at: Set(None),
     }
-    .insert(&tx)
+    .insert(tx.conn())
     .await?;
     if model.status == "sent" {
         let mut update: agreement::ActiveModel = model.into();
         update.status = Set("uploaded".into());
         update.updated_at = Set(now);
-        update.update(&tx).await?;
+        update.update(tx.conn()).await?;
     }
-    tx.commit().await?;
-    Ok(id)
+    Ok(Uploaded { id, size, sha256, superseded })
 }
 
 /// An upload's bytes, with its agreement (for the caller's access check).
@@ -291,5 +352,6 @@ fn upload_record(model: &agreement_upload::Model) -> UploadRecord {
         size: model.size.max(0) as u64,
         sha256: model.sha256.clone(),
         uploaded_at: model.uploaded_at,
+        superseded_at: model.superseded_at,
     }
 }

@@ -122,6 +122,9 @@ pub mod user {
         pub last_login_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        pub must_change_password: bool,
+        pub password_changed_at: Option<DateTimeUtc>,
+        pub disabled_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -396,6 +399,7 @@ pub mod agreement_upload {
         pub bytes: Vec<u8>,
         pub uploaded_at: DateTimeUtc,
         pub uploaded_ip: Option<String>,
+        pub superseded_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

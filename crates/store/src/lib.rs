@@ -11,6 +11,7 @@ mod migration_cases;
 mod migration_jobs;
 mod migration_portal;
 mod migration_syslog;
+mod migration_security;
 mod migration_utm;
 
 pub mod accounts;

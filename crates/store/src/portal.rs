@@ -39,6 +39,7 @@ pub async fn company_user(db: &Db, application_id: Uuid, now: DateTime<Utc>) -> 
             role: Role::Company,
             password_hash: None,
             company_application_id: Some(application_id),
+            must_change_password: false,
         },
         now,
     )

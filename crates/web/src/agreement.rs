@@ -220,6 +220,12 @@ async fn staff_upload(
 ) -> Result<Response, PageError> {
     staff.require(Role::can_work_cases)?;
     let (agreement_id, upload, bytes) = store::agreements::upload_bytes(&state.db, id).await?;
+    if upload.superseded_at.is_some() {
+        return Ok(crate::render::error_page(
+            StatusCode::GONE,
+            "このファイルは後の提出で差し替えられたため保存されていません（監査ログに記録があります） / Superseded by a later upload; only its record is kept",
+        ));
+    }
     audit(
         &state,
         &staff,
@@ -489,27 +495,22 @@ async fn upload(
         return portal_agreement_page(&state, t, &company, None, problem, empty, StatusCode::UNSUPPORTED_MEDIA_TYPE)
             .await;
     };
-    let agreement = own_agreement(&state, &company).await?;
-    match store::agreements::upload(&state.db, agreement.id, &name, content_type, bytes, ip.to_db(), state.clock.now())
-        .await
-    {
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    let upload = app::agreements::Upload { filename: name, content_type, bytes };
+    match app::agreements::upload_own(&state.services, &actor, upload, state.clock.now()).await {
         Ok(_) => {}
-        Err(error @ (store::StoreError::Refused(_) | store::StoreError::Document(_))) => {
-            let message = crate::messages::store_problem(&error, t);
-            return portal_agreement_page(
-                &state,
-                t,
-                &company,
-                None,
-                Some(message),
-                empty,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+        Err(error @ app::AppError::Refused(_)) => {
+            let status = match &error {
+                app::AppError::Refused(domain::refusal::Refusal::UploadLimit(
+                    domain::refusal::UploadLimit::PerHour(_),
+                )) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
+            return portal_agreement_page(&state, t, &company, None, message, empty, status).await;
         }
         Err(other) => return Err(other.into()),
     }
-    record_company_audit(&state, &company, ip, "agreement.upload").await?;
     portal_agreement_page(
         &state,
         t,

@@ -88,15 +88,7 @@ async fn get_programme(State(state): State<AppState>) -> Result<Json<ProgrammeBo
 }
 
 fn bad_json(rejection: JsonRejection) -> Response {
-    (
-        rejection.status(),
-        Json(json!({
-            "error": "bad_request",
-            "message": "リクエストの形式が正しくありません（Content-Type: application/json のJSONを送ってください）",
-            "message_en": rejection.body_text(),
-        })),
-    )
-        .into_response()
+    ApiError::from(rejection).into_response()
 }
 
 async fn check_eligibility(body: Result<Json<ApplicationInput>, JsonRejection>) -> Response {

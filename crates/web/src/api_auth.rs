@@ -47,7 +47,7 @@ impl FromRequestParts<AppState> for ApiStaff {
 }
 
 pub fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(value)| value).map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
+    body.map(|Json(value)| value).map_err(ApiError::from)
 }
 
 /// Records that `staff` read personal data of `application` (or a list of it, with `None`).

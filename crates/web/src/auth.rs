@@ -1,12 +1,11 @@
-//! Staff sign-in: argon2id password hashes, server-side sessions in the database, login
-//! throttling, and the `Staff` extractor every office handler takes.
+//! Staff sign-in: argon2id password hashes, server-side sessions in the database, the sign-in
+//! throttle (`domain::sign_in`, applied by `app::accounts::sign_in`), the forced change of a
+//! printed one-time password, and the `Staff` extractor every office handler takes.
 //!
-//! Throttling: 5 failed attempts for one e-mail, or 20 from one address, within 15 minutes
-//! refuse further attempts until the window passes (counted in the database, so it holds
-//! across processes and restarts).
+//! A browser that signed in gets a device cookie (`kojo_device`, the user's id signed with
+//! `KOJO_SECRET_KEY`, 90 days): it exempts that browser from the account-wide delay that
+//! guessing from many addresses causes, so the real user is never locked out.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use askama::Template;
 use axum::extract::{Form, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -26,21 +25,13 @@ use crate::error::PageError;
 use crate::i18n::{Lang, T, cookie, cookie_from_headers, set_cookie};
 use crate::render::{html, with_cookie};
 
+pub use app::accounts::{hash_password, verify_password};
+
 pub const SESSION_COOKIE: &str = "kojo_session";
+/// Marks a browser that signed in to an account before (see the module documentation).
+pub const DEVICE_COOKIE: &str = "kojo_device";
 const SESSION_LIFETIME_HOURS: i64 = 12;
-const THROTTLE_WINDOW_MINUTES: i64 = 15;
-const MAX_FAILURES_PER_EMAIL: u64 = 5;
-const MAX_FAILURES_PER_IP: u64 = 20;
-
-/// Hashes a password with argon2id (the crate's default: m=19 MiB, t=2, p=1).
-pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 with default parameters").to_string()
-}
-
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-}
+const DEVICE_LIFETIME_DAYS: i64 = 90;
 
 /// A signed-in staff member, with the session's CSRF token for the forms they post.
 #[derive(Debug, Clone)]
@@ -62,6 +53,24 @@ impl Staff {
 impl FromRequestParts<AppState> for Staff {
     type Rejection = PageError;
 
+    /// A signed-in staff member who has no one-time password left to replace (else: to the
+    /// password page).
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let StaffAccount(staff) = StaffAccount::from_request_parts(parts, state).await?;
+        if staff.user.must_change_password {
+            return Err(PageError::ChangePassword);
+        }
+        Ok(staff)
+    }
+}
+
+/// Any signed-in staff member, including one who must still replace a one-time password: for
+/// the password page only.
+pub struct StaffAccount(pub Staff);
+
+impl FromRequestParts<AppState> for StaffAccount {
+    type Rejection = PageError;
+
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = cookie(parts, SESSION_COOKIE).ok_or(PageError::SignIn)?;
         let (user, csrf) =
@@ -69,7 +78,7 @@ impl FromRequestParts<AppState> for Staff {
         if !user.role.is_staff() {
             return Err(PageError::Forbidden);
         }
-        Ok(Staff { user, csrf })
+        Ok(StaffAccount(Staff { user, csrf }))
     }
 }
 
@@ -118,59 +127,124 @@ pub async fn log_in(
             t.s("ページの有効期限が切れました。もう一度サインインしてください。", "The page expired; sign in again."),
         );
     }
-    let since = state.clock.now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    let ip_text = ip.to_db();
-    let (by_email, by_ip) = store::accounts::recent_failures(&state.db, &email, ip_text.as_deref(), since).await?;
-    if by_email >= MAX_FAILURES_PER_EMAIL || by_ip >= MAX_FAILURES_PER_IP {
-        store::accounts::record_login_attempt(&state.db, &email, ip_text, false, state.clock.now()).await?;
-        return refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            t.s(
-                "サインインの失敗が続いたため、一時的に制限しています。15分ほど待ってから再度お試しください。",
-                "Too many failed sign-ins; wait 15 minutes and try again.",
-            ),
-        );
-    }
-    let user = store::accounts::find_user_by_email(&state.db, &email).await?;
-    let verified = match &user {
-        Some(user) if user.is_active && user.role.is_staff() => {
-            user.password_hash.as_deref().is_some_and(|hash| verify_password(hash, &form.password))
+    let now = state.clock.now();
+    let device_of = cookie_from_headers(&headers, DEVICE_COOKIE)
+        .and_then(|value| state.config.signing_key.verify(&value, now))
+        .and_then(|id| id.parse::<Uuid>().ok());
+    let credentials =
+        app::accounts::Credentials { email: email.clone(), password: form.password, ip: ip.to_db(), device_of };
+    let lifetime = Duration::hours(SESSION_LIFETIME_HOURS);
+    match app::accounts::sign_in(&state.services, credentials, lifetime, now).await? {
+        app::accounts::SignIn::Throttled(throttled) => {
+            let wait = (throttled.until() - now).num_seconds().max(1);
+            let mut response = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                match throttled {
+                    domain::sign_in::Throttled::Address { .. } => t.s(
+                        "この接続元からのサインインの失敗が続いたため、一時的に制限しています。15分ほど待ってから再度お試しください。",
+                        "Too many failed sign-ins from this address; wait 15 minutes and try again.",
+                    ),
+                    domain::sign_in::Throttled::Account { .. } => t.s(
+                        "このアカウントへのサインインの失敗が続いたため、試行の間隔を空けています。少し待ってから再度お試しください。",
+                        "Too many failed sign-ins to this account; wait a little and try again.",
+                    ),
+                },
+            )?;
+            if let Ok(value) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+            Ok(response)
         }
-        // Hash anyway, so a wrong e-mail takes as long as a wrong password.
-        _ => {
-            let _ = hash_password(&form.password);
-            false
-        }
-    };
-    store::accounts::record_login_attempt(&state.db, &email, ip_text.clone(), verified, state.clock.now()).await?;
-    let (Some(user), true) = (user, verified) else {
-        return refuse(
+        app::accounts::SignIn::Wrong => refuse(
             StatusCode::UNAUTHORIZED,
             t.s("メールアドレスまたはパスワードが正しくありません。", "Wrong e-mail address or password."),
-        );
+        ),
+        app::accounts::SignIn::SignedIn { user, session } => {
+            let secure = state.config.secure_cookies;
+            let session_cookie =
+                set_cookie(SESSION_COOKIE, &session.token, Some(SESSION_LIFETIME_HOURS * 3600), false, secure);
+            let device =
+                state.config.signing_key.sign(&user.id.to_string(), now + Duration::days(DEVICE_LIFETIME_DAYS));
+            let device_cookie = set_cookie(DEVICE_COOKIE, &device, Some(DEVICE_LIFETIME_DAYS * 86_400), true, secure);
+            let next = if user.must_change_password { "/office/password" } else { "/office/applications" };
+            Ok(with_cookie(with_cookie(Redirect::to(next).into_response(), session_cookie), device_cookie))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "office/password.html")]
+struct PasswordPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    is_admin: bool,
+    csrf: String,
+    forced: bool,
+    problem: Option<String>,
+    min_chars: usize,
+}
+
+/// The page to choose a new password (where a printed one-time password leads first).
+pub async fn show_password(lang: Lang, StaffAccount(staff): StaffAccount) -> Result<Response, PageError> {
+    password_page(lang.t, &staff, None, StatusCode::OK)
+}
+
+fn password_page(t: T, staff: &Staff, problem: Option<String>, status: StatusCode) -> Result<Response, PageError> {
+    let page = PasswordPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        is_admin: staff.user.role.can_administer(),
+        csrf: staff.csrf.clone(),
+        forced: staff.user.must_change_password,
+        problem,
+        min_chars: domain::password::MIN_CHARS,
     };
-    let session = store::accounts::create_session(
-        &state.db,
-        user.id,
-        ip_text.clone(),
-        Duration::hours(SESSION_LIFETIME_HOURS),
-        state.clock.now(),
-    )
-    .await?;
-    store::accounts::touch_login(&state.db, user.id, state.clock.now()).await?;
-    store::audit::record(
-        &state.db,
-        store::audit::NewAuditEntry {
-            actor: Actor::User { id: user.id, label: format!("{} <{}>", user.display_name, user.email) },
-            action: "session.sign_in",
-            subject_type: "user",
-            subject_id: Some(user.id.to_string()),
-            ip: ip_text,
-            detail: serde_json::json!({}),
-        },
-        state.clock.now(),
-    )
-    .await?;
+    html(status, &page)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    lang: Lang,
+    ip: ClientIp,
+    StaffAccount(staff): StaffAccount,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let problem = |error: &app::AppError| {
+        crate::messages::for_error(error).map(|m| t.pick(&m.ja, &m.en).to_string()).unwrap_or_default()
+    };
+    let change = match app::accounts::PasswordChange::parse(
+        &form.current_password,
+        &form.new_password,
+        &form.confirm_password,
+        &staff.user.email,
+    ) {
+        Ok(change) => change,
+        Err(invalid) => {
+            return password_page(t, &staff, Some(problem(&invalid.into())), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let now = state.clock.now();
+    match app::accounts::change_own_password(&state.services, &actor, change, now).await {
+        Ok(()) => {}
+        Err(error @ (app::AppError::Refused(_) | app::AppError::Invalid(_))) => {
+            return password_page(t, &staff, Some(problem(&error)), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        Err(other) => return Err(other.into()),
+    }
+    // Every session of the account ended with the change; this browser gets a fresh one.
+    let lifetime = Duration::hours(SESSION_LIFETIME_HOURS);
+    let session = store::accounts::create_session(&state.db, staff.user.id, ip.to_db(), lifetime, now).await?;
     let cookie = set_cookie(
         SESSION_COOKIE,
         &session.token,
@@ -178,7 +252,28 @@ pub async fn log_in(
         false,
         state.config.secure_cookies,
     );
-    Ok(with_cookie(Redirect::to("/office/applications").into_response(), cookie))
+    Ok(with_cookie(Redirect::to("/office/password/changed").into_response(), cookie))
+}
+
+#[derive(Template)]
+#[template(path = "office/password_changed.html")]
+struct PasswordChangedPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    is_admin: bool,
+    csrf: String,
+}
+
+pub async fn password_changed(lang: Lang, staff: Staff) -> Result<Response, PageError> {
+    let page = PasswordChangedPage {
+        t: lang.t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        is_admin: staff.user.role.can_administer(),
+        csrf: staff.csrf.clone(),
+    };
+    html(StatusCode::OK, &page)
 }
 
 /// Signs out whoever holds the session, staff of any role (the form-token layer has checked the
@@ -234,19 +329,5 @@ impl FromRequestParts<AppState> for CompanyUser {
             (Role::Company, Some(application_id)) => Ok(CompanyUser { user, application_id, csrf }),
             _ => Err(PageError::Forbidden),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hashes_are_argon2id_and_verify() {
-        let hash = hash_password("correct horse battery staple");
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password(&hash, "correct horse battery staple"));
-        assert!(!verify_password(&hash, "Correct horse battery staple"));
-        assert!(!verify_password("not a hash", "x"));
     }
 }

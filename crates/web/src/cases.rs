@@ -441,7 +441,7 @@ async fn preview_emails(
     let emails = vec![
         (
             "企業ページへのログインを求められたとき",
-            app::mail::portal_link(config, to, company, "（ログイン用のリンク）"),
+            app::mail::portal_link(config, to, &record.reference, "（ログイン用のリンク）"),
         ),
         ("事務局がメッセージを送ったとき", app::mail::message_notice(config, to, company, app::mail::subject::MESSAGE)),
         ("東京都が承認したとき", app::mail::message_notice(config, to, company, app::mail::subject::APPROVED)),

@@ -1,7 +1,9 @@
 //! Cross-site request forgery defences, in two layers:
 //!
 //! 1. Every unsafe request (not GET/HEAD/OPTIONS) from another site is refused, judged by the
-//!    browser's `Sec-Fetch-Site` header, or by `Origin` against `Host` where the former is absent.
+//!    browser's `Sec-Fetch-Site` header, or where that is absent by `Origin`, whose scheme, host
+//!    and port must all be this site's (the configured public URL, or `Host` with the scheme
+//!    Kojo is served over).
 //! 2. Every HTML form carries a token: the session's token for signed-in users, or for the public
 //!    forms a random token also set as a `SameSite=Strict` cookie (double submit).
 //!
@@ -14,31 +16,79 @@ use axum::response::{IntoResponse, Response};
 
 pub const PUBLIC_CSRF_COOKIE: &str = "kojo_csrf";
 
-pub async fn reject_cross_site(request: Request, next: Next) -> Response {
-    if is_safe_method(request.method()) || same_site(&request) {
+pub async fn reject_cross_site(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if is_safe_method(request.method()) || same_site(&request, &state.config) {
         return next.run(request).await;
     }
-    (StatusCode::FORBIDDEN, "他のサイトからの送信は受け付けられません / Cross-site request refused").into_response()
+    crate::render::error_page(
+        StatusCode::FORBIDDEN,
+        "他のサイトからの送信は受け付けられません / Cross-site request refused",
+    )
 }
 
 fn is_safe_method(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-fn same_site(request: &Request) -> bool {
+fn same_site(request: &Request, config: &crate::WebConfig) -> bool {
     let headers = request.headers();
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return matches!(site, "same-origin" | "none");
     }
-    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), headers.get(header::HOST)) {
-        (Some("null"), _) => false,
-        (Some(origin), Some(host)) => {
-            let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-            host.to_str().map(|h| h.eq_ignore_ascii_case(origin_host)).unwrap_or(false)
-        }
+    let Some(origin) = headers.get(header::ORIGIN) else {
         // No Origin: not a browser cross-site request (browsers send Origin on cross-site POST).
-        (None, _) => true,
-        (Some(_), None) => false,
+        return true;
+    };
+    let Some(origin) = origin.to_str().ok().and_then(Origin::parse) else {
+        // `null` (a sandboxed frame, a redirect chain) or anything unreadable.
+        return false;
+    };
+    // This site is the configured public address, or the Host the request names with the
+    // scheme Kojo is served over (HTTPS exactly when cookies are marked Secure).
+    let public = Origin::parse(&config.public_url);
+    let scheme = if config.secure_cookies { "https" } else { "http" };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|host| Origin::parse(&format!("{scheme}://{host}")));
+    public.as_ref() == Some(&origin) || host.as_ref() == Some(&origin)
+}
+
+/// A web origin: scheme, host and port (the scheme's default port filled in), compared whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    scheme: &'static str,
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    /// Reads `scheme://host[:port]`, ignoring a path after it (for the configured public URL).
+    fn parse(text: &str) -> Option<Origin> {
+        let (scheme, rest) = text.trim().split_once("://")?;
+        let (scheme, default_port) = match scheme.to_ascii_lowercase().as_str() {
+            "http" => ("http", 80),
+            "https" => ("https", 443),
+            _ => return None,
+        };
+        let authority = rest.split(['/', '?', '#']).next()?;
+        if authority.is_empty() || authority.contains('@') {
+            return None;
+        }
+        let (host, port) = match authority.rsplit_once(':') {
+            // An IPv6 literal without a port: `[::1]`.
+            Some((_, tail)) if authority.ends_with(']') || tail.contains(']') => (authority, None),
+            Some((host, port)) => (host, Some(port.parse::<u16>().ok()?)),
+            None => (authority, None),
+        };
+        if host.is_empty() {
+            return None;
+        }
+        Some(Origin { scheme, host: host.to_ascii_lowercase(), port: port.unwrap_or(default_port) })
     }
 }
 
@@ -188,4 +238,25 @@ struct ResendPage {
 
 fn field(encoded: &[u8], name: &str) -> Option<String> {
     form_urlencoded::parse(encoded).find(|(key, _)| key == name).map(|(_, value)| value.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        let origin = |text| Origin::parse(text);
+        assert_eq!(origin("http://Example.jp"), origin("http://example.jp:80"));
+        assert_eq!(origin("HTTPS://example.jp"), origin("https://example.jp:443/apply"));
+        assert_ne!(origin("https://example.jp:8080"), origin("http://example.jp:8080"));
+        assert_ne!(origin("http://example.jp:8080"), origin("http://example.jp:8081"));
+        assert_eq!(origin("http://[::1]:8080").unwrap().port, 8080);
+        assert_eq!(origin("http://[::1]").unwrap().port, 80);
+        for hostile in
+            ["null", "example.jp", "ftp://example.jp", "http://", "http://a@example.jp", "http://example.jp:80x"]
+        {
+            assert_eq!(origin(hostile), None, "{hostile}");
+        }
+    }
 }

@@ -68,6 +68,8 @@ pub struct Shared {
     pub submissions: store::intake::SubmissionQueue,
     /// The current programme for the submission path, re-read at most once a second.
     programme: Arc<ProgrammeCache>,
+    /// Portal sign-in link requests, worked off the request path.
+    portal_links: portal::LinkQueue,
     /// Fonts for PDFs, found on first use (the search is slow and most requests need none).
     fonts: Arc<tokio::sync::OnceCell<Result<Arc<documents::pdf::Fonts>, String>>>,
 }
@@ -126,12 +128,14 @@ impl AppState {
             secretariat_name: config.secretariat_name.clone(),
             secretariat_contact: config.secretariat_contact.clone(),
         });
+        let services = app::Services { db: db.clone(), calendar: calendar.clone(), mail: mail_settings };
         AppState(Arc::new(Shared {
             db: db.clone(),
             config: Arc::new(config),
             calendar: calendar.clone(),
             clock: clock.clone(),
-            services: app::Services { db: db.clone(), calendar: calendar.clone(), mail: mail_settings },
+            portal_links: portal::LinkQueue::start(services.clone(), clock.clone()),
+            services,
             submit_limiter,
             submissions: store::intake::SubmissionQueue::start(
                 db.clone(),
@@ -223,9 +227,12 @@ pub fn router(state: AppState) -> Router {
         .merge(agreement::router())
         .merge(reports::router())
         .nest("/api/v1", api::router().merge(api_cases::router()).merge(api_utm::router()))
+        .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(with_state.clone(), csrf::require_form_token))
-        .layer(axum::middleware::from_fn_with_state(with_state, csrf::issue_public_token))
-        .layer(axum::middleware::from_fn(csrf::reject_cross_site))
+        .layer(axum::middleware::from_fn_with_state(with_state.clone(), csrf::issue_public_token))
+        .layer(axum::middleware::from_fn_with_state(with_state.clone(), csrf::reject_cross_site))
+        .layer(axum::middleware::from_fn(error::reject_oversized))
+        .layer(axum::middleware::from_fn_with_state(with_state, error::error_pages_keep_sign_out))
         .layer(axum::middleware::from_fn(error::log_internal_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

@@ -4,7 +4,8 @@
 
 use app::{AppError, Invalid};
 use domain::case::{CaseEvent, CaseState, ContactProblem, StatusCheckProblem};
-use domain::refusal::{DeviceRefusal, ProgrammeRefusal, Refusal};
+use domain::password::PasswordProblem;
+use domain::refusal::{DeviceRefusal, ProgrammeRefusal, Refusal, UploadLimit};
 
 /// A message in both languages, with a code for API clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +134,52 @@ pub fn refusal(refusal: &Refusal) -> Message {
             format!("{year}年度は既に登録されています"),
             format!("Fiscal year {year} exists already"),
         ),
+        Refusal::WrongPassword => {
+            message("wrong_password", "現在のパスワードが正しくありません", "The current password is wrong")
+        }
+        Refusal::CannotDisableSelf => message(
+            "cannot_disable_self",
+            "自分自身のアカウントは無効にできません",
+            "You cannot disable your own account",
+        ),
+        Refusal::LastAdministrator => message(
+            "last_administrator",
+            "有効な管理者が他にいないため、このアカウントは無効にできません",
+            "The last active administrator cannot be disabled",
+        ),
+        Refusal::AlreadyDisabled => {
+            message("already_disabled", "このアカウントは既に無効です", "The account is already disabled")
+        }
+        Refusal::UploadLimit(UploadLimit::PerHour(max)) => message(
+            "upload_limit",
+            format!("提出は1時間に{max}回までです。しばらく待ってから再度お試しください"),
+            format!("At most {max} uploads an hour; try again later"),
+        ),
+        Refusal::UploadLimit(UploadLimit::PerCase(max)) => message(
+            "upload_limit",
+            format!("提出できるファイルは{max}回までです。運営事務局にご連絡ください"),
+            format!("At most {max} uploads per case; contact the secretariat"),
+        ),
+    }
+}
+
+/// What to tell a person about a password that does not meet the rule.
+pub fn password_problem(problem: PasswordProblem) -> (&'static str, &'static str) {
+    match problem {
+        PasswordProblem::TooShort => {
+            ("パスワードは12文字以上にしてください", "A password needs at least 12 characters")
+        }
+        PasswordProblem::TooLong => ("パスワードは128文字以内にしてください", "A password has at most 128 characters"),
+        PasswordProblem::ControlCharacter => {
+            ("パスワードに使用できない制御文字が含まれています", "The password contains control characters")
+        }
+        PasswordProblem::Common => (
+            "よく使われるパスワード（またはその変形）は使えません。推測されにくい語句を組み合わせてください",
+            "That password (or a variant of it) is too common; choose words that are hard to guess",
+        ),
+        PasswordProblem::ContainsEmail => {
+            ("メールアドレスを含むパスワードは使えません", "The password must not contain your e-mail address")
+        }
     }
 }
 
@@ -248,6 +295,18 @@ pub fn invalid(invalid: &Invalid) -> Message {
         Invalid::MonthUnreadable => {
             ("月は「2026-11」の形式で指定してください".into(), "Give the month as YYYY-MM (e.g. 2026-11)".into())
         }
+        Invalid::Password(problem) => {
+            let (ja, en) = password_problem(*problem);
+            (ja.into(), en.into())
+        }
+        Invalid::PasswordMismatch => (
+            "新しいパスワードと確認用の入力が一致しません".into(),
+            "The new password and its confirmation differ".into(),
+        ),
+        Invalid::PasswordUnchanged => (
+            "新しいパスワードは現在のものと異なるものにしてください".into(),
+            "The new password must differ from the current one".into(),
+        ),
     };
     message("invalid", ja, en)
 }

@@ -33,6 +33,10 @@ pub fn router() -> Router<AppState> {
         .route("/office", get(|| async { Redirect::to("/office/applications") }))
         .route("/office/login", get(auth::show_login).post(auth::log_in))
         .route("/office/logout", post(auth::log_out))
+        .route("/office/password", get(auth::show_password).post(auth::change_password))
+        .route("/office/password/changed", get(auth::password_changed))
+        .route("/office/users", get(list_users))
+        .route("/office/users/{id}/disable", post(disable_user))
         .route("/office/applications", get(list_applications))
         .route("/office/applications/export", get(export_applications))
         .route("/office/programmes", get(list_programmes))
@@ -400,6 +404,96 @@ async fn update_course(
         Err(error @ (app::AppError::Refused(_) | app::AppError::Invalid(_))) => {
             let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
             programmes_page(&state, t, &staff, message, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A staff user as the administrator's list shows it.
+struct UserRow {
+    id: Uuid,
+    name: String,
+    email: String,
+    role: &'static str,
+    last_login: String,
+    active: bool,
+    must_change: bool,
+    disabled_at: String,
+    is_self: bool,
+}
+
+#[derive(Template)]
+#[template(path = "office/users.html")]
+struct UsersPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    is_admin: bool,
+    csrf: String,
+    users: Vec<UserRow>,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+async fn users_page(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let users = store::accounts::list_users(&state.db)
+        .await?
+        .into_iter()
+        .filter(|user| user.role.is_staff())
+        .map(|user| UserRow {
+            id: user.id,
+            role: user.role.label_ja(),
+            last_login: user.last_login_at.map(|at| t.datetime(&at)).unwrap_or_default(),
+            active: user.is_active,
+            must_change: user.must_change_password,
+            disabled_at: user.disabled_at.map(|at| t.datetime(&at)).unwrap_or_default(),
+            is_self: user.id == staff.user.id,
+            name: user.display_name,
+            email: user.email,
+        })
+        .collect();
+    let page = UsersPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        is_admin: true,
+        csrf: staff.csrf.clone(),
+        users,
+        notice,
+        problem,
+    };
+    html(status, &page)
+}
+
+async fn list_users(State(state): State<AppState>, lang: Lang, staff: Staff) -> Result<Response, PageError> {
+    staff.require(Role::can_administer)?;
+    users_page(&state, lang.t, &staff, None, None, StatusCode::OK).await
+}
+
+async fn disable_user(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    match app::accounts::disable_user(&state.services, &actor, id, state.clock.now()).await {
+        Ok(()) => {
+            let notice = t.s("アカウントを無効にしました。", "The account was disabled.").to_string();
+            users_page(&state, t, &staff, Some(notice), None, StatusCode::OK).await
+        }
+        Err(error @ app::AppError::Refused(_)) => {
+            let problem = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
+            users_page(&state, t, &staff, None, problem, StatusCode::CONFLICT).await
         }
         Err(other) => Err(other.into()),
     }

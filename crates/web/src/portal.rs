@@ -107,23 +107,9 @@ async fn send_link(
         ));
         return html(StatusCode::TOO_MANY_REQUESTS, &page);
     }
-    for (token, user) in store::portal::issue_links(&state.db, address.as_str(), state.clock.now()).await? {
-        let email = app::mail::portal_link(&state.services.mail, address.as_str(), &user.display_name, &token);
-        store::outbox::enqueue(&state.db, &email, state.clock.now()).await?;
-        store::audit::record(
-            &state.db,
-            NewAuditEntry {
-                actor: Actor::Applicant,
-                action: "portal.link_sent",
-                subject_type: "application",
-                subject_id: user.company_application_id.map(|id| id.to_string()),
-                ip: ip.to_db(),
-                detail: serde_json::json!({}),
-            },
-            state.clock.now(),
-        )
-        .await?;
-    }
+    // Looking the address up, issuing the link and queueing the e-mail happen after the answer,
+    // off the request: a known and an unknown address answer alike and equally fast.
+    state.portal_links.request(address, ip.to_db());
     // The same answer whether or not the address is known.
     page.sent = true;
     html(StatusCode::OK, &page)
@@ -358,4 +344,33 @@ async fn log_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
     }
     let cookie = set_cookie(SESSION_COOKIE, "", Some(0), false, state.config.secure_cookies);
     Ok(with_cookie(Redirect::to("/portal/login").into_response(), cookie))
+}
+
+/// The queue of sign-in link requests, worked by one task: the page answers at once, the task
+/// looks the address up and queues the e-mail in the outbox (`app::accounts::send_portal_links`).
+/// A request lost in a crash costs the company one more click; the queue holds 1,024 at most
+/// (the per-address rate limit keeps it short) and refuses more, with a warning.
+#[derive(Clone)]
+pub(crate) struct LinkQueue {
+    sender: tokio::sync::mpsc::Sender<(domain::text::EmailAddress, Option<String>)>,
+}
+
+impl LinkQueue {
+    pub(crate) fn start(services: app::Services, clock: app::Clock) -> LinkQueue {
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<(domain::text::EmailAddress, Option<String>)>(1024);
+        tokio::spawn(async move {
+            while let Some((address, ip)) = receiver.recv().await {
+                if let Err(error) = app::accounts::send_portal_links(&services, &address, ip, clock.now()).await {
+                    tracing::error!(%error, "portal sign-in link not sent");
+                }
+            }
+        });
+        LinkQueue { sender }
+    }
+
+    fn request(&self, address: domain::text::EmailAddress, ip: Option<String>) {
+        if self.sender.try_send((address, ip)).is_err() {
+            tracing::warn!("portal sign-in link queue full: request dropped");
+        }
+    }
 }

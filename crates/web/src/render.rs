@@ -27,11 +27,31 @@ struct ErrorPage<'a> {
     t: T,
     message: &'a str,
     signed_in: bool,
+    sign_out: Option<SignOut>,
 }
+
+/// The sign-out form an error page shows to whoever is signed in.
+pub(crate) struct SignOut {
+    pub action: &'static str,
+    pub home: &'static str,
+    pub csrf: String,
+    pub name: String,
+}
+
+/// The message of a rendered error page, kept on the response so that
+/// [`crate::error::error_pages_keep_sign_out`] can render it again with the sign-out form.
+#[derive(Clone, Debug)]
+pub(crate) struct ErrorMessage(pub String);
 
 /// A minimal error page (both languages in the message).
 pub fn error_page(status: StatusCode, message: &str) -> Response {
-    let page = ErrorPage { t: T { en: false }, message, signed_in: false };
+    let mut response = error_body(status, message, None);
+    response.extensions_mut().insert(ErrorMessage(message.to_string()));
+    response
+}
+
+pub(crate) fn error_body(status: StatusCode, message: &str, sign_out: Option<SignOut>) -> Response {
+    let page = ErrorPage { t: T { en: false }, message, signed_in: sign_out.is_some(), sign_out };
     match page.render() {
         Ok(body) => (status, Html(body)).into_response(),
         Err(_) => (status, message.to_string()).into_response(),

@@ -40,7 +40,7 @@ fn pdf_text_raw(bytes: &[u8]) -> Option<String> {
 }
 
 /// A case brought to 参加意思確認済 (intent confirmed), ready for its agreement.
-async fn ready_case(app: &TestApp, n: u32) -> Uuid {
+pub(crate) async fn ready_case(app: &TestApp, n: u32) -> Uuid {
     let body: Value = app.apply(&application(n, "utm")).await.json().await.unwrap();
     let id = store::applications::find_by_reference(&app.running.db, body["reference"].as_str().unwrap())
         .await
@@ -65,7 +65,7 @@ async fn ready_case(app: &TestApp, n: u32) -> Uuid {
     id
 }
 
-async fn send_agreement(app: &TestApp, staff: &reqwest::Client, id: Uuid) {
+pub(crate) async fn send_agreement(app: &TestApp, staff: &reqwest::Client, id: Uuid) {
     let page =
         staff.get(app.at(&format!("/office/applications/{id}/agreement"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("参加同意書のご提出のお願い"), "the e-mail is previewed");
@@ -79,7 +79,7 @@ async fn send_agreement(app: &TestApp, staff: &reqwest::Client, id: Uuid) {
     assert_eq!(response.status(), 303, "{}", response.text().await.unwrap_or_default());
 }
 
-async fn company_session(app: &TestApp, id: Uuid) -> reqwest::Client {
+pub(crate) async fn company_session(app: &TestApp, id: Uuid) -> reqwest::Client {
     let user = store::portal::company_user(&app.running.db, id, app::Clock::system().now()).await.unwrap();
     let token = store::portal::issue_link(&app.running.db, user.id, app::Clock::system().now()).await.unwrap();
     let company = client();
@@ -189,7 +189,7 @@ async fn a_company_signs_the_agreement_and_participation_is_confirmed(backend: B
     app.stop().await;
 }
 
-fn multipart(csrf: &str, name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+pub(crate) fn multipart(csrf: &str, name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
     reqwest::multipart::Form::new()
         .text("csrf", csrf.to_string())
         .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()))

@@ -18,6 +18,7 @@ async fn token_for(app: &TestApp, email: &str, role: Role) -> String {
             role,
             password_hash: None,
             company_application_id: None,
+            must_change_password: false,
         },
         chrono::Utc::now(),
     )
@@ -144,6 +145,7 @@ async fn tokens_are_checked_and_roles_respected(backend: Backend) {
             role: Role::Company,
             password_hash: None,
             company_application_id: None,
+            must_change_password: false,
         },
         chrono::Utc::now(),
     )

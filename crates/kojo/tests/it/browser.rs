@@ -383,6 +383,7 @@ async fn create_staff(app: &TestApp, email: &str) -> String {
             role: domain::access::Role::Secretariat,
             password_hash: Some(web::auth::hash_password(&password)),
             company_application_id: None,
+            must_change_password: false,
         },
         chrono::Utc::now(),
     )

@@ -277,7 +277,8 @@ async fn repeated_failed_sign_ins_are_throttled(backend: Backend) {
     for _ in 0..5 {
         assert_eq!(attempt("wrong".into()).await, 401);
     }
-    // Now even the right password is refused until the window passes.
+    // Now even the right password is refused from this address until the window passes (other
+    // addresses are not: hardening::a_guesser_cannot_lock_the_real_user_out).
     assert_eq!(attempt(password).await, 429);
     app.stop().await;
 }

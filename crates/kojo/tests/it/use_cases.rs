@@ -33,6 +33,7 @@ async fn token_for(app: &TestApp, email: &str, role: Role) -> String {
         role,
         password_hash: None,
         company_application_id: None,
+        must_change_password: false,
     };
     let id = store::accounts::create_user(&app.running.db, new, now).await.unwrap();
     store::accounts::create_api_token(&app.running.db, id, "test", now).await.unwrap()

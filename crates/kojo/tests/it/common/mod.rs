@@ -158,6 +158,7 @@ pub async fn sign_in(running: &Running, client: &reqwest::Client, email: &str, r
             role,
             password_hash: Some(web::auth::hash_password(&password)),
             company_application_id: None,
+            must_change_password: false,
         },
         app::Clock::system().now(),
     )
