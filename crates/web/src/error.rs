@@ -5,10 +5,13 @@
 
 use axum::Json;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
+
+use crate::messages::Message;
 
 /// The cause of a 500, for the logging middleware.
 #[derive(Clone, Debug)]
@@ -74,15 +77,30 @@ impl IntoResponse for PageError {
     }
 }
 
+/// An error of the JSON API. Every body is `{"error": code, "message": 日本語, "message_en": English}`
+/// (the public API's 422 adds `fields`, or `reasons` and `flags`), as `openapi.json` documents.
 #[derive(Debug)]
 pub enum ApiError {
     NotFound,
     Unauthorized,
     Forbidden,
-    BadRequest(String),
-    Conflict { code: &'static str, ja: String, en: String },
+    /// A request that could not be read before any use case ran (a body that is not JSON, the
+    /// wrong content type, too large a body, JSON of the wrong shape, an unreadable query), with
+    /// its status (400, 413, 415 or 422).
+    Unreadable(StatusCode, Message),
+    /// A value outside the set the document lists (an unknown status or course in a query).
+    Invalid(Message),
+    Conflict {
+        code: &'static str,
+        ja: String,
+        en: String,
+    },
     Unprocessable(serde_json::Value),
-    Closed { code: &'static str, ja: String, en: String },
+    Closed {
+        code: &'static str,
+        ja: String,
+        en: String,
+    },
     TooManyRequests,
     Internal(String),
 }
@@ -106,50 +124,42 @@ impl From<app::AppError> for ApiError {
             app::AppError::Forbidden => ApiError::Forbidden,
             app::AppError::NotFound => ApiError::NotFound,
             app::AppError::Refused(refusal) => store::StoreError::Refused(refusal).into(),
-            app::AppError::Invalid(invalid) => {
-                let message = crate::messages::invalid(&invalid);
-                ApiError::Unprocessable(
-                    serde_json::json!({"error": "invalid", "message": message.ja, "message_en": message.en}),
-                )
-            }
+            app::AppError::Invalid(invalid) => ApiError::Invalid(crate::messages::invalid(&invalid)),
             app::AppError::Store(error) => error.into(),
         }
     }
 }
 
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let (status, message) = crate::messages::api::unreadable_body(rejection.status(), &rejection.body_text());
+        ApiError::Unreadable(status, message)
+    }
+}
+
+fn body(message: Message) -> serde_json::Value {
+    json!({"error": message.code, "message": message.ja, "message_en": message.en})
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        use crate::messages::api as m;
         let (status, body) = match self {
-            ApiError::NotFound => {
-                (StatusCode::NOT_FOUND, json!({"error": "not_found", "message": "見つかりません / Not found"}))
+            ApiError::NotFound => (StatusCode::NOT_FOUND, body(m::not_found())),
+            ApiError::Unauthorized => {
+                let mut response = (StatusCode::UNAUTHORIZED, Json(body(m::unauthorized()))).into_response();
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                return response;
             }
-            ApiError::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                json!({"error": "unauthorized", "message": "APIトークンが必要です（Authorization: Bearer …）"}),
-            ),
-            ApiError::Forbidden => {
-                (StatusCode::FORBIDDEN, json!({"error": "forbidden", "message": "この操作の権限がありません"}))
-            }
-            ApiError::BadRequest(message) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, json!({"error": "invalid", "message": message}))
-            }
-            ApiError::Conflict { code, ja, en } => {
-                (StatusCode::CONFLICT, json!({"error": code, "message": ja, "message_en": en}))
-            }
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, body(m::forbidden())),
+            ApiError::Unreadable(status, message) => (status, body(message)),
+            ApiError::Invalid(message) => (StatusCode::UNPROCESSABLE_ENTITY, body(message)),
+            ApiError::Conflict { code, ja, en } => (StatusCode::CONFLICT, body(Message { code, ja, en })),
             ApiError::Unprocessable(body) => (StatusCode::UNPROCESSABLE_ENTITY, body),
-            ApiError::Closed { code, ja, en } => {
-                (StatusCode::FORBIDDEN, json!({"error": code, "message": ja, "message_en": en}))
-            }
-            ApiError::TooManyRequests => (
-                StatusCode::TOO_MANY_REQUESTS,
-                json!({"error": "rate_limited", "message": "送信回数の上限を超えました。1分ほど待ってから再度お試しください", "message_en": "Too many submissions; wait a minute"}),
-            ),
+            ApiError::Closed { code, ja, en } => (StatusCode::FORBIDDEN, body(Message { code, ja, en })),
+            ApiError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, body(m::too_many_requests())),
             ApiError::Internal(cause) => {
-                let mut response = (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Json(json!({"error": "internal", "message": "システムエラーが発生しました"})),
-                )
-                    .into_response();
+                let mut response = (StatusCode::INTERNAL_SERVER_ERROR, Json(body(m::internal()))).into_response();
                 response.extensions_mut().insert(InternalCause(cause));
                 return response;
             }
