@@ -42,19 +42,25 @@ pub struct MessageText(String);
 
 impl MessageText {
     pub fn parse(text: &str) -> Result<MessageText, Invalid> {
-        let text = text.trim().replace("\r\n", "\n");
-        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        if domain::text::has_control(text) {
             return Err(Invalid::MessageControlCharacter);
         }
-        if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
+        let kept = multi_line(text);
+        // The length counts the characters as typed.
+        if kept.is_empty() || domain::text::too_long(text, MAX_MESSAGE_CHARS) {
             return Err(Invalid::MessageLength);
         }
-        Ok(MessageText(text))
+        Ok(MessageText(kept))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Multi-line text as kept: trimmed, every line break (`\r\n`, `\r`) as `\n`.
+pub fn multi_line(text: &str) -> String {
+    text.trim().replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// Records a contact with the applicant; with the rules accepted it completes the application.

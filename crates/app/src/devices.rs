@@ -30,17 +30,19 @@ impl Registration {
         serial: &str,
         sender: &str,
     ) -> Result<Registration, Invalid> {
-        let application_id = application.trim().parse::<Uuid>().map_err(|_| Invalid::DeviceCompanyMissing)?;
-        let clean = |text: &str| domain::text::normalize(text);
-        let (vendor, model, serial, sender) = (clean(vendor), clean(model), clean(serial), clean(sender));
-        if [&vendor, &model, &serial, &sender].iter().any(|s| s.chars().any(char::is_control)) {
+        let application_id = application.parse::<Uuid>().map_err(|_| Invalid::DeviceCompanyMissing)?;
+        use domain::text::{has_control, normalize, too_long};
+        if [vendor, model, serial, sender].into_iter().any(has_control) {
             return Err(Invalid::ControlCharacter);
         }
+        // Lengths count the characters as typed.
+        if [vendor, model, serial].into_iter().any(|s| too_long(s, MAX_FIELD_CHARS)) {
+            return Err(Invalid::DeviceFieldTooLong);
+        }
+        let (vendor, model, serial, sender) =
+            (normalize(vendor), normalize(model), normalize(serial), normalize(sender));
         if vendor.is_empty() || model.is_empty() || serial.is_empty() {
             return Err(Invalid::DeviceFieldsMissing);
-        }
-        if [&vendor, &model, &serial].iter().any(|s| s.chars().count() > MAX_FIELD_CHARS) {
-            return Err(Invalid::DeviceFieldTooLong);
         }
         let sender_address = parse_sender_address(&sender)?;
         Ok(Registration { application_id, vendor, model, serial, sender_address })
@@ -65,16 +67,19 @@ pub fn parse_change(
     date: &str,
     sender_address: &str,
 ) -> Result<DeviceChange, Invalid> {
-    let notes = domain::text::normalize(notes);
-    if notes.chars().any(|c| c.is_control() && c != '\n') {
+    if domain::text::has_control(notes) {
         return Err(Invalid::ControlCharacter);
     }
-    if notes.chars().count() > MAX_NOTES_CHARS {
+    if domain::text::too_long(notes, MAX_NOTES_CHARS) {
         return Err(Invalid::NotesTooLong);
     }
-    let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok();
-    match (change.trim(), date) {
-        ("survey", _) => domain::device::SurveyResult::from_code(survey_result.trim())
+    let notes = domain::text::normalize(notes);
+    // Exactly `YYYY-MM-DD` (the form's date input, the API's pattern).
+    let shaped = date.len() == 10
+        && date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let date = shaped.then(|| chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()).flatten();
+    match (change, date) {
+        ("survey", _) => domain::device::SurveyResult::from_code(survey_result)
             .map(|result| DeviceChange::Survey { result, notes: (!notes.is_empty()).then_some(notes) })
             .ok_or(Invalid::DeviceChangeUnreadable),
         ("installed", Some(on)) => Ok(DeviceChange::Installed(on)),
@@ -247,7 +252,11 @@ mod tests {
     #[test]
     fn a_device_change_is_parsed_or_refused_with_its_reason() {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
-        assert_eq!(parse_change("installed", "", "", " 2026-11-02 ", ""), Ok(DeviceChange::Installed(day)));
+        assert_eq!(parse_change("installed", "", "", "2026-11-02", ""), Ok(DeviceChange::Installed(day)));
+        // Exactly YYYY-MM-DD, as the API documents it.
+        for date in [" 2026-11-02 ", "2026-11-2", "+2026-11-02", "2026-02-30"] {
+            assert_eq!(parse_change("installed", "", "", date, ""), Err(Invalid::DeviceChangeUnreadable), "{date}");
+        }
         assert_eq!(parse_change("removed", "", "", "2026-11-02", ""), Ok(DeviceChange::Removed(day)));
         assert_eq!(
             parse_change("survey", "installable", " 電源  あり ", "", ""),

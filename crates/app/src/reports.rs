@@ -31,8 +31,8 @@ pub struct Month {
 }
 
 impl Month {
+    /// Exactly `YYYY-MM`.
     pub fn parse(text: &str) -> Result<Month, Invalid> {
-        let text = text.trim();
         let shaped = text.len() == 7
             && text.as_bytes()[4] == b'-'
             && text.bytes().enumerate().all(|(i, b)| i == 4 || b.is_ascii_digit());
@@ -312,13 +312,14 @@ pub async fn comment(
     now: chrono::DateTime<Utc>,
 ) -> crate::Result<()> {
     actor.require(Action::ManageDevices)?;
-    let text = text.trim().replace("\r\n", "\n");
-    if text.chars().any(|c| c.is_control() && c != '\n') {
+    if domain::text::has_control(text) {
         return Err(Invalid::ControlCharacter.into());
     }
-    if text.chars().count() > MAX_COMMENT_CHARS {
+    // The length counts the characters as typed.
+    if domain::text::too_long(text, MAX_COMMENT_CHARS) {
         return Err(Invalid::CommentTooLong.into());
     }
+    let text = crate::cases::multi_line(text);
     let record = store::reports::get(&services.db, report).await?;
     let mut data: MonthlyReportData = serde_json::from_value(record.data.clone())
         .map_err(|e| store::StoreError::Corrupt(format!("report data: {e}")))?;

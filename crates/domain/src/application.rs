@@ -251,7 +251,8 @@ const MAX_EMPLOYEES: i64 = 10_000_000;
 pub fn validate(input: &ApplicationInput) -> Result<NewApplication, FieldIssues> {
     let mut issues = FieldIssues::default();
 
-    let course = match input.course.as_deref().map(str::trim) {
+    // Codes are taken exactly as listed (a form's select, the API's enum); empty means not chosen.
+    let course = match input.course.as_deref() {
         Some(code) if !code.is_empty() => CourseCode::from_code(code).or_else(|| {
             issues.push("course", "希望コースの値が正しくありません", "Unknown course");
             None
@@ -371,7 +372,7 @@ fn validate_contact(input: &ContactInput, issues: &mut FieldIssues) -> Option<Co
 fn validate_environment(input: &EnvironmentInput, issues: &mut FieldIssues) -> Option<Environment> {
     let connection_layout =
         optional(input.connection_layout.as_deref(), "environment.connection_layout", NOTE_MAX, issues);
-    let free_hub_port = match input.free_hub_port.as_deref().map(str::trim) {
+    let free_hub_port = match input.free_hub_port.as_deref() {
         Some(code) if !code.is_empty() => FreeHubPort::from_code(code).or_else(|| {
             issues.push("environment.free_hub_port", "HUBの空きポートの値が正しくありません", "Invalid value");
             None
@@ -384,7 +385,7 @@ fn validate_environment(input: &EnvironmentInput, issues: &mut FieldIssues) -> O
     } else {
         Some(None)
     };
-    let policy_status = match input.policy_status.as_deref().map(str::trim) {
+    let policy_status = match input.policy_status.as_deref() {
         Some(code) if !code.is_empty() => PolicyStatus::from_code(code).or_else(|| {
             issues.push(
                 "environment.policy_status",
@@ -411,8 +412,7 @@ fn validate_environment(input: &EnvironmentInput, issues: &mut FieldIssues) -> O
     })
 }
 
-fn validate_industry(raw: &str, issues: &mut FieldIssues) -> Option<Industry> {
-    let code = raw.trim();
+fn validate_industry(code: &str, issues: &mut FieldIssues) -> Option<Industry> {
     if code.is_empty() {
         issues.push("company.industry", "業種を選択してください", "Choose an industry");
         return None;
@@ -424,11 +424,10 @@ fn validate_industry(raw: &str, issues: &mut FieldIssues) -> Option<Industry> {
 }
 
 /// A company states its capital; a sole proprietor has none (募集要項 2.(1): judged by employees).
+/// A capital that is given must be a valid amount, a sole proprietor's too (it is then ignored).
 fn validate_capital(input: &CompanyInput, issues: &mut FieldIssues) -> Option<u64> {
-    if input.sole_proprietor {
-        return None;
-    }
     match parse_number(input.capital_yen.as_ref()) {
+        Ok(None) | Ok(Some(0..=MAX_CAPITAL_YEN)) if input.sole_proprietor => None,
         Ok(Some(value)) if (0..=MAX_CAPITAL_YEN).contains(&value) => Some(value as u64),
         Ok(Some(_)) | Err(()) => {
             issues.push(
@@ -463,17 +462,29 @@ fn validate_employees(raw: Option<&LooseNumber>, issues: &mut FieldIssues) -> Op
     }
 }
 
-/// Parses a person-typed integer: NFKC (全角 digits), thousands separators and a trailing 円/人 allowed.
+/// Parses a person-typed integer: digits (ASCII or 全角) with `,` `，` `、` or spaces between
+/// them, one trailing 円 or 人, white space around. Nothing else: no sign, no other digit forms.
 fn parse_number(raw: Option<&LooseNumber>) -> Result<Option<i64>, ()> {
     match raw {
         None => Ok(None),
         Some(LooseNumber::Int(value)) => Ok(Some(*value)),
         Some(LooseNumber::Text(text)) => {
-            let normalized = text::normalize(text);
-            let digits: String =
-                normalized.trim_end_matches(['円', '人']).chars().filter(|c| !matches!(c, ',' | '、' | ' ')).collect();
-            if digits.is_empty() {
+            let text = text.trim();
+            if text.is_empty() {
                 return Ok(None);
+            }
+            let body = text.strip_suffix(['円', '人']).unwrap_or(text);
+            let mut digits = String::new();
+            for c in body.chars() {
+                match c {
+                    '0'..='9' => digits.push(c),
+                    '０'..='９' => digits.push(char::from(b'0' + (u32::from(c) - u32::from('０')) as u8)),
+                    ',' | '，' | '、' | ' ' | '\u{3000}' => {}
+                    _ => return Err(()),
+                }
+            }
+            if digits.is_empty() {
+                return Err(());
             }
             digits.parse::<i64>().map(Some).map_err(|_| ())
         }
@@ -497,11 +508,13 @@ fn optional(
     max_chars: usize,
     issues: &mut FieldIssues,
 ) -> Option<Option<String>> {
-    let normalized = text::normalize(raw.unwrap_or(""));
-    if normalized.is_empty() {
-        return Some(None);
+    match text::optional(raw.unwrap_or(""), max_chars) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            issues.push_error(field, &error);
+            None
+        }
     }
-    required(&normalized, field, max_chars, issues).map(Some)
 }
 
 fn parse_into<T>(result: Result<T, text::FieldError>, field: &'static str, issues: &mut FieldIssues) -> Option<T> {

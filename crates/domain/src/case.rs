@@ -311,20 +311,20 @@ impl StatusCheck {
         policy_status: &str,
         notes: &str,
     ) -> Result<StatusCheck, StatusCheckProblem> {
-        let layout = crate::text::normalize(connection_layout);
-        let vendor = crate::text::normalize(existing_utm_vendor);
-        let notes = crate::text::normalize(notes);
-        if [&layout, &vendor, &notes].iter().any(|text| text.chars().any(char::is_control)) {
+        use crate::text::{has_control, normalize, too_long};
+        if [connection_layout, existing_utm_vendor, notes].into_iter().any(has_control) {
             return Err(StatusCheckProblem::ControlCharacter);
         }
-        if layout.is_empty() {
-            return Err(StatusCheckProblem::LayoutMissing);
-        }
-        if layout.chars().count() > Self::MAX_LAYOUT_CHARS {
+        // Lengths count the characters as typed.
+        if too_long(connection_layout, Self::MAX_LAYOUT_CHARS) {
             return Err(StatusCheckProblem::LayoutTooLong);
         }
-        if vendor.chars().count() > Self::MAX_TEXT_CHARS || notes.chars().count() > Self::MAX_TEXT_CHARS {
+        if too_long(existing_utm_vendor, Self::MAX_TEXT_CHARS) || too_long(notes, Self::MAX_TEXT_CHARS) {
             return Err(StatusCheckProblem::TextTooLong);
+        }
+        let (layout, vendor, notes) = (normalize(connection_layout), normalize(existing_utm_vendor), normalize(notes));
+        if layout.is_empty() {
+            return Err(StatusCheckProblem::LayoutMissing);
         }
         let free_hub_port = FreeHubPort::from_code(free_hub_port).ok_or(StatusCheckProblem::FreeHubPortMissing)?;
         let policy_status = PolicyStatus::from_code(policy_status).ok_or(StatusCheckProblem::PolicyStatusMissing)?;
@@ -399,15 +399,15 @@ impl ContactNote {
             return Err(ContactProblem::InFuture);
         }
         let channel = ContactChannel::from_code(channel).ok_or(ContactProblem::ChannelMissing)?;
-        let summary = crate::text::normalize(summary);
-        if summary.chars().any(char::is_control) {
+        if crate::text::has_control(summary) {
             return Err(ContactProblem::ControlCharacter);
         }
+        if crate::text::too_long(summary, Self::MAX_SUMMARY_CHARS) {
+            return Err(ContactProblem::SummaryTooLong);
+        }
+        let summary = crate::text::normalize(summary);
         if summary.is_empty() {
             return Err(ContactProblem::SummaryMissing);
-        }
-        if summary.chars().count() > Self::MAX_SUMMARY_CHARS {
-            return Err(ContactProblem::SummaryTooLong);
         }
         Ok(ContactNote { contacted_at, channel, summary, rules_accepted })
     }

@@ -90,19 +90,31 @@ pub fn is_dash(c: char) -> bool {
     matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{30FC}' | '\u{FE63}' | '\u{FF0D}' | '\u{FF70}')
 }
 
-/// Normalised non-empty text of at most `max_chars` characters.
+/// Whether typed text holds a control character other than tab and line breaks (those become
+/// spaces or stay line breaks). Checked on the text as typed: NUL and the like have no place in
+/// a name or a note, and break the documents (PDF, CSV) made from them later.
+pub fn has_control(input: &str) -> bool {
+    input.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// Whether typed text has more than `max_chars` characters (Unicode scalar values) as typed,
+/// before normalisation: the limit a form's `maxlength` and the API's `maxLength` state.
+pub fn too_long(input: &str, max_chars: usize) -> bool {
+    input.chars().count() > max_chars
+}
+
+/// Normalised non-empty text, typed with at most `max_chars` characters and no control character
+/// but tab and line breaks.
 pub fn required(input: &str, max_chars: usize) -> Result<String, FieldError> {
-    let text = normalize(input);
-    // NUL and other control characters have no place in a name or an address, and break
-    // documents (PDF, CSV) made from them later.
-    if text.chars().any(char::is_control) {
+    if has_control(input) {
         return Err(FieldError::ControlCharacter);
     }
+    if too_long(input, max_chars) {
+        return Err(FieldError::TooLong { max: max_chars });
+    }
+    let text = normalize(input);
     if text.is_empty() {
         return Err(FieldError::Required);
-    }
-    if text.chars().count() > max_chars {
-        return Err(FieldError::TooLong { max: max_chars });
     }
     Ok(text)
 }
@@ -499,6 +511,11 @@ mod tests {
     #[case(" \u{3000}", 10, Err(FieldError::Required))]
     #[case("あいうえお", 5, Ok("あいうえお".to_owned()))]
     #[case("あいうえおか", 5, Err(FieldError::TooLong { max: 5 }))]
+    // The limit counts characters as typed (as a form's maxlength does), spaces included.
+    #[case("あいうえお ", 5, Err(FieldError::TooLong { max: 5 }))]
+    #[case("a\tb\r\nc", 10, Ok("a b c".to_owned()))]
+    #[case("a\u{b}b", 10, Err(FieldError::ControlCharacter))]
+    #[case("a\u{85}b", 10, Err(FieldError::ControlCharacter))]
     fn required_text(#[case] input: &str, #[case] max: usize, #[case] expected: Result<String, FieldError>) {
         assert_eq!(required(input, max), expected);
         assert_eq!(RequiredText::parse(input, max).map(|text| text.to_string()), expected);

@@ -1,7 +1,6 @@
 //! The JSON API under `/api/v1`, described by `openapi.json` (served at `/api/v1/openapi.json`).
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,9 +14,11 @@ use serde_json::json;
 use store::applications::ApplicationStatus;
 
 use crate::AppState;
+use crate::api_auth::{ApiJson, ApiPath, ApiQuery, JsonBody};
 use crate::client::ClientIp;
 use crate::error::ApiError;
 use crate::intake::{self, SubmitError};
+use crate::messages::api;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,6 +31,10 @@ pub fn router() -> Router<AppState> {
 
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], include_str!("../openapi.json")).into_response()
+}
+
+impl JsonBody for ApplicationInput {
+    const OBJECTS: &'static [&'static str] = &["company", "contact", "environment", "declarations"];
 }
 
 #[derive(Serialize)]
@@ -87,19 +92,17 @@ async fn get_programme(State(state): State<AppState>) -> Result<Json<ProgrammeBo
     }))
 }
 
-fn bad_json(rejection: JsonRejection) -> Response {
-    ApiError::from(rejection).into_response()
-}
-
-async fn check_eligibility(body: Result<Json<ApplicationInput>, JsonRejection>) -> Response {
-    let Json(input) = match body {
-        Ok(body) => body,
-        Err(rejection) => return bad_json(rejection),
-    };
+async fn check_eligibility(ApiJson(input): ApiJson<ApplicationInput>) -> Response {
     match application::validate_profile(&input) {
         Ok(profile) => Json(eligibility::evaluate(&profile)).into_response(),
-        Err(issues) => ApiError::Unprocessable(json!({"error": "invalid", "fields": issues})).into_response(),
+        Err(issues) => invalid_fields(issues).into_response(),
     }
+}
+
+/// 422 naming every field that did not validate.
+fn invalid_fields(issues: application::FieldIssues) -> ApiError {
+    let m = api::invalid_fields();
+    ApiError::Unprocessable(json!({"error": m.code, "message": m.ja, "message_en": m.en, "fields": issues}))
 }
 
 #[derive(Serialize)]
@@ -114,12 +117,8 @@ struct CreatedBody {
 async fn create_application(
     State(state): State<AppState>,
     ip: ClientIp,
-    body: Result<Json<ApplicationInput>, JsonRejection>,
+    ApiJson(input): ApiJson<ApplicationInput>,
 ) -> Response {
-    let Json(input) = match body {
-        Ok(body) => body,
-        Err(rejection) => return bad_json(rejection),
-    };
     match intake::submit(&state, &input, ip).await {
         Ok(facts) => (
             StatusCode::CREATED,
@@ -139,9 +138,12 @@ async fn create_application(
 fn submit_error(error: SubmitError) -> ApiError {
     match error {
         SubmitError::RateLimited => ApiError::TooManyRequests,
-        SubmitError::Invalid(issues) => ApiError::Unprocessable(json!({"error": "invalid", "fields": issues})),
+        SubmitError::Invalid(issues) => invalid_fields(issues),
         SubmitError::Ineligible(verdict) => {
-            ApiError::Unprocessable(json!({"error": "ineligible", "reasons": verdict.reasons, "flags": verdict.flags}))
+            let m = api::ineligible();
+            ApiError::Unprocessable(json!({
+                "error": m.code, "message": m.ja, "message_en": m.en, "reasons": verdict.reasons, "flags": verdict.flags,
+            }))
         }
         SubmitError::Duplicate => ApiError::Conflict {
             code: "duplicate",
@@ -185,8 +187,8 @@ struct StatusBody {
 async fn get_application_status(
     State(state): State<AppState>,
     ip: ClientIp,
-    Path(reference): Path<String>,
-    Query(query): Query<StatusQuery>,
+    ApiPath(reference): ApiPath<String>,
+    ApiQuery(query): ApiQuery<StatusQuery>,
 ) -> Result<Json<StatusBody>, ApiError> {
     let email = query.email.unwrap_or_default();
     if !state.submit_limiter.allow(ip.0) {

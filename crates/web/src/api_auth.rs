@@ -1,13 +1,14 @@
-//! Authentication and shared plumbing of the staff JSON API (`/api/v1/cases`, `/devices`,
-//! `/reports`): staff API tokens (`Authorization: Bearer kojo_…`, made with `kojo token create`),
-//! reading a JSON body, and the read audit. A leaf module: it imports no router.
+//! Authentication and shared plumbing of the JSON API: staff API tokens for `/api/v1/cases`,
+//! `/devices` and `/reports` (`Authorization: Bearer kojo_…`, made with `kojo token create`),
+//! reading a JSON body, a path and a query with errors in the API's JSON shape, and the read
+//! audit. A leaf module: it imports no router.
 
 use axum::Json;
-use axum::extract::FromRequestParts;
-use axum::extract::rejection::JsonRejection;
-use axum::http::header;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use domain::access::Role;
+use serde::de::DeserializeOwned;
 use store::accounts::UserRecord;
 use store::audit::NewAuditEntry;
 use uuid::Uuid;
@@ -46,8 +47,63 @@ impl FromRequestParts<AppState> for ApiStaff {
     }
 }
 
-pub fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(value)| value).map_err(ApiError::from)
+/// A JSON body. One that cannot be read answers 400 (not JSON), 413 (too large), 415 (not
+/// `application/json`) or 422 (the wrong shape), each with the API's JSON error body.
+pub struct ApiJson<T>(pub T);
+
+/// A request body type, and where it holds JSON objects: serde would also read a struct from an
+/// array of its fields, which the API's document does not allow.
+pub trait JsonBody: DeserializeOwned {
+    /// The members that are objects (the body itself always is).
+    const OBJECTS: &'static [&'static str] = &[];
+}
+
+impl<T: JsonBody, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Json(value) = Json::<serde_json::Value>::from_request(request, state).await?;
+        let not_object = |at: &str| {
+            ApiError::Unreadable(StatusCode::UNPROCESSABLE_ENTITY, crate::messages::api::object_expected(at))
+        };
+        let object = value.as_object().ok_or_else(|| not_object("the body"))?;
+        if let Some(member) = T::OBJECTS.iter().find(|member| object.get(**member).is_some_and(|v| v.is_array())) {
+            return Err(not_object(member));
+        }
+        // Read from the text again, for serde's errors naming the field (`company.employees: …`).
+        let Json(body) = Json::<T>::from_bytes(&serde_json::to_vec(&value).unwrap_or_default())?;
+        Ok(ApiJson(body))
+    }
+}
+
+/// Path parameters. A segment that does not parse (an id that is not a UUID, bytes that are not
+/// UTF-8) names nothing: 404, as for an id that does not exist.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(value) = Path::<T>::from_request_parts(parts, state).await.map_err(|_| ApiError::NotFound)?;
+        Ok(ApiPath(value))
+    }
+}
+
+/// Query parameters. A query that cannot be read (a parameter given twice, say) answers 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await.map_err(|rejection| {
+            ApiError::Unreadable(
+                axum::http::StatusCode::BAD_REQUEST,
+                crate::messages::api::unreadable_query(&rejection.body_text()),
+            )
+        })?;
+        Ok(ApiQuery(value))
+    }
 }
 
 /// Records that `staff` read personal data of `application` (or a list of it, with `None`).

@@ -4,8 +4,7 @@
 
 use app::cases::{MessageText, Reason};
 use app::{AppError, Invalid};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,9 +18,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api_auth::{ApiStaff, audit, body};
+use crate::api_auth::{ApiJson, ApiPath, ApiQuery, ApiStaff, JsonBody, audit};
 use crate::client::ClientIp;
 use crate::error::ApiError;
+use crate::messages::api;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -48,13 +48,13 @@ async fn list_cases(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     staff.require(|r| r.can_read_all_applications() || r.can_approve())?;
     let programme = store::programmes::current(&state.db).await?.ok_or(ApiError::NotFound)?;
     let status = match query.status.as_deref() {
         Some(code) => {
-            Some(CaseState::from_code(code).ok_or_else(|| ApiError::BadRequest(format!("unknown status {code}")))?)
+            Some(CaseState::from_code(code).ok_or_else(|| ApiError::Invalid(api::unknown_value("status", code)))?)
         }
         None => None,
     };
@@ -70,7 +70,7 @@ async fn list_cases(
     let course_id = match query.course.as_deref() {
         Some(code) => {
             let code =
-                CourseCode::from_code(code).ok_or_else(|| ApiError::BadRequest(format!("unknown course {code}")))?;
+                CourseCode::from_code(code).ok_or_else(|| ApiError::Invalid(api::unknown_value("course", code)))?;
             programme.course(code).map(|c| c.id)
         }
         None => None,
@@ -100,7 +100,7 @@ async fn get_case(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     staff.require(Role::can_read_all_applications)?;
     let record = store::applications::get(&state.db, id).await?;
@@ -123,14 +123,15 @@ struct ContactBody {
     rules_accepted: bool,
 }
 
+impl JsonBody for ContactBody {}
+
 async fn record_contact(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
-    json: Result<Json<ContactBody>, JsonRejection>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(contact): ApiJson<ContactBody>,
 ) -> Result<Response, ApiError> {
-    let contact = body(json)?;
     let now = state.clock.now();
     let note =
         ContactNote::parse(Some(contact.contacted_at), &contact.channel, &contact.summary, contact.rules_accepted, now)
@@ -151,14 +152,15 @@ struct StatusCheckBody {
     notes: Option<String>,
 }
 
+impl JsonBody for StatusCheckBody {}
+
 async fn record_status_check(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
-    json: Result<Json<StatusCheckBody>, JsonRejection>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(check): ApiJson<StatusCheckBody>,
 ) -> Result<Response, ApiError> {
-    let check = body(json)?;
     let check = StatusCheck::parse(
         &check.connection_layout,
         &check.free_hub_port,
@@ -179,14 +181,15 @@ struct CourseBody {
     reason: Option<String>,
 }
 
+impl JsonBody for CourseBody {}
+
 async fn decide_course(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
-    json: Result<Json<CourseBody>, JsonRejection>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(decision): ApiJson<CourseBody>,
 ) -> Result<Response, ApiError> {
-    let decision = body(json)?;
     let course = CourseCode::from_code(&decision.course)
         .ok_or_else(|| AppError::from(Invalid::UnknownCourse(decision.course.clone())))?;
     let reason = Reason::parse(decision.reason.as_deref().unwrap_or(""));
@@ -201,14 +204,15 @@ struct EventBody {
     reason: Option<String>,
 }
 
+impl JsonBody for EventBody {}
+
 async fn apply_event(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
-    json: Result<Json<EventBody>, JsonRejection>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<EventBody>,
 ) -> Result<Response, ApiError> {
-    let request = body(json)?;
     let event = CaseEvent::from_code(&request.event)
         .ok_or_else(|| AppError::from(Invalid::UnknownEvent(request.event.clone())))?;
     let reason = Reason::parse(request.reason.as_deref().unwrap_or(""));
@@ -220,7 +224,7 @@ async fn send_agreement(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     staff.require(Role::can_work_cases)?;
     let fonts =
@@ -234,7 +238,7 @@ async fn confirm_agreement(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     staff.require(Role::can_work_cases)?;
     app::agreements::confirm(&state.services, &staff.actor(ip), id, state.clock.now()).await?;
@@ -246,14 +250,15 @@ struct AssignBody {
     assignee_user_id: Option<Uuid>,
 }
 
+impl JsonBody for AssignBody {}
+
 async fn assign(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
-    json: Result<Json<AssignBody>, JsonRejection>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(assign): ApiJson<AssignBody>,
 ) -> Result<Response, ApiError> {
-    let assign = body(json)?;
     app::cases::assign(&state.services, &staff.actor(ip), id, assign.assignee_user_id, state.clock.now()).await?;
     Ok(Json(json!({"assignee_user_id": assign.assignee_user_id})).into_response())
 }
@@ -263,15 +268,17 @@ struct MessageBody {
     body: String,
 }
 
+impl JsonBody for MessageBody {}
+
 /// Posts a message to the company's portal and e-mails it a notice.
 async fn post_message(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
-    json: Result<Json<MessageBody>, JsonRejection>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(message): ApiJson<MessageBody>,
 ) -> Result<Response, ApiError> {
-    let text = MessageText::parse(&body(json)?.body).map_err(AppError::from)?;
+    let text = MessageText::parse(&message.body).map_err(AppError::from)?;
     app::cases::post_message(&state.services, &staff.actor(ip), id, text, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(json!({"posted": true}))).into_response())
 }

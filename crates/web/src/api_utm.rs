@@ -3,8 +3,7 @@
 //! Each action calls the same use case as the office page, so both doors behave alike.
 
 use app::AppError;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,7 +17,7 @@ use store::reports::ReportRecord;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api_auth::{ApiStaff, audit, body};
+use crate::api_auth::{ApiJson, ApiPath, ApiQuery, ApiStaff, JsonBody, audit};
 use crate::client::ClientIp;
 use crate::error::ApiError;
 
@@ -71,13 +70,14 @@ struct RegisterBody {
     sender_address: Option<String>,
 }
 
+impl JsonBody for RegisterBody {}
+
 async fn register_device(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    json: Result<Json<RegisterBody>, JsonRejection>,
+    ApiJson(new): ApiJson<RegisterBody>,
 ) -> Result<Response, ApiError> {
-    let new = body(json)?;
     let registration = app::devices::Registration::parse(
         &new.application_id,
         &new.vendor,
@@ -95,7 +95,7 @@ async fn get_device(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     staff.require(Role::can_manage_devices)?;
     let record = store::devices::get(&state.db, id).await?;
@@ -116,14 +116,15 @@ struct ChangeBody {
     sender_address: Option<String>,
 }
 
+impl JsonBody for ChangeBody {}
+
 async fn change_device(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
-    json: Result<Json<ChangeBody>, JsonRejection>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<ChangeBody>,
 ) -> Result<Response, ApiError> {
-    let request = body(json)?;
     let change = app::devices::parse_change(
         &request.change,
         request.survey_result.as_deref().unwrap_or(""),
@@ -164,7 +165,7 @@ struct MonthQuery {
 async fn list_reports(
     State(state): State<AppState>,
     staff: ApiStaff,
-    Query(query): Query<MonthQuery>,
+    ApiQuery(query): ApiQuery<MonthQuery>,
 ) -> Result<Response, ApiError> {
     staff.require(Role::can_manage_devices)?;
     let month = match query.month.as_deref() {
@@ -181,13 +182,15 @@ struct GenerateBody {
     month: String,
 }
 
+impl JsonBody for GenerateBody {}
+
 async fn generate_reports(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    json: Result<Json<GenerateBody>, JsonRejection>,
+    ApiJson(request): ApiJson<GenerateBody>,
 ) -> Result<Response, ApiError> {
-    let month = app::reports::Month::parse(&body(json)?.month).map_err(AppError::from)?;
+    let month = app::reports::Month::parse(&request.month).map_err(AppError::from)?;
     staff.require(Role::can_manage_devices)?;
     let fonts = state.fonts().await.map_err(|why| AppError::Refused(Refusal::DocumentUnavailable(why)))?;
     let outcome = app::reports::generate(&state.services, &staff.actor(ip), fonts, &month, state.clock.now()).await?;
@@ -200,7 +203,7 @@ async fn get_report(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     staff.require(Role::can_manage_devices)?;
     let record = store::reports::get(&state.db, id).await?;
@@ -213,14 +216,16 @@ struct CommentBody {
     comment: String,
 }
 
+impl JsonBody for CommentBody {}
+
 async fn comment_report(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
-    json: Result<Json<CommentBody>, JsonRejection>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<CommentBody>,
 ) -> Result<Response, ApiError> {
-    let text = body(json)?.comment;
+    let text = request.comment;
     staff.require(Role::can_manage_devices)?;
     let fonts = state.fonts().await.map_err(|why| AppError::Refused(Refusal::DocumentUnavailable(why)))?;
     app::reports::comment(&state.services, &staff.actor(ip), fonts, id, &text, state.clock.now()).await?;
@@ -231,7 +236,7 @@ async fn release_report(
     State(state): State<AppState>,
     staff: ApiStaff,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     app::reports::release(&state.services, &staff.actor(ip), id, state.clock.now()).await?;
     Ok(Json(report_json(&store::reports::get(&state.db, id).await?, false)).into_response())

@@ -5,10 +5,13 @@
 
 use axum::Json;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
+
+use crate::messages::Message;
 
 /// The cause of a 500, for the logging middleware.
 #[derive(Clone, Debug)]
@@ -77,12 +80,19 @@ impl IntoResponse for PageError {
     }
 }
 
+/// An error of the JSON API. Every body is `{"error": code, "message": 日本語, "message_en": English}`
+/// (the public API's 422 adds `fields`, or `reasons` and `flags`), as `openapi.json` documents.
 #[derive(Debug)]
 pub enum ApiError {
     NotFound,
     Unauthorized,
     Forbidden,
-    BadRequest(String),
+    /// A request that could not be read before any use case ran (a body that is not JSON, the
+    /// wrong content type, too large a body, JSON of the wrong shape, an unreadable query), with
+    /// its status (400, 413, 415 or 422).
+    Unreadable(StatusCode, Message),
+    /// A value outside the set the document lists (an unknown status or course in a query).
+    Invalid(Message),
     Conflict {
         code: &'static str,
         ja: String,
@@ -95,43 +105,7 @@ pub enum ApiError {
         en: String,
     },
     TooManyRequests,
-    /// A body the JSON extractor refused, with the status it gave (400, 413, 415 or 422).
-    Body {
-        status: StatusCode,
-        code: &'static str,
-        ja: &'static str,
-        en: &'static str,
-    },
     Internal(String),
-}
-
-impl From<axum::extract::rejection::JsonRejection> for ApiError {
-    /// Each way a JSON body can fail, with its own status and words: too large (413) says so,
-    /// a missing `Content-Type` (415) asks for JSON, unreadable JSON (400/422) says that.
-    fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
-        use axum::extract::rejection::JsonRejection as R;
-        let status = rejection.status();
-        let (code, ja, en) = match &rejection {
-            _ if status == StatusCode::PAYLOAD_TOO_LARGE => (
-                "payload_too_large",
-                "送信された内容が大きすぎます（64KBまで）",
-                "The request body is too large (64 KB at most)",
-            ),
-            R::MissingJsonContentType(_) => (
-                "unsupported_media_type",
-                "Content-Type: application/json のJSONを送ってください",
-                "Send JSON with Content-Type: application/json",
-            ),
-            R::JsonSyntaxError(_) => ("bad_request", "JSONとして読み取れません", "The body is not valid JSON"),
-            R::JsonDataError(_) => (
-                "invalid",
-                "JSONの項目または値の型が正しくありません",
-                "The JSON does not have the expected fields or types",
-            ),
-            _ => ("bad_request", "リクエストの本文を読み取れません", "The request body could not be read"),
-        };
-        ApiError::Body { status, code, ja, en }
-    }
 }
 
 impl From<store::StoreError> for ApiError {
@@ -153,53 +127,42 @@ impl From<app::AppError> for ApiError {
             app::AppError::Forbidden => ApiError::Forbidden,
             app::AppError::NotFound => ApiError::NotFound,
             app::AppError::Refused(refusal) => store::StoreError::Refused(refusal).into(),
-            app::AppError::Invalid(invalid) => {
-                let message = crate::messages::invalid(&invalid);
-                ApiError::Unprocessable(
-                    serde_json::json!({"error": "invalid", "message": message.ja, "message_en": message.en}),
-                )
-            }
+            app::AppError::Invalid(invalid) => ApiError::Invalid(crate::messages::invalid(&invalid)),
             app::AppError::Store(error) => error.into(),
         }
     }
 }
 
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let (status, message) = crate::messages::api::unreadable_body(rejection.status(), &rejection.body_text());
+        ApiError::Unreadable(status, message)
+    }
+}
+
+fn body(message: Message) -> serde_json::Value {
+    json!({"error": message.code, "message": message.ja, "message_en": message.en})
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        use crate::messages::api as m;
         let (status, body) = match self {
-            ApiError::NotFound => {
-                (StatusCode::NOT_FOUND, json!({"error": "not_found", "message": "見つかりません / Not found"}))
+            ApiError::NotFound => (StatusCode::NOT_FOUND, body(m::not_found())),
+            ApiError::Unauthorized => {
+                let mut response = (StatusCode::UNAUTHORIZED, Json(body(m::unauthorized()))).into_response();
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                return response;
             }
-            ApiError::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                json!({"error": "unauthorized", "message": "APIトークンが必要です（Authorization: Bearer …）"}),
-            ),
-            ApiError::Forbidden => {
-                (StatusCode::FORBIDDEN, json!({"error": "forbidden", "message": "この操作の権限がありません"}))
-            }
-            ApiError::BadRequest(message) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, json!({"error": "invalid", "message": message}))
-            }
-            ApiError::Conflict { code, ja, en } => {
-                (StatusCode::CONFLICT, json!({"error": code, "message": ja, "message_en": en}))
-            }
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, body(m::forbidden())),
+            ApiError::Unreadable(status, message) => (status, body(message)),
+            ApiError::Invalid(message) => (StatusCode::UNPROCESSABLE_ENTITY, body(message)),
+            ApiError::Conflict { code, ja, en } => (StatusCode::CONFLICT, body(Message { code, ja, en })),
             ApiError::Unprocessable(body) => (StatusCode::UNPROCESSABLE_ENTITY, body),
-            ApiError::Closed { code, ja, en } => {
-                (StatusCode::FORBIDDEN, json!({"error": code, "message": ja, "message_en": en}))
-            }
-            ApiError::Body { status, code, ja, en } => {
-                (status, json!({"error": code, "message": ja, "message_en": en}))
-            }
-            ApiError::TooManyRequests => (
-                StatusCode::TOO_MANY_REQUESTS,
-                json!({"error": "rate_limited", "message": "送信回数の上限を超えました。1分ほど待ってから再度お試しください", "message_en": "Too many submissions; wait a minute"}),
-            ),
+            ApiError::Closed { code, ja, en } => (StatusCode::FORBIDDEN, body(Message { code, ja, en })),
+            ApiError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, body(m::too_many_requests())),
             ApiError::Internal(cause) => {
-                let mut response = (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Json(json!({"error": "internal", "message": "システムエラーが発生しました"})),
-                )
-                    .into_response();
+                let mut response = (StatusCode::INTERNAL_SERVER_ERROR, Json(body(m::internal()))).into_response();
                 response.extensions_mut().insert(InternalCause(cause));
                 return response;
             }
@@ -277,13 +240,8 @@ pub async fn reject_oversized(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     if path.starts_with("/api/") {
-        return ApiError::Body {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "payload_too_large",
-            ja: "送信された内容が大きすぎます（64KBまで）",
-            en: "The request body is too large (64 KB at most)",
-        }
-        .into_response();
+        let (status, message) = crate::messages::api::unreadable_body(StatusCode::PAYLOAD_TOO_LARGE, "");
+        return ApiError::Unreadable(status, message).into_response();
     }
     let message = if limit > crate::MAX_BODY_BYTES {
         "ファイルが大きすぎます（10MBまで） / The file is too large (10 MB at most)"

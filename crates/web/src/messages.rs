@@ -311,6 +311,104 @@ pub fn invalid(invalid: &Invalid) -> Message {
     message("invalid", ja, en)
 }
 
+/// The JSON API's own words: requests it cannot read, and the answers that need no use case.
+pub mod api {
+    use axum::http::StatusCode;
+
+    use super::{Message, message};
+
+    pub fn not_found() -> Message {
+        message("not_found", "見つかりません", "Not found")
+    }
+
+    pub fn unauthorized() -> Message {
+        message(
+            "unauthorized",
+            "APIトークンが必要です（Authorization: Bearer …）",
+            "A valid API token is required (Authorization: Bearer …)",
+        )
+    }
+
+    pub fn forbidden() -> Message {
+        message("forbidden", "この操作の権限がありません", "The token's role may not do this")
+    }
+
+    pub fn too_many_requests() -> Message {
+        message(
+            "rate_limited",
+            "送信回数の上限を超えました。1分ほど待ってから再度お試しください",
+            "Too many submissions; wait a minute",
+        )
+    }
+
+    pub fn internal() -> Message {
+        message("internal", "システムエラーが発生しました", "An internal error occurred")
+    }
+
+    /// A JSON body that could not be read, with the status to answer: `status` and `detail` are
+    /// the parser's (400 not JSON, 413 too large, 415 no JSON content type, 422 wrong shape).
+    pub fn unreadable_body(status: StatusCode, detail: &str) -> (StatusCode, Message) {
+        match status {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                status,
+                message(
+                    "unsupported_media_type",
+                    "Content-Type: application/json のJSONを送ってください",
+                    "Send a JSON body with Content-Type: application/json",
+                ),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                status,
+                message(
+                    "payload_too_large",
+                    format!("リクエストが大きすぎます（{} KiBまで）", crate::MAX_BODY_BYTES / 1024),
+                    format!("The body is larger than {} KiB", crate::MAX_BODY_BYTES / 1024),
+                ),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                (status, message("invalid", "項目の型または値が正しくありません（APIの説明をご確認ください）", detail))
+            }
+            _ => (
+                StatusCode::BAD_REQUEST,
+                message("bad_request", "リクエストの形式が正しくありません（JSONとして読めません）", detail),
+            ),
+        }
+    }
+
+    /// The public API's 422 for fields that did not validate (each named in `fields`).
+    pub fn invalid_fields() -> Message {
+        message("invalid", "入力内容に誤りがあります", "Some fields are not valid")
+    }
+
+    /// The public API's 422 for a company that does not qualify (each rule in `reasons`).
+    pub fn ineligible() -> Message {
+        message(
+            "ineligible",
+            "申込みの要件を満たしていません",
+            "The company does not meet the programme's requirements",
+        )
+    }
+
+    /// JSON that is not an object where the API takes one.
+    pub fn object_expected(at: &str) -> Message {
+        message("invalid", format!("JSONオブジェクトを送ってください（{at}）"), format!("Expected a JSON object: {at}"))
+    }
+
+    /// A query string that could not be read (e.g. a parameter given twice).
+    pub fn unreadable_query(detail: &str) -> Message {
+        message("bad_request", "URLのパラメータが正しくありません", detail)
+    }
+
+    /// A query value outside its documented set.
+    pub fn unknown_value(parameter: &str, value: &str) -> Message {
+        message(
+            "invalid",
+            format!("{parameter} の値が正しくありません（{value}）"),
+            format!("Unknown {parameter} {value:?}"),
+        )
+    }
+}
+
 /// A refusal or a document failure from the store, in the page's language (other errors are
 /// not for people and give an empty text).
 pub fn store_problem(error: &store::StoreError, t: crate::i18n::T) -> String {

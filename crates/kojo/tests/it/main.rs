@@ -18,6 +18,7 @@ mod intake;
 mod jobs;
 mod listener;
 mod office;
+mod openapi;
 mod operations;
 mod portal;
 mod reports;
