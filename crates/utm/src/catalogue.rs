@@ -257,17 +257,45 @@ impl IntakeCounts {
         counts.events += 1;
         if let Some(identifier) = event.unknown_identifier.as_deref() {
             counts.unknown_identifiers += 1;
-            let per_identifier = match self.unknown_identifiers.get_mut(code) {
-                Some(map) => map,
-                None => self.unknown_identifiers.entry(code.to_owned()).or_default(),
-            };
-            match per_identifier.get_mut(identifier) {
-                Some(count) => *count += 1,
-                None => {
-                    per_identifier.insert(identifier.to_owned(), 1);
-                }
+            self.add_unknown_identifier(code, identifier);
+        }
+    }
+
+    /// Adds totals gathered elsewhere (a caller counting in an array per vendor) to a vendor.
+    pub fn add_totals(&mut self, code: &str, counts: &VendorCounts) {
+        if counts.events == 0 && counts.unknown_identifiers == 0 && counts.unparsed == 0 {
+            return;
+        }
+        let mine = self.vendor(code);
+        mine.events += counts.events;
+        mine.unknown_identifiers += counts.unknown_identifiers;
+        mine.unparsed += counts.unparsed;
+    }
+
+    /// Counts one line of an unknown identifier in the per-identifier table only (the caller
+    /// counts the vendor's totals, see [`IntakeCounts::add_totals`]).
+    pub fn add_unknown_identifier(&mut self, code: &str, identifier: &str) {
+        let per_identifier = match self.unknown_identifiers.get_mut(code) {
+            Some(map) => map,
+            None => self.unknown_identifiers.entry(code.to_owned()).or_default(),
+        };
+        match per_identifier.get_mut(identifier) {
+            Some(count) => *count += 1,
+            None => {
+                per_identifier.insert(identifier.to_owned(), 1);
             }
         }
+    }
+
+    /// Rows of the per-identifier table: (vendor, identifier, lines), most frequent first.
+    pub fn unknown_rows(&self) -> Vec<(&str, &str, u64)> {
+        let mut rows: Vec<(&str, &str, u64)> = self
+            .unknown_identifiers
+            .iter()
+            .flat_map(|(vendor, map)| map.iter().map(move |(id, count)| (vendor.as_str(), id.as_str(), *count)))
+            .collect();
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)).then(a.1.cmp(b.1)));
+        rows
     }
 
     fn vendor(&mut self, code: &str) -> &mut VendorCounts {
@@ -294,13 +322,8 @@ impl IntakeCounts {
 
     /// "watchguard: 12 lines of unknown message type 3000-0199", most frequent first.
     pub fn unknown_lines(&self) -> Vec<String> {
-        let mut rows: Vec<(&str, &str, u64)> = self
-            .unknown_identifiers
-            .iter()
-            .flat_map(|(vendor, map)| map.iter().map(move |(id, count)| (vendor.as_str(), id.as_str(), *count)))
-            .collect();
-        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)).then(a.1.cmp(b.1)));
-        rows.into_iter()
+        self.unknown_rows()
+            .into_iter()
             .map(|(vendor, id, count)| {
                 let noun = if count == 1 { "line" } else { "lines" };
                 format!("{vendor}: {count} {noun} of unknown message type {id}")

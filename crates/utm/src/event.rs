@@ -236,6 +236,9 @@ pub struct Event<'a> {
     pub vendor: Vendor,
     /// Device identifier: FortiGate `devid`, PAN-OS serial, Sophos serial…; else the syslog host.
     pub device: Option<Cow<'a, str>>,
+    /// Whether [`Event::device`] is the vendor's serial number (else a name or an address).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub device_is_serial: bool,
     pub kind: Kind,
     pub category: Category,
     pub action: Action,
@@ -251,6 +254,14 @@ pub struct Event<'a> {
     /// Full URL when the log has one, otherwise the requested host or DNS name.
     pub url: Option<Cow<'a, str>>,
     pub user: Option<Cow<'a, str>>,
+    /// Transport protocol as the lowercase IANA keyword (`tcp`, `udp`, `icmp`, `ipv6-icmp` …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<Cow<'a, str>>,
+    /// The firewall policy (rule) the line names: its id or number, and its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_id: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<Cow<'a, str>>,
     /// The vendor's message identifier when it is not in that vendor's catalogue (see
     /// [`crate::catalogue`]): the line was classified by its family or conservatively, and is
     /// counted as "unknown message type" so that an operator sees it.
@@ -270,6 +281,7 @@ impl<'a> Event<'a> {
             time_zone_assumed: false,
             vendor,
             device: None,
+            device_is_serial: false,
             kind,
             category,
             action,
@@ -282,6 +294,9 @@ impl<'a> Event<'a> {
             dst_port: None,
             url: None,
             user: None,
+            transport: None,
+            policy_id: None,
+            policy_name: None,
             unknown_identifier: None,
         }
     }
@@ -297,6 +312,7 @@ impl<'a> Event<'a> {
             time_zone_assumed: self.time_zone_assumed,
             vendor: self.vendor,
             device: own(self.device),
+            device_is_serial: self.device_is_serial,
             kind: self.kind,
             category: self.category,
             action: self.action,
@@ -309,6 +325,9 @@ impl<'a> Event<'a> {
             dst_port: self.dst_port,
             url: own(self.url),
             user: own(self.user),
+            transport: own(self.transport),
+            policy_id: own(self.policy_id),
+            policy_name: own(self.policy_name),
             unknown_identifier: own(self.unknown_identifier),
         }
     }
