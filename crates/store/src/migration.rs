@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_utm::M0006MonthlyReports),
             Box::new(crate::migration_utm::M0007ListenerStatus),
             Box::new(crate::migration_jobs::M0008Jobs),
+            Box::new(crate::migration_utm::M0009IntakeCounts),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Course ① devices in the back office: the registry (one active UTM per company), the site
 //! survey, installation with the trial countdown, removal or continuation; each device's recent
-//! threats and unparsed lines; senders that no device claims. For staff and the UTM operator.
+//! threats, what its logs held (events, unknown message types and unparsed lines per vendor)
+//! and its unparsed lines; senders that no device claims. For staff and the UTM operator.
 
 use askama::Template;
 use axum::Router;
@@ -13,7 +14,7 @@ use domain::access::Role;
 use domain::device::SurveyResult;
 use serde::Deserialize;
 use store::devices::{DeviceChange, DeviceRecord};
-use store::logs::{ListenerStatus, StoredThreat, UnknownSender};
+use store::logs::{ListenerStatus, StoredThreat, StoredUnknownIdentifier, StoredVendorIntake, UnknownSender};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -191,6 +192,9 @@ struct DevicePage {
     device: DeviceView,
     threats: Vec<(String, StoredThreat)>,
     unparsed: Vec<(String, String)>,
+    /// Stored intake counts per vendor, each with the last time its lines came in.
+    intake_vendors: Vec<(StoredVendorIntake, String)>,
+    unknown_identifiers: Vec<StoredUnknownIdentifier>,
     notice: Option<String>,
     problem: Option<String>,
     today: String,
@@ -236,6 +240,8 @@ async fn device_page(
 ) -> Result<Response, PageError> {
     let threats = store::logs::recent_threats(&state.db, record.id, 50).await?;
     let unparsed = store::logs::unparsed(&state.db, record.id).await?;
+    let intake = store::logs::device_intake(&state.db, record.id).await?;
+    let intake_vendors = intake.vendors.into_iter().map(|row| (row.clone(), t.datetime(&row.last_at))).collect();
     let page = DevicePage {
         t,
         signed_in: true,
@@ -244,6 +250,8 @@ async fn device_page(
         csrf: staff.csrf.clone(),
         threats: threats.into_iter().map(|e| (t.datetime(&e.occurred_at), e)).collect(),
         unparsed,
+        intake_vendors,
+        unknown_identifiers: intake.unknown_identifiers,
         notice,
         problem,
         today: state.clock.today().to_string(),

@@ -21,3 +21,4 @@ mod operations;
 mod portal;
 mod reports;
 mod use_cases;
+mod utm_cli;
