@@ -150,14 +150,49 @@ fn same_part(pattern: &str, value: &str) -> bool {
     if let Some(prefix) = pattern.strip_suffix('*') {
         return starts_with_part(value, prefix);
     }
-    let mut left = pattern.bytes().filter(|byte| *byte != b'-');
-    let mut right = value.trim().bytes().filter(|byte| *byte != b'-');
+    let (pattern, value) = (pattern.as_bytes(), crate::time::trim_ascii_spaces(value).as_bytes());
+    // Most candidates differ at once; the loop stops at the first byte that differs.
+    let (mut left, mut right) = (0, 0);
     loop {
-        match (left.next(), right.next()) {
+        while pattern.get(left) == Some(&b'-') {
+            left += 1;
+        }
+        while value.get(right) == Some(&b'-') {
+            right += 1;
+        }
+        match (pattern.get(left), value.get(right)) {
             (None, None) => return true,
-            (Some(a), Some(b)) if a.eq_ignore_ascii_case(&b) => {}
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {
+                left += 1;
+                right += 1;
+            }
             _ => return false,
         }
+    }
+}
+
+/// Whether every `/`-separated part of `id` matches the part of `parts` at its place (a part
+/// `parts` lacks matches only `*`), and `id` has at least as many parts. A plain byte loop: this
+/// runs for every row of a table on every UTM line.
+fn matches_parts(id: &str, parts: &[&str]) -> bool {
+    let bytes = id.as_bytes();
+    let mut start = 0;
+    let mut index = 0;
+    loop {
+        let end = bytes[start..].iter().position(|byte| *byte == b'/').map_or(bytes.len(), |offset| start + offset);
+        let pattern = &id[start..end];
+        let matched = match parts.get(index) {
+            Some(value) => same_part(pattern, value),
+            None => pattern == "*",
+        };
+        if !matched {
+            return false;
+        }
+        index += 1;
+        if end == bytes.len() {
+            return index >= parts.len();
+        }
+        start = end + 1;
     }
 }
 
@@ -169,17 +204,7 @@ fn starts_with_part(value: &str, prefix: &str) -> bool {
 impl Catalogue {
     /// The entry whose parts all match `parts` (missing parts match only `*`).
     pub fn entry(&self, parts: &[&str]) -> Option<&'static Entry> {
-        self.entries.iter().find(|entry| {
-            let mut count = 0;
-            let all = entry.id.split('/').enumerate().all(|(index, pattern)| {
-                count += 1;
-                match parts.get(index) {
-                    Some(value) => same_part(pattern, value),
-                    None => pattern == "*",
-                }
-            });
-            all && count >= parts.len()
-        })
+        self.entries.iter().find(|entry| matches_parts(entry.id, parts))
     }
 
     /// The family of `first` (the identifier's first part), longest prefix first.

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::catalogue::{IntakeCounts, VendorCounts};
 use crate::event::{Action, Category, Event, Kind, Vendor};
 use crate::framing::LineReader;
-use crate::output::{self, Format, Origin};
+use crate::output::{self, FileName, Format, Origin};
 
 /// Counts gathered while parsing, also printed as the human summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -154,7 +154,7 @@ fn parse_file(
 ) -> io::Result<()> {
     let with_path = |error: io::Error| io::Error::new(error.kind(), format!("{}: {error}", path.display()));
     let mut reader = LineReader::open(path).map_err(with_path)?;
-    let file_name = path.display().to_string();
+    let file_name = FileName::new(&path.display().to_string());
     while let Some((number, line)) = reader.next_line().map_err(with_path)? {
         totals.lines += 1;
         if line.iter().all(u8::is_ascii_whitespace) {

@@ -181,23 +181,32 @@ impl Severity {
         }
     }
 
-    /// Maps the common English severity and syslog level words (case-insensitive).
+    /// Maps the common English severity and syslog level words (case-insensitive). Runs on
+    /// every line, so the words are told apart by length first.
     pub fn from_word(word: &str) -> Option<Severity> {
         let word = crate::time::trim_ascii_spaces(word);
-        let eq = |candidate: &str| word.eq_ignore_ascii_case(candidate);
-        if eq("critical") || eq("crit") || eq("emergency") || eq("emerg") || eq("very-high") {
-            Some(Severity::Critical)
-        } else if eq("high") || eq("alert") || eq("major") || eq("error") || eq("err") {
-            Some(Severity::High)
-        } else if eq("medium") || eq("warning") || eq("warn") || eq("minor") {
-            Some(Severity::Medium)
-        } else if eq("low") || eq("notice") {
-            Some(Severity::Low)
-        } else if eq("info") || eq("information") || eq("informational") || eq("debug") {
-            Some(Severity::Info)
-        } else {
-            None
-        }
+        let is = |candidate: &str| word.eq_ignore_ascii_case(candidate);
+        let severity = match word.len() {
+            3 if is("err") => Severity::High,
+            3 if is("low") => Severity::Low,
+            4 if is("crit") => Severity::Critical,
+            4 if is("high") => Severity::High,
+            4 if is("warn") => Severity::Medium,
+            4 if is("info") => Severity::Info,
+            5 if is("emerg") => Severity::Critical,
+            5 if is("alert") || is("major") || is("error") => Severity::High,
+            5 if is("minor") => Severity::Medium,
+            5 if is("debug") => Severity::Info,
+            6 if is("medium") => Severity::Medium,
+            6 if is("notice") => Severity::Low,
+            7 if is("warning") => Severity::Medium,
+            8 if is("critical") => Severity::Critical,
+            9 if is("emergency") || is("very-high") => Severity::Critical,
+            11 if is("information") => Severity::Info,
+            13 if is("informational") => Severity::Info,
+            _ => return None,
+        };
+        Some(severity)
     }
 
     /// Maps a CEF-style 0–10 number (0–3 low, 4–6 medium, 7–8 high, 9–10 critical).
@@ -360,5 +369,29 @@ pub enum UnparsedReason {
 impl Unparsed {
     pub(crate) fn new(vendor: Option<Vendor>, reason: UnparsedReason) -> Unparsed {
         Unparsed { vendor, reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_words_in_any_case() {
+        for (words, expected) in [
+            (
+                &["critical", "crit", "emergency", "emerg", "very-high", "CRITICAL", " Emerg "][..],
+                Some(Severity::Critical),
+            ),
+            (&["high", "alert", "major", "error", "err", "High", "ERROR"][..], Some(Severity::High)),
+            (&["medium", "warning", "warn", "minor", "Warning"][..], Some(Severity::Medium)),
+            (&["low", "notice", "NOTICE"][..], Some(Severity::Low)),
+            (&["info", "information", "informational", "debug", "Informational"][..], Some(Severity::Info)),
+            (&["", "5", "severe", "highest", "inform", "lowest"][..], None),
+        ] {
+            for word in words {
+                assert_eq!(Severity::from_word(word), expected, "{word:?}");
+            }
+        }
     }
 }

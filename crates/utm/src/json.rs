@@ -89,8 +89,18 @@ static ESCAPE: [u8; 256] = {
     table
 };
 
+/// Appends the first `length` bytes of `buffer`. The whole fixed-size buffer is copied (a few
+/// register moves) and the rest cut off again, which is cheaper than a copy of variable length
+/// for the short values written here.
+#[inline(always)]
+fn extend_prefix<const N: usize>(out: &mut Vec<u8>, buffer: &[u8; N], length: usize) {
+    let start = out.len();
+    out.extend_from_slice(buffer);
+    out.truncate(start + length);
+}
+
 /// Appends an unsigned integer (two digits per step, from a table).
-pub(crate) fn unsigned(out: &mut Vec<u8>, mut value: u64) {
+pub(crate) fn unsigned(out: &mut Vec<u8>, value: u64) {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
         2021222324252627282930313233343536373839\
         4041424344454647484950515253545556575859\
@@ -100,23 +110,23 @@ pub(crate) fn unsigned(out: &mut Vec<u8>, mut value: u64) {
         out.push(b'0' + value as u8);
         return;
     }
+    let length = value.ilog10() as usize + 1;
     let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    while value >= 100 {
-        let pair = (value % 100) as usize * 2;
-        value /= 100;
-        start -= 2;
-        digits[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    let mut end = length;
+    let mut rest = value;
+    while rest >= 100 {
+        let pair = (rest % 100) as usize * 2;
+        rest /= 100;
+        end -= 2;
+        digits[end..end + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
     }
-    if value >= 10 {
-        let pair = value as usize * 2;
-        start -= 2;
-        digits[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    if rest >= 10 {
+        let pair = rest as usize * 2;
+        digits[..2].copy_from_slice(&PAIRS[pair..pair + 2]);
     } else {
-        start -= 1;
-        digits[start] = b'0' + value as u8;
+        digits[0] = b'0' + rest as u8;
     }
-    out.extend_from_slice(&digits[start..]);
+    extend_prefix(out, &digits, length);
 }
 
 /// Appends a signed integer.
@@ -131,14 +141,22 @@ pub(crate) fn signed(out: &mut Vec<u8>, value: i64) {
 pub(crate) fn ip(out: &mut Vec<u8>, address: IpAddr) {
     match address {
         IpAddr::V4(address) => {
-            out.push(b'"');
+            // Each octet's digits are copied as three bytes from a table and the position moves
+            // by its length: one copy into the output for the whole address.
+            let mut text = [0u8; 20];
+            text[0] = b'"';
+            let mut at = 1;
             for (index, octet) in address.octets().into_iter().enumerate() {
                 if index > 0 {
-                    out.push(b'.');
+                    text[at] = b'.';
+                    at += 1;
                 }
-                unsigned(out, u64::from(octet));
+                let (digits, length) = OCTETS[usize::from(octet)];
+                text[at..at + 3].copy_from_slice(&digits);
+                at += usize::from(length);
             }
-            out.push(b'"');
+            text[at] = b'"';
+            extend_prefix(out, &text, at + 1);
         }
         // Rare, and its canonical text (zero compression) is best left to the standard library.
         IpAddr::V6(address) => {
@@ -146,6 +164,24 @@ pub(crate) fn ip(out: &mut Vec<u8>, address: IpAddr) {
         }
     }
 }
+
+/// The decimal digits of every octet value, left-aligned, with their count.
+static OCTETS: [([u8; 3], u8); 256] = {
+    let mut table = [([0u8; 3], 0u8); 256];
+    let mut value = 0;
+    while value < 256 {
+        let (hundreds, tens, ones) = ((value / 100) as u8, (value / 10 % 10) as u8, (value % 10) as u8);
+        table[value] = if value >= 100 {
+            ([b'0' + hundreds, b'0' + tens, b'0' + ones], 3)
+        } else if value >= 10 {
+            ([b'0' + tens, b'0' + ones, 0], 2)
+        } else {
+            ([b'0' + ones, 0, 0], 1)
+        };
+        value += 1;
+    }
+    table
+};
 
 /// Appends a UTC time as an RFC 3339 JSON string with a `Z`, showing as many sub-second digits
 /// as are not zero (3, 6 or 9), as `chrono`'s `SecondsFormat::AutoSi` does.
@@ -200,7 +236,7 @@ pub(crate) fn rfc3339(out: &mut Vec<u8>, time: DateTime<Utc>) {
     }
     text[length] = b'Z';
     text[length + 1] = b'"';
-    out.extend_from_slice(&text[..length + 2]);
+    extend_prefix(out, &text, length + 2);
 }
 
 /// Appends a UTC offset in seconds as `"+09:00"` (ECS `event.timezone`).

@@ -33,10 +33,30 @@ impl Format {
 /// The ECS version the output follows (`ecs.version`).
 pub const ECS_VERSION: &str = "8.11.0";
 
+/// A file name as given on the command line, with its JSON string form made once per file
+/// rather than escaped again for every line.
+#[derive(Debug, Clone)]
+pub struct FileName {
+    name: String,
+    json: Vec<u8>,
+}
+
+impl FileName {
+    pub fn new(name: &str) -> FileName {
+        let mut json = Vec::with_capacity(name.len() + 2);
+        json::string(&mut json, name);
+        FileName { name: name.to_owned(), json }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+}
+
 /// Where an event came from: the file (as given on the command line) and its 1-based line.
 #[derive(Debug, Clone, Copy)]
 pub struct Origin<'a> {
-    pub file: &'a str,
+    pub file: &'a FileName,
     pub line: u64,
     /// The line as read (without CR/LF); written to ECS `event.original`.
     pub original: &'a str,
@@ -120,7 +140,7 @@ fn write_kojo(out: &mut Vec<u8>, event: &Event<'_>, origin: &Origin<'_>) {
         json::string(out, identifier);
     }
     out.extend_from_slice(b",\"file\":");
-    json::string(out, origin.file);
+    out.extend_from_slice(&origin.file.json);
     out.extend_from_slice(b",\"line\":");
     json::unsigned(out, origin.line);
     out.push(b'}');
@@ -324,7 +344,7 @@ fn write_ecs(out: &mut Vec<u8>, event: &Event<'_>, origin: &Origin<'_>) {
         out.push(b',');
     }
     out.extend_from_slice(b"\"file\":{\"path\":");
-    json::string(out, origin.file);
+    out.extend_from_slice(&origin.file.json);
     out.extend_from_slice(b"}}");
 
     out.extend_from_slice(b",\"kojo\":{\"vendor\":\"");
@@ -427,7 +447,7 @@ mod tests {
     fn ecs(line: &str) -> Value {
         let event = crate::parse_syslog_line(line.as_bytes(), None).unwrap();
         let mut out = Vec::new();
-        write_event(&mut out, Format::Ecs, &event, &Origin { file: "fw.log", line: 7, original: line });
+        write_event(&mut out, Format::Ecs, &event, &Origin { file: &FileName::new("fw.log"), line: 7, original: line });
         assert_eq!(out.pop(), Some(b'\n'));
         serde_json::from_slice(&out).unwrap()
     }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use serde_json::{Value, json};
-use utm::output::{Format, Origin, write_event};
+use utm::output::{FileName, Format, Origin, write_event};
 use utm::{Event, Kind};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
@@ -92,13 +92,14 @@ fn both_formats_carry_every_event_field() {
     for (number, line) in lines().iter().enumerate() {
         let Ok(event) = utm::parse_syslog_line(line, None) else { continue };
         let original = String::from_utf8_lossy(line);
-        let origin = Origin { file: "logs/\"fw\"\\1.log", line: number as u64 + 1, original: &original };
+        let file = FileName::new("logs/\"fw\"\\1.log");
+        let origin = Origin { file: &file, line: number as u64 + 1, original: &original };
 
         let mut out = Vec::new();
         write_event(&mut out, Format::Json, &event, &origin);
         assert_eq!(out.last(), Some(&b'\n'));
         let record: Value = serde_json::from_slice(&out).unwrap_or_else(|error| panic!("{error}: {original}"));
-        assert_eq!(record, serde_record(&event, origin.file, origin.line), "{original}");
+        assert_eq!(record, serde_record(&event, file.as_str(), origin.line), "{original}");
         // Field order is part of the interface: the same as the serde record's declaration.
         let text = String::from_utf8(out).unwrap();
         let position = |key: &str| text.find(&format!("\"{key}\":")).unwrap();
@@ -114,7 +115,7 @@ fn both_formats_carry_every_event_field() {
         assert_eq!(document["event"]["kind"], if event.kind == Kind::Threat { "alert" } else { "event" });
         assert_eq!(document["kojo"]["category"], event.category.code());
         assert_eq!(document["kojo"]["line"], origin.line);
-        assert_eq!(document["log"]["file"]["path"], origin.file);
+        assert_eq!(document["log"]["file"]["path"], file.as_str());
         let time = event.time.map(|time| json!(time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
         assert_eq!(document.get("@timestamp").cloned(), time);
         assert_eq!(document.pointer("/source/ip").cloned(), event.src_ip.map(|ip| json!(ip)));
