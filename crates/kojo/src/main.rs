@@ -375,7 +375,8 @@ async fn main() -> anyhow::Result<()> {
             })?;
             let started = std::time::Instant::now();
             let summary = kojo::ingest::import_files(&db, device.id, &files, &app::Clock::system(), |path, so_far| {
-                eprintln!("{}: {} lines ({:.1} s)", path.display(), so_far.lines, started.elapsed().as_secs_f64());
+                let seconds = started.elapsed().as_secs_f64();
+                eprintln!("{}: {} 行 / lines ({seconds:.1} 秒 / s)", path.display(), so_far.lines);
             })
             .await?;
             summary.print(&mut std::io::stdout())?;
