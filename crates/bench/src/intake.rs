@@ -763,7 +763,7 @@ COMMIT;
 
 // --- set-up data -------------------------------------------------------------------------------
 
-fn programme_toml(capacity: u32) -> String {
+pub(crate) fn programme_toml(capacity: u32) -> String {
     let today = app::Clock::system().now().date_naive();
     let start = today - chrono::Duration::days(30);
     let end = today + chrono::Duration::days(60);
@@ -793,7 +793,7 @@ fn corporate_number(n: u32) -> String {
 }
 
 /// A complete, eligible application for company number `n`.
-fn application(n: u32, course: &str) -> Value {
+pub(crate) fn application(n: u32, course: &str) -> Value {
     json!({
         "course": course,
         "company": {

@@ -1,15 +1,17 @@
 //! From UTM log lines to stored events and roll-ups: the path shared by `kojo utm import` and
 //! the syslog listener. Lines are parsed and rolled up in memory (`utm`), then written per
-//! batch in one transaction (`store::logs::ingest`).
+//! batch in one transaction (`store::logs::ingest`), with the batch's intake counts per vendor
+//! (events, unknown message identifiers, unparsed lines), so that no line goes uncounted.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
 use store::Db;
-use store::logs::{Batch, StoredThreat, ThreatCount, TrafficCount};
+use store::logs::{Batch, IntakeTally, StoredThreat, ThreatCount, TrafficCount, UnknownIdentifierLines, VendorIntake};
+use utm::catalogue::VendorCounts;
 use utm::rollup::Rollup;
-use utm::{Event, Kind, Unparsed};
+use utm::{Event, IntakeCounts, Kind, Unparsed};
 use uuid::Uuid;
 
 /// Lines per database batch.
@@ -26,6 +28,8 @@ pub struct Summary {
     pub without_time: u64,
     pub by_category: BTreeMap<String, u64>,
     pub by_action: BTreeMap<String, u64>,
+    /// Per vendor: events, unknown message identifiers, unparsed lines.
+    pub intake: IntakeCounts,
 }
 
 impl Summary {
@@ -52,9 +56,16 @@ impl Summary {
         for (k, v) in &other.by_action {
             *self.by_action.entry(k.clone()).or_default() += v;
         }
+        self.intake.merge(other.intake.clone());
     }
 
+    /// The end-of-import report: Japanese first, then English, line by line.
     pub fn print(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "読み込んだ行: {}（脅威 {}、通信 {}、その他のイベント {}、解析できなかった行 {}、時刻がなく保存しなかった脅威 {}）",
+            self.lines, self.threats, self.traffic, self.other_events, self.unparsed, self.without_time
+        )?;
         writeln!(
             out,
             "lines: {}  threats: {}  traffic: {}  other events: {}  unparsed: {}  without time (not stored): {}",
@@ -62,8 +73,33 @@ impl Summary {
         )?;
         let join =
             |map: &BTreeMap<String, u64>| map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
-        writeln!(out, "threats by category: {}", join(&self.by_category))?;
-        writeln!(out, "threats by action:   {}", join(&self.by_action))
+        writeln!(out, "脅威の分類 / threats by category: {}", join(&self.by_category))?;
+        writeln!(out, "脅威の対応 / threats by action:   {}", join(&self.by_action))?;
+        writeln!(out, "ベンダー別 / per vendor:")?;
+        for (vendor, counts) in &self.intake.by_vendor {
+            writeln!(
+                out,
+                "  {vendor}: イベント {} 件、未知のメッセージ種別 {} 行、解析できなかった行 {} 行 / {} events, {} lines of unknown message types, {} unparsed lines",
+                counts.events,
+                counts.unknown_identifiers,
+                counts.unparsed,
+                counts.events,
+                counts.unknown_identifiers,
+                counts.unparsed
+            )?;
+        }
+        let unknown = self.intake.unknown_rows();
+        if !unknown.is_empty() {
+            writeln!(out, "未知のメッセージ種別 / unknown message types:")?;
+            for (vendor, identifier, lines) in unknown {
+                let noun = if lines == 1 { "line" } else { "lines" };
+                writeln!(
+                    out,
+                    "  {vendor}: 未知のメッセージ種別 {identifier} が {lines} 行 / {lines} {noun} of unknown message type {identifier}"
+                )?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -74,6 +110,9 @@ pub struct Accumulator {
     events: Vec<StoredThreat>,
     unparsed: Vec<(String, String)>,
     summary: Summary,
+    /// Native FortiGate sessions and system events counted by the roll-up's shortcut: each is a
+    /// FortiGate event whose identifier (`traffic/…`, `event/…`) the catalogue knows.
+    counted_fortigate: u64,
 }
 
 impl Accumulator {
@@ -84,6 +123,7 @@ impl Accumulator {
             events: Vec::new(),
             unparsed: Vec::new(),
             summary: Summary::default(),
+            counted_fortigate: 0,
         }
     }
 
@@ -95,7 +135,10 @@ impl Accumulator {
     pub fn add(&mut self, line: &[u8], source: impl FnOnce() -> String) {
         // Sessions and system events are only counted: the roll-up's shortcut reads them.
         match self.rollup.count_unless_threat(line) {
-            Some(kind) => self.summary.count(kind),
+            Some(kind) => {
+                self.summary.count(kind);
+                self.counted_fortigate += 1;
+            }
             None => self.add_parsed(line, utm::parse_syslog_line(line, None), source),
         }
     }
@@ -106,6 +149,7 @@ impl Accumulator {
         if utm::framing::trim_line(line).is_empty() {
             return;
         }
+        self.summary.intake.add(&parsed);
         match parsed {
             Ok(event) => {
                 self.summary.count(event.kind);
@@ -131,7 +175,11 @@ impl Accumulator {
 
     /// Writes what was gathered and starts afresh; returns the summary of the written part.
     pub async fn flush(&mut self, db: &Db, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Summary> {
-        let done = std::mem::replace(self, Accumulator::new(self.device_id));
+        let mut done = std::mem::replace(self, Accumulator::new(self.device_id));
+        done.summary.intake.add_totals(
+            utm::Vendor::Fortigate.code(),
+            &VendorCounts { events: done.counted_fortigate, ..Default::default() },
+        );
         let batch = Batch {
             device_id: done.device_id,
             threats: done
@@ -160,9 +208,35 @@ impl Accumulator {
                 .collect(),
             events: done.events,
             unparsed: done.unparsed,
+            intake: intake_tally(&done.summary.intake),
         };
         store::logs::ingest(db, &batch, now).await.context("failed to store a batch of log events")?;
         Ok(done.summary)
+    }
+}
+
+/// The store's form of the counts.
+fn intake_tally(counts: &IntakeCounts) -> IntakeTally {
+    IntakeTally {
+        vendors: counts
+            .by_vendor
+            .iter()
+            .map(|(vendor, counts)| VendorIntake {
+                vendor: vendor.clone(),
+                events: counts.events,
+                unknown_identifiers: counts.unknown_identifiers,
+                unparsed: counts.unparsed,
+            })
+            .collect(),
+        unknown_identifiers: counts
+            .unknown_rows()
+            .into_iter()
+            .map(|(vendor, identifier, lines)| UnknownIdentifierLines {
+                vendor: vendor.to_owned(),
+                identifier: identifier.to_owned(),
+                lines,
+            })
+            .collect(),
     }
 }
 

@@ -122,6 +122,9 @@ enum UtmCommand {
         /// auto, fortigate, sophos, paloalto, checkpoint, cisco, sonicwall, watchguard, juniper, pfsense, suricata, cef or leef.
         #[arg(long, default_value = "auto")]
         vendor: String,
+        /// json (Kojo's record) or ecs (Elastic Common Schema, docs/utm-ecs.md).
+        #[arg(long, default_value = "json")]
+        format: String,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -426,14 +429,16 @@ async fn main() -> anyhow::Result<()> {
             let count = store::accounts::revoke_api_tokens(&db, user.id, &name, app::Clock::system().now()).await?;
             println!("{count} token(s) revoked");
         }
-        Command::Utm(UtmCommand::Parse { vendor, files }) => {
+        Command::Utm(UtmCommand::Parse { vendor, format, files }) => {
             let vendor = match vendor.as_str() {
                 "auto" => None,
                 code => Some(utm::Vendor::from_code(code).with_context(|| format!("unknown vendor {code:?}"))?),
             };
+            let format =
+                utm::Format::from_code(&format).with_context(|| format!("unknown format {format:?}: json or ecs"))?;
             let stdout = std::io::stdout();
             let stderr = std::io::stderr();
-            utm::run_parse(vendor, &files, &mut stdout.lock(), &mut stderr.lock())?;
+            utm::run_parse_with(utm::ParseOptions { vendor, format }, &files, &mut stdout.lock(), &mut stderr.lock())?;
         }
         Command::Utm(UtmCommand::Import { device, files }) => {
             let db = setup::open_database(&config).await?;
@@ -442,7 +447,8 @@ async fn main() -> anyhow::Result<()> {
             })?;
             let started = std::time::Instant::now();
             let summary = kojo::ingest::import_files(&db, device.id, &files, &app::Clock::system(), |path, so_far| {
-                eprintln!("{}: {} lines ({:.1} s)", path.display(), so_far.lines, started.elapsed().as_secs_f64());
+                let seconds = started.elapsed().as_secs_f64();
+                eprintln!("{}: {} 行 / lines ({seconds:.1} 秒 / s)", path.display(), so_far.lines);
             })
             .await?;
             summary.print(&mut std::io::stdout())?;

@@ -580,6 +580,52 @@ pub mod unknown_sender {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod intake_count {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "intake_counts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub device_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub vendor: String,
+        pub events: i64,
+        pub unknown_identifiers: i64,
+        pub unparsed: i64,
+        pub first_at: DateTimeUtc,
+        pub last_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod unknown_identifier {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "unknown_identifiers")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub device_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub vendor: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub identifier: String,
+        pub lines: i64,
+        pub first_at: DateTimeUtc,
+        pub last_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod listener_status {
     use sea_orm::entity::prelude::*;
 

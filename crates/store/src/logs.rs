@@ -1,5 +1,6 @@
 //! UTM log storage: threat events (kept for a retention period), daily roll-ups that reports
-//! read (kept), unparsed lines kept for review (the first ones per device), unknown senders.
+//! read (kept), unparsed lines kept for review (the first ones per device), per-device intake
+//! counts (events, unknown message identifiers, unparsed lines, per vendor), unknown senders.
 //!
 //! A batch is written in one transaction; roll-ups add to what is stored (`ON CONFLICT … DO
 //! UPDATE count = count + excluded.count`), so batches may arrive in any order and a restart that
@@ -12,7 +13,10 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::entities::{listener_status, threat_event, threat_rollup, traffic_rollup, unknown_sender, unparsed_line};
+use crate::entities::{
+    intake_count, listener_status, threat_event, threat_rollup, traffic_rollup, unknown_identifier, unknown_sender,
+    unparsed_line,
+};
 use crate::{Db, Result};
 
 /// How many unparsed lines are kept per device for review.
@@ -66,7 +70,66 @@ pub struct Batch {
     pub events: Vec<StoredThreat>,
     /// (reason, line)
     pub unparsed: Vec<(String, String)>,
+    /// What the batch's lines held, per vendor (added to the device's intake counts).
+    pub intake: IntakeTally,
 }
+
+/// What some lines of one device held, per vendor: events, events whose message identifier the
+/// vendor's catalogue does not know (and those identifiers), lines that could not be parsed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IntakeTally {
+    pub vendors: Vec<VendorIntake>,
+    pub unknown_identifiers: Vec<UnknownIdentifierLines>,
+}
+
+impl IntakeTally {
+    pub fn is_empty(&self) -> bool {
+        self.vendors.is_empty() && self.unknown_identifiers.is_empty()
+    }
+}
+
+/// One vendor's counts (`unknown` for lines of no recognised vendor).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VendorIntake {
+    pub vendor: String,
+    pub events: u64,
+    pub unknown_identifiers: u64,
+    pub unparsed: u64,
+}
+
+/// "N lines of unknown message type X" for one vendor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnknownIdentifierLines {
+    pub vendor: String,
+    pub identifier: String,
+    pub lines: u64,
+}
+
+/// A device's stored intake counts, for the device page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DeviceIntake {
+    /// Per vendor, in vendor order.
+    pub vendors: Vec<StoredVendorIntake>,
+    /// Most lines first.
+    pub unknown_identifiers: Vec<StoredUnknownIdentifier>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredVendorIntake {
+    pub counts: VendorIntake,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredUnknownIdentifier {
+    pub lines: UnknownIdentifierLines,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+}
+
+/// Longest identifier kept (CEF/LEEF identifiers are `vendor|product|id` and can be long).
+const IDENTIFIER_MAX_CHARS: usize = 200;
 
 const ROWS_PER_STATEMENT: usize = 500;
 
@@ -177,8 +240,117 @@ pub async fn ingest(db: &Db, batch: &Batch, now: DateTime<Utc>) -> Result<()> {
             unparsed_line::Entity::insert_many(rows).exec(&tx).await?;
         }
     }
+    add_intake(&tx, batch.device_id, &batch.intake, now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Adds intake counts to a device's totals in their own transaction — for counts gathered
+/// outside an [`ingest`] batch (a listener's own tallies). Lines given to `kojo::ingest`'s
+/// accumulator are already counted by its batches: do not count them here again.
+pub async fn record_intake(db: &Db, device_id: Uuid, tally: &IntakeTally, now: DateTime<Utc>) -> Result<()> {
+    if tally.is_empty() {
+        return Ok(());
+    }
+    let tx = db.begin_write().await?;
+    add_intake(&tx, device_id, tally, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn add_intake<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    device_id: Uuid,
+    tally: &IntakeTally,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let count = |value: u64| Set(i64::try_from(value).unwrap_or(i64::MAX));
+    if !tally.vendors.is_empty() {
+        let rows = tally.vendors.iter().map(|v| intake_count::ActiveModel {
+            device_id: Set(device_id),
+            vendor: Set(v.vendor.clone()),
+            events: count(v.events),
+            unknown_identifiers: count(v.unknown_identifiers),
+            unparsed: count(v.unparsed),
+            first_at: Set(now),
+            last_at: Set(now),
+        });
+        intake_count::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([intake_count::Column::DeviceId, intake_count::Column::Vendor])
+                    .value(intake_count::Column::Events, Expr::cust("intake_counts.events + excluded.events"))
+                    .value(
+                        intake_count::Column::UnknownIdentifiers,
+                        Expr::cust("intake_counts.unknown_identifiers + excluded.unknown_identifiers"),
+                    )
+                    .value(intake_count::Column::Unparsed, Expr::cust("intake_counts.unparsed + excluded.unparsed"))
+                    .value(intake_count::Column::LastAt, Expr::cust("excluded.last_at"))
+                    .to_owned(),
+            )
+            .exec(conn)
+            .await?;
+    }
+    for chunk in tally.unknown_identifiers.chunks(ROWS_PER_STATEMENT) {
+        let rows = chunk.iter().map(|u| unknown_identifier::ActiveModel {
+            device_id: Set(device_id),
+            vendor: Set(u.vendor.clone()),
+            identifier: Set(u.identifier.chars().take(IDENTIFIER_MAX_CHARS).collect()),
+            lines: count(u.lines),
+            first_at: Set(now),
+            last_at: Set(now),
+        });
+        unknown_identifier::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([
+                    unknown_identifier::Column::DeviceId,
+                    unknown_identifier::Column::Vendor,
+                    unknown_identifier::Column::Identifier,
+                ])
+                .value(unknown_identifier::Column::Lines, Expr::cust("unknown_identifiers.lines + excluded.lines"))
+                .value(unknown_identifier::Column::LastAt, Expr::cust("excluded.last_at"))
+                .to_owned(),
+            )
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A device's intake counts: per vendor, and its unknown message identifiers (most lines first).
+pub async fn device_intake(db: &Db, device_id: Uuid) -> Result<DeviceIntake> {
+    let count = |value: i64| u64::try_from(value).unwrap_or(0);
+    let vendors = intake_count::Entity::find()
+        .filter(intake_count::Column::DeviceId.eq(device_id))
+        .order_by_asc(intake_count::Column::Vendor)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|m| StoredVendorIntake {
+            counts: VendorIntake {
+                vendor: m.vendor,
+                events: count(m.events),
+                unknown_identifiers: count(m.unknown_identifiers),
+                unparsed: count(m.unparsed),
+            },
+            first_at: m.first_at,
+            last_at: m.last_at,
+        })
+        .collect();
+    let unknown_identifiers = unknown_identifier::Entity::find()
+        .filter(unknown_identifier::Column::DeviceId.eq(device_id))
+        .order_by_desc(unknown_identifier::Column::Lines)
+        .order_by_asc(unknown_identifier::Column::Vendor)
+        .order_by_asc(unknown_identifier::Column::Identifier)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|m| StoredUnknownIdentifier {
+            lines: UnknownIdentifierLines { vendor: m.vendor, identifier: m.identifier, lines: count(m.lines) },
+            first_at: m.first_at,
+            last_at: m.last_at,
+        })
+        .collect();
+    Ok(DeviceIntake { vendors, unknown_identifiers })
 }
 
 /// How many (sender address, serial) pairs the unknown senders list keeps; messages of further

@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_jobs::M0008Jobs),
             Box::new(crate::migration_syslog::M0009SyslogHardening),
             Box::new(crate::migration_security::M0010AccountSecurity),
+            Box::new(crate::migration_utm::M0011IntakeCounts),
         ]
     }
 }

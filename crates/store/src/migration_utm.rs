@@ -372,3 +372,89 @@ impl MigrationTrait for M0007ListenerStatus {
             .await
     }
 }
+
+/// M0011: what each device's logs held, per vendor — events, lines whose message identifier
+/// the vendor's catalogue does not know (and those identifiers with their line counts), lines
+/// that could not be parsed — so that no line vanishes without a count on the device page.
+pub struct M0011IntakeCounts;
+
+impl MigrationName for M0011IntakeCounts {
+    fn name(&self) -> &str {
+        "m0011_intake_counts"
+    }
+}
+
+#[derive(DeriveIden)]
+enum IntakeCounts {
+    Table,
+    DeviceId,
+    Vendor,
+    Events,
+    UnknownIdentifiers,
+    Unparsed,
+    FirstAt,
+    LastAt,
+}
+
+#[derive(DeriveIden)]
+enum UnknownIdentifiers {
+    Table,
+    DeviceId,
+    Vendor,
+    Identifier,
+    Lines,
+    FirstAt,
+    LastAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0011IntakeCounts {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(IntakeCounts::Table)
+                    .col(uuid(IntakeCounts::DeviceId))
+                    .col(string(IntakeCounts::Vendor))
+                    .col(big_integer(IntakeCounts::Events))
+                    .col(big_integer(IntakeCounts::UnknownIdentifiers))
+                    .col(big_integer(IntakeCounts::Unparsed))
+                    .col(timestamp_with_time_zone(IntakeCounts::FirstAt))
+                    .col(timestamp_with_time_zone(IntakeCounts::LastAt))
+                    .primary_key(Index::create().col(IntakeCounts::DeviceId).col(IntakeCounts::Vendor))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_intake_counts_device")
+                            .from(IntakeCounts::Table, IntakeCounts::DeviceId)
+                            .to(Devices::Table, Devices::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(UnknownIdentifiers::Table)
+                    .col(uuid(UnknownIdentifiers::DeviceId))
+                    .col(string(UnknownIdentifiers::Vendor))
+                    .col(string(UnknownIdentifiers::Identifier))
+                    .col(big_integer(UnknownIdentifiers::Lines))
+                    .col(timestamp_with_time_zone(UnknownIdentifiers::FirstAt))
+                    .col(timestamp_with_time_zone(UnknownIdentifiers::LastAt))
+                    .primary_key(
+                        Index::create()
+                            .col(UnknownIdentifiers::DeviceId)
+                            .col(UnknownIdentifiers::Vendor)
+                            .col(UnknownIdentifiers::Identifier),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_unknown_identifiers_device")
+                            .from(UnknownIdentifiers::Table, UnknownIdentifiers::DeviceId)
+                            .to(Devices::Table, Devices::Id),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+}

@@ -150,14 +150,49 @@ fn same_part(pattern: &str, value: &str) -> bool {
     if let Some(prefix) = pattern.strip_suffix('*') {
         return starts_with_part(value, prefix);
     }
-    let mut left = pattern.bytes().filter(|byte| *byte != b'-');
-    let mut right = value.trim().bytes().filter(|byte| *byte != b'-');
+    let (pattern, value) = (pattern.as_bytes(), crate::time::trim_ascii_spaces(value).as_bytes());
+    // Most candidates differ at once; the loop stops at the first byte that differs.
+    let (mut left, mut right) = (0, 0);
     loop {
-        match (left.next(), right.next()) {
+        while pattern.get(left) == Some(&b'-') {
+            left += 1;
+        }
+        while value.get(right) == Some(&b'-') {
+            right += 1;
+        }
+        match (pattern.get(left), value.get(right)) {
             (None, None) => return true,
-            (Some(a), Some(b)) if a.eq_ignore_ascii_case(&b) => {}
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {
+                left += 1;
+                right += 1;
+            }
             _ => return false,
         }
+    }
+}
+
+/// Whether every `/`-separated part of `id` matches the part of `parts` at its place (a part
+/// `parts` lacks matches only `*`), and `id` has at least as many parts. A plain byte loop: this
+/// runs for every row of a table on every UTM line.
+fn matches_parts(id: &str, parts: &[&str]) -> bool {
+    let bytes = id.as_bytes();
+    let mut start = 0;
+    let mut index = 0;
+    loop {
+        let end = bytes[start..].iter().position(|byte| *byte == b'/').map_or(bytes.len(), |offset| start + offset);
+        let pattern = &id[start..end];
+        let matched = match parts.get(index) {
+            Some(value) => same_part(pattern, value),
+            None => pattern == "*",
+        };
+        if !matched {
+            return false;
+        }
+        index += 1;
+        if end == bytes.len() {
+            return index >= parts.len();
+        }
+        start = end + 1;
     }
 }
 
@@ -169,17 +204,7 @@ fn starts_with_part(value: &str, prefix: &str) -> bool {
 impl Catalogue {
     /// The entry whose parts all match `parts` (missing parts match only `*`).
     pub fn entry(&self, parts: &[&str]) -> Option<&'static Entry> {
-        self.entries.iter().find(|entry| {
-            let mut count = 0;
-            let all = entry.id.split('/').enumerate().all(|(index, pattern)| {
-                count += 1;
-                match parts.get(index) {
-                    Some(value) => same_part(pattern, value),
-                    None => pattern == "*",
-                }
-            });
-            all && count >= parts.len()
-        })
+        self.entries.iter().find(|entry| matches_parts(entry.id, parts))
     }
 
     /// The family of `first` (the identifier's first part), longest prefix first.
@@ -268,19 +293,53 @@ impl IntakeCounts {
         counts.events += 1;
         if let Some(identifier) = event.unknown_identifier.as_deref() {
             counts.unknown_identifiers += 1;
-            let per_identifier = match self.unknown_identifiers.get_mut(code) {
-                Some(map) => map,
-                None => self.unknown_identifiers.entry(code.to_owned()).or_default(),
-            };
-            let room = per_identifier.len() < identifiers;
-            match per_identifier.get_mut(identifier) {
-                Some(count) => *count += 1,
-                None if room => {
-                    per_identifier.insert(identifier.to_owned(), 1);
-                }
-                None => {}
-            }
+            self.add_unknown_identifier_limited(code, identifier, identifiers);
         }
+    }
+
+    /// Adds totals gathered elsewhere (a caller counting in an array per vendor) to a vendor.
+    pub fn add_totals(&mut self, code: &str, counts: &VendorCounts) {
+        if counts.events == 0 && counts.unknown_identifiers == 0 && counts.unparsed == 0 {
+            return;
+        }
+        let mine = self.vendor(code);
+        mine.events += counts.events;
+        mine.unknown_identifiers += counts.unknown_identifiers;
+        mine.unparsed += counts.unparsed;
+    }
+
+    /// Counts one line of an unknown identifier in the per-identifier table only (the caller
+    /// counts the vendor's totals, see [`IntakeCounts::add_totals`]).
+    pub fn add_unknown_identifier(&mut self, code: &str, identifier: &str) {
+        self.add_unknown_identifier_limited(code, identifier, usize::MAX);
+    }
+
+    /// Like [`IntakeCounts::add_unknown_identifier`], keeping at most `identifiers` distinct
+    /// identifiers per vendor.
+    fn add_unknown_identifier_limited(&mut self, code: &str, identifier: &str, identifiers: usize) {
+        let per_identifier = match self.unknown_identifiers.get_mut(code) {
+            Some(map) => map,
+            None => self.unknown_identifiers.entry(code.to_owned()).or_default(),
+        };
+        let room = per_identifier.len() < identifiers;
+        match per_identifier.get_mut(identifier) {
+            Some(count) => *count += 1,
+            None if room => {
+                per_identifier.insert(identifier.to_owned(), 1);
+            }
+            None => {}
+        }
+    }
+
+    /// Rows of the per-identifier table: (vendor, identifier, lines), most frequent first.
+    pub fn unknown_rows(&self) -> Vec<(&str, &str, u64)> {
+        let mut rows: Vec<(&str, &str, u64)> = self
+            .unknown_identifiers
+            .iter()
+            .flat_map(|(vendor, map)| map.iter().map(move |(id, count)| (vendor.as_str(), id.as_str(), *count)))
+            .collect();
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)).then(a.1.cmp(b.1)));
+        rows
     }
 
     fn vendor(&mut self, code: &str) -> &mut VendorCounts {
@@ -307,13 +366,8 @@ impl IntakeCounts {
 
     /// "watchguard: 12 lines of unknown message type 3000-0199", most frequent first.
     pub fn unknown_lines(&self) -> Vec<String> {
-        let mut rows: Vec<(&str, &str, u64)> = self
-            .unknown_identifiers
-            .iter()
-            .flat_map(|(vendor, map)| map.iter().map(move |(id, count)| (vendor.as_str(), id.as_str(), *count)))
-            .collect();
-        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)).then(a.1.cmp(b.1)));
-        rows.into_iter()
+        self.unknown_rows()
+            .into_iter()
             .map(|(vendor, id, count)| {
                 let noun = if count == 1 { "line" } else { "lines" };
                 format!("{vendor}: {count} {noun} of unknown message type {id}")

@@ -1,5 +1,5 @@
 //! The library half of `kojo utm parse`: read log files (plain or gzip), parse every line,
-//! print one JSON object per event and a human summary.
+//! print one JSON object per event (Kojo's record or ECS, [`crate::output`]) and a human summary.
 //!
 //! This module owns the output format of the command; it must not decide anything about
 //! classification (that is [`crate::vendor`]'s job) and it writes only to the writers it is given.
@@ -8,11 +8,14 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::SecondsFormat;
+use std::borrow::Cow;
+
 use serde::Serialize;
 
+use crate::catalogue::{IntakeCounts, VendorCounts};
 use crate::event::{Action, Category, Event, Kind, Vendor};
 use crate::framing::LineReader;
+use crate::output::{self, FileName, Format, Origin};
 
 /// Counts gathered while parsing, also printed as the human summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -32,32 +35,16 @@ pub struct ParseSummary {
     pub intake: crate::catalogue::IntakeCounts,
 }
 
-/// One output line. Field names are the command's stable interface.
-#[derive(Serialize)]
-struct Record<'a> {
-    time: Option<String>,
-    utc_offset_seconds: Option<i32>,
-    time_zone_assumed: bool,
-    vendor: Vendor,
-    device: Option<&'a str>,
-    kind: Kind,
-    category: Category,
-    action: Action,
-    severity: Option<crate::event::Severity>,
-    vendor_severity: Option<&'a str>,
-    signature: Option<&'a str>,
-    src_ip: Option<std::net::IpAddr>,
-    src_port: Option<u16>,
-    dst_ip: Option<std::net::IpAddr>,
-    dst_port: Option<u16>,
-    url: Option<&'a str>,
-    user: Option<&'a str>,
-    /// Present only when the vendor's catalogue does not know the line's identifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    unknown_identifier: Option<&'a str>,
-    file: &'a str,
-    line: u64,
+/// What `kojo utm parse` is asked to do.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParseOptions {
+    /// `None` detects the vendor per line.
+    pub vendor: Option<Vendor>,
+    pub format: Format,
 }
+
+/// Output is gathered in one buffer and handed to the writer in blocks of about this size.
+const OUTPUT_BLOCK: usize = 256 * 1024;
 
 /// Parses `files` (auto-detecting the vendor per line when `vendor` is `None`), writes one JSON
 /// object per event to `out` and a human summary to `summary`.
@@ -67,72 +54,140 @@ pub fn run_parse(
     out: &mut dyn Write,
     summary: &mut dyn Write,
 ) -> io::Result<ParseSummary> {
+    run_parse_with(ParseOptions { vendor, format: Format::Json }, files, out, summary)
+}
+
+/// [`run_parse`] with an output format: Kojo's JSON record or ECS.
+pub fn run_parse_with(
+    options: ParseOptions,
+    files: &[PathBuf],
+    out: &mut dyn Write,
+    summary: &mut dyn Write,
+) -> io::Result<ParseSummary> {
     let mut totals = ParseSummary::default();
-    let mut out = io::BufWriter::with_capacity(64 * 1024, out);
+    let mut tallies = Tallies::default();
+    let mut buffer = Vec::with_capacity(OUTPUT_BLOCK + 64 * 1024);
     for path in files {
-        parse_file(vendor, path, &mut out, &mut totals)?;
+        parse_file(options, path, out, &mut buffer, &mut totals, &mut tallies)?;
         totals.files += 1;
     }
+    out.write_all(&buffer)?;
     out.flush()?;
+    tallies.into_summary(&mut totals);
     write_summary(&totals, summary)?;
     Ok(totals)
 }
 
-fn parse_file(vendor: Option<Vendor>, path: &Path, out: &mut dyn Write, totals: &mut ParseSummary) -> io::Result<()> {
+/// Per-line counters kept in arrays (indexed by the enums) and turned into the summary's maps
+/// once at the end; a map lookup per line would cost more than writing the line.
+#[derive(Default)]
+struct Tallies {
+    /// Per vendor (in [`Vendor::ALL`] order), then lines of no recognised vendor.
+    vendors: [VendorCounts; Vendor::ALL.len() + 1],
+    kinds: [u64; 3],
+    categories: [u64; 10],
+    actions: [u64; 3],
+}
+
+impl Tallies {
+    fn event(&mut self, event: &Event<'_>, intake: &mut IntakeCounts) {
+        let vendor = &mut self.vendors[event.vendor as usize];
+        vendor.events += 1;
+        if let Some(identifier) = event.unknown_identifier.as_deref() {
+            vendor.unknown_identifiers += 1;
+            intake.add_unknown_identifier(event.vendor.code(), identifier);
+        }
+        self.kinds[event.kind as usize] += 1;
+        self.categories[event.category as usize] += 1;
+        self.actions[event.action as usize] += 1;
+    }
+
+    fn unparsed(&mut self, vendor: Option<Vendor>) {
+        self.vendors[vendor.map_or(Vendor::ALL.len(), |vendor| vendor as usize)].unparsed += 1;
+    }
+
+    fn into_summary(self, totals: &mut ParseSummary) {
+        fn add<K: Ord>(map: &mut BTreeMap<K, u64>, key: K, count: u64) {
+            if count > 0 {
+                *map.entry(key).or_default() += count;
+            }
+        }
+        for (index, counts) in self.vendors.iter().enumerate() {
+            let code = Vendor::ALL.get(index).map_or("unknown", |vendor| vendor.code());
+            totals.intake.add_totals(code, counts);
+            if let Some(vendor) = Vendor::ALL.get(index)
+                && counts.events > 0
+            {
+                *totals.by_vendor.entry(*vendor).or_default() += counts.events;
+            }
+        }
+        for kind in [Kind::Threat, Kind::Traffic, Kind::Event] {
+            add(&mut totals.by_kind, kind, self.kinds[kind as usize]);
+        }
+        for category in [
+            Category::Malware,
+            Category::Intrusion,
+            Category::Web,
+            Category::Application,
+            Category::Spam,
+            Category::Botnet,
+            Category::Anomaly,
+            Category::Dns,
+            Category::DataLeak,
+            Category::Other,
+        ] {
+            add(&mut totals.by_category, category, self.categories[category as usize]);
+        }
+        for action in [Action::Blocked, Action::Detected, Action::Allowed] {
+            add(&mut totals.by_action, action, self.actions[action as usize]);
+        }
+    }
+}
+
+fn parse_file(
+    options: ParseOptions,
+    path: &Path,
+    out: &mut dyn Write,
+    buffer: &mut Vec<u8>,
+    totals: &mut ParseSummary,
+    tallies: &mut Tallies,
+) -> io::Result<()> {
     let with_path = |error: io::Error| io::Error::new(error.kind(), format!("{}: {error}", path.display()));
     let mut reader = LineReader::open(path).map_err(with_path)?;
-    let file_name = path.display().to_string();
+    let file_name = FileName::new(&path.display().to_string());
     while let Some((number, line)) = reader.next_line().map_err(with_path)? {
         totals.lines += 1;
         if line.iter().all(u8::is_ascii_whitespace) {
             totals.blank_lines += 1;
             continue;
         }
-        let parsed = crate::parse_syslog_line(line, vendor);
-        totals.intake.add(&parsed);
-        match parsed {
+        match crate::parse_syslog_line(line, options.vendor) {
             Ok(event) => {
-                write_record(out, &event, &file_name, number)?;
+                let original = match options.format {
+                    // Only ECS writes the line itself.
+                    Format::Ecs => match std::str::from_utf8(line) {
+                        Ok(text) => Cow::Borrowed(text),
+                        Err(_) => String::from_utf8_lossy(line),
+                    },
+                    Format::Json => Cow::Borrowed(""),
+                };
+                let origin = Origin { file: &file_name, line: number, original: &original };
+                output::write_event(buffer, options.format, &event, &origin);
                 totals.events += 1;
-                *totals.by_vendor.entry(event.vendor).or_default() += 1;
-                *totals.by_kind.entry(event.kind).or_default() += 1;
-                *totals.by_category.entry(event.category).or_default() += 1;
-                *totals.by_action.entry(event.action).or_default() += 1;
+                tallies.event(&event, &mut totals.intake);
             }
             Err(error) => {
                 totals.unparsed += 1;
+                tallies.unparsed(error.vendor);
                 *totals.unparsed_by_reason.entry(error.to_string()).or_default() += 1;
             }
         }
+        if buffer.len() >= OUTPUT_BLOCK {
+            out.write_all(buffer)?;
+            buffer.clear();
+        }
     }
     Ok(())
-}
-
-fn write_record(out: &mut dyn Write, event: &Event<'_>, file: &str, line: u64) -> io::Result<()> {
-    let record = Record {
-        time: event.time.map(|time| time.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-        utc_offset_seconds: event.utc_offset_seconds,
-        time_zone_assumed: event.time_zone_assumed,
-        vendor: event.vendor,
-        device: event.device.as_deref(),
-        kind: event.kind,
-        category: event.category,
-        action: event.action,
-        severity: event.severity,
-        vendor_severity: event.vendor_severity.as_deref(),
-        signature: event.signature.as_deref(),
-        src_ip: event.src_ip,
-        src_port: event.src_port,
-        dst_ip: event.dst_ip,
-        dst_port: event.dst_port,
-        url: event.url.as_deref(),
-        user: event.user.as_deref(),
-        unknown_identifier: event.unknown_identifier.as_deref(),
-        file,
-        line,
-    };
-    serde_json::to_writer(&mut *out, &record)?;
-    out.write_all(b"\n")
 }
 
 fn write_summary(totals: &ParseSummary, summary: &mut dyn Write) -> io::Result<()> {

@@ -181,23 +181,32 @@ impl Severity {
         }
     }
 
-    /// Maps the common English severity and syslog level words (case-insensitive).
+    /// Maps the common English severity and syslog level words (case-insensitive). Runs on
+    /// every line, so the words are told apart by length first.
     pub fn from_word(word: &str) -> Option<Severity> {
         let word = crate::time::trim_ascii_spaces(word);
-        let eq = |candidate: &str| word.eq_ignore_ascii_case(candidate);
-        if eq("critical") || eq("crit") || eq("emergency") || eq("emerg") || eq("very-high") {
-            Some(Severity::Critical)
-        } else if eq("high") || eq("alert") || eq("major") || eq("error") || eq("err") {
-            Some(Severity::High)
-        } else if eq("medium") || eq("warning") || eq("warn") || eq("minor") {
-            Some(Severity::Medium)
-        } else if eq("low") || eq("notice") {
-            Some(Severity::Low)
-        } else if eq("info") || eq("information") || eq("informational") || eq("debug") {
-            Some(Severity::Info)
-        } else {
-            None
-        }
+        let is = |candidate: &str| word.eq_ignore_ascii_case(candidate);
+        let severity = match word.len() {
+            3 if is("err") => Severity::High,
+            3 if is("low") => Severity::Low,
+            4 if is("crit") => Severity::Critical,
+            4 if is("high") => Severity::High,
+            4 if is("warn") => Severity::Medium,
+            4 if is("info") => Severity::Info,
+            5 if is("emerg") => Severity::Critical,
+            5 if is("alert") || is("major") || is("error") => Severity::High,
+            5 if is("minor") => Severity::Medium,
+            5 if is("debug") => Severity::Info,
+            6 if is("medium") => Severity::Medium,
+            6 if is("notice") => Severity::Low,
+            7 if is("warning") => Severity::Medium,
+            8 if is("critical") => Severity::Critical,
+            9 if is("emergency") || is("very-high") => Severity::Critical,
+            11 if is("information") => Severity::Info,
+            13 if is("informational") => Severity::Info,
+            _ => return None,
+        };
+        Some(severity)
     }
 
     /// Maps a CEF-style 0–10 number (0–3 low, 4–6 medium, 7–8 high, 9–10 critical).
@@ -236,6 +245,9 @@ pub struct Event<'a> {
     pub vendor: Vendor,
     /// Device identifier: FortiGate `devid`, PAN-OS serial, Sophos serial…; else the syslog host.
     pub device: Option<Cow<'a, str>>,
+    /// Whether [`Event::device`] is the vendor's serial number (else a name or an address).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub device_is_serial: bool,
     pub kind: Kind,
     pub category: Category,
     pub action: Action,
@@ -251,6 +263,14 @@ pub struct Event<'a> {
     /// Full URL when the log has one, otherwise the requested host or DNS name.
     pub url: Option<Cow<'a, str>>,
     pub user: Option<Cow<'a, str>>,
+    /// Transport protocol as the lowercase IANA keyword (`tcp`, `udp`, `icmp`, `ipv6-icmp` …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<Cow<'a, str>>,
+    /// The firewall policy (rule) the line names: its id or number, and its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_id: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<Cow<'a, str>>,
     /// The vendor's message identifier when it is not in that vendor's catalogue (see
     /// [`crate::catalogue`]): the line was classified by its family or conservatively, and is
     /// counted as "unknown message type" so that an operator sees it.
@@ -270,6 +290,7 @@ impl<'a> Event<'a> {
             time_zone_assumed: false,
             vendor,
             device: None,
+            device_is_serial: false,
             kind,
             category,
             action,
@@ -282,6 +303,9 @@ impl<'a> Event<'a> {
             dst_port: None,
             url: None,
             user: None,
+            transport: None,
+            policy_id: None,
+            policy_name: None,
             unknown_identifier: None,
         }
     }
@@ -297,6 +321,7 @@ impl<'a> Event<'a> {
             time_zone_assumed: self.time_zone_assumed,
             vendor: self.vendor,
             device: own(self.device),
+            device_is_serial: self.device_is_serial,
             kind: self.kind,
             category: self.category,
             action: self.action,
@@ -309,6 +334,9 @@ impl<'a> Event<'a> {
             dst_port: self.dst_port,
             url: own(self.url),
             user: own(self.user),
+            transport: own(self.transport),
+            policy_id: own(self.policy_id),
+            policy_name: own(self.policy_name),
             unknown_identifier: own(self.unknown_identifier),
         }
     }
@@ -341,5 +369,29 @@ pub enum UnparsedReason {
 impl Unparsed {
     pub(crate) fn new(vendor: Option<Vendor>, reason: UnparsedReason) -> Unparsed {
         Unparsed { vendor, reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_words_in_any_case() {
+        for (words, expected) in [
+            (
+                &["critical", "crit", "emergency", "emerg", "very-high", "CRITICAL", " Emerg "][..],
+                Some(Severity::Critical),
+            ),
+            (&["high", "alert", "major", "error", "err", "High", "ERROR"][..], Some(Severity::High)),
+            (&["medium", "warning", "warn", "minor", "Warning"][..], Some(Severity::Medium)),
+            (&["low", "notice", "NOTICE"][..], Some(Severity::Low)),
+            (&["info", "information", "informational", "debug", "Informational"][..], Some(Severity::Info)),
+            (&["", "5", "severe", "highest", "inform", "lowest"][..], None),
+        ] {
+            for word in words {
+                assert_eq!(Severity::from_word(word), expected, "{word:?}");
+            }
+        }
     }
 }

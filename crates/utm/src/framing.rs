@@ -11,7 +11,7 @@
 //! January). Timestamps without a zone are taken as Asia/Tokyo (see [`crate::time`]).
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -518,11 +518,21 @@ impl StreamFramer {
 
 /// Reads a log file, plain or gzip (detected by the `1f 8b` magic, not the file name), line by
 /// line with 1-based line numbers. Lines are returned without their CR/LF.
+///
+/// The file is read in large blocks and lines are handed out as slices of the block: no copy
+/// and no allocation per line (a line longer than the block grows it).
 pub struct LineReader {
-    reader: Box<dyn BufRead + Send>,
+    reader: Box<dyn Read + Send>,
     buffer: Vec<u8>,
+    /// The unread bytes are `buffer[start..end]`.
+    start: usize,
+    end: usize,
+    at_end: bool,
     line_number: u64,
 }
+
+/// Bytes read at once.
+const READ_BLOCK: usize = 512 * 1024;
 
 /// One line of a file, owned (see [`LineReader::next_line`] for the borrowing form).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -538,13 +548,13 @@ impl LineReader {
 
     /// Wraps any reader, sniffing the gzip magic bytes.
     pub fn from_reader<R: Read + Send + 'static>(reader: R) -> io::Result<LineReader> {
-        let mut buffered = BufReader::with_capacity(256 * 1024, reader);
+        let mut reader = reader;
         // A pipe or socket may deliver the first byte alone: read until both magic bytes are
         // in (or the input ends), then put them back in front of the rest.
         let mut magic = [0u8; 2];
         let mut filled = 0;
         while filled < magic.len() {
-            match buffered.read(&mut magic[filled..]) {
+            match reader.read(&mut magic[filled..]) {
                 Ok(0) => break,
                 Ok(count) => filled += count,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
@@ -552,23 +562,63 @@ impl LineReader {
             }
         }
         let is_gzip = magic[..filled] == [0x1f, 0x8b];
-        let input = io::Cursor::new(magic).take(filled as u64).chain(buffered);
-        let reader: Box<dyn BufRead + Send> = if is_gzip {
-            Box::new(BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(input)))
+        let input = io::Cursor::new(magic).take(filled as u64).chain(reader);
+        let reader: Box<dyn Read + Send> = if is_gzip {
+            Box::new(MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, input)))
         } else {
             Box::new(input)
         };
-        Ok(LineReader { reader, buffer: Vec::with_capacity(4096), line_number: 0 })
+        Ok(LineReader { reader, buffer: vec![0; READ_BLOCK], start: 0, end: 0, at_end: false, line_number: 0 })
     }
 
     /// The next line, borrowing the reader's buffer (no allocation per line).
     pub fn next_line(&mut self) -> io::Result<Option<(u64, &[u8])>> {
-        self.buffer.clear();
-        if self.reader.read_until(b'\n', &mut self.buffer)? == 0 {
-            return Ok(None);
-        }
+        let (from, to) = loop {
+            if let Some(offset) = memchr(b'\n', &self.buffer[self.start..self.end]) {
+                let line = (self.start, self.start + offset);
+                self.start += offset + 1;
+                break line;
+            }
+            if self.at_end {
+                if self.start == self.end {
+                    return Ok(None);
+                }
+                // The last line has no newline.
+                let line = (self.start, self.end);
+                self.start = self.end;
+                break line;
+            }
+            self.fill()?;
+        };
         self.line_number += 1;
-        Ok(Some((self.line_number, trim_line(&self.buffer))))
+        Ok(Some((self.line_number, trim_line(&self.buffer[from..to]))))
+    }
+
+    /// Moves the unread tail to the front and reads more behind it.
+    fn fill(&mut self) -> io::Result<()> {
+        if self.start > 0 {
+            self.buffer.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buffer.len() {
+            // One line fills the whole buffer.
+            self.buffer.resize(self.buffer.len() * 2, 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buffer[self.end..]) {
+                Ok(0) => {
+                    self.at_end = true;
+                    return Ok(());
+                }
+                Ok(count) => {
+                    self.end += count;
+                    return Ok(());
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
     }
 }
 

@@ -14,7 +14,10 @@ pub(crate) struct KvIter<'a> {
 }
 
 impl<'a> KvIter<'a> {
+    /// `separator` is an ASCII byte (space, comma, pipe or tab): [`KvIter::slice`] relies on it.
     pub(crate) fn new(text: &'a str, separator: u8) -> KvIter<'a> {
+        // Every caller passes a constant; a non-ASCII byte could split a character.
+        let separator = if separator.is_ascii() { separator } else { b' ' };
         KvIter { text, position: 0, separator, blocks: Blocks::new(separator) }
     }
 }
@@ -47,20 +50,34 @@ impl<'a> Iterator for KvIter<'a> {
                 self.position = equals + 1;
                 continue;
             }
-            let key = trim_key(self.text.get(start..equals).unwrap_or(""));
+            let key = trim_key(self.slice(start, equals));
             let value_start = equals + 1;
             if bytes.get(value_start) == Some(&b'"') {
                 let inner = value_start + 1;
                 let end = self.find_closing_quote(bytes, inner).unwrap_or(bytes.len());
                 self.position = (end + 1).min(bytes.len());
-                let value = self.text.get(inner..end).unwrap_or("");
+                let value = self.slice(inner, end);
                 return Some((key, value));
             }
             let end = self.blocks.find(bytes, value_start, SEPARATOR).unwrap_or(bytes.len());
             self.position = end;
-            let value = self.text.get(value_start..end).unwrap_or("");
+            let value = self.slice(value_start, end);
             return Some((key, value));
         }
+    }
+}
+
+impl<'a> KvIter<'a> {
+    /// `text[from..to]` without the checks of `str::get`. Every bound the scanner produces is
+    /// the start or end of the text or the index of (or just past) an ASCII byte — `=`, `"`, a
+    /// space or the separator — and so a character boundary, since no byte of a multi-byte
+    /// UTF-8 character is below 0x80. This runs twice per pair, on every line.
+    #[inline(always)]
+    fn slice(&self, from: usize, to: usize) -> &'a str {
+        debug_assert!(from <= to && to <= self.text.len());
+        debug_assert!(self.text.is_char_boundary(from) && self.text.is_char_boundary(to));
+        // SAFETY: `from <= to <= len` and both are character boundaries (see above).
+        unsafe { self.text.get_unchecked(from..to) }
     }
 }
 

@@ -11,12 +11,14 @@
 //! - [`parse_syslog_line`] which removes an RFC 3164/5424/`<PRI>` header first and uses its time
 //!   and hostname when the payload has none;
 //! - [`framing`] for TCP octet-counting and gzip/plain file reading;
-//! - [`run_parse`] for the `kojo utm parse` command;
+//! - [`run_parse`] / [`run_parse_with`] for the `kojo utm parse` command, whose output lines
+//!   (Kojo JSON or ECS) are written by [`output`];
 //! - [`rollup::Rollup`] for the per-device, per-day counts of the monthly report;
 //! - [`generate::Generator`] for realistic FortiGate logs in any volume (benchmarks, tests).
 //!
 //! Hot path: FortiGate `key=value` lines are split with `memchr` into borrowed slices; no regex
-//! and no per-field allocation. [`rollup::Rollup::add_line`] reads a native FortiGate line only
+//! and no per-field allocation. Output lines are written into a reused buffer without building
+//! any intermediate value. [`rollup::Rollup::add_line`] reads a native FortiGate line only
 //! as far as its counts depend on it, and builds no [`Event`] for it.
 
 pub mod catalogue;
@@ -24,14 +26,17 @@ pub mod cli;
 pub mod event;
 pub mod framing;
 pub mod generate;
+mod json;
 mod kv;
+pub mod output;
 pub mod rollup;
 mod time;
 mod vendor;
 
 pub use catalogue::IntakeCounts;
-pub use cli::{ParseSummary, run_parse};
+pub use cli::{ParseOptions, ParseSummary, run_parse, run_parse_with};
 pub use event::{Action, Category, Event, Kind, OwnedEvent, Severity, Unparsed, UnparsedReason, Vendor};
+pub use output::Format;
 pub use time::DEFAULT_OFFSET_SECONDS;
 pub use vendor::detect;
 

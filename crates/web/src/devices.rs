@@ -1,6 +1,7 @@
 //! Course ① devices in the back office: the registry (one active UTM per company), the site
 //! survey, installation with the trial countdown, removal or continuation; each device's recent
-//! threats and unparsed lines; senders that no device claims. For staff and the UTM operator.
+//! threats, what its logs held (events, unknown message types and unparsed lines per vendor)
+//! and its unparsed lines; senders that no device claims. For staff and the UTM operator.
 
 use askama::Template;
 use axum::Router;
@@ -11,7 +12,9 @@ use axum::routing::get;
 use domain::access::Role;
 use serde::Deserialize;
 use store::devices::DeviceRecord;
-use store::logs::{ListenerStatus, StoredThreat, UnknownReason, UnknownSender};
+use store::logs::{
+    ListenerStatus, StoredThreat, StoredUnknownIdentifier, StoredVendorIntake, UnknownReason, UnknownSender,
+};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -241,6 +244,9 @@ struct DevicePage {
     device: DeviceView,
     threats: Vec<(String, StoredThreat)>,
     unparsed: Vec<(String, String)>,
+    /// Stored intake counts per vendor, each with the last time its lines came in.
+    intake_vendors: Vec<(StoredVendorIntake, String)>,
+    unknown_identifiers: Vec<StoredUnknownIdentifier>,
     notice: Option<String>,
     problem: Option<String>,
     today: String,
@@ -295,6 +301,8 @@ async fn device_page(
     let sender_address = offered_sender.or_else(|| record.sender_address.clone()).unwrap_or_default();
     let threats = store::logs::recent_threats(&state.db, record.id, 50).await?;
     let unparsed = store::logs::unparsed(&state.db, record.id).await?;
+    let intake = store::logs::device_intake(&state.db, record.id).await?;
+    let intake_vendors = intake.vendors.into_iter().map(|row| (row.clone(), t.datetime(&row.last_at))).collect();
     let page = DevicePage {
         t,
         signed_in: true,
@@ -303,6 +311,8 @@ async fn device_page(
         csrf: staff.csrf.clone(),
         threats: threats.into_iter().map(|e| (t.datetime(&e.occurred_at), e)).collect(),
         unparsed,
+        intake_vendors,
+        unknown_identifiers: intake.unknown_identifiers,
         notice,
         problem,
         today: state.clock.today().to_string(),

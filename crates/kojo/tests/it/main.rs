@@ -23,3 +23,4 @@ mod operations;
 mod portal;
 mod reports;
 mod use_cases;
+mod utm_cli;

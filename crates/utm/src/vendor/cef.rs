@@ -294,6 +294,16 @@ fn build<'a>(header: Header<'a>, extension: Extension<'a>, format: Vendor) -> Ev
         .or_else(|| extension.text("serial"))
         .or_else(|| extension.text("dvchost"))
         .or_else(|| extension.text("sys_name"));
+    event.device_is_serial =
+        ["deviceExternalId", "PanOSDeviceSN", "serial"].iter().any(|key| extension.text(key).is_some());
+    event.transport = extension.get("proto").and_then(|value| match borrowed(value) {
+        Some(value) => vendor::transport(value),
+        None => vendor::transport(value).map(|name| Cow::Owned(name.into_owned())),
+    });
+    event.policy_name = extension
+        .labelled(&["Rule", "Rule Name", "Policy", "Policy Name"])
+        .or_else(|| extension.text("policy"))
+        .or_else(|| extension.text("rule_name"));
     let severity = if header.severity.is_empty() {
         extension.get("sev").map(|value| value.as_ref()).unwrap_or("")
     } else {
@@ -362,6 +372,7 @@ fn build_fortigate<'a>(header: &Header<'a>, extension: &Extension<'a>) -> Event<
     fields.hostname = get("dhost").or(fields.hostname);
     fields.user = get("suser").or(get("duser")).or(fields.user);
     fields.devid = get("deviceExternalId").or(fields.devid);
+    fields.proto = get("proto").or(fields.proto);
     fields.app = fields.app.or(get("app").filter(|_| fields.subtype == Some("app-ctrl")));
     for (key, value) in &extension.pairs {
         if let Some(prefix) = key.strip_suffix("Label") {

@@ -171,6 +171,9 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     event.src_port = get("s_port").and_then(port);
     event.dst_port = get("service").and_then(port);
     event.device = get("origin").or_else(|| get("hostname")).map(Cow::Borrowed);
+    event.transport = get("proto").and_then(crate::vendor::transport);
+    event.policy_id = get("rule_uid").or_else(|| get("rule")).map(Cow::Borrowed);
+    event.policy_name = get("rule_name").map(Cow::Borrowed);
     event.user = get("src_user_name").or_else(|| get("user")).or_else(|| get("administrator")).map(Cow::Borrowed);
     event.url = get("resource").or_else(|| get("dst_domain")).map(Cow::Borrowed);
     if kind == Kind::Threat {

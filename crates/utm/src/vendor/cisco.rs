@@ -451,6 +451,8 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
         event.user = key("User").and_then(text);
         event.url = key("URL").and_then(text);
         event.signature = key("Message").or_else(|| key("ThreatName")).and_then(text);
+        event.transport = key("Protocol").and_then(crate::vendor::transport);
+        event.policy_name = key("AccessControlRuleName").and_then(text);
     } else {
         let (source, destination) = addresses(id, message);
         if let Some((address, number)) = source {
@@ -463,6 +465,8 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
         }
         event.user = user(message);
         event.url = url(id, message);
+        event.transport = prose_transport(message);
+        event.policy_name = access_list(id, message);
         if kind == Kind::Threat {
             event.signature = text(message.split([',', ':', ';']).next().unwrap_or(""));
         }
@@ -472,6 +476,28 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
         event.utc_offset_seconds = stamp.offset;
     }
     Ok(event)
+}
+
+/// The protocol word of a prose message: `Built inbound TCP connection …`, `Deny tcp src …`,
+/// `Teardown UDP connection …`, `Deny inbound icmp src …`.
+fn prose_transport(message: &str) -> Option<std::borrow::Cow<'_, str>> {
+    message
+        .split_ascii_whitespace()
+        .take(6)
+        .find(|word| is_any(word, &["tcp", "udp", "icmp", "icmp6", "gre", "esp", "sctp"]))
+        .and_then(crate::vendor::transport)
+}
+
+/// The access list of `access-list NAME permitted|denied …` (106100) or `… by access-group
+/// "NAME"` (106023).
+fn access_list(id: u32, message: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if matches!(id, 106_100 | 106_103) {
+        let mut words = message.split_ascii_whitespace();
+        return (words.next() == Some("access-list")).then(|| words.next()).flatten().and_then(text);
+    }
+    let start = message.find("access-group \"")? + 14;
+    let end = start + message[start..].find('"')?;
+    text(&message[start..end])
 }
 
 /// FTD: `InlineResult: Blocked | Would have blocked`, `AccessControlRuleAction: Allow | Block |

@@ -152,6 +152,9 @@ pub(crate) struct Fields<'a> {
     pub botnetdomain: Option<&'a str>,
     pub filtername: Option<&'a str>,
     pub logid: Option<&'a str>,
+    pub proto: Option<&'a str>,
+    pub policyid: Option<&'a str>,
+    pub policyname: Option<&'a str>,
 }
 
 pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
@@ -231,6 +234,7 @@ impl<'a> Fields<'a> {
                 "virus" => &mut self.virus,
                 "qname" => &mut self.qname,
                 "logid" => &mut self.logid,
+                "proto" => &mut self.proto,
                 _ => return false,
             },
             6 => match key {
@@ -251,6 +255,7 @@ impl<'a> Fields<'a> {
             8 => match key {
                 "severity" => &mut self.severity,
                 "hostname" => &mut self.hostname,
+                "policyid" => &mut self.policyid,
                 _ => return false,
             },
             9 => match key {
@@ -262,6 +267,7 @@ impl<'a> Fields<'a> {
             10 => match key {
                 "unauthuser" => &mut self.unauthuser,
                 "filtername" => &mut self.filtername,
+                "policyname" => &mut self.policyname,
                 _ => return false,
             },
             12 if key == "botnetdomain" => &mut self.botnetdomain,
@@ -337,6 +343,10 @@ pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
         event.time_zone_assumed = stamp.assumed;
     }
     event.device = device(fields).map(Cow::Borrowed);
+    event.device_is_serial = fields.devid.and_then(non_empty).is_some();
+    event.transport = fields.proto.and_then(crate::vendor::transport);
+    event.policy_id = fields.policyid.and_then(text);
+    event.policy_name = fields.policyname.and_then(text);
     let severity_word = fields.severity.or(fields.crlevel).or(fields.level);
     event.severity = severity_word.and_then(Severity::from_word);
     event.vendor_severity = severity_word.and_then(text);

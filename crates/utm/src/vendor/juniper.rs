@@ -277,6 +277,8 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     let mut user = None;
     let mut url = None;
     let mut severity = None;
+    let mut protocol = None;
+    let mut policy = None;
     if let Some(open) = body.find('[') {
         let inner = body[open + 1..].trim_end_matches(']');
         for (key, value) in KvIter::new(inner, b' ') {
@@ -290,6 +292,8 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
                 "username" | "user-name" => &mut user,
                 "url" | "obj" => &mut url,
                 "threat-severity" | "severity" => &mut severity,
+                "protocol-id" | "protocol-name" => &mut protocol,
+                "policy-name" => &mut policy,
                 _ => continue,
             };
             first(slot, value);
@@ -327,6 +331,8 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     event.dst_port = destination_port.and_then(port);
     event.user = user.and_then(text);
     event.url = url.and_then(text);
+    event.transport = protocol.and_then(crate::vendor::transport);
+    event.policy_name = policy.and_then(text);
     event.vendor_severity = severity.and_then(text);
     event.severity = severity.and_then(Severity::from_word).or(classified.severity);
     if kind == Kind::Threat {

@@ -220,6 +220,52 @@ pub(crate) fn port(text: &str) -> Option<u16> {
     crate::time::parse_digits(crate::time::trim_ascii_spaces(text))
 }
 
+/// The transport protocol as ECS and IANA name it, lowercase: from an IANA protocol number
+/// (FortiGate, Check Point, PAN-OS JSON `proto=6`) or a name in any case (`TCP`, `udp`,
+/// SonicWall `tcp/https`, `icmp6`). `None` for an empty value or a number without a keyword here.
+pub(crate) fn transport(value: &str) -> Option<Cow<'_, str>> {
+    let value = crate::time::trim_ascii_spaces(value);
+    let value = value.split_once('/').map_or(value, |(name, _)| name);
+    if value.is_empty() {
+        return None;
+    }
+    if value.as_bytes()[0].is_ascii_digit() {
+        let keyword = match crate::time::parse_digits::<u8>(value)? {
+            1 => "icmp",
+            2 => "igmp",
+            4 => "ipv4",
+            6 => "tcp",
+            17 => "udp",
+            41 => "ipv6",
+            47 => "gre",
+            50 => "esp",
+            51 => "ah",
+            58 => "ipv6-icmp",
+            89 => "ospfigp",
+            103 => "pim",
+            112 => "vrrp",
+            132 => "sctp",
+            _ => return None,
+        };
+        return Some(Cow::Borrowed(keyword));
+    }
+    for (names, keyword) in [
+        (&["tcp"][..], "tcp"),
+        (&["udp"][..], "udp"),
+        (&["icmp"][..], "icmp"),
+        (&["icmp6", "icmpv6", "ipv6-icmp"][..], "ipv6-icmp"),
+        (&["sctp"][..], "sctp"),
+        (&["gre"][..], "gre"),
+        (&["esp"][..], "esp"),
+    ] {
+        if is_any(value, names) {
+            return Some(Cow::Borrowed(keyword));
+        }
+    }
+    let lower = value.bytes().all(|byte| !byte.is_ascii_uppercase());
+    if lower { Some(Cow::Borrowed(value)) } else { Some(Cow::Owned(value.to_ascii_lowercase())) }
+}
+
 /// A borrowed text field, absent when empty or a placeholder (`N/A`, `-`).
 pub(crate) fn text(value: &str) -> Option<Cow<'_, str>> {
     crate::kv::non_empty(value).map(Cow::Borrowed)
@@ -334,6 +380,26 @@ mod tests {
             "10.0.0.",
         ] {
             assert_eq!(ipv4_fast(text.as_bytes()), text.parse::<Ipv4Addr>().ok(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn transport_names_follow_iana_keywords_in_lowercase() {
+        for (value, expected) in [
+            ("6", Some("tcp")),
+            ("17", Some("udp")),
+            ("1", Some("icmp")),
+            ("58", Some("ipv6-icmp")),
+            ("TCP", Some("tcp")),
+            (" ICMP", Some("icmp")),
+            ("tcp/https", Some("tcp")),
+            ("udp/dns", Some("udp")),
+            ("icmp6", Some("ipv6-icmp")),
+            ("OSPF", Some("ospf")),
+            ("", None),
+            ("250", None),
+        ] {
+            assert_eq!(transport(value).as_deref(), expected, "{value:?}");
         }
     }
 }

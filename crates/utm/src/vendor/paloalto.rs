@@ -145,6 +145,7 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
         event.unknown_identifier = Some(identifier(log_type, field(5)));
     }
     event.device = text(field(3));
+    event.device_is_serial = event.device.is_some();
     if let Some(stamp) = time::parse_date_time(field(7)).and_then(|local| time::local_to_stamp(local, None)) {
         event.time = Some(stamp.utc);
         event.utc_offset_seconds = stamp.offset;
@@ -156,6 +157,8 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
         event.user = text(field(13));
         event.src_port = port(field(25));
         event.dst_port = port(field(26));
+        event.transport = crate::vendor::transport(field(30));
+        event.policy_name = text(field(12));
     }
     if log_type == "THREAT" {
         event.url = text(field(32));
@@ -225,6 +228,9 @@ fn parse_json(line: &str) -> Result<Event<'_>, Unparsed> {
         event.unknown_identifier = Some(identifier(get("LogType"), get("Subtype")));
     }
     event.device = owned("DeviceSN");
+    event.device_is_serial = event.device.is_some();
+    event.transport = crate::vendor::transport(get("Protocol")).map(|name| Cow::Owned(name.into_owned()));
+    event.policy_name = owned("Rule");
     event.src_ip = ip(get("SourceAddress"));
     event.dst_ip = ip(get("DestinationAddress"));
     event.src_port = number("SourcePort");

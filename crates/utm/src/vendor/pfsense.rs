@@ -87,6 +87,9 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     let (protocol, source, destination) = if fields[8] == "4" { (16, 18, 19) } else { (12, 15, 16) };
     event.src_ip = ip(fields[source]);
     event.dst_ip = ip(fields[destination]);
+    event.transport = crate::vendor::transport(fields[protocol]);
+    // The tracker is the rule's unique id (pfSense 2.3+); the first field its number.
+    event.policy_id = text(fields[3]).or_else(|| text(fields[0]));
     if matches!(fields[protocol].to_ascii_lowercase().as_str(), "tcp" | "udp") {
         event.src_port = fields.get(destination + 1).and_then(|value| port(value));
         event.dst_port = fields.get(destination + 2).and_then(|value| port(value));
@@ -118,6 +121,9 @@ fn parse_ids_alert(body: &str) -> Result<Event<'_>, Unparsed> {
         event.unknown_identifier = Some(Cow::Owned(format!("alert/{classification}")));
     }
     event.signature = text(&rest[..message_end]);
+    if let (Some(open), Some(close)) = (rest.find(" {"), rest.find("} ")) {
+        event.transport = rest.get(open + 2..close).and_then(crate::vendor::transport);
+    }
     if let Some(brace) = rest.find("} ") {
         let mut addresses = rest[brace + 2..].split(" -> ");
         let split = |endpoint: &str| -> (Option<std::net::IpAddr>, Option<u16>) {

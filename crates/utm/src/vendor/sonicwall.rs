@@ -79,6 +79,8 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     let mut host = None;
     let mut path = None;
     let mut category_name = None;
+    let mut protocol = None;
+    let mut rule = None;
     for (key, value) in KvIter::new(line, b' ') {
         let slot = match key {
             "sn" => &mut serial,
@@ -95,6 +97,8 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
             "dstname" => &mut host,
             "arg" => &mut path,
             "Category" | "webCategory" | "website-category" => &mut category_name,
+            "proto" => &mut protocol,
+            "rule" => &mut rule,
             _ => continue,
         };
         first(slot, value);
@@ -109,6 +113,9 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
         event.unknown_identifier = Some(Cow::Borrowed(message_id.trim()));
     }
     event.device = serial.and_then(text);
+    event.device_is_serial = event.device.is_some();
+    event.transport = protocol.and_then(crate::vendor::transport);
+    event.policy_name = rule.and_then(text);
     let (src_ip, src_port) = split_endpoint(source.unwrap_or(""));
     let (dst_ip, dst_port) = split_endpoint(destination.unwrap_or(""));
     event.src_ip = src_ip;

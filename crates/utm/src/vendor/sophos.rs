@@ -176,6 +176,9 @@ struct Fields<'a> {
     url: Option<&'a str>,
     user: Option<&'a str>,
     spam_action: Option<&'a str>,
+    protocol: Option<&'a str>,
+    rule_id: Option<&'a str>,
+    rule_name: Option<&'a str>,
     // UTM 9
     sub: Option<&'a str>,
     name: Option<&'a str>,
@@ -205,6 +208,9 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
             "url" | "domain" | "host" => &mut fields.url,
             "user_name" | "user" => &mut fields.user,
             "spamaction" => &mut fields.spam_action,
+            "protocol" | "proto" => &mut fields.protocol,
+            "fw_rule_id" | "fwrule" => &mut fields.rule_id,
+            "fw_rule_name" | "policy_name" => &mut fields.rule_name,
             "sub" => &mut fields.sub,
             "name" => &mut fields.name,
             "action" => &mut fields.action,
@@ -233,6 +239,10 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     let mut event = Event::new(Vendor::Sophos, kind, category, action);
     event.unknown_identifier = unknown;
     event.device = fields.device.and_then(text);
+    event.device_is_serial = event.device.is_some();
+    event.transport = fields.protocol.and_then(crate::vendor::transport);
+    event.policy_id = fields.rule_id.and_then(text);
+    event.policy_name = fields.rule_name.and_then(text);
     event.src_ip = fields.src_ip.and_then(ip);
     event.dst_ip = fields.dst_ip.and_then(ip);
     event.src_port = fields.src_port.and_then(port);

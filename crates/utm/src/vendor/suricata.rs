@@ -384,6 +384,8 @@ struct Eve<'a> {
     dest_ip: Option<Cow<'a, str>>,
     dest_port: Option<u16>,
     #[serde(borrow)]
+    proto: Option<Cow<'a, str>>,
+    #[serde(borrow)]
     host: Option<Cow<'a, str>>,
     #[serde(borrow)]
     alert: Option<Alert<'a>>,
@@ -460,6 +462,7 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     event.src_port = eve.src_port;
     event.dst_port = eve.dest_port;
     event.device = eve.host;
+    event.transport = eve.proto.as_deref().and_then(crate::vendor::transport).map(|name| Cow::Owned(name.into_owned()));
     if let Some(stamp) = eve.timestamp.as_deref().and_then(time::parse_iso) {
         event.time = Some(stamp.utc);
         event.utc_offset_seconds = stamp.offset;

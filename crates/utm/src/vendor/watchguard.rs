@@ -156,6 +156,7 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     }
     if disposition.is_some() {
         positional(body, &mut event);
+        event.policy_name = policy_in_parentheses(body);
     } else {
         prose(body, &mut event);
         if kind == Kind::Threat {
@@ -182,8 +183,12 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     }
     event.url = kv::find(body, b' ', "dstname").or_else(|| kv::find(body, b' ', "host")).and_then(text);
     event.user = kv::find(body, b' ', "user").and_then(text);
+    if let Some(policy) = kv::find(body, b' ', "policy").and_then(text) {
+        event.policy_name = Some(policy);
+    }
     let (serial, stamp) = device_header(head);
     event.device = serial.map(Cow::Borrowed);
+    event.device_is_serial = event.device.is_some();
     if let Some(stamp) = stamp {
         event.time = Some(stamp.utc);
         event.utc_offset_seconds = stamp.offset;
@@ -284,6 +289,7 @@ fn positional<'a>(body: &'a str, event: &mut Event<'a>) {
                 addresses = 1;
             } else if is_any(token, &["tcp", "udp", "icmp", "igmp", "gre", "esp", "ah", "sctp", "ipv6-icmp"]) {
                 protocol = token;
+                event.transport = crate::vendor::transport(token);
             }
             continue;
         }
@@ -307,6 +313,14 @@ fn positional<'a>(body: &'a str, event: &mut Event<'a>) {
             _ => break,
         }
     }
+}
+
+/// The policy of the traffic shape, in parentheses after the addresses: `(HTTPS-proxy-00)`,
+/// `(Unhandled Internal Packet-00)`.
+fn policy_in_parentheses(body: &str) -> Option<Cow<'_, str>> {
+    let start = body.find(" (")? + 2;
+    let end = start + body[start..].find(')')?;
+    text(&body[start..end])
 }
 
 /// Alarm shape: `… from <src> …`, `… against|to|on <dst> …`.

@@ -415,3 +415,55 @@ fn corpus_lines_do_not_vanish_and_threats_are_never_allowed() {
     }
     assert!(failures.is_empty(), "{} corpus lines misread as not a threat", failures.len());
 }
+
+/// The transport protocol agrees with the expectations that name one (`network.transport`),
+/// and every vendor whose expectations carry a protocol has it read from most of its lines.
+/// (The other team's `rule.*` fields hold profiles and policy types as often as policies, so
+/// policies are checked on written lines in the unit tests instead.)
+#[test]
+fn corpus_transport_agrees() {
+    let root = Path::new(CORPUS);
+    if !root.is_dir() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "corpus missing at {CORPUS} (required in CI)");
+        eprintln!("corpus not found at {CORPUS}: test skipped");
+        return;
+    }
+    let mut failures = Vec::new();
+    let mut read: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for_each_message(root, |relative, line, expected| {
+        let (Some(expected), Ok(event)) = (expected, utm::parse_syslog_line(line, None)) else { return };
+        if ALLOWED.iter().any(|(pattern, _)| matches(pattern, relative)) {
+            return;
+        }
+        let Some(wanted) = expected.pointer("/network/transport").and_then(Value::as_str) else { return };
+        let wanted = wanted.trim().to_lowercase();
+        if wanted.is_empty() || !wanted.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-') {
+            return;
+        }
+        let counts = read.entry(relative.split('/').next().unwrap_or("").to_owned()).or_default();
+        counts.0 += 1;
+        if let Some(got) = event.transport.as_deref() {
+            counts.1 += 1;
+            // Some expectations keep the vendor's word (`icmp6`) or the IANA number.
+            let number = match wanted.as_str() {
+                "6" => "tcp",
+                "17" => "udp",
+                "1" => "icmp",
+                other => other,
+            };
+            if got != number && !(got == "ipv6-icmp" && wanted.starts_with("icmp")) {
+                failures.push(format!("{relative}: transport {got} != expected {wanted}"));
+            }
+        }
+    });
+    for (vendor, (expected, got)) in &read {
+        eprintln!("transport {vendor:>14}: {got} of {expected} expected transports read");
+        if *got * 10 < *expected * 8 {
+            failures.push(format!("{vendor}: only {got} of {expected} transports read"));
+        }
+    }
+    for failure in &failures {
+        eprintln!("MISMATCH {failure}");
+    }
+    assert!(failures.is_empty(), "{} corpus transports disagree", failures.len());
+}

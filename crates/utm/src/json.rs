@@ -1,0 +1,349 @@
+//! A small JSON writer for the full-event path: values are appended to a reused `Vec<u8>` with
+//! no allocation per field (strings are escaped in place, numbers, addresses and RFC 3339 times
+//! are formatted by hand). Its output is byte for byte what `serde_json` writes for the same
+//! values (checked by the tests below), so consumers see no difference.
+//!
+//! This module knows JSON only; which fields an output line has is [`crate::output`]'s concern.
+
+use std::io::Write;
+use std::net::IpAddr;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// Appends `text` as a JSON string (quotes included), escaping as `serde_json` does: `"`, `\`,
+/// the short forms `\b \f \n \r \t`, and `\u00XX` for other control characters.
+pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut index = 0;
+    loop {
+        // Eight bytes at a time; the lowest flagged byte of a word is exactly the first one
+        // that needs escaping (bytes above it may be flagged falsely, and are looked at again).
+        let found = loop {
+            if index + 8 > bytes.len() {
+                break bytes[index..].iter().position(|byte| ESCAPE[usize::from(*byte)] != 0).map(|at| index + at);
+            }
+            let mut chunk = [0u8; 8];
+            chunk.copy_from_slice(&bytes[index..index + 8]);
+            let mask = escape_mask(u64::from_le_bytes(chunk));
+            if mask != 0 {
+                break Some(index + (mask.trailing_zeros() / 8) as usize);
+            }
+            index += 8;
+        };
+        let Some(at) = found else { break };
+        let byte = bytes[at];
+        out.extend_from_slice(&bytes[start..at]);
+        match ESCAPE[usize::from(byte)] {
+            b'u' => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[usize::from(byte >> 4)],
+                    HEX[usize::from(byte & 0xf)],
+                ]);
+            }
+            short => out.extend_from_slice(&[b'\\', short]),
+        }
+        index = at + 1;
+        start = index;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// The high bit of every byte of `word` (little-endian) that is a control character, `"` or
+/// `\\` (SWAR). The lowest set bit is exact; bits above it may be false positives.
+#[inline]
+fn escape_mask(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let is_quote = quote.wrapping_sub(ONES) & !quote;
+    let is_backslash = backslash.wrapping_sub(ONES) & !backslash;
+    (below_space | is_quote | is_backslash) & HIGH
+}
+
+/// Per byte: 0 when written as is, else the escape letter (`u` for `\u00XX`).
+static ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = b'u';
+        byte += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+/// Appends the first `length` bytes of `buffer`. The whole fixed-size buffer is copied (a few
+/// register moves) and the rest cut off again, which is cheaper than a copy of variable length
+/// for the short values written here.
+#[inline(always)]
+fn extend_prefix<const N: usize>(out: &mut Vec<u8>, buffer: &[u8; N], length: usize) {
+    let start = out.len();
+    out.extend_from_slice(buffer);
+    out.truncate(start + length);
+}
+
+/// Appends an unsigned integer (two digits per step, from a table).
+pub(crate) fn unsigned(out: &mut Vec<u8>, value: u64) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    if value < 10 {
+        out.push(b'0' + value as u8);
+        return;
+    }
+    let length = value.ilog10() as usize + 1;
+    let mut digits = [0u8; 20];
+    let mut end = length;
+    let mut rest = value;
+    while rest >= 100 {
+        let pair = (rest % 100) as usize * 2;
+        rest /= 100;
+        end -= 2;
+        digits[end..end + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if rest >= 10 {
+        let pair = rest as usize * 2;
+        digits[..2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        digits[0] = b'0' + rest as u8;
+    }
+    extend_prefix(out, &digits, length);
+}
+
+/// Appends a signed integer.
+pub(crate) fn signed(out: &mut Vec<u8>, value: i64) {
+    if value < 0 {
+        out.push(b'-');
+    }
+    unsigned(out, value.unsigned_abs());
+}
+
+/// Appends an address as a JSON string (`"192.0.2.1"`, `"2001:db8::1"`).
+pub(crate) fn ip(out: &mut Vec<u8>, address: IpAddr) {
+    match address {
+        IpAddr::V4(address) => {
+            // Each octet's digits are copied as three bytes from a table and the position moves
+            // by its length: one copy into the output for the whole address.
+            let mut text = [0u8; 20];
+            text[0] = b'"';
+            let mut at = 1;
+            for (index, octet) in address.octets().into_iter().enumerate() {
+                if index > 0 {
+                    text[at] = b'.';
+                    at += 1;
+                }
+                let (digits, length) = OCTETS[usize::from(octet)];
+                text[at..at + 3].copy_from_slice(&digits);
+                at += usize::from(length);
+            }
+            text[at] = b'"';
+            extend_prefix(out, &text, at + 1);
+        }
+        // Rare, and its canonical text (zero compression) is best left to the standard library.
+        IpAddr::V6(address) => {
+            let _ = write!(out, "\"{address}\"");
+        }
+    }
+}
+
+/// The decimal digits of every octet value, left-aligned, with their count.
+static OCTETS: [([u8; 3], u8); 256] = {
+    let mut table = [([0u8; 3], 0u8); 256];
+    let mut value = 0;
+    while value < 256 {
+        let (hundreds, tens, ones) = ((value / 100) as u8, (value / 10 % 10) as u8, (value % 10) as u8);
+        table[value] = if value >= 100 {
+            ([b'0' + hundreds, b'0' + tens, b'0' + ones], 3)
+        } else if value >= 10 {
+            ([b'0' + tens, b'0' + ones, 0], 2)
+        } else {
+            ([b'0' + ones, 0, 0], 1)
+        };
+        value += 1;
+    }
+    table
+};
+
+/// Appends a UTC time as an RFC 3339 JSON string with a `Z`, showing as many sub-second digits
+/// as are not zero (3, 6 or 9), as `chrono`'s `SecondsFormat::AutoSi` does.
+pub(crate) fn rfc3339(out: &mut Vec<u8>, time: DateTime<Utc>) {
+    let seconds = time.timestamp();
+    let nanos = time.timestamp_subsec_nanos();
+    let days = seconds.div_euclid(86_400);
+    let of_day = seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        // Outside four-digit years, or a leap second: chrono's own formatting.
+        out.push(b'"');
+        out.extend_from_slice(time.to_rfc3339_opts(SecondsFormat::AutoSi, true).as_bytes());
+        out.push(b'"');
+        return;
+    }
+    let mut text = [0u8; 32];
+    let two = |slot: &mut [u8], value: u32| {
+        slot[0] = b'0' + (value / 10) as u8;
+        slot[1] = b'0' + (value % 10) as u8;
+    };
+    let year = year as u32;
+    text[0] = b'"';
+    two(&mut text[1..3], year / 100);
+    two(&mut text[3..5], year % 100);
+    text[5] = b'-';
+    two(&mut text[6..8], month);
+    text[8] = b'-';
+    two(&mut text[9..11], day);
+    text[11] = b'T';
+    two(&mut text[12..14], (of_day / 3600) as u32);
+    text[14] = b':';
+    two(&mut text[15..17], (of_day / 60 % 60) as u32);
+    text[17] = b':';
+    two(&mut text[18..20], (of_day % 60) as u32);
+    let mut length = 20;
+    if nanos != 0 {
+        let (value, digits) = if nanos.is_multiple_of(1_000_000) {
+            (nanos / 1_000_000, 3)
+        } else if nanos.is_multiple_of(1_000) {
+            (nanos / 1_000, 6)
+        } else {
+            (nanos, 9)
+        };
+        text[length] = b'.';
+        let mut rest = value;
+        for position in (0..digits).rev() {
+            text[length + 1 + position] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        length += 1 + digits;
+    }
+    text[length] = b'Z';
+    text[length + 1] = b'"';
+    extend_prefix(out, &text, length + 2);
+}
+
+/// Appends a UTC offset in seconds as `"+09:00"` (ECS `event.timezone`).
+pub(crate) fn offset(out: &mut Vec<u8>, seconds: i32) {
+    let sign = if seconds < 0 { b'-' } else { b'+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    let (hours, minutes) = (minutes / 60, minutes % 60);
+    out.extend_from_slice(&[
+        b'"',
+        sign,
+        b'0' + (hours / 10 % 10) as u8,
+        b'0' + (hours % 10) as u8,
+        b':',
+        b'0' + (minutes / 10) as u8,
+        b'0' + (minutes % 10) as u8,
+        b'"',
+    ]);
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar (Howard
+/// Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn as_serde(text: &str) -> String {
+        serde_json::to_string(text).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped_exactly_as_serde_json_does() {
+        let mut samples: Vec<String> = vec![
+            String::new(),
+            "plain".into(),
+            "quote \" and backslash \\ in the middle of a longer value".into(),
+            "東京都千代田区の中小企業 \"見積\"\t".into(),
+            "\u{0}\u{1}\u{7}\u{8}\u{b}\u{c}\r\n\u{1f}\u{7f}end".into(),
+            "12345678\"12345678\\12345678\n".into(),
+            "date=2024-05-01 time=10:15:30 devid=\"FGT60F0001\" msg=\"C:\\\\Windows\\\\x.exe\"".into(),
+        ];
+        for byte in 0u8..=127 {
+            samples.push(format!("abcdefg{}hijklmnopq", byte as char));
+        }
+        for sample in &samples {
+            let mut out = Vec::new();
+            string(&mut out, sample);
+            assert_eq!(String::from_utf8(out).unwrap(), as_serde(sample), "{sample:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_and_addresses_match_serde_json() {
+        for value in [0u64, 7, 10, 99, 100, 65_535, 1_343_116, u64::MAX] {
+            let mut out = Vec::new();
+            unsigned(&mut out, value);
+            assert_eq!(out, serde_json::to_vec(&value).unwrap());
+        }
+        for value in [0i64, -1, 32_400, -25_200, i64::MIN, i64::MAX] {
+            let mut out = Vec::new();
+            signed(&mut out, value);
+            assert_eq!(out, serde_json::to_vec(&value).unwrap());
+        }
+        for text in ["0.0.0.0", "192.168.1.10", "255.255.255.255", "2001:db8::1", "::ffff:10.0.0.1", "fe80::1"] {
+            let address: IpAddr = text.parse().unwrap();
+            let mut out = Vec::new();
+            ip(&mut out, address);
+            assert_eq!(out, serde_json::to_vec(&address).unwrap());
+        }
+    }
+
+    #[test]
+    fn times_match_chrono_auto_si() {
+        let mut instants = vec![0i64, 1, 86_399, 86_400, 951_782_400, 1_714_526_130, 4_102_444_800, -1, -86_401];
+        // Every day boundary across leap years and centuries.
+        instants.extend((-800_000..800_000).step_by(997).map(|day: i64| day * 86_400 + 45_296));
+        for seconds in instants {
+            for nanos in [0u32, 1_000_000, 123_000_000, 123_456_000, 123_456_789, 999_999_999, 5] {
+                let time = DateTime::from_timestamp(seconds, nanos).unwrap();
+                let mut out = Vec::new();
+                rfc3339(&mut out, time);
+                let expected = format!("\"{}\"", time.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+                assert_eq!(String::from_utf8(out).unwrap(), expected, "{seconds} {nanos}");
+            }
+        }
+    }
+
+    #[test]
+    fn offsets_are_written_as_ecs_timezones() {
+        for (seconds, expected) in
+            [(32_400, "\"+09:00\""), (0, "\"+00:00\""), (-25_200, "\"-07:00\""), (19_800, "\"+05:30\"")]
+        {
+            let mut out = Vec::new();
+            offset(&mut out, seconds);
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+        }
+    }
+}
