@@ -102,6 +102,9 @@ capacity = 20
             role,
             password_hash: Some(web::auth::hash_password(&password)),
             company_application_id: None,
+            // Sample accounts of a database made for trying Kojo: signing in goes straight to
+            // the role's pages (docs/decisions.md, "Demo data").
+            must_change_password: false,
         };
         let id = store::accounts::create_user(db, new, now).await?;
         users.push(store::accounts::find_user_by_email(db, email).await?.ok_or_else(|| anyhow::anyhow!("{id}"))?);

@@ -10,8 +10,8 @@ mod migration;
 mod migration_cases;
 mod migration_jobs;
 mod migration_portal;
-mod migration_syslog;
 mod migration_security;
+mod migration_syslog;
 mod migration_utm;
 
 pub mod accounts;

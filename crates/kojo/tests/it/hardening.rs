@@ -200,6 +200,9 @@ async fn connections_beyond_the_limit_wait_for_a_free_place(backend: Backend) {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     drop(second);
+    app.stop().await;
+}
+
 /// Signs in through the form from address `from` (the proxy header the test app trusts).
 async fn attempt(
     app: &TestApp,

@@ -168,6 +168,7 @@ async fn the_served_document_is_the_file_and_errors_have_its_shape() {
         role: domain::access::Role::Secretariat,
         password_hash: None,
         company_application_id: None,
+        must_change_password: false,
     };
     let now = chrono::Utc::now();
     let id = store::accounts::create_user(&app.running.db, user, now).await.unwrap();
