@@ -131,6 +131,103 @@ pub async fn confirm(services: &Services, actor: &Actor, case: Uuid, now: DateTi
     Ok(())
 }
 
+/// The longest signer name, in characters.
+pub const MAX_SIGNER_CHARS: usize = 50;
+
+/// The company's electronic signature as typed on the portal: the representative's and the
+/// participant's names, and which clauses (by position in the wording) were ticked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signing {
+    representative: String,
+    participant: String,
+    agreed: std::collections::BTreeSet<usize>,
+}
+
+impl Signing {
+    /// Reads the names (1 to [`MAX_SIGNER_CHARS`] characters each, as typed, without control
+    /// characters) and the ticked clauses. Whether every clause is ticked is checked against the
+    /// wording of the agreement being signed, in [`sign_own`].
+    pub fn parse(
+        representative: &str,
+        participant: &str,
+        agreed: impl IntoIterator<Item = usize>,
+    ) -> std::result::Result<Signing, crate::Invalid> {
+        use domain::text::{has_control, normalize, too_long};
+        if [representative, participant].into_iter().any(has_control) {
+            return Err(crate::Invalid::ControlCharacter);
+        }
+        if [representative, participant].into_iter().any(|name| too_long(name, MAX_SIGNER_CHARS)) {
+            return Err(crate::Invalid::SignerNameTooLong);
+        }
+        let (representative, participant) = (normalize(representative), normalize(participant));
+        if representative.is_empty() || participant.is_empty() {
+            return Err(crate::Invalid::SignerNameMissing);
+        }
+        Ok(Signing { representative, participant, agreed: agreed.into_iter().collect() })
+    }
+
+    /// The names as stored with the signature.
+    pub fn signer_names(&self) -> String {
+        format!("代表者 {} / 参加者 {}", self.representative, self.participant)
+    }
+}
+
+/// The company signs its own agreement electronically: every clause agreed, the agreement
+/// re-issued with its signature block (names, Tokyo time in 和暦, address) on a blocking thread,
+/// then the signature and its audit row written together. Only an agreement waiting for the
+/// company (the case at 参加同意書送付, the agreement `sent`) can be signed.
+pub async fn sign_own(
+    services: &Services,
+    actor: &Actor,
+    fonts: Arc<documents::pdf::Fonts>,
+    signing: Signing,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let case = actor.own_case()?;
+    let agreement = store::agreements::latest(&services.db, case).await?.ok_or(Refusal::AgreementNotSent)?;
+    let record = store::applications::get(&services.db, case).await?;
+    if record.status != domain::case::CaseState::AgreementSent || agreement.status != "sent" {
+        return Err(Refusal::AgreementAlreadySubmitted.into());
+    }
+    let mut data: AgreementData = serde_json::from_value(agreement.data.clone())
+        .map_err(|e| AppError::Store(store::StoreError::Corrupt(format!("agreement data: {e}"))))?;
+    let clauses = data.wording.clauses.len();
+    if (0..clauses).any(|i| !signing.agreed.contains(&i)) {
+        return Err(crate::Invalid::ClausesNotAgreed.into());
+    }
+    let local = now.with_timezone(&chrono_tz::Asia::Tokyo);
+    data.signature = Some(ElectronicSignature {
+        signers: vec![
+            documents::agreement::Signer { role: "代表者".into(), name: signing.representative.clone() },
+            documents::agreement::Signer { role: "参加者".into(), name: signing.participant.clone() },
+        ],
+        signed_at: format!(
+            "{} {}（日本時間）",
+            domain::wareki::format_date(local.date_naive()),
+            local.format("%H時%M分%S秒")
+        ),
+        ip_address: actor.ip().unwrap_or_else(|| "不明".into()),
+        agreed_clauses: data.wording.clauses.iter().map(|clause| clause.heading.to_string()).collect(),
+    });
+    let signed_pdf = render(fonts, data).await?;
+    let sha256 = store::sha256_hex_bytes(&signed_pdf);
+    let signers = signing.signer_names();
+    let tx = services.db.begin().await?;
+    store::agreements::sign_in(&tx, agreement.id, &signers, actor.ip(), signed_pdf, now).await?;
+    let entry = store::audit::NewAuditEntry {
+        actor: actor.audit(),
+        action: "agreement.sign",
+        subject_type: "application",
+        subject_id: Some(case.to_string()),
+        ip: actor.ip(),
+        detail: serde_json::json!({"agreement": agreement.id, "signers": signers, "signed_pdf_sha256": sha256,
+            "clauses": clauses}),
+    };
+    store::audit::add(&tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// At most this many stamped-scan uploads per case within an hour.
 pub const MAX_UPLOADS_PER_HOUR: u32 = 3;
 /// At most this many stamped-scan uploads per case in all.
@@ -177,4 +274,22 @@ pub async fn upload_own(services: &Services, actor: &Actor, upload: Upload, now:
     store::audit::add(&tx, entry, now).await?;
     tx.commit().await?;
     Ok(stored.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Invalid;
+
+    #[test]
+    fn a_signature_needs_both_names_within_the_limit() {
+        let signing = Signing::parse(" 山田　太郎 ", "佐藤 花子", [0, 1]).unwrap();
+        assert_eq!(signing.signer_names(), "代表者 山田 太郎 / 参加者 佐藤 花子");
+        assert_eq!(Signing::parse("", "佐藤", [0]), Err(Invalid::SignerNameMissing));
+        assert_eq!(Signing::parse("山田", "　", [0]), Err(Invalid::SignerNameMissing));
+        let long = "あ".repeat(MAX_SIGNER_CHARS + 1);
+        assert_eq!(Signing::parse(&long, "佐藤", [0]), Err(Invalid::SignerNameTooLong));
+        assert!(Signing::parse(&"あ".repeat(MAX_SIGNER_CHARS), "佐藤", [0]).is_ok());
+        assert_eq!(Signing::parse("山田\u{0}", "佐藤", [0]), Err(Invalid::ControlCharacter));
+    }
 }

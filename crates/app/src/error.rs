@@ -63,6 +63,12 @@ pub enum Invalid {
     PasswordMismatch,
     /// The new password is the current one.
     PasswordUnchanged,
+    /// A signature without the representative's or the participant's name.
+    SignerNameMissing,
+    /// A signer's name longer than [`crate::agreements::MAX_SIGNER_CHARS`].
+    SignerNameTooLong,
+    /// A signature that does not agree to every clause of the agreement.
+    ClausesNotAgreed,
 }
 
 impl From<store::StoreError> for AppError {

@@ -157,32 +157,33 @@ pub async fn pdfs(db: &Db, agreement_id: Uuid) -> Result<(Vec<u8>, Option<Vec<u8
 }
 
 /// Records the electronic signature: who (typed names), when, from where, and the re-issued PDF
-/// with its signature block. Only an agreement still waiting (`sent`) can be signed.
-pub async fn sign(
-    db: &Db,
+/// with its signature block, inside the caller's transaction. Only an agreement still waiting
+/// (`sent`) can be signed.
+pub async fn sign_in(
+    tx: &crate::Tx,
     agreement_id: Uuid,
     signer_names: &str,
     ip: Option<String>,
-    signed_at: DateTime<Utc>,
     signed_pdf: Vec<u8>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let tx = db.begin_write().await?;
-    let model =
-        agreement::Entity::find_by_id(agreement_id).lock_exclusive().one(&tx).await?.ok_or(StoreError::NotFound)?;
+    let model = agreement::Entity::find_by_id(agreement_id)
+        .lock_exclusive()
+        .one(tx.conn())
+        .await?
+        .ok_or(StoreError::NotFound)?;
     if model.status != "sent" {
         return Err(StoreError::Refused(Refusal::AgreementAlreadySubmitted));
     }
     let mut update: agreement::ActiveModel = model.into();
     update.status = Set("signed".into());
-    update.signed_at = Set(Some(signed_at));
+    update.signed_at = Set(Some(now));
     update.signer_names = Set(Some(signer_names.to_string()));
     update.signer_ip = Set(ip);
     update.signed_pdf_sha256 = Set(Some(sha256_hex_bytes(&signed_pdf)));
     update.signed_pdf = Set(Some(signed_pdf));
     update.updated_at = Set(now);
-    update.update(&tx).await?;
-    tx.commit().await?;
+    update.update(tx.conn()).await?;
     Ok(())
 }
 

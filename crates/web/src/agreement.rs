@@ -9,7 +9,7 @@ use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use documents::agreement::{AgreementData, ElectronicSignature, Signer};
+use documents::agreement::AgreementData;
 use domain::access::Role;
 use domain::case::CaseState;
 use store::agreements::AgreementRecord;
@@ -340,93 +340,43 @@ async fn sign(
 ) -> Result<Response, PageError> {
     let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
     let t = lang.t;
-    let representative = domain::text::normalize(value("representative_name"));
-    let participant = domain::text::normalize(value("participant_name"));
-    let names = (representative.clone(), participant.clone());
-    let agreement = own_agreement(&state, &company).await?;
-    let record = store::applications::get(&state.db, company.application_id).await?;
-    let mut data: AgreementData =
-        serde_json::from_value(agreement.data.clone()).map_err(|e| PageError::Internal(e.to_string()))?;
-    let headings: Vec<String> = data.wording.clauses.iter().map(|c| c.heading.to_string()).collect();
-    let agreed: Vec<String> = headings
+    let names =
+        (domain::text::normalize(value("representative_name")), domain::text::normalize(value("participant_name")));
+    // Ticked clauses arrive as `clause_<position>=yes`.
+    let agreed = pairs
         .iter()
-        .enumerate()
-        .filter(|(i, _)| value(&format!("clause_{i}")) == "yes")
-        .map(|(_, h)| h.clone())
-        .collect();
-    let problem = if representative.is_empty() || participant.is_empty() {
-        Some("代表者と参加者の氏名を入力してください。".to_string())
-    } else if representative.chars().count() > 50 || participant.chars().count() > 50 {
-        Some("氏名は50文字以内で入力してください。".into())
-    } else if agreed.len() != headings.len() {
-        Some("すべての項目（第1〜）に同意のチェックを入れてください。".into())
-    } else if record.status != CaseState::AgreementSent {
-        Some("現在は参加同意書の提出を受け付けていません。".into())
-    } else {
-        None
-    };
-    if let Some(problem) = problem {
-        return portal_agreement_page(
-            &state,
-            t,
-            &company,
-            None,
-            Some(problem),
-            names,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let now = state.clock.now();
-    let local = now.with_timezone(&chrono_tz::Asia::Tokyo);
-    data.signature = Some(ElectronicSignature {
-        signers: vec![
-            Signer { role: "代表者".into(), name: representative.clone() },
-            Signer { role: "参加者".into(), name: participant.clone() },
-        ],
-        signed_at: format!(
-            "{} {}（日本時間）",
-            domain::wareki::format_date(local.date_naive()),
-            local.format("%H時%M分%S秒")
-        ),
-        ip_address: ip.to_db().unwrap_or_else(|| "不明".into()),
-        agreed_clauses: agreed,
-    });
-    let signed_pdf = match render(&state, &data).await {
-        Ok(pdf) => pdf,
-        Err(message) => return Err(PageError::Internal(message)),
-    };
-    let signers = format!("代表者 {representative} / 参加者 {participant}");
-    match store::agreements::sign(&state.db, agreement.id, &signers, ip.to_db(), now, signed_pdf, state.clock.now())
-        .await
+        .filter(|(_, v)| v == "yes")
+        .filter_map(|(k, _)| k.strip_prefix("clause_").and_then(|i| i.parse::<usize>().ok()));
+    let result = match app::agreements::Signing::parse(value("representative_name"), value("participant_name"), agreed)
     {
-        Ok(()) => {}
-        Err(error @ (store::StoreError::Refused(_) | store::StoreError::Document(_))) => {
-            let message = crate::messages::store_problem(&error, t);
-            return portal_agreement_page(
+        Err(invalid) => Err(app::AppError::Invalid(invalid)),
+        Ok(signing) => match state.fonts().await {
+            Ok(fonts) => {
+                let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+                app::agreements::sign_own(&state.services, &actor, fonts, signing, state.clock.now()).await
+            }
+            Err(why) => Err(app::AppError::Refused(domain::refusal::Refusal::DocumentUnavailable(why))),
+        },
+    };
+    match result {
+        Ok(()) => {
+            portal_agreement_page(
                 &state,
                 t,
                 &company,
+                Some("電子署名を受け付けました。運営事務局が確認後、参加確定となります。"),
                 None,
-                Some(message),
                 names,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::OK,
             )
-            .await;
+            .await
         }
-        Err(other) => return Err(other.into()),
+        Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
+            let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
+            portal_agreement_page(&state, t, &company, None, message, names, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other.into()),
     }
-    record_company_audit(&state, &company, ip, "agreement.sign").await?;
-    portal_agreement_page(
-        &state,
-        t,
-        &company,
-        Some("電子署名を受け付けました。運営事務局が確認後、参加確定となります。"),
-        None,
-        names,
-        StatusCode::OK,
-    )
-    .await
 }
 
 /// What an upload is, judged by its first bytes (a file's name and declared type can lie).
@@ -521,28 +471,6 @@ async fn upload(
         StatusCode::OK,
     )
     .await
-}
-
-async fn record_company_audit(
-    state: &AppState,
-    company: &CompanyUser,
-    ip: ClientIp,
-    action: &'static str,
-) -> Result<(), PageError> {
-    store::audit::record(
-        &state.db,
-        store::audit::NewAuditEntry {
-            actor: company.actor(),
-            action,
-            subject_type: "application",
-            subject_id: Some(company.application_id.to_string()),
-            ip: ip.to_db(),
-            detail: serde_json::json!({}),
-        },
-        state.clock.now(),
-    )
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

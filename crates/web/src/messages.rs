@@ -307,6 +307,18 @@ pub fn invalid(invalid: &Invalid) -> Message {
             "新しいパスワードは現在のものと異なるものにしてください".into(),
             "The new password must differ from the current one".into(),
         ),
+        Invalid::SignerNameMissing => (
+            "代表者と参加者の氏名を入力してください。".into(),
+            "Enter the names of the representative and the participant.".into(),
+        ),
+        Invalid::SignerNameTooLong => (
+            format!("氏名は{}文字以内で入力してください。", app::agreements::MAX_SIGNER_CHARS),
+            format!("Names have at most {} characters.", app::agreements::MAX_SIGNER_CHARS),
+        ),
+        Invalid::ClausesNotAgreed => (
+            "すべての項目（第1〜）に同意のチェックを入れてください。".into(),
+            "Tick every clause to agree to it.".into(),
+        ),
     };
     message("invalid", ja, en)
 }
@@ -406,19 +418,6 @@ pub mod api {
             format!("{parameter} の値が正しくありません（{value}）"),
             format!("Unknown {parameter} {value:?}"),
         )
-    }
-}
-
-/// A refusal or a document failure from the store, in the page's language (other errors are
-/// not for people and give an empty text).
-pub fn store_problem(error: &store::StoreError, t: crate::i18n::T) -> String {
-    match error {
-        store::StoreError::Refused(r) => {
-            let m = refusal(r);
-            t.pick(&m.ja, &m.en).to_string()
-        }
-        store::StoreError::Document(why) => why.clone(),
-        _ => String::new(),
     }
 }
 

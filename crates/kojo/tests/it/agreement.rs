@@ -139,6 +139,12 @@ async fn a_company_signs_the_agreement_and_participation_is_confirmed(backend: B
     assert_eq!(signed.status, "signed");
     assert_eq!(signed.signer_names.as_deref(), Some("代表者 山田 太郎 / 参加者 佐藤 花子"));
     assert_eq!(signed.signer_ip.as_deref(), Some("127.0.0.1"));
+    // The signature's audit row was written with it, naming the signed PDF.
+    let audit = store::audit::for_subject(&app.running.db, "application", &id.to_string()).await.unwrap();
+    let row = audit.iter().find(|row| row.action == "agreement.sign").expect("agreement.sign audited");
+    let detail: serde_json::Value = serde_json::from_str(&row.detail).unwrap();
+    assert_eq!(detail["signed_pdf_sha256"], serde_json::json!(signed.signed_pdf_sha256));
+    assert_eq!(detail["signers"], "代表者 山田 太郎 / 参加者 佐藤 花子");
     let signed_pdf = company.get(app.at("/portal/agreement/signed.pdf")).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(Some(store::sha256_hex_bytes(&signed_pdf)), signed.signed_pdf_sha256);
     if let Some(text) = pdf_text(&signed_pdf) {

@@ -626,7 +626,7 @@ async fn oversized_bodies_answer_413_in_words_that_say_so(backend: Backend) {
     };
     let unreadable = post_json("{").await;
     assert_eq!(unreadable.status(), 400);
-    assert!(unreadable.text().await.unwrap().contains("JSONとして読み取れません"));
+    assert!(unreadable.text().await.unwrap().contains("JSONとして読めません"));
     assert_eq!(post_json("\"a string\"").await.status(), 422);
     // A page's form: the error page in Japanese.
     let form = ("content-type", "application/x-www-form-urlencoded".to_string());
