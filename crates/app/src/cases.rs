@@ -26,9 +26,11 @@ pub const MAX_MESSAGE_CHARS: usize = 4000;
 pub struct Reason(Option<String>);
 
 impl Reason {
+    /// A reason is free text and is kept as typed (a full-width colon stays full-width); only
+    /// the white space around it goes.
     pub fn parse(text: &str) -> Reason {
-        let text = domain::text::normalize(text);
-        Reason((!text.is_empty()).then_some(text))
+        let text = text.trim();
+        Reason((!text.is_empty()).then(|| text.to_owned()))
     }
 
     pub fn none() -> Reason {
@@ -237,6 +239,36 @@ pub async fn confirm_own_intent(services: &Services, actor: &Actor, now: DateTim
     Ok(outcome)
 }
 
+/// The longest reason a company gives for declining, in characters.
+pub const MAX_DECLINE_REASON_CHARS: usize = 1000;
+
+/// The company declines to take part from its portal, at the same step where it could confirm
+/// its intent (STEP3, after Tokyo's approval): 辞退, with its reason. A place freed this way goes
+/// to the first company of the waitlist, which is told, in the same transaction.
+pub async fn decline_own(services: &Services, actor: &Actor, reason: &str, now: DateTime<Utc>) -> Result<Outcome> {
+    let case = actor.own_case()?;
+    if domain::text::has_control(reason) {
+        return Err(Invalid::ControlCharacter.into());
+    }
+    if domain::text::too_long(reason, MAX_DECLINE_REASON_CHARS) {
+        return Err(Invalid::ReasonTooLong.into());
+    }
+    let reason = Reason::parse(reason);
+    if reason.0.is_none() {
+        return Err(domain::refusal::Refusal::ReasonRequired(CaseEvent::Withdraw).into());
+    }
+    let record = store::applications::get(&services.db, case).await?;
+    if domain::case::transition(record.status, CaseEvent::ConfirmIntent).is_err() {
+        return Err(domain::refusal::Refusal::Transition { from: record.status, event: CaseEvent::Withdraw }.into());
+    }
+    let tx = services.db.begin().await?;
+    let outcome =
+        store::cases::apply(&tx, &services.calendar, &act(actor, case, reason), CaseEvent::Withdraw, now).await?;
+    notify_promoted(services, &tx, &outcome, now).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
 /// The company writes to the secretariat from its portal.
 pub async fn post_own_message(
     services: &Services,
@@ -284,8 +316,8 @@ mod tests {
     }
 
     #[test]
-    fn a_reason_is_normalised_and_blank_is_none() {
-        assert_eq!(Reason::parse("  ＡＢＣ  "), Reason(Some("ABC".into())));
+    fn a_reason_is_kept_as_typed_and_blank_is_none() {
+        assert_eq!(Reason::parse("  ＡＢＣ：理由  "), Reason(Some("ＡＢＣ：理由".into())), "kept as typed");
         assert_eq!(Reason::parse("　"), Reason::none());
     }
 }

@@ -69,6 +69,8 @@ pub enum Invalid {
     SignerNameTooLong,
     /// A signature that does not agree to every clause of the agreement.
     ClausesNotAgreed,
+    /// A company's reason for declining longer than [`crate::cases::MAX_DECLINE_REASON_CHARS`].
+    ReasonTooLong,
 }
 
 impl From<store::StoreError> for AppError {

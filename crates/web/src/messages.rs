@@ -315,6 +315,10 @@ pub fn invalid(invalid: &Invalid) -> Message {
             format!("氏名は{}文字以内で入力してください。", app::agreements::MAX_SIGNER_CHARS),
             format!("Names have at most {} characters.", app::agreements::MAX_SIGNER_CHARS),
         ),
+        Invalid::ReasonTooLong => (
+            format!("理由は{}文字以内で入力してください。", app::cases::MAX_DECLINE_REASON_CHARS),
+            format!("The reason has at most {} characters.", app::cases::MAX_DECLINE_REASON_CHARS),
+        ),
         Invalid::ClausesNotAgreed => (
             "すべての項目（第1〜）に同意のチェックを入れてください。".into(),
             "Tick every clause to agree to it.".into(),

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/login", get(show_login).post(send_link))
         .route("/portal/auth/{token}", get(redeem))
         .route("/portal/intent", post(confirm_intent))
+        .route("/portal/decline", post(decline))
         .route("/portal/messages", post(post_message))
         .route("/portal/logout", post(log_out))
 }
@@ -187,9 +188,10 @@ struct PortalPage {
     awaiting_agreement: bool,
     messages: Vec<(String, MessageRecord)>,
     devices: Vec<crate::views::DeviceView>,
-    notice: Option<&'static str>,
-    problem: Option<&'static str>,
+    notice: Option<String>,
+    problem: Option<String>,
     draft: String,
+    decline_reason: String,
 }
 
 const STEPS: [(CaseState, &str); 7] = [
@@ -221,9 +223,23 @@ async fn portal_page(
     state: &AppState,
     t: T,
     company: &CompanyUser,
-    notice: Option<&'static str>,
-    problem: Option<&'static str>,
+    notice: Option<&str>,
+    problem: Option<&str>,
     draft: String,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    portal_page_with(state, t, company, notice, problem, (draft, String::new()), status).await
+}
+
+/// The portal page with what the company had typed: its message draft and its reason for
+/// declining (kept when either comes back with an error).
+async fn portal_page_with(
+    state: &AppState,
+    t: T,
+    company: &CompanyUser,
+    notice: Option<&str>,
+    problem: Option<&str>,
+    (draft, decline_reason): (String, String),
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let record = store::applications::get(&state.db, company.application_id).await?;
@@ -246,9 +262,10 @@ async fn portal_page(
         awaiting_agreement: record.status == CaseState::AgreementSent,
         messages: messages.into_iter().map(|m| (t.datetime(&m.created_at), m)).collect(),
         devices,
-        notice,
-        problem,
+        notice: notice.map(str::to_owned),
+        problem: problem.map(str::to_owned),
         draft,
+        decline_reason,
         record,
     };
     html(status, &page)
@@ -289,7 +306,10 @@ async fn confirm_intent(
                 &state,
                 lang.t,
                 &company,
-                Some("参加の意思を確認しました。運営事務局から参加同意書をお送りします。"),
+                Some(lang.t.s(
+                    "参加の意思を確認しました。運営事務局から参加同意書をお送りします。",
+                    "Thank you: your intent to take part is recorded. The secretariat will send the participation agreement.",
+                )),
                 None,
                 String::new(),
                 StatusCode::OK,
@@ -302,11 +322,48 @@ async fn confirm_intent(
                 lang.t,
                 &company,
                 None,
-                Some("現在は参加意思の確認を受け付けていません。"),
+                Some(lang.t.s(
+                    "現在は参加意思の確認を受け付けていません。",
+                    "Your intent cannot be confirmed at this step.",
+                )),
                 String::new(),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct DeclineForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// 辞退します: the company declines at the intent step, with its reason.
+async fn decline(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    ip: ClientIp,
+    Form(form): Form<DeclineForm>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    match app::cases::decline_own(&state.services, &actor, &form.reason, state.clock.now()).await {
+        Ok(_) => {
+            let notice = t.s(
+                "辞退を受け付けました。ご検討いただきありがとうございました。",
+                "Your decision not to take part is recorded. Thank you for considering the programme.",
+            );
+            portal_page(&state, t, &company, Some(notice), None, String::new(), StatusCode::OK).await
+        }
+        Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
+            let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
+            let typed = (String::new(), form.reason);
+            portal_page_with(&state, t, &company, None, message.as_deref(), typed, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         Err(other) => Err(other.into()),
     }

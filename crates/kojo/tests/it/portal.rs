@@ -13,6 +13,7 @@ on_both_backends!(
     a_company_signs_in_with_a_one_time_link,
     a_company_sees_only_its_own_case,
     a_company_confirms_its_intent_after_approval,
+    a_company_can_decline_at_the_intent_step,
     messages_go_both_ways,
     addresses_match_in_any_case_and_a_new_link_retires_the_old,
 );
@@ -137,6 +138,59 @@ async fn a_company_sees_only_its_own_case(backend: Backend) {
     assert_eq!(api.status(), 404);
     let page = company.get(app.at("/office/approvals")).send().await.unwrap();
     assert_eq!(page.status(), 403);
+    app.stop().await;
+}
+
+/// Issue 19: at the intent step the portal offers 辞退します as well, with a reason; the case is
+/// withdrawn by the company itself (timeline and audit name it), and a missing reason is refused
+/// with the reason field kept.
+async fn a_company_can_decline_at_the_intent_step(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let id = submit(&app, 5).await;
+    let db = &app.running.db;
+    let company = sign_in_company(&app, 5).await;
+    let page = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("辞退します"), "nothing to decline before Tokyo approves");
+    let csrf = common::hidden_value(&page, "csrf");
+    let early = company.post(app.at("/portal/decline")).form(&[("csrf", csrf.as_str()), ("reason", "社内事情")]).send();
+    assert_eq!(early.await.unwrap().status(), 422, "not before the intent step");
+    assert_eq!(store::applications::get(db, id).await.unwrap().status, CaseState::Received);
+
+    common::decide_case(&app, id).await;
+    let tokyo = client();
+    app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
+    let approvals = tokyo.get(app.at("/office/approvals")).send().await.unwrap().text().await.unwrap();
+    let token = common::hidden_value(&approvals, "csrf");
+    let approve = [("csrf", token.as_str()), ("action", "approve"), ("case", &id.to_string())];
+    assert_eq!(tokyo.post(app.at("/office/approvals")).form(&approve).send().await.unwrap().status(), 200);
+
+    let page = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("参加します") && page.contains("辞退します"));
+    // Without a reason: refused, nothing changes.
+    let refused = company.post(app.at("/portal/decline")).form(&[("csrf", csrf.as_str()), ("reason", "  ")]).send();
+    let refused = refused.await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("理由"));
+    assert_eq!(store::applications::get(db, id).await.unwrap().status, CaseState::Approved);
+    // Too long: refused, and what was typed comes back.
+    let long = "あ".repeat(app::cases::MAX_DECLINE_REASON_CHARS + 1);
+    let page = company.post(app.at("/portal/decline")).form(&[("csrf", csrf.as_str()), ("reason", long.as_str())]);
+    let page = page.send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&long), "the reason typed is kept");
+    // With a reason: withdrawn by the company.
+    let reason = "社内の体制が整わないため：来年度に再検討します";
+    let page = company.post(app.at("/portal/decline")).form(&[("csrf", csrf.as_str()), ("reason", reason)]);
+    let page = page.send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("辞退を受け付けました"), "{page}");
+    assert_eq!(store::applications::get(db, id).await.unwrap().status, CaseState::Withdrawn);
+    let last = store::cases::timeline(db, id).await.unwrap().pop().unwrap();
+    assert_eq!(last.event, CaseEvent::Withdraw.code());
+    assert!(last.actor_label.starts_with("company:"));
+    assert_eq!(last.reason.as_deref(), Some(reason));
+    // Once withdrawn, neither button is offered and declining again is refused.
+    assert!(!page.contains("辞退します"));
+    let again = company.post(app.at("/portal/decline")).form(&[("csrf", csrf.as_str()), ("reason", reason)]).send();
+    assert_eq!(again.await.unwrap().status(), 422);
     app.stop().await;
 }
 
