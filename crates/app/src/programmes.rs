@@ -63,6 +63,65 @@ pub async fn update_course(
     Ok(())
 }
 
+/// Starts the next programme year from `from`, so that a new year is set up in the office: the
+/// same names with the year moved on (令和8年度 → 令和9年度, 2026 → 2027), every course with its
+/// window one year later (29 February becomes the 28th) and its capacity, no places taken, and
+/// the year's agreement wording carried over with its year moved on. The new year is not made
+/// current: the administrator adjusts windows and capacities first. Refused when that year exists.
+pub async fn start_next_year(services: &Services, actor: &Actor, from: Uuid, now: DateTime<Utc>) -> Result<Uuid> {
+    actor.require(Action::Administer)?;
+    let previous = store::programmes::get(&services.db, from).await?;
+    let year = previous.fiscal_year + 1;
+    if store::programmes::list(&services.db).await?.iter().any(|p| p.fiscal_year == year) {
+        return Err(Refusal::Programme(ProgrammeRefusal::FiscalYearExists(year)).into());
+    }
+    let next = |text: &str| move_year_on(text, previous.fiscal_year);
+    let mut courses = Vec::with_capacity(previous.courses.len());
+    for course in &previous.courses {
+        let a_year_later = |day: NaiveDate| day.checked_add_months(chrono::Months::new(12)).unwrap_or(day);
+        let window = CourseWindow::new(a_year_later(course.window.start()), a_year_later(course.window.end()))
+            .map_err(|e| AppError::Refused(Refusal::Programme(ProgrammeRefusal::InvalidWindow(e.to_string()))))?;
+        courses.push(domain::programme::ValidCourse {
+            code: course.code,
+            name_ja: next(&course.name_ja),
+            name_en: next(&course.name_en),
+            window,
+            capacity: course.capacity,
+        });
+    }
+    let programme = domain::programme::ValidProgramme {
+        fiscal_year: year,
+        name_ja: next(&previous.name_ja),
+        name_en: next(&previous.name_en),
+        courses,
+    };
+    let wording = store::agreements::wording(&services.db, from).await?;
+    let tx = services.db.begin().await?;
+    let id = store::programmes::import_in(&tx, &programme, false, now).await?;
+    if let Some(wording) = wording {
+        let moved: serde_json::Value = serde_json::from_str(&next(&wording.wording.to_string()))
+            .map_err(|e| AppError::Store(store::StoreError::Corrupt(format!("agreement wording: {e}"))))?;
+        store::agreements::save_wording_in(&tx, id, &moved, now).await?;
+    }
+    let detail = serde_json::json!({"from": from, "fiscal_year": year});
+    audit(&tx, actor, "programme.start_next_year", "programme", id, detail, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Moves the fiscal year named in `text` on by one: the 和暦 year as the programme's documents
+/// write it (full-width or half-width digits) and the 西暦 year.
+fn move_year_on(text: &str, fiscal_year: i32) -> String {
+    let full_width = |text: &str| -> String {
+        text.chars().map(|c| c.to_digit(10).and_then(|d| char::from_u32(0xFF10 + d)).unwrap_or(c)).collect()
+    };
+    let old = domain::wareki::format_fiscal_year(fiscal_year);
+    let new = domain::wareki::format_fiscal_year(fiscal_year + 1);
+    text.replace(&old, &new)
+        .replace(&full_width(&old), &full_width(&new))
+        .replace(&fiscal_year.to_string(), &(fiscal_year + 1).to_string())
+}
+
 async fn audit(
     tx: &store::Tx,
     actor: &Actor,
@@ -87,6 +146,15 @@ async fn audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_year_moves_on_in_both_calendars_and_both_digit_widths() {
+        let name = "令和8年度 中小企業サイバーセキュリティ向上支援事業";
+        assert_eq!(move_year_on(name, 2026), "令和9年度 中小企業サイバーセキュリティ向上支援事業");
+        assert_eq!(move_year_on("令和８年度", 2026), "令和９年度");
+        assert_eq!(move_year_on("FY2026 SME programme", 2026), "FY2027 SME programme");
+        assert_eq!(move_year_on("令和9年度", 2027), "令和10年度");
+    }
 
     #[test]
     fn a_course_change_is_parsed_or_refused_with_its_reason() {

@@ -48,12 +48,25 @@ pub async fn save_wording(
     wording: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<Wording> {
-    let tx = db.begin_write().await?;
+    let tx = db.begin().await?;
+    let saved = save_wording_in(&tx, programme_id, wording, now).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// [`save_wording`] inside the caller's transaction.
+pub async fn save_wording_in(
+    tx: &crate::Tx,
+    programme_id: Uuid,
+    wording: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Wording> {
+    let tx = tx.conn();
     let latest = agreement_text::Entity::find()
         .filter(agreement_text::Column::ProgrammeId.eq(programme_id))
         .order_by_desc(agreement_text::Column::Version)
         .lock_exclusive()
-        .one(&tx)
+        .one(tx)
         .await?;
     let version = latest.map(|m| m.version + 1).unwrap_or(1);
     let id = Uuid::now_v7();
@@ -64,9 +77,8 @@ pub async fn save_wording(
         clauses: Set(wording.to_string()),
         created_at: Set(now),
     }
-    .insert(&tx)
+    .insert(tx)
     .await?;
-    tx.commit().await?;
     Ok(Wording { id, version, wording: wording.clone() })
 }
 

@@ -47,9 +47,22 @@ impl ProgrammeRecord {
 /// Loads a programme year, creating it or updating the one with the same fiscal year.
 /// Places already taken are kept; a capacity below them is refused.
 pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool, now: DateTime<Utc>) -> Result<Uuid> {
-    let tx = db.begin_write().await?;
+    let tx = db.begin().await?;
+    let id = import_in(&tx, programme, make_current, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`import`] inside the caller's transaction.
+pub async fn import_in(
+    tx: &crate::Tx,
+    programme: &ValidProgramme,
+    make_current: bool,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    let tx = tx.conn();
     let existing =
-        programme::Entity::find().filter(programme::Column::FiscalYear.eq(programme.fiscal_year)).one(&tx).await?;
+        programme::Entity::find().filter(programme::Column::FiscalYear.eq(programme.fiscal_year)).one(tx).await?;
     let programme_id = match existing {
         Some(model) => {
             let id = model.id;
@@ -57,7 +70,7 @@ pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool, now
             active.name_ja = Set(programme.name_ja.clone());
             active.name_en = Set(programme.name_en.clone());
             active.updated_at = Set(now);
-            active.update(&tx).await?;
+            active.update(tx).await?;
             id
         }
         None => {
@@ -71,7 +84,7 @@ pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool, now
                 created_at: Set(now),
                 updated_at: Set(now),
             }
-            .insert(&tx)
+            .insert(tx)
             .await?;
             id
         }
@@ -80,7 +93,7 @@ pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool, now
         let existing = course::Entity::find()
             .filter(course::Column::ProgrammeId.eq(programme_id))
             .filter(course::Column::Code.eq(spec.code.code()))
-            .one(&tx)
+            .one(tx)
             .await?;
         match existing {
             Some(model) => {
@@ -97,7 +110,7 @@ pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool, now
                 active.window_end = Set(spec.window.end());
                 active.capacity = Set(spec.capacity as i32);
                 active.updated_at = Set(now);
-                active.update(&tx).await?;
+                active.update(tx).await?;
             }
             None => {
                 course::ActiveModel {
@@ -114,15 +127,14 @@ pub async fn import(db: &Db, programme: &ValidProgramme, make_current: bool, now
                     created_at: Set(now),
                     updated_at: Set(now),
                 }
-                .insert(&tx)
+                .insert(tx)
                 .await?;
             }
         }
     }
     if make_current {
-        set_current_in(&tx, programme_id, now).await?;
+        set_current_in(tx, programme_id, now).await?;
     }
-    tx.commit().await?;
     Ok(programme_id)
 }
 

@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/office/applications/export", get(export_applications))
         .route("/office/programmes", get(list_programmes))
         .route("/office/programmes/{id}/current", post(make_current))
+        .route("/office/programmes/{id}/next", post(start_next_year))
         .route("/office/courses/{id}", post(update_course))
 }
 
@@ -371,6 +372,27 @@ async fn make_current(
     app::programmes::set_current(&state.services, &actor, id, state.clock.now()).await?;
     state.programme_changed();
     Ok(Redirect::to("/office/programmes").into_response())
+}
+
+/// 次年度を作成: the next year from this one, then back to the list to adjust it.
+async fn start_next_year(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    staff.require(Role::can_administer)?;
+    let t = lang.t;
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    match app::programmes::start_next_year(&state.services, &actor, id, state.clock.now()).await {
+        Ok(_) => Ok(Redirect::to("/office/programmes").into_response()),
+        Err(error @ app::AppError::Refused(_)) => {
+            let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
+            programmes_page(&state, t, &staff, message, StatusCode::CONFLICT).await
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Deserialize)]

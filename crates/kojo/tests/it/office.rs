@@ -15,6 +15,7 @@ on_both_backends!(
     repeated_failed_sign_ins_are_throttled,
     administrators_edit_capacity_but_not_below_places_taken,
     the_board_warns_when_the_holiday_table_runs_out,
+    administrators_start_the_next_year_from_the_office,
 );
 
 fn client() -> reqwest::Client {
@@ -341,5 +342,62 @@ async fn the_board_warns_when_the_holiday_table_runs_out(backend: Backend) {
     let board = staff.get(app.at("/office/board")).send().await.unwrap().text().await.unwrap();
     assert!(board.contains("id=\"holidays-run-out\""), "{board}");
     assert!(board.contains("kojo holidays import syukujitsu.csv"));
+    app.stop().await;
+}
+
+/// Issue 19: a new programme year is started from the office by copying the previous one
+/// (windows a year later, capacities and agreement wording carried over, nothing taken, not
+/// current), audited; the same year twice is refused; other roles cannot.
+async fn administrators_start_the_next_year_from_the_office(backend: Backend) {
+    let app = spawn_app(backend, Setup { utm_capacity: 3, ..Setup::default() }).await;
+    seed(&app).await;
+    let db = &app.running.db;
+    let previous = store::programmes::current(db).await.unwrap().unwrap();
+    // The year's wording exists once an agreement was prepared; save one naming the year.
+    let year_ja = domain::wareki::format_fiscal_year(previous.fiscal_year);
+    let wording = serde_json::json!({"fiscal_year": year_ja, "preamble": format!("{year_ja}の事業に参加します")});
+    store::agreements::save_wording(db, previous.id, &wording, app::Clock::system().now()).await.unwrap();
+
+    let secretariat = client();
+    app.sign_in(&secretariat, "jimukyoku@example.jp", Role::Secretariat).await;
+    let board = secretariat.get(app.at("/office/board")).send().await.unwrap().text().await.unwrap();
+    let token = common::hidden_value(&board, "csrf");
+    let url = app.at(&format!("/office/programmes/{}/next", previous.id));
+    let refused = secretariat.post(&url).form(&[("csrf", token.as_str())]).send().await.unwrap();
+    assert_eq!(refused.status(), 403, "administrators only");
+
+    let admin = client();
+    app.sign_in(&admin, "admin2@example.jp", Role::Administrator).await;
+    let page = admin.get(app.at("/office/programmes")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("この年度をもとに次年度を作成"));
+    let csrf = common::hidden_value(&page, "csrf");
+    let response = admin.post(&url).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+
+    let years = store::programmes::list(db).await.unwrap();
+    let next = years.iter().find(|p| p.fiscal_year == previous.fiscal_year + 1).expect("the next year exists");
+    assert!(!next.is_current, "not current until the administrator says so");
+    assert!(store::programmes::current(db).await.unwrap().unwrap().id == previous.id);
+    let next_ja = domain::wareki::format_fiscal_year(previous.fiscal_year + 1);
+    assert!(next.name_ja.contains(&next_ja) || !previous.name_ja.contains(&year_ja), "{}", next.name_ja);
+    assert_eq!(next.courses.len(), previous.courses.len());
+    for (old, new) in previous.courses.iter().zip(&next.courses) {
+        assert_eq!(new.code, old.code);
+        assert_eq!(new.capacity, old.capacity);
+        assert_eq!((new.places_taken, new.waitlisted), (0, 0));
+        assert_eq!(new.window.start(), old.window.start().checked_add_months(chrono::Months::new(12)).unwrap());
+        assert_eq!(new.window.end(), old.window.end().checked_add_months(chrono::Months::new(12)).unwrap());
+    }
+    let carried = store::agreements::wording(db, next.id).await.unwrap().expect("wording carried over");
+    assert_eq!(carried.wording["fiscal_year"], next_ja.as_str());
+    assert_eq!(carried.wording["preamble"], format!("{next_ja}の事業に参加します").as_str());
+    let audit = store::audit::recent(db, 5).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "programme.start_next_year" && a.subject_id == Some(next.id.to_string())));
+
+    // The same year again: refused with words, nothing added.
+    let again = admin.post(&url).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.unwrap().contains(&(previous.fiscal_year + 1).to_string()));
+    assert_eq!(store::programmes::list(db).await.unwrap().len(), years.len());
     app.stop().await;
 }
