@@ -220,6 +220,7 @@ pub async fn disable_user(services: &Services, actor: &Actor, user_id: Uuid, now
 pub async fn send_portal_links(
     services: &Services,
     address: &domain::text::EmailAddress,
+    task: domain::portal::PortalTask,
     ip: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<usize> {
@@ -228,7 +229,7 @@ pub async fn send_portal_links(
     for (token, user) in &links {
         let Some(application_id) = user.company_application_id else { continue };
         let reference = store::applications::get(db, application_id).await?.reference;
-        let email = crate::mail::portal_link(&services.mail, address.as_str(), &reference, token);
+        let email = crate::mail::portal_link(&services.mail, address.as_str(), &reference, token, task);
         let tx = db.begin().await?;
         store::outbox::add(&tx, &email, now).await?;
         let entry = store::audit::NewAuditEntry {

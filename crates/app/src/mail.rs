@@ -80,10 +80,17 @@ struct PortalLink<'a> {
 /// The one-time sign-in link to the company portal. Anyone can ask for it to be sent to an
 /// application's contact address, so like the acknowledgement it carries only what Kojo made
 /// (the reference and the link), never the company name the applicant typed.
-pub fn portal_link(config: &MailSettings, to: &str, reference: &str, token: &str) -> OutgoingEmail {
+pub fn portal_link(
+    config: &MailSettings,
+    to: &str,
+    reference: &str,
+    token: &str,
+    task: domain::portal::PortalTask,
+) -> OutgoingEmail {
+    let query = if task.code().is_empty() { String::new() } else { format!("?task={}", task.code()) };
     let body = PortalLink {
         reference,
-        link: format!("{}/portal/auth/{token}", config.public_url.trim_end_matches('/')),
+        link: format!("{}/portal/auth/{token}{query}", config.public_url.trim_end_matches('/')),
         minutes: store::portal::LINK_LIFETIME_MINUTES,
         secretariat_name: &config.secretariat_name,
     }
@@ -98,16 +105,37 @@ pub fn portal_link(config: &MailSettings, to: &str, reference: &str, token: &str
 #[template(path = "mail/message_notice.txt")]
 struct MessageNotice<'a> {
     company_name: &'a str,
+    reference: &'a str,
+    request: &'static str,
     portal: String,
     secretariat_name: &'a str,
     secretariat_contact: &'a str,
 }
 
-/// Tells the company a message (or a task) waits in the portal; the text itself stays in the portal.
-pub fn message_notice(config: &MailSettings, to: &str, company_name: &str, subject: &str) -> OutgoingEmail {
+/// The portal's sign-in page, with the task the company lands on after signing in.
+pub fn portal_login_url(config: &MailSettings, task: domain::portal::PortalTask) -> String {
+    let base = config.public_url.trim_end_matches('/');
+    match task.code() {
+        "" => format!("{base}/portal/login"),
+        code => format!("{base}/portal/login?task={code}"),
+    }
+}
+
+/// Tells the company a message (or a task) waits in the portal: its reference, what it is asked
+/// to do, and the sign-in link that lands on that task; the text itself stays in the portal.
+pub fn message_notice(
+    config: &MailSettings,
+    to: &str,
+    company_name: &str,
+    reference: &str,
+    subject: &str,
+    task: domain::portal::PortalTask,
+) -> OutgoingEmail {
     let body = MessageNotice {
         company_name,
-        portal: format!("{}/portal/login", config.public_url.trim_end_matches('/')),
+        reference,
+        request: task.request_ja(),
+        portal: portal_login_url(config, task),
         secretariat_name: &config.secretariat_name,
         secretariat_contact: &config.secretariat_contact,
     }
@@ -123,6 +151,7 @@ pub fn message_notice(config: &MailSettings, to: &str, company_name: &str, subje
 struct AgreementMail<'a> {
     company_name: &'a str,
     contact_name: &'a str,
+    reference: &'a str,
     portal: String,
     secretariat_name: &'a str,
     secretariat_contact: &'a str,
@@ -153,7 +182,8 @@ pub fn agreement_sent(config: &MailSettings, record: &store::applications::Appli
     let body = AgreementMail {
         company_name: &record.company_name,
         contact_name: &record.contact_name,
-        portal: format!("{}/portal/login", config.public_url.trim_end_matches('/')),
+        reference: &record.reference,
+        portal: portal_login_url(config, domain::portal::PortalTask::Agreement),
         secretariat_name: &config.secretariat_name,
         secretariat_contact: &config.secretariat_contact,
     }
@@ -178,6 +208,7 @@ struct ConfirmedMail<'a> {
 #[template(path = "mail/trial_ending.txt")]
 struct TrialEnding<'a> {
     company_name: &'a str,
+    reference: &'a str,
     model: &'a str,
     last_day: String,
     portal: String,
@@ -195,9 +226,10 @@ pub fn trial_ending(
 ) -> OutgoingEmail {
     let body = TrialEnding {
         company_name: &record.company_name,
+        reference: &record.reference,
         model,
         last_day: domain::wareki::format_date(last_day),
-        portal: format!("{}/portal/login", config.public_url.trim_end_matches('/')),
+        portal: portal_login_url(config, domain::portal::PortalTask::Messages),
         secretariat_name: &config.secretariat_name,
         secretariat_contact: &config.secretariat_contact,
     }

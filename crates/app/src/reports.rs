@@ -353,8 +353,14 @@ pub async fn release(
     let record = store::reports::get(&services.db, report).await?;
     let application = store::applications::get(&services.db, record.application_id).await?;
     let subject = format!("UTM月次レポート（{}）を公開しました", month_label(&record.month));
-    let email =
-        crate::mail::message_notice(&services.mail, &application.contact_email, &application.company_name, &subject);
+    let email = crate::mail::message_notice(
+        &services.mail,
+        &application.contact_email,
+        &application.company_name,
+        &application.reference,
+        &subject,
+        domain::portal::PortalTask::Reports,
+    );
     let tx = services.db.begin().await?;
     store::reports::release(&tx, report, actor.audit(), actor.ip(), &email, now).await?;
     tx.commit().await?;

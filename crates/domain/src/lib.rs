@@ -18,6 +18,7 @@ pub mod corporate_number;
 pub mod device;
 pub mod eligibility;
 pub mod password;
+pub mod portal;
 pub mod programme;
 pub mod refusal;
 pub mod sign_in;

@@ -437,20 +437,20 @@ async fn preview_emails(
     let record = store::applications::get(&state.db, id).await?;
     audit(&state, &staff, ip, "email.preview", Some(id.to_string()), serde_json::json!({})).await?;
     let config = &state.services.mail;
-    let (to, company) = (record.contact_email.as_str(), record.company_name.as_str());
+    let (to, company, reference) =
+        (record.contact_email.as_str(), record.company_name.as_str(), record.reference.as_str());
+    let notice = |subject: &str, task| app::mail::message_notice(config, to, company, reference, subject, task);
+    use domain::portal::PortalTask;
     let emails = vec![
         (
             "企業ページへのログインを求められたとき",
-            app::mail::portal_link(config, to, &record.reference, "（ログイン用のリンク）"),
+            app::mail::portal_link(config, to, reference, "（ログイン用のリンク）", PortalTask::Home),
         ),
-        ("事務局がメッセージを送ったとき", app::mail::message_notice(config, to, company, app::mail::subject::MESSAGE)),
-        ("東京都が承認したとき", app::mail::message_notice(config, to, company, app::mail::subject::APPROVED)),
+        ("事務局がメッセージを送ったとき", notice(app::mail::subject::MESSAGE, PortalTask::Messages)),
+        ("東京都が承認したとき", notice(app::mail::subject::APPROVED, PortalTask::Intent)),
         ("参加同意書を送付するとき（STEP4）", app::mail::agreement_sent(config, &record)),
         ("参加同意書の受領を確認したとき（STEP5・参加確定）", app::mail::participation_confirmed(config, &record)),
-        (
-            "UTM月次レポートを公開したとき",
-            app::mail::message_notice(config, to, company, "UTM月次レポート（令和N年M月）を公開しました"),
-        ),
+        ("UTM月次レポートを公開したとき", notice("UTM月次レポート（令和N年M月）を公開しました", PortalTask::Reports)),
     ];
     let page = EmailsPage {
         t: lang.t,

@@ -7,12 +7,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Duration;
 use domain::case::{CaseEvent, CaseState};
+use domain::portal::PortalTask;
 use serde::Deserialize;
 use store::applications::ApplicationRecord;
 use store::audit::{Actor, NewAuditEntry};
@@ -50,10 +51,17 @@ struct LoginPage {
     expired: bool,
     email: String,
     problem: Option<&'static str>,
+    /// The task's word, carried through the form.
+    task: &'static str,
 }
 
-async fn show_login(lang: Lang, csrf: crate::csrf::FormToken) -> Result<Response, PageError> {
+async fn show_login(
+    lang: Lang,
+    csrf: crate::csrf::FormToken,
+    Query(query): Query<TaskQuery>,
+) -> Result<Response, PageError> {
     let csrf = csrf.0;
+    let task = PortalTask::from_code(&query.task);
     let page = LoginPage {
         t: lang.t,
         signed_in: false,
@@ -62,6 +70,7 @@ async fn show_login(lang: Lang, csrf: crate::csrf::FormToken) -> Result<Response
         expired: false,
         email: String::new(),
         problem: None,
+        task: task.code(),
     };
     let response = html(StatusCode::OK, &page)?;
     Ok(response)
@@ -71,6 +80,15 @@ async fn show_login(lang: Lang, csrf: crate::csrf::FormToken) -> Result<Response
 struct LoginForm {
     email: String,
     csrf: String,
+    /// Where the company lands after signing in (`domain::portal::PortalTask`).
+    #[serde(default)]
+    task: String,
+}
+
+#[derive(Deserialize, Default)]
+struct TaskQuery {
+    #[serde(default)]
+    task: String,
 }
 
 async fn send_link(
@@ -91,6 +109,7 @@ async fn send_link(
         expired: false,
         email: email.clone(),
         problem: None,
+        task: PortalTask::from_code(&form.task).code(),
     };
     if !tokens_match(&csrf, &form.csrf) {
         page.problem =
@@ -110,7 +129,7 @@ async fn send_link(
     }
     // Looking the address up, issuing the link and queueing the e-mail happen after the answer,
     // off the request: a known and an unknown address answer alike and equally fast.
-    state.portal_links.request(address, ip.to_db());
+    state.portal_links.request(address, PortalTask::from_code(&form.task), ip.to_db());
     // The same answer whether or not the address is known.
     page.sent = true;
     html(StatusCode::OK, &page)
@@ -122,7 +141,9 @@ async fn redeem(
     ip: ClientIp,
     csrf: crate::csrf::FormToken,
     Path(token): Path<String>,
+    Query(query): Query<TaskQuery>,
 ) -> Result<Response, PageError> {
+    let task = PortalTask::from_code(&query.task);
     let Some(user) = store::portal::redeem_link(&state.db, &token, state.clock.now()).await? else {
         let page = LoginPage {
             t: lang.t,
@@ -132,6 +153,7 @@ async fn redeem(
             expired: true,
             email: String::new(),
             problem: None,
+            task: task.code(),
         };
         return html(StatusCode::GONE, &page);
     };
@@ -164,7 +186,7 @@ async fn redeem(
         false,
         state.config.secure_cookies,
     );
-    Ok(with_cookie(Redirect::to("/portal").into_response(), cookie))
+    Ok(with_cookie(Redirect::to(task.path()).into_response(), cookie))
 }
 
 /// A step of the programme as the company sees it.
@@ -409,15 +431,17 @@ async fn log_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
 /// (the per-address rate limit keeps it short) and refuses more, with a warning.
 #[derive(Clone)]
 pub(crate) struct LinkQueue {
-    sender: tokio::sync::mpsc::Sender<(domain::text::EmailAddress, Option<String>)>,
+    sender: tokio::sync::mpsc::Sender<LinkRequest>,
 }
+
+type LinkRequest = (domain::text::EmailAddress, PortalTask, Option<String>);
 
 impl LinkQueue {
     pub(crate) fn start(services: app::Services, clock: app::Clock) -> LinkQueue {
-        let (sender, mut receiver) = tokio::sync::mpsc::channel::<(domain::text::EmailAddress, Option<String>)>(1024);
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<LinkRequest>(1024);
         tokio::spawn(async move {
-            while let Some((address, ip)) = receiver.recv().await {
-                if let Err(error) = app::accounts::send_portal_links(&services, &address, ip, clock.now()).await {
+            while let Some((address, task, ip)) = receiver.recv().await {
+                if let Err(error) = app::accounts::send_portal_links(&services, &address, task, ip, clock.now()).await {
                     tracing::error!(%error, "portal sign-in link not sent");
                 }
             }
@@ -425,8 +449,8 @@ impl LinkQueue {
         LinkQueue { sender }
     }
 
-    fn request(&self, address: domain::text::EmailAddress, ip: Option<String>) {
-        if self.sender.try_send((address, ip)).is_err() {
+    fn request(&self, address: domain::text::EmailAddress, task: PortalTask, ip: Option<String>) {
+        if self.sender.try_send((address, task, ip)).is_err() {
             tracing::warn!("portal sign-in link queue full: request dropped");
         }
     }

@@ -14,6 +14,7 @@ on_both_backends!(
     a_company_sees_only_its_own_case,
     a_company_confirms_its_intent_after_approval,
     a_company_can_decline_at_the_intent_step,
+    an_email_that_asks_to_act_lands_on_its_task_after_sign_in,
     messages_go_both_ways,
     addresses_match_in_any_case_and_a_new_link_retires_the_old,
 );
@@ -34,6 +35,12 @@ async fn submit(app: &TestApp, n: u32) -> Uuid {
 /// Asks for a link as the company would and returns the link's path from the e-mail. The page
 /// answers before the link is made (the same for every address), so this waits for the e-mail.
 async fn request_link(app: &TestApp, company: &reqwest::Client, email: &str) -> Option<String> {
+    request_link_from(app, company, email, "/portal/login").await
+}
+
+/// Asks for a sign-in link on the sign-in page at `login` (which may name a task), sending the
+/// task the page carries; returns the link from the e-mail.
+async fn request_link_from(app: &TestApp, company: &reqwest::Client, email: &str, login: &str) -> Option<String> {
     let links = || async {
         let outbox = store::outbox::recent(&app.running.db, 200).await.unwrap();
         outbox
@@ -44,11 +51,12 @@ async fn request_link(app: &TestApp, company: &reqwest::Client, email: &str) -> 
             .collect::<Vec<String>>()
     };
     let before = links().await;
-    let page = company.get(app.at("/portal/login")).send().await.unwrap().text().await.unwrap();
+    let page = company.get(app.at(login)).send().await.unwrap().text().await.unwrap();
     let csrf = common::hidden_value(&page, "csrf");
+    let task = common::hidden_value(&page, "task");
     let page = company
         .post(app.at("/portal/login"))
-        .form(&[("email", email), ("csrf", csrf.as_str())])
+        .form(&[("email", email), ("csrf", csrf.as_str()), ("task", task.as_str())])
         .send()
         .await
         .unwrap()
@@ -306,5 +314,75 @@ async fn addresses_match_in_any_case_and_a_new_link_retires_the_old(backend: Bac
     assert_eq!(company.get(app.at(&first)).send().await.unwrap().status(), 410, "the newer link retired the older");
     assert_eq!(company.get(app.at(&second)).send().await.unwrap().status(), 303);
     assert_eq!(company.get(app.at(&second)).send().await.unwrap().status(), 410, "a link works once");
+    app.stop().await;
+}
+
+/// Issue 19: an e-mail that asks the company to act states the reference and what to do, and
+/// its link lands on that task after sign-in; a task word that is not one of the portal's goes
+/// home; the page that says the link was sent can send it again.
+async fn an_email_that_asks_to_act_lands_on_its_task_after_sign_in(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let id = submit(&app, 6).await;
+    let db = &app.running.db;
+    common::decide_case(&app, id).await;
+    let tokyo = client();
+    app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
+    let approvals = tokyo.get(app.at("/office/approvals")).send().await.unwrap().text().await.unwrap();
+    let token = common::hidden_value(&approvals, "csrf");
+    let approve = [("csrf", token.as_str()), ("action", "approve"), ("case", &id.to_string())];
+    assert_eq!(tokyo.post(app.at("/office/approvals")).form(&approve).send().await.unwrap().status(), 200);
+
+    let reference = store::applications::get(db, id).await.unwrap().reference;
+    let outbox = store::outbox::recent(db, 50).await.unwrap();
+    let mail = outbox.iter().find(|m| m.to == "contact6@example.jp" && m.subject.contains("参加意思")).unwrap();
+    assert!(mail.body.contains(&reference), "{}", mail.body);
+    assert!(mail.body.contains("「参加します」または「辞退します」"), "{}", mail.body);
+    let start = mail.body.find("/portal/login?task=").expect("the link names the task");
+    let login = mail.body[start..].split_whitespace().next().unwrap().to_string();
+    assert_eq!(login, "/portal/login?task=intent");
+
+    let company = client();
+    let link = request_link_from(&app, &company, "contact6@example.jp", &login).await.expect("a link is sent");
+    assert!(link.ends_with("?task=intent"), "{link}");
+    let response = company.get(app.at(&link)).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/portal#task-intent");
+
+    // The page that says the link was sent offers to send it again, keeping the task.
+    let page = client().get(app.at("/portal/login?task=agreement")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(common::hidden_value(&page, "task"), "agreement");
+    let browser = client();
+    let page = browser.get(app.at("/portal/login?task=agreement")).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden_value(&page, "csrf");
+    let sent = browser
+        .post(app.at("/portal/login"))
+        .form(&[("email", "contact6@example.jp"), ("csrf", csrf.as_str()), ("task", "agreement")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(sent.contains("リンクをもう一度送る"), "{sent}");
+    assert_eq!(common::hidden_value(&sent, "task"), "agreement");
+    assert_eq!(common::hidden_value(&sent, "email"), "contact6@example.jp");
+    // Its link (sent off the request) names the task; wait for it before asking again, since a
+    // new link retires the older ones.
+    let mut agreement_link = false;
+    for _ in 0..100 {
+        let outbox = store::outbox::recent(db, 200).await.unwrap();
+        agreement_link = outbox.iter().any(|m| m.to == "contact6@example.jp" && m.body.contains("?task=agreement"));
+        if agreement_link {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(agreement_link, "the link sent again names its task");
+
+    // A word that names no task lands at home, never elsewhere.
+    let link = request_link(&app, &client(), "contact6@example.jp").await.expect("a link is sent");
+    let forged = client().get(app.at(&format!("{link}?task=//evil.example"))).send().await.unwrap();
+    assert_eq!(forged.status(), 303);
+    assert_eq!(forged.headers()["location"], "/portal");
     app.stop().await;
 }

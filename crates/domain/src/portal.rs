@@ -1,0 +1,80 @@
+//! Where a company lands in its portal: an e-mail that asks the company to act links to the
+//! sign-in page with its task, and after signing in the company arrives at that task.
+
+/// A task in the company portal. Only these places can be named, so a link cannot send the
+/// company anywhere else after signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PortalTask {
+    /// The portal's home page (status and tasks).
+    #[default]
+    Home,
+    /// Confirming or declining the intent to take part (STEP3).
+    Intent,
+    /// Reviewing and returning the participation agreement (STEP4).
+    Agreement,
+    /// The monthly UTM reports.
+    Reports,
+    /// The messages with the secretariat.
+    Messages,
+}
+
+impl PortalTask {
+    pub const ALL: [PortalTask; 5] =
+        [PortalTask::Home, PortalTask::Intent, PortalTask::Agreement, PortalTask::Reports, PortalTask::Messages];
+
+    /// The word in links (`?task=…`); empty for the home page.
+    pub fn code(self) -> &'static str {
+        match self {
+            PortalTask::Home => "",
+            PortalTask::Intent => "intent",
+            PortalTask::Agreement => "agreement",
+            PortalTask::Reports => "reports",
+            PortalTask::Messages => "messages",
+        }
+    }
+
+    /// Reads a link's word; anything else is the home page.
+    pub fn from_code(code: &str) -> PortalTask {
+        PortalTask::ALL.into_iter().find(|task| !task.code().is_empty() && task.code() == code).unwrap_or_default()
+    }
+
+    /// Where the company lands after signing in.
+    pub fn path(self) -> &'static str {
+        match self {
+            PortalTask::Home => "/portal",
+            PortalTask::Intent => "/portal#task-intent",
+            PortalTask::Agreement => "/portal/agreement",
+            PortalTask::Reports => "/portal/reports",
+            PortalTask::Messages => "/portal#messages",
+        }
+    }
+
+    /// What the company is asked to do, as the e-mail says it.
+    pub fn request_ja(self) -> &'static str {
+        match self {
+            PortalTask::Home => "参加企業ページで現在の状況をご確認ください。",
+            PortalTask::Intent => {
+                "参加企業ページで、本事業への参加意思（「参加します」または「辞退します」）をお知らせください。"
+            }
+            PortalTask::Agreement => "参加企業ページで参加同意書をご確認のうえ、ご提出ください。",
+            PortalTask::Reports => "参加企業ページでUTM月次レポートをご確認ください。",
+            PortalTask::Messages => "参加企業ページで運営事務局からのメッセージをご確認ください。",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_round_trip_and_anything_else_is_home() {
+        for task in PortalTask::ALL {
+            assert_eq!(PortalTask::from_code(task.code()), task);
+            assert!(task.path().starts_with("/portal"));
+        }
+        for other in ["", "//evil.example", "/portal/../office", "INTENT", "agreement "] {
+            assert_eq!(PortalTask::from_code(other), PortalTask::Home, "{other:?}");
+        }
+    }
+}
