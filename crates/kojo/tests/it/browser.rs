@@ -206,6 +206,95 @@ async fn staff_find_an_application_and_see_its_audit_trail() {
     app.stop().await;
 }
 
+/// Issue 19: on a 390 px phone screen no page is wider than the screen — public pages, the
+/// company portal, and every office page of the secretariat and the administrator (wide tables
+/// scroll inside their own box). Each page is photographed at that width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_a_phone_screen() {
+    let Some(browser) = Browser::start("phone").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    for n in 1..=3 {
+        assert_eq!(app.apply(&application(n, "utm")).await.status(), 201, "application {n} is accepted");
+    }
+    let id = store::applications::list_all(&app.running.db, &Default::default()).await.expect("list")[0].id;
+    browser.client.set_window_size(390, 844).await.expect("phone-sized window");
+
+    let mut pages: Vec<(String, &str)> = vec![
+        ("/".into(), "home"),
+        ("/eligibility".into(), "eligibility"),
+        ("/apply".into(), "apply"),
+        ("/status".into(), "status"),
+        ("/portal/login".into(), "portal-login"),
+        ("/office/login".into(), "office-login"),
+    ];
+    for (path, name) in &pages {
+        browser.goto(&app.at(path)).await;
+        browser.assert_fits(name).await;
+    }
+
+    // The company portal.
+    browser.goto(&app.at("/portal/login")).await;
+    browser.type_into("email", "contact1@example.jp").await;
+    browser.submit_form().await;
+    let mut link = None;
+    for _ in 0..100 {
+        let outbox = store::outbox::recent(&app.running.db, 50).await.expect("outbox");
+        link = outbox.iter().filter(|m| m.to == "contact1@example.jp").find_map(|m| {
+            m.body.find("/portal/auth/").map(|at| m.body[at..].split_whitespace().next().unwrap().to_string())
+        });
+        if link.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    browser.goto(&app.at(&link.expect("a sign-in link"))).await;
+    browser.wait_css("#steps").await;
+    browser.assert_fits("portal").await;
+
+    // The office, as the secretariat and as the administrator.
+    let password = create_staff(&app, "jimukyoku@example.jp").await;
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    pages = vec![
+        ("/office/board".into(), "office-board"),
+        ("/office/applications".into(), "office-applications"),
+        (format!("/office/applications/{id}"), "office-application"),
+        ("/office/approvals".into(), "office-approvals"),
+        ("/office/devices".into(), "office-devices"),
+        ("/office/reports/monthly".into(), "office-reports"),
+        ("/office/password".into(), "office-password"),
+    ];
+    for (path, name) in &pages {
+        browser.goto(&app.at(path)).await;
+        browser.assert_fits(name).await;
+    }
+    let admin_password = kojo::setup::one_time_password();
+    store::accounts::create_user(
+        &app.running.db,
+        store::accounts::NewUser {
+            email: "kanri@example.jp",
+            display_name: "管理 花子",
+            role: domain::access::Role::Administrator,
+            password_hash: Some(web::auth::hash_password(&admin_password)),
+            company_application_id: None,
+            must_change_password: false,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("administrator created");
+    browser.client.delete_all_cookies().await.expect("signed out");
+    browser.goto(&app.at("/office/login")).await;
+    browser.type_into("email", "kanri@example.jp").await;
+    browser.type_into("password", &admin_password).await;
+    browser.submit_form().await;
+    for (path, name) in [("/office/programmes", "office-programmes"), ("/office/users", "office-users")] {
+        browser.goto(&app.at(path)).await;
+        browser.assert_fits(name).await;
+    }
+    browser.finish().await;
+    app.stop().await;
+}
+
 async fn sign_in_staff(browser: &Browser, url: &str, password: &str) {
     browser.goto(url).await;
     browser.type_into("email", "jimukyoku@example.jp").await;
@@ -682,6 +771,32 @@ impl Browser {
                             document.getElementById(arguments[0]).getAttribute('aria-invalid')] : null;";
         let answer = self.client.execute(script, vec![json!(field)]).await.expect("script");
         assert_eq!(answer, json!([field, "true"]), "#{field}-error sits before #{field}, which is aria-invalid");
+    }
+
+    /// The page is no wider than the window (nothing makes the page scroll sideways); fails
+    /// naming the widest elements that stick out. Photographs the page.
+    async fn assert_fits(&self, what: &str) {
+        let script = "const viewport = window.innerWidth;
+            const clipped = (e) => { for (let a = e.parentElement; a; a = a.parentElement) {
+                const o = getComputedStyle(a).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
+                return false; };
+            const wide = [...document.querySelectorAll('body *')]
+                .filter((e) => e.getBoundingClientRect().right > viewport + 1 && !clipped(e))
+                .slice(0, 5)
+                .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')
+                    + ' ' + Math.round(e.getBoundingClientRect().right) + 'px');
+            return [document.documentElement.scrollWidth, viewport, wide];";
+        let answer = self.client.execute(script, vec![]).await.expect("measure");
+        let (page, viewport) = (answer[0].as_u64().unwrap_or(0), answer[1].as_u64().unwrap_or(0));
+        assert!(viewport > 0 && viewport <= 400, "{what}: the window is phone-sized ({viewport} px)");
+        if page > viewport {
+            self.fail(&format!(
+                "{what}: the page is {page} px wide on a {viewport} px screen; sticking out: {}",
+                answer[2]
+            ))
+            .await;
+        }
+        self.screenshot(what).await;
     }
 
     /// Saves a PNG of the whole page into the test's temp dir (and `KOJO_SCREENSHOT_DIR`).
