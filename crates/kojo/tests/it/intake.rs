@@ -330,6 +330,16 @@ async fn the_form_shows_a_review_before_anything_is_sent(backend: Backend) {
     assert!(form.contains("name=\"environment.policy_status\" value=\"drafting\" checked"));
     assert!(stored().await.is_empty());
 
+    // An expired page at the review sends nothing and loses nothing: the "send again" page
+    // carries every value and the step, with a fresh token.
+    let response = post_form(&app, "stale", &hidden, Some("send")).await;
+    assert_eq!(response.status(), 403);
+    let again = response.text().await.unwrap();
+    assert!(again.contains("ページの有効期限が切れました"), "{again}");
+    assert!(again.contains("name=\"step\" value=\"send\"") && again.contains("value=\"さとう はなこ\""));
+    assert_eq!(common::hidden_value(&again, "csrf"), csrf, "this browser's token, to send again");
+    assert!(stored().await.is_empty(), "an expired page stores nothing");
+
     // The hidden fields are input like any other: checked again when sent.
     let mut tampered = hidden.clone();
     tampered.iter_mut().find(|(k, _)| k == "contact.email").unwrap().1 = "not-an-address".into();
