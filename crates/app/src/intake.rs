@@ -1,6 +1,7 @@
 //! Submitting an application (STEP1): validate → eligibility → the course's window → a place or
 //! the waitlist, committed with its audit row and the acknowledgement e-mail. The one path of
-//! the application form and `POST /api/v1/applications`.
+//! the application form and `POST /api/v1/applications`; `review` runs the same checks for the
+//! form's review step (確認) and stores nothing.
 
 use std::sync::Arc;
 
@@ -30,6 +31,36 @@ pub enum SubmitError {
     Store(store::StoreError),
 }
 
+/// An application that passed every check `submit` makes before it queues: valid, eligible,
+/// for a course of the programme whose window is open. Nothing is stored.
+#[derive(Debug)]
+pub struct Reviewed {
+    pub application: NewApplication,
+    pub course: CourseRecord,
+    pub verdict: Eligibility,
+}
+
+/// The checks of `submit` without storing anything: what the form's review step (確認) shows.
+/// Whatever it answers, `submit` checks the same input again; a place is decided only there.
+pub fn review(
+    programme: Option<&ProgrammeRecord>,
+    input: &ApplicationInput,
+    now: DateTime<Utc>,
+) -> Result<Reviewed, SubmitError> {
+    let application = application::validate(input).map_err(SubmitError::Invalid)?;
+    let verdict = eligibility::evaluate(&application.profile());
+    if !verdict.eligible {
+        return Err(SubmitError::Ineligible(verdict));
+    }
+    let programme = programme.ok_or(SubmitError::NoProgramme)?;
+    let course = programme.course(application.course).cloned().ok_or(SubmitError::CourseNotOffered)?;
+    match course.window.state_at(now) {
+        WindowState::Open => Ok(Reviewed { application, course, verdict }),
+        WindowState::NotYetOpen => Err(SubmitError::NotYetOpen(course)),
+        WindowState::Closed => Err(SubmitError::Closed(course)),
+    }
+}
+
 /// Submits `input` to the current `programme` at `now` from address `source_ip`, through the
 /// group-commit `queue`. Anyone may submit (the public form); the door applies its rate limit
 /// first.
@@ -41,21 +72,11 @@ pub async fn submit(
     source_ip: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<SubmittedFacts, SubmitError> {
-    let new = application::validate(input).map_err(SubmitError::Invalid)?;
-    let verdict = eligibility::evaluate(&new.profile());
-    if !verdict.eligible {
-        return Err(SubmitError::Ineligible(verdict));
-    }
+    let Reviewed { application, course, verdict } = review(programme.as_deref(), input, now)?;
     let programme = programme.ok_or(SubmitError::NoProgramme)?;
-    let course = programme.course(new.course).cloned().ok_or(SubmitError::CourseNotOffered)?;
-    match course.window.state_at(now) {
-        WindowState::Open => {}
-        WindowState::NotYetOpen => return Err(SubmitError::NotYetOpen(course)),
-        WindowState::Closed => return Err(SubmitError::Closed(course)),
-    }
     let submission = Submission {
         course_id: course.id,
-        application: new,
+        application,
         flags: verdict.flags.iter().map(|f| f.code()).collect(),
         source_ip,
         reference_prefix: reference_prefix(&programme),

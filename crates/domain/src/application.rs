@@ -239,6 +239,55 @@ impl NewApplication {
     }
 }
 
+/// Whether an application is refused without a field (by validation or by eligibility).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    Required,
+    /// Required unless the applicant is a sole proprietor (法人番号, 資本金: 募集要項 2.(1)).
+    RequiredForCompanies,
+    Optional,
+}
+
+/// Every answer of the application (its JSON path, which the form uses as its name) and whether
+/// it is required: the one definition the form's 必須/任意 markers are read from. `validate` and
+/// `eligibility::evaluate` are held to it by `every_requirement_is_what_the_server_enforces`.
+/// The three tick boxes that state a fact (`company.sole_proprietor`, `previous_participant`,
+/// `uses_equivalent_tokyo_subsidy`: unticked means no) are answers either way and not listed.
+/// HUBの空きポート and UTMの設置 are optional: the secretariat checks both at STEP2 (募集要項
+/// 6.(2)), the form asks them "as far as you know", and the API has always taken them as
+/// nullable (no answer is 分からない, and no UTM).
+pub const FIELD_REQUIREMENTS: [(&str, Requirement); 24] = [
+    ("course", Requirement::Required),
+    ("company.name", Requirement::Required),
+    ("company.name_kana", Requirement::Required),
+    ("company.corporate_number", Requirement::RequiredForCompanies),
+    ("company.postal_code", Requirement::Required),
+    ("company.prefecture", Requirement::Required),
+    ("company.address", Requirement::Required),
+    ("company.industry", Requirement::Required),
+    ("company.capital_yen", Requirement::RequiredForCompanies),
+    ("company.employees", Requirement::Required),
+    ("company.representative_name", Requirement::Required),
+    ("company.representative_title", Requirement::Optional),
+    ("contact.name", Requirement::Required),
+    ("contact.name_kana", Requirement::Required),
+    ("contact.department", Requirement::Optional),
+    ("contact.email", Requirement::Required),
+    ("contact.phone", Requirement::Required),
+    ("environment.connection_layout", Requirement::Optional),
+    ("environment.free_hub_port", Requirement::Optional),
+    ("environment.existing_utm", Requirement::Optional),
+    ("environment.existing_utm_vendor", Requirement::Optional),
+    ("environment.policy_status", Requirement::Required),
+    ("declarations", Requirement::Required),
+    ("privacy_policy_accepted", Requirement::Required),
+];
+
+/// The requirement of a field of [`FIELD_REQUIREMENTS`]; `None` for a name not listed there.
+pub fn requirement(field: &str) -> Option<Requirement> {
+    FIELD_REQUIREMENTS.iter().find(|(name, _)| *name == field).map(|(_, requirement)| *requirement)
+}
+
 /// Limits on free text, generous for real names and addresses, small enough to refuse abuse.
 const NAME_MAX: usize = 100;
 const ADDRESS_MAX: usize = 200;
@@ -669,6 +718,65 @@ mod tests {
         input.company.corporate_number = Some("  ".into());
         let issues = validate(&input).unwrap_err();
         assert!(issues.get("company.corporate_number").is_some());
+    }
+
+    /// `input` without `field`'s answer, as a form left blank or a JSON body leaving it out.
+    fn without(mut input: ApplicationInput, field: &str) -> ApplicationInput {
+        let (c, p, e) = (&mut input.company, &mut input.contact, &mut input.environment);
+        match field {
+            "course" => input.course = None,
+            "company.name" => c.name.clear(),
+            "company.name_kana" => c.name_kana.clear(),
+            "company.corporate_number" => c.corporate_number = None,
+            "company.postal_code" => c.postal_code.clear(),
+            "company.prefecture" => c.prefecture.clear(),
+            "company.address" => c.address.clear(),
+            "company.industry" => c.industry.clear(),
+            "company.capital_yen" => c.capital_yen = None,
+            "company.employees" => c.employees = None,
+            "company.representative_name" => c.representative_name.clear(),
+            "company.representative_title" => c.representative_title = None,
+            "contact.name" => p.name.clear(),
+            "contact.name_kana" => p.name_kana.clear(),
+            "contact.department" => p.department = None,
+            "contact.email" => p.email.clear(),
+            "contact.phone" => p.phone.clear(),
+            "environment.connection_layout" => e.connection_layout = None,
+            "environment.free_hub_port" => e.free_hub_port = None,
+            "environment.existing_utm" => e.existing_utm = None,
+            "environment.existing_utm_vendor" => e.existing_utm_vendor = None,
+            "environment.policy_status" => e.policy_status = None,
+            "declarations" => input.declarations = Declarations::default(),
+            "privacy_policy_accepted" => input.privacy_policy_accepted = false,
+            other => panic!("no way to leave out {other}"),
+        }
+        input
+    }
+
+    fn refused(input: &ApplicationInput) -> bool {
+        validate(input).map_or(true, |application| !crate::eligibility::evaluate(&application.profile()).eligible)
+    }
+
+    #[test]
+    fn every_requirement_is_what_the_server_enforces() {
+        let mut with_utm = sample_input();
+        with_utm.environment.existing_utm = Some(true);
+        with_utm.environment.existing_utm_vendor = Some("FortiGate".into());
+        let mut sole_proprietor = sample_input();
+        sole_proprietor.company.sole_proprietor = true;
+        assert!(!refused(&with_utm) && !refused(&sole_proprietor));
+        for (field, requirement) in FIELD_REQUIREMENTS {
+            let company = refused(&without(with_utm.clone(), field));
+            let sole = refused(&without(sole_proprietor.clone(), field));
+            let expected = match requirement {
+                Requirement::Required => (true, true),
+                Requirement::RequiredForCompanies => (true, false),
+                Requirement::Optional => (false, false),
+            };
+            assert_eq!((company, sole), expected, "{field} is {requirement:?}");
+        }
+        assert_eq!(requirement("company.capital_yen"), Some(Requirement::RequiredForCompanies));
+        assert_eq!(requirement("previous_participant"), None);
     }
 
     #[test]

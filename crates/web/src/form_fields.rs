@@ -113,6 +113,59 @@ pub fn flatten(input: &ApplicationInput) -> HashMap<&'static str, String> {
     ])
 }
 
+/// Each answer's label in Japanese and English: the form's labels, its review page (確認) and its
+/// error summary read them from here. Whether an answer is required is
+/// `domain::application::FIELD_REQUIREMENTS`.
+pub const LABELS: [(&str, &str, &str); 27] = [
+    ("course", "希望コース", "Preferred course"),
+    ("company.name", "会社名（屋号）", "Company name"),
+    ("company.name_kana", "会社名フリガナ", "Company name (katakana)"),
+    ("company.sole_proprietor", "個人事業主", "Sole proprietor"),
+    ("company.corporate_number", "法人番号（13桁）", "Corporate number (13 digits)"),
+    ("company.postal_code", "郵便番号", "Postal code"),
+    ("company.prefecture", "主たる事業所の所在地（都道府県）", "Main office: prefecture"),
+    ("company.address", "所在地（市区町村以下）", "Address (city and below)"),
+    ("company.industry", "業種", "Industry"),
+    ("company.capital_yen", "資本金（円）", "Capital (yen)"),
+    ("company.employees", "従業員数（人）", "Employees"),
+    ("company.representative_name", "代表者氏名", "Representative's name"),
+    ("company.representative_title", "代表者役職", "Representative's title"),
+    ("contact.name", "担当者氏名", "Contact name"),
+    ("contact.name_kana", "担当者氏名フリガナ", "Contact name (katakana)"),
+    ("contact.department", "部署名", "Department"),
+    ("contact.email", "メールアドレス", "E-mail"),
+    ("contact.phone", "電話番号", "Phone"),
+    ("environment.connection_layout", "ネットワークの接続構成", "Network layout"),
+    ("environment.free_hub_port", "HUBの空きポート", "Free port on the hub"),
+    ("environment.existing_utm", "UTMの設置", "UTM already installed"),
+    ("environment.existing_utm_vendor", "設置済みUTMのメーカー", "Installed UTM's vendor"),
+    ("environment.policy_status", "情報セキュリティ基本方針・社内規定", "Security policy and internal rules"),
+    ("previous_participant", "本事業での支援歴", "Supported by this programme before"),
+    ("uses_equivalent_tokyo_subsidy", "東京都の同等の補助事業の活用", "Equivalent Tokyo subsidy"),
+    ("declarations", "申込要件の申告（ア〜キ）", "Declarations (a–g)"),
+    ("privacy_policy_accepted", "個人情報の取扱いへの同意", "Consent to the handling of personal data"),
+];
+
+/// The label of a field in Japanese and English (the name itself for a name not listed).
+pub fn label(field: &str) -> (&str, &str) {
+    // `(field, field)` is only a fallback for a name that is not an answer of the form.
+    LABELS.iter().find(|(name, _, _)| *name == field).map_or((field, field), |(_, ja, en)| (*ja, *en))
+}
+
+/// The element id of a field on the form: the name with `.` made `-` (`company-name`).
+pub fn id(field: &str) -> String {
+    field.replace('.', "-")
+}
+
+/// What was typed, as the review page's hidden fields carry it back: every non-empty value under
+/// its form name, so that `parse(&hidden(input))` is `input` again. The values are checked
+/// again when sent, like any post.
+pub fn hidden(input: &ApplicationInput) -> Vec<(&'static str, String)> {
+    let mut pairs: Vec<(&'static str, String)> = flatten(input).into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    pairs.sort();
+    pairs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +192,39 @@ mod tests {
         assert_eq!(flat["company.employees"], "２５");
         assert_eq!(flat["environment.existing_utm"], "no");
         assert_eq!(flat["declarations.c"], "yes");
+    }
+
+    #[test]
+    fn hidden_fields_carry_back_exactly_what_was_typed() {
+        let pairs: Vec<(String, String)> = [
+            ("course", "utm"),
+            ("company.name", " 株式会社　サンプル "),
+            ("company.corporate_number", ""),
+            ("company.capital_yen", "１,０００円"),
+            ("company.sole_proprietor", "yes"),
+            ("contact.department", "  "),
+            ("environment.connection_layout", "光回線\r\nルーター"),
+            ("environment.existing_utm", "no"),
+            ("declarations.g", "yes"),
+            ("privacy_policy_accepted", "yes"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let input = parse(&pairs);
+        let again: Vec<(String, String)> = hidden(&input).into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        assert_eq!(parse(&again), input);
+        assert!(again.iter().all(|(_, v)| !v.is_empty()));
+        assert_eq!(
+            parse(&[]),
+            parse(&hidden(&parse(&[])).into_iter().map(|(k, v)| (k.to_string(), v)).collect::<Vec<_>>())
+        );
+    }
+
+    #[test]
+    fn every_required_field_has_a_label() {
+        for (field, _) in domain::application::FIELD_REQUIREMENTS {
+            assert!(LABELS.iter().any(|(name, _, _)| *name == field), "{field} has no label");
+        }
     }
 }

@@ -9,7 +9,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use domain::application::FieldIssues;
+use domain::application::{FieldIssues, Requirement, requirement};
 use domain::eligibility::{Declarations, Industry};
 use domain::programme::WindowState;
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use store::programmes::{CourseRecord, ProgrammeRecord};
 
 use crate::AppState;
 use crate::client::ClientIp;
-use crate::csrf::{FormToken, PUBLIC_CSRF_COOKIE, tokens_match};
+use crate::csrf::FormToken;
 use crate::error::PageError;
 use crate::form_fields;
 use crate::i18n::{LANG_COOKIE, Lang, T, cookie_from_headers, set_cookie};
@@ -32,7 +32,7 @@ const DONE_LIFETIME: chrono::Duration = chrono::Duration::minutes(30);
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(show_home))
-        .route("/apply", get(show_apply_form).post(submit_application))
+        .route("/apply", get(show_apply_form).post(post_application))
         .route("/apply/done", get(show_done))
         .route("/status", get(show_status_form).post(look_up_status))
         .route("/eligibility", get(show_eligibility_form).post(check_eligibility))
@@ -169,6 +169,8 @@ struct ApplyPage {
     issues: FieldIssues,
     /// Failed eligibility rules, or a whole-form problem (duplicate, closed, rate limit).
     problems: Vec<String>,
+    /// Each field's problem for the summary at the top: the input's id and the sentence.
+    summary: Vec<(String, String)>,
     csrf: String,
     industries: Vec<(&'static str, &'static str)>,
     prefectures: &'static [(&'static str, &'static str)],
@@ -194,6 +196,61 @@ impl ApplyPage {
 
     fn invalid(&self, field: &str) -> &'static str {
         if self.issues.get(field).is_some() { "true" } else { "false" }
+    }
+
+    fn label<'a>(&self, field: &'a str) -> &'a str {
+        let (ja, en) = form_fields::label(field);
+        self.t.pick(ja, en)
+    }
+
+    fn id(&self, field: &str) -> String {
+        form_fields::id(field)
+    }
+
+    /// The 必須/任意 marker of a field (class, text), from `FIELD_REQUIREMENTS`.
+    fn marker(&self, field: &str) -> (&'static str, &'static str) {
+        match requirement(field) {
+            Some(Requirement::Required) => ("req", self.t.s("必須", "Required")),
+            Some(Requirement::RequiredForCompanies) => ("req", self.t.s("法人は必須", "Required for companies")),
+            Some(Requirement::Optional) | None => ("opt", self.t.s("任意", "Optional")),
+        }
+    }
+
+    /// Whether the input carries `required` (always required; a requirement that depends on
+    /// another answer is stated in words only).
+    fn required(&self, field: &str) -> bool {
+        requirement(field) == Some(Requirement::Required)
+    }
+
+    /// The ids of the field's hint (when it has one) and of its error (when shown).
+    fn described_by(&self, field: &str, hint: &bool) -> String {
+        let id = form_fields::id(field);
+        let mut ids = Vec::new();
+        if *hint {
+            ids.push(format!("{id}-hint"));
+        }
+        if self.issues.get(field).is_some() {
+            ids.push(format!("{id}-error"));
+        }
+        ids.join(" ")
+    }
+}
+
+/// The summary's sentence for a field's problem, naming the field: 「会社名（屋号）を入力してください」.
+/// Most messages name their field already (「業種を選択してください」); the few generic ones
+/// (empty, too long, control characters) get the field's label.
+fn summary_line(t: T, issue: &domain::application::FieldIssue) -> String {
+    use domain::text::FieldError;
+    let (label_ja, label_en) = form_fields::label(issue.field);
+    if t.en {
+        format!("{label_en}: {}", issue.en)
+    } else if issue.ja == FieldError::Required.message_ja() {
+        format!("{label_ja}を入力してください")
+    } else if issue.ja == FieldError::ControlCharacter.message_ja() || issue.ja.ends_with("文字以内で入力してください")
+    {
+        format!("{label_ja}：{}", issue.ja)
+    } else {
+        issue.ja.clone()
     }
 }
 
@@ -229,6 +286,7 @@ async fn apply_page(
 ) -> Result<Response, PageError> {
     let programme = store::programmes::current(&state.db).await?;
     let courses = programme.as_ref().map(|p| course_views(t, p, state.clock.now())).unwrap_or_default();
+    let summary = issues.0.iter().map(|issue| (form_fields::id(issue.field), summary_line(t, issue))).collect();
     let page = ApplyPage {
         t,
         signed_in: false,
@@ -238,6 +296,7 @@ async fn apply_page(
         values,
         issues,
         problems,
+        summary,
         csrf,
         industries: Industry::ALL.iter().map(|i| (i.code(), t.pick(i.label_ja(), i.label_en()))).collect(),
         prefectures: &domain::application::PREFECTURES,
@@ -279,60 +338,74 @@ fn key_str(key: char) -> &'static str {
     }
 }
 
-async fn submit_application(
+/// The form's one address for its three steps (入力 → 確認 → 完了), told apart by the button
+/// pressed (`step`): from the form, the review page (確認) of what will be sent, or the form again
+/// with each problem; from the review page, `back` to the form with everything kept, or `send`
+/// to submit. The review page carries what was typed in hidden fields, which are parsed and
+/// checked again when sent, like any post. Only `send` submits, through the same door as the API.
+async fn post_application(
     State(state): State<AppState>,
     lang: Lang,
     ip: ClientIp,
-    headers: HeaderMap,
+    csrf: FormToken,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let t = lang.t;
-    let submitted_csrf = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
-    let cookie_csrf = cookie_from_headers(&headers, PUBLIC_CSRF_COOKIE).unwrap_or_default();
+    let step = pairs.iter().find(|(k, _)| k == "step").map(|(_, v)| v.as_str()).unwrap_or("review");
     let input = form_fields::parse(&pairs);
     let values = form_fields::flatten(&input);
-    if !tokens_match(&cookie_csrf, submitted_csrf) {
-        let csrf = store::random_token(16);
-        let problem = t.s(
-            "ページの有効期限が切れたため送信できませんでした。入力内容はそのままです。もう一度「申し込む」を押してください。",
-            "The page expired. Your entries are kept; please press Apply again.",
-        );
-        let response = apply_page(
-            &state,
-            t,
-            values,
-            FieldIssues::default(),
-            vec![problem.into()],
-            csrf.clone(),
-            StatusCode::FORBIDDEN,
-        )
-        .await?;
-        return Ok(with_cookie(
-            response,
-            set_cookie(PUBLIC_CSRF_COOKIE, &csrf, None, true, state.config.secure_cookies),
-        ));
-    }
-    let (status, issues, problems) = match intake::submit(&state, &input, ip).await {
-        Ok(facts) => {
-            let response = Redirect::to("/apply/done").into_response();
-            // Only this browser, for a short while: a signed value, not a reference anyone could set.
-            let token = state.config.signing_key.sign(&facts.reference, state.clock.now() + DONE_LIFETIME);
-            let done = set_cookie(DONE_COOKIE, &token, Some(DONE_LIFETIME.num_seconds()), true, state.config.secure_cookies);
-            return Ok(with_cookie(response, done));
+    let refused = match step {
+        "back" => {
+            return apply_page(&state, t, values, FieldIssues::default(), Vec::new(), csrf.0, StatusCode::OK).await;
         }
-        Err(SubmitError::Invalid(issues)) => (
+        "send" => match intake::submit(&state, &input, ip).await {
+            Ok(facts) => {
+                let response = Redirect::to("/apply/done").into_response();
+                // Only this browser, for a short while: a signed value, not a reference anyone could set.
+                let token = state.config.signing_key.sign(&facts.reference, state.clock.now() + DONE_LIFETIME);
+                let done = set_cookie(
+                    DONE_COOKIE,
+                    &token,
+                    Some(DONE_LIFETIME.num_seconds()),
+                    true,
+                    state.config.secure_cookies,
+                );
+                return Ok(with_cookie(response, done));
+            }
+            Err(error) => error,
+        },
+        _ => {
+            let programme = state.current_programme().await?;
+            match app::intake::review(programme.as_deref(), &input, state.clock.now()) {
+                Ok(reviewed) => {
+                    let page = ReviewPage {
+                        t,
+                        signed_in: false,
+                        csrf: csrf.0,
+                        hidden: form_fields::hidden(&input),
+                        waitlisted: reviewed.course.places_remaining() == 0,
+                        sections: review_sections(t, &reviewed),
+                    };
+                    return html(StatusCode::OK, &page);
+                }
+                Err(error) => error,
+            }
+        }
+    };
+    let (status, issues, problems) = match refused {
+        SubmitError::Invalid(issues) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             issues,
-            vec![t.s("入力内容に誤りがあります。赤字の項目をご確認ください。", "Some entries need correcting (marked in red).").to_string()],
+            vec![t.s("入力内容に誤りがあります。次の項目をご確認ください。", "Some entries need correcting:").to_string()],
         ),
-        Err(SubmitError::Ineligible(verdict)) => {
+        SubmitError::Ineligible(verdict) => {
             let mut problems = vec![t
                 .s("申込要件を満たしていないため、お申込みいただけません。", "You do not meet the requirements:")
                 .to_string()];
             problems.extend(verdict.reasons.iter().map(|r| t.pick(&r.ja, &r.en).to_string()));
             (StatusCode::UNPROCESSABLE_ENTITY, FieldIssues::default(), problems)
         }
-        Err(SubmitError::Duplicate) => (
+        SubmitError::Duplicate => (
             StatusCode::CONFLICT,
             FieldIssues::default(),
             vec![t
@@ -342,33 +415,149 @@ async fn submit_application(
                 )
                 .to_string()],
         ),
-        Err(SubmitError::Closed(course)) => (
-            StatusCode::FORBIDDEN,
-            FieldIssues::default(),
-            vec![closed_message(t, &course, "closed")],
-        ),
-        Err(SubmitError::NotYetOpen(course)) => (
-            StatusCode::FORBIDDEN,
-            FieldIssues::default(),
-            vec![closed_message(t, &course, "not_yet")],
-        ),
-        Err(SubmitError::NoProgramme | SubmitError::CourseNotOffered) => (
+        SubmitError::Closed(course) => {
+            (StatusCode::FORBIDDEN, FieldIssues::default(), vec![closed_message(t, &course, "closed")])
+        }
+        SubmitError::NotYetOpen(course) => {
+            (StatusCode::FORBIDDEN, FieldIssues::default(), vec![closed_message(t, &course, "not_yet")])
+        }
+        SubmitError::NoProgramme | SubmitError::CourseNotOffered => (
             StatusCode::FORBIDDEN,
             FieldIssues::default(),
             vec![t.s("現在、お申込みを受け付けていません。", "Applications are not being accepted now.").to_string()],
         ),
-        Err(SubmitError::RateLimited) => (
+        SubmitError::RateLimited => (
             StatusCode::TOO_MANY_REQUESTS,
             FieldIssues::default(),
             vec![t
                 .s("短時間に送信が集中しています。1分ほど待ってから、もう一度送信してください。入力内容はそのままです。", "Too many submissions; wait a minute and send again.")
                 .to_string()],
         ),
-        Err(SubmitError::Store(error)) => return Err(error.into()),
+        SubmitError::Store(error) => return Err(error.into()),
     };
-    apply_page(&state, t, values, issues, problems, cookie_csrf, status).await
+    apply_page(&state, t, values, issues, problems, csrf.0, status).await
 }
 
+/// 1,234,567: a number grouped by thousands.
+fn grouped(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn hub_port_label(t: T, value: domain::application::FreeHubPort) -> &'static str {
+    use domain::application::FreeHubPort;
+    match value {
+        FreeHubPort::Yes => t.s("あり", "Yes"),
+        FreeHubPort::No => t.s("なし", "No"),
+        FreeHubPort::Unknown => t.s("分からない", "Don't know"),
+    }
+}
+
+fn policy_label(t: T, value: domain::application::PolicyStatus) -> &'static str {
+    use domain::application::PolicyStatus;
+    match value {
+        PolicyStatus::None => t.s("未整備", "None"),
+        PolicyStatus::Drafting => t.s("整備中", "Being drafted"),
+        PolicyStatus::InPlace => t.s("整備済み", "In place"),
+    }
+}
+
+/// The review page (確認): what will be sent, read-only, and what was typed in hidden fields.
+#[derive(Template)]
+#[template(path = "public/review.html")]
+struct ReviewPage {
+    t: T,
+    signed_in: bool,
+    csrf: String,
+    hidden: Vec<(&'static str, String)>,
+    /// The course is full: sending puts the company on its waitlist.
+    waitlisted: bool,
+    /// Headings and their (label, value) rows.
+    sections: Vec<(&'static str, Vec<(&'static str, String)>)>,
+}
+
+/// What the review page shows: the answers as they will be stored (normalised: katakana,
+/// postal code, half-width digits), each under the form's label.
+fn review_sections(t: T, reviewed: &app::intake::Reviewed) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let a = &reviewed.application;
+    let (c, p, e) = (&a.company, &a.contact, &a.environment);
+    let l = |field: &'static str| -> &'static str {
+        let (ja, en) = form_fields::label(field);
+        t.pick(ja, en)
+    };
+    let yes_no = |yes: bool| if yes { t.s("はい", "Yes") } else { t.s("いいえ", "No") }.to_string();
+    let none = || t.s("（なし）", "(none)").to_string();
+    let text = |value: &Option<String>| value.clone().unwrap_or_else(none);
+    let course = &reviewed.course;
+    vec![
+        (t.s("希望コース", "Course"), vec![(l("course"), t.pick(&course.name_ja, &course.name_en).to_string())]),
+        (
+            t.s("会社情報", "Company"),
+            vec![
+                (l("company.name"), c.name.clone()),
+                (l("company.name_kana"), c.name_kana.as_str().to_string()),
+                (l("company.sole_proprietor"), yes_no(c.sole_proprietor)),
+                (
+                    l("company.corporate_number"),
+                    c.corporate_number.as_ref().map_or_else(none, |n| n.as_str().to_string()),
+                ),
+                (l("company.postal_code"), c.postal_code.as_str().to_string()),
+                (
+                    l("company.prefecture"),
+                    t.pick(&c.prefecture, domain::application::prefecture_en(&c.prefecture)).to_string(),
+                ),
+                (l("company.address"), c.address.clone()),
+                (l("company.industry"), t.pick(c.industry.label_ja(), c.industry.label_en()).to_string()),
+                (
+                    l("company.capital_yen"),
+                    c.capital_yen.map_or_else(none, |yen| format!("{}{}", grouped(yen), t.s("円", " yen"))),
+                ),
+                (l("company.employees"), format!("{}{}", grouped(u64::from(c.employees)), t.s("人", ""))),
+                (l("company.representative_name"), c.representative_name.clone()),
+                (l("company.representative_title"), text(&c.representative_title)),
+            ],
+        ),
+        (
+            t.s("ご担当者", "Contact person"),
+            vec![
+                (l("contact.name"), p.name.clone()),
+                (l("contact.name_kana"), p.name_kana.as_str().to_string()),
+                (l("contact.department"), text(&p.department)),
+                (l("contact.email"), p.email.as_str().to_string()),
+                (l("contact.phone"), p.phone.as_str().to_string()),
+            ],
+        ),
+        (
+            t.s("セキュリティ環境", "Your environment"),
+            vec![
+                (l("environment.connection_layout"), text(&e.connection_layout)),
+                (l("environment.free_hub_port"), hub_port_label(t, e.free_hub_port).to_string()),
+                (
+                    l("environment.existing_utm"),
+                    if e.existing_utm { t.s("設置している", "Yes") } else { t.s("設置していない", "No") }.to_string(),
+                ),
+                (l("environment.existing_utm_vendor"), text(&e.existing_utm_vendor)),
+                (l("environment.policy_status"), policy_label(t, e.policy_status).to_string()),
+            ],
+        ),
+        (
+            t.s("申込要件の確認", "Requirements"),
+            vec![
+                (l("previous_participant"), yes_no(a.previous_participant)),
+                (l("uses_equivalent_tokyo_subsidy"), yes_no(a.uses_equivalent_tokyo_subsidy)),
+                (l("declarations"), t.s("ア〜キのすべてに該当します", "All of a–g apply").to_string()),
+                (l("privacy_policy_accepted"), t.s("同意します", "I agree").to_string()),
+            ],
+        ),
+    ]
+}
 fn closed_message(t: T, course: &CourseRecord, state: &str) -> String {
     let name = t.pick(&course.name_ja, &course.name_en);
     if state == "closed" {

@@ -59,6 +59,7 @@ async fn a_company_applies_through_the_web_form() {
     browser.screenshot("apply-filled").await;
 
     browser.submit_form().await;
+    browser.send_from_review().await;
     let reference = browser.text("#reference").await;
     assert!(looks_like_reference(&reference), "the reference looks like R8-0000-0000, saw {reference:?}");
     assert_eq!(browser.path().await, "/apply/done");
@@ -99,6 +100,13 @@ async fn mistakes_are_named_and_nothing_typed_is_lost() {
 
     let problems = browser.text("#form-problems").await;
     assert!(!problems.trim().is_empty(), "the summary of problems is shown");
+    browser
+        .assert_error_summary(&[
+            ("company-name", "会社名（屋号）を入力してください"),
+            ("company-corporate_number", "法人番号"),
+            ("contact-email", "メールアドレス"),
+        ])
+        .await;
     let number_error = browser.text("#company-corporate_number-error").await;
     assert!(number_error.contains("法人番号"), "the corporate number error is in Japanese: {number_error:?}");
     let name_error = browser.text("#company-name-error").await;
@@ -148,11 +156,100 @@ async fn mistakes_are_named_and_nothing_typed_is_lost() {
     browser.replace("company-name", "有限会社エラー修正").await;
     browser.replace("contact-email", "ichiro@example.jp").await;
     browser.submit_form().await;
+    browser.send_from_review().await;
     let reference = browser.text("#reference").await;
     assert!(looks_like_reference(&reference), "the corrected form is accepted, saw {reference:?}");
     assert_eq!(browser.text("#status").await, "受付済（連絡待ち）");
     let facts = browser.text("dl.facts").await;
     assert!(facts.contains("有限会社エラー修正"), "{facts}");
+
+    browser.finish().await;
+    app.stop().await;
+}
+
+/// 入力 → 確認 → 戻る (everything typed is still there) → 確認 → 送信 → 完了: the review shows the
+/// answers as they will be stored, going back loses nothing, and only 送信 stores the application.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_step_goes_back_without_losing_anything() {
+    let Some(browser) = Browser::start("review").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+
+    browser.goto(&app.at("/apply")).await;
+    browser.click_css("input[name=course][value=utm]").await;
+    let company = Company::new(9, "株式会社確認工業");
+    browser.fill_company(&company).await;
+    browser.fill_contact("田中 一郎", "たなか いちろう", "ichiro@example.jp", "03-5555-0101").await;
+    browser.fill_environment_and_declarations().await;
+    browser.submit_form().await;
+
+    assert_eq!(browser.path().await, "/apply");
+    assert_eq!(browser.text("h1").await, "入力内容の確認");
+    assert_eq!(browser.text(".form-steps li[aria-current=step]").await, "2. 確認");
+    let review = browser.text("#review").await;
+    for shown in [
+        "株式会社確認工業",
+        "カブシキガイシャブラウザセイコウ",
+        "タナカ イチロウ",
+        "163-8001",
+        "10,000,000円",
+        "整備中",
+    ] {
+        assert!(review.contains(shown), "the review shows {shown}: {review}");
+    }
+    let stored = store::applications::list_all(&app.running.db, &Default::default()).await.unwrap();
+    assert!(stored.is_empty(), "nothing is stored before 送信");
+    browser.screenshot("review").await;
+
+    let back = browser.wait_css("#back").await;
+    browser.click_and_load(&back).await;
+    assert_eq!(browser.text("h1").await, "参加申込フォーム");
+    let kept = [
+        ("company-name", company.name.as_str()),
+        ("company-name_kana", company.name_kana.as_str()),
+        ("company-corporate_number", company.corporate_number.as_str()),
+        ("company-postal_code", company.postal_code.as_str()),
+        ("company-prefecture", "東京都"),
+        ("company-address", company.address.as_str()),
+        ("company-industry", "manufacturing"),
+        ("company-capital_yen", company.capital.as_str()),
+        ("company-employees", company.employees.as_str()),
+        ("company-representative_name", company.representative.as_str()),
+        ("contact-name", "田中 一郎"),
+        ("contact-name_kana", "たなか いちろう"),
+        ("contact-email", "ichiro@example.jp"),
+        ("contact-phone", "03-5555-0101"),
+        ("environment-connection_layout", "光回線→ルーター→スイッチングハブ→パソコン"),
+    ];
+    for (id, expected) in kept {
+        assert_eq!(browser.value(id).await, expected, "#{id} keeps what was typed after 戻る");
+    }
+    for checked in [
+        "input[name=course][value=utm]",
+        "input[name='environment.free_hub_port'][value=yes]",
+        "input[name='environment.existing_utm'][value=no]",
+        "input[name='environment.policy_status'][value=drafting]",
+        "input[name='declarations.a']",
+        "input[name='declarations.g']",
+        "#privacy_policy_accepted",
+    ] {
+        let selected = browser.wait_css(checked).await.is_selected().await.expect("is_selected");
+        assert!(selected, "{checked} is still chosen after 戻る");
+    }
+
+    browser.submit_form().await;
+    assert_eq!(browser.text("h1").await, "入力内容の確認");
+    browser.send_from_review().await;
+    assert_eq!(browser.path().await, "/apply/done");
+    assert_eq!(browser.text(".form-steps li[aria-current=step]").await, "3. 完了");
+    let reference = browser.text("#reference").await;
+    assert!(looks_like_reference(&reference), "saw {reference:?}");
+    let facts = browser.text("dl.facts").await;
+    assert!(facts.contains("株式会社確認工業") && facts.contains("UTM"), "the done page repeats the answers: {facts}");
+    assert!(!browser.text("#received-at").await.is_empty(), "and the time it was received");
+    let stored = store::applications::list_all(&app.running.db, &Default::default()).await.unwrap();
+    assert_eq!(stored.len(), 1, "送信 stored one application");
+    assert_eq!(stored[0].reference, reference);
+    browser.screenshot("review-done").await;
 
     browser.finish().await;
     app.stop().await;
@@ -390,7 +487,7 @@ async fn english_is_chosen_once_and_remembered() {
     assert_eq!(browser.text("h1").await, "Application form");
     assert_eq!(browser.attr("html", "lang").await, "en");
     assert_eq!(browser.text("label[for=company-name]").await, "Company name Required");
-    assert_eq!(browser.text("form.form button[type=submit]").await, "Apply");
+    assert_eq!(browser.text("form.form button[type=submit]").await, "Review");
     browser.screenshot("apply-english").await;
 
     // And back to Japanese with the header link.
@@ -762,6 +859,54 @@ impl Browser {
             }
         }
         self.wait_css("body footer").await;
+    }
+
+    /// On the review page (確認), presses 送信する and waits for the done page.
+    async fn send_from_review(&self) {
+        assert_eq!(self.text("h1").await, "入力内容の確認", "the review page comes before sending");
+        let send = self.wait_css("#send").await;
+        self.click_and_load(&send).await;
+    }
+
+    /// The error summary has the focus and links each `(input id, words)` to its input; every
+    /// `aria-describedby` on the page names elements that exist, and every error is named by its
+    /// input's.
+    async fn assert_error_summary(&self, expected: &[(&str, &str)]) {
+        let focused = self.client.execute("return document.activeElement && document.activeElement.id;", vec![]).await;
+        assert_eq!(focused.expect("script"), json!("form-problems"), "the summary has the focus");
+        let links = self.rows("#form-problems a").await;
+        let mut listed = Vec::new();
+        for link in links {
+            let href = link.attr("href").await.expect("href").unwrap_or_default();
+            let text = link.text().await.expect("text");
+            let target = href.strip_prefix('#').expect("an in-page link").to_string();
+            let exists =
+                self.client.execute("return !!document.getElementById(arguments[0]);", vec![json!(target)]).await;
+            assert_eq!(exists.expect("script"), json!(true), "{href} points at an element");
+            listed.push((target, text));
+        }
+        for (id, words) in expected {
+            assert!(
+                listed.iter().any(|(target, text)| target == id && text.contains(words)),
+                "the summary links #{id} with {words:?}: {listed:?}"
+            );
+        }
+        let script = "const problems = [];
+            for (const element of document.querySelectorAll('[aria-describedby]')) {
+                for (const id of element.getAttribute('aria-describedby').split(' ')) {
+                    if (!document.getElementById(id)) problems.push(element.id + ' -> ' + id);
+                }
+            }
+            for (const error of document.querySelectorAll('.error[id]')) {
+                if (!document.querySelector('[aria-describedby~=\"' + error.id + '\"]')) problems.push('nothing describes ' + error.id);
+            }
+            for (const hint of document.querySelectorAll('form .hint[id]')) {
+                if (!document.querySelector('[aria-describedby~=\"' + hint.id + '\"]')) problems.push('nothing describes ' + hint.id);
+            }
+            return [problems, document.querySelectorAll('[aria-describedby]').length];";
+        let answer = self.client.execute(script, vec![]).await.expect("script");
+        assert_eq!(answer[0], json!([]), "aria-describedby names existing hints and errors");
+        assert!(answer[1].as_u64().unwrap_or(0) >= 10, "inputs are described: {answer}");
     }
 
     /// The error paragraph sits right before its field, and the field is marked invalid.
