@@ -13,7 +13,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use domain::access::Role;
+use domain::access::{Action, Role};
 use domain::case::{CaseEvent, CaseState, ContactNote, StatusCheck};
 use domain::eligibility::Industry;
 use domain::programme::CourseCode;
@@ -80,7 +80,7 @@ struct CasePage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     row: Row,
     record: ApplicationRecord,
@@ -222,7 +222,7 @@ async fn case_page(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         row: row(t, &record, state.clock.today()),
         state: case_state,
@@ -418,7 +418,7 @@ struct EmailsPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     record: ApplicationRecord,
     /// (when it is sent, the e-mail as this company would receive it)
@@ -456,7 +456,7 @@ async fn preview_emails(
         t: lang.t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         record,
         emails,
@@ -477,7 +477,7 @@ struct BoardPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     overdue: Vec<BoardItem>,
     due_today: Vec<BoardItem>,
@@ -495,7 +495,7 @@ async fn show_board(
     staff: Staff,
     ip: ClientIp,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_read_all_applications)?;
+    staff.require_may(Action::ReadCases)?;
     let t = lang.t;
     let Some(programme) = store::programmes::current(&state.db).await? else {
         return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
@@ -534,7 +534,7 @@ async fn show_board(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         overdue: records.iter().filter(overdue).map(item).collect(),
         due_today: records.iter().filter(uncontacted).filter(|r| r.contact_due == today).map(item).collect(),
@@ -566,7 +566,7 @@ struct ApprovalsPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     cases: Vec<(Row, String, i32, &'static str)>,
     notice: Option<String>,
@@ -593,7 +593,7 @@ async fn approvals_page(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         cases: records
             .iter()
@@ -614,7 +614,7 @@ async fn show_approvals(
     staff: Staff,
     ip: ClientIp,
 ) -> Result<Response, PageError> {
-    staff.require(|r| r.can_approve() || r.can_read_all_applications())?;
+    staff.require_may(Action::ReadApprovals)?;
     audit(&state, &staff, ip, "application.approvals_view", None, serde_json::json!({})).await?;
     approvals_page(&state, lang.t, &staff, None, None, StatusCode::OK).await
 }
@@ -669,7 +669,7 @@ async fn timeline_export(
     ip: ClientIp,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_read_all_applications)?;
+    staff.require_may(Action::ReadCases)?;
     let Some(programme) = store::programmes::current(&state.db).await? else {
         return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
     };
@@ -711,7 +711,7 @@ async fn contact_breaches(
     ip: ClientIp,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, PageError> {
-    staff.require(|r| r.can_read_all_applications() || r.can_approve())?;
+    staff.require_may(Action::ReadApprovals)?;
     let Some(programme) = store::programmes::current(&state.db).await? else {
         return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
     };
