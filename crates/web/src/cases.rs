@@ -45,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .route("/office/applications/{id}/emails", get(preview_emails))
         .route("/office/board", get(show_board))
         .route("/office/approvals", get(show_approvals).post(approve_or_return))
+        .route("/office/approvals/confirm", post(confirm_approvals))
+        .route("/static/approvals.js", get(approvals_script))
         .route("/office/reports/contact-breaches", get(contact_breaches))
         .route("/office/reports/timeline", get(timeline_export))
 }
@@ -128,8 +130,10 @@ async fn show_case(
     Path(id): Path<Uuid>,
     Query(query): Query<CaseQuery>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_read_all_applications)?;
+    // Case readers open every case; Tokyo only those awaiting its approval, read-only.
+    staff.require(|role| role.may(Action::ReadCases) || role.may(Action::ReadApprovals))?;
     let record = store::applications::get(&state.db, id).await?;
+    staff.require(|role| role.may_read_case(record.status))?;
     audit(
         &state,
         &staff,
@@ -571,14 +575,53 @@ struct ApprovalsPage {
     cases: Vec<(Row, String, i32, &'static str)>,
     notice: Option<String>,
     problem: Option<String>,
+    /// Whether this role approves and returns (else the list is read-only).
+    can_decide: bool,
+    /// The cases ticked, kept when the form comes back (an error, or back from the confirmation).
+    selected: Vec<Uuid>,
+    reason: String,
 }
 
+impl ApprovalsPage {
+    fn is_selected(&self, id: &Uuid) -> bool {
+        self.selected.contains(id)
+    }
+}
+
+/// What the approvals form sends: the ticked cases, the action and the reason for returning.
+struct ApprovalsForm {
+    event: Option<CaseEvent>,
+    cases: Vec<Uuid>,
+    reason: String,
+}
+
+impl ApprovalsForm {
+    fn parse(pairs: &[(String, String)]) -> ApprovalsForm {
+        let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
+        let event = match value("action") {
+            "approve" => Some(CaseEvent::Approve),
+            "return" => Some(CaseEvent::ReturnToSecretariat),
+            _ => None,
+        };
+        let mut cases: Vec<Uuid> = Vec::new();
+        for id in pairs.iter().filter(|(k, _)| k == "case").filter_map(|(_, v)| v.parse().ok()) {
+            if !cases.contains(&id) {
+                cases.push(id);
+            }
+        }
+        ApprovalsForm { event, cases, reason: value("reason").to_string() }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn approvals_page(
     state: &AppState,
     t: T,
     staff: &Staff,
     notice: Option<String>,
     problem: Option<String>,
+    selected: Vec<Uuid>,
+    reason: String,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let programme = store::programmes::current(&state.db).await?;
@@ -604,19 +647,128 @@ async fn approvals_page(
             .collect(),
         notice,
         problem,
+        can_decide: staff.user.role.may(Action::WorkCase(CaseEvent::Approve)),
+        selected,
+        reason,
     };
     html(status, &page)
 }
 
+/// Tokyo's list; `?case=…` ticks those cases (the way back from the confirmation).
 async fn show_approvals(
     State(state): State<AppState>,
     lang: Lang,
     staff: Staff,
     ip: ClientIp,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     staff.require_may(Action::ReadApprovals)?;
     audit(&state, &staff, ip, "application.approvals_view", None, serde_json::json!({})).await?;
-    approvals_page(&state, lang.t, &staff, None, None, StatusCode::OK).await
+    let selected = ApprovalsForm::parse(&pairs).cases;
+    approvals_page(&state, lang.t, &staff, None, None, selected, String::new(), StatusCode::OK).await
+}
+
+#[derive(Template)]
+#[template(path = "office/approvals_confirm.html")]
+struct ApprovalsConfirmPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    approve: bool,
+    /// (case id, reference, company, course, awaiting approval)
+    cases: Vec<(Uuid, String, String, &'static str, bool)>,
+    reason: String,
+    back: String,
+}
+
+/// The step between ticking and deciding: lists the cases and what will happen to them, and
+/// carries them to the approval (or return) itself. Nothing changes here.
+async fn confirm_approvals(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let form = ApprovalsForm::parse(&pairs);
+    let Some(event) = form.event else {
+        return Err(PageError::BadRequest("不明な操作です / Unknown action".into()));
+    };
+    staff.require_may(Action::WorkCase(event))?;
+    let problem = if form.cases.is_empty() {
+        messages::for_error(&AppError::Invalid(Invalid::NothingSelected))
+    } else if event.needs_reason() && domain::text::normalize(&form.reason).is_empty() {
+        Some(messages::refusal(&domain::refusal::Refusal::ReasonRequired(event)))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        let problem = Some(t.pick(&problem.ja, &problem.en).to_string());
+        return approvals_page(
+            &state,
+            t,
+            &staff,
+            None,
+            problem,
+            form.cases,
+            form.reason,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let mut cases = Vec::new();
+    for id in &form.cases {
+        match store::applications::get(&state.db, *id).await {
+            Ok(r) => cases.push((
+                r.id,
+                r.reference.clone(),
+                r.company_name.clone(),
+                course_label(t, r.course_code),
+                r.status == CaseState::CourseDecided,
+            )),
+            Err(store::StoreError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    audit(
+        &state,
+        &staff,
+        ip,
+        "application.approvals_confirm",
+        None,
+        serde_json::json!({"action": event.code(), "cases": cases.iter().map(|c| c.1.clone()).collect::<Vec<_>>()}),
+    )
+    .await?;
+    let back =
+        format!("/office/approvals?{}", cases.iter().map(|c| format!("case={}", c.0)).collect::<Vec<_>>().join("&"));
+    let page = ApprovalsConfirmPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        approve: event == CaseEvent::Approve,
+        cases,
+        reason: form.reason,
+        back,
+    };
+    html(StatusCode::OK, &page)
+}
+
+/// The select-all box of the approvals list: shown and wired only when scripts run; the list
+/// works without it.
+async fn approvals_script() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/approvals.js"),
+    )
+        .into_response()
 }
 
 async fn approve_or_return(
@@ -626,14 +778,12 @@ async fn approve_or_return(
     ip: ClientIp,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
-    let event = match value("action") {
-        "approve" => CaseEvent::Approve,
-        "return" => CaseEvent::ReturnToSecretariat,
-        _ => return Err(PageError::BadRequest("不明な操作です".into())),
+    let form = ApprovalsForm::parse(&pairs);
+    let Some(event) = form.event else {
+        return Err(PageError::BadRequest("不明な操作です / Unknown action".into()));
     };
-    let ids: Vec<Uuid> = pairs.iter().filter(|(k, _)| k == "case").filter_map(|(_, v)| v.parse().ok()).collect();
-    let reason = Reason::parse(value("reason"));
+    let ids = form.cases;
+    let reason = Reason::parse(&form.reason);
     let t = lang.t;
     let outcome =
         app::cases::decide_batch(&state.services, &actor(&staff, ip), &ids, event, reason, state.clock.now()).await;
@@ -642,7 +792,17 @@ async fn approve_or_return(
         Err(AppError::Forbidden) => return Err(PageError::Forbidden),
         Err(error @ (AppError::Invalid(_) | AppError::Refused(_) | AppError::NotFound)) => {
             let problem = messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
-            return approvals_page(&state, t, &staff, None, problem, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return approvals_page(
+                &state,
+                t,
+                &staff,
+                None,
+                problem,
+                ids,
+                form.reason,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
         Err(AppError::Store(error)) => return Err(error.into()),
     };
@@ -659,7 +819,13 @@ async fn approve_or_return(
     problems.dedup();
     let problem = (!problems.is_empty()).then(|| problems.join(" / "));
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    approvals_page(&state, t, &staff, notice, problem, status).await
+    // The cases refused stay ticked, with the reason typed, to be dealt with again.
+    let (selected, reason) = if problem.is_some() {
+        (outcome.refused.iter().map(|(id, _)| *id).collect(), form.reason)
+    } else {
+        (Vec::new(), String::new())
+    };
+    approvals_page(&state, t, &staff, notice, problem, selected, reason, status).await
 }
 
 /// Every timeline event of the current programme year's cases, for audits and the funder.

@@ -174,6 +174,10 @@ async fn staff_find_an_application_and_see_its_audit_trail() {
     browser.type_into("email", "jimukyoku@example.jp").await;
     browser.type_into("password", &password).await;
     browser.submit_form().await;
+    browser.wait_css("#office-menu").await;
+    assert_eq!(browser.path().await, "/office/board", "the secretariat lands on its work board");
+    let link = browser.wait_for(Locator::LinkText("申込一覧")).await;
+    browser.click_and_load(&link).await;
     browser.wait_css("#applications").await;
     assert_eq!(browser.path().await, "/office/applications");
     assert!(browser.text("#total").await.starts_with("3件"), "three applications are counted");
@@ -374,13 +378,17 @@ fn looks_like_reference(text: &str) -> bool {
 }
 
 async fn create_staff(app: &TestApp, email: &str) -> String {
+    create_staff_as(app, email, domain::access::Role::Secretariat).await
+}
+
+async fn create_staff_as(app: &TestApp, email: &str, role: domain::access::Role) -> String {
     let password = kojo::setup::one_time_password();
     store::accounts::create_user(
         &app.running.db,
         store::accounts::NewUser {
             email,
             display_name: "事務局 太郎",
-            role: domain::access::Role::Secretariat,
+            role,
             password_hash: Some(web::auth::hash_password(&password)),
             company_application_id: None,
             must_change_password: false,
