@@ -215,7 +215,62 @@ async fn sign_in_staff(browser: &Browser, url: &str, password: &str) {
     browser.type_into("email", "jimukyoku@example.jp").await;
     browser.type_into("password", password).await;
     browser.submit_form().await;
-    browser.wait_css("#applications").await;
+    browser.wait_css("#office-menu").await;
+}
+
+/// Each staff role signs in with the form, lands on its own home and sees exactly the menu of
+/// its role; Tokyo ticks every case with the select-all box and sees them listed for
+/// confirmation before anything is approved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_lands_on_its_home_with_its_menu() {
+    let Some(browser) = Browser::start("workspaces").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    let mut references = Vec::new();
+    for n in 1..=2 {
+        let body: serde_json::Value = app.apply(&application(n, "utm")).await.json().await.expect("json");
+        let reference = body["reference"].as_str().expect("reference").to_string();
+        let id = store::applications::find_by_reference(&app.running.db, &reference).await.unwrap().unwrap().id;
+        common::decide_case(&app, id).await;
+        references.push(reference);
+    }
+    for (role, home, menu) in crate::workspaces::workspaces() {
+        let email = format!("{}@example.jp", role.code());
+        let password = create_staff_as(&app, &email, role).await;
+        browser.goto(&app.at("/office/login")).await;
+        browser.type_into("email", &email).await;
+        browser.type_into("password", &password).await;
+        browser.submit_form().await;
+        browser.wait_css("#office-menu").await;
+        assert_eq!(browser.path().await, home, "{role:?} lands on its home");
+        let mut links = Vec::new();
+        for link in browser.rows("#office-menu a").await {
+            links.push(link.attr("href").await.expect("href").unwrap_or_default());
+        }
+        assert_eq!(links.pop().as_deref(), Some("/office/password"));
+        assert_eq!(links, menu, "{role:?} sees exactly its menu");
+        browser.screenshot(&format!("home-{}", role.code())).await;
+
+        if role == domain::access::Role::TokyoOfficial {
+            // The script shows the select-all box; ticking it ticks every case.
+            browser.click_css("#select-all").await;
+            for case in browser.rows("#approvals input[name=case]").await {
+                assert!(case.is_selected().await.expect("is_selected"), "select-all ticks every case");
+            }
+            let approve = browser.wait_css("button[name=action][value=approve]").await;
+            browser.click_and_load(&approve).await;
+            assert_eq!(browser.path().await, "/office/approvals/confirm");
+            let listed = browser.text("#confirm-cases").await;
+            for reference in &references {
+                assert!(listed.contains(reference.as_str()), "{reference} is listed for confirmation: {listed}");
+            }
+            browser.screenshot("approvals-confirm").await;
+        }
+        let sign_out = browser.wait_css("#sign-out button").await;
+        browser.click_and_load(&sign_out).await;
+        assert_eq!(browser.path().await, "/office/login", "{role:?} signs out");
+    }
+    browser.finish().await;
+    app.stop().await;
 }
 
 /// STEP2–5 as people do it: staff record the contact, the status check and the course; the company
