@@ -94,8 +94,10 @@ struct CasePage {
     timeline: Vec<(String, CaseEventRecord, &'static str, &'static str, &'static str, String)>,
     contacts: Vec<(String, ContactRecord)>,
     messages: Vec<(String, store::portal::MessageRecord)>,
-    /// Events offered as buttons: (code, Japanese label, needs a reason).
+    /// Everyday events offered as buttons: (code, label, needs a reason).
     actions: Vec<(&'static str, &'static str, bool)>,
+    /// Events that end the case or give up its place, set apart: (code, label, consequence).
+    closing_actions: Vec<(&'static str, &'static str, &'static str)>,
     can_work: bool,
     can_check: bool,
     can_decide: bool,
@@ -172,22 +174,27 @@ async fn case_page(
     let contacts = store::cases::contacts(&state.db, id).await?;
     let messages = store::portal::messages(&state.db, id).await?;
     let can_work = staff.user.role.can_work_cases();
-    let actions = if can_work {
-        [
-            CaseEvent::ConfirmIntent,
-            CaseEvent::MarkNotInstallable,
-            CaseEvent::MarkIneligible,
-            CaseEvent::Withdraw,
-            CaseEvent::Disqualify,
-        ]
-        .into_iter()
-        .filter(|e| domain::case::transition(case_state, *e).is_ok())
-        .filter(|e| *e != CaseEvent::MarkNotInstallable || record.course_code == CourseCode::Utm)
+    let offered: Vec<CaseEvent> = [
+        CaseEvent::ConfirmIntent,
+        CaseEvent::MarkNotInstallable,
+        CaseEvent::MarkIneligible,
+        CaseEvent::Withdraw,
+        CaseEvent::Disqualify,
+    ]
+    .into_iter()
+    .filter(|e| staff.user.role.may(Action::WorkCase(*e)))
+    .filter(|e| domain::case::transition(case_state, *e).is_ok())
+    .filter(|e| *e != CaseEvent::MarkNotInstallable || record.course_code == CourseCode::Utm)
+    .collect();
+    let actions = offered
+        .iter()
+        .filter(|e| closing_button(t, **e).is_none())
         .map(|e| (e.code(), e.label_ja(), e.needs_reason()))
-        .collect()
-    } else {
-        Vec::new()
-    };
+        .collect();
+    let closing_actions = offered
+        .iter()
+        .filter_map(|e| closing_button(t, *e).map(|(label, consequence)| (e.code(), label, consequence)))
+        .collect();
     let staff_users = store::accounts::list_users(&state.db)
         .await?
         .into_iter()
@@ -256,6 +263,7 @@ async fn case_page(
         contacts: contacts.into_iter().map(|c| (t.datetime(&c.contacted_at), c)).collect(),
         messages: messages.into_iter().map(|m| (t.datetime(&m.created_at), m)).collect(),
         actions,
+        closing_actions,
         can_work,
         can_check: can_work && domain::case::transition(case_state, CaseEvent::RecordStatusCheck).is_ok(),
         can_decide: can_work && domain::case::transition(case_state, CaseEvent::DecideCourse).is_ok(),
@@ -267,6 +275,28 @@ async fn case_page(
         record,
     };
     html(status, &page)
+}
+
+/// The button and the consequence of an event that ends the case or gives up its place: worded
+/// so that none can be mistaken for another or for an everyday step.
+fn closing_button(t: T, event: CaseEvent) -> Option<(&'static str, &'static str)> {
+    let ends = t.s(
+        "案件を終了し、確保していた枠を解放します（キャンセル待ちの企業が繰り上がります）。元に戻せません。",
+        "ends the case and frees its place (the first waitlisted company moves up). It cannot be undone.",
+    );
+    Some(match event {
+        CaseEvent::MarkNotInstallable => (
+            t.s("UTM設置不可とする（機器を設置できない）", "Mark as UTM not installable"),
+            t.s(
+                "UTM設置不可とし、UTMコースの枠を解放します（キャンセル待ちの企業が繰り上がります）。",
+                "marks the UTM as not installable and frees the UTM course place (the first waitlisted company moves up).",
+            ),
+        ),
+        CaseEvent::MarkIneligible => (t.s("対象外とする（参加要件を満たさない）", "Mark as ineligible"), ends),
+        CaseEvent::Withdraw => (t.s("辞退を記録する（企業からの申出）", "Record the company's withdrawal"), ends),
+        CaseEvent::Disqualify => (t.s("参加取消（虚偽申告等）", "Disqualify (false statements etc.)"), ends),
+        _ => return None,
+    })
 }
 
 /// Ends an action: back to the case page with a notice, or the page again with the reason and

@@ -15,6 +15,7 @@ on_both_backends!(
     an_expert_has_a_home_that_says_what_comes,
     tokyo_reads_the_cases_awaiting_its_approval_read_only,
     approving_is_confirmed_first_and_the_selection_is_kept,
+    actions_that_end_a_case_stand_apart_and_name_the_company,
 );
 
 fn client() -> reqwest::Client {
@@ -297,5 +298,37 @@ async fn approving_is_confirmed_first_and_the_selection_is_kept(backend: Backend
     assert_eq!(status, 422, "{page}");
     assert!(ticked(&page, three), "the refused case stays ticked");
     assert_eq!(state(&app, three).await, CaseState::CourseDecided);
+    app.stop().await;
+}
+
+async fn actions_that_end_a_case_stand_apart_and_name_the_company(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let (id, _) = submit(&app, 1).await;
+    let secretariat = client();
+    app.sign_in(&secretariat, "jimukyoku@example.jp", Role::Secretariat).await;
+    let page =
+        secretariat.get(app.at(&format!("/office/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    let closing =
+        page.split("id=\"closing-actions\"").nth(1).expect("a section of its own").split("</section>").next().unwrap();
+    for (event, label) in
+        [("withdraw", "辞退を記録する（企業からの申出）"), ("mark_ineligible", "対象外とする（参加要件を満たさない）")]
+    {
+        assert!(closing.contains(&format!("data-event=\"{event}\">{label}</button>")), "{event}: {closing}");
+        assert!(closing.contains(&format!("required data-confirm=\"{event}\"")), "{event} asks to confirm");
+    }
+    assert!(
+        closing.contains("「株式会社テスト1」") && closing.contains("元に戻せません"),
+        "the company and the consequence"
+    );
+    assert!(closing.contains("button-danger"));
+    // Everyday steps are not among them.
+    let everyday = page.split("id=\"closing-actions\"").next().unwrap();
+    assert!(!everyday.contains("data-event=\"withdraw\""));
+    // Tokyo, who may not end cases, is offered none of them on the cases it reads.
+    common::decide_case(&app, id).await;
+    let tokyo = client();
+    app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
+    let page = tokyo.get(app.at(&format!("/office/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("closing-actions"));
     app.stop().await;
 }
