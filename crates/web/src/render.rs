@@ -69,7 +69,8 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
 }
 
 pub(crate) fn error_body(status: StatusCode, message: &str, t: T, viewer: Option<Viewer>) -> Response {
-    let signed_in = viewer.is_some();
+    // The header's office link is for staff; a company user's way home is the portal's.
+    let signed_in = matches!(viewer, Some(Viewer::Staff { .. }));
     let (sign_out, office, staff_name, csrf) = match viewer {
         None => (None, None, String::new(), String::new()),
         Some(Viewer::Company(sign_out)) => (Some(sign_out), None, String::new(), String::new()),

@@ -16,6 +16,7 @@ on_both_backends!(
     tokyo_reads_the_cases_awaiting_its_approval_read_only,
     approving_is_confirmed_first_and_the_selection_is_kept,
     actions_that_end_a_case_stand_apart_and_name_the_company,
+    a_company_user_refused_by_the_office_keeps_the_portal_way_out,
 );
 
 fn client() -> reqwest::Client {
@@ -330,5 +331,17 @@ async fn actions_that_end_a_case_stand_apart_and_name_the_company(backend: Backe
     app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
     let page = tokyo.get(app.at(&format!("/office/applications/{id}"))).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("closing-actions"));
+    app.stop().await;
+}
+
+async fn a_company_user_refused_by_the_office_keeps_the_portal_way_out(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let (id, _) = submit(&app, 1).await;
+    let company = crate::agreement::company_session(&app, id).await;
+    let refused = company.get(app.at("/office/board")).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("action=\"/portal/logout\""), "{page}");
+    assert!(!page.contains("office-menu") && !page.contains("<a href=\"/office\">"), "no office menu or link: {page}");
     app.stop().await;
 }
