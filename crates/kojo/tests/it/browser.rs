@@ -249,6 +249,17 @@ async fn each_role_lands_on_its_home_with_its_menu() {
         assert_eq!(links.pop().as_deref(), Some("/office/password"));
         assert_eq!(links, menu, "{role:?} sees exactly its menu");
         browser.screenshot(&format!("home-{}", role.code())).await;
+        // A page the role may not open keeps the menu and leads back home.
+        let refused = ["/office/users", "/office/board"].into_iter().find(|path| !links.iter().any(|l| l == path));
+        if let Some(refused) = refused {
+            browser.goto(&app.at(refused)).await;
+            assert!(browser.text("#instead").await.contains("このページはあなたの役割では開けません"));
+            browser.wait_css("#office-menu").await;
+            browser.screenshot(&format!("refused-{}", role.code())).await;
+            let home_link = browser.wait_css("#home-link").await;
+            browser.click_and_load(&home_link).await;
+            assert_eq!(browser.path().await, home, "{role:?} goes home from the refusal");
+        }
 
         if role == domain::access::Role::TokyoOfficial {
             // The script shows the select-all box; ticking it ticks every case.
