@@ -124,6 +124,14 @@ impl Role {
             Action::ChangeOwnPassword => self.is_staff(),
         }
     }
+
+    /// Whether this role may open one case's page (read-only unless it may also work it): the
+    /// case readers open every case; whoever reads the approvals list opens the cases on it —
+    /// those awaiting Tokyo's approval (`course_decided`) — and no other.
+    pub fn may_read_case(self, state: crate::case::CaseState) -> bool {
+        self.may(Action::ReadCases)
+            || (state == crate::case::CaseState::CourseDecided && self.may(Action::ReadApprovals))
+    }
 }
 
 #[cfg(test)]
@@ -158,6 +166,20 @@ mod tests {
             assert_eq!(role.can_approve(), role.may(Action::WorkCase(CaseEvent::Approve)));
             assert_eq!(role.can_manage_devices(), role.may(Action::ManageDevices));
             assert_eq!(role.can_administer(), role.may(Action::Administer));
+        }
+    }
+
+    #[test]
+    fn tokyo_reads_only_the_cases_awaiting_its_approval() {
+        use crate::case::CaseState;
+        for state in CaseState::ALL {
+            let readers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.may_read_case(state)).collect();
+            let expected: &[Role] = if state == CaseState::CourseDecided {
+                &[Role::Administrator, Role::Secretariat, Role::TokyoOfficial]
+            } else {
+                &[Role::Administrator, Role::Secretariat]
+            };
+            assert_eq!(readers, expected, "{state:?}");
         }
     }
 

@@ -48,6 +48,11 @@ impl Staff {
     pub fn require(&self, allowed: impl Fn(Role) -> bool) -> Result<(), PageError> {
         if allowed(self.user.role) { Ok(()) } else { Err(PageError::Forbidden) }
     }
+
+    /// Refuses (403) unless the permission table lets this user's role do `action`.
+    pub fn require_may(&self, action: domain::access::Action) -> Result<(), PageError> {
+        self.require(|role| role.may(action))
+    }
 }
 
 impl FromRequestParts<AppState> for Staff {
@@ -166,7 +171,7 @@ pub async fn log_in(
             let device =
                 state.config.signing_key.sign(&user.id.to_string(), now + Duration::days(DEVICE_LIFETIME_DAYS));
             let device_cookie = set_cookie(DEVICE_COOKIE, &device, Some(DEVICE_LIFETIME_DAYS * 86_400), true, secure);
-            let next = if user.must_change_password { "/office/password" } else { "/office/applications" };
+            let next = if user.must_change_password { "/office/password" } else { crate::menu::home(user.role) };
             Ok(with_cookie(with_cookie(Redirect::to(next).into_response(), session_cookie), device_cookie))
         }
     }
@@ -178,7 +183,7 @@ struct PasswordPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     forced: bool,
     problem: Option<String>,
@@ -195,7 +200,7 @@ fn password_page(t: T, staff: &Staff, problem: Option<String>, status: StatusCod
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         forced: staff.user.must_change_password,
         problem,
@@ -261,7 +266,7 @@ struct PasswordChangedPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
 }
 
@@ -270,7 +275,7 @@ pub async fn password_changed(lang: Lang, staff: Staff) -> Result<Response, Page
         t: lang.t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
     };
     html(StatusCode::OK, &page)

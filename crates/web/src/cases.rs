@@ -13,7 +13,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use domain::access::Role;
+use domain::access::{Action, Role};
 use domain::case::{CaseEvent, CaseState, ContactNote, StatusCheck};
 use domain::eligibility::Industry;
 use domain::programme::CourseCode;
@@ -45,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .route("/office/applications/{id}/emails", get(preview_emails))
         .route("/office/board", get(show_board))
         .route("/office/approvals", get(show_approvals).post(approve_or_return))
+        .route("/office/approvals/confirm", post(confirm_approvals))
+        .route("/static/approvals.js", get(approvals_script))
         .route("/office/reports/contact-breaches", get(contact_breaches))
         .route("/office/reports/timeline", get(timeline_export))
 }
@@ -80,7 +82,7 @@ struct CasePage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     row: Row,
     record: ApplicationRecord,
@@ -92,8 +94,10 @@ struct CasePage {
     timeline: Vec<(String, CaseEventRecord, &'static str, &'static str, &'static str, String)>,
     contacts: Vec<(String, ContactRecord)>,
     messages: Vec<(String, store::portal::MessageRecord)>,
-    /// Events offered as buttons: (code, Japanese label, needs a reason).
+    /// Everyday events offered as buttons: (code, label, needs a reason).
     actions: Vec<(&'static str, &'static str, bool)>,
+    /// Events that end the case or give up its place, set apart: (code, label, consequence).
+    closing_actions: Vec<(&'static str, &'static str, &'static str)>,
     can_work: bool,
     can_check: bool,
     can_decide: bool,
@@ -128,8 +132,10 @@ async fn show_case(
     Path(id): Path<Uuid>,
     Query(query): Query<CaseQuery>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_read_all_applications)?;
+    // Case readers open every case; Tokyo only those awaiting its approval, read-only.
+    staff.require(|role| role.may(Action::ReadCases) || role.may(Action::ReadApprovals))?;
     let record = store::applications::get(&state.db, id).await?;
+    staff.require(|role| role.may_read_case(record.status))?;
     audit(
         &state,
         &staff,
@@ -168,22 +174,27 @@ async fn case_page(
     let contacts = store::cases::contacts(&state.db, id).await?;
     let messages = store::portal::messages(&state.db, id).await?;
     let can_work = staff.user.role.can_work_cases();
-    let actions = if can_work {
-        [
-            CaseEvent::ConfirmIntent,
-            CaseEvent::MarkNotInstallable,
-            CaseEvent::MarkIneligible,
-            CaseEvent::Withdraw,
-            CaseEvent::Disqualify,
-        ]
-        .into_iter()
-        .filter(|e| domain::case::transition(case_state, *e).is_ok())
-        .filter(|e| *e != CaseEvent::MarkNotInstallable || record.course_code == CourseCode::Utm)
+    let offered: Vec<CaseEvent> = [
+        CaseEvent::ConfirmIntent,
+        CaseEvent::MarkNotInstallable,
+        CaseEvent::MarkIneligible,
+        CaseEvent::Withdraw,
+        CaseEvent::Disqualify,
+    ]
+    .into_iter()
+    .filter(|e| staff.user.role.may(Action::WorkCase(*e)))
+    .filter(|e| domain::case::transition(case_state, *e).is_ok())
+    .filter(|e| *e != CaseEvent::MarkNotInstallable || record.course_code == CourseCode::Utm)
+    .collect();
+    let actions = offered
+        .iter()
+        .filter(|e| closing_button(t, **e).is_none())
         .map(|e| (e.code(), e.label_ja(), e.needs_reason()))
-        .collect()
-    } else {
-        Vec::new()
-    };
+        .collect();
+    let closing_actions = offered
+        .iter()
+        .filter_map(|e| closing_button(t, *e).map(|(label, consequence)| (e.code(), label, consequence)))
+        .collect();
     let staff_users = store::accounts::list_users(&state.db)
         .await?
         .into_iter()
@@ -222,7 +233,7 @@ async fn case_page(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         row: row(t, &record, state.clock.today()),
         state: case_state,
@@ -252,6 +263,7 @@ async fn case_page(
         contacts: contacts.into_iter().map(|c| (t.datetime(&c.contacted_at), c)).collect(),
         messages: messages.into_iter().map(|m| (t.datetime(&m.created_at), m)).collect(),
         actions,
+        closing_actions,
         can_work,
         can_check: can_work && domain::case::transition(case_state, CaseEvent::RecordStatusCheck).is_ok(),
         can_decide: can_work && domain::case::transition(case_state, CaseEvent::DecideCourse).is_ok(),
@@ -263,6 +275,28 @@ async fn case_page(
         record,
     };
     html(status, &page)
+}
+
+/// The button and the consequence of an event that ends the case or gives up its place: worded
+/// so that none can be mistaken for another or for an everyday step.
+fn closing_button(t: T, event: CaseEvent) -> Option<(&'static str, &'static str)> {
+    let ends = t.s(
+        "案件を終了し、確保していた枠を解放します（キャンセル待ちの企業が繰り上がります）。元に戻せません。",
+        "ends the case and frees its place (the first waitlisted company moves up). It cannot be undone.",
+    );
+    Some(match event {
+        CaseEvent::MarkNotInstallable => (
+            t.s("UTM設置不可とする（機器を設置できない）", "Mark as UTM not installable"),
+            t.s(
+                "UTM設置不可とし、UTMコースの枠を解放します（キャンセル待ちの企業が繰り上がります）。",
+                "marks the UTM as not installable and frees the UTM course place (the first waitlisted company moves up).",
+            ),
+        ),
+        CaseEvent::MarkIneligible => (t.s("対象外とする（参加要件を満たさない）", "Mark as ineligible"), ends),
+        CaseEvent::Withdraw => (t.s("辞退を記録する（企業からの申出）", "Record the company's withdrawal"), ends),
+        CaseEvent::Disqualify => (t.s("参加取消（虚偽申告等）", "Disqualify (false statements etc.)"), ends),
+        _ => return None,
+    })
 }
 
 /// Ends an action: back to the case page with a notice, or the page again with the reason and
@@ -418,7 +452,7 @@ struct EmailsPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     record: ApplicationRecord,
     /// (when it is sent, the e-mail as this company would receive it)
@@ -456,7 +490,7 @@ async fn preview_emails(
         t: lang.t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         record,
         emails,
@@ -477,7 +511,7 @@ struct BoardPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     overdue: Vec<BoardItem>,
     due_today: Vec<BoardItem>,
@@ -495,7 +529,7 @@ async fn show_board(
     staff: Staff,
     ip: ClientIp,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_read_all_applications)?;
+    staff.require_may(Action::ReadCases)?;
     let t = lang.t;
     let Some(programme) = store::programmes::current(&state.db).await? else {
         return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
@@ -534,7 +568,7 @@ async fn show_board(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         overdue: records.iter().filter(overdue).map(item).collect(),
         due_today: records.iter().filter(uncontacted).filter(|r| r.contact_due == today).map(item).collect(),
@@ -566,19 +600,58 @@ struct ApprovalsPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     cases: Vec<(Row, String, i32, &'static str)>,
     notice: Option<String>,
     problem: Option<String>,
+    /// Whether this role approves and returns (else the list is read-only).
+    can_decide: bool,
+    /// The cases ticked, kept when the form comes back (an error, or back from the confirmation).
+    selected: Vec<Uuid>,
+    reason: String,
 }
 
+impl ApprovalsPage {
+    fn is_selected(&self, id: &Uuid) -> bool {
+        self.selected.contains(id)
+    }
+}
+
+/// What the approvals form sends: the ticked cases, the action and the reason for returning.
+struct ApprovalsForm {
+    event: Option<CaseEvent>,
+    cases: Vec<Uuid>,
+    reason: String,
+}
+
+impl ApprovalsForm {
+    fn parse(pairs: &[(String, String)]) -> ApprovalsForm {
+        let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
+        let event = match value("action") {
+            "approve" => Some(CaseEvent::Approve),
+            "return" => Some(CaseEvent::ReturnToSecretariat),
+            _ => None,
+        };
+        let mut cases: Vec<Uuid> = Vec::new();
+        for id in pairs.iter().filter(|(k, _)| k == "case").filter_map(|(_, v)| v.parse().ok()) {
+            if !cases.contains(&id) {
+                cases.push(id);
+            }
+        }
+        ApprovalsForm { event, cases, reason: value("reason").to_string() }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn approvals_page(
     state: &AppState,
     t: T,
     staff: &Staff,
     notice: Option<String>,
     problem: Option<String>,
+    selected: Vec<Uuid>,
+    reason: String,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let programme = store::programmes::current(&state.db).await?;
@@ -593,7 +666,7 @@ async fn approvals_page(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         cases: records
             .iter()
@@ -604,19 +677,128 @@ async fn approvals_page(
             .collect(),
         notice,
         problem,
+        can_decide: staff.user.role.may(Action::WorkCase(CaseEvent::Approve)),
+        selected,
+        reason,
     };
     html(status, &page)
 }
 
+/// Tokyo's list; `?case=…` ticks those cases (the way back from the confirmation).
 async fn show_approvals(
     State(state): State<AppState>,
     lang: Lang,
     staff: Staff,
     ip: ClientIp,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    staff.require(|r| r.can_approve() || r.can_read_all_applications())?;
+    staff.require_may(Action::ReadApprovals)?;
     audit(&state, &staff, ip, "application.approvals_view", None, serde_json::json!({})).await?;
-    approvals_page(&state, lang.t, &staff, None, None, StatusCode::OK).await
+    let selected = ApprovalsForm::parse(&pairs).cases;
+    approvals_page(&state, lang.t, &staff, None, None, selected, String::new(), StatusCode::OK).await
+}
+
+#[derive(Template)]
+#[template(path = "office/approvals_confirm.html")]
+struct ApprovalsConfirmPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    approve: bool,
+    /// (case id, reference, company, course, awaiting approval)
+    cases: Vec<(Uuid, String, String, &'static str, bool)>,
+    reason: String,
+    back: String,
+}
+
+/// The step between ticking and deciding: lists the cases and what will happen to them, and
+/// carries them to the approval (or return) itself. Nothing changes here.
+async fn confirm_approvals(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let form = ApprovalsForm::parse(&pairs);
+    let Some(event) = form.event else {
+        return Err(PageError::BadRequest("不明な操作です / Unknown action".into()));
+    };
+    staff.require_may(Action::WorkCase(event))?;
+    let problem = if form.cases.is_empty() {
+        messages::for_error(&AppError::Invalid(Invalid::NothingSelected))
+    } else if event.needs_reason() && domain::text::normalize(&form.reason).is_empty() {
+        Some(messages::refusal(&domain::refusal::Refusal::ReasonRequired(event)))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        let problem = Some(t.pick(&problem.ja, &problem.en).to_string());
+        return approvals_page(
+            &state,
+            t,
+            &staff,
+            None,
+            problem,
+            form.cases,
+            form.reason,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let mut cases = Vec::new();
+    for id in &form.cases {
+        match store::applications::get(&state.db, *id).await {
+            Ok(r) => cases.push((
+                r.id,
+                r.reference.clone(),
+                r.company_name.clone(),
+                course_label(t, r.course_code),
+                r.status == CaseState::CourseDecided,
+            )),
+            Err(store::StoreError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    audit(
+        &state,
+        &staff,
+        ip,
+        "application.approvals_confirm",
+        None,
+        serde_json::json!({"action": event.code(), "cases": cases.iter().map(|c| c.1.clone()).collect::<Vec<_>>()}),
+    )
+    .await?;
+    let back =
+        format!("/office/approvals?{}", cases.iter().map(|c| format!("case={}", c.0)).collect::<Vec<_>>().join("&"));
+    let page = ApprovalsConfirmPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        approve: event == CaseEvent::Approve,
+        cases,
+        reason: form.reason,
+        back,
+    };
+    html(StatusCode::OK, &page)
+}
+
+/// The select-all box of the approvals list: shown and wired only when scripts run; the list
+/// works without it.
+async fn approvals_script() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/approvals.js"),
+    )
+        .into_response()
 }
 
 async fn approve_or_return(
@@ -626,14 +808,12 @@ async fn approve_or_return(
     ip: ClientIp,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
-    let event = match value("action") {
-        "approve" => CaseEvent::Approve,
-        "return" => CaseEvent::ReturnToSecretariat,
-        _ => return Err(PageError::BadRequest("不明な操作です".into())),
+    let form = ApprovalsForm::parse(&pairs);
+    let Some(event) = form.event else {
+        return Err(PageError::BadRequest("不明な操作です / Unknown action".into()));
     };
-    let ids: Vec<Uuid> = pairs.iter().filter(|(k, _)| k == "case").filter_map(|(_, v)| v.parse().ok()).collect();
-    let reason = Reason::parse(value("reason"));
+    let ids = form.cases;
+    let reason = Reason::parse(&form.reason);
     let t = lang.t;
     let outcome =
         app::cases::decide_batch(&state.services, &actor(&staff, ip), &ids, event, reason, state.clock.now()).await;
@@ -642,7 +822,17 @@ async fn approve_or_return(
         Err(AppError::Forbidden) => return Err(PageError::Forbidden),
         Err(error @ (AppError::Invalid(_) | AppError::Refused(_) | AppError::NotFound)) => {
             let problem = messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
-            return approvals_page(&state, t, &staff, None, problem, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return approvals_page(
+                &state,
+                t,
+                &staff,
+                None,
+                problem,
+                ids,
+                form.reason,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
         Err(AppError::Store(error)) => return Err(error.into()),
     };
@@ -659,7 +849,13 @@ async fn approve_or_return(
     problems.dedup();
     let problem = (!problems.is_empty()).then(|| problems.join(" / "));
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    approvals_page(&state, t, &staff, notice, problem, status).await
+    // The cases refused stay ticked, with the reason typed, to be dealt with again.
+    let (selected, reason) = if problem.is_some() {
+        (outcome.refused.iter().map(|(id, _)| *id).collect(), form.reason)
+    } else {
+        (Vec::new(), String::new())
+    };
+    approvals_page(&state, t, &staff, notice, problem, selected, reason, status).await
 }
 
 /// Every timeline event of the current programme year's cases, for audits and the funder.
@@ -669,7 +865,7 @@ async fn timeline_export(
     ip: ClientIp,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_read_all_applications)?;
+    staff.require_may(Action::ReadCases)?;
     let Some(programme) = store::programmes::current(&state.db).await? else {
         return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
     };
@@ -711,7 +907,7 @@ async fn contact_breaches(
     ip: ClientIp,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, PageError> {
-    staff.require(|r| r.can_read_all_applications() || r.can_approve())?;
+    staff.require_may(Action::ReadApprovals)?;
     let Some(programme) = store::programmes::current(&state.db).await? else {
         return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
     };

@@ -9,7 +9,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use domain::access::Role;
+use domain::access::Action;
 use serde::Deserialize;
 use store::devices::DeviceRecord;
 use store::logs::{
@@ -38,7 +38,7 @@ struct DevicesPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     devices: Vec<DeviceView>,
     unknown: Vec<UnknownRow>,
@@ -113,7 +113,7 @@ async fn list_devices(
     ip: ClientIp,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_manage_devices)?;
+    staff.require_may(Action::ManageDevices)?;
     audit(&state, &staff, ip, "device.list", None, serde_json::json!({})).await?;
     let form = RegisterForm {
         application: query.application.unwrap_or_default(),
@@ -189,7 +189,7 @@ async fn devices_page(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         devices,
         unknown,
@@ -239,7 +239,7 @@ struct DevicePage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     device: DeviceView,
     threats: Vec<(String, StoredThreat)>,
@@ -271,7 +271,7 @@ async fn show_device(
     Path(id): Path<Uuid>,
     Query(query): Query<DeviceQuery>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_manage_devices)?;
+    staff.require_may(Action::ManageDevices)?;
     let record = store::devices::get(&state.db, id).await?;
     audit(
         &state,
@@ -307,7 +307,7 @@ async fn device_page(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         threats: threats.into_iter().map(|e| (t.datetime(&e.occurred_at), e)).collect(),
         unparsed,

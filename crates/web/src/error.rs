@@ -181,15 +181,18 @@ pub async fn log_internal_errors(request: Request, next: Next) -> Response {
     response
 }
 
-/// Error pages keep the way out: when whoever asked is signed in (staff of any role, or a
-/// company user), the error page is rendered again with a sign-out form carrying their
-/// session's form token. An expert, whom every office page refuses, can so still sign out.
+/// Error pages keep the way out: when whoever asked is signed in, the error page is rendered
+/// again for them. Staff see the office layout of their role — its menu (from the permission
+/// table), their name and the sign-out form — and, on a refusal (403), what their role can do
+/// instead with a link to their home; a company user gets the portal's sign-out form. The
+/// status stays. An expert, whom most office pages refuse, can so still find the way home and out.
 pub async fn error_pages_keep_sign_out(
     axum::extract::State(state): axum::extract::State<crate::AppState>,
     request: Request,
     next: Next,
 ) -> Response {
     let session = crate::i18n::cookie_from_headers(request.headers(), crate::auth::SESSION_COOKIE);
+    let en = crate::i18n::cookie_from_headers(request.headers(), crate::i18n::LANG_COOKIE).is_some_and(|v| v == "en");
     let response = next.run(request).await;
     let (Some(token), Some(crate::render::ErrorMessage(message))) =
         (session, response.extensions().get::<crate::render::ErrorMessage>().cloned())
@@ -199,12 +202,18 @@ pub async fn error_pages_keep_sign_out(
     let Ok(Some((user, csrf))) = store::accounts::session_user(&state.db, &token, state.clock.now()).await else {
         return response;
     };
-    let sign_out = if user.role.is_staff() {
-        crate::render::SignOut { action: "/office/logout", home: "/office", csrf, name: user.display_name }
+    let viewer = if user.role.is_staff() {
+        crate::render::Viewer::Staff { menu: crate::menu::Menu::of(user.role), name: user.display_name, csrf }
     } else {
-        crate::render::SignOut { action: "/portal/logout", home: "/portal", csrf, name: user.display_name }
+        crate::render::Viewer::Company(crate::render::SignOut {
+            action: "/portal/logout",
+            home: "/portal",
+            csrf,
+            name: user.display_name,
+        })
     };
-    let page = crate::render::error_body(response.status(), &message, Some(sign_out));
+    let t = crate::i18n::T { en };
+    let page = crate::render::error_body(response.status(), &message, t, Some(viewer));
     let (mut parts, _) = response.into_parts();
     let (page_parts, body) = page.into_parts();
     parts.headers = page_parts.headers;

@@ -17,6 +17,7 @@ mod error;
 mod form_fields;
 mod i18n;
 mod intake;
+mod menu;
 mod messages;
 mod office;
 mod portal;

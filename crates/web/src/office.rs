@@ -30,7 +30,8 @@ use crate::views::{Row, course_label, row};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/office", get(|| async { Redirect::to("/office/applications") }))
+        .route("/office", get(|staff: Staff| async move { Redirect::to(crate::menu::home(staff.user.role)) }))
+        .route(crate::menu::OWN_HOME, get(own_home))
         .route("/office/login", get(auth::show_login).post(auth::log_in))
         .route("/office/logout", post(auth::log_out))
         .route("/office/password", get(auth::show_password).post(auth::change_password))
@@ -43,6 +44,30 @@ pub fn router() -> Router<AppState> {
         .route("/office/programmes/{id}/current", post(make_current))
         .route("/office/programmes/{id}/next", post(start_next_year))
         .route("/office/courses/{id}", post(update_course))
+}
+
+#[derive(Template)]
+#[template(path = "office/home.html")]
+struct HomePage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+}
+
+/// The home of a staff user whom the menu offers no page (an expert, until experts are given
+/// their assigned companies): what the account can do, the menu and the way out. Any staff user
+/// may open it.
+async fn own_home(lang: Lang, staff: Staff) -> Result<Response, PageError> {
+    let page = HomePage {
+        t: lang.t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+    };
+    html(StatusCode::OK, &page)
 }
 
 /// The list's query string: every filter is optional and kept in links (sort, pages, export).
@@ -124,7 +149,7 @@ struct ListPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     programme_name: String,
     rows: Vec<Row>,
@@ -183,7 +208,7 @@ async fn list_applications(
     ip: ClientIp,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_read_all_applications)?;
+    staff.require_may(domain::access::Action::ReadCases)?;
     let t = lang.t;
     let (filter, programme) = filter_from(&state, &query).await?;
     let page = store::applications::list(&state.db, &filter, query.page.unwrap_or(1), PER_PAGE).await?;
@@ -201,7 +226,7 @@ async fn list_applications(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         programme_name: programme.as_ref().map(|p| t.pick(&p.name_ja, &p.name_en).to_string()).unwrap_or_default(),
         rows: page.items.iter().map(|r| row(t, r, today)).collect(),
@@ -257,7 +282,7 @@ async fn export_applications(
     ip: ClientIp,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_read_all_applications)?;
+    staff.require_may(domain::access::Action::ReadCases)?;
     let format = query.format.clone().unwrap_or_else(|| "csv".into());
     if !matches!(format.as_str(), "csv" | "csv_sjis" | "xlsx") {
         return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx） / Unknown format".into()));
@@ -331,14 +356,14 @@ struct ProgrammesPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     programmes: Vec<ProgrammeRecord>,
     message: Option<String>,
 }
 
 async fn list_programmes(State(state): State<AppState>, lang: Lang, staff: Staff) -> Result<Response, PageError> {
-    staff.require(Role::can_administer)?;
+    staff.require_may(domain::access::Action::Administer)?;
     programmes_page(&state, lang.t, &staff, None, StatusCode::OK).await
 }
 
@@ -354,7 +379,7 @@ async fn programmes_page(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: true,
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         programmes,
         message,
@@ -411,7 +436,7 @@ async fn update_course(
     Form(form): Form<CourseForm>,
 ) -> Result<Response, PageError> {
     // The page shown again with a problem is the administrators' page.
-    staff.require(Role::can_administer)?;
+    staff.require_may(domain::access::Action::Administer)?;
     let t = lang.t;
     let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
     let result = match app::programmes::CourseChange::parse(&form.window_start, &form.window_end, &form.capacity) {
@@ -450,7 +475,7 @@ struct UsersPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     users: Vec<UserRow>,
     notice: Option<String>,
@@ -485,7 +510,7 @@ async fn users_page(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: true,
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         users,
         notice,
@@ -495,7 +520,7 @@ async fn users_page(
 }
 
 async fn list_users(State(state): State<AppState>, lang: Lang, staff: Staff) -> Result<Response, PageError> {
-    staff.require(Role::can_administer)?;
+    staff.require_may(domain::access::Action::Administer)?;
     users_page(&state, lang.t, &staff, None, None, StatusCode::OK).await
 }
 

@@ -27,15 +27,33 @@ struct ErrorPage<'a> {
     t: T,
     message: &'a str,
     signed_in: bool,
+    /// A company user's way out (the portal's sign-out).
     sign_out: Option<SignOut>,
+    /// A staff user's office menu: the error page keeps the office layout.
+    office: Option<crate::menu::Menu>,
+    staff_name: String,
+    csrf: String,
+    /// A refusal (403): the page says what the role can do instead.
+    forbidden: bool,
 }
 
-/// The sign-out form an error page shows to whoever is signed in.
+/// The sign-out form an error page shows to a signed-in company user.
 pub(crate) struct SignOut {
     pub action: &'static str,
     pub home: &'static str,
     pub csrf: String,
     pub name: String,
+}
+
+/// Who sees an error page, when signed in.
+pub(crate) enum Viewer {
+    /// Staff: the office menu of their role, their name and their session's form token.
+    Staff {
+        menu: crate::menu::Menu,
+        name: String,
+        csrf: String,
+    },
+    Company(SignOut),
 }
 
 /// The message of a rendered error page, kept on the response so that
@@ -45,13 +63,21 @@ pub(crate) struct ErrorMessage(pub String);
 
 /// A minimal error page (both languages in the message).
 pub fn error_page(status: StatusCode, message: &str) -> Response {
-    let mut response = error_body(status, message, None);
+    let mut response = error_body(status, message, T { en: false }, None);
     response.extensions_mut().insert(ErrorMessage(message.to_string()));
     response
 }
 
-pub(crate) fn error_body(status: StatusCode, message: &str, sign_out: Option<SignOut>) -> Response {
-    let page = ErrorPage { t: T { en: false }, message, signed_in: sign_out.is_some(), sign_out };
+pub(crate) fn error_body(status: StatusCode, message: &str, t: T, viewer: Option<Viewer>) -> Response {
+    // The header's office link is for staff; a company user's way home is the portal's.
+    let signed_in = matches!(viewer, Some(Viewer::Staff { .. }));
+    let (sign_out, office, staff_name, csrf) = match viewer {
+        None => (None, None, String::new(), String::new()),
+        Some(Viewer::Company(sign_out)) => (Some(sign_out), None, String::new(), String::new()),
+        Some(Viewer::Staff { menu, name, csrf }) => (None, Some(menu), name, csrf),
+    };
+    let forbidden = status == StatusCode::FORBIDDEN;
+    let page = ErrorPage { t, message, signed_in, sign_out, office, staff_name, csrf, forbidden };
     match page.render() {
         Ok(body) => (status, Html(body)).into_response(),
         Err(_) => (status, message.to_string()).into_response(),

@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use documents::report::MonthlyReportData;
-use domain::access::Role;
+use domain::access::Action;
 use serde::Deserialize;
 use store::reports::ReportRecord;
 use uuid::Uuid;
@@ -48,7 +48,7 @@ struct MonthPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     month: String,
     month_label: String,
@@ -70,7 +70,7 @@ async fn list_month(
     staff: Staff,
     Query(query): Query<MonthQuery>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_manage_devices)?;
+    staff.require_may(Action::ManageDevices)?;
     let today = state.clock.today();
     let month = query
         .month
@@ -100,7 +100,7 @@ async fn month_page(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         month_label: app::reports::month_label(&month),
         month,
@@ -125,7 +125,7 @@ async fn generate(
     ip: ClientIp,
     Form(form): Form<GenerateForm>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_manage_devices)?;
+    staff.require_may(Action::ManageDevices)?;
     let t = lang.t;
     let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
     let result = match app::reports::Month::parse(&form.month) {
@@ -174,7 +174,7 @@ struct ReportPage {
     t: T,
     signed_in: bool,
     staff_name: String,
-    is_admin: bool,
+    menu: crate::menu::Menu,
     csrf: String,
     record: ReportRecord,
     view: ReportView,
@@ -222,7 +222,7 @@ async fn show_report(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
-    staff.require(Role::can_manage_devices)?;
+    staff.require_may(Action::ManageDevices)?;
     let record = store::reports::get(&state.db, id).await?;
     report_page(lang.t, &staff, record, None, StatusCode::OK)
 }
@@ -238,7 +238,7 @@ fn report_page(
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
-        is_admin: staff.user.role.can_administer(),
+        menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         view: view_of(&record)?,
         record,
@@ -288,7 +288,7 @@ async fn review(
 }
 
 async fn staff_pdf(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> Result<Response, PageError> {
-    staff.require(Role::can_manage_devices)?;
+    staff.require_may(Action::ManageDevices)?;
     let (record, bytes) = store::reports::pdf(&state.db, id).await?;
     Ok(pdf_response(&record, bytes))
 }

@@ -271,6 +271,10 @@ async fn staff_find_an_application_and_see_its_audit_trail() {
     browser.type_into("email", "jimukyoku@example.jp").await;
     browser.type_into("password", &password).await;
     browser.submit_form().await;
+    browser.wait_css("#office-menu").await;
+    assert_eq!(browser.path().await, "/office/board", "the secretariat lands on its work board");
+    let link = browser.wait_for(Locator::LinkText("申込一覧")).await;
+    browser.click_and_load(&link).await;
     browser.wait_css("#applications").await;
     assert_eq!(browser.path().await, "/office/applications");
     assert!(browser.text("#total").await.starts_with("3件"), "three applications are counted");
@@ -397,7 +401,73 @@ async fn sign_in_staff(browser: &Browser, url: &str, password: &str) {
     browser.type_into("email", "jimukyoku@example.jp").await;
     browser.type_into("password", password).await;
     browser.submit_form().await;
-    browser.wait_css("#applications").await;
+    browser.wait_css("#office-menu").await;
+}
+
+/// Each staff role signs in with the form, lands on its own home and sees exactly the menu of
+/// its role; Tokyo ticks every case with the select-all box and sees them listed for
+/// confirmation before anything is approved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_lands_on_its_home_with_its_menu() {
+    let Some(browser) = Browser::start("workspaces").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    let mut references = Vec::new();
+    for n in 1..=2 {
+        let body: serde_json::Value = app.apply(&application(n, "utm")).await.json().await.expect("json");
+        let reference = body["reference"].as_str().expect("reference").to_string();
+        let id = store::applications::find_by_reference(&app.running.db, &reference).await.unwrap().unwrap().id;
+        common::decide_case(&app, id).await;
+        references.push(reference);
+    }
+    for (role, home, menu) in crate::workspaces::workspaces() {
+        let email = format!("{}@example.jp", role.code());
+        let password = create_staff_as(&app, &email, role).await;
+        browser.goto(&app.at("/office/login")).await;
+        browser.type_into("email", &email).await;
+        browser.type_into("password", &password).await;
+        browser.submit_form().await;
+        browser.wait_css("#office-menu").await;
+        assert_eq!(browser.path().await, home, "{role:?} lands on its home");
+        let mut links = Vec::new();
+        for link in browser.rows("#office-menu a").await {
+            links.push(link.attr("href").await.expect("href").unwrap_or_default());
+        }
+        assert_eq!(links.pop().as_deref(), Some("/office/password"));
+        assert_eq!(links, menu, "{role:?} sees exactly its menu");
+        browser.screenshot(&format!("home-{}", role.code())).await;
+        // A page the role may not open keeps the menu and leads back home.
+        let refused = ["/office/users", "/office/board"].into_iter().find(|path| !links.iter().any(|l| l == path));
+        if let Some(refused) = refused {
+            browser.goto(&app.at(refused)).await;
+            assert!(browser.text("#instead").await.contains("このページはあなたの役割では開けません"));
+            browser.wait_css("#office-menu").await;
+            browser.screenshot(&format!("refused-{}", role.code())).await;
+            let home_link = browser.wait_css("#home-link").await;
+            browser.click_and_load(&home_link).await;
+            assert_eq!(browser.path().await, home, "{role:?} goes home from the refusal");
+        }
+
+        if role == domain::access::Role::TokyoOfficial {
+            // The script shows the select-all box; ticking it ticks every case.
+            browser.click_css("#select-all").await;
+            for case in browser.rows("#approvals input[name=case]").await {
+                assert!(case.is_selected().await.expect("is_selected"), "select-all ticks every case");
+            }
+            let approve = browser.wait_css("button[name=action][value=approve]").await;
+            browser.click_and_load(&approve).await;
+            assert_eq!(browser.path().await, "/office/approvals/confirm");
+            let listed = browser.text("#confirm-cases").await;
+            for reference in &references {
+                assert!(listed.contains(reference.as_str()), "{reference} is listed for confirmation: {listed}");
+            }
+            browser.screenshot("approvals-confirm").await;
+        }
+        let sign_out = browser.wait_css("#sign-out button").await;
+        browser.click_and_load(&sign_out).await;
+        assert_eq!(browser.path().await, "/office/login", "{role:?} signs out");
+    }
+    browser.finish().await;
+    app.stop().await;
 }
 
 /// STEP2–5 as people do it: staff record the contact, the status check and the course; the company
@@ -560,13 +630,17 @@ fn looks_like_reference(text: &str) -> bool {
 }
 
 async fn create_staff(app: &TestApp, email: &str) -> String {
+    create_staff_as(app, email, domain::access::Role::Secretariat).await
+}
+
+async fn create_staff_as(app: &TestApp, email: &str, role: domain::access::Role) -> String {
     let password = kojo::setup::one_time_password();
     store::accounts::create_user(
         &app.running.db,
         store::accounts::NewUser {
             email,
             display_name: "事務局 太郎",
-            role: domain::access::Role::Secretariat,
+            role,
             password_hash: Some(web::auth::hash_password(&password)),
             company_application_id: None,
             must_change_password: false,

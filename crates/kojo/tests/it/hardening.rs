@@ -403,7 +403,7 @@ async fn one_time_passwords_are_replaced_first_and_disabled_accounts_stop_at_onc
     // The one-time password is gone; the chosen one works.
     assert_eq!(attempt(&app, &client(), "staff@example.jp", &one_time, "127.0.0.1").await.status(), 401);
     let again = attempt(&app, &client(), "staff@example.jp", "kojo-Umbrella-47-Tide", "127.0.0.1").await;
-    assert_eq!(again.headers()["location"], "/office/applications");
+    assert_eq!(again.headers()["location"], "/office/board", "the secretariat lands on its work board");
     let user = store::accounts::find_user_by_email(&app.running.db, "staff@example.jp").await.unwrap().unwrap();
     assert!(!user.must_change_password && user.password_changed_at.is_some());
     assert!(user.password_hash.as_deref().unwrap().starts_with("$argon2id$"));

@@ -24,3 +24,4 @@ mod portal;
 mod reports;
 mod use_cases;
 mod utm_cli;
+mod workspaces;
