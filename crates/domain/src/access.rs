@@ -51,6 +51,17 @@ impl Role {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Administrator => "Administrator",
+            Role::Secretariat => "Secretariat",
+            Role::Expert => "Expert",
+            Role::UtmOperator => "UTM operator",
+            Role::TokyoOfficial => "Tokyo official",
+            Role::Company => "Participant company",
+        }
+    }
+
     /// May read every application's personal data (the secretariat's case list).
     pub fn can_read_all_applications(self) -> bool {
         matches!(self, Role::Administrator | Role::Secretariat)

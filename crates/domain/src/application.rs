@@ -128,6 +128,14 @@ impl FreeHubPort {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            FreeHubPort::Yes => "Yes",
+            FreeHubPort::No => "No",
+            FreeHubPort::Unknown => "Don't know",
+        }
+    }
+
     pub fn from_code(code: &str) -> Option<FreeHubPort> {
         [FreeHubPort::Yes, FreeHubPort::No, FreeHubPort::Unknown].into_iter().find(|v| v.code() == code)
     }
@@ -157,6 +165,14 @@ impl PolicyStatus {
             PolicyStatus::None => "未整備",
             PolicyStatus::Drafting => "整備中",
             PolicyStatus::InPlace => "整備済",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            PolicyStatus::None => "None",
+            PolicyStatus::Drafting => "Being drafted",
+            PolicyStatus::InPlace => "In place",
         }
     }
 

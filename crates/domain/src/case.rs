@@ -220,6 +220,24 @@ impl CaseEvent {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            CaseEvent::CompleteApplication => "Contacted; rules accepted (application complete)",
+            CaseEvent::RecordStatusCheck => "Security status check",
+            CaseEvent::DecideCourse => "Course decided",
+            CaseEvent::Approve => "Approved by Tokyo",
+            CaseEvent::ReturnToSecretariat => "Returned by Tokyo",
+            CaseEvent::ConfirmIntent => "Intent confirmed",
+            CaseEvent::SendAgreement => "Agreement sent",
+            CaseEvent::ConfirmAgreement => "Agreement received (participation confirmed)",
+            CaseEvent::MarkNotInstallable => "UTM cannot be installed",
+            CaseEvent::Promote => "Promoted from the waitlist",
+            CaseEvent::MarkIneligible => "Ineligible",
+            CaseEvent::Withdraw => "Withdrawn",
+            CaseEvent::Disqualify => "Cancelled",
+        }
+    }
+
     /// Whether the event needs a written reason (exits and returns must say why).
     pub fn needs_reason(self) -> bool {
         matches!(
@@ -468,6 +486,17 @@ pub fn propose_course(check: &StatusCheck) -> (crate::programme::CourseCode, &'s
         (CourseCode::RiskAssessment, "HUBに空きポートがなくUTMを設置できないため、②リスクアセスメントを提案します")
     } else {
         (CourseCode::Utm, "UTMを設置できる見込みのため、①UTM機器設置コースを提案します")
+    }
+}
+
+/// [`propose_course`]'s reason in English.
+pub fn proposal_reason_en(check: &StatusCheck) -> &'static str {
+    if check.existing_utm {
+        "a UTM is already installed, so course 2 (risk assessment) is proposed"
+    } else if check.free_hub_port == FreeHubPort::No {
+        "the hub has no free port for a UTM, so course 2 (risk assessment) is proposed"
+    } else {
+        "a UTM can likely be installed, so course 1 (UTM installation) is proposed"
     }
 }
 

@@ -35,6 +35,14 @@ impl SurveyResult {
             SurveyResult::NotInstallable => "設置不可",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            SurveyResult::Pending => "Survey pending",
+            SurveyResult::Installable => "Installable",
+            SurveyResult::NotInstallable => "Cannot be installed",
+        }
+    }
 }
 
 /// Where a device stands, derived from its dates.
@@ -60,6 +68,16 @@ impl DeviceStage {
             DeviceStage::TrialEnded => "体験期間終了（撤去または継続の手続待ち）",
             DeviceStage::Removed => "撤去済",
             DeviceStage::Continued => "継続契約",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            DeviceStage::Planned => "Not yet installed",
+            DeviceStage::InTrial => "In the free trial",
+            DeviceStage::TrialEnded => "Trial ended (removal or continuation pending)",
+            DeviceStage::Removed => "Removed",
+            DeviceStage::Continued => "Continued under contract",
         }
     }
 

@@ -145,12 +145,21 @@ async fn show_case(
         serde_json::json!({"reference": record.reference}),
     )
     .await?;
-    let notice =
-        query.done.as_deref().and_then(CaseEvent::from_code).map(|e| format!("「{}」を記録しました。", e.label_ja()));
+    let t = lang.t;
+    let notice = query.done.as_deref().and_then(CaseEvent::from_code).map(|e| match t.en {
+        true => format!("Recorded: {}.", e.label_en()),
+        false => format!("「{}」を記録しました。", e.label_ja()),
+    });
     let notice = notice.or_else(|| match query.done.as_deref() {
-        Some("record_contact") => Some("連絡を記録しました。".into()),
-        Some("assign") => Some("担当者を変更しました。".into()),
-        Some("message") => Some("メッセージを送信し、企業へ通知メールを送りました。".into()),
+        Some("record_contact") => Some(t.s("連絡を記録しました。", "The contact is recorded.").into()),
+        Some("assign") => Some(t.s("担当者を変更しました。", "The assignee is changed.").into()),
+        Some("message") => Some(
+            t.s(
+                "メッセージを送信し、企業へ通知メールを送りました。",
+                "The message is posted and the company is notified by e-mail.",
+            )
+            .into(),
+        ),
         _ => None,
     });
     case_page(&state, lang.t, &staff, record, Draft::default(), notice, None, StatusCode::OK).await
@@ -189,7 +198,7 @@ async fn case_page(
     let actions = offered
         .iter()
         .filter(|e| closing_button(t, **e).is_none())
-        .map(|e| (e.code(), e.label_ja(), e.needs_reason()))
+        .map(|e| (e.code(), t.pick(e.label_ja(), e.label_en()), e.needs_reason()))
         .collect();
     let closing_actions = offered
         .iter()
@@ -226,7 +235,7 @@ async fn case_page(
     }
     let proposal = record.status_check.as_ref().map(|check| {
         let (course, why) = domain::case::propose_course(check);
-        (course_label(t, course), why)
+        (course_label(t, course), t.pick(why, domain::case::proposal_reason_en(check)))
     });
     let d = &record.declarations;
     let page = CasePage {
@@ -238,25 +247,37 @@ async fn case_page(
         row: row(t, &record, state.clock.today()),
         state: case_state,
         industry: Industry::from_code(&record.industry).map(|i| t.pick(i.label_ja(), i.label_en())).unwrap_or(""),
-        declarations: vec![("ア", d.a), ("イ", d.b), ("ウ", d.c), ("エ", d.d), ("オ", d.e), ("カ", d.f), ("キ", d.g)],
-        audit: trail.into_iter().map(|a| (t.datetime(&a.at), a)).collect(),
+        declarations: vec![
+            (t.s("ア", "a"), d.a),
+            (t.s("イ", "b"), d.b),
+            (t.s("ウ", "c"), d.c),
+            (t.s("エ", "d"), d.d),
+            (t.s("オ", "e"), d.e),
+            (t.s("カ", "f"), d.f),
+            (t.s("キ", "g"), d.g),
+        ],
+        audit: trail
+            .into_iter()
+            .map(|mut a| {
+                a.actor_label = actor_label(t, &a.actor_label);
+                (t.datetime(&a.at), a)
+            })
+            .collect(),
         timeline: timeline
             .into_iter()
             .map(|e| {
-                let label = CaseEvent::from_code(&e.event).map(|c| c.label_ja()).unwrap_or(match e.event.as_str() {
-                    "submit" => "申込受付",
-                    "record_contact" => "連絡記録",
-                    "assign" => "担当者変更",
-                    _ => "—",
-                });
+                let label = CaseEvent::from_code(&e.event).map(|c| t.pick(c.label_ja(), c.label_en())).unwrap_or(
+                    match e.event.as_str() {
+                        "submit" => t.s("申込受付", "Application received"),
+                        "record_contact" => t.s("連絡記録", "Contact recorded"),
+                        "assign" => t.s("担当者変更", "Assignee changed"),
+                        _ => "—",
+                    },
+                );
                 let state_label =
                     |code: &str| CaseState::from_code(code).map(|s| t.pick(s.label_ja(), s.label_en())).unwrap_or("—");
                 let (from, to) = (state_label(&e.from_state), state_label(&e.to_state));
-                let who = match e.actor_label.as_str() {
-                    "applicant" => t.s("申込者（Webフォーム）", "Applicant (web form)").to_string(),
-                    "system:waitlist" => t.s("システム（繰上げ）", "System (waitlist)").to_string(),
-                    other => other.to_string(),
-                };
+                let who = actor_label(t, &e.actor_label);
                 (t.datetime(&e.at), e, label, from, to, who)
             })
             .collect(),
@@ -549,15 +570,21 @@ async fn show_board(
         .then(|| covered.map(|day| t.date(&day)).unwrap_or_else(|| "—".into()));
     let item = |r: &ApplicationRecord| BoardItem {
         row: row(t, r, today),
-        assignee: r.assignee_user_id.and_then(|id| users.get(&id).cloned()).unwrap_or_else(|| "未割当".into()),
-        state_label: r.status.label_ja(),
+        assignee: r
+            .assignee_user_id
+            .and_then(|id| users.get(&id).cloned())
+            .unwrap_or_else(|| t.s("未割当", "Unassigned").into()),
+        state_label: t.pick(r.status.label_ja(), r.status.label_en()),
     };
     let uncontacted = |r: &&ApplicationRecord| domain::case::contact_pending(r.status, r.first_contact_at);
     let overdue =
         |r: &&ApplicationRecord| domain::case::contact_overdue(r.status, r.first_contact_at, r.contact_due, today);
     let mut by_assignee: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     for r in records.iter().filter(|r| !r.status.is_closed() && r.status != CaseState::Confirmed) {
-        let name = r.assignee_user_id.and_then(|id| users.get(&id).cloned()).unwrap_or_else(|| "未割当".into());
+        let name = r
+            .assignee_user_id
+            .and_then(|id| users.get(&id).cloned())
+            .unwrap_or_else(|| t.s("未割当", "Unassigned").into());
         let entry = by_assignee.entry(name).or_default();
         entry.0 += 1;
         if overdue(&r) {
@@ -671,7 +698,8 @@ async fn approvals_page(
         cases: records
             .iter()
             .map(|r| {
-                let industry = Industry::from_code(&r.industry).map(|i| i.label_ja()).unwrap_or("");
+                let industry =
+                    Industry::from_code(&r.industry).map(|i| t.pick(i.label_ja(), i.label_en())).unwrap_or("");
                 (row(t, r, today), industry.to_string(), r.employees, course_label(t, r.course_code))
             })
             .collect(),
@@ -931,4 +959,14 @@ async fn contact_breaches(
         "contact-breaches",
         state.clock.today(),
     )
+}
+
+/// Who did something, as the timeline and the audit trail show it: Kojo's own actors in words,
+/// people by the name and address recorded.
+fn actor_label(t: T, label: &str) -> String {
+    match label {
+        "applicant" => t.s("申込者（Webフォーム）", "Applicant (web form)").to_string(),
+        "system:waitlist" => t.s("システム（繰上げ）", "System (waitlist)").to_string(),
+        other => other.to_string(),
+    }
 }

@@ -496,7 +496,7 @@ async fn users_page(
         .filter(|user| user.role.is_staff())
         .map(|user| UserRow {
             id: user.id,
-            role: user.role.label_ja(),
+            role: t.pick(user.role.label_ja(), user.role.label_en()),
             last_login: user.last_login_at.map(|at| t.datetime(&at)).unwrap_or_default(),
             active: user.is_active,
             must_change: user.must_change_password,

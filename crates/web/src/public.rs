@@ -113,7 +113,12 @@ fn course_views(t: T, programme: &ProgrammeRecord, now: chrono::DateTime<chrono:
             CourseView {
                 code: course.code.code(),
                 name: t.pick(&course.name_ja, &course.name_en).to_string(),
-                window: format!("{} 〜 {}", t.date(&course.window.start()), t.date(&course.window.end())),
+                window: format!(
+                    "{}{}{}",
+                    t.date(&course.window.start()),
+                    t.s(" 〜 ", " – "),
+                    t.date(&course.window.end())
+                ),
                 capacity: course.capacity,
                 remaining: course.places_remaining(),
                 waitlisted: course.waitlisted,

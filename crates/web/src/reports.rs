@@ -102,7 +102,7 @@ async fn month_page(
         staff_name: staff.user.display_name.clone(),
         menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
-        month_label: app::reports::month_label(&month),
+        month_label: month_label(t, &month),
         month,
         rows,
         notice,
@@ -311,7 +311,7 @@ async fn portal_list(State(state): State<AppState>, lang: Lang, company: Company
         reports: reports
             .into_iter()
             .map(|r| {
-                let label = app::reports::month_label(&r.month);
+                let label = month_label(lang.t, &r.month);
                 (r, label)
             })
             .collect(),
@@ -367,4 +367,12 @@ fn pdf_response(record: &ReportRecord, bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
+}
+
+/// A report month as the page's language writes it: 令和8年11月, or November 2026.
+fn month_label(t: T, month: &str) -> String {
+    match chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d") {
+        Ok(first) if t.en => first.format("%B %Y").to_string(),
+        _ => app::reports::month_label(month),
+    }
 }

@@ -73,7 +73,7 @@ pub async fn device_view(state: &AppState, t: T, record: DeviceRecord) -> Result
         company_name: application.company_name,
         reference: application.reference,
         stage_code: stage.code(),
-        stage: stage.label_ja(),
+        stage: t.pick(stage.label_ja(), stage.label_en()),
         trial_last_day: record.trial_last_day().map(|d| t.date(&d)).unwrap_or_default(),
         days_left: record
             .installed_on

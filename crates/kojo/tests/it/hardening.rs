@@ -318,6 +318,11 @@ async fn portal_sign_in_answers_known_and_unknown_addresses_alike(backend: Backe
         assert_eq!(sent, round + 1, "the e-mail is still sent, after the answer");
         pause().await;
         let (unknown_ms, unknown_status, unknown_body) = ask("nobody@example.jp").await;
+        // The same answer, but for the address the person typed (kept for sending again).
+        let (known_body, unknown_body) = (
+            known_body.replace("contact1@example.jp", "ADDRESS"),
+            unknown_body.replace("nobody@example.jp", "ADDRESS"),
+        );
         assert_eq!((known_status, &known_body), (unknown_status, &unknown_body), "the same answer");
         if round >= 5 {
             known.push(known_ms);

@@ -16,6 +16,7 @@ mod devices;
 mod hardening;
 mod intake;
 mod jobs;
+mod languages;
 mod listener;
 mod office;
 mod openapi;

@@ -1,0 +1,192 @@
+//! Issue 19, "English mode is complete": every page a role opens, rendered in English, shows no
+//! Japanese outside what people typed (company and person names, addresses, notes) and the
+//! link back to 日本語; rendered in Japanese, it shows none of Kojo's internal codes.
+
+use crate::common;
+
+use common::{Backend, Setup, TestApp, application, spawn_app};
+use domain::access::Role;
+use serde_json::Value;
+
+on_both_backends!(pages_in_english_show_no_japanese_but_typed_data, pages_in_japanese_show_no_internal_codes,);
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Every string of a JSON value (what an applicant typed).
+fn strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) => out.push(text.clone()),
+        Value::Array(items) => items.iter().for_each(|item| strings(item, out)),
+        Value::Object(map) => map.values().for_each(|item| strings(item, out)),
+        _ => {}
+    }
+}
+
+/// The visible text of a page: tags, scripts and styles removed, entities decoded.
+fn visible_text(page: &str) -> String {
+    let mut text = String::with_capacity(page.len());
+    let mut rest = page;
+    while let Some(start) = rest.find('<') {
+        text.push_str(&rest[..start]);
+        text.push(' ');
+        let tail = &rest[start..];
+        let end_tag = if tail.starts_with("<script") {
+            "</script>"
+        } else if tail.starts_with("<style") {
+            "</style>"
+        } else {
+            ">"
+        };
+        rest = tail.find(end_tag).map_or("", |end| &tail[end + end_tag.len()..]);
+    }
+    text.push_str(rest);
+    text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
+}
+
+fn is_japanese(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{9fff}' | '\u{ff01}'..='\u{ff5e}' | '\u{3000}'..='\u{303f}')
+}
+
+/// Runs of Japanese characters left on the page once typed data is taken out.
+fn japanese_runs(page: &str, typed: &[String]) -> Vec<String> {
+    let mut text = visible_text(page);
+    for data in typed {
+        text = text.replace(data.as_str(), " ");
+    }
+    text = text.replace("日本語", " ");
+    let mut runs: Vec<String> = Vec::new();
+    let mut run = String::new();
+    for c in text.chars() {
+        if is_japanese(c) {
+            run.push(c);
+        } else if !run.is_empty() {
+            runs.push(std::mem::take(&mut run));
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs.sort();
+    runs.dedup();
+    runs
+}
+
+/// Two cases (one received, one awaiting Tokyo), a signed-in secretariat, administrator, Tokyo
+/// official and UTM operator, and the pages each of them opens.
+async fn pages(app: &TestApp, english: bool) -> (Vec<(String, String)>, Vec<String>) {
+    let mut typed = Vec::new();
+    let mut ids = Vec::new();
+    for n in 1..=2 {
+        let body = application(n, "utm");
+        strings(&body, &mut typed);
+        let response = app.apply(&body).await;
+        assert_eq!(response.status(), 201);
+        let created: Value = response.json().await.unwrap();
+        let reference = created["reference"].as_str().unwrap();
+        let record = store::applications::find_by_reference(&app.running.db, reference).await.unwrap().unwrap();
+        ids.push(record.id);
+    }
+    common::decide_case(app, ids[1]).await;
+    // What the store keeps of the typed data in its normal form, and the test's own notes.
+    for record in store::applications::list_all(&app.running.db, &Default::default()).await.unwrap() {
+        typed.extend([record.company_name, record.company_name_kana, record.address, record.contact_name]);
+        typed.extend([record.contact_name_kana, record.representative_name, record.prefecture]);
+    }
+    // Display names (the first administrator is 管理者 until renamed), the test's notes.
+    typed.extend(
+        ["テスト職員", "管理者", "了承", "光回線", "令和8年度 中小企業サイバーセキュリティ向上支援事業"]
+            .map(String::from),
+    );
+    // Longest first, so that a name is taken out whole before a part of it.
+    typed.sort_by_key(|text| std::cmp::Reverse(text.chars().count()));
+
+    let language = if english { "/lang/en" } else { "/lang/ja" };
+    let mut seen = Vec::new();
+    let fetch = |client: reqwest::Client, paths: Vec<String>| {
+        let app_url = |path: &str| app.at(path);
+        let requests: Vec<_> = paths.into_iter().map(|path| (path.clone(), client.get(app_url(&path)))).collect();
+        async move {
+            let mut pages = Vec::new();
+            for (path, request) in requests {
+                let response = request.send().await.unwrap();
+                assert_eq!(response.status(), 200, "{path}");
+                pages.push((path, response.text().await.unwrap()));
+            }
+            pages
+        }
+    };
+    let public = client();
+    public.get(app.at(language)).send().await.unwrap();
+    let paths = ["/", "/eligibility", "/apply", "/status", "/portal/login", "/office/login"];
+    seen.extend(fetch(public, paths.map(String::from).to_vec()).await);
+    for (role, email) in [
+        (Role::Secretariat, "jimukyoku@example.jp"),
+        (Role::Administrator, "kanri@example.jp"),
+        (Role::TokyoOfficial, "tokyo@example.jp"),
+        (Role::UtmOperator, "utm@example.jp"),
+    ] {
+        let staff = client();
+        staff.get(app.at(language)).send().await.unwrap();
+        app.sign_in(&staff, email, role).await;
+        let mut paths: Vec<String> = ["/office/board", "/office/applications", "/office/approvals", "/office/devices"]
+            .into_iter()
+            .chain(["/office/reports/monthly", "/office/programmes", "/office/users", "/office/password"])
+            .filter(|path| {
+                let action = match *path {
+                    "/office/board" | "/office/applications" => domain::access::Action::ReadCases,
+                    "/office/approvals" => domain::access::Action::ReadApprovals,
+                    "/office/devices" | "/office/reports/monthly" => domain::access::Action::ManageDevices,
+                    "/office/password" => domain::access::Action::ChangeOwnPassword,
+                    _ => domain::access::Action::Administer,
+                };
+                role.may(action)
+            })
+            .map(String::from)
+            .collect();
+        if role.may(domain::access::Action::ReadCases) {
+            paths.extend(ids.iter().map(|id| format!("/office/applications/{id}")));
+        }
+        if role == Role::TokyoOfficial {
+            paths.push(format!("/office/applications/{}", ids[1]));
+        }
+        seen.extend(fetch(staff, paths).await);
+    }
+    (seen, typed)
+}
+
+async fn pages_in_english_show_no_japanese_but_typed_data(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let (pages, typed) = pages(&app, true).await;
+    let leaks: Vec<String> = pages
+        .iter()
+        .filter_map(|(path, page)| {
+            assert!(page.contains("<html lang=\"en\""), "{path} says it is English");
+            let runs = japanese_runs(page, &typed);
+            (!runs.is_empty()).then(|| format!("{path}: {}", runs.join(" | ")))
+        })
+        .collect();
+    assert!(leaks.is_empty(), "Japanese on English pages:\n{}", leaks.join("\n"));
+    app.stop().await;
+}
+
+async fn pages_in_japanese_show_no_internal_codes(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let (pages, _) = pages(&app, false).await;
+    let codes = ["unknown", "none", "record_contact", "applicant", "botnet", "detected", "course_decided"];
+    let codes = codes.into_iter().chain(["received", "utm_operator", "tokyo_official", "manufacturing", "in_trial"]);
+    let codes: Vec<&str> = codes.collect();
+    let mut leaks = Vec::new();
+    for (path, page) in &pages {
+        let text = visible_text(page);
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if codes.contains(&word) {
+                leaks.push(format!("{path}: {word}"));
+            }
+        }
+    }
+    leaks.dedup();
+    assert!(leaks.is_empty(), "internal codes on Japanese pages:\n{}", leaks.join("\n"));
+    app.stop().await;
+}
