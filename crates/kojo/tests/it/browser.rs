@@ -25,6 +25,8 @@ use serde_json::json;
 /// Debian's paths; `KOJO_CHROMIUM` and `KOJO_CHROMEDRIVER` point elsewhere.
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// axe-core, as `scripts/test` installs it from the npm registry.
+const AXE: &str = "/var/tmp/axe/node_modules/axe-core/axe.min.js";
 /// How long a page or an element may take to appear.
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -332,6 +334,13 @@ async fn every_page_fits_a_phone_screen() {
         browser.goto(&app.at(path)).await;
         browser.assert_fits(name).await;
     }
+    // The same pages in English, then back to Japanese.
+    browser.goto(&app.at("/lang/en")).await;
+    for (path, name) in &pages {
+        browser.goto(&app.at(path)).await;
+        browser.assert_accessible(&format!("{name} (English)")).await;
+    }
+    browser.goto(&app.at("/lang/ja")).await;
 
     // The company portal.
     browser.goto(&app.at("/portal/login")).await;
@@ -1015,7 +1024,32 @@ impl Browser {
             ))
             .await;
         }
+        self.assert_accessible(what).await;
         self.screenshot(what).await;
+    }
+
+    /// axe-core (the npm package; `KOJO_AXE` or `/var/tmp/axe/node_modules/axe-core/axe.min.js`,
+    /// which `scripts/test` installs) finds no serious or critical violation on the page.
+    async fn assert_accessible(&self, what: &str) {
+        let path = std::env::var("KOJO_AXE").unwrap_or_else(|_| AXE.into());
+        let Ok(source) = std::fs::read_to_string(&path) else {
+            assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "axe-core is needed on CI: {path}");
+            let _ = std::io::stderr()
+                .write_all(format!("axe-core not found at {path}: accessibility not checked\n").as_bytes());
+            return;
+        };
+        self.client.execute(&source, vec![]).await.expect("axe-core loads");
+        let run = "const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] })
+              .then((r) => done(r.violations
+                .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '))))
+              .catch((e) => done(['axe failed: ' + e]));";
+        let answer = self.client.execute_async(run, vec![]).await.expect("axe runs");
+        let violations: Vec<String> = serde_json::from_value(answer).unwrap_or_default();
+        if !violations.is_empty() {
+            self.fail(&format!("{what}: serious or critical accessibility violations: {violations:?}")).await;
+        }
     }
 
     /// Saves a PNG of the whole page into the test's temp dir (and `KOJO_SCREENSHOT_DIR`).
