@@ -216,17 +216,17 @@ struct PortalPage {
     decline_reason: String,
 }
 
-const STEPS: [(CaseState, &str); 7] = [
-    (CaseState::Received, "お申込み受付"),
-    (CaseState::Contacted, "事務局からの連絡・申込完了"),
-    (CaseState::StatusChecked, "セキュリティ状況の確認"),
-    (CaseState::CourseDecided, "支援コースの決定"),
-    (CaseState::Approved, "参加意思の確認"),
-    (CaseState::AgreementSent, "参加同意書の提出"),
-    (CaseState::Confirmed, "参加確定"),
+const STEPS: [(CaseState, &str, &str); 7] = [
+    (CaseState::Received, "お申込み受付", "Application received"),
+    (CaseState::Contacted, "事務局からの連絡・申込完了", "Contact from the secretariat; application complete"),
+    (CaseState::StatusChecked, "セキュリティ状況の確認", "Security status check"),
+    (CaseState::CourseDecided, "支援コースの決定", "Support course decided"),
+    (CaseState::Approved, "参加意思の確認", "Your intent to take part"),
+    (CaseState::AgreementSent, "参加同意書の提出", "Returning the participation agreement"),
+    (CaseState::Confirmed, "参加確定", "Participation confirmed"),
 ];
 
-fn steps(state: CaseState) -> Vec<Step> {
+fn steps(t: T, state: CaseState) -> Vec<Step> {
     let order = |s: CaseState| match s {
         CaseState::Waitlisted | CaseState::Received => 0,
         CaseState::Contacted => 1,
@@ -238,7 +238,11 @@ fn steps(state: CaseState) -> Vec<Step> {
         CaseState::Ineligible | CaseState::Withdrawn | CaseState::Disqualified => 0,
     };
     let at = order(state);
-    STEPS.iter().enumerate().map(|(i, (_, label))| Step { label, done: i < at, current: i == at }).collect()
+    STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, ja, en))| Step { label: t.s(ja, en), done: i < at, current: i == at })
+        .collect()
 }
 
 async fn portal_page(
@@ -279,7 +283,7 @@ async fn portal_page_with(
         csrf: company.csrf.clone(),
         state_label: t.pick(record.status.label_ja(), record.status.label_en()),
         course_name,
-        steps: steps(record.status),
+        steps: steps(t, record.status),
         can_confirm_intent: domain::case::transition(record.status, CaseEvent::ConfirmIntent).is_ok(),
         awaiting_agreement: record.status == CaseState::AgreementSent,
         messages: messages.into_iter().map(|m| (t.datetime(&m.created_at), m)).collect(),

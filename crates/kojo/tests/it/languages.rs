@@ -153,6 +153,27 @@ async fn pages(app: &TestApp, english: bool) -> (Vec<(String, String)>, Vec<Stri
         }
         seen.extend(fetch(staff, paths).await);
     }
+    // The company portal, signed in with the link from the outbox.
+    let company = client();
+    company.get(app.at(language)).send().await.unwrap();
+    let login = company.get(app.at("/portal/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden_value(&login, "csrf");
+    let form = [("email", "contact1@example.jp"), ("csrf", csrf.as_str())];
+    assert_eq!(company.post(app.at("/portal/login")).form(&form).send().await.unwrap().status(), 200);
+    let mut link = None;
+    for _ in 0..100 {
+        let outbox = store::outbox::recent(&app.running.db, 50).await.unwrap();
+        link = outbox.iter().filter(|m| m.to == "contact1@example.jp").find_map(|m| {
+            m.body.find("/portal/auth/").map(|at| m.body[at..].split_whitespace().next().unwrap().to_string())
+        });
+        if link.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let signed_in = company.get(app.at(&link.expect("a sign-in link"))).send().await.unwrap();
+    assert_eq!(signed_in.status(), 303);
+    seen.extend(fetch(company, vec!["/portal".into(), "/portal/reports".into()]).await);
     (seen, typed)
 }
 
