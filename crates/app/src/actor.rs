@@ -102,4 +102,26 @@ impl Actor {
             None => store::audit::Actor::System(self.system),
         }
     }
+
+    /// Writes the audit row of this actor doing `action` to the `subject_type` `subject`, in the
+    /// use case's transaction.
+    pub async fn record(
+        &self,
+        tx: &store::Tx,
+        action: &'static str,
+        (subject_type, subject): (&'static str, uuid::Uuid),
+        detail: serde_json::Value,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> crate::Result<()> {
+        let entry = store::audit::NewAuditEntry {
+            actor: self.audit(),
+            action,
+            subject_type,
+            subject_id: Some(subject.to_string()),
+            ip: self.ip(),
+            detail,
+        };
+        store::audit::add(tx, entry, now).await?;
+        Ok(())
+    }
 }

@@ -214,16 +214,9 @@ pub async fn sign_own(
     let signers = signing.signer_names();
     let tx = services.db.begin().await?;
     store::agreements::sign_in(&tx, agreement.id, &signers, actor.ip(), signed_pdf, now).await?;
-    let entry = store::audit::NewAuditEntry {
-        actor: actor.audit(),
-        action: "agreement.sign",
-        subject_type: "application",
-        subject_id: Some(case.to_string()),
-        ip: actor.ip(),
-        detail: serde_json::json!({"agreement": agreement.id, "signers": signers, "signed_pdf_sha256": sha256,
-            "clauses": clauses}),
-    };
-    store::audit::add(&tx, entry, now).await?;
+    let detail = serde_json::json!({"agreement": agreement.id, "signers": signers, "signed_pdf_sha256": sha256,
+        "clauses": clauses});
+    actor.record(&tx, "agreement.sign", ("application", case), detail, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -262,16 +255,9 @@ pub async fn upload_own(services: &Services, actor: &Actor, upload: Upload, now:
                 "uploaded_at": old.uploaded_at})
         })
         .collect();
-    let entry = store::audit::NewAuditEntry {
-        actor: actor.audit(),
-        action: "agreement.upload",
-        subject_type: "application",
-        subject_id: Some(case.to_string()),
-        ip: actor.ip(),
-        detail: serde_json::json!({"upload": stored.id, "filename": upload.filename, "size": stored.size,
-            "sha256": stored.sha256, "superseded": superseded}),
-    };
-    store::audit::add(&tx, entry, now).await?;
+    let detail = serde_json::json!({"upload": stored.id, "filename": upload.filename, "size": stored.size,
+        "sha256": stored.sha256, "superseded": superseded});
+    actor.record(&tx, "agreement.upload", ("application", case), detail, now).await?;
     tx.commit().await?;
     Ok(stored.id)
 }

@@ -113,15 +113,15 @@ pub async fn register(services: &Services, actor: &Actor, new: Registration, now
         sender_address: new.sender_address.as_deref(),
     };
     let id = store::devices::register_in(&tx, device, now).await?;
-    audit(
-        &tx,
-        actor,
-        "device.register",
-        new.application_id,
-        serde_json::json!({"device": id, "serial": new.serial}),
-        now,
-    )
-    .await?;
+    actor
+        .record(
+            &tx,
+            "device.register",
+            ("application", new.application_id),
+            serde_json::json!({"device": id, "serial": new.serial}),
+            now,
+        )
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -158,7 +158,7 @@ pub async fn change(
     }
     let tx = services.db.begin().await?;
     let record = store::devices::change_in(&tx, device, change, now).await?;
-    audit(&tx, actor, "device.change", record.application_id, detail, now).await?;
+    actor.record(&tx, "device.change", ("application", record.application_id), detail, now).await?;
     tx.commit().await?;
     Ok(record)
 }
@@ -194,37 +194,17 @@ pub async fn notify_trial_ending(
     let email = crate::mail::trial_ending(&services.mail, &application, &record.model, last_day);
     let tx = services.db.begin().await?;
     store::outbox::add(&tx, &email, now).await?;
-    audit(
-        &tx,
-        actor,
-        "device.trial_notice",
-        record.application_id,
-        serde_json::json!({"device": device, "trial_last_day": last_day}),
-        now,
-    )
-    .await?;
+    actor
+        .record(
+            &tx,
+            "device.trial_notice",
+            ("application", record.application_id),
+            serde_json::json!({"device": device, "trial_last_day": last_day}),
+            now,
+        )
+        .await?;
     tx.commit().await?;
     Ok(true)
-}
-
-async fn audit(
-    tx: &store::Tx,
-    actor: &Actor,
-    action: &'static str,
-    application_id: Uuid,
-    detail: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let entry = store::audit::NewAuditEntry {
-        actor: actor.audit(),
-        action,
-        subject_type: "application",
-        subject_id: Some(application_id.to_string()),
-        ip: actor.ip(),
-        detail,
-    };
-    store::audit::add(tx, entry, now).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub async fn set_current(services: &Services, actor: &Actor, programme: Uuid, no
     actor.require(Action::Administer)?;
     let tx = services.db.begin().await?;
     store::programmes::set_current(&tx, programme, now).await?;
-    audit(&tx, actor, "programme.set_current", "programme", programme, serde_json::json!({}), now).await?;
+    actor.record(&tx, "programme.set_current", ("programme", programme), serde_json::json!({}), now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -58,7 +58,7 @@ pub async fn update_course(
     let detail = serde_json::json!({
         "window_start": change.window.start(), "window_end": change.window.end(), "capacity": change.capacity,
     });
-    audit(&tx, actor, "course.update", "course", course, detail, now).await?;
+    actor.record(&tx, "course.update", ("course", course), detail, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -104,7 +104,7 @@ pub async fn start_next_year(services: &Services, actor: &Actor, from: Uuid, now
         store::agreements::save_wording_in(&tx, id, &moved, now).await?;
     }
     let detail = serde_json::json!({"from": from, "fiscal_year": year});
-    audit(&tx, actor, "programme.start_next_year", "programme", id, detail, now).await?;
+    actor.record(&tx, "programme.start_next_year", ("programme", id), detail, now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -120,27 +120,6 @@ fn move_year_on(text: &str, fiscal_year: i32) -> String {
     text.replace(&old, &new)
         .replace(&full_width(&old), &full_width(&new))
         .replace(&fiscal_year.to_string(), &(fiscal_year + 1).to_string())
-}
-
-async fn audit(
-    tx: &store::Tx,
-    actor: &Actor,
-    action: &'static str,
-    subject_type: &'static str,
-    subject: Uuid,
-    detail: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let entry = store::audit::NewAuditEntry {
-        actor: actor.audit(),
-        action,
-        subject_type,
-        subject_id: Some(subject.to_string()),
-        ip: actor.ip(),
-        detail,
-    };
-    store::audit::add(tx, entry, now).await?;
-    Ok(())
 }
 
 #[cfg(test)]

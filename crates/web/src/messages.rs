@@ -131,7 +131,7 @@ pub fn refusal(refusal: &Refusal) -> Message {
         }
         Refusal::Programme(ProgrammeRefusal::FiscalYearExists(year)) => message(
             "fiscal_year_exists",
-            format!("{year}年度は既に登録されています"),
+            format!("{}（{year}年度）は既に登録されています", domain::wareki::format_fiscal_year(*year)),
             format!("Fiscal year {year} exists already"),
         ),
         Refusal::WrongPassword => {

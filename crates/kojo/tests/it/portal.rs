@@ -73,6 +73,18 @@ async fn request_link_from(app: &TestApp, company: &reqwest::Client, email: &str
     None
 }
 
+/// Moves a received case to 東京都承認済: the course decided, then approved by a Tokyo official
+/// through the approvals page.
+async fn approve_as_tokyo(app: &TestApp, id: Uuid) {
+    common::decide_case(app, id).await;
+    let tokyo = client();
+    app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
+    let approvals = tokyo.get(app.at("/office/approvals")).send().await.unwrap().text().await.unwrap();
+    let token = common::hidden_value(&approvals, "csrf");
+    let approve = [("csrf", token.as_str()), ("action", "approve"), ("case", &id.to_string())];
+    assert_eq!(tokyo.post(app.at("/office/approvals")).form(&approve).send().await.unwrap().status(), 200);
+}
+
 async fn sign_in_company(app: &TestApp, n: u32) -> reqwest::Client {
     let company = client();
     let link = request_link(app, &company, &format!("contact{n}@example.jp")).await.expect("a link is sent");
@@ -164,13 +176,7 @@ async fn a_company_can_decline_at_the_intent_step(backend: Backend) {
     assert_eq!(early.await.unwrap().status(), 422, "not before the intent step");
     assert_eq!(store::applications::get(db, id).await.unwrap().status, CaseState::Received);
 
-    common::decide_case(&app, id).await;
-    let tokyo = client();
-    app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
-    let approvals = tokyo.get(app.at("/office/approvals")).send().await.unwrap().text().await.unwrap();
-    let token = common::hidden_value(&approvals, "csrf");
-    let approve = [("csrf", token.as_str()), ("action", "approve"), ("case", &id.to_string())];
-    assert_eq!(tokyo.post(app.at("/office/approvals")).form(&approve).send().await.unwrap().status(), 200);
+    approve_as_tokyo(&app, id).await;
 
     let page = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("参加します") && page.contains("辞退します"));
@@ -324,13 +330,7 @@ async fn an_email_that_asks_to_act_lands_on_its_task_after_sign_in(backend: Back
     let app = spawn_app(backend, Setup::default()).await;
     let id = submit(&app, 6).await;
     let db = &app.running.db;
-    common::decide_case(&app, id).await;
-    let tokyo = client();
-    app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
-    let approvals = tokyo.get(app.at("/office/approvals")).send().await.unwrap().text().await.unwrap();
-    let token = common::hidden_value(&approvals, "csrf");
-    let approve = [("csrf", token.as_str()), ("action", "approve"), ("case", &id.to_string())];
-    assert_eq!(tokyo.post(app.at("/office/approvals")).form(&approve).send().await.unwrap().status(), 200);
+    approve_as_tokyo(&app, id).await;
 
     let reference = store::applications::get(db, id).await.unwrap().reference;
     let outbox = store::outbox::recent(db, 50).await.unwrap();
