@@ -228,8 +228,9 @@ pub async fn send_portal_links(
     let links = store::portal::issue_links(db, address.as_str(), now).await?;
     for (token, user) in &links {
         let Some(application_id) = user.company_application_id else { continue };
-        let reference = store::applications::get(db, application_id).await?.reference;
-        let email = crate::mail::portal_link(&services.mail, address.as_str(), &reference, token, task);
+        let application = store::applications::get(db, application_id).await?;
+        let letter = crate::mail::letter(&services.mail, db, &application).await?;
+        let email = crate::mail::portal_link(&letter, address.as_str(), &application.reference, token, task);
         let tx = db.begin().await?;
         store::outbox::add(&tx, &email, now).await?;
         let entry = store::audit::NewAuditEntry {

@@ -107,7 +107,10 @@ pub async fn send(
         actor: actor.audit(),
         ip: actor.ip(),
         reason: None,
-        email: Some(crate::mail::agreement_sent(&services.mail, &record)),
+        email: Some(crate::mail::agreement_sent(
+            &crate::mail::letter(&services.mail, &services.db, &record).await?,
+            &record,
+        )),
     };
     store::agreements::issue(&services.db, &services.calendar, act, wording_id, &value, pdf, now).await?;
     Ok(())
@@ -119,7 +122,8 @@ pub async fn confirm(services: &Services, actor: &Actor, case: Uuid, now: DateTi
     actor.require(Action::WorkCase(CaseEvent::ConfirmAgreement))?;
     let record = store::applications::get(&services.db, case).await?;
     let latest = store::agreements::latest(&services.db, case).await?.ok_or(Refusal::AgreementNotSent)?;
-    let email = crate::mail::participation_confirmed(&services.mail, &record);
+    let letter = crate::mail::letter(&services.mail, &services.db, &record).await?;
+    let email = crate::mail::participation_confirmed(&letter, &record);
     let act = store::cases::Act {
         application_id: case,
         actor: actor.audit(),

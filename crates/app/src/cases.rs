@@ -129,8 +129,12 @@ pub async fn apply_event(
     let outcome = store::cases::apply(&tx, &services.calendar, &act(actor, case, reason), event, now).await?;
     if event == CaseEvent::Approve {
         let record = store::applications::get(&services.db, case).await?;
-        store::outbox::add(&tx, &notice(services, &record, subject::APPROVED, domain::portal::PortalTask::Intent), now)
-            .await?;
+        store::outbox::add(
+            &tx,
+            &notice(services, &record, &subject::APPROVED, domain::portal::PortalTask::Intent).await?,
+            now,
+        )
+        .await?;
     }
     notify_promoted(services, &tx, &outcome, now).await?;
     tx.commit().await?;
@@ -211,8 +215,12 @@ pub async fn post_message(
     let record = store::applications::get(&services.db, case).await?;
     let tx = services.db.begin().await?;
     store::portal::post_message(&tx, case, actor.user_id(), "運営事務局", false, text.as_str(), now).await?;
-    store::outbox::add(&tx, &notice(services, &record, subject::MESSAGE, domain::portal::PortalTask::Messages), now)
-        .await?;
+    store::outbox::add(
+        &tx,
+        &notice(services, &record, &subject::MESSAGE, domain::portal::PortalTask::Messages).await?,
+        now,
+    )
+    .await?;
     store::audit::add(
         &tx,
         store::audit::NewAuditEntry {
@@ -286,22 +294,28 @@ pub async fn post_own_message(
     Ok(())
 }
 
-/// The notice e-mail to a case's contact, pointing to the task in the portal.
-pub fn notice(
+/// The notice e-mail to a case's contact, pointing to the task in the portal, from the
+/// secretariat of its programme year and in its language.
+pub async fn notice(
     services: &Services,
     record: &store::applications::ApplicationRecord,
-    subject: &str,
+    subject: &mail::Subject,
     task: domain::portal::PortalTask,
-) -> OutgoingEmail {
-    mail::message_notice(&services.mail, &record.contact_email, &record.company_name, &record.reference, subject, task)
+) -> Result<OutgoingEmail> {
+    let letter = mail::letter(&services.mail, &services.db, record).await?;
+    Ok(mail::message_notice(&letter, record, subject, task))
 }
 
 /// E-mails every company the outcome promoted from the waitlist, in the same transaction.
 async fn notify_promoted(services: &Services, tx: &store::Tx, outcome: &Outcome, now: DateTime<Utc>) -> Result<()> {
     for promoted in &outcome.promoted {
         let record = store::applications::get(&services.db, *promoted).await?;
-        store::outbox::add(tx, &notice(services, &record, subject::PROMOTED, domain::portal::PortalTask::Home), now)
-            .await?;
+        store::outbox::add(
+            tx,
+            &notice(services, &record, &subject::PROMOTED, domain::portal::PortalTask::Home).await?,
+            now,
+        )
+        .await?;
     }
     Ok(())
 }

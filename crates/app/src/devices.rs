@@ -191,7 +191,8 @@ pub async fn notify_trial_ending(
     }
     let last_day = domain::device::trial_last_day(installed);
     let application = store::applications::get(&services.db, record.application_id).await?;
-    let email = crate::mail::trial_ending(&services.mail, &application, &record.model, last_day);
+    let letter = crate::mail::letter(&services.mail, &services.db, &application).await?;
+    let email = crate::mail::trial_ending(&letter, &application, &record.model, last_day);
     let tx = services.db.begin().await?;
     store::outbox::add(&tx, &email, now).await?;
     actor

@@ -71,6 +71,8 @@ pub enum Invalid {
     ClausesNotAgreed,
     /// A company's reason for declining longer than [`crate::cases::MAX_DECLINE_REASON_CHARS`].
     ReasonTooLong,
+    /// A secretariat contact detail that is not valid.
+    Secretariat(domain::secretariat::SecretariatError),
 }
 
 impl From<store::StoreError> for AppError {

@@ -1,10 +1,12 @@
 //! Programme administration: which year is current, and each course's application window and
-//! capacity. Administrators only; each change with its audit row in one transaction.
+//! capacity, its secretariat's contact details, the next year. Administrators only; each change
+//! with its audit row in one transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Action;
 use domain::programme::{CourseWindow, MAX_CAPACITY};
 use domain::refusal::{ProgrammeRefusal, Refusal};
+use domain::secretariat::{Secretariat, SecretariatSpec};
 use uuid::Uuid;
 
 use crate::{Actor, AppError, Invalid, Result, Services};
@@ -63,6 +65,25 @@ pub async fn update_course(
     Ok(())
 }
 
+/// Sets whom the companies of `programme` contact (募集要項 11.): shown in every page's footer,
+/// on error pages and at the foot of every e-mail about the year's applications.
+pub async fn set_secretariat(
+    services: &Services,
+    actor: &Actor,
+    programme: Uuid,
+    spec: &SecretariatSpec,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    actor.require(Action::Administer)?;
+    let secretariat = Secretariat::parse(spec).map_err(Invalid::Secretariat)?;
+    let tx = services.db.begin().await?;
+    store::programmes::save_secretariat_in(&tx, programme, &secretariat, now).await?;
+    let detail = serde_json::to_value(secretariat.spec()).expect("plain data");
+    actor.record(&tx, "programme.secretariat", ("programme", programme), detail, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Starts the next programme year from `from`, so that a new year is set up in the office: the
 /// same names with the year moved on (令和8年度 → 令和9年度, 2026 → 2027), every course with its
 /// window one year later (29 February becomes the 28th) and its capacity, no places taken, and
@@ -94,6 +115,8 @@ pub async fn start_next_year(services: &Services, actor: &Actor, from: Uuid, now
         name_ja: next(&previous.name_ja),
         name_en: next(&previous.name_en),
         courses,
+        // The same secretariat until the office enters another.
+        secretariat: previous.secretariat.clone(),
     };
     let wording = store::agreements::wording(&services.db, from).await?;
     let tx = services.db.begin().await?;

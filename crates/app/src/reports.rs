@@ -352,15 +352,8 @@ pub async fn release(
     actor.require(Action::ManageDevices)?;
     let record = store::reports::get(&services.db, report).await?;
     let application = store::applications::get(&services.db, record.application_id).await?;
-    let subject = format!("UTM月次レポート（{}）を公開しました", month_label(&record.month));
-    let email = crate::mail::message_notice(
-        &services.mail,
-        &application.contact_email,
-        &application.company_name,
-        &application.reference,
-        &subject,
-        domain::portal::PortalTask::Reports,
-    );
+    let subject = crate::mail::subject::report_released(&record.month);
+    let email = crate::cases::notice(services, &application, &subject, domain::portal::PortalTask::Reports).await?;
     let tx = services.db.begin().await?;
     store::reports::release(&tx, report, actor.audit(), actor.ip(), &email, now).await?;
     tx.commit().await?;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::corporate_number::CorporateNumber;
 use crate::eligibility::{CompanyProfile, Declarations, Industry};
 use crate::programme::CourseCode;
+pub use crate::secretariat::Language;
 use crate::text::{self, EmailAddress, Kana, PhoneNumber, PostalCode};
 
 /// A number typed by a person: JSON sends a number, the form sends text such as "１,０００万" is NOT
@@ -32,6 +33,8 @@ pub struct ApplicationInput {
     pub uses_equivalent_tokyo_subsidy: bool,
     pub declarations: Declarations,
     pub privacy_policy_accepted: bool,
+    /// The language the company is written to in (the form's language; `ja` when absent).
+    pub language: Option<Language>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -225,6 +228,7 @@ pub struct NewApplication {
     pub previous_participant: bool,
     pub uses_equivalent_tokyo_subsidy: bool,
     pub declarations: Declarations,
+    pub language: Language,
 }
 
 impl NewApplication {
@@ -347,6 +351,7 @@ pub fn validate(input: &ApplicationInput) -> Result<NewApplication, FieldIssues>
             previous_participant: input.previous_participant,
             uses_equivalent_tokyo_subsidy: input.uses_equivalent_tokyo_subsidy,
             declarations: input.declarations.clone(),
+            language: input.language.unwrap_or_default(),
         }),
         _ => Err(issues),
     }
@@ -688,6 +693,7 @@ mod tests {
             uses_equivalent_tokyo_subsidy: false,
             declarations: Declarations { a: true, b: true, c: true, d: true, e: true, f: true, g: true },
             privacy_policy_accepted: true,
+            language: None,
         }
     }
 

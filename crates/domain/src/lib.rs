@@ -21,6 +21,7 @@ pub mod password;
 pub mod portal;
 pub mod programme;
 pub mod refusal;
+pub mod secretariat;
 pub mod sign_in;
 pub mod text;
 pub mod wareki;

@@ -61,6 +61,20 @@ impl PortalTask {
             PortalTask::Messages => "参加企業ページで運営事務局からのメッセージをご確認ください。",
         }
     }
+
+    pub fn request_en(self) -> &'static str {
+        match self {
+            PortalTask::Home => "Please check your current status in the participants' portal.",
+            PortalTask::Intent => {
+                "Please tell us in the participants' portal whether you will take part (\"We will take part\" or \"We decline\")."
+            }
+            PortalTask::Agreement => {
+                "Please review and return the participation agreement in the participants' portal."
+            }
+            PortalTask::Reports => "Please read your UTM monthly report in the participants' portal.",
+            PortalTask::Messages => "Please read the secretariat's message in the participants' portal.",
+        }
+    }
 }
 
 #[cfg(test)]

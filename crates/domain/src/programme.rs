@@ -8,6 +8,8 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
 use serde::{Deserialize, Serialize};
 
+use crate::secretariat::{Secretariat, SecretariatError, SecretariatSpec};
+
 /// The two support courses of 募集要項 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -158,6 +160,9 @@ pub struct ProgrammeSpec {
     #[serde(default)]
     pub name_en: Option<String>,
     pub courses: Vec<CourseSpec>,
+    /// 問い合わせ先: who companies of this year call and write to (`[secretariat]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secretariat: Option<SecretariatSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,6 +194,8 @@ pub struct ValidProgramme {
     pub name_ja: String,
     pub name_en: String,
     pub courses: Vec<ValidCourse>,
+    /// `None` when the file names none: pages and e-mails then use [`Secretariat::unnamed`].
+    pub secretariat: Option<Secretariat>,
 }
 
 /// The largest capacity a course may have; far above any real programme, low enough to catch typos.
@@ -225,8 +232,10 @@ impl ProgrammeSpec {
                 capacity: spec.capacity,
             });
         }
+        let secretariat = self.secretariat.as_ref().map(Secretariat::parse).transpose()?;
         Ok(ValidProgramme {
             fiscal_year: self.fiscal_year,
+            secretariat,
             name_en: non_empty_or(self.name_en.as_deref(), &name_ja),
             name_ja,
             courses,
@@ -257,6 +266,8 @@ pub enum ProgrammeError {
     Capacity(u32),
     #[error("受付終了日 {end} が開始日 {start} より前です")]
     WindowEndsBeforeStart { start: NaiveDate, end: NaiveDate },
+    #[error("運営事務局の連絡先（{}）: {}", .0.field, .0.error)]
+    Secretariat(#[from] SecretariatError),
 }
 
 #[cfg(test)]
@@ -307,6 +318,7 @@ mod tests {
             fiscal_year: 2023,
             name: "令和5年度".into(),
             name_en: None,
+            secretariat: None,
             courses: vec![CourseSpec {
                 code: "utm".into(),
                 name: None,

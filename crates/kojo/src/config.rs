@@ -201,7 +201,6 @@ impl Config {
             signing_key: self.signing_key().unwrap_or_else(|_| web::signed::SigningKey::new(None).expect("random")),
             header_read_timeout: std::time::Duration::from_secs(self.http_header_timeout_seconds),
             max_connections: self.http_max_connections as usize,
-            ..web::WebConfig::default()
         }
     }
 }

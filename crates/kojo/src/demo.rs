@@ -87,6 +87,14 @@ name_en = "Course 2: Security risk assessment"
 window_start = {start}
 window_end = {end}
 capacity = 20
+
+[secretariat]
+name = "中小企業サイバーセキュリティ向上支援事業 運営事務局（デモ）"
+name_en = "Programme secretariat (demo)"
+phone = "050-0000-0000"
+email = "secretariat@example.jp"
+hours = "平日 9:00～17:00（祝日を除く）"
+hours_en = "Weekdays 9:00–17:00 JST (except public holidays)"
 "#,
         reiwa = fiscal_year - 2018,
     ))?;

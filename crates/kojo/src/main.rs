@@ -205,11 +205,7 @@ async fn cli_services(db: &store::Db, config: &kojo::Config) -> anyhow::Result<a
     Ok(app::Services {
         db: db.clone(),
         calendar: std::sync::Arc::new(setup::calendar(db).await?),
-        mail: std::sync::Arc::new(app::MailSettings {
-            public_url: web.public_url,
-            secretariat_name: web.secretariat_name,
-            secretariat_contact: web.secretariat_contact,
-        }),
+        mail: std::sync::Arc::new(app::MailSettings { public_url: web.public_url }),
     })
 }
 

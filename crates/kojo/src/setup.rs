@@ -36,11 +36,7 @@ pub async fn services(db: &Db, config: &crate::Config) -> anyhow::Result<app::Se
     Ok(app::Services {
         db: db.clone(),
         calendar: std::sync::Arc::new(calendar(db).await?),
-        mail: std::sync::Arc::new(app::MailSettings {
-            public_url: web.public_url,
-            secretariat_name: web.secretariat_name,
-            secretariat_contact: web.secretariat_contact,
-        }),
+        mail: std::sync::Arc::new(app::MailSettings { public_url: web.public_url }),
     })
 }
 

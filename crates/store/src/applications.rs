@@ -190,6 +190,7 @@ pub(crate) fn application_model(
         assignee_user_id: Set(None),
         first_contact_at: Set(None),
         completed_at: Set(None),
+        language: Set(app.language.code().to_string()),
     }
 }
 
@@ -280,6 +281,8 @@ pub struct ApplicationRecord {
     pub assignee_user_id: Option<Uuid>,
     pub first_contact_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// The language the company chose on the form; its e-mails are written in it.
+    pub language: domain::application::Language,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -496,6 +499,7 @@ fn record(model: application::Model, codes: &HashMap<Uuid, CourseCode>) -> Resul
         assignee_user_id: model.assignee_user_id,
         first_contact_at: model.first_contact_at,
         completed_at: model.completed_at,
+        language: domain::application::Language::from_code(&model.language).unwrap_or_default(),
     })
 }
 

@@ -12,6 +12,8 @@ pub mod programme {
         pub name_ja: String,
         pub name_en: String,
         pub is_current: bool,
+        /// The secretariat's contact details as JSON (`domain::secretariat::Secretariat`).
+        pub secretariat: Option<String>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -97,6 +99,8 @@ pub mod application {
         pub assignee_user_id: Option<Uuid>,
         pub first_contact_at: Option<DateTimeUtc>,
         pub completed_at: Option<DateTimeUtc>,
+        /// `ja` or `en`: the language the company's e-mails are written in.
+        pub language: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

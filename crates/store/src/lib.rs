@@ -10,6 +10,7 @@ mod migration;
 mod migration_cases;
 mod migration_jobs;
 mod migration_portal;
+mod migration_secretariat;
 mod migration_security;
 mod migration_syslog;
 mod migration_utm;

@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_syslog::M0009SyslogHardening),
             Box::new(crate::migration_security::M0010AccountSecurity),
             Box::new(crate::migration_utm::M0011IntakeCounts),
+            Box::new(crate::migration_secretariat::M0012SecretariatAndLanguage),
         ]
     }
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::programme::{CourseCode, CourseWindow, ValidProgramme};
 use domain::refusal::{ProgrammeRefusal, Refusal};
+use domain::secretariat::Secretariat;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
@@ -17,6 +18,8 @@ pub struct ProgrammeRecord {
     pub name_en: String,
     pub is_current: bool,
     pub courses: Vec<CourseRecord>,
+    /// The contact details entered for this year, `None` until entered (see [`Self::contact`]).
+    pub secretariat: Option<Secretariat>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +44,11 @@ impl CourseRecord {
 impl ProgrammeRecord {
     pub fn course(&self, code: CourseCode) -> Option<&CourseRecord> {
         self.courses.iter().find(|c| c.code == code)
+    }
+
+    /// Whom this year's companies contact: the details entered, or the unnamed default.
+    pub fn contact(&self) -> Secretariat {
+        self.secretariat.clone().unwrap_or_else(Secretariat::unnamed)
     }
 }
 
@@ -69,6 +77,10 @@ pub async fn import_in(
             let mut active: programme::ActiveModel = model.into();
             active.name_ja = Set(programme.name_ja.clone());
             active.name_en = Set(programme.name_en.clone());
+            // A file without `[secretariat]` keeps the details entered in the office.
+            if let Some(secretariat) = &programme.secretariat {
+                active.secretariat = Set(Some(secretariat_json(secretariat)));
+            }
             active.updated_at = Set(now);
             active.update(tx).await?;
             id
@@ -81,6 +93,7 @@ pub async fn import_in(
                 name_ja: Set(programme.name_ja.clone()),
                 name_en: Set(programme.name_en.clone()),
                 is_current: Set(false),
+                secretariat: Set(programme.secretariat.as_ref().map(secretariat_json)),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
@@ -208,6 +221,54 @@ pub async fn update_course(
     Ok(())
 }
 
+/// Saves a programme year's secretariat contact details, in the caller's transaction.
+pub async fn save_secretariat_in(
+    tx: &crate::Tx,
+    programme_id: Uuid,
+    secretariat: &Secretariat,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let tx = tx.conn();
+    let model = programme::Entity::find_by_id(programme_id).one(tx).await?.ok_or(StoreError::NotFound)?;
+    let mut active: programme::ActiveModel = model.into();
+    active.secretariat = Set(Some(secretariat_json(secretariat)));
+    active.updated_at = Set(now);
+    active.update(tx).await?;
+    Ok(())
+}
+
+/// Whom the companies of a programme year contact (the unnamed default until entered).
+pub async fn contact(db: &Db, programme_id: Uuid) -> Result<Secretariat> {
+    let model = programme::Entity::find_by_id(programme_id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    Ok(secretariat_of(&model)?.unwrap_or_else(Secretariat::unnamed))
+}
+
+/// Whom companies contact now: the current programme year's secretariat, or the unnamed default
+/// before any year is current.
+pub async fn current_contact(db: &Db) -> Result<Secretariat> {
+    let found = programme::Entity::find().filter(programme::Column::IsCurrent.eq(true)).one(db.conn()).await?;
+    Ok(match found {
+        Some(model) => secretariat_of(&model)?,
+        None => None,
+    }
+    .unwrap_or_else(Secretariat::unnamed))
+}
+
+fn secretariat_json(secretariat: &Secretariat) -> String {
+    serde_json::to_string(secretariat).expect("contact details serialise")
+}
+
+fn secretariat_of(model: &programme::Model) -> Result<Option<Secretariat>> {
+    model
+        .secretariat
+        .as_deref()
+        .map(|text| {
+            serde_json::from_str(text)
+                .map_err(|e| StoreError::Corrupt(format!("programme {} secretariat: {e}", model.id)))
+        })
+        .transpose()
+}
+
 async fn with_courses(db: &Db, model: programme::Model) -> Result<ProgrammeRecord> {
     let courses = course::Entity::find()
         .filter(course::Column::ProgrammeId.eq(model.id))
@@ -217,7 +278,9 @@ async fn with_courses(db: &Db, model: programme::Model) -> Result<ProgrammeRecor
     let mut records = courses.into_iter().map(course_record).collect::<Result<Vec<_>>>()?;
     // ① before ②, whatever the codes sort as.
     records.sort_by_key(|c| CourseCode::ALL.iter().position(|code| *code == c.code));
+    let secretariat = secretariat_of(&model)?;
     Ok(ProgrammeRecord {
+        secretariat,
         id: model.id,
         fiscal_year: model.fiscal_year,
         name_ja: model.name_ja,

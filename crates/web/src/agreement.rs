@@ -97,13 +97,14 @@ async fn preview_page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let latest = store::agreements::latest(&state.db, record.id).await?;
+    let letter = app::mail::letter(&state.services.mail, &state.db, &record).await?;
     let page = PreviewPage {
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
         menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
-        email: app::mail::agreement_sent(&state.services.mail, &record),
+        email: app::mail::agreement_sent(&letter, &record),
         can_send: matches!(record.status, CaseState::IntentConfirmed | CaseState::AgreementSent),
         latest,
         problem,
@@ -118,7 +119,7 @@ async fn preview_pdf(State(state): State<AppState>, staff: Staff, Path(id): Path
     let (_, wording) = app::agreements::wording(&state.db, record.programme_id, state.clock.now()).await?;
     let bytes = render(&state, &app::agreements::agreement_data(wording, &record, None, state.clock.now()))
         .await
-        .map_err(PageError::BadRequest)?;
+        .map_err(|problem| PageError::bad_request(&problem, &problem))?;
     Ok(pdf_response(bytes, &format!("agreement-preview-{}.pdf", record.reference)))
 }
 
@@ -223,7 +224,8 @@ async fn staff_upload(
     if upload.superseded_at.is_some() {
         return Ok(crate::render::error_page(
             StatusCode::GONE,
-            "このファイルは後の提出で差し替えられたため保存されていません（監査ログに記録があります） / Superseded by a later upload; only its record is kept",
+            "このファイルは後の提出で差し替えられたため保存されていません（監査ログに記録があります）。",
+            "This file was superseded by a later upload and is not kept; only its record is (see the audit log).",
         ));
     }
     audit(

@@ -425,7 +425,8 @@ async fn apply_event(
     Path(id): Path<Uuid>,
     Form(draft): Form<Draft>,
 ) -> Result<Response, PageError> {
-    let event = CaseEvent::from_code(&draft.event).ok_or_else(|| PageError::BadRequest("不明な操作です".into()))?;
+    let event = CaseEvent::from_code(&draft.event)
+        .ok_or_else(|| PageError::bad_request("不明な操作です。", "Unknown action."))?;
     let reason = Reason::parse(&draft.reason);
     let result = app::cases::apply_event(&state.services, &actor(&staff, ip), id, event, reason, state.clock.now())
         .await
@@ -476,8 +477,8 @@ struct EmailsPage {
     menu: crate::menu::Menu,
     csrf: String,
     record: ApplicationRecord,
-    /// (when it is sent, the e-mail as this company would receive it)
-    emails: Vec<(&'static str, store::outbox::OutgoingEmail)>,
+    /// (when it is sent in Japanese and English, the e-mail as this company would receive it)
+    emails: Vec<((&'static str, &'static str), store::outbox::OutgoingEmail)>,
 }
 
 /// Every e-mail a step sends, rendered for this case, so staff see the words before acting.
@@ -491,21 +492,41 @@ async fn preview_emails(
     staff.require(Role::can_work_cases)?;
     let record = store::applications::get(&state.db, id).await?;
     audit(&state, &staff, ip, "email.preview", Some(id.to_string()), serde_json::json!({})).await?;
-    let config = &state.services.mail;
-    let (to, company, reference) =
-        (record.contact_email.as_str(), record.company_name.as_str(), record.reference.as_str());
-    let notice = |subject: &str, task| app::mail::message_notice(config, to, company, reference, subject, task);
+    let letter = app::mail::letter(&state.services.mail, &state.db, &record).await?;
+    let notice = |subject: &app::mail::Subject, task| app::mail::message_notice(&letter, &record, subject, task);
+    use app::mail::subject;
     use domain::portal::PortalTask;
+    let (to, reference) = (record.contact_email.as_str(), record.reference.as_str());
+    let month = state.clock.now().with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m").to_string();
     let emails = vec![
         (
-            "企業ページへのログインを求められたとき",
-            app::mail::portal_link(config, to, reference, "（ログイン用のリンク）", PortalTask::Home),
+            ("企業ページへのログインを求められたとき", "When the company asks for a sign-in link"),
+            app::mail::portal_link(&letter, to, reference, "(token)", PortalTask::Home),
         ),
-        ("事務局がメッセージを送ったとき", notice(app::mail::subject::MESSAGE, PortalTask::Messages)),
-        ("東京都が承認したとき", notice(app::mail::subject::APPROVED, PortalTask::Intent)),
-        ("参加同意書を送付するとき（STEP4）", app::mail::agreement_sent(config, &record)),
-        ("参加同意書の受領を確認したとき（STEP5・参加確定）", app::mail::participation_confirmed(config, &record)),
-        ("UTM月次レポートを公開したとき", notice("UTM月次レポート（令和N年M月）を公開しました", PortalTask::Reports)),
+        (
+            ("事務局がメッセージを送ったとき", "When the secretariat posts a message"),
+            notice(&subject::MESSAGE, PortalTask::Messages),
+        ),
+        (("東京都が承認したとき", "When Tokyo approves"), notice(&subject::APPROVED, PortalTask::Intent)),
+        (
+            ("キャンセル待ちから繰り上がったとき", "When a place frees up for a waitlisted application"),
+            notice(&subject::PROMOTED, PortalTask::Home),
+        ),
+        (
+            ("参加同意書を送付するとき（STEP4）", "When the agreement is sent (STEP 4)"),
+            app::mail::agreement_sent(&letter, &record),
+        ),
+        (
+            (
+                "参加同意書の受領を確認したとき（STEP5・参加確定）",
+                "When the agreement is confirmed (STEP 5, participation confirmed)",
+            ),
+            app::mail::participation_confirmed(&letter, &record),
+        ),
+        (
+            ("UTM月次レポートを公開したとき", "When a UTM monthly report is released"),
+            notice(&subject::report_released(&month), PortalTask::Reports),
+        ),
     ];
     let page = EmailsPage {
         t: lang.t,
@@ -553,7 +574,7 @@ async fn show_board(
     staff.require_may(Action::ReadCases)?;
     let t = lang.t;
     let Some(programme) = store::programmes::current(&state.db).await? else {
-        return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
+        return Err(PageError::bad_request("現在の年度が設定されていません。", "No programme year is current."));
     };
     let filter = store::applications::ApplicationFilter {
         programme_id: Some(programme.id),
@@ -753,7 +774,7 @@ async fn confirm_approvals(
     let t = lang.t;
     let form = ApprovalsForm::parse(&pairs);
     let Some(event) = form.event else {
-        return Err(PageError::BadRequest("不明な操作です / Unknown action".into()));
+        return Err(PageError::bad_request("不明な操作です。", "Unknown action."));
     };
     staff.require_may(Action::WorkCase(event))?;
     let problem = if form.cases.is_empty() {
@@ -838,7 +859,7 @@ async fn approve_or_return(
 ) -> Result<Response, PageError> {
     let form = ApprovalsForm::parse(&pairs);
     let Some(event) = form.event else {
-        return Err(PageError::BadRequest("不明な操作です / Unknown action".into()));
+        return Err(PageError::bad_request("不明な操作です。", "Unknown action."));
     };
     let ids = form.cases;
     let reason = Reason::parse(&form.reason);
@@ -895,7 +916,7 @@ async fn timeline_export(
 ) -> Result<Response, PageError> {
     staff.require_may(Action::ReadCases)?;
     let Some(programme) = store::programmes::current(&state.db).await? else {
-        return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
+        return Err(PageError::bad_request("現在の年度が設定されていません。", "No programme year is current."));
     };
     let filter = store::applications::ApplicationFilter { programme_id: Some(programme.id), ..Default::default() };
     let records = store::applications::list_all(&state.db, &filter).await?;
@@ -937,7 +958,7 @@ async fn contact_breaches(
 ) -> Result<Response, PageError> {
     staff.require_may(Action::ReadApprovals)?;
     let Some(programme) = store::programmes::current(&state.db).await? else {
-        return Err(PageError::BadRequest("現在の年度が設定されていません".into()));
+        return Err(PageError::bad_request("現在の年度が設定されていません。", "No programme year is current."));
     };
     let breaches = store::cases::breaches(&state.db, programme.id, &state.calendar, state.clock.today()).await?;
     let mut table = documents::Table::new(["申込番号", "会社名", "受付日時", "連絡期限", "初回連絡日", "超過営業日数"]);

@@ -26,7 +26,8 @@ pub async fn reject_cross_site(
     }
     crate::render::error_page(
         StatusCode::FORBIDDEN,
-        "他のサイトからの送信は受け付けられません / Cross-site request refused",
+        "他のサイトからの送信は受け付けられません。",
+        "A request sent from another site was refused.",
     )
 }
 
@@ -183,7 +184,8 @@ pub async fn require_form_token(
             Err(_) => {
                 return crate::render::error_page(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "送信された内容が大きすぎます / The request is too large",
+                    "送信された内容が大きすぎます。",
+                    "The request is too large.",
                 );
             }
         };
@@ -210,8 +212,10 @@ pub async fn require_form_token(
         (false, Some((_, fields)), Some(csrf)) => {
             let en = crate::i18n::cookie_from_headers(request.headers(), crate::i18n::LANG_COOKIE)
                 .is_some_and(|v| v == "en");
+            let contact =
+                request.extensions().get::<crate::i18n::SiteContact>().map_or_else(crate::i18n::unnamed, |c| c.0);
             let page = ResendPage {
-                t: crate::i18n::T { en },
+                t: crate::i18n::T::new(en, contact),
                 signed_in: false,
                 action: request.uri().path().to_string(),
                 fields,
@@ -221,7 +225,8 @@ pub async fn require_form_token(
         }
         _ => crate::render::error_page(
             StatusCode::FORBIDDEN,
-            "ページの有効期限が切れました。再読み込みしてからもう一度操作してください / The page expired; reload and try again",
+            "ページの有効期限が切れました。再読み込みしてからもう一度操作してください。",
+            "The page has expired. Please reload it and try again.",
         ),
     }
 }

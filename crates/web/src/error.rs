@@ -27,15 +27,22 @@ pub enum PageError {
     PortalSignIn,
     /// Signed in with a one-time password: choose a new one first.
     ChangePassword,
-    BadRequest(String),
+    BadRequest(Message),
     Internal(String),
+}
+
+impl PageError {
+    /// A 400 page saying `ja` (Japanese) or `en` (English) as the asker reads.
+    pub fn bad_request(ja: &str, en: &str) -> PageError {
+        PageError::BadRequest(Message { code: "bad_request", ja: ja.to_string(), en: en.to_string() })
+    }
 }
 
 impl From<store::StoreError> for PageError {
     fn from(error: store::StoreError) -> Self {
         match error {
             store::StoreError::NotFound => PageError::NotFound,
-            store::StoreError::Refused(refusal) => PageError::BadRequest(crate::messages::refusal(&refusal).ja),
+            store::StoreError::Refused(refusal) => PageError::BadRequest(crate::messages::refusal(&refusal)),
             other => PageError::Internal(other.to_string()),
         }
     }
@@ -47,7 +54,11 @@ impl From<app::AppError> for PageError {
             app::AppError::Forbidden => PageError::Forbidden,
             app::AppError::NotFound => PageError::NotFound,
             app::AppError::Store(error) => error.into(),
-            other => PageError::BadRequest(crate::messages::for_error(&other).map(|m| m.ja).unwrap_or_default()),
+            other => PageError::BadRequest(crate::messages::for_error(&other).unwrap_or_else(|| Message {
+                code: "bad_request",
+                ja: "この操作はできません".into(),
+                en: "This cannot be done".into(),
+            })),
         }
     }
 }
@@ -60,23 +71,32 @@ impl From<askama::Error> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (status, message) = match self {
+        let (status, ja, en) = match self {
             PageError::SignIn => return Redirect::to("/office/login").into_response(),
             PageError::PortalSignIn => return Redirect::to("/portal/login").into_response(),
             PageError::ChangePassword => return Redirect::to("/office/password").into_response(),
-            PageError::NotFound => (StatusCode::NOT_FOUND, "ページが見つかりません / Not found".to_string()),
-            PageError::Forbidden => (StatusCode::FORBIDDEN, "この操作の権限がありません / Forbidden".to_string()),
-            PageError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "ページが見つかりません。アドレスをお確かめください。".to_string(),
+                "Page not found. Please check the address.".to_string(),
+            ),
+            PageError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "この操作の権限がありません。".to_string(),
+                "You do not have permission for this.".to_string(),
+            ),
+            PageError::BadRequest(message) => (StatusCode::BAD_REQUEST, message.ja, message.en),
             PageError::Internal(cause) => {
                 let mut response = crate::render::error_page(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "システムエラーが発生しました。時間をおいて再度お試しください / An internal error occurred",
+                    "システムエラーが発生しました。時間をおいて再度お試しください。",
+                    "An internal error occurred. Please try again later.",
                 );
                 response.extensions_mut().insert(InternalCause(cause));
                 return response;
             }
         };
-        crate::render::error_page(status, &message)
+        crate::render::error_page(status, &ja, &en)
     }
 }
 
@@ -181,39 +201,55 @@ pub async fn log_internal_errors(request: Request, next: Next) -> Response {
     response
 }
 
-/// Error pages keep the way out: when whoever asked is signed in, the error page is rendered
-/// again for them. Staff see the office layout of their role — its menu (from the permission
-/// table), their name and the sign-out form — and, on a refusal (403), what their role can do
-/// instead with a link to their home; a company user gets the portal's sign-out form. The
-/// status stays. An expert, whom most office pages refuse, can so still find the way home and out.
-pub async fn error_pages_keep_sign_out(
+/// Error pages speak to whoever asked: every error page is rendered again in the asker's
+/// language (`?lang=` or the language cookie), with the current programme year's secretariat to
+/// contact. When the asker is signed in it keeps the way out: staff see the office layout of
+/// their role — its menu (from the permission table), their name and the sign-out form — and,
+/// on a refusal (403), what their role can do instead with a link to their home; a company user
+/// gets the portal's sign-out form. The status stays. An expert, whom most office pages refuse,
+/// can so still find the way home and out.
+pub async fn error_pages_in_context(
     axum::extract::State(state): axum::extract::State<crate::AppState>,
     request: Request,
     next: Next,
 ) -> Response {
     let session = crate::i18n::cookie_from_headers(request.headers(), crate::auth::SESSION_COOKIE);
-    let en = crate::i18n::cookie_from_headers(request.headers(), crate::i18n::LANG_COOKIE).is_some_and(|v| v == "en");
+    let from_query = request.uri().query().and_then(|query| {
+        query.split('&').find_map(|pair| match pair {
+            "lang=en" => Some(true),
+            "lang=ja" => Some(false),
+            _ => None,
+        })
+    });
+    let en = from_query.unwrap_or_else(|| {
+        crate::i18n::cookie_from_headers(request.headers(), crate::i18n::LANG_COOKIE).is_some_and(|v| v == "en")
+    });
     let response = next.run(request).await;
-    let (Some(token), Some(crate::render::ErrorMessage(message))) =
-        (session, response.extensions().get::<crate::render::ErrorMessage>().cloned())
+    let Some(crate::render::ErrorMessage { ja, en: english }) =
+        response.extensions().get::<crate::render::ErrorMessage>().cloned()
     else {
         return response;
     };
-    let Ok(Some((user, csrf))) = store::accounts::session_user(&state.db, &token, state.clock.now()).await else {
-        return response;
+    let viewer = match session {
+        Some(token) => match store::accounts::session_user(&state.db, &token, state.clock.now()).await {
+            Ok(Some((user, csrf))) if user.role.is_staff() => Some(crate::render::Viewer::Staff {
+                menu: crate::menu::Menu::of(user.role),
+                name: user.display_name,
+                csrf,
+            }),
+            Ok(Some((user, csrf))) => Some(crate::render::Viewer::Company(crate::render::SignOut {
+                action: "/portal/logout",
+                home: "/portal",
+                csrf,
+                name: user.display_name,
+            })),
+            _ => None,
+        },
+        None => None,
     };
-    let viewer = if user.role.is_staff() {
-        crate::render::Viewer::Staff { menu: crate::menu::Menu::of(user.role), name: user.display_name, csrf }
-    } else {
-        crate::render::Viewer::Company(crate::render::SignOut {
-            action: "/portal/logout",
-            home: "/portal",
-            csrf,
-            name: user.display_name,
-        })
-    };
-    let t = crate::i18n::T { en };
-    let page = crate::render::error_body(response.status(), &message, t, Some(viewer));
+    let t = crate::i18n::T::new(en, crate::i18n::current_contact(&state).await);
+    let message = if en { english } else { ja };
+    let page = crate::render::error_body(response.status(), &message, t, viewer);
     let (mut parts, _) = response.into_parts();
     let (page_parts, body) = page.into_parts();
     parts.headers = page_parts.headers;
@@ -252,10 +288,10 @@ pub async fn reject_oversized(request: Request, next: Next) -> Response {
         let (status, message) = crate::messages::api::unreadable_body(StatusCode::PAYLOAD_TOO_LARGE, "");
         return ApiError::Unreadable(status, message).into_response();
     }
-    let message = if limit > crate::MAX_BODY_BYTES {
-        "ファイルが大きすぎます（10MBまで） / The file is too large (10 MB at most)"
+    let (ja, en) = if limit > crate::MAX_BODY_BYTES {
+        ("ファイルが大きすぎます（10MBまで）。", "The file is too large (10 MB at most).")
     } else {
-        "送信された内容が大きすぎます / The request is too large"
+        ("送信された内容が大きすぎます。", "The request is too large.")
     };
-    crate::render::error_page(StatusCode::PAYLOAD_TOO_LARGE, message)
+    crate::render::error_page(StatusCode::PAYLOAD_TOO_LARGE, ja, en)
 }

@@ -86,9 +86,6 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The address people reach Kojo at, for links in e-mails.
     pub public_url: String,
-    /// The secretariat's name and contact, shown on pages and e-mails.
-    pub secretariat_name: String,
-    pub secretariat_contact: String,
     /// Extra folders searched for Japanese fonts (`KOJO_FONT_DIR`), before the system's.
     pub font_dirs: Vec<std::path::PathBuf>,
     /// Signs the short-lived cookies the server must trust (`KOJO_SECRET_KEY`, or random).
@@ -107,8 +104,6 @@ impl Default for WebConfig {
             client_ip: ClientIpSource::Socket,
             secure_cookies: false,
             public_url: "http://127.0.0.1:8080".into(),
-            secretariat_name: "中小企業サイバーセキュリティ向上支援事業 運営事務局".into(),
-            secretariat_contact: "平日 9:00〜17:00（祝日・年末年始を除く）".into(),
             font_dirs: Vec::new(),
             signing_key: signed::SigningKey::new(None).expect("a random key"),
             header_read_timeout: std::time::Duration::from_secs(10),
@@ -124,11 +119,7 @@ impl AppState {
     pub fn new(db: Db, config: WebConfig, calendar: BusinessCalendar, clock: app::Clock) -> AppState {
         let submit_limiter = Arc::new(rate_limit::RateLimiter::per_minute(config.submit_rate_limit_per_minute));
         let calendar = Arc::new(calendar);
-        let mail_settings = Arc::new(app::MailSettings {
-            public_url: config.public_url.clone(),
-            secretariat_name: config.secretariat_name.clone(),
-            secretariat_contact: config.secretariat_contact.clone(),
-        });
+        let mail_settings = Arc::new(app::MailSettings { public_url: config.public_url.clone() });
         let services = app::Services { db: db.clone(), calendar: calendar.clone(), mail: mail_settings };
         AppState(Arc::new(Shared {
             db: db.clone(),
@@ -233,7 +224,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(with_state.clone(), csrf::issue_public_token))
         .layer(axum::middleware::from_fn_with_state(with_state.clone(), csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(error::reject_oversized))
-        .layer(axum::middleware::from_fn_with_state(with_state, error::error_pages_keep_sign_out))
+        .layer(axum::middleware::from_fn_with_state(with_state.clone(), i18n::site_contact))
+        .layer(axum::middleware::from_fn_with_state(with_state, error::error_pages_in_context))
         .layer(axum::middleware::from_fn(error::log_internal_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

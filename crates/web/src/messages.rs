@@ -319,6 +319,17 @@ pub fn invalid(invalid: &Invalid) -> Message {
             format!("理由は{}文字以内で入力してください。", app::cases::MAX_DECLINE_REASON_CHARS),
             format!("The reason has at most {} characters.", app::cases::MAX_DECLINE_REASON_CHARS),
         ),
+        Invalid::Secretariat(refused) => {
+            let (ja, en) = match refused.field {
+                "name" => ("運営事務局の名称", "The secretariat's name"),
+                "name_en" => ("名称（英語）", "The English name"),
+                "phone" => ("電話番号", "The phone number"),
+                "email" => ("メールアドレス", "The e-mail address"),
+                "hours" => ("受付時間", "The hours"),
+                _ => ("受付時間（英語）", "The English hours"),
+            };
+            (format!("{ja}：{}", refused.error.message_ja()), format!("{en}: {}", refused.error.message_en()))
+        }
         Invalid::ClausesNotAgreed => (
             "すべての項目（第1〜）に同意のチェックを入れてください。".into(),
             "Tick every clause to agree to it.".into(),

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/office/programmes", get(list_programmes))
         .route("/office/programmes/{id}/current", post(make_current))
         .route("/office/programmes/{id}/next", post(start_next_year))
+        .route("/office/programmes/{id}/secretariat", post(set_secretariat))
         .route("/office/courses/{id}", post(update_course))
 }
 
@@ -285,7 +286,10 @@ async fn export_applications(
     staff.require_may(domain::access::Action::ReadCases)?;
     let format = query.format.clone().unwrap_or_else(|| "csv".into());
     if !matches!(format.as_str(), "csv" | "csv_sjis" | "xlsx") {
-        return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx） / Unknown format".into()));
+        return Err(PageError::bad_request(
+            "不明な出力形式です（csv / csv_sjis / xlsx）。",
+            "Unknown format (csv / csv_sjis / xlsx).",
+        ));
     }
     let (filter, _) = filter_from(&state, &query).await?;
     let records = store::applications::list_all(&state.db, &filter).await?;
@@ -358,7 +362,8 @@ struct ProgrammesPage {
     staff_name: String,
     menu: crate::menu::Menu,
     csrf: String,
-    programmes: Vec<ProgrammeRecord>,
+    /// Each year with the values of its secretariat form (as typed when it came back with an error).
+    programmes: Vec<(ProgrammeRecord, domain::secretariat::SecretariatSpec)>,
     message: Option<String>,
 }
 
@@ -374,7 +379,28 @@ async fn programmes_page(
     message: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let programmes = store::programmes::list(&state.db).await?;
+    programmes_page_typed(state, t, staff, message, None, status).await
+}
+
+async fn programmes_page_typed(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    message: Option<String>,
+    typed: Option<(Uuid, domain::secretariat::SecretariatSpec)>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let programmes = store::programmes::list(&state.db)
+        .await?
+        .into_iter()
+        .map(|programme| {
+            let form = match &typed {
+                Some((id, spec)) if *id == programme.id => spec.clone(),
+                _ => programme.secretariat.as_ref().map(|s| s.spec()).unwrap_or_default(),
+            };
+            (programme, form)
+        })
+        .collect();
     let page = ProgrammesPage {
         t,
         signed_in: true,
@@ -415,6 +441,56 @@ async fn start_next_year(
         Err(error @ app::AppError::Refused(_)) => {
             let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
             programmes_page(&state, t, &staff, message, StatusCode::CONFLICT).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The secretariat's contact details as the form sends them.
+#[derive(Deserialize)]
+struct SecretariatForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    hours: String,
+    #[serde(default)]
+    hours_en: String,
+}
+
+/// 問い合わせ先 of a programme year: saved, or the page again with the problem and what was typed.
+async fn set_secretariat(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<SecretariatForm>,
+) -> Result<Response, PageError> {
+    staff.require_may(domain::access::Action::Administer)?;
+    let t = lang.t;
+    let spec = domain::secretariat::SecretariatSpec {
+        name: form.name,
+        name_en: Some(form.name_en),
+        phone: Some(form.phone),
+        email: Some(form.email),
+        hours: Some(form.hours),
+        hours_en: Some(form.hours_en),
+    };
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    match app::programmes::set_secretariat(&state.services, &actor, id, &spec, state.clock.now()).await {
+        Ok(()) => {
+            state.programme_changed();
+            Ok(Redirect::to("/office/programmes").into_response())
+        }
+        Err(error @ app::AppError::Invalid(_)) => {
+            let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
+            programmes_page_typed(&state, t, &staff, message, Some((id, spec)), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(other) => Err(other.into()),
     }

@@ -357,7 +357,9 @@ async fn post_application(
 ) -> Result<Response, PageError> {
     let t = lang.t;
     let step = pairs.iter().find(|(k, _)| k == "step").map(|(_, v)| v.as_str()).unwrap_or("review");
-    let input = form_fields::parse(&pairs);
+    let mut input = form_fields::parse(&pairs);
+    // The company is written to in the language it filled in the form.
+    input.language = Some(t.language());
     let values = form_fields::flatten(&input);
     let refused = match step {
         "back" => {

@@ -56,15 +56,20 @@ pub(crate) enum Viewer {
     Company(SignOut),
 }
 
-/// The message of a rendered error page, kept on the response so that
-/// [`crate::error::error_pages_keep_sign_out`] can render it again with the sign-out form.
+/// The message of a rendered error page in both languages, kept on the response so that
+/// [`crate::error::error_pages_in_context`] can render it again for whoever asked: in their
+/// language, with the secretariat's contact details, and signed-in people's way out.
 #[derive(Clone, Debug)]
-pub(crate) struct ErrorMessage(pub String);
+pub(crate) struct ErrorMessage {
+    pub ja: String,
+    pub en: String,
+}
 
-/// A minimal error page (both languages in the message).
-pub fn error_page(status: StatusCode, message: &str) -> Response {
-    let mut response = error_body(status, message, T { en: false }, None);
-    response.extensions_mut().insert(ErrorMessage(message.to_string()));
+/// An error page with its message in Japanese and English (rendered in Japanese here, then again
+/// in the asker's language by the middleware).
+pub fn error_page(status: StatusCode, ja: &str, en: &str) -> Response {
+    let mut response = error_body(status, ja, T::plain(false), None);
+    response.extensions_mut().insert(ErrorMessage { ja: ja.to_string(), en: en.to_string() });
     response
 }
 
@@ -111,7 +116,12 @@ pub(crate) fn export(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             ".xlsx",
         ),
-        _ => return Err(PageError::BadRequest("不明な出力形式です（csv / csv_sjis / xlsx）".into())),
+        _ => {
+            return Err(PageError::bad_request(
+                "不明な出力形式です（csv / csv_sjis / xlsx）",
+                "Unknown format (csv / csv_sjis / xlsx)",
+            ));
+        }
     };
     // The file name says its encoding (`…-utf8.csv`, `…-sjis.csv`), so staff pick the right one.
     let disposition = format!("attachment; filename=\"{stem}-{today}{suffix}\"");

@@ -272,7 +272,7 @@ async fn review(
             Err(why) => Err(app::AppError::Refused(domain::refusal::Refusal::DocumentUnavailable(why))),
         },
         "release" => app::reports::release(&state.services, &actor, id, now).await,
-        _ => return Err(PageError::BadRequest("不明な操作です / Unknown action".into())),
+        _ => return Err(PageError::bad_request("不明な操作です。", "Unknown action.")),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/office/reports/monthly/{id}")).into_response()),

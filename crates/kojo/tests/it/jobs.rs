@@ -403,7 +403,7 @@ async fn the_trial_end_notice_is_sent_once_when_due_and_not_after_removal(backen
             .await
             .unwrap()
             .into_iter()
-            .filter(|m| m.subject.contains(app::mail::subject::TRIAL_ENDING))
+            .filter(|m| m.subject.contains(&*app::mail::subject::TRIAL_ENDING.ja))
             .collect::<Vec<_>>()
     };
 

@@ -23,6 +23,7 @@ mod openapi;
 mod operations;
 mod portal;
 mod reports;
+mod secretariat;
 mod use_cases;
 mod utm_cli;
 mod workspaces;
