@@ -405,6 +405,88 @@ async fn every_page_fits_a_phone_screen() {
     app.stop().await;
 }
 
+/// axe-core on the pages the phone test does not reach, in Japanese and in English, at desktop
+/// width: every office page of every staff role (a case's detail, its e-mail and agreement
+/// previews, Tokyo's read-only case), the portal with its agreement step, and error pages
+/// (404, a refused page with the office layout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_is_accessible_in_both_languages() {
+    let Some(browser) = Browser::start("accessibility").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    assert_eq!(app.apply(&application(1, "utm")).await.status(), 201);
+    let received = store::applications::list_all(&app.running.db, &Default::default()).await.expect("list")[0].id;
+    let awaiting_tokyo = {
+        let body: serde_json::Value = app.apply(&application(2, "utm")).await.json().await.expect("json");
+        let reference = body["reference"].as_str().expect("reference").to_string();
+        let id = store::applications::find_by_reference(&app.running.db, &reference).await.unwrap().unwrap().id;
+        common::decide_case(&app, id).await;
+        id
+    };
+    let with_agreement = crate::agreement::ready_case(&app, 3).await;
+    let staff =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    app.sign_in(&staff, "sender@example.jp", domain::access::Role::Secretariat).await;
+    crate::agreement::send_agreement(&app, &staff, with_agreement).await;
+
+    use domain::access::Role;
+    let roles: [(Role, Vec<String>); 4] = [
+        (
+            Role::Secretariat,
+            vec![
+                "/office/board".into(),
+                format!("/office/applications/{received}"),
+                format!("/office/applications/{received}/emails"),
+                format!("/office/applications/{with_agreement}/agreement"),
+                "/office/users".into(),
+                "/office/no-such-page".into(),
+            ],
+        ),
+        (Role::Administrator, vec!["/office/programmes".into(), "/office/users".into()]),
+        (
+            Role::TokyoOfficial,
+            vec![
+                "/office/approvals".into(),
+                format!("/office/applications/{awaiting_tokyo}"),
+                "/office/devices".into(),
+            ],
+        ),
+        (Role::UtmOperator, vec!["/office/devices".into(), "/office/reports/monthly".into()]),
+    ];
+    for (role, paths) in &roles {
+        let email = format!("a11y-{}@example.jp", role.code());
+        let password = create_staff_as(&app, &email, *role).await;
+        browser.client.delete_all_cookies().await.expect("signed out");
+        browser.goto(&app.at("/office/login")).await;
+        browser.type_into("email", &email).await;
+        browser.type_into("password", &password).await;
+        browser.submit_form().await;
+        browser.wait_css("#office-menu").await;
+        for language in ["ja", "en"] {
+            browser.goto(&app.at(&format!("/lang/{language}"))).await;
+            for path in paths {
+                browser.goto(&app.at(path)).await;
+                browser.assert_accessible(&format!("{} {path} ({language})", role.code())).await;
+            }
+        }
+    }
+
+    // The company portal of the case whose agreement was sent, and a public error page.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    let user = store::portal::company_user(&app.running.db, with_agreement, chrono::Utc::now()).await.unwrap();
+    let token = store::portal::issue_link(&app.running.db, user.id, chrono::Utc::now()).await.unwrap();
+    browser.goto(&app.at(&format!("/portal/auth/{token}"))).await;
+    browser.wait_css("#steps").await;
+    for language in ["ja", "en"] {
+        browser.goto(&app.at(&format!("/lang/{language}"))).await;
+        for path in ["/portal", "/portal/agreement", "/portal/reports", "/no-such-page"] {
+            browser.goto(&app.at(path)).await;
+            browser.assert_accessible(&format!("company {path} ({language})")).await;
+        }
+    }
+    browser.finish().await;
+    app.stop().await;
+}
+
 async fn sign_in_staff(browser: &Browser, url: &str, password: &str) {
     browser.goto(url).await;
     browser.type_into("email", "jimukyoku@example.jp").await;
