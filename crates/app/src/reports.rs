@@ -146,6 +146,7 @@ pub async fn report_data(
             last_seen: last
                 .map(|at| at.with_timezone(&chrono_tz::Asia::Tokyo).format("%-m月%-d日 %H:%M").to_string())
                 .unwrap_or_default(),
+            last_seen_at: last.map(|at| at.with_timezone(&chrono_tz::Asia::Tokyo).naive_local()),
         })
         .collect();
     top_threats.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.signature.cmp(&b.signature)));
@@ -193,6 +194,7 @@ pub async fn report_data(
         period: format!("{}～{}", domain::wareki::format_date(from), to.format("%-m月%-d日")),
         issued_on: domain::wareki::format_date(today),
         trial_last_day: device.trial_last_day().filter(|d| *d >= first).map(domain::wareki::format_date),
+        trial_last_date: device.trial_last_day().filter(|d| *d >= first),
         categories: categories.into_values().collect(),
         daily: daily.into_values().collect(),
         top_threats,

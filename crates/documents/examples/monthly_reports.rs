@@ -131,6 +131,7 @@ fn sample(index: usize) -> MonthlyReportData {
                 },
                 count: (blocked / (rank as u64 + 2)).max(1),
                 last_seen: format!("11月{}日 {:02}:{:02}", 30 - rank, (seed + rank as u64) % 24, (seed * 7) % 60),
+                last_seen_at: None,
             })
             .collect()
     };
@@ -161,6 +162,7 @@ fn sample(index: usize) -> MonthlyReportData {
         period: "令和8年11月1日～11月30日".into(),
         issued_on: "令和8年12月4日".into(),
         trial_last_day: (index.is_multiple_of(2) || busiest).then(|| "令和9年1月31日".into()),
+        trial_last_date: None,
         categories,
         daily,
         top_threats,

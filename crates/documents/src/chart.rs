@@ -19,6 +19,9 @@ pub const DETECTED_COLOR: &str = "#E69F00";
 /// The legend's words for the two colours.
 pub const BLOCKED_LABEL: &str = "遮断";
 pub const DETECTED_LABEL: &str = "検知（通過）";
+/// The same in English (the English page of the report).
+pub const BLOCKED_LABEL_EN: &str = "Blocked";
+pub const DETECTED_LABEL_EN: &str = "Detected (let through)";
 
 const WIDTH: f64 = 680.0;
 const FONT: &str = "sans-serif";
@@ -28,6 +31,11 @@ const AXIS_COLOR: &str = "#666666";
 
 /// Stacked bars per day: blocked at the bottom, detected on top, y axis in 件, x axis in days.
 pub fn daily_chart(days: &[DailyCount]) -> String {
+    daily_chart_in(days, false)
+}
+
+/// [`daily_chart`] with its words in English when `en`.
+pub fn daily_chart_in(days: &[DailyCount], en: bool) -> String {
     const HEIGHT: f64 = 185.0;
     const LEFT: f64 = 52.0;
     const RIGHT: f64 = 10.0;
@@ -41,9 +49,9 @@ pub fn daily_chart(days: &[DailyCount]) -> String {
     let (step, top) = nice_scale(max);
     let scale = |value: u64| value as f64 / top as f64 * plot_height;
 
-    let mut svg = open(HEIGHT, "日ごとの脅威の件数");
-    legend(&mut svg, WIDTH - RIGHT, 16.0);
-    text(&mut svg, 8.0, 16.0, 12.0, "start", "（件）");
+    let mut svg = open(HEIGHT, if en { "Threats per day" } else { "日ごとの脅威の件数" });
+    legend(&mut svg, WIDTH - RIGHT, 16.0, en);
+    text(&mut svg, 8.0, 16.0, 12.0, "start", if en { "(count)" } else { "（件）" });
 
     // Grid lines and y labels.
     let mut value = 0;
@@ -74,7 +82,7 @@ pub fn daily_chart(days: &[DailyCount]) -> String {
         }
         text(&mut svg, x + bar / 2.0, baseline + 15.0, 10.0, "middle", &day.day.to_string());
     }
-    text(&mut svg, WIDTH - RIGHT, HEIGHT - 4.0, 11.0, "end", "（日）");
+    text(&mut svg, WIDTH - RIGHT, HEIGHT - 4.0, 11.0, "end", if en { "(day)" } else { "（日）" });
     svg.push_str("</svg>\n");
     svg
 }
@@ -82,6 +90,11 @@ pub fn daily_chart(days: &[DailyCount]) -> String {
 /// One horizontal bar per category (blocked, then detected), the count at the bar's end; in
 /// the order given.
 pub fn category_chart(categories: &[CategoryCount]) -> String {
+    category_chart_in(categories, false)
+}
+
+/// [`category_chart`] with its words in English when `en`.
+pub fn category_chart_in(categories: &[CategoryCount], en: bool) -> String {
     const ROW: f64 = 22.0;
     const BAR: f64 = 14.0;
     const TOP: f64 = 26.0;
@@ -92,11 +105,11 @@ pub fn category_chart(categories: &[CategoryCount]) -> String {
     let max = categories.iter().map(CategoryCount::threats).max().unwrap_or(0).max(1);
     let scale = |value: u64| value as f64 / max as f64 * plot_width;
 
-    let mut svg = open(height, "種類ごとの脅威の件数");
-    legend(&mut svg, WIDTH - 4.0, 16.0);
+    let mut svg = open(height, if en { "Threats by kind" } else { "種類ごとの脅威の件数" });
+    legend(&mut svg, WIDTH - 4.0, 16.0, en);
     for (index, count) in categories.iter().enumerate() {
         let y = TOP + ROW * index as f64 + (ROW - BAR) / 2.0;
-        text(&mut svg, LABELS - 8.0, y + BAR / 2.0 + 4.5, 12.5, "end", count.category.label());
+        text(&mut svg, LABELS - 8.0, y + BAR / 2.0 + 4.5, 12.5, "end", count.category.label_in(en));
         let blocked = scale(count.blocked);
         let detected = scale(count.detected);
         if count.blocked > 0 {
@@ -105,7 +118,8 @@ pub fn category_chart(categories: &[CategoryCount]) -> String {
         if count.detected > 0 {
             rect(&mut svg, LABELS + blocked, y, detected, BAR, DETECTED_COLOR);
         }
-        let label = format!("{}件", crate::report::number(count.threats()));
+        let number = crate::report::number(count.threats());
+        let label = if en { number } else { format!("{number}件") };
         text(&mut svg, LABELS + blocked + detected + 6.0, y + BAR / 2.0 + 4.5, 12.5, "start", &label);
     }
     let _ = write!(
@@ -146,14 +160,18 @@ fn open(height: f64, title: &str) -> String {
 }
 
 /// The two-colour legend, right-aligned at `right`.
-fn legend(svg: &mut String, right: f64, baseline: f64) {
+fn legend(svg: &mut String, right: f64, baseline: f64, en: bool) {
     const SWATCH: f64 = 12.0;
-    // Widths of the labels at 12 units: full-width characters are about one em each.
-    let detected_width = 12.0 * DETECTED_LABEL.chars().count() as f64;
-    let blocked_width = 12.0 * BLOCKED_LABEL.chars().count() as f64;
+    let (blocked_label, detected_label) =
+        if en { (BLOCKED_LABEL_EN, DETECTED_LABEL_EN) } else { (BLOCKED_LABEL, DETECTED_LABEL) };
+    // Widths of the labels at 12 units: full-width characters are about one em each, Latin
+    // letters about half.
+    let width = |label: &str| label.chars().map(|c| if c.is_ascii() { 6.5 } else { 12.0 }).sum::<f64>();
+    let detected_width = width(detected_label);
+    let blocked_width = width(blocked_label);
     let detected_x = right - detected_width - SWATCH - 4.0;
     let blocked_x = detected_x - 16.0 - blocked_width - SWATCH - 4.0;
-    for (x, color, label) in [(blocked_x, BLOCKED_COLOR, BLOCKED_LABEL), (detected_x, DETECTED_COLOR, DETECTED_LABEL)] {
+    for (x, color, label) in [(blocked_x, BLOCKED_COLOR, blocked_label), (detected_x, DETECTED_COLOR, detected_label)] {
         rect(svg, x, baseline - SWATCH + 2.0, SWATCH, SWATCH, color);
         text(svg, x + SWATCH + 4.0, baseline, 12.0, "start", label);
     }

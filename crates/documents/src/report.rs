@@ -9,6 +9,7 @@
 //! Pure: counts arrive computed and dates arrive as 和暦 text; nothing here reads the clock or
 //! the database. The web page uses the same texts and charts ([`crate::chart`]) as the PDF.
 
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::chart;
@@ -32,6 +33,9 @@ pub struct MonthlyReportData {
     pub issued_on: String,
     /// The last day of the free trial in 和暦, when the company should be reminded of it.
     pub trial_last_day: Option<String>,
+    /// The same day as a date, for the English page (absent in reports made before it was kept).
+    #[serde(default)]
+    pub trial_last_date: Option<NaiveDate>,
     /// Totals per category. Categories may be missing or repeated (repeats are added up); order
     /// does not matter.
     pub categories: Vec<CategoryCount>,
@@ -86,6 +90,9 @@ pub struct TopThreat {
     pub count: u64,
     /// When it was last seen, formatted, e.g. 「11月28日 14:05」.
     pub last_seen: String,
+    /// The same instant in Tokyo time, for the English page (absent in older reports).
+    #[serde(default)]
+    pub last_seen_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -282,11 +289,147 @@ impl MonthlyReportData {
     }
 }
 
+/// The report's sentences in English, for the page of a reader who chose English (the PDF is
+/// issued in Japanese). Same rules as the Japanese ones; only the words differ.
+impl MonthlyReportData {
+    /// The month as a title says it: 「令和8年11月」 or `November 2026`.
+    pub fn month_label_in(&self, en: bool) -> String {
+        match (en, NaiveDate::parse_from_str(&format!("{}-01", self.month), "%Y-%m-%d")) {
+            (true, Ok(first)) => first.format("%B %Y").to_string(),
+            _ => self.month_label.clone(),
+        }
+    }
+
+    /// The days the counts cover: 「令和8年11月1日～11月30日」 or `1–30 November 2026`.
+    pub fn period_in(&self, en: bool) -> String {
+        let first = NaiveDate::parse_from_str(&format!("{}-01", self.month), "%Y-%m-%d");
+        match (en, first, self.daily.first(), self.daily.last()) {
+            (true, Ok(first), Some(from), Some(to)) => {
+                format!("{}–{} {}", from.day, to.day, first.format("%B %Y"))
+            }
+            (true, Ok(first), _, _) => first.format("%B %Y").to_string(),
+            _ => self.period.clone(),
+        }
+    }
+
+    /// When a top threat was last seen: 「11月28日 14:05」 or `28 Nov 14:05`.
+    pub fn last_seen_in(threat: &TopThreat, en: bool) -> String {
+        match (en, threat.last_seen_at) {
+            (true, Some(at)) => at.format("%-d %b %H:%M").to_string(),
+            _ => threat.last_seen.clone(),
+        }
+    }
+
+    pub fn summary_in(&self, en: bool) -> Vec<String> {
+        if !en {
+            return self.summary();
+        }
+        let counts = self.category_counts();
+        let average = self.daily_average_sessions();
+        if counts.is_empty() {
+            let mut sentence = String::from("This month the UTM blocked or detected no threats. ");
+            if average > 0 {
+                sentence += &format!(
+                    "It checked {} connections a day on average and let only safe traffic through.",
+                    number(average)
+                );
+            } else {
+                sentence += "It keeps watching the traffic at your connection to the Internet.";
+            }
+            return vec![sentence];
+        }
+        let mut sentences = Vec::new();
+        let blocked: Vec<(Category, u64)> = by_count(&counts, |count| count.blocked);
+        let blocked_not_web: Vec<(Category, u64)> =
+            blocked.iter().copied().filter(|(category, _)| *category != Category::Web).collect();
+        if !blocked_not_web.is_empty() {
+            sentences.push(format!("This month the UTM blocked {}.", listing_en(&blocked_not_web)));
+        }
+        if let Some((_, web)) = blocked.iter().find(|(category, _)| *category == Category::Web) {
+            sentences.push(format!("It blocked visits to dangerous websites ({}).", number(*web)));
+        }
+        let detected = by_count(&counts, |count| count.detected);
+        if !detected.is_empty() {
+            let also = if blocked.is_empty() { "This month the UTM" } else { "It also" };
+            sentences.push(format!("{also} detected {}: these were let through and recorded.", listing_en(&detected)));
+        }
+        if average > 0 {
+            sentences.push(format!("The UTM checks {} connections a day on average.", number(average)));
+        }
+        sentences
+    }
+
+    pub fn comparison_sentence_in(&self, en: bool) -> Option<String> {
+        if !en {
+            return self.comparison_sentence();
+        }
+        let comparison = self.comparison?;
+        let company = self.totals().threats();
+        let median = comparison.median_threats;
+        let sentence = if company * 5 < median * 4 {
+            "Your count was lower than the participants' median."
+        } else if company * 4 > median * 5 {
+            "Your count was higher than the participants' median. Counts also depend on how much traffic you have and on your trade, so a high count in itself is no cause for worry: what matters is that the UTM stops them."
+        } else {
+            "Your count was about the same as the participants' median."
+        };
+        Some(sentence.to_owned())
+    }
+
+    pub fn what_to_do_in(&self, en: bool) -> Vec<String> {
+        if !en {
+            return self.what_to_do();
+        }
+        const MAX_CATEGORY_ADVICE: usize = 2;
+        let mut items: Vec<String> = Vec::new();
+        for count in self.category_counts() {
+            let advice = count.category.advice_in(true);
+            if items.len() < MAX_CATEGORY_ADVICE && !items.iter().any(|item| item == advice) {
+                items.push(advice.to_owned());
+            }
+        }
+        for general in GENERAL_ADVICE_EN {
+            if !items.iter().any(|item| item == general) {
+                items.push((*general).to_owned());
+            }
+        }
+        if let Some(day) =
+            self.trial_last_date.map(|d| d.format("%-d %B %Y").to_string()).or(self.trial_last_day.clone())
+        {
+            items.push(format!(
+                "The free UTM trial runs until {day}. Please consider whether to keep using it or have it removed."
+            ));
+        }
+        items
+    }
+}
+
+/// "viruses (12), intrusion attempts (3)": the three largest, the rest summed as "others (2)"
+/// (a count in brackets reads right for one and for many).
+fn listing_en(counts: &[(Category, u64)]) -> String {
+    const NAMED: usize = 3;
+    let mut parts: Vec<String> = counts
+        .iter()
+        .take(NAMED)
+        .map(|(category, count)| format!("{} ({})", category.short_label_in(true), number(*count)))
+        .collect();
+    let rest: u64 = counts.iter().skip(NAMED).map(|(_, count)| count).sum();
+    if rest > 0 {
+        parts.push(format!("others ({})", number(rest)));
+    }
+    parts.join(", ")
+}
+
 /// Advice given every month, whatever was detected (listed once if a category gave it too).
 const GENERAL_ADVICE: &[&str] = &[
     MALWARE_ADVICE,
     "パソコンやスマートフォンの更新（アップデート）は後回しにせず、早めに行いましょう。",
     "UTMの電源を切ったり、ケーブルを抜いたりしないでください。",
+];
+const GENERAL_ADVICE_EN: &[&str] = &[
+    MALWARE_ADVICE_EN,
+    "Install updates on computers and smartphones promptly rather than putting them off.",
+    "Do not switch the UTM off or unplug its cables.",
 ];
 
 impl CategoryCount {
@@ -346,6 +489,23 @@ impl Category {
         self.text().advice
     }
 
+    /// [`Category::label`] in English when `en`.
+    pub fn label_in(self, en: bool) -> &'static str {
+        if en { self.text().label_en } else { self.text().label }
+    }
+
+    pub fn short_label_in(self, en: bool) -> &'static str {
+        if en { self.text().short_label_en } else { self.text().short_label }
+    }
+
+    pub fn explanation_in(self, en: bool) -> &'static str {
+        if en { self.text().explanation_en } else { self.text().explanation }
+    }
+
+    pub fn advice_in(self, en: bool) -> &'static str {
+        if en { self.text().advice_en } else { self.text().advice }
+    }
+
     fn text(self) -> &'static CategoryText {
         &CATEGORY_TEXTS[self as usize]
     }
@@ -366,6 +526,14 @@ impl Action {
             Action::Blocked => "遮断",
             Action::Detected => "検知（通過）",
             Action::Allowed => "記録のみ",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Action::Blocked => "Blocked",
+            Action::Detected => "Detected (let through)",
+            Action::Allowed => "Logged only",
         }
     }
 }
@@ -391,9 +559,14 @@ struct CategoryText {
     short_label: &'static str,
     explanation: &'static str,
     advice: &'static str,
+    label_en: &'static str,
+    short_label_en: &'static str,
+    explanation_en: &'static str,
+    advice_en: &'static str,
 }
 
 const MALWARE_ADVICE: &str = "怪しいメールの添付ファイルやリンクは開かないよう、社内で声をかけましょう。";
+const MALWARE_ADVICE_EN: &str = "Remind everyone not to open suspicious attachments or links in e-mail.";
 
 const CATEGORY_TEXTS: [CategoryText; 10] = [
     CategoryText {
@@ -402,6 +575,10 @@ const CATEGORY_TEXTS: [CategoryText; 10] = [
         short_label: "ウイルス",
         explanation: "情報を盗んだり壊したりする、悪意のあるプログラムです。",
         advice: MALWARE_ADVICE,
+        label_en: "Viruses and malware",
+        short_label_en: "viruses",
+        explanation_en: "Malicious programs that steal or destroy information.",
+        advice_en: MALWARE_ADVICE_EN,
     },
     CategoryText {
         code: "intrusion",
@@ -409,6 +586,10 @@ const CATEGORY_TEXTS: [CategoryText; 10] = [
         short_label: "不正侵入",
         explanation: "機器の弱点を突いて、外部から社内に入り込もうとする通信です。",
         advice: "ルーターや複合機、NASなど社内の機器も、メーカーの更新情報を確認しましょう。",
+        label_en: "Intrusion attempts",
+        short_label_en: "intrusion attempts",
+        explanation_en: "Traffic that exploits weaknesses of devices to get into your network from outside.",
+        advice_en: "Check the makers' update notices for your router, printers, NAS and other devices too.",
     },
     CategoryText {
         code: "web",
@@ -416,6 +597,10 @@ const CATEGORY_TEXTS: [CategoryText; 10] = [
         short_label: "危険なWebサイト",
         explanation: "ウイルス配布や偽のログイン画面（フィッシング）に使われるサイトです。",
         advice: "メールやSMSのリンクから開いたサイトでは、IDやパスワードを入力しないようにしましょう。",
+        label_en: "Dangerous websites",
+        short_label_en: "dangerous websites",
+        explanation_en: "Sites used to spread viruses or to show fake sign-in pages (phishing).",
+        advice_en: "Never type an ID or password on a site opened from a link in an e-mail or text message.",
     },
     CategoryText {
         code: "application",
@@ -423,6 +608,10 @@ const CATEGORY_TEXTS: [CategoryText; 10] = [
         short_label: "制限対象のアプリ",
         explanation: "情報漏えいの原因になりやすく、利用を制限しているアプリの通信です。",
         advice: "業務に必要なアプリかどうかを確認し、不要なものはパソコンから削除しましょう。",
+        label_en: "Restricted applications",
+        short_label_en: "restricted applications",
+        explanation_en: "Traffic of applications whose use is restricted because they often cause leaks.",
+        advice_en: "Check whether each application is needed for work, and remove those that are not.",
     },
     CategoryText {
         code: "spam",
@@ -430,6 +619,10 @@ const CATEGORY_TEXTS: [CategoryText; 10] = [
         short_label: "迷惑メール",
         explanation: "宣伝や詐欺を目的に、無差別に送られてくるメールです。",
         advice: "心当たりのないメールは開かずに削除し、返信やリンクのクリックはしないようにしましょう。",
+        label_en: "Spam e-mail",
+        short_label_en: "spam e-mails",
+        explanation_en: "E-mail sent indiscriminately for advertising or fraud.",
+        advice_en: "Delete e-mail you do not expect without opening it; do not reply or click its links.",
     },
     CategoryText {
         code: "botnet",
@@ -437,6 +630,10 @@ const CATEGORY_TEXTS: [CategoryText; 10] = [
         short_label: "不正な通信先への接続",
         explanation: "感染した機器が、攻撃者の指令サーバーと連絡を取ろうとする通信です。",
         advice: "感染の疑いがあります。サポート窓口に相談し、ウイルス対策ソフトで全体をスキャンしましょう。",
+        label_en: "Bots and malicious servers (C&C)",
+        short_label_en: "connections to malicious servers",
+        explanation_en: "An infected device trying to contact an attacker's command server.",
+        advice_en: "A device may be infected: contact the support desk and scan all computers with your antivirus software.",
     },
     CategoryText {
         code: "anomaly",
@@ -444,6 +641,10 @@ const CATEGORY_TEXTS: [CategoryText; 10] = [
         short_label: "異常な通信",
         explanation: "大量のデータを送りつけるなど、ネットワークを止めようとする通信です。",
         advice: "インターネットが遅い・つながらないといった症状があれば、サポート窓口へご連絡ください。",
+        label_en: "Abnormal traffic (DoS etc.)",
+        short_label_en: "abnormal traffic",
+        explanation_en: "Traffic that tries to stop your network, for example by flooding it with data.",
+        advice_en: "If the Internet is slow or unreachable, please contact the support desk.",
     },
     CategoryText {
         code: "dns",
@@ -451,6 +652,10 @@ const CATEGORY_TEXTS: [CategoryText; 10] = [
         short_label: "危険なドメインへの問い合わせ",
         explanation: "危険と分かっている接続先（ドメイン名）を調べようとした通信です。",
         advice: "メールやWebのリンクは、送り主や表示されるアドレスを確かめてから開きましょう。",
+        label_en: "Lookups of dangerous domains",
+        short_label_en: "lookups of dangerous domains",
+        explanation_en: "Attempts to look up destinations (domain names) known to be dangerous.",
+        advice_en: "Check the sender and the address shown before opening links in e-mail or on the web.",
     },
     CategoryText {
         code: "data_leak",
@@ -458,6 +663,10 @@ const CATEGORY_TEXTS: [CategoryText; 10] = [
         short_label: "情報漏えいの疑い",
         explanation: "個人情報や社外秘の情報が、外部へ送られようとした可能性があります。",
         advice: "社外に送ってよい情報・いけない情報のルールを決めて、社内で共有しましょう。",
+        label_en: "Suspected data leaks",
+        short_label_en: "suspected data leaks",
+        explanation_en: "Personal or confidential information may have been about to be sent outside.",
+        advice_en: "Agree on what information may and may not leave the company, and share the rule.",
     },
     CategoryText {
         code: "other",
@@ -465,6 +674,10 @@ const CATEGORY_TEXTS: [CategoryText; 10] = [
         short_label: "その他の脅威",
         explanation: "上のどれにも当てはまらない、注意が必要な通信です。",
         advice: "見慣れない画面や動作の遅さなど、パソコンにいつもと違う点がないか気にかけましょう。",
+        label_en: "Other",
+        short_label_en: "other threats",
+        explanation_en: "Traffic that fits none of the above but needs attention.",
+        advice_en: "Watch for anything unusual on your computers, such as unfamiliar screens or slowness.",
     },
 ];
 
@@ -675,6 +888,7 @@ mod tests {
             period: "令和8年11月1日～11月30日".into(),
             issued_on: "令和8年12月4日".into(),
             trial_last_day: None,
+            trial_last_date: None,
             categories: categories
                 .iter()
                 .map(|&(category, blocked, detected)| CategoryCount { category, blocked, detected, allowed: 0 })
@@ -763,6 +977,36 @@ mod tests {
             items.last().unwrap(),
             "UTMの無料お試しは 令和9年1月31日 までです。その後も使い続けるか、撤去するかをご検討ください。"
         );
+    }
+
+    #[test]
+    fn the_english_page_says_the_same_in_english() {
+        let mut data = report(&[(Spam, 1, 0), (Malware, 9, 0), (Botnet, 0, 4), (Web, 2, 0)], 3000);
+        data.trial_last_day = Some("令和9年1月31日".into());
+        data.trial_last_date = NaiveDate::from_ymd_opt(2027, 1, 31);
+        data.comparison = Some(ProgrammeComparison { median_threats: 100, companies: 120 });
+        let summary = data.summary_in(true);
+        assert_eq!(summary[0], "This month the UTM blocked viruses (9), spam e-mails (1).");
+        assert_eq!(summary[1], "It blocked visits to dangerous websites (2).");
+        assert!(summary[2].starts_with("It also detected connections to malicious servers (4)"), "{summary:?}");
+        let items = data.what_to_do_in(true);
+        assert_eq!(&items[..2], [Malware.advice_in(true), Botnet.advice_in(true)]);
+        assert!(items.last().unwrap().contains("until 31 January 2027"), "{items:?}");
+        assert_eq!(data.comparison_sentence_in(true).unwrap(), "Your count was lower than the participants' median.");
+        assert_eq!(data.month_label_in(true), "November 2026");
+        assert_eq!(data.month_label_in(false), data.month_label);
+        let japanese = |text: &str| text.chars().any(|c| ('\u{3040}'..='\u{9fff}').contains(&c));
+        for text in summary.iter().chain(&items).chain([&data.period_in(true)]) {
+            assert!(!japanese(text), "{text}");
+        }
+        for category in Category::ALL {
+            for text in [category.label_in(true), category.short_label_in(true), category.explanation_in(true)] {
+                assert!(!japanese(text) && !text.is_empty(), "{category:?}: {text}");
+            }
+        }
+        let chart = chart::category_chart_in(&data.category_counts(), true);
+        assert!(chart.contains("Viruses and malware") && !japanese(&chart), "{chart}");
+        assert!(!japanese(&chart::daily_chart_in(&data.daily, true)));
     }
 
     #[test]
@@ -856,6 +1100,7 @@ mod tests {
             action: Action::Blocked,
             count: 1,
             last_seen: "11月3日 10:00".into(),
+            last_seen_at: None,
         };
         data.top_threats = vec![threat("A", Malware), threat("B", Intrusion), threat("C", Malware)];
         data.top_threats.extend((0..20).map(|index| threat(&format!("X{index}"), Other)));

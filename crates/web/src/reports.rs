@@ -184,6 +184,11 @@ struct ReportPage {
 /// What both the staff and the company pages show of a report.
 pub struct ReportView {
     pub data: MonthlyReportData,
+    /// The month and the days covered, in the page's language.
+    pub month_label: String,
+    pub period: String,
+    /// (signature, kind, count, last seen) in the page's language.
+    pub top_threats: Vec<(String, &'static str, u64, String)>,
     pub summary: Vec<String>,
     pub comparison: Option<String>,
     pub what_to_do: Vec<String>,
@@ -193,27 +198,39 @@ pub struct ReportView {
 }
 
 impl ReportView {
-    fn new(data: MonthlyReportData) -> ReportView {
+    /// The report in the page's language (the PDF is issued in Japanese).
+    fn new(data: MonthlyReportData, t: T) -> ReportView {
+        let en = t.en;
         let categories = data.category_counts();
         ReportView {
-            summary: data.summary(),
-            comparison: data.comparison_sentence(),
-            what_to_do: data.what_to_do(),
+            month_label: data.month_label_in(en),
+            period: data.period_in(en),
+            top_threats: data
+                .top_threats
+                .iter()
+                .map(|threat| {
+                    let last_seen = MonthlyReportData::last_seen_in(threat, en);
+                    (threat.signature.clone(), threat.category.label_in(en), threat.count, last_seen)
+                })
+                .collect(),
+            summary: data.summary_in(en),
+            comparison: data.comparison_sentence_in(en),
+            what_to_do: data.what_to_do_in(en),
             categories: categories
                 .iter()
-                .map(|c| (c.category.label(), c.blocked, c.detected, c.category.explanation()))
+                .map(|c| (c.category.label_in(en), c.blocked, c.detected, c.category.explanation_in(en)))
                 .collect(),
-            daily_svg: documents::chart::daily_chart(&data.daily),
-            category_svg: documents::chart::category_chart(&categories),
+            daily_svg: documents::chart::daily_chart_in(&data.daily, en),
+            category_svg: documents::chart::category_chart_in(&categories, en),
             data,
         }
     }
 }
 
-fn view_of(record: &ReportRecord) -> Result<ReportView, PageError> {
+fn view_of(record: &ReportRecord, t: T) -> Result<ReportView, PageError> {
     let data: MonthlyReportData =
         serde_json::from_value(record.data.clone()).map_err(|e| PageError::Internal(e.to_string()))?;
-    Ok(ReportView::new(data))
+    Ok(ReportView::new(data, t))
 }
 
 async fn show_report(
@@ -240,7 +257,7 @@ fn report_page(
         staff_name: staff.user.display_name.clone(),
         menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
-        view: view_of(&record)?,
+        view: view_of(&record, t)?,
         record,
         problem,
     };
@@ -344,7 +361,7 @@ async fn portal_report(
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
     let record = own_report(&state, &company, id).await?;
-    let page = PortalReport { t: lang.t, signed_in: false, view: view_of(&record)?, record };
+    let page = PortalReport { t: lang.t, signed_in: false, view: view_of(&record, lang.t)?, record };
     html(StatusCode::OK, &page)
 }
 

@@ -106,6 +106,7 @@ fn the_fullest_month_fits_on_three_pages() {
             action: if index % 2 == 0 { Action::Blocked } else { Action::Detected },
             count: 30 - index as u64,
             last_seen: "11月30日 23:59".into(),
+            last_seen_at: None,
         })
         .collect();
     data.targeted_ports = (0..5).map(|index| TargetedPort { port: 3389 + index, service: None, count: 10 }).collect();
@@ -141,6 +142,7 @@ fn optional_parts_may_all_be_missing() {
     let data = MonthlyReportData {
         reference: None,
         trial_last_day: None,
+        trial_last_date: None,
         targeted_ports: Vec::new(),
         comparison: None,
         staff_comment: None,
@@ -168,6 +170,7 @@ fn busy() -> MonthlyReportData {
         action,
         count,
         last_seen: "11月28日 14:05".into(),
+        last_seen_at: None,
     };
     MonthlyReportData {
         company_name: "サンプル精機株式会社".into(),
@@ -178,6 +181,7 @@ fn busy() -> MonthlyReportData {
         period: "令和8年11月1日～11月30日".into(),
         issued_on: "令和8年12月4日".into(),
         trial_last_day: Some("令和9年1月31日".into()),
+        trial_last_date: None,
         categories: vec![
             CategoryCount { category: Category::Malware, blocked: 1_234, detected: 0, allowed: 0 },
             CategoryCount { category: Category::Intrusion, blocked: 3, detected: 2, allowed: 0 },

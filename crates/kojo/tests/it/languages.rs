@@ -204,6 +204,59 @@ async fn pages(app: &TestApp, english: bool) -> (Vec<(String, String)>, Vec<Stri
     signer.get(app.at(language)).send().await.unwrap();
     seen.extend(fetch(signer, vec!["/portal/agreement".into()]).await);
 
+    // A UTM month: the device page and the report in the office, the report in the portal.
+    let (utm_company, device) = crate::reports::installed_device(app, 4, "FGT-LANG-01").await;
+    let log: String = (1..=5u32)
+        .flat_map(|day| {
+            [
+                crate::reports::fortigate("FGT-LANG-01", day, 9, true),
+                crate::reports::fortigate("FGT-LANG-01", day, 10, false),
+            ]
+        })
+        .map(|line| line + "\n")
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lang.log"), log).unwrap();
+    kojo::ingest::import_files(
+        &app.running.db,
+        device,
+        &[dir.path().join("lang.log")],
+        &app::Clock::system(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    let fonts = std::sync::Arc::new(documents::pdf::Fonts::discover(&[]).expect("a Japanese font is installed"));
+    let services = crate::reports::services(app).await;
+    let system = app::Actor::system("test");
+    let now = app::Clock::system().now();
+    app::reports::generate_month(&services, &system, fonts, &crate::reports::november(), now).await.unwrap();
+    let report = store::reports::for_month(&app.running.db, "2026-11")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.device_id == device)
+        .unwrap();
+    let operator = client();
+    operator.get(app.at(language)).send().await.unwrap();
+    app.sign_in(&operator, "utm2@example.jp", Role::UtmOperator).await;
+    let operator_actor = {
+        let users = store::accounts::list_users(&app.running.db).await.unwrap();
+        let user = users.into_iter().find(|u| u.email == "utm2@example.jp").unwrap();
+        app::Actor::user(&user, app::Via::Page, None)
+    };
+    app::reports::release(&services, &operator_actor, report.id, now).await.unwrap();
+    for record in store::applications::list_all(&app.running.db, &Default::default()).await.unwrap() {
+        typed.extend([record.company_name, record.contact_name, record.representative_name]);
+    }
+    seen.extend(
+        fetch(operator, vec![format!("/office/devices/{device}"), format!("/office/reports/monthly/{}", report.id)])
+            .await,
+    );
+    let reader = crate::agreement::company_session(app, utm_company).await;
+    reader.get(app.at(language)).send().await.unwrap();
+    seen.extend(fetch(reader, vec!["/portal/reports".into(), format!("/portal/reports/{}", report.id)]).await);
+
     // Error pages: a missing page, a page the role may not open, an expired form.
     let mut errors = Vec::new();
     let visitor = client();

@@ -29,7 +29,7 @@ fn pdf_text(bytes: &[u8]) -> Option<String> {
     }
 }
 
-async fn installed_device(app: &TestApp, n: u32, serial: &str) -> (Uuid, Uuid) {
+pub(crate) async fn installed_device(app: &TestApp, n: u32, serial: &str) -> (Uuid, Uuid) {
     let body: Value = app.apply(&application(n, "utm")).await.json().await.unwrap();
     let company = store::applications::find_by_reference(&app.running.db, body["reference"].as_str().unwrap())
         .await
@@ -57,7 +57,7 @@ async fn installed_device(app: &TestApp, n: u32, serial: &str) -> (Uuid, Uuid) {
     (company, id)
 }
 
-fn fortigate(serial: &str, day: u32, hour: u32, threat: bool) -> String {
+pub(crate) fn fortigate(serial: &str, day: u32, hour: u32, threat: bool) -> String {
     let local = format!("2026-11-{day:02}T{hour:02}:00:00+09:00");
     let nanos = chrono::DateTime::parse_from_rfc3339(&local).unwrap().timestamp() * 1_000_000_000;
     let head = format!(
@@ -238,10 +238,10 @@ async fn a_report_that_cannot_be_made_does_not_stop_the_others(backend: Backend)
     app.stop().await;
 }
 
-async fn services(app: &TestApp) -> app::Services {
+pub(crate) async fn services(app: &TestApp) -> app::Services {
     kojo::setup::services(&app.running.db, &app.config).await.unwrap()
 }
 
-fn november() -> app::reports::Month {
+pub(crate) fn november() -> app::reports::Month {
     app::reports::Month::parse("2026-11").unwrap()
 }
