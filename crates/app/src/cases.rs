@@ -20,17 +20,32 @@ use crate::{Actor, AppError, Invalid, Result, Services};
 /// The longest portal message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 
-/// A reason typed by staff (exits, returns, overriding the proposed course): normalised, empty
-/// when nothing was typed.
+/// The longest reason staff type (exits, returns, overriding the proposed course), in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// A reason typed by staff (exits, returns, overriding the proposed course) or by a company
+/// declining: kept as typed, empty when nothing was typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reason(Option<String>);
 
 impl Reason {
-    /// A reason is free text and is kept as typed (a full-width colon stays full-width); only
-    /// the white space around it goes.
-    pub fn parse(text: &str) -> Reason {
+    /// A staff reason: at most [`MAX_REASON_CHARS`] characters, without control characters
+    /// (tab and line breaks aside). Kept as typed (a full-width colon stays full-width); only the
+    /// white space around it goes.
+    pub fn parse(text: &str) -> Result<Reason, Invalid> {
+        Reason::parse_at_most(text, MAX_REASON_CHARS)
+    }
+
+    /// [`Reason::parse`] with another limit (a company's reason for declining has more room).
+    pub fn parse_at_most(text: &str, max_chars: usize) -> Result<Reason, Invalid> {
+        if domain::text::has_control(text) {
+            return Err(Invalid::ControlCharacter);
+        }
+        if domain::text::too_long(text, max_chars) {
+            return Err(Invalid::ReasonTooLong(max_chars));
+        }
         let text = text.trim();
-        Reason((!text.is_empty()).then(|| text.to_owned()))
+        Ok(Reason((!text.is_empty()).then(|| text.to_owned())))
     }
 
     pub fn none() -> Reason {
@@ -257,13 +272,7 @@ pub const MAX_DECLINE_REASON_CHARS: usize = 1000;
 /// to the first company of the waitlist, which is told, in the same transaction.
 pub async fn decline_own(services: &Services, actor: &Actor, reason: &str, now: DateTime<Utc>) -> Result<Outcome> {
     let case = actor.own_case()?;
-    if domain::text::has_control(reason) {
-        return Err(Invalid::ControlCharacter.into());
-    }
-    if domain::text::too_long(reason, MAX_DECLINE_REASON_CHARS) {
-        return Err(Invalid::ReasonTooLong.into());
-    }
-    let reason = Reason::parse(reason);
+    let reason = Reason::parse_at_most(reason, MAX_DECLINE_REASON_CHARS)?;
     if reason.0.is_none() {
         return Err(domain::refusal::Refusal::ReasonRequired(CaseEvent::Withdraw).into());
     }
@@ -339,7 +348,12 @@ mod tests {
 
     #[test]
     fn a_reason_is_kept_as_typed_and_blank_is_none() {
-        assert_eq!(Reason::parse("  ＡＢＣ：理由  "), Reason(Some("ＡＢＣ：理由".into())), "kept as typed");
-        assert_eq!(Reason::parse("　"), Reason::none());
+        assert_eq!(Reason::parse("  ＡＢＣ：理由  "), Ok(Reason(Some("ＡＢＣ：理由".into()))), "kept as typed");
+        assert_eq!(Reason::parse("　"), Ok(Reason::none()));
+        assert_eq!(Reason::parse("一行目\n二行目"), Ok(Reason(Some("一行目\n二行目".into()))));
+        assert_eq!(Reason::parse("a\u{0}b"), Err(Invalid::ControlCharacter));
+        assert_eq!(Reason::parse(&"あ".repeat(MAX_REASON_CHARS + 1)), Err(Invalid::ReasonTooLong(MAX_REASON_CHARS)));
+        assert!(Reason::parse(&"あ".repeat(MAX_REASON_CHARS)).is_ok());
+        assert!(Reason::parse_at_most(&"あ".repeat(MAX_DECLINE_REASON_CHARS), MAX_DECLINE_REASON_CHARS).is_ok());
     }
 }

@@ -69,8 +69,9 @@ pub enum Invalid {
     SignerNameTooLong,
     /// A signature that does not agree to every clause of the agreement.
     ClausesNotAgreed,
-    /// A company's reason for declining longer than [`crate::cases::MAX_DECLINE_REASON_CHARS`].
-    ReasonTooLong,
+    /// A reason longer than its limit ([`crate::cases::MAX_REASON_CHARS`] for staff,
+    /// [`crate::cases::MAX_DECLINE_REASON_CHARS`] for a company declining).
+    ReasonTooLong(usize),
     /// A secretariat contact detail that is not valid.
     Secretariat(domain::secretariat::SecretariatError),
 }

@@ -167,13 +167,13 @@ async fn advance(
         app::cases::record_status_check(services, secretariat, case, check, clock.now()).await.map_err(fail)?;
     }
     if step >= Step::CourseDecided {
-        let reason = app::cases::Reason::parse("");
+        let reason = app::cases::Reason::none();
         app::cases::decide_course(services, secretariat, case, CourseCode::Utm, reason, clock.now())
             .await
             .map_err(fail)?;
     }
     if step >= Step::Approved {
-        let reason = app::cases::Reason::parse("");
+        let reason = app::cases::Reason::none();
         app::cases::apply_event(services, tokyo, case, CaseEvent::Approve, reason, clock.now()).await.map_err(fail)?;
     }
     Ok(())

@@ -192,7 +192,7 @@ async fn decide_course(
 ) -> Result<Response, ApiError> {
     let course = CourseCode::from_code(&decision.course)
         .ok_or_else(|| AppError::from(Invalid::UnknownCourse(decision.course.clone())))?;
-    let reason = Reason::parse(decision.reason.as_deref().unwrap_or(""));
+    let reason = Reason::parse(decision.reason.as_deref().unwrap_or("")).map_err(AppError::from)?;
     Ok(outcome(
         app::cases::decide_course(&state.services, &staff.actor(ip), id, course, reason, state.clock.now()).await?,
     ))
@@ -215,7 +215,7 @@ async fn apply_event(
 ) -> Result<Response, ApiError> {
     let event = CaseEvent::from_code(&request.event)
         .ok_or_else(|| AppError::from(Invalid::UnknownEvent(request.event.clone())))?;
-    let reason = Reason::parse(request.reason.as_deref().unwrap_or(""));
+    let reason = Reason::parse(request.reason.as_deref().unwrap_or("")).map_err(AppError::from)?;
     Ok(outcome(app::cases::apply_event(&state.services, &staff.actor(ip), id, event, reason, state.clock.now()).await?))
 }
 

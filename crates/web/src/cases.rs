@@ -407,12 +407,14 @@ async fn decide_course(
 ) -> Result<Response, PageError> {
     let result = match CourseCode::from_code(&draft.course) {
         None => Err(Invalid::UnknownCourse(draft.course.clone()).into()),
-        Some(course) => {
-            let reason = Reason::parse(&draft.reason);
-            app::cases::decide_course(&state.services, &actor(&staff, ip), id, course, reason, state.clock.now())
-                .await
-                .map(|_| ())
-        }
+        Some(course) => match Reason::parse(&draft.reason) {
+            Ok(reason) => {
+                app::cases::decide_course(&state.services, &actor(&staff, ip), id, course, reason, state.clock.now())
+                    .await
+                    .map(|_| ())
+            }
+            Err(invalid) => Err(invalid.into()),
+        },
     };
     finish(&state, lang.t, &staff, id, draft, CaseEvent::DecideCourse.code(), result).await
 }
@@ -427,10 +429,14 @@ async fn apply_event(
 ) -> Result<Response, PageError> {
     let event = CaseEvent::from_code(&draft.event)
         .ok_or_else(|| PageError::bad_request("不明な操作です。", "Unknown action."))?;
-    let reason = Reason::parse(&draft.reason);
-    let result = app::cases::apply_event(&state.services, &actor(&staff, ip), id, event, reason, state.clock.now())
-        .await
-        .map(|_| ());
+    let result = match Reason::parse(&draft.reason) {
+        Ok(reason) => {
+            app::cases::apply_event(&state.services, &actor(&staff, ip), id, event, reason, state.clock.now())
+                .await
+                .map(|_| ())
+        }
+        Err(invalid) => Err(invalid.into()),
+    };
     finish(&state, lang.t, &staff, id, draft, event.code(), result).await
 }
 
@@ -862,10 +868,13 @@ async fn approve_or_return(
         return Err(PageError::bad_request("不明な操作です。", "Unknown action."));
     };
     let ids = form.cases;
-    let reason = Reason::parse(&form.reason);
     let t = lang.t;
-    let outcome =
-        app::cases::decide_batch(&state.services, &actor(&staff, ip), &ids, event, reason, state.clock.now()).await;
+    let outcome = match Reason::parse(&form.reason) {
+        Ok(reason) => {
+            app::cases::decide_batch(&state.services, &actor(&staff, ip), &ids, event, reason, state.clock.now()).await
+        }
+        Err(invalid) => Err(invalid.into()),
+    };
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(AppError::Forbidden) => return Err(PageError::Forbidden),

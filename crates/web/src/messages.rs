@@ -315,10 +315,9 @@ pub fn invalid(invalid: &Invalid) -> Message {
             format!("氏名は{}文字以内で入力してください。", app::agreements::MAX_SIGNER_CHARS),
             format!("Names have at most {} characters.", app::agreements::MAX_SIGNER_CHARS),
         ),
-        Invalid::ReasonTooLong => (
-            format!("理由は{}文字以内で入力してください。", app::cases::MAX_DECLINE_REASON_CHARS),
-            format!("The reason has at most {} characters.", app::cases::MAX_DECLINE_REASON_CHARS),
-        ),
+        Invalid::ReasonTooLong(max) => {
+            (format!("理由は{max}文字以内で入力してください。"), format!("The reason has at most {max} characters."))
+        }
         Invalid::Secretariat(refused) => {
             let (ja, en) = match refused.field {
                 "name" => ("運営事務局の名称", "The secretariat's name"),

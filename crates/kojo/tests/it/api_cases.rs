@@ -63,6 +63,15 @@ async fn a_case_is_worked_through_the_api(backend: Backend) {
     let (status, body) =
         call(&app, &staff, reqwest::Method::POST, &path("/course"), Some(json!({"course": "risk_assessment"}))).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("course_decided")));
+    // A staff reason is checked as on the pages: at most 500 characters, no control characters;
+    // nothing is changed when it is refused.
+    for reason in ["a\u{7}b".to_string(), "あ".repeat(501)] {
+        let event = json!({"event": "return_to_secretariat", "reason": reason});
+        let (status, body) = call(&app, &tokyo, reqwest::Method::POST, &path("/events"), Some(event)).await;
+        assert_eq!((status, body["error"].as_str()), (422, Some("invalid")), "{body}");
+    }
+    let (_, case) = call(&app, &staff, reqwest::Method::GET, &path(""), None).await;
+    assert_eq!(case["case"]["status"].as_str(), Some("course_decided"), "{case}");
     // Only Tokyo approves.
     let (status, _) =
         call(&app, &staff, reqwest::Method::POST, &path("/events"), Some(json!({"event": "approve"}))).await;
