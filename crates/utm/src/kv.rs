@@ -122,6 +122,9 @@ const QUOTE: u8 = 4;
 /// are computed once, in order, as the scan moves forward.
 struct Blocks {
     separator: u8,
+    /// Whether the CPU has AVX2 (detected once per scanner; the flag itself is cached by std).
+    #[cfg(target_arch = "x86_64")]
+    avx2: bool,
     /// Offset of the current block; `usize::MAX` before the first.
     start: usize,
     equals: u64,
@@ -131,7 +134,15 @@ struct Blocks {
 
 impl Blocks {
     fn new(separator: u8) -> Blocks {
-        Blocks { separator, start: usize::MAX, equals: 0, separators: 0, quotes: 0 }
+        Blocks {
+            separator,
+            #[cfg(target_arch = "x86_64")]
+            avx2: std::is_x86_feature_detected!("avx2"),
+            start: usize::MAX,
+            equals: 0,
+            separators: 0,
+            quotes: 0,
+        }
     }
 
     /// Index of the first byte at or after `from` in one of the `kinds`. Always inlined: `kinds`
@@ -180,6 +191,12 @@ impl Blocks {
 
     #[inline]
     fn scan(&mut self, block: &[u8; 64]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: AVX2 was detected on this CPU when the scanner was made.
+            [self.equals, self.separators, self.quotes] = unsafe { masks_avx2(block, self.separator) };
+            return;
+        }
         self.equals = byte_mask(block, b'=');
         self.separators = byte_mask(block, self.separator);
         self.quotes = byte_mask(block, b'"');
@@ -203,6 +220,29 @@ fn byte_mask(chunk: &[u8; 64], needle: u8) -> u64 {
         mask |= u64::from(bits) << (lane * 16);
     }
     mask
+}
+
+/// [`byte_mask`] for `=`, `separator` and `"` at once, 32 bytes per compare: the block is
+/// loaded once, and half as many compares and mask moves as with SSE2 are needed. The
+/// baseline x86_64 target has no AVX2, hence the detection at run time.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn masks_avx2(block: &[u8; 64], separator: u8) -> [u64; 3] {
+    use std::arch::x86_64::{__m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8};
+    // SAFETY: both unaligned 32-byte loads (at 0 and 32) stay inside the 64-byte array.
+    let (low, high) = unsafe {
+        (
+            _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()),
+            _mm256_loadu_si256(block.as_ptr().add(32).cast::<__m256i>()),
+        )
+    };
+    let mask = |needle: u8| {
+        let pattern = _mm256_set1_epi8(needle as i8);
+        let low = _mm256_movemask_epi8(_mm256_cmpeq_epi8(low, pattern)) as u32;
+        let high = _mm256_movemask_epi8(_mm256_cmpeq_epi8(high, pattern)) as u32;
+        u64::from(low) | (u64::from(high) << 32)
+    };
+    [mask(b'='), mask(separator), mask(b'"')]
 }
 
 /// One bit per byte of `chunk` equal to `needle` (bit i for byte i).
