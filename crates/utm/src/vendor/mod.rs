@@ -217,7 +217,21 @@ fn ipv4_fast(bytes: &[u8]) -> Option<Ipv4Addr> {
 
 /// Parses a TCP/UDP port.
 pub(crate) fn port(text: &str) -> Option<u16> {
-    crate::time::parse_digits(crate::time::trim_ascii_spaces(text))
+    let text = crate::time::trim_ascii_spaces(text);
+    if text.is_empty() || text.len() > 5 {
+        // Leading zeros can make a valid port longer; rare enough for the general parse.
+        return crate::time::parse_digits(text);
+    }
+    // At most five digits: no overflow before the range check.
+    let mut value = 0u32;
+    for digit in text.bytes() {
+        let digit = digit.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + u32::from(digit);
+    }
+    u16::try_from(value).ok()
 }
 
 /// The transport protocol as ECS and IANA name it, lowercase: from an IANA protocol number
@@ -362,6 +376,22 @@ pub(crate) type Class = (Kind, Category, Action);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports_agree_with_the_general_parse() {
+        let mut samples: Vec<String> = (0..70_000u32).step_by(7).map(|port| port.to_string()).collect();
+        samples.extend(
+            ["", " 443 ", "0", "00443", "065535", "65535", "65536", "99999", "+80", "-1", "4a3", "８０", "44 3", "1e3"]
+                .map(String::from),
+        );
+        for sample in &samples {
+            assert_eq!(
+                port(sample),
+                crate::time::parse_digits::<u16>(crate::time::trim_ascii_spaces(sample)),
+                "{sample:?}"
+            );
+        }
+    }
 
     #[test]
     fn fast_ipv4_agrees_with_std() {
