@@ -309,6 +309,118 @@ mod tests {
         }
     }
 
+    /// The scanner as first written, one byte at a time: the reference for the bit scans.
+    fn reference(text: &str, separator: u8) -> Vec<(&str, &str)> {
+        let bytes = text.as_bytes();
+        let mut pairs = Vec::new();
+        let mut position = 0;
+        loop {
+            while position < bytes.len() && (bytes[position] == separator || bytes[position] == b' ') {
+                position += 1;
+            }
+            if position >= bytes.len() {
+                return pairs;
+            }
+            let start = position;
+            let Some(equals) = (start..bytes.len()).find(|at| bytes[*at] == b'=' || bytes[*at] == separator) else {
+                return pairs;
+            };
+            if bytes[equals] != b'=' {
+                position = equals + 1;
+                continue;
+            }
+            let key = trim_key(&text[start..equals]);
+            let value_start = equals + 1;
+            if bytes.get(value_start) == Some(&b'"') {
+                let inner = value_start + 1;
+                let end = (inner..bytes.len())
+                    .find(|at| {
+                        bytes[*at] == b'"'
+                            && bytes.get(at + 1).is_none_or(|next| [separator, b' ', b'\r'].contains(next))
+                    })
+                    .unwrap_or(bytes.len());
+                position = (end + 1).min(bytes.len());
+                pairs.push((key, &text[inner..end]));
+            } else {
+                let end = (value_start..bytes.len()).find(|at| bytes[*at] == separator).unwrap_or(bytes.len());
+                position = end;
+                pairs.push((key, &text[value_start..end]));
+            }
+        }
+    }
+
+    #[test]
+    fn block_scans_agree_with_a_byte_loop_on_awkward_records() {
+        // Pieces that stress block edges, quotes in and around values, CR, empty values and
+        // tokens without keys; joined in many orders and lengths.
+        let pieces = [
+            "a=1",
+            "b=\"two words\"",
+            "c=\"x=y\"",
+            "d=",
+            "e=\"\"",
+            "msg=\"he said \"hi\" there\"",
+            "junk",
+            "f=\"unterminated",
+            "g=\"q\"\r",
+            "  ",
+            ",",
+            "h=\"a,b\"",
+            "\"",
+            "=",
+            "k==v",
+            "l=\"\"\"",
+            "東京=\"都\"",
+            "m=b=\"c d\"",
+            "n=x\"",
+            "\"o\"=1",
+            "p=\"a\"b\"",
+            "q=\" \"",
+            "r=\"a\"=\"b\"",
+            "\r",
+            "s= t",
+            "long=\"0123456789012345678901234567890123456789012345678901234567890123456789\"",
+            "devname=\"FG60F-Sakura-Kogyo\"",
+            "srcip=192.168.1.38",
+            "policyname=\"LAN-to-WAN\"",
+            "url=/a?b=c&d=e",
+            "service=\"udp/443\"",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..20_000 {
+            let mut line = String::new();
+            let count = if round % 50 == 0 { 150 + next() % 150 } else { next() % 40 };
+            // Mostly well-formed FortiGate-like pairs, at times awkward ones.
+            let awkward = round % 3 == 0;
+            for _ in 0..count {
+                let random = next();
+                let piece = if awkward || random % 8 == 0 {
+                    pieces[(random >> 8) as usize % pieces.len()]
+                } else {
+                    pieces[pieces.len() - 7 + (random >> 8) as usize % 7]
+                };
+                line.push_str(piece);
+                line.push(if random & 0x10_0000 == 0 || !awkward { ' ' } else { ',' });
+                if random & 0x20_0000 == 0 && awkward {
+                    line.pop();
+                }
+            }
+            if next() % 4 == 0 {
+                line.pop();
+            }
+            for separator in [b' ', b','] {
+                let pairs: Vec<_> = KvIter::new(&line, separator).collect();
+                assert_eq!(pairs, reference(&line, separator), "{line:?} {:?}", separator as char);
+            }
+        }
+    }
+
     #[test]
     fn tokens_without_equals_are_skipped() {
         let pairs: Vec<_> = KvIter::new("junk a=1 more b=2", b' ').collect();
