@@ -151,7 +151,13 @@ fn same_part(pattern: &str, value: &str) -> bool {
         return starts_with_part(value, prefix);
     }
     let (pattern, value) = (pattern.as_bytes(), crate::time::trim_ascii_spaces(value).as_bytes());
-    // Most candidates differ at once; the loop stops at the first byte that differs.
+    // Most candidates differ in their first byte, and most matches are exact: both are decided
+    // here, without the `-`-skipping walk below (this runs for every row, on every UTM line).
+    match (pattern.first(), value.first()) {
+        (Some(a), Some(b)) if *a != b'-' && *b != b'-' && !a.eq_ignore_ascii_case(b) => return false,
+        _ if pattern.eq_ignore_ascii_case(value) => return true,
+        _ => {}
+    }
     let (mut left, mut right) = (0, 0);
     loop {
         while pattern.get(left) == Some(&b'-') {
@@ -525,6 +531,15 @@ mod tests {
         assert!(same_part("3000-0148", "30000148"));
         assert!(same_part("1AFF-0021", "1aff-0021"));
         assert!(!same_part("3000-0148", "3000-01480"));
+        // The same as comparing without the dashes, ignoring case.
+        let words =
+            ["", "-", "--", "ips", "IPS", "ip-s", "-ips", "ips-", "virus", "app-ctrl", "appctrl", "a", "b", " ips "];
+        for pattern in words.iter().filter(|word| !word.contains(' ')) {
+            for value in words {
+                let strip = |text: &str| text.trim().replace('-', "").to_ascii_lowercase();
+                assert_eq!(same_part(pattern, value), strip(pattern) == strip(value), "{pattern:?} {value:?}");
+            }
+        }
         assert!(starts_with_part("0F010001", "0F01-"));
     }
 
