@@ -52,15 +52,23 @@ impl<'a> Iterator for KvIter<'a> {
             }
             let key = trim_key(self.slice(start, equals));
             let value_start = equals + 1;
+            // The next search starts past the byte that ended the value when it is a separator
+            // or a space, which the skipping loop above would only step over.
             if bytes.get(value_start) == Some(&b'"') {
                 let inner = value_start + 1;
-                let end = self.find_closing_quote(bytes, inner).unwrap_or(bytes.len());
-                self.position = (end + 1).min(bytes.len());
+                let (end, next) = match self.find_closing_quote(bytes, inner) {
+                    Some(found) => found,
+                    None => (bytes.len(), bytes.len()),
+                };
+                self.position = next;
                 let value = self.slice(inner, end);
                 return Some((key, value));
             }
-            let end = self.blocks.find(bytes, value_start, SEPARATOR).unwrap_or(bytes.len());
-            self.position = end;
+            let (end, next) = match self.blocks.find(bytes, value_start, SEPARATOR) {
+                Some(end) => (end, end + 1),
+                None => (bytes.len(), bytes.len()),
+            };
+            self.position = next;
             let value = self.slice(value_start, end);
             return Some((key, value));
         }
@@ -84,15 +92,16 @@ impl<'a> KvIter<'a> {
 impl KvIter<'_> {
     /// The closing quote is a `"` followed by the separator or the end of the line; a `"` in
     /// the middle of a value (rare, but FortiGate does not escape it) is kept.
+    ///
+    /// Returns the quote's index and where the next pair's search starts: past the separator
+    /// or space that follows the quote, else just past the quote.
     #[inline]
-    fn find_closing_quote(&mut self, bytes: &[u8], from: usize) -> Option<usize> {
+    fn find_closing_quote(&mut self, bytes: &[u8], from: usize) -> Option<(usize, usize)> {
         let mut offset = from;
         while let Some(index) = self.blocks.find(bytes, offset, QUOTE) {
             match bytes.get(index + 1) {
-                None => return Some(index),
-                Some(&next) if next == self.separator || next == b' ' || next == b'\r' => {
-                    return Some(index);
-                }
+                None | Some(b'\r') => return Some((index, index + 1)),
+                Some(&next) if next == self.separator || next == b' ' => return Some((index, index + 2)),
                 _ => offset = index + 1,
             }
         }
