@@ -57,18 +57,30 @@ fn main() -> io::Result<()> {
         }
         let mut fastest = f64::MAX;
         for round in 1..=rounds {
+            // The output file is made (and an earlier one truncated) before the clocks start and
+            // removed after they stop, as `kojo-bench utm` does: only the parse and the writes
+            // are measured, not the file system freeing an earlier output.
+            let output_path = directory.join(format!("out-{name}.json"));
+            let mut output = match format {
+                Some(_) => Some(File::create(&output_path)?),
+                None => None,
+            };
             let start = Instant::now();
             let cpu_start = thread_cpu_seconds();
             let ticks_start = thread_user_system();
-            let counted = match format {
-                None => roll_up(&path)?,
-                Some(format) => parse(&path, &directory, name, format, keep)?,
+            let counted = match (format, output.as_mut()) {
+                (Some(format), Some(output)) => parse(&path, format, output)?,
+                _ => roll_up(&path)?,
             };
+            drop(output);
             let cpu = cpu_since(cpu_start).unwrap_or(f64::NAN);
             let (user, system) = thread_user_system()
                 .zip(ticks_start)
                 .map_or((f64::NAN, f64::NAN), |(end, start)| (end.0 - start.0, end.1 - start.1));
             let wall = start.elapsed().as_secs_f64();
+            if format.is_some() && !keep {
+                std::fs::remove_file(&output_path).ok();
+            }
             assert_eq!(counted, lines, "{name} read {counted} lines, expected {lines}");
             println!(
                 "{name:<10} {round:>6} {wall:>8.3} {cpu:>8.3} {user:>7.2} {system:>7.2} {:>14.0}",
@@ -132,16 +144,10 @@ fn roll_up(path: &Path) -> io::Result<u64> {
     Ok(rollup.threat_total() + rollup.traffic_total() + rollup.event_total() + rollup.unparsed())
 }
 
-/// `utm::run_parse_with` into a file beside the input; returns the lines read.
-fn parse(path: &Path, directory: &Path, name: &str, format: utm::Format, keep: bool) -> io::Result<u64> {
-    let output_path = directory.join(format!("out-{name}.json"));
-    let mut output = File::create(&output_path)?;
+/// `utm::run_parse_with` into `output`; returns the lines read.
+fn parse(path: &Path, format: utm::Format, output: &mut File) -> io::Result<u64> {
     let options = utm::ParseOptions { vendor: None, format };
-    let summary = utm::run_parse_with(options, &[path.to_path_buf()], &mut output, &mut io::sink())?;
-    drop(output);
-    if !keep {
-        std::fs::remove_file(&output_path).ok();
-    }
+    let summary = utm::run_parse_with(options, &[path.to_path_buf()], output, &mut io::sink())?;
     Ok(summary.lines)
 }
 
