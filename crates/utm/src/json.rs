@@ -14,8 +14,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 /// the short forms `\b \f \n \r \t`, and `\u00XX` for other control characters.
 ///
 /// Sixteen bytes at a time: a block with nothing to escape is appended as one copy of fixed
-/// length; in one that has, the bytes before the first escape are (a fixed-length copy, cut
-/// back), then the escape, and the scan goes on right after it. A raw FortiGate line (ECS
+/// length; in one that has, the bytes before the first escape are appended (a fixed-length
+/// copy, cut back), then the escape, and the scan goes on right after it. A raw FortiGate line (ECS
 /// `event.original`) has a quote every few dozen bytes, so no copy of variable length (a
 /// call) is made per run of plain bytes. The last few bytes go one at a time.
 pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
