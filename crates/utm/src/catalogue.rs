@@ -150,8 +150,14 @@ fn same_part(pattern: &str, value: &str) -> bool {
     if let Some(prefix) = pattern.strip_suffix('*') {
         return starts_with_part(value, prefix);
     }
+    if first_bytes_differ(pattern, value) {
+        return false;
+    }
     let (pattern, value) = (pattern.as_bytes(), crate::time::trim_ascii_spaces(value).as_bytes());
-    // Most candidates differ at once; the loop stops at the first byte that differs.
+    // Most matches are exact: decided here, without the `-`-skipping walk below.
+    if pattern.eq_ignore_ascii_case(value) {
+        return true;
+    }
     let (mut left, mut right) = (0, 0);
     loop {
         while pattern.get(left) == Some(&b'-') {
@@ -171,11 +177,33 @@ fn same_part(pattern: &str, value: &str) -> bool {
     }
 }
 
+/// Whether [`same_part`] is false for an exact (not `*`-ended) `pattern` as soon as the first
+/// bytes are seen: neither is `-` and they differ in more than case, or `value` is empty and
+/// `pattern` is not `-`. Most candidates of a table are told apart this way.
+fn first_bytes_differ(pattern: &str, value: &str) -> bool {
+    if pattern.ends_with('*') {
+        return false;
+    }
+    match (pattern.as_bytes().first(), crate::time::trim_ascii_spaces(value).as_bytes().first()) {
+        (Some(a), Some(b)) => *a != b'-' && *b != b'-' && !a.eq_ignore_ascii_case(b),
+        (Some(a), None) => *a != b'-',
+        (None, _) => false,
+    }
+}
+
 /// Whether every `/`-separated part of `id` matches the part of `parts` at its place (a part
 /// `parts` lacks matches only `*`), and `id` has at least as many parts. A plain byte loop: this
 /// runs for every row of a table on every UTM line.
 fn matches_parts(id: &str, parts: &[&str]) -> bool {
     let bytes = id.as_bytes();
+    // The rows of a table mostly share their first part and differ in the second (FortiGate
+    // `utm/<subtype>/…`): the second part's first byte rejects most rows before anything else.
+    if let (Some(value), Some(slash)) = (parts.get(1), bytes.iter().position(|byte| *byte == b'/')) {
+        let end = bytes[slash + 1..].iter().position(|byte| *byte == b'/').map_or(bytes.len(), |at| slash + 1 + at);
+        if first_bytes_differ(&id[slash + 1..end], value) {
+            return false;
+        }
+    }
     let mut start = 0;
     let mut index = 0;
     loop {
@@ -525,6 +553,15 @@ mod tests {
         assert!(same_part("3000-0148", "30000148"));
         assert!(same_part("1AFF-0021", "1aff-0021"));
         assert!(!same_part("3000-0148", "3000-01480"));
+        // The same as comparing without the dashes, ignoring case.
+        let words =
+            ["", "-", "--", "ips", "IPS", "ip-s", "-ips", "ips-", "virus", "app-ctrl", "appctrl", "a", "b", " ips "];
+        for pattern in words.iter().filter(|word| !word.contains(' ')) {
+            for value in words {
+                let strip = |text: &str| text.trim().replace('-', "").to_ascii_lowercase();
+                assert_eq!(same_part(pattern, value), strip(pattern) == strip(value), "{pattern:?} {value:?}");
+            }
+        }
         assert!(starts_with_part("0F010001", "0F01-"));
     }
 

@@ -165,7 +165,7 @@ fn parse_file(
             Ok(event) => {
                 let original = match options.format {
                     // Only ECS writes the line itself.
-                    Format::Ecs => match std::str::from_utf8(line) {
+                    Format::Ecs => match crate::as_str(line) {
                         Ok(text) => Cow::Borrowed(text),
                         Err(_) => String::from_utf8_lossy(line),
                     },

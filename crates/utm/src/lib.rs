@@ -99,8 +99,61 @@ pub(crate) fn tally_syslog_line(line: &[u8]) -> Option<Result<rollup::Tally<'_>,
 }
 
 fn utf8_prefix(bytes: &[u8]) -> &str {
-    match std::str::from_utf8(bytes) {
+    match as_str(bytes) {
         Ok(text) => text,
         Err(error) => std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or(""),
+    }
+}
+
+/// `std::str::from_utf8`, quicker for the usual ASCII line.
+pub(crate) fn as_str(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    if is_ascii(bytes) {
+        // SAFETY: every byte is below 0x80, and a string of ASCII bytes is valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes)
+}
+
+/// Whether every byte is ASCII. Log lines almost always are, and this check, 64 bytes per
+/// step, costs a fraction of the full UTF-8 validation it then saves on every line.
+#[cfg(target_arch = "x86_64")]
+fn is_ascii(bytes: &[u8]) -> bool {
+    use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128};
+    let mut blocks = bytes.chunks_exact(64);
+    for block in &mut blocks {
+        // SAFETY: SSE2 is part of the x86_64 baseline, and the four unaligned 16-byte loads
+        // (at 0, 16, 32 and 48) stay inside the 64-byte block.
+        let high_bits = unsafe {
+            let at = |offset: usize| _mm_loadu_si128(block.as_ptr().add(offset).cast::<__m128i>());
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(at(0), at(16)), _mm_or_si128(at(32), at(48))))
+        };
+        if high_bits != 0 {
+            return false;
+        }
+    }
+    blocks.remainder().is_ascii()
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn is_ascii(bytes: &[u8]) -> bool {
+    bytes.is_ascii()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ascii_check_agrees_with_std() {
+        let mut text: Vec<u8> = (0..300u32).map(|index| b'a' + (index % 26) as u8).collect();
+        for length in [0, 1, 63, 64, 65, 127, 128, 200, 300] {
+            assert!(super::is_ascii(&text[..length]));
+            for at in 0..length {
+                let kept = text[at];
+                text[at] = 0x80 | kept;
+                assert!(!super::is_ascii(&text[..length]), "{length} {at}");
+                text[at] = kept;
+            }
+        }
+        assert_eq!(super::utf8_prefix("東京 ok".as_bytes()), "東京 ok");
+        assert_eq!(super::utf8_prefix(b"ok \xe6\x9d"), "ok ");
     }
 }

@@ -183,41 +183,53 @@ pub(crate) fn ip(text: &str) -> Option<IpAddr> {
 /// Plain dotted-quad IPv4, the common case, without the general parser's overhead; anything
 /// else (spaces, brackets, IPv6, leading zeros) returns `None` and takes the general path.
 fn ipv4_fast(bytes: &[u8]) -> Option<Ipv4Addr> {
+    // Octet by octet, one to three digits each (no leading zero), dots between.
+    let digit = |at: usize| bytes.get(at).map(|byte| byte.wrapping_sub(b'0')).filter(|digit| *digit <= 9);
     let mut octets = [0u8; 4];
-    let mut octet = 0usize;
-    let mut value = 0u32;
-    let mut digits = 0u32;
-    for &byte in bytes {
-        match byte {
-            b'0'..=b'9' => {
-                if digits == 1 && value == 0 {
-                    return None;
-                }
-                value = value * 10 + u32::from(byte - b'0');
-                digits += 1;
-                if digits > 3 {
-                    return None;
-                }
+    let mut at = 0;
+    for (index, octet) in octets.iter_mut().enumerate() {
+        if index > 0 {
+            if bytes.get(at) != Some(&b'.') {
+                return None;
             }
-            b'.' if digits > 0 && octet < 3 => {
-                octets[octet] = u8::try_from(value).ok()?;
-                octet += 1;
-                value = 0;
-                digits = 0;
-            }
-            _ => return None,
+            at += 1;
         }
+        let first = digit(at)?;
+        let mut value = u32::from(first);
+        at += 1;
+        if let Some(second) = digit(at) {
+            if first == 0 {
+                return None;
+            }
+            value = value * 10 + u32::from(second);
+            at += 1;
+            if let Some(third) = digit(at) {
+                value = value * 10 + u32::from(third);
+                at += 1;
+            }
+        }
+        *octet = u8::try_from(value).ok()?;
     }
-    if octet != 3 || digits == 0 {
-        return None;
-    }
-    octets[3] = u8::try_from(value).ok()?;
-    Some(Ipv4Addr::from(octets))
+    (at == bytes.len()).then_some(Ipv4Addr::from(octets))
 }
 
 /// Parses a TCP/UDP port.
 pub(crate) fn port(text: &str) -> Option<u16> {
-    crate::time::parse_digits(crate::time::trim_ascii_spaces(text))
+    let text = crate::time::trim_ascii_spaces(text);
+    if text.is_empty() || text.len() > 5 {
+        // Leading zeros can make a valid port longer; rare enough for the general parse.
+        return crate::time::parse_digits(text);
+    }
+    // At most five digits: no overflow before the range check.
+    let mut value = 0u32;
+    for digit in text.bytes() {
+        let digit = digit.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + u32::from(digit);
+    }
+    u16::try_from(value).ok()
 }
 
 /// The transport protocol as ECS and IANA name it, lowercase: from an IANA protocol number
@@ -225,12 +237,22 @@ pub(crate) fn port(text: &str) -> Option<u16> {
 /// SonicWall `tcp/https`, `icmp6`). `None` for an empty value or a number without a keyword here.
 pub(crate) fn transport(value: &str) -> Option<Cow<'_, str>> {
     let value = crate::time::trim_ascii_spaces(value);
-    let value = value.split_once('/').map_or(value, |(name, _)| name);
+    // FortiGate's `proto=6`: one to three digits, read without the general parse.
+    let number = match value.as_bytes() {
+        [one] if one.is_ascii_digit() => Some(one - b'0'),
+        [ten, one] if ten.is_ascii_digit() && one.is_ascii_digit() => Some((ten - b'0') * 10 + (one - b'0')),
+        _ => None,
+    };
+    let value = if number.is_some() { value } else { value.split_once('/').map_or(value, |(name, _)| name) };
     if value.is_empty() {
         return None;
     }
     if value.as_bytes()[0].is_ascii_digit() {
-        let keyword = match crate::time::parse_digits::<u8>(value)? {
+        let number = match number {
+            Some(number) => number,
+            None => crate::time::parse_digits::<u8>(value)?,
+        };
+        let keyword = match number {
             1 => "icmp",
             2 => "igmp",
             4 => "ipv4",
@@ -364,6 +386,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ports_agree_with_the_general_parse() {
+        let mut samples: Vec<String> = (0..70_000u32).step_by(7).map(|port| port.to_string()).collect();
+        samples.extend(
+            ["", " 443 ", "0", "00443", "065535", "65535", "65536", "99999", "+80", "-1", "4a3", "８０", "44 3", "1e3"]
+                .map(String::from),
+        );
+        for sample in &samples {
+            assert_eq!(
+                port(sample),
+                crate::time::parse_digits::<u16>(crate::time::trim_ascii_spaces(sample)),
+                "{sample:?}"
+            );
+        }
+    }
+
+    #[test]
     fn fast_ipv4_agrees_with_std() {
         for text in [
             "192.168.1.10",
@@ -378,8 +416,25 @@ mod tests {
             "",
             "1234.1.1.1",
             "10.0.0.",
+            "1.2.3.04",
+            "1.2.3.4a",
+            "0.0.0.00",
+            "9.99.199.255",
+            "1.2.3.256",
+            " 1.2.3.4",
+            ".1.2.3",
+            "1.2.3.4.",
         ] {
             assert_eq!(ipv4_fast(text.as_bytes()), text.parse::<Ipv4Addr>().ok(), "{text:?}");
+        }
+        // Octets of every length and value around the limits, with and without leading zeros.
+        let octets = ["0", "7", "00", "01", "10", "99", "100", "199", "255", "256", "300", "999", "0255", "1000", ""];
+        for a in octets {
+            for b in octets {
+                for text in [format!("{a}.{b}.1.{b}"), format!("1.{a}.{b}.0"), format!("{b}.{a}")] {
+                    assert_eq!(ipv4_fast(text.as_bytes()), text.parse::<Ipv4Addr>().ok(), "{text:?}");
+                }
+            }
         }
     }
 
@@ -387,6 +442,12 @@ mod tests {
     fn transport_names_follow_iana_keywords_in_lowercase() {
         for (value, expected) in [
             ("6", Some("tcp")),
+            ("06", Some("tcp")),
+            ("006", Some("tcp")),
+            ("0", None),
+            ("99", None),
+            ("256", None),
+            ("6/x", Some("tcp")),
             ("17", Some("udp")),
             ("1", Some("icmp")),
             ("58", Some("ipv6-icmp")),
