@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/status", get(show_status_form).post(look_up_status))
         .route("/eligibility", get(show_eligibility_form).post(check_eligibility))
         .route("/static/kojo.css", get(stylesheet))
+        .route("/static/forms.js", get(forms_script))
         .route("/healthz", get(|| async { "ok" }))
         .route("/lang/{code}", get(switch_language))
 }
@@ -75,6 +76,18 @@ fn strip_lang_param(path: &str) -> String {
     let Some((base, query)) = path.split_once('?') else { return path.to_string() };
     let kept: Vec<&str> = query.split('&').filter(|pair| !pair.starts_with("lang=")).collect();
     if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) }
+}
+
+/// Sends a form once (`data-send-once`): see the script's comment.
+async fn forms_script() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/forms.js"),
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -61,9 +61,20 @@ async fn a_company_applies_through_the_web_form() {
     browser.screenshot("apply-filled").await;
 
     browser.submit_form().await;
-    browser.send_from_review().await;
+    // A double click on 送信する sends once: right after the first click the button is disabled,
+    // and the second click does nothing.
+    assert_eq!(browser.text("h1").await, "入力内容の確認", "the review page comes before sending");
+    let double_click = "const done = arguments[arguments.length - 1];
+        const send = document.getElementById('send');
+        send.click();
+        setTimeout(() => { const disabled = send.disabled; send.click(); done(disabled); }, 0);";
+    let disabled = browser.client.execute_async(double_click, vec![]).await.expect("double click");
+    assert_eq!(disabled, json!(true), "the send button is disabled once pressed");
+    browser.wait_css("#reference").await;
     let reference = browser.text("#reference").await;
     assert!(looks_like_reference(&reference), "the reference looks like R8-0000-0000, saw {reference:?}");
+    let stored = store::applications::list_all(&app.running.db, &Default::default()).await.expect("list");
+    assert_eq!(stored.len(), 1, "one application, not two");
     assert_eq!(browser.path().await, "/apply/done");
     assert_eq!(browser.text("#status").await, "受付済（連絡待ち）");
     let due = browser.text("#contact-due").await;
