@@ -70,9 +70,15 @@ impl<T: JsonBody, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if let Some(member) = T::OBJECTS.iter().find(|member| object.get(**member).is_some_and(|v| v.is_array())) {
             return Err(not_object(member));
         }
-        // Read from the text again, for serde's errors naming the field (`company.employees: …`).
-        let Json(body) = Json::<T>::from_bytes(&serde_json::to_vec(&value).unwrap_or_default())?;
-        Ok(ApiJson(body))
+        // The body is read from the parsed value; only when that fails is it read from the text
+        // again, for serde's errors naming the field (`company.employees: …`).
+        match T::deserialize(&value) {
+            Ok(body) => Ok(ApiJson(body)),
+            Err(_) => {
+                let Json(body) = Json::<T>::from_bytes(&serde_json::to_vec(&value).unwrap_or_default())?;
+                Ok(ApiJson(body))
+            }
+        }
     }
 }
 
