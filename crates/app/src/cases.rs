@@ -112,6 +112,29 @@ pub async fn record_status_check(
 
 /// Decides the course (moving the place, or waitlisting on a full course); overriding Kojo's
 /// proposal needs a reason.
+/// Opens a case for a staff user, the read of its personal data audited: those who work cases
+/// read every case, Tokyo only the cases awaiting its approval (read-only), anyone else none.
+/// The one rule of the case page and `GET /api/v1/cases/{id}`.
+pub async fn read(
+    services: &Services,
+    actor: &Actor,
+    case: Uuid,
+    now: DateTime<Utc>,
+) -> Result<store::applications::ApplicationRecord> {
+    if !actor.may(Action::ReadCases) && !actor.may(Action::ReadApprovals) {
+        return Err(AppError::Forbidden);
+    }
+    let record = store::applications::get(&services.db, case).await?;
+    if !actor.role().is_some_and(|role| role.may_read_case(record.status)) {
+        return Err(AppError::Forbidden);
+    }
+    let tx = services.db.begin().await?;
+    let detail = serde_json::json!({"reference": record.reference});
+    actor.record(&tx, "application.view", ("application", case), detail, now).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
 pub async fn decide_course(
     services: &Services,
     actor: &Actor,

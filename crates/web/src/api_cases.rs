@@ -102,11 +102,9 @@ async fn get_case(
     ip: ClientIp,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
-    staff.require(Role::can_read_all_applications)?;
-    let record = store::applications::get(&state.db, id).await?;
+    let record = app::cases::read(&state.services, &staff.actor(ip), id, state.clock.now()).await?;
     let timeline = store::cases::timeline(&state.db, id).await?;
     let contacts = store::cases::contacts(&state.db, id).await?;
-    audit(&state, &staff, ip, "application.view", Some(id), json!({})).await?;
     Ok(Json(json!({"case": record, "timeline": timeline, "contacts": contacts})).into_response())
 }
 

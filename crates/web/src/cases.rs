@@ -133,18 +133,7 @@ async fn show_case(
     Query(query): Query<CaseQuery>,
 ) -> Result<Response, PageError> {
     // Case readers open every case; Tokyo only those awaiting its approval, read-only.
-    staff.require(|role| role.may(Action::ReadCases) || role.may(Action::ReadApprovals))?;
-    let record = store::applications::get(&state.db, id).await?;
-    staff.require(|role| role.may_read_case(record.status))?;
-    audit(
-        &state,
-        &staff,
-        ip,
-        "application.view",
-        Some(id.to_string()),
-        serde_json::json!({"reference": record.reference}),
-    )
-    .await?;
+    let record = app::cases::read(&state.services, &actor(&staff, ip), id, state.clock.now()).await?;
     let t = lang.t;
     let notice = query.done.as_deref().and_then(CaseEvent::from_code).map(|e| match t.en {
         true => format!("Recorded: {}.", e.label_en()),

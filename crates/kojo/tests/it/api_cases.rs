@@ -72,6 +72,11 @@ async fn a_case_is_worked_through_the_api(backend: Backend) {
     }
     let (_, case) = call(&app, &staff, reqwest::Method::GET, &path(""), None).await;
     assert_eq!(case["case"]["status"].as_str(), Some("course_decided"), "{case}");
+    // Tokyo reads a case awaiting its approval, as on the case page (the read is audited) …
+    let (status, case) = call(&app, &tokyo, reqwest::Method::GET, &path(""), None).await;
+    assert_eq!((status, case["case"]["status"].as_str()), (200, Some("course_decided")));
+    let audit = store::audit::for_subject(&app.running.db, "application", &id.to_string()).await.unwrap();
+    assert!(audit.iter().filter(|entry| entry.action == "application.view").count() >= 2, "both reads audited");
     // Only Tokyo approves.
     let (status, _) =
         call(&app, &staff, reqwest::Method::POST, &path("/events"), Some(json!({"event": "approve"}))).await;
@@ -84,6 +89,9 @@ async fn a_case_is_worked_through_the_api(backend: Backend) {
         call(&app, &tokyo, reqwest::Method::POST, &path("/events"), Some(json!({"event": "approve"}))).await;
     assert_eq!(status, 409);
     assert!(body["message"].as_str().unwrap().contains("はできません"));
+    // … and no longer once it has approved it.
+    let (status, _) = call(&app, &tokyo, reqwest::Method::GET, &path(""), None).await;
+    assert_eq!(status, 403);
 
     // The rest of the case: intent, the agreement (rendered and sent), messages, assignment.
     let (status, body) =
