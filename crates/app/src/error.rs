@@ -72,6 +72,8 @@ pub enum Invalid {
     /// A reason longer than its limit ([`crate::cases::MAX_REASON_CHARS`] for staff,
     /// [`crate::cases::MAX_DECLINE_REASON_CHARS`] for a company declining).
     ReasonTooLong(usize),
+    /// An action that ends a case, posted without its confirmation ticked.
+    NotConfirmed,
     /// A secretariat contact detail that is not valid.
     Secretariat(domain::secretariat::SecretariatError),
 }

@@ -69,6 +69,8 @@ pub struct Draft {
     policy_status: String,
     notes: String,
     message: String,
+    /// The ticked confirmation of an action that ends the case (`yes`).
+    confirm: Option<String>,
     // course and events
     course: String,
     event: String,
@@ -418,11 +420,14 @@ async fn apply_event(
 ) -> Result<Response, PageError> {
     let event = CaseEvent::from_code(&draft.event)
         .ok_or_else(|| PageError::bad_request("不明な操作です。", "Unknown action."))?;
+    let actor = actor(&staff, ip);
+    // An action that ends the case goes ahead only with its confirmation ticked (the page's
+    // checkbox is `required`; a post without it is refused here too), after the permission check.
+    let unconfirmed = closing_button(lang.t, event).is_some() && draft.confirm.as_deref() != Some("yes");
     let result = match Reason::parse(&draft.reason) {
+        _ if unconfirmed => actor.require(Action::WorkCase(event)).and(Err(Invalid::NotConfirmed.into())),
         Ok(reason) => {
-            app::cases::apply_event(&state.services, &actor(&staff, ip), id, event, reason, state.clock.now())
-                .await
-                .map(|_| ())
+            app::cases::apply_event(&state.services, &actor, id, event, reason, state.clock.now()).await.map(|_| ())
         }
         Err(invalid) => Err(invalid.into()),
     };

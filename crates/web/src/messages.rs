@@ -318,6 +318,10 @@ pub fn invalid(invalid: &Invalid) -> Message {
         Invalid::ReasonTooLong(max) => {
             (format!("理由は{max}文字以内で入力してください。"), format!("The reason has at most {max} characters."))
         }
+        Invalid::NotConfirmed => (
+            "案件を終了する操作です。確認欄にチェックを入れてから実行してください。".into(),
+            "This action ends the case: tick the confirmation box to go on.".into(),
+        ),
         Invalid::Secretariat(refused) => {
             let (ja, en) = match refused.field {
                 "name" => ("運営事務局の名称", "The secretariat's name"),

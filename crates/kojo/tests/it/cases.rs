@@ -138,10 +138,28 @@ async fn impossible_transitions_are_refused_with_a_reason(backend: Backend) {
     assert_eq!(status, 422);
     assert!(page.contains("「受付済（連絡待ち）」の案件に「参加意思の確認」はできません"), "{page}");
     // An exit needs a reason, and what was typed elsewhere is kept.
-    let (status, page) =
-        post(&app, &staff, format!("/office/applications/{id}/event"), &[("event", "withdraw"), ("reason", " ")]).await;
+    let (status, page) = post(
+        &app,
+        &staff,
+        format!("/office/applications/{id}/event"),
+        &[("event", "withdraw"), ("reason", " "), ("confirm", "yes")],
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(page.contains("理由の入力が必要です"));
+    // An action that ends the case needs its confirmation ticked, even when the browser did not
+    // insist on the checkbox; nothing changes without it.
+    let (status, page) = post(
+        &app,
+        &staff,
+        format!("/office/applications/{id}/event"),
+        &[("event", "withdraw"), ("reason", "社内事情により辞退")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("確認欄にチェックを入れてから実行してください"), "{page}");
+    assert!(page.contains("社内事情により辞退"), "the reason typed is kept");
+    assert_eq!(state(&app, id).await, CaseState::Received);
     let (status, page) = post(
         &app,
         &staff,
@@ -168,7 +186,7 @@ async fn a_withdrawal_promotes_the_first_waitlisted_case(backend: Backend) {
         &app,
         &staff,
         format!("/office/applications/{first}/event"),
-        &[("event", "withdraw"), ("reason", "社内事情により辞退")],
+        &[("event", "withdraw"), ("reason", "社内事情により辞退"), ("confirm", "yes")],
     )
     .await;
     assert_eq!(status, 303);
@@ -222,9 +240,13 @@ async fn deciding_the_other_course_moves_the_place_or_waits(backend: Backend) {
     let programme = store::programmes::current(&app.running.db).await.unwrap().unwrap();
     assert_eq!((programme.courses[0].places_taken, programme.courses[1].places_taken), (0, 1));
     // a withdraws: b gets ②'s place back and resumes after its status check.
-    let (status, _) =
-        post(&app, &staff, format!("/office/applications/{a}/event"), &[("event", "withdraw"), ("reason", "辞退")])
-            .await;
+    let (status, _) = post(
+        &app,
+        &staff,
+        format!("/office/applications/{a}/event"),
+        &[("event", "withdraw"), ("reason", "辞退"), ("confirm", "yes")],
+    )
+    .await;
     assert_eq!(status, 303);
     assert_eq!(state(&app, b).await, CaseState::StatusChecked);
     let record = store::applications::get(&app.running.db, b).await.unwrap();

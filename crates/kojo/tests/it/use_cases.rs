@@ -176,12 +176,18 @@ async fn every_case_action_is_the_same_through_the_page_and_the_api(backend: Bac
     );
     // A refusal is a refusal through both doors, and changes nothing.
     let before = snapshot(&app, by_page).await;
-    let page = page_post(&app, &staff, &case_page("/event"), &[("event", "withdraw")]).await;
+    let page = page_post(&app, &staff, &case_page("/event"), &[("event", "withdraw"), ("confirm", "yes")]).await;
     let api = api_post(&app, &staff_token, &case_api("/events"), json!({"event": "withdraw"})).await;
     assert_eq!((page, api), (422, 409), "a withdrawal without a reason is refused");
     assert_eq!(snapshot(&app, by_page).await, before);
     same(
-        page_post(&app, &staff, &case_page("/event"), &[("event", "withdraw"), ("reason", "社内事情により辞退")]).await,
+        page_post(
+            &app,
+            &staff,
+            &case_page("/event"),
+            &[("event", "withdraw"), ("reason", "社内事情により辞退"), ("confirm", "yes")],
+        )
+        .await,
         api_post(
             &app,
             &staff_token,
