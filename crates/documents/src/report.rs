@@ -215,16 +215,25 @@ impl MonthlyReportData {
 
     /// The opening sentences in plain Japanese, e.g. 「今月は ウイルス 12件、不正侵入 3件 を遮断しました。」.
     pub fn summary(&self) -> Vec<String> {
+        self.summary_in(false)
+    }
+
+    /// [`Self::summary`] in English when `en` (same rules, other words).
+    pub fn summary_in(&self, en: bool) -> Vec<String> {
         let counts = self.category_counts();
-        let average = self.daily_average_sessions();
+        let average = number(self.daily_average_sessions());
+        let busy = self.daily_average_sessions() > 0;
         if counts.is_empty() {
-            let mut sentence = String::from("今月、UTMが遮断・検知した脅威はありませんでした。");
-            if average > 0 {
-                sentence +=
-                    &format!("UTMは 1日あたり平均 {}件の通信を確認し、安全な通信のみを通しています。", number(average));
-            } else {
-                sentence += "UTMは引き続き、インターネットとの出入口で通信を見守っています。";
-            }
+            let sentence = match (en, busy) {
+                (false, true) => format!(
+                    "今月、UTMが遮断・検知した脅威はありませんでした。UTMは 1日あたり平均 {average}件の通信を確認し、安全な通信のみを通しています。"
+                ),
+                (false, false) => "今月、UTMが遮断・検知した脅威はありませんでした。UTMは引き続き、インターネットとの出入口で通信を見守っています。".to_owned(),
+                (true, true) => format!(
+                    "This month the UTM blocked or detected no threats. It checked {average} connections a day on average and let only safe traffic through."
+                ),
+                (true, false) => "This month the UTM blocked or detected no threats. It keeps watching the traffic at your connection to the Internet.".to_owned(),
+            };
             return vec![sentence];
         }
 
@@ -233,18 +242,41 @@ impl MonthlyReportData {
         let blocked_not_web: Vec<(Category, u64)> =
             blocked.iter().copied().filter(|(category, _)| *category != Category::Web).collect();
         if !blocked_not_web.is_empty() {
-            sentences.push(format!("今月は {} を遮断しました。", listing(&blocked_not_web)));
+            let listed = listing(&blocked_not_web, en);
+            sentences.push(if en {
+                format!("This month the UTM blocked {listed}.")
+            } else {
+                format!("今月は {listed} を遮断しました。")
+            });
         }
         if let Some((_, web)) = blocked.iter().find(|(category, _)| *category == Category::Web) {
-            sentences.push(format!("危険なWebサイトへのアクセスを {}件 ブロックしました。", number(*web)));
+            let web = number(*web);
+            sentences.push(if en {
+                format!("It blocked visits to dangerous websites ({web}).")
+            } else {
+                format!("危険なWebサイトへのアクセスを {web}件 ブロックしました。")
+            });
         }
         let detected = by_count(&counts, |count| count.detected);
         if !detected.is_empty() {
-            let also = if blocked.is_empty() { "今月は " } else { "また、" };
-            sentences.push(format!("{also}{} を検知しました。これらは止めずに記録した通信です。", listing(&detected)));
+            let listed = listing(&detected, en);
+            sentences.push(match (en, blocked.is_empty()) {
+                (false, first) => {
+                    let also = if first { "今月は " } else { "また、" };
+                    format!("{also}{listed} を検知しました。これらは止めずに記録した通信です。")
+                }
+                (true, first) => {
+                    let also = if first { "This month the UTM" } else { "It also" };
+                    format!("{also} detected {listed}: these were let through and recorded.")
+                }
+            });
         }
-        if average > 0 {
-            sentences.push(format!("UTMは 1日あたり平均 {}件の通信を確認しています。", number(average)));
+        if busy {
+            sentences.push(if en {
+                format!("The UTM checks {average} connections a day on average.")
+            } else {
+                format!("UTMは 1日あたり平均 {average}件の通信を確認しています。")
+            });
         }
         sentences
     }
@@ -252,45 +284,67 @@ impl MonthlyReportData {
     /// How this company compares with the programme, phrased so that a high count does not
     /// alarm: counts depend on traffic and trade as much as on danger.
     pub fn comparison_sentence(&self) -> Option<String> {
+        self.comparison_sentence_in(false)
+    }
+
+    /// [`Self::comparison_sentence`] in English when `en`.
+    pub fn comparison_sentence_in(&self, en: bool) -> Option<String> {
         let comparison = self.comparison?;
         let company = self.totals().threats();
         let median = comparison.median_threats;
         // Within −20 % … +25 % of the median counts as "about the same".
-        let sentence = if company * 5 < median * 4 {
-            "御社の件数は、参加企業の中央値より少なめでした。"
+        let (ja, english) = if company * 5 < median * 4 {
+            ("御社の件数は、参加企業の中央値より少なめでした。", "Your count was lower than the participants' median.")
         } else if company * 4 > median * 5 {
-            "御社の件数は、参加企業の中央値より多めでした。件数は通信の量や業種によっても変わるため、多いこと自体を心配する必要はありません。UTMが止めているかどうかが大切です。"
+            (
+                "御社の件数は、参加企業の中央値より多めでした。件数は通信の量や業種によっても変わるため、多いこと自体を心配する必要はありません。UTMが止めているかどうかが大切です。",
+                "Your count was higher than the participants' median. Counts also depend on how much traffic you have and on your trade, so a high count in itself is no cause for worry: what matters is that the UTM stops them.",
+            )
         } else {
-            "御社の件数は、参加企業の中央値と同じくらいでした。"
+            (
+                "御社の件数は、参加企業の中央値と同じくらいでした。",
+                "Your count was about the same as the participants' median.",
+            )
         };
-        Some(sentence.to_owned())
+        Some(if en { english } else { ja }.to_owned())
     }
 
     /// 「今月やること」: advice for the categories seen (most frequent first), then what every
     /// participant should keep doing, and the end of the trial when it is near.
     pub fn what_to_do(&self) -> Vec<String> {
+        self.what_to_do_in(false)
+    }
+
+    /// [`Self::what_to_do`] in English when `en`.
+    pub fn what_to_do_in(&self, en: bool) -> Vec<String> {
         const MAX_CATEGORY_ADVICE: usize = 2;
         let mut items: Vec<String> = Vec::new();
         for count in self.category_counts() {
-            let advice = count.category.advice();
+            let advice = count.category.advice_in(en);
             if items.len() < MAX_CATEGORY_ADVICE && !items.iter().any(|item| item == advice) {
                 items.push(advice.to_owned());
             }
         }
-        for general in GENERAL_ADVICE {
+        for general in if en { GENERAL_ADVICE_EN } else { GENERAL_ADVICE } {
             if !items.iter().any(|item| item == general) {
                 items.push((*general).to_owned());
             }
         }
-        if let Some(day) = &self.trial_last_day {
+        if en {
+            let day = self.trial_last_date.map(|d| d.format("%-d %B %Y").to_string()).or(self.trial_last_day.clone());
+            if let Some(day) = day {
+                items.push(format!(
+                    "The free UTM trial runs until {day}. Please consider whether to keep using it or have it removed."
+                ));
+            }
+        } else if let Some(day) = &self.trial_last_day {
             items.push(format!("UTMの無料お試しは {day} までです。その後も使い続けるか、撤去するかをご検討ください。"));
         }
         items
     }
 }
 
-/// The report's sentences in English, for the page of a reader who chose English (the PDF is
-/// issued in Japanese). Same rules as the Japanese ones; only the words differ.
+/// The report's dates for the page of a reader who chose English (the PDF is issued in Japanese).
 impl MonthlyReportData {
     /// The month as a title says it: 「令和8年11月」 or `November 2026`.
     pub fn month_label_in(&self, en: bool) -> String {
@@ -319,105 +373,6 @@ impl MonthlyReportData {
             _ => threat.last_seen.clone(),
         }
     }
-
-    pub fn summary_in(&self, en: bool) -> Vec<String> {
-        if !en {
-            return self.summary();
-        }
-        let counts = self.category_counts();
-        let average = self.daily_average_sessions();
-        if counts.is_empty() {
-            let mut sentence = String::from("This month the UTM blocked or detected no threats. ");
-            if average > 0 {
-                sentence += &format!(
-                    "It checked {} connections a day on average and let only safe traffic through.",
-                    number(average)
-                );
-            } else {
-                sentence += "It keeps watching the traffic at your connection to the Internet.";
-            }
-            return vec![sentence];
-        }
-        let mut sentences = Vec::new();
-        let blocked: Vec<(Category, u64)> = by_count(&counts, |count| count.blocked);
-        let blocked_not_web: Vec<(Category, u64)> =
-            blocked.iter().copied().filter(|(category, _)| *category != Category::Web).collect();
-        if !blocked_not_web.is_empty() {
-            sentences.push(format!("This month the UTM blocked {}.", listing_en(&blocked_not_web)));
-        }
-        if let Some((_, web)) = blocked.iter().find(|(category, _)| *category == Category::Web) {
-            sentences.push(format!("It blocked visits to dangerous websites ({}).", number(*web)));
-        }
-        let detected = by_count(&counts, |count| count.detected);
-        if !detected.is_empty() {
-            let also = if blocked.is_empty() { "This month the UTM" } else { "It also" };
-            sentences.push(format!("{also} detected {}: these were let through and recorded.", listing_en(&detected)));
-        }
-        if average > 0 {
-            sentences.push(format!("The UTM checks {} connections a day on average.", number(average)));
-        }
-        sentences
-    }
-
-    pub fn comparison_sentence_in(&self, en: bool) -> Option<String> {
-        if !en {
-            return self.comparison_sentence();
-        }
-        let comparison = self.comparison?;
-        let company = self.totals().threats();
-        let median = comparison.median_threats;
-        let sentence = if company * 5 < median * 4 {
-            "Your count was lower than the participants' median."
-        } else if company * 4 > median * 5 {
-            "Your count was higher than the participants' median. Counts also depend on how much traffic you have and on your trade, so a high count in itself is no cause for worry: what matters is that the UTM stops them."
-        } else {
-            "Your count was about the same as the participants' median."
-        };
-        Some(sentence.to_owned())
-    }
-
-    pub fn what_to_do_in(&self, en: bool) -> Vec<String> {
-        if !en {
-            return self.what_to_do();
-        }
-        const MAX_CATEGORY_ADVICE: usize = 2;
-        let mut items: Vec<String> = Vec::new();
-        for count in self.category_counts() {
-            let advice = count.category.advice_in(true);
-            if items.len() < MAX_CATEGORY_ADVICE && !items.iter().any(|item| item == advice) {
-                items.push(advice.to_owned());
-            }
-        }
-        for general in GENERAL_ADVICE_EN {
-            if !items.iter().any(|item| item == general) {
-                items.push((*general).to_owned());
-            }
-        }
-        if let Some(day) =
-            self.trial_last_date.map(|d| d.format("%-d %B %Y").to_string()).or(self.trial_last_day.clone())
-        {
-            items.push(format!(
-                "The free UTM trial runs until {day}. Please consider whether to keep using it or have it removed."
-            ));
-        }
-        items
-    }
-}
-
-/// "viruses (12), intrusion attempts (3)": the three largest, the rest summed as "others (2)"
-/// (a count in brackets reads right for one and for many).
-fn listing_en(counts: &[(Category, u64)]) -> String {
-    const NAMED: usize = 3;
-    let mut parts: Vec<String> = counts
-        .iter()
-        .take(NAMED)
-        .map(|(category, count)| format!("{} ({})", category.short_label_in(true), number(*count)))
-        .collect();
-    let rest: u64 = counts.iter().skip(NAMED).map(|(_, count)| count).sum();
-    if rest > 0 {
-        parts.push(format!("others ({})", number(rest)));
-    }
-    parts.join(", ")
 }
 
 /// Advice given every month, whatever was detected (listed once if a category gave it too).
@@ -719,19 +674,25 @@ fn by_count(counts: &[CategoryCount], count: impl Fn(&CategoryCount) -> u64) -> 
     list
 }
 
-/// 「ウイルス 12件、不正侵入 3件」: the three largest, the rest summed as 「ほか 2件」.
-fn listing(counts: &[(Category, u64)]) -> String {
+/// 「ウイルス 12件、不正侵入 3件」 or "viruses (12), intrusion attempts (3)" (a count in
+/// brackets reads right for one and for many): the three largest, the rest summed as 「ほか 2件」
+/// or "others (2)".
+fn listing(counts: &[(Category, u64)], en: bool) -> String {
     const NAMED: usize = 3;
     let mut parts: Vec<String> = counts
         .iter()
         .take(NAMED)
-        .map(|(category, count)| format!("{} {}件", category.short_label(), number(*count)))
+        .map(|(category, count)| match en {
+            true => format!("{} ({})", category.short_label_in(true), number(*count)),
+            false => format!("{} {}件", category.short_label(), number(*count)),
+        })
         .collect();
     let rest: u64 = counts.iter().skip(NAMED).map(|(_, count)| count).sum();
     if rest > 0 {
-        parts.push(format!("ほか {}件", number(rest)));
+        let rest = number(rest);
+        parts.push(if en { format!("others ({rest})") } else { format!("ほか {rest}件") });
     }
-    parts.join("、")
+    parts.join(if en { ", " } else { "、" })
 }
 
 /// A count with thousands separators, as Japanese business documents print it: 「1,234」.
