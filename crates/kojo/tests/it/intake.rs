@@ -203,7 +203,7 @@ async fn eligibility_is_evaluated_without_applying(backend: Backend) {
 }
 
 /// A complete application as the web form posts it (typed values, ticked boxes as `yes`).
-fn form_pairs(n: u32) -> Vec<(String, String)> {
+pub(crate) fn form_pairs(n: u32) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = [
         ("course", "utm".to_string()),
         ("company.name", format!("株式会社フォーム{n}")),
@@ -237,12 +237,17 @@ fn form_pairs(n: u32) -> Vec<(String, String)> {
 }
 
 /// The page's form token, read from the form after loading it (which sets the cookie).
-async fn form_token(app: &TestApp) -> String {
+pub(crate) async fn form_token(app: &TestApp) -> String {
     let page = app.client.get(app.at("/apply")).send().await.unwrap().text().await.unwrap();
     common::hidden_value(&page, "csrf")
 }
 
-async fn post_form(app: &TestApp, csrf: &str, pairs: &[(String, String)], step: Option<&str>) -> reqwest::Response {
+pub(crate) async fn post_form(
+    app: &TestApp,
+    csrf: &str,
+    pairs: &[(String, String)],
+    step: Option<&str>,
+) -> reqwest::Response {
     let mut form = pairs.to_vec();
     form.push(("csrf".into(), csrf.into()));
     if let Some(step) = step {

@@ -161,6 +161,21 @@ async fn e_mails_are_signed_by_the_years_secretariat_in_the_companys_language(ba
     assert!(japanese.body.contains("お申込みを受け付けました") || japanese.body.contains("受け付けました"));
     assert!(japanese.body.ends_with("令和8年度 運営事務局\n電話：050-1234-5678\nメール：help@example.jp\n受付時間：平日 9:00～17:00（祝日を除く）\n"), "{:?}", japanese.body);
 
+    // The web form filled in English writes in English too.
+    app.client.get(app.at("/lang/en")).send().await.unwrap();
+    let csrf = crate::intake::form_token(&app).await;
+    let sent = crate::intake::post_form(&app, &csrf, &crate::intake::form_pairs(4), Some("send")).await;
+    assert_eq!(sent.status(), 303, "{}", sent.text().await.unwrap_or_default());
+    let form_company = store::applications::list_all(&app.running.db, &Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.company_name == "株式会社フォーム4")
+        .expect("the form's application");
+    assert_eq!(form_company.language, domain::application::Language::En);
+    let acknowledgement = &mails_to(&app, &form_company.contact_email, 1).await[0];
+    assert!(acknowledgement.body.contains("Thank you for applying"), "{}", acknowledgement.body);
+
     // A later e-mail about the English company (the portal's sign-in link) is English too.
     let record = store::applications::list_all(&app.running.db, &Default::default())
         .await
