@@ -53,6 +53,12 @@ impl Actor {
         Actor { user_id: None, role: None, label: format!("system:{what}"), ip: None, own_case: None, system: "kojo" }
     }
 
+    /// Someone on the public site, not signed in (a seminar registrant), audited as the
+    /// applicant from address `ip`.
+    pub fn public(ip: Option<String>) -> Actor {
+        Actor { user_id: None, role: None, label: "public".into(), ip, own_case: None, system: "public" }
+    }
+
     /// The operator at the server's command line (`kojo user …`), who can reach the database
     /// anyway: acts as an administrator, audited as `cli`.
     pub fn command_line() -> Actor {
@@ -99,6 +105,7 @@ impl Actor {
     pub fn audit(&self) -> store::audit::Actor {
         match self.user_id {
             Some(id) => store::audit::Actor::User { id, label: self.label.clone() },
+            None if self.system == "public" => store::audit::Actor::Applicant,
             None => store::audit::Actor::System(self.system),
         }
     }

@@ -18,6 +18,7 @@ pub mod intake;
 pub mod mail;
 pub mod programmes;
 pub mod reports;
+pub mod seminars;
 
 use std::sync::Arc;
 

@@ -5,11 +5,14 @@
 use std::borrow::Cow;
 
 use askama::Template;
+use chrono::{DateTime, Utc};
 use domain::application::{Language, NewApplication};
 use domain::secretariat::Secretariat;
+use domain::seminar::{Mode, RegistrationStatus};
 use store::applications::{ApplicationRecord, ApplicationStatus, SubmittedFacts};
-use store::outbox::OutgoingEmail;
+use store::outbox::{Attachment, OutgoingEmail};
 use store::programmes::{CourseRecord, ProgrammeRecord};
+use store::seminars::{RegistrationRecord, SeminarRecord};
 
 /// Where links in e-mails point.
 #[derive(Debug, Clone)]
@@ -129,7 +132,7 @@ pub fn acknowledgement(
     } else {
         format!("【{programme_name}】お申込みを受け付けました（申込番号 {}）", facts.reference)
     };
-    OutgoingEmail { to: application.contact.email.as_str().to_string(), subject, body }
+    OutgoingEmail { to: application.contact.email.as_str().to_string(), subject, body, attachments: Vec::new() }
 }
 
 #[derive(Template)]
@@ -162,7 +165,7 @@ pub fn portal_link(
     }
     .render()
     .unwrap_or_else(|e| format!("({e})"));
-    OutgoingEmail { to: to.to_string(), subject: letter.subject(&subject::PORTAL_LINK), body }
+    OutgoingEmail { to: to.to_string(), subject: letter.subject(&subject::PORTAL_LINK), body, attachments: Vec::new() }
 }
 
 #[derive(Template)]
@@ -203,7 +206,7 @@ pub fn message_notice(
     }
     .render()
     .unwrap_or_else(|e| format!("({e})"));
-    OutgoingEmail { to: record.contact_email.clone(), subject: letter.subject(subject), body }
+    OutgoingEmail { to: record.contact_email.clone(), subject: letter.subject(subject), body, attachments: Vec::new() }
 }
 
 // The participation agreement (STEP4–5).
@@ -231,7 +234,12 @@ pub fn agreement_sent(letter: &Letter<'_>, record: &ApplicationRecord) -> Outgoi
     }
     .render()
     .unwrap_or_else(|e| format!("({e})"));
-    OutgoingEmail { to: record.contact_email.clone(), subject: letter.subject(&subject::AGREEMENT_SENT), body }
+    OutgoingEmail {
+        to: record.contact_email.clone(),
+        subject: letter.subject(&subject::AGREEMENT_SENT),
+        body,
+        attachments: Vec::new(),
+    }
 }
 
 #[derive(Template)]
@@ -255,7 +263,12 @@ pub fn participation_confirmed(letter: &Letter<'_>, record: &ApplicationRecord) 
     }
     .render()
     .unwrap_or_else(|e| format!("{}\n({e})", record.reference));
-    OutgoingEmail { to: record.contact_email.clone(), subject: letter.subject(&subject::CONFIRMED), body }
+    OutgoingEmail {
+        to: record.contact_email.clone(),
+        subject: letter.subject(&subject::CONFIRMED),
+        body,
+        attachments: Vec::new(),
+    }
 }
 
 #[derive(Template)]
@@ -289,7 +302,12 @@ pub fn trial_ending(
     }
     .render()
     .unwrap_or_else(|e| format!("({e})"));
-    OutgoingEmail { to: record.contact_email.clone(), subject: letter.subject(&subject::TRIAL_ENDING), body }
+    OutgoingEmail {
+        to: record.contact_email.clone(),
+        subject: letter.subject(&subject::TRIAL_ENDING),
+        body,
+        attachments: Vec::new(),
+    }
 }
 
 /// Subjects of the e-mails that point the company to its portal.
@@ -327,4 +345,206 @@ pub mod subject {
             en: format!("Your UTM monthly report for {english} is ready").into(),
         }
     }
+}
+
+/// Which seminar e-mail to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeminarNotice {
+    /// Registered with a seat.
+    Held,
+    /// Registered on the waiting list, at this place in the queue.
+    Waitlisted { position: u32 },
+    /// Moved up from the waiting list into a freed seat.
+    Promoted,
+    /// Moved to the other mode.
+    Switched,
+    /// Cancelled; `had_seat` when calendars hold the invitation to withdraw.
+    Cancelled { had_seat: bool },
+}
+
+#[derive(Template)]
+#[template(path = "mail/seminar.txt")]
+struct SeminarText<'a> {
+    en: bool,
+    kind: &'a str,
+    title: &'a str,
+    reference: &'a str,
+    when: String,
+    mode_label: &'a str,
+    venue: bool,
+    venue_name: &'a str,
+    venue_address: &'a str,
+    map_url: Option<&'a str>,
+    online_url: Option<&'a str>,
+    attendees: u32,
+    seat: bool,
+    queue_position: u32,
+    manage_url: String,
+    deadline: String,
+    signature: String,
+}
+
+/// 令和5年9月6日（水）14:00～16:00 / Wednesday, 6 September 2023, 14:00–16:00 JST.
+pub fn seminar_time(en: bool, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> String {
+    let start = starts_at.with_timezone(&chrono_tz::Asia::Tokyo);
+    let end = ends_at.with_timezone(&chrono_tz::Asia::Tokyo);
+    if en {
+        format!("{}, {}–{} JST", start.format("%A, %-d %B %Y"), start.format("%H:%M"), end.format("%H:%M"))
+    } else {
+        format!(
+            "{} {}～{}",
+            domain::wareki::format_date_with_weekday(start.date_naive()),
+            start.format("%H:%M"),
+            end.format("%H:%M")
+        )
+    }
+}
+
+/// An instant in Tokyo time, to the minute (or second when it is not :00).
+pub fn tokyo_instant(en: bool, at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&chrono_tz::Asia::Tokyo);
+    let time = if local.format("%S").to_string() == "00" { local.format("%H:%M") } else { local.format("%H:%M:%S") };
+    if en {
+        format!("{} {time} JST", local.format("%-d %B %Y"))
+    } else {
+        format!("{} {time}", domain::wareki::format_date_with_weekday(local.date_naive()))
+    }
+}
+
+/// The e-mail of a seminar registration. Like the application's acknowledgement it goes to an
+/// address nobody has confirmed, so it carries only what Kojo generated — never the names or
+/// questions typed in the form. A held seat comes with the calendar invitation (.ics,
+/// METHOD:REQUEST, one UID per registration) and, at the venue, the reference as a QR code;
+/// a cancelled seat with METHOD:CANCEL. The video call's address goes only to online
+/// registrants holding a seat.
+pub fn seminar_notice(
+    letter: &Letter<'_>,
+    seminar: &SeminarRecord,
+    registration: &RegistrationRecord,
+    notice: SeminarNotice,
+    manage_token: Option<&str>,
+    now: DateTime<Utc>,
+) -> OutgoingEmail {
+    let en = letter.en();
+    let title = letter.language.pick(&seminar.title_ja, &seminar.title_en);
+    let held = registration.status == RegistrationStatus::Held;
+    let (kind, seat, subject) = match notice {
+        SeminarNotice::Held => {
+            ("held", true, Subject::fixed("説明会のお申込みを受け付けました", "Seminar registration confirmed"))
+        }
+        SeminarNotice::Waitlisted { .. } => {
+            ("waitlisted", false, Subject::fixed("説明会のキャンセル待ちを受け付けました", "Seminar waiting list"))
+        }
+        SeminarNotice::Promoted => (
+            "promoted",
+            true,
+            Subject::fixed("説明会の参加登録が確定しました（繰り上げ）", "A seminar seat is now yours"),
+        ),
+        SeminarNotice::Switched => {
+            ("switched", true, Subject::fixed("説明会の参加方法を変更しました", "Seminar: way of attending changed"))
+        }
+        SeminarNotice::Cancelled { had_seat } => (
+            "cancelled",
+            had_seat,
+            Subject::fixed("説明会のお申込みをキャンセルしました", "Seminar registration cancelled"),
+        ),
+    };
+    let venue = registration.mode == Mode::Venue;
+    let online_url = if !venue && held && kind != "cancelled" { seminar.online_url.as_deref() } else { None };
+    let base = letter.settings.public_url.trim_end_matches('/');
+    let manage_url = manage_token.map(|token| format!("{base}/seminars/manage/{token}")).unwrap_or_default();
+    let mode_label = if en { registration.mode.label_en() } else { registration.mode.label_ja() };
+    let when = seminar_time(en, seminar.starts_at, seminar.ends_at);
+    let body = SeminarText {
+        en,
+        kind,
+        title,
+        reference: &registration.reference,
+        when: when.clone(),
+        mode_label: if en && venue {
+            "at the venue"
+        } else if en {
+            "online"
+        } else {
+            mode_label
+        },
+        venue,
+        venue_name: &seminar.venue_name,
+        venue_address: &seminar.venue_address,
+        map_url: seminar.venue_map_url.as_deref(),
+        online_url,
+        attendees: registration.attendees,
+        seat,
+        queue_position: match notice {
+            SeminarNotice::Waitlisted { position } => position,
+            _ => 0,
+        },
+        manage_url: manage_url.clone(),
+        deadline: tokyo_instant(en, seminar.deadline),
+        signature: letter.signature(),
+    }
+    .render()
+    .unwrap_or_else(|e| format!("{}\n({e})", registration.reference));
+    let mut attachments = Vec::new();
+    if seat {
+        let host = base.split("://").nth(1).unwrap_or(base).split(['/', ':']).next().unwrap_or("kojo");
+        let uid = format!("seminar-{}@{host}", registration.id);
+        let organizer_email =
+            letter.secretariat.email().map(str::to_string).unwrap_or_else(|| format!("noreply@{host}"));
+        let mut description = format!(
+            "{}{}\n{}{}",
+            letter.language.pick("受付番号：", "Reference: "),
+            registration.reference,
+            letter.language.pick("参加方法：", "Attending: "),
+            mode_label
+        );
+        if !manage_url.is_empty() {
+            description.push_str(&format!(
+                "\n{}{manage_url}",
+                letter.language.pick("変更・キャンセル：", "Change or cancel: ")
+            ));
+        }
+        let location = match online_url {
+            Some(url) => url.to_string(),
+            None if venue => format!("{} {}", seminar.venue_name, seminar.venue_address),
+            None => letter.language.pick("オンライン", "Online").to_string(),
+        };
+        let method = if kind == "cancelled" { documents::ics::Method::Cancel } else { documents::ics::Method::Request };
+        let ics = documents::ics::invitation(&documents::ics::Invitation {
+            method,
+            uid: &uid,
+            sequence: registration.sequence,
+            stamp: now,
+            starts_at: seminar.starts_at,
+            ends_at: seminar.ends_at,
+            summary: title,
+            description: &description,
+            location: &location,
+            url: online_url,
+            organizer_name: letter.secretariat.name(letter.language),
+            organizer_email: &organizer_email,
+            attendee_name: &registration.email,
+            attendee_email: &registration.email,
+        });
+        let method_name = if kind == "cancelled" { "CANCEL" } else { "REQUEST" };
+        attachments.push(Attachment {
+            filename: "invite.ics".into(),
+            content_type: format!("text/calendar; charset=utf-8; method={method_name}"),
+            content: ics.into_bytes(),
+        });
+        if venue && kind != "cancelled" {
+            if let Ok(png) = documents::qr::png(&registration.reference) {
+                attachments.push(Attachment {
+                    filename: format!("{}.png", registration.reference),
+                    content_type: "image/png".into(),
+                    content: png,
+                });
+            }
+        }
+    }
+    let subject = letter.subject(&Subject {
+        ja: format!("{}（{}）", subject.ja, registration.reference).into(),
+        en: format!("{} ({})", subject.en, registration.reference).into(),
+    });
+    OutgoingEmail { to: registration.email.clone(), subject, body, attachments }
 }

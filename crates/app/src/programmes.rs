@@ -117,6 +117,8 @@ pub async fn start_next_year(services: &Services, actor: &Actor, from: Uuid, now
         courses,
         // The same secretariat until the office enters another.
         secretariat: previous.secretariat.clone(),
+        // Seminars are dated; the next year's are entered anew.
+        seminars: Vec::new(),
     };
     let wording = store::agreements::wording(&services.db, from).await?;
     let tx = services.db.begin().await?;

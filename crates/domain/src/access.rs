@@ -108,6 +108,8 @@ pub enum Action {
     HandleCase,
     /// Register and manage course ① devices, their logs and monthly reports.
     ManageDevices,
+    /// Briefing seminars: rosters, exports, check-in and attendance (personal data).
+    RunSeminars,
     /// Programme years, windows, capacities and users.
     Administer,
     /// Change one's own password (every staff user; company users have none).
@@ -130,6 +132,7 @@ impl Role {
             Action::WorkCase(E::Promote) => false,
             Action::WorkCase(_) => matches!(self, Role::Administrator | Role::Secretariat),
             Action::ManageDevices => matches!(self, Role::Administrator | Role::Secretariat | Role::UtmOperator),
+            Action::RunSeminars => matches!(self, Role::Administrator | Role::Secretariat),
             Action::Administer => matches!(self, Role::Administrator),
             Action::ActOnOwnCase => matches!(self, Role::Company),
             Action::ChangeOwnPassword => self.is_staff(),

@@ -87,11 +87,11 @@ pub struct FieldIssue {
 pub struct FieldIssues(pub Vec<FieldIssue>);
 
 impl FieldIssues {
-    fn push(&mut self, field: &'static str, ja: impl Into<String>, en: impl Into<String>) {
+    pub(crate) fn push(&mut self, field: &'static str, ja: impl Into<String>, en: impl Into<String>) {
         self.0.push(FieldIssue { field, ja: ja.into(), en: en.into() });
     }
 
-    fn push_error(&mut self, field: &'static str, error: &text::FieldError) {
+    pub(crate) fn push_error(&mut self, field: &'static str, error: &text::FieldError) {
         self.push(field, error.message_ja(), error.message_en());
     }
 
@@ -309,10 +309,10 @@ pub fn requirement(field: &str) -> Option<Requirement> {
 }
 
 /// Limits on free text, generous for real names and addresses, small enough to refuse abuse.
-const NAME_MAX: usize = 100;
-const ADDRESS_MAX: usize = 200;
-const PERSON_MAX: usize = 50;
-const NOTE_MAX: usize = 1000;
+pub const NAME_MAX: usize = 100;
+pub const ADDRESS_MAX: usize = 200;
+pub const PERSON_MAX: usize = 50;
+pub const NOTE_MAX: usize = 1000;
 const MAX_CAPITAL_YEN: i64 = 1_000_000_000_000_000;
 const MAX_EMPLOYEES: i64 = 10_000_000;
 
@@ -561,7 +561,7 @@ fn parse_number(raw: Option<&LooseNumber>) -> Result<Option<i64>, ()> {
     }
 }
 
-fn required(raw: &str, field: &'static str, max_chars: usize, issues: &mut FieldIssues) -> Option<String> {
+pub(crate) fn required(raw: &str, field: &'static str, max_chars: usize, issues: &mut FieldIssues) -> Option<String> {
     match text::required(raw, max_chars) {
         Ok(value) => Some(value),
         Err(error) => {
@@ -572,7 +572,7 @@ fn required(raw: &str, field: &'static str, max_chars: usize, issues: &mut Field
 }
 
 /// An optional free-text field: `Some(None)` when empty, `None` when invalid.
-fn optional(
+pub(crate) fn optional(
     raw: Option<&str>,
     field: &'static str,
     max_chars: usize,
@@ -587,7 +587,11 @@ fn optional(
     }
 }
 
-fn parse_into<T>(result: Result<T, text::FieldError>, field: &'static str, issues: &mut FieldIssues) -> Option<T> {
+pub(crate) fn parse_into<T>(
+    result: Result<T, text::FieldError>,
+    field: &'static str,
+    issues: &mut FieldIssues,
+) -> Option<T> {
     match result {
         Ok(value) => Some(value),
         Err(error) => {

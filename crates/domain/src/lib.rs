@@ -22,6 +22,7 @@ pub mod portal;
 pub mod programme;
 pub mod refusal;
 pub mod secretariat;
+pub mod seminar;
 pub mod sign_in;
 pub mod text;
 pub mod wareki;

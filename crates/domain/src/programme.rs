@@ -106,7 +106,7 @@ impl CourseWindow {
 /// A course's places as its row holds them: first come, first served, then a waitlist whose
 /// positions are never reused. The one definition of "a place or the waitlist", used by the
 /// submission, the group commit and the course decision alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Places {
     pub capacity: i32,
     pub taken: i32,
@@ -163,6 +163,9 @@ pub struct ProgrammeSpec {
     /// 問い合わせ先: who companies of this year call and write to (`[secretariat]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secretariat: Option<SecretariatSpec>,
+    /// The year's briefing seminars (`[[seminars]]`, 募集要項 §9).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seminars: Vec<crate::seminar::SeminarSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,6 +199,7 @@ pub struct ValidProgramme {
     pub courses: Vec<ValidCourse>,
     /// `None` when the file names none: pages and e-mails then use [`Secretariat::unnamed`].
     pub secretariat: Option<Secretariat>,
+    pub seminars: Vec<crate::seminar::ValidSeminar>,
 }
 
 /// The largest capacity a course may have; far above any real programme, low enough to catch typos.
@@ -233,7 +237,16 @@ impl ProgrammeSpec {
             });
         }
         let secretariat = self.secretariat.as_ref().map(Secretariat::parse).transpose()?;
+        let mut seminars: Vec<crate::seminar::ValidSeminar> = Vec::with_capacity(self.seminars.len());
+        for spec in &self.seminars {
+            let seminar = spec.validate()?;
+            if seminars.iter().any(|s| s.code == seminar.code) {
+                return Err(crate::seminar::SeminarError::DuplicateCode(seminar.code).into());
+            }
+            seminars.push(seminar);
+        }
         Ok(ValidProgramme {
+            seminars,
             fiscal_year: self.fiscal_year,
             secretariat,
             name_en: non_empty_or(self.name_en.as_deref(), &name_ja),
@@ -268,6 +281,8 @@ pub enum ProgrammeError {
     WindowEndsBeforeStart { start: NaiveDate, end: NaiveDate },
     #[error("運営事務局の連絡先（{}）: {}", .0.field, .0.error)]
     Secretariat(#[from] SecretariatError),
+    #[error("説明会: {0}")]
+    Seminar(#[from] crate::seminar::SeminarError),
 }
 
 #[cfg(test)]
@@ -319,6 +334,7 @@ mod tests {
             name: "令和5年度".into(),
             name_en: None,
             secretariat: None,
+            seminars: Vec::new(),
             courses: vec![CourseSpec {
                 code: "utm".into(),
                 name: None,

@@ -73,6 +73,29 @@ pub enum Refusal {
     /// Too many agreement uploads for the case (in total, or within the hour).
     #[error("upload limit: {0:?}")]
     UploadLimit(UploadLimit),
+    #[error("seminar: {0:?}")]
+    Seminar(SeminarRefusal),
+}
+
+/// Why a seminar registration, change or check-in was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeminarRefusal {
+    /// Registration has closed (the deadline passed).
+    Closed,
+    /// The address already holds a live registration for this seminar (its reference).
+    Duplicate { reference: String },
+    /// The registration was cancelled.
+    Cancelled,
+    /// The other mode has no free seat to switch to.
+    NoSeatToSwitch(crate::seminar::Mode),
+    /// The registration already is in that mode.
+    SameMode,
+    /// A seminar's seats of a mode below the seats already held.
+    SeatsBelowHeld { mode: crate::seminar::Mode, capacity: u32, held: u32 },
+    /// Only a registration holding a seat can be checked in.
+    NotHeld,
+    /// The seminar has ended; its registrations can no longer change.
+    Over,
 }
 
 /// The caps on agreement uploads (each new upload supersedes the last; its digest stays in the audit).

@@ -95,8 +95,37 @@ phone = "050-0000-0000"
 email = "secretariat@example.jp"
 hours = "平日 9:00～17:00（祝日を除く）"
 hours_en = "Weekdays 9:00–17:00 JST (except public holidays)"
+
+[[seminars]]
+code = "demo-1"
+title = "事業説明会（デモ・新宿）"
+title_en = "Briefing seminar (demo, Shinjuku)"
+description = "【第1部】中小企業のためのセキュリティ対策セミナー\n【第2部】本事業のご説明"
+description_en = "Part 1: Security for small businesses\nPart 2: About the programme"
+starts_at = {seminar_1}T14:00:00+09:00
+ends_at = {seminar_1}T15:30:00+09:00
+venue_name = "デモ会議室（新宿）"
+venue_address = "東京都新宿区西新宿2-8-1"
+venue_map_url = "https://example.jp/map"
+online_url = "https://zoom.example.jp/j/0000000000"
+venue_capacity = 30
+online_capacity = 100
+
+[[seminars]]
+code = "demo-2"
+title = "事業説明会（デモ・立川）"
+title_en = "Briefing seminar (demo, Tachikawa)"
+starts_at = {seminar_2}T14:00:00+09:00
+ends_at = {seminar_2}T15:30:00+09:00
+venue_name = "デモ会議室（立川）"
+venue_address = "東京都立川市曙町2-12-1"
+online_url = "https://zoom.example.jp/j/1111111111"
+venue_capacity = 30
+online_capacity = 100
 "#,
         reiwa = fiscal_year - 2018,
+        seminar_1 = today + Duration::days(10),
+        seminar_2 = today + Duration::days(24),
     ))?;
     store::programmes::import(db, &programme, true, now).await?;
 

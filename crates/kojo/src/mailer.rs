@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use store::Db;
 use store::outbox::OutboxMessage;
@@ -61,12 +61,23 @@ impl Deliver for Mailer {
 
 impl Mailer {
     async fn send(&self, message: &OutboxMessage) -> anyhow::Result<()> {
-        let email = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(message.to.parse().context("invalid recipient")?)
-            .subject(&message.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(message.body.clone())?;
+            .subject(&message.subject);
+        let email = if message.attachments.is_empty() {
+            builder.header(ContentType::TEXT_PLAIN).body(message.body.clone())?
+        } else {
+            // The text first, then each file (a calendar invitation, a QR code).
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(message.body.clone()));
+            for file in &message.attachments {
+                let content_type =
+                    ContentType::parse(&file.content_type).context("an attachment's content type is not valid")?;
+                parts =
+                    parts.singlepart(Attachment::new(file.filename.clone()).body(file.content.clone(), content_type));
+            }
+            builder.multipart(parts)?
+        };
         match &self.transport {
             Transport::Smtp(smtp) => {
                 smtp.send(email).await?;

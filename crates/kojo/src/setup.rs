@@ -73,8 +73,10 @@ pub fn parse_programme(text: &str) -> anyhow::Result<domain::programme::ValidPro
     let mut value: toml::Table = toml::from_str(text).context("the programme file is not valid TOML")?;
     // TOML has a date type of its own; the domain takes ISO dates as text, so both
     // `window_start = 2023-08-25` and `window_start = "2023-08-25"` are accepted.
-    if let Some(toml::Value::Array(courses)) = value.get_mut("courses") {
-        for course in courses.iter_mut().filter_map(toml::Value::as_table_mut) {
+    // Seminar times (`starts_at = 2023-09-06T14:00:00+09:00`) likewise, as RFC 3339 text.
+    for list in ["courses", "seminars"] {
+        let Some(toml::Value::Array(rows)) = value.get_mut(list) else { continue };
+        for course in rows.iter_mut().filter_map(toml::Value::as_table_mut) {
             for (_, field) in course.iter_mut() {
                 if let toml::Value::Datetime(date) = field {
                     *field = toml::Value::String(date.to_string());

@@ -220,6 +220,8 @@ pub mod outbox_message {
         pub sent_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// JSON list of `outbox::Attachment` (base64 content), `NULL` when none.
+        pub attachments: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -681,6 +683,84 @@ pub mod monthly_report {
         pub generated_at: DateTimeUtc,
         pub released_at: Option<DateTimeUtc>,
         pub released_by: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod seminar {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "seminars")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub programme_id: Uuid,
+        pub code: String,
+        pub title_ja: String,
+        pub title_en: String,
+        pub description_ja: String,
+        pub description_en: String,
+        pub starts_at: DateTimeUtc,
+        pub ends_at: DateTimeUtc,
+        pub venue_name: String,
+        pub venue_address: String,
+        pub venue_map_url: Option<String>,
+        pub online_url: Option<String>,
+        pub venue_capacity: i32,
+        pub online_capacity: i32,
+        pub venue_taken: i32,
+        pub online_taken: i32,
+        pub venue_waitlist_seq: i32,
+        pub online_waitlist_seq: i32,
+        pub deadline: DateTimeUtc,
+        pub max_attendees: i32,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod seminar_registration {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "seminar_registrations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub seminar_id: Uuid,
+        pub reference: String,
+        pub mode: String,
+        pub status: String,
+        pub waitlist_position: Option<i32>,
+        pub company_name: String,
+        pub company_name_kana: String,
+        pub corporate_number: Option<String>,
+        pub person_name: String,
+        pub email: String,
+        pub phone: String,
+        pub attendees: i32,
+        pub questions: Option<String>,
+        pub heard_from: Option<String>,
+        pub language: String,
+        pub manage_token_hash: String,
+        pub sequence: i32,
+        pub attended_at: Option<DateTimeUtc>,
+        pub attendance_source: Option<String>,
+        pub attended_minutes: Option<i32>,
+        pub source_ip: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub cancelled_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod migration_jobs;
 mod migration_portal;
 mod migration_secretariat;
 mod migration_security;
+mod migration_seminars;
 mod migration_syslog;
 mod migration_utm;
 
@@ -29,6 +30,7 @@ pub mod outbox;
 pub mod portal;
 pub mod programmes;
 pub mod reports;
+pub mod seminars;
 
 use std::time::Duration;
 

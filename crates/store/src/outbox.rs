@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::entities::outbox_message;
@@ -22,6 +22,33 @@ pub struct OutgoingEmail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// Files sent with the text (a calendar invitation, a QR code).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to an e-mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    /// The MIME type with its parameters, e.g. `text/calendar; charset=utf-8; method=REQUEST`.
+    pub content_type: String,
+    #[serde(with = "base64_bytes")]
+    pub content: Vec<u8>,
+}
+
+mod base64_bytes {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,6 +57,7 @@ pub struct OutboxMessage {
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub attachments: Vec<Attachment>,
     pub status: String,
     pub attempts: u32,
     pub last_error: Option<String>,
@@ -60,6 +88,8 @@ pub(crate) fn message_model(email: &OutgoingEmail, now: DateTime<Utc>) -> (Uuid,
         to_address: Set(email.to.clone()),
         subject: Set(email.subject.clone()),
         body: Set(email.body.clone()),
+        attachments: Set((!email.attachments.is_empty())
+            .then(|| serde_json::to_string(&email.attachments).expect("plain data serialises"))),
         status: Set("pending".into()),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -159,6 +189,8 @@ fn outbox_record(model: outbox_message::Model) -> OutboxMessage {
         to: model.to_address,
         subject: model.subject,
         body: model.body,
+        // Written by `message_model`; unreadable only if edited by hand, then sent without.
+        attachments: model.attachments.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default(),
         status: model.status,
         attempts: model.attempts.max(0) as u32,
         last_error: model.last_error,

@@ -145,6 +145,9 @@ pub async fn import_in(
             }
         }
     }
+    for seminar in &programme.seminars {
+        crate::seminars::upsert_in(tx, programme_id, seminar, now).await?;
+    }
     if make_current {
         set_current_in(tx, programme_id, now).await?;
     }

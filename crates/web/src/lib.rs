@@ -25,6 +25,7 @@ mod public;
 mod rate_limit;
 mod render;
 pub mod reports;
+mod seminars;
 pub mod signed;
 mod views;
 
@@ -218,7 +219,11 @@ pub fn router(state: AppState) -> Router {
         .merge(devices::router())
         .merge(agreement::router())
         .merge(reports::router())
-        .nest("/api/v1", api::router().merge(api_cases::router()).merge(api_utm::router()))
+        .merge(seminars::router())
+        .nest(
+            "/api/v1",
+            api::router().merge(api_cases::router()).merge(api_utm::router()).merge(seminars::api_router()),
+        )
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(with_state.clone(), csrf::require_form_token))
         .layer(axum::middleware::from_fn_with_state(with_state.clone(), csrf::issue_public_token))

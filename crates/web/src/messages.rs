@@ -5,7 +5,7 @@
 use app::{AppError, Invalid};
 use domain::case::{CaseEvent, CaseState, ContactProblem, StatusCheckProblem};
 use domain::password::PasswordProblem;
-use domain::refusal::{DeviceRefusal, ProgrammeRefusal, Refusal, UploadLimit};
+use domain::refusal::{DeviceRefusal, ProgrammeRefusal, Refusal, SeminarRefusal, UploadLimit};
 
 /// A message in both languages, with a code for API clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +160,51 @@ pub fn refusal(refusal: &Refusal) -> Message {
             format!("提出できるファイルは{max}回までです。運営事務局にご連絡ください"),
             format!("At most {max} uploads per case; contact the secretariat"),
         ),
+        Refusal::Seminar(why) => seminar(why),
+    }
+}
+
+fn seminar(why: &SeminarRefusal) -> Message {
+    match why {
+        SeminarRefusal::Closed => {
+            message("seminar_closed", "この説明会の申込受付は終了しました", "Registration for this seminar has closed")
+        }
+        SeminarRefusal::Duplicate { reference } => message(
+            "seminar_duplicate",
+            format!(
+                "このメールアドレスでは既にお申込みいただいています（受付番号 {reference}）。変更・キャンセルはお申込み時のメールのリンクから行えます"
+            ),
+            format!(
+                "This e-mail address is already registered (reference {reference}). Use the link in our e-mail to change or cancel"
+            ),
+        ),
+        SeminarRefusal::Cancelled => {
+            message("seminar_cancelled", "このお申込みはキャンセル済みです", "This registration was cancelled")
+        }
+        SeminarRefusal::NoSeatToSwitch(mode) => message(
+            "seminar_no_seat",
+            format!("{}には空席がないため変更できません", mode.label_ja()),
+            format!(
+                "No seat is free {}",
+                if *mode == domain::seminar::Mode::Venue { "at the venue" } else { "online" }
+            ),
+        ),
+        SeminarRefusal::SameMode => message(
+            "seminar_same_mode",
+            "既にその参加方法でお申込みいただいています",
+            "You are already registered that way",
+        ),
+        SeminarRefusal::SeatsBelowHeld { mode, capacity, held } => message(
+            "seminar_seats_below_held",
+            format!("{}の定員（{capacity}）を登録済みの席数（{held}）より少なくはできません", mode.label_ja()),
+            format!("{} seats ({capacity}) cannot be fewer than those held ({held})", mode.label_en()),
+        ),
+        SeminarRefusal::NotHeld => message(
+            "seminar_not_held",
+            "参加登録（席の確保）がないため受付できません。キャンセル待ちまたはキャンセル済みです",
+            "This registration holds no seat (waiting list or cancelled)",
+        ),
+        SeminarRefusal::Over => message("seminar_over", "この説明会は終了しました", "This seminar has ended"),
     }
 }
 

@@ -325,8 +325,12 @@ async fn each_e_mail_is_marked_sent_right_after_its_own_delivery(backend: Backen
     let app = spawn_app_with_clock(backend, Setup::default(), clock.clone(), |config| config.worker = false).await;
     let db = app.running.db.clone();
     for n in 1..=3 {
-        let email =
-            OutgoingEmail { to: format!("c{n}@example.jp"), subject: format!("件名{n}"), body: "本文".into() };
+        let email = OutgoingEmail {
+            to: format!("c{n}@example.jp"),
+            subject: format!("件名{n}"),
+            body: "本文".into(),
+            attachments: Vec::new(),
+        };
         store::outbox::enqueue(&db, &email, clock.now() + chrono::Duration::seconds(n)).await.unwrap();
     }
     clock.advance(chrono::Duration::seconds(5));

@@ -24,6 +24,7 @@ mod operations;
 mod portal;
 mod reports;
 mod secretariat;
+mod seminars;
 mod use_cases;
 mod utm_cli;
 mod workspaces;

@@ -175,10 +175,12 @@ async fn undeliverable_e_mail_is_kept_and_retried_later() {
     // Nothing listens on port 9 here: every attempt fails.
     config.smtp_url = Some("smtp://127.0.0.1:9".into());
     let failing = kojo::mailer::Mailer::from_config(&config).unwrap();
-    let email =
-        store::outbox::OutgoingEmail {
-            to: "someone@example.jp".into(), subject: "件名".into(), body: "本文".into()
-        };
+    let email = store::outbox::OutgoingEmail {
+        to: "someone@example.jp".into(),
+        subject: "件名".into(),
+        body: "本文".into(),
+        attachments: Vec::new(),
+    };
     store::outbox::enqueue(&db, &email, chrono::Utc::now()).await.unwrap();
     assert_eq!(kojo::mailer::deliver_due(&db, &failing, &app::Clock::system()).await.unwrap(), 0);
     let message = store::outbox::recent(&db, 10).await.unwrap().remove(0);

@@ -120,7 +120,12 @@ async fn mails_to(app: &TestApp, to: &str, count: usize) -> Vec<store::outbox::O
         let found: Vec<_> = outbox
             .into_iter()
             .filter(|m| m.to == to)
-            .map(|m| store::outbox::OutgoingEmail { to: m.to, subject: m.subject, body: m.body })
+            .map(|m| store::outbox::OutgoingEmail {
+                to: m.to,
+                subject: m.subject,
+                body: m.body,
+                attachments: Vec::new(),
+            })
             .collect();
         if found.len() >= count {
             return found;

@@ -1,0 +1,1036 @@
+//! Briefing seminars (説明会): the public list with live seats, the registration form, its
+//! confirmation, the registrant's management page (link from the e-mail), the JSON API, and
+//! the secretariat's list, roster (filter, search, sort, export) and venue check-in. Every
+//! change goes through `app::seminars`; this module parses and renders.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Json;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::application::{FieldIssues, LooseNumber};
+use domain::seminar::{Availability, HeardFrom, Mode, RegistrationInput, RegistrationStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use store::seminars::{RegistrationRecord, SeminarRecord};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api_auth::{ApiJson, ApiPath};
+use crate::auth::Staff;
+use crate::client::ClientIp;
+use crate::csrf::FormToken;
+use crate::error::{ApiError, PageError};
+use crate::i18n::{Lang, T, cookie_from_headers, set_cookie};
+use crate::render::{html, with_cookie};
+
+const DONE_COOKIE: &str = "kojo_seminar_done";
+/// How long the browser that registered may see its confirmation page.
+const DONE_LIFETIME: chrono::Duration = chrono::Duration::minutes(30);
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/seminars", get(list_page))
+        .route("/seminars/done", get(done_page))
+        .route("/seminars/{id}", get(form_page).post(post_registration))
+        .route("/seminars/manage/{token}", get(manage_page).post(post_manage))
+        .route("/office/seminars", get(office_list))
+        .route("/office/seminars/{id}", get(office_roster))
+        .route("/office/seminars/{id}/export", get(office_export))
+        .route("/office/seminars/{id}/checkin", get(checkin_page).post(post_checkin))
+}
+
+pub fn api_router() -> Router<AppState> {
+    Router::new().route("/seminars", get(api_list)).route("/seminars/{id}/registrations", post(api_register))
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, PageError> {
+    Uuid::parse_str(raw).map_err(|_| PageError::NotFound)
+}
+
+/// One mode's seats as the public page shows them.
+struct ModeView {
+    mode: Mode,
+    label: &'static str,
+    state: &'static str,
+    text: String,
+}
+
+fn mode_view(t: T, seminar: &SeminarRecord, mode: Mode, now: chrono::DateTime<chrono::Utc>) -> ModeView {
+    let availability = seminar.availability(mode, now);
+    let text = match availability {
+        Availability::Open { remaining } => {
+            if t.en {
+                format!("{remaining} seats left")
+            } else {
+                format!("残り{remaining}席")
+            }
+        }
+        Availability::Waitlist => t.s("満席（キャンセル待ち受付中）", "Full (waiting list open)").to_string(),
+        Availability::Closed if seminar.places(mode).capacity == 0 => t.s("なし", "None").to_string(),
+        Availability::Closed => t.s("受付終了", "Registration closed").to_string(),
+    };
+    ModeView { mode, label: t.pick(mode.label_ja(), mode.label_en()), state: availability.code(), text }
+}
+
+/// A seminar as the public pages show it.
+struct SeminarView {
+    id: Uuid,
+    title: String,
+    description: String,
+    when: String,
+    venue_name: String,
+    venue_address: String,
+    deadline: String,
+    open: bool,
+    modes: Vec<ModeView>,
+    max_attendees: u32,
+}
+
+/// 令和5年9月6日（水）14:00～16:00（2023年9月6日）: 和暦 first, 西暦 after.
+fn when(t: T, seminar: &SeminarRecord) -> String {
+    let text = app::mail::seminar_time(t.en, seminar.starts_at, seminar.ends_at);
+    if t.en {
+        text
+    } else {
+        let date = seminar.starts_at.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+        format!("{text}（{}）", date.format("%Y年%-m月%-d日"))
+    }
+}
+
+fn seminar_view(t: T, seminar: &SeminarRecord, now: chrono::DateTime<chrono::Utc>) -> SeminarView {
+    SeminarView {
+        id: seminar.id,
+        title: seminar.title(t.en).to_string(),
+        description: t.pick(&seminar.description_ja, &seminar.description_en).to_string(),
+        when: when(t, seminar),
+        venue_name: seminar.venue_name.clone(),
+        venue_address: seminar.venue_address.clone(),
+        deadline: app::mail::tokyo_instant(t.en, seminar.deadline),
+        open: seminar.is_open(now),
+        modes: Mode::ALL.into_iter().map(|mode| mode_view(t, seminar, mode, now)).collect(),
+        max_attendees: seminar.max_attendees,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/seminars.html")]
+struct ListPage {
+    t: T,
+    signed_in: bool,
+    seminars: Vec<SeminarView>,
+}
+
+async fn list_page(State(state): State<AppState>, lang: Lang) -> Result<Response, PageError> {
+    let now = state.clock.now();
+    let seminars = app::seminars::current(&state.services).await?;
+    let page = ListPage {
+        t: lang.t,
+        signed_in: false,
+        seminars: seminars.iter().map(|seminar| seminar_view(lang.t, seminar, now)).collect(),
+    };
+    html(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "public/seminar_form.html")]
+struct FormPage {
+    t: T,
+    signed_in: bool,
+    seminar: SeminarView,
+    values: HashMap<&'static str, String>,
+    issues: FieldIssues,
+    problem: Option<String>,
+    summary: Vec<(String, String)>,
+    csrf: String,
+    heard_from: Vec<(&'static str, &'static str)>,
+}
+
+impl FormPage {
+    fn v(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    fn err(&self, field: &str) -> Option<&str> {
+        self.issues.get(field).map(|issue| self.t.pick(&issue.ja, &issue.en))
+    }
+
+    fn invalid(&self, field: &str) -> &'static str {
+        if self.issues.get(field).is_some() { "true" } else { "false" }
+    }
+
+    fn label(&self, field: &str) -> &'static str {
+        let (ja, en) = label(field);
+        self.t.pick(ja, en)
+    }
+
+    fn required(&self, field: &str) -> bool {
+        domain::seminar::FIELDS.iter().any(|(name, required)| *name == field && *required)
+    }
+
+    /// The ids of the field's error, when shown.
+    fn described_by(&self, field: &str) -> String {
+        if self.issues.get(field).is_some() { format!("f-{field}-error") } else { String::new() }
+    }
+}
+
+/// Each field's label in Japanese and English.
+fn label(field: &str) -> (&'static str, &'static str) {
+    match field {
+        "company_name" => ("会社名（屋号）", "Company name"),
+        "company_name_kana" => ("会社名（フリガナ）", "Company name (katakana)"),
+        "corporate_number" => ("法人番号（13桁）", "Corporate number (13 digits)"),
+        "person_name" => ("参加者氏名（代表者）", "Name of the person attending"),
+        "email" => ("メールアドレス", "E-mail address"),
+        "phone" => ("電話番号", "Phone number"),
+        "mode" => ("参加方法", "How you attend"),
+        "attendees" => ("参加人数", "Number of attendees"),
+        "questions" => ("講師への質問", "Questions for the speaker"),
+        "heard_from" => ("本説明会を知ったきっかけ", "How you heard of this seminar"),
+        "privacy_policy_accepted" => ("個人情報の取扱いへの同意", "Consent to the handling of personal data"),
+        _ => ("", ""),
+    }
+}
+
+fn values_of(input: &RegistrationInput) -> HashMap<&'static str, String> {
+    let attendees = match &input.attendees {
+        Some(LooseNumber::Int(n)) => n.to_string(),
+        Some(LooseNumber::Text(text)) => text.clone(),
+        None => String::new(),
+    };
+    HashMap::from([
+        ("company_name", input.company_name.clone()),
+        ("company_name_kana", input.company_name_kana.clone()),
+        ("corporate_number", input.corporate_number.clone().unwrap_or_default()),
+        ("person_name", input.person_name.clone()),
+        ("email", input.email.clone()),
+        ("phone", input.phone.clone()),
+        ("mode", input.mode.clone().unwrap_or_default()),
+        ("attendees", attendees),
+        ("questions", input.questions.clone().unwrap_or_default()),
+        ("heard_from", input.heard_from.clone().unwrap_or_default()),
+        ("privacy_policy_accepted", if input.privacy_policy_accepted { "yes".into() } else { String::new() }),
+    ])
+}
+
+fn input_of(pairs: &[(String, String)]) -> RegistrationInput {
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    RegistrationInput {
+        company_name: get("company_name").unwrap_or_default(),
+        company_name_kana: get("company_name_kana").unwrap_or_default(),
+        corporate_number: get("corporate_number"),
+        person_name: get("person_name").unwrap_or_default(),
+        email: get("email").unwrap_or_default(),
+        phone: get("phone").unwrap_or_default(),
+        mode: get("mode"),
+        attendees: get("attendees").map(LooseNumber::Text),
+        questions: get("questions"),
+        heard_from: get("heard_from"),
+        privacy_policy_accepted: get("privacy_policy_accepted").is_some_and(|v| v == "yes"),
+        language: None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form(
+    state: &AppState,
+    t: T,
+    seminar: &SeminarRecord,
+    values: HashMap<&'static str, String>,
+    issues: FieldIssues,
+    problem: Option<String>,
+    csrf: String,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let summary = issues
+        .0
+        .iter()
+        .map(|issue| {
+            let (ja, en) = label(issue.field);
+            (
+                format!("f-{}", issue.field),
+                if t.en { format!("{en}: {}", issue.en) } else { format!("{ja}：{}", issue.ja) },
+            )
+        })
+        .collect();
+    let page = FormPage {
+        t,
+        signed_in: false,
+        seminar: seminar_view(t, seminar, state.clock.now()),
+        values,
+        issues,
+        problem,
+        summary,
+        csrf,
+        heard_from: HeardFrom::ALL.iter().map(|h| (h.code(), t.pick(h.label_ja(), h.label_en()))).collect(),
+    };
+    html(status, &page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FormQuery {
+    mode: Option<String>,
+}
+
+async fn form_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    csrf: FormToken,
+    Path(id): Path<String>,
+    Query(query): Query<FormQuery>,
+) -> Result<Response, PageError> {
+    let seminar = app::seminars::public_seminar(&state.services, parse_id(&id)?).await?;
+    let mut values = values_of(&RegistrationInput::default());
+    values.insert("attendees", "1".into());
+    if let Some(mode) = query.mode.filter(|m| Mode::from_code(m).is_some()) {
+        values.insert("mode", mode);
+    }
+    form(&state, lang.t, &seminar, values, FieldIssues::default(), None, csrf.0, StatusCode::OK).await
+}
+
+async fn post_registration(
+    State(state): State<AppState>,
+    lang: Lang,
+    ip: ClientIp,
+    csrf: FormToken,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let id = parse_id(&id)?;
+    let mut input = input_of(&pairs);
+    input.language = Some(t.language());
+    let values = values_of(&input);
+    let outcome = register(&state, id, &input, ip).await;
+    let (status, issues, problem) = match outcome {
+        Ok(registered) => {
+            let token = state.config.signing_key.sign(
+                &registered.registration.id.to_string(),
+                state.clock.now() + DONE_LIFETIME,
+            );
+            let cookie =
+                set_cookie(DONE_COOKIE, &token, Some(DONE_LIFETIME.num_seconds()), true, state.config.secure_cookies);
+            return Ok(with_cookie(Redirect::to("/seminars/done").into_response(), cookie));
+        }
+        Err(Refused::RateLimited) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            FieldIssues::default(),
+            Some(t.s("短時間に送信が集中しています。1分ほど待ってから、もう一度送信してください。入力内容はそのままです。", "Too many submissions; wait a minute and send again.").to_string()),
+        ),
+        Err(Refused::Register(app::seminars::RegisterError::Invalid(issues))) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            issues,
+            Some(t.s("入力内容に誤りがあります。次の項目をご確認ください。", "Some entries need correcting:").to_string()),
+        ),
+        Err(Refused::Register(app::seminars::RegisterError::App(app::AppError::Refused(refusal)))) => {
+            let message = crate::messages::refusal(&refusal);
+            let status = match refusal {
+                domain::refusal::Refusal::Seminar(domain::refusal::SeminarRefusal::Duplicate { .. }) => {
+                    StatusCode::CONFLICT
+                }
+                _ => StatusCode::GONE,
+            };
+            (status, FieldIssues::default(), Some(t.pick(&message.ja, &message.en).to_string()))
+        }
+        Err(Refused::Register(app::seminars::RegisterError::App(error))) => return Err(error.into()),
+    };
+    let seminar = app::seminars::public_seminar(&state.services, id).await?;
+    form(&state, t, &seminar, values, issues, problem, csrf.0, status).await
+}
+
+/// Why the door did not register.
+enum Refused {
+    RateLimited,
+    Register(app::seminars::RegisterError),
+}
+
+/// The registration door shared by the form and the API: the per-address rate limit of the
+/// application form, then the one use case.
+async fn register(
+    state: &AppState,
+    id: Uuid,
+    input: &RegistrationInput,
+    ip: ClientIp,
+) -> Result<app::seminars::Registered, Refused> {
+    if !state.submit_limiter.allow(ip.0) {
+        return Err(Refused::RateLimited);
+    }
+    let actor = app::Actor::public(ip.to_db());
+    app::seminars::register(&state.services, &actor, id, input, state.clock.now()).await.map_err(Refused::Register)
+}
+
+/// A registration as the confirmation and management pages show it.
+struct RegistrationView {
+    reference: String,
+    status: RegistrationStatus,
+    status_label: &'static str,
+    mode_label: &'static str,
+    attendees: u32,
+    queue_position: Option<u32>,
+    qr: Option<String>,
+}
+
+fn registration_view(t: T, registration: &RegistrationRecord, queue_position: Option<u32>) -> RegistrationView {
+    let qr = (registration.status == RegistrationStatus::Held && registration.mode == Mode::Venue)
+        .then(|| documents::qr::svg(&registration.reference).ok())
+        .flatten();
+    RegistrationView {
+        reference: registration.reference.clone(),
+        status: registration.status,
+        status_label: t.pick(registration.status.label_ja(), registration.status.label_en()),
+        mode_label: t.pick(registration.mode.label_ja(), registration.mode.label_en()),
+        attendees: registration.attendees,
+        queue_position,
+        qr,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/seminar_done.html")]
+struct DonePage {
+    t: T,
+    signed_in: bool,
+    seminar: SeminarView,
+    registration: RegistrationView,
+}
+
+async fn done_page(State(state): State<AppState>, lang: Lang, headers: HeaderMap) -> Result<Response, PageError> {
+    let now = state.clock.now();
+    let id = cookie_from_headers(&headers, DONE_COOKIE)
+        .and_then(|token| state.config.signing_key.verify(&token, now))
+        .and_then(|id| Uuid::parse_str(&id).ok());
+    let Some(id) = id else {
+        return Ok(Redirect::to("/seminars").into_response());
+    };
+    let registration = store::seminars::registration(&state.db, id).await?;
+    let seminar = store::seminars::get(&state.db, registration.seminar_id).await?;
+    let queue_position = store::seminars::queue_position(&state.db, &registration).await?;
+    let page = DonePage {
+        t: lang.t,
+        signed_in: false,
+        seminar: seminar_view(lang.t, &seminar, now),
+        registration: registration_view(lang.t, &registration, queue_position),
+    };
+    html(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "public/seminar_manage.html")]
+struct ManagePage {
+    t: T,
+    signed_in: bool,
+    csrf: String,
+    token: String,
+    seminar: SeminarView,
+    registration: RegistrationView,
+    /// The mode it could switch to now, with its label.
+    switch_to: Option<(&'static str, &'static str)>,
+    can_cancel: bool,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ManageQuery {
+    done: Option<String>,
+}
+
+async fn manage_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    csrf: FormToken,
+    Path(token): Path<String>,
+    Query(query): Query<ManageQuery>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let notice = match query.done.as_deref() {
+        Some("cancel") => Some(t.s(
+            "キャンセルしました。確認のメールをお送りしました。",
+            "Cancelled. We have sent you a confirmation e-mail.",
+        )),
+        Some("switch") => Some(t.s(
+            "参加方法を変更しました。確認のメールと新しいリンクをお送りしました。",
+            "Changed. We have sent you a confirmation e-mail with a new link.",
+        )),
+        _ => None,
+    };
+    manage(&state, t, csrf.0, &token, notice.map(str::to_string), None, StatusCode::OK).await
+}
+
+async fn manage(
+    state: &AppState,
+    t: T,
+    csrf: String,
+    token: &str,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let now = state.clock.now();
+    let managed = app::seminars::managed(&state.services, token).await?;
+    let registration = &managed.registration;
+    let live = registration.status != RegistrationStatus::Cancelled;
+    let other = registration.mode.other();
+    let switch_to = (live
+        && managed.seminar.is_open(now)
+        && matches!(managed.seminar.availability(other, now), Availability::Open { .. }))
+    .then(|| (other.code(), t.pick(other.label_ja(), other.label_en())));
+    let page = ManagePage {
+        t,
+        signed_in: false,
+        csrf,
+        token: token.to_string(),
+        seminar: seminar_view(t, &managed.seminar, now),
+        registration: registration_view(t, registration, managed.queue_position),
+        switch_to,
+        can_cancel: live && now < managed.seminar.ends_at,
+        notice,
+        problem,
+    };
+    html(status, &page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ManageForm {
+    action: String,
+    mode: String,
+    confirm: String,
+}
+
+async fn post_manage(
+    State(state): State<AppState>,
+    lang: Lang,
+    ip: ClientIp,
+    csrf: FormToken,
+    Path(token): Path<String>,
+    Form(form): Form<ManageForm>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let actor = app::Actor::public(ip.to_db());
+    let now = state.clock.now();
+    let result = match (form.action.as_str(), Mode::from_code(&form.mode)) {
+        ("cancel", _) if form.confirm != "yes" => {
+            let problem = t.s(
+                "キャンセルする場合は、確認のチェックを入れてください。",
+                "Tick the box to confirm the cancellation.",
+            );
+            return manage(&state, t, csrf.0, &token, None, Some(problem.into()), StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
+        ("cancel", _) => app::seminars::cancel(&state.services, &actor, &token, now).await,
+        ("switch", Some(mode)) => app::seminars::switch_mode(&state.services, &actor, &token, mode, now).await,
+        _ => return Err(PageError::bad_request("不明な操作です。", "Unknown action.")),
+    };
+    match result {
+        Ok(changed) => {
+            let (target, done) = match &changed.token {
+                Some(new) => (new.as_str(), "switch"),
+                None => (token.as_str(), "cancel"),
+            };
+            Ok(Redirect::to(&format!("/seminars/manage/{target}?done={done}")).into_response())
+        }
+        Err(app::AppError::Refused(refusal)) => {
+            let message = crate::messages::refusal(&refusal);
+            let problem = t.pick(&message.ja, &message.en).to_string();
+            manage(&state, t, csrf.0, &token, None, Some(problem), StatusCode::CONFLICT).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+// ---- JSON API ----
+
+#[derive(Serialize)]
+struct ApiSeats {
+    capacity: u32,
+    remaining: u32,
+    state: &'static str,
+}
+
+#[derive(Serialize)]
+struct ApiSeminar {
+    id: Uuid,
+    code: String,
+    title: String,
+    title_en: String,
+    starts_at: chrono::DateTime<chrono::Utc>,
+    ends_at: chrono::DateTime<chrono::Utc>,
+    registration_deadline: chrono::DateTime<chrono::Utc>,
+    venue_name: String,
+    venue_address: String,
+    max_attendees: u32,
+    venue: ApiSeats,
+    online: ApiSeats,
+}
+
+fn api_seats(seminar: &SeminarRecord, mode: Mode, now: chrono::DateTime<chrono::Utc>) -> ApiSeats {
+    let places = seminar.places(mode);
+    ApiSeats {
+        capacity: places.capacity.max(0) as u32,
+        remaining: (places.capacity - places.taken).max(0) as u32,
+        state: seminar.availability(mode, now).code(),
+    }
+}
+
+async fn api_list(State(state): State<AppState>) -> Result<Json<Vec<ApiSeminar>>, ApiError> {
+    let now = state.clock.now();
+    let seminars = app::seminars::current(&state.services).await?;
+    Ok(Json(
+        seminars
+            .iter()
+            .map(|s| ApiSeminar {
+                id: s.id,
+                code: s.code.clone(),
+                title: s.title_ja.clone(),
+                title_en: s.title_en.clone(),
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+                registration_deadline: s.deadline,
+                venue_name: s.venue_name.clone(),
+                venue_address: s.venue_address.clone(),
+                max_attendees: s.max_attendees,
+                venue: api_seats(s, Mode::Venue, now),
+                online: api_seats(s, Mode::Online, now),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize)]
+struct ApiRegistered {
+    reference: String,
+    mode: Mode,
+    status: RegistrationStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<u32>,
+}
+
+impl crate::api_auth::JsonBody for RegistrationInput {}
+
+async fn api_register(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<RegistrationInput>,
+) -> Result<Response, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
+    match register(&state, id, &input, ip).await {
+        Ok(registered) => Ok((
+            StatusCode::CREATED,
+            Json(ApiRegistered {
+                reference: registered.registration.reference,
+                mode: registered.registration.mode,
+                status: registered.registration.status,
+                position: registered.queue_position,
+            }),
+        )
+            .into_response()),
+        Err(Refused::RateLimited) => Err(ApiError::TooManyRequests),
+        Err(Refused::Register(app::seminars::RegisterError::Invalid(issues))) => {
+            let m = crate::messages::api::invalid_fields();
+            Err(ApiError::Unprocessable(
+                json!({"error": m.code, "message": m.ja, "message_en": m.en, "fields": issues}),
+            ))
+        }
+        Err(Refused::Register(app::seminars::RegisterError::App(app::AppError::Refused(
+            domain::refusal::Refusal::Seminar(domain::refusal::SeminarRefusal::Closed),
+        )))) => {
+            let m =
+                crate::messages::refusal(&domain::refusal::Refusal::Seminar(domain::refusal::SeminarRefusal::Closed));
+            Ok((StatusCode::GONE, Json(json!({"error": m.code, "message": m.ja, "message_en": m.en}))).into_response())
+        }
+        Err(Refused::Register(app::seminars::RegisterError::App(error))) => Err(error.into()),
+    }
+}
+
+// ---- Office ----
+
+struct OfficeRow {
+    id: Uuid,
+    title: String,
+    when: String,
+    deadline: String,
+    venue: (i32, i32, usize),
+    online: (i32, i32, usize),
+    attended: usize,
+}
+
+#[derive(Template)]
+#[template(path = "office/seminars.html")]
+struct OfficeListPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    rows: Vec<OfficeRow>,
+}
+
+async fn office_list(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let programme = store::programmes::current(&state.db).await?;
+    let seminars = match &programme {
+        Some(programme) => app::seminars::of_programme(&state.services, &actor, programme.id).await?,
+        None => {
+            staff.require_may(domain::access::Action::RunSeminars)?;
+            Vec::new()
+        }
+    };
+    let mut rows = Vec::new();
+    for seminar in &seminars {
+        let roster = store::seminars::roster(&state.db, seminar.id).await?;
+        let waiting =
+            |mode: Mode| roster.iter().filter(|r| r.mode == mode && r.status == RegistrationStatus::Waitlisted).count();
+        rows.push(OfficeRow {
+            id: seminar.id,
+            title: seminar.title(t.en).to_string(),
+            when: when(t, seminar),
+            deadline: app::mail::tokyo_instant(t.en, seminar.deadline),
+            venue: (seminar.venue.taken, seminar.venue.capacity, waiting(Mode::Venue)),
+            online: (seminar.online.taken, seminar.online.capacity, waiting(Mode::Online)),
+            attended: roster.iter().filter(|r| r.attended_at.is_some()).count(),
+        });
+    }
+    let page = OfficeListPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        rows,
+    };
+    html(StatusCode::OK, &page)
+}
+
+/// The roster's query: filters, search and order, kept in links and the export.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct RosterQuery {
+    mode: String,
+    status: String,
+    q: String,
+    sort: String,
+    format: String,
+}
+
+impl RosterQuery {
+    fn keep(&self, row: &RegistrationRecord) -> bool {
+        let mode_ok = Mode::from_code(&self.mode).is_none_or(|mode| row.mode == mode);
+        let status_ok = match self.status.as_str() {
+            "attended" => row.attended_at.is_some(),
+            "no_show" => row.status == RegistrationStatus::Held && row.attended_at.is_none(),
+            code => RegistrationStatus::from_code(code).is_none_or(|status| row.status == status),
+        };
+        let needle = domain::text::normalize(&self.q).to_lowercase();
+        let text_ok = needle.is_empty()
+            || [&row.reference, &row.company_name, &row.company_name_kana, &row.person_name, &row.email, &row.phone]
+                .iter()
+                .any(|field| domain::text::normalize(field).to_lowercase().contains(&needle));
+        mode_ok && status_ok && text_ok
+    }
+
+    fn apply(&self, mut rows: Vec<RegistrationRecord>) -> Vec<RegistrationRecord> {
+        rows.retain(|row| self.keep(row));
+        match self.sort.as_str() {
+            "company" => rows.sort_by(|a, b| a.company_name_kana.cmp(&b.company_name_kana)),
+            "status" => rows.sort_by_key(|r| (r.mode.code(), r.status.code(), r.waitlist_position)),
+            "newest" => rows.reverse(),
+            _ => {}
+        }
+        rows
+    }
+
+    fn query_string(&self) -> String {
+        let pairs = [("mode", &self.mode), ("status", &self.status), ("q", &self.q), ("sort", &self.sort)];
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+struct RosterRow {
+    record: RegistrationRecord,
+    status_label: &'static str,
+    mode_label: &'static str,
+    registered: String,
+    attended: String,
+}
+
+#[derive(Template)]
+#[template(path = "office/seminar.html")]
+struct RosterPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    seminar: SeminarView,
+    id: Uuid,
+    rows: Vec<RosterRow>,
+    total: usize,
+    query: RosterQuery,
+    query_string: String,
+}
+
+fn tokyo_short(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%d %H:%M").to_string()
+}
+
+async fn office_roster(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    Query(query): Query<RosterQuery>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let (seminar, registrations) =
+        app::seminars::roster(&state.services, &actor, parse_id(&id)?, "seminar.roster.read", state.clock.now())
+            .await?;
+    let total = registrations.len();
+    let rows = query
+        .apply(registrations)
+        .into_iter()
+        .map(|record| RosterRow {
+            status_label: t.pick(record.status.label_ja(), record.status.label_en()),
+            mode_label: t.pick(record.mode.label_ja(), record.mode.label_en()),
+            registered: tokyo_short(record.created_at),
+            attended: record.attended_at.map(tokyo_short).unwrap_or_default(),
+            record,
+        })
+        .collect();
+    let page = RosterPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        seminar: seminar_view(t, &seminar, state.clock.now()),
+        id: seminar.id,
+        rows,
+        total,
+        query_string: query.query_string(),
+        query,
+    };
+    html(StatusCode::OK, &page)
+}
+
+const EXPORT_HEADERS: [&str; 18] = [
+    "受付番号",
+    "参加方法",
+    "状況",
+    "キャンセル待ち順",
+    "申込日時",
+    "会社名",
+    "会社名（フリガナ）",
+    "法人番号",
+    "氏名",
+    "メールアドレス",
+    "電話番号",
+    "参加人数",
+    "講師への質問",
+    "知ったきっかけ",
+    "出席",
+    "出席確認",
+    "視聴時間（分）",
+    "キャンセル日時",
+];
+
+async fn office_export(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    Query(query): Query<RosterQuery>,
+) -> Result<Response, PageError> {
+    let format = if query.format.is_empty() { "csv".to_string() } else { query.format.clone() };
+    if !matches!(format.as_str(), "csv" | "csv_sjis" | "xlsx") {
+        return Err(PageError::bad_request(
+            "不明な出力形式です（csv / csv_sjis / xlsx）。",
+            "Unknown format (csv / csv_sjis / xlsx).",
+        ));
+    }
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let (seminar, registrations) =
+        app::seminars::roster(&state.services, &actor, parse_id(&id)?, "seminar.roster.export", state.clock.now())
+            .await?;
+    use documents::Cell;
+    let mut table = documents::Table::new(EXPORT_HEADERS);
+    for r in query.apply(registrations) {
+        table.push(vec![
+            Cell::from(r.reference.as_str()),
+            Cell::from(r.mode.label_ja()),
+            Cell::from(r.status.label_ja()),
+            Cell::from(r.waitlist_position.filter(|_| r.status == RegistrationStatus::Waitlisted).map(i64::from)),
+            crate::render::tokyo_cell(Some(r.created_at)),
+            Cell::from(r.company_name.as_str()),
+            Cell::from(r.company_name_kana.as_str()),
+            Cell::from(r.corporate_number.clone()),
+            Cell::from(r.person_name.as_str()),
+            Cell::from(r.email.as_str()),
+            Cell::from(r.phone.as_str()),
+            Cell::from(i64::from(r.attendees)),
+            Cell::from(r.questions.clone()),
+            Cell::from(r.heard_from.map(|h| h.label_ja())),
+            Cell::from(if r.attended_at.is_some() { "出席" } else { "" }),
+            crate::render::tokyo_cell(r.attended_at),
+            Cell::from(r.attended_minutes.map(i64::from)),
+            crate::render::tokyo_cell(r.cancelled_at),
+        ]);
+    }
+    crate::render::export(table, &format, "説明会参加者", &format!("seminar-{}", seminar.code), state.clock.today())
+}
+
+#[derive(Template)]
+#[template(path = "office/seminar_checkin.html")]
+struct CheckinPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    id: Uuid,
+    seminar: SeminarView,
+    notice: Option<String>,
+    problem: Option<String>,
+    q: String,
+    matches: Vec<RegistrationRecord>,
+    attended: usize,
+    held: usize,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CheckinQuery {
+    q: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CheckinForm {
+    reference: String,
+}
+
+async fn checkin_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    Query(query): Query<CheckinQuery>,
+) -> Result<Response, PageError> {
+    checkin(&state, lang.t, &staff, ip, parse_id(&id)?, query.q, None, None, StatusCode::OK).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn checkin(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    ip: ClientIp,
+    id: Uuid,
+    q: String,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let purpose = if q.trim().is_empty() { "seminar.checkin.read" } else { "seminar.checkin.search" };
+    let (seminar, registrations) =
+        app::seminars::roster(&state.services, &actor, id, purpose, state.clock.now()).await?;
+    let held: Vec<&RegistrationRecord> =
+        registrations.iter().filter(|r| r.status == RegistrationStatus::Held && r.mode == Mode::Venue).collect();
+    let query = RosterQuery { q: q.clone(), status: "held".into(), mode: "venue".into(), ..Default::default() };
+    let matches = if q.trim().is_empty() { Vec::new() } else { query.apply(registrations.clone()) };
+    let page = CheckinPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        id,
+        seminar: seminar_view(t, &seminar, state.clock.now()),
+        notice,
+        problem,
+        q,
+        matches,
+        attended: held.iter().filter(|r| r.attended_at.is_some()).count(),
+        held: held.len(),
+    };
+    html(status, &page)
+}
+
+async fn post_checkin(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<CheckinForm>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let id = parse_id(&id)?;
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    match app::seminars::check_in(&state.services, &actor, id, &form.reference, state.clock.now()).await {
+        Ok(done) => {
+            let r = &done.registration;
+            let notice = if done.already {
+                if t.en {
+                    format!("Already checked in: {} — {} ({})", r.reference, r.company_name, r.person_name)
+                } else {
+                    format!("受付済みです：{} — {}（{}）", r.reference, r.company_name, r.person_name)
+                }
+            } else if t.en {
+                format!(
+                    "Checked in: {} — {} ({}), {} attending",
+                    r.reference, r.company_name, r.person_name, r.attendees
+                )
+            } else {
+                format!("受付しました：{} — {}（{}）{}名", r.reference, r.company_name, r.person_name, r.attendees)
+            };
+            checkin(&state, t, &staff, ip, id, String::new(), Some(notice), None, StatusCode::OK).await
+        }
+        Err(app::AppError::NotFound) => {
+            let problem = if t.en {
+                format!("No registration of this seminar has the reference “{}”.", form.reference.trim())
+            } else {
+                format!("受付番号「{}」のお申込みはこの説明会にありません。", form.reference.trim())
+            };
+            checkin(&state, t, &staff, ip, id, String::new(), None, Some(problem), StatusCode::NOT_FOUND).await
+        }
+        Err(app::AppError::Refused(refusal)) => {
+            let message = crate::messages::refusal(&refusal);
+            let problem = t.pick(&message.ja, &message.en).to_string();
+            checkin(&state, t, &staff, ip, id, String::new(), None, Some(problem), StatusCode::CONFLICT).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
