@@ -1,12 +1,15 @@
 //! Documents Kojo produces from data: PDFs from typst templates (`pdf`, with the participation
 //! agreement in `agreement` and the monthly UTM report in `report`, its SVG charts in `chart`),
-//! and tabular exports for Excel (CSV in UTF-8 with BOM or Shift_JIS, and xlsx).
+//! and tabular exports for Excel (CSV in UTF-8 with BOM or Shift_JIS, and xlsx). For briefing
+//! seminars: calendar invitations (`ics`).
 //!
 //! Must not: know about HTTP or the database. Callers hand over plain data: a [`Table`] of
 //! strings, or a serialisable struct per document.
 
 pub mod agreement;
 pub mod chart;
+/// RFC 5545 invitations (`.ics`) for a seminar registration: request and cancel.
+pub mod ics;
 pub mod pdf;
 pub mod report;
 pub mod table;

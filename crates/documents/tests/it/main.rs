@@ -4,4 +4,5 @@ mod support;
 
 mod agreement_pdf;
 mod exports;
+mod ics_invitation;
 mod monthly_report_pdf;
