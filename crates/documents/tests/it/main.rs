@@ -6,3 +6,4 @@ mod agreement_pdf;
 mod exports;
 mod ics_invitation;
 mod monthly_report_pdf;
+mod zoom_report;
