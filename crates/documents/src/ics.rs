@@ -31,7 +31,7 @@ pub enum Method {
 }
 
 /// One registration's calendar entry.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Invitation<'a> {
     pub method: Method,
     /// Stable for the registration's lifetime: every update and the cancellation carry the same
@@ -54,6 +54,18 @@ pub struct Invitation<'a> {
     pub organizer_email: &'a str,
     pub attendee_name: &'a str,
     pub attendee_email: &'a str,
+}
+
+// Names, addresses and the meeting URL (which carries its passcode) stay out of logs.
+impl std::fmt::Debug for Invitation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
+            .field("method", &self.method)
+            .field("uid", &self.uid)
+            .field("sequence", &self.sequence)
+            .field("starts_at", &self.starts_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The invitation as an `.ics` file (`text/calendar; charset=UTF-8; method=REQUEST` or

@@ -32,7 +32,7 @@ use encoding_rs::SHIFT_JIS;
 use unicode_normalization::UnicodeNormalization;
 
 /// One row of the participant report: one connection of one person.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Participant {
     /// The name as Zoom shows it; for a participant who renamed themselves in the meeting this
     /// is `New name (Name on joining)`. See [`normalise_name`] and [`original_name`].
@@ -44,6 +44,18 @@ pub struct Participant {
     /// Local time of joining, as the host's Zoom account shows times (Tokyo for Kojo's hosts).
     pub joined_at: Option<NaiveDateTime>,
     pub left_at: Option<NaiveDateTime>,
+}
+
+// The name and e-mail stay out of logs.
+impl std::fmt::Debug for Participant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Participant")
+            .field("email", &self.email.as_ref().map(|_| "(redacted)"))
+            .field("minutes", &self.minutes)
+            .field("joined_at", &self.joined_at)
+            .field("left_at", &self.left_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a participant report cannot be read, in words a page can show.
@@ -411,6 +423,20 @@ mod tests {
     #[case::meridiem_ignored(&["02/13/2023 10:00:00 AM", "01/02/2023 10:00:00"], DateOrder::DayFirst)]
     fn decides_the_date_order_per_file(#[case] times: &[&str], #[case] expected: DateOrder) {
         assert_eq!(DateOrder::of(times.iter().copied()), expected);
+    }
+
+    #[test]
+    fn debug_output_leaves_out_the_name_and_email() {
+        let participant = Participant {
+            name: "山田 太郎".into(),
+            email: Some("taro@example.co.jp".into()),
+            minutes: 5,
+            joined_at: None,
+            left_at: None,
+        };
+        let debug = format!("{participant:?}");
+        assert!(!debug.contains("山田") && !debug.contains("taro@"), "{debug}");
+        assert!(debug.contains("minutes: 5"));
     }
 
     #[test]

@@ -62,6 +62,14 @@ fn the_file_is_crlf_folded_and_carries_the_tokyo_zone() {
 }
 
 #[test]
+fn debug_output_leaves_out_people_and_the_meeting_url() {
+    let debug = format!("{:?}", sample(Method::Request, 0));
+    for secret in ["山田", "taro.yamada", "pwd=", "seminar@"] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+}
+
+#[test]
 fn a_cancellation_says_so_with_the_same_uid() {
     let request = invitation(&sample(Method::Request, 0)).replace("\r\n ", "");
     let cancel = invitation(&sample(Method::Cancel, 1)).replace("\r\n ", "");
