@@ -69,7 +69,7 @@ pub enum ZoomError {
         "参加者の一覧が見つかりません。「名前（元の名前）」と「期間（分）」（英語版は “Name (Original Name)” と “Duration (Minutes)”）の列がある、Zoom の参加者レポートの CSV を選んでください。"
     )]
     NoParticipantHeader,
-    #[error("{row}行目: 参加時間（分）「{value}」が数値ではありません。")]
+    #[error("{row}行目: 期間（分）の「{value}」を数値として読み取れません。")]
     BadDuration { row: u64, value: String },
     #[error("{row}行目: CSV として読み取れません（{message}）。")]
     Csv { row: u64, message: String },

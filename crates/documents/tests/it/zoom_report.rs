@@ -133,7 +133,7 @@ fn a_bad_duration_names_its_row() {
     let error = read_participants(&file).unwrap_err();
     // Rows 1–3 are the summary, row 4 the headings: 佐藤 is row 6.
     assert_eq!(error, ZoomError::BadDuration { row: 6, value: "45分".into() });
-    assert_eq!(error.to_string(), "6行目: 参加時間（分）「45分」が数値ではありません。");
+    assert_eq!(error.to_string(), "6行目: 期間（分）の「45分」を数値として読み取れません。");
 }
 
 #[test]
