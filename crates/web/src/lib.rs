@@ -7,6 +7,7 @@ pub mod agreement;
 mod api;
 mod api_auth;
 mod api_cases;
+mod api_seminars;
 mod api_utm;
 pub mod auth;
 mod cases;
@@ -222,7 +223,7 @@ pub fn router(state: AppState) -> Router {
         .merge(seminars::router())
         .nest(
             "/api/v1",
-            api::router().merge(api_cases::router()).merge(api_utm::router()).merge(seminars::api_router()),
+            api::router().merge(api_cases::router()).merge(api_utm::router()).merge(api_seminars::router()),
         )
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(with_state.clone(), csrf::require_form_token))

@@ -6,25 +6,22 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Json;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use domain::application::{FieldIssues, LooseNumber};
 use domain::seminar::{Availability, HeardFrom, Mode, RegistrationInput, RegistrationStatus};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Deserialize;
 use store::seminars::{RegistrationRecord, SeminarRecord};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api_auth::{ApiJson, ApiPath};
 use crate::auth::Staff;
 use crate::client::ClientIp;
 use crate::csrf::FormToken;
-use crate::error::{ApiError, PageError};
+use crate::error::PageError;
 use crate::i18n::{Lang, T, cookie_from_headers, set_cookie};
 use crate::render::{html, with_cookie};
 
@@ -42,10 +39,6 @@ pub fn router() -> Router<AppState> {
         .route("/office/seminars/{id}", get(office_roster))
         .route("/office/seminars/{id}/export", get(office_export))
         .route("/office/seminars/{id}/checkin", get(checkin_page).post(post_checkin))
-}
-
-pub fn api_router() -> Router<AppState> {
-    Router::new().route("/seminars", get(api_list)).route("/seminars/{id}/registrations", post(api_register))
 }
 
 fn parse_id(raw: &str) -> Result<Uuid, PageError> {
@@ -344,14 +337,14 @@ async fn post_registration(
 }
 
 /// Why the door did not register.
-enum Refused {
+pub(crate) enum Refused {
     RateLimited,
     Register(app::seminars::RegisterError),
 }
 
 /// The registration door shared by the form and the API: the per-address rate limit of the
 /// application form, then the one use case.
-async fn register(
+pub(crate) async fn register(
     state: &AppState,
     id: Uuid,
     input: &RegistrationInput,
@@ -542,111 +535,6 @@ async fn post_manage(
             manage(&state, t, csrf.0, &token, None, Some(problem), StatusCode::CONFLICT).await
         }
         Err(error) => Err(error.into()),
-    }
-}
-
-// ---- JSON API ----
-
-#[derive(Serialize)]
-struct ApiSeats {
-    capacity: u32,
-    remaining: u32,
-    state: &'static str,
-}
-
-#[derive(Serialize)]
-struct ApiSeminar {
-    id: Uuid,
-    code: String,
-    title: String,
-    title_en: String,
-    starts_at: chrono::DateTime<chrono::Utc>,
-    ends_at: chrono::DateTime<chrono::Utc>,
-    registration_deadline: chrono::DateTime<chrono::Utc>,
-    venue_name: String,
-    venue_address: String,
-    max_attendees: u32,
-    venue: ApiSeats,
-    online: ApiSeats,
-}
-
-fn api_seats(seminar: &SeminarRecord, mode: Mode, now: chrono::DateTime<chrono::Utc>) -> ApiSeats {
-    let places = seminar.places(mode);
-    ApiSeats {
-        capacity: places.capacity.max(0) as u32,
-        remaining: (places.capacity - places.taken).max(0) as u32,
-        state: seminar.availability(mode, now).code(),
-    }
-}
-
-async fn api_list(State(state): State<AppState>) -> Result<Json<Vec<ApiSeminar>>, ApiError> {
-    let now = state.clock.now();
-    let seminars = app::seminars::current(&state.services).await?;
-    Ok(Json(
-        seminars
-            .iter()
-            .map(|s| ApiSeminar {
-                id: s.id,
-                code: s.code.clone(),
-                title: s.title_ja.clone(),
-                title_en: s.title_en.clone(),
-                starts_at: s.starts_at,
-                ends_at: s.ends_at,
-                registration_deadline: s.deadline,
-                venue_name: s.venue_name.clone(),
-                venue_address: s.venue_address.clone(),
-                max_attendees: s.max_attendees,
-                venue: api_seats(s, Mode::Venue, now),
-                online: api_seats(s, Mode::Online, now),
-            })
-            .collect(),
-    ))
-}
-
-#[derive(Serialize)]
-struct ApiRegistered {
-    reference: String,
-    mode: Mode,
-    status: RegistrationStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    position: Option<u32>,
-}
-
-impl crate::api_auth::JsonBody for RegistrationInput {}
-
-async fn api_register(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(input): ApiJson<RegistrationInput>,
-) -> Result<Response, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
-    match register(&state, id, &input, ip).await {
-        Ok(registered) => Ok((
-            StatusCode::CREATED,
-            Json(ApiRegistered {
-                reference: registered.registration.reference,
-                mode: registered.registration.mode,
-                status: registered.registration.status,
-                position: registered.queue_position,
-            }),
-        )
-            .into_response()),
-        Err(Refused::RateLimited) => Err(ApiError::TooManyRequests),
-        Err(Refused::Register(app::seminars::RegisterError::Invalid(issues))) => {
-            let m = crate::messages::api::invalid_fields();
-            Err(ApiError::Unprocessable(
-                json!({"error": m.code, "message": m.ja, "message_en": m.en, "fields": issues}),
-            ))
-        }
-        Err(Refused::Register(app::seminars::RegisterError::App(app::AppError::Refused(
-            domain::refusal::Refusal::Seminar(domain::refusal::SeminarRefusal::Closed),
-        )))) => {
-            let m =
-                crate::messages::refusal(&domain::refusal::Refusal::Seminar(domain::refusal::SeminarRefusal::Closed));
-            Ok((StatusCode::GONE, Json(json!({"error": m.code, "message": m.ja, "message_en": m.en}))).into_response())
-        }
-        Err(Refused::Register(app::seminars::RegisterError::App(error))) => Err(error.into()),
     }
 }
 
