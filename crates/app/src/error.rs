@@ -76,6 +76,8 @@ pub enum Invalid {
     NotConfirmed,
     /// A secretariat contact detail that is not valid.
     Secretariat(domain::secretariat::SecretariatError),
+    /// A Zoom participant report that could not be read (why, in Japanese).
+    AttendanceReport(String),
 }
 
 impl From<store::StoreError> for AppError {

@@ -360,6 +360,10 @@ pub enum SeminarNotice {
     Switched,
     /// Cancelled; `had_seat` when calendars hold the invitation to withdraw.
     Cancelled { had_seat: bool },
+    /// The day before: the time, the place or the video link again.
+    Reminder,
+    /// An hour before, online registrants only: the video link.
+    StartingSoon,
 }
 
 #[derive(Template)]
@@ -448,6 +452,10 @@ pub fn seminar_notice(
             had_seat,
             Subject::fixed("説明会のお申込みをキャンセルしました", "Seminar registration cancelled"),
         ),
+        SeminarNotice::Reminder => ("reminder", false, Subject::fixed("明日の説明会のご案内", "Tomorrow's seminar")),
+        SeminarNotice::StartingSoon => {
+            ("soon", false, Subject::fixed("説明会がまもなく始まります", "The seminar starts soon"))
+        }
     };
     let venue = registration.mode == Mode::Venue;
     let online_url = if !venue && held && kind != "cancelled" { seminar.online_url.as_deref() } else { None };

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use domain::access::Action;
 use domain::application::FieldIssues;
 use domain::seminar::{Mode, RegistrationInput, validate_registration};
-use store::seminars::{Change, NewLinks, Registering, RegistrationRecord, SeminarRecord};
+use store::seminars::{Change, NewLinks, Registering, RegistrationRecord, Reminder, SeminarRecord};
 use uuid::Uuid;
 
 use crate::mail::{self, SeminarNotice};
@@ -306,4 +306,170 @@ pub async fn check_in(
     }
     tx.commit().await?;
     Ok(CheckedIn { registration: outcome.registration, already: outcome.already })
+}
+
+/// When `reminder` of `seminar` is due: 10:00 JST the day before, or an hour before the start.
+pub fn reminder_due(seminar: &SeminarRecord, reminder: Reminder) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    match reminder {
+        Reminder::DayBefore => {
+            let day_before =
+                seminar.starts_at.with_timezone(&chrono_tz::Asia::Tokyo).date_naive() - chrono::Duration::days(1);
+            let ten = day_before.and_hms_opt(10, 0, 0).expect("a valid time");
+            chrono_tz::Asia::Tokyo
+                .from_local_datetime(&ten)
+                .single()
+                .expect("Asia/Tokyo has no DST")
+                .with_timezone(&Utc)
+        }
+        Reminder::HourBefore => seminar.starts_at - chrono::Duration::hours(1),
+    }
+}
+
+/// Sends `reminder` of seminar `id` to every registrant holding a seat it has not reached
+/// (online only for the hour before); nothing once the seminar has started. Each e-mail is
+/// queued with its registration's mark in one transaction, so a second run sends none twice.
+/// Kojo's own work (the job runner); returns how many were queued.
+pub async fn send_reminders(services: &Services, id: Uuid, reminder: Reminder, now: DateTime<Utc>) -> Result<usize> {
+    let seminar = store::seminars::get(&services.db, id).await?;
+    if now >= seminar.starts_at {
+        return Ok(0);
+    }
+    let notice = match reminder {
+        Reminder::DayBefore => SeminarNotice::Reminder,
+        Reminder::HourBefore => SeminarNotice::StartingSoon,
+    };
+    let mut sent = 0;
+    for registration in store::seminars::due_reminders(&services.db, id, reminder).await? {
+        let letter = letter(services, &seminar, &registration).await?;
+        let tx = services.db.begin().await?;
+        if store::seminars::mark_reminded(&tx, registration.id, reminder, now).await? {
+            let email = mail::seminar_notice(&letter, &seminar, &registration, notice, None, now);
+            store::outbox::add(&tx, &email, now).await?;
+            sent += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
+}
+
+/// One person of a Zoom participant report, their connections added up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    pub name: String,
+    pub email: Option<String>,
+    pub minutes: u32,
+}
+
+/// What an attendance import did.
+#[derive(Debug, Clone, Default)]
+pub struct AttendanceImport {
+    /// Rows in the report (a person who rejoined has several).
+    pub rows: usize,
+    /// Online registrations newly marked attended, and those marked before (minutes updated).
+    pub matched: usize,
+    pub already: usize,
+    /// People in the report no online registration matched: for the secretariat to match by hand.
+    pub unmatched: Vec<Participant>,
+}
+
+/// Reads Zoom's participant report (Japanese or English headings, UTF-8 or Shift_JIS) for
+/// seminar `id` and marks the online registrations holding a seat that attended: matched by
+/// e-mail address, else by name (normalised; a renamed participant's original name too). Who
+/// is not matched is returned for matching by hand; registrations nobody matched stay
+/// unattended (no-show). Safe to repeat with the same or a later report.
+pub async fn import_attendance(
+    services: &Services,
+    actor: &Actor,
+    id: Uuid,
+    report: &[u8],
+    now: DateTime<Utc>,
+) -> Result<AttendanceImport> {
+    use documents::zoom::{normalise_name, original_name, read_participants};
+    actor.require(Action::RunSeminars)?;
+    let rows = read_participants(report).map_err(|e| crate::Invalid::AttendanceReport(e.to_string()))?;
+    let seminar = store::seminars::get(&services.db, id).await?;
+    // One entry per person: by e-mail when Zoom has one, else by normalised name.
+    let mut people: Vec<Participant> = Vec::new();
+    for row in &rows {
+        let email = row.email.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(str::to_lowercase);
+        let found = people.iter_mut().find(|p| match (&email, &p.email) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => normalise_name(&p.name) == normalise_name(&row.name),
+            _ => false,
+        });
+        match found {
+            Some(person) => person.minutes = person.minutes.saturating_add(row.minutes),
+            None => people.push(Participant { name: row.name.clone(), email, minutes: row.minutes }),
+        }
+    }
+    let online: Vec<RegistrationRecord> = store::seminars::roster(&services.db, id)
+        .await?
+        .into_iter()
+        .filter(|r| r.mode == Mode::Online && r.status == domain::seminar::RegistrationStatus::Held)
+        .collect();
+    let mut outcome = AttendanceImport { rows: rows.len(), ..AttendanceImport::default() };
+    let mut taken: Vec<Uuid> = Vec::new();
+    let tx = services.db.begin().await?;
+    for person in people {
+        let by_email = person
+            .email
+            .as_deref()
+            .and_then(|email| online.iter().find(|r| !taken.contains(&r.id) && r.email.eq_ignore_ascii_case(email)));
+        let names: Vec<String> = std::iter::once(normalise_name(&person.name))
+            .chain(original_name(&person.name).map(|n| normalise_name(&n)))
+            .collect();
+        let by_name = || {
+            online.iter().find(|r| {
+                !taken.contains(&r.id) && names.iter().any(|n| !n.is_empty() && *n == normalise_name(&r.person_name))
+            })
+        };
+        match by_email.or_else(by_name) {
+            Some(registration) if person.minutes > 0 => {
+                taken.push(registration.id);
+                let marked =
+                    store::seminars::mark_attended(&tx, registration.id, "zoom", Some(person.minutes), now).await?;
+                if marked.already { outcome.already += 1 } else { outcome.matched += 1 }
+            }
+            _ => outcome.unmatched.push(person),
+        }
+    }
+    actor
+        .record(
+            &tx,
+            "seminar.attendance.import",
+            ("seminar", seminar.id),
+            serde_json::json!({"rows": outcome.rows, "matched": outcome.matched, "already": outcome.already, "unmatched": outcome.unmatched.len()}),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Marks the online registration `reference` of seminar `id` as attended for `minutes`, matched
+/// by hand to a person of the participant report.
+pub async fn mark_attended_by_hand(
+    services: &Services,
+    actor: &Actor,
+    id: Uuid,
+    reference: &str,
+    minutes: u32,
+    now: DateTime<Utc>,
+) -> Result<RegistrationRecord> {
+    actor.require(Action::RunSeminars)?;
+    let registration = store::seminars::by_reference(&services.db, id, reference.trim()).await?;
+    let tx = services.db.begin().await?;
+    let marked = store::seminars::mark_attended(&tx, registration.id, "manual", Some(minutes), now).await?;
+    actor
+        .record(
+            &tx,
+            "seminar.attendance.manual",
+            ("seminar_registration", registration.id),
+            serde_json::json!({"seminar": id, "reference": registration.reference, "minutes": minutes}),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(marked.registration)
 }

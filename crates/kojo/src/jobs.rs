@@ -10,7 +10,11 @@
 //! - `purge_threat_events` / `YYYY-MM-DD`: the retention purge, once per Tokyo day;
 //! - `trial_end_notice` / `DEVICE-ID/INSTALLED-ON`: the e-mail asking the company to choose
 //!   continuation or removal, due 14 days before the UTM trial's last day, planned for every
-//!   installed device in its trial (a corrected installation date plans a new one).
+//!   installed device in its trial (a corrected installation date plans a new one);
+//! - `seminar_reminder` / `SEMINAR-ID/day-before` and `SEMINAR-ID/hour-before`: the reminder
+//!   e-mails of a briefing seminar, due at 10:00 JST the day before and an hour before its
+//!   start, planned for every seminar not yet started (a moved seminar plans new keys with its
+//!   start in them, so the old ones find nothing to do once it has passed).
 //!
 //! Must not: hold the rules of what a job does (they are in `maintenance`) or sleep in tests
 //! (`run_due_jobs` runs one pass and returns).
@@ -27,6 +31,7 @@ use crate::maintenance::{self, Settings};
 pub const REPORT_DRAFTS: &str = "report_drafts";
 pub const PURGE_THREAT_EVENTS: &str = "purge_threat_events";
 pub const TRIAL_END_NOTICE: &str = "trial_end_notice";
+pub const SEMINAR_REMINDER: &str = "seminar_reminder";
 
 /// How long a claimed job is its worker's. A job running longer may be claimed again by another
 /// worker (its handler is safe to repeat), so this is far above any job's expected run.
@@ -61,6 +66,19 @@ pub async fn plan(db: &Db, clock: &app::Clock) -> anyhow::Result<usize> {
         let due = app::devices::trial_notice_due(installed);
         if !notices.contains(&key) && store::jobs::plan(db, TRIAL_END_NOTICE, &key, due, now).await? {
             planned += 1;
+        }
+    }
+    let reminders = store::jobs::planned_keys(db, SEMINAR_REMINDER).await?;
+    for seminar in store::seminars::upcoming(db, now).await? {
+        for (which, reminder) in [
+            ("day-before", store::seminars::Reminder::DayBefore),
+            ("hour-before", store::seminars::Reminder::HourBefore),
+        ] {
+            let key = format!("{}/{which}/{}", seminar.id, seminar.starts_at.timestamp());
+            let due = app::seminars::reminder_due(&seminar, reminder);
+            if !reminders.contains(&key) && store::jobs::plan(db, SEMINAR_REMINDER, &key, due, now).await? {
+                planned += 1;
+            }
         }
     }
     // Catch-up: every month since the first installation up to last month, not just last month.
@@ -158,6 +176,9 @@ async fn run_one(
         }
         TRIAL_END_NOTICE => {
             maintenance::trial_end_notice(services, &job.key, clock).await?;
+        }
+        SEMINAR_REMINDER => {
+            maintenance::seminar_reminder(services, &job.key, clock).await?;
         }
         other => anyhow::bail!("unknown job kind {other} (written by a newer Kojo?)"),
     }

@@ -61,6 +61,23 @@ pub async fn trial_end_notice(services: &app::Services, key: &str, clock: &app::
     Ok(sent)
 }
 
+/// Sends a seminar's reminder e-mails (`SEMINAR-ID/day-before|hour-before/START`); returns how many.
+pub async fn seminar_reminder(services: &app::Services, key: &str, clock: &app::Clock) -> anyhow::Result<usize> {
+    let mut parts = key.split('/');
+    let (Some(seminar), Some(which)) = (parts.next(), parts.next()) else {
+        anyhow::bail!("job key {key} is not SEMINAR/WHICH/START");
+    };
+    let seminar: uuid::Uuid = seminar.parse()?;
+    let reminder = match which {
+        "day-before" => store::seminars::Reminder::DayBefore,
+        "hour-before" => store::seminars::Reminder::HourBefore,
+        other => anyhow::bail!("unknown seminar reminder {other}"),
+    };
+    let sent = app::seminars::send_reminders(services, seminar, reminder, clock.now()).await?;
+    tracing::info!(%seminar, which, sent, "seminar reminders");
+    Ok(sent)
+}
+
 /// Deletes threat events older than the retention period; returns how many.
 pub async fn purge_threat_events(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::Result<u64> {
     let before = clock.now() - chrono::Duration::days(i64::from(settings.threat_retention_days));

@@ -757,6 +757,10 @@ pub mod seminar_registration {
         pub attended_at: Option<DateTimeUtc>,
         pub attendance_source: Option<String>,
         pub attended_minutes: Option<i32>,
+        /// When the day-before reminder was queued.
+        pub reminded_at: Option<DateTimeUtc>,
+        /// When the hour-before reminder (online) was queued.
+        pub soon_reminded_at: Option<DateTimeUtc>,
         pub source_ip: Option<String>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,

@@ -70,6 +70,8 @@ enum SeminarRegistrations {
     AttendedAt,
     AttendanceSource,
     AttendedMinutes,
+    RemindedAt,
+    SoonRemindedAt,
     SourceIp,
     CreatedAt,
     UpdatedAt,
@@ -157,6 +159,8 @@ impl MigrationTrait for M0013Seminars {
                     .col(timestamp_with_time_zone_null(SeminarRegistrations::AttendedAt))
                     .col(string_null(SeminarRegistrations::AttendanceSource))
                     .col(integer_null(SeminarRegistrations::AttendedMinutes))
+                    .col(timestamp_with_time_zone_null(SeminarRegistrations::RemindedAt))
+                    .col(timestamp_with_time_zone_null(SeminarRegistrations::SoonRemindedAt))
                     .col(string_null(SeminarRegistrations::SourceIp))
                     .col(timestamp_with_time_zone(SeminarRegistrations::CreatedAt))
                     .col(timestamp_with_time_zone(SeminarRegistrations::UpdatedAt))

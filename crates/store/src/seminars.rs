@@ -327,6 +327,8 @@ pub async fn register(tx: &crate::Tx, new: &Registering<'_>, now: DateTime<Utc>)
         attended_at: Set(None),
         attendance_source: Set(None),
         attended_minutes: Set(None),
+        reminded_at: Set(None),
+        soon_reminded_at: Set(None),
         source_ip: Set(new.source_ip.clone()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -598,4 +600,64 @@ fn registration_record(model: registration::Model) -> Result<RegistrationRecord>
         created_at: model.created_at,
         cancelled_at: model.cancelled_at,
     })
+}
+
+/// Which reminder: the day before (everyone holding a seat), or an hour before (online only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminder {
+    DayBefore,
+    HourBefore,
+}
+
+/// The registrations holding a seat that `reminder` has not reached yet.
+pub async fn due_reminders(db: &Db, seminar_id: Uuid, reminder: Reminder) -> Result<Vec<RegistrationRecord>> {
+    let mut query = registration::Entity::find()
+        .filter(registration::Column::SeminarId.eq(seminar_id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Held.code()));
+    query = match reminder {
+        Reminder::DayBefore => query.filter(registration::Column::RemindedAt.is_null()),
+        Reminder::HourBefore => query
+            .filter(registration::Column::Mode.eq(Mode::Online.code()))
+            .filter(registration::Column::SoonRemindedAt.is_null()),
+    };
+    query
+        .order_by_asc(registration::Column::CreatedAt)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(registration_record)
+        .collect()
+}
+
+/// Records that `reminder` was queued for a registration, in the transaction that queues it;
+/// false when another run got there first (the e-mail must then not be sent).
+pub async fn mark_reminded(
+    tx: &crate::Tx,
+    registration_id: Uuid,
+    reminder: Reminder,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    use sea_orm::sea_query::Expr;
+    let column = match reminder {
+        Reminder::DayBefore => registration::Column::RemindedAt,
+        Reminder::HourBefore => registration::Column::SoonRemindedAt,
+    };
+    let updated = registration::Entity::update_many()
+        .col_expr(column, Expr::value(now))
+        .filter(registration::Column::Id.eq(registration_id))
+        .filter(column.is_null())
+        .filter(registration::Column::Status.eq(RegistrationStatus::Held.code()))
+        .exec(tx.conn())
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// Every seminar of every year that has not started by `now` (reminders are planned for them).
+pub async fn upcoming(db: &Db, now: DateTime<Utc>) -> Result<Vec<SeminarRecord>> {
+    let models = seminar::Entity::find()
+        .filter(seminar::Column::StartsAt.gt(now))
+        .order_by_asc(seminar::Column::StartsAt)
+        .all(db.conn())
+        .await?;
+    Ok(models.into_iter().map(seminar_record).collect())
 }

@@ -325,6 +325,9 @@ pub fn invalid(invalid: &Invalid) -> Message {
             "日付（YYYY-MM-DD）または調査結果を正しく入力してください".into(),
             "Enter the date (YYYY-MM-DD) or the survey result".into(),
         ),
+        Invalid::AttendanceReport(why) => {
+            (format!("参加者レポートを読み取れません：{why}"), format!("The participant report cannot be read: {why}"))
+        }
         Invalid::CommentTooLong => {
             ("コメントは2000文字以内で入力してください".into(), "A comment has at most 2,000 characters".into())
         }

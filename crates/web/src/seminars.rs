@@ -7,10 +7,10 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use domain::application::{FieldIssues, LooseNumber};
 use domain::seminar::{Availability, HeardFrom, Mode, RegistrationInput, RegistrationStatus};
 use serde::Deserialize;
@@ -39,6 +39,11 @@ pub fn router() -> Router<AppState> {
         .route("/office/seminars/{id}", get(office_roster))
         .route("/office/seminars/{id}/export", get(office_export))
         .route("/office/seminars/{id}/checkin", get(checkin_page).post(post_checkin))
+        .route(
+            "/office/seminars/{id}/attendance",
+            post(post_attendance).layer(DefaultBodyLimit::max(MAX_REPORT_BYTES + 64 * 1024)),
+        )
+        .route("/office/seminars/{id}/attendance/manual", post(post_manual_attendance))
 }
 
 fn parse_id(raw: &str) -> Result<Uuid, PageError> {
@@ -684,6 +689,10 @@ struct RosterPage {
     total: usize,
     query: RosterQuery,
     query_string: String,
+    stats: Vec<Stats>,
+    outcome: Outcome,
+    /// Online registrations holding a seat not yet marked attended: (reference, who).
+    unattended_online: Vec<(String, String)>,
 }
 
 fn tokyo_short(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -698,12 +707,70 @@ async fn office_roster(
     Path(id): Path<String>,
     Query(query): Query<RosterQuery>,
 ) -> Result<Response, PageError> {
-    let t = lang.t;
+    roster_page(&state, lang.t, &staff, ip, parse_id(&id)?, query, Outcome::default(), StatusCode::OK).await
+}
+
+/// What a post on the roster page did, shown above it.
+#[derive(Default)]
+struct Outcome {
+    notice: Option<String>,
+    problem: Option<String>,
+    unmatched: Vec<app::seminars::Participant>,
+}
+
+/// Counts per mode: seats held, waiting, cancelled, attended, no-show (held, not attended).
+struct Stats {
+    label: &'static str,
+    held: usize,
+    waitlisted: usize,
+    cancelled: usize,
+    attended: usize,
+    no_show: usize,
+    attendees: u32,
+}
+
+fn stats(t: T, label: Option<Mode>, rows: &[RegistrationRecord]) -> Stats {
+    let of: Vec<&RegistrationRecord> = rows.iter().filter(|r| label.is_none_or(|m| r.mode == m)).collect();
+    let held: Vec<&&RegistrationRecord> = of.iter().filter(|r| r.status == RegistrationStatus::Held).collect();
+    Stats {
+        label: match label {
+            Some(mode) => t.pick(mode.label_ja(), mode.label_en()),
+            None => t.s("合計", "Total"),
+        },
+        held: held.len(),
+        waitlisted: of.iter().filter(|r| r.status == RegistrationStatus::Waitlisted).count(),
+        cancelled: of.iter().filter(|r| r.status == RegistrationStatus::Cancelled).count(),
+        attended: held.iter().filter(|r| r.attended_at.is_some()).count(),
+        no_show: held.iter().filter(|r| r.attended_at.is_none()).count(),
+        attendees: held.iter().map(|r| r.attendees).sum(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn roster_page(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    ip: ClientIp,
+    id: Uuid,
+    query: RosterQuery,
+    outcome: Outcome,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
     let (seminar, registrations) =
-        app::seminars::roster(&state.services, &actor, parse_id(&id)?, "seminar.roster.read", state.clock.now())
-            .await?;
+        app::seminars::roster(&state.services, &actor, id, "seminar.roster.read", state.clock.now()).await?;
     let total = registrations.len();
+    let stats = vec![
+        stats(t, Some(Mode::Venue), &registrations),
+        stats(t, Some(Mode::Online), &registrations),
+        stats(t, None, &registrations),
+    ];
+    let unattended_online: Vec<(String, String)> = registrations
+        .iter()
+        .filter(|r| r.mode == Mode::Online && r.status == RegistrationStatus::Held && r.attended_at.is_none())
+        .map(|r| (r.reference.clone(), format!("{} — {}", r.person_name, r.company_name)))
+        .collect();
     let rows = query
         .apply(registrations)
         .into_iter()
@@ -711,7 +778,13 @@ async fn office_roster(
             status_label: t.pick(record.status.label_ja(), record.status.label_en()),
             mode_label: t.pick(record.mode.label_ja(), record.mode.label_en()),
             registered: tokyo_short(record.created_at),
-            attended: record.attended_at.map(tokyo_short).unwrap_or_default(),
+            attended: record
+                .attended_at
+                .map(|at| match record.attended_minutes {
+                    Some(minutes) => format!("{} ({minutes}{})", tokyo_short(at), t.s("分", " min")),
+                    None => tokyo_short(at),
+                })
+                .unwrap_or_default(),
             record,
         })
         .collect();
@@ -727,8 +800,159 @@ async fn office_roster(
         total,
         query_string: query.query_string(),
         query,
+        stats,
+        outcome,
+        unattended_online,
     };
-    html(StatusCode::OK, &page)
+    html(status, &page)
+}
+
+/// The largest participant report accepted (a report of thousands of rows is well under).
+const MAX_REPORT_BYTES: usize = 5 * 1024 * 1024;
+
+async fn post_attendance(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let id = parse_id(&id)?;
+    staff.require_may(domain::access::Action::RunSeminars)?;
+    let mut report: Option<Vec<u8>> = None;
+    let mut too_large = false;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        if field.name() != Some("report") {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_REPORT_BYTES => bytes.extend_from_slice(&chunk),
+                Ok(None) => break,
+                _ => {
+                    too_large = true;
+                    break;
+                }
+            }
+        }
+        report = Some(bytes);
+    }
+    let fail = |problem: &str, status| {
+        let outcome = Outcome { problem: Some(problem.to_string()), ..Outcome::default() };
+        (outcome, status)
+    };
+    let (outcome, status) = if too_large {
+        fail(
+            t.s("ファイルが大きすぎます（5MBまで）。", "The file is too large (5 MB at most)."),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+    } else {
+        match report.filter(|bytes| !bytes.is_empty()) {
+            None => fail(
+                t.s("参加者レポート（CSV）を選んでください。", "Choose the participant report (CSV)."),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Some(bytes) => {
+                let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+                match app::seminars::import_attendance(&state.services, &actor, id, &bytes, state.clock.now()).await {
+                    Ok(done) => {
+                        let notice = if t.en {
+                            format!(
+                                "{} rows read: {} newly attended, {} already marked, {} not matched.",
+                                done.rows,
+                                done.matched,
+                                done.already,
+                                done.unmatched.len()
+                            )
+                        } else {
+                            format!(
+                                "{}行を読み取りました。出席 {}件（新規）・{}件（記録済み）、照合できなかった参加者 {}人。",
+                                done.rows,
+                                done.matched,
+                                done.already,
+                                done.unmatched.len()
+                            )
+                        };
+                        (Outcome { notice: Some(notice), problem: None, unmatched: done.unmatched }, StatusCode::OK)
+                    }
+                    Err(app::AppError::Invalid(invalid)) => {
+                        let m = crate::messages::invalid(&invalid);
+                        fail(t.pick(&m.ja, &m.en), StatusCode::UNPROCESSABLE_ENTITY)
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+    };
+    roster_page(&state, t, &staff, ip, id, RosterQuery::default(), outcome, status).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ManualForm {
+    reference: String,
+    minutes: String,
+}
+
+async fn post_manual_attendance(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<ManualForm>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let id = parse_id(&id)?;
+    let minutes = domain::text::normalize(&form.minutes).parse::<u32>().ok().filter(|m| *m <= 24 * 60);
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    let (outcome, status) = match minutes {
+        None => (
+            Outcome {
+                problem: Some(t.s("視聴時間（分）を数字で入力してください。", "Enter the minutes as a number.").into()),
+                ..Outcome::default()
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Some(minutes) => {
+            match app::seminars::mark_attended_by_hand(
+                &state.services,
+                &actor,
+                id,
+                &form.reference,
+                minutes,
+                state.clock.now(),
+            )
+            .await
+            {
+                Ok(r) => {
+                    let notice = format!(
+                        "{}{} — {}",
+                        t.s("出席を記録しました：", "Attendance recorded: "),
+                        r.reference,
+                        r.person_name
+                    );
+                    (Outcome { notice: Some(notice), ..Outcome::default() }, StatusCode::OK)
+                }
+                Err(app::AppError::NotFound) => (
+                    Outcome {
+                        problem: Some(t.s("該当するお申込みがありません。", "No such registration.").into()),
+                        ..Outcome::default()
+                    },
+                    StatusCode::NOT_FOUND,
+                ),
+                Err(app::AppError::Refused(refusal)) => {
+                    let m = crate::messages::refusal(&refusal);
+                    (Outcome { problem: Some(t.pick(&m.ja, &m.en).into()), ..Outcome::default() }, StatusCode::CONFLICT)
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    };
+    roster_page(&state, t, &staff, ip, id, RosterQuery::default(), outcome, status).await
 }
 
 const EXPORT_HEADERS: [&str; 18] = [

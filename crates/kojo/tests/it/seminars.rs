@@ -408,3 +408,121 @@ async fn office_roster_and_check_in(backend: Backend) {
     }
     app.stop().await;
 }
+
+on_both_backends!(reminders_once_each);
+
+/// The day-before reminder reaches every registrant holding a seat at 10:00 JST, the hour-before
+/// one only those online; a second pass, or a pass after the start, sends nothing more.
+async fn reminders_once_each(backend: Backend) {
+    let clock = app::Clock::fixed(DateTime::parse_from_rfc3339("2027-01-10T09:00:00+09:00").unwrap().into());
+    let app = spawn_app_with_clock(backend, Setup::default(), clock.clone(), |config| config.worker = false).await;
+    let seminar = add_seminar(&app, "remind", "2027-01-20T14:00:00+09:00", 1, 5).await;
+    register(&app, &seminar, &registration(1, "venue")).await;
+    register(&app, &seminar, &registration(2, "venue")).await; // waiting: no reminder
+    register(&app, &seminar, &registration(3, "online")).await;
+    let services = kojo::setup::services(&app.running.db, &app.config).await.unwrap();
+    let settings = kojo::maintenance::Settings { font_dirs: Vec::new(), threat_retention_days: 400 };
+    let reminders = |subject: &'static str| {
+        let db = app.running.db.clone();
+        async move {
+            let mut to: Vec<String> = store::outbox::recent(&db, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|m| m.subject.contains(subject))
+                .map(|m| m.to)
+                .collect();
+            to.sort();
+            to
+        }
+    };
+
+    clock.set(DateTime::parse_from_rfc3339("2027-01-19T09:59:59+09:00").unwrap().into());
+    kojo::jobs::run_due_jobs(&services, &settings, &clock).await.unwrap();
+    assert!(reminders("明日の説明会").await.is_empty(), "not before 10:00 the day before");
+    clock.set(DateTime::parse_from_rfc3339("2027-01-19T10:00:00+09:00").unwrap().into());
+    kojo::jobs::run_due_jobs(&services, &settings, &clock).await.unwrap();
+    assert_eq!(reminders("明日の説明会").await, ["person1@example.jp", "person3@example.jp"]);
+    let outbox = store::outbox::recent(&app.running.db, 100).await.unwrap();
+    let online = outbox.iter().find(|m| m.to == "person3@example.jp" && m.subject.contains("明日")).unwrap();
+    assert!(online.body.contains("https://zoom.example.jp/j/123"), "the online link goes to online registrants");
+    let venue = outbox.iter().find(|m| m.to == "person1@example.jp" && m.subject.contains("明日")).unwrap();
+    assert!(!venue.body.contains("zoom.example.jp") && venue.body.contains("都庁第一本庁舎"));
+
+    clock.set(DateTime::parse_from_rfc3339("2027-01-20T13:00:00+09:00").unwrap().into());
+    kojo::jobs::run_due_jobs(&services, &settings, &clock).await.unwrap();
+    kojo::jobs::run_due_jobs(&services, &settings, &clock).await.unwrap();
+    assert_eq!(reminders("明日の説明会").await.len(), 2, "each once");
+    assert_eq!(reminders("まもなく").await, ["person3@example.jp"], "the hour before: online only");
+    app.stop().await;
+}
+
+on_both_backends!(zoom_attendance);
+
+/// Zoom's participant report marks online registrants attended by e-mail, then by name (a
+/// rejoin's minutes added up); the rest are listed and matched by hand; held registrations
+/// nobody matched are the no-shows.
+async fn zoom_attendance(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let seminar = add_seminar(&app, "zoom", &in_three_weeks(), 5, 10).await;
+    for n in 1..=4 {
+        register(&app, &seminar, &registration(n, "online")).await;
+    }
+    let staff =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let page =
+        staff.get(app.at(&format!("/office/seminars/{}", seminar.id))).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    // A Japanese-heading report in Shift_JIS: person 1 by e-mail (joined twice), person 2 by
+    // name under another address, someone unknown; person 3 and 4 did not come.
+    let csv = "名前（元の名前）,ユーザーメール,参加時刻,退出時刻,期間（分）,ゲスト\r\n\
+               参加 太郎1,PERSON1@example.jp,2027/01/20 14:00:05,2027/01/20 14:30:00,30,はい\r\n\
+               参加 太郎1,person1@example.jp,2027/01/20 14:35:00,2027/01/20 15:20:00,45,はい\r\n\
+               参加　太郎2,other@example.org,2027/01/20 14:01:00,2027/01/20 15:30:00,89,はい\r\n\
+               佐藤 花子,,2027/01/20 14:02:00,2027/01/20 15:00:00,58,はい\r\n";
+    let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(csv);
+    let form = reqwest::multipart::Form::new()
+        .part("report", reqwest::multipart::Part::bytes(bytes.into_owned()).file_name("participants.csv"));
+    let url = app.at(&format!("/office/seminars/{}/attendance?csrf={csrf}", seminar.id));
+    let response = staff.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("4行を読み取りました") && text.contains("出席 2件"), "{text}");
+    assert!(text.contains("佐藤 花子"), "the unmatched person is listed");
+    let roster = store::seminars::roster(&app.running.db, seminar.id).await.unwrap();
+    let minutes = |email: &str| roster.iter().find(|r| r.email == email).unwrap().attended_minutes;
+    assert_eq!(minutes("person1@example.jp"), Some(75), "two connections added up");
+    assert_eq!(minutes("person2@example.jp"), Some(89), "matched by name");
+    assert_eq!(minutes("person3@example.jp"), None);
+
+    // Person 3 was 佐藤 花子 on a colleague's computer: matched by hand.
+    let reference = roster.iter().find(|r| r.email == "person3@example.jp").unwrap().reference.clone();
+    let manual = staff
+        .post(app.at(&format!("/office/seminars/{}/attendance/manual", seminar.id)))
+        .form(&[("csrf", csrf.as_str()), ("reference", reference.as_str()), ("minutes", "58")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(manual.status(), 200);
+    let stats = manual.text().await.unwrap();
+    assert!(stats.contains("出席を記録しました"));
+    let roster = store::seminars::roster(&app.running.db, seminar.id).await.unwrap();
+    let no_shows: Vec<&str> = roster.iter().filter(|r| r.attended_at.is_none()).map(|r| r.email.as_str()).collect();
+    assert_eq!(no_shows, ["person4@example.jp"]);
+
+    // An English-heading report in UTF-8 with a BOM, imported again: nothing is counted twice.
+    let english = "\u{feff}Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n\
+                   参加 太郎1,person1@example.jp,01/20/2027 02:00:05 PM,01/20/2027 03:20:00 PM,80,Yes\n";
+    let form = reqwest::multipart::Form::new()
+        .part("report", reqwest::multipart::Part::bytes(english.as_bytes().to_vec()).file_name("en.csv"));
+    let text = staff.post(&url).multipart(form).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("1件（記録済み）"), "{text}");
+    // Not a report: refused with the reason, nothing changed.
+    let form = reqwest::multipart::Form::new()
+        .part("report", reqwest::multipart::Part::bytes(b"hello,world\n".to_vec()).file_name("x.csv"));
+    let refused = staff.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("参加者レポートを読み取れません"));
+    app.stop().await;
+}
