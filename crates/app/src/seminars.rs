@@ -473,3 +473,139 @@ pub async fn mark_attended_by_hand(
     tx.commit().await?;
     Ok(marked.registration)
 }
+
+/// A seminar as the office form sends it: dates and times as typed (JST), numbers as text.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SeminarForm {
+    pub code: String,
+    pub title: String,
+    pub title_en: String,
+    pub description: String,
+    pub description_en: String,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// `HH:MM`, Tokyo time.
+    pub starts: String,
+    pub ends: String,
+    pub venue_name: String,
+    pub venue_address: String,
+    pub venue_map_url: String,
+    pub online_url: String,
+    pub venue_capacity: String,
+    pub online_capacity: String,
+    /// `YYYY-MM-DDTHH:MM` (a `datetime-local` input), Tokyo time; blank for the default.
+    pub deadline: String,
+    pub max_attendees: String,
+}
+
+impl SeminarForm {
+    /// The form of an existing seminar, for editing.
+    pub fn of(seminar: &SeminarRecord) -> SeminarForm {
+        let tokyo = |at: DateTime<Utc>| at.with_timezone(&chrono_tz::Asia::Tokyo);
+        let default_deadline = domain::seminar::default_deadline(seminar.starts_at);
+        SeminarForm {
+            code: seminar.code.clone(),
+            title: seminar.title_ja.clone(),
+            title_en: if seminar.title_en == seminar.title_ja { String::new() } else { seminar.title_en.clone() },
+            description: seminar.description_ja.clone(),
+            description_en: if seminar.description_en == seminar.description_ja {
+                String::new()
+            } else {
+                seminar.description_en.clone()
+            },
+            date: tokyo(seminar.starts_at).format("%Y-%m-%d").to_string(),
+            starts: tokyo(seminar.starts_at).format("%H:%M").to_string(),
+            ends: tokyo(seminar.ends_at).format("%H:%M").to_string(),
+            venue_name: seminar.venue_name.clone(),
+            venue_address: seminar.venue_address.clone(),
+            venue_map_url: seminar.venue_map_url.clone().unwrap_or_default(),
+            online_url: seminar.online_url.clone().unwrap_or_default(),
+            venue_capacity: seminar.venue.capacity.to_string(),
+            online_capacity: seminar.online.capacity.to_string(),
+            deadline: if seminar.deadline == default_deadline {
+                String::new()
+            } else {
+                tokyo(seminar.deadline).format("%Y-%m-%dT%H:%M:%S").to_string()
+            },
+            max_attendees: seminar.max_attendees.to_string(),
+        }
+    }
+
+    /// Parses the form into a checked seminar, or says what is wrong (in Japanese).
+    pub fn parse(&self) -> std::result::Result<domain::seminar::ValidSeminar, String> {
+        use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+        let tokyo =
+            |at: NaiveDateTime| chrono_tz::Asia::Tokyo.from_local_datetime(&at).single().map(|t| t.fixed_offset());
+        let date = NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d")
+            .map_err(|_| "開催日を「2023-09-06」の形式で入力してください".to_string())?;
+        let time = |text: &str| {
+            NaiveTime::parse_from_str(text.trim(), "%H:%M")
+                .map_err(|_| "開始・終了時刻を「14:00」の形式で入力してください".to_string())
+        };
+        let starts_at = tokyo(date.and_time(time(&self.starts)?)).ok_or("開始時刻が正しくありません")?;
+        let ends_at = tokyo(date.and_time(time(&self.ends)?)).ok_or("終了時刻が正しくありません")?;
+        let number = |text: &str, what: &str| {
+            domain::text::normalize(text).parse::<u32>().map_err(|_| format!("{what}を0以上の整数で入力してください"))
+        };
+        let deadline = match self.deadline.trim() {
+            "" => None,
+            text => {
+                let at = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+                    .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
+                    .map_err(|_| "申込締切を「2023-09-05T23:59」の形式で入力してください".to_string())?;
+                Some(tokyo(at).ok_or("申込締切が正しくありません")?)
+            }
+        };
+        let optional = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_string());
+        let spec = domain::seminar::SeminarSpec {
+            code: self.code.trim().to_string(),
+            title: self.title.clone(),
+            title_en: optional(&self.title_en),
+            description: optional(&self.description),
+            description_en: optional(&self.description_en),
+            starts_at,
+            ends_at,
+            venue_name: self.venue_name.clone(),
+            venue_address: self.venue_address.clone(),
+            venue_map_url: optional(&self.venue_map_url),
+            online_url: optional(&self.online_url),
+            venue_capacity: number(&self.venue_capacity, "会場の定員")?,
+            online_capacity: number(&self.online_capacity, "オンラインの定員")?,
+            registration_deadline: deadline,
+            max_attendees: match self.max_attendees.trim() {
+                "" => None,
+                text => Some(number(text, "1件あたりの参加人数の上限")?),
+            },
+        };
+        spec.validate().map_err(|e| e.to_string())
+    }
+}
+
+/// Adds a seminar to programme year `programme`, or changes the one with its code (never below
+/// the seats held). The secretariat runs the seminars, so it may.
+pub async fn save(
+    services: &Services,
+    actor: &Actor,
+    programme: Uuid,
+    seminar: &domain::seminar::ValidSeminar,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    actor.require(Action::RunSeminars)?;
+    let tx = services.db.begin().await?;
+    let id = store::seminars::save(&tx, programme, seminar, now).await?;
+    actor
+        .record(
+            &tx,
+            "seminar.save",
+            ("seminar", id),
+            serde_json::json!({
+                "code": seminar.code, "starts_at": seminar.starts_at, "venue_capacity": seminar.venue_capacity,
+                "online_capacity": seminar.online_capacity, "deadline": seminar.deadline,
+            }),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}

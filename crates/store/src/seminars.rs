@@ -661,3 +661,44 @@ pub async fn upcoming(db: &Db, now: DateTime<Utc>) -> Result<Vec<SeminarRecord>>
         .await?;
     Ok(models.into_iter().map(seminar_record).collect())
 }
+
+/// A company name compared loosely: NFKC (already applied on input), no spaces, lower case.
+pub fn company_key(name: &str) -> String {
+    name.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+}
+
+/// The seminar registrations (not cancelled) of the company that applied with this 法人番号,
+/// e-mail address or company name (STEP0 before STEP1), seminars of the programme year only,
+/// earliest seminar first. The 法人番号 decides when both have one.
+pub async fn of_company(
+    db: &Db,
+    programme_id: Uuid,
+    corporate_number: Option<&str>,
+    email: &str,
+    company_name: &str,
+) -> Result<Vec<(SeminarRecord, RegistrationRecord)>> {
+    let seminars = list(db, programme_id).await?;
+    let ids: Vec<Uuid> = seminars.iter().map(|s| s.id).collect();
+    let rows = registration::Entity::find()
+        .filter(registration::Column::SeminarId.is_in(ids))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled.code()))
+        .order_by_asc(registration::Column::CreatedAt)
+        .all(db.conn())
+        .await?;
+    let name = company_key(company_name);
+    let mut found = Vec::new();
+    for row in rows {
+        let same = match (corporate_number, row.corporate_number.as_deref()) {
+            (Some(a), Some(b)) => a == b,
+            _ => row.email.eq_ignore_ascii_case(email) || company_key(&row.company_name) == name,
+        };
+        if same {
+            let record = registration_record(row)?;
+            if let Some(seminar) = seminars.iter().find(|s| s.id == record.seminar_id) {
+                found.push((seminar.clone(), record));
+            }
+        }
+    }
+    found.sort_by_key(|(seminar, _)| seminar.starts_at);
+    Ok(found)
+}

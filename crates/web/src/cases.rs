@@ -108,6 +108,8 @@ struct CasePage {
     draft: Draft,
     notice: Option<String>,
     problem: Option<String>,
+    /// STEP0: the briefing seminars this company registered for, as lines to show.
+    seminars: Vec<String>,
 }
 
 impl CasePage {
@@ -228,8 +230,20 @@ async fn case_page(
         let (course, why) = domain::case::propose_course(check);
         (course_label(t, course), t.pick(why, domain::case::proposal_reason_en(check)))
     });
+    let seminars = store::seminars::of_company(
+        &state.db,
+        record.programme_id,
+        record.corporate_number.as_deref(),
+        &record.contact_email,
+        &record.company_name,
+    )
+    .await?
+    .iter()
+    .map(|(seminar, registration)| seminar_line(t, seminar, registration))
+    .collect();
     let d = &record.declarations;
     let page = CasePage {
+        seminars,
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),
@@ -993,4 +1007,23 @@ fn actor_label(t: T, label: &str) -> String {
         "system:waitlist" => t.s("システム（繰上げ）", "System (waitlist)").to_string(),
         other => other.to_string(),
     }
+}
+
+/// 「説明会参加：令和5年9月6日（水）（会場）」, or registered but not (yet) seen attending.
+fn seminar_line(
+    t: T,
+    seminar: &store::seminars::SeminarRecord,
+    registration: &store::seminars::RegistrationRecord,
+) -> String {
+    let date = seminar.starts_at.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let date = if t.en { date.format("%-d %B %Y").to_string() } else { domain::wareki::format_date_with_weekday(date) };
+    let mode = t.pick(registration.mode.label_ja(), registration.mode.label_en());
+    let what = match (registration.attended_at.is_some(), registration.status) {
+        (true, _) => t.s("説明会参加", "Attended the seminar"),
+        (false, domain::seminar::RegistrationStatus::Held) => {
+            t.s("説明会申込（出席未確認）", "Registered (attendance not recorded)")
+        }
+        (false, _) => t.s("説明会キャンセル待ち", "Seminar waiting list"),
+    };
+    format!("{what}{}{date}{}{mode}{}", t.s("：", ": "), t.s("（", " ("), t.s("）", ")"))
 }

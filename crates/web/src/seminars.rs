@@ -35,7 +35,9 @@ pub fn router() -> Router<AppState> {
         .route("/seminars/done", get(done_page))
         .route("/seminars/{id}", get(form_page).post(post_registration))
         .route("/seminars/manage/{token}", get(manage_page).post(post_manage))
-        .route("/office/seminars", get(office_list))
+        .route("/office/seminars", get(office_list).post(create_seminar))
+        .route("/office/seminars/new", get(new_seminar_page))
+        .route("/office/seminars/{id}/edit", get(edit_seminar_page).post(update_seminar))
         .route("/office/seminars/{id}", get(office_roster))
         .route("/office/seminars/{id}/export", get(office_export))
         .route("/office/seminars/{id}/checkin", get(checkin_page).post(post_checkin))
@@ -564,6 +566,8 @@ struct OfficeListPage {
     menu: crate::menu::Menu,
     csrf: String,
     rows: Vec<OfficeRow>,
+    /// The year's totals: seats held / seats and waiting per mode, attended.
+    total: OfficeRow,
 }
 
 async fn office_list(
@@ -597,6 +601,18 @@ async fn office_list(
             attended: roster.iter().filter(|r| r.attended_at.is_some()).count(),
         });
     }
+    let sum = |pick: fn(&OfficeRow) -> (i32, i32, usize)| {
+        rows.iter().map(pick).fold((0, 0, 0), |(a, b, c), (x, y, z)| (a + x, b + y, c + z))
+    };
+    let total = OfficeRow {
+        id: Uuid::nil(),
+        title: t.s("年度合計", "Year total").to_string(),
+        when: String::new(),
+        deadline: String::new(),
+        venue: sum(|r| r.venue),
+        online: sum(|r| r.online),
+        attended: rows.iter().map(|r| r.attended).sum(),
+    };
     let page = OfficeListPage {
         t,
         signed_in: true,
@@ -604,6 +620,7 @@ async fn office_list(
         menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
         rows,
+        total,
     };
     html(StatusCode::OK, &page)
 }
@@ -1142,6 +1159,159 @@ async fn post_checkin(
             let message = crate::messages::refusal(&refusal);
             let problem = t.pick(&message.ja, &message.en).to_string();
             checkin(&state, t, &staff, ip, id, String::new(), None, Some(problem), StatusCode::CONFLICT).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "office/seminar_edit.html")]
+struct EditPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    /// `None` for a new seminar.
+    id: Option<Uuid>,
+    form: app::seminars::SeminarForm,
+    problem: Option<String>,
+    /// Seats held now (a capacity cannot go below them).
+    held: (i32, i32),
+}
+
+impl EditPage {
+    /// The form's value of field `name`, for the template's inputs.
+    fn value(&self, name: &str) -> &str {
+        let f = &self.form;
+        match name {
+            "code" => &f.code,
+            "title" => &f.title,
+            "title_en" => &f.title_en,
+            "date" => &f.date,
+            "starts" => &f.starts,
+            "ends" => &f.ends,
+            "venue_name" => &f.venue_name,
+            "venue_address" => &f.venue_address,
+            "venue_map_url" => &f.venue_map_url,
+            "online_url" => &f.online_url,
+            "venue_capacity" => &f.venue_capacity,
+            "online_capacity" => &f.online_capacity,
+            "deadline" => &f.deadline,
+            "max_attendees" => &f.max_attendees,
+            _ => "",
+        }
+    }
+}
+
+fn edit_page(
+    t: T,
+    staff: &Staff,
+    id: Option<Uuid>,
+    form: app::seminars::SeminarForm,
+    problem: Option<String>,
+    held: (i32, i32),
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let page = EditPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        id,
+        form,
+        problem,
+        held,
+    };
+    html(status, &page)
+}
+
+async fn new_seminar_page(lang: Lang, staff: Staff) -> Result<Response, PageError> {
+    staff.require_may(domain::access::Action::RunSeminars)?;
+    let form = app::seminars::SeminarForm {
+        starts: "14:00".into(),
+        ends: "15:30".into(),
+        venue_capacity: "30".into(),
+        online_capacity: "100".into(),
+        max_attendees: domain::seminar::DEFAULT_MAX_ATTENDEES.to_string(),
+        ..Default::default()
+    };
+    edit_page(lang.t, &staff, None, form, None, (0, 0), StatusCode::OK)
+}
+
+async fn edit_seminar_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    staff.require_may(domain::access::Action::RunSeminars)?;
+    let seminar = store::seminars::get(&state.db, parse_id(&id)?).await?;
+    let form = app::seminars::SeminarForm::of(&seminar);
+    edit_page(lang.t, &staff, Some(seminar.id), form, None, (seminar.venue.taken, seminar.online.taken), StatusCode::OK)
+}
+
+async fn create_seminar(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Form(form): Form<app::seminars::SeminarForm>,
+) -> Result<Response, PageError> {
+    staff.require_may(domain::access::Action::RunSeminars)?;
+    let t = lang.t;
+    let Some(programme) = store::programmes::current(&state.db).await? else {
+        return Err(PageError::bad_request("現在の年度がありません。", "There is no current programme year."));
+    };
+    let taken = store::seminars::list(&state.db, programme.id).await?.iter().any(|s| s.code == form.code.trim());
+    if taken {
+        let problem = t.s(
+            "このコードの説明会は既にあります。別のコードにしてください。",
+            "A seminar with this code exists; choose another.",
+        );
+        return edit_page(t, &staff, None, form, Some(problem.into()), (0, 0), StatusCode::CONFLICT);
+    }
+    save_seminar(&state, t, &staff, ip, programme.id, None, form, (0, 0)).await
+}
+
+async fn update_seminar(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    Form(mut form): Form<app::seminars::SeminarForm>,
+) -> Result<Response, PageError> {
+    staff.require_may(domain::access::Action::RunSeminars)?;
+    let seminar = store::seminars::get(&state.db, parse_id(&id)?).await?;
+    // The code names the seminar within its year: it does not change.
+    form.code = seminar.code.clone();
+    let held = (seminar.venue.taken, seminar.online.taken);
+    save_seminar(&state, lang.t, &staff, ip, seminar.programme_id, Some(seminar.id), form, held).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn save_seminar(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    ip: ClientIp,
+    programme: Uuid,
+    id: Option<Uuid>,
+    form: app::seminars::SeminarForm,
+    held: (i32, i32),
+) -> Result<Response, PageError> {
+    let parsed = match form.parse() {
+        Ok(parsed) => parsed,
+        Err(problem) => return edit_page(t, staff, id, form, Some(problem), held, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let actor = app::Actor::user(&staff.user, app::Via::Page, ip.to_db());
+    match app::seminars::save(&state.services, &actor, programme, &parsed, state.clock.now()).await {
+        Ok(saved) => Ok(Redirect::to(&format!("/office/seminars/{saved}")).into_response()),
+        Err(app::AppError::Refused(refusal)) => {
+            let m = crate::messages::refusal(&refusal);
+            edit_page(t, staff, id, form, Some(t.pick(&m.ja, &m.en).to_string()), held, StatusCode::CONFLICT)
         }
         Err(error) => Err(error.into()),
     }

@@ -526,3 +526,91 @@ async fn zoom_attendance(backend: Backend) {
     assert!(refused.text().await.unwrap().contains("参加者レポートを読み取れません"));
     app.stop().await;
 }
+
+on_both_backends!(office_edits_seminars_and_cases_show_step0);
+
+/// The secretariat adds and edits seminars (never below the seats held); a company that
+/// registered for a seminar and applies later has it on its case page (STEP0).
+async fn office_edits_seminars_and_cases_show_step0(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let staff =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let page = staff.get(app.at("/office/seminars/new")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    let date =
+        (Utc::now() + chrono::Duration::days(30)).with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%d").to_string();
+    let mut form = vec![
+        ("csrf", csrf.clone()),
+        ("code", "tachikawa".into()),
+        ("title", "事業説明会（立川）".into()),
+        ("date", date.clone()),
+        ("starts", "14:00".into()),
+        ("ends", "15:30".into()),
+        ("venue_name", "立川会場".into()),
+        ("venue_address", "東京都立川市曙町2-12-1".into()),
+        ("online_url", "https://zoom.example.jp/j/999".into()),
+        ("venue_capacity", "1".into()),
+        ("online_capacity", "１００".into()),
+        ("max_attendees", "3".into()),
+    ];
+    // A mistake first: the end before the start is named, the form kept.
+    let mut wrong = form.clone();
+    wrong[5] = ("ends", "13:00".into());
+    let refused = staff.post(app.at("/office/seminars")).form(&wrong).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("終了時刻は開始時刻より後") && text.contains("立川会場"));
+    let created = staff.post(app.at("/office/seminars")).form(&form).send().await.unwrap();
+    assert_eq!(created.status(), 303);
+    let current = store::programmes::current(&app.running.db).await.unwrap().unwrap();
+    let seminar = store::seminars::list(&app.running.db, current.id).await.unwrap().remove(0);
+    assert_eq!((seminar.venue.capacity, seminar.online.capacity, seminar.max_attendees), (1, 100, 3));
+    assert_eq!(
+        seminar.deadline.with_timezone(&chrono_tz::Asia::Tokyo).format("%H:%M:%S").to_string(),
+        "23:59:59",
+        "the default deadline"
+    );
+    assert_eq!(
+        staff.post(app.at("/office/seminars")).form(&form).send().await.unwrap().status(),
+        409,
+        "the code is taken"
+    );
+
+    // A company registers (venue) and attends; the venue cannot shrink below its seat.
+    let mut body = registration(7, "venue");
+    body["corporate_number"] = json!(common::corporate_number(7));
+    let held: Value = register(&app, &seminar, &body).await.json().await.unwrap();
+    assert_eq!(held["status"], "held");
+    form[9] = ("venue_capacity", "0".into());
+    let shrink = staff.post(app.at(&format!("/office/seminars/{}/edit", seminar.id))).form(&form).send().await.unwrap();
+    assert_eq!(shrink.status(), 409);
+    assert!(shrink.text().await.unwrap().contains("登録済みの席数（1）"));
+    let page = staff
+        .get(app.at(&format!("/office/seminars/{}/checkin", seminar.id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    staff
+        .post(app.at(&format!("/office/seminars/{}/checkin", seminar.id)))
+        .form(&[("csrf", csrf.as_str()), ("reference", held["reference"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+
+    // It applies with the same 法人番号 (another contact address): its case shows the seminar.
+    let response = app.apply(&common::application(7, "utm")).await;
+    assert_eq!(response.status(), 201);
+    let applications = store::applications::list_all(&app.running.db, &Default::default()).await.unwrap();
+    let case = staff.get(app.at(&format!("/office/applications/{}", applications[0].id))).send().await.unwrap();
+    assert_eq!(case.status(), 200);
+    let case = case.text().await.unwrap();
+    let wareki =
+        domain::wareki::format_date_with_weekday(chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap());
+    assert!(case.contains(&format!("説明会参加：{wareki}（会場）")), "STEP0 on the case page");
+    app.stop().await;
+}
