@@ -9,6 +9,9 @@ use std::net::IpAddr;
 
 use crate::event::{Action, Category, Event, Kind, Severity, Vendor};
 use crate::json;
+use crate::kv::non_empty;
+use crate::time;
+use crate::vendor::{self, fortigate, fortigate::Fields};
 
 /// The shape of each output line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -144,6 +147,145 @@ fn write_kojo(out: &mut Vec<u8>, event: &Event<'_>, origin: &Origin<'_>) {
     out.extend_from_slice(b",\"line\":");
     json::unsigned(out, origin.line);
     out.push(b'}');
+}
+
+/// What [`write_fortigate_kojo`] classified the line as, for the command's counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Written {
+    pub kind: Kind,
+    pub category: Category,
+    pub action: Action,
+    /// The identifier when it is not in the catalogue (as [`Event::unknown_identifier`]).
+    pub unknown_identifier: Option<String>,
+}
+
+/// Appends Kojo's record (without the `\n`) of a native FortiGate line from its fields: byte
+/// for byte what [`write_event`] writes for the event `fortigate::build` makes of them (held
+/// to that by a test), without making the event. Addresses and ports already in their
+/// canonical form are copied as they are; `clock` keeps the date of the previous line.
+pub(crate) fn write_fortigate_kojo(
+    out: &mut Vec<u8>,
+    fields: &Fields<'_>,
+    origin: &Origin<'_>,
+    clock: &mut json::Clock,
+) -> Written {
+    let classified = fortigate::classify_structured(fields);
+    let (kind, category, action) = classified.class();
+    let unknown_identifier = (!classified.is_known()).then(|| fortigate::unknown_identifier(fields));
+
+    // `fortigate::resolve_time`, with the common case (a valid `eventtime`) written by `clock`.
+    out.extend_from_slice(b"{\"time\":");
+    let offset = fields.tz.and_then(time::parse_offset);
+    let epoch = fields.eventtime.and_then(time::epoch_parts);
+    let (offset, assumed) = match epoch {
+        Some((seconds, nanos)) if clock.write(out, seconds, nanos) => (offset, false),
+        _ => match fortigate::resolve_time(fields) {
+            Some(stamp) => {
+                json::rfc3339(out, stamp.utc);
+                (stamp.offset, stamp.assumed)
+            }
+            None => {
+                out.extend_from_slice(b"null");
+                (None, false)
+            }
+        },
+    };
+    out.extend_from_slice(b",\"utc_offset_seconds\":");
+    match offset {
+        Some(seconds) => json::signed(out, i64::from(seconds)),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(if assumed {
+        b",\"time_zone_assumed\":true,\"vendor\":\"fortigate\",\"device\":"
+    } else {
+        b",\"time_zone_assumed\":false,\"vendor\":\"fortigate\",\"device\":"
+    });
+    optional_string(out, fortigate::device(fields));
+    out.extend_from_slice(b",\"kind\":\"");
+    out.extend_from_slice(kind.code().as_bytes());
+    out.extend_from_slice(b"\",\"category\":\"");
+    out.extend_from_slice(category.code().as_bytes());
+    out.extend_from_slice(b"\",\"action\":\"");
+    out.extend_from_slice(action.code().as_bytes());
+    out.extend_from_slice(b"\",\"severity\":");
+    let severity_word = fields.severity_word();
+    match severity_word.and_then(Severity::from_word) {
+        Some(severity) => {
+            out.push(b'"');
+            out.extend_from_slice(severity.code().as_bytes());
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"vendor_severity\":");
+    optional_string(out, severity_word.and_then(non_empty));
+    out.extend_from_slice(b",\"signature\":");
+    optional_string(out, fortigate::signature(fields, kind, category));
+    out.extend_from_slice(b",\"src_ip\":");
+    address_text(out, fields.srcip);
+    out.extend_from_slice(b",\"src_port\":");
+    port_text(out, fields.srcport);
+    out.extend_from_slice(b",\"dst_ip\":");
+    address_text(out, fields.dstip);
+    out.extend_from_slice(b",\"dst_port\":");
+    port_text(out, fields.dstport);
+    out.extend_from_slice(b",\"url\":");
+    optional_string(out, fortigate::resolve_url(fields).as_deref());
+    out.extend_from_slice(b",\"user\":");
+    optional_string(out, fields.user_name().and_then(non_empty));
+    out.extend_from_slice(b",\"transport\":");
+    optional_string(out, fields.proto.and_then(vendor::transport).as_deref());
+    out.extend_from_slice(b",\"policy_id\":");
+    optional_string(out, fields.policyid.and_then(non_empty));
+    out.extend_from_slice(b",\"policy_name\":");
+    optional_string(out, fields.policyname.and_then(non_empty));
+    if let Some(identifier) = unknown_identifier.as_deref() {
+        out.extend_from_slice(b",\"unknown_identifier\":");
+        json::string(out, identifier);
+    }
+    out.extend_from_slice(b",\"file\":");
+    out.extend_from_slice(&origin.file.json);
+    out.extend_from_slice(b",\"line\":");
+    json::unsigned(out, origin.line);
+    out.push(b'}');
+    Written { kind, category, action, unknown_identifier }
+}
+
+/// `optional_ip(vendor::ip(text))`: a dotted quad that the fast reader accepts is already in
+/// its canonical form (no leading zero, nothing around it), and is copied as it is.
+#[inline]
+fn address_text(out: &mut Vec<u8>, text: Option<&str>) {
+    let Some(text) = text else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    if vendor::ipv4_fast(text.as_bytes()).is_some() {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        optional_ip(out, vendor::ip(text));
+    }
+}
+
+/// `optional_port(vendor::port(text))`: one to five digits without a leading zero, at most
+/// 65535, are the port's own decimal form, and are copied as they are.
+#[inline]
+fn port_text(out: &mut Vec<u8>, text: Option<&str>) {
+    let Some(text) = text else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    let bytes = text.as_bytes();
+    let canonical = matches!(bytes.len(), 1..=5)
+        && bytes.iter().all(u8::is_ascii_digit)
+        && (bytes[0] != b'0' || bytes.len() == 1)
+        && (bytes.len() < 5 || bytes <= b"65535".as_slice());
+    if canonical {
+        out.extend_from_slice(bytes);
+    } else {
+        optional_port(out, vendor::port(text));
+    }
 }
 
 fn optional_ip(out: &mut Vec<u8>, address: Option<IpAddr>) {

@@ -158,6 +158,12 @@ pub(crate) struct Fields<'a> {
 }
 
 pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
+    fields(line).map(|fields| build(&fields, Vendor::Fortigate))
+}
+
+/// The fields of a native line, as [`parse`] reads them before building its event; for the
+/// writers that print a line's record straight from them ([`crate::output`]).
+pub(crate) fn fields(line: &str) -> Result<Fields<'_>, Unparsed> {
     let separator = detect_separator(line);
     let mut fields = Fields::default();
     for (key, value) in KvIter::new(line, separator) {
@@ -166,7 +172,7 @@ pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     if fields.log_type.is_none() && fields.logid.is_none() {
         return Err(Unparsed::new(Some(Vendor::Fortigate), UnparsedReason::MissingField("type")));
     }
-    Ok(build(&fields, Vendor::Fortigate))
+    Ok(fields)
 }
 
 /// What [`parse`] followed by [`Tally::of`] gives, without reading past the pair that settles
@@ -392,12 +398,7 @@ pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
     let mut event = Event::new(vendor, kind, category, action);
     if !classified.is_known() {
         // Only identifiers missing from the table allocate.
-        event.unknown_identifier = Some(Cow::Owned(format!(
-            "{}/{}/{}",
-            fields.log_type.unwrap_or("").trim(),
-            fields.subtype.unwrap_or("").trim(),
-            fields.eventtype.unwrap_or("").trim()
-        )));
+        event.unknown_identifier = Some(Cow::Owned(unknown_identifier(fields)));
     }
     if let Some(stamp) = resolve_time(fields) {
         event.time = Some(stamp.utc);
@@ -409,19 +410,44 @@ pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
     event.transport = fields.proto.and_then(crate::vendor::transport);
     event.policy_id = fields.policyid.and_then(text);
     event.policy_name = fields.policyname.and_then(text);
-    let severity_word = fields.severity.or(fields.crlevel).or(fields.level);
+    let severity_word = fields.severity_word();
     event.severity = severity_word.and_then(Severity::from_word);
     event.vendor_severity = severity_word.and_then(text);
     event.src_ip = fields.srcip.and_then(ip);
     event.src_port = fields.srcport.and_then(port);
     event.dst_ip = fields.dstip.and_then(ip);
     event.dst_port = fields.dstport.and_then(port);
-    event.user = fields.user.or(fields.unauthuser).and_then(text);
+    event.user = fields.user_name().and_then(text);
     event.url = resolve_url(fields);
-    if kind != Kind::Traffic || category != Category::Other {
-        event.signature = resolve_signature(fields, category).map(Cow::Borrowed);
-    }
+    event.signature = signature(fields, kind, category).map(Cow::Borrowed);
     event
+}
+
+/// The `type/subtype/eventtype` identifier of a line whose identifier is not in the catalogue.
+pub(crate) fn unknown_identifier(fields: &Fields<'_>) -> String {
+    format!(
+        "{}/{}/{}",
+        fields.log_type.unwrap_or("").trim(),
+        fields.subtype.unwrap_or("").trim(),
+        fields.eventtype.unwrap_or("").trim()
+    )
+}
+
+impl<'a> Fields<'a> {
+    /// The severity word [`build`] reads: `severity`, else `crlevel`, else `level`.
+    pub(crate) fn severity_word(&self) -> Option<&'a str> {
+        self.severity.or(self.crlevel).or(self.level)
+    }
+
+    /// The user [`build`] reads: `user`, else `unauthuser`.
+    pub(crate) fn user_name(&self) -> Option<&'a str> {
+        self.user.or(self.unauthuser)
+    }
+}
+
+/// The event's signature: none for a plain session record.
+pub(crate) fn signature<'a>(fields: &Fields<'a>, kind: Kind, category: Category) -> Option<&'a str> {
+    if kind != Kind::Traffic || category != Category::Other { resolve_signature(fields, category) } else { None }
 }
 
 /// Maps type/subtype/eventtype/action to the normalised classification.
@@ -478,7 +504,7 @@ fn known(entry: &crate::catalogue::Entry, verdict: Verdict) -> Classified {
     Classified { kind, category, action, severity: entry.severity, provenance: Provenance::Known }
 }
 
-fn resolve_time(fields: &Fields<'_>) -> Option<time::Stamp> {
+pub(crate) fn resolve_time(fields: &Fields<'_>) -> Option<time::Stamp> {
     let offset = fields.tz.and_then(time::parse_offset);
     if let Some(utc) = fields.eventtime.and_then(time::epoch_any_unit) {
         return Some(time::Stamp { utc, offset, assumed: false });
@@ -493,7 +519,7 @@ fn resolve_time(fields: &Fields<'_>) -> Option<time::Stamp> {
 }
 
 /// The absolute URL when logged; otherwise the host (webfilter logs `url` as a path).
-fn resolve_url<'a>(fields: &Fields<'a>) -> Option<Cow<'a, str>> {
+pub(crate) fn resolve_url<'a>(fields: &Fields<'a>) -> Option<Cow<'a, str>> {
     if let Some(url) = fields.url.filter(|url| url.contains("://")) {
         return text(url);
     }
@@ -501,7 +527,7 @@ fn resolve_url<'a>(fields: &Fields<'a>) -> Option<Cow<'a, str>> {
 }
 
 /// `devid`, else `devname`.
-fn device<'a>(fields: &Fields<'a>) -> Option<&'a str> {
+pub(crate) fn device<'a>(fields: &Fields<'a>) -> Option<&'a str> {
     fields.devid.or(fields.devname).and_then(non_empty)
 }
 

@@ -92,7 +92,7 @@ pub fn detect(payload: &str) -> Option<Vendor> {
 
 /// Hot path of [`detect`]: native FortiGate lines start with one of a few keys and carry
 /// `logid=` early.
-fn is_native_fortigate(bytes: &[u8]) -> bool {
+pub(crate) fn is_native_fortigate(bytes: &[u8]) -> bool {
     starts_like_fortigate(bytes) && LOGID.find(&bytes[..bytes.len().min(256)]).is_some()
 }
 
@@ -182,7 +182,7 @@ pub(crate) fn ip(text: &str) -> Option<IpAddr> {
 
 /// Plain dotted-quad IPv4, the common case, without the general parser's overhead; anything
 /// else (spaces, brackets, IPv6, leading zeros) returns `None` and takes the general path.
-fn ipv4_fast(bytes: &[u8]) -> Option<Ipv4Addr> {
+pub(crate) fn ipv4_fast(bytes: &[u8]) -> Option<Ipv4Addr> {
     // Octet by octet, one to three digits each (no leading zero), dots between.
     let digit = |at: usize| bytes.get(at).map(|byte| byte.wrapping_sub(b'0')).filter(|digit| *digit <= 9);
     let mut octets = [0u8; 4];
