@@ -169,6 +169,7 @@ fn parse_file(
     let mut reader = LineReader::open(path).map_err(with_path)?;
     let file_name = FileName::new(&path.display().to_string());
     let mut clock = json::Clock::new();
+    let mut rows = fortigate::Rows::default();
     while let Some((number, line)) = reader.next_line().map_err(with_path)? {
         totals.lines += 1;
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -185,7 +186,7 @@ fn parse_file(
             match fortigate::fields(text) {
                 Ok(fields) => {
                     let origin = Origin { file: &file_name, line: number, original: "" };
-                    let written = output::write_fortigate_kojo(buffer, &fields, &origin, &mut clock);
+                    let written = output::write_fortigate_kojo(buffer, &fields, &origin, &mut clock, &mut rows);
                     buffer.push(b'\n');
                     totals.events += 1;
                     let class = (written.kind, written.category, written.action);
@@ -386,6 +387,19 @@ mod tests {
             (" ", ","),
             ("devname=", "devname=\"\u{e9}\u{6771}\" devname="),
         ];
+        // More UTM `subtype/eventtype` pairs than the writer keeps rows for, in turn.
+        for index in 0..120 {
+            let subtype = ["virus", "ips", "webfilter", "dns", "app-ctrl", "Virus ", "web", "odd"][index % 8];
+            let eventtype = ["infected", "signature", "ftgd_blk", "botnet", "", "analytics", "x"][index % 7];
+            lines.push(
+                format!(
+                    "date=2025-06-02 time=00:00:0{} devid=\"FGT60F\" logid=\"1\" type=\"utm\" subtype=\"{subtype}\" eventtype=\"{eventtype}\" action=\"{}\" attack=\"A{index}\"",
+                    index % 10,
+                    ["blocked", "pass", "detected"][index % 3]
+                )
+                .into_bytes(),
+            );
+        }
         for sample in &samples {
             for (from, to) in edits {
                 lines.push(sample.replacen(from, to, 1).into_bytes());

@@ -162,14 +162,16 @@ pub(crate) struct Written {
 /// Appends Kojo's record (without the `\n`) of a native FortiGate line from its fields: byte
 /// for byte what [`write_event`] writes for the event `fortigate::build` makes of them (held
 /// to that by a test), without making the event. Addresses and ports already in their
-/// canonical form are copied as they are; `clock` keeps the date of the previous line.
+/// canonical form are copied as they are; `clock` keeps the date of the previous line, `rows`
+/// the catalogue rows of earlier UTM lines.
 pub(crate) fn write_fortigate_kojo(
     out: &mut Vec<u8>,
     fields: &Fields<'_>,
     origin: &Origin<'_>,
     clock: &mut json::Clock,
+    rows: &mut fortigate::Rows,
 ) -> Written {
-    let classified = fortigate::classify_structured(fields);
+    let classified = fortigate::classify_remembered(fields, rows);
     let (kind, category, action) = classified.class();
     let unknown_identifier = (!classified.is_known()).then(|| fortigate::unknown_identifier(fields));
 

@@ -457,6 +457,48 @@ pub(crate) fn classify(fields: &Fields<'_>) -> Class {
 
 /// [`classify`] with the catalogue's provenance.
 pub(crate) fn classify_structured(fields: &Fields<'_>) -> Classified {
+    classify_with(fields, None)
+}
+
+/// [`classify_structured`], looking UTM rows up in `rows` first.
+pub(crate) fn classify_remembered(fields: &Fields<'_>, rows: &mut Rows) -> Classified {
+    classify_with(fields, Some(rows))
+}
+
+/// The catalogue rows of the last few UTM `subtype/eventtype` pairs seen, for a writer that
+/// classifies line after line: a log has a handful of such pairs, and finding one's row in the
+/// table costs as much as writing the whole record.
+#[derive(Debug, Default)]
+pub(crate) struct Rows {
+    /// `(subtype, eventtype, row)`, at most [`Rows::KEPT`]; the oldest is replaced first.
+    kept: Vec<(String, String, Option<&'static crate::catalogue::Entry>)>,
+    replaced: usize,
+}
+
+impl Rows {
+    const KEPT: usize = 16;
+
+    /// What `CATALOGUE.entry(&["utm", subtype, eventtype])` gives.
+    fn entry(&mut self, subtype: &str, eventtype: &str) -> Option<&'static crate::catalogue::Entry> {
+        let found = self.kept.iter().find(|(kept_subtype, kept_eventtype, _)| {
+            kept_subtype.as_str() == subtype && kept_eventtype.as_str() == eventtype
+        });
+        if let Some((_, _, row)) = found {
+            return *row;
+        }
+        let row = CATALOGUE.entry(&["utm", subtype, eventtype]);
+        let kept = (subtype.to_owned(), eventtype.to_owned(), row);
+        if self.kept.len() < Rows::KEPT {
+            self.kept.push(kept);
+        } else {
+            self.kept[self.replaced % Rows::KEPT] = kept;
+            self.replaced += 1;
+        }
+        row
+    }
+}
+
+fn classify_with(fields: &Fields<'_>, rows: Option<&mut Rows>) -> Classified {
     let log_type = time::trim_ascii_spaces(fields.log_type.unwrap_or(""));
     let action = fields.action.or(fields.status).map(time::trim_ascii_spaces);
     match LogFamily::of(log_type) {
@@ -485,7 +527,12 @@ pub(crate) fn classify_structured(fields: &Fields<'_>) -> Classified {
     };
     let eventtype = time::trim_ascii_spaces(fields.eventtype.unwrap_or(""));
     let blocked = action.is_some_and(is_block_word);
-    let mut classified = CATALOGUE.classify(&["utm", subtype, eventtype], Verdict::from_block(blocked));
+    let parts = ["utm", subtype, eventtype];
+    let row = match rows {
+        Some(rows) => rows.entry(subtype, eventtype),
+        None => CATALOGUE.entry(&parts),
+    };
+    let mut classified = CATALOGUE.classify_found(row, &parts, Verdict::from_block(blocked));
     // Botnet C&C evidence outranks the subtype: a DNS or IPS log about a botnet is a botnet
     // threat (FortiGuard botnet C&C domain list, `eventtype=botnet`).
     let botnet = eventtype.eq_ignore_ascii_case("botnet")
