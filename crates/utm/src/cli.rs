@@ -183,8 +183,9 @@ fn parse_file(
             Format::Ecs => None,
         };
         if let Some(text) = native {
-            match fortigate::fields(text) {
-                Ok(fields) => {
+            let mut fields = fortigate::Fields::default();
+            match fortigate::read(text, &mut fields) {
+                Ok(()) => {
                     let origin = Origin { file: &file_name, line: number, original: "" };
                     let written = output::write_fortigate_kojo(buffer, &fields, &origin, &mut clock, &mut rows);
                     buffer.push(b'\n');

@@ -158,21 +158,23 @@ pub(crate) struct Fields<'a> {
 }
 
 pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
-    fields(line).map(|fields| build(&fields, Vendor::Fortigate))
+    let mut fields = Fields::default();
+    read(line, &mut fields)?;
+    Ok(build(&fields, Vendor::Fortigate))
 }
 
-/// The fields of a native line, as [`parse`] reads them before building its event; for the
-/// writers that print a line's record straight from them ([`crate::output`]).
-pub(crate) fn fields(line: &str) -> Result<Fields<'_>, Unparsed> {
+/// Reads a native line into `fields` (empty), as [`parse`] does before building its event; for
+/// the writers that print a line's record straight from them ([`crate::output`]). The fields
+/// are filled in place: they are too many to be moved about on every line.
+pub(crate) fn read<'a>(line: &'a str, fields: &mut Fields<'a>) -> Result<(), Unparsed> {
     let separator = detect_separator(line);
-    let mut fields = Fields::default();
     for (key, value) in KvIter::new(line, separator) {
         fields.set(key, value);
     }
     if fields.log_type.is_none() && fields.logid.is_none() {
         return Err(Unparsed::new(Some(Vendor::Fortigate), UnparsedReason::MissingField("type")));
     }
-    Ok(fields)
+    Ok(())
 }
 
 /// What [`parse`] followed by [`Tally::of`] gives, without reading past the pair that settles
