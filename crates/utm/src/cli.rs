@@ -178,13 +178,20 @@ fn parse_file(
         }
         // Kojo's record of a native FortiGate line is written from its fields, without the
         // event (the same bytes, `output::write_fortigate_kojo`).
-        let native = match options.format {
-            Format::Json => crate::native_fortigate_payload(line, options.vendor),
+        let candidate = match options.format {
+            Format::Json => crate::fortigate_candidate(line, options.vendor),
             Format::Ecs => None,
         };
-        if let Some(text) = native {
-            let mut fields = fortigate::Fields::default();
-            match fortigate::read(text, &mut fields) {
+        let mut fields = fortigate::Fields::default();
+        // Detection wants `logid=` near the start of the line, which the scan has mostly seen.
+        let native = candidate.filter(|(text, needs_logid)| {
+            fortigate::scan(text, &mut fields);
+            !needs_logid
+                || fortigate::logid_in_head(text, &fields)
+                || crate::vendor::is_native_fortigate(text.as_bytes())
+        });
+        if native.is_some() {
+            match fields.typed() {
                 Ok(()) => {
                     let origin = Origin { file: &file_name, line: number, original: "" };
                     let written = output::write_fortigate_kojo(buffer, &fields, &origin, &mut clock, &mut rows);
@@ -381,6 +388,9 @@ mod tests {
             ("type=", "type=\"mystery\" type="),
             ("type=", "typeX="),
             ("logid=", "logidX="),
+            ("logid=", "logid=\"\" logid="),
+            ("logid=", "msg=\"logid=7\" logidX="),
+            ("logid=", "xlogid=\"7\" logid="),
             ("level=", "severity=\"N/A\" level="),
             ("devid=", "devid=\"-\" devid="),
             ("proto=", "proto=\"TCP\" proto="),
@@ -408,6 +418,11 @@ mod tests {
             let mut cut = sample.as_bytes()[..sample.len() / 2].to_vec();
             cut.extend_from_slice(b"\xe6\x9d \xff");
             lines.push(cut);
+            // `logid=` past the first 256 bytes (then not detected as native), and past 512.
+            for padding in [200, 600] {
+                let long = format!("devname=\"{}\" devname=", ".".repeat(padding));
+                lines.push(sample.replacen("devname=", &long, 1).into_bytes());
+            }
             lines.push(format!("<189>{sample}").into_bytes());
             lines.push(format!("{sample}\r").into_bytes());
         }

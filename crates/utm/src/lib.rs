@@ -99,20 +99,20 @@ pub(crate) fn tally_syslog_line(line: &[u8]) -> Option<Result<rollup::Tally<'_>,
 }
 
 /// The payload of a line that [`parse_syslog_line`] with `vendor` hands to the native FortiGate
-/// parser unchanged (a native record without a header, and with `logid=` near its start unless
-/// the vendor is forced); `None` for any other line.
-pub(crate) fn native_fortigate_payload(line: &[u8], vendor: Option<Vendor>) -> Option<&str> {
+/// parser unchanged, provided (when the second value is `true`) that it has `logid=` in its
+/// first 256 bytes ([`vendor::is_native_fortigate`]); `None` for a line that never goes there.
+pub(crate) fn fortigate_candidate(line: &[u8], vendor: Option<Vendor>) -> Option<(&str, bool)> {
     let trimmed = framing::trim_line(line);
     if !vendor::starts_like_fortigate(trimmed) {
         return None;
     }
     // What `parse_payload` then does: a blank payload is refused first (a payload that starts
     // like FortiGate never is), detection answers FortiGate for a native record, and a forced
-    // FortiGate takes any payload that starts like one.
+    // FortiGate takes any payload that starts like one. The payload has no leading space.
     let text = utf8_prefix(trimmed);
     match vendor {
-        None => vendor::is_native_fortigate(text.trim_start().as_bytes()).then_some(text),
-        Some(Vendor::Fortigate) => Some(text),
+        None => Some((text, true)),
+        Some(Vendor::Fortigate) => Some((text, false)),
         Some(_) => None,
     }
 }

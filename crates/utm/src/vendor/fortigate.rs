@@ -159,22 +159,49 @@ pub(crate) struct Fields<'a> {
 
 pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
     let mut fields = Fields::default();
-    read(line, &mut fields)?;
+    scan(line, &mut fields);
+    fields.typed()?;
     Ok(build(&fields, Vendor::Fortigate))
 }
 
-/// Reads a native line into `fields` (empty), as [`parse`] does before building its event; for
-/// the writers that print a line's record straight from them ([`crate::output`]). The fields
-/// are filled in place: they are too many to be moved about on every line.
-pub(crate) fn read<'a>(line: &'a str, fields: &mut Fields<'a>) -> Result<(), Unparsed> {
+/// Reads every pair of a native line into `fields` (empty), as [`parse`] does before building
+/// its event; for the writers that print a line's record straight from them
+/// ([`crate::output`]). The fields are filled in place: they are too many to be moved about
+/// on every line.
+pub(crate) fn scan<'a>(line: &'a str, fields: &mut Fields<'a>) {
     let separator = detect_separator(line);
     for (key, value) in KvIter::new(line, separator) {
         fields.set(key, value);
     }
-    if fields.log_type.is_none() && fields.logid.is_none() {
-        return Err(Unparsed::new(Some(Vendor::Fortigate), UnparsedReason::MissingField("type")));
+}
+
+/// Whether the fields that [`scan`] read from `line` show `logid=` within its first 256 bytes,
+/// which makes the line native FortiGate for [`crate::vendor::is_native_fortigate`] (when it
+/// also starts like one). `false` says nothing: `logid=` may still be there, empty or inside
+/// another value.
+pub(crate) fn logid_in_head(line: &str, fields: &Fields<'_>) -> bool {
+    let Some(value) = fields.logid else { return false };
+    let bytes = line.as_bytes();
+    // The value borrows from the line: its offset there, then that of the `=` before it (and
+    // before its opening quote when it has one).
+    let Some(start) = (value.as_ptr() as usize).checked_sub(bytes.as_ptr() as usize) else {
+        return false;
+    };
+    let equals = match start.checked_sub(2) {
+        Some(equals) if bytes.get(start - 1) == Some(&b'"') && bytes.get(equals) == Some(&b'=') => equals,
+        _ => start.wrapping_sub(1),
+    };
+    (5..256).contains(&equals) && bytes.get(equals - 5..=equals) == Some(b"logid=".as_slice())
+}
+
+impl Fields<'_> {
+    /// Why a line with these fields is refused, if it is: it needs a `type` or a `logid`.
+    pub(crate) fn typed(&self) -> Result<(), Unparsed> {
+        if self.log_type.is_none() && self.logid.is_none() {
+            return Err(Unparsed::new(Some(Vendor::Fortigate), UnparsedReason::MissingField("type")));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// What [`parse`] followed by [`Tally::of`] gives, without reading past the pair that settles
