@@ -176,12 +176,10 @@ fn parse_file(
             totals.blank_lines += 1;
             continue;
         }
-        // Kojo's record of a native FortiGate line is written from its fields, without the
-        // event (the same bytes, `output::write_fortigate_kojo`).
-        let candidate = match options.format {
-            Format::Json => crate::fortigate_candidate(line, options.vendor),
-            Format::Ecs => None,
-        };
+        // A native FortiGate line is read here, as `parse_syslog_line` would, and Kojo's record
+        // of it written from its fields, without the event (the same bytes,
+        // `output::write_fortigate_kojo`).
+        let candidate = crate::fortigate_candidate(line, options.vendor);
         let mut fields = fortigate::Fields::default();
         // Detection wants `logid=` near the start of the line, which the scan has mostly seen.
         let native = candidate.filter(|(text, needs_logid)| {
@@ -192,7 +190,7 @@ fn parse_file(
         });
         if native.is_some() {
             match fields.typed() {
-                Ok(()) => {
+                Ok(()) if options.format == Format::Json => {
                     let origin = Origin { file: &file_name, line: number, original: "" };
                     let written = output::write_fortigate_kojo(buffer, &fields, &origin, &mut clock, &mut rows);
                     buffer.push(b'\n');
@@ -200,6 +198,17 @@ fn parse_file(
                     let class = (written.kind, written.category, written.action);
                     let unknown = written.unknown_identifier.as_deref();
                     tallies.count(Vendor::Fortigate, class, unknown, &mut totals.intake);
+                }
+                Ok(()) => {
+                    let event = fortigate::build_remembered(&fields, &mut rows);
+                    let original = match crate::as_str(line) {
+                        Ok(text) => Cow::Borrowed(text),
+                        Err(_) => String::from_utf8_lossy(line),
+                    };
+                    let origin = Origin { file: &file_name, line: number, original: &original };
+                    output::write_event(buffer, options.format, &event, &origin);
+                    totals.events += 1;
+                    tallies.event(&event, &mut totals.intake);
                 }
                 Err(error) => {
                     totals.unparsed += 1;

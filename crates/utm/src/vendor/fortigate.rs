@@ -422,7 +422,16 @@ impl LogFamily {
 
 /// Builds the event from collected fields (shared with the CEF reader).
 pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
-    let classified = classify_structured(fields);
+    build_with(fields, vendor, None)
+}
+
+/// [`build`] looking UTM rows up in `rows` first (see [`classify_remembered`]).
+pub(crate) fn build_remembered<'a>(fields: &Fields<'a>, rows: &mut Rows) -> Event<'a> {
+    build_with(fields, Vendor::Fortigate, Some(rows))
+}
+
+fn build_with<'a>(fields: &Fields<'a>, vendor: Vendor, rows: Option<&mut Rows>) -> Event<'a> {
+    let classified = classify_with(fields, rows);
     let (kind, category, action) = classified.class();
     let mut event = Event::new(vendor, kind, category, action);
     if !classified.is_known() {
