@@ -169,6 +169,7 @@ fn parse_file(
     let mut reader = LineReader::open(path).map_err(with_path)?;
     let file_name = FileName::new(&path.display().to_string());
     let mut clock = json::Clock::new();
+    let mut counter = json::Counter::new();
     let mut rows = fortigate::Rows::default();
     while let Some((number, line)) = reader.next_line().map_err(with_path)? {
         totals.lines += 1;
@@ -192,7 +193,8 @@ fn parse_file(
             match fields.typed() {
                 Ok(()) if options.format == Format::Json => {
                     let origin = Origin { file: &file_name, line: number, original: "" };
-                    let written = output::write_fortigate_kojo(buffer, &fields, &origin, &mut clock, &mut rows);
+                    let written =
+                        output::write_fortigate_kojo(buffer, &fields, &origin, &mut clock, &mut counter, &mut rows);
                     buffer.push(b'\n');
                     totals.events += 1;
                     let class = (written.kind, written.category, written.action);

@@ -149,6 +149,53 @@ pub(crate) fn unsigned(out: &mut Vec<u8>, value: u64) {
     extend_prefix(out, &digits, length);
 }
 
+/// [`unsigned`] for numbers written one after another, mostly each one more than the last
+/// (line numbers): the digits are kept, and incremented in place.
+pub(crate) struct Counter {
+    value: u64,
+    digits: [u8; 20],
+    length: usize,
+}
+
+impl Counter {
+    pub(crate) fn new() -> Counter {
+        let mut digits = [0; 20];
+        digits[0] = b'0';
+        Counter { value: 0, digits, length: 1 }
+    }
+
+    /// Appends `value` as [`unsigned`] does.
+    #[inline]
+    pub(crate) fn write(&mut self, out: &mut Vec<u8>, value: u64) {
+        if self.value.checked_add(1) != Some(value) || !self.increment() {
+            self.set(value);
+        }
+        self.value = value;
+        extend_prefix(out, &self.digits, self.length);
+    }
+
+    /// Adds one to the digits; `false` (the digits then spoilt) when they are all nines.
+    #[inline]
+    fn increment(&mut self) -> bool {
+        for digit in self.digits[..self.length].iter_mut().rev() {
+            if *digit == b'9' {
+                *digit = b'0';
+            } else {
+                *digit += 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    fn set(&mut self, value: u64) {
+        let mut text = Vec::with_capacity(20);
+        unsigned(&mut text, value);
+        self.length = text.len();
+        self.digits[..text.len()].copy_from_slice(&text);
+    }
+}
+
 /// Appends a signed integer.
 pub(crate) fn signed(out: &mut Vec<u8>, value: i64) {
     if value < 0 {
@@ -425,6 +472,21 @@ mod tests {
                 let expected = format!("\"{}\"", time.to_rfc3339_opts(SecondsFormat::AutoSi, true));
                 assert_eq!(String::from_utf8(out).unwrap(), expected, "{seconds} {nanos}");
             }
+        }
+    }
+
+    #[test]
+    fn counter_writes_what_unsigned_writes() {
+        let mut counter = Counter::new();
+        let mut values: Vec<u64> = (0..1200).collect();
+        values.extend([9, 10, 99, 100, 999_999, 1_000_000, 5, 5, 4, u64::MAX - 1, u64::MAX, 0, 1, 2]);
+        values.extend(9_999_990..10_000_010);
+        for value in values {
+            let mut out = Vec::new();
+            counter.write(&mut out, value);
+            let mut expected = Vec::new();
+            unsigned(&mut expected, value);
+            assert_eq!(out, expected, "{value}");
         }
     }
 

@@ -162,13 +162,14 @@ pub(crate) struct Written {
 /// Appends Kojo's record (without the `\n`) of a native FortiGate line from its fields: byte
 /// for byte what [`write_event`] writes for the event `fortigate::build` makes of them (held
 /// to that by a test), without making the event. Addresses and ports already in their
-/// canonical form are copied as they are; `clock` keeps the date of the previous line, `rows`
-/// the catalogue rows of earlier UTM lines.
+/// canonical form are copied as they are; `clock` keeps the date of the previous line, `counter`
+/// its number, `rows` the catalogue rows of earlier UTM lines.
 pub(crate) fn write_fortigate_kojo(
     out: &mut Vec<u8>,
     fields: &Fields<'_>,
     origin: &Origin<'_>,
     clock: &mut json::Clock,
+    counter: &mut json::Counter,
     rows: &mut fortigate::Rows,
 ) -> Written {
     let classified = fortigate::classify_remembered(fields, rows);
@@ -244,7 +245,7 @@ pub(crate) fn write_fortigate_kojo(
     out.extend_from_slice(b",\"file\":");
     out.extend_from_slice(&origin.file.json);
     out.extend_from_slice(b",\"line\":");
-    json::unsigned(out, origin.line);
+    counter.write(out, origin.line);
     out.push(b'}');
     Written { kind, category, action, unknown_identifier }
 }
