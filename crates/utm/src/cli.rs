@@ -15,7 +15,6 @@ use serde::Serialize;
 use crate::catalogue::{IntakeCounts, VendorCounts};
 use crate::event::{Action, Category, Event, Kind, Vendor};
 use crate::framing::LineReader;
-use crate::json;
 use crate::output::{self, FileName, Format, Origin};
 use crate::vendor::fortigate;
 
@@ -168,9 +167,7 @@ fn parse_file(
     let with_path = |error: io::Error| io::Error::new(error.kind(), format!("{}: {error}", path.display()));
     let mut reader = LineReader::open(path).map_err(with_path)?;
     let file_name = FileName::new(&path.display().to_string());
-    let mut clock = json::Clock::new();
-    let mut counter = json::Counter::new();
-    let mut rows = fortigate::Rows::default();
+    let mut kept = output::Kept::default();
     while let Some((number, line)) = reader.next_line().map_err(with_path)? {
         totals.lines += 1;
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -193,8 +190,7 @@ fn parse_file(
             match fields.typed() {
                 Ok(()) if options.format == Format::Json => {
                     let origin = Origin { file: &file_name, line: number, original: "" };
-                    let written =
-                        output::write_fortigate_kojo(buffer, &fields, &origin, &mut clock, &mut counter, &mut rows);
+                    let written = output::write_fortigate_kojo(buffer, &fields, &origin, &mut kept);
                     buffer.push(b'\n');
                     totals.events += 1;
                     let class = (written.kind, written.category, written.action);
@@ -202,7 +198,7 @@ fn parse_file(
                     tallies.count(Vendor::Fortigate, class, unknown, &mut totals.intake);
                 }
                 Ok(()) => {
-                    let event = fortigate::build_remembered(&fields, &mut rows);
+                    let event = fortigate::build_remembered(&fields, &mut kept.rows);
                     let original = match crate::as_str(line) {
                         Ok(text) => Cow::Borrowed(text),
                         Err(_) => String::from_utf8_lossy(line),

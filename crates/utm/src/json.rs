@@ -157,6 +157,12 @@ pub(crate) struct Counter {
     length: usize,
 }
 
+impl Default for Counter {
+    fn default() -> Counter {
+        Counter::new()
+    }
+}
+
 impl Counter {
     pub(crate) fn new() -> Counter {
         let mut digits = [0; 20];
@@ -274,6 +280,12 @@ pub(crate) struct Clock {
     /// Days since the epoch of `date`; `i64::MIN` before the first.
     day: i64,
     date: [u8; 12],
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock::new()
+    }
 }
 
 impl Clock {

@@ -159,20 +159,26 @@ pub(crate) struct Written {
     pub unknown_identifier: Option<String>,
 }
 
+/// What [`write_fortigate_kojo`] keeps from one line to the next: the date of the last time
+/// written, the last line number, and the catalogue rows of earlier UTM lines.
+#[derive(Default)]
+pub(crate) struct Kept {
+    clock: json::Clock,
+    counter: json::Counter,
+    pub rows: fortigate::Rows,
+}
+
 /// Appends Kojo's record (without the `\n`) of a native FortiGate line from its fields: byte
 /// for byte what [`write_event`] writes for the event `fortigate::build` makes of them (held
 /// to that by a test), without making the event. Addresses and ports already in their
-/// canonical form are copied as they are; `clock` keeps the date of the previous line, `counter`
-/// its number, `rows` the catalogue rows of earlier UTM lines.
+/// canonical form are copied as they are.
 pub(crate) fn write_fortigate_kojo(
     out: &mut Vec<u8>,
     fields: &Fields<'_>,
     origin: &Origin<'_>,
-    clock: &mut json::Clock,
-    counter: &mut json::Counter,
-    rows: &mut fortigate::Rows,
+    kept: &mut Kept,
 ) -> Written {
-    let classified = fortigate::classify_remembered(fields, rows);
+    let classified = fortigate::classify_remembered(fields, &mut kept.rows);
     let (kind, category, action) = classified.class();
     let unknown_identifier = (!classified.is_known()).then(|| fortigate::unknown_identifier(fields));
 
@@ -181,7 +187,7 @@ pub(crate) fn write_fortigate_kojo(
     let offset = fields.tz.and_then(time::parse_offset);
     let epoch = fields.eventtime.and_then(time::epoch_parts);
     let (offset, assumed) = match epoch {
-        Some((seconds, nanos)) if clock.write(out, seconds, nanos) => (offset, false),
+        Some((seconds, nanos)) if kept.clock.write(out, seconds, nanos) => (offset, false),
         _ => match fortigate::resolve_time(fields) {
             Some(stamp) => {
                 json::rfc3339(out, stamp.utc);
@@ -245,7 +251,7 @@ pub(crate) fn write_fortigate_kojo(
     out.extend_from_slice(b",\"file\":");
     out.extend_from_slice(&origin.file.json);
     out.extend_from_slice(b",\"line\":");
-    counter.write(out, origin.line);
+    kept.counter.write(out, origin.line);
     out.push(b'}');
     Written { kind, category, action, unknown_identifier }
 }
