@@ -31,15 +31,8 @@ impl<'a> Iterator for KvIter<'a> {
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
         let bytes = self.text.as_bytes();
         loop {
-            // Skip separators (and stray spaces around them).
-            while self.position < bytes.len()
-                && (bytes[self.position] == self.separator || bytes[self.position] == b' ')
-            {
-                self.position += 1;
-            }
-            if self.position >= bytes.len() {
-                return None;
-            }
+            // Separators before a key are tokens without a key, skipped below; spaces before
+            // a key (around a comma separator) are trimmed off it.
             let start = self.position;
             // The key ends at '='; a separator first means this token has no key: skip it.
             let Some(equals) = self.blocks.find(bytes, start, EQUALS | SEPARATOR) else {
@@ -109,10 +102,20 @@ impl KvIter<'_> {
     }
 }
 
-/// Keys never contain the separator or a space, so only a tab, CR or other control byte at
-/// either end needs trimming; checking two bytes first keeps the common case free.
+/// Keys never contain the separator or a space inside, so only spaces before a key (around a
+/// comma separator) and a tab, CR or other control byte at either end need trimming; checking
+/// two bytes first keeps the common case free. The spaces in front go first, as a separate
+/// step: they are what the scan passes over between pairs, not part of the key.
 #[inline]
 fn trim_key(key: &str) -> &str {
+    let bytes = key.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) if *first > b' ' && *last > b' ' => key,
+        _ => trim_rest(key.trim_start_matches(' ')),
+    }
+}
+
+fn trim_rest(key: &str) -> &str {
     let bytes = key.as_bytes();
     match (bytes.first(), bytes.last()) {
         (Some(first), Some(last)) if *first > b' ' && *last > b' ' => key,
@@ -380,6 +383,7 @@ mod tests {
             "k==v",
             "l=\"\"\"",
             "東京=\"都\"",
+            " k\u{3000}=1",
             "m=b=\"c d\"",
             "n=x\"",
             "\"o\"=1",
