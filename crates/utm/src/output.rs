@@ -165,7 +165,49 @@ pub(crate) struct Written {
 pub(crate) struct Kept {
     clock: json::Clock,
     counter: json::Counter,
+    zone: Zone,
     pub rows: fortigate::Rows,
+}
+
+/// The last `tz` value read, its offset, and that offset written in seconds: a log has one zone
+/// for line after line.
+#[derive(Default)]
+struct Zone {
+    tz: Option<String>,
+    offset: Option<i32>,
+    /// `offset` as [`json::signed`] writes it.
+    seconds: Option<Code>,
+}
+
+impl Zone {
+    /// `time::parse_offset(tz)`.
+    #[inline]
+    fn offset(&mut self, tz: &str) -> Option<i32> {
+        if self.tz.as_deref() != Some(tz) {
+            self.offset = time::parse_offset(tz);
+            self.seconds = None;
+            let mut kept = self.tz.take().unwrap_or_default();
+            kept.clear();
+            kept.push_str(tz);
+            self.tz = Some(kept);
+        }
+        self.offset
+    }
+
+    /// Appends `seconds` as [`json::signed`] does.
+    #[inline]
+    fn write_seconds(&mut self, out: &mut Vec<u8>, seconds: i32) {
+        if self.offset == Some(seconds) {
+            let text = self.seconds.get_or_insert_with(|| {
+                let mut text = Vec::with_capacity(CODE);
+                json::signed(&mut text, i64::from(seconds));
+                padded_bytes(&text)
+            });
+            code(out, text);
+        } else {
+            json::signed(out, i64::from(seconds));
+        }
+    }
 }
 
 /// Appends Kojo's record (without the `\n`) of a native FortiGate line from its fields: byte
@@ -184,7 +226,7 @@ pub(crate) fn write_fortigate_kojo(
 
     // `fortigate::resolve_time`, with the common case (a valid `eventtime`) written by `clock`.
     out.extend_from_slice(b"{\"time\":");
-    let offset = fields.tz.and_then(time::parse_offset);
+    let offset = fields.tz.and_then(|tz| kept.zone.offset(tz));
     let epoch = fields.eventtime.and_then(time::epoch_parts);
     let (offset, assumed) = match epoch {
         Some((seconds, nanos)) if kept.clock.write(out, seconds, nanos) => (offset, false),
@@ -201,7 +243,7 @@ pub(crate) fn write_fortigate_kojo(
     };
     out.extend_from_slice(b",\"utc_offset_seconds\":");
     match offset {
-        Some(seconds) => json::signed(out, i64::from(seconds)),
+        Some(seconds) => kept.zone.write_seconds(out, seconds),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(if assumed {
@@ -263,14 +305,18 @@ const CODE: usize = 16;
 
 /// `text` as a [`Code`]; at compile time.
 const fn padded(text: &str) -> Code {
-    let bytes = text.as_bytes();
+    padded_bytes(text.as_bytes())
+}
+
+/// `bytes` as a [`Code`] (cut at [`CODE`] bytes: every code is shorter).
+const fn padded_bytes(bytes: &[u8]) -> Code {
     let mut code = [0u8; CODE];
     let mut index = 0;
-    while index < bytes.len() {
+    while index < bytes.len() && index < CODE {
         code[index] = bytes[index];
         index += 1;
     }
-    (code, bytes.len())
+    (code, index)
 }
 
 /// [`Kind::code`], [`Category::code`], [`Action::code`] (bare) and, quoted, [`Severity::code`],
