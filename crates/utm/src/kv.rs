@@ -270,7 +270,16 @@ pub(crate) fn find<'a>(text: &'a str, separator: u8, wanted: &str) -> Option<&'a
 }
 
 /// Treats the placeholder values vendors use for "nothing" as absent.
+#[inline]
 pub(crate) fn non_empty(value: &str) -> Option<&str> {
+    // The usual value: longer than every placeholder, with nothing to trim.
+    if let [first, .., last] = value.as_bytes()
+        && value.len() > 3
+        && *first > b' '
+        && *last > b' '
+    {
+        return Some(value);
+    }
     let value = crate::time::trim_ascii_spaces(value);
     if value.is_empty() || value == "N/A" || value == "n/a" || value == "-" || value == "\"\"" {
         None
@@ -430,6 +439,20 @@ mod tests {
             for separator in [b' ', b','] {
                 let pairs: Vec<_> = KvIter::new(&line, separator).collect();
                 assert_eq!(pairs, reference(&line, separator), "{line:?} {:?}", separator as char);
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_are_absent_whatever_their_spaces() {
+        fn reference(value: &str) -> Option<&str> {
+            let value = crate::time::trim_ascii_spaces(value);
+            (!["", "N/A", "n/a", "-", "\"\""].contains(&value)).then_some(value)
+        }
+        for core in ["", "N/A", "n/a", "-", "\"\"", "x", "ab", "abc", "abcd", "N/A/B", "東京", "\"\"\""] {
+            for (before, after) in [("", ""), (" ", ""), ("", " "), ("\t", "\t"), ("  ", "\r\n")] {
+                let value = format!("{before}{core}{after}");
+                assert_eq!(non_empty(&value), reference(&value), "{value:?}");
             }
         }
     }
