@@ -16,9 +16,11 @@
 //! - [`rollup::Rollup`] for the per-device, per-day counts of the monthly report;
 //! - [`generate::Generator`] for realistic FortiGate logs in any volume (benchmarks, tests).
 //!
-//! Hot path: FortiGate `key=value` lines are split with `memchr` into borrowed slices; no regex
-//! and no per-field allocation. Output lines are written into a reused buffer without building
-//! any intermediate value. [`rollup::Rollup::add_line`] reads a native FortiGate line only
+//! Hot path: FortiGate `key=value` lines are split into borrowed slices (bit masks of `=`,
+//! separators and quotes per 64-byte block); no regex and no per-field allocation. Output
+//! lines are written into a reused buffer without building any intermediate value; for a
+//! native FortiGate line [`run_parse_with`] reads the fields in place and writes Kojo's JSON
+//! record straight from them, without the [`Event`] (the same bytes as the event path). [`rollup::Rollup::add_line`] reads a native FortiGate line only
 //! as far as its counts depend on it, and builds no [`Event`] for it.
 
 pub mod catalogue;
