@@ -245,7 +245,12 @@ impl Catalogue {
 
     /// Classifies an identifier given as parts, with the line's verdict.
     pub fn classify(&self, parts: &[&str], verdict: Verdict) -> Classified {
-        if let Some(entry) = self.entry(parts) {
+        self.classify_found(self.entry(parts), parts, verdict)
+    }
+
+    /// [`Catalogue::classify`] with the row [`Catalogue::entry`] gives for `parts`.
+    pub(crate) fn classify_found(&self, entry: Option<&'static Entry>, parts: &[&str], verdict: Verdict) -> Classified {
+        if let Some(entry) = entry {
             let (kind, category, action) = resolve(entry.kind, entry.category, entry.rule, verdict);
             return Classified { kind, category, action, severity: entry.severity, provenance: Provenance::Known };
         }

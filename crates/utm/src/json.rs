@@ -149,6 +149,59 @@ pub(crate) fn unsigned(out: &mut Vec<u8>, value: u64) {
     extend_prefix(out, &digits, length);
 }
 
+/// [`unsigned`] for numbers written one after another, mostly each one more than the last
+/// (line numbers): the digits are kept, and incremented in place.
+pub(crate) struct Counter {
+    value: u64,
+    digits: [u8; 20],
+    length: usize,
+}
+
+impl Default for Counter {
+    fn default() -> Counter {
+        Counter::new()
+    }
+}
+
+impl Counter {
+    pub(crate) fn new() -> Counter {
+        let mut digits = [0; 20];
+        digits[0] = b'0';
+        Counter { value: 0, digits, length: 1 }
+    }
+
+    /// Appends `value` as [`unsigned`] does.
+    #[inline]
+    pub(crate) fn write(&mut self, out: &mut Vec<u8>, value: u64) {
+        if self.value.checked_add(1) != Some(value) || !self.increment() {
+            self.set(value);
+        }
+        self.value = value;
+        extend_prefix(out, &self.digits, self.length);
+    }
+
+    /// Adds one to the digits; `false` (the digits then spoilt) when they are all nines.
+    #[inline]
+    fn increment(&mut self) -> bool {
+        for digit in self.digits[..self.length].iter_mut().rev() {
+            if *digit == b'9' {
+                *digit = b'0';
+            } else {
+                *digit += 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    fn set(&mut self, value: u64) {
+        let mut text = Vec::with_capacity(20);
+        unsigned(&mut text, value);
+        self.length = text.len();
+        self.digits[..text.len()].copy_from_slice(&text);
+    }
+}
+
 /// Appends a signed integer.
 pub(crate) fn signed(out: &mut Vec<u8>, value: i64) {
     if value < 0 {
@@ -209,34 +262,100 @@ pub(crate) fn rfc3339(out: &mut Vec<u8>, time: DateTime<Utc>) {
     let seconds = time.timestamp();
     let nanos = time.timestamp_subsec_nanos();
     let days = seconds.div_euclid(86_400);
-    let of_day = seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+    match date_text(days) {
         // Outside four-digit years, or a leap second: chrono's own formatting.
-        out.push(b'"');
-        out.extend_from_slice(time.to_rfc3339_opts(SecondsFormat::AutoSi, true).as_bytes());
-        out.push(b'"');
-        return;
+        Some(date) if nanos < 1_000_000_000 => time_text(out, &date, seconds.rem_euclid(86_400), nanos),
+        _ => {
+            out.push(b'"');
+            out.extend_from_slice(time.to_rfc3339_opts(SecondsFormat::AutoSi, true).as_bytes());
+            out.push(b'"');
+        }
     }
-    let mut text = [0u8; 32];
-    let two = |slot: &mut [u8], value: u32| {
-        slot[0] = b'0' + (value / 10) as u8;
-        slot[1] = b'0' + (value % 10) as u8;
-    };
+}
+
+/// [`rfc3339`] for times given as seconds and nanoseconds since the epoch, one after another:
+/// the date of the last day written is kept, so that the next time on the same day (nearly
+/// every line of a log) is written without the calendar.
+pub(crate) struct Clock {
+    /// Days since the epoch of `date`; `i64::MIN` before the first.
+    day: i64,
+    date: [u8; 12],
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock::new()
+    }
+}
+
+impl Clock {
+    pub(crate) fn new() -> Clock {
+        Clock { day: i64::MIN, date: [0; 12] }
+    }
+
+    /// Appends `DateTime::from_timestamp(seconds, nanos)` as [`rfc3339`] writes it and returns
+    /// `true`, or writes nothing and returns `false` when there is no such time.
+    #[inline]
+    pub(crate) fn write(&mut self, out: &mut Vec<u8>, seconds: i64, nanos: u32) -> bool {
+        let day = seconds.div_euclid(86_400);
+        // Every second of a day that has been written is a valid time (chrono's range is
+        // whole days), and so is any nanosecond below one second.
+        if day != self.day || nanos >= 1_000_000_000 {
+            let Some(time) = DateTime::from_timestamp(seconds, nanos) else {
+                return false;
+            };
+            match date_text(day) {
+                Some(date) if nanos < 1_000_000_000 => {
+                    self.day = day;
+                    self.date = date;
+                }
+                _ => {
+                    rfc3339(out, time);
+                    return true;
+                }
+            }
+        }
+        time_text(out, &self.date, seconds.rem_euclid(86_400), nanos);
+        true
+    }
+}
+
+/// `"YYYY-MM-DDT` of a day since the epoch, for four-digit years only.
+fn date_text(days: i64) -> Option<[u8; 12]> {
+    let (year, month, day) = civil_from_days(days);
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let mut text = [0u8; 12];
     let year = year as u32;
     text[0] = b'"';
-    two(&mut text[1..3], year / 100);
-    two(&mut text[3..5], year % 100);
+    two_digits(&mut text[1..3], year / 100);
+    two_digits(&mut text[3..5], year % 100);
     text[5] = b'-';
-    two(&mut text[6..8], month);
+    two_digits(&mut text[6..8], month);
     text[8] = b'-';
-    two(&mut text[9..11], day);
+    two_digits(&mut text[9..11], day);
     text[11] = b'T';
-    two(&mut text[12..14], (of_day / 3600) as u32);
+    Some(text)
+}
+
+fn two_digits(slot: &mut [u8], value: u32) {
+    slot[0] = b'0' + (value / 10) as u8;
+    slot[1] = b'0' + (value % 10) as u8;
+}
+
+/// Appends `date` (from [`date_text`]) and the time of day (`of_day` seconds, `nanos` below
+/// one second), closing the string with `Z"`.
+#[inline]
+fn time_text(out: &mut Vec<u8>, date: &[u8; 12], of_day: i64, nanos: u32) {
+    let mut text = [0u8; 32];
+    text[..12].copy_from_slice(date);
+    let of_day = of_day as u32;
+    two_digits(&mut text[12..14], of_day / 3600);
     text[14] = b':';
-    two(&mut text[15..17], (of_day / 60 % 60) as u32);
+    two_digits(&mut text[15..17], of_day / 60 % 60);
     text[17] = b':';
-    two(&mut text[18..20], (of_day % 60) as u32);
+    two_digits(&mut text[18..20], of_day % 60);
     let mut length = 20;
     if nanos != 0 {
         let (value, digits) = if nanos.is_multiple_of(1_000_000) {
@@ -365,6 +484,42 @@ mod tests {
                 let expected = format!("\"{}\"", time.to_rfc3339_opts(SecondsFormat::AutoSi, true));
                 assert_eq!(String::from_utf8(out).unwrap(), expected, "{seconds} {nanos}");
             }
+        }
+    }
+
+    #[test]
+    fn counter_writes_what_unsigned_writes() {
+        let mut counter = Counter::new();
+        let mut values: Vec<u64> = (0..1200).collect();
+        values.extend([9, 10, 99, 100, 999_999, 1_000_000, 5, 5, 4, u64::MAX - 1, u64::MAX, 0, 1, 2]);
+        values.extend(9_999_990..10_000_010);
+        for value in values {
+            let mut out = Vec::new();
+            counter.write(&mut out, value);
+            let mut expected = Vec::new();
+            unsigned(&mut expected, value);
+            assert_eq!(out, expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn clock_writes_what_rfc3339_writes() {
+        let mut clock = Clock::new();
+        let mut seconds: Vec<i64> = vec![0, 1, -1, 86_399, 86_400, 1_714_526_130, 253_402_300_799, 253_402_300_800];
+        seconds.extend((0..3000).map(|step: i64| 1_748_790_000 + step * 97));
+        seconds.extend([-62_167_219_201, -62_167_219_200, i64::MAX, i64::MIN, 8_210_266_876_799, 8_210_266_876_800]);
+        seconds.extend((-400_000..400_000).step_by(9_973).map(|day: i64| day * 86_400 + 3_599));
+        for (index, seconds) in seconds.into_iter().enumerate() {
+            let nanos = [0u32, 110_693_008, 5_000_000, 123_456_000, 999_999_999, 1_000_000_000][index % 6];
+            let mut out = Vec::new();
+            let written = clock.write(&mut out, seconds, nanos);
+            let expected = DateTime::from_timestamp(seconds, nanos).map(|time| {
+                let mut text = Vec::new();
+                rfc3339(&mut text, time);
+                text
+            });
+            assert_eq!(written, expected.is_some(), "{seconds} {nanos}");
+            assert_eq!(out, expected.unwrap_or_default(), "{seconds} {nanos}");
         }
     }
 

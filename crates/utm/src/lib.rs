@@ -16,9 +16,11 @@
 //! - [`rollup::Rollup`] for the per-device, per-day counts of the monthly report;
 //! - [`generate::Generator`] for realistic FortiGate logs in any volume (benchmarks, tests).
 //!
-//! Hot path: FortiGate `key=value` lines are split with `memchr` into borrowed slices; no regex
-//! and no per-field allocation. Output lines are written into a reused buffer without building
-//! any intermediate value. [`rollup::Rollup::add_line`] reads a native FortiGate line only
+//! Hot path: FortiGate `key=value` lines are split into borrowed slices (bit masks of `=`,
+//! separators and quotes per 64-byte block); no regex and no per-field allocation. Output
+//! lines are written into a reused buffer without building any intermediate value; for a
+//! native FortiGate line [`run_parse_with`] reads the fields in place and writes Kojo's JSON
+//! record straight from them, without the [`Event`] (the same bytes as the event path). [`rollup::Rollup::add_line`] reads a native FortiGate line only
 //! as far as its counts depend on it, and builds no [`Event`] for it.
 
 pub mod catalogue;
@@ -98,6 +100,25 @@ pub(crate) fn tally_syslog_line(line: &[u8]) -> Option<Result<rollup::Tally<'_>,
     vendor::tally_payload(utf8_prefix(trimmed))
 }
 
+/// The payload of a line that [`parse_syslog_line`] with `vendor` hands to the native FortiGate
+/// parser unchanged, provided (when the second value is `true`) that it has `logid=` in its
+/// first 256 bytes ([`vendor::is_native_fortigate`]); `None` for a line that never goes there.
+pub(crate) fn fortigate_candidate(line: &[u8], vendor: Option<Vendor>) -> Option<(&str, bool)> {
+    let trimmed = framing::trim_line(line);
+    if !vendor::starts_like_fortigate(trimmed) {
+        return None;
+    }
+    // What `parse_payload` then does: a blank payload is refused first (a payload that starts
+    // like FortiGate never is), detection answers FortiGate for a native record, and a forced
+    // FortiGate takes any payload that starts like one. The payload has no leading space.
+    let text = utf8_prefix(trimmed);
+    match vendor {
+        None => Some((text, true)),
+        Some(Vendor::Fortigate) => Some((text, false)),
+        Some(_) => None,
+    }
+}
+
 fn utf8_prefix(bytes: &[u8]) -> &str {
     match as_str(bytes) {
         Ok(text) => text,
@@ -119,6 +140,10 @@ pub(crate) fn as_str(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
 #[cfg(target_arch = "x86_64")]
 fn is_ascii(bytes: &[u8]) -> bool {
     use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128};
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 was detected on this CPU (std caches the answer).
+        return unsafe { is_ascii_avx2(bytes) };
+    }
     let mut blocks = bytes.chunks_exact(64);
     for block in &mut blocks {
         // SAFETY: SSE2 is part of the x86_64 baseline, and the four unaligned 16-byte loads
@@ -132,6 +157,33 @@ fn is_ascii(bytes: &[u8]) -> bool {
         }
     }
     blocks.remainder().is_ascii()
+}
+
+/// [`is_ascii`] 128 bytes per step, then 32.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn is_ascii_avx2(bytes: &[u8]) -> bool {
+    use std::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256};
+    let mut blocks = bytes.chunks_exact(128);
+    for block in &mut blocks {
+        // SAFETY: the four unaligned 32-byte loads (at 0, 32, 64 and 96) stay inside the
+        // 128-byte block.
+        let high_bits = unsafe {
+            let at = |offset: usize| _mm256_loadu_si256(block.as_ptr().add(offset).cast::<__m256i>());
+            _mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(at(0), at(32)), _mm256_or_si256(at(64), at(96))))
+        };
+        if high_bits != 0 {
+            return false;
+        }
+    }
+    let mut words = blocks.remainder().chunks_exact(32);
+    for word in &mut words {
+        // SAFETY: the unaligned 32-byte load reads exactly the 32-byte chunk.
+        if unsafe { _mm256_movemask_epi8(_mm256_loadu_si256(word.as_ptr().cast::<__m256i>())) } != 0 {
+            return false;
+        }
+    }
+    words.remainder().is_ascii()
 }
 
 #[cfg(not(target_arch = "x86_64"))]

@@ -9,6 +9,9 @@ use std::net::IpAddr;
 
 use crate::event::{Action, Category, Event, Kind, Severity, Vendor};
 use crate::json;
+use crate::kv::non_empty;
+use crate::time;
+use crate::vendor::{self, fortigate, fortigate::Fields};
 
 /// The shape of each output line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -144,6 +147,240 @@ fn write_kojo(out: &mut Vec<u8>, event: &Event<'_>, origin: &Origin<'_>) {
     out.extend_from_slice(b",\"line\":");
     json::unsigned(out, origin.line);
     out.push(b'}');
+}
+
+/// What [`write_fortigate_kojo`] classified the line as, for the command's counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Written {
+    pub kind: Kind,
+    pub category: Category,
+    pub action: Action,
+    /// The identifier when it is not in the catalogue (as [`Event::unknown_identifier`]).
+    pub unknown_identifier: Option<String>,
+}
+
+/// What [`write_fortigate_kojo`] keeps from one line to the next: the date of the last time
+/// written, the last line number, and the catalogue rows of earlier UTM lines.
+#[derive(Default)]
+pub(crate) struct Kept {
+    clock: json::Clock,
+    counter: json::Counter,
+    zone: Zone,
+    pub rows: fortigate::Rows,
+}
+
+/// The last `tz` value read, its offset, and that offset written in seconds: a log has one zone
+/// for line after line.
+#[derive(Default)]
+struct Zone {
+    tz: Option<String>,
+    offset: Option<i32>,
+    /// `offset` as [`json::signed`] writes it.
+    seconds: Option<Code>,
+}
+
+impl Zone {
+    /// `time::parse_offset(tz)`.
+    #[inline]
+    fn offset(&mut self, tz: &str) -> Option<i32> {
+        if self.tz.as_deref() != Some(tz) {
+            self.offset = time::parse_offset(tz);
+            self.seconds = None;
+            let mut kept = self.tz.take().unwrap_or_default();
+            kept.clear();
+            kept.push_str(tz);
+            self.tz = Some(kept);
+        }
+        self.offset
+    }
+
+    /// Appends `seconds` as [`json::signed`] does.
+    #[inline]
+    fn write_seconds(&mut self, out: &mut Vec<u8>, seconds: i32) {
+        if self.offset == Some(seconds) {
+            let text = self.seconds.get_or_insert_with(|| {
+                let mut text = Vec::with_capacity(CODE);
+                json::signed(&mut text, i64::from(seconds));
+                padded_bytes(&text)
+            });
+            code(out, text);
+        } else {
+            json::signed(out, i64::from(seconds));
+        }
+    }
+}
+
+/// Appends Kojo's record (without the `\n`) of a native FortiGate line from its fields: byte
+/// for byte what [`write_event`] writes for the event `fortigate::build` makes of them (held
+/// to that by a test), without making the event. Addresses and ports already in their
+/// canonical form are copied as they are.
+pub(crate) fn write_fortigate_kojo(
+    out: &mut Vec<u8>,
+    fields: &Fields<'_>,
+    origin: &Origin<'_>,
+    kept: &mut Kept,
+) -> Written {
+    let classified = fortigate::classify_remembered(fields, &mut kept.rows);
+    let (kind, category, action) = classified.class();
+    let unknown_identifier = (!classified.is_known()).then(|| fortigate::unknown_identifier(fields));
+
+    // `fortigate::resolve_time`, with the common case (a valid `eventtime`) written by `clock`.
+    out.extend_from_slice(b"{\"time\":");
+    let offset = fields.tz.and_then(|tz| kept.zone.offset(tz));
+    let epoch = fields.eventtime.and_then(time::epoch_parts);
+    let (offset, assumed) = match epoch {
+        Some((seconds, nanos)) if kept.clock.write(out, seconds, nanos) => (offset, false),
+        _ => match fortigate::resolve_time(fields) {
+            Some(stamp) => {
+                json::rfc3339(out, stamp.utc);
+                (stamp.offset, stamp.assumed)
+            }
+            None => {
+                out.extend_from_slice(b"null");
+                (None, false)
+            }
+        },
+    };
+    out.extend_from_slice(b",\"utc_offset_seconds\":");
+    match offset {
+        Some(seconds) => kept.zone.write_seconds(out, seconds),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(if assumed {
+        b",\"time_zone_assumed\":true,\"vendor\":\"fortigate\",\"device\":"
+    } else {
+        b",\"time_zone_assumed\":false,\"vendor\":\"fortigate\",\"device\":"
+    });
+    optional_string(out, fortigate::device(fields));
+    out.extend_from_slice(b",\"kind\":\"");
+    code(out, &KIND_CODES[kind as usize]);
+    out.extend_from_slice(b"\",\"category\":\"");
+    code(out, &CATEGORY_CODES[category as usize]);
+    out.extend_from_slice(b"\",\"action\":\"");
+    code(out, &ACTION_CODES[action as usize]);
+    out.extend_from_slice(b"\",\"severity\":");
+    let severity_word = fields.severity_word();
+    match severity_word.and_then(Severity::from_word) {
+        Some(severity) => code(out, &SEVERITY_CODES[severity as usize]),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"vendor_severity\":");
+    optional_string(out, severity_word.and_then(non_empty));
+    out.extend_from_slice(b",\"signature\":");
+    optional_string(out, fortigate::signature(fields, kind, category));
+    out.extend_from_slice(b",\"src_ip\":");
+    address_text(out, fields.srcip);
+    out.extend_from_slice(b",\"src_port\":");
+    port_text(out, fields.srcport);
+    out.extend_from_slice(b",\"dst_ip\":");
+    address_text(out, fields.dstip);
+    out.extend_from_slice(b",\"dst_port\":");
+    port_text(out, fields.dstport);
+    out.extend_from_slice(b",\"url\":");
+    optional_string(out, fortigate::resolve_url(fields).as_deref());
+    out.extend_from_slice(b",\"user\":");
+    optional_string(out, fields.user_name().and_then(non_empty));
+    out.extend_from_slice(b",\"transport\":");
+    optional_string(out, fields.proto.and_then(vendor::transport).as_deref());
+    out.extend_from_slice(b",\"policy_id\":");
+    optional_string(out, fields.policyid.and_then(non_empty));
+    out.extend_from_slice(b",\"policy_name\":");
+    optional_string(out, fields.policyname.and_then(non_empty));
+    if let Some(identifier) = unknown_identifier.as_deref() {
+        out.extend_from_slice(b",\"unknown_identifier\":");
+        json::string(out, identifier);
+    }
+    out.extend_from_slice(b",\"file\":");
+    out.extend_from_slice(&origin.file.json);
+    out.extend_from_slice(b",\"line\":");
+    kept.counter.write(out, origin.line);
+    out.push(b'}');
+    Written { kind, category, action, unknown_identifier }
+}
+
+/// A code of at most [`CODE`] bytes, zero-padded to that length, and its length.
+type Code = ([u8; CODE], usize);
+
+const CODE: usize = 16;
+
+/// `text` as a [`Code`]; at compile time.
+const fn padded(text: &str) -> Code {
+    padded_bytes(text.as_bytes())
+}
+
+/// `bytes` as a [`Code`] (cut at [`CODE`] bytes: every code is shorter).
+const fn padded_bytes(bytes: &[u8]) -> Code {
+    let mut code = [0u8; CODE];
+    let mut index = 0;
+    while index < bytes.len() && index < CODE {
+        code[index] = bytes[index];
+        index += 1;
+    }
+    (code, index)
+}
+
+/// [`Kind::code`], [`Category::code`], [`Action::code`] (bare) and, quoted, [`Severity::code`],
+/// in the order of each enum: a code is then written as one copy of fixed length (cut back),
+/// rather than a copy of variable length, which is a call.
+static KIND_CODES: [Code; 3] = [padded("threat"), padded("traffic"), padded("event")];
+static CATEGORY_CODES: [Code; 10] = [
+    padded("malware"),
+    padded("intrusion"),
+    padded("web"),
+    padded("application"),
+    padded("spam"),
+    padded("botnet"),
+    padded("anomaly"),
+    padded("dns"),
+    padded("data_leak"),
+    padded("other"),
+];
+static ACTION_CODES: [Code; 3] = [padded("blocked"), padded("detected"), padded("allowed")];
+static SEVERITY_CODES: [Code; 5] =
+    [padded("\"info\""), padded("\"low\""), padded("\"medium\""), padded("\"high\""), padded("\"critical\"")];
+
+#[inline(always)]
+fn code(out: &mut Vec<u8>, (bytes, length): &Code) {
+    let start = out.len();
+    out.extend_from_slice(bytes);
+    out.truncate(start + *length);
+}
+
+/// `optional_ip(vendor::ip(text))`: a dotted quad that the fast reader accepts is already in
+/// its canonical form (no leading zero, nothing around it), and is copied as it is.
+#[inline]
+fn address_text(out: &mut Vec<u8>, text: Option<&str>) {
+    let Some(text) = text else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    if vendor::ipv4_fast(text.as_bytes()).is_some() {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        optional_ip(out, vendor::ip(text));
+    }
+}
+
+/// `optional_port(vendor::port(text))`: one to five digits without a leading zero, at most
+/// 65535, are the port's own decimal form, and are copied as they are.
+#[inline]
+fn port_text(out: &mut Vec<u8>, text: Option<&str>) {
+    let Some(text) = text else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    let bytes = text.as_bytes();
+    let canonical = matches!(bytes.len(), 1..=5)
+        && bytes.iter().all(u8::is_ascii_digit)
+        && (bytes[0] != b'0' || bytes.len() == 1)
+        && (bytes.len() < 5 || bytes <= b"65535".as_slice());
+    if canonical {
+        out.extend_from_slice(bytes);
+    } else {
+        optional_port(out, vendor::port(text));
+    }
 }
 
 fn optional_ip(out: &mut Vec<u8>, address: Option<IpAddr>) {
@@ -524,6 +761,34 @@ mod tests {
         assert_eq!(document["event"]["category"], json!(["malware", "network"]));
         assert_eq!(document["event"]["type"], json!(["info", "denied"]));
         assert!(document.get("@timestamp").is_none());
+    }
+
+    #[test]
+    fn padded_codes_are_the_codes() {
+        let text = |(bytes, length): &Code| String::from_utf8(bytes[..*length].to_vec()).unwrap();
+        for kind in [Kind::Threat, Kind::Traffic, Kind::Event] {
+            assert_eq!(text(&KIND_CODES[kind as usize]), kind.code());
+        }
+        for category in [
+            Category::Malware,
+            Category::Intrusion,
+            Category::Web,
+            Category::Application,
+            Category::Spam,
+            Category::Botnet,
+            Category::Anomaly,
+            Category::Dns,
+            Category::DataLeak,
+            Category::Other,
+        ] {
+            assert_eq!(text(&CATEGORY_CODES[category as usize]), category.code());
+        }
+        for action in [Action::Blocked, Action::Detected, Action::Allowed] {
+            assert_eq!(text(&ACTION_CODES[action as usize]), action.code());
+        }
+        for severity in [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical] {
+            assert_eq!(text(&SEVERITY_CODES[severity as usize]), format!("\"{}\"", severity.code()));
+        }
     }
 
     #[test]

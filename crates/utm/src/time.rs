@@ -20,6 +20,15 @@ pub(crate) struct Stamp {
 /// Epoch time whose unit is inferred from the number of digits: ≤ 11 seconds, ≤ 14
 /// milliseconds, ≤ 17 microseconds, else nanoseconds (FortiGate `eventtime` uses all four).
 pub(crate) fn epoch_any_unit(text: &str) -> Option<DateTime<Utc>> {
+    let (seconds, nanos) = epoch_parts(text)?;
+    DateTime::from_timestamp(seconds, nanos)
+}
+
+/// [`epoch_any_unit`] before the calendar: whole seconds since the epoch and nanoseconds
+/// (always below 1,000,000,000). `epoch_any_unit` is `None` exactly when this is, or when
+/// `DateTime::from_timestamp` refuses the seconds.
+#[inline]
+pub(crate) fn epoch_parts(text: &str) -> Option<(i64, u32)> {
     let text = trim_ascii_spaces(text);
     let digits = text.len();
     let value = match digits {
@@ -38,7 +47,7 @@ pub(crate) fn epoch_any_unit(text: &str) -> Option<DateTime<Utc>> {
         15..=17 => (value / 1_000_000, value % 1_000_000 * 1_000),
         _ => (value / 1_000_000_000, value % 1_000_000_000),
     };
-    DateTime::from_timestamp(seconds, u32::try_from(nanos).ok()?)
+    Some((seconds, u32::try_from(nanos).ok()?))
 }
 
 /// The value of at most 19 ASCII digits (which fits a `u64`), or `None` when a byte is not a

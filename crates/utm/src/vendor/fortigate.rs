@@ -158,15 +158,50 @@ pub(crate) struct Fields<'a> {
 }
 
 pub(crate) fn parse(line: &str) -> Result<Event<'_>, Unparsed> {
-    let separator = detect_separator(line);
     let mut fields = Fields::default();
+    scan(line, &mut fields);
+    fields.typed()?;
+    Ok(build(&fields, Vendor::Fortigate))
+}
+
+/// Reads every pair of a native line into `fields` (empty), as [`parse`] does before building
+/// its event; for the writers that print a line's record straight from them
+/// ([`crate::output`]). The fields are filled in place: they are too many to be moved about
+/// on every line.
+pub(crate) fn scan<'a>(line: &'a str, fields: &mut Fields<'a>) {
+    let separator = detect_separator(line);
     for (key, value) in KvIter::new(line, separator) {
         fields.set(key, value);
     }
-    if fields.log_type.is_none() && fields.logid.is_none() {
-        return Err(Unparsed::new(Some(Vendor::Fortigate), UnparsedReason::MissingField("type")));
+}
+
+/// Whether the fields that [`scan`] read from `line` show `logid=` within its first 256 bytes,
+/// which makes the line native FortiGate for [`crate::vendor::is_native_fortigate`] (when it
+/// also starts like one). `false` says nothing: `logid=` may still be there, empty or inside
+/// another value.
+pub(crate) fn logid_in_head(line: &str, fields: &Fields<'_>) -> bool {
+    let Some(value) = fields.logid else { return false };
+    let bytes = line.as_bytes();
+    // The value borrows from the line: its offset there, then that of the `=` before it (and
+    // before its opening quote when it has one).
+    let Some(start) = (value.as_ptr() as usize).checked_sub(bytes.as_ptr() as usize) else {
+        return false;
+    };
+    let equals = match start.checked_sub(2) {
+        Some(equals) if bytes.get(start - 1) == Some(&b'"') && bytes.get(equals) == Some(&b'=') => equals,
+        _ => start.wrapping_sub(1),
+    };
+    (5..256).contains(&equals) && bytes.get(equals - 5..=equals) == Some(b"logid=".as_slice())
+}
+
+impl Fields<'_> {
+    /// Why a line with these fields is refused, if it is: it needs a `type` or a `logid`.
+    pub(crate) fn typed(&self) -> Result<(), Unparsed> {
+        if self.log_type.is_none() && self.logid.is_none() {
+            return Err(Unparsed::new(Some(Vendor::Fortigate), UnparsedReason::MissingField("type")));
+        }
+        Ok(())
     }
-    Ok(build(&fields, Vendor::Fortigate))
 }
 
 /// What [`parse`] followed by [`Tally::of`] gives, without reading past the pair that settles
@@ -387,17 +422,21 @@ impl LogFamily {
 
 /// Builds the event from collected fields (shared with the CEF reader).
 pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
-    let classified = classify_structured(fields);
+    build_with(fields, vendor, None)
+}
+
+/// [`build`] looking UTM rows up in `rows` first (see [`classify_remembered`]).
+pub(crate) fn build_remembered<'a>(fields: &Fields<'a>, rows: &mut Rows) -> Event<'a> {
+    build_with(fields, Vendor::Fortigate, Some(rows))
+}
+
+fn build_with<'a>(fields: &Fields<'a>, vendor: Vendor, rows: Option<&mut Rows>) -> Event<'a> {
+    let classified = classify_with(fields, rows);
     let (kind, category, action) = classified.class();
     let mut event = Event::new(vendor, kind, category, action);
     if !classified.is_known() {
         // Only identifiers missing from the table allocate.
-        event.unknown_identifier = Some(Cow::Owned(format!(
-            "{}/{}/{}",
-            fields.log_type.unwrap_or("").trim(),
-            fields.subtype.unwrap_or("").trim(),
-            fields.eventtype.unwrap_or("").trim()
-        )));
+        event.unknown_identifier = Some(Cow::Owned(unknown_identifier(fields)));
     }
     if let Some(stamp) = resolve_time(fields) {
         event.time = Some(stamp.utc);
@@ -409,19 +448,44 @@ pub(crate) fn build<'a>(fields: &Fields<'a>, vendor: Vendor) -> Event<'a> {
     event.transport = fields.proto.and_then(crate::vendor::transport);
     event.policy_id = fields.policyid.and_then(text);
     event.policy_name = fields.policyname.and_then(text);
-    let severity_word = fields.severity.or(fields.crlevel).or(fields.level);
+    let severity_word = fields.severity_word();
     event.severity = severity_word.and_then(Severity::from_word);
     event.vendor_severity = severity_word.and_then(text);
     event.src_ip = fields.srcip.and_then(ip);
     event.src_port = fields.srcport.and_then(port);
     event.dst_ip = fields.dstip.and_then(ip);
     event.dst_port = fields.dstport.and_then(port);
-    event.user = fields.user.or(fields.unauthuser).and_then(text);
+    event.user = fields.user_name().and_then(text);
     event.url = resolve_url(fields);
-    if kind != Kind::Traffic || category != Category::Other {
-        event.signature = resolve_signature(fields, category).map(Cow::Borrowed);
-    }
+    event.signature = signature(fields, kind, category).map(Cow::Borrowed);
     event
+}
+
+/// The `type/subtype/eventtype` identifier of a line whose identifier is not in the catalogue.
+pub(crate) fn unknown_identifier(fields: &Fields<'_>) -> String {
+    format!(
+        "{}/{}/{}",
+        fields.log_type.unwrap_or("").trim(),
+        fields.subtype.unwrap_or("").trim(),
+        fields.eventtype.unwrap_or("").trim()
+    )
+}
+
+impl<'a> Fields<'a> {
+    /// The severity word [`build`] reads: `severity`, else `crlevel`, else `level`.
+    pub(crate) fn severity_word(&self) -> Option<&'a str> {
+        self.severity.or(self.crlevel).or(self.level)
+    }
+
+    /// The user [`build`] reads: `user`, else `unauthuser`.
+    pub(crate) fn user_name(&self) -> Option<&'a str> {
+        self.user.or(self.unauthuser)
+    }
+}
+
+/// The event's signature: none for a plain session record.
+pub(crate) fn signature<'a>(fields: &Fields<'a>, kind: Kind, category: Category) -> Option<&'a str> {
+    if kind != Kind::Traffic || category != Category::Other { resolve_signature(fields, category) } else { None }
 }
 
 /// Maps type/subtype/eventtype/action to the normalised classification.
@@ -431,6 +495,48 @@ pub(crate) fn classify(fields: &Fields<'_>) -> Class {
 
 /// [`classify`] with the catalogue's provenance.
 pub(crate) fn classify_structured(fields: &Fields<'_>) -> Classified {
+    classify_with(fields, None)
+}
+
+/// [`classify_structured`], looking UTM rows up in `rows` first.
+pub(crate) fn classify_remembered(fields: &Fields<'_>, rows: &mut Rows) -> Classified {
+    classify_with(fields, Some(rows))
+}
+
+/// The catalogue rows of the last few UTM `subtype/eventtype` pairs seen, for a writer that
+/// classifies line after line: a log has a handful of such pairs, and finding one's row in the
+/// table costs as much as writing the whole record.
+#[derive(Debug, Default)]
+pub(crate) struct Rows {
+    /// `(subtype, eventtype, row)`, at most [`Rows::KEPT`]; the oldest is replaced first.
+    kept: Vec<(String, String, Option<&'static crate::catalogue::Entry>)>,
+    replaced: usize,
+}
+
+impl Rows {
+    const KEPT: usize = 16;
+
+    /// What `CATALOGUE.entry(&["utm", subtype, eventtype])` gives.
+    fn entry(&mut self, subtype: &str, eventtype: &str) -> Option<&'static crate::catalogue::Entry> {
+        let found = self.kept.iter().find(|(kept_subtype, kept_eventtype, _)| {
+            kept_subtype.as_str() == subtype && kept_eventtype.as_str() == eventtype
+        });
+        if let Some((_, _, row)) = found {
+            return *row;
+        }
+        let row = CATALOGUE.entry(&["utm", subtype, eventtype]);
+        let kept = (subtype.to_owned(), eventtype.to_owned(), row);
+        if self.kept.len() < Rows::KEPT {
+            self.kept.push(kept);
+        } else {
+            self.kept[self.replaced % Rows::KEPT] = kept;
+            self.replaced += 1;
+        }
+        row
+    }
+}
+
+fn classify_with(fields: &Fields<'_>, rows: Option<&mut Rows>) -> Classified {
     let log_type = time::trim_ascii_spaces(fields.log_type.unwrap_or(""));
     let action = fields.action.or(fields.status).map(time::trim_ascii_spaces);
     match LogFamily::of(log_type) {
@@ -459,7 +565,12 @@ pub(crate) fn classify_structured(fields: &Fields<'_>) -> Classified {
     };
     let eventtype = time::trim_ascii_spaces(fields.eventtype.unwrap_or(""));
     let blocked = action.is_some_and(is_block_word);
-    let mut classified = CATALOGUE.classify(&["utm", subtype, eventtype], Verdict::from_block(blocked));
+    let parts = ["utm", subtype, eventtype];
+    let row = match rows {
+        Some(rows) => rows.entry(subtype, eventtype),
+        None => CATALOGUE.entry(&parts),
+    };
+    let mut classified = CATALOGUE.classify_found(row, &parts, Verdict::from_block(blocked));
     // Botnet C&C evidence outranks the subtype: a DNS or IPS log about a botnet is a botnet
     // threat (FortiGuard botnet C&C domain list, `eventtype=botnet`).
     let botnet = eventtype.eq_ignore_ascii_case("botnet")
@@ -478,7 +589,7 @@ fn known(entry: &crate::catalogue::Entry, verdict: Verdict) -> Classified {
     Classified { kind, category, action, severity: entry.severity, provenance: Provenance::Known }
 }
 
-fn resolve_time(fields: &Fields<'_>) -> Option<time::Stamp> {
+pub(crate) fn resolve_time(fields: &Fields<'_>) -> Option<time::Stamp> {
     let offset = fields.tz.and_then(time::parse_offset);
     if let Some(utc) = fields.eventtime.and_then(time::epoch_any_unit) {
         return Some(time::Stamp { utc, offset, assumed: false });
@@ -493,7 +604,7 @@ fn resolve_time(fields: &Fields<'_>) -> Option<time::Stamp> {
 }
 
 /// The absolute URL when logged; otherwise the host (webfilter logs `url` as a path).
-fn resolve_url<'a>(fields: &Fields<'a>) -> Option<Cow<'a, str>> {
+pub(crate) fn resolve_url<'a>(fields: &Fields<'a>) -> Option<Cow<'a, str>> {
     if let Some(url) = fields.url.filter(|url| url.contains("://")) {
         return text(url);
     }
@@ -501,7 +612,7 @@ fn resolve_url<'a>(fields: &Fields<'a>) -> Option<Cow<'a, str>> {
 }
 
 /// `devid`, else `devname`.
-fn device<'a>(fields: &Fields<'a>) -> Option<&'a str> {
+pub(crate) fn device<'a>(fields: &Fields<'a>) -> Option<&'a str> {
     fields.devid.or(fields.devname).and_then(non_empty)
 }
 
@@ -521,7 +632,8 @@ fn resolve_signature<'a>(fields: &Fields<'a>, category: Category) -> Option<&'a 
 /// Space by default; comma for the CSV variant (`date=2018-07-26,time=…`).
 fn detect_separator(line: &str) -> u8 {
     let bytes = line.as_bytes();
-    let Some(equals) = memchr::memchr(b'=', bytes) else {
+    // The first key is a few bytes long: a plain loop finds its end for less than a call.
+    let Some(equals) = bytes.iter().position(|byte| *byte == b'=') else {
         return b' ';
     };
     let rest = &bytes[equals + 1..];

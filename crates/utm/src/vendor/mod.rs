@@ -92,7 +92,7 @@ pub fn detect(payload: &str) -> Option<Vendor> {
 
 /// Hot path of [`detect`]: native FortiGate lines start with one of a few keys and carry
 /// `logid=` early.
-fn is_native_fortigate(bytes: &[u8]) -> bool {
+pub(crate) fn is_native_fortigate(bytes: &[u8]) -> bool {
     starts_like_fortigate(bytes) && LOGID.find(&bytes[..bytes.len().min(256)]).is_some()
 }
 
@@ -182,35 +182,31 @@ pub(crate) fn ip(text: &str) -> Option<IpAddr> {
 
 /// Plain dotted-quad IPv4, the common case, without the general parser's overhead; anything
 /// else (spaces, brackets, IPv6, leading zeros) returns `None` and takes the general path.
-fn ipv4_fast(bytes: &[u8]) -> Option<Ipv4Addr> {
-    // Octet by octet, one to three digits each (no leading zero), dots between.
-    let digit = |at: usize| bytes.get(at).map(|byte| byte.wrapping_sub(b'0')).filter(|digit| *digit <= 9);
-    let mut octets = [0u8; 4];
-    let mut at = 0;
-    for (index, octet) in octets.iter_mut().enumerate() {
-        if index > 0 {
-            if bytes.get(at) != Some(&b'.') {
-                return None;
-            }
-            at += 1;
+pub(crate) fn ipv4_fast(bytes: &[u8]) -> Option<Ipv4Addr> {
+    let (a, rest) = octet(bytes)?;
+    let (b, rest) = octet(rest.strip_prefix(b".")?)?;
+    let (c, rest) = octet(rest.strip_prefix(b".")?)?;
+    let (d, rest) = octet(rest.strip_prefix(b".")?)?;
+    rest.is_empty().then_some(Ipv4Addr::new(a, b, c, d))
+}
+
+/// The decimal octet at the start of `bytes` (one to three digits, no leading zero, at most
+/// 255) and what follows it. Taking three digits when there are three is right: a fourth
+/// digit, or a value past 255, makes the address invalid either way.
+#[inline(always)]
+fn octet(bytes: &[u8]) -> Option<(u8, &[u8])> {
+    let digit = |byte: u8| u32::from(byte - b'0');
+    match bytes {
+        [first @ b'1'..=b'9', second @ b'0'..=b'9', third @ b'0'..=b'9', rest @ ..] => {
+            let value = digit(*first) * 100 + digit(*second) * 10 + digit(*third);
+            Some((u8::try_from(value).ok()?, rest))
         }
-        let first = digit(at)?;
-        let mut value = u32::from(first);
-        at += 1;
-        if let Some(second) = digit(at) {
-            if first == 0 {
-                return None;
-            }
-            value = value * 10 + u32::from(second);
-            at += 1;
-            if let Some(third) = digit(at) {
-                value = value * 10 + u32::from(third);
-                at += 1;
-            }
+        [first @ b'1'..=b'9', second @ b'0'..=b'9', rest @ ..] => {
+            Some(((digit(*first) * 10 + digit(*second)) as u8, rest))
         }
-        *octet = u8::try_from(value).ok()?;
+        [only @ b'0'..=b'9', rest @ ..] => Some((digit(*only) as u8, rest)),
+        _ => None,
     }
-    (at == bytes.len()).then_some(Ipv4Addr::from(octets))
 }
 
 /// Parses a TCP/UDP port.
