@@ -156,9 +156,10 @@ pub struct Changed {
 pub async fn cancel(services: &Services, actor: &Actor, token: &str, now: DateTime<Utc>) -> Result<Changed> {
     let Managed { seminar, registration, .. } = managed(services, token).await?;
     let had_seat = registration.status == domain::seminar::RegistrationStatus::Held;
-    let promoted_token = store::random_token(24);
+    let promoted_tokens = links_for(registration.attendees);
+    let hashes = promoted_tokens.iter().map(|token| store::sha256_hex(token)).collect();
     let tx = services.db.begin().await?;
-    let change = store::seminars::cancel(&tx, registration.id, store::sha256_hex(&promoted_token), now).await?;
+    let change = store::seminars::cancel(&tx, registration.id, hashes, now).await?;
     actor
         .record(
             &tx,
@@ -172,7 +173,7 @@ pub async fn cancel(services: &Services, actor: &Actor, token: &str, now: DateTi
     let email =
         mail::seminar_notice(&letter, &seminar, &change.registration, SeminarNotice::Cancelled { had_seat }, None, now);
     store::outbox::add(&tx, &email, now).await?;
-    notify_promoted(services, &tx, &seminar, change.promoted.as_ref(), &promoted_token, now).await?;
+    notify_promoted(services, &tx, &seminar, &change.promoted, &promoted_tokens, now).await?;
     tx.commit().await?;
     Ok(Changed { registration: change.registration, token: None })
 }
@@ -187,9 +188,12 @@ pub async fn switch_mode(
 ) -> Result<Changed> {
     let Managed { seminar, registration, .. } = managed(services, token).await?;
     let own = store::random_token(24);
-    let promoted_token = store::random_token(24);
+    let promoted_tokens = links_for(registration.attendees);
     let tx = services.db.begin().await?;
-    let links = NewLinks { own: store::sha256_hex(&own), promoted: store::sha256_hex(&promoted_token) };
+    let links = NewLinks {
+        own: store::sha256_hex(&own),
+        promoted: promoted_tokens.iter().map(|token| store::sha256_hex(token)).collect(),
+    };
     let change = store::seminars::switch_mode(&tx, registration.id, to, links, now).await?;
     actor
         .record(
@@ -206,9 +210,15 @@ pub async fn switch_mode(
     let letter = letter(services, &seminar, &change.registration).await?;
     let email = mail::seminar_notice(&letter, &seminar, &change.registration, SeminarNotice::Switched, Some(&own), now);
     store::outbox::add(&tx, &email, now).await?;
-    notify_promoted(services, &tx, &seminar, change.promoted.as_ref(), &promoted_token, now).await?;
+    notify_promoted(services, &tx, &seminar, &change.promoted, &promoted_tokens, now).await?;
     tx.commit().await?;
     Ok(Changed { registration: change.registration, token: Some(own) })
+}
+
+/// New management links for the registrants a freed party of `people` may promote (each
+/// promoted party takes at least one seat, so at most one link per seat).
+fn links_for(people: u32) -> Vec<String> {
+    (0..people.max(1)).map(|_| store::random_token(24)).collect()
 }
 
 async fn letter<'a>(
@@ -220,16 +230,30 @@ async fn letter<'a>(
     Ok(mail::Letter { settings: &services.mail, secretariat, language: registration.language })
 }
 
-/// Audits the promotion (Kojo's own move) and e-mails the promoted registrant its new link.
+/// Audits each promotion (Kojo's own move) and e-mails each promoted registrant its new link
+/// (the i-th promoted has the i-th token).
 async fn notify_promoted(
     services: &Services,
     tx: &store::Tx,
     seminar: &SeminarRecord,
-    promoted: Option<&RegistrationRecord>,
+    promoted: &[RegistrationRecord],
+    tokens: &[String],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for (promoted, token) in promoted.iter().zip(tokens) {
+        notify_one_promoted(services, tx, seminar, promoted, token, now).await?;
+    }
+    Ok(())
+}
+
+async fn notify_one_promoted(
+    services: &Services,
+    tx: &store::Tx,
+    seminar: &SeminarRecord,
+    promoted: &RegistrationRecord,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let Some(promoted) = promoted else { return Ok(()) };
     Actor::system("seminar_waitlist")
         .record(
             tx,

@@ -97,11 +97,11 @@ pub struct RegistrationRecord {
 }
 
 /// What a registration, a cancellation or a switch changed: the registration itself, and the
-/// registrant promoted from the waitlist into the seat it freed, if any.
+/// registrants promoted from the waitlist into the seats it freed, in queue order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub registration: RegistrationRecord,
-    pub promoted: Option<RegistrationRecord>,
+    pub promoted: Vec<RegistrationRecord>,
     /// For a waitlisted registration: how many wait before it, itself included.
     pub queue_position: Option<u32>,
 }
@@ -255,6 +255,19 @@ async fn save_places(
     Ok(active.update(tx).await?)
 }
 
+/// Seats are people: a registration of `attendees` takes that many seats if they are all free,
+/// else the next waitlist position of its mode.
+fn take(places: &mut Places, attendees: u32) -> Placed {
+    let people = attendees.max(1) as i32;
+    if places.taken + people <= places.capacity {
+        places.taken += people;
+        Placed::Place
+    } else {
+        places.waitlist_seq += 1;
+        Placed::Waitlist { position: places.waitlist_seq }
+    }
+}
+
 fn places_of(model: &seminar::Model, mode: Mode) -> Places {
     match mode {
         Mode::Venue => {
@@ -299,7 +312,7 @@ pub async fn register(tx: &crate::Tx, new: &Registering<'_>, now: DateTime<Utc>)
     }
     let mode = new.registration.mode;
     let mut places = places_of(&model, mode);
-    let (status, waitlist_position) = match places.take() {
+    let (status, waitlist_position) = match take(&mut places, new.registration.attendees) {
         Placed::Place => (RegistrationStatus::Held, None),
         Placed::Waitlist { position } => (RegistrationStatus::Waitlisted, Some(position)),
     };
@@ -348,7 +361,7 @@ pub async fn register(tx: &crate::Tx, new: &Registering<'_>, now: DateTime<Utc>)
     };
     let registration = registration_record(inserted)?;
     let queue_position = queue_position_in(tx, &registration).await?;
-    Ok(Change { registration, promoted: None, queue_position })
+    Ok(Change { registration, promoted: Vec::new(), queue_position })
 }
 
 /// How many registrations of its mode wait before `registration`, itself included.
@@ -411,13 +424,14 @@ pub async fn roster(db: &Db, seminar_id: Uuid) -> Result<Vec<RegistrationRecord>
         .collect()
 }
 
-/// Cancels a registration. A seat it held goes to the first registrant waiting in its mode
-/// while registration is open (whose management link becomes `promoted_token_hash`, sent in
-/// the promotion e-mail); after the deadline the seat is only freed for the record.
+/// Cancels a registration. The seats it held go to the registrants waiting in its mode, in
+/// queue order, each whose party fits, while registration is open (the i-th promoted gets the
+/// management link `promoted_token_hashes[i]`, sent in its promotion e-mail); after the deadline
+/// the seats are only freed for the record.
 pub async fn cancel(
     tx: &crate::Tx,
     registration_id: Uuid,
-    promoted_token_hash: String,
+    promoted_token_hashes: Vec<String>,
     now: DateTime<Utc>,
 ) -> Result<Change> {
     let tx = tx.conn();
@@ -438,7 +452,11 @@ pub async fn cancel(
     active.sequence = Set(record.sequence as i32 + 1);
     active.updated_at = Set(now);
     let registration = registration_record(active.update(tx).await?)?;
-    let promoted = if held { release_seat(tx, seminar, record.mode, promoted_token_hash, now).await? } else { None };
+    let promoted = if held {
+        release_seats(tx, seminar, record.mode, record.attendees, promoted_token_hashes, now).await?
+    } else {
+        Vec::new()
+    };
     Ok(Change { registration, promoted, queue_position: None })
 }
 
@@ -446,7 +464,8 @@ pub async fn cancel(
 /// link, and the one before it stops working.
 pub struct NewLinks {
     pub own: String,
-    pub promoted: String,
+    /// One for each registrant that may be promoted (as many as the seats freed).
+    pub promoted: Vec<String>,
 }
 
 /// Moves a live registration to the other mode, which must have a free seat (before the
@@ -473,10 +492,11 @@ pub async fn switch_mode(
         return Err(refused(SeminarRefusal::SameMode));
     }
     let mut target = places_of(&seminar, to);
-    if target.taken >= target.capacity {
+    let people = record.attendees.max(1) as i32;
+    if target.taken + people > target.capacity {
         return Err(refused(SeminarRefusal::NoSeatToSwitch(to)));
     }
-    target.take();
+    target.taken += people;
     let seminar = save_places(tx, seminar, to, target, now).await?;
     let held = record.status == RegistrationStatus::Held;
     let mut active: registration::ActiveModel = current.into();
@@ -487,47 +507,57 @@ pub async fn switch_mode(
     active.sequence = Set(record.sequence as i32 + 1);
     active.updated_at = Set(now);
     let registration = registration_record(active.update(tx).await?)?;
-    let promoted = if held { release_seat(tx, seminar, record.mode, links.promoted, now).await? } else { None };
+    let promoted = if held {
+        release_seats(tx, seminar, record.mode, record.attendees, links.promoted, now).await?
+    } else {
+        Vec::new()
+    };
     Ok(Change { registration, promoted, queue_position: None })
 }
 
-/// Gives back a seat of `mode`; while registration is open the first registrant waiting in
-/// that mode takes it at once (and is returned, to be told).
-async fn release_seat(
+/// Gives back `people` seats of `mode`; while registration is open the registrants waiting in
+/// that mode take them at once, in queue order, each whose party fits (and are returned, to be
+/// told, each with the next of `token_hashes` as its new management link).
+async fn release_seats(
     tx: &DatabaseTransaction,
     seminar: seminar::Model,
     mode: Mode,
-    token_hash: String,
+    people: u32,
+    token_hashes: Vec<String>,
     now: DateTime<Utc>,
-) -> Result<Option<RegistrationRecord>> {
+) -> Result<Vec<RegistrationRecord>> {
     let mut places = places_of(&seminar, mode);
-    let room = places.release();
-    let open = domain::seminar::registration_open(seminar.deadline, now);
-    let first = if room && open {
-        registration::Entity::find()
+    places.taken = (places.taken - people.max(1) as i32).max(0);
+    let mut promoted = Vec::new();
+    if domain::seminar::registration_open(seminar.deadline, now) && places.taken < places.capacity {
+        let waiting = registration::Entity::find()
             .filter(registration::Column::SeminarId.eq(seminar.id))
             .filter(registration::Column::Mode.eq(mode.code()))
             .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted.code()))
             .order_by_asc(registration::Column::WaitlistPosition)
-            .one(tx)
-            .await?
-    } else {
-        None
-    };
-    let promoted = match first {
-        Some(model) => {
-            places.taken += 1;
+            .all(tx)
+            .await?;
+        let mut hashes = token_hashes.into_iter();
+        for model in waiting {
+            let party = model.attendees.max(1);
+            if places.taken + party > places.capacity {
+                continue;
+            }
+            let Some(hash) = hashes.next() else { break };
+            places.taken += party;
             let sequence = model.sequence;
             let mut active: registration::ActiveModel = model.into();
             active.status = Set(RegistrationStatus::Held.code().to_string());
             active.waitlist_position = Set(None);
-            active.manage_token_hash = Set(token_hash);
+            active.manage_token_hash = Set(hash);
             active.sequence = Set(sequence + 1);
             active.updated_at = Set(now);
-            Some(registration_record(active.update(tx).await?)?)
+            promoted.push(registration_record(active.update(tx).await?)?);
+            if places.taken >= places.capacity {
+                break;
+            }
         }
-        None => None,
-    };
+    }
     save_places(tx, seminar, mode, places, now).await?;
     Ok(promoted)
 }

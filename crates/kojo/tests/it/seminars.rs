@@ -614,3 +614,59 @@ async fn office_edits_seminars_and_cases_show_step0(backend: Backend) {
     assert!(case.contains(&format!("説明会参加：{wareki}（会場）")), "STEP0 on the case page");
     app.stop().await;
 }
+
+on_both_backends!(seats_are_people);
+
+/// A seat is a person: a party of two takes two seats, waits when one is left, and a freed
+/// pair of seats goes to the waiting in order, each whose party fits.
+async fn seats_are_people(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let seminar = add_seminar(&app, "people", &in_three_weeks(), 3, 5).await;
+    let party = |n: u32, people: u32| {
+        let mut body = registration(n, "venue");
+        body["attendees"] = json!(people);
+        body
+    };
+    let first: Value = register(&app, &seminar, &party(1, 2)).await.json().await.unwrap();
+    assert_eq!(first["status"], "held");
+    let second: Value = register(&app, &seminar, &party(2, 2)).await.json().await.unwrap();
+    assert_eq!(second["status"], "waitlisted", "one seat left, two people");
+    let third: Value = register(&app, &seminar, &party(3, 1)).await.json().await.unwrap();
+    assert_eq!(third["status"], "held", "one person fits the last seat");
+    let fourth: Value = register(&app, &seminar, &party(4, 1)).await.json().await.unwrap();
+    assert_eq!(fourth["status"], "waitlisted");
+    let listed: Value = app.client.get(app.at("/api/v1/seminars")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (listed[0]["venue"]["remaining"].as_u64(), listed[0]["venue"]["state"].as_str()),
+        (Some(0), Some("waitlist"))
+    );
+
+    // The party of two cancels: two seats, for the pair waiting first (it fits), not the single.
+    let link = manage_link(&app, "person1@example.jp").await;
+    let page = app.client.get(app.at(&link)).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    app.client
+        .post(app.at(&link))
+        .form(&[("csrf", csrf.as_str()), ("action", "cancel"), ("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    let roster = store::seminars::roster(&app.running.db, seminar.id).await.unwrap();
+    let status = |email: &str| roster.iter().find(|r| r.email == email).unwrap().status.code();
+    assert_eq!([status("person2@example.jp"), status("person4@example.jp")], ["held", "waitlisted"]);
+    assert_eq!(store::seminars::get(&app.running.db, seminar.id).await.unwrap().venue.taken, 3);
+
+    // The single (person 3) leaves: its seat cannot seat anyone but the single waiting.
+    let link = manage_link(&app, "person3@example.jp").await;
+    let page = app.client.get(app.at(&link)).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    app.client
+        .post(app.at(&link))
+        .form(&[("csrf", csrf.as_str()), ("action", "cancel"), ("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    let roster = store::seminars::roster(&app.running.db, seminar.id).await.unwrap();
+    assert_eq!(roster.iter().find(|r| r.email == "person4@example.jp").unwrap().status.code(), "held");
+    app.stop().await;
+}
