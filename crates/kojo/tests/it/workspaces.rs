@@ -41,7 +41,7 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
     let cases = ["/office/board", "/office/applications", "/office/approvals"];
     let devices = ["/office/devices", "/office/reports/monthly"];
     let reports = ["/office/reports/contact-breaches", "/office/reports/timeline"];
-    let secretariat: Vec<&str> = [&cases[..], &devices[..], &reports[..]].concat();
+    let secretariat: Vec<&str> = [&cases[..], &["/office/seminars"], &devices[..], &reports[..]].concat();
     let administrator = [&secretariat[..], &["/office/programmes", "/office/users"]].concat();
     vec![
         (Role::Secretariat, "/office/board", secretariat),
