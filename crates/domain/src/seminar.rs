@@ -466,7 +466,8 @@ pub fn validate_registration(input: &RegistrationInput, max_attendees: u32) -> R
     let person_name = required(&input.person_name, "person_name", PERSON_MAX, &mut issues);
     let email = parse_into(EmailAddress::parse(&input.email), "email", &mut issues);
     let phone = parse_into(PhoneNumber::parse(&input.phone), "phone", &mut issues);
-    let mode = match input.mode.as_deref().map(str::trim) {
+    // Codes are taken exactly as listed (a form's choice, the API's enum); empty means not chosen.
+    let mode = match input.mode.as_deref() {
         Some(code) if !code.is_empty() => Mode::from_code(code).or_else(|| {
             issues.push("mode", "参加方法の値が正しくありません", "Unknown way of attending");
             None
@@ -484,7 +485,7 @@ pub fn validate_registration(input: &RegistrationInput, max_attendees: u32) -> R
             None
         }
     };
-    let heard_from = match input.heard_from.as_deref().map(str::trim) {
+    let heard_from = match input.heard_from.as_deref() {
         Some(code) if !code.is_empty() => match HeardFrom::from_code(code) {
             Some(value) => Some(Some(value)),
             None => {
@@ -528,14 +529,16 @@ pub fn validate_registration(input: &RegistrationInput, max_attendees: u32) -> R
     }
 }
 
+/// The number of attendees: a whole number, or as typed: digits (ASCII or 全角) with one trailing
+/// 名, white space around them (what the OpenAPI schema's pattern states).
 fn attendees(value: Option<&LooseNumber>, max: u32, issues: &mut FieldIssues) -> Option<u32> {
     let number = match value {
         None => None,
         Some(LooseNumber::Int(n)) => Some(*n),
         Some(LooseNumber::Text(text)) if text.trim().is_empty() => None,
-        Some(LooseNumber::Text(text)) => match text::normalize(text).trim_end_matches('名').trim().parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => {
+        Some(LooseNumber::Text(text)) => match typed_count(text) {
+            Some(n) => Some(n),
+            None => {
                 issues.push(
                     "attendees",
                     "参加人数は半角数字で入力してください",
@@ -560,6 +563,21 @@ fn attendees(value: Option<&LooseNumber>, max: u32, issues: &mut FieldIssues) ->
         }
         Some(n) => Some(n as u32),
     }
+}
+
+/// `2`, `２`, ` 2 名 `: digits only (no sign, no other numerals), `None` for anything else.
+fn typed_count(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let digits = text.strip_suffix('名').unwrap_or(text).trim_end();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c)) {
+        return None;
+    }
+    let ascii: String = digits
+        .chars()
+        .map(|c| if c.is_ascii_digit() { c } else { char::from(b'0' + (u32::from(c) - u32::from('０')) as u8) })
+        .collect();
+    // Only digits: the one failure is more than an i64 holds, which is above any maximum.
+    Some(ascii.parse::<i64>().unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]
@@ -665,6 +683,42 @@ mod tests {
         assert_eq!(registration.mode, Mode::Venue);
         assert_eq!(registration.corporate_number, None);
         assert_eq!(registration.heard_from, Some(HeardFrom::Tokyo));
+    }
+
+    #[rstest]
+    #[case("2", Some(2))]
+    #[case("２", Some(2))]
+    #[case(" 2 名 ", Some(2))]
+    #[case("０２０名", Some(20))]
+    #[case("21", None)]
+    #[case("0", None)]
+    #[case("+2", None)]
+    #[case("①", None)]
+    #[case("𝟐", None)]
+    #[case("2名名", None)]
+    #[case("2人", None)]
+    #[case("99999999999999999999", None)]
+    fn attendees_are_typed_in_digits(#[case] typed: &str, #[case] expected: Option<u32>) {
+        let mut registration = input();
+        registration.attendees = Some(LooseNumber::Text(typed.into()));
+        let result = validate_registration(&registration, 20);
+        assert_eq!(result.as_ref().ok().map(|r| r.attendees), expected, "{typed}: {result:?}");
+    }
+
+    #[test]
+    fn codes_are_taken_exactly_as_listed() {
+        for (field, value) in [("mode", " venue"), ("mode", "venue\n"), ("heard_from", " tokyo"), ("heard_from", " ")] {
+            let mut registration = input();
+            match field {
+                "mode" => registration.mode = Some(value.into()),
+                _ => registration.heard_from = Some(value.into()),
+            }
+            let issues = validate_registration(&registration, 2).unwrap_err();
+            assert!(issues.get(field).is_some(), "{field} {value:?}: {issues:?}");
+        }
+        let mut unanswered = input();
+        unanswered.heard_from = Some(String::new());
+        assert_eq!(validate_registration(&unanswered, 2).unwrap().heard_from, None);
     }
 
     #[test]

@@ -93,8 +93,9 @@ fn the_document_lists_exactly_the_routed_operations() {
 fn every_operation_documents_its_refusals() {
     let document = document();
     assert_eq!(document["openapi"], "3.1.0");
-    // The public application body's 422 names each field or rule; every other error is `Error`.
-    let public_body = ["POST /api/v1/applications", "POST /api/v1/eligibility"];
+    // The public bodies' 422 names each field or rule; every other error is `Error`.
+    let public_body =
+        ["POST /api/v1/applications", "POST /api/v1/eligibility", "POST /api/v1/seminars/{id}/registrations"];
     for (name, operation) in operations(&document) {
         let responses = operation["responses"].as_object().unwrap_or_else(|| panic!("{name}: no responses"));
         assert!(responses.keys().any(|status| status.starts_with('2')), "{name}: no success response");
