@@ -82,8 +82,9 @@ pub enum Refusal {
 pub enum SeminarRefusal {
     /// Registration has closed (the deadline passed).
     Closed,
-    /// The address already holds a live registration for this seminar (its reference).
-    Duplicate { reference: String },
+    /// The address already holds a live registration for this seminar. (Which one is not said:
+    /// anyone may type an address; its owner has the e-mail with the link.)
+    Duplicate,
     /// The registration was cancelled.
     Cancelled,
     /// The other mode has no free seat to switch to.

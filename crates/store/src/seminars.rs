@@ -307,8 +307,8 @@ pub async fn register(tx: &crate::Tx, new: &Registering<'_>, now: DateTime<Utc>)
         .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled.code()))
         .one(tx)
         .await?;
-    if let Some(existing) = existing {
-        return Err(refused(SeminarRefusal::Duplicate { reference: existing.reference }));
+    if existing.is_some() {
+        return Err(refused(SeminarRefusal::Duplicate));
     }
     let mode = new.registration.mode;
     let mut places = places_of(&model, mode);
@@ -355,7 +355,7 @@ pub async fn register(tx: &crate::Tx, new: &Registering<'_>, now: DateTime<Utc>)
         Err(error)
             if crate::is_unique_violation(&error, "ux_seminar_registrations_email", "seminar_registrations.email") =>
         {
-            return Err(refused(SeminarRefusal::Duplicate { reference: String::new() }));
+            return Err(refused(SeminarRefusal::Duplicate));
         }
         Err(error) => return Err(error.into()),
     };

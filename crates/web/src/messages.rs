@@ -169,14 +169,10 @@ fn seminar(why: &SeminarRefusal) -> Message {
         SeminarRefusal::Closed => {
             message("seminar_closed", "この説明会の申込受付は終了しました", "Registration for this seminar has closed")
         }
-        SeminarRefusal::Duplicate { reference } => message(
+        SeminarRefusal::Duplicate => message(
             "seminar_duplicate",
-            format!(
-                "このメールアドレスでは既にお申込みいただいています（受付番号 {reference}）。変更・キャンセルはお申込み時のメールのリンクから行えます"
-            ),
-            format!(
-                "This e-mail address is already registered (reference {reference}). Use the link in our e-mail to change or cancel"
-            ),
+            "このメールアドレスでは、この説明会に既にお申込みいただいています。変更・キャンセルは、お申込み時にお送りしたメールのリンクから行えます",
+            "This e-mail address is already registered for this seminar. Use the link in the e-mail we sent to change or cancel",
         ),
         SeminarRefusal::Cancelled => {
             message("seminar_cancelled", "このお申込みはキャンセル済みです", "This registration was cancelled")

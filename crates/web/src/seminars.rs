@@ -330,7 +330,7 @@ async fn post_registration(
         Err(Refused::Register(app::seminars::RegisterError::App(app::AppError::Refused(refusal)))) => {
             let message = crate::messages::refusal(&refusal);
             let status = match refusal {
-                domain::refusal::Refusal::Seminar(domain::refusal::SeminarRefusal::Duplicate { .. }) => {
+                domain::refusal::Refusal::Seminar(domain::refusal::SeminarRefusal::Duplicate) => {
                     StatusCode::CONFLICT
                 }
                 _ => StatusCode::GONE,
