@@ -15,6 +15,7 @@ use domain::calendar::BusinessCalendar;
 use domain::eligibility::Declarations;
 use domain::programme::CourseCode;
 use domain::programme::tokyo_day_start;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -342,10 +343,30 @@ pub struct ApplicationFilter {
     pub received_from: Option<NaiveDate>,
     pub received_to: Option<NaiveDate>,
     pub flag: Option<String>,
+    /// Only companies with a briefing seminar registration of the year (STEP0), or only those
+    /// seen attending (`store::seminars::of_company` is the same match, for one case).
+    pub seminar: Option<SeminarFilter>,
     /// Matches company name, its kana or the 法人番号 (normalised by the caller).
     pub search: Option<String>,
     pub sort: SortKey,
     pub descending: bool,
+}
+
+/// Which STEP0 link the list asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeminarFilter {
+    Registered,
+    Attended,
+}
+
+impl SeminarFilter {
+    pub fn from_code(code: &str) -> Option<SeminarFilter> {
+        match code {
+            "registered" => Some(SeminarFilter::Registered),
+            "attended" => Some(SeminarFilter::Attended),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -400,6 +421,19 @@ fn filtered(filter: &ApplicationFilter) -> sea_orm::Select<application::Entity> 
     }
     if let Some(flag) = filter.flag.as_deref().filter(|f| !f.is_empty()) {
         query = query.filter(application::Column::Flags.contains(format!("\"{flag}\"")));
+    }
+    if let Some(seminar) = filter.seminar {
+        // The company's registration: the same 法人番号 when both have one, else the same e-mail
+        // address or company name (spaces and case ignored), as `seminars::of_company` matches.
+        let attended = if seminar == SeminarFilter::Attended { " AND r.attended_at IS NOT NULL" } else { "" };
+        query = query.filter(Expr::cust(format!(
+            "EXISTS (SELECT 1 FROM seminar_registrations r JOIN seminars s ON s.id = r.seminar_id \
+             WHERE s.programme_id = applications.programme_id AND r.status <> 'cancelled'{attended} AND \
+             (CASE WHEN applications.corporate_number IS NOT NULL AND r.corporate_number IS NOT NULL \
+             THEN applications.corporate_number = r.corporate_number \
+             ELSE (LOWER(r.email) = LOWER(applications.contact_email) \
+             OR REPLACE(LOWER(r.company_name), ' ', '') = REPLACE(LOWER(applications.company_name), ' ', '')) END))"
+        )));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let kana = domain::text::to_katakana(search);

@@ -81,6 +81,7 @@ pub struct ListQuery {
     from: Option<String>,
     to: Option<String>,
     flag: Option<String>,
+    seminar: Option<String>,
     q: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
@@ -98,6 +99,7 @@ impl ListQuery {
             ("from", &self.from),
             ("to", &self.to),
             ("flag", &self.flag),
+            ("seminar", &self.seminar),
             ("q", &self.q),
         ];
         pairs
@@ -137,6 +139,7 @@ async fn filter_from(
         received_from: parse_date(&query.from),
         received_to: parse_date(&query.to),
         flag: query.flag.clone().filter(|f| !f.is_empty()),
+        seminar: query.seminar.as_deref().and_then(store::applications::SeminarFilter::from_code),
         search: query.q.as_deref().map(domain::text::normalize).filter(|q| !q.is_empty()),
         sort: query.sort.as_deref().and_then(SortKey::from_code).unwrap_or_default(),
         descending: query.dir.as_deref() == Some("desc"),

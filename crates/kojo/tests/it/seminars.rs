@@ -613,6 +613,31 @@ async fn office_edits_seminars_and_cases_show_step0(backend: Backend) {
     let wareki =
         domain::wareki::format_date_with_weekday(chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap());
     assert!(case.contains(&format!("説明会参加：{wareki}（会場）")), "STEP0 on the case page");
+
+    // The application list filters by it: a company that never registered is not listed.
+    assert_eq!(app.apply(&common::application(8, "utm")).await.status(), 201);
+    let others = store::applications::list_all(&app.running.db, &Default::default()).await.unwrap();
+    let name = |n: usize| {
+        others
+            .iter()
+            .find(|a| a.corporate_number.as_deref() == Some(common::corporate_number(n as u32).as_str()))
+            .unwrap()
+            .company_name
+            .clone()
+    };
+    for filter in ["attended", "registered"] {
+        let list = staff
+            .get(app.at(&format!("/office/applications?seminar={filter}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(list.contains(&name(7)) && !list.contains(&name(8)), "{filter}");
+    }
+    let all = staff.get(app.at("/office/applications")).send().await.unwrap().text().await.unwrap();
+    assert!(all.contains(&name(7)) && all.contains(&name(8)));
     app.stop().await;
 }
 
