@@ -320,9 +320,10 @@ async fn staff_find_an_application_and_see_its_audit_trail() {
     app.stop().await;
 }
 
-/// Issue 19: on a 390 px phone screen no page is wider than the screen — public pages, the
-/// company portal, and every office page of the secretariat and the administrator (wide tables
-/// scroll inside their own box). Each page is photographed at that width.
+/// Issue 19: on a 390 px phone screen no page is wider than the screen — public pages (with the
+/// seminar pages a registration walks through), the company portal, and every office page of the
+/// secretariat and the administrator (wide tables scroll inside their own box). Each page is
+/// photographed at that width.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_fits_a_phone_screen() {
     let Some(browser) = Browser::start("phone").await else { return };
@@ -331,6 +332,8 @@ async fn every_page_fits_a_phone_screen() {
         assert_eq!(app.apply(&application(n, "utm")).await.status(), 201, "application {n} is accepted");
     }
     let id = store::applications::list_all(&app.running.db, &Default::default()).await.expect("list")[0].id;
+    let seminar = add_seminar(&app, 30, 100).await;
+    register_for_seminar(&app, &seminar, 1, "online").await;
     browser.client.set_window_size(390, 844).await.expect("phone-sized window");
 
     let mut pages: Vec<(String, &str)> = vec![
@@ -338,6 +341,8 @@ async fn every_page_fits_a_phone_screen() {
         ("/eligibility".into(), "eligibility"),
         ("/apply".into(), "apply"),
         ("/status".into(), "status"),
+        ("/seminars".into(), "seminars"),
+        (format!("/seminars/{}", seminar.id), "seminar-form"),
         ("/portal/login".into(), "portal-login"),
         ("/office/login".into(), "office-login"),
     ];
@@ -345,6 +350,8 @@ async fn every_page_fits_a_phone_screen() {
         browser.goto(&app.at(path)).await;
         browser.assert_fits(name).await;
     }
+    let person = Registrant::new(2, "venue");
+    check_registration_pages(&browser, &app, &seminar, &person, Check::FitsAPhone, "").await;
     // The same pages in English, then back to Japanese.
     browser.goto(&app.at("/lang/en")).await;
     for (path, name) in &pages {
@@ -383,6 +390,10 @@ async fn every_page_fits_a_phone_screen() {
         ("/office/devices".into(), "office-devices"),
         ("/office/reports/monthly".into(), "office-reports"),
         ("/office/password".into(), "office-password"),
+        ("/office/seminars".into(), "office-seminars"),
+        (format!("/office/seminars/{}", seminar.id), "office-seminar"),
+        (format!("/office/seminars/{}/checkin", seminar.id), "office-seminar-checkin"),
+        (format!("/office/seminars/{}/checkin?q=%E8%AA%AC%E6%98%8E%E4%BC%9A", seminar.id), "office-seminar-search"),
     ];
     for (path, name) in &pages {
         browser.goto(&app.at(path)).await;
@@ -418,7 +429,8 @@ async fn every_page_fits_a_phone_screen() {
 
 /// axe-core on the pages the phone test does not reach, in Japanese and in English, at desktop
 /// width: every office page of every staff role (a case's detail, its e-mail and agreement
-/// previews, Tokyo's read-only case), the portal with its agreement step, and error pages
+/// previews, Tokyo's read-only case, the seminars with their roster and check-in), the portal
+/// with its agreement step, the seminar pages a registration walks through, and error pages
 /// (404, a refused page with the office layout).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_is_accessible_in_both_languages() {
@@ -438,6 +450,9 @@ async fn every_page_is_accessible_in_both_languages() {
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     app.sign_in(&staff, "sender@example.jp", domain::access::Role::Secretariat).await;
     crate::agreement::send_agreement(&app, &staff, with_agreement).await;
+    let seminar = add_seminar(&app, 30, 100).await;
+    register_for_seminar(&app, &seminar, 1, "venue").await;
+    register_for_seminar(&app, &seminar, 2, "online").await;
 
     use domain::access::Role;
     let roles: [(Role, Vec<String>); 4] = [
@@ -449,6 +464,10 @@ async fn every_page_is_accessible_in_both_languages() {
                 format!("/office/applications/{received}/emails"),
                 format!("/office/applications/{with_agreement}/agreement"),
                 "/office/users".into(),
+                "/office/seminars".into(),
+                format!("/office/seminars/{}", seminar.id),
+                format!("/office/seminars/{}/checkin", seminar.id),
+                format!("/office/seminars/{}/checkin?q=%E8%AA%AC%E6%98%8E%E4%BC%9A", seminar.id),
                 "/office/no-such-page".into(),
             ],
         ),
@@ -494,8 +513,60 @@ async fn every_page_is_accessible_in_both_languages() {
             browser.assert_accessible(&format!("company {path} ({language})")).await;
         }
     }
+
+    // A person's seminar pages.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    for (n, language) in [(3, "ja"), (4, "en")] {
+        browser.goto(&app.at(&format!("/lang/{language}"))).await;
+        for path in ["/seminars".to_string(), format!("/seminars/{}", seminar.id)] {
+            browser.goto(&app.at(&path)).await;
+            browser.assert_accessible(&format!("{path} ({language})")).await;
+        }
+        let person = Registrant::new(n, "venue");
+        check_registration_pages(&browser, &app, &seminar, &person, Check::Accessible, &format!(" ({language})")).await;
+    }
     browser.finish().await;
     app.stop().await;
+}
+
+/// How a page is checked: axe-core, or the phone's width and axe-core.
+#[derive(Clone, Copy)]
+enum Check {
+    Accessible,
+    FitsAPhone,
+}
+
+/// The seminar pages only a registration reaches, each checked: the form with every mistake
+/// named (sent empty), the confirmation, and the management page behind the e-mail's link.
+async fn check_registration_pages(
+    browser: &Browser,
+    app: &TestApp,
+    seminar: &store::seminars::SeminarRecord,
+    person: &Registrant,
+    check: Check,
+    suffix: &str,
+) {
+    let check = |what: &'static str| {
+        let what = format!("{what}{suffix}");
+        async move {
+            match check {
+                Check::Accessible => browser.assert_accessible(&what).await,
+                Check::FitsAPhone => browser.assert_fits(&what).await,
+            }
+        }
+    };
+    browser.goto(&app.at(&format!("/seminars/{}", seminar.id))).await;
+    browser.submit_form().await;
+    browser.wait_css("#form-problems li").await;
+    check("seminar-errors").await;
+    browser.fill_seminar_form(person).await;
+    browser.submit_form().await;
+    browser.wait_css("#reference").await;
+    check("seminar-done").await;
+    let mail = delivered_mail(app, &person.email, "/seminars/manage/").await;
+    browser.goto(&app.at(&manage_path(&mail).expect("a management link"))).await;
+    browser.wait_css("#cancel").await;
+    check("seminar-manage").await;
 }
 
 async fn sign_in_staff(browser: &Browser, url: &str, password: &str) {
