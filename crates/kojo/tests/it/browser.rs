@@ -320,9 +320,10 @@ async fn staff_find_an_application_and_see_its_audit_trail() {
     app.stop().await;
 }
 
-/// Issue 19: on a 390 px phone screen no page is wider than the screen — public pages, the
-/// company portal, and every office page of the secretariat and the administrator (wide tables
-/// scroll inside their own box). Each page is photographed at that width.
+/// Issue 19: on a 390 px phone screen no page is wider than the screen — public pages (with the
+/// seminar pages a registration walks through), the company portal, and every office page of the
+/// secretariat and the administrator (wide tables scroll inside their own box). Each page is
+/// photographed at that width.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_fits_a_phone_screen() {
     let Some(browser) = Browser::start("phone").await else { return };
@@ -331,6 +332,8 @@ async fn every_page_fits_a_phone_screen() {
         assert_eq!(app.apply(&application(n, "utm")).await.status(), 201, "application {n} is accepted");
     }
     let id = store::applications::list_all(&app.running.db, &Default::default()).await.expect("list")[0].id;
+    let seminar = add_seminar(&app, 30, 100).await;
+    register_for_seminar(&app, &seminar, 1, "online").await;
     browser.client.set_window_size(390, 844).await.expect("phone-sized window");
 
     let mut pages: Vec<(String, &str)> = vec![
@@ -338,6 +341,8 @@ async fn every_page_fits_a_phone_screen() {
         ("/eligibility".into(), "eligibility"),
         ("/apply".into(), "apply"),
         ("/status".into(), "status"),
+        ("/seminars".into(), "seminars"),
+        (format!("/seminars/{}", seminar.id), "seminar-form"),
         ("/portal/login".into(), "portal-login"),
         ("/office/login".into(), "office-login"),
     ];
@@ -345,6 +350,8 @@ async fn every_page_fits_a_phone_screen() {
         browser.goto(&app.at(path)).await;
         browser.assert_fits(name).await;
     }
+    let person = Registrant::new(2, "venue");
+    check_registration_pages(&browser, &app, &seminar, &person, Check::FitsAPhone, "").await;
     // The same pages in English, then back to Japanese.
     browser.goto(&app.at("/lang/en")).await;
     for (path, name) in &pages {
@@ -383,6 +390,10 @@ async fn every_page_fits_a_phone_screen() {
         ("/office/devices".into(), "office-devices"),
         ("/office/reports/monthly".into(), "office-reports"),
         ("/office/password".into(), "office-password"),
+        ("/office/seminars".into(), "office-seminars"),
+        (format!("/office/seminars/{}", seminar.id), "office-seminar"),
+        (format!("/office/seminars/{}/checkin", seminar.id), "office-seminar-checkin"),
+        (format!("/office/seminars/{}/checkin?q=%E8%AA%AC%E6%98%8E%E4%BC%9A", seminar.id), "office-seminar-search"),
     ];
     for (path, name) in &pages {
         browser.goto(&app.at(path)).await;
@@ -418,7 +429,8 @@ async fn every_page_fits_a_phone_screen() {
 
 /// axe-core on the pages the phone test does not reach, in Japanese and in English, at desktop
 /// width: every office page of every staff role (a case's detail, its e-mail and agreement
-/// previews, Tokyo's read-only case), the portal with its agreement step, and error pages
+/// previews, Tokyo's read-only case, the seminars with their roster and check-in), the portal
+/// with its agreement step, the seminar pages a registration walks through, and error pages
 /// (404, a refused page with the office layout).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_is_accessible_in_both_languages() {
@@ -438,6 +450,9 @@ async fn every_page_is_accessible_in_both_languages() {
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     app.sign_in(&staff, "sender@example.jp", domain::access::Role::Secretariat).await;
     crate::agreement::send_agreement(&app, &staff, with_agreement).await;
+    let seminar = add_seminar(&app, 30, 100).await;
+    register_for_seminar(&app, &seminar, 1, "venue").await;
+    register_for_seminar(&app, &seminar, 2, "online").await;
 
     use domain::access::Role;
     let roles: [(Role, Vec<String>); 4] = [
@@ -449,6 +464,10 @@ async fn every_page_is_accessible_in_both_languages() {
                 format!("/office/applications/{received}/emails"),
                 format!("/office/applications/{with_agreement}/agreement"),
                 "/office/users".into(),
+                "/office/seminars".into(),
+                format!("/office/seminars/{}", seminar.id),
+                format!("/office/seminars/{}/checkin", seminar.id),
+                format!("/office/seminars/{}/checkin?q=%E8%AA%AC%E6%98%8E%E4%BC%9A", seminar.id),
                 "/office/no-such-page".into(),
             ],
         ),
@@ -494,8 +513,60 @@ async fn every_page_is_accessible_in_both_languages() {
             browser.assert_accessible(&format!("company {path} ({language})")).await;
         }
     }
+
+    // A person's seminar pages.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    for (n, language) in [(3, "ja"), (4, "en")] {
+        browser.goto(&app.at(&format!("/lang/{language}"))).await;
+        for path in ["/seminars".to_string(), format!("/seminars/{}", seminar.id)] {
+            browser.goto(&app.at(&path)).await;
+            browser.assert_accessible(&format!("{path} ({language})")).await;
+        }
+        let person = Registrant::new(n, "venue");
+        check_registration_pages(&browser, &app, &seminar, &person, Check::Accessible, &format!(" ({language})")).await;
+    }
     browser.finish().await;
     app.stop().await;
+}
+
+/// How a page is checked: axe-core, or the phone's width and axe-core.
+#[derive(Clone, Copy)]
+enum Check {
+    Accessible,
+    FitsAPhone,
+}
+
+/// The seminar pages only a registration reaches, each checked: the form with every mistake
+/// named (sent empty), the confirmation, and the management page behind the e-mail's link.
+async fn check_registration_pages(
+    browser: &Browser,
+    app: &TestApp,
+    seminar: &store::seminars::SeminarRecord,
+    person: &Registrant,
+    check: Check,
+    suffix: &str,
+) {
+    let check = |what: &'static str| {
+        let what = format!("{what}{suffix}");
+        async move {
+            match check {
+                Check::Accessible => browser.assert_accessible(&what).await,
+                Check::FitsAPhone => browser.assert_fits(&what).await,
+            }
+        }
+    };
+    browser.goto(&app.at(&format!("/seminars/{}", seminar.id))).await;
+    browser.submit_form().await;
+    browser.wait_css("#form-problems li").await;
+    check("seminar-errors").await;
+    browser.fill_seminar_form(person).await;
+    browser.submit_form().await;
+    browser.wait_css("#reference").await;
+    check("seminar-done").await;
+    let mail = delivered_mail(app, &person.email, "/seminars/manage/").await;
+    browser.goto(&app.at(&manage_path(&mail).expect("a management link"))).await;
+    browser.wait_css("#cancel").await;
+    check("seminar-manage").await;
 }
 
 async fn sign_in_staff(browser: &Browser, url: &str, password: &str) {
@@ -640,6 +711,131 @@ async fn a_case_goes_to_confirmed_through_the_pages() {
     app.stop().await;
 }
 
+/// Issue 11: a person registers for a briefing seminar with the form — a mistake first, named in
+/// Japanese next to its field with nothing typed lost —, sees the reference, opens the management
+/// link from the delivered e-mail, switches to the venue and cancels; at the venue, staff check
+/// in another registrant by typing the reference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_registers_for_a_seminar_and_manages_it_from_the_email() {
+    let Some(browser) = Browser::start("seminar").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    let seminar = add_seminar(&app, 30, 100).await;
+
+    browser.goto(&app.at("/seminars")).await;
+    let card = format!("#seminar-{}", seminar.id);
+    assert_eq!(browser.text(&format!("{card} h2")).await, "第1回 事業説明会");
+    assert_eq!(browser.text(&format!("{card} tr[data-mode=venue] td")).await, "残り30席");
+    assert_eq!(browser.text(&format!("{card} tr[data-mode=online] td")).await, "残り100席");
+    let link = browser.wait_for(Locator::LinkText("この説明会に申し込む")).await;
+    browser.click_and_load(&link).await;
+    assert_eq!(browser.path().await, format!("/seminars/{}", seminar.id));
+    assert_eq!(browser.text("h1").await, "説明会の申込");
+
+    let mut person = Registrant::new(1, "online");
+    person.email = "sanka.example.jp".into();
+    browser.fill_seminar_form(&person).await;
+    browser.replace("f-attendees", "2").await;
+    browser.type_into("f-questions", "UTMの設置に工事は必要ですか").await;
+    browser.submit_form().await;
+
+    assert_eq!(browser.path().await, format!("/seminars/{}", seminar.id), "the form comes back");
+    let focused = browser.client.execute("return document.activeElement && document.activeElement.id;", vec![]).await;
+    assert_eq!(focused.expect("script"), json!("form-problems"), "the summary has the focus");
+    let problems = browser.text("#form-problems").await;
+    assert!(problems.contains("メールアドレス：メールアドレスの形式が正しくありません"), "{problems}");
+    assert_eq!(browser.rows("#form-problems li").await.len(), 1, "only the e-mail address is wrong: {problems}");
+    assert_eq!(browser.attr("#form-problems a", "href").await, "#f-email");
+    assert_eq!(browser.text("#f-email-error").await, "メールアドレスの形式が正しくありません");
+    browser.assert_error_next_to("f-email").await;
+    assert_eq!(browser.attr("#f-email", "aria-describedby").await, "f-email-error");
+    browser.screenshot("error").await;
+    let kept = [
+        ("f-company_name", person.company.as_str()),
+        ("f-company_name_kana", person.kana.as_str()),
+        ("f-person_name", person.person.as_str()),
+        ("f-email", "sanka.example.jp"),
+        ("f-phone", person.phone.as_str()),
+        ("f-attendees", "2"),
+        ("f-questions", "UTMの設置に工事は必要ですか"),
+        ("f-heard_from", "newsletter"),
+    ];
+    for (id, expected) in kept {
+        assert_eq!(browser.value(id).await, expected, "#{id} keeps what was typed");
+    }
+    for checked in ["input[name=mode][value=online]", "input[name=privacy_policy_accepted]"] {
+        let selected = browser.wait_css(checked).await.is_selected().await.expect("is_selected");
+        assert!(selected, "{checked} is still chosen");
+    }
+
+    browser.replace("f-email", "sanka@example.jp").await;
+    browser.submit_form().await;
+    assert_eq!(browser.path().await, "/seminars/done");
+    assert_eq!(browser.text("h1").await, "お申込みを受け付けました");
+    let reference = browser.text("#reference").await;
+    assert!(looks_like_seminar_reference(&reference), "the reference looks like SR8-0000-0000, saw {reference:?}");
+    assert_eq!(browser.text("#status").await, "参加登録済み");
+    assert_eq!(browser.text("#mode").await, "オンライン");
+    browser.screenshot("done").await;
+
+    // The link in the e-mail the worker delivered.
+    let mail = delivered_mail(&app, "sanka@example.jp", &reference).await;
+    let link = manage_path(&mail).unwrap_or_else(|| panic!("the e-mail has a management link:\n{mail}"));
+    browser.goto(&app.at(&link)).await;
+    assert_eq!(browser.text("h1").await, "説明会のお申込み");
+    assert_eq!(browser.text("#reference").await, reference);
+    assert_eq!(browser.text("#mode").await, "オンライン");
+    let switch = browser.wait_css("#switch button[type=submit]").await;
+    assert_eq!(switch.text().await.expect("text"), "参加方法を「会場」に変更する");
+    browser.click_and_load(&switch).await;
+    assert!(browser.text("#notice").await.contains("参加方法を変更しました"));
+    assert_eq!(browser.text("#mode").await, "会場");
+    assert_eq!(browser.text("#status").await, "参加登録済み");
+    browser.wait_css("figure.qr svg").await;
+    let new_link = browser.path().await;
+    assert!(new_link.starts_with("/seminars/manage/") && new_link != link, "a new link: {new_link}");
+    let mail = delivered_mail(&app, "sanka@example.jp", &new_link).await;
+    assert!(mail.contains("「会場」に変更しました"), "the e-mail of the switch brings the new link:\n{mail}");
+    browser.screenshot("switched").await;
+
+    browser.click_css("#cancel input[name=confirm]").await;
+    browser.submit_form_css("#cancel").await;
+    assert!(browser.text("#notice").await.contains("キャンセルしました"));
+    assert_eq!(browser.text("#status").await, "キャンセル済み");
+    for gone in ["#switch", "#cancel", "figure.qr"] {
+        assert!(browser.rows(gone).await.is_empty(), "{gone} is no longer offered");
+    }
+    browser.screenshot("cancelled").await;
+    let roster = store::seminars::roster(&app.running.db, seminar.id).await.expect("roster");
+    assert_eq!(roster.len(), 1);
+    assert_eq!((roster[0].status.code(), roster[0].mode.code()), ("cancelled", "venue"));
+
+    // At the venue: another registrant is checked in by the reference typed at the reception.
+    let other = register_for_seminar(&app, &seminar, 2, "venue").await;
+    let password = create_staff(&app, "jimukyoku@example.jp").await;
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    let menu = browser.wait_for(Locator::LinkText("説明会")).await;
+    browser.click_and_load(&menu).await;
+    let title = browser.wait_for(Locator::LinkText("第1回 事業説明会")).await;
+    browser.click_and_load(&title).await;
+    assert_eq!(browser.path().await, format!("/office/seminars/{}", seminar.id));
+    assert_eq!(browser.rows("#roster tr[data-reference]").await.len(), 2, "both registrations are listed");
+    let checkin = browser.wait_for(Locator::LinkText("会場受付")).await;
+    browser.click_and_load(&checkin).await;
+    assert_eq!(browser.text("#progress").await, "受付済み 0 / 1");
+    browser.type_into("reference", &other).await;
+    browser.submit_form_css("#checkin").await;
+    let notice = browser.text("#notice").await;
+    assert_eq!(notice, format!("受付しました：{other} — 株式会社説明会2（参加 太郎2）1名"));
+    assert_eq!(browser.text("#progress").await, "受付済み 1 / 1");
+    assert_eq!(browser.value("reference").await, "", "the field is empty for the next person");
+    browser.screenshot("checkin").await;
+    let roster = store::seminars::roster(&app.running.db, seminar.id).await.expect("roster");
+    assert!(roster.iter().find(|r| r.reference == other).expect("stored").attended_at.is_some());
+
+    browser.finish().await;
+    app.stop().await;
+}
+
 /// `?lang=en` switches the pages to English, and the choice is remembered on the next page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_is_chosen_once_and_remembered() {
@@ -731,6 +927,93 @@ fn looks_like_reference(text: &str) -> bool {
         && parts[1..].iter().all(|p| p.len() == 4 && p.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// Someone registering for a seminar, as typed into its form.
+struct Registrant {
+    mode: &'static str,
+    company: String,
+    kana: String,
+    person: String,
+    email: String,
+    phone: String,
+}
+
+impl Registrant {
+    fn new(n: u32, mode: &'static str) -> Self {
+        Registrant {
+            mode,
+            company: format!("株式会社説明会{n}"),
+            kana: "かぶしきがいしゃせつめいかい".into(),
+            person: format!("参加 太郎{n}"),
+            email: format!("sanka{n}@example.jp"),
+            phone: "03-5321-1111".into(),
+        }
+    }
+}
+
+/// `SR8-dddd-dddd`.
+fn looks_like_seminar_reference(text: &str) -> bool {
+    text.strip_prefix('S').is_some_and(looks_like_reference)
+}
+
+/// A seminar three weeks from now with these seats, added to the test programme (as
+/// `seminars::add_seminar` does).
+async fn add_seminar(app: &TestApp, venue: u32, online: u32) -> store::seminars::SeminarRecord {
+    let start = (chrono::Utc::now() + chrono::Duration::days(21))
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive()
+        .and_hms_opt(14, 0, 0)
+        .expect("14:00")
+        .and_local_timezone(chrono_tz::Asia::Tokyo)
+        .single()
+        .expect("a Tokyo time");
+    let end = start + chrono::Duration::minutes(90);
+    let text = format!(
+        "{}\n[[seminars]]\ncode = \"browser\"\ntitle = \"第1回 事業説明会\"\ntitle_en = \"Briefing seminar 1\"\n\
+         starts_at = {}\nends_at = {}\nvenue_name = \"都庁第一本庁舎\"\nvenue_address = \"東京都新宿区西新宿2-8-1\"\n\
+         online_url = \"https://zoom.example.jp/j/123\"\nvenue_capacity = {venue}\nonline_capacity = {online}\n",
+        common::programme_toml(Setup::default()),
+        start.to_rfc3339(),
+        end.to_rfc3339(),
+    );
+    let programme = kojo::setup::parse_programme(&text).expect("programme with a seminar");
+    store::programmes::import(&app.running.db, &programme, true, chrono::Utc::now()).await.expect("imported");
+    let current = store::programmes::current(&app.running.db).await.expect("programme").expect("a current year");
+    let seminars = store::seminars::list(&app.running.db, current.id).await.expect("seminars");
+    seminars.into_iter().find(|s| s.code == "browser").expect("the seminar")
+}
+
+/// Registers `n` for the seminar through the API; returns the reference.
+async fn register_for_seminar(
+    app: &TestApp,
+    seminar: &store::seminars::SeminarRecord,
+    n: u32,
+    mode: &'static str,
+) -> String {
+    let person = Registrant::new(n, mode);
+    let body = json!({
+        "company_name": person.company, "company_name_kana": person.kana, "person_name": person.person,
+        "email": person.email, "phone": person.phone, "mode": person.mode, "attendees": 1,
+        "questions": "当日はパソコンを持参した方がよいですか", "privacy_policy_accepted": true,
+    });
+    let response = app
+        .client
+        .post(app.at(&format!("/api/v1/seminars/{}/registrations", seminar.id)))
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201, "registration {n} is accepted");
+    let answer: serde_json::Value = response.json().await.expect("json");
+    answer["reference"].as_str().expect("reference").to_string()
+}
+
+/// The path of the management link in an e-mail's text: `/seminars/manage/…`.
+fn manage_path(text: &str) -> Option<String> {
+    let start = text.find("/seminars/manage/")?;
+    let token: String = text[start + "/seminars/manage/".len()..].chars().take_while(char::is_ascii_hexdigit).collect();
+    (!token.is_empty()).then(|| format!("/seminars/manage/{token}"))
+}
+
 async fn create_staff(app: &TestApp, email: &str) -> String {
     create_staff_as(app, email, domain::access::Role::Secretariat).await
 }
@@ -752,6 +1035,94 @@ async fn create_staff_as(app: &TestApp, email: &str, role: domain::access::Role)
     .await
     .expect("staff user created");
     password
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivered e-mail
+// ---------------------------------------------------------------------------------------------
+
+/// Waits for the worker to deliver an e-mail to `to` (an `.eml` file in the mail folder, as
+/// without SMTP) whose text contains `needle`; returns that text.
+async fn delivered_mail(app: &TestApp, to: &str, needle: &str) -> String {
+    let dir = app.config.mail_dir();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let files = std::fs::read_dir(&dir).map(|entries| entries.flatten().map(|e| e.path()).collect::<Vec<_>>());
+        for file in files.unwrap_or_default() {
+            // A file being written may be cut short: it is read again on the next round.
+            let Ok(raw) = std::fs::read_to_string(&file) else { continue };
+            let Some((headers, _)) = mime_entity(&raw) else { continue };
+            let addressed = header(&headers, "to");
+            if addressed != to && !addressed.ends_with(&format!("<{to}>")) {
+                continue;
+            }
+            if let Some(text) = plain_text(&raw)
+                && text.contains(needle)
+            {
+                return text;
+            }
+        }
+        assert!(Instant::now() < deadline, "no e-mail to {to} with {needle:?} was delivered to {}", dir.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A message's (or a MIME part's) headers, unfolded and with lower-case names, and its body.
+fn mime_entity(raw: &str) -> Option<(Vec<(String, String)>, &str)> {
+    let (head, body) = raw.split_once("\r\n\r\n").or_else(|| raw.split_once("\n\n"))?;
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in head.lines() {
+        if line.starts_with([' ', '\t']) {
+            headers.last_mut()?.1.push_str(line);
+        } else {
+            let (name, value) = line.split_once(':')?;
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+    }
+    Some((headers, body))
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
+    headers.iter().find(|(n, _)| n == name).map_or("", |(_, value)| value.as_str())
+}
+
+/// A header value's parameter (`boundary`, `charset`), unquoted.
+fn parameter(value: &str, name: &str) -> Option<String> {
+    value.split(';').skip(1).find_map(|p| {
+        let (key, value) = p.trim().split_once('=')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim().trim_matches('"').to_string())
+    })
+}
+
+/// The text/plain part of a message, decoded from base64 or quoted-printable (lettre chooses
+/// whichever is shorter) as UTF-8; the first such part of a multipart message.
+fn plain_text(raw: &str) -> Option<String> {
+    let (headers, body) = mime_entity(raw)?;
+    let content_type = header(&headers, "content-type");
+    let kind = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if kind.starts_with("multipart/") {
+        let delimiter = format!("--{}", parameter(content_type, "boundary")?);
+        return body
+            .split(delimiter.as_str())
+            .skip(1)
+            .take_while(|part| !part.starts_with("--"))
+            .find_map(|part| plain_text(part.trim_start_matches(['\r', '\n'])));
+    }
+    if !(kind.is_empty() || kind == "text/plain") {
+        return None;
+    }
+    let charset = parameter(content_type, "charset").unwrap_or_else(|| "us-ascii".into()).to_ascii_lowercase();
+    assert!(matches!(charset.as_str(), "utf-8" | "us-ascii"), "the text is UTF-8, not {charset}");
+    let bytes = match header(&headers, "content-transfer-encoding").to_ascii_lowercase().as_str() {
+        "base64" => {
+            use base64::Engine;
+            let compact: String = body.split_whitespace().collect();
+            base64::engine::general_purpose::STANDARD.decode(compact).ok()?
+        }
+        "quoted-printable" => quoted_printable::decode(body, quoted_printable::ParseMode::Robust).ok()?,
+        _ => body.as_bytes().to_vec(),
+    };
+    String::from_utf8(bytes).ok()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1005,6 +1376,20 @@ impl Browser {
             self.click_css(&format!("input[name='declarations.{key}']")).await;
         }
         self.click_css("#privacy_policy_accepted").await;
+    }
+
+    /// Fills the seminar registration form (not the number of attendees, which starts at 1, nor
+    /// the optional question).
+    async fn fill_seminar_form(&self, person: &Registrant) {
+        self.click_css(&format!("input[name=mode][value={}]", person.mode)).await;
+        self.type_into("f-company_name", &person.company).await;
+        self.type_into("f-company_name_kana", &person.kana).await;
+        self.type_into("f-person_name", &person.person).await;
+        self.type_into("f-email", &person.email).await;
+        self.type_into("f-phone", &person.phone).await;
+        let heard_from = self.wait_css("#f-heard_from").await;
+        heard_from.select_by_value("newsletter").await.expect("choose how they heard of it");
+        self.click_css("input[name=privacy_policy_accepted]").await;
     }
 
     /// Presses the application form's (or login form's) submit button and waits for the answer.
