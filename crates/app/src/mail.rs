@@ -540,15 +540,15 @@ pub fn seminar_notice(
             content_type: format!("text/calendar; charset=utf-8; method={method_name}"),
             content: ics.into_bytes(),
         });
-        if venue && kind != "cancelled" {
-            if let Ok(png) = documents::qr::png(&registration.reference) {
-                attachments.push(Attachment {
-                    filename: format!("{}.png", registration.reference),
-                    content_type: "image/png".into(),
-                    content: png,
-                });
-            }
-        }
+    }
+    // The reference as a QR code for the venue's reception: with the seat, and again the day before.
+    let shows_qr = venue && held && (seat || kind == "reminder") && kind != "cancelled";
+    if shows_qr && let Ok(png) = documents::qr::png(&registration.reference) {
+        attachments.push(Attachment {
+            filename: format!("{}.png", registration.reference),
+            content_type: "image/png".into(),
+            content: png,
+        });
     }
     let subject = letter.subject(&Subject {
         ja: format!("{}（{}）", subject.ja, registration.reference).into(),

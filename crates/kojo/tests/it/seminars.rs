@@ -55,7 +55,10 @@ async fn register(app: &TestApp, seminar: &SeminarRecord, body: &Value) -> reqwe
 /// The management link in the newest e-mail to `to`.
 async fn manage_link(app: &TestApp, to: &str) -> String {
     let outbox = store::outbox::recent(&app.running.db, 2000).await.unwrap();
-    let message = outbox.iter().find(|m| m.to == to).unwrap_or_else(|| panic!("an e-mail to {to}"));
+    let message = outbox
+        .iter()
+        .find(|m| m.to == to && m.body.contains("/seminars/manage/"))
+        .unwrap_or_else(|| panic!("an e-mail with a management link to {to}"));
     let start = message.body.find("/seminars/manage/").expect("a management link");
     let token: String =
         message.body[start + "/seminars/manage/".len()..].chars().take_while(char::is_ascii_hexdigit).collect();
@@ -449,6 +452,12 @@ async fn reminders_once_each(backend: Backend) {
     assert!(online.body.contains("https://zoom.example.jp/j/123"), "the online link goes to online registrants");
     let venue = outbox.iter().find(|m| m.to == "person1@example.jp" && m.subject.contains("明日")).unwrap();
     assert!(!venue.body.contains("zoom.example.jp") && venue.body.contains("都庁第一本庁舎"));
+    assert_eq!(
+        venue.attachments.iter().map(|a| a.content_type.as_str()).collect::<Vec<_>>(),
+        ["image/png"],
+        "the QR code again"
+    );
+    assert!(!venue.body.contains("上のリンク"), "no link above to point to");
 
     clock.set(DateTime::parse_from_rfc3339("2027-01-20T13:00:00+09:00").unwrap().into());
     kojo::jobs::run_due_jobs(&services, &settings, &clock).await.unwrap();
