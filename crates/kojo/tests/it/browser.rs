@@ -332,7 +332,7 @@ async fn every_page_fits_a_phone_screen() {
         assert_eq!(app.apply(&application(n, "utm")).await.status(), 201, "application {n} is accepted");
     }
     let id = store::applications::list_all(&app.running.db, &Default::default()).await.expect("list")[0].id;
-    let seminar = add_seminar(&app, 30, 100).await;
+    let seminar = crate::seminars::add_seminar(&app, "browser", &crate::seminars::in_three_weeks(), 30, 100).await;
     register_for_seminar(&app, &seminar, 1, "online").await;
     browser.client.set_window_size(390, 844).await.expect("phone-sized window");
 
@@ -450,7 +450,7 @@ async fn every_page_is_accessible_in_both_languages() {
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     app.sign_in(&staff, "sender@example.jp", domain::access::Role::Secretariat).await;
     crate::agreement::send_agreement(&app, &staff, with_agreement).await;
-    let seminar = add_seminar(&app, 30, 100).await;
+    let seminar = crate::seminars::add_seminar(&app, "browser", &crate::seminars::in_three_weeks(), 30, 100).await;
     register_for_seminar(&app, &seminar, 1, "venue").await;
     register_for_seminar(&app, &seminar, 2, "online").await;
 
@@ -719,7 +719,7 @@ async fn a_case_goes_to_confirmed_through_the_pages() {
 async fn a_person_registers_for_a_seminar_and_manages_it_from_the_email() {
     let Some(browser) = Browser::start("seminar").await else { return };
     let app = spawn_app(Backend::Sqlite, Setup::default()).await;
-    let seminar = add_seminar(&app, 30, 100).await;
+    let seminar = crate::seminars::add_seminar(&app, "browser", &crate::seminars::in_three_weeks(), 30, 100).await;
 
     browser.goto(&app.at("/seminars")).await;
     let card = format!("#seminar-{}", seminar.id);
@@ -953,33 +953,6 @@ impl Registrant {
 /// `SR8-dddd-dddd`.
 fn looks_like_seminar_reference(text: &str) -> bool {
     text.strip_prefix('S').is_some_and(looks_like_reference)
-}
-
-/// A seminar three weeks from now with these seats, added to the test programme (as
-/// `seminars::add_seminar` does).
-async fn add_seminar(app: &TestApp, venue: u32, online: u32) -> store::seminars::SeminarRecord {
-    let start = (chrono::Utc::now() + chrono::Duration::days(21))
-        .with_timezone(&chrono_tz::Asia::Tokyo)
-        .date_naive()
-        .and_hms_opt(14, 0, 0)
-        .expect("14:00")
-        .and_local_timezone(chrono_tz::Asia::Tokyo)
-        .single()
-        .expect("a Tokyo time");
-    let end = start + chrono::Duration::minutes(90);
-    let text = format!(
-        "{}\n[[seminars]]\ncode = \"browser\"\ntitle = \"第1回 事業説明会\"\ntitle_en = \"Briefing seminar 1\"\n\
-         starts_at = {}\nends_at = {}\nvenue_name = \"都庁第一本庁舎\"\nvenue_address = \"東京都新宿区西新宿2-8-1\"\n\
-         online_url = \"https://zoom.example.jp/j/123\"\nvenue_capacity = {venue}\nonline_capacity = {online}\n",
-        common::programme_toml(Setup::default()),
-        start.to_rfc3339(),
-        end.to_rfc3339(),
-    );
-    let programme = kojo::setup::parse_programme(&text).expect("programme with a seminar");
-    store::programmes::import(&app.running.db, &programme, true, chrono::Utc::now()).await.expect("imported");
-    let current = store::programmes::current(&app.running.db).await.expect("programme").expect("a current year");
-    let seminars = store::seminars::list(&app.running.db, current.id).await.expect("seminars");
-    seminars.into_iter().find(|s| s.code == "browser").expect("the seminar")
 }
 
 /// Registers `n` for the seminar through the API; returns the reference.

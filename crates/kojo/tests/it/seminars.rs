@@ -10,7 +10,7 @@ use store::seminars::SeminarRecord;
 use crate::common::{self, Backend, Setup, TestApp, hidden_value, spawn_app, spawn_app_with_clock};
 
 /// A seminar starting at `starts_at` (RFC 3339), with these seats, added to the test's year.
-async fn add_seminar(app: &TestApp, code: &str, starts_at: &str, venue: u32, online: u32) -> SeminarRecord {
+pub(crate) async fn add_seminar(app: &TestApp, code: &str, starts_at: &str, venue: u32, online: u32) -> SeminarRecord {
     let start = DateTime::parse_from_rfc3339(starts_at).unwrap();
     let end = start + chrono::Duration::minutes(90);
     let text = format!(
@@ -28,7 +28,7 @@ async fn add_seminar(app: &TestApp, code: &str, starts_at: &str, venue: u32, onl
 }
 
 /// A seminar three weeks from now.
-fn in_three_weeks() -> String {
+pub(crate) fn in_three_weeks() -> String {
     (Utc::now() + chrono::Duration::days(21))
         .with_timezone(&chrono_tz::Asia::Tokyo)
         .format("%Y-%m-%dT14:00:00+09:00")
