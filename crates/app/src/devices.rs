@@ -163,30 +163,42 @@ pub async fn change(
     Ok(record)
 }
 
-/// How long before the trial's last day the company is asked to choose (calendar days).
-pub const TRIAL_NOTICE_DAYS: i64 = 14;
+/// The trial-end notices: 30, 14 and 7 days before the trial's last day (the company is asked
+/// to choose continuation or removal; each notice reminds it again).
+pub const TRIAL_NOTICE_DAYS: [i64; 3] = [30, 14, 7];
 
-/// When the trial-end notice of a device installed on `installed` falls due: 00:00 in Tokyo,
-/// [`TRIAL_NOTICE_DAYS`] before the trial's last day.
-pub fn trial_notice_due(installed: chrono::NaiveDate) -> DateTime<Utc> {
-    let day = domain::device::trial_last_day(installed) - chrono::Duration::days(TRIAL_NOTICE_DAYS);
+/// When the trial-end notice `days` before the last day of a device installed on `installed`
+/// falls due: 00:00 in Tokyo that day.
+pub fn trial_notice_due(installed: chrono::NaiveDate, days: i64) -> DateTime<Utc> {
+    let day = domain::device::trial_last_day(installed) - chrono::Duration::days(days);
     domain::programme::tokyo_day_start(day)
+}
+
+/// Whether the notice `days` before is overtaken at `now` by a later one already due (after
+/// downtime, or for a device recorded late): only the latest due notice is sent.
+pub fn trial_notice_overtaken(installed: chrono::NaiveDate, days: i64, now: DateTime<Utc>) -> bool {
+    TRIAL_NOTICE_DAYS.iter().any(|&later| later < days && trial_notice_due(installed, later) <= now)
 }
 
 /// Kojo itself tells the company that its trial ends soon (the scheduled `trial_end_notice`
 /// job): the e-mail and its audit row in one transaction. Nothing is sent when the device has
 /// been removed or continued meanwhile, when its installation date has changed since the job
-/// was planned, or when the trial has already ended. Returns whether a notice was sent.
+/// was planned, when the trial has already ended, or when a later notice is already due (see
+/// [`trial_notice_overtaken`]). Returns whether a notice was sent.
 pub async fn notify_trial_ending(
     services: &Services,
     actor: &Actor,
     device: Uuid,
     installed: chrono::NaiveDate,
+    days: i64,
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let record = store::devices::get(&services.db, device).await?;
     let today = now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
-    if record.installed_on != Some(installed) || record.stage(today) != domain::device::DeviceStage::InTrial {
+    if record.installed_on != Some(installed)
+        || record.stage(today) != domain::device::DeviceStage::InTrial
+        || trial_notice_overtaken(installed, days, now)
+    {
         return Ok(false);
     }
     let last_day = domain::device::trial_last_day(installed);
@@ -200,7 +212,7 @@ pub async fn notify_trial_ending(
             &tx,
             "device.trial_notice",
             ("application", record.application_id),
-            serde_json::json!({"device": device, "trial_last_day": last_day}),
+            serde_json::json!({"device": device, "trial_last_day": last_day, "days_before": days}),
             now,
         )
         .await?;

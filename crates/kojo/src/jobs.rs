@@ -8,9 +8,10 @@
 //!   the 1st of the next month, planned for every month from the first device installation up
 //!   to last month;
 //! - `purge_threat_events` / `YYYY-MM-DD`: the retention purge, once per Tokyo day;
-//! - `trial_end_notice` / `DEVICE-ID/INSTALLED-ON`: the e-mail asking the company to choose
-//!   continuation or removal, due 14 days before the UTM trial's last day, planned for every
-//!   installed device in its trial (a corrected installation date plans a new one);
+//! - `trial_end_notice` / `DEVICE-ID/INSTALLED-ON[/DAYSd]`: the e-mail asking the company to
+//!   choose continuation or removal, due 30, 14 and 7 days before the UTM trial's last day
+//!   (the 14-day key has no suffix), planned for every installed device in its trial (a
+//!   corrected installation date plans new ones; only the latest due notice is sent);
 //! - `seminar_reminder` / `SEMINAR-ID/day-before` and `SEMINAR-ID/hour-before`: the reminder
 //!   e-mails of a briefing seminar, due at 10:00 JST the day before and an hour before its
 //!   start, planned for every seminar not yet started (a moved seminar plans new keys with its
@@ -62,10 +63,12 @@ pub async fn plan(db: &Db, clock: &app::Clock) -> anyhow::Result<usize> {
     let notices = store::jobs::planned_keys(db, TRIAL_END_NOTICE).await?;
     for device in devices.iter().filter(|d| d.removed_on.is_none() && d.continued_on.is_none()) {
         let Some(installed) = device.installed_on else { continue };
-        let key = format!("{}/{installed}", device.id);
-        let due = app::devices::trial_notice_due(installed);
-        if !notices.contains(&key) && store::jobs::plan(db, TRIAL_END_NOTICE, &key, due, now).await? {
-            planned += 1;
+        for days in app::devices::TRIAL_NOTICE_DAYS {
+            let key = trial_notice_key(device.id, installed, days);
+            let due = app::devices::trial_notice_due(installed, days);
+            if !notices.contains(&key) && store::jobs::plan(db, TRIAL_END_NOTICE, &key, due, now).await? {
+                planned += 1;
+            }
         }
     }
     let reminders = store::jobs::planned_keys(db, SEMINAR_REMINDER).await?;
@@ -97,6 +100,12 @@ pub async fn plan(db: &Db, clock: &app::Clock) -> anyhow::Result<usize> {
         }
     }
     Ok(planned)
+}
+
+/// `DEVICE/INSTALLED-ON` for the notice 14 days before (the key it always had), else
+/// `DEVICE/INSTALLED-ON/DAYSd`.
+pub fn trial_notice_key(device: uuid::Uuid, installed: NaiveDate, days: i64) -> String {
+    if days == 14 { format!("{device}/{installed}") } else { format!("{device}/{installed}/{days}d") }
 }
 
 /// One pass: plans, then runs every job due now, one claim at a time (so that several workers

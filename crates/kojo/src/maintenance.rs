@@ -52,11 +52,18 @@ pub async fn report_drafts(
 /// the device has left its trial meanwhile. Safe to repeat: a retried job after a crash may send
 /// the notice again only if the first transaction did not commit.
 pub async fn trial_end_notice(services: &app::Services, key: &str, clock: &app::Clock) -> anyhow::Result<bool> {
-    let (device, installed) = key.split_once('/').ok_or_else(|| anyhow::anyhow!("job key {key} is not DEVICE/DATE"))?;
+    let mut parts = key.split('/');
+    let (Some(device), Some(installed)) = (parts.next(), parts.next()) else {
+        anyhow::bail!("job key {key} is not DEVICE/DATE[/DAYSd]");
+    };
     let device: uuid::Uuid = device.parse()?;
     let installed: chrono::NaiveDate = installed.parse()?;
+    let days: i64 = match parts.next() {
+        None => 14,
+        Some(days) => days.trim_end_matches('d').parse()?,
+    };
     let actor = app::Actor::system("trial_end_notice");
-    let sent = app::devices::notify_trial_ending(services, &actor, device, installed, clock.now()).await?;
+    let sent = app::devices::notify_trial_ending(services, &actor, device, installed, days, clock.now()).await?;
     tracing::info!(%device, sent, "trial-end notice");
     Ok(sent)
 }

@@ -178,10 +178,11 @@ async fn two_workers_run_each_job_exactly_once(backend: Backend) {
     .await;
     let passes: Vec<kojo::jobs::Pass> = passes.into_iter().map(Result::unwrap).collect();
     let jobs = store::jobs::recent(&app.running.db, 100).await.unwrap();
-    // Four months of drafts, today's purge, and the trial-end notice (due, the trial is over: no e-mail).
-    assert_eq!(jobs.len(), 6, "{jobs:?}");
-    assert_eq!(passes.iter().map(|p| p.planned).sum::<usize>(), 6, "each job planned once: {passes:?}");
-    assert_eq!(passes.iter().map(|p| p.done).sum::<usize>(), 6, "each job run once: {passes:?}");
+    // Four months of drafts, today's purge, and the three trial-end notices (due, the trial is
+    // over: no e-mail).
+    assert_eq!(jobs.len(), 8, "{jobs:?}");
+    assert_eq!(passes.iter().map(|p| p.planned).sum::<usize>(), 8, "each job planned once: {passes:?}");
+    assert_eq!(passes.iter().map(|p| p.done).sum::<usize>(), 8, "each job run once: {passes:?}");
     assert_eq!(passes.iter().map(|p| p.failed).sum::<usize>(), 0);
     for job in &jobs {
         assert!(job.done_at.is_some(), "{job:?}");
@@ -265,8 +266,9 @@ async fn a_failing_job_keeps_its_error_and_is_retried_after_its_backoff(backend:
     let pass = kojo::jobs::run_due_jobs(&kojo::setup::services(&db, &app.config).await.unwrap(), &broken, &clock)
         .await
         .unwrap();
-    // Planned: the purge (done), last month's drafts (failed) and the trial-end notice (not due).
-    assert_eq!(pass, kojo::jobs::Pass { planned: 3, done: 1, failed: 1 });
+    // Planned: the purge (done), last month's drafts (failed) and the three trial-end notices
+    // (not due).
+    assert_eq!(pass, kojo::jobs::Pass { planned: 5, done: 1, failed: 1 });
     let job = store::jobs::find(&db, REPORT_DRAFTS, &key(last_month)).await.unwrap().unwrap();
     assert_eq!((job.attempts, job.done_at), (1, None));
     assert!(job.last_error.as_deref().unwrap().contains("no-such-fonts"), "{job:?}");
@@ -400,7 +402,7 @@ async fn the_trial_end_notice_is_sent_once_when_due_and_not_after_removal(backen
     let kept = installed_device(&app, 1, "FGT-TRIAL-01", today).await;
     let removed = installed_device(&app, 2, "FGT-TRIAL-02", today).await;
     let last_day = domain::device::trial_last_day(today);
-    let due = app::devices::trial_notice_due(today);
+    let due = app::devices::trial_notice_due(today, 14);
     assert_eq!(due.with_timezone(&chrono_tz::Asia::Tokyo).date_naive(), last_day - chrono::Duration::days(14));
     let notices = |db: store::Db| async move {
         store::outbox::recent(&db, 100)
@@ -436,9 +438,41 @@ async fn the_trial_end_notice_is_sent_once_when_due_and_not_after_removal(backen
     .await
     .unwrap();
     assert_eq!(audit.iter().filter(|a| a.action == "device.trial_notice").count(), 1);
-    // Never again: later passes and a restart send nothing more.
+    // The 30-day notice, overtaken while Kojo was off, was not sent on top of it.
+    let thirty = store::jobs::find(&db, TRIAL_END_NOTICE, &format!("{kept}/{today}/30d")).await.unwrap().unwrap();
+    assert!(thirty.done_at.is_some(), "run, and sent nothing");
+    // Never again: later passes send nothing more …
     clock.advance(chrono::Duration::days(1));
     kojo::jobs::run_due_jobs(&services, &settings(), &clock).await.unwrap();
     assert_eq!(notices(db.clone()).await.len(), 1);
+    // … until the reminder 7 days before the last day.
+    clock.set(app::devices::trial_notice_due(today, 7));
+    kojo::jobs::run_due_jobs(&services, &settings(), &clock).await.unwrap();
+    assert_eq!(notices(db.clone()).await.len(), 2, "the 7-day reminder");
+    clock.advance(chrono::Duration::days(1));
+    kojo::jobs::run_due_jobs(&services, &settings(), &clock).await.unwrap();
+    assert_eq!(notices(db.clone()).await.len(), 2);
     app.stop().await;
+}
+
+#[test]
+fn trial_end_notices_fall_30_14_and_7_days_before_the_last_day() {
+    let installed = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+    let last_day = domain::device::trial_last_day(installed);
+    for days in [30, 14, 7] {
+        let due = app::devices::trial_notice_due(installed, days);
+        assert_eq!(due.with_timezone(&chrono_tz::Asia::Tokyo).date_naive(), last_day - chrono::Duration::days(days));
+        assert_eq!(due.with_timezone(&chrono_tz::Asia::Tokyo).format("%H:%M").to_string(), "00:00");
+        assert!(!app::devices::trial_notice_overtaken(installed, days, due), "{days}: its own due time sends it");
+    }
+    let at_14 = app::devices::trial_notice_due(installed, 14);
+    assert!(
+        app::devices::trial_notice_overtaken(installed, 30, at_14),
+        "the 30-day notice gives way to the 14-day one"
+    );
+    assert!(!app::devices::trial_notice_overtaken(installed, 14, at_14));
+    assert!(!app::devices::trial_notice_overtaken(installed, 7, at_14));
+    let device = uuid::Uuid::nil();
+    assert_eq!(kojo::jobs::trial_notice_key(device, installed, 14), format!("{device}/2026-09-01"));
+    assert_eq!(kojo::jobs::trial_notice_key(device, installed, 30), format!("{device}/2026-09-01/30d"));
 }
