@@ -178,6 +178,8 @@ pub const MAX_ATTENDEES_LIMIT: u32 = 20;
 pub const MAX_SEATS: u32 = 10_000;
 /// Longest title.
 pub const TITLE_MAX: usize = 200;
+/// Longest description of what is covered.
+pub const DESCRIPTION_MAX: usize = 2000;
 /// Longest questions for the speaker.
 pub const QUESTIONS_MAX: usize = NOTE_MAX;
 
@@ -255,6 +257,8 @@ pub enum SeminarError {
     Title,
     #[error("会場名と所在地を入力してください")]
     Venue,
+    #[error("内容は{DESCRIPTION_MAX}文字以内で、制御文字を含めずに入力してください")]
+    Description,
     #[error("終了時刻は開始時刻より後にしてください（12時間以内）")]
     Times,
     #[error("定員は0〜{MAX_SEATS}で指定し、会場とオンラインの合計を1以上にしてください")]
@@ -276,17 +280,24 @@ impl SeminarSpec {
         if !code_ok {
             return Err(SeminarError::Code(self.code.clone()));
         }
-        let title_ja = text::required(&self.title, TITLE_MAX).map_err(|_| SeminarError::Title)?;
-        let title_en = text::optional(self.title_en.as_deref().unwrap_or(""), TITLE_MAX)
-            .map_err(|_| SeminarError::Title)?
+        // The secretariat's own wording, kept as written: 「（新宿）」 keeps its full-width brackets.
+        let title_ja =
+            as_typed(&self.title, TITLE_MAX, false).ok_or(SeminarError::Title)?.ok_or(SeminarError::Title)?;
+        let title_en = as_typed(self.title_en.as_deref().unwrap_or(""), TITLE_MAX, false)
+            .ok_or(SeminarError::Title)?
             .unwrap_or_else(|| title_ja.clone());
-        let description_ja = multiline(self.description.as_deref());
-        let description_en = match multiline(self.description_en.as_deref()) {
+        let description = |text: Option<&str>| {
+            as_typed(text.unwrap_or(""), DESCRIPTION_MAX, true)
+                .ok_or(SeminarError::Description)
+                .map(Option::unwrap_or_default)
+        };
+        let description_ja = description(self.description.as_deref())?;
+        let description_en = match description(self.description_en.as_deref())? {
             text if text.is_empty() => description_ja.clone(),
             text => text,
         };
-        let venue_name = text::required(&self.venue_name, NAME_MAX).map_err(|_| SeminarError::Venue)?;
-        let venue_address = text::required(&self.venue_address, 200).map_err(|_| SeminarError::Venue)?;
+        let venue_name = as_typed(&self.venue_name, NAME_MAX, false).flatten().ok_or(SeminarError::Venue)?;
+        let venue_address = as_typed(&self.venue_address, 200, false).flatten().ok_or(SeminarError::Venue)?;
         let starts_at = self.starts_at.with_timezone(&Utc);
         let ends_at = self.ends_at.with_timezone(&Utc);
         if ends_at <= starts_at || ends_at - starts_at > Duration::hours(12) {
@@ -329,10 +340,16 @@ impl SeminarSpec {
     }
 }
 
-/// Free text over several lines: each line normalised, blank lines at the ends dropped.
-fn multiline(text: Option<&str>) -> String {
-    let lines: Vec<String> = text.unwrap_or("").lines().map(text::normalize).collect();
-    lines.join("\n").trim().to_string()
+/// Text as the secretariat wrote it: trimmed (each line, when `lines`), at most `max`
+/// characters, no control characters but line breaks (when `lines`); blank is `Some(None)`,
+/// invalid `None`.
+fn as_typed(input: &str, max: usize, lines: bool) -> Option<Option<String>> {
+    let allowed = |c: char| lines && matches!(c, '\n' | '\r');
+    if text::too_long(input, max) || input.chars().any(|c| c.is_control() && !allowed(c)) {
+        return None;
+    }
+    let text = input.lines().map(str::trim).collect::<Vec<_>>().join("\n").trim().to_string();
+    Some((!text.is_empty()).then_some(text))
 }
 
 fn url(value: Option<&str>) -> Result<Option<String>, SeminarError> {
@@ -599,7 +616,7 @@ mod tests {
             description_en: None,
             starts_at: DateTime::parse_from_rfc3339("2023-09-06T14:00:00+09:00").unwrap(),
             ends_at: DateTime::parse_from_rfc3339("2023-09-06T16:00:00+09:00").unwrap(),
-            venue_name: "都庁第一本庁舎".into(),
+            venue_name: " 都庁第一本庁舎（南側） ".into(),
             venue_address: "東京都新宿区西新宿2-8-1".into(),
             venue_map_url: None,
             online_url: Some("https://zoom.example/j/123".into()),
@@ -616,6 +633,8 @@ mod tests {
         assert_eq!(seminar.deadline, tokyo("2023-09-05T23:59:59+09:00"));
         assert_eq!(seminar.max_attendees, DEFAULT_MAX_ATTENDEES);
         assert_eq!(seminar.title_en, "第1回 説明会", "an untranslated title shows in Japanese");
+        assert_eq!(seminar.venue_name, "都庁第一本庁舎（南側）", "the secretariat's wording is kept as written");
+        assert_eq!(seminar.description_ja, "セキュリティ講演\n事業説明");
         // A seminar at 09:00 JST starts the previous day in UTC; the deadline is still the Tokyo day before.
         assert_eq!(default_deadline(tokyo("2023-09-06T09:00:00+09:00")), tokyo("2023-09-05T23:59:59+09:00"));
     }
@@ -633,6 +652,8 @@ mod tests {
     #[rstest]
     #[case(|s: &mut SeminarSpec| s.code = "Bad Code".into(), SeminarError::Code("Bad Code".into()))]
     #[case(|s: &mut SeminarSpec| s.title = " ".into(), SeminarError::Title)]
+    #[case(|s: &mut SeminarSpec| s.title = "第1回\n説明会".into(), SeminarError::Title)]
+    #[case(|s: &mut SeminarSpec| s.description = Some("講演\u{7}".into()), SeminarError::Description)]
     #[case(|s: &mut SeminarSpec| s.ends_at = s.starts_at, SeminarError::Times)]
     #[case(|s: &mut SeminarSpec| { s.venue_capacity = 0; s.online_capacity = 0; }, SeminarError::Capacity)]
     #[case(|s: &mut SeminarSpec| s.registration_deadline = Some(s.starts_at), SeminarError::Deadline)]

@@ -258,8 +258,16 @@ impl ApplyPage {
 /// Most messages name their field already (「業種を選択してください」); the few generic ones
 /// (empty, too long, control characters) get the field's label.
 fn summary_line(t: T, issue: &domain::application::FieldIssue) -> String {
+    summary_line_labelled(t, issue, form_fields::label(issue.field))
+}
+
+/// [`summary_line`] for a form whose field has the label `(label_ja, label_en)`.
+pub(crate) fn summary_line_labelled(
+    t: T,
+    issue: &domain::application::FieldIssue,
+    (label_ja, label_en): (&str, &str),
+) -> String {
     use domain::text::FieldError;
-    let (label_ja, label_en) = form_fields::label(issue.field);
     if t.en {
         format!("{label_en}: {}", issue.en)
     } else if issue.ja == FieldError::Required.message_ja() {

@@ -249,13 +249,7 @@ async fn form(
     let summary = issues
         .0
         .iter()
-        .map(|issue| {
-            let (ja, en) = label(issue.field);
-            (
-                format!("f-{}", issue.field),
-                if t.en { format!("{en}: {}", issue.en) } else { format!("{ja}：{}", issue.ja) },
-            )
-        })
+        .map(|issue| (format!("f-{}", issue.field), crate::public::summary_line_labelled(t, issue, label(issue.field))))
         .collect();
     let page = FormPage {
         t,
@@ -668,20 +662,10 @@ impl RosterQuery {
         pairs
             .iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .map(|(k, v)| format!("{k}={}", crate::office::urlencode(v)))
             .collect::<Vec<_>>()
             .join("&")
     }
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 struct RosterRow {

@@ -65,6 +65,15 @@ async fn manage_link(app: &TestApp, to: &str) -> String {
     format!("/seminars/manage/{token}")
 }
 
+/// Cancels through the page behind the newest e-mailed link, confirmation ticked; the status.
+async fn cancel_through_link(app: &TestApp, to: &str) -> reqwest::StatusCode {
+    let link = manage_link(app, to).await;
+    let page = app.client.get(app.at(&link)).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    let form = [("csrf", csrf.as_str()), ("action", "cancel"), ("confirm", "yes")];
+    app.client.post(app.at(&link)).form(&form).send().await.unwrap().status()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn burst_on_sqlite() {
     burst(Backend::Sqlite).await;
@@ -238,17 +247,7 @@ async fn deadline_to_the_second(backend: Backend) {
     assert!(form.contains("申込受付は終了しました") && !form.contains("name=\"company_name\""));
 
     // After the deadline: the seat is freed for the record, the waiting registrant stays waiting.
-    let link = manage_link(&app, "person1@example.jp").await;
-    let page = app.client.get(app.at(&link)).send().await.unwrap().text().await.unwrap();
-    let csrf = hidden_value(&page, "csrf");
-    let done = app
-        .client
-        .post(app.at(&link))
-        .form(&[("csrf", csrf.as_str()), ("action", "cancel"), ("confirm", "yes")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 303);
+    assert_eq!(cancel_through_link(&app, "person1@example.jp").await, 303);
     let roster = store::seminars::roster(&app.running.db, seminar.id).await.unwrap();
     assert_eq!(roster.iter().find(|r| r.email == "person2@example.jp").unwrap().status.code(), "waitlisted");
     assert_eq!(store::seminars::get(&app.running.db, seminar.id).await.unwrap().venue.taken, 0);
@@ -677,30 +676,14 @@ async fn seats_are_people(backend: Backend) {
     );
 
     // The party of two cancels: two seats, for the pair waiting first (it fits), not the single.
-    let link = manage_link(&app, "person1@example.jp").await;
-    let page = app.client.get(app.at(&link)).send().await.unwrap().text().await.unwrap();
-    let csrf = hidden_value(&page, "csrf");
-    app.client
-        .post(app.at(&link))
-        .form(&[("csrf", csrf.as_str()), ("action", "cancel"), ("confirm", "yes")])
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(cancel_through_link(&app, "person1@example.jp").await, 303);
     let roster = store::seminars::roster(&app.running.db, seminar.id).await.unwrap();
     let status = |email: &str| roster.iter().find(|r| r.email == email).unwrap().status.code();
     assert_eq!([status("person2@example.jp"), status("person4@example.jp")], ["held", "waitlisted"]);
     assert_eq!(store::seminars::get(&app.running.db, seminar.id).await.unwrap().venue.taken, 3);
 
     // The single (person 3) leaves: its seat cannot seat anyone but the single waiting.
-    let link = manage_link(&app, "person3@example.jp").await;
-    let page = app.client.get(app.at(&link)).send().await.unwrap().text().await.unwrap();
-    let csrf = hidden_value(&page, "csrf");
-    app.client
-        .post(app.at(&link))
-        .form(&[("csrf", csrf.as_str()), ("action", "cancel"), ("confirm", "yes")])
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(cancel_through_link(&app, "person3@example.jp").await, 303);
     let roster = store::seminars::roster(&app.running.db, seminar.id).await.unwrap();
     assert_eq!(roster.iter().find(|r| r.email == "person4@example.jp").unwrap().status.code(), "held");
     app.stop().await;
