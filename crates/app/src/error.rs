@@ -78,6 +78,10 @@ pub enum Invalid {
     Secretariat(domain::secretariat::SecretariatError),
     /// A Zoom participant report that could not be read (why, in Japanese).
     AttendanceReport(String),
+    /// A dispatch without a readable start (`YYYY-MM-DDTHH:MM`, Tokyo) or a length of 1–480 minutes.
+    DispatchUnreadable,
+    /// A choice that is not one of the listed codes (category, severity, action, status).
+    UnknownChoice,
 }
 
 impl From<store::StoreError> for AppError {

@@ -556,3 +556,279 @@ pub fn seminar_notice(
     });
     OutgoingEmail { to: registration.email.clone(), subject, body, attachments }
 }
+
+/// What changed on a ticket, as the company's e-mail says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentNotice {
+    /// The ticket was opened (in the portal, or by the desk for a call or an e-mail).
+    Opened,
+    /// The desk answered.
+    Replied,
+    /// The desk asks the company something and waits.
+    AskedCompany,
+    /// The desk took a remote action.
+    RemoteAction(domain::incident::RemoteAction),
+    /// The desk recorded the ticket as resolved.
+    Resolved,
+    /// An engineer's visit was scheduled (on-site support or the UTM's removal).
+    DispatchScheduled(store::incidents::DispatchKind),
+    DispatchCancelled,
+    /// The engineer recorded the visit.
+    VisitRecorded,
+}
+
+impl IncidentNotice {
+    fn subject(self) -> Subject {
+        match self {
+            IncidentNotice::Opened => {
+                Subject::fixed("インシデント窓口でご相談を受け付けました", "Your incident desk ticket is open")
+            }
+            IncidentNotice::Replied => {
+                Subject::fixed("インシデント窓口から回答がありました", "The incident desk has replied")
+            }
+            IncidentNotice::AskedCompany => {
+                Subject::fixed("インシデント窓口からの確認のお願い", "The incident desk needs your answer")
+            }
+            IncidentNotice::RemoteAction(_) => {
+                Subject::fixed("インシデント窓口が遠隔で対応しました", "The incident desk took a remote action")
+            }
+            IncidentNotice::Resolved => Subject::fixed("ご相談の件が解決しました", "Your ticket is resolved"),
+            IncidentNotice::DispatchScheduled(store::incidents::DispatchKind::Removal) => {
+                Subject::fixed("UTM機器撤去の訪問日時のお知らせ", "UTM removal: visit scheduled")
+            }
+            IncidentNotice::DispatchScheduled(_) => {
+                Subject::fixed("技術者の訪問日時のお知らせ", "An engineer will visit")
+            }
+            IncidentNotice::DispatchCancelled => Subject::fixed("訪問予定の取り消し", "Visit cancelled"),
+            IncidentNotice::VisitRecorded => Subject::fixed("訪問作業のご報告", "Visit report"),
+        }
+    }
+
+    fn what(self, en: bool) -> String {
+        let pick = |ja: &str, e: &str| if en { e.to_string() } else { ja.to_string() };
+        match self {
+            IncidentNotice::Opened => pick(
+                "ご相談を受け付けました。担当者が内容を確認し、ご連絡いたします。",
+                "We have received your request. The desk will look into it and reply.",
+            ),
+            IncidentNotice::Replied => pick("インシデント窓口から回答がありました。", "The incident desk has replied."),
+            IncidentNotice::AskedCompany => pick(
+                "インシデント窓口から確認したいことがあります。参加企業ページからご返信ください。ご返信をいただくまで、対応を一時お待ちしています。",
+                "The incident desk needs an answer from you. Please reply in the portal; the desk waits for your answer.",
+            ),
+            IncidentNotice::RemoteAction(action) => {
+                if en {
+                    format!("The incident desk took a remote action: {}.", action.label_en())
+                } else {
+                    format!("インシデント窓口が遠隔で対応を行いました（{}）。", action.label_ja())
+                }
+            }
+            IncidentNotice::Resolved => pick(
+                "この件は解決として記録されました。同じ問題が続く場合は、参加企業ページからご返信ください（再びお調べします）。",
+                "This ticket was recorded as resolved. If the problem continues, reply in the portal and the desk will look again.",
+            ),
+            IncidentNotice::DispatchScheduled(store::incidents::DispatchKind::Removal) => pick(
+                "無償体験期間の終了にともない、UTM機器の撤去に伺います。撤去の費用はかかりません。",
+                "As the free trial ends, an engineer will come to remove the UTM. Removal costs you nothing.",
+            ),
+            IncidentNotice::DispatchScheduled(_) => pick(
+                "技術者が貴社に伺って対応します。ご都合が悪い場合は、参加企業ページからお知らせください。",
+                "An engineer will visit you. If the time does not suit you, tell the desk in the portal.",
+            ),
+            IncidentNotice::DispatchCancelled => {
+                pick("次の訪問予定を取り消しました。", "The following visit was cancelled.")
+            }
+            IncidentNotice::VisitRecorded => pick(
+                "訪問作業の報告を登録しました。内容は参加企業ページでご確認いただけます。",
+                "The engineer's visit report is in the portal.",
+            ),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mail/incident_company.txt")]
+struct IncidentCompanyText<'a> {
+    en: bool,
+    company_name: &'a str,
+    reference: &'a str,
+    subject: &'a str,
+    what: String,
+    visit: String,
+    engineer: &'a str,
+    calendar: bool,
+    portal: String,
+    signature: String,
+}
+
+/// Tells the company what changed on its ticket; the messages themselves stay in the portal.
+pub fn incident_notice(
+    letter: &Letter<'_>,
+    record: &ApplicationRecord,
+    ticket: &store::incidents::TicketRecord,
+    notice: IncidentNotice,
+) -> OutgoingEmail {
+    let body = IncidentCompanyText {
+        en: letter.en(),
+        company_name: &record.company_name,
+        reference: &ticket.reference,
+        subject: &ticket.subject,
+        what: notice.what(letter.en()),
+        visit: String::new(),
+        engineer: "",
+        calendar: false,
+        portal: portal_login_url(letter.settings, domain::portal::PortalTask::Incidents),
+        signature: letter.signature(),
+    }
+    .render()
+    .unwrap_or_else(|e| format!("{}\n({e})", ticket.reference));
+    let subject = notice.subject();
+    let subject = letter.subject(&Subject {
+        ja: format!("{}（{}）", subject.ja, ticket.reference).into(),
+        en: format!("{} ({})", subject.en, ticket.reference).into(),
+    });
+    OutgoingEmail { to: record.contact_email.clone(), subject, body, attachments: Vec::new() }
+}
+
+/// Tells the company of an engineer's visit — scheduled (with the invitation, .ics), cancelled
+/// (the invitation withdrawn) or recorded.
+pub fn dispatch_notice(
+    letter: &Letter<'_>,
+    record: &ApplicationRecord,
+    ticket: Option<&store::incidents::TicketRecord>,
+    dispatch: &store::incidents::DispatchRecord,
+    engineer: &str,
+    notice: IncidentNotice,
+    now: DateTime<Utc>,
+) -> OutgoingEmail {
+    let en = letter.en();
+    let kind_label = if en { dispatch.kind.label_en() } else { dispatch.kind.label_ja() };
+    let reference = ticket.map(|t| t.reference.as_str()).unwrap_or(&record.reference);
+    let subject_line = ticket.map(|t| t.subject.as_str()).unwrap_or(kind_label);
+    let calendar = matches!(notice, IncidentNotice::DispatchScheduled(_) | IncidentNotice::DispatchCancelled);
+    let when = seminar_time(en, dispatch.starts_at, dispatch.ends_at);
+    let body = IncidentCompanyText {
+        en,
+        company_name: &record.company_name,
+        reference,
+        subject: subject_line,
+        what: notice.what(en),
+        visit: when,
+        engineer,
+        calendar,
+        portal: portal_login_url(letter.settings, domain::portal::PortalTask::Incidents),
+        signature: letter.signature(),
+    }
+    .render()
+    .unwrap_or_else(|e| format!("{reference}\n({e})"));
+    let mut attachments = Vec::new();
+    if calendar {
+        let base = letter.settings.public_url.trim_end_matches('/');
+        let host = base.split("://").nth(1).unwrap_or(base).split(['/', ':']).next().unwrap_or("kojo");
+        let uid = format!("dispatch-{}@{host}", dispatch.id);
+        let organizer_email =
+            letter.secretariat.email().map(str::to_string).unwrap_or_else(|| format!("noreply@{host}"));
+        let cancel = notice == IncidentNotice::DispatchCancelled;
+        let description = format!("{}{reference}", letter.language.pick("受付番号：", "Reference: "));
+        let location = format!("{} {}", record.company_name, record.address);
+        let summary = format!("{kind_label}（{}）", letter.secretariat.name(letter.language));
+        let ics = documents::ics::invitation(&documents::ics::Invitation {
+            method: if cancel { documents::ics::Method::Cancel } else { documents::ics::Method::Request },
+            uid: &uid,
+            sequence: dispatch.sequence,
+            stamp: now,
+            starts_at: dispatch.starts_at,
+            ends_at: dispatch.ends_at,
+            summary: &summary,
+            description: &description,
+            location: &location,
+            url: None,
+            organizer_name: letter.secretariat.name(letter.language),
+            organizer_email: &organizer_email,
+            attendee_name: &record.contact_name,
+            attendee_email: &record.contact_email,
+        });
+        attachments.push(Attachment {
+            filename: "visit.ics".into(),
+            content_type: format!("text/calendar; charset=utf-8; method={}", if cancel { "CANCEL" } else { "REQUEST" }),
+            content: ics.into_bytes(),
+        });
+    }
+    let subject = notice.subject();
+    let subject = letter.subject(&Subject {
+        ja: format!("{}（{reference}）", subject.ja).into(),
+        en: format!("{} ({reference})", subject.en).into(),
+    });
+    OutgoingEmail { to: record.contact_email.clone(), subject, body, attachments }
+}
+
+/// What the desk is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskNotice {
+    Opened,
+    CompanyReplied,
+    Breached(store::incidents::Breach),
+}
+
+#[derive(Template)]
+#[template(path = "mail/incident_desk.txt")]
+struct IncidentDeskText<'a> {
+    what_ja: &'a str,
+    what_en: &'a str,
+    reference: &'a str,
+    company_name: &'a str,
+    category: &'a str,
+    severity: &'a str,
+    channel: &'a str,
+    subject: &'a str,
+    url: String,
+}
+
+/// An e-mail to desk staff (in both languages: staff have no language setting).
+pub fn desk_notice(
+    settings: &MailSettings,
+    to: &str,
+    ticket: &store::incidents::TicketRecord,
+    notice: DeskNotice,
+) -> OutgoingEmail {
+    use store::incidents::Breach;
+    let (what_ja, what_en, subject) = match notice {
+        DeskNotice::Opened => ("新しいチケットが起票されました。", "A new ticket was opened.", "新規 / New"),
+        DeskNotice::CompanyReplied => {
+            ("企業から返信・ファイルが届きました。", "The company replied or sent a file.", "返信 / Reply")
+        }
+        DeskNotice::Breached(Breach::FirstResponse) => (
+            "初動対応の目標時間を超過しました（SLA違反）。",
+            "The first-response target has passed (SLA breach).",
+            "SLA違反（初動） / SLA breach (first response)",
+        ),
+        DeskNotice::Breached(Breach::Resolution) => (
+            "解決の目標時間を超過しました（SLA違反）。",
+            "The resolution target has passed (SLA breach).",
+            "SLA違反（解決） / SLA breach (resolution)",
+        ),
+    };
+    let url = format!("{}/office/incidents/{}", settings.public_url.trim_end_matches('/'), ticket.id);
+    let category = format!("{} / {}", ticket.category.label_ja(), ticket.category.label_en());
+    let severity = format!("{} / {}", ticket.severity.label_ja(), ticket.severity.code());
+    let channel = format!("{} / {}", ticket.channel.label_ja(), ticket.channel.label_en());
+    let body = IncidentDeskText {
+        what_ja,
+        what_en,
+        reference: &ticket.reference,
+        company_name: &ticket.company_name,
+        category: &category,
+        severity: &severity,
+        channel: &channel,
+        subject: &ticket.subject,
+        url,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("{}\n({e})", ticket.reference));
+    OutgoingEmail {
+        to: to.to_string(),
+        subject: format!("【インシデント窓口】{subject}：{} {}", ticket.severity.label_ja(), ticket.reference),
+        body,
+        attachments: Vec::new(),
+    }
+}

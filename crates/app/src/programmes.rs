@@ -119,6 +119,8 @@ pub async fn start_next_year(services: &Services, actor: &Actor, from: Uuid, now
         secretariat: previous.secretariat.clone(),
         // Seminars are dated; the next year's are entered anew.
         seminars: Vec::new(),
+        // The desk's targets carry over (stored per year, read by `store::programmes::desk`).
+        incident_desk: Some(store::programmes::desk_spec(&services.db, from).await?),
     };
     let wording = store::agreements::wording(&services.db, from).await?;
     let tx = services.db.begin().await?;

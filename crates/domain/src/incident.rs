@@ -354,6 +354,15 @@ impl SlotProblem {
             SlotProblem::BadLength => "作業時間は1分以上、8時間以内で指定してください",
         }
     }
+
+    pub fn message_en(self) -> &'static str {
+        match self {
+            SlotProblem::NotBusinessDay => "Visits are on weekdays only (not on holidays or 12/29–1/3)",
+            SlotProblem::OutsideHours => "A visit must fit between 9:00 and 17:00 JST",
+            SlotProblem::Overlap => "The engineer has another visit at that time",
+            SlotProblem::BadLength => "A visit lasts from 1 minute to 8 hours",
+        }
+    }
 }
 
 /// Checks a dispatch from `start` for `length` against the calendar and the engineer's other
@@ -489,6 +498,308 @@ pub struct DedupeKey {
 /// whose last detection was at `last_seen`.
 pub fn joins(open_key: &DedupeKey, last_seen: DateTime<Utc>, key: &DedupeKey, at: DateTime<Utc>) -> bool {
     open_key == key && at >= last_seen - DEDUPE_WINDOW && at - last_seen <= DEDUPE_WINDOW
+}
+
+/// How a ticket reached the desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// The company opened it in the portal.
+    Portal,
+    /// Desk staff logged a phone call.
+    Phone,
+    /// Desk staff logged an e-mail.
+    Email,
+    /// Kojo opened it from the UTM's detections.
+    Automatic,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::Portal, Channel::Phone, Channel::Email, Channel::Automatic];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Portal => "portal",
+            Channel::Phone => "phone",
+            Channel::Email => "email",
+            Channel::Automatic => "automatic",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Channel::Portal => "ポータル",
+            Channel::Phone => "電話",
+            Channel::Email => "メール",
+            Channel::Automatic => "UTMの検知（自動）",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Channel::Portal => "Portal",
+            Channel::Phone => "Phone",
+            Channel::Email => "E-mail",
+            Channel::Automatic => "UTM detection (automatic)",
+        }
+    }
+}
+
+/// A remote action the desk took, recorded on the ticket's timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RemoteAction {
+    /// Told the company how to cut an infected PC off the network.
+    IsolationAdvice,
+    /// Removed malware remotely.
+    MalwareRemoval,
+    /// Changed the UTM's policy (blocked an address, a category …).
+    PolicyChange,
+    Other,
+}
+
+impl RemoteAction {
+    pub const ALL: [RemoteAction; 4] =
+        [RemoteAction::IsolationAdvice, RemoteAction::MalwareRemoval, RemoteAction::PolicyChange, RemoteAction::Other];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RemoteAction::IsolationAdvice => "isolation_advice",
+            RemoteAction::MalwareRemoval => "malware_removal",
+            RemoteAction::PolicyChange => "policy_change",
+            RemoteAction::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<RemoteAction> {
+        RemoteAction::ALL.into_iter().find(|a| a.code() == code)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            RemoteAction::IsolationAdvice => "隔離の助言（ネットワークからの切り離し）",
+            RemoteAction::MalwareRemoval => "マルウェアの遠隔駆除",
+            RemoteAction::PolicyChange => "UTMの設定変更",
+            RemoteAction::Other => "その他の遠隔対応",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            RemoteAction::IsolationAdvice => "Isolation advice (disconnecting from the network)",
+            RemoteAction::MalwareRemoval => "Remote malware removal",
+            RemoteAction::PolicyChange => "UTM policy change",
+            RemoteAction::Other => "Other remote action",
+        }
+    }
+}
+
+/// Longest ticket subject, in characters as typed.
+pub const SUBJECT_MAX: usize = 120;
+/// Longest ticket description or message, in characters as typed.
+pub const BODY_MAX: usize = 4000;
+
+/// A ticket as the portal form, the desk's form or the API give it (codes as listed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketInput {
+    pub category: String,
+    /// Empty from the company's form: the desk sets it at triage (medium until then).
+    pub severity: String,
+    pub subject: String,
+    pub description: String,
+}
+
+/// A checked ticket: the subject normalised, the description's lines kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTicket {
+    pub category: Category,
+    pub severity: Severity,
+    pub subject: String,
+    pub description: String,
+}
+
+/// Parses a ticket; every problem is reported per field (Japanese and English).
+pub fn parse_ticket(input: &TicketInput) -> Result<NewTicket, crate::application::FieldIssues> {
+    let mut issues = crate::application::FieldIssues::default();
+    let category = Category::from_code(input.category.trim());
+    if category.is_none() {
+        issues.push("category", "種類を選択してください", "Choose what it is about");
+    }
+    let severity = match input.severity.trim() {
+        "" => Some(Severity::Medium),
+        code => Severity::from_code(code).or_else(|| {
+            issues.push("severity", "緊急度の値が正しくありません", "Unknown severity");
+            None
+        }),
+    };
+    let subject =
+        crate::text::required(&input.subject, SUBJECT_MAX).map_err(|error| issues.push_error("subject", &error)).ok();
+    let description =
+        multi_line(&input.description, BODY_MAX).map_err(|error| issues.push_error("description", &error)).ok();
+    match (category, severity, subject, description) {
+        (Some(category), Some(severity), Some(subject), Some(description)) if issues.is_empty() => {
+            Ok(NewTicket { category, severity, subject, description })
+        }
+        _ => Err(issues),
+    }
+}
+
+/// Text whose line breaks are kept: each line trimmed, CR LF as LF, not empty, at most
+/// `max_chars` characters as typed, no control character but tab and line breaks.
+pub fn multi_line(input: &str, max_chars: usize) -> Result<String, crate::text::FieldError> {
+    use crate::text::FieldError;
+    if crate::text::has_control(input) {
+        return Err(FieldError::ControlCharacter);
+    }
+    if crate::text::too_long(input, max_chars) {
+        return Err(FieldError::TooLong { max: max_chars });
+    }
+    let text = input.replace("\r\n", "\n").replace('\r', "\n");
+    let text = text.lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim().to_string();
+    if text.is_empty() { Err(FieldError::Required) } else { Ok(text) }
+}
+
+/// One severity's targets as a programme file gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSpec {
+    pub first_response_minutes: u32,
+    pub resolution_hours: u32,
+}
+
+/// The year's SLA targets (`[incident_desk.sla]`); a severity not given keeps its default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critical: Option<TargetSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<TargetSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<TargetSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<TargetSpec>,
+}
+
+/// The incident desk of a programme year (`[incident_desk]` of its file): who is told of an SLA
+/// breach, and the targets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskSpec {
+    /// The desk lead's address; without it, breaches go to every active UTM-operator user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_email: Option<String>,
+    #[serde(default)]
+    pub sla: SlaSpec,
+}
+
+/// A checked [`DeskSpec`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskSettings {
+    pub lead_email: Option<crate::text::EmailAddress>,
+    pub sla: SlaPolicy,
+}
+
+impl Default for DeskSettings {
+    fn default() -> Self {
+        DeskSettings { lead_email: None, sla: SlaPolicy::default() }
+    }
+}
+
+/// Why a desk section was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeskError {
+    #[error("デスク責任者のメールアドレスが正しくありません")]
+    LeadEmail,
+    #[error("{0}: 初動の目標は1分～7日、解決の目標は1時間～90日で、解決は初動より後にしてください")]
+    Targets(&'static str),
+}
+
+impl DeskSpec {
+    pub fn validate(&self) -> Result<DeskSettings, DeskError> {
+        let lead_email = match self.lead_email.as_deref().map(str::trim) {
+            Some(raw) if !raw.is_empty() => {
+                Some(crate::text::EmailAddress::parse(raw).map_err(|_| DeskError::LeadEmail)?)
+            }
+            _ => None,
+        };
+        let defaults = SlaPolicy::default();
+        let pick = |given: Option<TargetSpec>, default: Targets, name: &'static str| match given {
+            None => Ok(default),
+            Some(spec) => {
+                let first_response = Duration::minutes(i64::from(spec.first_response_minutes));
+                let resolution = Duration::hours(i64::from(spec.resolution_hours));
+                let ok = (1..=7 * 24 * 60).contains(&spec.first_response_minutes)
+                    && (1..=90 * 24).contains(&spec.resolution_hours)
+                    && resolution > first_response;
+                if ok { Ok(Targets { first_response, resolution }) } else { Err(DeskError::Targets(name)) }
+            }
+        };
+        Ok(DeskSettings {
+            lead_email,
+            sla: SlaPolicy {
+                critical: pick(self.sla.critical, defaults.critical, "critical")?,
+                high: pick(self.sla.high, defaults.high, "high")?,
+                medium: pick(self.sla.medium, defaults.medium, "medium")?,
+                low: pick(self.sla.low, defaults.low, "low")?,
+            },
+        })
+    }
+}
+
+/// What the dashboard and Tokyo's figures count of one month's tickets: how many, by category
+/// and severity, and the mean times to first response (MTTA) and resolution (MTTR).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonthFigures {
+    pub opened: u32,
+    pub by_category: Vec<(Category, u32)>,
+    pub by_severity: Vec<(Severity, u32)>,
+    pub responded: u32,
+    pub mean_first_response_minutes: Option<f64>,
+    pub resolved: u32,
+    pub mean_resolution_minutes: Option<f64>,
+    pub response_breaches: u32,
+    pub resolution_breaches: u32,
+}
+
+/// One ticket as the figures read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FigureInput {
+    pub category: Category,
+    pub severity: Severity,
+    pub opened_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub response_breached: bool,
+    pub resolution_breached: bool,
+}
+
+/// The figures of the tickets opened in one month (the caller picks them).
+pub fn month_figures(tickets: &[FigureInput]) -> MonthFigures {
+    let mean = |values: Vec<i64>| (!values.is_empty()).then(|| values.iter().sum::<i64>() as f64 / values.len() as f64);
+    let responses: Vec<i64> =
+        tickets.iter().filter_map(|t| t.first_response_at.map(|at| (at - t.opened_at).num_minutes())).collect();
+    let resolutions: Vec<i64> =
+        tickets.iter().filter_map(|t| t.resolved_at.map(|at| (at - t.opened_at).num_minutes())).collect();
+    MonthFigures {
+        opened: tickets.len() as u32,
+        by_category: Category::ALL
+            .into_iter()
+            .map(|c| (c, tickets.iter().filter(|t| t.category == c).count() as u32))
+            .collect(),
+        by_severity: Severity::ALL
+            .into_iter()
+            .map(|s| (s, tickets.iter().filter(|t| t.severity == s).count() as u32))
+            .collect(),
+        responded: responses.len() as u32,
+        mean_first_response_minutes: mean(responses),
+        resolved: resolutions.len() as u32,
+        mean_resolution_minutes: mean(resolutions),
+        response_breaches: tickets.iter().filter(|t| t.response_breached).count() as u32,
+        resolution_breaches: tickets.iter().filter(|t| t.resolution_breached).count() as u32,
+    }
 }
 
 #[cfg(test)]
@@ -666,5 +977,93 @@ mod tests {
             next_slot(&calendar(), tokyo("2026-12-04T13:07:30+09:00"), minutes(60), &[]),
             Some(tokyo("2026-12-04T13:30:00+09:00"))
         );
+    }
+
+    #[test]
+    fn a_ticket_parses_per_field_and_keeps_its_lines() {
+        let input = TicketInput {
+            category: "phishing".into(),
+            severity: String::new(),
+            subject: " 不審な　メール ".into(),
+            description: "添付を開きました。\r\n\r\nどうすればよいですか  ".into(),
+        };
+        let ticket = parse_ticket(&input).unwrap();
+        assert_eq!(ticket.category, Category::Phishing);
+        assert_eq!(ticket.severity, Severity::Medium, "the company does not judge severity");
+        assert_eq!(ticket.subject, "不審な メール");
+        assert_eq!(ticket.description, "添付を開きました。\n\nどうすればよいですか");
+        let bad = TicketInput {
+            category: "ransom".into(),
+            severity: "urgent".into(),
+            subject: "x".repeat(SUBJECT_MAX + 1),
+            description: " \n ".into(),
+        };
+        let issues = parse_ticket(&bad).unwrap_err();
+        for field in ["category", "severity", "subject", "description"] {
+            assert!(issues.get(field).is_some(), "{field}: {issues:?}");
+        }
+        let control = TicketInput { description: "a\u{7}".into(), ..input };
+        assert!(parse_ticket(&control).unwrap_err().get("description").is_some());
+    }
+
+    #[test]
+    fn the_desk_section_keeps_defaults_and_refuses_impossible_targets() {
+        let spec: DeskSpec = serde_json::from_str(
+            r#"{"lead_email": "Lead@Example.JP", "sla": {"critical": {"first_response_minutes": 15, "resolution_hours": 2}}}"#,
+        )
+        .unwrap();
+        let desk = spec.validate().unwrap();
+        assert_eq!(desk.lead_email.unwrap().as_str(), "Lead@example.jp");
+        assert_eq!(desk.sla.critical.first_response, minutes(15));
+        assert_eq!(desk.sla.high, SlaPolicy::default().high);
+        let slow = DeskSpec {
+            sla: SlaSpec {
+                low: Some(TargetSpec { first_response_minutes: 600, resolution_hours: 5 }),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(slow.validate(), Err(DeskError::Targets("low")));
+        let zero = DeskSpec {
+            sla: SlaSpec {
+                high: Some(TargetSpec { first_response_minutes: 0, resolution_hours: 5 }),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(zero.validate(), Err(DeskError::Targets("high")));
+        assert_eq!(
+            DeskSpec { lead_email: Some("nope".into()), ..Default::default() }.validate(),
+            Err(DeskError::LeadEmail)
+        );
+    }
+
+    #[test]
+    fn month_figures_count_and_average_what_happened() {
+        let opened = tokyo("2026-12-01T10:00:00+09:00");
+        let t = |category, severity, response: Option<i64>, resolution: Option<i64>, breached| FigureInput {
+            category,
+            severity,
+            opened_at: opened,
+            first_response_at: response.map(|m| opened + minutes(m)),
+            resolved_at: resolution.map(|m| opened + minutes(m)),
+            response_breached: breached,
+            resolution_breached: false,
+        };
+        let figures = month_figures(&[
+            t(Category::Phishing, Severity::High, Some(20), Some(600), false),
+            t(Category::Phishing, Severity::Low, Some(40), None, true),
+            t(Category::DataLeak, Severity::Critical, None, None, false),
+        ]);
+        assert_eq!(figures.opened, 3);
+        assert!(figures.by_category.contains(&(Category::Phishing, 2)));
+        assert!(figures.by_category.contains(&(Category::DataLeak, 1)));
+        assert!(figures.by_severity.contains(&(Severity::Critical, 1)));
+        assert_eq!(figures.responded, 2);
+        assert_eq!(figures.mean_first_response_minutes, Some(30.0));
+        assert_eq!(figures.resolved, 1);
+        assert_eq!(figures.mean_resolution_minutes, Some(600.0));
+        assert_eq!(figures.response_breaches, 1);
+        assert_eq!(month_figures(&[]).mean_first_response_minutes, None);
     }
 }

@@ -16,11 +16,19 @@ pub enum PortalTask {
     Reports,
     /// The messages with the secretariat.
     Messages,
+    /// The incident desk's tickets (course ①).
+    Incidents,
 }
 
 impl PortalTask {
-    pub const ALL: [PortalTask; 5] =
-        [PortalTask::Home, PortalTask::Intent, PortalTask::Agreement, PortalTask::Reports, PortalTask::Messages];
+    pub const ALL: [PortalTask; 6] = [
+        PortalTask::Home,
+        PortalTask::Intent,
+        PortalTask::Agreement,
+        PortalTask::Reports,
+        PortalTask::Messages,
+        PortalTask::Incidents,
+    ];
 
     /// The word in links (`?task=…`); empty for the home page.
     pub fn code(self) -> &'static str {
@@ -30,6 +38,7 @@ impl PortalTask {
             PortalTask::Agreement => "agreement",
             PortalTask::Reports => "reports",
             PortalTask::Messages => "messages",
+            PortalTask::Incidents => "incidents",
         }
     }
 
@@ -46,6 +55,7 @@ impl PortalTask {
             PortalTask::Agreement => "/portal/agreement",
             PortalTask::Reports => "/portal/reports",
             PortalTask::Messages => "/portal#messages",
+            PortalTask::Incidents => "/portal/incidents",
         }
     }
 
@@ -59,6 +69,7 @@ impl PortalTask {
             PortalTask::Agreement => "参加企業ページで参加同意書をご確認のうえ、ご提出ください。",
             PortalTask::Reports => "参加企業ページでUTM月次レポートをご確認ください。",
             PortalTask::Messages => "参加企業ページで運営事務局からのメッセージをご確認ください。",
+            PortalTask::Incidents => "参加企業ページで、インシデント窓口（ご相談）の状況をご確認ください。",
         }
     }
 
@@ -73,6 +84,7 @@ impl PortalTask {
             }
             PortalTask::Reports => "Please read your UTM monthly report in the participants' portal.",
             PortalTask::Messages => "Please read the secretariat's message in the participants' portal.",
+            PortalTask::Incidents => "Please check your incident desk tickets in the participants' portal.",
         }
     }
 }

@@ -166,6 +166,9 @@ pub struct ProgrammeSpec {
     /// The year's briefing seminars (`[[seminars]]`, 募集要項 §9).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub seminars: Vec<crate::seminar::SeminarSpec>,
+    /// The course ① incident desk: the lead's address and SLA targets (`[incident_desk]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_desk: Option<crate::incident::DeskSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,6 +203,9 @@ pub struct ValidProgramme {
     /// `None` when the file names none: pages and e-mails then use [`Secretariat::unnamed`].
     pub secretariat: Option<Secretariat>,
     pub seminars: Vec<crate::seminar::ValidSeminar>,
+    /// The incident desk as the file gives it, checked; `None` keeps what is stored (defaults
+    /// when nothing is).
+    pub incident_desk: Option<crate::incident::DeskSpec>,
 }
 
 /// The largest capacity a course may have; far above any real programme, low enough to catch typos.
@@ -245,7 +251,11 @@ impl ProgrammeSpec {
             }
             seminars.push(seminar);
         }
+        if let Some(desk) = &self.incident_desk {
+            desk.validate()?;
+        }
         Ok(ValidProgramme {
+            incident_desk: self.incident_desk.clone(),
             seminars,
             fiscal_year: self.fiscal_year,
             secretariat,
@@ -283,6 +293,8 @@ pub enum ProgrammeError {
     Secretariat(#[from] SecretariatError),
     #[error("説明会: {0}")]
     Seminar(#[from] crate::seminar::SeminarError),
+    #[error("インシデント窓口: {0}")]
+    Desk(#[from] crate::incident::DeskError),
 }
 
 #[cfg(test)]
@@ -335,6 +347,7 @@ mod tests {
             name_en: None,
             secretariat: None,
             seminars: Vec::new(),
+            incident_desk: None,
             courses: vec![CourseSpec {
                 code: "utm".into(),
                 name: None,

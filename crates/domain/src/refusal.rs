@@ -75,6 +75,31 @@ pub enum Refusal {
     UploadLimit(UploadLimit),
     #[error("seminar: {0:?}")]
     Seminar(SeminarRefusal),
+    #[error("incident desk: {0:?}")]
+    Incident(IncidentRefusal),
+}
+
+/// Why the incident desk refused a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentRefusal {
+    /// The ticket's state does not allow the event (`incident::transition`).
+    Transition { from: crate::incident::TicketStatus, event: crate::incident::TicketEvent },
+    /// Tickets are for participant companies of course ① (confirmed, not withdrawn).
+    NotParticipant,
+    /// A closed ticket takes no message: the company opens a new one.
+    Closed,
+    /// The slot is outside weekdays 9–17, on a closure day or overlaps; the next free slot.
+    Slot { problem: crate::incident::SlotProblem, next: Option<chrono::DateTime<chrono::Utc>> },
+    /// The engineer or assignee must be an active UTM-operator (or administrator) user.
+    NotDeskStaff,
+    /// The visit was already signed off, or the dispatch cancelled.
+    DispatchFinished,
+    /// Departure before arrival, or a visit record without what was done.
+    VisitIncomplete,
+    /// At most this many files per ticket.
+    TooManyFiles(u32),
+    /// Removal needs an installed device that was neither removed nor continued.
+    NoDeviceToRemove,
 }
 
 /// Why a seminar registration, change or check-in was refused.

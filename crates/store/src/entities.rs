@@ -14,6 +14,8 @@ pub mod programme {
         pub is_current: bool,
         /// The secretariat's contact details as JSON (`domain::secretariat::Secretariat`).
         pub secretariat: Option<String>,
+        /// The incident desk's settings as JSON (`domain::incident::DeskSpec`).
+        pub incident_desk: Option<String>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -765,6 +767,158 @@ pub mod seminar_registration {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub cancelled_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod incident_ticket {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "incident_tickets")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub programme_id: Uuid,
+        pub application_id: Uuid,
+        pub device_id: Option<Uuid>,
+        pub reference: String,
+        pub channel: String,
+        pub category: String,
+        pub severity: String,
+        pub status: String,
+        pub subject: String,
+        pub description: String,
+        pub assignee_id: Option<Uuid>,
+        pub opened_by_label: String,
+        pub opened_at: DateTimeUtc,
+        pub response_target_minutes: i32,
+        pub resolution_target_minutes: i32,
+        pub first_response_at: Option<DateTimeUtc>,
+        pub resolved_at: Option<DateTimeUtc>,
+        pub closed_at: Option<DateTimeUtc>,
+        pub response_breached_at: Option<DateTimeUtc>,
+        pub resolution_breached_at: Option<DateTimeUtc>,
+        pub auto_signature: Option<String>,
+        pub auto_source: Option<String>,
+        pub detection_count: i64,
+        pub last_detection_at: Option<DateTimeUtc>,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod incident_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "incident_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub ticket_id: Uuid,
+        pub at: DateTimeUtc,
+        pub kind: String,
+        pub status_to: Option<String>,
+        pub for_company: bool,
+        pub author_label: String,
+        pub author_is_company: bool,
+        pub action_kind: Option<String>,
+        pub body: String,
+        pub attachment_id: Option<Uuid>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod incident_detection {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "incident_detections")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub ticket_id: Uuid,
+        pub occurred_at: DateTimeUtc,
+        pub category: String,
+        pub action: String,
+        pub severity: Option<String>,
+        pub signature: Option<String>,
+        pub src_ip: Option<String>,
+        pub dst_ip: Option<String>,
+        pub dst_port: Option<i32>,
+        pub url: Option<String>,
+        pub source: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod incident_attachment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "incident_attachments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub ticket_id: Uuid,
+        pub filename: String,
+        pub content_type: String,
+        pub size: i64,
+        pub sha256: String,
+        pub bytes: Vec<u8>,
+        pub uploaded_by_label: String,
+        pub from_company: bool,
+        pub uploaded_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod incident_dispatch {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "incident_dispatches")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub kind: String,
+        pub ticket_id: Option<Uuid>,
+        pub application_id: Uuid,
+        pub device_id: Option<Uuid>,
+        pub engineer_id: Uuid,
+        pub starts_at: DateTimeUtc,
+        pub ends_at: DateTimeUtc,
+        pub status: String,
+        pub sequence: i32,
+        pub arrived_at: Option<DateTimeUtc>,
+        pub departed_at: Option<DateTimeUtc>,
+        pub work_done: Option<String>,
+        pub outcome: Option<String>,
+        pub signed_off_at: Option<DateTimeUtc>,
+        pub signed_off_by: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

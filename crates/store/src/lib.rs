@@ -8,6 +8,7 @@
 mod entities;
 mod migration;
 mod migration_cases;
+mod migration_incidents;
 mod migration_jobs;
 mod migration_portal;
 mod migration_secretariat;
@@ -23,6 +24,7 @@ pub mod audit;
 pub mod cases;
 pub mod devices;
 pub mod holidays;
+pub mod incidents;
 pub mod intake;
 pub mod jobs;
 pub mod logs;

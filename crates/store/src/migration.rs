@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_utm::M0011IntakeCounts),
             Box::new(crate::migration_secretariat::M0012SecretariatAndLanguage),
             Box::new(crate::migration_seminars::M0013Seminars),
+            Box::new(crate::migration_incidents::M0014IncidentDesk),
         ]
     }
 }

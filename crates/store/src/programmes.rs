@@ -81,6 +81,10 @@ pub async fn import_in(
             if let Some(secretariat) = &programme.secretariat {
                 active.secretariat = Set(Some(secretariat_json(secretariat)));
             }
+            // Likewise a file without `[incident_desk]` keeps the stored desk settings.
+            if let Some(desk) = &programme.incident_desk {
+                active.incident_desk = Set(Some(desk_json(desk)));
+            }
             active.updated_at = Set(now);
             active.update(tx).await?;
             id
@@ -94,6 +98,7 @@ pub async fn import_in(
                 name_en: Set(programme.name_en.clone()),
                 is_current: Set(false),
                 secretariat: Set(programme.secretariat.as_ref().map(secretariat_json)),
+                incident_desk: Set(programme.incident_desk.as_ref().map(desk_json)),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
@@ -309,4 +314,26 @@ pub(crate) fn course_record(model: course::Model) -> Result<CourseRecord> {
         places_taken: model.places_taken.max(0) as u32,
         waitlisted: model.waitlist_seq.max(0) as u32,
     })
+}
+
+fn desk_json(desk: &domain::incident::DeskSpec) -> String {
+    serde_json::to_string(desk).expect("desk settings serialise")
+}
+
+/// A programme year's incident desk as stored (its file's `[incident_desk]`), defaults when none.
+pub async fn desk_spec(db: &Db, programme_id: Uuid) -> Result<domain::incident::DeskSpec> {
+    let model = programme::Entity::find_by_id(programme_id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    match &model.incident_desk {
+        None => Ok(domain::incident::DeskSpec::default()),
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| StoreError::Corrupt(format!("programme {} incident desk: {e}", model.id))),
+    }
+}
+
+/// A programme year's incident desk, checked: the lead's address and the SLA targets.
+pub async fn desk(db: &Db, programme_id: Uuid) -> Result<domain::incident::DeskSettings> {
+    desk_spec(db, programme_id)
+        .await?
+        .validate()
+        .map_err(|e| StoreError::Corrupt(format!("programme {programme_id} incident desk: {e}")))
 }

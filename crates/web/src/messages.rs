@@ -5,7 +5,7 @@
 use app::{AppError, Invalid};
 use domain::case::{CaseEvent, CaseState, ContactProblem, StatusCheckProblem};
 use domain::password::PasswordProblem;
-use domain::refusal::{DeviceRefusal, ProgrammeRefusal, Refusal, SeminarRefusal, UploadLimit};
+use domain::refusal::{DeviceRefusal, IncidentRefusal, ProgrammeRefusal, Refusal, SeminarRefusal, UploadLimit};
 
 /// A message in both languages, with a code for API clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +161,61 @@ pub fn refusal(refusal: &Refusal) -> Message {
             format!("At most {max} uploads per case; contact the secretariat"),
         ),
         Refusal::Seminar(why) => seminar(why),
+        Refusal::Incident(why) => incident(why),
+    }
+}
+
+fn incident(why: &IncidentRefusal) -> Message {
+    match why {
+        IncidentRefusal::Transition { from, event } => message(
+            "ticket_transition_refused",
+            format!("「{}」の対応記録には、この操作はできません", from.label_ja()),
+            format!("A ticket in state '{}' cannot take {event:?}", from.code()),
+        ),
+        IncidentRefusal::NotParticipant => message(
+            "ticket_not_participant",
+            "インシデント窓口は、支援①（UTM）に参加が確定した企業のみご利用いただけます",
+            "The incident desk is for confirmed participants of course 1 (UTM)",
+        ),
+        IncidentRefusal::Closed => message(
+            "ticket_closed",
+            "この件は完了しています。新しいご相談として送信してください",
+            "This ticket is closed; please open a new one",
+        ),
+        IncidentRefusal::Slot { problem, next } => {
+            let next_ja = next.map(|at| format!("。次に空いている時間：{}", app::mail::tokyo_instant(false, at)));
+            let next_en = next.map(|at| format!(". Next free slot: {}", app::mail::tokyo_instant(true, at)));
+            message(
+                "dispatch_slot_refused",
+                format!("{}{}", problem.message_ja(), next_ja.unwrap_or_default()),
+                format!("{}{}", problem.message_en(), next_en.unwrap_or_default()),
+            )
+        }
+        IncidentRefusal::NotDeskStaff => message(
+            "not_desk_staff",
+            "担当者・技術者には、有効なUTM受託事業者のユーザーを選んでください",
+            "Choose an active UTM-operator user",
+        ),
+        IncidentRefusal::DispatchFinished => message(
+            "dispatch_finished",
+            "この駆け付けは完了またはキャンセル済みです",
+            "This visit was already signed off or cancelled",
+        ),
+        IncidentRefusal::VisitIncomplete => message(
+            "visit_incomplete",
+            "到着・退出の時刻（退出は到着より後）と作業内容を入力してください",
+            "Enter arrival and departure (after arrival) and the work done",
+        ),
+        IncidentRefusal::TooManyFiles(max) => message(
+            "ticket_files_limit",
+            format!("添付できるファイルは1件につき{max}個までです"),
+            format!("At most {max} files per ticket"),
+        ),
+        IncidentRefusal::NoDeviceToRemove => message(
+            "no_device_to_remove",
+            "撤去できるUTM機器（設置済みで、撤去・継続が未記録のもの）がありません",
+            "No installed device is waiting for removal",
+        ),
     }
 }
 
@@ -321,6 +376,11 @@ pub fn invalid(invalid: &Invalid) -> Message {
             "日付（YYYY-MM-DD）または調査結果を正しく入力してください".into(),
             "Enter the date (YYYY-MM-DD) or the survey result".into(),
         ),
+        Invalid::DispatchUnreadable => (
+            "訪問の開始日時と作業時間（1～480分）を入力してください".into(),
+            "Enter the visit's start and its length (1–480 minutes)".into(),
+        ),
+        Invalid::UnknownChoice => ("選択肢の値が正しくありません".into(), "Unknown choice".into()),
         Invalid::AttendanceReport(why) => {
             (format!("参加者レポートを読み取れません：{why}"), format!("The participant report cannot be read: {why}"))
         }
