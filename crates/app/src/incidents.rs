@@ -1000,10 +1000,10 @@ pub async fn dispatches(services: &Services, actor: &Actor) -> Result<Vec<Dispat
 
 /// When the clocks of the tickets that may still breach are due, for the job table: (ticket,
 /// which clock, due). A clock already past its target is due now.
-pub async fn breach_checks(services: &Services, now: DateTime<Utc>) -> Result<Vec<(Uuid, Breach, DateTime<Utc>)>> {
+pub async fn breach_checks(db: &store::Db, now: DateTime<Utc>) -> Result<Vec<(Uuid, Breach, DateTime<Utc>)>> {
     let mut due = Vec::new();
-    for ticket in store::incidents::watched(&services.db).await? {
-        let changes = store::incidents::status_changes(&services.db, ticket.id).await?;
+    for ticket in store::incidents::watched(db).await? {
+        let changes = store::incidents::status_changes(db, ticket.id).await?;
         let clocks = clocks(&ticket, &changes, now);
         for (breach, reading, recorded) in [
             (Breach::FirstResponse, clocks.first_response, ticket.response_breached_at),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
-use store::Db;
+use crate::auto_tickets::AutoTickets;
 use store::logs::{Batch, IntakeTally, StoredThreat, ThreatCount, TrafficCount, UnknownIdentifierLines, VendorIntake};
 use utm::catalogue::VendorCounts;
 use utm::rollup::Rollup;
@@ -30,6 +30,12 @@ pub struct Summary {
     pub by_action: BTreeMap<String, u64>,
     /// Per vendor: events, unknown message identifiers, unparsed lines.
     pub intake: IntakeCounts,
+    /// Incident desk tickets opened from the detections, and detection groups that joined an
+    /// open ticket instead.
+    pub tickets_opened: u64,
+    pub tickets_joined: u64,
+    /// Detection groups whose ticket could not be written (logged; the events are stored).
+    pub tickets_failed: u64,
 }
 
 impl Summary {
@@ -57,6 +63,9 @@ impl Summary {
             *self.by_action.entry(k.clone()).or_default() += v;
         }
         self.intake.merge(other.intake.clone());
+        self.tickets_opened += other.tickets_opened;
+        self.tickets_joined += other.tickets_joined;
+        self.tickets_failed += other.tickets_failed;
     }
 
     /// The end-of-import report: Japanese first, then English, line by line.
@@ -75,6 +84,18 @@ impl Summary {
             |map: &BTreeMap<String, u64>| map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
         writeln!(out, "脅威の分類 / threats by category: {}", join(&self.by_category))?;
         writeln!(out, "脅威の対応 / threats by action:   {}", join(&self.by_action))?;
+        writeln!(
+            out,
+            "インシデント窓口 / incident desk: 起票 {} 件、既存チケットへの追加 {} 件 / {} tickets opened, {} added to open tickets",
+            self.tickets_opened, self.tickets_joined, self.tickets_opened, self.tickets_joined
+        )?;
+        if self.tickets_failed > 0 {
+            writeln!(
+                out,
+                "警告：{} 件の検知をチケットに記録できませんでした（ログを確認してください） / warning: {} detection groups could not be written to tickets (see the log)",
+                self.tickets_failed, self.tickets_failed
+            )?;
+        }
         writeln!(out, "ベンダー別 / per vendor:")?;
         for (vendor, counts) in &self.intake.by_vendor {
             writeln!(
@@ -113,6 +134,8 @@ pub struct Accumulator {
     /// Native FortiGate sessions and system events counted by the roll-up's shortcut: each is a
     /// FortiGate event whose identifier (`traffic/…`, `event/…`) the catalogue knows.
     counted_fortigate: u64,
+    /// Detections the incident desk's rules picked, and the burst counters.
+    auto: AutoTickets,
 }
 
 impl Accumulator {
@@ -124,6 +147,7 @@ impl Accumulator {
             unparsed: Vec::new(),
             summary: Summary::default(),
             counted_fortigate: 0,
+            auto: AutoTickets::default(),
         }
     }
 
@@ -157,7 +181,10 @@ impl Accumulator {
                     *self.summary.by_category.entry(event.category.code().to_string()).or_default() += 1;
                     *self.summary.by_action.entry(event.action.code().to_string()).or_default() += 1;
                     match stored(&event, source()) {
-                        Some(threat) => self.events.push(threat),
+                        Some(threat) => {
+                            self.auto.add(&event, &threat.source);
+                            self.events.push(threat);
+                        }
                         None => self.summary.without_time += 1,
                     }
                 }
@@ -173,9 +200,12 @@ impl Accumulator {
         }
     }
 
-    /// Writes what was gathered and starts afresh; returns the summary of the written part.
-    pub async fn flush(&mut self, db: &Db, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Summary> {
+    /// Writes what was gathered and starts afresh (the burst counters carry over), then opens or
+    /// adds to the incident desk's automatic tickets; returns the summary of the written part.
+    pub async fn flush(&mut self, services: &app::Services, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Summary> {
+        let candidates = self.auto.take(self.device_id);
         let mut done = std::mem::replace(self, Accumulator::new(self.device_id));
+        self.auto = std::mem::take(&mut done.auto);
         done.summary.intake.add_totals(
             utm::Vendor::Fortigate.code(),
             &VendorCounts { events: done.counted_fortigate, ..Default::default() },
@@ -210,7 +240,19 @@ impl Accumulator {
             unparsed: done.unparsed,
             intake: intake_tally(&done.summary.intake),
         };
-        store::logs::ingest(db, &batch, now).await.context("failed to store a batch of log events")?;
+        store::logs::ingest(&services.db, &batch, now).await.context("failed to store a batch of log events")?;
+        if !candidates.is_empty() {
+            match app::incidents::from_detections(services, &candidates, now).await {
+                Ok(outcome) => {
+                    done.summary.tickets_opened += outcome.opened.len() as u64;
+                    done.summary.tickets_joined += outcome.joined as u64;
+                }
+                Err(error) => {
+                    done.summary.tickets_failed += candidates.len() as u64;
+                    tracing::error!(%error, groups = candidates.len(), "automatic incident tickets not written");
+                }
+            }
+        }
         Ok(done.summary)
     }
 }
@@ -262,7 +304,7 @@ fn stored(event: &Event<'_>, source: String) -> Option<StoredThreat> {
 
 /// Imports log files (plain or gzip) for one device, reporting progress after every batch.
 pub async fn import_files(
-    db: &Db,
+    services: &app::Services,
     device_id: Uuid,
     files: &[impl AsRef<Path>],
     clock: &app::Clock,
@@ -281,11 +323,11 @@ pub async fn import_files(
         {
             accumulator.add(line, || format!("{name}:{number}"));
             if accumulator.lines() >= BATCH_LINES {
-                file_total.merge(&accumulator.flush(db, clock.now()).await?);
+                file_total.merge(&accumulator.flush(services, clock.now()).await?);
                 progress(path, &file_total);
             }
         }
-        file_total.merge(&accumulator.flush(db, clock.now()).await?);
+        file_total.merge(&accumulator.flush(services, clock.now()).await?);
         progress(path, &file_total);
         total.merge(&file_total);
     }

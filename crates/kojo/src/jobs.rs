@@ -16,6 +16,10 @@
 //!   e-mails of a briefing seminar, due at 10:00 JST the day before and an hour before its
 //!   start, planned for every seminar not yet started (a moved seminar plans new keys with its
 //!   start in them, so the old ones find nothing to do once it has passed).
+//! - `incident_sla` / `TICKET-ID/first_response|resolution/DUE`: the check of an incident
+//!   ticket's SLA clock at the instant it would pass its target, planned for every ticket whose
+//!   clock runs (a pause moves the due time, which plans a new key; the check finds nothing
+//!   to do at the old one), and at once for a clock found past its target.
 //!
 //! Must not: hold the rules of what a job does (they are in `maintenance`) or sleep in tests
 //! (`run_due_jobs` runs one pass and returns).
@@ -33,6 +37,7 @@ pub const REPORT_DRAFTS: &str = "report_drafts";
 pub const PURGE_THREAT_EVENTS: &str = "purge_threat_events";
 pub const TRIAL_END_NOTICE: &str = "trial_end_notice";
 pub const SEMINAR_REMINDER: &str = "seminar_reminder";
+pub const INCIDENT_SLA: &str = "incident_sla";
 
 /// How long a claimed job is its worker's. A job running longer may be claimed again by another
 /// worker (its handler is safe to repeat), so this is far above any job's expected run.
@@ -82,6 +87,17 @@ pub async fn plan(db: &Db, clock: &app::Clock) -> anyhow::Result<usize> {
             if !reminders.contains(&key) && store::jobs::plan(db, SEMINAR_REMINDER, &key, due, now).await? {
                 planned += 1;
             }
+        }
+    }
+    let checks = store::jobs::planned_keys(db, INCIDENT_SLA).await?;
+    for (ticket, breach, due) in app::incidents::breach_checks(db, now).await? {
+        let which = match breach {
+            store::incidents::Breach::FirstResponse => "first_response",
+            store::incidents::Breach::Resolution => "resolution",
+        };
+        let key = format!("{ticket}/{which}/{}", due.timestamp());
+        if !checks.contains(&key) && store::jobs::plan(db, INCIDENT_SLA, &key, due, now).await? {
+            planned += 1;
         }
     }
     // Catch-up: every month since the first installation up to last month, not just last month.
@@ -188,6 +204,9 @@ async fn run_one(
         }
         SEMINAR_REMINDER => {
             maintenance::seminar_reminder(services, &job.key, clock).await?;
+        }
+        INCIDENT_SLA => {
+            maintenance::incident_sla(services, &job.key, clock).await?;
         }
         other => anyhow::bail!("unknown job kind {other} (written by a newer Kojo?)"),
     }

@@ -1,6 +1,7 @@
 //! The `kojo` program as a library: configuration, start-up (the same path for production and
 //! tests), the background worker and the command-line actions. `main.rs` only parses arguments.
 
+pub mod auto_tickets;
 pub mod config;
 pub mod demo;
 pub mod ingest;
@@ -23,6 +24,8 @@ pub use config::Config;
 pub struct Running {
     pub address: SocketAddr,
     pub db: Db,
+    /// What the use cases work with (the web side's own).
+    pub services: app::Services,
     /// The clock this Kojo reads (tests move it).
     pub clock: app::Clock,
     shutdown: watch::Sender<bool>,
@@ -105,21 +108,21 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
         let _ = server_stop.wait_for(|stop| *stop).await;
     }));
     let listener = match listener_settings {
-        Some(settings) => Some(listener::start(db.clone(), settings, watcher.clone()).await?),
+        Some(settings) => Some(listener::start(services.clone(), settings, watcher.clone()).await?),
         None => None,
     };
     // Two tasks, so that a long job (a month of PDFs) never holds up the e-mail.
     let workers = if config.worker {
         let settings = maintenance::Settings::from_config(config);
         vec![
-            tokio::spawn(jobs::run(services, settings, clock.clone(), watcher.clone())),
+            tokio::spawn(jobs::run(services.clone(), settings, clock.clone(), watcher.clone())),
             tokio::spawn(mailer::run_worker(db.clone(), mailer, clock.clone(), watcher)),
         ]
     } else {
         Vec::new()
     };
     tracing::info!(%address, backend = db.backend_name(), worker = config.worker, "kojo is serving");
-    Ok(Running { address, db, clock, shutdown, server, workers, listener })
+    Ok(Running { address, db, services, clock, shutdown, server, workers, listener })
 }
 
 /// The agreement PDF of a case as the company has it (see `web::agreement::pdf_for_reference`).

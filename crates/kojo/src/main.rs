@@ -442,7 +442,8 @@ async fn main() -> anyhow::Result<()> {
                 format!("no device with serial {device:?}: register it on the office's device page first")
             })?;
             let started = std::time::Instant::now();
-            let summary = kojo::ingest::import_files(&db, device.id, &files, &app::Clock::system(), |path, so_far| {
+            let services = setup::services(&db, &config).await?;
+            let summary = kojo::ingest::import_files(&services, device.id, &files, &app::Clock::system(), |path, so_far| {
                 let seconds = started.elapsed().as_secs_f64();
                 eprintln!("{}: {} 行 / lines ({seconds:.1} 秒 / s)", path.display(), so_far.lines);
             })
@@ -460,7 +461,8 @@ async fn main() -> anyhow::Result<()> {
             }
             let db = setup::open_database(&config).await?;
             let (shutdown, watcher) = tokio::sync::watch::channel(false);
-            let listener = kojo::listener::start(db, settings, watcher).await?;
+            let services = setup::services(&db, &config).await?;
+            let listener = kojo::listener::start(services, settings, watcher).await?;
             for (protocol, address) in
                 [("UDP", listener.udp_addr()), ("TCP", listener.tcp_addr()), ("TLS", listener.tls_addr())]
             {

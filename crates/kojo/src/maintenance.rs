@@ -85,6 +85,26 @@ pub async fn seminar_reminder(services: &app::Services, key: &str, clock: &app::
     Ok(sent)
 }
 
+/// Checks an incident ticket's SLA clock (`TICKET/first_response|resolution/DUE`) and records
+/// a breach when it has passed its target; returns whether one was recorded.
+pub async fn incident_sla(services: &app::Services, key: &str, clock: &app::Clock) -> anyhow::Result<bool> {
+    let mut parts = key.split('/');
+    let (Some(ticket), Some(which)) = (parts.next(), parts.next()) else {
+        anyhow::bail!("job key {key} is not TICKET/CLOCK/DUE");
+    };
+    let ticket: uuid::Uuid = ticket.parse()?;
+    let breach = match which {
+        "first_response" => store::incidents::Breach::FirstResponse,
+        "resolution" => store::incidents::Breach::Resolution,
+        other => anyhow::bail!("unknown SLA clock {other}"),
+    };
+    let recorded = app::incidents::check_breach(services, ticket, breach, clock.now()).await?;
+    if recorded {
+        tracing::warn!(%ticket, which, "incident SLA breached");
+    }
+    Ok(recorded)
+}
+
 /// Deletes threat events older than the retention period; returns how many.
 pub async fn purge_threat_events(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::Result<u64> {
     let before = clock.now() - chrono::Duration::days(i64::from(settings.threat_retention_days));

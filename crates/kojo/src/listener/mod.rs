@@ -48,7 +48,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use store::Db;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
@@ -219,7 +218,12 @@ impl Listener {
 }
 
 /// Binds the sockets and starts reading; runs until `shutdown` turns true (or its sender is dropped).
-pub async fn start(db: Db, settings: Settings, shutdown: watch::Receiver<bool>) -> anyhow::Result<Listener> {
+pub async fn start(
+    services: app::Services,
+    settings: Settings,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<Listener> {
+    let db = services.db.clone();
     let udp = match &settings.udp {
         Some(address) => Some(bind_udp(address, settings.udp_receive_buffer).await?),
         None => None,
@@ -254,7 +258,7 @@ pub async fn start(db: Db, settings: Settings, shutdown: watch::Receiver<bool>) 
     );
     status.write(true).await;
     let status_task = tokio::spawn(status.clone().run(settings.status_interval));
-    let store_task = tokio::spawn(run_store(db.clone(), job_inbox, stats.clone(), settings.clock.clone()));
+    let store_task = tokio::spawn(run_store(services, job_inbox, stats.clone(), settings.clock.clone()));
     let writer = Writer::new(db, &settings, stats.clone(), jobs);
     let writer = tokio::spawn(writer.run(inbox));
     let mut readers = JoinSet::new();

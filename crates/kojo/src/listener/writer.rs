@@ -22,13 +22,13 @@ pub(super) enum Job {
 }
 
 /// Writes batches and unknown-sender counts, one at a time, in arrival order.
-pub(super) async fn run_store(db: Db, mut jobs: mpsc::Receiver<Job>, stats: Arc<ListenerStats>, clock: app::Clock) {
+pub(super) async fn run_store(services: app::Services, mut jobs: mpsc::Receiver<Job>, stats: Arc<ListenerStats>, clock: app::Clock) {
     while let Some(job) = jobs.recv().await {
         match job {
             Job::Batch(mut accumulator) => {
                 let accumulator = accumulator.as_mut();
                 let lines = accumulator.lines();
-                match accumulator.flush(&db, clock.now()).await {
+                match accumulator.flush(&services, clock.now()).await {
                     Ok(summary) => {
                         ListenerStats::add(&stats.stored, summary.lines - summary.unparsed);
                         ListenerStats::add(&stats.unparsed, summary.unparsed);
@@ -48,7 +48,7 @@ pub(super) async fn run_store(db: Db, mut jobs: mpsc::Receiver<Job>, stats: Arc<
                     sample: &pending.sample,
                     messages: pending.messages,
                 };
-                if let Err(error) = store::logs::note_unknown_messages(&db, unknown, clock.now()).await {
+                if let Err(error) = store::logs::note_unknown_messages(&services.db, unknown, clock.now()).await {
                     let messages = pending.messages;
                     tracing::error!(%error, %sender, messages, "failed to record messages of an unknown sender");
                 }
