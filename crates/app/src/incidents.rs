@@ -1132,3 +1132,16 @@ async fn notify_desk(
     }
     Ok(())
 }
+
+/// The companies a desk member can open a ticket for: confirmed participants of course ①,
+/// by their kana.
+pub async fn participants(services: &Services, actor: &Actor) -> Result<Vec<store::applications::ApplicationRecord>> {
+    actor.require(Action::WorkIncidents)?;
+    let filter = store::applications::ApplicationFilter {
+        status: Some(domain::case::CaseState::Confirmed),
+        sort: store::applications::SortKey::CompanyKana,
+        ..Default::default()
+    };
+    let all = store::applications::list_all(&services.db, &filter).await?;
+    Ok(all.into_iter().filter(|case| case.course_code == domain::programme::CourseCode::Utm).collect())
+}

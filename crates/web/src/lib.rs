@@ -17,6 +17,7 @@ mod devices;
 mod error;
 mod form_fields;
 mod i18n;
+mod incidents;
 mod intake;
 mod menu;
 mod messages;
@@ -221,6 +222,7 @@ pub fn router(state: AppState) -> Router {
         .merge(agreement::router())
         .merge(reports::router())
         .merge(seminars::router())
+        .merge(incidents::router())
         .nest(
             "/api/v1",
             api::router().merge(api_cases::router()).merge(api_utm::router()).merge(api_seminars::router()),

@@ -24,12 +24,18 @@ impl MenuEntry {
 
 /// Every page of the office menu, in the menu's order. The first one a role may open is its
 /// home.
-pub(crate) const ENTRIES: [MenuEntry; 10] = [
+pub(crate) const ENTRIES: [MenuEntry; 12] = [
     MenuEntry { path: "/office/board", ja: "作業ボード", en: "Work board", action: Action::ReadCases },
     MenuEntry { path: "/office/applications", ja: "申込一覧", en: "Applications", action: Action::ReadCases },
     MenuEntry { path: "/office/approvals", ja: "都承認", en: "Approvals", action: Action::ReadApprovals },
     MenuEntry { path: "/office/seminars", ja: "説明会", en: "Seminars", action: Action::RunSeminars },
     MenuEntry { path: "/office/devices", ja: "UTM機器", en: "Devices", action: Action::ManageDevices },
+    MenuEntry {
+        path: "/office/incidents",
+        ja: "インシデント窓口",
+        en: "Incident desk",
+        action: Action::ReadIncidents,
+    },
     MenuEntry {
         path: "/office/reports/monthly",
         ja: "月次レポート",
@@ -41,6 +47,12 @@ pub(crate) const ENTRIES: [MenuEntry; 10] = [
         ja: "連絡期限超過(CSV)",
         en: "Contact breaches (CSV)",
         action: Action::ReadApprovals,
+    },
+    MenuEntry {
+        path: "/office/incidents/figures",
+        ja: "インシデント月次集計",
+        en: "Incident figures",
+        action: Action::ReadIncidentFigures,
     },
     MenuEntry {
         path: "/office/reports/timeline",

@@ -24,11 +24,14 @@ fn client() -> reqwest::Client {
 }
 
 /// Every page of the office menu.
-const MENU_PAGES: [&str; 9] = [
+const MENU_PAGES: [&str; 12] = [
     "/office/board",
     "/office/applications",
     "/office/approvals",
+    "/office/seminars",
     "/office/devices",
+    "/office/incidents",
+    "/office/incidents/figures",
     "/office/reports/monthly",
     "/office/reports/contact-breaches",
     "/office/reports/timeline",
@@ -39,15 +42,19 @@ const MENU_PAGES: [&str; 9] = [
 /// Each staff role, its home and the links of its menu (the password page is everyone's).
 pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
     let cases = ["/office/board", "/office/applications", "/office/approvals"];
-    let devices = ["/office/devices", "/office/reports/monthly"];
-    let reports = ["/office/reports/contact-breaches", "/office/reports/timeline"];
+    let devices = ["/office/devices", "/office/incidents", "/office/reports/monthly"];
+    let reports = ["/office/reports/contact-breaches", "/office/incidents/figures", "/office/reports/timeline"];
     let secretariat: Vec<&str> = [&cases[..], &["/office/seminars"], &devices[..], &reports[..]].concat();
     let administrator = [&secretariat[..], &["/office/programmes", "/office/users"]].concat();
     vec![
         (Role::Secretariat, "/office/board", secretariat),
         (Role::Administrator, "/office/board", administrator),
-        (Role::TokyoOfficial, "/office/approvals", vec!["/office/approvals", "/office/reports/contact-breaches"]),
-        (Role::UtmOperator, "/office/devices", devices.to_vec()),
+        (
+            Role::TokyoOfficial,
+            "/office/approvals",
+            vec!["/office/approvals", "/office/reports/contact-breaches", "/office/incidents/figures"],
+        ),
+        (Role::UtmOperator, "/office/devices", [&devices[..], &["/office/incidents/figures"]].concat()),
         (Role::Expert, "/office/home", vec!["/office/home"]),
     ]
 }
