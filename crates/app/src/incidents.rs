@@ -151,7 +151,9 @@ pub async fn board(services: &Services, actor: &Actor, now: DateTime<Utc>) -> Re
     }
     rows.sort_by_key(|row| {
         let open = row.ticket.is_open();
-        (!open, if open { row.clocks.next_due() } else { None }, std::cmp::Reverse(row.ticket.opened_at))
+        // Nothing due (met, paused) after everything that is.
+        let due = if open { row.clocks.next_due().unwrap_or(DateTime::<Utc>::MAX_UTC) } else { DateTime::<Utc>::MAX_UTC };
+        (!open, due, std::cmp::Reverse(row.ticket.opened_at))
     });
     Ok(rows)
 }
@@ -389,10 +391,11 @@ fn auto_ticket_text(candidate: &Candidate) -> NewTicket {
     let batch = &candidate.batch;
     let first = batch.evidence.first();
     let action = first.map(|d| d.action.as_str()).unwrap_or("detected");
+    // `detected`: recognised and let through (monitor mode); `allowed`: nothing was stopped.
     let stopped = match action {
         "blocked" => "UTMが遮断しました",
-        "allowed" => "UTMは通信を止めていません",
-        _ => "UTMが検知しました（遮断されたかは不明です）",
+        "detected" => "UTMは検知しましたが、通信は止めていません（記録のみ）",
+        _ => "UTMは通信を止めていません",
     };
     let what = if candidate.burst { "短時間に大量の攻撃" } else { candidate.category.label_ja() };
     let mut subject = format!("UTMの検知：{what}（{}）", batch.signature);

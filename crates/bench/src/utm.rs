@@ -329,7 +329,8 @@ fn import_run(path: &Path, directory: &Path, lines: u64, bytes: u64) -> anyhow::
         .await?;
         let cpu_start = process_cpu_seconds(std::process::id());
         let start = Instant::now();
-        let summary = kojo::ingest::import_files(&state.services, device, &[path], &app::Clock::system(), |_, _| {}).await?;
+        let summary =
+            kojo::ingest::import_files(&state.services, device, &[path], &app::Clock::system(), |_, _| {}).await?;
         let wall = start.elapsed().as_secs_f64();
         let cpu = process_cpu_seconds(std::process::id()).zip(cpu_start).map(|(end, start)| end - start);
         if summary.lines != lines {

@@ -71,7 +71,15 @@ impl AutoTickets {
             let key = (signature.chars().take(500).collect::<String>(), event.src_ip.map(|ip| ip.to_string()));
             self.groups
                 .entry(key)
-                .or_insert_with(|| Group { category, severity, burst: false, count: 0, first: at, last: at, evidence: Vec::new() })
+                .or_insert_with(|| Group {
+                    category,
+                    severity,
+                    burst: false,
+                    count: 0,
+                    first: at,
+                    last: at,
+                    evidence: Vec::new(),
+                })
                 .add(at, evidence);
         }
         if let Some(ip) = event.src_ip {

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Context;
 use crate::auto_tickets::AutoTickets;
+use anyhow::Context;
 use store::logs::{Batch, IntakeTally, StoredThreat, ThreatCount, TrafficCount, UnknownIdentifierLines, VendorIntake};
 use utm::catalogue::VendorCounts;
 use utm::rollup::Rollup;
@@ -202,7 +202,11 @@ impl Accumulator {
 
     /// Writes what was gathered and starts afresh (the burst counters carry over), then opens or
     /// adds to the incident desk's automatic tickets; returns the summary of the written part.
-    pub async fn flush(&mut self, services: &app::Services, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Summary> {
+    pub async fn flush(
+        &mut self,
+        services: &app::Services,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<Summary> {
         let candidates = self.auto.take(self.device_id);
         let mut done = std::mem::replace(self, Accumulator::new(self.device_id));
         self.auto = std::mem::take(&mut done.auto);

@@ -443,11 +443,12 @@ async fn main() -> anyhow::Result<()> {
             })?;
             let started = std::time::Instant::now();
             let services = setup::services(&db, &config).await?;
-            let summary = kojo::ingest::import_files(&services, device.id, &files, &app::Clock::system(), |path, so_far| {
-                let seconds = started.elapsed().as_secs_f64();
-                eprintln!("{}: {} 行 / lines ({seconds:.1} 秒 / s)", path.display(), so_far.lines);
-            })
-            .await?;
+            let summary =
+                kojo::ingest::import_files(&services, device.id, &files, &app::Clock::system(), |path, so_far| {
+                    let seconds = started.elapsed().as_secs_f64();
+                    eprintln!("{}: {} 行 / lines ({seconds:.1} 秒 / s)", path.display(), so_far.lines);
+                })
+                .await?;
             summary.print(&mut std::io::stdout())?;
         }
         Command::Utm(UtmCommand::Listen { udp, tcp }) => {

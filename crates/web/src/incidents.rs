@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Duration;
 use domain::access::Action;
-use domain::incident::{Category, Channel, ClockReading, RemoteAction, Severity, TicketEvent, TicketInput, TicketStatus};
+use domain::incident::{
+    Category, Channel, ClockReading, RemoteAction, Severity, TicketEvent, TicketInput, TicketStatus,
+};
 use serde::Deserialize;
 use store::incidents::{AttachmentRecord, DetectionRecord, DispatchKind, DispatchRecord, EventKind, TicketRecord};
 use uuid::Uuid;
@@ -87,21 +89,28 @@ fn clock_view(t: T, reading: ClockReading) -> ClockView {
                 "{}{}{}",
                 t.s("残り", ""),
                 span(t, left),
-                if t.en { format!(" left (due {})", t.datetime(&due)) } else { format!("（期限 {}）", t.datetime(&due)) }
+                if t.en {
+                    format!(" left (due {})", t.datetime(&due))
+                } else {
+                    format!("（期限 {}）", t.datetime(&due))
+                }
             ),
             class: if left < Duration::minutes(30) { "badge-flag" } else { "badge-ok" },
         },
         ClockReading::Paused { left } => ClockView {
-            text: format!("{}{}", t.s("一時停止（お客様の回答待ち）・残り", "Paused (waiting for the company), left: "), span(t, left)),
+            text: format!(
+                "{}{}",
+                t.s("一時停止（お客様の回答待ち）・残り", "Paused (waiting for the company), left: "),
+                span(t, left)
+            ),
             class: "badge-waitlist",
         },
         ClockReading::Met { at } => {
             ClockView { text: format!("{}{}", t.s("達成 ", "Met "), t.datetime(&at)), class: "badge-ok" }
         }
-        ClockReading::Breached { by } => ClockView {
-            text: format!("{}{}", t.s("超過 ", "Breached by "), span(t, by)),
-            class: "badge-danger",
-        },
+        ClockReading::Breached { by } => {
+            ClockView { text: format!("{}{}", t.s("超過 ", "Breached by "), span(t, by)), class: "badge-danger" }
+        }
     }
 }
 
@@ -145,7 +154,8 @@ impl BoardQuery {
     }
 
     fn query_string(&self) -> String {
-        let pairs = [("status", &self.status), ("severity", &self.severity), ("category", &self.category), ("q", &self.q)];
+        let pairs =
+            [("status", &self.status), ("severity", &self.severity), ("category", &self.category), ("q", &self.q)];
         pairs
             .iter()
             .filter(|(_, v)| !v.is_empty())
@@ -185,7 +195,11 @@ struct BoardPage {
     categories: Vec<(&'static str, &'static str)>,
 }
 
-fn choices<X: Copy>(items: &[X], code: fn(X) -> &'static str, label: impl Fn(X) -> &'static str) -> Vec<(&'static str, &'static str)> {
+fn choices<X: Copy>(
+    items: &[X],
+    code: fn(X) -> &'static str,
+    label: impl Fn(X) -> &'static str,
+) -> Vec<(&'static str, &'static str)> {
     items.iter().map(|&x| (code(x), label(x))).collect()
 }
 
@@ -356,7 +370,10 @@ fn issue<'a>(issues: &'a domain::application::FieldIssues, t: T, field: &str) ->
 }
 
 fn severity_choices(t: T) -> Vec<(&'static str, &'static str, &'static str)> {
-    Severity::ALL.into_iter().map(|s| (s.code(), t.pick(s.label_ja(), s.code()), t.pick(s.meaning_ja(), s.meaning_en()))).collect()
+    Severity::ALL
+        .into_iter()
+        .map(|s| (s.code(), t.pick(s.label_ja(), s.code()), t.pick(s.meaning_ja(), s.meaning_en())))
+        .collect()
 }
 
 async fn render_new(
@@ -391,7 +408,12 @@ async fn render_new(
     html(status, &page)
 }
 
-async fn new_page(State(state): State<AppState>, lang: Lang, staff: Staff, ip: ClientIp) -> Result<Response, PageError> {
+async fn new_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
     let form = OpenForm { channel: "phone".into(), severity: "medium".into(), ..Default::default() };
     render_new(&state, lang.t, &staff, &ip, form, Default::default(), None, StatusCode::OK).await
 }
@@ -415,7 +437,8 @@ async fn open_for_company(
         return render_new(&state, t, &staff, &ip, form, issues, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let channel = Channel::from_code(&form.channel).unwrap_or(Channel::Phone);
-    match app::incidents::open_for(&state.services, &actor, application, channel, &form.input(), state.clock.now()).await
+    match app::incidents::open_for(&state.services, &actor, application, channel, &form.input(), state.clock.now())
+        .await
     {
         Ok(ticket) => Ok(Redirect::to(&format!("/office/incidents/{}", ticket.id)).into_response()),
         Err(app::incidents::OpenError::Invalid(issues)) => {
@@ -425,8 +448,17 @@ async fn open_for_company(
             let message = crate::messages::for_error(&error)
                 .map(|m| t.pick(&m.ja, &m.en).to_string())
                 .unwrap_or_else(|| t.s("この企業は選べません", "This company cannot be chosen").to_string());
-            render_new(&state, t, &staff, &ip, form, Default::default(), Some(message), StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            render_new(
+                &state,
+                t,
+                &staff,
+                &ip,
+                form,
+                Default::default(),
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(app::incidents::OpenError::App(other)) => Err(other.into()),
     }
@@ -456,7 +488,9 @@ fn event_view(t: T, event: &store::incidents::EventRecord) -> EventView {
         EventKind::Message => t.s("メッセージ", "Message").to_string(),
         EventKind::Note => t.s("内部メモ", "Internal note").to_string(),
         EventKind::RemoteAction => match event.action {
-            Some(action) => format!("{}{}", t.s("遠隔対応：", "Remote action: "), t.pick(action.label_ja(), action.label_en())),
+            Some(action) => {
+                format!("{}{}", t.s("遠隔対応：", "Remote action: "), t.pick(action.label_ja(), action.label_en()))
+            }
             None => t.s("遠隔対応", "Remote action").to_string(),
         },
         EventKind::Assigned => t.s("担当者の変更", "Assigned").to_string(),
@@ -468,7 +502,11 @@ fn event_view(t: T, event: &store::incidents::EventRecord) -> EventView {
     };
     let body = match event.kind {
         EventKind::Detections => {
-            if t.en { format!("{} more detections", event.body) } else { format!("{}件の検知を追加しました", event.body) }
+            if t.en {
+                format!("{} more detections", event.body)
+            } else {
+                format!("{}件の検知を追加しました", event.body)
+            }
         }
         EventKind::Breach => match event.body.as_str() {
             "first_response" => t.s("初動の目標時間を超過しました", "First-response target passed").to_string(),
@@ -504,10 +542,15 @@ struct DispatchView {
     departed: String,
 }
 
-async fn dispatch_views(state: &AppState, t: T, dispatches: Vec<DispatchRecord>) -> Result<Vec<DispatchView>, PageError> {
+async fn dispatch_views(
+    state: &AppState,
+    t: T,
+    dispatches: Vec<DispatchRecord>,
+) -> Result<Vec<DispatchView>, PageError> {
     let mut views = Vec::with_capacity(dispatches.len());
     for record in dispatches {
-        let engineer = store::accounts::get_user(&state.db, record.engineer_id).await.map(|u| u.display_name).unwrap_or_default();
+        let engineer =
+            store::accounts::get_user(&state.db, record.engineer_id).await.map(|u| u.display_name).unwrap_or_default();
         views.push(DispatchView {
             kind: t.pick(record.kind.label_ja(), record.kind.label_en()),
             when: app::mail::seminar_time(t.en, record.starts_at, record.ends_at),
@@ -638,7 +681,11 @@ async fn render_ticket(
         resolution: clock_view(t, view.clocks.resolution),
         assignee: view.assignee.unwrap_or_default(),
         events: view.events.iter().map(|e| event_view(t, e)).collect(),
-        detections: view.detections.into_iter().map(|record| DetectionView { at: t.datetime(&record.occurred_at), record }).collect(),
+        detections: view
+            .detections
+            .into_iter()
+            .map(|record| DetectionView { at: t.datetime(&record.occurred_at), record })
+            .collect(),
         attachments: view.attachments,
         dispatches: dispatch_views(state, t, view.dispatches).await?,
         can_work: staff.user.role.may(Action::WorkIncidents),
@@ -729,7 +776,9 @@ async fn office_action(
         "assign" => {
             let assignee = match form.assignee.trim() {
                 "" => Ok(None),
-                raw => Uuid::parse_str(raw).map(Some).map_err(|_| app::AppError::Invalid(app::Invalid::UnknownAssignee)),
+                raw => {
+                    Uuid::parse_str(raw).map(Some).map_err(|_| app::AppError::Invalid(app::Invalid::UnknownAssignee))
+                }
             };
             match assignee {
                 Ok(assignee) => app::incidents::assign(services, &actor, id, assignee, now)
@@ -746,16 +795,19 @@ async fn office_action(
         },
         "dispatch" => match app::incidents::DispatchRequest::parse(&form.engineer, &form.starts_at, &form.minutes) {
             Ok(request) => {
-                app::incidents::schedule_dispatch(services, &actor, DispatchKind::Onsite, id, &request, now)
-                    .await
-                    .map(|_| t.s("訪問を予定し、お客様に日時をお知らせしました。", "Visit scheduled; the company was told."))
+                app::incidents::schedule_dispatch(services, &actor, DispatchKind::Onsite, id, &request, now).await.map(
+                    |_| t.s("訪問を予定し、お客様に日時をお知らせしました。", "Visit scheduled; the company was told."),
+                )
             }
             Err(invalid) => Err(app::AppError::Invalid(invalid)),
         },
         _ => Err(app::AppError::Invalid(app::Invalid::UnknownChoice)),
     };
     match result {
-        Ok(notice) => render_ticket(&state, t, &staff, &ip, id, Some(notice.to_string()), None, String::new(), StatusCode::OK).await,
+        Ok(notice) => {
+            render_ticket(&state, t, &staff, &ip, id, Some(notice.to_string()), None, String::new(), StatusCode::OK)
+                .await
+        }
         Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
             let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
             render_ticket(&state, t, &staff, &ip, id, None, message, form.body, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -840,7 +892,11 @@ async fn read_file(multipart: &mut Multipart) -> Result<(String, Vec<u8>), (Stat
             match field.chunk().await {
                 Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_FILE_BYTES => bytes.extend_from_slice(&chunk),
                 Ok(Some(_)) | Err(_) => {
-                    return Err((StatusCode::PAYLOAD_TOO_LARGE, "ファイルが大きすぎます（10MBまで）。", "The file is too large (10 MB at most)."));
+                    return Err((
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "ファイルが大きすぎます（10MBまで）。",
+                        "The file is too large (10 MB at most).",
+                    ));
                 }
                 Ok(None) => break,
             }
@@ -899,7 +955,11 @@ async fn office_upload(
 }
 
 fn file_response(record: AttachmentRecord, bytes: Vec<u8>) -> Response {
-    let ascii: String = record.filename.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    let ascii: String = record
+        .filename
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .collect();
     let encoded = crate::office::urlencode(&record.filename);
     (
         [
@@ -920,7 +980,8 @@ async fn office_file(
 ) -> Result<Response, PageError> {
     let actor = staff_actor(&staff, &ip);
     let (record, bytes) =
-        app::incidents::attachment(&state.services, &actor, parse_id(&id)?, parse_id(&file)?, state.clock.now()).await?;
+        app::incidents::attachment(&state.services, &actor, parse_id(&id)?, parse_id(&file)?, state.clock.now())
+            .await?;
     Ok(file_response(record, bytes))
 }
 
@@ -1000,7 +1061,13 @@ async fn figures_page(
         push("解決", "解決済み件数", Cell::from(i64::from(figures.resolved)));
         push("解決", "平均解決時間（分）", Cell::from(figures.mean_resolution_minutes.map(|m| m.round() as i64)));
         push("解決", "SLA超過件数", Cell::from(i64::from(figures.resolution_breaches)));
-        return crate::render::export(table, &query.format, "インシデント月次", &format!("incidents-{m}"), state.clock.today());
+        return crate::render::export(
+            table,
+            &query.format,
+            "インシデント月次",
+            &format!("incidents-{m}"),
+            state.clock.today(),
+        );
     }
     let page = FiguresPage {
         t,
@@ -1085,20 +1152,27 @@ async fn render_portal_list(
                 ticket,
             })
             .collect(),
-        dispatches: dispatch_views(state, t, dispatches.into_iter().filter(|d| d.starts_at > state.clock.now() - Duration::days(30)).collect()).await?,
+        dispatches: dispatch_views(
+            state,
+            t,
+            dispatches.into_iter().filter(|d| d.starts_at > state.clock.now() - Duration::days(30)).collect(),
+        )
+        .await?,
         form,
         issues,
         problem,
         severities: severity_choices(t),
-        categories: Category::ALL
-            .into_iter()
-            .map(|c| (c.code(), t.pick(c.label_ja(), c.label_en())))
-            .collect(),
+        categories: Category::ALL.into_iter().map(|c| (c.code(), t.pick(c.label_ja(), c.label_en()))).collect(),
     };
     html(status, &page)
 }
 
-async fn portal_list(State(state): State<AppState>, lang: Lang, company: CompanyUser, ip: ClientIp) -> Result<Response, PageError> {
+async fn portal_list(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
     let form = OpenForm { severity: "medium".into(), ..Default::default() };
     render_portal_list(&state, lang.t, &company, &ip, form, Default::default(), None, StatusCode::OK).await
 }
@@ -1119,8 +1193,17 @@ async fn portal_open(
         }
         Err(app::incidents::OpenError::App(error @ app::AppError::Refused(_))) => {
             let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
-            render_portal_list(&state, t, &company, &ip, form, Default::default(), message, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            render_portal_list(
+                &state,
+                t,
+                &company,
+                &ip,
+                form,
+                Default::default(),
+                message,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(app::incidents::OpenError::App(other)) => Err(other.into()),
     }
@@ -1237,8 +1320,18 @@ async fn portal_reply(
         }
         Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
             let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
-            render_portal_ticket(&state, t, &company, &ip, id, None, message, form.body, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            render_portal_ticket(
+                &state,
+                t,
+                &company,
+                &ip,
+                id,
+                None,
+                message,
+                form.body,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
@@ -1266,6 +1359,7 @@ async fn portal_file(
 ) -> Result<Response, PageError> {
     let actor = company_actor(&company, &ip);
     let (record, bytes) =
-        app::incidents::attachment(&state.services, &actor, parse_id(&id)?, parse_id(&file)?, state.clock.now()).await?;
+        app::incidents::attachment(&state.services, &actor, parse_id(&id)?, parse_id(&file)?, state.clock.now())
+            .await?;
     Ok(file_response(record, bytes))
 }

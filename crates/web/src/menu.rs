@@ -31,10 +31,7 @@ pub(crate) const ENTRIES: [MenuEntry; 12] = [
     MenuEntry { path: "/office/seminars", ja: "説明会", en: "Seminars", action: Action::RunSeminars },
     MenuEntry { path: "/office/devices", ja: "UTM機器", en: "Devices", action: Action::ManageDevices },
     MenuEntry {
-        path: "/office/incidents",
-        ja: "インシデント窓口",
-        en: "Incident desk",
-        action: Action::ReadIncidents,
+        path: "/office/incidents", ja: "インシデント窓口", en: "Incident desk", action: Action::ReadIncidents
     },
     MenuEntry {
         path: "/office/reports/monthly",

@@ -22,7 +22,12 @@ pub(super) enum Job {
 }
 
 /// Writes batches and unknown-sender counts, one at a time, in arrival order.
-pub(super) async fn run_store(services: app::Services, mut jobs: mpsc::Receiver<Job>, stats: Arc<ListenerStats>, clock: app::Clock) {
+pub(super) async fn run_store(
+    services: app::Services,
+    mut jobs: mpsc::Receiver<Job>,
+    stats: Arc<ListenerStats>,
+    clock: app::Clock,
+) {
     while let Some(job) = jobs.recv().await {
         match job {
             Job::Batch(mut accumulator) => {

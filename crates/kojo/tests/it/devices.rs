@@ -172,7 +172,9 @@ async fn a_month_of_logs_rolls_up_to_the_counts_it_contains(backend: Backend) {
     }
     expected.retain(|_, count| *count > 0);
     for (serial, id, path) in &devices {
-        let summary = kojo::ingest::import_files(db, *id, &[path], &app::Clock::system(), |_, _| {}).await.unwrap();
+        let summary = kojo::ingest::import_files(&app.running.services, *id, &[path], &app::Clock::system(), |_, _| {})
+            .await
+            .unwrap();
         // Sessions are counted through the roll-up's shortcut, threats parsed in full: the
         // summary agrees with the lines written either way.
         let threats: u64 = expected.iter().filter(|(key, _)| key.0 == *serial).map(|(_, count)| count).sum();
@@ -204,7 +206,7 @@ async fn a_month_of_logs_rolls_up_to_the_counts_it_contains(backend: Backend) {
     }
     // Importing again adds (roll-ups are additive across batches).
     let (_, id, path) = &devices[1];
-    kojo::ingest::import_files(db, *id, &[path], &app::Clock::system(), |_, _| {}).await.unwrap();
+    kojo::ingest::import_files(&app.running.services, *id, &[path], &app::Clock::system(), |_, _| {}).await.unwrap();
     let again: u64 = store::logs::threat_counts(db, *id, from, to).await.unwrap().iter().map(|r| r.count).sum();
     assert_eq!(again, 2 * totals[id]);
     app.stop().await;

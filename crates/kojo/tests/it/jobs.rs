@@ -91,7 +91,7 @@ async fn import_threats(app: &TestApp, device: Uuid, serial: &str, month: NaiveD
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("threats.log");
     std::fs::write(&path, log).unwrap();
-    kojo::ingest::import_files(&app.running.db, device, &[path], &app.running.clock, |_, _| {}).await.unwrap();
+    kojo::ingest::import_files(&app.running.services, device, &[path], &app.running.clock, |_, _| {}).await.unwrap();
 }
 
 /// Waits until the worker has finished job `kind`/`key` (the worker runs its first pass at start).

@@ -218,7 +218,7 @@ async fn pages(app: &TestApp, english: bool) -> (Vec<(String, String)>, Vec<Stri
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("lang.log"), log).unwrap();
     kojo::ingest::import_files(
-        &app.running.db,
+        &app.running.services,
         device,
         &[dir.path().join("lang.log")],
         &app::Clock::system(),

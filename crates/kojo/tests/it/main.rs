@@ -14,6 +14,7 @@ mod csrf;
 mod demo;
 mod devices;
 mod hardening;
+mod incidents;
 mod intake;
 mod jobs;
 mod languages;

@@ -94,7 +94,7 @@ async fn a_month_is_reported_reviewed_and_released(backend: Backend) {
     for (id, text, name) in [(busy, busy_log, "busy.log"), (quiet, quiet_log, "quiet.log")] {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
-        kojo::ingest::import_files(db, id, &[path], &app::Clock::system(), |_, _| {}).await.unwrap();
+        kojo::ingest::import_files(&app.running.services, id, &[path], &app::Clock::system(), |_, _| {}).await.unwrap();
     }
 
     let fonts = std::sync::Arc::new(

@@ -188,7 +188,9 @@ async fn import_reports_and_stores_what_the_logs_held(backend: Backend) {
         .collect();
     assert_eq!(unknown, [("watchguard", "3000-0155", 2), ("fortigate", "utm/new-engine/signature", 1)]);
 
-    kojo::ingest::import_files(db, device, &[&path], &app::Clock::system(), |_, _| {}).await.unwrap();
+    kojo::ingest::import_files(&app.running.services, device, &[&path], &app::Clock::system(), |_, _| {})
+        .await
+        .unwrap();
     let again = store::logs::device_intake(db, device).await.unwrap();
     let watchguard = again.vendors.iter().find(|row| row.counts.vendor == "watchguard").unwrap();
     assert_eq!((watchguard.counts.events, watchguard.counts.unknown_identifiers), (6, 4));
