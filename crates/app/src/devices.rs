@@ -53,13 +53,17 @@ impl Registration {
     }
 }
 
+/// The longest contract reference of a continuation, in characters.
+pub const MAX_REFERENCE_CHARS: usize = 100;
+
 /// The longest survey note, in characters (longer notes are refused, not cut).
 pub const MAX_NOTES_CHARS: usize = 2000;
 
 /// A step of a device's life as typed on the device page or sent to the API: `change` is
 /// `survey` (with `survey_result` and optional `notes`), `installed`, `removed` or `continued`
-/// (each with `date`, `YYYY-MM-DD`, a day in Tokyo), or `sender_address` (the syslog sender's IP
-/// address; empty clears it).
+/// (each with `date`, `YYYY-MM-DD`, a day in Tokyo; for `continued`, `notes` is the UTM operator's
+/// contract reference, optional), or `sender_address` (the syslog sender's IP address; empty
+/// clears it).
 pub fn parse_change(
     change: &str,
     survey_result: &str,
@@ -84,7 +88,12 @@ pub fn parse_change(
             .ok_or(Invalid::DeviceChangeUnreadable),
         ("installed", Some(on)) => Ok(DeviceChange::Installed(on)),
         ("removed", Some(on)) => Ok(DeviceChange::Removed(on)),
-        ("continued", Some(on)) => Ok(DeviceChange::Continued(on)),
+        ("continued", Some(on)) => {
+            if notes.chars().count() > MAX_REFERENCE_CHARS {
+                return Err(Invalid::NotesTooLong);
+            }
+            Ok(DeviceChange::Continued(on, (!notes.is_empty()).then_some(notes)))
+        }
         ("sender_address", _) => Ok(DeviceChange::SenderAddress(parse_sender_address(sender_address)?)),
         _ => Err(Invalid::DeviceChangeUnreadable),
     }
@@ -136,7 +145,7 @@ pub async fn change(
 ) -> Result<DeviceRecord> {
     actor.require(Action::ManageDevices)?;
     let today = now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
-    if let DeviceChange::Installed(on) | DeviceChange::Removed(on) | DeviceChange::Continued(on) = &change
+    if let DeviceChange::Installed(on) | DeviceChange::Removed(on) | DeviceChange::Continued(on, _) = &change
         && *on > today
     {
         return Err(Invalid::DateInFuture.into());
@@ -149,12 +158,15 @@ pub async fn change(
         DeviceChange::Survey { .. } => "survey",
         DeviceChange::Installed(_) => "installed",
         DeviceChange::Removed(_) => "removed",
-        DeviceChange::Continued(_) => "continued",
+        DeviceChange::Continued(..) => "continued",
         DeviceChange::SenderAddress(_) => "sender_address",
     };
     let mut detail = serde_json::json!({"device": device, "change": code});
     if let DeviceChange::SenderAddress(address) = &change {
         detail["sender_address"] = serde_json::json!(address);
+    }
+    if let DeviceChange::Continued(_, reference) = &change {
+        detail["operator_reference"] = serde_json::json!(reference);
     }
     let tx = services.db.begin().await?;
     let record = store::devices::change_in(&tx, device, change, now).await?;

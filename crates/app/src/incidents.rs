@@ -152,7 +152,8 @@ pub async fn board(services: &Services, actor: &Actor, now: DateTime<Utc>) -> Re
     rows.sort_by_key(|row| {
         let open = row.ticket.is_open();
         // Nothing due (met, paused) after everything that is.
-        let due = if open { row.clocks.next_due().unwrap_or(DateTime::<Utc>::MAX_UTC) } else { DateTime::<Utc>::MAX_UTC };
+        let due =
+            if open { row.clocks.next_due().unwrap_or(DateTime::<Utc>::MAX_UTC) } else { DateTime::<Utc>::MAX_UTC };
         (!open, due, std::cmp::Reverse(row.ticket.opened_at))
     });
     Ok(rows)

@@ -122,6 +122,85 @@ pub fn stage(
     }
 }
 
+/// What the company chose for after the free trial (募集要項 §8 ①: continue under a contract with
+/// the UTM operator, or have the UTM removed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrialChoice {
+    Continue,
+    Remove,
+}
+
+impl TrialChoice {
+    pub fn code(self) -> &'static str {
+        match self {
+            TrialChoice::Continue => "continue",
+            TrialChoice::Remove => "remove",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<TrialChoice> {
+        [TrialChoice::Continue, TrialChoice::Remove].into_iter().find(|c| c.code() == code)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            TrialChoice::Continue => "継続を希望（UTM事業者と契約）",
+            TrialChoice::Remove => "撤去を希望",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            TrialChoice::Continue => "Continue (contract with the UTM provider)",
+            TrialChoice::Remove => "Remove the UTM",
+        }
+    }
+}
+
+/// From how many days before the trial's last day the company is asked to choose.
+pub const CHOICE_OPENS_DAYS: i64 = 30;
+
+/// Whether the company is asked to choose on `today`: installed, neither removed nor continued,
+/// from 30 days before the trial's last day (and after it, until staff record the outcome).
+pub fn choice_open(
+    installed: Option<NaiveDate>,
+    removed: Option<NaiveDate>,
+    continued: Option<NaiveDate>,
+    today: NaiveDate,
+) -> bool {
+    match (installed, removed, continued) {
+        (Some(installed), None, None) => (trial_last_day(installed) - today).num_days() < CHOICE_OPENS_DAYS,
+        _ => false,
+    }
+}
+
+/// Whether the programme has stopped watching the device on `today`: it was removed, or the
+/// company continues under its own contract and the trial's last day has passed (its logs are
+/// then no longer stored and no monthly report is made).
+pub fn out_of_programme(
+    installed: Option<NaiveDate>,
+    removed: Option<NaiveDate>,
+    continued: Option<NaiveDate>,
+    today: NaiveDate,
+) -> bool {
+    removed.is_some() || (continued.is_some() && installed.is_some_and(|on| today > trial_last_day(on)))
+}
+
+/// The last day the programme watches a device, if it ends: the removal day, or the trial's
+/// last day for a continued device.
+pub fn monitored_until(
+    installed: Option<NaiveDate>,
+    removed: Option<NaiveDate>,
+    continued: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    match (installed, removed, continued) {
+        (_, Some(removed), _) => Some(removed),
+        (Some(installed), None, Some(_)) => Some(trial_last_day(installed)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +235,25 @@ mod tests {
         assert_eq!(stage(installed, None, None, date(2024, 1, 10)), DeviceStage::TrialEnded);
         assert_eq!(stage(installed, Some(date(2024, 1, 12)), None, date(2024, 2, 1)), DeviceStage::Removed);
         assert_eq!(stage(installed, None, Some(date(2024, 1, 9)), date(2024, 2, 1)), DeviceStage::Continued);
+    }
+
+    #[test]
+    fn the_choice_opens_thirty_days_before_the_last_day_and_the_programme_lets_go_after_it() {
+        let installed = date(2026, 9, 10); // last day 2026-12-09
+        assert!(!choice_open(Some(installed), None, None, date(2026, 11, 9)), "31 days before");
+        assert!(choice_open(Some(installed), None, None, date(2026, 11, 10)), "30 days before");
+        assert!(choice_open(Some(installed), None, None, date(2026, 12, 20)), "after it, until recorded");
+        assert!(!choice_open(Some(installed), None, Some(date(2026, 12, 1)), date(2026, 12, 2)));
+        assert!(!choice_open(None, None, None, date(2026, 12, 2)));
+        let continued = Some(date(2026, 12, 1));
+        assert!(!out_of_programme(Some(installed), None, continued, date(2026, 12, 9)), "watched to the last day");
+        assert!(out_of_programme(Some(installed), None, continued, date(2026, 12, 10)));
+        assert!(out_of_programme(Some(installed), Some(date(2026, 11, 1)), None, date(2026, 11, 2)));
+        assert!(!out_of_programme(Some(installed), None, None, date(2027, 1, 10)), "undecided: still watched");
+        assert_eq!(monitored_until(Some(installed), None, continued), Some(date(2026, 12, 9)));
+        assert_eq!(monitored_until(Some(installed), Some(date(2026, 11, 1)), None), Some(date(2026, 11, 1)));
+        assert_eq!(monitored_until(Some(installed), None, None), None);
+        assert_eq!(TrialChoice::from_code("remove"), Some(TrialChoice::Remove));
+        assert_eq!(TrialChoice::from_code("keep"), None);
     }
 }

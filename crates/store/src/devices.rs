@@ -25,9 +25,29 @@ pub struct DeviceRecord {
     pub installed_on: Option<NaiveDate>,
     pub removed_on: Option<NaiveDate>,
     pub continued_on: Option<NaiveDate>,
+    /// What the company chose for after the trial, and when.
+    pub trial_choice: Option<domain::device::TrialChoice>,
+    pub trial_choice_at: Option<DateTime<Utc>>,
+    /// The UTM operator's contract reference of a continuation.
+    pub operator_reference: Option<String>,
 }
 
 impl DeviceRecord {
+    /// Whether the company is asked to choose continuation or removal on `today`.
+    pub fn choice_open(&self, today: NaiveDate) -> bool {
+        domain::device::choice_open(self.installed_on, self.removed_on, self.continued_on, today)
+    }
+
+    /// Whether the programme no longer watches it (removed, or continued past the trial).
+    pub fn out_of_programme(&self, today: NaiveDate) -> bool {
+        domain::device::out_of_programme(self.installed_on, self.removed_on, self.continued_on, today)
+    }
+
+    /// The last day the programme watches it, once that is known.
+    pub fn monitored_until(&self) -> Option<NaiveDate> {
+        domain::device::monitored_until(self.installed_on, self.removed_on, self.continued_on)
+    }
+
     pub fn stage(&self, today: NaiveDate) -> DeviceStage {
         domain::device::stage(self.installed_on, self.removed_on, self.continued_on, today)
     }
@@ -89,6 +109,9 @@ pub async fn register_in(tx: &Tx, new: NewDevice<'_>, now: DateTime<Utc>) -> Res
         installed_on: Set(None),
         removed_on: Set(None),
         continued_on: Set(None),
+        trial_choice: Set(None),
+        trial_choice_at: Set(None),
+        operator_reference: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -113,7 +136,8 @@ pub enum DeviceChange {
     },
     Installed(NaiveDate),
     Removed(NaiveDate),
-    Continued(NaiveDate),
+    /// Continued under a contract with the UTM operator from this day, with its reference.
+    Continued(NaiveDate, Option<String>),
     /// The address its syslog comes from (`None` forgets it); the listener accepts a device's
     /// messages only from this address.
     SenderAddress(Option<String>),
@@ -153,7 +177,7 @@ pub async fn change_in(tx: &Tx, id: Uuid, change: DeviceChange, now: DateTime<Ut
         DeviceChange::SenderAddress(address) => {
             update.sender_address = Set(address.clone());
         }
-        DeviceChange::Removed(on) | DeviceChange::Continued(on) => {
+        DeviceChange::Removed(on) | DeviceChange::Continued(on, _) => {
             let Some(installed) = current.installed_on else {
                 return conflict(DeviceRefusal::NotInstalled);
             };
@@ -163,10 +187,12 @@ pub async fn change_in(tx: &Tx, id: Uuid, change: DeviceChange, now: DateTime<Ut
             if current.removed_on.is_some() || current.continued_on.is_some() {
                 return conflict(DeviceRefusal::AlreadyEnded);
             }
-            if matches!(change, DeviceChange::Removed(_)) {
-                update.removed_on = Set(Some(*on));
-            } else {
-                update.continued_on = Set(Some(*on));
+            match &change {
+                DeviceChange::Continued(_, reference) => {
+                    update.continued_on = Set(Some(*on));
+                    update.operator_reference = Set(reference.clone());
+                }
+                _ => update.removed_on = Set(Some(*on)),
             }
         }
     }
@@ -230,5 +256,36 @@ fn record(model: device::Model) -> Result<DeviceRecord> {
         installed_on: model.installed_on,
         removed_on: model.removed_on,
         continued_on: model.continued_on,
+        trial_choice: match model.trial_choice.as_deref() {
+            Some(code) => Some(
+                domain::device::TrialChoice::from_code(code)
+                    .ok_or_else(|| StoreError::Corrupt(format!("trial choice {code}")))?,
+            ),
+            None => None,
+        },
+        trial_choice_at: model.trial_choice_at,
+        operator_reference: model.operator_reference,
     })
+}
+
+/// Records the company's choice for after the trial (it may change its mind until staff record
+/// the removal or the continuation).
+pub async fn choose(
+    tx: &Tx,
+    id: Uuid,
+    choice: domain::device::TrialChoice,
+    now: DateTime<Utc>,
+) -> Result<DeviceRecord> {
+    let model = device::Entity::find_by_id(id).lock_exclusive().one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
+    if model.removed_on.is_some() || model.continued_on.is_some() {
+        return Err(StoreError::Refused(Refusal::DeviceChange(DeviceRefusal::AlreadyEnded)));
+    }
+    if model.installed_on.is_none() {
+        return Err(StoreError::Refused(Refusal::DeviceChange(DeviceRefusal::NotInstalled)));
+    }
+    let mut update: device::ActiveModel = model.into();
+    update.trial_choice = Set(Some(choice.code().to_string()));
+    update.trial_choice_at = Set(Some(now));
+    update.updated_at = Set(now);
+    record(update.update(tx.conn()).await?)
 }

@@ -455,6 +455,9 @@ pub mod device {
         pub installed_on: Option<Date>,
         pub removed_on: Option<Date>,
         pub continued_on: Option<Date>,
+        pub trial_choice: Option<String>,
+        pub trial_choice_at: Option<DateTimeUtc>,
+        pub operator_reference: Option<String>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }

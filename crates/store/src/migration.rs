@@ -26,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_secretariat::M0012SecretariatAndLanguage),
             Box::new(crate::migration_seminars::M0013Seminars),
             Box::new(crate::migration_incidents::M0014IncidentDesk),
+            Box::new(crate::migration_incidents::M0015TrialEnd),
         ]
     }
 }

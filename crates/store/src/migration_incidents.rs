@@ -327,3 +327,37 @@ impl MigrationTrait for M0014IncidentDesk {
         Ok(())
     }
 }
+
+/// M0015: the end of the UTM trial — what the company chose (continue or remove) and when, and
+/// the UTM operator's contract reference of a continuation.
+pub struct M0015TrialEnd;
+
+impl MigrationName for M0015TrialEnd {
+    fn name(&self) -> &str {
+        "m0015_trial_end"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Devices {
+    Table,
+    TrialChoice,
+    TrialChoiceAt,
+    OperatorReference,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0015TrialEnd {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        for column in [
+            string_len_null(Devices::TrialChoice, 12),
+            timestamp_with_time_zone_null(Devices::TrialChoiceAt),
+            string_len_null(Devices::OperatorReference, 100),
+        ] {
+            let mut column = column;
+            manager.alter_table(Table::alter().table(Devices::Table).add_column(&mut column).to_owned()).await?;
+        }
+        Ok(())
+    }
+}

@@ -837,6 +837,71 @@ async fn a_person_registers_for_a_seminar_and_manages_it_from_the_email() {
 }
 
 /// `?lang=en` switches the pages to English, and the choice is remembered on the next page.
+/// Issue 12: a participant asks the incident desk in the portal — a mistake first, named next to
+/// its field —, the desk finds the ticket on its board and schedules an engineer's visit at the
+/// slot the form proposes (a business day, 9–17), and the company sees the visit on its ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_asks_the_desk_and_sees_the_engineer_coming() {
+    let Some(browser) = Browser::start("incident").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    let company = crate::incidents::participant(&app, 1).await;
+    crate::incidents::installed(&app, company, "FGT60FTK0000990").await;
+    let sign_in_company = || async {
+        let user = store::portal::company_user(&app.running.db, company, chrono::Utc::now()).await.unwrap();
+        let token = store::portal::issue_link(&app.running.db, user.id, chrono::Utc::now()).await.unwrap();
+        browser.goto(&app.at(&format!("/portal/auth/{token}"))).await;
+        browser.wait_css("#steps").await;
+    };
+    sign_in_company().await;
+    let desk_link = browser.wait_css("#incident-desk a").await;
+    browser.click_and_load(&desk_link).await;
+    browser.assert_accessible("portal-incidents").await;
+    browser.type_into("f-subject", "パソコンの動きがおかしい").await;
+    browser.submit_form_css("#open-ticket").await;
+    assert!(browser.text("#form-problems").await.contains("種類を選択してください"));
+    assert_eq!(browser.value("f-subject").await, "パソコンの動きがおかしい", "nothing typed is lost");
+    browser.select("f-category", "感染の疑い").await;
+    browser.click_css("input[name=severity][value=high]").await;
+    browser.type_into("f-description", "知らないソフトが勝手に起動します。").await;
+    browser.submit_form_css("#open-ticket").await;
+    assert!(browser.text("#notice").await.contains("ご相談を受け付けました"));
+    let reference = browser.text("h1 small").await;
+    assert!(reference.starts_with("INC-"), "{reference}");
+    browser.assert_accessible("portal-incident").await;
+
+    // The desk: the ticket is on the board; a visit at the proposed slot.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    let password = create_staff_as(&app, "desk@example.jp", domain::access::Role::UtmOperator).await;
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    browser.goto(&app.at("/office/incidents")).await;
+    browser.assert_accessible("office-incidents").await;
+    let link = browser.wait_for(Locator::LinkText(&reference)).await;
+    browser.click_and_load(&link).await;
+    assert!(browser.text("#clock-response").await.contains("残り"), "the first-response clock runs");
+    browser.assert_accessible("office-incident").await;
+    browser.submit_form_css("#dispatch-form").await;
+    assert!(browser.text("#notice").await.contains("訪問を予定し"), "{}", browser.text("main").await);
+    browser.screenshot("office-incident-dispatch").await;
+    for (path, name) in
+        [("/office/incidents/new", "office-incident-new"), ("/office/incidents/figures", "office-incident-figures")]
+    {
+        browser.goto(&app.at(path)).await;
+        browser.assert_accessible(name).await;
+    }
+
+    // The company sees the engineer coming.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    sign_in_company().await;
+    browser.goto(&app.at("/portal/incidents")).await;
+    assert!(browser.text("#visits").await.contains("駆け付け対応"));
+    let ticket = browser.wait_for(Locator::LinkText(&reference)).await;
+    browser.click_and_load(&ticket).await;
+    assert!(browser.text("main").await.contains("担当技術者"), "the visit shows on the ticket");
+    browser.screenshot("portal-incident-visit").await;
+    browser.finish().await;
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_is_chosen_once_and_remembered() {
     let Some(browser) = Browser::start("english").await else { return };

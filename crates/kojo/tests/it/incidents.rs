@@ -58,7 +58,7 @@ pub(crate) async fn participant(app: &TestApp, n: u32) -> Uuid {
 }
 
 /// An installed FortiGate for the participant, sending from 127.0.0.1.
-async fn installed(app: &TestApp, company: Uuid, serial: &str) -> Uuid {
+pub(crate) async fn installed(app: &TestApp, company: Uuid, serial: &str) -> Uuid {
     let db = &app.running.db;
     let now = Utc::now();
     let new = NewDevice {
