@@ -281,3 +281,91 @@ mod tests {
         assert_eq!(parse_change("survey", "pending", "a\u{7}b", "", ""), Err(Invalid::ControlCharacter));
     }
 }
+
+/// The company chooses, in its portal, what happens to its UTM after the trial: continuation
+/// under a contract with the UTM operator, or removal. It may change its mind until staff record
+/// the outcome. The UTM operator's desk is e-mailed.
+pub async fn choose_own(
+    services: &Services,
+    actor: &Actor,
+    choice: domain::device::TrialChoice,
+    now: DateTime<Utc>,
+) -> Result<DeviceRecord> {
+    let case = actor.own_case()?;
+    let devices = store::devices::for_application(&services.db, case).await?;
+    let device = devices
+        .into_iter()
+        .find(|d| d.installed_on.is_some() && d.removed_on.is_none() && d.continued_on.is_none())
+        .ok_or(crate::AppError::NotFound)?;
+    let application = store::applications::get(&services.db, case).await?;
+    let desk = store::accounts::list_users(&services.db).await?;
+    let tx = services.db.begin().await?;
+    let record = store::devices::choose(&tx, device.id, choice, now).await?;
+    actor
+        .record(
+            &tx,
+            "device.trial_choice",
+            ("application", case),
+            serde_json::json!({"device": device.id, "choice": choice.code(), "before": device.trial_choice.map(|c| c.code())}),
+            now,
+        )
+        .await?;
+    for user in desk.iter().filter(|u| u.is_active && u.role == domain::access::Role::UtmOperator) {
+        let email = crate::mail::trial_choice_notice(&services.mail, &user.email, &application, &record, choice);
+        store::outbox::add(&tx, &email, now).await?;
+    }
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// A device on the trial-end board.
+#[derive(Debug, Clone)]
+pub struct TrialEnd {
+    pub device: DeviceRecord,
+    pub company_name: String,
+    pub reference: String,
+    pub last_day: chrono::NaiveDate,
+    /// Days left counting today (0 on and after the last day).
+    pub days_left: i64,
+    /// The removal visit scheduled or done (the latest not cancelled).
+    pub removal: Option<store::incidents::DispatchRecord>,
+    /// The last day has come and nothing is decided: no choice from the company, no outcome
+    /// recorded, no removal scheduled.
+    pub undecided: bool,
+}
+
+/// The trial ends for the board: every installed device whose trial has not been settled, and
+/// those settled within the last 60 days, by last day.
+pub async fn trial_ends(services: &Services, actor: &Actor, today: chrono::NaiveDate) -> Result<Vec<TrialEnd>> {
+    actor.require(Action::ManageDevices)?;
+    let mut rows = Vec::new();
+    for device in store::devices::list(&services.db).await? {
+        let Some(last_day) = device.trial_last_day() else { continue };
+        let settled = device.removed_on.or(device.continued_on);
+        if settled.is_some_and(|on| (today - on).num_days() > 60) {
+            continue;
+        }
+        let application = store::applications::get(&services.db, device.application_id).await?;
+        let removal = store::incidents::dispatches(&services.db, Some(device.application_id), None)
+            .await?
+            .into_iter()
+            .filter(|d| {
+                d.kind == store::incidents::DispatchKind::Removal
+                    && d.device_id == Some(device.id)
+                    && d.status != store::incidents::DispatchStatus::Cancelled
+            })
+            .next_back();
+        let undecided = today >= last_day && settled.is_none() && removal.is_none() && device.trial_choice.is_none();
+        rows.push(TrialEnd {
+            company_name: application.company_name,
+            reference: application.reference,
+            last_day,
+            days_left: ((last_day - today).num_days() + 1).max(0),
+            removal,
+            undecided,
+            device,
+        });
+    }
+    rows.sort_by_key(|row| (row.last_day, row.company_name.clone()));
+    Ok(rows)
+}

@@ -297,7 +297,7 @@ pub fn trial_ending(
         reference: &record.reference,
         model,
         last_day: letter.date(last_day),
-        portal: portal_login_url(letter.settings, domain::portal::PortalTask::Messages),
+        portal: portal_login_url(letter.settings, domain::portal::PortalTask::TrialChoice),
         signature: letter.signature(),
     }
     .render()
@@ -828,6 +828,37 @@ pub fn desk_notice(
     OutgoingEmail {
         to: to.to_string(),
         subject: format!("【インシデント窓口】{subject}：{} {}", ticket.severity.label_ja(), ticket.reference),
+        body,
+        attachments: Vec::new(),
+    }
+}
+
+/// Tells the UTM operator's staff what a company chose for after its trial (both languages:
+/// staff have no language setting).
+pub fn trial_choice_notice(
+    settings: &MailSettings,
+    to: &str,
+    record: &ApplicationRecord,
+    device: &store::devices::DeviceRecord,
+    choice: domain::device::TrialChoice,
+) -> OutgoingEmail {
+    let last_day = device.trial_last_day().map(|d| d.to_string()).unwrap_or_default();
+    let url = format!("{}/office/trial-ends", settings.public_url.trim_end_matches('/'));
+    let body = format!(
+        "体験期間終了後のご希望が届きました。\nThe company chose what happens after the trial.\n\n\
+         企業 / Company: {} ({})\n機器 / Device: {} {} ({})\n体験最終日 / Last day: {last_day}\n\
+         希望 / Choice: {} / {}\n\n{url}\n",
+        record.company_name,
+        record.reference,
+        device.vendor,
+        device.model,
+        device.serial,
+        choice.label_ja(),
+        choice.label_en(),
+    );
+    OutgoingEmail {
+        to: to.to_string(),
+        subject: format!("【UTM】体験終了後の希望：{}（{}）", choice.label_ja(), record.company_name),
         body,
         attachments: Vec::new(),
     }

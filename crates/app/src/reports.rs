@@ -75,8 +75,10 @@ fn tokyo_start(day: NaiveDate) -> chrono::DateTime<Utc> {
     domain::programme::tokyo_day_start(day)
 }
 
+/// Whether the programme watched the device in `[first, last]`: installed by then, and not
+/// removed (or continued past its trial) before it.
 fn active_in(device: &DeviceRecord, first: NaiveDate, last: NaiveDate) -> bool {
-    device.installed_on.is_some_and(|on| on <= last) && device.removed_on.is_none_or(|off| off >= first)
+    device.installed_on.is_some_and(|on| on <= last) && device.monitored_until().is_none_or(|until| until >= first)
 }
 
 /// A threat as the top-threats table groups it: signature, category, action.
@@ -92,7 +94,7 @@ pub async fn report_data(
 ) -> anyhow::Result<MonthlyReportData> {
     let (first, last) = month_bounds(month).ok_or_else(|| anyhow::anyhow!("month must look like 2026-11"))?;
     let from = device.installed_on.map_or(first, |on| on.max(first));
-    let to = device.removed_on.map_or(last, |off| off.min(last));
+    let to = device.monitored_until().map_or(last, |until| until.min(last));
     let application = store::applications::get(db, device.application_id).await?;
     let threats = store::logs::threat_counts(db, device.id, from, to).await?;
     let traffic = store::logs::traffic_counts(db, device.id, from, to).await?;

@@ -18,16 +18,19 @@ pub enum PortalTask {
     Messages,
     /// The incident desk's tickets (course ①).
     Incidents,
+    /// Choosing continuation or removal at the end of the UTM trial.
+    TrialChoice,
 }
 
 impl PortalTask {
-    pub const ALL: [PortalTask; 6] = [
+    pub const ALL: [PortalTask; 7] = [
         PortalTask::Home,
         PortalTask::Intent,
         PortalTask::Agreement,
         PortalTask::Reports,
         PortalTask::Messages,
         PortalTask::Incidents,
+        PortalTask::TrialChoice,
     ];
 
     /// The word in links (`?task=…`); empty for the home page.
@@ -39,6 +42,7 @@ impl PortalTask {
             PortalTask::Reports => "reports",
             PortalTask::Messages => "messages",
             PortalTask::Incidents => "incidents",
+            PortalTask::TrialChoice => "trial",
         }
     }
 
@@ -56,6 +60,7 @@ impl PortalTask {
             PortalTask::Reports => "/portal/reports",
             PortalTask::Messages => "/portal#messages",
             PortalTask::Incidents => "/portal/incidents",
+            PortalTask::TrialChoice => "/portal#task-trial-end",
         }
     }
 
@@ -70,6 +75,7 @@ impl PortalTask {
             PortalTask::Reports => "参加企業ページでUTM月次レポートをご確認ください。",
             PortalTask::Messages => "参加企業ページで運営事務局からのメッセージをご確認ください。",
             PortalTask::Incidents => "参加企業ページで、インシデント窓口（ご相談）の状況をご確認ください。",
+            PortalTask::TrialChoice => "参加企業ページで、体験期間終了後に継続するか撤去するかをお選びください。",
         }
     }
 
@@ -85,6 +91,9 @@ impl PortalTask {
             PortalTask::Reports => "Please read your UTM monthly report in the participants' portal.",
             PortalTask::Messages => "Please read the secretariat's message in the participants' portal.",
             PortalTask::Incidents => "Please check your incident desk tickets in the participants' portal.",
+            PortalTask::TrialChoice => {
+                "Please choose in the participants' portal whether to continue or remove the UTM after the trial."
+            }
         }
     }
 }

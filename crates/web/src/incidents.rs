@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/office/incidents/{id}/files", post(office_upload).layer(upload_limit.clone()))
         .route("/office/incidents/{id}/files/{file}", get(office_file))
         .route("/office/dispatches/{id}", post(dispatch_action))
+        .route("/office/trial-ends", get(trial_ends_page).post(schedule_removal))
         .route("/portal/incidents", get(portal_list).post(portal_open))
         .route("/portal/incidents/{id}", get(portal_ticket).post(portal_reply))
         .route("/portal/incidents/{id}/files", post(portal_upload).layer(upload_limit))
@@ -869,14 +870,7 @@ async fn dispatch_action(
     };
     match dispatch.ticket_id {
         Some(ticket) => render_ticket(&state, t, &staff, &ip, ticket, notice, problem, String::new(), status).await,
-        None => match (status, dispatch.device_id) {
-            (StatusCode::OK, Some(device)) => Ok(Redirect::to(&format!("/office/devices/{device}")).into_response()),
-            _ => Err(PageError::BadRequest(crate::messages::Message {
-                code: "visit_refused",
-                ja: problem.clone().unwrap_or_default(),
-                en: problem.unwrap_or_default(),
-            })),
-        },
+        None => render_trial_ends(&state, t, &staff, &ip, TrialEndsQuery::default(), notice, problem, status).await,
     }
 }
 
@@ -1362,4 +1356,262 @@ async fn portal_file(
         app::incidents::attachment(&state.services, &actor, parse_id(&id)?, parse_id(&file)?, state.clock.now())
             .await?;
     Ok(file_response(record, bytes))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The end of the UTM trial: the board by week, removal visits.
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct TrialEndsQuery {
+    /// `open` (default: not yet settled) or `all`.
+    show: String,
+    format: String,
+}
+
+struct TrialEndView {
+    row: app::devices::TrialEnd,
+    last_day: String,
+    choice: &'static str,
+    outcome: String,
+    removal: Option<DispatchView>,
+    flag: &'static str,
+}
+
+struct WeekView {
+    label: String,
+    rows: Vec<TrialEndView>,
+}
+
+#[derive(Template)]
+#[template(path = "office/trial_ends.html")]
+struct TrialEndsPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    weeks: Vec<WeekView>,
+    query: TrialEndsQuery,
+    can_work: bool,
+    members: Vec<(Uuid, String)>,
+    proposed_start: String,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+/// The Monday of `day`'s week.
+fn week_of(day: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
+}
+
+fn outcome_text(t: T, row: &app::devices::TrialEnd) -> String {
+    match (row.device.removed_on, row.device.continued_on) {
+        (Some(on), _) => format!("{}{}", t.s("撤去済 ", "Removed "), t.date(&on)),
+        (None, Some(on)) => {
+            let reference = row.device.operator_reference.as_deref().map(|r| format!("（{r}）")).unwrap_or_default();
+            format!("{}{}{reference}", t.s("継続契約 ", "Continued "), t.date(&on))
+        }
+        (None, None) => String::new(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_trial_ends(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    ip: &ClientIp,
+    query: TrialEndsQuery,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let actor = staff_actor(staff, ip);
+    let today = state.clock.today();
+    let rows = app::devices::trial_ends(&state.services, &actor, today).await?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|row| query.show == "all" || (row.device.removed_on.is_none() && row.device.continued_on.is_none()))
+        .collect();
+    if !query.format.is_empty() {
+        return export_trial_ends(state, &actor, &query.format, &rows).await;
+    }
+    let can_work = staff.user.role.may(Action::WorkIncidents);
+    let members = if can_work {
+        app::incidents::desk_members(&state.services, &actor)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.display_name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut weeks: Vec<WeekView> = Vec::new();
+    for row in rows {
+        let monday = week_of(row.last_day);
+        let label = if t.en { format!("Week of {}", t.date(&monday)) } else { format!("{} の週", t.date(&monday)) };
+        let flag = if row.undecided {
+            "undecided"
+        } else if row.last_day <= today && row.device.removed_on.is_none() && row.device.continued_on.is_none() {
+            "pending"
+        } else {
+            ""
+        };
+        let view = TrialEndView {
+            last_day: t.date(&row.last_day),
+            choice: row
+                .device
+                .trial_choice
+                .map(|c| t.pick(c.label_ja(), c.label_en()))
+                .unwrap_or(t.s("未回答", "Not yet")),
+            outcome: outcome_text(t, &row),
+            removal: match row.removal.clone() {
+                Some(dispatch) => dispatch_views(state, t, vec![dispatch]).await?.pop(),
+                None => None,
+            },
+            flag,
+            row,
+        };
+        match weeks.last_mut() {
+            Some(week) if week.label == label => week.rows.push(view),
+            _ => weeks.push(WeekView { label, rows: vec![view] }),
+        }
+    }
+    let page = TrialEndsPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        weeks,
+        query,
+        can_work,
+        members,
+        proposed_start: proposed_start(state),
+        notice,
+        problem,
+    };
+    html(status, &page)
+}
+
+async fn trial_ends_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Query(query): Query<TrialEndsQuery>,
+) -> Result<Response, PageError> {
+    render_trial_ends(&state, lang.t, &staff, &ip, query, None, None, StatusCode::OK).await
+}
+
+async fn export_trial_ends(
+    state: &AppState,
+    actor: &app::Actor,
+    format: &str,
+    rows: &[app::devices::TrialEnd],
+) -> Result<Response, PageError> {
+    if !matches!(format, "csv" | "csv_sjis" | "xlsx") {
+        return Err(PageError::bad_request(
+            "不明な出力形式です（csv / csv_sjis / xlsx）。",
+            "Unknown format (csv / csv_sjis / xlsx).",
+        ));
+    }
+    use documents::Cell;
+    let mut table = documents::Table::new([
+        "体験最終日",
+        "残り日数",
+        "企業名",
+        "申込番号",
+        "機器",
+        "シリアル",
+        "企業の希望",
+        "撤去日",
+        "継続契約日",
+        "契約番号",
+        "撤去予定",
+        "未決定",
+    ]);
+    for row in rows {
+        let d = &row.device;
+        table.push(vec![
+            Cell::from(row.last_day.to_string()),
+            Cell::from(row.days_left),
+            Cell::from(row.company_name.as_str()),
+            Cell::from(row.reference.as_str()),
+            Cell::from(format!("{} {}", d.vendor, d.model)),
+            Cell::from(d.serial.as_str()),
+            Cell::from(d.trial_choice.map(|c| c.label_ja())),
+            Cell::from(d.removed_on.map(|on| on.to_string())),
+            Cell::from(d.continued_on.map(|on| on.to_string())),
+            Cell::from(d.operator_reference.clone()),
+            crate::render::tokyo_cell(row.removal.as_ref().map(|r| r.starts_at)),
+            Cell::from(if row.undecided { "未決定" } else { "" }),
+        ]);
+    }
+    store::audit::record(
+        &state.db,
+        store::audit::NewAuditEntry {
+            actor: actor.audit(),
+            action: "device.trial_ends.export",
+            subject_type: "device",
+            subject_id: None,
+            ip: actor.ip(),
+            detail: serde_json::json!({"rows": rows.len(), "format": format}),
+        },
+        state.clock.now(),
+    )
+    .await?;
+    crate::render::export(table, format, "UTM体験終了", "trial-ends", state.clock.today())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RemovalForm {
+    device: String,
+    engineer: String,
+    starts_at: String,
+    minutes: String,
+}
+
+/// Schedules the removal of a device whose trial ends, as a visit (weekdays 9–17).
+async fn schedule_removal(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Form(form): Form<RemovalForm>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    staff.require_may(Action::WorkIncidents)?;
+    let actor = staff_actor(&staff, &ip);
+    let device = parse_id(&form.device)?;
+    let result = match app::incidents::DispatchRequest::parse(&form.engineer, &form.starts_at, &form.minutes) {
+        Ok(request) => {
+            app::incidents::schedule_dispatch(
+                &state.services,
+                &actor,
+                DispatchKind::Removal,
+                device,
+                &request,
+                state.clock.now(),
+            )
+            .await
+        }
+        Err(invalid) => Err(app::AppError::Invalid(invalid)),
+    };
+    let query = TrialEndsQuery::default();
+    match result {
+        Ok(_) => {
+            let notice =
+                t.s("撤去の訪問を予定し、企業に日時をお知らせしました。", "Removal scheduled; the company was told.");
+            render_trial_ends(&state, t, &staff, &ip, query, Some(notice.to_string()), None, StatusCode::OK).await
+        }
+        Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
+            let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
+            render_trial_ends(&state, t, &staff, &ip, query, None, message, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/intent", post(confirm_intent))
         .route("/portal/decline", post(decline))
         .route("/portal/messages", post(post_message))
+        .route("/portal/trial-choice", post(post_trial_choice))
         .route("/portal/logout", post(log_out))
 }
 
@@ -210,6 +211,8 @@ struct PortalPage {
     awaiting_agreement: bool,
     messages: Vec<(String, MessageRecord)>,
     devices: Vec<crate::views::DeviceView>,
+    /// A device's trial ends soon: the company is asked to choose continuation or removal.
+    trial_choice_task: bool,
     notice: Option<String>,
     problem: Option<String>,
     draft: String,
@@ -287,6 +290,7 @@ async fn portal_page_with(
         can_confirm_intent: domain::case::transition(record.status, CaseEvent::ConfirmIntent).is_ok(),
         awaiting_agreement: record.status == CaseState::AgreementSent,
         messages: messages.into_iter().map(|m| (t.datetime(&m.created_at), m)).collect(),
+        trial_choice_task: devices.iter().any(|d| d.choice_open),
         devices,
         notice: notice.map(str::to_owned),
         problem: problem.map(str::to_owned),
@@ -418,6 +422,52 @@ async fn post_message(
     let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
     app::cases::post_own_message(&state.services, &actor, &company.user.display_name, text, state.clock.now()).await?;
     portal_page(&state, lang.t, &company, Some("メッセージを送信しました。"), None, String::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct TrialChoiceForm {
+    #[serde(default)]
+    choice: String,
+}
+
+/// The company chooses continuation or removal for after its UTM trial.
+async fn post_trial_choice(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    ip: ClientIp,
+    Form(form): Form<TrialChoiceForm>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let Some(choice) = domain::device::TrialChoice::from_code(&form.choice) else {
+        let problem = t.s("継続か撤去かを選んでください。", "Choose to continue or to remove.");
+        return portal_page(&state, t, &company, None, Some(problem), String::new(), StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    };
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    match app::devices::choose_own(&state.services, &actor, choice, state.clock.now()).await {
+        Ok(_) => {
+            let notice = match choice {
+                domain::device::TrialChoice::Continue => t.s(
+                    "「継続」のご希望を受け付けました。UTM事業者から契約のご案内をいたします。",
+                    "We have your choice to continue. The UTM provider will contact you about the contract.",
+                ),
+                domain::device::TrialChoice::Remove => t.s(
+                    "「撤去」のご希望を受け付けました。撤去の日時（平日）をご相談のうえ決めます。",
+                    "We have your choice to remove the UTM. We will agree a weekday for the removal with you.",
+                ),
+            };
+            portal_page(&state, t, &company, Some(notice), None, String::new(), StatusCode::OK).await
+        }
+        Err(error @ (app::AppError::Refused(_) | app::AppError::NotFound)) => {
+            let problem = crate::messages::for_error(&error)
+                .map(|m| t.pick(&m.ja, &m.en).to_string())
+                .unwrap_or_else(|| t.s("選択できるUTMがありません。", "There is no UTM to choose for.").to_string());
+            portal_page(&state, t, &company, None, Some(&problem), String::new(), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Signs the company user out (the form-token layer has checked the request).

@@ -64,6 +64,8 @@ pub struct DeviceView {
     pub stage: &'static str,
     pub trial_last_day: String,
     pub days_left: Option<i64>,
+    /// The company is asked to choose continuation or removal now.
+    pub choice_open: bool,
 }
 
 pub async fn device_view(state: &AppState, t: T, record: DeviceRecord) -> Result<DeviceView, PageError> {
@@ -79,6 +81,7 @@ pub async fn device_view(state: &AppState, t: T, record: DeviceRecord) -> Result
             .installed_on
             .filter(|_| stage == domain::device::DeviceStage::InTrial)
             .map(|on| domain::device::trial_days_left(on, state.clock.today())),
+        choice_open: record.choice_open(state.clock.today()),
         record,
     })
 }

@@ -107,7 +107,7 @@ pub(super) struct Writer {
 impl Writer {
     pub(super) fn new(db: Db, settings: &Settings, stats: Arc<ListenerStats>, jobs: mpsc::Sender<Job>) -> Writer {
         Writer {
-            directory: Directory::new(db, settings.cache_ttl),
+            directory: Directory::new(db, settings.cache_ttl, settings.clock.clone()),
             settings: settings.clone(),
             stats,
             jobs,
@@ -278,13 +278,14 @@ struct Known {
 struct Directory {
     db: Db,
     ttl: Duration,
+    clock: app::Clock,
     serials: HashMap<String, Cached<Option<Known>>>,
     senders: HashMap<IpAddr, Cached<Option<Uuid>>>,
 }
 
 impl Directory {
-    fn new(db: Db, ttl: Duration) -> Directory {
-        Directory { db, ttl, serials: HashMap::new(), senders: HashMap::new() }
+    fn new(db: Db, ttl: Duration, clock: app::Clock) -> Directory {
+        Directory { db, ttl, clock, serials: HashMap::new(), senders: HashMap::new() }
     }
 
     /// A message naming a registered serial is that device's only when it comes from the
@@ -315,9 +316,11 @@ impl Directory {
         {
             return Ok(cached.value);
         }
+        let today = self.clock.today();
         let value = store::devices::find_by_serial(&self.db, serial).await?.map(|device| Known {
             id: device.id,
-            removed: device.removed_on.is_some(),
+            // Removed, or continued under the company's own contract past the trial: no longer ours.
+            removed: device.out_of_programme(today),
             // Stored parsed (`app::devices::parse_sender_address`); anything else matches nothing.
             sender: device
                 .sender_address
@@ -334,7 +337,11 @@ impl Directory {
         {
             return Ok(cached.value);
         }
-        let value = store::devices::find_by_sender(&self.db, &sender.to_string()).await?.map(|device| device.id);
+        let today = self.clock.today();
+        let value = store::devices::find_by_sender(&self.db, &sender.to_string())
+            .await?
+            .filter(|device| !device.out_of_programme(today))
+            .map(|device| device.id);
         self.senders.insert(sender, Cached { value, at: Instant::now() });
         Ok(value)
     }

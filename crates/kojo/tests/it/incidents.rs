@@ -19,6 +19,8 @@ on_both_backends!(
     a_company_sees_only_its_own_tickets_and_tokyo_only_the_figures,
     a_dispatch_is_refused_outside_weekday_hours_with_the_next_slot,
     the_sla_clock_breaches_from_the_job_table_and_pauses_for_the_company,
+    the_trial_end_is_chosen_in_the_portal_and_settled_on_the_board,
+    a_continued_device_leaves_the_programme_after_its_last_day,
 );
 
 fn client() -> reqwest::Client {
@@ -59,6 +61,12 @@ pub(crate) async fn participant(app: &TestApp, n: u32) -> Uuid {
 
 /// An installed FortiGate for the participant, sending from 127.0.0.1.
 pub(crate) async fn installed(app: &TestApp, company: Uuid, serial: &str) -> Uuid {
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    installed_on(app, company, serial, today - Duration::days(10)).await
+}
+
+/// Like `installed`, on a given day.
+async fn installed_on(app: &TestApp, company: Uuid, serial: &str, on: chrono::NaiveDate) -> Uuid {
     let db = &app.running.db;
     let now = Utc::now();
     let new = NewDevice {
@@ -71,8 +79,7 @@ pub(crate) async fn installed(app: &TestApp, company: Uuid, serial: &str) -> Uui
     let id = store::devices::register(db, new, now).await.unwrap();
     let survey = DeviceChange::Survey { result: domain::device::SurveyResult::Installable, notes: None };
     store::devices::change(db, id, survey, now).await.unwrap();
-    let today = now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
-    store::devices::change(db, id, DeviceChange::Installed(today - Duration::days(10)), now).await.unwrap();
+    store::devices::change(db, id, DeviceChange::Installed(on), now).await.unwrap();
     id
 }
 
@@ -583,5 +590,137 @@ async fn the_sla_clock_breaches_from_the_job_table_and_pauses_for_the_company(ba
     let first = board.find("全PCが暗号化された").unwrap();
     assert!(first < board.find("不審な通信の警告").unwrap(), "the breached ticket leads the board");
     assert!(board.contains("一時停止"), "{board}");
+    app.stop().await;
+}
+
+async fn the_trial_end_is_chosen_in_the_portal_and_settled_on_the_board(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let desk = client();
+    app.sign_in(&desk, "desk@example.jp", Role::UtmOperator).await;
+    // Company 1's trial ends in about ten days; company 2's ended a week ago with nothing decided.
+    let ending = participant(&app, 1).await;
+    let ending_device = installed_on(&app, ending, "FGT60FTK0000911", today - Duration::days(80)).await;
+    let forgotten = participant(&app, 2).await;
+    installed_on(&app, forgotten, "FGT60FTK0000912", today - Duration::days(100)).await;
+
+    let company = crate::agreement::company_session(&app, ending).await;
+    let home = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("id=\"task-trial-end\""), "{home}");
+    let nothing = form(&company, app.at("/portal/trial-choice"), app.at("/portal"), &[("choice", "")]).await;
+    assert_eq!(nothing.status(), 422);
+    let chosen = form(&company, app.at("/portal/trial-choice"), app.at("/portal"), &[("choice", "remove")]).await;
+    assert_eq!(chosen.status(), 200);
+    assert!(chosen.text().await.unwrap().contains("「撤去」のご希望を受け付けました"));
+    let device = store::devices::get(&app.running.db, ending_device).await.unwrap();
+    assert_eq!(device.trial_choice, Some(domain::device::TrialChoice::Remove));
+    assert!(outbox(&app).await.iter().any(|m| m.to == "desk@example.jp" && m.subject.contains("撤去を希望")));
+
+    // The board, by week: the forgotten one is flagged; the ending one shows the choice.
+    let board = desk.get(app.at("/office/trial-ends")).send().await.unwrap().text().await.unwrap();
+    assert!(board.contains("株式会社テスト1") && board.contains("撤去を希望"), "{board}");
+    assert!(board.contains("class=\"flag-undecided\""), "{board}");
+    assert!(board.contains("の週"));
+    let csv = desk.get(app.at("/office/trial-ends?format=csv")).send().await.unwrap().bytes().await.unwrap();
+    let csv = String::from_utf8(csv.to_vec()).unwrap();
+    assert!(csv.contains("FGT60FTK0000912") && csv.contains("未決定"), "{csv}");
+
+    // A removal on a Saturday is refused; on a business day it is taken and the company told.
+    let engineer =
+        store::accounts::find_user_by_email(&app.running.db, "desk@example.jp").await.unwrap().unwrap().id.to_string();
+    let device_id = ending_device.to_string();
+    let saturday = next(chrono::Weekday::Sat, 10);
+    let refused = form(
+        &desk,
+        app.at("/office/trial-ends"),
+        app.at("/office/trial-ends"),
+        &[("device", &device_id), ("engineer", &engineer), ("starts_at", &local(saturday)), ("minutes", "90")],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    let calendar = domain::calendar::BusinessCalendar::japan();
+    let slot =
+        domain::incident::next_slot(&calendar, next(chrono::Weekday::Mon, 13), Duration::minutes(90), &[]).unwrap();
+    let taken = form(
+        &desk,
+        app.at("/office/trial-ends"),
+        app.at("/office/trial-ends"),
+        &[("device", &device_id), ("engineer", &engineer), ("starts_at", &local(slot)), ("minutes", "90")],
+    )
+    .await;
+    assert_eq!(taken.status(), 200);
+    let mail = outbox(&app)
+        .await
+        .into_iter()
+        .find(|m| m.subject.contains("UTM機器撤去の訪問日時"))
+        .expect("the company is told");
+    assert_eq!(mail.to, "contact1@example.jp");
+    assert!(mail.attachments.iter().any(|a| a.filename == "visit.ics"));
+
+    // The engineer records the removal: the device is removed on the visit's day.
+    let removal = store::incidents::dispatches(&app.running.db, Some(ending), None).await.unwrap().remove(0);
+    let arrived = Utc::now() - Duration::hours(3);
+    let recorded = form(
+        &desk,
+        app.at(&format!("/office/dispatches/{}", removal.id)),
+        app.at("/office/trial-ends"),
+        &[
+            ("do", "visit"),
+            ("arrived_at", &local(arrived)),
+            ("departed_at", &local(arrived + Duration::hours(1))),
+            ("work_done", "UTMを撤去し、元の配線に戻しました"),
+        ],
+    )
+    .await;
+    assert_eq!(recorded.status(), 200);
+    let device = store::devices::get(&app.running.db, ending_device).await.unwrap();
+    assert_eq!(device.removed_on, Some(arrived.with_timezone(&chrono_tz::Asia::Tokyo).date_naive()));
+    let board = desk.get(app.at("/office/trial-ends?show=all")).send().await.unwrap().text().await.unwrap();
+    assert!(board.contains("撤去済"), "{board}");
+    app.stop().await;
+}
+
+async fn a_continued_device_leaves_the_programme_after_its_last_day(backend: Backend) {
+    let app = spawn_app_configured(backend, Setup::default(), |config| {
+        config.syslog_udp = Some("127.0.0.1:0".into());
+    })
+    .await;
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let kept = participant(&app, 1).await;
+    let kept_device = installed_on(&app, kept, "FGT60FTK0000921", today - Duration::days(120)).await;
+    let watched = participant(&app, 2).await;
+    let watched_device = installed_on(&app, watched, "FGT60FTK0000922", today - Duration::days(20)).await;
+    // Staff record the continuation with the operator's contract reference, on the device page.
+    let staff = client();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let page = app.at(&format!("/office/devices/{kept_device}"));
+    let last_day = domain::device::trial_last_day(today - Duration::days(120));
+    let recorded = form(
+        &staff,
+        page.clone(),
+        page.clone(),
+        &[("change", "continued"), ("date", &last_day.to_string()), ("notes", "UTM-2026-0042")],
+    )
+    .await;
+    assert!(recorded.status().is_success() || recorded.status().is_redirection(), "{}", recorded.status());
+    let device = store::devices::get(&app.running.db, kept_device).await.unwrap();
+    assert_eq!(device.operator_reference.as_deref(), Some("UTM-2026-0042"));
+    assert!(device.out_of_programme(today), "its trial ended on {last_day}");
+
+    // Its logs are no longer stored; the watched device's are.
+    let target = app.running.syslog_udp_addr().unwrap();
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for serial in ["FGT60FTK0000921", "FGT60FTK0000922"] {
+        socket
+            .send_to(format!("<134>{}", virus(serial, Utc::now(), true, "EICAR_TEST_FILE")).as_bytes(), target)
+            .unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let month = (today - Duration::days(1), today + Duration::days(1));
+    while store::logs::threat_counts(&app.running.db, watched_device, month.0, month.1).await.unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the watched device's line was not stored");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(store::logs::threat_counts(&app.running.db, kept_device, month.0, month.1).await.unwrap().is_empty());
     app.stop().await;
 }

@@ -24,12 +24,13 @@ fn client() -> reqwest::Client {
 }
 
 /// Every page of the office menu.
-const MENU_PAGES: [&str; 12] = [
+const MENU_PAGES: [&str; 13] = [
     "/office/board",
     "/office/applications",
     "/office/approvals",
     "/office/seminars",
     "/office/devices",
+    "/office/trial-ends",
     "/office/incidents",
     "/office/incidents/figures",
     "/office/reports/monthly",
@@ -42,7 +43,7 @@ const MENU_PAGES: [&str; 12] = [
 /// Each staff role, its home and the links of its menu (the password page is everyone's).
 pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
     let cases = ["/office/board", "/office/applications", "/office/approvals"];
-    let devices = ["/office/devices", "/office/incidents", "/office/reports/monthly"];
+    let devices = ["/office/devices", "/office/trial-ends", "/office/incidents", "/office/reports/monthly"];
     let reports = ["/office/reports/contact-breaches", "/office/incidents/figures", "/office/reports/timeline"];
     let secretariat: Vec<&str> = [&cases[..], &["/office/seminars"], &devices[..], &reports[..]].concat();
     let administrator = [&secretariat[..], &["/office/programmes", "/office/users"]].concat();
