@@ -85,7 +85,8 @@ fn is_company(actor: &Actor) -> bool {
 async fn author(services: &Services, actor: &Actor) -> Result<String> {
     match actor.user_id() {
         Some(id) if !is_company(actor) => Ok(store::accounts::get_user(&services.db, id).await?.display_name),
-        Some(_) => Ok("ご担当者様".to_string()),
+        // The company's own name: the desk reads who wrote; the portal shows it as 貴社.
+        Some(_) => Ok(store::applications::get(&services.db, actor.own_case()?).await?.company_name),
         None => Ok("Kojo".to_string()),
     }
 }
@@ -197,36 +198,44 @@ struct Opening<'a> {
     auto_key: Option<(String, Option<String>)>,
 }
 
-/// Opens a ticket (retrying a reference collision), with its audit row, in `tx`.
+/// The programme year a ticket opens in, with its desk settings.
+struct Year {
+    programme: store::programmes::ProgrammeRecord,
+    desk: domain::incident::DeskSettings,
+}
+
+async fn year_of(services: &Services, case: &store::applications::ApplicationRecord) -> Result<Year> {
+    let programme = store::programmes::get(&services.db, case.programme_id).await?;
+    let desk = store::programmes::desk(&services.db, programme.id).await?;
+    Ok(Year { programme, desk })
+}
+
+/// Opens a ticket with its audit row, in `tx`. The reference is drawn until it is free (a
+/// collision is one in 10^8 per pair; checking first keeps the transaction usable on PostgreSQL).
 async fn open_in(
-    services: &Services,
     tx: &store::Tx,
     actor: &Actor,
+    year: &Year,
     opening: Opening<'_>,
     now: DateTime<Utc>,
 ) -> Result<TicketRecord> {
-    let programme = store::programmes::get(&services.db, opening.case.programme_id).await?;
-    let desk = store::programmes::desk(&services.db, programme.id).await?;
-    let mut attempts = 0;
-    let ticket = loop {
-        attempts += 1;
-        let new = OpenTicket {
-            programme_id: programme.id,
-            application_id: opening.case.id,
-            device_id: opening.device_id,
-            reference: new_reference(&programme),
-            channel: opening.channel,
-            ticket: opening.ticket,
-            opened_by_label: opening.label.clone(),
-            opened_by_company: opening.by_company,
-            targets: desk.sla.targets(opening.ticket.severity),
-            auto_key: opening.auto_key.clone(),
-        };
-        match store::incidents::open(tx, &new, now).await {
-            Err(store::StoreError::ReferenceTaken) if attempts < 5 => continue,
-            other => break other?,
-        }
+    let mut reference = new_reference(&year.programme);
+    while store::incidents::reference_taken(tx, &reference).await? {
+        reference = new_reference(&year.programme);
+    }
+    let new = OpenTicket {
+        programme_id: year.programme.id,
+        application_id: opening.case.id,
+        device_id: opening.device_id,
+        reference,
+        channel: opening.channel,
+        ticket: opening.ticket,
+        opened_by_label: opening.label.clone(),
+        opened_by_company: opening.by_company,
+        targets: year.desk.sla.targets(opening.ticket.severity),
+        auto_key: opening.auto_key.clone(),
     };
+    let ticket = store::incidents::open(tx, &new, now).await?;
     actor
         .record(
             tx,
@@ -274,6 +283,7 @@ pub async fn open_own(
     let case = participant(services, case).await?;
     let device_id = active_device(services, case.id).await?;
     let label = author(services, actor).await?;
+    let year = year_of(services, &case).await?;
     let tx = services.db.begin().await?;
     let opening = Opening {
         case: &case,
@@ -284,7 +294,7 @@ pub async fn open_own(
         by_company: true,
         auto_key: None,
     };
-    let record = open_in(services, &tx, actor, opening, now).await?;
+    let record = open_in(&tx, actor, &year, opening, now).await?;
     notify_company(services, &tx, &case, &record, IncidentNotice::Opened, None, now).await?;
     notify_desk(services, &tx, &record, DeskNotice::Opened, now).await?;
     tx.commit().await?;
@@ -309,10 +319,11 @@ pub async fn open_for(
     let case = participant(services, application_id).await?;
     let device_id = active_device(services, case.id).await?;
     let label = author(services, actor).await?;
+    let year = year_of(services, &case).await?;
     let tx = services.db.begin().await?;
     let opening =
         Opening { case: &case, device_id, channel, ticket: &ticket, label, by_company: false, auto_key: None };
-    let record = open_in(services, &tx, actor, opening, now).await?;
+    let record = open_in(&tx, actor, &year, opening, now).await?;
     notify_company(services, &tx, &case, &record, IncidentNotice::Opened, None, now).await?;
     tx.commit().await?;
     Ok(record)
@@ -342,43 +353,56 @@ pub struct Candidate {
 /// Opens or adds to automatic tickets from detections (Kojo's own work, from `kojo utm import`
 /// and the listener alike). A candidate joins the open ticket of its device, signature and
 /// source whose last detection is within 24 hours; else a ticket opens and the desk is told.
+/// One transaction per device and call (a batch of lines), so ingestion pays for its tickets
+/// once per batch, not once per detection.
 pub async fn from_detections(services: &Services, candidates: &[Candidate], now: DateTime<Utc>) -> Result<AutoOutcome> {
     let mut outcome = AutoOutcome::default();
     let actor = Actor::system("incident_rules");
-    for candidate in candidates {
-        let device = store::devices::get(&services.db, candidate.batch.device_id).await?;
+    let mut devices: Vec<Uuid> = candidates.iter().map(|c| c.batch.device_id).collect();
+    devices.sort();
+    devices.dedup();
+    for device_id in devices {
+        let group: Vec<&Candidate> = candidates.iter().filter(|c| c.batch.device_id == device_id).collect();
+        let device = store::devices::get(&services.db, device_id).await?;
         let case = match participant(services, device.application_id).await {
             Ok(case) => case,
             Err(AppError::Refused(_)) => {
-                outcome.skipped += 1;
+                outcome.skipped += group.len();
                 continue;
             }
             Err(other) => return Err(other),
         };
+        let year = year_of(services, &case).await?;
+        let recipients = desk_recipients(services, &year.desk, None).await?;
         let tx = services.db.begin().await?;
-        match store::incidents::open_automatic_for(&tx, &candidate.batch).await? {
-            Some(open) => {
-                store::incidents::add_detections(&tx, open.id, &candidate.batch, now).await?;
-                let body = format!("{}", candidate.batch.count);
-                let event = NewEvent::new(EventKind::Detections, "Kojo", false, false, body);
-                store::incidents::add_event(&tx, open.id, &event, now).await?;
-                outcome.joined += 1;
-            }
-            None => {
-                let ticket = auto_ticket_text(candidate);
-                let opening = Opening {
-                    case: &case,
-                    device_id: Some(device.id),
-                    channel: Channel::Automatic,
-                    ticket: &ticket,
-                    label: "Kojo".into(),
-                    by_company: false,
-                    auto_key: Some((candidate.batch.signature.clone(), candidate.batch.source.clone())),
-                };
-                let record = open_in(services, &tx, &actor, opening, now).await?;
-                store::incidents::add_detections(&tx, record.id, &candidate.batch, now).await?;
-                notify_desk(services, &tx, &record, DeskNotice::Opened, now).await?;
-                outcome.opened.push(record.reference);
+        for candidate in group {
+            match store::incidents::open_automatic_for(&tx, &candidate.batch).await? {
+                Some(open) => {
+                    store::incidents::add_detections(&tx, open.id, &candidate.batch, now).await?;
+                    let body = format!("{}", candidate.batch.count);
+                    let event = NewEvent::new(EventKind::Detections, "Kojo", false, false, body);
+                    store::incidents::add_event(&tx, open.id, &event, now).await?;
+                    outcome.joined += 1;
+                }
+                None => {
+                    let ticket = auto_ticket_text(candidate);
+                    let opening = Opening {
+                        case: &case,
+                        device_id: Some(device.id),
+                        channel: Channel::Automatic,
+                        ticket: &ticket,
+                        label: "Kojo".into(),
+                        by_company: false,
+                        auto_key: Some((candidate.batch.signature.clone(), candidate.batch.source.clone())),
+                    };
+                    let record = open_in(&tx, &actor, &year, opening, now).await?;
+                    store::incidents::add_detections(&tx, record.id, &candidate.batch, now).await?;
+                    for to in &recipients {
+                        let email = mail::desk_notice(&services.mail, to, &record, DeskNotice::Opened);
+                        store::outbox::add(&tx, &email, now).await?;
+                    }
+                    outcome.opened.push(record.reference);
+                }
             }
         }
         tx.commit().await?;
@@ -1105,7 +1129,7 @@ async fn notify_company(
 }
 
 /// E-mails the desk: the assignee when there is one, else the year's desk lead, else every
-/// active desk member.
+/// active UTM-operator user. A breach goes to the lead (or everyone), not to the assignee alone.
 async fn notify_desk(
     services: &Services,
     tx: &store::Tx,
@@ -1114,27 +1138,35 @@ async fn notify_desk(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let desk = store::programmes::desk(&services.db, ticket.programme_id).await?;
-    let assignee = match ticket.assignee_id {
-        Some(id) if !matches!(notice, DeskNotice::Breached(_)) => {
-            store::accounts::get_user(&services.db, id).await.ok().filter(|u| u.is_active).map(|u| u.email)
-        }
-        _ => None,
-    };
-    let recipients: Vec<String> = match (assignee, &desk.lead_email) {
-        (Some(email), _) => vec![email],
-        (None, Some(lead)) => vec![lead.as_str().to_string()],
-        (None, None) => store::accounts::list_users(&services.db)
-            .await?
-            .into_iter()
-            .filter(|u| u.is_active && u.role == Role::UtmOperator)
-            .map(|u| u.email)
-            .collect(),
-    };
-    for to in recipients {
+    let assignee = if matches!(notice, DeskNotice::Breached(_)) { None } else { ticket.assignee_id };
+    for to in desk_recipients(services, &desk, assignee).await? {
         let email = mail::desk_notice(&services.mail, &to, ticket, notice);
         store::outbox::add(tx, &email, now).await?;
     }
     Ok(())
+}
+
+/// Who the desk's e-mails go to (see [`notify_desk`]).
+async fn desk_recipients(
+    services: &Services,
+    desk: &domain::incident::DeskSettings,
+    assignee: Option<Uuid>,
+) -> Result<Vec<String>> {
+    if let Some(id) = assignee
+        && let Ok(user) = store::accounts::get_user(&services.db, id).await
+        && user.is_active
+    {
+        return Ok(vec![user.email]);
+    }
+    if let Some(lead) = &desk.lead_email {
+        return Ok(vec![lead.as_str().to_string()]);
+    }
+    Ok(store::accounts::list_users(&services.db)
+        .await?
+        .into_iter()
+        .filter(|u| u.is_active && u.role == Role::UtmOperator)
+        .map(|u| u.email)
+        .collect())
 }
 
 /// The companies a desk member can open a ticket for: confirmed participants of course ①,

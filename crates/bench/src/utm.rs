@@ -315,6 +315,8 @@ fn import_run(path: &Path, directory: &Path, lines: u64, bytes: u64) -> anyhow::
         let state = web::AppState::new(db.clone(), config.web_config(), calendar, app::Clock::system());
         let input = serde_json::from_value(crate::intake::application(1, "utm"))?;
         let company = web::submit_direct(&state, &input).await.map_err(|error| anyhow::anyhow!(error))?;
+        // A confirmed participant, so that the incident desk's automatic tickets are written.
+        confirm_participant(&db, company.id, now).await?;
         let device = store::devices::register(
             &db,
             store::devices::NewDevice {
@@ -338,6 +340,12 @@ fn import_run(path: &Path, directory: &Path, lines: u64, bytes: u64) -> anyhow::
         }
         let stored = store::logs::device_intake(&db, device).await?;
         let events: u64 = stored.vendors.iter().map(|row| row.counts.events).sum();
+        let tickets = store::incidents::list(&db, Some(company.id)).await?;
+        let detections: u64 = tickets.iter().map(|t| t.detection_count).sum();
+        eprintln!(
+            "  incident desk: {} automatic tickets opened, {} detection groups added to open ones ({} detections on tickets)",
+            summary.tickets_opened, summary.tickets_joined, detections
+        );
         eprintln!(
             "  {} threats ({} stored as events), {} traffic, {} other events; intake counts stored: {events} events",
             summary.threats,
@@ -638,4 +646,40 @@ fn process_cpu_seconds(pid: u32) -> Option<f64> {
     let user: f64 = fields.get(11)?.parse().ok()?;
     let system: f64 = fields.get(12)?.parse().ok()?;
     Some((user + system) / 100.0)
+}
+
+/// Moves a received case to 参加確定 (STEP2–5) directly in the store, as the tests do.
+async fn confirm_participant(db: &store::Db, id: uuid::Uuid, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    let calendar = domain::calendar::BusinessCalendar::japan();
+    let act = || store::cases::Act {
+        application_id: id,
+        actor: store::audit::Actor::System("bench"),
+        ip: None,
+        reason: None,
+        email: None,
+    };
+    let contact = domain::case::ContactNote::parse(Some(now), "phone", "bench", true, now)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let check = domain::case::StatusCheck::parse("光回線", "yes", false, "", "none", "")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let tx = db.begin().await?;
+    store::cases::record_contact(&tx, &act(), &contact, now).await?;
+    store::cases::record_status_check(&tx, &act(), &check, now).await?;
+    store::cases::decide_course(&tx, &calendar, &act(), domain::programme::CourseCode::Utm, now).await?;
+    for event in [domain::case::CaseEvent::Approve, domain::case::CaseEvent::ConfirmIntent] {
+        store::cases::apply(&tx, &calendar, &act(), event, now).await?;
+    }
+    tx.commit().await?;
+    let programme = store::applications::get(db, id).await?.programme_id;
+    let wording = store::agreements::save_wording(db, programme, &serde_json::json!({}), now).await?;
+    let pdf = b"%PDF-1.7 bench".to_vec();
+    let (agreement, _) =
+        store::agreements::issue(db, &calendar, act(), wording.id, &serde_json::json!({}), pdf.clone(), now).await?;
+    let tx = db.begin().await?;
+    let upload =
+        store::agreements::NewUpload { filename: "scan.pdf", content_type: "application/pdf", bytes: pdf, ip: None };
+    store::agreements::upload_in(&tx, id, upload, (10, 10), now).await?;
+    tx.commit().await?;
+    store::agreements::confirm(db, &calendar, act(), agreement, now).await?;
+    Ok(())
 }

@@ -192,6 +192,15 @@ pub struct OpenTicket<'a> {
     pub auto_key: Option<(String, Option<String>)>,
 }
 
+/// Whether a ticket has this reference.
+pub async fn reference_taken(tx: &Tx, reference: &str) -> Result<bool> {
+    let found = incident_ticket::Entity::find()
+        .filter(incident_ticket::Column::Reference.eq(reference))
+        .count(tx.conn())
+        .await?;
+    Ok(found > 0)
+}
+
 /// Opens a ticket with its first timeline row (the description, seen by the company).
 pub async fn open(tx: &Tx, new: &OpenTicket<'_>, now: DateTime<Utc>) -> Result<TicketRecord> {
     let id = Uuid::now_v7();
@@ -199,7 +208,7 @@ pub async fn open(tx: &Tx, new: &OpenTicket<'_>, now: DateTime<Utc>) -> Result<T
         Some((signature, source)) => (Some(signature.clone()), source.clone()),
         None => (None, None),
     };
-    let inserted = incident_ticket::ActiveModel {
+    incident_ticket::ActiveModel {
         id: Set(id),
         programme_id: Set(new.programme_id),
         application_id: Set(new.application_id),
@@ -228,13 +237,7 @@ pub async fn open(tx: &Tx, new: &OpenTicket<'_>, now: DateTime<Utc>) -> Result<T
         updated_at: Set(now),
     }
     .insert(tx.conn())
-    .await;
-    match inserted {
-        Err(e) if crate::is_unique_violation(&e, "incident_tickets_reference_key", "incident_tickets.reference") => {
-            return Err(StoreError::ReferenceTaken);
-        }
-        other => other?,
-    };
+    .await?;
     let event = NewEvent::new(
         EventKind::Opened,
         &new.opened_by_label,

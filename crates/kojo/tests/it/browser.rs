@@ -871,7 +871,7 @@ async fn a_company_asks_the_desk_and_sees_the_engineer_coming() {
 
     // The desk: the ticket is on the board; a visit at the proposed slot.
     browser.client.delete_all_cookies().await.expect("signed out");
-    let password = create_staff_as(&app, "desk@example.jp", domain::access::Role::UtmOperator).await;
+    let password = create_staff_as(&app, "jimukyoku@example.jp", domain::access::Role::UtmOperator).await;
     sign_in_staff(&browser, &app.at("/office/login"), &password).await;
     browser.goto(&app.at("/office/incidents")).await;
     browser.assert_accessible("office-incidents").await;
