@@ -17,6 +17,7 @@ pub mod case;
 pub mod corporate_number;
 pub mod device;
 pub mod eligibility;
+pub mod guidance;
 pub mod incident;
 pub mod password;
 pub mod portal;
