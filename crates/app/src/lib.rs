@@ -14,6 +14,7 @@ pub mod cases;
 pub mod clock;
 pub mod devices;
 pub mod error;
+pub mod guidance;
 pub mod incidents;
 pub mod intake;
 pub mod mail;

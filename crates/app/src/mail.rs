@@ -334,6 +334,9 @@ pub mod subject {
         Subject::fixed("参加同意書のご提出のお願い", "Please return the participation agreement");
     /// The agreement was received: participation confirmed (STEP5).
     pub const CONFIRMED: Subject = Subject::fixed("参加が確定しました", "Your participation is confirmed");
+    /// The expert recorded a guidance visit's report.
+    pub const GUIDANCE_REPORT: Subject =
+        Subject::fixed("経営指導の報告をお送りしました", "Your guidance visit report is ready");
 
     /// A monthly UTM report was released; `month` is `YYYY-MM`.
     pub fn report_released(month: &str) -> Subject {
@@ -861,5 +864,104 @@ pub fn trial_choice_notice(
         subject: format!("【UTM】体験終了後の希望：{}（{}）", choice.label_ja(), record.company_name),
         body,
         attachments: Vec::new(),
+    }
+}
+
+/// Tells an expert a company was assigned to it (staff: both languages).
+pub fn expert_assigned(settings: &MailSettings, to: &str, record: &ApplicationRecord) -> OutgoingEmail {
+    let url = format!("{}/office/guidance/{}", settings.public_url.trim_end_matches('/'), record.id);
+    OutgoingEmail {
+        to: to.to_string(),
+        subject: format!("【経営指導】担当企業が割り当てられました：{}", record.company_name),
+        body: format!(
+            "経営指導の担当企業が割り当てられました。\nA company was assigned to you for management guidance.\n\n\
+             企業 / Company: {} ({})\n\n{url}\n",
+            record.company_name, record.reference
+        ),
+        attachments: Vec::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mail/guidance_visit.txt")]
+struct GuidanceVisitText<'a> {
+    en: bool,
+    company_name: &'a str,
+    reference: &'a str,
+    number: u32,
+    when: String,
+    online: bool,
+    expert: &'a str,
+    portal: String,
+    signature: String,
+}
+
+/// Tells the company of a planned guidance visit, with a calendar invitation (.ics).
+pub fn guidance_visit(
+    letter: &Letter<'_>,
+    record: &ApplicationRecord,
+    visit: &store::guidance::VisitRecord,
+    expert: &str,
+    now: DateTime<Utc>,
+) -> OutgoingEmail {
+    let en = letter.en();
+    let when = seminar_time(en, visit.starts_at, visit.ends_at);
+    let body = GuidanceVisitText {
+        en,
+        company_name: &record.company_name,
+        reference: &record.reference,
+        number: visit.number,
+        when,
+        online: visit.mode == "online",
+        expert,
+        portal: portal_login_url(letter.settings, domain::portal::PortalTask::Guidance),
+        signature: letter.signature(),
+    }
+    .render()
+    .unwrap_or_else(|e| format!("{}\n({e})", record.reference));
+    let base = letter.settings.public_url.trim_end_matches('/');
+    let host = base.split("://").nth(1).unwrap_or(base).split(['/', ':']).next().unwrap_or("kojo");
+    let uid = format!("guidance-{}@{host}", visit.id);
+    let organizer_email = letter.secretariat.email().map(str::to_string).unwrap_or_else(|| format!("noreply@{host}"));
+    let summary = format!(
+        "{}（{}/{}）",
+        letter.language.pick("経営指導", "Guidance visit"),
+        visit.number,
+        domain::guidance::MAX_VISITS
+    );
+    let location = if visit.mode == "online" {
+        letter.language.pick("オンライン", "Online").to_string()
+    } else {
+        format!("{} {}", record.company_name, record.address)
+    };
+    let ics = documents::ics::invitation(&documents::ics::Invitation {
+        method: documents::ics::Method::Request,
+        uid: &uid,
+        sequence: 0,
+        stamp: now,
+        starts_at: visit.starts_at,
+        ends_at: visit.ends_at,
+        summary: &summary,
+        description: &record.reference,
+        location: &location,
+        url: None,
+        organizer_name: letter.secretariat.name(letter.language),
+        organizer_email: &organizer_email,
+        attendee_name: &record.contact_name,
+        attendee_email: &record.contact_email,
+    });
+    let subject = letter.subject(&Subject {
+        ja: format!("経営指導（第{}回）の日程のお知らせ", visit.number).into(),
+        en: format!("Guidance visit {} scheduled", visit.number).into(),
+    });
+    OutgoingEmail {
+        to: record.contact_email.clone(),
+        subject,
+        body,
+        attachments: vec![Attachment {
+            filename: "guidance.ics".into(),
+            content_type: "text/calendar; charset=utf-8; method=REQUEST".into(),
+            content: ics.into_bytes(),
+        }],
     }
 }

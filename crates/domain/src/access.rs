@@ -117,6 +117,11 @@ pub enum Action {
     ReadIncidents,
     /// Read the desk's monthly figures: counts and times, no company named.
     ReadIncidentFigures,
+    /// Assign or reassign a participant's guidance expert.
+    AssignExperts,
+    /// Management guidance: the companies in it (an expert: only those assigned), their visits,
+    /// self-diagnosis and policy; plan and record visits.
+    Guide,
     /// Programme years, windows, capacities and users.
     Administer,
     /// Change one's own password (every staff user; company users have none).
@@ -143,6 +148,9 @@ impl Role {
             // 受託事業者 staff run the desk; the secretariat reads it (issue: roles and access).
             Action::WorkIncidents => matches!(self, Role::Administrator | Role::UtmOperator),
             Action::ReadIncidents => matches!(self, Role::Administrator | Role::Secretariat | Role::UtmOperator),
+            Action::AssignExperts => matches!(self, Role::Administrator | Role::Secretariat),
+            // Experts see only their assigned companies (`app::guidance::company_for`).
+            Action::Guide => matches!(self, Role::Administrator | Role::Secretariat | Role::Expert),
             Action::ReadIncidentFigures => {
                 matches!(self, Role::Administrator | Role::Secretariat | Role::UtmOperator | Role::TokyoOfficial)
             }

@@ -20,10 +20,12 @@ pub enum PortalTask {
     Incidents,
     /// Choosing continuation or removal at the end of the UTM trial.
     TrialChoice,
+    /// Management guidance: visit reports, next steps, the self-diagnosis.
+    Guidance,
 }
 
 impl PortalTask {
-    pub const ALL: [PortalTask; 7] = [
+    pub const ALL: [PortalTask; 8] = [
         PortalTask::Home,
         PortalTask::Intent,
         PortalTask::Agreement,
@@ -31,6 +33,7 @@ impl PortalTask {
         PortalTask::Messages,
         PortalTask::Incidents,
         PortalTask::TrialChoice,
+        PortalTask::Guidance,
     ];
 
     /// The word in links (`?task=…`); empty for the home page.
@@ -43,6 +46,7 @@ impl PortalTask {
             PortalTask::Messages => "messages",
             PortalTask::Incidents => "incidents",
             PortalTask::TrialChoice => "trial",
+            PortalTask::Guidance => "guidance",
         }
     }
 
@@ -61,6 +65,7 @@ impl PortalTask {
             PortalTask::Messages => "/portal#messages",
             PortalTask::Incidents => "/portal/incidents",
             PortalTask::TrialChoice => "/portal#task-trial-end",
+            PortalTask::Guidance => "/portal/guidance",
         }
     }
 
@@ -76,6 +81,7 @@ impl PortalTask {
             PortalTask::Messages => "参加企業ページで運営事務局からのメッセージをご確認ください。",
             PortalTask::Incidents => "参加企業ページで、インシデント窓口（ご相談）の状況をご確認ください。",
             PortalTask::TrialChoice => "参加企業ページで、体験期間終了後に継続するか撤去するかをお選びください。",
+            PortalTask::Guidance => "参加企業ページで、経営指導の報告と次回までの取組みをご確認ください。",
         }
     }
 
@@ -93,6 +99,9 @@ impl PortalTask {
             PortalTask::Incidents => "Please check your incident desk tickets in the participants' portal.",
             PortalTask::TrialChoice => {
                 "Please choose in the participants' portal whether to continue or remove the UTM after the trial."
+            }
+            PortalTask::Guidance => {
+                "Please read the guidance visit's report and your next steps in the participants' portal."
             }
         }
     }

@@ -77,6 +77,21 @@ pub enum Refusal {
     Seminar(SeminarRefusal),
     #[error("incident desk: {0:?}")]
     Incident(IncidentRefusal),
+    #[error("guidance: {0:?}")]
+    Guidance(GuidanceRefusal),
+}
+
+/// Why management guidance refused a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuidanceRefusal {
+    /// The company has had (or planned) its four visits.
+    VisitLimit,
+    /// A cancelled visit takes no report.
+    VisitCancelled,
+    /// Guidance is for confirmed participants of course ①.
+    NotParticipant,
+    /// The user chosen is not an active expert.
+    NotExpert,
 }
 
 /// Why the incident desk refused a change.

@@ -8,6 +8,7 @@
 mod entities;
 mod migration;
 mod migration_cases;
+mod migration_guidance;
 mod migration_incidents;
 mod migration_jobs;
 mod migration_portal;
@@ -23,6 +24,7 @@ pub mod applications;
 pub mod audit;
 pub mod cases;
 pub mod devices;
+pub mod guidance;
 pub mod holidays;
 pub mod incidents;
 pub mod intake;

@@ -27,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_seminars::M0013Seminars),
             Box::new(crate::migration_incidents::M0014IncidentDesk),
             Box::new(crate::migration_incidents::M0015TrialEnd),
+            Box::new(crate::migration_guidance::M0016Guidance),
         ]
     }
 }

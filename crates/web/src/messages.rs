@@ -5,7 +5,9 @@
 use app::{AppError, Invalid};
 use domain::case::{CaseEvent, CaseState, ContactProblem, StatusCheckProblem};
 use domain::password::PasswordProblem;
-use domain::refusal::{DeviceRefusal, IncidentRefusal, ProgrammeRefusal, Refusal, SeminarRefusal, UploadLimit};
+use domain::refusal::{
+    DeviceRefusal, GuidanceRefusal, IncidentRefusal, ProgrammeRefusal, Refusal, SeminarRefusal, UploadLimit,
+};
 
 /// A message in both languages, with a code for API clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +164,28 @@ pub fn refusal(refusal: &Refusal) -> Message {
         ),
         Refusal::Seminar(why) => seminar(why),
         Refusal::Incident(why) => incident(why),
+        Refusal::Guidance(why) => guidance(*why),
+    }
+}
+
+fn guidance(why: GuidanceRefusal) -> Message {
+    match why {
+        GuidanceRefusal::VisitLimit => message(
+            "visit_limit",
+            format!("経営指導の訪問は1社につき{}回までです。これ以上は予定できません", domain::guidance::MAX_VISITS),
+            format!("Guidance visits are limited to {} per company", domain::guidance::MAX_VISITS),
+        ),
+        GuidanceRefusal::VisitCancelled => {
+            message("visit_cancelled", "取り消した訪問には報告を記録できません", "A cancelled visit takes no report")
+        }
+        GuidanceRefusal::NotParticipant => message(
+            "guidance_not_participant",
+            "経営指導は、支援①（UTM）に参加が確定した企業が対象です",
+            "Guidance is for confirmed participants of course 1 (UTM)",
+        ),
+        GuidanceRefusal::NotExpert => {
+            message("not_expert", "担当には、有効な専門家のユーザーを選んでください", "Choose an active expert user")
+        }
     }
 }
 

@@ -1,0 +1,306 @@
+//! Course ① management guidance: which expert a company is assigned to (one per company; a
+//! reassignment replaces it), the guidance visits with their reports, and the self-diagnosis
+//! rounds (answers kept with the item set's version).
+
+use chrono::{DateTime, Utc};
+use domain::guidance::Answer;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::entities::{diagnosis_round, expert_assignment, guidance_visit};
+use crate::{Db, Result, StoreError, Tx};
+
+/// Assigns (or reassigns) the company's expert.
+pub async fn assign(tx: &Tx, application_id: Uuid, expert: Uuid, now: DateTime<Utc>) -> Result<Option<Uuid>> {
+    let before = expert_assignment::Entity::find_by_id(application_id).one(tx.conn()).await?.map(|m| m.expert_user_id);
+    expert_assignment::Entity::insert(expert_assignment::ActiveModel {
+        application_id: Set(application_id),
+        expert_user_id: Set(expert),
+        assigned_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(expert_assignment::Column::ApplicationId)
+            .update_columns([expert_assignment::Column::ExpertUserId, expert_assignment::Column::AssignedAt])
+            .to_owned(),
+    )
+    .exec(tx.conn())
+    .await?;
+    Ok(before)
+}
+
+/// The company's expert, if assigned.
+pub async fn expert_of(db: &Db, application_id: Uuid) -> Result<Option<Uuid>> {
+    Ok(expert_assignment::Entity::find_by_id(application_id).one(db.conn()).await?.map(|m| m.expert_user_id))
+}
+
+/// Every assignment: (company, expert).
+pub async fn assignments(db: &Db) -> Result<Vec<(Uuid, Uuid)>> {
+    Ok(expert_assignment::Entity::find()
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|m| (m.application_id, m.expert_user_id))
+        .collect())
+}
+
+/// Where a visit stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitStatus {
+    Planned,
+    /// The expert recorded its report.
+    Done,
+    Cancelled,
+}
+
+impl VisitStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            VisitStatus::Planned => "planned",
+            VisitStatus::Done => "done",
+            VisitStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<VisitStatus> {
+        [VisitStatus::Planned, VisitStatus::Done, VisitStatus::Cancelled].into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            VisitStatus::Planned => "予定",
+            VisitStatus::Done => "実施済",
+            VisitStatus::Cancelled => "取消",
+        }
+    }
+}
+
+/// An agreed next step (宿題) with its due day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextStep {
+    pub text: String,
+    pub due: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VisitRecord {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub number: u32,
+    pub status: VisitStatus,
+    /// `onsite` or `online`.
+    pub mode: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub expert_user_id: Uuid,
+    pub attendees: Option<String>,
+    pub topics: Option<String>,
+    pub findings: Option<String>,
+    pub next_steps: Vec<NextStep>,
+    pub recorded_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+}
+
+fn visit(m: guidance_visit::Model) -> Result<VisitRecord> {
+    Ok(VisitRecord {
+        status: VisitStatus::from_code(&m.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("visit status {}", m.status)))?,
+        next_steps: match &m.next_steps {
+            Some(json) => serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("next steps: {e}")))?,
+            None => Vec::new(),
+        },
+        id: m.id,
+        application_id: m.application_id,
+        number: m.number.max(0) as u32,
+        mode: m.mode,
+        starts_at: m.starts_at,
+        ends_at: m.ends_at,
+        expert_user_id: m.expert_user_id,
+        attendees: m.attendees,
+        topics: m.topics,
+        findings: m.findings,
+        recorded_at: m.recorded_at,
+        acknowledged_at: m.acknowledged_at,
+    })
+}
+
+/// A visit to plan.
+#[derive(Debug, Clone)]
+pub struct NewVisit {
+    pub application_id: Uuid,
+    pub mode: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub expert_user_id: Uuid,
+}
+
+/// Plans a visit under the four-visit limit, counted inside the transaction (the company's visits
+/// not cancelled); the fifth is refused.
+pub async fn plan(tx: &Tx, new: &NewVisit, now: DateTime<Utc>) -> Result<VisitRecord> {
+    // Lock the company's row so that two plans cannot both take the fourth number.
+    crate::entities::application::Entity::find_by_id(new.application_id)
+        .lock_exclusive()
+        .one(tx.conn())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let held = guidance_visit::Entity::find()
+        .filter(guidance_visit::Column::ApplicationId.eq(new.application_id))
+        .filter(guidance_visit::Column::Status.ne(VisitStatus::Cancelled.code()))
+        .count(tx.conn())
+        .await?;
+    let number = domain::guidance::next_visit_number(held as u32).map_err(|_| {
+        StoreError::Refused(domain::refusal::Refusal::Guidance(domain::refusal::GuidanceRefusal::VisitLimit))
+    })?;
+    let model = guidance_visit::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        application_id: Set(new.application_id),
+        number: Set(number as i32),
+        status: Set(VisitStatus::Planned.code().into()),
+        mode: Set(new.mode.clone()),
+        starts_at: Set(new.starts_at),
+        ends_at: Set(new.ends_at),
+        expert_user_id: Set(new.expert_user_id),
+        attendees: Set(None),
+        topics: Set(None),
+        findings: Set(None),
+        next_steps: Set(None),
+        recorded_at: Set(None),
+        acknowledged_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    visit(model)
+}
+
+/// The company's visits, by number.
+pub async fn visits(db: &Db, application_id: Uuid) -> Result<Vec<VisitRecord>> {
+    guidance_visit::Entity::find()
+        .filter(guidance_visit::Column::ApplicationId.eq(application_id))
+        .order_by_asc(guidance_visit::Column::StartsAt)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(visit)
+        .collect()
+}
+
+pub async fn get_visit(db: &Db, id: Uuid) -> Result<VisitRecord> {
+    visit(guidance_visit::Entity::find_by_id(id).one(db.conn()).await?.ok_or(StoreError::NotFound)?)
+}
+
+/// What the expert records after a visit.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub attendees: String,
+    pub topics: String,
+    pub findings: String,
+    pub next_steps: Vec<NextStep>,
+}
+
+/// Records a planned visit's report (it becomes done); a cancelled visit takes none.
+pub async fn record(tx: &Tx, id: Uuid, report: &Report, now: DateTime<Utc>) -> Result<VisitRecord> {
+    let model =
+        guidance_visit::Entity::find_by_id(id).lock_exclusive().one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
+    if model.status == VisitStatus::Cancelled.code() {
+        return Err(StoreError::Refused(domain::refusal::Refusal::Guidance(
+            domain::refusal::GuidanceRefusal::VisitCancelled,
+        )));
+    }
+    let mut active: guidance_visit::ActiveModel = model.into();
+    active.status = Set(VisitStatus::Done.code().into());
+    active.attendees = Set(Some(report.attendees.clone()));
+    active.topics = Set(Some(report.topics.clone()));
+    active.findings = Set(Some(report.findings.clone()));
+    active.next_steps = Set(Some(serde_json::to_string(&report.next_steps).expect("steps serialise")));
+    active.recorded_at = Set(Some(now));
+    active.acknowledged_at = Set(None);
+    active.updated_at = Set(now);
+    visit(active.update(tx.conn()).await?)
+}
+
+/// The company acknowledges a recorded report (once).
+pub async fn acknowledge(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    let done = guidance_visit::Entity::update_many()
+        .col_expr(guidance_visit::Column::AcknowledgedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(guidance_visit::Column::Id.eq(id))
+        .filter(guidance_visit::Column::Status.eq(VisitStatus::Done.code()))
+        .filter(guidance_visit::Column::AcknowledgedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// A self-diagnosis round as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundRecord {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub item_set: String,
+    pub answers: Vec<(u8, Answer)>,
+    pub total: i32,
+    pub complete: bool,
+    pub entered_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Stores a round (its score computed by the caller from the same answers).
+pub async fn save_round(
+    tx: &Tx,
+    application_id: Uuid,
+    answers: &[(u8, Answer)],
+    score: &domain::guidance::Score,
+    entered_by: &str,
+    now: DateTime<Utc>,
+) -> Result<RoundRecord> {
+    let coded: Vec<(u8, &str)> = answers.iter().map(|(n, a)| (*n, a.code())).collect();
+    let model = diagnosis_round::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        application_id: Set(application_id),
+        item_set: Set(domain::guidance::ITEM_SET_VERSION.into()),
+        answers: Set(serde_json::to_string(&coded).expect("answers serialise")),
+        total: Set(score.total),
+        complete: Set(score.complete()),
+        entered_by: Set(entered_by.to_string()),
+        created_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    round(model)
+}
+
+fn round(m: diagnosis_round::Model) -> Result<RoundRecord> {
+    let coded: Vec<(u8, String)> =
+        serde_json::from_str(&m.answers).map_err(|e| StoreError::Corrupt(format!("diagnosis answers: {e}")))?;
+    let answers = coded
+        .into_iter()
+        .map(|(n, code)| {
+            Answer::from_code(&code).map(|a| (n, a)).ok_or_else(|| StoreError::Corrupt(format!("answer {code}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RoundRecord {
+        id: m.id,
+        application_id: m.application_id,
+        item_set: m.item_set,
+        answers,
+        total: m.total,
+        complete: m.complete,
+        entered_by: m.entered_by,
+        created_at: m.created_at,
+    })
+}
+
+/// The company's rounds, oldest first.
+pub async fn rounds(db: &Db, application_id: Uuid) -> Result<Vec<RoundRecord>> {
+    diagnosis_round::Entity::find()
+        .filter(diagnosis_round::Column::ApplicationId.eq(application_id))
+        .order_by_asc(diagnosis_round::Column::CreatedAt)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(round)
+        .collect()
+}

@@ -1,0 +1,175 @@
+//! M0016: course ① management guidance — the expert assigned to a company, the guidance visits
+//! (at most four) with their reports, and the self-diagnosis rounds.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+pub struct M0016Guidance;
+
+impl MigrationName for M0016Guidance {
+    fn name(&self) -> &str {
+        "m0016_guidance"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Applications {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum ExpertAssignments {
+    Table,
+    ApplicationId,
+    ExpertUserId,
+    AssignedAt,
+}
+
+#[derive(DeriveIden)]
+enum GuidanceVisits {
+    Table,
+    Id,
+    ApplicationId,
+    Number,
+    Status,
+    Mode,
+    StartsAt,
+    EndsAt,
+    ExpertUserId,
+    Attendees,
+    Topics,
+    Findings,
+    NextSteps,
+    RecordedAt,
+    AcknowledgedAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum DiagnosisRounds {
+    Table,
+    Id,
+    ApplicationId,
+    ItemSet,
+    Answers,
+    Total,
+    Complete,
+    EnteredBy,
+    CreatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0016Guidance {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(ExpertAssignments::Table)
+                    .col(uuid(ExpertAssignments::ApplicationId).primary_key())
+                    .col(uuid(ExpertAssignments::ExpertUserId))
+                    .col(timestamp_with_time_zone(ExpertAssignments::AssignedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_expert_assignments_application")
+                            .from(ExpertAssignments::Table, ExpertAssignments::ApplicationId)
+                            .to(Applications::Table, Applications::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_expert_assignments_user")
+                            .from(ExpertAssignments::Table, ExpertAssignments::ExpertUserId)
+                            .to(Users::Table, Users::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_expert_assignments_expert")
+                    .table(ExpertAssignments::Table)
+                    .col(ExpertAssignments::ExpertUserId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(GuidanceVisits::Table)
+                    .col(pk_uuid(GuidanceVisits::Id))
+                    .col(uuid(GuidanceVisits::ApplicationId))
+                    .col(integer(GuidanceVisits::Number))
+                    .col(string_len(GuidanceVisits::Status, 12))
+                    .col(string_len(GuidanceVisits::Mode, 12))
+                    .col(timestamp_with_time_zone(GuidanceVisits::StartsAt))
+                    .col(timestamp_with_time_zone(GuidanceVisits::EndsAt))
+                    .col(uuid(GuidanceVisits::ExpertUserId))
+                    .col(text_null(GuidanceVisits::Attendees))
+                    .col(text_null(GuidanceVisits::Topics))
+                    .col(text_null(GuidanceVisits::Findings))
+                    .col(text_null(GuidanceVisits::NextSteps))
+                    .col(timestamp_with_time_zone_null(GuidanceVisits::RecordedAt))
+                    .col(timestamp_with_time_zone_null(GuidanceVisits::AcknowledgedAt))
+                    .col(timestamp_with_time_zone(GuidanceVisits::CreatedAt))
+                    .col(timestamp_with_time_zone(GuidanceVisits::UpdatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_guidance_visits_application")
+                            .from(GuidanceVisits::Table, GuidanceVisits::ApplicationId)
+                            .to(Applications::Table, Applications::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_guidance_visits_application")
+                    .table(GuidanceVisits::Table)
+                    .col(GuidanceVisits::ApplicationId)
+                    .col(GuidanceVisits::StartsAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(DiagnosisRounds::Table)
+                    .col(pk_uuid(DiagnosisRounds::Id))
+                    .col(uuid(DiagnosisRounds::ApplicationId))
+                    .col(string_len(DiagnosisRounds::ItemSet, 20))
+                    .col(text(DiagnosisRounds::Answers))
+                    .col(integer(DiagnosisRounds::Total))
+                    .col(boolean(DiagnosisRounds::Complete))
+                    .col(string(DiagnosisRounds::EnteredBy))
+                    .col(timestamp_with_time_zone(DiagnosisRounds::CreatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_diagnosis_rounds_application")
+                            .from(DiagnosisRounds::Table, DiagnosisRounds::ApplicationId)
+                            .to(Applications::Table, Applications::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_diagnosis_rounds_application")
+                    .table(DiagnosisRounds::Table)
+                    .col(DiagnosisRounds::ApplicationId)
+                    .col(DiagnosisRounds::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}
