@@ -16,6 +16,7 @@ mod csrf;
 mod devices;
 mod error;
 mod form_fields;
+mod guidance;
 mod i18n;
 mod incidents;
 mod intake;
@@ -223,6 +224,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(seminars::router())
         .merge(incidents::router())
+        .merge(guidance::router())
         .nest(
             "/api/v1",
             api::router().merge(api_cases::router()).merge(api_utm::router()).merge(api_seminars::router()),

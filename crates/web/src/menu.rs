@@ -24,11 +24,12 @@ impl MenuEntry {
 
 /// Every page of the office menu, in the menu's order. The first one a role may open is its
 /// home.
-pub(crate) const ENTRIES: [MenuEntry; 13] = [
+pub(crate) const ENTRIES: [MenuEntry; 14] = [
     MenuEntry { path: "/office/board", ja: "作業ボード", en: "Work board", action: Action::ReadCases },
     MenuEntry { path: "/office/applications", ja: "申込一覧", en: "Applications", action: Action::ReadCases },
     MenuEntry { path: "/office/approvals", ja: "都承認", en: "Approvals", action: Action::ReadApprovals },
     MenuEntry { path: "/office/seminars", ja: "説明会", en: "Seminars", action: Action::RunSeminars },
+    MenuEntry { path: "/office/guidance", ja: "経営指導", en: "Guidance", action: Action::Guide },
     MenuEntry { path: "/office/devices", ja: "UTM機器", en: "Devices", action: Action::ManageDevices },
     MenuEntry {
         path: "/office/trial-ends", ja: "体験終了・撤去", en: "Trial ends", action: Action::ManageDevices
@@ -96,20 +97,20 @@ impl Menu {
     pub fn instead(&self, t: &T) -> &'static str {
         match self.role {
             Role::Administrator | Role::Secretariat => t.s(
-                "申込・案件の対応、UTM機器と月次レポートは上のメニューから開けます。",
-                "Applications, cases, devices and monthly reports are in the menu above.",
+                "申込・案件の対応、経営指導、UTM機器と月次レポートは上のメニューから開けます。",
+                "Applications, cases, guidance, devices and monthly reports are in the menu above.",
             ),
             Role::TokyoOfficial => t.s(
-                "東京都のアカウントでは、承認待ちの案件の確認・承認・差戻しと連絡期限超過の報告を行えます。",
-                "A Tokyo account reviews, approves and returns the cases awaiting approval, and reads the contact-breach report.",
+                "東京都のアカウントでは、承認待ちの案件の確認・承認・差戻し、連絡期限超過の報告とインシデント窓口の月次集計の確認を行えます。",
+                "A Tokyo account reviews, approves and returns the cases awaiting approval, and reads the contact-breach report and the incident desk's monthly figures.",
             ),
             Role::UtmOperator => t.s(
-                "UTM受託事業者のアカウントでは、UTM機器と月次レポートを扱えます。",
-                "A UTM operator account manages devices and monthly reports.",
+                "UTM受託事業者のアカウントでは、UTM機器、体験終了と撤去、インシデント窓口、月次レポートを扱えます。",
+                "A UTM operator account manages devices, trial ends and removals, the incident desk and monthly reports.",
             ),
             Role::Expert => t.s(
-                "専門家のアカウントで開けるページはまだありません。担当企業は今後このアカウントのホームに表示されます。",
-                "An expert account has no pages yet; your assigned companies will appear on your home page.",
+                "専門家のアカウントでは、担当する企業の経営指導（訪問の予定と報告、自社診断）を行えます。担当外の企業は表示されません。",
+                "An expert account guides the companies assigned to it (visits and their reports, the self-diagnosis); no other company is shown.",
             ),
             Role::Company => t.s("参加企業のページはポータルにあります。", "Company pages are in the portal."),
         }
@@ -126,7 +127,7 @@ mod tests {
         assert_eq!(home(Role::Administrator), "/office/board");
         assert_eq!(home(Role::TokyoOfficial), "/office/approvals");
         assert_eq!(home(Role::UtmOperator), "/office/devices");
-        assert_eq!(home(Role::Expert), OWN_HOME);
+        assert_eq!(home(Role::Expert), "/office/guidance");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod concurrency;
 mod csrf;
 mod demo;
 mod devices;
+mod guidance;
 mod hardening;
 mod incidents;
 mod intake;

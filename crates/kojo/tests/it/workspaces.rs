@@ -24,11 +24,12 @@ fn client() -> reqwest::Client {
 }
 
 /// Every page of the office menu.
-const MENU_PAGES: [&str; 13] = [
+const MENU_PAGES: [&str; 14] = [
     "/office/board",
     "/office/applications",
     "/office/approvals",
     "/office/seminars",
+    "/office/guidance",
     "/office/devices",
     "/office/trial-ends",
     "/office/incidents",
@@ -45,7 +46,8 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
     let cases = ["/office/board", "/office/applications", "/office/approvals"];
     let devices = ["/office/devices", "/office/trial-ends", "/office/incidents", "/office/reports/monthly"];
     let reports = ["/office/reports/contact-breaches", "/office/incidents/figures", "/office/reports/timeline"];
-    let secretariat: Vec<&str> = [&cases[..], &["/office/seminars"], &devices[..], &reports[..]].concat();
+    let secretariat: Vec<&str> =
+        [&cases[..], &["/office/seminars", "/office/guidance"], &devices[..], &reports[..]].concat();
     let administrator = [&secretariat[..], &["/office/programmes", "/office/users"]].concat();
     vec![
         (Role::Secretariat, "/office/board", secretariat),
@@ -56,7 +58,7 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
             vec!["/office/approvals", "/office/reports/contact-breaches", "/office/incidents/figures"],
         ),
         (Role::UtmOperator, "/office/devices", [&devices[..], &["/office/incidents/figures"]].concat()),
-        (Role::Expert, "/office/home", vec!["/office/home"]),
+        (Role::Expert, "/office/guidance", vec!["/office/guidance"]),
     ]
 }
 
@@ -130,20 +132,20 @@ async fn an_expert_has_a_home_that_says_what_comes(backend: Backend) {
     let app = spawn_app(backend, Setup::default()).await;
     let expert = client();
     app.sign_in(&expert, "expert@example.jp", Role::Expert).await;
-    let page = expert.get(app.at("/office/home")).send().await.unwrap();
+    // Its home is the list of the companies assigned to it (none yet).
+    let page = expert.get(app.at("/office/guidance")).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    let page = page.text().await.unwrap();
-    assert!(page.contains("専門家のアカウントで開けるページはまだありません"), "{page}");
-    assert!(page.contains("担当企業の割当て機能は準備中です"), "{page}");
-    assert!(page.contains("action=\"/office/logout\""));
+    assert!(page.text().await.unwrap().contains("担当する企業はありません"));
+    let home = expert.get(app.at("/office/home")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("担当する企業の経営指導"), "{home}");
     let english = expert.get(app.at("/office/home?lang=en")).send().await.unwrap().text().await.unwrap();
-    assert!(english.contains("Assigning companies to experts is not available yet"), "{english}");
+    assert!(english.contains("An expert account guides the companies assigned to it"), "{english}");
     // A refusal is worded in the language chosen.
     expert.get(app.at("/lang/en")).send().await.unwrap();
     let refused = expert.get(app.at("/office/board")).send().await.unwrap();
     assert_eq!(refused.status(), 403);
     assert!(refused.text().await.unwrap().contains("Your role cannot open this page."));
-    // Other staff may open the page too (it is where /office leads only the expert).
+    // Other staff may open the page too.
     let secretariat = client();
     app.sign_in(&secretariat, "jimukyoku@example.jp", Role::Secretariat).await;
     assert_eq!(secretariat.get(app.at("/office/home")).send().await.unwrap().status(), 200);

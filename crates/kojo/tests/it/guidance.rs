@@ -1,0 +1,222 @@
+//! Course ① management guidance on both backends: the secretariat assigns and reassigns experts;
+//! an expert reaches only its assigned companies (every guidance route, by id); four visits and no
+//! fifth; the company reads and acknowledges a report and diagnoses itself in the portal.
+
+use crate::common;
+
+use chrono::{Duration, Utc};
+use common::{Backend, Setup, TestApp, spawn_app};
+use domain::access::Role;
+use uuid::Uuid;
+
+on_both_backends!(
+    an_expert_reaches_only_the_companies_assigned_to_it,
+    the_company_reads_its_report_and_diagnoses_itself,
+);
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn post(client: &reqwest::Client, url: String, page: String, fields: &[(&str, &str)]) -> reqwest::Response {
+    let html = client.get(page).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden_value(&html, "csrf");
+    let mut body: Vec<(&str, &str)> = fields.to_vec();
+    body.push(("csrf", csrf.as_str()));
+    client.post(url).form(&body).send().await.unwrap()
+}
+
+async fn user_id(app: &TestApp, email: &str) -> String {
+    store::accounts::find_user_by_email(&app.running.db, email).await.unwrap().unwrap().id.to_string()
+}
+
+fn tomorrow_at(hour: u32) -> String {
+    let day = (Utc::now() + Duration::days(1)).with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    format!("{day}T{hour:02}:00")
+}
+
+/// The secretariat assigns `expert` to `case` through the list page.
+async fn assign(app: &TestApp, secretariat: &reqwest::Client, case: Uuid, expert: &str) -> reqwest::Response {
+    let expert = user_id(app, expert).await;
+    let list = app.at("/office/guidance");
+    post(secretariat, list.clone(), list, &[("case", &case.to_string()), ("expert", &expert)]).await
+}
+
+async fn an_expert_reaches_only_the_companies_assigned_to_it(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let mine = crate::incidents::participant(&app, 1).await;
+    let theirs = crate::incidents::participant(&app, 2).await;
+    let (expert_a, expert_b, secretariat) = (client(), client(), client());
+    app.sign_in(&expert_a, "expert-a@example.jp", Role::Expert).await;
+    app.sign_in(&expert_b, "expert-b@example.jp", Role::Expert).await;
+    app.sign_in(&secretariat, "jimukyoku@example.jp", Role::Secretariat).await;
+    assert_eq!(assign(&app, &secretariat, mine, "expert-a@example.jp").await.status(), 200);
+    assert_eq!(assign(&app, &secretariat, theirs, "expert-b@example.jp").await.status(), 200);
+    assert!(
+        store::outbox::recent(&app.running.db, 50).await.unwrap().iter().any(|m| m.to == "expert-a@example.jp"),
+        "the expert is told"
+    );
+    // Only an expert can be assigned; only the secretariat assigns.
+    let not_expert = assign(&app, &secretariat, mine, "jimukyoku@example.jp").await;
+    assert_eq!(not_expert.status(), 422);
+    let list = app.at("/office/guidance");
+    let self_assign = post(
+        &expert_a,
+        list.clone(),
+        list.clone(),
+        &[("case", &theirs.to_string()), ("expert", &user_id(&app, "expert-a@example.jp").await)],
+    )
+    .await;
+    assert_eq!(self_assign.status(), 403);
+
+    // A's list holds its company only; B's company is not found on every route.
+    let page = expert_a.get(list.clone()).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("株式会社テスト1") && !page.contains("株式会社テスト2"), "{page}");
+    let their_page = app.at(&format!("/office/guidance/{theirs}"));
+    assert_eq!(expert_a.get(their_page.clone()).send().await.unwrap().status(), 404);
+    let own_page = app.at(&format!("/office/guidance/{mine}"));
+    for fields in
+        [vec![("do", "plan"), ("mode", "onsite"), ("minutes", "60")], vec![("do", "diagnosis"), ("item_1", "done")]]
+    {
+        let mut fields = fields.clone();
+        let start = tomorrow_at(10);
+        fields.push(("starts_at", &start));
+        assert_eq!(post(&expert_a, their_page.clone(), own_page.clone(), &fields).await.status(), 404, "{fields:?}");
+    }
+    // Nor does an expert open the secretariat's case pages or lists.
+    assert_eq!(expert_a.get(app.at(&format!("/office/applications/{theirs}"))).send().await.unwrap().status(), 403);
+    assert_eq!(expert_a.get(app.at("/office/applications")).send().await.unwrap().status(), 403);
+    assert_eq!(expert_a.get(app.at("/office/applications/export?format=csv")).send().await.unwrap().status(), 403);
+
+    // Four visits, and no fifth.
+    for hour in [9, 11, 13, 15] {
+        let start = tomorrow_at(hour);
+        let planned = post(
+            &expert_a,
+            own_page.clone(),
+            own_page.clone(),
+            &[("do", "plan"), ("mode", "onsite"), ("starts_at", &start), ("minutes", "90")],
+        )
+        .await;
+        assert_eq!(planned.status(), 200, "{}", planned.text().await.unwrap());
+    }
+    let start = tomorrow_at(17);
+    let fifth = post(
+        &expert_a,
+        own_page.clone(),
+        own_page.clone(),
+        &[("do", "plan"), ("mode", "online"), ("starts_at", &start), ("minutes", "60")],
+    )
+    .await;
+    assert_eq!(fifth.status(), 422);
+    assert!(fifth.text().await.unwrap().contains("1社につき4回まで"));
+    let invitation = store::outbox::recent(&app.running.db, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.subject.contains("経営指導（第1回）"))
+        .expect("the company is told of the visit");
+    assert!(invitation.attachments.iter().any(|a| a.filename == "guidance.ics"));
+    // B's visits cannot be recorded by A (by visit id through A's own page).
+    let start = tomorrow_at(10);
+    post(
+        &expert_b,
+        their_page.clone(),
+        their_page.clone(),
+        &[("do", "plan"), ("mode", "onsite"), ("starts_at", &start), ("minutes", "60")],
+    )
+    .await;
+    let b_visit = store::guidance::visits(&app.running.db, theirs).await.unwrap().remove(0);
+    let stolen = post(
+        &expert_a,
+        own_page.clone(),
+        own_page.clone(),
+        &[("do", "record"), ("visit", &b_visit.id.to_string()), ("attendees", "x"), ("topics", "x"), ("findings", "x")],
+    )
+    .await;
+    assert_eq!(stolen.status(), 404);
+
+    // Reassigned to B, the company leaves A's reach.
+    assert_eq!(assign(&app, &secretariat, mine, "expert-b@example.jp").await.status(), 200);
+    assert_eq!(expert_a.get(own_page.clone()).send().await.unwrap().status(), 404);
+    assert_eq!(expert_b.get(own_page.clone()).send().await.unwrap().status(), 200);
+    // Tokyo has no guidance pages.
+    let tokyo = client();
+    app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
+    assert_eq!(tokyo.get(list).send().await.unwrap().status(), 403);
+    assert_eq!(tokyo.get(own_page).send().await.unwrap().status(), 403);
+    app.stop().await;
+}
+
+async fn the_company_reads_its_report_and_diagnoses_itself(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let case = crate::incidents::participant(&app, 1).await;
+    let (expert, secretariat) = (client(), client());
+    app.sign_in(&expert, "expert@example.jp", Role::Expert).await;
+    app.sign_in(&secretariat, "jimukyoku@example.jp", Role::Secretariat).await;
+    assign(&app, &secretariat, case, "expert@example.jp").await;
+    let page = app.at(&format!("/office/guidance/{case}"));
+    let start = tomorrow_at(10);
+    post(
+        &expert,
+        page.clone(),
+        page.clone(),
+        &[("do", "plan"), ("mode", "onsite"), ("starts_at", &start), ("minutes", "90")],
+    )
+    .await;
+    let visit = store::guidance::visits(&app.running.db, case).await.unwrap().remove(0);
+    let recorded = post(
+        &expert,
+        page.clone(),
+        page.clone(),
+        &[
+            ("do", "record"),
+            ("visit", &visit.id.to_string()),
+            ("attendees", "代表 見本太郎、総務 見本花子"),
+            ("topics", "自社診断の振り返り"),
+            ("findings", "バックアップを取っていない"),
+            ("next_steps", "NASへの自動バックアップを設定する 2026-12-25\n基本方針の案を読む"),
+        ],
+    )
+    .await;
+    assert_eq!(recorded.status(), 200, "{}", recorded.text().await.unwrap());
+
+    let company = crate::agreement::company_session(&app, case).await;
+    let portal = app.at("/portal/guidance");
+    let html = company.get(portal.clone()).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("バックアップを取っていない") && html.contains("NASへの自動バックアップを設定する"),
+        "{html}"
+    );
+    let ack =
+        post(&company, portal.clone(), portal.clone(), &[("do", "acknowledge"), ("visit", &visit.id.to_string())])
+            .await;
+    assert_eq!(ack.status(), 200);
+    assert!(store::guidance::get_visit(&app.running.db, visit.id).await.unwrap().acknowledged_at.is_some());
+
+    // The first round: everything done but backups (not done) and incidents (don't know).
+    let mut answers: Vec<(String, String)> = (1..=25).map(|n| (format!("item_{n}"), "done".to_string())).collect();
+    answers[10].1 = "not_done".into();
+    answers[23].1 = "dont_know".into();
+    let fields: Vec<(&str, &str)> =
+        [("do", "diagnosis")].into_iter().chain(answers.iter().map(|(k, v)| (k.as_str(), v.as_str()))).collect();
+    let first = post(&company, portal.clone(), portal.clone(), &fields).await;
+    assert_eq!(first.status(), 200);
+    let html = first.text().await.unwrap();
+    assert!(html.contains("id=\"diagnosis-total\">91<"), "23 × 4 + 0 − 1: {html}");
+    assert!(html.contains("11. 大切な情報は、定期的にバックアップを取っていますか。"), "the weakest items are advised");
+    // A later round shows the change.
+    answers[10].1 = "done".into();
+    let fields: Vec<(&str, &str)> =
+        [("do", "diagnosis")].into_iter().chain(answers.iter().map(|(k, v)| (k.as_str(), v.as_str()))).collect();
+    let second = post(&company, portal.clone(), portal.clone(), &fields).await.text().await.unwrap();
+    assert!(second.contains("id=\"diagnosis-total\">95<") && second.contains("+4"), "{second}");
+    // A forged answer is refused, nothing stored.
+    let forged = post(&company, portal.clone(), portal.clone(), &[("do", "diagnosis"), ("item_26", "done")]).await;
+    assert_eq!(forged.status(), 422);
+    assert_eq!(store::guidance::rounds(&app.running.db, case).await.unwrap().len(), 2);
+    // The expert sees the rounds.
+    let html = expert.get(page).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("id=\"diagnosis-total\">95<"), "{html}");
+    app.stop().await;
+}

@@ -1,0 +1,460 @@
+//! Course ① management guidance pages: the companies in guidance (an expert sees only its own;
+//! the secretariat assigns experts there), a company's guidance page (visits planned and
+//! recorded, the self-diagnosis rounds), and the company's side in the portal (reports to
+//! acknowledge, next steps, the 25-item self-diagnosis and its result). Every change goes through
+//! `app::guidance`; this module parses and renders.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use domain::access::Action;
+use domain::guidance::{Answer, ITEMS, Item, Part};
+use serde::Deserialize;
+use store::guidance::{RoundRecord, VisitRecord};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::{CompanyUser, Staff};
+use crate::client::ClientIp;
+use crate::error::PageError;
+use crate::i18n::{Lang, T};
+use crate::render::html;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/office/guidance", get(list_page).post(assign))
+        .route("/office/guidance/{case}", get(company_page).post(company_action))
+        .route("/portal/guidance", get(portal_page).post(portal_action))
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, PageError> {
+    Uuid::parse_str(raw).map_err(|_| PageError::NotFound)
+}
+
+fn staff_actor(staff: &Staff, ip: &ClientIp) -> app::Actor {
+    app::Actor::user(&staff.user, app::Via::Page, ip.to_db())
+}
+
+fn message_of(t: T, error: &app::AppError) -> Option<String> {
+    crate::messages::for_error(error).map(|m| t.pick(&m.ja, &m.en).to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The companies in guidance.
+
+struct Row {
+    row: app::guidance::CompanyRow,
+    expert: String,
+}
+
+#[derive(Template)]
+#[template(path = "office/guidance.html")]
+struct ListPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    rows: Vec<Row>,
+    can_assign: bool,
+    experts: Vec<(Uuid, String)>,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+impl ListPage {
+    fn is_expert_of(&self, row: &Row, id: String) -> bool {
+        row.row.expert.as_ref().is_some_and(|e| e.id.to_string() == id)
+    }
+}
+
+async fn render_list(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    ip: &ClientIp,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let actor = staff_actor(staff, ip);
+    let rows = app::guidance::companies(&state.services, &actor).await?;
+    let can_assign = staff.user.role.may(Action::AssignExperts);
+    let experts = if can_assign {
+        app::guidance::experts(&state.services, &actor).await?.into_iter().map(|u| (u.id, u.display_name)).collect()
+    } else {
+        Vec::new()
+    };
+    let page = ListPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        rows: rows
+            .into_iter()
+            .map(|row| Row { expert: row.expert.as_ref().map(|e| e.display_name.clone()).unwrap_or_default(), row })
+            .collect(),
+        can_assign,
+        experts,
+        notice,
+        problem,
+    };
+    html(status, &page)
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
+    render_list(&state, lang.t, &staff, &ip, None, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AssignForm {
+    case: String,
+    expert: String,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    staff.require_may(Action::AssignExperts)?;
+    let case = parse_id(&form.case)?;
+    let result = match Uuid::parse_str(form.expert.trim()) {
+        Ok(expert) => {
+            app::guidance::assign(&state.services, &staff_actor(&staff, &ip), case, expert, state.clock.now()).await
+        }
+        Err(_) => {
+            Err(app::AppError::Refused(domain::refusal::Refusal::Guidance(domain::refusal::GuidanceRefusal::NotExpert)))
+        }
+    };
+    match result {
+        Ok(()) => {
+            let notice =
+                t.s("担当の専門家を割り当て、専門家にお知らせしました。", "Expert assigned and told.").to_string();
+            render_list(&state, t, &staff, &ip, Some(notice), None, StatusCode::OK).await
+        }
+        Err(error @ (app::AppError::Refused(_) | app::AppError::Invalid(_))) => {
+            render_list(&state, t, &staff, &ip, None, message_of(t, &error), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A company's guidance (office and portal share the views).
+
+struct VisitView {
+    record: VisitRecord,
+    when: String,
+    status: &'static str,
+    mode: &'static str,
+    steps: Vec<(String, String)>,
+}
+
+fn visit_view(t: T, record: VisitRecord) -> VisitView {
+    VisitView {
+        when: app::mail::seminar_time(t.en, record.starts_at, record.ends_at),
+        status: t.pick(record.status.label_ja(), record.status.code()),
+        mode: if record.mode == "online" { t.s("オンライン", "Online") } else { t.s("訪問", "On site") },
+        steps: record
+            .next_steps
+            .iter()
+            .map(|step| (step.text.clone(), step.due.map(|d| t.date(&d)).unwrap_or_default()))
+            .collect(),
+        record,
+    }
+}
+
+/// The latest round as the result shows it.
+struct RoundView {
+    when: String,
+    total: i32,
+    complete: bool,
+    parts: Vec<(&'static str, i32, i32)>,
+    weakest: Vec<(Item, &'static str)>,
+    /// Change of the total since the round before, when there is one.
+    change: Option<i32>,
+    entered_by: String,
+}
+
+fn round_view(t: T, rounds: &[RoundRecord]) -> Option<RoundView> {
+    let latest = rounds.last()?;
+    let score = domain::guidance::score(&latest.answers).ok()?;
+    Some(RoundView {
+        when: t.datetime(&latest.created_at),
+        total: score.total,
+        complete: score.complete(),
+        parts: score
+            .parts
+            .iter()
+            .map(|(part, points, max)| (t.pick(part.label_ja(), part.label_en()), *points, *max))
+            .collect(),
+        weakest: domain::guidance::weakest(&latest.answers, 5)
+            .into_iter()
+            .map(|(item, answer)| (item, t.pick(answer.label_ja(), answer.label_en())))
+            .collect(),
+        change: rounds.len().checked_sub(2).map(|i| latest.total - rounds[i].total),
+        entered_by: latest.entered_by.clone(),
+    })
+}
+
+/// One row of the diagnosis form: the item, its part heading when it starts one, the answer
+/// chosen before.
+struct FormItem {
+    item: Item,
+    part_heading: Option<&'static str>,
+    chosen: &'static str,
+}
+
+fn form_items(t: T, previous: Option<&RoundRecord>) -> Vec<FormItem> {
+    let mut last_part = None;
+    ITEMS
+        .iter()
+        .map(|item| {
+            let part = Part::of(item.number);
+            let heading = (part != last_part).then(|| part.map(|p| t.pick(p.label_ja(), p.label_en()))).flatten();
+            last_part = part;
+            let chosen = previous
+                .and_then(|round| round.answers.iter().find(|(n, _)| *n == item.number))
+                .map(|(_, answer)| answer.code())
+                .unwrap_or("");
+            FormItem { item: *item, part_heading: heading, chosen }
+        })
+        .collect()
+}
+
+fn answer_choices(t: T) -> Vec<(&'static str, &'static str)> {
+    Answer::ALL.into_iter().map(|a| (a.code(), t.pick(a.label_ja(), a.label_en()))).collect()
+}
+
+#[derive(Template)]
+#[template(path = "office/guidance_company.html")]
+struct CompanyPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    guidance: app::guidance::Guidance,
+    expert: String,
+    visits: Vec<VisitView>,
+    round: Option<RoundView>,
+    items: Vec<FormItem>,
+    answers: Vec<(&'static str, &'static str)>,
+    can_plan: bool,
+    proposed_start: String,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_company(
+    state: &AppState,
+    t: T,
+    staff: &Staff,
+    ip: &ClientIp,
+    case: Uuid,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let actor = staff_actor(staff, ip);
+    let guidance = app::guidance::view(&state.services, &actor, case, state.clock.now()).await?;
+    let visits_held = guidance.visits.iter().filter(|v| v.status != store::guidance::VisitStatus::Cancelled).count();
+    let tomorrow_ten = (state.clock.today() + chrono::Duration::days(1)).and_hms_opt(10, 0, 0).expect("a valid time");
+    let page = CompanyPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        expert: guidance.expert.as_ref().map(|e| e.display_name.clone()).unwrap_or_default(),
+        visits: guidance.visits.iter().cloned().map(|v| visit_view(t, v)).collect(),
+        round: round_view(t, &guidance.rounds),
+        items: form_items(t, guidance.rounds.last()),
+        answers: answer_choices(t),
+        can_plan: guidance.expert.is_some() && visits_held < domain::guidance::MAX_VISITS as usize,
+        proposed_start: tomorrow_ten.format("%Y-%m-%dT%H:%M").to_string(),
+        notice,
+        problem,
+        guidance,
+    };
+    html(status, &page)
+}
+
+async fn company_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(case): Path<String>,
+) -> Result<Response, PageError> {
+    render_company(&state, lang.t, &staff, &ip, parse_id(&case)?, None, None, StatusCode::OK).await
+}
+
+fn value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+async fn company_action(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(case): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let case = parse_id(&case)?;
+    let actor = staff_actor(&staff, &ip);
+    let now = state.clock.now();
+    let services = &state.services;
+    let result: Result<&'static str, app::AppError> = match value(&pairs, "do") {
+        "plan" => match app::guidance::VisitPlan::parse(
+            value(&pairs, "mode"),
+            value(&pairs, "starts_at"),
+            value(&pairs, "minutes"),
+        ) {
+            Ok(plan) => app::guidance::plan_visit(services, &actor, case, &plan, now)
+                .await
+                .map(|_| t.s("訪問を予定し、企業に日程をお知らせしました。", "Visit planned; the company was told.")),
+            Err(invalid) => Err(app::AppError::Invalid(invalid)),
+        },
+        "record" => {
+            let report = app::guidance::ReportInput {
+                attendees: value(&pairs, "attendees").to_string(),
+                topics: value(&pairs, "topics").to_string(),
+                findings: value(&pairs, "findings").to_string(),
+                next_steps: value(&pairs, "next_steps").to_string(),
+            };
+            match (parse_id(value(&pairs, "visit")), report.parse()) {
+                (Ok(visit), Ok(report)) => {
+                    app::guidance::record_visit(services, &actor, visit, &report, now).await.map(|_| {
+                        t.s("訪問の報告を記録し、企業にお知らせしました。", "Report recorded; the company was told.")
+                    })
+                }
+                (Err(_), _) => Err(app::AppError::NotFound),
+                (_, Err(invalid)) => Err(app::AppError::Invalid(invalid)),
+            }
+        }
+        "diagnosis" => match app::guidance::parse_answers(&pairs) {
+            Ok(answers) => app::guidance::save_round(services, &actor, case, &answers, now)
+                .await
+                .map(|_| t.s("自社診断の結果を記録しました。", "Self-diagnosis recorded.")),
+            Err(invalid) => Err(app::AppError::Invalid(invalid)),
+        },
+        _ => Err(app::AppError::Invalid(app::Invalid::UnknownChoice)),
+    };
+    match result {
+        Ok(notice) => {
+            render_company(&state, t, &staff, &ip, case, Some(notice.to_string()), None, StatusCode::OK).await
+        }
+        Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
+            render_company(&state, t, &staff, &ip, case, None, message_of(t, &error), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The company's side.
+
+#[derive(Template)]
+#[template(path = "portal/guidance.html")]
+struct PortalPage {
+    t: T,
+    signed_in: bool,
+    csrf: String,
+    guidance: app::guidance::Guidance,
+    expert: String,
+    visits: Vec<VisitView>,
+    round: Option<RoundView>,
+    items: Vec<FormItem>,
+    answers: Vec<(&'static str, &'static str)>,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+async fn render_portal(
+    state: &AppState,
+    t: T,
+    company: &CompanyUser,
+    ip: &ClientIp,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    let guidance = app::guidance::view(&state.services, &actor, company.application_id, state.clock.now()).await?;
+    let page = PortalPage {
+        t,
+        signed_in: false,
+        csrf: company.csrf.clone(),
+        expert: guidance.expert.as_ref().map(|e| e.display_name.clone()).unwrap_or_default(),
+        visits: guidance.visits.iter().cloned().map(|v| visit_view(t, v)).collect(),
+        round: round_view(t, &guidance.rounds),
+        items: form_items(t, guidance.rounds.last()),
+        answers: answer_choices(t),
+        notice,
+        problem,
+        guidance,
+    };
+    html(status, &page)
+}
+
+async fn portal_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
+    render_portal(&state, lang.t, &company, &ip, None, None, StatusCode::OK).await
+}
+
+async fn portal_action(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    ip: ClientIp,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    let now = state.clock.now();
+    let result: Result<&'static str, app::AppError> = match value(&pairs, "do") {
+        "acknowledge" => match parse_id(value(&pairs, "visit")) {
+            Ok(visit) => app::guidance::acknowledge_own(&state.services, &actor, visit, now)
+                .await
+                .map(|_| t.s("報告を確認しました。", "Report acknowledged.")),
+            Err(_) => Err(app::AppError::NotFound),
+        },
+        "diagnosis" => match app::guidance::parse_answers(&pairs) {
+            Ok(answers) => app::guidance::save_round(&state.services, &actor, company.application_id, &answers, now)
+                .await
+                .map(|_| t.s("自社診断の結果を保存しました。", "Your self-diagnosis was saved.")),
+            Err(invalid) => Err(app::AppError::Invalid(invalid)),
+        },
+        _ => Err(app::AppError::Invalid(app::Invalid::UnknownChoice)),
+    };
+    match result {
+        Ok(notice) => render_portal(&state, t, &company, &ip, Some(notice.to_string()), None, StatusCode::OK).await,
+        Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
+            render_portal(&state, t, &company, &ip, None, message_of(t, &error), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
