@@ -82,6 +82,8 @@ pub enum Invalid {
     DispatchUnreadable,
     /// A choice that is not one of the listed codes (category, severity, action, status).
     UnknownChoice,
+    /// A SECURITY ACTION 自己宣言ID that is not digits.
+    DeclarationId,
 }
 
 impl From<store::StoreError> for AppError {

@@ -133,6 +133,26 @@ pub struct Guidance {
     pub expert: Option<store::accounts::UserRecord>,
     pub visits: Vec<VisitRecord>,
     pub rounds: Vec<RoundRecord>,
+    pub policies: Vec<store::guidance::PolicyRecord>,
+    pub measures: Vec<store::guidance::MeasureRecord>,
+    pub two_star: domain::guidance::TwoStar,
+    pub declared_on: Option<chrono::NaiveDate>,
+}
+
+impl Guidance {
+    /// The version on the public page, if any.
+    pub fn published(&self) -> Option<&store::guidance::PolicyRecord> {
+        self.policies.iter().find(|p| p.status == store::guidance::PolicyStatus::Published)
+    }
+
+    /// The version being written: the open draft, else the newest, else none.
+    pub fn working(&self) -> Option<&store::guidance::PolicyRecord> {
+        self.policies
+            .iter()
+            .rev()
+            .find(|p| p.status == store::guidance::PolicyStatus::Draft)
+            .or_else(|| self.policies.last())
+    }
 }
 
 /// A company's guidance, for the expert, the secretariat or the company itself (audited: the
@@ -145,10 +165,25 @@ pub async fn view(services: &Services, actor: &Actor, case: Uuid, now: DateTime<
     };
     let visits = store::guidance::visits(&services.db, case).await?;
     let rounds = store::guidance::rounds(&services.db, case).await?;
+    let policies = store::guidance::policies(&services.db, case).await?;
+    let measures = store::guidance::measures(&services.db, case).await?;
+    let declaration = store::guidance::declaration(&services.db, case).await?;
+    let published = policies.iter().any(|p| p.status == store::guidance::PolicyStatus::Published);
+    let declared = declaration.as_ref().and_then(|(id, _)| domain::guidance::DeclarationId::parse(id));
+    let two_star = domain::guidance::two_star(rounds.iter().any(|r| r.complete), published, declared);
     let tx = services.db.begin().await?;
     actor.record(&tx, "guidance.read", ("application", case), serde_json::json!({}), now).await?;
     tx.commit().await?;
-    Ok(Guidance { record, expert, visits, rounds })
+    Ok(Guidance {
+        record,
+        expert,
+        visits,
+        rounds,
+        policies,
+        measures,
+        two_star,
+        declared_on: declaration.and_then(|(_, on)| on),
+    })
 }
 
 /// A visit to plan, as the form gives it.
@@ -356,6 +391,10 @@ pub async fn save_round(
     };
     let tx = services.db.begin().await?;
     let round = store::guidance::save_round(&tx, case, answers, &score, &entered_by, now).await?;
+    // The first complete round seeds the implementation plan with its gaps.
+    if score.complete() {
+        store::guidance::seed_measures(&tx, case, &domain::guidance::plan_seed(answers), &entered_by, now).await?;
+    }
     actor
         .record(
             &tx,
@@ -368,6 +407,192 @@ pub async fn save_round(
         .await?;
     tx.commit().await?;
     Ok(round)
+}
+
+/// Longest policy section body, and title or representative, as typed.
+pub const MAX_SECTION_CHARS: usize = 4000;
+pub const MAX_TITLE_CHARS: usize = 100;
+
+/// The basic policy as the form gives it: five sections (title and body), the enactment date
+/// (`YYYY-MM-DD`) and the representative.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyInput {
+    pub sections: Vec<(String, String)>,
+    pub enacted_on: String,
+    pub representative: String,
+}
+
+impl PolicyInput {
+    pub fn parse(&self) -> Result<store::guidance::PolicyDraft, Invalid> {
+        if self.sections.is_empty() || self.sections.len() > 10 {
+            return Err(Invalid::UnknownChoice);
+        }
+        let mut sections = Vec::with_capacity(self.sections.len());
+        for (title, body) in &self.sections {
+            let title = domain::text::required(title, MAX_TITLE_CHARS).map_err(|_| Invalid::MessageLength)?;
+            let body = domain::incident::multi_line(body, MAX_SECTION_CHARS).map_err(|_| Invalid::MessageLength)?;
+            sections.push(domain::guidance::PolicySection { title, body });
+        }
+        let enacted_on = match self.enacted_on.trim() {
+            "" => None,
+            text => Some(chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Invalid::DispatchUnreadable)?),
+        };
+        let representative =
+            domain::text::optional(&self.representative, MAX_TITLE_CHARS).map_err(|_| Invalid::MessageLength)?;
+        Ok(store::guidance::PolicyDraft { sections, enacted_on, representative })
+    }
+}
+
+/// Saves the policy's draft (the company, or its expert): a published version is never changed,
+/// so editing after publication starts the next version.
+pub async fn save_policy(
+    services: &Services,
+    actor: &Actor,
+    case: Uuid,
+    draft: &store::guidance::PolicyDraft,
+    now: DateTime<Utc>,
+) -> Result<store::guidance::PolicyRecord> {
+    company_for(services, actor, case).await?;
+    let tx = services.db.begin().await?;
+    let saved = store::guidance::save_draft(&tx, case, draft, &store::random_token(8), now).await?;
+    actor
+        .record(&tx, "guidance.policy_save", ("application", case), serde_json::json!({"version": saved.version}), now)
+        .await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// The template a company starts from.
+pub fn policy_template(record: &ApplicationRecord) -> store::guidance::PolicyDraft {
+    store::guidance::PolicyDraft {
+        sections: domain::guidance::policy_template(&record.company_name),
+        enacted_on: None,
+        representative: Some(record.representative_name.clone()),
+    }
+}
+
+/// The company publishes its draft at its public address (the version published before is
+/// taken down). A policy is published with its enactment date and representative.
+pub async fn publish_policy(
+    services: &Services,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<store::guidance::PolicyRecord> {
+    let case = actor.own_case()?;
+    let policies = store::guidance::policies(&services.db, case).await?;
+    let draft = policies
+        .iter()
+        .find(|p| p.status == store::guidance::PolicyStatus::Draft)
+        .ok_or(Refusal::Guidance(GuidanceRefusal::NoDraft))?;
+    if draft.enacted_on.is_none() || draft.representative.is_none() {
+        return Err(Refusal::Guidance(GuidanceRefusal::PolicyIncomplete).into());
+    }
+    let tx = services.db.begin().await?;
+    let published =
+        store::guidance::publish(&tx, case, now).await?.ok_or(Refusal::Guidance(GuidanceRefusal::NoDraft))?;
+    actor
+        .record(
+            &tx,
+            "guidance.policy_publish",
+            ("application", case),
+            serde_json::json!({"version": published.version, "slug": published.slug}),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(published)
+}
+
+/// The company takes its published policy down.
+pub async fn withdraw_policy(services: &Services, actor: &Actor, now: DateTime<Utc>) -> Result<bool> {
+    let case = actor.own_case()?;
+    let tx = services.db.begin().await?;
+    let withdrawn = store::guidance::withdraw(&tx, case, now).await?;
+    if withdrawn {
+        actor.record(&tx, "guidance.policy_withdraw", ("application", case), serde_json::json!({}), now).await?;
+    }
+    tx.commit().await?;
+    Ok(withdrawn)
+}
+
+/// The published policy at a public address, with the company's name (anyone may read it).
+pub async fn public_policy(services: &Services, slug: &str) -> Result<(store::guidance::PolicyRecord, String)> {
+    if slug.is_empty() || slug.len() > 40 || !slug.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(AppError::NotFound);
+    }
+    let policy = store::guidance::published_policy(&services.db, slug).await?.ok_or(AppError::NotFound)?;
+    let company = store::applications::get(&services.db, policy.application_id).await?.company_name;
+    Ok((policy, company))
+}
+
+/// Updates a measure of the plan (the company or its expert): owner, due day, status.
+pub async fn update_measure(
+    services: &Services,
+    actor: &Actor,
+    case: Uuid,
+    measure: Uuid,
+    (owner, due, status): (&str, &str, &str),
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let record = company_for(services, actor, case).await?;
+    let status = match status {
+        "todo" | "doing" | "done" => status,
+        _ => return Err(Invalid::UnknownChoice.into()),
+    };
+    let owner = domain::text::optional(owner, MAX_TITLE_CHARS).map_err(|_| Invalid::MessageLength)?;
+    let due = match due.trim() {
+        "" => None,
+        text => Some(chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Invalid::DispatchUnreadable)?),
+    };
+    let by = match actor.role() {
+        Some(Role::Company) => record.company_name.clone(),
+        _ => match actor.user_id() {
+            Some(id) => store::accounts::get_user(&services.db, id).await?.display_name,
+            None => "Kojo".into(),
+        },
+    };
+    let tx = services.db.begin().await?;
+    store::guidance::update_measure(&tx, case, measure, (owner, due, status), &by, now).await?;
+    actor
+        .record(
+            &tx,
+            "guidance.measure",
+            ("application", case),
+            serde_json::json!({"measure": measure, "status": status}),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The company records the 自己宣言ID IPA gave it for ★★ (digits), and the day.
+pub async fn record_declaration(
+    services: &Services,
+    actor: &Actor,
+    id: &str,
+    declared_on: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let case = actor.own_case()?;
+    let id = domain::guidance::DeclarationId::parse(id).ok_or(Invalid::DeclarationId)?;
+    let declared_on = match declared_on.trim() {
+        "" => None,
+        text => Some(chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Invalid::DispatchUnreadable)?),
+    };
+    let tx = services.db.begin().await?;
+    store::guidance::record_declaration(&tx, case, &id, declared_on, now).await?;
+    actor
+        .record(
+            &tx,
+            "guidance.two_star",
+            ("application", case),
+            serde_json::json!({"declaration_id": id.as_str()}),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -92,6 +92,10 @@ pub enum GuidanceRefusal {
     NotParticipant,
     /// The user chosen is not an active expert.
     NotExpert,
+    /// A policy is published with its enactment date and representative.
+    PolicyIncomplete,
+    /// There is no draft to publish.
+    NoDraft,
 }
 
 /// Why the incident desk refused a change.

@@ -304,3 +304,315 @@ pub async fn rounds(db: &Db, application_id: Uuid) -> Result<Vec<RoundRecord>> {
         .map(round)
         .collect()
 }
+
+/// Where a policy version stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyStatus {
+    /// Being written; editable.
+    Draft,
+    /// On the public page; never changes again.
+    Published,
+    /// Was published, taken down.
+    Withdrawn,
+}
+
+impl PolicyStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            PolicyStatus::Draft => "draft",
+            PolicyStatus::Published => "published",
+            PolicyStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<PolicyStatus> {
+        [PolicyStatus::Draft, PolicyStatus::Published, PolicyStatus::Withdrawn].into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            PolicyStatus::Draft => "作成中",
+            PolicyStatus::Published => "公開中",
+            PolicyStatus::Withdrawn => "公開停止",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyRecord {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub version: u32,
+    /// The public page's address part, the same for every version of the company.
+    pub slug: String,
+    pub sections: Vec<domain::guidance::PolicySection>,
+    pub enacted_on: Option<chrono::NaiveDate>,
+    pub representative: Option<String>,
+    pub status: PolicyStatus,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+fn policy(m: crate::entities::security_policy::Model) -> Result<PolicyRecord> {
+    Ok(PolicyRecord {
+        sections: serde_json::from_str(&m.sections).map_err(|e| StoreError::Corrupt(format!("policy: {e}")))?,
+        status: PolicyStatus::from_code(&m.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("policy status {}", m.status)))?,
+        id: m.id,
+        application_id: m.application_id,
+        version: m.version.max(0) as u32,
+        slug: m.slug,
+        enacted_on: m.enacted_on,
+        representative: m.representative,
+        published_at: m.published_at,
+    })
+}
+
+/// Every version of the company's policy, oldest first.
+pub async fn policies(db: &Db, application_id: Uuid) -> Result<Vec<PolicyRecord>> {
+    use crate::entities::security_policy;
+    security_policy::Entity::find()
+        .filter(security_policy::Column::ApplicationId.eq(application_id))
+        .order_by_asc(security_policy::Column::Version)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(policy)
+        .collect()
+}
+
+/// The published version behind a public address, if any.
+pub async fn published_policy(db: &Db, slug: &str) -> Result<Option<PolicyRecord>> {
+    use crate::entities::security_policy;
+    security_policy::Entity::find()
+        .filter(security_policy::Column::Slug.eq(slug))
+        .filter(security_policy::Column::Status.eq(PolicyStatus::Published.code()))
+        .one(db.conn())
+        .await?
+        .map(policy)
+        .transpose()
+}
+
+/// What a draft holds.
+#[derive(Debug, Clone)]
+pub struct PolicyDraft {
+    pub sections: Vec<domain::guidance::PolicySection>,
+    pub enacted_on: Option<chrono::NaiveDate>,
+    pub representative: Option<String>,
+}
+
+/// Saves the company's draft: the open draft is changed; with none open, a new version starts
+/// (a published version is never changed). `slug` is used for the company's first version.
+pub async fn save_draft(
+    tx: &Tx,
+    application_id: Uuid,
+    draft: &PolicyDraft,
+    slug: &str,
+    now: DateTime<Utc>,
+) -> Result<PolicyRecord> {
+    use crate::entities::security_policy;
+    crate::entities::application::Entity::find_by_id(application_id)
+        .lock_exclusive()
+        .one(tx.conn())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let versions = security_policy::Entity::find()
+        .filter(security_policy::Column::ApplicationId.eq(application_id))
+        .order_by_desc(security_policy::Column::Version)
+        .all(tx.conn())
+        .await?;
+    let sections = serde_json::to_string(&draft.sections).expect("sections serialise");
+    if let Some(open) = versions.iter().find(|m| m.status == PolicyStatus::Draft.code()) {
+        let mut active: security_policy::ActiveModel = open.clone().into();
+        active.sections = Set(sections);
+        active.enacted_on = Set(draft.enacted_on);
+        active.representative = Set(draft.representative.clone());
+        active.updated_at = Set(now);
+        return policy(active.update(tx.conn()).await?);
+    }
+    let version = versions.first().map_or(1, |m| m.version + 1);
+    let slug = versions.first().map_or_else(|| slug.to_string(), |m| m.slug.clone());
+    let model = security_policy::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        application_id: Set(application_id),
+        version: Set(version),
+        slug: Set(slug),
+        sections: Set(sections),
+        enacted_on: Set(draft.enacted_on),
+        representative: Set(draft.representative.clone()),
+        status: Set(PolicyStatus::Draft.code().into()),
+        published_at: Set(None),
+        withdrawn_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    policy(model)
+}
+
+/// Publishes the open draft (the version published before is withdrawn); `None` when there is
+/// no draft to publish.
+pub async fn publish(tx: &Tx, application_id: Uuid, now: DateTime<Utc>) -> Result<Option<PolicyRecord>> {
+    use crate::entities::security_policy;
+    let draft = security_policy::Entity::find()
+        .filter(security_policy::Column::ApplicationId.eq(application_id))
+        .filter(security_policy::Column::Status.eq(PolicyStatus::Draft.code()))
+        .lock_exclusive()
+        .one(tx.conn())
+        .await?;
+    let Some(draft) = draft else { return Ok(None) };
+    withdraw(tx, application_id, now).await?;
+    let mut active: security_policy::ActiveModel = draft.into();
+    active.status = Set(PolicyStatus::Published.code().into());
+    active.published_at = Set(Some(now));
+    active.updated_at = Set(now);
+    Ok(Some(policy(active.update(tx.conn()).await?)?))
+}
+
+/// Takes the published version down; `false` when none was published.
+pub async fn withdraw(tx: &Tx, application_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    use crate::entities::security_policy;
+    let done = security_policy::Entity::update_many()
+        .col_expr(security_policy::Column::Status, sea_orm::sea_query::Expr::value(PolicyStatus::Withdrawn.code()))
+        .col_expr(security_policy::Column::WithdrawnAt, sea_orm::sea_query::Expr::value(now))
+        .filter(security_policy::Column::ApplicationId.eq(application_id))
+        .filter(security_policy::Column::Status.eq(PolicyStatus::Published.code()))
+        .exec(tx.conn())
+        .await?;
+    Ok(done.rows_affected > 0)
+}
+
+/// A measure of the implementation plan (対策実施計画).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeasureRecord {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub item_number: Option<u8>,
+    pub title: String,
+    pub owner: Option<String>,
+    pub due: Option<chrono::NaiveDate>,
+    /// `todo`, `doing` or `done`.
+    pub status: String,
+    pub updated_by: String,
+}
+
+fn measure(m: crate::entities::plan_measure::Model) -> MeasureRecord {
+    MeasureRecord {
+        id: m.id,
+        application_id: m.application_id,
+        item_number: m.item_number.and_then(|n| u8::try_from(n).ok()),
+        title: m.title,
+        owner: m.owner,
+        due: m.due,
+        status: m.status,
+        updated_by: m.updated_by,
+    }
+}
+
+pub async fn measures(db: &Db, application_id: Uuid) -> Result<Vec<MeasureRecord>> {
+    use crate::entities::plan_measure;
+    Ok(plan_measure::Entity::find()
+        .filter(plan_measure::Column::ApplicationId.eq(application_id))
+        .order_by_asc(plan_measure::Column::ItemNumber)
+        .order_by_asc(plan_measure::Column::CreatedAt)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(measure)
+        .collect())
+}
+
+/// Seeds the plan with one measure per item, unless the company has measures already; returns
+/// how many were added.
+pub async fn seed_measures(
+    tx: &Tx,
+    application_id: Uuid,
+    items: &[domain::guidance::Item],
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    use crate::entities::plan_measure;
+    let held = plan_measure::Entity::find()
+        .filter(plan_measure::Column::ApplicationId.eq(application_id))
+        .count(tx.conn())
+        .await?;
+    if held > 0 || items.is_empty() {
+        return Ok(0);
+    }
+    let rows = items.iter().map(|item| plan_measure::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        application_id: Set(application_id),
+        item_number: Set(Some(i32::from(item.number))),
+        title: Set(item.advice_ja.to_string()),
+        owner: Set(None),
+        due: Set(None),
+        status: Set("todo".into()),
+        updated_by: Set(by.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    });
+    plan_measure::Entity::insert_many(rows).exec(tx.conn()).await?;
+    Ok(items.len())
+}
+
+/// Updates a measure's owner, due day and status (of `application_id` only).
+pub async fn update_measure(
+    tx: &Tx,
+    application_id: Uuid,
+    id: Uuid,
+    (owner, due, status): (Option<String>, Option<chrono::NaiveDate>, &str),
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<MeasureRecord> {
+    use crate::entities::plan_measure;
+    let model = plan_measure::Entity::find_by_id(id)
+        .filter(plan_measure::Column::ApplicationId.eq(application_id))
+        .one(tx.conn())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let mut active: plan_measure::ActiveModel = model.into();
+    active.owner = Set(owner);
+    active.due = Set(due);
+    active.status = Set(status.to_string());
+    active.updated_by = Set(by.to_string());
+    active.updated_at = Set(now);
+    Ok(measure(active.update(tx.conn()).await?))
+}
+
+/// The company's ★★ declaration as recorded: its 自己宣言ID and the day.
+pub async fn declaration(db: &Db, application_id: Uuid) -> Result<Option<(String, Option<chrono::NaiveDate>)>> {
+    use crate::entities::two_star_declaration;
+    Ok(two_star_declaration::Entity::find_by_id(application_id)
+        .one(db.conn())
+        .await?
+        .map(|m| (m.declaration_id, m.declared_on)))
+}
+
+pub async fn record_declaration(
+    tx: &Tx,
+    application_id: Uuid,
+    id: &domain::guidance::DeclarationId,
+    declared_on: Option<chrono::NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use crate::entities::two_star_declaration;
+    two_star_declaration::Entity::insert(two_star_declaration::ActiveModel {
+        application_id: Set(application_id),
+        declaration_id: Set(id.as_str().to_string()),
+        declared_on: Set(declared_on),
+        recorded_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(two_star_declaration::Column::ApplicationId)
+            .update_columns([
+                two_star_declaration::Column::DeclarationId,
+                two_star_declaration::Column::DeclaredOn,
+                two_star_declaration::Column::RecordedAt,
+            ])
+            .to_owned(),
+    )
+    .exec(tx.conn())
+    .await?;
+    Ok(())
+}

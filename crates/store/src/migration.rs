@@ -28,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_incidents::M0014IncidentDesk),
             Box::new(crate::migration_incidents::M0015TrialEnd),
             Box::new(crate::migration_guidance::M0016Guidance),
+            Box::new(crate::migration_guidance::M0017PolicyAndPlan),
         ]
     }
 }

@@ -173,3 +173,146 @@ impl MigrationTrait for M0016Guidance {
         Ok(())
     }
 }
+
+/// M0017: the basic security policy (versions; a published version never changes), the
+/// implementation plan's measures, and the company's SECURITY ACTION ★★ declaration.
+pub struct M0017PolicyAndPlan;
+
+impl MigrationName for M0017PolicyAndPlan {
+    fn name(&self) -> &str {
+        "m0017_policy_and_plan"
+    }
+}
+
+#[derive(DeriveIden)]
+enum SecurityPolicies {
+    Table,
+    Id,
+    ApplicationId,
+    Version,
+    Slug,
+    Sections,
+    EnactedOn,
+    Representative,
+    Status,
+    PublishedAt,
+    WithdrawnAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PlanMeasures {
+    Table,
+    Id,
+    ApplicationId,
+    ItemNumber,
+    Title,
+    Owner,
+    Due,
+    Status,
+    UpdatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum TwoStarDeclarations {
+    Table,
+    ApplicationId,
+    DeclarationId,
+    DeclaredOn,
+    RecordedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0017PolicyAndPlan {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(SecurityPolicies::Table)
+                    .col(pk_uuid(SecurityPolicies::Id))
+                    .col(uuid(SecurityPolicies::ApplicationId))
+                    .col(integer(SecurityPolicies::Version))
+                    .col(string_len(SecurityPolicies::Slug, 40))
+                    .col(text(SecurityPolicies::Sections))
+                    .col(date_null(SecurityPolicies::EnactedOn))
+                    .col(string_null(SecurityPolicies::Representative))
+                    .col(string_len(SecurityPolicies::Status, 12))
+                    .col(timestamp_with_time_zone_null(SecurityPolicies::PublishedAt))
+                    .col(timestamp_with_time_zone_null(SecurityPolicies::WithdrawnAt))
+                    .col(timestamp_with_time_zone(SecurityPolicies::CreatedAt))
+                    .col(timestamp_with_time_zone(SecurityPolicies::UpdatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_security_policies_application")
+                            .from(SecurityPolicies::Table, SecurityPolicies::ApplicationId)
+                            .to(Applications::Table, Applications::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_security_policies_version")
+                    .table(SecurityPolicies::Table)
+                    .col(SecurityPolicies::ApplicationId)
+                    .col(SecurityPolicies::Version)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_security_policies_slug")
+                    .table(SecurityPolicies::Table)
+                    .col(SecurityPolicies::Slug)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PlanMeasures::Table)
+                    .col(pk_uuid(PlanMeasures::Id))
+                    .col(uuid(PlanMeasures::ApplicationId))
+                    .col(integer_null(PlanMeasures::ItemNumber))
+                    .col(text(PlanMeasures::Title))
+                    .col(string_null(PlanMeasures::Owner))
+                    .col(date_null(PlanMeasures::Due))
+                    .col(string_len(PlanMeasures::Status, 12))
+                    .col(string(PlanMeasures::UpdatedBy))
+                    .col(timestamp_with_time_zone(PlanMeasures::CreatedAt))
+                    .col(timestamp_with_time_zone(PlanMeasures::UpdatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_plan_measures_application")
+                            .from(PlanMeasures::Table, PlanMeasures::ApplicationId)
+                            .to(Applications::Table, Applications::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(TwoStarDeclarations::Table)
+                    .col(uuid(TwoStarDeclarations::ApplicationId).primary_key())
+                    .col(string_len(TwoStarDeclarations::DeclarationId, 20))
+                    .col(date_null(TwoStarDeclarations::DeclaredOn))
+                    .col(timestamp_with_time_zone(TwoStarDeclarations::RecordedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_two_star_application")
+                            .from(TwoStarDeclarations::Table, TwoStarDeclarations::ApplicationId)
+                            .to(Applications::Table, Applications::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/office/guidance", get(list_page).post(assign))
         .route("/office/guidance/{case}", get(company_page).post(company_action))
         .route("/portal/guidance", get(portal_page).post(portal_action))
+        .route("/policy/{slug}", get(public_policy))
 }
 
 fn parse_id(raw: &str) -> Result<Uuid, PageError> {
@@ -211,6 +212,73 @@ fn round_view(t: T, rounds: &[RoundRecord]) -> Option<RoundView> {
     })
 }
 
+/// The policy editor's values: the working version, else the template.
+struct PolicyForm {
+    sections: Vec<(String, String)>,
+    enacted_on: String,
+    representative: String,
+    /// `draft`, `published`, `withdrawn`, or empty before the first save.
+    status: &'static str,
+    version: u32,
+    public_url: Option<String>,
+}
+
+fn policy_form(state: &AppState, guidance: &app::guidance::Guidance) -> PolicyForm {
+    let public_url =
+        guidance.published().map(|p| format!("{}/policy/{}", state.config.public_url.trim_end_matches('/'), p.slug));
+    match guidance.working() {
+        Some(p) => PolicyForm {
+            sections: p.sections.iter().map(|s| (s.title.clone(), s.body.clone())).collect(),
+            enacted_on: p.enacted_on.map(|d| d.to_string()).unwrap_or_default(),
+            representative: p.representative.clone().unwrap_or_default(),
+            status: p.status.code(),
+            version: p.version,
+            public_url,
+        },
+        None => {
+            let template = app::guidance::policy_template(&guidance.record);
+            PolicyForm {
+                sections: template.sections.into_iter().map(|s| (s.title, s.body)).collect(),
+                enacted_on: String::new(),
+                representative: template.representative.unwrap_or_default(),
+                status: "",
+                version: 0,
+                public_url,
+            }
+        }
+    }
+}
+
+/// ★★ as the pages say it.
+fn two_star_text(t: T, two_star: &domain::guidance::TwoStar) -> (&'static str, String) {
+    use domain::guidance::TwoStar;
+    match two_star {
+        TwoStar::Declared(id) => (
+            "declared",
+            format!("{}{}", t.s("★★ 宣言済み（自己宣言ID ", "★★ declared (ID "), id.as_str()) + t.s("）", ")"),
+        ),
+        TwoStar::Ready => ("ready", t.s("★★ 宣言の準備ができています", "Ready to declare ★★").to_string()),
+        TwoStar::NotReady { diagnosis, policy } => {
+            let mut missing = Vec::new();
+            if *diagnosis {
+                missing.push(t.s("自社診断（25項目すべて）", "the self-diagnosis (all 25 items)"));
+            }
+            if *policy {
+                missing.push(t.s("基本方針の公開", "publishing the basic policy"));
+            }
+            ("not_ready", format!("{}{}", t.s("★★ まであと：", "Still needed for ★★: "), missing.join(t.s("、", ", "))))
+        }
+    }
+}
+
+fn measure_status(t: T, code: &str) -> &'static str {
+    match code {
+        "doing" => t.s("対応中", "In progress"),
+        "done" => t.s("完了", "Done"),
+        _ => t.s("未着手", "To do"),
+    }
+}
+
 /// One row of the diagnosis form: the item, its part heading when it starts one, the answer
 /// chosen before.
 struct FormItem {
@@ -256,8 +324,16 @@ struct CompanyPage {
     answers: Vec<(&'static str, &'static str)>,
     can_plan: bool,
     proposed_start: String,
+    policy: PolicyForm,
+    two_star: (&'static str, String),
+    statuses: Vec<(&'static str, &'static str)>,
+    plan_action: String,
     notice: Option<String>,
     problem: Option<String>,
+}
+
+fn statuses(t: T) -> Vec<(&'static str, &'static str)> {
+    ["todo", "doing", "done"].into_iter().map(|code| (code, measure_status(t, code))).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -288,6 +364,10 @@ async fn render_company(
         answers: answer_choices(t),
         can_plan: guidance.expert.is_some() && visits_held < domain::guidance::MAX_VISITS as usize,
         proposed_start: tomorrow_ten.format("%Y-%m-%dT%H:%M").to_string(),
+        policy: policy_form(state, &guidance),
+        two_star: two_star_text(t, &guidance.two_star),
+        statuses: statuses(t),
+        plan_action: format!("/office/guidance/{case}"),
         notice,
         problem,
         guidance,
@@ -370,6 +450,18 @@ async fn company_action(
     }
 }
 
+async fn update_measure(
+    services: &app::Services,
+    actor: &app::Actor,
+    case: Uuid,
+    pairs: &[(String, String)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), app::AppError> {
+    let measure = Uuid::parse_str(value(pairs, "measure")).map_err(|_| app::AppError::NotFound)?;
+    let fields = (value(pairs, "owner"), value(pairs, "due"), value(pairs, "status"));
+    app::guidance::update_measure(services, actor, case, measure, fields, now).await
+}
+
 // ---------------------------------------------------------------------------------------------
 // The company's side.
 
@@ -385,6 +477,10 @@ struct PortalPage {
     round: Option<RoundView>,
     items: Vec<FormItem>,
     answers: Vec<(&'static str, &'static str)>,
+    policy: PolicyForm,
+    two_star: (&'static str, String),
+    statuses: Vec<(&'static str, &'static str)>,
+    plan_action: String,
     notice: Option<String>,
     problem: Option<String>,
 }
@@ -409,6 +505,10 @@ async fn render_portal(
         round: round_view(t, &guidance.rounds),
         items: form_items(t, guidance.rounds.last()),
         answers: answer_choices(t),
+        policy: policy_form(state, &guidance),
+        two_star: two_star_text(t, &guidance.two_star),
+        statuses: statuses(t),
+        plan_action: "/portal/guidance".into(),
         notice,
         problem,
         guidance,
@@ -448,6 +548,46 @@ async fn portal_action(
                 .map(|_| t.s("自社診断の結果を保存しました。", "Your self-diagnosis was saved.")),
             Err(invalid) => Err(app::AppError::Invalid(invalid)),
         },
+        "measure" => update_measure(&state.services, &actor, company.application_id, &pairs, now)
+            .await
+            .map(|()| t.s("計画を更新しました。", "Plan updated.")),
+        "policy_save" => {
+            let input = app::guidance::PolicyInput {
+                sections: (0..10)
+                    .map_while(|i| {
+                        let title = pairs.iter().find(|(k, _)| *k == format!("title_{i}"))?;
+                        let body = value(&pairs, &format!("body_{i}"));
+                        Some((title.1.clone(), body.to_string()))
+                    })
+                    .collect(),
+                enacted_on: value(&pairs, "enacted_on").to_string(),
+                representative: value(&pairs, "representative").to_string(),
+            };
+            match input.parse() {
+                Ok(draft) => app::guidance::save_policy(&state.services, &actor, company.application_id, &draft, now)
+                    .await
+                    .map(|_| t.s("基本方針の下書きを保存しました。", "Draft saved.")),
+                Err(invalid) => Err(app::AppError::Invalid(invalid)),
+            }
+        }
+        "policy_publish" => app::guidance::publish_policy(&state.services, &actor, now).await.map(|_| {
+            t.s(
+                "基本方針を公開しました。下の公開用URLを貴社のWebサイトからリンクしてください。",
+                "Your policy is published. Link the public address below from your website.",
+            )
+        }),
+        "policy_withdraw" => app::guidance::withdraw_policy(&state.services, &actor, now)
+            .await
+            .map(|_| t.s("基本方針の公開を停止しました。", "Your policy is no longer published.")),
+        "declare" => app::guidance::record_declaration(
+            &state.services,
+            &actor,
+            value(&pairs, "declaration_id"),
+            value(&pairs, "declared_on"),
+            now,
+        )
+        .await
+        .map(|()| t.s("自己宣言IDを記録しました。", "Declaration recorded.")),
         _ => Err(app::AppError::Invalid(app::Invalid::UnknownChoice)),
     };
     match result {
@@ -457,4 +597,34 @@ async fn portal_action(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The public policy page.
+
+#[derive(Template)]
+#[template(path = "public/policy.html")]
+struct PublicPolicy {
+    t: T,
+    signed_in: bool,
+    company: String,
+    policy: store::guidance::PolicyRecord,
+    enacted_on: String,
+}
+
+/// A company's published basic policy, for anyone (the company links it from its website).
+async fn public_policy(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let (policy, company) = app::guidance::public_policy(&state.services, &slug).await?;
+    let page = PublicPolicy {
+        t: lang.t,
+        signed_in: false,
+        enacted_on: policy.enacted_on.map(|d| domain::wareki::format_date(d)).unwrap_or_default(),
+        company,
+        policy,
+    };
+    html(StatusCode::OK, &page)
 }

@@ -186,6 +186,14 @@ fn guidance(why: GuidanceRefusal) -> Message {
         GuidanceRefusal::NotExpert => {
             message("not_expert", "担当には、有効な専門家のユーザーを選んでください", "Choose an active expert user")
         }
+        GuidanceRefusal::PolicyIncomplete => message(
+            "policy_incomplete",
+            "公開する前に、制定日と代表者名を入力して保存してください",
+            "Enter and save the enactment date and the representative before publishing",
+        ),
+        GuidanceRefusal::NoDraft => {
+            message("policy_no_draft", "公開できる下書きがありません", "There is no draft to publish")
+        }
     }
 }
 
@@ -405,6 +413,10 @@ pub fn invalid(invalid: &Invalid) -> Message {
             "Enter the visit's start and its length (1–480 minutes)".into(),
         ),
         Invalid::UnknownChoice => ("選択肢の値が正しくありません".into(), "Unknown choice".into()),
+        Invalid::DeclarationId => (
+            "自己宣言IDは、IPAから届いた番号（数字）をそのまま入力してください".into(),
+            "Enter the self-declaration ID from IPA (digits)".into(),
+        ),
         Invalid::AttendanceReport(why) => {
             (format!("参加者レポートを読み取れません：{why}"), format!("The participant report cannot be read: {why}"))
         }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 on_both_backends!(
     an_expert_reaches_only_the_companies_assigned_to_it,
     the_company_reads_its_report_and_diagnoses_itself,
+    the_company_publishes_its_policy_and_gets_ready_for_two_stars,
 );
 
 fn client() -> reqwest::Client {
@@ -218,5 +219,103 @@ async fn the_company_reads_its_report_and_diagnoses_itself(backend: Backend) {
     // The expert sees the rounds.
     let html = expert.get(page).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("id=\"diagnosis-total\">95<"), "{html}");
+    app.stop().await;
+}
+
+fn as_refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+async fn the_company_publishes_its_policy_and_gets_ready_for_two_stars(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let case = crate::incidents::participant(&app, 1).await;
+    let company = crate::agreement::company_session(&app, case).await;
+    let portal = app.at("/portal/guidance");
+    let html = company.get(portal.clone()).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("★★ まであと：自社診断（25項目すべて）、基本方針の公開"), "{html}");
+    assert!(html.contains("株式会社テスト1は、経営者が主導して"), "the template names the company");
+
+    // A complete round seeds the plan with its gaps (items 11 and 24).
+    let mut answers: Vec<(String, String)> = (1..=25).map(|n| (format!("item_{n}"), "done".to_string())).collect();
+    answers[10].1 = "not_done".into();
+    answers[23].1 = "dont_know".into();
+    let fields: Vec<(&str, &str)> =
+        [("do", "diagnosis")].into_iter().chain(answers.iter().map(|(k, v)| (k.as_str(), v.as_str()))).collect();
+    assert_eq!(post(&company, portal.clone(), portal.clone(), &fields).await.status(), 200);
+    let measures = store::guidance::measures(&app.running.db, case).await.unwrap();
+    assert_eq!(measures.iter().map(|m| m.item_number).collect::<Vec<_>>(), [Some(11), Some(24)]);
+    let id = measures[0].id.to_string();
+    let updated = post(
+        &company,
+        portal.clone(),
+        portal.clone(),
+        &[("do", "measure"), ("measure", &id), ("owner", "総務 見本花子"), ("due", "2026-12-25"), ("status", "doing")],
+    )
+    .await;
+    assert_eq!(updated.status(), 200);
+    let measure = store::guidance::measures(&app.running.db, case).await.unwrap().remove(0);
+    assert_eq!((measure.owner.as_deref(), measure.status.as_str()), (Some("総務 見本花子"), "doing"));
+
+    // The policy: saved, refused for publication without its date, then published.
+    let sections: Vec<(String, String)> = domain::guidance::policy_template("株式会社テスト1")
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, s)| [(format!("title_{i}"), s.title), (format!("body_{i}"), s.body)])
+        .collect();
+    let save = |date: &'static str, extra: &'static str| {
+        let mut fields: Vec<(String, String)> = sections.clone();
+        fields[1].1.push_str(extra);
+        fields.extend([
+            ("do".into(), "policy_save".into()),
+            ("enacted_on".into(), date.into()),
+            ("representative".into(), "代表取締役 見本太郎".into()),
+        ]);
+        fields
+    };
+
+    let draft = save("", "");
+    assert_eq!(post(&company, portal.clone(), portal.clone(), &as_refs(&draft)).await.status(), 200);
+    let early = post(&company, portal.clone(), portal.clone(), &[("do", "policy_publish")]).await;
+    assert_eq!(early.status(), 422);
+    assert!(early.text().await.unwrap().contains("制定日と代表者名"));
+    let dated = save("2026-12-01", "");
+    assert_eq!(post(&company, portal.clone(), portal.clone(), &as_refs(&dated)).await.status(), 200);
+    assert_eq!(post(&company, portal.clone(), portal.clone(), &[("do", "policy_publish")]).await.status(), 200);
+    let published = store::guidance::policies(&app.running.db, case).await.unwrap().remove(0);
+    let public = app.at(&format!("/policy/{}", published.slug));
+    let page = client().get(public.clone()).send().await.unwrap();
+    assert_eq!(page.status(), 200, "anyone reads it without signing in");
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("株式会社テスト1") && page.contains("経営者の責任") && page.contains("令和8年12月1日"),
+        "{page}"
+    );
+    let html = company.get(portal.clone()).send().await.unwrap().text().await.unwrap();
+    let address = format!("/policy/{}\"", published.slug);
+    assert!(html.contains("★★ 宣言の準備ができています") && html.contains(&address), "{html}");
+
+    // Editing after publication starts version 2; the public page keeps version 1.
+    let edited = save("2026-12-01", "（改定）");
+    assert_eq!(post(&company, portal.clone(), portal.clone(), &as_refs(&edited)).await.status(), 200);
+    let versions = store::guidance::policies(&app.running.db, case).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert!(!client().get(public.clone()).send().await.unwrap().text().await.unwrap().contains("（改定）"));
+
+    // The declaration ID is digits; then ★★ is recorded.
+    let bad = post(&company, portal.clone(), portal.clone(), &[("do", "declare"), ("declaration_id", "SA-12")]).await;
+    assert_eq!(bad.status(), 422);
+    let good = post(
+        &company,
+        portal.clone(),
+        portal.clone(),
+        &[("do", "declare"), ("declaration_id", "１２３４５６７"), ("declared_on", "2026-12-03")],
+    )
+    .await;
+    assert!(good.text().await.unwrap().contains("★★ 宣言済み（自己宣言ID 1234567）"));
+
+    // Unpublished, the public page is gone.
+    assert_eq!(post(&company, portal.clone(), portal.clone(), &[("do", "policy_withdraw")]).await.status(), 200);
+    assert_eq!(client().get(public).send().await.unwrap().status(), 404);
+    assert_eq!(client().get(app.at("/policy/not-a-slug!")).send().await.unwrap().status(), 404);
     app.stop().await;
 }
