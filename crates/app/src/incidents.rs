@@ -350,11 +350,18 @@ pub struct Candidate {
     pub batch: DetectionBatch,
 }
 
+/// At most this many automatic tickets open per device from one batch of lines; further
+/// groups join one overflow ticket, so a flood of distinct signatures cannot bury the desk (or
+/// slow ingestion).
+pub const MAX_NEW_TICKETS_PER_BATCH: usize = 20;
+/// The signature of the overflow ticket.
+pub const OVERFLOW_SIGNATURE: &str = "overflow";
+
 /// Opens or adds to automatic tickets from detections (Kojo's own work, from `kojo utm import`
-/// and the listener alike). A candidate joins the open ticket of its device, signature and
-/// source whose last detection is within 24 hours; else a ticket opens and the desk is told.
-/// One transaction per device and call (a batch of lines), so ingestion pays for its tickets
-/// once per batch, not once per detection.
+/// and the listener alike). A candidate joins the open ticket of its device with the same key
+/// (signature; source for bursts) whose last detection is within 24 hours; else a ticket opens
+/// and the desk is told. One transaction per device and call (a batch of lines), the device's
+/// open automatic tickets read once.
 pub async fn from_detections(services: &Services, candidates: &[Candidate], now: DateTime<Utc>) -> Result<AutoOutcome> {
     let mut outcome = AutoOutcome::default();
     let actor = Actor::system("incident_rules");
@@ -375,39 +382,85 @@ pub async fn from_detections(services: &Services, candidates: &[Candidate], now:
         let year = year_of(services, &case).await?;
         let recipients = desk_recipients(services, &year.desk, None).await?;
         let tx = services.db.begin().await?;
-        for candidate in group {
-            match store::incidents::open_automatic_for(&tx, &candidate.batch).await? {
-                Some(open) => {
-                    store::incidents::add_detections(&tx, open.id, &candidate.batch, now).await?;
-                    let body = format!("{}", candidate.batch.count);
-                    let event = NewEvent::new(EventKind::Detections, "Kojo", false, false, body);
-                    store::incidents::add_event(&tx, open.id, &event, now).await?;
-                    outcome.joined += 1;
-                }
-                None => {
-                    let ticket = auto_ticket_text(candidate);
-                    let opening = Opening {
-                        case: &case,
-                        device_id: Some(device.id),
-                        channel: Channel::Automatic,
-                        ticket: &ticket,
-                        label: "Kojo".into(),
-                        by_company: false,
-                        auto_key: Some((candidate.batch.signature.clone(), candidate.batch.source.clone())),
-                    };
-                    let record = open_in(&tx, &actor, &year, opening, now).await?;
-                    store::incidents::add_detections(&tx, record.id, &candidate.batch, now).await?;
-                    for to in &recipients {
-                        let email = mail::desk_notice(&services.mail, to, &record, DeskNotice::Opened);
-                        store::outbox::add(&tx, &email, now).await?;
-                    }
-                    outcome.opened.push(record.reference);
-                }
+        let mut open = store::incidents::open_automatic(&tx, device_id).await?;
+        let mut overflow: Option<Candidate> = None;
+        let mut opened_here = 0;
+        for candidate in group.into_iter().cloned().map(Some).chain(std::iter::once(None)) {
+            // The overflow group goes last, once every other group is placed.
+            let candidate = match candidate {
+                Some(candidate) => candidate,
+                None => match overflow.take() {
+                    Some(overflow) => overflow,
+                    None => break,
+                },
+            };
+            if let Some(ticket) = open.iter_mut().find(|t| store::incidents::joins(t, &candidate.batch)) {
+                store::incidents::add_detections(
+                    &tx,
+                    ticket.id,
+                    (ticket.detection_count, ticket.last_detection_at),
+                    &candidate.batch,
+                    now,
+                )
+                .await?;
+                ticket.detection_count += candidate.batch.count;
+                ticket.last_detection_at = Some(
+                    ticket.last_detection_at.map_or(candidate.batch.last_at, |at| at.max(candidate.batch.last_at)),
+                );
+                outcome.joined += 1;
+                continue;
             }
+            if opened_here >= MAX_NEW_TICKETS_PER_BATCH && candidate.batch.signature != OVERFLOW_SIGNATURE {
+                overflow = Some(merge_overflow(overflow, candidate));
+                continue;
+            }
+            let ticket = auto_ticket_text(&candidate);
+            let opening = Opening {
+                case: &case,
+                device_id: Some(device.id),
+                channel: Channel::Automatic,
+                ticket: &ticket,
+                label: "Kojo".into(),
+                by_company: false,
+                auto_key: Some((candidate.batch.signature.clone(), candidate.batch.source.clone())),
+            };
+            let mut record = open_in(&tx, &actor, &year, opening, now).await?;
+            store::incidents::add_detections(&tx, record.id, (0, None), &candidate.batch, now).await?;
+            for to in &recipients {
+                let email = mail::desk_notice(&services.mail, to, &record, DeskNotice::Opened);
+                store::outbox::add(&tx, &email, now).await?;
+            }
+            record.detection_count = candidate.batch.count;
+            record.last_detection_at = Some(candidate.batch.last_at);
+            outcome.opened.push(record.reference.clone());
+            open.push(record);
+            opened_here += 1;
         }
         tx.commit().await?;
     }
     Ok(outcome)
+}
+
+/// Adds a group past the cap to the overflow group: counts summed, the worst severity, the first
+/// examples kept.
+fn merge_overflow(overflow: Option<Candidate>, candidate: Candidate) -> Candidate {
+    match overflow {
+        None => Candidate {
+            category: domain::incident::Category::Other,
+            severity: candidate.severity,
+            burst: false,
+            batch: DetectionBatch { signature: OVERFLOW_SIGNATURE.to_string(), source: None, ..candidate.batch },
+        },
+        Some(mut overflow) => {
+            overflow.severity = overflow.severity.min(candidate.severity);
+            overflow.batch.count += candidate.batch.count;
+            overflow.batch.first_at = overflow.batch.first_at.min(candidate.batch.first_at);
+            overflow.batch.last_at = overflow.batch.last_at.max(candidate.batch.last_at);
+            let room = 10usize.saturating_sub(overflow.batch.evidence.len());
+            overflow.batch.evidence.extend(candidate.batch.evidence.into_iter().take(room));
+            overflow
+        }
+    }
 }
 
 /// The subject and description of an automatic ticket, in plain Japanese: what was detected,
@@ -422,7 +475,13 @@ fn auto_ticket_text(candidate: &Candidate) -> NewTicket {
         "detected" => "UTMは検知しましたが、通信は止めていません（記録のみ）",
         _ => "UTMは通信を止めていません",
     };
-    let what = if candidate.burst { "短時間に大量の攻撃" } else { candidate.category.label_ja() };
+    let what = if candidate.burst {
+        "短時間に大量の攻撃"
+    } else if batch.signature == OVERFLOW_SIGNATURE {
+        "多数の種類の検知"
+    } else {
+        candidate.category.label_ja()
+    };
     let mut subject = format!("UTMの検知：{what}（{}）", batch.signature);
     if subject.chars().count() > domain::incident::SUBJECT_MAX {
         subject = subject.chars().take(domain::incident::SUBJECT_MAX - 1).collect::<String>() + "…";

@@ -2,8 +2,8 @@
 //! the listener share `ingest::Accumulator`, which feeds this): each threat event is checked
 //! against `domain::incident::auto_ticket` (malware, botnet or data leak not blocked; anything
 //! critical), and counted per source for bursts (`BURST_THRESHOLD` threats from one source within
-//! `BURST_WINDOW`). Picked detections are grouped by their dedupe key (signature, source) with
-//! a few examples as evidence; `app::incidents::from_detections` then joins them to an open
+//! `BURST_WINDOW`). Picked detections are grouped by their dedupe key — the signature for the
+//! rules, the source address for bursts — with a few examples as evidence; `app::incidents::from_detections` then joins them to an open
 //! ticket or opens one.
 //!
 //! Cheap on the hot path: a threat event costs a few string comparisons and, when it has a
@@ -68,7 +68,9 @@ impl AutoTickets {
         };
         let evidence = || evidence(event, at, source);
         if let Some((category, severity)) = domain::incident::auto_ticket(&detection) {
-            let key = (signature.chars().take(500).collect::<String>(), event.src_ip.map(|ip| ip.to_string()));
+            // One ticket per device and signature: the sources are in its evidence (an
+            // infection seen from ten PCs is one incident, not ten tickets).
+            let key = (signature.chars().take(500).collect::<String>(), None);
             self.groups
                 .entry(key)
                 .or_insert_with(|| Group {

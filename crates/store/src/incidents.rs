@@ -581,49 +581,60 @@ pub struct DetectionBatch {
     pub evidence: Vec<DetectionRecord>,
 }
 
-/// The open automatic ticket `batch` joins (same device, signature and source, its last
-/// detection within the dedupe window of the batch's), locked; `None` when a new one is due.
-pub async fn open_automatic_for(tx: &Tx, batch: &DetectionBatch) -> Result<Option<TicketRecord>> {
-    let mut query = incident_ticket::Entity::find()
-        .filter(incident_ticket::Column::DeviceId.eq(batch.device_id))
-        .filter(incident_ticket::Column::AutoSignature.eq(batch.signature.clone()))
+/// The device's automatic tickets still open (neither resolved nor closed), locked for the
+/// caller's transaction: what a batch of detections may join.
+pub async fn open_automatic(tx: &Tx, device_id: Uuid) -> Result<Vec<TicketRecord>> {
+    let models = incident_ticket::Entity::find()
+        .filter(incident_ticket::Column::DeviceId.eq(device_id))
+        .filter(incident_ticket::Column::Channel.eq(Channel::Automatic.code()))
         .filter(incident_ticket::Column::Status.is_not_in([TicketStatus::Resolved.code(), TicketStatus::Closed.code()]))
         .order_by_desc(incident_ticket::Column::LastDetectionAt)
-        .lock_exclusive();
-    query = match &batch.source {
-        Some(source) => query.filter(incident_ticket::Column::AutoSource.eq(source.clone())),
-        None => query.filter(incident_ticket::Column::AutoSource.is_null()),
-    };
-    let key = domain::incident::DedupeKey {
-        device: batch.device_id.to_string(),
-        signature: batch.signature.clone(),
-        source: batch.source.clone(),
-    };
-    for model in query.all(tx.conn()).await? {
-        let last_seen = model.last_detection_at.unwrap_or(model.opened_at);
-        if domain::incident::joins(&key, last_seen, &key, batch.first_at)
-            || domain::incident::joins(&key, last_seen, &key, batch.last_at)
-        {
-            return Ok(Some(records(tx.conn(), vec![model]).await?.remove(0)));
-        }
-    }
-    Ok(None)
+        .lock_exclusive()
+        .all(tx.conn())
+        .await?;
+    records(tx.conn(), models).await
 }
 
-/// Adds a batch's count and evidence (up to [`DETECTIONS_KEPT_PER_TICKET`] rows) to a ticket.
-pub async fn add_detections(tx: &Tx, ticket_id: Uuid, batch: &DetectionBatch, now: DateTime<Utc>) -> Result<()> {
-    let model = incident_ticket::Entity::find_by_id(ticket_id)
-        .lock_exclusive()
-        .one(tx.conn())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let last = model.last_detection_at.map_or(batch.last_at, |at| at.max(batch.last_at));
-    let count = model.detection_count + batch.count as i64;
-    let mut active: incident_ticket::ActiveModel = model.into();
-    active.detection_count = Set(count);
-    active.last_detection_at = Set(Some(last));
-    active.updated_at = Set(now);
-    active.update(tx.conn()).await?;
+/// Whether `batch` joins the open automatic ticket `open`: same signature and source, and its
+/// detections within the dedupe window of the ticket's last one.
+pub fn joins(open: &TicketRecord, batch: &DetectionBatch) -> bool {
+    let key = |signature: &str, source: Option<&str>| domain::incident::DedupeKey {
+        device: String::new(),
+        signature: signature.to_string(),
+        source: source.map(str::to_string),
+    };
+    let Some(signature) = open.auto_signature.as_deref() else { return false };
+    let open_key = key(signature, open.auto_source.as_deref());
+    let batch_key = key(&batch.signature, batch.source.as_deref());
+    let last_seen = open.last_detection_at.unwrap_or(open.opened_at);
+    domain::incident::joins(&open_key, last_seen, &batch_key, batch.first_at)
+        || domain::incident::joins(&open_key, last_seen, &batch_key, batch.last_at)
+}
+
+/// Adds a batch's count and evidence to a ticket the caller holds (locked, read in this
+/// transaction: it had `counted` detections, the last at `last_seen`): the count always, evidence
+/// rows only while the ticket keeps fewer than [`DETECTIONS_KEPT_PER_TICKET`].
+pub async fn add_detections(
+    tx: &Tx,
+    ticket_id: Uuid,
+    (counted, last_seen): (u64, Option<DateTime<Utc>>),
+    batch: &DetectionBatch,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let last = last_seen.map_or(batch.last_at, |at| at.max(batch.last_at));
+    incident_ticket::Entity::update_many()
+        .col_expr(
+            incident_ticket::Column::DetectionCount,
+            sea_orm::sea_query::Expr::value((counted + batch.count) as i64),
+        )
+        .col_expr(incident_ticket::Column::LastDetectionAt, sea_orm::sea_query::Expr::value(last))
+        .col_expr(incident_ticket::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(incident_ticket::Column::Id.eq(ticket_id))
+        .exec(tx.conn())
+        .await?;
+    if counted >= DETECTIONS_KEPT_PER_TICKET {
+        return Ok(());
+    }
     let kept = incident_detection::Entity::find()
         .filter(incident_detection::Column::TicketId.eq(ticket_id))
         .count(tx.conn())

@@ -304,6 +304,21 @@ async fn an_imported_detection_opens_one_ticket_and_the_next_import_joins_it(bac
         .await
         .unwrap();
     assert_eq!((summary.tickets_opened, summary.tickets_joined), (1, 0));
+
+    // A flood of distinct signatures opens at most 20 tickets per batch; the rest share one.
+    let flood: Vec<String> = (0..30)
+        .map(|i| virus("FGT60FTK0000902", start + Duration::minutes(i), false, &format!("W32/Flood.{i}!tr")))
+        .collect();
+    let path = dir.path().join("flood.log");
+    std::fs::write(&path, flood.join("\n") + "\n").unwrap();
+    let summary = kojo::ingest::import_files(&app.running.services, device, &[&path], &app::Clock::system(), |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.tickets_opened, 21, "20 and the overflow ticket");
+    let tickets = store::incidents::list(&app.running.db, Some(company)).await.unwrap();
+    let overflow = tickets.iter().find(|t| t.auto_signature.as_deref() == Some("overflow")).expect("an overflow ticket");
+    assert_eq!(overflow.detection_count, 10);
+    assert!(overflow.subject.contains("多数の種類の検知"), "{}", overflow.subject);
     app.stop().await;
 }
 
