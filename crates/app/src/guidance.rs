@@ -255,6 +255,45 @@ pub async fn plan_visit(
     Ok(visit)
 }
 
+/// When a visit's reminder is due: 10:00 JST on the business day before the visit's day.
+pub fn reminder_due(calendar: &domain::calendar::BusinessCalendar, starts_at: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let mut day = starts_at.with_timezone(&chrono_tz::Asia::Tokyo).date_naive() - Duration::days(1);
+    while !calendar.is_business_day(day) {
+        day -= Duration::days(1);
+    }
+    let ten = day.and_hms_opt(10, 0, 0).expect("a valid time");
+    chrono_tz::Asia::Tokyo.from_local_datetime(&ten).single().expect("Asia/Tokyo has no DST").with_timezone(&Utc)
+}
+
+/// Reminds the company of a planned visit (Kojo's own work, from the job table): once, while it
+/// is still planned and has not started. Returns whether an e-mail was queued.
+pub async fn send_visit_reminder(services: &Services, visit: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    let record = store::guidance::get_visit(&services.db, visit).await?;
+    if record.status != store::guidance::VisitStatus::Planned || record.starts_at <= now {
+        return Ok(false);
+    }
+    let case = store::applications::get(&services.db, record.application_id).await?;
+    let expert = store::accounts::get_user(&services.db, record.expert_user_id).await?;
+    let letter = crate::mail::letter(&services.mail, &services.db, &case).await?;
+    let tx = services.db.begin().await?;
+    if !store::guidance::mark_reminded(&tx, visit, now).await? {
+        return Ok(false);
+    }
+    let mut email = crate::mail::guidance_visit(&letter, &case, &record, &expert.display_name, now);
+    email.subject = letter
+        .language
+        .pick("【運営事務局】経営指導のご確認（前日のお知らせ）", "[Programme secretariat] Guidance visit reminder")
+        .to_string()
+        + &format!("（第{}回）", record.number);
+    store::outbox::add(&tx, &email, now).await?;
+    Actor::system("guidance_reminder")
+        .record(&tx, "guidance.remind", ("application", case.id), serde_json::json!({"visit": visit}), now)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// A visit report as typed: next steps one per line, each optionally ending with its due day
 /// (`…（期限 2026-12-20）` or `… 2026-12-20`).
 #[derive(Debug, Clone, Default)]
@@ -292,7 +331,11 @@ fn next_step(line: &str) -> NextStep {
         Some((text, last)) => {
             let day = last.trim_start_matches("期限").trim_matches(|c| matches!(c, '(' | ')' | '（' | '）'));
             match chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
-                Ok(due) => (text.trim_end_matches(['(', '（']).trim().to_string(), Some(due)),
+                Ok(due) => {
+                    let text =
+                        text.trim_end().trim_end_matches("期限").trim_end().trim_end_matches(['(', '（', ':', '：']);
+                    (text.trim().to_string(), Some(due))
+                }
                 Err(_) => (normal.clone(), None),
             }
         }
@@ -598,6 +641,16 @@ pub async fn record_declaration(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reminder_comes_at_ten_on_the_business_day_before() {
+        let calendar = domain::calendar::BusinessCalendar::japan();
+        let tokyo = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // A Monday visit: the Friday before.
+        assert_eq!(reminder_due(&calendar, tokyo("2026-12-07T14:00:00+09:00")), tokyo("2026-12-04T10:00:00+09:00"));
+        // After Golden Week (5/3–5/6 are holidays and a substitute day): 5/1.
+        assert_eq!(reminder_due(&calendar, tokyo("2026-05-07T09:30:00+09:00")), tokyo("2026-05-01T10:00:00+09:00"));
+    }
 
     #[test]
     fn next_steps_take_a_trailing_due_day() {

@@ -20,6 +20,8 @@
 //!   ticket's SLA clock at the instant it would pass its target, planned for every ticket whose
 //!   clock runs (a pause moves the due time, which plans a new key; the check finds nothing
 //!   to do at the old one), and at once for a clock found past its target.
+//! - `guidance_reminder` / `VISIT-ID/START`: the reminder of a management-guidance visit, due at
+//!   10:00 JST on the business day before it (a moved visit plans a new key).
 //!
 //! Must not: hold the rules of what a job does (they are in `maintenance`) or sleep in tests
 //! (`run_due_jobs` runs one pass and returns).
@@ -38,6 +40,7 @@ pub const PURGE_THREAT_EVENTS: &str = "purge_threat_events";
 pub const TRIAL_END_NOTICE: &str = "trial_end_notice";
 pub const SEMINAR_REMINDER: &str = "seminar_reminder";
 pub const INCIDENT_SLA: &str = "incident_sla";
+pub const GUIDANCE_REMINDER: &str = "guidance_reminder";
 
 /// How long a claimed job is its worker's. A job running longer may be claimed again by another
 /// worker (its handler is safe to repeat), so this is far above any job's expected run.
@@ -87,6 +90,15 @@ pub async fn plan(db: &Db, clock: &app::Clock) -> anyhow::Result<usize> {
             if !reminders.contains(&key) && store::jobs::plan(db, SEMINAR_REMINDER, &key, due, now).await? {
                 planned += 1;
             }
+        }
+    }
+    let reminders_planned = store::jobs::planned_keys(db, GUIDANCE_REMINDER).await?;
+    let calendar = crate::setup::calendar(db).await?;
+    for visit in store::guidance::upcoming_visits(db, now).await? {
+        let key = format!("{}/{}", visit.id, visit.starts_at.timestamp());
+        let due = app::guidance::reminder_due(&calendar, visit.starts_at);
+        if !reminders_planned.contains(&key) && store::jobs::plan(db, GUIDANCE_REMINDER, &key, due, now).await? {
+            planned += 1;
         }
     }
     let checks = store::jobs::planned_keys(db, INCIDENT_SLA).await?;
@@ -207,6 +219,11 @@ async fn run_one(
         }
         INCIDENT_SLA => {
             maintenance::incident_sla(services, &job.key, clock).await?;
+        }
+        GUIDANCE_REMINDER => {
+            let visit: uuid::Uuid = job.key.split('/').next().unwrap_or_default().parse()?;
+            let sent = app::guidance::send_visit_reminder(services, visit, clock.now()).await?;
+            tracing::info!(%visit, sent, "guidance visit reminder");
         }
         other => anyhow::bail!("unknown job kind {other} (written by a newer Kojo?)"),
     }

@@ -969,6 +969,7 @@ pub mod guidance_visit {
         pub next_steps: Option<String>,
         pub recorded_at: Option<DateTimeUtc>,
         pub acknowledged_at: Option<DateTimeUtc>,
+        pub reminded_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }

@@ -168,6 +168,7 @@ pub async fn plan(tx: &Tx, new: &NewVisit, now: DateTime<Utc>) -> Result<VisitRe
         next_steps: Set(None),
         recorded_at: Set(None),
         acknowledged_at: Set(None),
+        reminded_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -190,6 +191,30 @@ pub async fn visits(db: &Db, application_id: Uuid) -> Result<Vec<VisitRecord>> {
 
 pub async fn get_visit(db: &Db, id: Uuid) -> Result<VisitRecord> {
     visit(guidance_visit::Entity::find_by_id(id).one(db.conn()).await?.ok_or(StoreError::NotFound)?)
+}
+
+/// Planned visits that have not started, for the reminders.
+pub async fn upcoming_visits(db: &Db, now: DateTime<Utc>) -> Result<Vec<VisitRecord>> {
+    guidance_visit::Entity::find()
+        .filter(guidance_visit::Column::Status.eq(VisitStatus::Planned.code()))
+        .filter(guidance_visit::Column::StartsAt.gt(now))
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(visit)
+        .collect()
+}
+
+/// Marks a planned visit reminded (once); `false` when it was reminded before or is no longer planned.
+pub async fn mark_reminded(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    let done = guidance_visit::Entity::update_many()
+        .col_expr(guidance_visit::Column::RemindedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(guidance_visit::Column::Id.eq(id))
+        .filter(guidance_visit::Column::Status.eq(VisitStatus::Planned.code()))
+        .filter(guidance_visit::Column::RemindedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    Ok(done.rows_affected == 1)
 }
 
 /// What the expert records after a visit.

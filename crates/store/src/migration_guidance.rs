@@ -49,6 +49,7 @@ enum GuidanceVisits {
     NextSteps,
     RecordedAt,
     AcknowledgedAt,
+    RemindedAt,
     CreatedAt,
     UpdatedAt,
 }
@@ -118,6 +119,7 @@ impl MigrationTrait for M0016Guidance {
                     .col(text_null(GuidanceVisits::NextSteps))
                     .col(timestamp_with_time_zone_null(GuidanceVisits::RecordedAt))
                     .col(timestamp_with_time_zone_null(GuidanceVisits::AcknowledgedAt))
+                    .col(timestamp_with_time_zone_null(GuidanceVisits::RemindedAt))
                     .col(timestamp_with_time_zone(GuidanceVisits::CreatedAt))
                     .col(timestamp_with_time_zone(GuidanceVisits::UpdatedAt))
                     .foreign_key(

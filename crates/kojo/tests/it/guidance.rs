@@ -5,7 +5,7 @@
 use crate::common;
 
 use chrono::{Duration, Utc};
-use common::{Backend, Setup, TestApp, spawn_app};
+use common::{Backend, Setup, TestApp, spawn_app, spawn_app_with_clock};
 use domain::access::Role;
 use uuid::Uuid;
 
@@ -13,6 +13,7 @@ on_both_backends!(
     an_expert_reaches_only_the_companies_assigned_to_it,
     the_company_reads_its_report_and_diagnoses_itself,
     the_company_publishes_its_policy_and_gets_ready_for_two_stars,
+    a_visit_is_reminded_on_the_business_day_before,
 );
 
 fn client() -> reqwest::Client {
@@ -317,5 +318,49 @@ async fn the_company_publishes_its_policy_and_gets_ready_for_two_stars(backend: 
     assert_eq!(post(&company, portal.clone(), portal.clone(), &[("do", "policy_withdraw")]).await.status(), 200);
     assert_eq!(client().get(public).send().await.unwrap().status(), 404);
     assert_eq!(client().get(app.at("/policy/not-a-slug!")).send().await.unwrap().status(), 404);
+    app.stop().await;
+}
+
+async fn a_visit_is_reminded_on_the_business_day_before(backend: Backend) {
+    let clock = app::Clock::fixed(Utc::now());
+    let app = spawn_app_with_clock(backend, Setup::default(), clock.clone(), |config| config.worker = false).await;
+    let settings = kojo::maintenance::Settings { font_dirs: Vec::new(), threat_retention_days: 400 };
+    let case = crate::incidents::participant(&app, 1).await;
+    let (expert, secretariat) = (client(), client());
+    app.sign_in(&expert, "expert@example.jp", Role::Expert).await;
+    app.sign_in(&secretariat, "jimukyoku@example.jp", Role::Secretariat).await;
+    assign(&app, &secretariat, case, "expert@example.jp").await;
+    // A visit on the Monday at least a week ahead, at 14:00.
+    let mut day = (Utc::now() + Duration::days(7)).with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    while chrono::Datelike::weekday(&day) != chrono::Weekday::Mon {
+        day += Duration::days(1);
+    }
+    let page = app.at(&format!("/office/guidance/{case}"));
+    let start = format!("{day}T14:00");
+    let planned = post(
+        &expert,
+        page.clone(),
+        page,
+        &[("do", "plan"), ("mode", "online"), ("starts_at", &start), ("minutes", "60")],
+    )
+    .await;
+    assert_eq!(planned.status(), 200);
+    let visit = store::guidance::visits(&app.running.db, case).await.unwrap().remove(0);
+    let due = app::guidance::reminder_due(&app.running.services.calendar, visit.starts_at);
+    let reminders = || async {
+        store::outbox::recent(&app.running.db, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.subject.contains("前日のお知らせ"))
+            .count()
+    };
+    kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
+    assert_eq!(reminders().await, 0, "not before it is due");
+    clock.set(due);
+    kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
+    kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
+    assert_eq!(reminders().await, 1, "once, at 10:00 on the business day before");
+    assert!(store::guidance::get_visit(&app.running.db, visit.id).await.unwrap().starts_at > due);
     app.stop().await;
 }

@@ -316,7 +316,8 @@ async fn an_imported_detection_opens_one_ticket_and_the_next_import_joins_it(bac
         .unwrap();
     assert_eq!(summary.tickets_opened, 21, "20 and the overflow ticket");
     let tickets = store::incidents::list(&app.running.db, Some(company)).await.unwrap();
-    let overflow = tickets.iter().find(|t| t.auto_signature.as_deref() == Some("overflow")).expect("an overflow ticket");
+    let overflow =
+        tickets.iter().find(|t| t.auto_signature.as_deref() == Some("overflow")).expect("an overflow ticket");
     assert_eq!(overflow.detection_count, 10);
     assert!(overflow.subject.contains("多数の種類の検知"), "{}", overflow.subject);
     app.stop().await;
