@@ -90,6 +90,66 @@ pub async fn companies(services: &Services, actor: &Actor) -> Result<Vec<Company
     Ok(rows)
 }
 
+/// Management guidance across the programme, with no company named (the secretariat and Tokyo).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    /// Confirmed participants of course ①.
+    pub participants: u32,
+    pub with_expert: u32,
+    /// Companies by visits done: index 0 to 4.
+    pub by_visits_done: [u32; 5],
+    /// Companies with a complete round, and the averages of their first and latest totals.
+    pub diagnosed: u32,
+    pub baseline_average: Option<f64>,
+    pub latest_average: Option<f64>,
+    pub policies_published: u32,
+    pub two_star_ready: u32,
+    pub two_star_declared: u32,
+}
+
+/// The programme's guidance figures.
+pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
+    actor.require(Action::ReadGuidanceFigures)?;
+    let filter = store::applications::ApplicationFilter {
+        status: Some(domain::case::CaseState::Confirmed),
+        ..Default::default()
+    };
+    let assignments = store::guidance::assignments(&services.db).await?;
+    let mut figures = Figures::default();
+    let (mut baselines, mut latest) = (Vec::new(), Vec::new());
+    for record in store::applications::list_all(&services.db, &filter).await? {
+        if !is_participant(&record) {
+            continue;
+        }
+        figures.participants += 1;
+        if assignments.iter().any(|(case, _)| *case == record.id) {
+            figures.with_expert += 1;
+        }
+        let visits = store::guidance::visits(&services.db, record.id).await?;
+        let done = visits.iter().filter(|v| v.status == store::guidance::VisitStatus::Done).count().min(4);
+        figures.by_visits_done[done] += 1;
+        let rounds: Vec<RoundRecord> =
+            store::guidance::rounds(&services.db, record.id).await?.into_iter().filter(|r| r.complete).collect();
+        if let (Some(first), Some(last)) = (rounds.first(), rounds.last()) {
+            figures.diagnosed += 1;
+            baselines.push(f64::from(first.total));
+            latest.push(f64::from(last.total));
+        }
+        let published = store::guidance::policies(&services.db, record.id)
+            .await?
+            .iter()
+            .any(|p| p.status == store::guidance::PolicyStatus::Published);
+        figures.policies_published += u32::from(published);
+        let declared = store::guidance::declaration(&services.db, record.id).await?.is_some();
+        figures.two_star_declared += u32::from(declared);
+        figures.two_star_ready += u32::from(!declared && published && !rounds.is_empty());
+    }
+    let average = |values: &[f64]| (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+    figures.baseline_average = average(&baselines);
+    figures.latest_average = average(&latest);
+    Ok(figures)
+}
+
 /// The active experts, for the assignment choice.
 pub async fn experts(services: &Services, actor: &Actor) -> Result<Vec<store::accounts::UserRecord>> {
     actor.require(Action::AssignExperts)?;

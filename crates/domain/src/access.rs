@@ -122,6 +122,8 @@ pub enum Action {
     /// Management guidance: the companies in it (an expert: only those assigned), their visits,
     /// self-diagnosis and policy; plan and record visits.
     Guide,
+    /// Read management guidance's programme figures: counts and averages, no company named.
+    ReadGuidanceFigures,
     /// Programme years, windows, capacities and users.
     Administer,
     /// Change one's own password (every staff user; company users have none).
@@ -149,6 +151,9 @@ impl Role {
             Action::WorkIncidents => matches!(self, Role::Administrator | Role::UtmOperator),
             Action::ReadIncidents => matches!(self, Role::Administrator | Role::Secretariat | Role::UtmOperator),
             Action::AssignExperts => matches!(self, Role::Administrator | Role::Secretariat),
+            Action::ReadGuidanceFigures => {
+                matches!(self, Role::Administrator | Role::Secretariat | Role::TokyoOfficial)
+            }
             // Experts see only their assigned companies (`app::guidance::company_for`).
             Action::Guide => matches!(self, Role::Administrator | Role::Secretariat | Role::Expert),
             Action::ReadIncidentFigures => {

@@ -26,6 +26,7 @@ use crate::render::html;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/office/guidance", get(list_page).post(assign))
+        .route("/office/guidance/figures", get(figures_page))
         .route("/office/guidance/{case}", get(company_page).post(company_action))
         .route("/portal/guidance", get(portal_page).post(portal_action))
         .route("/policy/{slug}", get(public_policy))
@@ -625,6 +626,78 @@ async fn public_policy(
         enacted_on: policy.enacted_on.map(|d| domain::wareki::format_date(d)).unwrap_or_default(),
         company,
         policy,
+    };
+    html(StatusCode::OK, &page)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The programme's figures.
+
+#[derive(Template)]
+#[template(path = "office/guidance_figures.html")]
+struct FiguresPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    figures: app::guidance::Figures,
+    baseline: String,
+    latest: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FiguresQuery {
+    format: String,
+}
+
+fn one_decimal(value: Option<f64>) -> String {
+    value.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())
+}
+
+async fn figures_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    axum::extract::Query(query): axum::extract::Query<FiguresQuery>,
+) -> Result<Response, PageError> {
+    let actor = staff_actor(&staff, &ip);
+    let figures = app::guidance::figures(&state.services, &actor).await?;
+    if !query.format.is_empty() {
+        if !matches!(query.format.as_str(), "csv" | "csv_sjis" | "xlsx") {
+            return Err(PageError::bad_request(
+                "不明な出力形式です（csv / csv_sjis / xlsx）。",
+                "Unknown format (csv / csv_sjis / xlsx).",
+            ));
+        }
+        use documents::Cell;
+        let mut table = documents::Table::new(["項目", "値"]);
+        let f = &figures;
+        let mut push = |label: String, value: Cell| table.push(vec![Cell::from(label), value]);
+        push("参加確定企業（支援①）".into(), Cell::from(i64::from(f.participants)));
+        push("専門家の割当て済み".into(), Cell::from(i64::from(f.with_expert)));
+        for (visits, count) in f.by_visits_done.iter().enumerate() {
+            push(format!("訪問実施 {visits}回"), Cell::from(i64::from(*count)));
+        }
+        push("自社診断 実施企業".into(), Cell::from(i64::from(f.diagnosed)));
+        push("自社診断 初回平均".into(), Cell::from(one_decimal(f.baseline_average)));
+        push("自社診断 最新平均".into(), Cell::from(one_decimal(f.latest_average)));
+        push("基本方針 公開".into(), Cell::from(i64::from(f.policies_published)));
+        push("★★ 宣言準備済み".into(), Cell::from(i64::from(f.two_star_ready)));
+        push("★★ 宣言済み".into(), Cell::from(i64::from(f.two_star_declared)));
+        return crate::render::export(table, &query.format, "経営指導", "guidance-figures", state.clock.today());
+    }
+    let page = FiguresPage {
+        t: lang.t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        baseline: one_decimal(figures.baseline_average),
+        latest: one_decimal(figures.latest_average),
+        figures,
     };
     html(StatusCode::OK, &page)
 }

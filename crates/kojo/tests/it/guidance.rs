@@ -220,6 +220,13 @@ async fn the_company_reads_its_report_and_diagnoses_itself(backend: Backend) {
     // The expert sees the rounds.
     let html = expert.get(page).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("id=\"diagnosis-total\">95<"), "{html}");
+    // Tokyo reads the programme's figures, no company in them; the expert may not.
+    let tokyo = client();
+    app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
+    let figures = tokyo.get(app.at("/office/guidance/figures")).send().await.unwrap().text().await.unwrap();
+    assert!(figures.contains("id=\"diagnosed\">1<") && figures.contains("91.0 → 95.0"), "{figures}");
+    assert!(!figures.contains("株式会社テスト1"));
+    assert_eq!(expert.get(app.at("/office/guidance/figures")).send().await.unwrap().status(), 403);
     app.stop().await;
 }
 

@@ -24,7 +24,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Every page of the office menu.
-const MENU_PAGES: [&str; 14] = [
+const MENU_PAGES: [&str; 15] = [
     "/office/board",
     "/office/applications",
     "/office/approvals",
@@ -34,6 +34,7 @@ const MENU_PAGES: [&str; 14] = [
     "/office/trial-ends",
     "/office/incidents",
     "/office/incidents/figures",
+    "/office/guidance/figures",
     "/office/reports/monthly",
     "/office/reports/contact-breaches",
     "/office/reports/timeline",
@@ -45,7 +46,12 @@ const MENU_PAGES: [&str; 14] = [
 pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
     let cases = ["/office/board", "/office/applications", "/office/approvals"];
     let devices = ["/office/devices", "/office/trial-ends", "/office/incidents", "/office/reports/monthly"];
-    let reports = ["/office/reports/contact-breaches", "/office/incidents/figures", "/office/reports/timeline"];
+    let reports = [
+        "/office/reports/contact-breaches",
+        "/office/incidents/figures",
+        "/office/guidance/figures",
+        "/office/reports/timeline",
+    ];
     let secretariat: Vec<&str> =
         [&cases[..], &["/office/seminars", "/office/guidance"], &devices[..], &reports[..]].concat();
     let administrator = [&secretariat[..], &["/office/programmes", "/office/users"]].concat();
@@ -55,7 +61,12 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
         (
             Role::TokyoOfficial,
             "/office/approvals",
-            vec!["/office/approvals", "/office/reports/contact-breaches", "/office/incidents/figures"],
+            vec![
+                "/office/approvals",
+                "/office/reports/contact-breaches",
+                "/office/incidents/figures",
+                "/office/guidance/figures",
+            ],
         ),
         (Role::UtmOperator, "/office/devices", [&devices[..], &["/office/incidents/figures"]].concat()),
         (Role::Expert, "/office/guidance", vec!["/office/guidance"]),
