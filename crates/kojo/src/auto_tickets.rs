@@ -124,6 +124,11 @@ impl AutoTickets {
         }
     }
 
+    /// How many groups wait.
+    pub fn pending(&self) -> usize {
+        self.groups.len()
+    }
+
     /// The groups picked since the last call, for `device_id`; the burst counters stay.
     pub fn take(&mut self, device_id: Uuid) -> Vec<app::incidents::Candidate> {
         self.groups

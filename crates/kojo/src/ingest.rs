@@ -16,6 +16,9 @@ use uuid::Uuid;
 
 /// Lines per database batch.
 pub const BATCH_LINES: u64 = 50_000;
+/// An import settles its automatic tickets at the end of each file, or sooner once this many
+/// detection groups wait (they are bounded by distinct signatures and burst sources).
+const SETTLE_GROUPS: usize = 1_000;
 
 /// What a run read and stored, for the summary.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -200,14 +203,42 @@ impl Accumulator {
         }
     }
 
-    /// Writes what was gathered and starts afresh (the burst counters carry over), then opens or
-    /// adds to the incident desk's automatic tickets; returns the summary of the written part.
+    /// Detection groups waiting for [`Accumulator::settle_tickets`].
+    pub fn pending_ticket_groups(&self) -> usize {
+        self.auto.pending()
+    }
+
+    /// Opens or adds to the incident desk's automatic tickets for the detections gathered since
+    /// the last call (the listener after every batch; an import at the end of each file, or
+    /// sooner when many groups wait). Log lines are already stored: a failure here is logged and
+    /// counted, never a lost line.
+    pub async fn settle_tickets(&mut self, services: &app::Services, now: chrono::DateTime<chrono::Utc>) -> Summary {
+        let mut summary = Summary::default();
+        let candidates = self.auto.take(self.device_id);
+        if candidates.is_empty() {
+            return summary;
+        }
+        match app::incidents::from_detections(services, &candidates, now).await {
+            Ok(outcome) => {
+                summary.tickets_opened = outcome.opened.len() as u64;
+                summary.tickets_joined = outcome.joined as u64;
+            }
+            Err(error) => {
+                summary.tickets_failed = candidates.len() as u64;
+                tracing::error!(%error, groups = candidates.len(), "automatic incident tickets not written");
+            }
+        }
+        summary
+    }
+
+    /// Writes what was gathered and starts afresh; the detections picked for the incident desk
+    /// and the burst counters carry over (see [`Accumulator::settle_tickets`]). Returns the
+    /// summary of the written part.
     pub async fn flush(
         &mut self,
         services: &app::Services,
         now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<Summary> {
-        let candidates = self.auto.take(self.device_id);
         let mut done = std::mem::replace(self, Accumulator::new(self.device_id));
         self.auto = std::mem::take(&mut done.auto);
         done.summary.intake.add_totals(
@@ -245,18 +276,6 @@ impl Accumulator {
             intake: intake_tally(&done.summary.intake),
         };
         store::logs::ingest(&services.db, &batch, now).await.context("failed to store a batch of log events")?;
-        if !candidates.is_empty() {
-            match app::incidents::from_detections(services, &candidates, now).await {
-                Ok(outcome) => {
-                    done.summary.tickets_opened += outcome.opened.len() as u64;
-                    done.summary.tickets_joined += outcome.joined as u64;
-                }
-                Err(error) => {
-                    done.summary.tickets_failed += candidates.len() as u64;
-                    tracing::error!(%error, groups = candidates.len(), "automatic incident tickets not written");
-                }
-            }
-        }
         Ok(done.summary)
     }
 }
@@ -328,10 +347,14 @@ pub async fn import_files(
             accumulator.add(line, || format!("{name}:{number}"));
             if accumulator.lines() >= BATCH_LINES {
                 file_total.merge(&accumulator.flush(services, clock.now()).await?);
+                if accumulator.pending_ticket_groups() >= SETTLE_GROUPS {
+                    file_total.merge(&accumulator.settle_tickets(services, clock.now()).await);
+                }
                 progress(path, &file_total);
             }
         }
         file_total.merge(&accumulator.flush(services, clock.now()).await?);
+        file_total.merge(&accumulator.settle_tickets(services, clock.now()).await);
         progress(path, &file_total);
         total.merge(&file_total);
     }

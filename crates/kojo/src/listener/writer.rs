@@ -37,6 +37,8 @@ pub(super) async fn run_store(
                     Ok(summary) => {
                         ListenerStats::add(&stats.stored, summary.lines - summary.unparsed);
                         ListenerStats::add(&stats.unparsed, summary.unparsed);
+                        // Live detections reach the desk with every batch.
+                        accumulator.settle_tickets(&services, clock.now()).await;
                     }
                     Err(error) => {
                         ListenerStats::add(&stats.failed, lines);
