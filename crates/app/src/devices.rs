@@ -349,12 +349,11 @@ pub async fn trial_ends(services: &Services, actor: &Actor, today: chrono::Naive
         let removal = store::incidents::dispatches(&services.db, Some(device.application_id), None)
             .await?
             .into_iter()
-            .filter(|d| {
+            .rfind(|d| {
                 d.kind == store::incidents::DispatchKind::Removal
                     && d.device_id == Some(device.id)
                     && d.status != store::incidents::DispatchStatus::Cancelled
-            })
-            .next_back();
+            });
         let undecided = today >= last_day && settled.is_none() && removal.is_none() && device.trial_choice.is_none();
         rows.push(TrialEnd {
             company_name: application.company_name,

@@ -792,17 +792,14 @@ pub async fn attach(services: &Services, actor: &Actor, id: Uuid, upload: Upload
     let label = author(services, actor).await?;
     let filename: String = upload.filename.chars().filter(|c| !c.is_control()).take(200).collect();
     let tx = services.db.begin().await?;
-    let stored = store::incidents::attach(
-        &tx,
-        id,
-        &filename,
-        upload.content_type,
-        upload.bytes,
-        (&label, company),
-        MAX_FILES_PER_TICKET,
-        now,
-    )
-    .await?;
+    let file = store::incidents::NewAttachment {
+        filename: &filename,
+        content_type: upload.content_type,
+        bytes: upload.bytes,
+        uploader: &label,
+        from_company: company,
+    };
+    let stored = store::incidents::attach(&tx, id, file, MAX_FILES_PER_TICKET, now).await?;
     let mut event = NewEvent::new(EventKind::Attachment, &label, company, true, filename.clone());
     event.attachment_id = Some(stored.id);
     store::incidents::add_event(&tx, id, &event, now).await?;

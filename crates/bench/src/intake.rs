@@ -294,7 +294,7 @@ struct Shape {
 
 /// The server (with or without the worker) for one measured row.
 enum Served {
-    Full(kojo::Running),
+    Full(Box<kojo::Running>),
     WithoutWorker {
         url: String,
         db: Db,
@@ -322,7 +322,7 @@ impl Served {
         .await?;
         db.close().await.ok();
         if worker {
-            return Ok(Served::Full(kojo::start(config).await?));
+            return Ok(Served::Full(Box::new(kojo::start(config).await?)));
         }
         // The same start-up as `kojo::start`, minus the e-mail worker.
         let db = setup::open_database(config).await?;

@@ -696,16 +696,10 @@ pub struct DeskSpec {
 }
 
 /// A checked [`DeskSpec`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeskSettings {
     pub lead_email: Option<crate::text::EmailAddress>,
     pub sla: SlaPolicy,
-}
-
-impl Default for DeskSettings {
-    fn default() -> Self {
-        DeskSettings { lead_email: None, sla: SlaPolicy::default() }
-    }
 }
 
 /// Why a desk section was refused.

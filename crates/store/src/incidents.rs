@@ -702,17 +702,24 @@ pub struct AttachmentRecord {
     pub uploaded_at: DateTime<Utc>,
 }
 
+/// A file to store on a ticket (type judged by content and size checked by the caller).
+pub struct NewAttachment<'a> {
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub bytes: Vec<u8>,
+    pub uploader: &'a str,
+    pub from_company: bool,
+}
+
 /// Stores a file on a ticket, at most `max_files` per ticket.
 pub async fn attach(
     tx: &Tx,
     ticket_id: Uuid,
-    filename: &str,
-    content_type: &str,
-    bytes: Vec<u8>,
-    (uploader, from_company): (&str, bool),
+    file: NewAttachment<'_>,
     max_files: u32,
     now: DateTime<Utc>,
 ) -> Result<AttachmentRecord> {
+    let NewAttachment { filename, content_type, bytes, uploader, from_company } = file;
     let held = incident_attachment::Entity::find()
         .filter(incident_attachment::Column::TicketId.eq(ticket_id))
         .count(tx.conn())

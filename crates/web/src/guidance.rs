@@ -623,7 +623,7 @@ async fn public_policy(
     let page = PublicPolicy {
         t: lang.t,
         signed_in: false,
-        enacted_on: policy.enacted_on.map(|d| domain::wareki::format_date(d)).unwrap_or_default(),
+        enacted_on: policy.enacted_on.map(domain::wareki::format_date).unwrap_or_default(),
         company,
         policy,
     };

@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/office/incidents/new", get(new_page))
         .route("/office/incidents/figures", get(figures_page))
         .route("/office/incidents/{id}", get(office_ticket).post(office_action))
-        .route("/office/incidents/{id}/files", post(office_upload).layer(upload_limit.clone()))
+        .route("/office/incidents/{id}/files", post(office_upload).layer(upload_limit))
         .route("/office/incidents/{id}/files/{file}", get(office_file))
         .route("/office/dispatches/{id}", post(dispatch_action))
         .route("/office/trial-ends", get(trial_ends_page).post(schedule_removal))
@@ -377,6 +377,7 @@ fn severity_choices(t: T) -> Vec<(&'static str, &'static str, &'static str)> {
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_new(
     state: &AppState,
     t: T,
@@ -1118,6 +1119,7 @@ impl NewPage {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_portal_list(
     state: &AppState,
     t: T,

@@ -273,7 +273,7 @@ async fn an_imported_detection_opens_one_ticket_and_the_next_import_joins_it(bac
     assert!(evidence[0].source.ends_with("first.log:1"), "{}", evidence[0].source);
 
     // The same infection an hour later joins the open ticket; another virus opens its own.
-    let later = vec![
+    let later = [
         virus("FGT60FTK0000902", start + Duration::hours(1), false, "W32/Emotet.A!tr"),
         virus("FGT60FTK0000902", start + Duration::hours(1), false, "JS/Agent.QX!tr"),
     ];
