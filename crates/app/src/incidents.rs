@@ -295,7 +295,7 @@ pub async fn open_own(
         auto_key: None,
     };
     let record = open_in(&tx, actor, &year, opening, now).await?;
-    notify_company(services, &tx, &case, &record, IncidentNotice::Opened, None, now).await?;
+    notify_company(services, &tx, &case, &record, IncidentNotice::Opened, now).await?;
     notify_desk(services, &tx, &record, DeskNotice::Opened, now).await?;
     tx.commit().await?;
     Ok(record)
@@ -324,7 +324,7 @@ pub async fn open_for(
     let opening =
         Opening { case: &case, device_id, channel, ticket: &ticket, label, by_company: false, auto_key: None };
     let record = open_in(&tx, actor, &year, opening, now).await?;
-    notify_company(services, &tx, &case, &record, IncidentNotice::Opened, None, now).await?;
+    notify_company(services, &tx, &case, &record, IncidentNotice::Opened, now).await?;
     tx.commit().await?;
     Ok(record)
 }
@@ -544,7 +544,7 @@ pub async fn reply(
             now,
         )
         .await?;
-    notify_company(services, &tx, &case, &ticket, notice, None, now).await?;
+    notify_company(services, &tx, &case, &ticket, notice, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -644,7 +644,7 @@ pub async fn remote_action(
             now,
         )
         .await?;
-    notify_company(services, &tx, &case, &ticket, IncidentNotice::RemoteAction(action), None, now).await?;
+    notify_company(services, &tx, &case, &ticket, IncidentNotice::RemoteAction(action), now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -682,7 +682,7 @@ pub async fn change_status(
         )
         .await?;
     if event == TicketEvent::Resolve {
-        notify_company(services, &tx, &case, &ticket, IncidentNotice::Resolved, None, now).await?;
+        notify_company(services, &tx, &case, &ticket, IncidentNotice::Resolved, now).await?;
     }
     tx.commit().await?;
     Ok(applied.after)
@@ -1175,7 +1175,6 @@ async fn notify_company(
     case: &store::applications::ApplicationRecord,
     ticket: &TicketRecord,
     notice: IncidentNotice,
-    _dispatch: Option<&DispatchRecord>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let letter = mail::letter(&services.mail, &services.db, case).await?;

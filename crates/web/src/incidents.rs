@@ -281,12 +281,6 @@ async fn export(
     rows: Vec<app::incidents::BoardRow>,
     name_of: &impl Fn(Option<Uuid>) -> String,
 ) -> Result<Response, PageError> {
-    if !matches!(format, "csv" | "csv_sjis" | "xlsx") {
-        return Err(PageError::bad_request(
-            "不明な出力形式です（csv / csv_sjis / xlsx）。",
-            "Unknown format (csv / csv_sjis / xlsx).",
-        ));
-    }
     use documents::Cell;
     let mut table = documents::Table::new(EXPORT_HEADERS);
     for row in &rows {
@@ -309,6 +303,8 @@ async fn export(
             Cell::from(t.detection_count as i64),
         ]);
     }
+    // Built first (an unknown format is refused by `export`), audited once it exists.
+    let response = crate::render::export(table, format, "インシデント", "incidents", state.clock.today())?;
     store::audit::record(
         &state.db,
         store::audit::NewAuditEntry {
@@ -322,7 +318,7 @@ async fn export(
         state.clock.now(),
     )
     .await?;
-    crate::render::export(table, format, "インシデント", "incidents", state.clock.today())
+    Ok(response)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1031,12 +1027,6 @@ async fn figures_page(
     .map_err(app::AppError::Invalid)?;
     let figures = app::incidents::month_figures(&state.services, &actor, month.clone()).await?;
     if !query.format.is_empty() {
-        if !matches!(query.format.as_str(), "csv" | "csv_sjis" | "xlsx") {
-            return Err(PageError::bad_request(
-                "不明な出力形式です（csv / csv_sjis / xlsx）。",
-                "Unknown format (csv / csv_sjis / xlsx).",
-            ));
-        }
         use documents::Cell;
         let mut table = documents::Table::new(["月", "区分", "項目", "値"]);
         let m = month.as_str();
@@ -1514,12 +1504,6 @@ async fn export_trial_ends(
     format: &str,
     rows: &[app::devices::TrialEnd],
 ) -> Result<Response, PageError> {
-    if !matches!(format, "csv" | "csv_sjis" | "xlsx") {
-        return Err(PageError::bad_request(
-            "不明な出力形式です（csv / csv_sjis / xlsx）。",
-            "Unknown format (csv / csv_sjis / xlsx).",
-        ));
-    }
     use documents::Cell;
     let mut table = documents::Table::new([
         "体験最終日",
@@ -1552,6 +1536,7 @@ async fn export_trial_ends(
             Cell::from(if row.undecided { "未決定" } else { "" }),
         ]);
     }
+    let response = crate::render::export(table, format, "UTM体験終了", "trial-ends", state.clock.today())?;
     store::audit::record(
         &state.db,
         store::audit::NewAuditEntry {
@@ -1565,7 +1550,7 @@ async fn export_trial_ends(
         state.clock.now(),
     )
     .await?;
-    crate::render::export(table, format, "UTM体験終了", "trial-ends", state.clock.today())
+    Ok(response)
 }
 
 #[derive(Deserialize, Default)]
