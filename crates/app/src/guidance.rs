@@ -197,6 +197,10 @@ pub struct Guidance {
     pub measures: Vec<store::guidance::MeasureRecord>,
     pub two_star: domain::guidance::TwoStar,
     pub declared_on: Option<chrono::NaiveDate>,
+    /// The company's UTM(s) and its released monthly reports, newest first: what the expert
+    /// reads before a visit.
+    pub devices: Vec<store::devices::DeviceRecord>,
+    pub reports: Vec<store::reports::ReportRecord>,
 }
 
 impl Guidance {
@@ -228,6 +232,9 @@ pub async fn view(services: &Services, actor: &Actor, case: Uuid, now: DateTime<
     let policies = store::guidance::policies(&services.db, case).await?;
     let measures = store::guidance::measures(&services.db, case).await?;
     let declaration = store::guidance::declaration(&services.db, case).await?;
+    let devices = store::devices::for_application(&services.db, case).await?;
+    let mut reports = store::reports::released_for_application(&services.db, case).await?;
+    reports.sort_by(|a, b| b.month.cmp(&a.month));
     let published = policies.iter().any(|p| p.status == store::guidance::PolicyStatus::Published);
     let declared = declaration.as_ref().and_then(|(id, _)| domain::guidance::DeclarationId::parse(id));
     let two_star = domain::guidance::two_star(rounds.iter().any(|r| r.complete), published, declared);
@@ -243,7 +250,28 @@ pub async fn view(services: &Services, actor: &Actor, case: Uuid, now: DateTime<
         measures,
         two_star,
         declared_on: declaration.and_then(|(_, on)| on),
+        devices,
+        reports,
     })
+}
+
+/// A released monthly UTM report of `case` as a PDF, for its expert (and the secretariat).
+pub async fn report_pdf(
+    services: &Services,
+    actor: &Actor,
+    case: Uuid,
+    report: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(store::reports::ReportRecord, Vec<u8>)> {
+    company_for(services, actor, case).await?;
+    let (record, bytes) = store::reports::pdf(&services.db, report).await?;
+    if record.application_id != case || record.status != "released" {
+        return Err(AppError::NotFound);
+    }
+    let tx = services.db.begin().await?;
+    actor.record(&tx, "guidance.report_pdf", ("application", case), serde_json::json!({"report": report}), now).await?;
+    tx.commit().await?;
+    Ok((record, bytes))
 }
 
 /// A visit to plan, as the form gives it.
@@ -401,7 +429,7 @@ fn next_step(line: &str) -> NextStep {
         }
         None => (normal.clone(), None),
     };
-    NextStep { text, due }
+    NextStep { text, due, done_on: None }
 }
 
 /// The expert records a visit's report; the company is asked to read and acknowledge it.
@@ -438,6 +466,70 @@ pub async fn record_visit(
     store::outbox::add(&tx, &email, now).await?;
     tx.commit().await?;
     Ok(done)
+}
+
+/// Marks a next step of a visit report done (or open again): the company, or its expert.
+pub async fn mark_step(
+    services: &Services,
+    actor: &Actor,
+    visit: Uuid,
+    index: usize,
+    done: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let existing = store::guidance::get_visit(&services.db, visit).await?;
+    company_for(services, actor, existing.application_id).await?;
+    let day = done.then(|| now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive());
+    let tx = services.db.begin().await?;
+    if !store::guidance::mark_step(&tx, visit, index, day, now).await? {
+        return Err(AppError::NotFound);
+    }
+    actor
+        .record(
+            &tx,
+            "guidance.step",
+            ("application", existing.application_id),
+            serde_json::json!({"visit": visit, "step": index, "done": done}),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What the portal's home asks of a company in guidance.
+#[derive(Debug, Clone, Default)]
+pub struct Tasks {
+    /// Visit reports not yet acknowledged, by number.
+    pub reports_to_read: Vec<u32>,
+    /// Open next steps: visit number, text, due day; the earliest due first, undated last.
+    pub next_steps: Vec<(u32, String, Option<chrono::NaiveDate>)>,
+    /// The next planned visit, if any.
+    pub next_visit: Option<VisitRecord>,
+}
+
+/// The company's open guidance tasks (its own only).
+pub async fn tasks_own(services: &Services, actor: &Actor, now: DateTime<Utc>) -> Result<Tasks> {
+    let case = actor.own_case()?;
+    let mut tasks = Tasks::default();
+    for visit in store::guidance::visits(&services.db, case).await? {
+        match visit.status {
+            store::guidance::VisitStatus::Done => {
+                if visit.acknowledged_at.is_none() {
+                    tasks.reports_to_read.push(visit.number);
+                }
+                for step in visit.next_steps.iter().filter(|s| s.done_on.is_none()) {
+                    tasks.next_steps.push((visit.number, step.text.clone(), step.due));
+                }
+            }
+            store::guidance::VisitStatus::Planned if visit.starts_at > now && tasks.next_visit.is_none() => {
+                tasks.next_visit = Some(visit);
+            }
+            _ => {}
+        }
+    }
+    tasks.next_steps.sort_by_key(|(_, _, due)| (due.is_none(), *due));
+    Ok(tasks)
 }
 
 /// The company acknowledges a visit report of its own.
@@ -698,6 +790,182 @@ pub async fn record_declaration(
     Ok(())
 }
 
+/// Rounds drawn in the change chart: the latest eight.
+const CHART_ROUNDS: usize = 8;
+
+/// The change chart of `rounds` (oldest first) up to and including the one at `upto`: the
+/// latest eight, or none when there is only one round to show.
+pub fn rounds_chart(rounds: &[RoundRecord], upto: usize, en: bool) -> Option<String> {
+    let shown = &rounds[..=upto.min(rounds.len().checked_sub(1)?)];
+    if shown.len() < 2 {
+        return None;
+    }
+    let bars: Vec<documents::chart::RoundBar> = shown[shown.len().saturating_sub(CHART_ROUNDS)..]
+        .iter()
+        .filter_map(|round| {
+            let score = domain::guidance::score(&round.answers).ok()?;
+            let mut parts = [0; 3];
+            for (slot, (_, points, _)) in parts.iter_mut().zip(&score.parts) {
+                *slot = *points;
+            }
+            let day = round.created_at.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+            let label = if en { day.format("%Y-%m-%d").to_string() } else { domain::wareki::format_date(day) };
+            Some(documents::chart::RoundBar { label, parts })
+        })
+        .collect();
+    let labels = domain::guidance::Part::ALL.map(|part| if en { part.label_en() } else { part.label_ja() });
+    Some(documents::chart::diagnosis_chart(&bars, labels, en))
+}
+
+fn tokyo_day(at: DateTime<Utc>) -> chrono::NaiveDate {
+    at.with_timezone(&chrono_tz::Asia::Tokyo).date_naive()
+}
+
+/// A self-diagnosis round of `case` as a PDF (the company, its expert, the secretariat): the
+/// scores, the weakest items with advice, the change since the round before and the chart.
+pub async fn diagnosis_pdf(
+    services: &Services,
+    actor: &Actor,
+    fonts: std::sync::Arc<documents::pdf::Fonts>,
+    case: Uuid,
+    round: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    let record = company_for(services, actor, case).await?;
+    let rounds = store::guidance::rounds(&services.db, case).await?;
+    let index = rounds.iter().position(|r| r.id == round).ok_or(AppError::NotFound)?;
+    let this = &rounds[index];
+    let score = domain::guidance::score(&this.answers).map_err(|_| AppError::NotFound)?;
+    let change = index.checked_sub(1).map(|before| {
+        let previous = &rounds[before];
+        let difference = this.total - previous.total;
+        let day = domain::wareki::format_date(tokyo_day(previous.created_at));
+        match difference {
+            0 => format!("前回（{day}）と同じ点数です。"),
+            d if d > 0 => format!("前回（{day}）から {d}点 上がりました。"),
+            d => format!("前回（{day}）から {}点 下がりました。", -d),
+        }
+    });
+    let data = documents::guidance::DiagnosisData {
+        company_name: record.company_name.clone(),
+        reference: record.reference.clone(),
+        answered_on: domain::wareki::format_date(tokyo_day(this.created_at)),
+        entered_by: this.entered_by.clone(),
+        total: score.total,
+        complete: score.complete(),
+        change,
+        parts: score
+            .parts
+            .iter()
+            .map(|(part, points, max)| documents::guidance::PartLine {
+                label: part.label_ja().to_string(),
+                points: *points,
+                max: *max,
+            })
+            .collect(),
+        items: domain::guidance::ITEMS
+            .iter()
+            .map(|item| {
+                let answer = this.answers.iter().find(|(n, _)| *n == item.number).map(|(_, a)| *a);
+                documents::guidance::ItemLine {
+                    number: item.number,
+                    question: item.question_ja.to_string(),
+                    answer: answer.map(|a| a.label_ja().to_string()).unwrap_or_default(),
+                    points: answer.map(Answer::points),
+                }
+            })
+            .collect(),
+        advice: domain::guidance::weakest(&this.answers, 5)
+            .into_iter()
+            .map(|(item, answer)| documents::guidance::AdviceLine {
+                number: item.number,
+                question: item.question_ja.to_string(),
+                answer: answer.label_ja().to_string(),
+                advice: item.advice_ja.to_string(),
+            })
+            .collect(),
+        item_set: this.item_set.clone(),
+    };
+    let chart = rounds_chart(&rounds, index, false);
+    let pdf = tokio::task::spawn_blocking(move || documents::guidance::render_diagnosis(&fonts, &data, chart.as_deref()))
+        .await
+        .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?
+        .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?;
+    let tx = services.db.begin().await?;
+    actor.record(&tx, "guidance.diagnosis_pdf", ("application", case), serde_json::json!({"round": round}), now).await?;
+    tx.commit().await?;
+    Ok(pdf)
+}
+
+/// The policy of `case` as a PDF: the version being written (the company, its expert, the
+/// secretariat), marked when it is not the one published.
+pub async fn policy_pdf(
+    services: &Services,
+    actor: &Actor,
+    fonts: std::sync::Arc<documents::pdf::Fonts>,
+    public_url: &str,
+    case: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    let record = company_for(services, actor, case).await?;
+    let policies = store::guidance::policies(&services.db, case).await?;
+    let working = policies
+        .iter()
+        .rev()
+        .find(|p| p.status == store::guidance::PolicyStatus::Draft)
+        .or_else(|| policies.last())
+        .ok_or(Refusal::Guidance(GuidanceRefusal::NoDraft))?;
+    let pdf = render_policy(fonts, public_url, &record.company_name, working).await?;
+    let tx = services.db.begin().await?;
+    actor
+        .record(&tx, "guidance.policy_pdf", ("application", case), serde_json::json!({"version": working.version}), now)
+        .await?;
+    tx.commit().await?;
+    Ok(pdf)
+}
+
+/// The published policy at `slug` as a PDF, for anyone.
+pub async fn public_policy_pdf(
+    services: &Services,
+    fonts: std::sync::Arc<documents::pdf::Fonts>,
+    public_url: &str,
+    slug: &str,
+) -> Result<Vec<u8>> {
+    let (policy, company) = public_policy(services, slug).await?;
+    render_policy(fonts, public_url, &company, &policy).await
+}
+
+async fn render_policy(
+    fonts: std::sync::Arc<documents::pdf::Fonts>,
+    public_url: &str,
+    company: &str,
+    policy: &store::guidance::PolicyRecord,
+) -> Result<Vec<u8>> {
+    use store::guidance::PolicyStatus;
+    let published = policy.status == PolicyStatus::Published;
+    let data = documents::guidance::PolicyData {
+        company_name: company.to_string(),
+        sections: policy
+            .sections
+            .iter()
+            .map(|s| documents::guidance::PolicySection { title: s.title.clone(), body: s.body.clone() })
+            .collect(),
+        enacted_on: policy.enacted_on.map(domain::wareki::format_date).unwrap_or_default(),
+        representative: policy.representative.clone().unwrap_or_default(),
+        version: policy.version,
+        draft_mark: match policy.status {
+            PolicyStatus::Published => None,
+            PolicyStatus::Draft => Some("下書き（未公開）".into()),
+            PolicyStatus::Withdrawn => Some("公開停止中の版".into()),
+        },
+        public_url: published.then(|| format!("{}/policy/{}", public_url.trim_end_matches('/'), policy.slug)),
+    };
+    Ok(tokio::task::spawn_blocking(move || documents::guidance::render_policy(&fonts, &data))
+        .await
+        .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?
+        .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -724,10 +992,13 @@ mod tests {
         };
         let report = input.parse().unwrap();
         let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d);
-        assert_eq!(report.next_steps[0], NextStep { text: "バックアップを設定する".into(), due: day(2026, 12, 20) });
+        assert_eq!(
+            report.next_steps[0],
+            NextStep { text: "バックアップを設定する".into(), due: day(2026, 12, 20), done_on: None }
+        );
         assert_eq!(report.next_steps[1].due, day(2027, 1, 10));
         assert_eq!(report.next_steps[1].text, "基本方針の案を作る");
-        assert_eq!(report.next_steps[2], NextStep { text: "パスワードを見直す".into(), due: None });
+        assert_eq!(report.next_steps[2], NextStep { text: "パスワードを見直す".into(), due: None, done_on: None });
         assert!(ReportInput { findings: String::new(), ..input }.parse().is_err(), "findings are required");
     }
 

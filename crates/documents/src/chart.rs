@@ -132,6 +132,70 @@ pub fn category_chart_in(categories: &[CategoryCount], en: bool) -> String {
     svg
 }
 
+/// Colours of the self-diagnosis parts (Okabe–Ito, distinguishable with colour blindness).
+pub const PART_COLORS: [&str; 3] = ["#0072B2", "#009E73", "#CC79A7"];
+
+/// One self-diagnosis round as the change chart draws it: a label (its date) and the points of
+/// its three parts, in order; a part below zero (わからない counts −1) is drawn as zero.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundBar {
+    pub label: String,
+    pub parts: [i32; 3],
+}
+
+/// The self-diagnosis over rounds: one horizontal bar per round on a 0–100 scale, stacked by
+/// part, the total at the bar's end, the oldest round on top. `part_labels` name the parts in
+/// the legend.
+pub fn diagnosis_chart(rounds: &[RoundBar], part_labels: [&str; 3], en: bool) -> String {
+    const ROW: f64 = 24.0;
+    const BAR: f64 = 15.0;
+    const TOP: f64 = 44.0;
+    const LABELS: f64 = 150.0;
+    const VALUES: f64 = 70.0;
+    let height = TOP + ROW * rounds.len().max(1) as f64 + 22.0;
+    let plot_width = WIDTH - LABELS - VALUES;
+    let scale = |points: i32| f64::from(points.clamp(0, 100)) / 100.0 * plot_width;
+
+    let mut svg = open(height, if en { "Self-diagnosis score by round" } else { "自社診断の点数の推移" });
+    // Legend, left to right from the plot's start.
+    let mut x = LABELS;
+    for (label, color) in part_labels.iter().zip(PART_COLORS) {
+        rect(&mut svg, x, 8.0, 12.0, 12.0, color);
+        text(&mut svg, x + 16.0, 18.0, 12.0, "start", label);
+        x += 16.0 + label.chars().map(|c| if c.is_ascii() { 6.5 } else { 12.0 }).sum::<f64>() + 18.0;
+    }
+    // Grid every 20 points.
+    let baseline = TOP + ROW * rounds.len().max(1) as f64;
+    for points in (0..=100).step_by(20) {
+        let gx = LABELS + scale(points);
+        let _ = write!(
+            svg,
+            r#"<line x1="{gx:.1}" y1="{:.1}" x2="{gx:.1}" y2="{baseline:.1}" stroke="{}" stroke-width="1"/>"#,
+            TOP - 4.0,
+            if points == 0 { AXIS_COLOR } else { GRID_COLOR },
+        );
+        text(&mut svg, gx, baseline + 14.0, 11.0, "middle", &points.to_string());
+    }
+    for (index, round) in rounds.iter().enumerate() {
+        let y = TOP + ROW * index as f64 + (ROW - BAR) / 2.0;
+        text(&mut svg, LABELS - 8.0, y + BAR / 2.0 + 4.5, 12.0, "end", &round.label);
+        let mut x = LABELS;
+        for (points, color) in round.parts.iter().zip(PART_COLORS) {
+            let width = scale(*points);
+            if width > 0.0 {
+                rect(&mut svg, x, y, width, BAR, color);
+            }
+            x += width;
+        }
+        let total: i32 = round.parts.iter().sum();
+        let label = if en { format!("{total} pts") } else { format!("{total}点") };
+        text(&mut svg, x + 6.0, y + BAR / 2.0 + 4.5, 12.0, "start", &label);
+    }
+    text(&mut svg, 8.0, 18.0, 11.0, "start", if en { "(points of 100)" } else { "（点／100点）" });
+    svg.push_str("</svg>\n");
+    svg
+}
+
 /// A step of 1, 2 or 5 × 10ⁿ giving at most five grid intervals, and the axis top (a multiple
 /// of the step, at least `max`, at least one step).
 fn nice_scale(max: u64) -> (u64, u64) {
@@ -287,6 +351,24 @@ mod tests {
             let y: f64 = rect.attribute("y").unwrap().parse().unwrap();
             assert!(y >= 0.0, "{y}");
         }
+    }
+
+    #[test]
+    fn diagnosis_chart_stacks_the_parts_and_writes_each_total() {
+        let rounds = vec![
+            RoundBar { label: "令和8年10月1日".into(), parts: [12, 30, 8] },
+            RoundBar { label: "令和8年12月1日".into(), parts: [20, -1, 28] },
+        ];
+        let svg = diagnosis_chart(&rounds, ["基本的対策", "従業員", "組織"], false);
+        let document = parse(&svg);
+        let labels = texts(&document);
+        for expected in ["令和8年10月1日", "50点", "47点", "基本的対策", "100"] {
+            assert!(labels.iter().any(|label| label == expected), "{expected:?} not in {labels:?}");
+        }
+        // Three legend swatches, three parts in the first round, two in the second (the part
+        // below zero has no bar).
+        assert_eq!(document.descendants().filter(|node| node.has_tag_name("rect")).count(), 3 + 3 + 2);
+        parse(&diagnosis_chart(&[], ["a", "b", "c"], true));
     }
 
     #[test]

@@ -9,6 +9,8 @@
 
 pub mod agreement;
 pub mod chart;
+/// Management guidance: a self-diagnosis round and the basic security policy, as PDFs.
+pub mod guidance;
 /// RFC 5545 invitations (`.ics`) for a seminar registration: request and cancel.
 pub mod ics;
 pub mod pdf;

@@ -82,6 +82,9 @@ impl VisitStatus {
 pub struct NextStep {
     pub text: String,
     pub due: Option<chrono::NaiveDate>,
+    /// The day the company (or its expert) marked it done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_on: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -245,6 +248,21 @@ pub async fn record(tx: &Tx, id: Uuid, report: &Report, now: DateTime<Utc>) -> R
     active.acknowledged_at = Set(None);
     active.updated_at = Set(now);
     visit(active.update(tx.conn()).await?)
+}
+
+/// Marks next step `index` of a recorded visit done on `day` (or open again with `None`);
+/// `false` when the visit has no such step.
+pub async fn mark_step(tx: &Tx, id: Uuid, index: usize, day: Option<chrono::NaiveDate>, now: DateTime<Utc>) -> Result<bool> {
+    let model =
+        guidance_visit::Entity::find_by_id(id).lock_exclusive().one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
+    let mut record = visit(model.clone())?;
+    let Some(step) = record.next_steps.get_mut(index) else { return Ok(false) };
+    step.done_on = day;
+    let mut active: guidance_visit::ActiveModel = model.into();
+    active.next_steps = Set(Some(serde_json::to_string(&record.next_steps).expect("steps serialise")));
+    active.updated_at = Set(now);
+    active.update(tx.conn()).await?;
+    Ok(true)
 }
 
 /// The company acknowledges a recorded report (once).

@@ -28,8 +28,14 @@ pub fn router() -> Router<AppState> {
         .route("/office/guidance", get(list_page).post(assign))
         .route("/office/guidance/figures", get(figures_page))
         .route("/office/guidance/{case}", get(company_page).post(company_action))
+        .route("/office/guidance/{case}/rounds/{round}/pdf", get(office_round_pdf))
+        .route("/office/guidance/{case}/policy/pdf", get(office_policy_pdf))
+        .route("/office/guidance/{case}/reports/{report}/pdf", get(office_report_pdf))
         .route("/portal/guidance", get(portal_page).post(portal_action))
+        .route("/portal/guidance/rounds/{round}/pdf", get(portal_round_pdf))
+        .route("/portal/guidance/policy/pdf", get(portal_policy_pdf))
         .route("/policy/{slug}", get(public_policy))
+        .route("/policy/{slug}/pdf", get(public_policy_pdf))
 }
 
 fn parse_id(raw: &str) -> Result<Uuid, PageError> {
@@ -163,7 +169,8 @@ struct VisitView {
     when: String,
     status: &'static str,
     mode: &'static str,
-    steps: Vec<(String, String)>,
+    /// Next steps: text, due day, done day (empty while open).
+    steps: Vec<(String, String, String)>,
 }
 
 fn visit_view(t: T, record: VisitRecord) -> VisitView {
@@ -174,7 +181,10 @@ fn visit_view(t: T, record: VisitRecord) -> VisitView {
         steps: record
             .next_steps
             .iter()
-            .map(|step| (step.text.clone(), step.due.map(|d| t.date(&d)).unwrap_or_default()))
+            .map(|step| {
+                let day = |d: Option<chrono::NaiveDate>| d.map(|d| t.date(&d)).unwrap_or_default();
+                (step.text.clone(), day(step.due), day(step.done_on))
+            })
             .collect(),
         record,
     }
@@ -190,12 +200,18 @@ struct RoundView {
     /// Change of the total since the round before, when there is one.
     change: Option<i32>,
     entered_by: String,
+    /// The change chart (SVG), from the second round on.
+    chart: Option<String>,
+    /// Every round, newest first: id, when, total, complete.
+    history: Vec<(Uuid, String, i32, bool)>,
 }
 
 fn round_view(t: T, rounds: &[RoundRecord]) -> Option<RoundView> {
     let latest = rounds.last()?;
     let score = domain::guidance::score(&latest.answers).ok()?;
     Some(RoundView {
+        chart: app::guidance::rounds_chart(rounds, rounds.len() - 1, t.en),
+        history: rounds.iter().rev().map(|r| (r.id, t.datetime(&r.created_at), r.total, r.complete)).collect(),
         when: t.datetime(&latest.created_at),
         total: score.total,
         complete: score.complete(),
@@ -328,7 +344,7 @@ struct CompanyPage {
     policy: PolicyForm,
     two_star: (&'static str, String),
     statuses: Vec<(&'static str, &'static str)>,
-    plan_action: String,
+    page_path: String,
     notice: Option<String>,
     problem: Option<String>,
 }
@@ -368,7 +384,7 @@ async fn render_company(
         policy: policy_form(state, &guidance),
         two_star: two_star_text(t, &guidance.two_star),
         statuses: statuses(t),
-        plan_action: format!("/office/guidance/{case}"),
+        page_path: format!("/office/guidance/{case}"),
         notice,
         problem,
         guidance,
@@ -437,6 +453,13 @@ async fn company_action(
                 .map(|_| t.s("自社診断の結果を記録しました。", "Self-diagnosis recorded.")),
             Err(invalid) => Err(app::AppError::Invalid(invalid)),
         },
+        "step" => mark_step(services, &actor, &pairs, now).await.map(|()| t.s("取組みを更新しました。", "Next step updated.")),
+        "measure" => update_measure(services, &actor, case, &pairs, now)
+            .await
+            .map(|()| t.s("計画を更新しました。", "Plan updated.")),
+        "policy_save" => save_policy(services, &actor, case, &pairs, now)
+            .await
+            .map(|()| t.s("基本方針の下書きを保存しました。企業にご確認いただき、企業が公開します。", "Draft saved; the company reviews and publishes it.")),
         _ => Err(app::AppError::Invalid(app::Invalid::UnknownChoice)),
     };
     match result {
@@ -449,6 +472,40 @@ async fn company_action(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// The policy editor's form: `title_N`/`body_N` pairs from 0, the enactment date and the
+/// representative.
+async fn save_policy(
+    services: &app::Services,
+    actor: &app::Actor,
+    case: Uuid,
+    pairs: &[(String, String)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), app::AppError> {
+    let input = app::guidance::PolicyInput {
+        sections: (0..10)
+            .map_while(|i| {
+                let title = pairs.iter().find(|(k, _)| *k == format!("title_{i}"))?;
+                Some((title.1.clone(), value(pairs, &format!("body_{i}")).to_string()))
+            })
+            .collect(),
+        enacted_on: value(pairs, "enacted_on").to_string(),
+        representative: value(pairs, "representative").to_string(),
+    };
+    let draft = input.parse()?;
+    app::guidance::save_policy(services, actor, case, &draft, now).await.map(|_| ())
+}
+
+async fn mark_step(
+    services: &app::Services,
+    actor: &app::Actor,
+    pairs: &[(String, String)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), app::AppError> {
+    let visit = Uuid::parse_str(value(pairs, "visit")).map_err(|_| app::AppError::NotFound)?;
+    let index: usize = value(pairs, "step").parse().map_err(|_| app::AppError::NotFound)?;
+    app::guidance::mark_step(services, actor, visit, index, value(pairs, "done") == "1", now).await
 }
 
 async fn update_measure(
@@ -481,7 +538,7 @@ struct PortalPage {
     policy: PolicyForm,
     two_star: (&'static str, String),
     statuses: Vec<(&'static str, &'static str)>,
-    plan_action: String,
+    page_path: String,
     notice: Option<String>,
     problem: Option<String>,
 }
@@ -509,7 +566,7 @@ async fn render_portal(
         policy: policy_form(state, &guidance),
         two_star: two_star_text(t, &guidance.two_star),
         statuses: statuses(t),
-        plan_action: "/portal/guidance".into(),
+        page_path: "/portal/guidance".into(),
         notice,
         problem,
         guidance,
@@ -549,28 +606,15 @@ async fn portal_action(
                 .map(|_| t.s("自社診断の結果を保存しました。", "Your self-diagnosis was saved.")),
             Err(invalid) => Err(app::AppError::Invalid(invalid)),
         },
+        "step" => mark_step(&state.services, &actor, &pairs, now)
+            .await
+            .map(|()| t.s("取組みを更新しました。", "Next step updated.")),
         "measure" => update_measure(&state.services, &actor, company.application_id, &pairs, now)
             .await
             .map(|()| t.s("計画を更新しました。", "Plan updated.")),
-        "policy_save" => {
-            let input = app::guidance::PolicyInput {
-                sections: (0..10)
-                    .map_while(|i| {
-                        let title = pairs.iter().find(|(k, _)| *k == format!("title_{i}"))?;
-                        let body = value(&pairs, &format!("body_{i}"));
-                        Some((title.1.clone(), body.to_string()))
-                    })
-                    .collect(),
-                enacted_on: value(&pairs, "enacted_on").to_string(),
-                representative: value(&pairs, "representative").to_string(),
-            };
-            match input.parse() {
-                Ok(draft) => app::guidance::save_policy(&state.services, &actor, company.application_id, &draft, now)
-                    .await
-                    .map(|_| t.s("基本方針の下書きを保存しました。", "Draft saved.")),
-                Err(invalid) => Err(app::AppError::Invalid(invalid)),
-            }
-        }
+        "policy_save" => save_policy(&state.services, &actor, company.application_id, &pairs, now)
+            .await
+            .map(|()| t.s("基本方針の下書きを保存しました。", "Draft saved.")),
         "policy_publish" => app::guidance::publish_policy(&state.services, &actor, now).await.map(|_| {
             t.s(
                 "基本方針を公開しました。下の公開用URLを貴社のWebサイトからリンクしてください。",
@@ -598,6 +642,96 @@ async fn portal_action(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PDFs: a diagnosis round, the policy, a monthly UTM report (for the expert).
+
+fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn fonts(state: &AppState) -> Result<std::sync::Arc<documents::pdf::Fonts>, app::AppError> {
+    state.fonts().await.map_err(|e| app::AppError::Refused(domain::refusal::Refusal::DocumentUnavailable(e)))
+}
+
+async fn round_pdf(state: &AppState, actor: &app::Actor, case: Uuid, round: &str) -> Result<Response, PageError> {
+    let round = parse_id(round)?;
+    let fonts = fonts(state).await?;
+    let pdf = app::guidance::diagnosis_pdf(&state.services, actor, fonts, case, round, state.clock.now()).await?;
+    Ok(pdf_response(pdf, "self-diagnosis.pdf"))
+}
+
+async fn policy_pdf(state: &AppState, actor: &app::Actor, case: Uuid) -> Result<Response, PageError> {
+    let fonts = fonts(state).await?;
+    let pdf = app::guidance::policy_pdf(&state.services, actor, fonts, &state.config.public_url, case, state.clock.now())
+        .await?;
+    Ok(pdf_response(pdf, "security-policy.pdf"))
+}
+
+async fn office_round_pdf(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Path((case, round)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    round_pdf(&state, &staff_actor(&staff, &ip), parse_id(&case)?, &round).await
+}
+
+async fn office_policy_pdf(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Path(case): Path<String>,
+) -> Result<Response, PageError> {
+    policy_pdf(&state, &staff_actor(&staff, &ip), parse_id(&case)?).await
+}
+
+async fn office_report_pdf(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Path((case, report)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let actor = staff_actor(&staff, &ip);
+    let (record, bytes) =
+        app::guidance::report_pdf(&state.services, &actor, parse_id(&case)?, parse_id(&report)?, state.clock.now())
+            .await?;
+    Ok(pdf_response(bytes, &format!("utm-report-{}.pdf", record.month)))
+}
+
+async fn portal_round_pdf(
+    State(state): State<AppState>,
+    company: CompanyUser,
+    ip: ClientIp,
+    Path(round): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    round_pdf(&state, &actor, company.application_id, &round).await
+}
+
+async fn portal_policy_pdf(
+    State(state): State<AppState>,
+    company: CompanyUser,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    policy_pdf(&state, &actor, company.application_id).await
+}
+
+async fn public_policy_pdf(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, PageError> {
+    let fonts = fonts(&state).await?;
+    let pdf = app::guidance::public_policy_pdf(&state.services, fonts, &state.config.public_url, &slug).await?;
+    Ok(pdf_response(pdf, "security-policy.pdf"))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -213,10 +213,32 @@ struct PortalPage {
     devices: Vec<crate::views::DeviceView>,
     /// A device's trial ends soon: the company is asked to choose continuation or removal.
     trial_choice_task: bool,
+    /// Management guidance: reports to read, open next steps, the next visit (course ① participants).
+    guidance: Option<GuidanceTasks>,
     notice: Option<String>,
     problem: Option<String>,
     draft: String,
     decline_reason: String,
+}
+
+/// The guidance part of the company's tasks, as the home page words it.
+struct GuidanceTasks {
+    reports_to_read: Vec<u32>,
+    /// Visit number, text, due day (empty when none).
+    next_steps: Vec<(u32, String, String)>,
+    next_visit: Option<String>,
+}
+
+impl PortalPage {
+    fn has_guidance_tasks(&self) -> bool {
+        self.guidance.as_ref().is_some_and(|g| !g.is_empty())
+    }
+}
+
+impl GuidanceTasks {
+    fn is_empty(&self) -> bool {
+        self.reports_to_read.is_empty() && self.next_steps.is_empty() && self.next_visit.is_none()
+    }
 }
 
 const STEPS: [(CaseState, &str, &str); 7] = [
@@ -280,10 +302,26 @@ async fn portal_page_with(
     for device in store::devices::for_application(&state.db, record.id).await? {
         devices.push(crate::views::device_view(state, t, device).await?);
     }
+    let guidance = if record.status == CaseState::Confirmed && record.course_code == domain::programme::CourseCode::Utm {
+        let actor = app::Actor::user(&company.user, app::Via::Page, None);
+        let tasks = app::guidance::tasks_own(&state.services, &actor, state.clock.now()).await?;
+        Some(GuidanceTasks {
+            reports_to_read: tasks.reports_to_read,
+            next_steps: tasks
+                .next_steps
+                .into_iter()
+                .map(|(number, text, due)| (number, text, due.map(|d| t.date(&d)).unwrap_or_default()))
+                .collect(),
+            next_visit: tasks.next_visit.map(|v| app::mail::seminar_time(t.en, v.starts_at, v.ends_at)),
+        })
+    } else {
+        None
+    };
     let page = PortalPage {
         t,
         signed_in: false,
         csrf: company.csrf.clone(),
+        guidance,
         state_label: t.pick(record.status.label_ja(), record.status.label_en()),
         course_name,
         steps: steps(t, record.status),

@@ -32,6 +32,10 @@ pub enum Template {
     Agreement,
     /// UTM月次レポート: see [`crate::report::MonthlyReportData`] for its data.
     MonthlyReport,
+    /// 自社診断の結果: see [`crate::guidance::DiagnosisData`].
+    Diagnosis,
+    /// 情報セキュリティ基本方針: see [`crate::guidance::PolicyData`].
+    Policy,
 }
 
 impl Template {
@@ -40,6 +44,8 @@ impl Template {
         match self {
             Template::Agreement => "agreement.typ",
             Template::MonthlyReport => "monthly_report.typ",
+            Template::Diagnosis => "diagnosis.typ",
+            Template::Policy => "policy.typ",
         }
     }
 
@@ -47,6 +53,8 @@ impl Template {
         match self {
             Template::Agreement => include_str!("../../templates/agreement.typ"),
             Template::MonthlyReport => include_str!("../../templates/monthly_report.typ"),
+            Template::Diagnosis => include_str!("../../templates/diagnosis.typ"),
+            Template::Policy => include_str!("../../templates/policy.typ"),
         }
     }
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod agreement_pdf;
 mod exports;
+mod guidance_pdf;
 mod ics_invitation;
 mod monthly_report_pdf;
 mod qr_code;

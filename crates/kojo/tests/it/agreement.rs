@@ -21,7 +21,7 @@ fn client() -> reqwest::Client {
 
 /// Text of a PDF via poppler's pdftotext; `None` when it is not installed (outside CI).
 /// pdftotext puts spaces between runs of glyphs; comparisons ignore all white space.
-fn pdf_text(bytes: &[u8]) -> Option<String> {
+pub(crate) fn pdf_text(bytes: &[u8]) -> Option<String> {
     pdf_text_raw(bytes).map(|text| text.chars().filter(|c| !c.is_whitespace()).collect())
 }
 

@@ -902,6 +902,78 @@ async fn a_company_asks_the_desk_and_sees_the_engineer_coming() {
     app.stop().await;
 }
 
+/// Management guidance end to end: the expert plans and records a visit; the company reads the
+/// report and its next step on the portal's home, completes the self-diagnosis, publishes its
+/// basic policy; anyone reads it at the public address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expert_guides_a_company_to_its_published_policy() {
+    let Some(browser) = Browser::start("guidance").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    let company = crate::incidents::participant(&app, 1).await;
+    let password = create_staff_as(&app, "jimukyoku@example.jp", domain::access::Role::Expert).await;
+    let expert = store::accounts::find_user_by_email(&app.running.db, "jimukyoku@example.jp").await.unwrap().unwrap();
+    let tx = app.running.db.begin().await.unwrap();
+    store::guidance::assign(&tx, company, expert.id, chrono::Utc::now()).await.unwrap();
+    tx.commit().await.unwrap();
+
+    // The expert: its companies, a visit planned at the proposed time, its report recorded.
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    let link = browser.wait_for(Locator::LinkText("株式会社テスト1")).await;
+    browser.click_and_load(&link).await;
+    browser.submit_form_css("#plan-form").await;
+    assert!(browser.text("#notice").await.contains("訪問を予定し"), "{}", browser.text("main").await);
+    browser.type_into("f-attendees-1", "代表 見本太郎").await;
+    browser.type_into("f-topics-1", "自社診断と基本方針").await;
+    browser.type_into("f-findings-1", "バックアップを取っていない").await;
+    browser.type_into("f-steps-1", "NASへのバックアップを設定する").await;
+    browser.submit_form_css(".record-form").await;
+    assert!(browser.text("#notice").await.contains("訪問の報告を記録し"), "{}", browser.text("main").await);
+    browser.assert_accessible("office-guidance-company").await;
+
+    // The company: the report and its next step on the home page.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    let user = store::portal::company_user(&app.running.db, company, chrono::Utc::now()).await.unwrap();
+    let token = store::portal::issue_link(&app.running.db, user.id, chrono::Utc::now()).await.unwrap();
+    browser.goto(&app.at(&format!("/portal/auth/{token}"))).await;
+    let tasks = browser.text("#task-guidance").await;
+    assert!(tasks.contains("NASへのバックアップを設定する") && tasks.contains("訪問報告をご確認ください"), "{tasks}");
+    browser.goto(&app.at("/portal/guidance")).await;
+    browser.submit_form_css(".task-ack").await;
+    assert!(browser.text("#notice").await.contains("報告を確認しました"));
+    // The self-diagnosis: everything done but backups.
+    for item in 1..=25 {
+        let answer = if item == 11 { "not_done" } else { "done" };
+        browser.click_css(&format!("input[name=item_{item}][value={answer}]")).await;
+    }
+    browser.submit_form_css("#diagnosis-form").await;
+    assert_eq!(browser.text("#diagnosis-total").await, "96");
+    assert!(browser.text("#weakest").await.contains("バックアップ"));
+    browser.assert_accessible("portal-guidance").await;
+    // The policy: the template in the company's name, dated, published.
+    browser
+        .client
+        .execute("document.querySelector('#policy-form [name=enacted_on]').value = '2026-12-01';", vec![])
+        .await
+        .expect("set the date");
+    browser.submit_form_css("#policy-form").await;
+    assert!(browser.text("#notice").await.contains("下書きを保存しました"));
+    browser.submit_form_css("#publish-form").await;
+    assert!(browser.text("#notice").await.contains("基本方針を公開しました"));
+    assert!(browser.text("#two-star").await.contains("★★ 宣言の準備ができています"));
+    let href = browser.attr("#policy-url a", "href").await;
+    let public = app.at(&href[href.find("/policy/").expect("a public address")..]);
+    browser.screenshot("portal-guidance-published").await;
+
+    // Anyone: the public page.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    browser.goto(&public).await;
+    let page = browser.text("main").await;
+    assert!(page.contains("株式会社テスト1") && page.contains("経営者の責任") && page.contains("令和8年12月1日"), "{page}");
+    browser.assert_accessible("public-policy").await;
+    browser.finish().await;
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_is_chosen_once_and_remembered() {
     let Some(browser) = Browser::start("english").await else { return };

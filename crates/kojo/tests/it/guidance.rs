@@ -137,6 +137,33 @@ async fn an_expert_reaches_only_the_companies_assigned_to_it(backend: Backend) {
     )
     .await;
     assert_eq!(stolen.status(), 404);
+    // Nor B's company's documents: a diagnosis round, the policy, a monthly report.
+    let b_company = crate::agreement::company_session(&app, theirs).await;
+    let b_portal = app.at("/portal/guidance");
+    post(&b_company, b_portal.clone(), b_portal.clone(), &[("do", "diagnosis"), ("item_1", "done")]).await;
+    let b_round = store::guidance::rounds(&app.running.db, theirs).await.unwrap().remove(0);
+    for path in [
+        format!("/office/guidance/{theirs}/rounds/{}/pdf", b_round.id),
+        format!("/office/guidance/{theirs}/policy/pdf"),
+        format!("/office/guidance/{theirs}/reports/{}/pdf", Uuid::now_v7()),
+        // A's own company with B's round id is not found either.
+        format!("/office/guidance/{mine}/rounds/{}/pdf", b_round.id),
+    ] {
+        assert_eq!(expert_a.get(app.at(&path)).send().await.unwrap().status(), 404, "{path}");
+    }
+    // A company reads its own round, never another's by id.
+    let a_company = crate::agreement::company_session(&app, mine).await;
+    let other = a_company.get(app.at(&format!("/portal/guidance/rounds/{}/pdf", b_round.id))).send().await.unwrap();
+    assert_eq!(other.status(), 404);
+    // A step of B's visit cannot be ticked off by A's company.
+    let ticked = post(
+        &a_company,
+        app.at("/portal/guidance"),
+        app.at("/portal/guidance"),
+        &[("do", "step"), ("visit", &b_visit.id.to_string()), ("step", "0"), ("done", "1")],
+    )
+    .await;
+    assert_eq!(ticked.status(), 404);
 
     // Reassigned to B, the company leaves A's reach.
     assert_eq!(assign(&app, &secretariat, mine, "expert-b@example.jp").await.status(), 200);
@@ -184,12 +211,42 @@ async fn the_company_reads_its_report_and_diagnoses_itself(backend: Backend) {
     assert_eq!(recorded.status(), 200, "{}", recorded.text().await.unwrap());
 
     let company = crate::agreement::company_session(&app, case).await;
+    // The portal's home asks the company to read the report and lists its next steps.
+    let home = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        home.contains("id=\"task-guidance\"")
+            && home.contains("1回の訪問報告をご確認ください")
+            && home.contains("NASへの自動バックアップを設定する（期限 ")
+            && home.contains("基本方針の案を読む"),
+        "{home}"
+    );
     let portal = app.at("/portal/guidance");
     let html = company.get(portal.clone()).send().await.unwrap().text().await.unwrap();
     assert!(
         html.contains("バックアップを取っていない") && html.contains("NASへの自動バックアップを設定する"),
         "{html}"
     );
+    // The company ticks the first step off; the home no longer lists it.
+    let ticked = post(
+        &company,
+        portal.clone(),
+        portal.clone(),
+        &[("do", "step"), ("visit", &visit.id.to_string()), ("step", "0"), ("done", "1")],
+    )
+    .await;
+    assert_eq!(ticked.status(), 200);
+    let steps = store::guidance::get_visit(&app.running.db, visit.id).await.unwrap().next_steps;
+    assert!(steps[0].done_on.is_some() && steps[1].done_on.is_none());
+    let home = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
+    assert!(!home.contains("NASへの自動バックアップを設定する") && home.contains("基本方針の案を読む"), "{home}");
+    let missing = post(
+        &company,
+        portal.clone(),
+        portal.clone(),
+        &[("do", "step"), ("visit", &visit.id.to_string()), ("step", "9"), ("done", "1")],
+    )
+    .await;
+    assert_eq!(missing.status(), 404);
     let ack =
         post(&company, portal.clone(), portal.clone(), &[("do", "acknowledge"), ("visit", &visit.id.to_string())])
             .await;
@@ -217,9 +274,35 @@ async fn the_company_reads_its_report_and_diagnoses_itself(backend: Backend) {
     let forged = post(&company, portal.clone(), portal.clone(), &[("do", "diagnosis"), ("item_26", "done")]).await;
     assert_eq!(forged.status(), 422);
     assert_eq!(store::guidance::rounds(&app.running.db, case).await.unwrap().len(), 2);
-    // The expert sees the rounds.
-    let html = expert.get(page).send().await.unwrap().text().await.unwrap();
+    // The change chart appears from the second round on.
+    assert!(second.contains("id=\"diagnosis-chart\"><svg") && second.contains("95点"), "{second}");
+    // The expert sees the rounds, and both read the latest as a PDF.
+    let html = expert.get(page.clone()).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("id=\"diagnosis-total\">95<"), "{html}");
+    let rounds = store::guidance::rounds(&app.running.db, case).await.unwrap();
+    for (client, url) in [
+        (&company, app.at(&format!("/portal/guidance/rounds/{}/pdf", rounds[1].id))),
+        (&expert, app.at(&format!("/office/guidance/{case}/rounds/{}/pdf", rounds[1].id))),
+    ] {
+        let response = client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{:?}", response.text().await);
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        let Some(text) = crate::agreement::pdf_text(&response.bytes().await.unwrap()) else { continue };
+        for expected in ["情報セキュリティ自社診断結果", "株式会社テスト1", "95/100点", "から4点上がりました", "これまでの推移"] {
+            assert!(text.contains(expected), "{expected:?} not in {text}");
+        }
+    }
+    // The expert updates the plan with the company from the office page.
+    let measure = store::guidance::measures(&app.running.db, case).await.unwrap().remove(0);
+    let updated = post(
+        &expert,
+        page.clone(),
+        page.clone(),
+        &[("do", "measure"), ("measure", &measure.id.to_string()), ("owner", "総務"), ("due", ""), ("status", "done")],
+    )
+    .await;
+    assert_eq!(updated.status(), 200, "{}", updated.text().await.unwrap());
+    assert_eq!(store::guidance::measures(&app.running.db, case).await.unwrap()[0].status, "done");
     // Tokyo reads the programme's figures, no company in them; the expert may not.
     let tokyo = client();
     app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
@@ -281,6 +364,21 @@ async fn the_company_publishes_its_policy_and_gets_ready_for_two_stars(backend: 
         fields
     };
 
+    // The expert writes the first draft with the company; only the company publishes.
+    let (expert, secretariat) = (client(), client());
+    app.sign_in(&expert, "expert@example.jp", Role::Expert).await;
+    app.sign_in(&secretariat, "jimukyoku@example.jp", Role::Secretariat).await;
+    assign(&app, &secretariat, case, "expert@example.jp").await;
+    let office = app.at(&format!("/office/guidance/{case}"));
+    let draft = save("", "（専門家と作成）");
+    assert_eq!(post(&expert, office.clone(), office.clone(), &as_refs(&draft)).await.status(), 200);
+    let html = company.get(portal.clone()).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("（専門家と作成）"), "{html}");
+    let pdf = company.get(app.at("/portal/guidance/policy/pdf")).send().await.unwrap();
+    assert_eq!(pdf.status(), 200);
+    if let Some(text) = crate::agreement::pdf_text(&pdf.bytes().await.unwrap()) {
+        assert!(text.contains("下書き（未公開）") && text.contains("（専門家と作成）"), "{text}");
+    }
     let draft = save("", "");
     assert_eq!(post(&company, portal.clone(), portal.clone(), &as_refs(&draft)).await.status(), 200);
     let early = post(&company, portal.clone(), portal.clone(), &[("do", "policy_publish")]).await;
@@ -298,6 +396,14 @@ async fn the_company_publishes_its_policy_and_gets_ready_for_two_stars(backend: 
         page.contains("株式会社テスト1") && page.contains("経営者の責任") && page.contains("令和8年12月1日"),
         "{page}"
     );
+    let pdf = client().get(app.at(&format!("/policy/{}/pdf", published.slug))).send().await.unwrap();
+    assert_eq!(pdf.status(), 200, "the published policy as PDF, for anyone");
+    if let Some(text) = crate::agreement::pdf_text(&pdf.bytes().await.unwrap()) {
+        for expected in ["情報セキュリティ基本方針", "経営者の責任", "制定日：令和8年12月1日", "代表者代表取締役見本太郎", "第1版"] {
+            assert!(text.contains(expected), "{expected:?} not in {text}");
+        }
+        assert!(!text.contains("下書き"), "{text}");
+    }
     let html = company.get(portal.clone()).send().await.unwrap().text().await.unwrap();
     let address = format!("/policy/{}\"", published.slug);
     assert!(html.contains("★★ 宣言の準備ができています") && html.contains(&address), "{html}");
@@ -323,7 +429,8 @@ async fn the_company_publishes_its_policy_and_gets_ready_for_two_stars(backend: 
 
     // Unpublished, the public page is gone.
     assert_eq!(post(&company, portal.clone(), portal.clone(), &[("do", "policy_withdraw")]).await.status(), 200);
-    assert_eq!(client().get(public).send().await.unwrap().status(), 404);
+    assert_eq!(client().get(public.clone()).send().await.unwrap().status(), 404);
+    assert_eq!(client().get(format!("{public}/pdf")).send().await.unwrap().status(), 404);
     assert_eq!(client().get(app.at("/policy/not-a-slug!")).send().await.unwrap().status(), 404);
     app.stop().await;
 }
