@@ -201,6 +201,15 @@ pub struct Guidance {
     /// reads before a visit.
     pub devices: Vec<store::devices::DeviceRecord>,
     pub reports: Vec<store::reports::ReportRecord>,
+    /// The visits' files (without their bytes).
+    pub files: Vec<store::guidance::VisitFileRecord>,
+}
+
+impl Guidance {
+    /// The files of one visit.
+    pub fn files_of(&self, visit: &Uuid) -> Vec<&store::guidance::VisitFileRecord> {
+        self.files.iter().filter(|f| f.visit_id == *visit).collect()
+    }
 }
 
 impl Guidance {
@@ -235,6 +244,7 @@ pub async fn view(services: &Services, actor: &Actor, case: Uuid, now: DateTime<
     let devices = store::devices::for_application(&services.db, case).await?;
     let mut reports = store::reports::released_for_application(&services.db, case).await?;
     reports.sort_by(|a, b| b.month.cmp(&a.month));
+    let files = store::guidance::visit_files(&services.db, case).await?;
     let published = policies.iter().any(|p| p.status == store::guidance::PolicyStatus::Published);
     let declared = declaration.as_ref().and_then(|(id, _)| domain::guidance::DeclarationId::parse(id));
     let two_star = domain::guidance::two_star(rounds.iter().any(|r| r.complete), published, declared);
@@ -252,6 +262,7 @@ pub async fn view(services: &Services, actor: &Actor, case: Uuid, now: DateTime<
         declared_on: declaration.and_then(|(_, on)| on),
         devices,
         reports,
+        files,
     })
 }
 
@@ -337,10 +348,83 @@ pub async fn plan_visit(
             now,
         )
         .await?;
-    let email = crate::mail::guidance_visit(&letter, &record, &visit, &expert.display_name, now);
+    let email = crate::mail::guidance_visit(
+        &letter,
+        &record,
+        &visit,
+        &expert.display_name,
+        crate::mail::VisitChange::Planned,
+        now,
+    );
     store::outbox::add(&tx, &email, now).await?;
     tx.commit().await?;
     Ok(visit)
+}
+
+/// Moves a planned visit (the expert or the secretariat); the company gets the new date with
+/// an invitation that replaces the old one, and a reminder before the new date.
+pub async fn move_visit(
+    services: &Services,
+    actor: &Actor,
+    visit: Uuid,
+    plan: &VisitPlan,
+    now: DateTime<Utc>,
+) -> Result<VisitRecord> {
+    change_visit(services, actor, visit, Some(plan), now).await
+}
+
+/// Cancels a planned visit (it no longer counts towards the four); the company's calendar entry
+/// is withdrawn.
+pub async fn cancel_visit(services: &Services, actor: &Actor, visit: Uuid, now: DateTime<Utc>) -> Result<VisitRecord> {
+    change_visit(services, actor, visit, None, now).await
+}
+
+async fn change_visit(
+    services: &Services,
+    actor: &Actor,
+    visit: Uuid,
+    plan: Option<&VisitPlan>,
+    now: DateTime<Utc>,
+) -> Result<VisitRecord> {
+    let existing = store::guidance::get_visit(&services.db, visit).await?;
+    let record = company_for(services, actor, existing.application_id).await?;
+    if actor.role() == Some(Role::Company) {
+        return Err(AppError::Forbidden);
+    }
+    let expert = store::accounts::get_user(&services.db, existing.expert_user_id).await?;
+    let letter = crate::mail::letter(&services.mail, &services.db, &record).await?;
+    let tx = services.db.begin().await?;
+    let (changed, change, what) = match plan {
+        Some(plan) => {
+            let new = store::guidance::NewVisit {
+                application_id: existing.application_id,
+                mode: plan.mode.to_string(),
+                starts_at: plan.starts_at,
+                ends_at: plan.starts_at + plan.length,
+                expert_user_id: existing.expert_user_id,
+            };
+            let moved = store::guidance::reschedule(&tx, visit, &new, now).await?;
+            (moved, crate::mail::VisitChange::Moved, "guidance.move_visit")
+        }
+        None => {
+            let cancelled = store::guidance::cancel(&tx, visit, now).await?;
+            (cancelled, crate::mail::VisitChange::Cancelled, "guidance.cancel_visit")
+        }
+    };
+    actor
+        .record(
+            &tx,
+            what,
+            ("application", record.id),
+            serde_json::json!({"visit": visit, "number": changed.number, "from": existing.starts_at,
+                "to": plan.map(|_| changed.starts_at)}),
+            now,
+        )
+        .await?;
+    let email = crate::mail::guidance_visit(&letter, &record, &changed, &expert.display_name, change, now);
+    store::outbox::add(&tx, &email, now).await?;
+    tx.commit().await?;
+    Ok(changed)
 }
 
 /// When a visit's reminder is due: 10:00 JST on the business day before the visit's day.
@@ -355,10 +439,19 @@ pub fn reminder_due(calendar: &domain::calendar::BusinessCalendar, starts_at: Da
 }
 
 /// Reminds the company of a planned visit (Kojo's own work, from the job table): once, while it
-/// is still planned and has not started. Returns whether an e-mail was queued.
-pub async fn send_visit_reminder(services: &Services, visit: Uuid, now: DateTime<Utc>) -> Result<bool> {
+/// is still planned, has not started and still starts at `planned_start` (the start the reminder
+/// was planned for: a moved visit has a reminder of its own). Returns whether an e-mail was queued.
+pub async fn send_visit_reminder(
+    services: &Services,
+    visit: Uuid,
+    planned_start: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let record = store::guidance::get_visit(&services.db, visit).await?;
-    if record.status != store::guidance::VisitStatus::Planned || record.starts_at <= now {
+    if record.status != store::guidance::VisitStatus::Planned
+        || record.starts_at <= now
+        || planned_start.is_some_and(|start| start.timestamp() != record.starts_at.timestamp())
+    {
         return Ok(false);
     }
     let case = store::applications::get(&services.db, record.application_id).await?;
@@ -368,7 +461,14 @@ pub async fn send_visit_reminder(services: &Services, visit: Uuid, now: DateTime
     if !store::guidance::mark_reminded(&tx, visit, now).await? {
         return Ok(false);
     }
-    let mut email = crate::mail::guidance_visit(&letter, &case, &record, &expert.display_name, now);
+    let mut email = crate::mail::guidance_visit(
+        &letter,
+        &case,
+        &record,
+        &expert.display_name,
+        crate::mail::VisitChange::Planned,
+        now,
+    );
     email.subject = letter
         .language
         .pick("【運営事務局】経営指導のご確認（前日のお知らせ）", "[Programme secretariat] Guidance visit reminder")
@@ -530,6 +630,84 @@ pub async fn tasks_own(services: &Services, actor: &Actor, now: DateTime<Utc>) -
     }
     tasks.next_steps.sort_by_key(|(_, _, due)| (due.is_none(), *due));
     Ok(tasks)
+}
+
+/// A visit holds at most this many files.
+pub const MAX_FILES_PER_VISIT: u32 = 20;
+
+/// A file for a visit (type judged by content and size checked by the caller, as for tickets).
+pub struct Upload {
+    pub filename: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// Keeps a file with a visit: the expert's slides or photos, the company's drafts. The other
+/// side sees it on the visit.
+pub async fn attach_file(
+    services: &Services,
+    actor: &Actor,
+    visit: Uuid,
+    upload: Upload,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    let existing = store::guidance::get_visit(&services.db, visit).await?;
+    let record = company_for(services, actor, existing.application_id).await?;
+    let company = actor.role() == Some(Role::Company);
+    let label = if company { record.company_name.clone() } else { author(services, actor).await? };
+    let filename: String = upload.filename.chars().filter(|c| !c.is_control()).take(200).collect();
+    let tx = services.db.begin().await?;
+    let file = store::guidance::NewVisitFile {
+        filename: &filename,
+        content_type: upload.content_type,
+        bytes: upload.bytes,
+        uploader: &label,
+        from_company: company,
+    };
+    let stored = store::guidance::attach_file(&tx, &existing, file, MAX_FILES_PER_VISIT, now).await?;
+    actor
+        .record(
+            &tx,
+            "guidance.attach",
+            ("application", record.id),
+            serde_json::json!({"visit": visit, "file": stored.id, "filename": filename, "size": stored.size,
+                "sha256": stored.sha256}),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(stored.id)
+}
+
+/// A visit file, for whoever may read the company's guidance (audited).
+pub async fn visit_file(
+    services: &Services,
+    actor: &Actor,
+    file: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(store::guidance::VisitFileRecord, Vec<u8>)> {
+    let (record, bytes) = store::guidance::visit_file(&services.db, file).await?;
+    company_for(services, actor, record.application_id).await?;
+    let tx = services.db.begin().await?;
+    actor
+        .record(
+            &tx,
+            "guidance.file_read",
+            ("application", record.application_id),
+            serde_json::json!({"file": file}),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok((record, bytes))
+}
+
+/// The staff member's name as the company sees it on a file or an entry.
+async fn author(services: &Services, actor: &Actor) -> Result<String> {
+    Ok(match actor.user_id() {
+        Some(id) => store::accounts::get_user(&services.db, id).await?.display_name,
+        None => "Kojo".into(),
+    })
 }
 
 /// The company acknowledges a visit report of its own.
@@ -887,12 +1065,15 @@ pub async fn diagnosis_pdf(
         item_set: this.item_set.clone(),
     };
     let chart = rounds_chart(&rounds, index, false);
-    let pdf = tokio::task::spawn_blocking(move || documents::guidance::render_diagnosis(&fonts, &data, chart.as_deref()))
-        .await
-        .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?
-        .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?;
+    let pdf =
+        tokio::task::spawn_blocking(move || documents::guidance::render_diagnosis(&fonts, &data, chart.as_deref()))
+            .await
+            .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?
+            .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?;
     let tx = services.db.begin().await?;
-    actor.record(&tx, "guidance.diagnosis_pdf", ("application", case), serde_json::json!({"round": round}), now).await?;
+    actor
+        .record(&tx, "guidance.diagnosis_pdf", ("application", case), serde_json::json!({"round": round}), now)
+        .await?;
     tx.commit().await?;
     Ok(pdf)
 }

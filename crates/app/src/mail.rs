@@ -886,6 +886,8 @@ pub fn expert_assigned(settings: &MailSettings, to: &str, record: &ApplicationRe
 #[template(path = "mail/guidance_visit.txt")]
 struct GuidanceVisitText<'a> {
     en: bool,
+    /// `planned`, `moved` or `cancelled`.
+    change: &'static str,
     company_name: &'a str,
     reference: &'a str,
     number: u32,
@@ -896,18 +898,33 @@ struct GuidanceVisitText<'a> {
     signature: String,
 }
 
-/// Tells the company of a planned guidance visit, with a calendar invitation (.ics).
+/// What happened to a guidance visit, as the company is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitChange {
+    Planned,
+    Moved,
+    Cancelled,
+}
+
+/// Tells the company of a planned, moved or cancelled guidance visit, with a calendar
+/// invitation (.ics: a request, or a cancellation, with the visit's sequence).
 pub fn guidance_visit(
     letter: &Letter<'_>,
     record: &ApplicationRecord,
     visit: &store::guidance::VisitRecord,
     expert: &str,
+    change: VisitChange,
     now: DateTime<Utc>,
 ) -> OutgoingEmail {
     let en = letter.en();
     let when = seminar_time(en, visit.starts_at, visit.ends_at);
     let body = GuidanceVisitText {
         en,
+        change: match change {
+            VisitChange::Planned => "planned",
+            VisitChange::Moved => "moved",
+            VisitChange::Cancelled => "cancelled",
+        },
         company_name: &record.company_name,
         reference: &record.reference,
         number: visit.number,
@@ -934,10 +951,12 @@ pub fn guidance_visit(
     } else {
         format!("{} {}", record.company_name, record.address)
     };
+    let method =
+        if change == VisitChange::Cancelled { documents::ics::Method::Cancel } else { documents::ics::Method::Request };
     let ics = documents::ics::invitation(&documents::ics::Invitation {
-        method: documents::ics::Method::Request,
+        method,
         uid: &uid,
-        sequence: 0,
+        sequence: visit.sequence,
         stamp: now,
         starts_at: visit.starts_at,
         ends_at: visit.ends_at,
@@ -950,9 +969,19 @@ pub fn guidance_visit(
         attendee_name: &record.contact_name,
         attendee_email: &record.contact_email,
     });
-    let subject = letter.subject(&Subject {
-        ja: format!("経営指導（第{}回）の日程のお知らせ", visit.number).into(),
-        en: format!("Guidance visit {} scheduled", visit.number).into(),
+    let subject = letter.subject(&match change {
+        VisitChange::Planned => Subject {
+            ja: format!("経営指導（第{}回）の日程のお知らせ", visit.number).into(),
+            en: format!("Guidance visit {} scheduled", visit.number).into(),
+        },
+        VisitChange::Moved => Subject {
+            ja: format!("経営指導（第{}回）の日程変更のお知らせ", visit.number).into(),
+            en: format!("Guidance visit {} moved", visit.number).into(),
+        },
+        VisitChange::Cancelled => Subject {
+            ja: format!("経営指導（第{}回）の取消しのお知らせ", visit.number).into(),
+            en: format!("Guidance visit {} cancelled", visit.number).into(),
+        },
     });
     OutgoingEmail {
         to: record.contact_email.clone(),
@@ -960,7 +989,10 @@ pub fn guidance_visit(
         body,
         attachments: vec![Attachment {
             filename: "guidance.ics".into(),
-            content_type: "text/calendar; charset=utf-8; method=REQUEST".into(),
+            content_type: format!(
+                "text/calendar; charset=utf-8; method={}",
+                if change == VisitChange::Cancelled { "CANCEL" } else { "REQUEST" }
+            ),
             content: ics.into_bytes(),
         }],
     }

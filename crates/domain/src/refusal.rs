@@ -96,6 +96,10 @@ pub enum GuidanceRefusal {
     PolicyIncomplete,
     /// There is no draft to publish.
     NoDraft,
+    /// Only a planned visit is moved or cancelled.
+    VisitNotPlanned,
+    /// A visit holds at most this many files.
+    TooManyFiles(u32),
 }
 
 /// Why the incident desk refused a change.

@@ -221,8 +221,10 @@ async fn run_one(
             maintenance::incident_sla(services, &job.key, clock).await?;
         }
         GUIDANCE_REMINDER => {
-            let visit: uuid::Uuid = job.key.split('/').next().unwrap_or_default().parse()?;
-            let sent = app::guidance::send_visit_reminder(services, visit, clock.now()).await?;
+            let (visit, start) = job.key.split_once('/').unwrap_or((&job.key, ""));
+            let visit: uuid::Uuid = visit.parse()?;
+            let start = start.parse::<i64>().ok().and_then(|s| chrono::DateTime::from_timestamp(s, 0));
+            let sent = app::guidance::send_visit_reminder(services, visit, start, clock.now()).await?;
             tracing::info!(%visit, sent, "guidance visit reminder");
         }
         other => anyhow::bail!("unknown job kind {other} (written by a newer Kojo?)"),

@@ -104,6 +104,8 @@ pub struct VisitRecord {
     pub next_steps: Vec<NextStep>,
     pub recorded_at: Option<DateTime<Utc>>,
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// The calendar invitation's sequence: raised by each move or cancellation.
+    pub sequence: u32,
 }
 
 fn visit(m: guidance_visit::Model) -> Result<VisitRecord> {
@@ -126,6 +128,7 @@ fn visit(m: guidance_visit::Model) -> Result<VisitRecord> {
         findings: m.findings,
         recorded_at: m.recorded_at,
         acknowledged_at: m.acknowledged_at,
+        sequence: m.sequence.max(0) as u32,
     })
 }
 
@@ -174,10 +177,193 @@ pub async fn plan(tx: &Tx, new: &NewVisit, now: DateTime<Utc>) -> Result<VisitRe
         reminded_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        sequence: Set(0),
     }
     .insert(tx.conn())
     .await?;
     visit(model)
+}
+
+fn not_planned() -> StoreError {
+    StoreError::Refused(domain::refusal::Refusal::Guidance(domain::refusal::GuidanceRefusal::VisitNotPlanned))
+}
+
+/// Moves a planned visit (mode, start, end); its reminder is due again for the new time.
+pub async fn reschedule(tx: &Tx, id: Uuid, new: &NewVisit, now: DateTime<Utc>) -> Result<VisitRecord> {
+    let model =
+        guidance_visit::Entity::find_by_id(id).lock_exclusive().one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
+    if model.status != VisitStatus::Planned.code() {
+        return Err(not_planned());
+    }
+    let sequence = model.sequence + 1;
+    let mut active: guidance_visit::ActiveModel = model.into();
+    active.mode = Set(new.mode.clone());
+    active.starts_at = Set(new.starts_at);
+    active.ends_at = Set(new.ends_at);
+    active.reminded_at = Set(None);
+    active.sequence = Set(sequence);
+    active.updated_at = Set(now);
+    visit(active.update(tx.conn()).await?)
+}
+
+/// Cancels a planned visit: it no longer counts towards the four.
+pub async fn cancel(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result<VisitRecord> {
+    let model =
+        guidance_visit::Entity::find_by_id(id).lock_exclusive().one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
+    if model.status != VisitStatus::Planned.code() {
+        return Err(not_planned());
+    }
+    let sequence = model.sequence + 1;
+    let mut active: guidance_visit::ActiveModel = model.into();
+    active.status = Set(VisitStatus::Cancelled.code().into());
+    active.sequence = Set(sequence);
+    active.updated_at = Set(now);
+    visit(active.update(tx.conn()).await?)
+}
+
+/// A visit's file, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VisitFileRecord {
+    pub id: Uuid,
+    pub visit_id: Uuid,
+    pub application_id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub uploaded_by_label: String,
+    pub from_company: bool,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// A file to keep with a visit (its type judged and its size checked by the caller).
+pub struct NewVisitFile<'a> {
+    pub filename: &'a str,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+    pub uploader: &'a str,
+    pub from_company: bool,
+}
+
+/// Keeps a file with a visit, at most `max_files` per visit.
+pub async fn attach_file(
+    tx: &Tx,
+    visit: &VisitRecord,
+    file: NewVisitFile<'_>,
+    max_files: u32,
+    now: DateTime<Utc>,
+) -> Result<VisitFileRecord> {
+    use crate::entities::guidance_visit_file;
+    let NewVisitFile { filename, content_type, bytes, uploader, from_company } = file;
+    let held = guidance_visit_file::Entity::find()
+        .filter(guidance_visit_file::Column::VisitId.eq(visit.id))
+        .count(tx.conn())
+        .await?;
+    if held >= u64::from(max_files) {
+        return Err(StoreError::Refused(domain::refusal::Refusal::Guidance(
+            domain::refusal::GuidanceRefusal::TooManyFiles(max_files),
+        )));
+    }
+    let record = VisitFileRecord {
+        id: Uuid::now_v7(),
+        visit_id: visit.id,
+        application_id: visit.application_id,
+        filename: filename.to_string(),
+        content_type: content_type.to_string(),
+        size: bytes.len() as u64,
+        sha256: crate::sha256_hex_bytes(&bytes),
+        uploaded_by_label: uploader.to_string(),
+        from_company,
+        uploaded_at: now,
+    };
+    guidance_visit_file::ActiveModel {
+        id: Set(record.id),
+        visit_id: Set(record.visit_id),
+        application_id: Set(record.application_id),
+        filename: Set(record.filename.clone()),
+        content_type: Set(record.content_type.clone()),
+        size: Set(record.size as i64),
+        sha256: Set(record.sha256.clone()),
+        bytes: Set(bytes),
+        uploaded_by_label: Set(record.uploaded_by_label.clone()),
+        from_company: Set(from_company),
+        uploaded_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    Ok(record)
+}
+
+/// The company's visit files (without bytes), oldest first.
+pub async fn visit_files(db: &Db, application_id: Uuid) -> Result<Vec<VisitFileRecord>> {
+    use crate::entities::guidance_visit_file::{Column, Entity};
+    Ok(Entity::find()
+        .select_only()
+        .columns([
+            Column::Id,
+            Column::VisitId,
+            Column::ApplicationId,
+            Column::Filename,
+            Column::ContentType,
+            Column::Size,
+            Column::Sha256,
+            Column::UploadedByLabel,
+            Column::FromCompany,
+            Column::UploadedAt,
+        ])
+        .filter(Column::ApplicationId.eq(application_id))
+        .order_by_asc(Column::UploadedAt)
+        .into_tuple::<(Uuid, Uuid, Uuid, String, String, i64, String, String, bool, DateTime<Utc>)>()
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(
+            |(
+                id,
+                visit_id,
+                application_id,
+                filename,
+                content_type,
+                size,
+                sha256,
+                uploaded_by_label,
+                from_company,
+                uploaded_at,
+            )| {
+                VisitFileRecord {
+                    id,
+                    visit_id,
+                    application_id,
+                    filename,
+                    content_type,
+                    size: size.max(0) as u64,
+                    sha256,
+                    uploaded_by_label,
+                    from_company,
+                    uploaded_at,
+                }
+            },
+        )
+        .collect())
+}
+
+/// A visit file with its bytes.
+pub async fn visit_file(db: &Db, id: Uuid) -> Result<(VisitFileRecord, Vec<u8>)> {
+    use crate::entities::guidance_visit_file::Entity;
+    let m = Entity::find_by_id(id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    let record = VisitFileRecord {
+        id: m.id,
+        visit_id: m.visit_id,
+        application_id: m.application_id,
+        filename: m.filename,
+        content_type: m.content_type,
+        size: m.size.max(0) as u64,
+        sha256: m.sha256,
+        uploaded_by_label: m.uploaded_by_label,
+        from_company: m.from_company,
+        uploaded_at: m.uploaded_at,
+    };
+    Ok((record, m.bytes))
 }
 
 /// The company's visits, by number.
@@ -252,7 +438,13 @@ pub async fn record(tx: &Tx, id: Uuid, report: &Report, now: DateTime<Utc>) -> R
 
 /// Marks next step `index` of a recorded visit done on `day` (or open again with `None`);
 /// `false` when the visit has no such step.
-pub async fn mark_step(tx: &Tx, id: Uuid, index: usize, day: Option<chrono::NaiveDate>, now: DateTime<Utc>) -> Result<bool> {
+pub async fn mark_step(
+    tx: &Tx,
+    id: Uuid,
+    index: usize,
+    day: Option<chrono::NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let model =
         guidance_visit::Entity::find_by_id(id).lock_exclusive().one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
     let mut record = visit(model.clone())?;

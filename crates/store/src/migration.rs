@@ -29,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_incidents::M0015TrialEnd),
             Box::new(crate::migration_guidance::M0016Guidance),
             Box::new(crate::migration_guidance::M0017PolicyAndPlan),
+            Box::new(crate::migration_guidance::M0018VisitFiles),
         ]
     }
 }

@@ -52,6 +52,7 @@ enum GuidanceVisits {
     RemindedAt,
     CreatedAt,
     UpdatedAt,
+    Sequence,
 }
 
 #[derive(DeriveIden)]
@@ -312,6 +313,75 @@ impl MigrationTrait for M0017PolicyAndPlan {
                             .from(TwoStarDeclarations::Table, TwoStarDeclarations::ApplicationId)
                             .to(Applications::Table, Applications::Id),
                     )
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// M0018: a visit's files (slides, photos of the whiteboard, the company's draft rules) and the
+/// sequence of its calendar invitation, raised each time the visit is moved or cancelled.
+pub struct M0018VisitFiles;
+
+impl MigrationName for M0018VisitFiles {
+    fn name(&self) -> &str {
+        "m0018_visit_files"
+    }
+}
+
+#[derive(DeriveIden)]
+enum GuidanceVisitFiles {
+    Table,
+    Id,
+    VisitId,
+    ApplicationId,
+    Filename,
+    ContentType,
+    Size,
+    Sha256,
+    Bytes,
+    UploadedByLabel,
+    FromCompany,
+    UploadedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0018VisitFiles {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let mut sequence = integer(GuidanceVisits::Sequence);
+        sequence.default(0);
+        manager.alter_table(Table::alter().table(GuidanceVisits::Table).add_column(&mut sequence).to_owned()).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(GuidanceVisitFiles::Table)
+                    .col(pk_uuid(GuidanceVisitFiles::Id))
+                    .col(uuid(GuidanceVisitFiles::VisitId))
+                    .col(uuid(GuidanceVisitFiles::ApplicationId))
+                    .col(string(GuidanceVisitFiles::Filename))
+                    .col(string_len(GuidanceVisitFiles::ContentType, 40))
+                    .col(big_integer(GuidanceVisitFiles::Size))
+                    .col(string_len(GuidanceVisitFiles::Sha256, 64))
+                    .col(blob(GuidanceVisitFiles::Bytes))
+                    .col(string(GuidanceVisitFiles::UploadedByLabel))
+                    .col(boolean(GuidanceVisitFiles::FromCompany))
+                    .col(timestamp_with_time_zone(GuidanceVisitFiles::UploadedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_guidance_visit_files_visit")
+                            .from(GuidanceVisitFiles::Table, GuidanceVisitFiles::VisitId)
+                            .to(GuidanceVisits::Table, GuidanceVisits::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_guidance_visit_files_visit")
+                    .table(GuidanceVisitFiles::Table)
+                    .col(GuidanceVisitFiles::VisitId)
                     .to_owned(),
             )
             .await?;

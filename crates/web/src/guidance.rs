@@ -6,10 +6,10 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use domain::access::Action;
 use domain::guidance::{Answer, ITEMS, Item, Part};
 use serde::Deserialize;
@@ -24,6 +24,7 @@ use crate::i18n::{Lang, T};
 use crate::render::html;
 
 pub fn router() -> Router<AppState> {
+    let upload_limit = DefaultBodyLimit::max(crate::agreement::MAX_UPLOAD_BYTES + 64 * 1024);
     Router::new()
         .route("/office/guidance", get(list_page).post(assign))
         .route("/office/guidance/figures", get(figures_page))
@@ -31,6 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/office/guidance/{case}/rounds/{round}/pdf", get(office_round_pdf))
         .route("/office/guidance/{case}/policy/pdf", get(office_policy_pdf))
         .route("/office/guidance/{case}/reports/{report}/pdf", get(office_report_pdf))
+        .route("/office/guidance/{case}/visits/{visit}/files", post(office_upload).layer(upload_limit))
+        .route("/office/guidance/{case}/files/{file}", get(office_file))
+        .route("/portal/guidance/visits/{visit}/files", post(portal_upload).layer(upload_limit))
+        .route("/portal/guidance/files/{file}", get(portal_file))
         .route("/portal/guidance", get(portal_page).post(portal_action))
         .route("/portal/guidance/rounds/{round}/pdf", get(portal_round_pdf))
         .route("/portal/guidance/policy/pdf", get(portal_policy_pdf))
@@ -171,6 +176,9 @@ struct VisitView {
     mode: &'static str,
     /// Next steps: text, due day, done day (empty while open).
     steps: Vec<(String, String, String)>,
+    /// The start as a `datetime-local` value (Tokyo), and the length, for the move form.
+    local_start: String,
+    minutes: i64,
 }
 
 fn visit_view(t: T, record: VisitRecord) -> VisitView {
@@ -186,6 +194,8 @@ fn visit_view(t: T, record: VisitRecord) -> VisitView {
                 (step.text.clone(), day(step.due), day(step.done_on))
             })
             .collect(),
+        local_start: record.starts_at.with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%dT%H:%M").to_string(),
+        minutes: (record.ends_at - record.starts_at).num_minutes(),
         record,
     }
 }
@@ -236,11 +246,13 @@ struct PolicyForm {
     representative: String,
     /// `draft`, `published`, `withdrawn`, or empty before the first save.
     status: &'static str,
+    /// The status in the page's language.
+    status_label: &'static str,
     version: u32,
     public_url: Option<String>,
 }
 
-fn policy_form(state: &AppState, guidance: &app::guidance::Guidance) -> PolicyForm {
+fn policy_form(state: &AppState, t: T, guidance: &app::guidance::Guidance) -> PolicyForm {
     let public_url =
         guidance.published().map(|p| format!("{}/policy/{}", state.config.public_url.trim_end_matches('/'), p.slug));
     match guidance.working() {
@@ -249,6 +261,7 @@ fn policy_form(state: &AppState, guidance: &app::guidance::Guidance) -> PolicyFo
             enacted_on: p.enacted_on.map(|d| d.to_string()).unwrap_or_default(),
             representative: p.representative.clone().unwrap_or_default(),
             status: p.status.code(),
+            status_label: t.pick(p.status.label_ja(), p.status.code()),
             version: p.version,
             public_url,
         },
@@ -259,6 +272,7 @@ fn policy_form(state: &AppState, guidance: &app::guidance::Guidance) -> PolicyFo
                 enacted_on: String::new(),
                 representative: template.representative.unwrap_or_default(),
                 status: "",
+                status_label: "",
                 version: 0,
                 public_url,
             }
@@ -381,7 +395,7 @@ async fn render_company(
         answers: answer_choices(t),
         can_plan: guidance.expert.is_some() && visits_held < domain::guidance::MAX_VISITS as usize,
         proposed_start: tomorrow_ten.format("%Y-%m-%dT%H:%M").to_string(),
-        policy: policy_form(state, &guidance),
+        policy: policy_form(state, t, &guidance),
         two_star: two_star_text(t, &guidance.two_star),
         statuses: statuses(t),
         page_path: format!("/office/guidance/{case}"),
@@ -453,13 +467,38 @@ async fn company_action(
                 .map(|_| t.s("自社診断の結果を記録しました。", "Self-diagnosis recorded.")),
             Err(invalid) => Err(app::AppError::Invalid(invalid)),
         },
-        "step" => mark_step(services, &actor, &pairs, now).await.map(|()| t.s("取組みを更新しました。", "Next step updated.")),
+        "step" => {
+            mark_step(services, &actor, &pairs, now).await.map(|()| t.s("取組みを更新しました。", "Next step updated."))
+        }
+        "move" => match (
+            parse_id(value(&pairs, "visit")),
+            app::guidance::VisitPlan::parse(
+                value(&pairs, "mode"),
+                value(&pairs, "starts_at"),
+                value(&pairs, "minutes"),
+            ),
+        ) {
+            (Ok(visit), Ok(plan)) => app::guidance::move_visit(services, &actor, visit, &plan, now)
+                .await
+                .map(|_| t.s("訪問の日程を変更し、企業にお知らせしました。", "Visit moved; the company was told.")),
+            (Err(_), _) => Err(app::AppError::NotFound),
+            (_, Err(invalid)) => Err(app::AppError::Invalid(invalid)),
+        },
+        "cancel" => match parse_id(value(&pairs, "visit")) {
+            Ok(visit) => app::guidance::cancel_visit(services, &actor, visit, now)
+                .await
+                .map(|_| t.s("訪問を取り消し、企業にお知らせしました。", "Visit cancelled; the company was told.")),
+            Err(_) => Err(app::AppError::NotFound),
+        },
         "measure" => update_measure(services, &actor, case, &pairs, now)
             .await
             .map(|()| t.s("計画を更新しました。", "Plan updated.")),
-        "policy_save" => save_policy(services, &actor, case, &pairs, now)
-            .await
-            .map(|()| t.s("基本方針の下書きを保存しました。企業にご確認いただき、企業が公開します。", "Draft saved; the company reviews and publishes it.")),
+        "policy_save" => save_policy(services, &actor, case, &pairs, now).await.map(|()| {
+            t.s(
+                "基本方針の下書きを保存しました。企業にご確認いただき、企業が公開します。",
+                "Draft saved; the company reviews and publishes it.",
+            )
+        }),
         _ => Err(app::AppError::Invalid(app::Invalid::UnknownChoice)),
     };
     match result {
@@ -563,7 +602,7 @@ async fn render_portal(
         round: round_view(t, &guidance.rounds),
         items: form_items(t, guidance.rounds.last()),
         answers: answer_choices(t),
-        policy: policy_form(state, &guidance),
+        policy: policy_form(state, t, &guidance),
         two_star: two_star_text(t, &guidance.two_star),
         statuses: statuses(t),
         page_path: "/portal/guidance".into(),
@@ -673,8 +712,9 @@ async fn round_pdf(state: &AppState, actor: &app::Actor, case: Uuid, round: &str
 
 async fn policy_pdf(state: &AppState, actor: &app::Actor, case: Uuid) -> Result<Response, PageError> {
     let fonts = fonts(state).await?;
-    let pdf = app::guidance::policy_pdf(&state.services, actor, fonts, &state.config.public_url, case, state.clock.now())
-        .await?;
+    let pdf =
+        app::guidance::policy_pdf(&state.services, actor, fonts, &state.config.public_url, case, state.clock.now())
+            .await?;
     Ok(pdf_response(pdf, "security-policy.pdf"))
 }
 
@@ -732,6 +772,92 @@ async fn public_policy_pdf(State(state): State<AppState>, Path(slug): Path<Strin
     let fonts = fonts(&state).await?;
     let pdf = app::guidance::public_policy_pdf(&state.services, fonts, &state.config.public_url, &slug).await?;
     Ok(pdf_response(pdf, "security-policy.pdf"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// A visit's files.
+
+/// Checks and keeps an uploaded file with a visit; the outcome as (notice, problem, status).
+async fn upload(
+    state: &AppState,
+    t: T,
+    actor: &app::Actor,
+    visit: &str,
+    multipart: &mut Multipart,
+) -> Result<(Option<String>, Option<String>, StatusCode), PageError> {
+    let visit = parse_id(visit)?;
+    let (name, bytes) = match crate::incidents::read_file(multipart).await {
+        Ok(file) => file,
+        Err((status, ja, en)) => return Ok((None, Some(t.pick(ja, en).to_string()), status)),
+    };
+    let Some(content_type) = crate::agreement::sniff(&bytes) else {
+        let problem = t.s(
+            "PDF・JPEG・PNGのファイルのみ添付できます（ファイルの中身で判定しています）。",
+            "Only PDF, JPEG and PNG files can be attached (judged by their content).",
+        );
+        return Ok((None, Some(problem.to_string()), StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    };
+    let upload = app::guidance::Upload { filename: name, content_type, bytes };
+    match app::guidance::attach_file(&state.services, actor, visit, upload, state.clock.now()).await {
+        Ok(_) => Ok((Some(t.s("ファイルを添付しました。", "File attached.").to_string()), None, StatusCode::OK)),
+        Err(error @ app::AppError::Refused(_)) => Ok((None, message_of(t, &error), StatusCode::UNPROCESSABLE_ENTITY)),
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn office_upload(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path((case, visit)): Path<(String, String)>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let case = parse_id(&case)?;
+    let actor = staff_actor(&staff, &ip);
+    let (notice, problem, status) = upload(&state, lang.t, &actor, &visit, &mut multipart).await?;
+    render_company(&state, lang.t, &staff, &ip, case, notice, problem, status).await
+}
+
+async fn portal_upload(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    ip: ClientIp,
+    Path(visit): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    let (notice, problem, status) = upload(&state, lang.t, &actor, &visit, &mut multipart).await?;
+    render_portal(&state, lang.t, &company, &ip, notice, problem, status).await
+}
+
+async fn office_file(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Path((case, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let case = parse_id(&case)?;
+    let actor = staff_actor(&staff, &ip);
+    let (record, bytes) =
+        app::guidance::visit_file(&state.services, &actor, parse_id(&file)?, state.clock.now()).await?;
+    if record.application_id != case {
+        return Err(PageError::NotFound);
+    }
+    Ok(crate::incidents::download(&record.filename, &record.content_type, bytes))
+}
+
+async fn portal_file(
+    State(state): State<AppState>,
+    company: CompanyUser,
+    ip: ClientIp,
+    Path(file): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    let (record, bytes) =
+        app::guidance::visit_file(&state.services, &actor, parse_id(&file)?, state.clock.now()).await?;
+    Ok(crate::incidents::download(&record.filename, &record.content_type, bytes))
 }
 
 // ---------------------------------------------------------------------------------------------

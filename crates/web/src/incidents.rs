@@ -872,7 +872,9 @@ async fn dispatch_action(
 }
 
 /// Reads the one `file` field of an upload within the size limit.
-async fn read_file(multipart: &mut Multipart) -> Result<(String, Vec<u8>), (StatusCode, &'static str, &'static str)> {
+pub(crate) async fn read_file(
+    multipart: &mut Multipart,
+) -> Result<(String, Vec<u8>), (StatusCode, &'static str, &'static str)> {
     while let Ok(Some(mut field)) = multipart.next_field().await {
         if field.name() != Some("file") {
             continue;
@@ -946,15 +948,17 @@ async fn office_upload(
 }
 
 fn file_response(record: AttachmentRecord, bytes: Vec<u8>) -> Response {
-    let ascii: String = record
-        .filename
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
-        .collect();
-    let encoded = crate::office::urlencode(&record.filename);
+    download(&record.filename, &record.content_type, bytes)
+}
+
+/// A stored file as a download under its own name (never shown inline, never sniffed).
+pub(crate) fn download(filename: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    let ascii: String =
+        filename.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    let encoded = crate::office::urlencode(filename);
     (
         [
-            (header::CONTENT_TYPE, record.content_type.clone()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],

@@ -194,6 +194,16 @@ fn guidance(why: GuidanceRefusal) -> Message {
         GuidanceRefusal::NoDraft => {
             message("policy_no_draft", "公開できる下書きがありません", "There is no draft to publish")
         }
+        GuidanceRefusal::VisitNotPlanned => message(
+            "visit_not_planned",
+            "日時の変更や取消しができるのは、予定中の訪問だけです",
+            "Only a planned visit can be moved or cancelled",
+        ),
+        GuidanceRefusal::TooManyFiles(max) => message(
+            "visit_too_many_files",
+            format!("1回の訪問に添付できるファイルは{max}件までです"),
+            format!("A visit holds at most {max} files"),
+        ),
     }
 }
 

@@ -302,7 +302,8 @@ async fn portal_page_with(
     for device in store::devices::for_application(&state.db, record.id).await? {
         devices.push(crate::views::device_view(state, t, device).await?);
     }
-    let guidance = if record.status == CaseState::Confirmed && record.course_code == domain::programme::CourseCode::Utm {
+    let guidance = if record.status == CaseState::Confirmed && record.course_code == domain::programme::CourseCode::Utm
+    {
         let actor = app::Actor::user(&company.user, app::Via::Page, None);
         let tasks = app::guidance::tasks_own(&state.services, &actor, state.clock.now()).await?;
         Some(GuidanceTasks {

@@ -84,8 +84,14 @@ fn a_policy_shows_its_sections_signature_and_draft_mark() {
     let policy = PolicyData {
         company_name: "サンプル精機株式会社".into(),
         sections: vec![
-            PolicySection { title: "経営者の責任".into(), body: "当社は、経営者の主導で情報セキュリティに取り組みます。".into() },
-            PolicySection { title: "社内体制の整備".into(), body: "責任者を置きます。\n定期的に見直します。".into() },
+            PolicySection {
+                title: "1. 経営者の責任".into(),
+                body: "当社は、経営者の主導で情報セキュリティに取り組みます。".into(),
+            },
+            PolicySection {
+                title: "2. 社内体制の整備".into(),
+                body: "責任者を置きます。\n定期的に見直します。".into(),
+            },
         ],
         enacted_on: "令和8年12月1日".into(),
         representative: "代表取締役 見本太郎".into(),

@@ -968,7 +968,10 @@ async fn an_expert_guides_a_company_to_its_published_policy() {
     browser.client.delete_all_cookies().await.expect("signed out");
     browser.goto(&public).await;
     let page = browser.text("main").await;
-    assert!(page.contains("株式会社テスト1") && page.contains("経営者の責任") && page.contains("令和8年12月1日"), "{page}");
+    assert!(
+        page.contains("株式会社テスト1") && page.contains("経営者の責任") && page.contains("令和8年12月1日"),
+        "{page}"
+    );
     browser.assert_accessible("public-policy").await;
     browser.finish().await;
     app.stop().await;

@@ -14,6 +14,7 @@ on_both_backends!(
     the_company_reads_its_report_and_diagnoses_itself,
     the_company_publishes_its_policy_and_gets_ready_for_two_stars,
     a_visit_is_reminded_on_the_business_day_before,
+    a_visit_moves_is_cancelled_and_keeps_its_files,
 );
 
 fn client() -> reqwest::Client {
@@ -137,6 +138,26 @@ async fn an_expert_reaches_only_the_companies_assigned_to_it(backend: Backend) {
     )
     .await;
     assert_eq!(stolen.status(), 404);
+    for action in ["cancel", "move"] {
+        let start = tomorrow_at(12);
+        let fields = [
+            ("do", action),
+            ("visit", &b_visit.id.to_string()),
+            ("mode", "online"),
+            ("starts_at", &start),
+            ("minutes", "60"),
+        ];
+        assert_eq!(post(&expert_a, own_page.clone(), own_page.clone(), &fields).await.status(), 404, "{action}");
+    }
+    let html = expert_a.get(own_page.clone()).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden_value(&html, "csrf");
+    let upload = expert_a
+        .post(app.at(&format!("/office/guidance/{mine}/visits/{}/files?csrf={csrf}", b_visit.id)))
+        .multipart(crate::agreement::multipart(&csrf, "x.png", b"\x89PNG\r\n\x1a\nx".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 404, "a file onto another company's visit");
     // Nor B's company's documents: a diagnosis round, the policy, a monthly report.
     let b_company = crate::agreement::company_session(&app, theirs).await;
     let b_portal = app.at("/portal/guidance");
@@ -288,7 +309,9 @@ async fn the_company_reads_its_report_and_diagnoses_itself(backend: Backend) {
         assert_eq!(response.status(), 200, "{:?}", response.text().await);
         assert_eq!(response.headers()["content-type"], "application/pdf");
         let Some(text) = crate::agreement::pdf_text(&response.bytes().await.unwrap()) else { continue };
-        for expected in ["情報セキュリティ自社診断結果", "株式会社テスト1", "95/100点", "から4点上がりました", "これまでの推移"] {
+        for expected in
+            ["情報セキュリティ自社診断結果", "株式会社テスト1", "95/100点", "から4点上がりました", "これまでの推移"]
+        {
             assert!(text.contains(expected), "{expected:?} not in {text}");
         }
     }
@@ -399,7 +422,9 @@ async fn the_company_publishes_its_policy_and_gets_ready_for_two_stars(backend: 
     let pdf = client().get(app.at(&format!("/policy/{}/pdf", published.slug))).send().await.unwrap();
     assert_eq!(pdf.status(), 200, "the published policy as PDF, for anyone");
     if let Some(text) = crate::agreement::pdf_text(&pdf.bytes().await.unwrap()) {
-        for expected in ["情報セキュリティ基本方針", "経営者の責任", "制定日：令和8年12月1日", "代表者代表取締役見本太郎", "第1版"] {
+        for expected in
+            ["情報セキュリティ基本方針", "経営者の責任", "制定日：令和8年12月1日", "代表者代表取締役見本太郎", "第1版"]
+        {
             assert!(text.contains(expected), "{expected:?} not in {text}");
         }
         assert!(!text.contains("下書き"), "{text}");
@@ -476,5 +501,105 @@ async fn a_visit_is_reminded_on_the_business_day_before(backend: Backend) {
     kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
     assert_eq!(reminders().await, 1, "once, at 10:00 on the business day before");
     assert!(store::guidance::get_visit(&app.running.db, visit.id).await.unwrap().starts_at > due);
+    app.stop().await;
+}
+
+async fn a_visit_moves_is_cancelled_and_keeps_its_files(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let case = crate::incidents::participant(&app, 1).await;
+    let other = crate::incidents::participant(&app, 2).await;
+    let (expert, secretariat) = (client(), client());
+    app.sign_in(&expert, "expert@example.jp", Role::Expert).await;
+    app.sign_in(&secretariat, "jimukyoku@example.jp", Role::Secretariat).await;
+    assign(&app, &secretariat, case, "expert@example.jp").await;
+    let page = app.at(&format!("/office/guidance/{case}"));
+    let start = tomorrow_at(10);
+    post(
+        &expert,
+        page.clone(),
+        page.clone(),
+        &[("do", "plan"), ("mode", "onsite"), ("starts_at", &start), ("minutes", "90")],
+    )
+    .await;
+    let planned = store::guidance::visits(&app.running.db, case).await.unwrap().remove(0);
+    let db = &app.running.db;
+    let mail = |needle: &'static str| async move {
+        store::outbox::recent(db, 100).await.unwrap().into_iter().find(|m| m.subject.contains(needle))
+    };
+
+    // Moved to 14:00 online: the company gets an invitation that replaces the first.
+    let later = tomorrow_at(14);
+    let id = planned.id.to_string();
+    let moved = post(
+        &expert,
+        page.clone(),
+        page.clone(),
+        &[("do", "move"), ("visit", &id), ("mode", "online"), ("starts_at", &later), ("minutes", "60")],
+    )
+    .await;
+    assert_eq!(moved.status(), 200, "{}", moved.text().await.unwrap());
+    let visit = store::guidance::get_visit(&app.running.db, planned.id).await.unwrap();
+    assert_eq!((visit.mode.as_str(), visit.sequence), ("online", 1));
+    assert_eq!(visit.starts_at - planned.starts_at, Duration::hours(4));
+    let notice = mail("日程変更のお知らせ").await.expect("the company is told of the move");
+    let ics = String::from_utf8(notice.attachments[0].content.clone()).unwrap();
+    assert!(ics.contains("METHOD:REQUEST") && ics.contains("SEQUENCE:1"), "{ics}");
+    // The reminder planned for the old start finds nothing to do; the new one sends.
+    let services = &app.running.services;
+    let now = Utc::now();
+    assert!(!app::guidance::send_visit_reminder(services, planned.id, Some(planned.starts_at), now).await.unwrap());
+    assert!(app::guidance::send_visit_reminder(services, planned.id, Some(visit.starts_at), now).await.unwrap());
+
+    // Files: the expert attaches a photo, the company downloads it; other types are refused.
+    let html = expert.get(page.clone()).send().await.unwrap().text().await.unwrap();
+    let csrf = common::hidden_value(&html, "csrf");
+    let upload = |client: &reqwest::Client, url: String, name: &'static str, bytes: Vec<u8>| {
+        let request = client.post(url).multipart(crate::agreement::multipart(&csrf, name, bytes));
+        async move { request.send().await.unwrap() }
+    };
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDRwhiteboard".to_vec();
+    let files_url = app.at(&format!("/office/guidance/{case}/visits/{id}/files?csrf={csrf}"));
+    let attached = upload(&expert, files_url.clone(), "ホワイトボード.png", png.clone()).await;
+    assert_eq!(attached.status(), 200);
+    assert!(attached.text().await.unwrap().contains("ホワイトボード.png"));
+    assert_eq!(upload(&expert, files_url.clone(), "notes.txt", b"plain text".to_vec()).await.status(), 415);
+    let file = store::guidance::visit_files(&app.running.db, case).await.unwrap().remove(0);
+    let company = crate::agreement::company_session(&app, case).await;
+    let download = company.get(app.at(&format!("/portal/guidance/files/{}", file.id))).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(download.bytes().await.unwrap().to_vec(), png);
+    // Another company, and its file by id, are out of reach.
+    let stranger = crate::agreement::company_session(&app, other).await;
+    let theirs = stranger.get(app.at(&format!("/portal/guidance/files/{}", file.id))).send().await.unwrap();
+    assert_eq!(theirs.status(), 404);
+    let wrong_case = expert.get(app.at(&format!("/office/guidance/{other}/files/{}", file.id))).send().await.unwrap();
+    assert_eq!(wrong_case.status(), 404);
+
+    // Cancelled: the calendar entry is withdrawn, the visit no longer counts, and it cannot be
+    // moved or cancelled again.
+    let cancelled = post(&expert, page.clone(), page.clone(), &[("do", "cancel"), ("visit", &id)]).await;
+    assert_eq!(cancelled.status(), 200);
+    let notice = mail("取消しのお知らせ").await.expect("the company is told of the cancellation");
+    let ics = String::from_utf8(notice.attachments[0].content.clone()).unwrap();
+    assert!(ics.contains("METHOD:CANCEL") && ics.contains("SEQUENCE:2"), "{ics}");
+    let again = post(&expert, page.clone(), page.clone(), &[("do", "cancel"), ("visit", &id)]).await;
+    assert_eq!(again.status(), 422);
+    assert!(again.text().await.unwrap().contains("予定中の訪問だけ"));
+    for hour in [9, 11, 13, 15] {
+        let start = tomorrow_at(hour);
+        let planned = post(
+            &expert,
+            page.clone(),
+            page.clone(),
+            &[("do", "plan"), ("mode", "onsite"), ("starts_at", &start), ("minutes", "60")],
+        )
+        .await;
+        assert_eq!(planned.status(), 200, "a cancelled visit leaves its place to another");
+    }
+    // The company cannot move its visits itself.
+    let portal = app.at("/portal/guidance");
+    let forged = post(&company, portal.clone(), portal, &[("do", "cancel"), ("visit", &id)]).await;
+    assert_eq!(forged.status(), 422, "the portal has no such action");
     app.stop().await;
 }
