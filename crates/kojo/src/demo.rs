@@ -36,13 +36,14 @@ const STAFF: [(Role, &str, &str); 5] = [
 ];
 
 /// The sample companies: name, kana, course, and the step the demo leaves each at.
-const COMPANIES: [(&str, &str, CourseCode, Step); 6] = [
+const COMPANIES: [(&str, &str, CourseCode, Step); 7] = [
     ("デモ製作所株式会社", "デモセイサクショ", CourseCode::Utm, Step::Received),
     ("株式会社デモ商事", "デモショウジ", CourseCode::Utm, Step::Contacted),
     ("デモ運輸株式会社", "デモウンユ", CourseCode::Utm, Step::StatusChecked),
     ("株式会社デモ設計事務所", "デモセッケイジムショ", CourseCode::Utm, Step::CourseDecided),
     ("デモ食品株式会社", "デモショクヒン", CourseCode::Utm, Step::Approved),
     ("株式会社デモ印刷", "デモインサツ", CourseCode::RiskAssessment, Step::Received),
+    ("デモ電機株式会社", "デモデンキ", CourseCode::Utm, Step::Participant),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,6 +53,11 @@ enum Step {
     StatusChecked,
     CourseDecided,
     Approved,
+    /// Confirmed (its agreement signed electronically), with an installed UTM, an expert, a
+    /// recorded guidance visit, the next one planned and a self-diagnosis round: the incident
+    /// desk's and guidance's pages have something to show. Needs a Japanese font for the
+    /// agreement's PDF; without one the company stays at 承認.
+    Participant,
 }
 
 /// Loads the demo on an empty database (no users yet) and prints the accounts; returns what it
@@ -165,12 +171,109 @@ online_capacity = 100
         let facts = app::intake::submit(&services, &queue, current.clone(), &input, None, clock.now())
             .await
             .map_err(|e| anyhow::anyhow!("sample application {name}: {e:?}"))?;
-        advance(&services, &secretariat, &tokyo, facts.id, step, clock).await?;
+        advance(&services, &secretariat, &tokyo, facts.id, step.min(Step::Approved), clock).await?;
+        if step == Step::Participant {
+            let staff = Staff { secretariat: &secretariat, operator: &actor_of(Role::UtmOperator), users: &users };
+            match setup_participant(&services, config, &staff, facts.id, clock).await {
+                Ok(()) => {}
+                Err(why) => {
+                    println!("--demo: {name} は参加確定まで進められませんでした / stopped short of confirmed: {why}")
+                }
+            }
+        }
         cases += 1;
     }
     let demo = Demo { accounts, cases };
     print(&demo, &config.public_url());
     Ok(Some(demo))
+}
+
+struct Staff<'a> {
+    secretariat: &'a app::Actor,
+    operator: &'a app::Actor,
+    users: &'a [store::accounts::UserRecord],
+}
+
+/// Takes an approved case to a confirmed participant in guidance, through the use cases: the
+/// company confirms its intent and signs the agreement, the secretariat confirms; the UTM
+/// operator installs a device; the expert is assigned, a first visit is recorded (with next
+/// steps), the second planned, and the company answers the self-diagnosis.
+async fn setup_participant(
+    services: &app::Services,
+    config: &Config,
+    staff: &Staff<'_>,
+    case: Uuid,
+    clock: &app::Clock,
+) -> anyhow::Result<()> {
+    let fail = |e: app::AppError| anyhow::anyhow!("{e}");
+    let fonts = std::sync::Arc::new(documents::pdf::Fonts::discover(&config.font_dirs())?);
+    let company_user = store::portal::company_user(&services.db, case, clock.now()).await?;
+    let company = app::Actor::user(&company_user, app::Via::CommandLine, None);
+    app::cases::confirm_own_intent(services, &company, clock.now()).await.map_err(fail)?;
+    app::agreements::send(services, staff.secretariat, fonts.clone(), case, clock.now()).await.map_err(fail)?;
+    let wording =
+        store::agreements::latest(&services.db, case).await?.ok_or_else(|| anyhow::anyhow!("no agreement"))?;
+    let clauses = wording.data["wording"]["clauses"].as_array().map(Vec::len).unwrap_or(0);
+    let signing =
+        app::agreements::Signing::parse("デモ 太郎", "デモ 花子", 0..clauses).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app::agreements::sign_own(services, &company, fonts, signing, clock.now()).await.map_err(fail)?;
+    app::agreements::confirm(services, staff.secretariat, case, clock.now()).await.map_err(fail)?;
+
+    let today = clock.today();
+    let registration =
+        app::devices::Registration::parse(&case.to_string(), "Fortinet", "FortiGate 60F", "FGT60FDEMO000001", "")
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let device = app::devices::register(services, staff.operator, registration, clock.now()).await.map_err(fail)?;
+    let surveyed = (today - Duration::days(25)).to_string();
+    let change = app::devices::parse_change("survey", "installable", "デモ：設置場所を確認", &surveyed, "")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app::devices::change(services, staff.operator, device, change, clock.now()).await.map_err(fail)?;
+    let installed = (today - Duration::days(20)).to_string();
+    let change =
+        app::devices::parse_change("installed", "", "", &installed, "").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app::devices::change(services, staff.operator, device, change, clock.now()).await.map_err(fail)?;
+
+    let expert = staff.users.iter().find(|u| u.role == Role::Expert).expect("the demo's expert");
+    app::guidance::assign(services, staff.secretariat, case, expert.id, clock.now()).await.map_err(fail)?;
+    let expert = app::Actor::user(expert, app::Via::CommandLine, None);
+    let visit_on = |days: i64| {
+        let mut day = today + Duration::days(days);
+        while !services.calendar.is_business_day(day) {
+            day += Duration::days(1);
+        }
+        format!("{day}T10:00")
+    };
+    let first =
+        app::guidance::VisitPlan::parse("onsite", &visit_on(-14), "90").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let first = app::guidance::plan_visit(services, &expert, case, &first, clock.now()).await.map_err(fail)?;
+    let report = app::guidance::ReportInput {
+        attendees: "代表取締役 デモ太郎、総務 デモ花子".into(),
+        topics: "自社診断の進め方、UTMの月次レポートの読み方".into(),
+        findings: "バックアップを取っておらず、パスワードの使い回しがある。".into(),
+        next_steps: format!(
+            "NASへの自動バックアップを設定する {}\n基本方針のひな形を読んでおく",
+            today + Duration::days(10)
+        ),
+    }
+    .parse()
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app::guidance::record_visit(services, &expert, first.id, &report, clock.now()).await.map_err(fail)?;
+    let second =
+        app::guidance::VisitPlan::parse("online", &visit_on(14), "60").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app::guidance::plan_visit(services, &expert, case, &second, clock.now()).await.map_err(fail)?;
+    let answers: Vec<(u8, domain::guidance::Answer)> = (1..=25)
+        .map(|n| {
+            let answer = match n {
+                11 | 24 => domain::guidance::Answer::NotDone,
+                3 | 19 => domain::guidance::Answer::Partly,
+                25 => domain::guidance::Answer::DontKnow,
+                _ => domain::guidance::Answer::Done,
+            };
+            (n, answer)
+        })
+        .collect();
+    app::guidance::save_round(services, &company, case, &answers, clock.now()).await.map_err(fail)?;
+    Ok(())
 }
 
 /// Moves a sample case to `step` through the use cases, as staff would.
