@@ -23,6 +23,7 @@ pub mod password;
 pub mod portal;
 pub mod programme;
 pub mod refusal;
+pub mod risk;
 pub mod secretariat;
 pub mod seminar;
 pub mod sign_in;
