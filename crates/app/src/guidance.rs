@@ -21,19 +21,36 @@ use crate::{Actor, AppError, Invalid, Result, Services};
 pub const MAX_REPORT_CHARS: usize = 4000;
 
 fn is_participant(case: &ApplicationRecord) -> bool {
-    case.status == domain::case::CaseState::Confirmed && case.course_code == domain::programme::CourseCode::Utm
+    in_course(case, domain::programme::CourseCode::Utm)
+}
+
+fn in_course(case: &ApplicationRecord, course: domain::programme::CourseCode) -> bool {
+    case.status == domain::case::CaseState::Confirmed && case.course_code == course
 }
 
 /// The company `case` if it is in the actor's scope: every participant for the secretariat and
 /// administrators, the assigned ones for an expert, itself for a company user. Anything else
 /// (another company, a case not in guidance) is not found.
 pub async fn company_for(services: &Services, actor: &Actor, case: Uuid) -> Result<ApplicationRecord> {
+    company_in(services, actor, case, domain::programme::CourseCode::Utm, Action::Guide).await
+}
+
+/// The scoping rule of the experts' courses: the confirmed participant `case` of `course` if it
+/// is in the actor's scope — for staff who may do `action`, every participant (the secretariat)
+/// or the assigned ones (an expert); for a company user, itself. Anything else is not found.
+pub async fn company_in(
+    services: &Services,
+    actor: &Actor,
+    case: Uuid,
+    course: domain::programme::CourseCode,
+    action: Action,
+) -> Result<ApplicationRecord> {
     if actor.role() == Some(Role::Company) {
         if actor.own_case()? != case {
             return Err(AppError::NotFound);
         }
     } else {
-        actor.require(Action::Guide)?;
+        actor.require(action)?;
         if actor.role() == Some(Role::Expert)
             && store::guidance::expert_of(&services.db, case).await? != actor.user_id()
         {
@@ -41,7 +58,7 @@ pub async fn company_for(services: &Services, actor: &Actor, case: Uuid) -> Resu
         }
     }
     let record = store::applications::get(&services.db, case).await?;
-    if is_participant(&record) { Ok(record) } else { Err(AppError::NotFound) }
+    if in_course(&record, course) { Ok(record) } else { Err(AppError::NotFound) }
 }
 
 /// A company in guidance, as the lists show it.
@@ -160,7 +177,10 @@ pub async fn experts(services: &Services, actor: &Actor) -> Result<Vec<store::ac
 /// The secretariat assigns (or reassigns) a participant's expert; the expert is e-mailed.
 pub async fn assign(services: &Services, actor: &Actor, case: Uuid, expert: Uuid, now: DateTime<Utc>) -> Result<()> {
     actor.require(Action::AssignExperts)?;
-    let record = company_for(services, actor, case).await?;
+    let record = store::applications::get(&services.db, case).await?;
+    if record.status != domain::case::CaseState::Confirmed {
+        return Err(AppError::NotFound);
+    }
     let user = store::accounts::get_user(&services.db, expert)
         .await
         .map_err(|_| Refusal::Guidance(GuidanceRefusal::NotExpert))?;

@@ -20,6 +20,7 @@ pub mod intake;
 pub mod mail;
 pub mod programmes;
 pub mod reports;
+pub mod risk;
 pub mod seminars;
 
 use std::sync::Arc;

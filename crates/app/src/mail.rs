@@ -337,6 +337,9 @@ pub mod subject {
     /// The expert recorded a guidance visit's report.
     pub const GUIDANCE_REPORT: Subject =
         Subject::fixed("経営指導の報告をお送りしました", "Your guidance visit report is ready");
+    /// The expert released a risk assessment report.
+    pub const RISK_REPORT: Subject =
+        Subject::fixed("リスクアセスメント報告書をお送りしました", "Your risk assessment report is ready");
 
     /// A monthly UTM report was released; `month` is `YYYY-MM`.
     pub fn report_released(month: &str) -> Subject {
@@ -869,12 +872,18 @@ pub fn trial_choice_notice(
 
 /// Tells an expert a company was assigned to it (staff: both languages).
 pub fn expert_assigned(settings: &MailSettings, to: &str, record: &ApplicationRecord) -> OutgoingEmail {
-    let url = format!("{}/office/guidance/{}", settings.public_url.trim_end_matches('/'), record.id);
+    let risk = record.course_code == domain::programme::CourseCode::RiskAssessment;
+    let (page, ja, en) = if risk {
+        ("risk", "リスクアセスメント", "the risk assessment")
+    } else {
+        ("guidance", "経営指導", "management guidance")
+    };
+    let url = format!("{}/office/{page}/{}", settings.public_url.trim_end_matches('/'), record.id);
     OutgoingEmail {
         to: to.to_string(),
-        subject: format!("【経営指導】担当企業が割り当てられました：{}", record.company_name),
+        subject: format!("【{ja}】担当企業が割り当てられました：{}", record.company_name),
         body: format!(
-            "経営指導の担当企業が割り当てられました。\nA company was assigned to you for management guidance.\n\n\
+            "{ja}の担当企業が割り当てられました。\nA company was assigned to you for {en}.\n\n\
              企業 / Company: {} ({})\n\n{url}\n",
             record.company_name, record.reference
         ),

@@ -17,6 +17,10 @@ pub mod pdf;
 /// QR codes of a registration's reference, as inline SVG and as PNG, for the venue check-in.
 pub mod qr;
 pub mod report;
+/// 情報セキュリティ リスクアセスメント報告書 (course ②), as a PDF.
+pub mod risk_report;
+/// Fill-in workbooks: written with drop-down lists and limits, read back by header.
+pub mod sheet;
 pub mod table;
 /// Zoom's participant report (CSV, English or Japanese, UTF-8 or Shift_JIS) and name matching.
 pub mod zoom;

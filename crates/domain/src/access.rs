@@ -124,6 +124,11 @@ pub enum Action {
     Guide,
     /// Read management guidance's programme figures: counts and averages, no company named.
     ReadGuidanceFigures,
+    /// Course ② risk assessment: the companies in it (an expert: only those assigned), their
+    /// asset register, measure check and report.
+    Assess,
+    /// Read course ②'s programme figures: stages and risk-value distribution, no company named.
+    ReadRiskFigures,
     /// Programme years, windows, capacities and users.
     Administer,
     /// Change one's own password (every staff user; company users have none).
@@ -156,6 +161,9 @@ impl Role {
             }
             // Experts see only their assigned companies (`app::guidance::company_for`).
             Action::Guide => matches!(self, Role::Administrator | Role::Secretariat | Role::Expert),
+            // The same scoping for course ② (`app::risk`, through `app::guidance::company_in`).
+            Action::Assess => matches!(self, Role::Administrator | Role::Secretariat | Role::Expert),
+            Action::ReadRiskFigures => matches!(self, Role::Administrator | Role::Secretariat | Role::TokyoOfficial),
             Action::ReadIncidentFigures => {
                 matches!(self, Role::Administrator | Role::Secretariat | Role::UtmOperator | Role::TokyoOfficial)
             }

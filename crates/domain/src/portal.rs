@@ -22,10 +22,12 @@ pub enum PortalTask {
     TrialChoice,
     /// Management guidance: visit reports, next steps, the self-diagnosis.
     Guidance,
+    /// Course ② risk assessment: the asset register and the report.
+    Risk,
 }
 
 impl PortalTask {
-    pub const ALL: [PortalTask; 8] = [
+    pub const ALL: [PortalTask; 9] = [
         PortalTask::Home,
         PortalTask::Intent,
         PortalTask::Agreement,
@@ -34,6 +36,7 @@ impl PortalTask {
         PortalTask::Incidents,
         PortalTask::TrialChoice,
         PortalTask::Guidance,
+        PortalTask::Risk,
     ];
 
     /// The word in links (`?task=…`); empty for the home page.
@@ -47,6 +50,7 @@ impl PortalTask {
             PortalTask::Incidents => "incidents",
             PortalTask::TrialChoice => "trial",
             PortalTask::Guidance => "guidance",
+            PortalTask::Risk => "risk",
         }
     }
 
@@ -66,6 +70,7 @@ impl PortalTask {
             PortalTask::Incidents => "/portal/incidents",
             PortalTask::TrialChoice => "/portal#task-trial-end",
             PortalTask::Guidance => "/portal/guidance",
+            PortalTask::Risk => "/portal/risk",
         }
     }
 
@@ -82,6 +87,7 @@ impl PortalTask {
             PortalTask::Incidents => "参加企業ページで、インシデント窓口（ご相談）の状況をご確認ください。",
             PortalTask::TrialChoice => "参加企業ページで、体験期間終了後に継続するか撤去するかをお選びください。",
             PortalTask::Guidance => "参加企業ページで、経営指導の報告と次回までの取組みをご確認ください。",
+            PortalTask::Risk => "参加企業ページで、リスクアセスメントの報告書をご確認ください。",
         }
     }
 
@@ -103,6 +109,7 @@ impl PortalTask {
             PortalTask::Guidance => {
                 "Please read the guidance visit's report and your next steps in the participants' portal."
             }
+            PortalTask::Risk => "Please read your risk assessment report in the participants' portal.",
         }
     }
 }

@@ -79,6 +79,8 @@ pub enum Refusal {
     Incident(IncidentRefusal),
     #[error("guidance: {0:?}")]
     Guidance(GuidanceRefusal),
+    #[error("risk assessment: {0:?}")]
+    Risk(RiskRefusal),
 }
 
 /// Why management guidance refused a change.
@@ -100,6 +102,17 @@ pub enum GuidanceRefusal {
     VisitNotPlanned,
     /// A visit holds at most this many files.
     TooManyFiles(u32),
+}
+
+/// Why course ② risk assessment refused a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RiskRefusal {
+    /// The register holds at most this many assets.
+    TooManyAssets(usize),
+    /// A report is drafted from an evaluated register: at least one asset with its risk value.
+    NothingEvaluated,
+    /// Only a draft report is released (or replaced by a new draft).
+    ReportNotDraft,
 }
 
 /// Why the incident desk refused a change.

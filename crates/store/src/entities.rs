@@ -1100,3 +1100,72 @@ pub mod two_star_declaration {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod risk_asset {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "risk_assets")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub application_id: Uuid,
+        pub position: i32,
+        pub cells: String,
+        pub updated_by: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod risk_check {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "risk_checks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub application_id: Uuid,
+        pub check_set: String,
+        pub answers: String,
+        pub updated_by: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod risk_report {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "risk_reports")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub application_id: Uuid,
+        pub version: i32,
+        pub status: String,
+        pub data: String,
+        pub pdf: Vec<u8>,
+        pub pdf_sha256: String,
+        pub created_by: String,
+        pub created_at: DateTimeUtc,
+        pub released_by: Option<String>,
+        pub released_at: Option<DateTimeUtc>,
+        pub acknowledged_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -12,6 +12,7 @@ mod migration_guidance;
 mod migration_incidents;
 mod migration_jobs;
 mod migration_portal;
+mod migration_risk;
 mod migration_secretariat;
 mod migration_security;
 mod migration_seminars;
@@ -34,6 +35,7 @@ pub mod outbox;
 pub mod portal;
 pub mod programmes;
 pub mod reports;
+pub mod risk;
 pub mod seminars;
 
 use std::time::Duration;

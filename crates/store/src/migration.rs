@@ -30,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_guidance::M0016Guidance),
             Box::new(crate::migration_guidance::M0017PolicyAndPlan),
             Box::new(crate::migration_guidance::M0018VisitFiles),
+            Box::new(crate::migration_risk::M0019RiskAssessment),
         ]
     }
 }

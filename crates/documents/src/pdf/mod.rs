@@ -36,6 +36,8 @@ pub enum Template {
     Diagnosis,
     /// 情報セキュリティ基本方針: see [`crate::guidance::PolicyData`].
     Policy,
+    /// リスクアセスメント報告書: see [`crate::risk_report::RiskReportData`].
+    RiskReport,
 }
 
 impl Template {
@@ -46,6 +48,7 @@ impl Template {
             Template::MonthlyReport => "monthly_report.typ",
             Template::Diagnosis => "diagnosis.typ",
             Template::Policy => "policy.typ",
+            Template::RiskReport => "risk_report.typ",
         }
     }
 
@@ -55,6 +58,7 @@ impl Template {
             Template::MonthlyReport => include_str!("../../templates/monthly_report.typ"),
             Template::Diagnosis => include_str!("../../templates/diagnosis.typ"),
             Template::Policy => include_str!("../../templates/policy.typ"),
+            Template::RiskReport => include_str!("../../templates/risk_report.typ"),
         }
     }
 }
