@@ -17,6 +17,7 @@ mod devices;
 mod error;
 mod form_fields;
 mod guidance;
+mod risk;
 mod i18n;
 mod incidents;
 mod intake;
@@ -225,6 +226,7 @@ pub fn router(state: AppState) -> Router {
         .merge(seminars::router())
         .merge(incidents::router())
         .merge(guidance::router())
+        .merge(risk::router())
         .nest(
             "/api/v1",
             api::router().merge(api_cases::router()).merge(api_utm::router()).merge(api_seminars::router()),

@@ -24,12 +24,13 @@ impl MenuEntry {
 
 /// Every page of the office menu, in the menu's order. The first one a role may open is its
 /// home.
-pub(crate) const ENTRIES: [MenuEntry; 15] = [
+pub(crate) const ENTRIES: [MenuEntry; 17] = [
     MenuEntry { path: "/office/board", ja: "作業ボード", en: "Work board", action: Action::ReadCases },
     MenuEntry { path: "/office/applications", ja: "申込一覧", en: "Applications", action: Action::ReadCases },
     MenuEntry { path: "/office/approvals", ja: "都承認", en: "Approvals", action: Action::ReadApprovals },
     MenuEntry { path: "/office/seminars", ja: "説明会", en: "Seminars", action: Action::RunSeminars },
     MenuEntry { path: "/office/guidance", ja: "経営指導", en: "Guidance", action: Action::Guide },
+    MenuEntry { path: "/office/risk", ja: "リスクアセスメント", en: "Risk assessment", action: Action::Assess },
     MenuEntry { path: "/office/devices", ja: "UTM機器", en: "Devices", action: Action::ManageDevices },
     MenuEntry {
         path: "/office/trial-ends", ja: "体験終了・撤去", en: "Trial ends", action: Action::ManageDevices
@@ -60,6 +61,12 @@ pub(crate) const ENTRIES: [MenuEntry; 15] = [
         ja: "経営指導の集計",
         en: "Guidance figures",
         action: Action::ReadGuidanceFigures,
+    },
+    MenuEntry {
+        path: "/office/risk/figures",
+        ja: "リスク評価の集計",
+        en: "Risk assessment figures",
+        action: Action::ReadRiskFigures,
     },
     MenuEntry {
         path: "/office/reports/timeline",

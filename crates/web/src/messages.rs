@@ -165,6 +165,26 @@ pub fn refusal(refusal: &Refusal) -> Message {
         Refusal::Seminar(why) => seminar(why),
         Refusal::Incident(why) => incident(why),
         Refusal::Guidance(why) => guidance(*why),
+        Refusal::Risk(why) => risk(*why),
+    }
+}
+
+fn risk(why: domain::refusal::RiskRefusal) -> Message {
+    use domain::refusal::RiskRefusal;
+    match why {
+        RiskRefusal::TooManyAssets(max) => message(
+            "too_many_assets",
+            format!("情報資産は1社につき{max}件までです"),
+            format!("A register holds at most {max} assets"),
+        ),
+        RiskRefusal::NothingEvaluated => message(
+            "nothing_evaluated",
+            "報告書を作るには、少なくとも1件の情報資産について脅威の起こりやすさと脆弱性を評価してください",
+            "Rate the threat likelihood and vulnerability of at least one asset before drafting the report",
+        ),
+        RiskRefusal::ReportNotDraft => {
+            message("report_not_draft", "提出できるのは作成中の報告書だけです", "Only a draft report can be released")
+        }
     }
 }
 

@@ -24,17 +24,19 @@ fn client() -> reqwest::Client {
 }
 
 /// Every page of the office menu.
-const MENU_PAGES: [&str; 15] = [
+const MENU_PAGES: [&str; 17] = [
     "/office/board",
     "/office/applications",
     "/office/approvals",
     "/office/seminars",
     "/office/guidance",
+    "/office/risk",
     "/office/devices",
     "/office/trial-ends",
     "/office/incidents",
     "/office/incidents/figures",
     "/office/guidance/figures",
+    "/office/risk/figures",
     "/office/reports/monthly",
     "/office/reports/contact-breaches",
     "/office/reports/timeline",
@@ -50,10 +52,11 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
         "/office/reports/contact-breaches",
         "/office/incidents/figures",
         "/office/guidance/figures",
+        "/office/risk/figures",
         "/office/reports/timeline",
     ];
     let secretariat: Vec<&str> =
-        [&cases[..], &["/office/seminars", "/office/guidance"], &devices[..], &reports[..]].concat();
+        [&cases[..], &["/office/seminars", "/office/guidance", "/office/risk"], &devices[..], &reports[..]].concat();
     let administrator = [&secretariat[..], &["/office/programmes", "/office/users"]].concat();
     vec![
         (Role::Secretariat, "/office/board", secretariat),
@@ -66,10 +69,11 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
                 "/office/reports/contact-breaches",
                 "/office/incidents/figures",
                 "/office/guidance/figures",
+                "/office/risk/figures",
             ],
         ),
         (Role::UtmOperator, "/office/devices", [&devices[..], &["/office/incidents/figures"]].concat()),
-        (Role::Expert, "/office/guidance", vec!["/office/guidance"]),
+        (Role::Expert, "/office/guidance", vec!["/office/guidance", "/office/risk"]),
     ]
 }
 
