@@ -63,8 +63,14 @@ impl Stage {
         }
     }
 
-    pub const ALL: [Stage; 6] =
-        [Stage::NotStarted, Stage::Register, Stage::Evaluation, Stage::ReportDraft, Stage::Released, Stage::Acknowledged];
+    pub const ALL: [Stage; 6] = [
+        Stage::NotStarted,
+        Stage::Register,
+        Stage::Evaluation,
+        Stage::ReportDraft,
+        Stage::Released,
+        Stage::Acknowledged,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -197,7 +203,13 @@ pub async fn view(services: &Services, actor: &Actor, case: Uuid, now: DateTime<
 }
 
 /// Adds a row to the register (the expert, the secretariat or the company).
-pub async fn add_asset(services: &Services, actor: &Actor, case: Uuid, asset: &Asset, now: DateTime<Utc>) -> Result<Uuid> {
+pub async fn add_asset(
+    services: &Services,
+    actor: &Actor,
+    case: Uuid,
+    asset: &Asset,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
     let record = company_for(services, actor, case).await?;
     let by = author(services, actor, &record).await?;
     let tx = services.db.begin().await?;
@@ -241,7 +253,13 @@ pub async fn delete_asset(services: &Services, actor: &Actor, case: Uuid, id: Uu
     let tx = services.db.begin().await?;
     let before = store::risk::delete_asset(&tx, case, id).await?;
     actor
-        .record(&tx, "risk.asset_delete", ("application", case), serde_json::json!({"asset": id, "before": before}), now)
+        .record(
+            &tx,
+            "risk.asset_delete",
+            ("application", case),
+            serde_json::json!({"asset": id, "before": before}),
+            now,
+        )
         .await?;
     tx.commit().await?;
     Ok(())
@@ -310,7 +328,11 @@ fn sheet_columns() -> Vec<(Option<Field>, documents::sheet::Column)> {
             Field::Business | Field::Department | Field::Owner | Field::Users => Column::text(header, 14.0),
             Field::Name => Column::text(header, 24.0),
             Field::Note | Field::ThreatNote | Field::Measures => Column::text(header, 30.0),
-            Field::Media => Column::choice(header, 16.0, labels(&domain::risk::Media::ALL.iter().map(|m| m.label_ja()).collect::<Vec<_>>())),
+            Field::Media => Column::choice(
+                header,
+                16.0,
+                labels(&domain::risk::Media::ALL.iter().map(|m| m.label_ja()).collect::<Vec<_>>()),
+            ),
             Field::Personal => Column::choice(
                 header,
                 16.0,
@@ -450,7 +472,13 @@ pub struct ImportRefused(pub Vec<ImportProblem>);
 pub fn read_register(bytes: &[u8]) -> std::result::Result<Vec<Asset>, ImportRefused> {
     let headers: Vec<&str> = Field::ALL.iter().map(|f| f.header_ja()).collect();
     let whole = |message_ja: String, message_en: String| {
-        ImportRefused(vec![ImportProblem { sheet: REGISTER_SHEET.into(), row: None, column: None, message_ja, message_en }])
+        ImportRefused(vec![ImportProblem {
+            sheet: REGISTER_SHEET.into(),
+            row: None,
+            column: None,
+            message_ja,
+            message_en,
+        }])
     };
     let rows = documents::sheet::read_xlsx(bytes, REGISTER_SHEET, &headers, domain::risk::MAX_ASSETS).map_err(|e| {
         let en = match &e {
@@ -567,7 +595,13 @@ pub async fn draft_report(
 
 /// Releases the draft report to the company (the expert or the secretariat); the company is
 /// e-mailed a notice.
-pub async fn release_report(services: &Services, actor: &Actor, case: Uuid, report: Uuid, now: DateTime<Utc>) -> Result<()> {
+pub async fn release_report(
+    services: &Services,
+    actor: &Actor,
+    case: Uuid,
+    report: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let record = company_for(services, actor, case).await?;
     if actor.role() == Some(Role::Company) {
         return Err(AppError::Forbidden);
@@ -577,7 +611,13 @@ pub async fn release_report(services: &Services, actor: &Actor, case: Uuid, repo
     let tx = services.db.begin().await?;
     let version = store::risk::release(&tx, case, report, &by, now).await?;
     actor
-        .record(&tx, "risk.report_release", ("application", case), serde_json::json!({"report": report, "version": version}), now)
+        .record(
+            &tx,
+            "risk.report_release",
+            ("application", case),
+            serde_json::json!({"report": report, "version": version}),
+            now,
+        )
         .await?;
     let email = crate::mail::message_notice(
         &letter,
@@ -596,7 +636,9 @@ pub async fn acknowledge_own(services: &Services, actor: &Actor, report: Uuid, n
     let tx = services.db.begin().await?;
     let first = store::risk::acknowledge(&tx, case, report, now).await?;
     if first {
-        actor.record(&tx, "risk.report_acknowledge", ("application", case), serde_json::json!({"report": report}), now).await?;
+        actor
+            .record(&tx, "risk.report_acknowledge", ("application", case), serde_json::json!({"report": report}), now)
+            .await?;
     }
     tx.commit().await?;
     Ok(first)
@@ -661,7 +703,9 @@ pub fn report_data(assessment: &Assessment, now: DateTime<Utc>) -> documents::ri
     RiskReportData {
         company_name: record.company_name.clone(),
         reference: record.reference.clone(),
-        industry: record.industry.clone(),
+        industry: domain::eligibility::Industry::from_code(&record.industry)
+            .map(|i| i.label_ja().to_string())
+            .unwrap_or_else(|| record.industry.clone()),
         employees: record.employees.max(0) as u32,
         expert: assessment.expert.as_ref().map(|e| e.display_name.clone()).unwrap_or_default(),
         issued_on: domain::wareki::format_date(today),

@@ -217,7 +217,9 @@ mod tests {
         assert_eq!(
             rows,
             [
-                ReadRow { row: 2, cells: vec!["2027-01-31".into(), "顧客名簿".into(), "3".into(), "クラウド".into()] },
+                ReadRow {
+                    row: 2, cells: vec!["2027-01-31".into(), "顧客名簿".into(), "3".into(), "クラウド".into()]
+                },
                 ReadRow { row: 3, cells: vec![String::new(), "請求書".into(), "2".into(), "書類".into()] },
             ]
         );
@@ -232,6 +234,6 @@ mod tests {
             read_xlsx(&bytes, "台帳", &["期限", "保存期限", "担当"], 10),
             Err(SheetError::MissingColumns(vec!["保存期限".into(), "担当".into()]))
         );
-        assert_eq!(read_xlsx(&bytes, "台帳", &["期限"], 1), Err(SheetError::TooManyRows(1)));
+        assert_eq!(read_xlsx(&bytes, "台帳", &["情報資産名称"], 1), Err(SheetError::TooManyRows(1)));
     }
 }

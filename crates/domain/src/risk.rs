@@ -866,7 +866,10 @@ mod tests {
                     let value = risk_value(importance, likelihood(threat, vulnerability)).get();
                     let want = expected[usize::from(importance.get() - 1)][usize::from(threat.get() - 1)]
                         [usize::from(vulnerability.get() - 1)];
-                    assert_eq!(value, want, "importance {importance:?} threat {threat:?} vulnerability {vulnerability:?}");
+                    assert_eq!(
+                        value, want,
+                        "importance {importance:?} threat {threat:?} vulnerability {vulnerability:?}"
+                    );
                     assert!([1, 2, 3, 4, 6, 9].contains(&value));
                 }
             }

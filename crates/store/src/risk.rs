@@ -66,7 +66,13 @@ async fn lock_company(tx: &Tx, application_id: Uuid) -> Result<()> {
 }
 
 /// Adds a row at the end of the register (at most `domain::risk::MAX_ASSETS`).
-pub async fn add_asset(tx: &Tx, application_id: Uuid, row: &Asset, by: &str, now: DateTime<Utc>) -> Result<AssetRecord> {
+pub async fn add_asset(
+    tx: &Tx,
+    application_id: Uuid,
+    row: &Asset,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<AssetRecord> {
     lock_company(tx, application_id).await?;
     let positions: Vec<i32> = risk_asset::Entity::find()
         .select_only()
@@ -247,7 +253,21 @@ type ReportRow = (
     Option<DateTime<Utc>>,
 );
 
-fn report((id, application_id, version, status, data, pdf_sha256, created_by, created_at, released_by, released_at, acknowledged_at): ReportRow) -> Result<ReportRecord> {
+fn report(
+    (
+        id,
+        application_id,
+        version,
+        status,
+        data,
+        pdf_sha256,
+        created_by,
+        created_at,
+        released_by,
+        released_at,
+        acknowledged_at,
+    ): ReportRow,
+) -> Result<ReportRecord> {
     Ok(ReportRecord {
         data: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("risk report: {e}")))?,
         id,

@@ -30,7 +30,9 @@ pub(crate) const ENTRIES: [MenuEntry; 17] = [
     MenuEntry { path: "/office/approvals", ja: "都承認", en: "Approvals", action: Action::ReadApprovals },
     MenuEntry { path: "/office/seminars", ja: "説明会", en: "Seminars", action: Action::RunSeminars },
     MenuEntry { path: "/office/guidance", ja: "経営指導", en: "Guidance", action: Action::Guide },
-    MenuEntry { path: "/office/risk", ja: "リスクアセスメント", en: "Risk assessment", action: Action::Assess },
+    MenuEntry {
+        path: "/office/risk", ja: "リスクアセスメント", en: "Risk assessment", action: Action::Assess
+    },
     MenuEntry { path: "/office/devices", ja: "UTM機器", en: "Devices", action: Action::ManageDevices },
     MenuEntry {
         path: "/office/trial-ends", ja: "体験終了・撤去", en: "Trial ends", action: Action::ManageDevices
@@ -153,6 +155,6 @@ mod tests {
             }
         }
         let expert: Vec<&str> = Menu::of(Role::Expert).entries.iter().map(|e| e.path).collect();
-        assert_eq!(expert, ["/office/guidance"], "an expert's menu is its companies");
+        assert_eq!(expert, ["/office/guidance", "/office/risk"], "an expert's menu is its companies, by course");
     }
 }

@@ -130,7 +130,12 @@ async fn render_list(
     html(status, &page)
 }
 
-async fn list_page(State(state): State<AppState>, lang: Lang, staff: Staff, ip: ClientIp) -> Result<Response, PageError> {
+async fn list_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
     render_list(&state, lang.t, &staff, &ip, (None, None), StatusCode::OK).await
 }
 
@@ -185,9 +190,12 @@ struct AssetView {
     band: &'static str,
     band_code: &'static str,
     updated: String,
+    form: FormView,
+    /// The edit form opens when it came back with problems.
+    open: bool,
 }
 
-/// The add-row form: what was typed and what was wrong with it.
+/// A row form sent back with problems: what was typed and what was wrong with it.
 #[derive(Default)]
 struct AssetForm {
     /// The row being edited, or none for a new row.
@@ -196,9 +204,68 @@ struct AssetForm {
     problems: Vec<(Field, CellProblem)>,
 }
 
-impl AssetForm {
-    fn problem(&self, field: &Field) -> Option<&'static str> {
-        self.problems.iter().find(|(f, _)| f == field).map(|(_, p)| p.message_ja())
+/// One input of a row form: name, label, value, required, problem (in the page's language).
+type Input = (&'static str, &'static str, String, bool, Option<&'static str>);
+
+/// A register row's form as the page shows it.
+struct FormView {
+    /// Prefix of the inputs' ids: `new-` for the add form, `e{n}-` for row n's.
+    prefix: String,
+    /// The row edited, or none for the add form.
+    asset: Option<Uuid>,
+    texts: Vec<Input>,
+    levels: Vec<Input>,
+    media: String,
+    personal: String,
+    treatment: String,
+    status: String,
+    due: Input,
+    threat_note: String,
+    measures: String,
+    owner: String,
+    note: String,
+    media_problem: Option<&'static str>,
+}
+
+fn form_view(
+    t: T,
+    prefix: String,
+    asset: Option<Uuid>,
+    cells: &AssetInput,
+    problems: &[(Field, CellProblem)],
+) -> FormView {
+    let problem =
+        |field: Field| problems.iter().find(|(f, _)| *f == field).map(|(_, p)| t.pick(p.message_ja(), p.message_en()));
+    let input = |name: &'static str, field: Field, value: &str, required: bool| -> Input {
+        (name, t.pick(field.header_ja(), field.header_en()), value.to_string(), required, problem(field))
+    };
+    FormView {
+        prefix,
+        asset,
+        texts: vec![
+            input("business", Field::Business, &cells.business, true),
+            input("name", Field::Name, &cells.name, true),
+            input("users", Field::Users, &cells.users, false),
+            input("department", Field::Department, &cells.department, false),
+            input("retention", Field::Retention, &cells.retention, false),
+        ],
+        levels: vec![
+            input("confidentiality", Field::Confidentiality, &cells.confidentiality, true),
+            input("integrity", Field::Integrity, &cells.integrity, true),
+            input("availability", Field::Availability, &cells.availability, true),
+            input("threat", Field::Threat, &cells.threat, false),
+            input("vulnerability", Field::Vulnerability, &cells.vulnerability, false),
+        ],
+        media: cells.media.clone(),
+        personal: cells.personal.clone(),
+        treatment: cells.treatment.clone(),
+        status: cells.status.clone(),
+        due: input("due", Field::Due, &cells.due, false),
+        threat_note: cells.threat_note.clone(),
+        measures: cells.measures.clone(),
+        owner: cells.owner.clone(),
+        note: cells.note.clone(),
+        media_problem: problem(Field::Media),
     }
 }
 
@@ -211,8 +278,10 @@ fn options<C: Choice>(t: T) -> Options {
 
 struct Views {
     assets: Vec<AssetView>,
-    /// Rows of the heat map, importance 3 first: (importance, counts for likelihood 1–3).
-    heat: Vec<(u8, [u32; 3])>,
+    /// The add form (kept as typed when it came back with problems).
+    new: FormView,
+    /// Rows of the heat map, importance 3 first: (importance, (count, band code) for likelihood 1–3).
+    heat: Vec<(u8, Vec<(u32, &'static str)>)>,
     top: Vec<(String, u8, &'static str, String)>,
     chapters: Vec<(&'static str, String)>,
     check: Vec<(Option<&'static str>, u8, &'static str, &'static str)>,
@@ -224,16 +293,22 @@ struct Views {
     statuses: Options,
 }
 
-fn views(t: T, assessment: &app::risk::Assessment) -> Views {
+fn views(t: T, assessment: &app::risk::Assessment, sent: &AssetForm) -> Views {
     let assets = assessment
         .assets
         .iter()
-        .map(|record| {
+        .enumerate()
+        .map(|(index, record)| {
             let asset = &record.asset;
             let risk = asset.risk();
+            let open = sent.id == Some(record.id);
+            let cells = asset.to_input();
+            let (form_cells, problems) = if open { (&sent.cells, &sent.problems[..]) } else { (&cells, &[][..]) };
             AssetView {
+                form: form_view(t, format!("e{}-", index + 1), Some(record.id), form_cells, problems),
+                open,
                 id: record.id,
-                cells: asset.to_input(),
+                cells: cells.clone(),
                 importance: asset.importance().get(),
                 likelihood: asset.likelihood().map(|l| l.get().to_string()).unwrap_or_default(),
                 risk: risk.map(|r| r.get().to_string()).unwrap_or_default(),
@@ -244,14 +319,34 @@ fn views(t: T, assessment: &app::risk::Assessment) -> Views {
         })
         .collect();
     let map = assessment.heat_map();
-    let heat = (1..=3u8).rev().map(|importance| (importance, map[usize::from(importance - 1)])).collect();
+    let heat = (1..=3u8)
+        .rev()
+        .map(|importance| {
+            let cells = (1..=3u8)
+                .map(|likelihood| {
+                    let band = domain::risk::risk_value(
+                        domain::risk::Level::new(importance).expect("1–3"),
+                        domain::risk::Level::new(likelihood).expect("1–3"),
+                    )
+                    .band();
+                    (map[usize::from(importance - 1)][usize::from(likelihood - 1)], band.code())
+                })
+                .collect();
+            (importance, cells)
+        })
+        .collect();
     let top = assessment
         .prioritised()
         .into_iter()
         .take(10)
         .map(|(_, asset)| {
             let risk = asset.risk().expect("prioritised assets are rated");
-            (asset.name.clone(), risk.get(), t.pick(risk.band().label_ja(), risk.band().label_en()), asset.measures.unwrap_or_default())
+            (
+                asset.name.clone(),
+                risk.get(),
+                t.pick(risk.band().label_ja(), risk.band().label_en()),
+                asset.measures.unwrap_or_default(),
+            )
         })
         .collect();
     let chapters = assessment
@@ -274,13 +369,19 @@ fn views(t: T, assessment: &app::risk::Assessment) -> Views {
     let check = CHECK_ITEMS
         .iter()
         .map(|item| {
-            let heading = (last != Some(item.chapter)).then(|| t.pick(item.chapter.label_ja(), item.chapter.label_en()));
+            let heading =
+                (last != Some(item.chapter)).then(|| t.pick(item.chapter.label_ja(), item.chapter.label_en()));
             last = Some(item.chapter);
             (heading, item.number, item.question_ja, chosen(item.number))
         })
         .collect();
+    let new = match sent.id {
+        None => form_view(t, "new-".into(), None, &sent.cells, &sent.problems),
+        Some(_) => form_view(t, "new-".into(), None, &AssetInput::default(), &[]),
+    };
     Views {
         assets,
+        new,
         heat,
         top,
         chapters,
@@ -318,11 +419,19 @@ struct CompanyPage {
     expert: String,
     stage: &'static str,
     v: Views,
-    form: AssetForm,
     page_path: String,
     import_problems: Vec<app::risk::ImportProblem>,
     notice: Option<String>,
     problem: Option<String>,
+}
+
+impl CompanyPage {
+    fn industry(&self) -> &str {
+        let code = &self.assessment.record.industry;
+        domain::eligibility::Industry::from_code(code)
+            .map(|i| self.t.pick(i.label_ja(), i.label_en()))
+            .unwrap_or(code.as_str())
+    }
 }
 
 /// What a page shows after an action: a notice or a problem, the add form kept as typed, and
@@ -354,8 +463,7 @@ async fn render_company(
         csrf: staff.csrf.clone(),
         expert: assessment.expert.as_ref().map(|e| e.display_name.clone()).unwrap_or_default(),
         stage: t.pick(assessment.stage.label_ja(), assessment.stage.label_en()),
-        v: views(t, &assessment),
-        form: outcome.form,
+        v: views(t, &assessment, &outcome.form),
         page_path: format!("/office/risk/{case}"),
         import_problems: outcome.import_problems,
         notice: outcome.notice,
@@ -431,7 +539,8 @@ async fn shared_action(
                 }
                 Err(problems) => Ok(Err(Outcome {
                     problem: Some(
-                        t.s("入力内容を確認してください（下の表の赤字の項目）。", "Check the fields marked below.").into(),
+                        t.s("入力内容を確認してください（下の表の赤字の項目）。", "Check the fields marked below.")
+                            .into(),
                     ),
                     form: AssetForm { id, cells, problems },
                     ..Outcome::default()
@@ -476,7 +585,10 @@ async fn company_action(
                         "{}{}{}",
                         t.s("報告書（第", "Report (version "),
                         report.version,
-                        t.s("版）の下書きを作成しました。内容を確認して提出してください。", ") drafted; review it and release it.")
+                        t.s(
+                            "版）の下書きを作成しました。内容を確認して提出してください。",
+                            ") drafted; review it and release it."
+                        )
                     )),
                     ..Outcome::default()
                 })
@@ -496,7 +608,9 @@ async fn company_action(
     };
     match result {
         Ok(Ok(outcome)) => render_company(&state, t, &staff, &ip, case, outcome, StatusCode::OK).await,
-        Ok(Err(outcome)) => render_company(&state, t, &staff, &ip, case, outcome, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(Err(outcome)) => {
+            render_company(&state, t, &staff, &ip, case, outcome, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
             let outcome = Outcome { problem: message_of(t, &error), ..Outcome::default() };
             render_company(&state, t, &staff, &ip, case, outcome, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -532,7 +646,11 @@ async fn office_export(
     Ok(xlsx_response(bytes, state.clock.today()))
 }
 
-async fn portal_export(State(state): State<AppState>, company: CompanyUser, ip: ClientIp) -> Result<Response, PageError> {
+async fn portal_export(
+    State(state): State<AppState>,
+    company: CompanyUser,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
     let actor = company_actor(&company, &ip);
     let bytes = app::risk::export_register(&state.services, &actor, company.application_id, state.clock.now()).await?;
     Ok(xlsx_response(bytes, state.clock.today()))
@@ -556,7 +674,10 @@ async fn import(
                 Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_WORKBOOK_BYTES => bytes.extend_from_slice(&chunk),
                 Ok(Some(_)) | Err(_) => {
                     let problem = t.s("ファイルが大きすぎます（5MBまで）。", "The file is too large (5 MB at most).");
-                    return Ok((Outcome { problem: Some(problem.into()), ..Outcome::default() }, StatusCode::PAYLOAD_TOO_LARGE));
+                    return Ok((
+                        Outcome { problem: Some(problem.into()), ..Outcome::default() },
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                    ));
                 }
                 Ok(None) => break,
             }
@@ -670,7 +791,6 @@ struct PortalPage {
     assessment: app::risk::Assessment,
     expert: String,
     v: Views,
-    form: AssetForm,
     page_path: String,
     import_problems: Vec<app::risk::ImportProblem>,
     notice: Option<String>,
@@ -692,8 +812,7 @@ async fn render_portal(
         signed_in: false,
         csrf: company.csrf.clone(),
         expert: assessment.expert.as_ref().map(|e| e.display_name.clone()).unwrap_or_default(),
-        v: views(t, &assessment),
-        form: outcome.form,
+        v: views(t, &assessment, &outcome.form),
         page_path: "/portal/risk".into(),
         import_problems: outcome.import_problems,
         notice: outcome.notice,
@@ -723,12 +842,14 @@ async fn portal_action(
     let actor = company_actor(&company, &ip);
     let result = match value(&pairs, "do") {
         "acknowledge" => match Uuid::parse_str(value(&pairs, "report")) {
-            Ok(report) => app::risk::acknowledge_own(&state.services, &actor, report, state.clock.now()).await.map(|_| {
-                Ok(Outcome {
-                    notice: Some(t.s("報告書を確認しました。", "Report acknowledged.").into()),
-                    ..Outcome::default()
+            Ok(report) => {
+                app::risk::acknowledge_own(&state.services, &actor, report, state.clock.now()).await.map(|_| {
+                    Ok(Outcome {
+                        notice: Some(t.s("報告書を確認しました。", "Report acknowledged.").into()),
+                        ..Outcome::default()
+                    })
                 })
-            }),
+            }
             Err(_) => Err(app::AppError::NotFound),
         },
         _ => shared_action(&state, t, &actor, company.application_id, &pairs).await,

@@ -41,13 +41,18 @@ fn pdf_text_raw(bytes: &[u8]) -> Option<String> {
 
 /// A case brought to 参加意思確認済 (intent confirmed), ready for its agreement.
 pub(crate) async fn ready_case(app: &TestApp, n: u32) -> Uuid {
-    let body: Value = app.apply(&application(n, "utm")).await.json().await.unwrap();
+    ready_case_for(app, n, domain::programme::CourseCode::Utm).await
+}
+
+/// Like `ready_case`, for `course`.
+pub(crate) async fn ready_case_for(app: &TestApp, n: u32, course: domain::programme::CourseCode) -> Uuid {
+    let body: Value = app.apply(&application(n, course.code())).await.json().await.unwrap();
     let id = store::applications::find_by_reference(&app.running.db, body["reference"].as_str().unwrap())
         .await
         .unwrap()
         .unwrap()
         .id;
-    common::decide_case(app, id).await;
+    common::decide_case_for(app, id, course).await;
     let db = &app.running.db;
     let calendar = domain::calendar::BusinessCalendar::japan();
     let act = || store::cases::Act {

@@ -977,6 +977,65 @@ async fn an_expert_guides_a_company_to_its_published_policy() {
     app.stop().await;
 }
 
+/// Course ② end to end: the expert adds assets and rates them on the page, answers part of the
+/// check, drafts and releases the report; the company sees the released report in the portal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expert_rates_the_assets_and_the_company_reads_the_report() {
+    let Some(browser) = Browser::start("risk").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    let company = crate::incidents::participant_in(&app, 1, domain::programme::CourseCode::RiskAssessment).await;
+    let password = create_staff_as(&app, "jimukyoku@example.jp", domain::access::Role::Expert).await;
+    let expert = store::accounts::find_user_by_email(&app.running.db, "jimukyoku@example.jp").await.unwrap().unwrap();
+    let tx = app.running.db.begin().await.unwrap();
+    store::guidance::assign(&tx, company, expert.id, chrono::Utc::now()).await.unwrap();
+    tx.commit().await.unwrap();
+
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    browser.goto(&app.at("/office/risk")).await;
+    browser.assert_accessible("office-risk").await;
+    let link = browser.wait_for(Locator::LinkText("株式会社テスト1")).await;
+    browser.click_and_load(&link).await;
+    // A threat rated without the vulnerability comes back with the mistake named, the rest kept.
+    browser.type_into("new-business", "営業").await;
+    browser.type_into("new-name", "顧客名簿").await;
+    browser.select("new-media", "クラウド").await;
+    browser.select("new-confidentiality", "3").await;
+    browser.select("new-integrity", "2").await;
+    browser.select("new-availability", "2").await;
+    browser.select("new-threat", "3").await;
+    browser.submit_form_css("#new-asset-form").await;
+    let problem = browser.text("#problem").await;
+    assert!(problem.contains("入力内容を確認してください"), "{problem}");
+    assert!(browser.text("#new-asset-form").await.contains("両方とも入力してください"));
+    assert_eq!(browser.value("new-name").await, "顧客名簿", "nothing typed is lost");
+    browser.select("new-vulnerability", "3").await;
+    browser.type_into("new-measures", "多要素認証を有効にする").await;
+    browser.submit_form_css("#new-asset-form").await;
+    assert!(browser.text("#notice").await.contains("台帳を更新しました"), "{}", browser.text("main").await);
+    assert!(browser.text("#register").await.contains("9（大）"));
+    assert!(browser.text("#top-risks").await.contains("顧客名簿"));
+    browser.assert_accessible("office-risk-company").await;
+    browser.submit_form_css("#draft-form").await;
+    assert!(browser.text("#notice").await.contains("下書きを作成しました"), "{}", browser.text("main").await);
+    browser.submit_form_css(".release-form").await;
+    assert!(browser.text("#notice").await.contains("企業に提出しました"));
+    browser.screenshot("office-risk-released").await;
+
+    // The company reads the released report and acknowledges it.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    let user = store::portal::company_user(&app.running.db, company, chrono::Utc::now()).await.unwrap();
+    let token = store::portal::issue_link(&app.running.db, user.id, chrono::Utc::now()).await.unwrap();
+    browser.goto(&app.at(&format!("/portal/auth/{token}"))).await;
+    browser.goto(&app.at("/portal/risk")).await;
+    assert!(browser.text("#reports").await.contains("報告書を読む"));
+    browser.assert_accessible("portal-risk").await;
+    browser.submit_form_css(".ack-form").await;
+    assert!(browser.text("#notice").await.contains("報告書を確認しました"));
+    assert!(browser.text("#reports").await.contains("確認済み"));
+    browser.finish().await;
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_is_chosen_once_and_remembered() {
     let Some(browser) = Browser::start("english").await else { return };

@@ -29,7 +29,12 @@ fn client() -> reqwest::Client {
 
 /// A confirmed course ① participant (STEP5 done through the store).
 pub(crate) async fn participant(app: &TestApp, n: u32) -> Uuid {
-    let id = crate::agreement::ready_case(app, n).await;
+    participant_in(app, n, domain::programme::CourseCode::Utm).await
+}
+
+/// A confirmed participant of `course`.
+pub(crate) async fn participant_in(app: &TestApp, n: u32, course: domain::programme::CourseCode) -> Uuid {
+    let id = crate::agreement::ready_case_for(app, n, course).await;
     let db = &app.running.db;
     let now = Utc::now();
     let calendar = domain::calendar::BusinessCalendar::japan();

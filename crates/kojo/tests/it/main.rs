@@ -25,6 +25,7 @@ mod openapi;
 mod operations;
 mod portal;
 mod reports;
+mod risk;
 mod secretariat;
 mod seminars;
 mod use_cases;

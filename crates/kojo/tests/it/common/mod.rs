@@ -245,6 +245,11 @@ pub fn application(n: u32, course: &str) -> Value {
 /// Moves a received case through STEP2–3 directly in the store: contact with the rules accepted,
 /// a status check that proposes course ①, and the course decided (state `course_decided`).
 pub async fn decide_case(app: &TestApp, id: uuid::Uuid) {
+    decide_case_for(app, id, domain::programme::CourseCode::Utm).await;
+}
+
+/// Contact, status check and the course decided: `course`.
+pub async fn decide_case_for(app: &TestApp, id: uuid::Uuid, course: domain::programme::CourseCode) {
     let db = &app.running.db;
     let calendar = domain::calendar::BusinessCalendar::japan();
     let act = || store::cases::Act {
@@ -258,8 +263,10 @@ pub async fn decide_case(app: &TestApp, id: uuid::Uuid) {
     let contact = domain::case::ContactNote::parse(Some(now), "phone", "了承", true, now).unwrap();
     let tx = db.begin().await.unwrap();
     store::cases::record_contact(&tx, &act(), &contact, now).await.unwrap();
-    let check = domain::case::StatusCheck::parse("光回線", "yes", false, "", "none", "").unwrap();
+    // A free hub port proposes course ①, none proposes course ②: the check agrees with `course`.
+    let port = if course == domain::programme::CourseCode::Utm { "yes" } else { "no" };
+    let check = domain::case::StatusCheck::parse("光回線", port, false, "", "none", "").unwrap();
     store::cases::record_status_check(&tx, &act(), &check, now).await.unwrap();
-    store::cases::decide_course(&tx, &calendar, &act(), domain::programme::CourseCode::Utm, now).await.unwrap();
+    store::cases::decide_course(&tx, &calendar, &act(), course, now).await.unwrap();
     tx.commit().await.unwrap();
 }
