@@ -137,8 +137,9 @@ pub struct Accumulator {
     /// Native FortiGate sessions and system events counted by the roll-up's shortcut: each is a
     /// FortiGate event whose identifier (`traffic/…`, `event/…`) the catalogue knows.
     counted_fortigate: u64,
-    /// Detections the incident desk's rules picked, and the burst counters.
-    auto: AutoTickets,
+    /// Detections the incident desk's rules picked, and the burst counters; `None` when this
+    /// reading opens no tickets (an import of old logs with `--no-tickets`).
+    auto: Option<AutoTickets>,
 }
 
 impl Accumulator {
@@ -150,8 +151,13 @@ impl Accumulator {
             unparsed: Vec::new(),
             summary: Summary::default(),
             counted_fortigate: 0,
-            auto: AutoTickets::default(),
+            auto: Some(AutoTickets::default()),
         }
+    }
+
+    /// An accumulator whose detections open no incident tickets.
+    pub fn without_tickets(device_id: Uuid) -> Accumulator {
+        Accumulator { auto: None, ..Accumulator::new(device_id) }
     }
 
     pub fn lines(&self) -> u64 {
@@ -185,7 +191,9 @@ impl Accumulator {
                     *self.summary.by_action.entry(event.action.code().to_string()).or_default() += 1;
                     match stored(&event, source()) {
                         Some(threat) => {
-                            self.auto.add(&event, &threat.source);
+                            if let Some(auto) = &mut self.auto {
+                                auto.add(&event, &threat.source);
+                            }
                             self.events.push(threat);
                         }
                         None => self.summary.without_time += 1,
@@ -205,7 +213,7 @@ impl Accumulator {
 
     /// Detection groups waiting for [`Accumulator::settle_tickets`].
     pub fn pending_ticket_groups(&self) -> usize {
-        self.auto.pending()
+        self.auto.as_ref().map_or(0, AutoTickets::pending)
     }
 
     /// Opens or adds to the incident desk's automatic tickets for the detections gathered since
@@ -214,7 +222,8 @@ impl Accumulator {
     /// counted, never a lost line.
     pub async fn settle_tickets(&mut self, services: &app::Services, now: chrono::DateTime<chrono::Utc>) -> Summary {
         let mut summary = Summary::default();
-        let candidates = self.auto.take(self.device_id);
+        let Some(auto) = &mut self.auto else { return summary };
+        let candidates = auto.take(self.device_id);
         if candidates.is_empty() {
             return summary;
         }
@@ -240,7 +249,7 @@ impl Accumulator {
         now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<Summary> {
         let mut done = std::mem::replace(self, Accumulator::new(self.device_id));
-        self.auto = std::mem::take(&mut done.auto);
+        self.auto = done.auto.take();
         done.summary.intake.add_totals(
             utm::Vendor::Fortigate.code(),
             &VendorCounts { events: done.counted_fortigate, ..Default::default() },
@@ -325,11 +334,32 @@ fn stored(event: &Event<'_>, source: String) -> Option<StoredThreat> {
     })
 }
 
-/// Imports log files (plain or gzip) for one device, reporting progress after every batch.
+/// Imports log files (plain or gzip) for one device, reporting progress after every batch; the
+/// incident desk's rules open or join tickets for what they pick.
 pub async fn import_files(
     services: &app::Services,
     device_id: Uuid,
     files: &[impl AsRef<Path>],
+    clock: &app::Clock,
+    progress: impl FnMut(&Path, &Summary),
+) -> anyhow::Result<Summary> {
+    import_files_with(services, device_id, files, Tickets::Open, clock, progress).await
+}
+
+/// Whether an import opens incident tickets for what the desk's rules pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tickets {
+    Open,
+    /// Old logs being back-filled: the detections are stored and counted, no ticket is opened.
+    None,
+}
+
+/// [`import_files`], choosing whether tickets are opened.
+pub async fn import_files_with(
+    services: &app::Services,
+    device_id: Uuid,
+    files: &[impl AsRef<Path>],
+    tickets: Tickets,
     clock: &app::Clock,
     mut progress: impl FnMut(&Path, &Summary),
 ) -> anyhow::Result<Summary> {
@@ -338,7 +368,10 @@ pub async fn import_files(
         let path = path.as_ref();
         let mut reader =
             utm::framing::LineReader::open(path).with_context(|| format!("failed to open {}", path.display()))?;
-        let mut accumulator = Accumulator::new(device_id);
+        let mut accumulator = match tickets {
+            Tickets::Open => Accumulator::new(device_id),
+            Tickets::None => Accumulator::without_tickets(device_id),
+        };
         let mut file_total = Summary::default();
         let name = path.display().to_string();
         while let Some((number, line)) =

@@ -133,6 +133,10 @@ enum UtmCommand {
         /// The device's serial number as registered.
         #[arg(long)]
         device: String,
+        /// Open no incident tickets for what the desk's rules pick (back-filling old logs whose
+        /// detections the desk has long dealt with).
+        #[arg(long)]
+        no_tickets: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -436,15 +440,17 @@ async fn main() -> anyhow::Result<()> {
             let stderr = std::io::stderr();
             utm::run_parse_with(utm::ParseOptions { vendor, format }, &files, &mut stdout.lock(), &mut stderr.lock())?;
         }
-        Command::Utm(UtmCommand::Import { device, files }) => {
+        Command::Utm(UtmCommand::Import { device, no_tickets, files }) => {
             let db = setup::open_database(&config).await?;
             let device = store::devices::find_by_serial(&db, &device).await?.with_context(|| {
                 format!("no device with serial {device:?}: register it on the office's device page first")
             })?;
             let started = std::time::Instant::now();
             let services = setup::services(&db, &config).await?;
+            let tickets = if no_tickets { kojo::ingest::Tickets::None } else { kojo::ingest::Tickets::Open };
+            let clock = app::Clock::system();
             let summary =
-                kojo::ingest::import_files(&services, device.id, &files, &app::Clock::system(), |path, so_far| {
+                kojo::ingest::import_files_with(&services, device.id, &files, tickets, &clock, |path, so_far| {
                     let seconds = started.elapsed().as_secs_f64();
                     eprintln!("{}: {} 行 / lines ({seconds:.1} 秒 / s)", path.display(), so_far.lines);
                 })
