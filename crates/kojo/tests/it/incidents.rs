@@ -260,6 +260,15 @@ async fn an_imported_detection_opens_one_ticket_and_the_next_import_joins_it(bac
     log.push(virus("FGT60FTK0000902", start, true, "EICAR_TEST_FILE"));
     let path = dir.path().join("first.log");
     std::fs::write(&path, log.join("\n") + "\n").unwrap();
+    // Back-filled with --no-tickets: the detections are stored, no ticket opens.
+    let clock = app::Clock::system();
+    let services = &app.running.services;
+    let none =
+        kojo::ingest::import_files_with(services, device, &[&path], kojo::ingest::Tickets::None, &clock, |_, _| {})
+            .await
+            .unwrap();
+    assert_eq!((none.threats, none.tickets_opened), (4, 0));
+    assert!(store::incidents::list(&app.running.db, Some(company)).await.unwrap().is_empty());
     let summary = kojo::ingest::import_files(&app.running.services, device, &[&path], &app::Clock::system(), |_, _| {})
         .await
         .unwrap();
