@@ -573,7 +573,8 @@ pub async fn draft_report(
     }
     let data = report_data(&assessment, now);
     let value = serde_json::to_value(&data).expect("report data serialises");
-    let pdf = tokio::task::spawn_blocking(move || documents::risk_report::render(&fonts, &data))
+    let chart = chapter_chart(&assessment, false);
+    let pdf = tokio::task::spawn_blocking(move || documents::risk_report::render(&fonts, &data, chart.as_deref()))
         .await
         .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?
         .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?;
@@ -661,6 +662,19 @@ pub async fn report_pdf(
     actor.record(&tx, "risk.report_read", ("application", case), serde_json::json!({"report": report}), now).await?;
     tx.commit().await?;
     Ok((record, pdf))
+}
+
+/// The measure check by chapter as a chart, once any chapter has a score.
+pub fn chapter_chart(assessment: &Assessment, en: bool) -> Option<String> {
+    let scores = assessment.check_scores();
+    if scores.iter().all(|s| s.percent().is_none()) {
+        return None;
+    }
+    let chapters: Vec<(String, Option<u32>)> = scores
+        .iter()
+        .map(|s| ((if en { s.chapter.label_en() } else { s.chapter.label_ja() }).to_string(), s.percent()))
+        .collect();
+    Some(documents::chart::chapter_chart(&chapters, en))
 }
 
 /// The report's data: profile, method, summary, heat map, top risks, the check, the roadmap.

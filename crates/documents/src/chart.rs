@@ -196,6 +196,58 @@ pub fn diagnosis_chart(rounds: &[RoundBar], part_labels: [&str; 3], en: bool) ->
     svg
 }
 
+/// Colour of a chapter scored under half: attention.
+const WEAK_COLOR: &str = "#D55E00";
+
+/// The measure check by chapter: one horizontal bar per chapter on a 0–100 % scale, the weak
+/// ones (under 50 %) in orange, the percentage at the bar's end; a chapter with nothing
+/// applicable or answered has no bar and says so.
+pub fn chapter_chart(chapters: &[(String, Option<u32>)], en: bool) -> String {
+    const ROW: f64 = 22.0;
+    const BAR: f64 = 13.0;
+    const TOP: f64 = 14.0;
+    const LABELS: f64 = 330.0;
+    const VALUES: f64 = 60.0;
+    let height = TOP + ROW * chapters.len().max(1) as f64 + 24.0;
+    let plot_width = WIDTH - LABELS - VALUES;
+    let scale = |percent: u32| f64::from(percent.min(100)) / 100.0 * plot_width;
+    let mut svg = open(height, if en { "Measures in place, by chapter" } else { "分野別の対策の実施率" });
+    let baseline = TOP + ROW * chapters.len().max(1) as f64;
+    for percent in (0..=100).step_by(25) {
+        let x = LABELS + scale(percent);
+        let _ = write!(
+            svg,
+            r#"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{baseline:.1}" stroke="{}" stroke-width="1"/>"#,
+            TOP - 4.0,
+            if percent == 0 { AXIS_COLOR } else { GRID_COLOR },
+        );
+        text(&mut svg, x, baseline + 14.0, 11.0, "middle", &format!("{percent}%"));
+    }
+    for (index, (label, percent)) in chapters.iter().enumerate() {
+        let y = TOP + ROW * index as f64 + (ROW - BAR) / 2.0;
+        text(&mut svg, LABELS - 8.0, y + BAR / 2.0 + 4.5, 11.5, "end", label);
+        match percent {
+            Some(percent) => {
+                let width = scale(*percent);
+                if width > 0.0 {
+                    rect(&mut svg, LABELS, y, width, BAR, if *percent < 50 { WEAK_COLOR } else { BLOCKED_COLOR });
+                }
+                text(&mut svg, LABELS + width + 6.0, y + BAR / 2.0 + 4.5, 11.5, "start", &format!("{percent}%"));
+            }
+            None => text(
+                &mut svg,
+                LABELS + 6.0,
+                y + BAR / 2.0 + 4.5,
+                11.0,
+                "start",
+                if en { "not applicable / not answered" } else { "該当なし・未回答" },
+            ),
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
 /// A step of 1, 2 or 5 × 10ⁿ giving at most five grid intervals, and the axis top (a multiple
 /// of the step, at least `max`, at least one step).
 fn nice_scale(max: u64) -> (u64, u64) {
@@ -369,6 +421,20 @@ mod tests {
         // below zero has no bar).
         assert_eq!(document.descendants().filter(|node| node.has_tag_name("rect")).count(), 3 + 3 + 2);
         parse(&diagnosis_chart(&[], ["a", "b", "c"], true));
+    }
+
+    #[test]
+    fn the_chapter_chart_marks_the_weak_chapters() {
+        let chapters = vec![("組織的対策".to_string(), Some(50)), ("人的対策".to_string(), Some(17)), ("委託管理".to_string(), None)];
+        let svg = chapter_chart(&chapters, false);
+        let document = parse(&svg);
+        let labels = texts(&document);
+        for expected in ["組織的対策", "50%", "17%", "該当なし・未回答", "100%"] {
+            assert!(labels.iter().any(|label| label == expected), "{expected:?} not in {labels:?}");
+        }
+        let fills: Vec<&str> =
+            document.descendants().filter(|n| n.has_tag_name("rect")).filter_map(|n| n.attribute("fill")).collect();
+        assert_eq!(fills, [BLOCKED_COLOR, WEAK_COLOR], "one bar per answered chapter, the weak one in orange");
     }
 
     #[test]

@@ -284,20 +284,47 @@ struct Views {
     heat: Vec<(u8, Vec<(u32, &'static str)>)>,
     top: Vec<(String, u8, &'static str, String)>,
     chapters: Vec<(&'static str, String)>,
+    /// The check by chapter as a bar chart (SVG), once answered.
+    chapter_chart: Option<String>,
+    /// The register's filter and how many rows it shows of how many.
+    filter: RegisterFilter,
+    shown: usize,
     check: Vec<(Option<&'static str>, u8, &'static str, &'static str)>,
     answers: Vec<(&'static str, &'static str)>,
     reports: Vec<(store::risk::ReportRecord, String, String)>,
     media: Options,
+    /// The media by code, for the filter.
+    media_codes: Options,
     personal: Options,
     treatments: Options,
     statuses: Options,
 }
 
-fn views(t: T, assessment: &app::risk::Assessment, sent: &AssetForm) -> Views {
-    let assets = assessment
+/// The register's filter, from the page's query: a band (`high`, `medium`, `low`, `unrated`) and
+/// a medium (its code).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct RegisterFilter {
+    band: String,
+    media: String,
+}
+
+impl RegisterFilter {
+    fn keeps(&self, asset: &domain::risk::Asset) -> bool {
+        let band = match asset.risk() {
+            Some(risk) => risk.band().code(),
+            None => "unrated",
+        };
+        (self.band.is_empty() || self.band == band) && (self.media.is_empty() || self.media == asset.media.code())
+    }
+}
+
+fn views(t: T, assessment: &app::risk::Assessment, sent: &AssetForm, filter: RegisterFilter) -> Views {
+    let assets: Vec<AssetView> = assessment
         .assets
         .iter()
         .enumerate()
+        .filter(|(_, record)| filter.keeps(&record.asset) || sent.id == Some(record.id))
         .map(|(index, record)| {
             let asset = &record.asset;
             let risk = asset.risk();
@@ -380,6 +407,9 @@ fn views(t: T, assessment: &app::risk::Assessment, sent: &AssetForm) -> Views {
         Some(_) => form_view(t, "new-".into(), None, &AssetInput::default(), &[]),
     };
     Views {
+        shown: assets.len(),
+        chapter_chart: app::risk::chapter_chart(assessment, t.en),
+        filter,
         assets,
         new,
         heat,
@@ -401,6 +431,7 @@ fn views(t: T, assessment: &app::risk::Assessment, sent: &AssetForm) -> Views {
             })
             .collect(),
         media: options::<domain::risk::Media>(t),
+        media_codes: domain::risk::Media::ALL.iter().map(|m| (m.code(), t.pick(m.label_ja(), m.label_en()))).collect(),
         personal: options::<domain::risk::PersonalInfo>(t),
         treatments: options::<domain::risk::Treatment>(t),
         statuses: options::<domain::risk::MeasureStatus>(t),
@@ -438,6 +469,7 @@ impl CompanyPage {
 /// the problems of a refused import.
 #[derive(Default)]
 struct Outcome {
+    filter: RegisterFilter,
     notice: Option<String>,
     problem: Option<String>,
     form: AssetForm,
@@ -463,7 +495,7 @@ async fn render_company(
         csrf: staff.csrf.clone(),
         expert: assessment.expert.as_ref().map(|e| e.display_name.clone()).unwrap_or_default(),
         stage: t.pick(assessment.stage.label_ja(), assessment.stage.label_en()),
-        v: views(t, &assessment, &outcome.form),
+        v: views(t, &assessment, &outcome.form, outcome.filter),
         page_path: format!("/office/risk/{case}"),
         import_problems: outcome.import_problems,
         notice: outcome.notice,
@@ -479,8 +511,10 @@ async fn company_page(
     staff: Staff,
     ip: ClientIp,
     Path(case): Path<String>,
+    Query(filter): Query<RegisterFilter>,
 ) -> Result<Response, PageError> {
-    render_company(&state, lang.t, &staff, &ip, parse_id(&case)?, Outcome::default(), StatusCode::OK).await
+    let outcome = Outcome { filter, ..Outcome::default() };
+    render_company(&state, lang.t, &staff, &ip, parse_id(&case)?, outcome, StatusCode::OK).await
 }
 
 /// The register row as the form sends it.
@@ -812,7 +846,7 @@ async fn render_portal(
         signed_in: false,
         csrf: company.csrf.clone(),
         expert: assessment.expert.as_ref().map(|e| e.display_name.clone()).unwrap_or_default(),
-        v: views(t, &assessment, &outcome.form),
+        v: views(t, &assessment, &outcome.form, outcome.filter),
         page_path: "/portal/risk".into(),
         import_problems: outcome.import_problems,
         notice: outcome.notice,
@@ -827,8 +861,10 @@ async fn portal_page(
     lang: Lang,
     company: CompanyUser,
     ip: ClientIp,
+    Query(filter): Query<RegisterFilter>,
 ) -> Result<Response, PageError> {
-    render_portal(&state, lang.t, &company, &ip, Outcome::default(), StatusCode::OK).await
+    let outcome = Outcome { filter, ..Outcome::default() };
+    render_portal(&state, lang.t, &company, &ip, outcome, StatusCode::OK).await
 }
 
 async fn portal_action(

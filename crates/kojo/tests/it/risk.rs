@@ -117,6 +117,13 @@ async fn an_expert_builds_the_register_and_releases_the_report(backend: Backend)
     assert!(html.contains("<td class=\"heat-high\">1</td>"), "顧客名簿 at importance 3 × likelihood 2: {html}");
     let top = &html[html.find("id=\"top-risks\"").expect("the priorities")..];
     assert!(top.find("顧客名簿").unwrap() < top.find("見積書").unwrap(), "the larger risk first");
+    // The register filtered to the large risks, then to a medium nobody uses.
+    let high = expert.get(format!("{page}?band=high")).send().await.unwrap().text().await.unwrap();
+    let register = &high[high.find("id=\"register\"").unwrap()..high.find("id=\"add-asset\"").unwrap()];
+    assert!(register.contains("顧客名簿") && !register.contains("見積書"), "{register}");
+    assert!(high.contains("id=\"register-count\">1 / 3件"), "{high}");
+    let paper = expert.get(format!("{page}?media=paper")).send().await.unwrap().text().await.unwrap();
+    assert!(paper.contains("id=\"register-count\">0 / 3件"));
     let audit = store::audit::recent(&app.running.db, 50).await.unwrap();
     assert!(audit.iter().any(|a| a.action == "risk.asset_change" && a.detail.contains("\"before\"")));
 
@@ -128,7 +135,9 @@ async fn an_expert_builds_the_register_and_releases_the_report(backend: Backend)
     )
     .await;
     assert_eq!(checked.status(), 200);
-    assert!(checked.text().await.unwrap().contains("50%"), "組織的対策: 3 of 6 points");
+    let html = checked.text().await.unwrap();
+    assert!(html.contains("50%"), "組織的対策: 3 of 6 points");
+    assert!(html.contains("id=\"chapter-chart\"><svg"), "the chapters as a chart");
     let forged = post(&expert, page.clone(), &[("do", "check"), ("check_31", "done")]).await;
     assert_eq!(forged.status(), 422);
 
