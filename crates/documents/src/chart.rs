@@ -425,7 +425,11 @@ mod tests {
 
     #[test]
     fn the_chapter_chart_marks_the_weak_chapters() {
-        let chapters = vec![("組織的対策".to_string(), Some(50)), ("人的対策".to_string(), Some(17)), ("委託管理".to_string(), None)];
+        let chapters = vec![
+            ("組織的対策".to_string(), Some(50)),
+            ("人的対策".to_string(), Some(17)),
+            ("委託管理".to_string(), None),
+        ];
         let svg = chapter_chart(&chapters, false);
         let document = parse(&svg);
         let labels = texts(&document);

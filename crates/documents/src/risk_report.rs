@@ -60,10 +60,8 @@ pub struct RoadmapLine {
 /// Renders the report; `chapter_chart` (SVG, `crate::chart::chapter_chart`) shows the check by
 /// chapter when it was answered.
 pub fn render(fonts: &Fonts, data: &RiskReportData, chapter_chart: Option<&str>) -> Result<Vec<u8>, PdfError> {
-    let assets: Vec<pdf::Asset<'_>> = chapter_chart
-        .map(|svg| pdf::Asset { name: "chart-chapters.svg", bytes: svg.as_bytes() })
-        .into_iter()
-        .collect();
+    let assets: Vec<pdf::Asset<'_>> =
+        chapter_chart.map(|svg| pdf::Asset { name: "chart-chapters.svg", bytes: svg.as_bytes() }).into_iter().collect();
     let mut value = serde_json::to_value(data)?;
     value["has_chart"] = serde_json::Value::Bool(chapter_chart.is_some());
     pdf::render(fonts, Template::RiskReport, &value, &assets)

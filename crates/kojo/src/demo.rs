@@ -42,7 +42,7 @@ const COMPANIES: [(&str, &str, CourseCode, Step); 7] = [
     ("デモ運輸株式会社", "デモウンユ", CourseCode::Utm, Step::StatusChecked),
     ("株式会社デモ設計事務所", "デモセッケイジムショ", CourseCode::Utm, Step::CourseDecided),
     ("デモ食品株式会社", "デモショクヒン", CourseCode::Utm, Step::Approved),
-    ("株式会社デモ印刷", "デモインサツ", CourseCode::RiskAssessment, Step::Received),
+    ("株式会社デモ印刷", "デモインサツ", CourseCode::RiskAssessment, Step::Participant),
     ("デモ電機株式会社", "デモデンキ", CourseCode::Utm, Step::Participant),
 ];
 
@@ -171,10 +171,14 @@ online_capacity = 100
         let facts = app::intake::submit(&services, &queue, current.clone(), &input, None, clock.now())
             .await
             .map_err(|e| anyhow::anyhow!("sample application {name}: {e:?}"))?;
-        advance(&services, &secretariat, &tokyo, facts.id, step.min(Step::Approved), clock).await?;
+        advance(&services, (&secretariat, &tokyo), facts.id, course, step.min(Step::Approved), clock).await?;
         if step == Step::Participant {
             let staff = Staff { secretariat: &secretariat, operator: &actor_of(Role::UtmOperator), users: &users };
-            match setup_participant(&services, config, &staff, facts.id, clock).await {
+            let made = match course {
+                CourseCode::Utm => setup_participant(&services, config, &staff, facts.id, clock).await,
+                CourseCode::RiskAssessment => setup_assessment(&services, config, &staff, facts.id, clock).await,
+            };
+            match made {
                 Ok(()) => {}
                 Err(why) => {
                     println!("--demo: {name} は参加確定まで進められませんでした / stopped short of confirmed: {why}")
@@ -192,6 +196,93 @@ struct Staff<'a> {
     secretariat: &'a app::Actor,
     operator: &'a app::Actor,
     users: &'a [store::accounts::UserRecord],
+}
+
+/// Confirms an approved case through the use cases: the company confirms its intent and signs
+/// the agreement electronically, the secretariat confirms. Returns the company's actor.
+async fn confirm(
+    services: &app::Services,
+    config: &Config,
+    staff: &Staff<'_>,
+    case: Uuid,
+    clock: &app::Clock,
+) -> anyhow::Result<app::Actor> {
+    let fail = |e: app::AppError| anyhow::anyhow!("{e}");
+    let fonts = std::sync::Arc::new(documents::pdf::Fonts::discover(&config.font_dirs())?);
+    let company_user = store::portal::company_user(&services.db, case, clock.now()).await?;
+    let company = app::Actor::user(&company_user, app::Via::CommandLine, None);
+    app::cases::confirm_own_intent(services, &company, clock.now()).await.map_err(fail)?;
+    app::agreements::send(services, staff.secretariat, fonts.clone(), case, clock.now()).await.map_err(fail)?;
+    let sent = store::agreements::latest(&services.db, case).await?.ok_or_else(|| anyhow::anyhow!("no agreement"))?;
+    let clauses = sent.data["wording"]["clauses"].as_array().map(Vec::len).unwrap_or(0);
+    let signing =
+        app::agreements::Signing::parse("デモ 太郎", "デモ 花子", 0..clauses).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app::agreements::sign_own(services, &company, fonts, signing, clock.now()).await.map_err(fail)?;
+    app::agreements::confirm(services, staff.secretariat, case, clock.now()).await.map_err(fail)?;
+    Ok(company)
+}
+
+/// Takes an approved course-② case to a participant in the risk assessment: confirmed, the demo
+/// expert assigned, three assets registered (two rated), part of the measure check answered.
+async fn setup_assessment(
+    services: &app::Services,
+    config: &Config,
+    staff: &Staff<'_>,
+    case: Uuid,
+    clock: &app::Clock,
+) -> anyhow::Result<()> {
+    let fail = |e: app::AppError| anyhow::anyhow!("{e}");
+    confirm(services, config, staff, case, clock).await?;
+    let expert = staff.users.iter().find(|u| u.role == Role::Expert).expect("the demo's expert");
+    app::guidance::assign(services, staff.secretariat, case, expert.id, clock.now()).await.map_err(fail)?;
+    let expert = app::Actor::user(expert, app::Via::CommandLine, None);
+    let rows = [
+        (
+            "営業",
+            "顧客名簿",
+            "クラウド",
+            "個人情報",
+            ["3", "2", "2"],
+            ["3", "2"],
+            "不正ログインによる漏えい",
+            "多要素認証を有効にする",
+        ),
+        (
+            "経理",
+            "請求書・見積書",
+            "書類",
+            "なし",
+            ["2", "3", "2"],
+            ["2", "3"],
+            "紛失・盗難",
+            "鍵のかかる書庫で保管する",
+        ),
+        ("製造", "印刷データ", "サーバー", "なし", ["2", "2", "3"], ["", ""], "", ""),
+    ];
+    for (business, name, media, personal, [c, i, a], [threat, vulnerability], threat_note, measures) in rows {
+        let input = domain::risk::AssetInput {
+            business: business.into(),
+            name: name.into(),
+            media: media.into(),
+            personal: personal.into(),
+            confidentiality: c.into(),
+            integrity: i.into(),
+            availability: a.into(),
+            threat: threat.into(),
+            vulnerability: vulnerability.into(),
+            threat_note: threat_note.into(),
+            treatment: if measures.is_empty() { String::new() } else { "低減".into() },
+            measures: measures.into(),
+            ..Default::default()
+        };
+        let asset = input.parse().map_err(|problems| anyhow::anyhow!("{problems:?}"))?;
+        app::risk::add_asset(services, &expert, case, &asset, clock.now()).await.map_err(fail)?;
+    }
+    let answers: Vec<(u8, domain::risk::CheckAnswer)> = (1..=9)
+        .map(|n| (n, if n % 3 == 0 { domain::risk::CheckAnswer::NotDone } else { domain::risk::CheckAnswer::Done }))
+        .collect();
+    app::risk::save_check(services, &expert, case, &answers, clock.now()).await.map_err(fail)?;
+    Ok(())
 }
 
 /// Takes an approved case to a confirmed participant in guidance, through the use cases: the
@@ -279,9 +370,9 @@ async fn setup_participant(
 /// Moves a sample case to `step` through the use cases, as staff would.
 async fn advance(
     services: &app::Services,
-    secretariat: &app::Actor,
-    tokyo: &app::Actor,
+    (secretariat, tokyo): (&app::Actor, &app::Actor),
     case: Uuid,
+    course: CourseCode,
     step: Step,
     clock: &app::Clock,
 ) -> anyhow::Result<()> {
@@ -294,15 +385,15 @@ async fn advance(
         app::cases::record_contact(services, secretariat, case, note, now).await.map_err(fail)?;
     }
     if step >= Step::StatusChecked {
-        let check = StatusCheck::parse("光回線→ルーター→スイッチングハブ", "yes", false, "", "none", "デモ")
+        // A free hub port proposes course ①; none proposes course ②.
+        let port = if course == CourseCode::Utm { "yes" } else { "no" };
+        let check = StatusCheck::parse("光回線→ルーター→スイッチングハブ", port, false, "", "none", "デモ")
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         app::cases::record_status_check(services, secretariat, case, check, clock.now()).await.map_err(fail)?;
     }
     if step >= Step::CourseDecided {
         let reason = app::cases::Reason::none();
-        app::cases::decide_course(services, secretariat, case, CourseCode::Utm, reason, clock.now())
-            .await
-            .map_err(fail)?;
+        app::cases::decide_course(services, secretariat, case, course, reason, clock.now()).await.map_err(fail)?;
     }
     if step >= Step::Approved {
         let reason = app::cases::Reason::none();

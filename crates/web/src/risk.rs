@@ -469,6 +469,8 @@ impl CompanyPage {
 /// the problems of a refused import.
 #[derive(Default)]
 struct Outcome {
+    /// 200, or 422 when the action came back with problems.
+    status: StatusCode,
     filter: RegisterFilter,
     notice: Option<String>,
     problem: Option<String>,
@@ -550,10 +552,10 @@ async fn shared_action(
     actor: &app::Actor,
     case: Uuid,
     pairs: &[(String, String)],
-) -> Result<Result<Outcome, Outcome>, app::AppError> {
+) -> Result<Outcome, app::AppError> {
     let now = state.clock.now();
     let services = &state.services;
-    let done = |notice: &str| Ok(Ok(Outcome { notice: Some(notice.to_string()), ..Outcome::default() }));
+    let done = |notice: &str| Ok(Outcome { notice: Some(notice.to_string()), ..Outcome::default() });
     match value(pairs, "do") {
         action @ ("asset_add" | "asset_update") => {
             let id = match action {
@@ -571,14 +573,15 @@ async fn shared_action(
                     }
                     done(t.s("情報資産台帳を更新しました。", "Register updated."))
                 }
-                Err(problems) => Ok(Err(Outcome {
+                Err(problems) => Ok(Outcome {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
                     problem: Some(
                         t.s("入力内容を確認してください（下の表の赤字の項目）。", "Check the fields marked below.")
                             .into(),
                     ),
                     form: AssetForm { id, cells, problems },
                     ..Outcome::default()
-                })),
+                }),
             }
         }
         "asset_delete" => {
@@ -613,8 +616,8 @@ async fn company_action(
     let now = state.clock.now();
     let result = match value(&pairs, "do") {
         "report_draft" => match fonts(&state).await {
-            Ok(fonts) => app::risk::draft_report(&state.services, &actor, fonts, case, now).await.map(|report| {
-                Ok(Outcome {
+            Ok(fonts) => {
+                app::risk::draft_report(&state.services, &actor, fonts, case, now).await.map(|report| Outcome {
                     notice: Some(format!(
                         "{}{}{}",
                         t.s("報告書（第", "Report (version "),
@@ -626,24 +629,24 @@ async fn company_action(
                     )),
                     ..Outcome::default()
                 })
-            }),
+            }
             Err(error) => Err(error),
         },
         "report_release" => match Uuid::parse_str(value(&pairs, "report")) {
-            Ok(report) => app::risk::release_report(&state.services, &actor, case, report, now).await.map(|()| {
-                Ok(Outcome {
+            Ok(report) => {
+                app::risk::release_report(&state.services, &actor, case, report, now).await.map(|()| Outcome {
                     notice: Some(t.s("報告書を企業に提出しました。", "Report released to the company.").into()),
                     ..Outcome::default()
                 })
-            }),
+            }
             Err(_) => Err(app::AppError::NotFound),
         },
         _ => shared_action(&state, t, &actor, case, &pairs).await,
     };
     match result {
-        Ok(Ok(outcome)) => render_company(&state, t, &staff, &ip, case, outcome, StatusCode::OK).await,
-        Ok(Err(outcome)) => {
-            render_company(&state, t, &staff, &ip, case, outcome, StatusCode::UNPROCESSABLE_ENTITY).await
+        Ok(outcome) => {
+            let status = outcome.status;
+            render_company(&state, t, &staff, &ip, case, outcome, status).await
         }
         Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
             let outcome = Outcome { problem: message_of(t, &error), ..Outcome::default() };
@@ -879,11 +882,9 @@ async fn portal_action(
     let result = match value(&pairs, "do") {
         "acknowledge" => match Uuid::parse_str(value(&pairs, "report")) {
             Ok(report) => {
-                app::risk::acknowledge_own(&state.services, &actor, report, state.clock.now()).await.map(|_| {
-                    Ok(Outcome {
-                        notice: Some(t.s("報告書を確認しました。", "Report acknowledged.").into()),
-                        ..Outcome::default()
-                    })
+                app::risk::acknowledge_own(&state.services, &actor, report, state.clock.now()).await.map(|_| Outcome {
+                    notice: Some(t.s("報告書を確認しました。", "Report acknowledged.").into()),
+                    ..Outcome::default()
                 })
             }
             Err(_) => Err(app::AppError::NotFound),
@@ -891,8 +892,10 @@ async fn portal_action(
         _ => shared_action(&state, t, &actor, company.application_id, &pairs).await,
     };
     match result {
-        Ok(Ok(outcome)) => render_portal(&state, t, &company, &ip, outcome, StatusCode::OK).await,
-        Ok(Err(outcome)) => render_portal(&state, t, &company, &ip, outcome, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(outcome) => {
+            let status = outcome.status;
+            render_portal(&state, t, &company, &ip, outcome, status).await
+        }
         Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
             let outcome = Outcome { problem: message_of(t, &error), ..Outcome::default() };
             render_portal(&state, t, &company, &ip, outcome, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -39,12 +39,17 @@ async fn the_demo_loads_once_on_an_empty_database_and_every_account_signs_in() {
     expected.sort();
     assert_eq!(statuses, expected);
     if participant == "confirmed" {
-        let case = store::applications::list_all(&db, &Default::default())
+        let confirmed: Vec<_> = store::applications::list_all(&db, &Default::default())
             .await
             .unwrap()
             .into_iter()
-            .find(|r| r.status.code() == "confirmed")
-            .unwrap();
+            .filter(|r| r.status.code() == "confirmed")
+            .collect();
+        let case = confirmed.iter().find(|r| r.course_code == domain::programme::CourseCode::Utm).unwrap();
+        let assessed =
+            confirmed.iter().find(|r| r.course_code == domain::programme::CourseCode::RiskAssessment).unwrap();
+        let assets = store::risk::assets(&db, assessed.id).await.unwrap();
+        assert_eq!(assets.iter().filter(|a| a.asset.risk().is_some()).count(), 2, "two of three rated");
         let visits = store::guidance::visits(&db, case.id).await.unwrap();
         assert_eq!(visits.iter().map(|v| v.status.code()).collect::<Vec<_>>(), ["done", "planned"]);
         assert_eq!(store::guidance::rounds(&db, case.id).await.unwrap().len(), 1);
@@ -68,7 +73,7 @@ async fn the_demo_loads_once_on_an_empty_database_and_every_account_signs_in() {
     let running = kojo::start(&config).await.unwrap();
     let db = running.db.clone();
     // The five staff accounts, and the participant's portal user.
-    assert_eq!(store::accounts::count_users(&db).await.unwrap(), 5 + u64::from(participant == "confirmed"));
+    assert_eq!(store::accounts::count_users(&db).await.unwrap(), 5 + 2 * u64::from(participant == "confirmed"));
     assert_eq!(store::applications::list_all(&db, &Default::default()).await.unwrap().len(), 7);
 
     // Every printed account signs in.
