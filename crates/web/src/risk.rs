@@ -293,8 +293,9 @@ struct Views {
     answers: Vec<(&'static str, &'static str)>,
     reports: Vec<(store::risk::ReportRecord, String, String)>,
     media: Options,
-    /// The media by code, for the filter.
+    /// The media and the bands by code, for the filter.
     media_codes: Options,
+    band_codes: Options,
     personal: Options,
     treatments: Options,
     statuses: Options,
@@ -432,6 +433,12 @@ fn views(t: T, assessment: &app::risk::Assessment, sent: &AssetForm, filter: Reg
             .collect(),
         media: options::<domain::risk::Media>(t),
         media_codes: domain::risk::Media::ALL.iter().map(|m| (m.code(), t.pick(m.label_ja(), m.label_en()))).collect(),
+        band_codes: vec![
+            ("high", t.s("大", "High")),
+            ("medium", t.s("中", "Medium")),
+            ("low", t.s("小", "Low")),
+            ("unrated", t.s("未評価", "Not rated")),
+        ],
         personal: options::<domain::risk::PersonalInfo>(t),
         treatments: options::<domain::risk::Treatment>(t),
         statuses: options::<domain::risk::MeasureStatus>(t),

@@ -31,11 +31,11 @@ async fn the_demo_loads_once_on_an_empty_database_and_every_account_signs_in() {
         .map(|r| r.status.code().to_string())
         .collect();
     statuses.sort();
-    // The participant needs a Japanese font for its agreement (CI has one); without it, it stays
-    // at 承認.
+    // The two participants (one per course) need a Japanese font for their agreements (CI has
+    // one); without it, they stay at 承認.
     let participant = if documents::pdf::Fonts::discover(&[]).is_ok() { "confirmed" } else { "approved" };
     let mut expected =
-        vec!["approved", "contacted", "course_decided", "received", "received", "status_checked", participant];
+        vec!["approved", "contacted", "course_decided", "received", "status_checked", participant, participant];
     expected.sort();
     assert_eq!(statuses, expected);
     if participant == "confirmed" {
@@ -72,7 +72,7 @@ async fn the_demo_loads_once_on_an_empty_database_and_every_account_signs_in() {
     config.demo = true;
     let running = kojo::start(&config).await.unwrap();
     let db = running.db.clone();
-    // The five staff accounts, and the participant's portal user.
+    // The five staff accounts, and the participants' portal users.
     assert_eq!(store::accounts::count_users(&db).await.unwrap(), 5 + 2 * u64::from(participant == "confirmed"));
     assert_eq!(store::applications::list_all(&db, &Default::default()).await.unwrap().len(), 7);
 
