@@ -232,6 +232,10 @@ pub async fn update_asset(
 ) -> Result<()> {
     let record = company_for(services, actor, case).await?;
     let by = author(services, actor, &record).await?;
+    // The page's form does not carry 登録日: a row keeps the day it was registered.
+    let kept =
+        store::risk::assets(&services.db, case).await?.into_iter().find(|a| a.id == id).ok_or(AppError::NotFound)?;
+    let asset = &Asset { registered_on: asset.registered_on.or(kept.asset.registered_on), ..asset.clone() };
     let tx = services.db.begin().await?;
     let (before, _) = store::risk::update_asset(&tx, case, id, asset, &by, now).await?;
     actor
@@ -351,7 +355,7 @@ fn sheet_columns() -> Vec<(Option<Field>, documents::sheet::Column)> {
             Field::Confidentiality | Field::Integrity | Field::Availability | Field::Threat | Field::Vulnerability => {
                 Column::level(header)
             }
-            Field::Retention | Field::Due => Column::text(header, 12.0),
+            Field::Retention | Field::Due | Field::RegisteredOn => Column::text(header, 12.0),
         };
         columns.push((Some(field), column));
         if field == Field::Availability {
@@ -397,6 +401,7 @@ fn field_value(input: &AssetInput, field: Field) -> &str {
         Field::Integrity => &input.integrity,
         Field::Availability => &input.availability,
         Field::Retention => &input.retention,
+        Field::RegisteredOn => &input.registered_on,
         Field::Threat => &input.threat,
         Field::Vulnerability => &input.vulnerability,
         Field::ThreatNote => &input.threat_note,
@@ -421,6 +426,7 @@ fn set_field(input: &mut AssetInput, field: Field, value: String) {
         Field::Integrity => &mut input.integrity,
         Field::Availability => &mut input.availability,
         Field::Retention => &mut input.retention,
+        Field::RegisteredOn => &mut input.registered_on,
         Field::Threat => &mut input.threat,
         Field::Vulnerability => &mut input.vulnerability,
         Field::ThreatNote => &mut input.threat_note,
@@ -521,8 +527,11 @@ pub async fn import_register(
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<usize, ImportRefused>> {
     let record = company_for(services, actor, case).await?;
-    let assets = match read_register(bytes) {
-        Ok(assets) => assets,
+    let today = tokyo_today(now);
+    let assets: Vec<Asset> = match read_register(bytes) {
+        Ok(assets) => {
+            assets.into_iter().map(|a| Asset { registered_on: a.registered_on.or(Some(today)), ..a }).collect()
+        }
         Err(refused) => return Ok(Err(refused)),
     };
     let by = author(services, actor, &record).await?;

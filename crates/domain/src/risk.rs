@@ -239,6 +239,8 @@ pub struct AssetInput {
     pub integrity: String,
     pub availability: String,
     pub retention: String,
+    /// 登録日, `YYYY-MM-DD`; blank is "today" when the row is registered.
+    pub registered_on: String,
     pub threat: String,
     pub vulnerability: String,
     /// The threat considered (e.g. 「ランサムウェアによる暗号化」).
@@ -265,6 +267,9 @@ pub struct Asset {
     pub integrity: Level,
     pub availability: Level,
     pub retention: Option<String>,
+    /// 登録日: set when the row is registered, kept through changes and workbooks.
+    #[serde(default)]
+    pub registered_on: Option<chrono::NaiveDate>,
     /// Blank until the asset is evaluated.
     pub threat: Option<Level>,
     pub vulnerability: Option<Level>,
@@ -305,6 +310,7 @@ pub enum Field {
     Integrity,
     Availability,
     Retention,
+    RegisteredOn,
     Threat,
     Vulnerability,
     ThreatNote,
@@ -317,7 +323,7 @@ pub enum Field {
 
 impl Field {
     /// The columns of the register sheet, in order.
-    pub const ALL: [Field; 19] = [
+    pub const ALL: [Field; 20] = [
         Field::Business,
         Field::Name,
         Field::Note,
@@ -329,6 +335,7 @@ impl Field {
         Field::Integrity,
         Field::Availability,
         Field::Retention,
+        Field::RegisteredOn,
         Field::Threat,
         Field::Vulnerability,
         Field::ThreatNote,
@@ -352,6 +359,7 @@ impl Field {
             Field::Integrity => "完全性",
             Field::Availability => "可用性",
             Field::Retention => "保存期限",
+            Field::RegisteredOn => "登録日",
             Field::Threat => "脅威の起こりやすさ",
             Field::Vulnerability => "脆弱性",
             Field::ThreatNote => "想定する脅威",
@@ -376,6 +384,7 @@ impl Field {
             Field::Integrity => "Integrity",
             Field::Availability => "Availability",
             Field::Retention => "Keep until",
+            Field::RegisteredOn => "Registered",
             Field::Threat => "Threat likelihood",
             Field::Vulnerability => "Vulnerability",
             Field::ThreatNote => "Threat considered",
@@ -509,16 +518,18 @@ impl AssetInput {
             (Some(_), None, _, true) => problems.push((Field::Vulnerability, CellProblem::Unpaired)),
             _ => {}
         }
-        let due = match crate::text::normalize(&self.due).as_str() {
+        let mut date = |field: Field, raw: &str| match crate::text::normalize(raw).as_str() {
             "" => None,
             day => match chrono::NaiveDate::parse_from_str(&day.replace('/', "-"), "%Y-%m-%d") {
                 Ok(day) => Some(day),
                 Err(_) => {
-                    problems.push((Field::Due, CellProblem::NotADate));
+                    problems.push((field, CellProblem::NotADate));
                     None
                 }
             },
         };
+        let registered_on = date(Field::RegisteredOn, &self.registered_on);
+        let due = date(Field::Due, &self.due);
         if !problems.is_empty() {
             problems.sort_by_key(|(field, _)| Field::ALL.iter().position(|f| f == field));
             return Err(problems);
@@ -535,6 +546,7 @@ impl AssetInput {
             integrity: integrity.expect("checked"),
             availability: availability.expect("checked"),
             retention,
+            registered_on,
             threat,
             vulnerability,
             threat_note,
@@ -564,6 +576,7 @@ impl Asset {
             integrity: self.integrity.get().to_string(),
             availability: self.availability.get().to_string(),
             retention: text(&self.retention),
+            registered_on: self.registered_on.map(|d| d.to_string()).unwrap_or_default(),
             threat: level(self.threat),
             vulnerability: level(self.vulnerability),
             threat_note: text(&self.threat_note),
@@ -917,6 +930,9 @@ mod tests {
         assert_eq!(asset.treatment, Some(Treatment::Reduce));
         assert_eq!(asset.due, chrono::NaiveDate::from_ymd_opt(2027, 1, 31));
         assert_eq!(asset.status, MeasureStatus::Todo, "a blank status is 未着手");
+        assert_eq!(asset.registered_on, None, "set when registered");
+        let dated = AssetInput { registered_on: "2026/12/01".into(), ..customer_list() }.parse().unwrap();
+        assert_eq!(dated.registered_on, chrono::NaiveDate::from_ymd_opt(2026, 12, 1));
         // Round trip through the typed cells.
         assert_eq!(asset.to_input().parse().unwrap(), asset);
         let by_code = AssetInput { media: "cloud".into(), personal: "personal".into(), ..customer_list() };

@@ -541,6 +541,7 @@ fn asset_input(pairs: &[(String, String)]) -> AssetInput {
         integrity: v("integrity"),
         availability: v("availability"),
         retention: v("retention"),
+        registered_on: v("registered_on"),
         threat: v("threat"),
         vulnerability: v("vulnerability"),
         threat_note: v("threat_note"),

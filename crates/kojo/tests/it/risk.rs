@@ -98,6 +98,8 @@ async fn an_expert_builds_the_register_and_releases_the_report(backend: Backend)
     let assets = store::risk::assets(&app.running.db, case).await.unwrap();
     let risks: Vec<Option<u8>> = assets.iter().map(|a| a.asset.risk().map(|r| r.get())).collect();
     assert_eq!(risks, [Some(6), Some(4), None]);
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    assert!(assets.iter().all(|a| a.asset.registered_on == Some(today)), "登録日 is the day of registration");
     // The company adds a row from the portal; the expert changes and removes rows.
     let company = crate::agreement::company_session(&app, case).await;
     let added = post(&company, app.at("/portal/risk"), &row("従業員名簿", "3", "2", "2")).await;
@@ -109,6 +111,8 @@ async fn an_expert_builds_the_register_and_releases_the_report(backend: Backend)
     let id = assets[2].id.to_string();
     change.push(("asset", &id));
     assert_eq!(post(&expert, page.clone(), &change).await.status(), 200);
+    let changed = store::risk::assets(&app.running.db, case).await.unwrap().remove(2);
+    assert_eq!((changed.asset.risk().map(|r| r.get()), changed.asset.registered_on), (Some(1), Some(today)));
     assert_eq!(
         post(&expert, page.clone(), &[("do", "asset_delete"), ("asset", &last.id.to_string())]).await.status(),
         200
@@ -222,6 +226,8 @@ async fn the_workbook_comes_back_whole_or_not_at_all(backend: Backend) {
         300,
     )
     .unwrap();
+    let dates = documents::sheet::read_xlsx(&bytes, "情報資産管理台帳", &["登録日"], 300).unwrap();
+    assert_eq!(dates[0].cells[0], chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive().to_string());
     assert_eq!(rows[0].cells, ["顧客名簿", "3", "6", "大"]);
     assert_eq!(rows[1].cells, ["見積書", "2", "", ""]);
 
