@@ -202,6 +202,10 @@ pub async fn view(services: &Services, actor: &Actor, case: Uuid, now: DateTime<
     Ok(Assessment { stage: Stage::of(&assets, &all_reports), record, expert, assets, check, reports })
 }
 
+fn tokyo_today(now: DateTime<Utc>) -> chrono::NaiveDate {
+    now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive()
+}
+
 /// Adds a row to the register (the expert, the secretariat or the company).
 pub async fn add_asset(
     services: &Services,
@@ -212,6 +216,8 @@ pub async fn add_asset(
 ) -> Result<Uuid> {
     let record = company_for(services, actor, case).await?;
     let by = author(services, actor, &record).await?;
+    // 登録日 is today unless the row brings its own.
+    let asset = &Asset { registered_on: asset.registered_on.or(Some(tokyo_today(now))), ..asset.clone() };
     let tx = services.db.begin().await?;
     let added = store::risk::add_asset(&tx, case, asset, &by, now).await?;
     actor

@@ -112,7 +112,7 @@ async fn an_expert_builds_the_register_and_releases_the_report(backend: Backend)
     change.push(("asset", &id));
     assert_eq!(post(&expert, page.clone(), &change).await.status(), 200);
     let changed = store::risk::assets(&app.running.db, case).await.unwrap().remove(2);
-    assert_eq!((changed.asset.risk().map(|r| r.get()), changed.asset.registered_on), (Some(1), Some(today)));
+    assert_eq!((changed.asset.risk().map(|r| r.get()), changed.asset.registered_on), (Some(2), Some(today)));
     assert_eq!(
         post(&expert, page.clone(), &[("do", "asset_delete"), ("asset", &last.id.to_string())]).await.status(),
         200
