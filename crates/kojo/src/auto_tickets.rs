@@ -50,8 +50,20 @@ impl Group {
 /// What one batch of lines picked, and the burst counters (kept across batches of a device).
 #[derive(Default)]
 pub struct AutoTickets {
-    groups: HashMap<(String, Option<String>), Group>,
+    /// The rules' groups, by signature (its first 500 characters).
+    groups: HashMap<String, Group>,
+    /// The bursts' groups, by source. Kept apart so that a threat event costs no allocation
+    /// unless it starts a group.
+    bursts: HashMap<IpAddr, Group>,
     recent: HashMap<IpAddr, VecDeque<DateTime<Utc>>>,
+}
+
+/// The first `max` characters of `text`, borrowed.
+fn clipped(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
 }
 
 impl AutoTickets {
@@ -70,19 +82,16 @@ impl AutoTickets {
         if let Some((category, severity)) = domain::incident::auto_ticket(&detection) {
             // One ticket per device and signature: the sources are in its evidence (an
             // infection seen from ten PCs is one incident, not ten tickets).
-            let key = (signature.chars().take(500).collect::<String>(), None);
-            self.groups
-                .entry(key)
-                .or_insert_with(|| Group {
-                    category,
-                    severity,
-                    burst: false,
-                    count: 0,
-                    first: at,
-                    last: at,
-                    evidence: Vec::new(),
-                })
-                .add(at, evidence);
+            let key = clipped(signature, 500);
+            match self.groups.get_mut(key) {
+                Some(group) => group.add(at, evidence),
+                None => {
+                    let mut group =
+                        Group { category, severity, burst: false, count: 0, first: at, last: at, evidence: Vec::new() };
+                    group.add(at, evidence);
+                    self.groups.insert(key.to_string(), group);
+                }
+            }
         }
         if let Some(ip) = event.src_ip {
             self.count_burst(ip, at, event, source);
@@ -102,8 +111,7 @@ impl AutoTickets {
         if times.len() > threshold {
             times.pop_front();
         }
-        let key = (BURST_SIGNATURE.to_string(), Some(ip.to_string()));
-        match self.groups.get_mut(&key) {
+        match self.bursts.get_mut(&ip) {
             // A burst already picked takes every further threat of its source.
             Some(group) => group.add(at, || evidence(event, at, source)),
             None if times.len() >= threshold => {
@@ -118,7 +126,7 @@ impl AutoTickets {
                     evidence: Vec::new(),
                 };
                 group.add(at, || evidence(event, at, source));
-                self.groups.insert(key, group);
+                self.bursts.insert(ip, group);
             }
             None => {}
         }
@@ -126,14 +134,16 @@ impl AutoTickets {
 
     /// How many groups wait.
     pub fn pending(&self) -> usize {
-        self.groups.len()
+        self.groups.len() + self.bursts.len()
     }
 
     /// The groups picked since the last call, for `device_id`; the burst counters stay.
     pub fn take(&mut self, device_id: Uuid) -> Vec<app::incidents::Candidate> {
-        self.groups
-            .drain()
-            .map(|((signature, source), group)| app::incidents::Candidate {
+        let rules = self.groups.drain().map(|(signature, group)| (signature, None, group));
+        let bursts = self.bursts.drain().map(|(ip, group)| (BURST_SIGNATURE.to_string(), Some(ip.to_string()), group));
+        rules
+            .chain(bursts)
+            .map(|(signature, source, group)| app::incidents::Candidate {
                 category: group.category,
                 severity: group.severity,
                 burst: group.burst,
@@ -164,5 +174,17 @@ fn evidence(event: &Event<'_>, at: DateTime<Utc>, source: &str) -> DetectionReco
         dst_port: event.dst_port,
         url: clip(event.url.as_deref(), 2000),
         source: source.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_clipped_on_a_character_boundary() {
+        assert_eq!(clipped("W32/Emotet", 500), "W32/Emotet");
+        assert_eq!(clipped("ランサムウェア", 4), "ランサム");
+        assert_eq!(clipped("", 3), "");
     }
 }
