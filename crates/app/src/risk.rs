@@ -192,14 +192,15 @@ pub async fn view(services: &Services, actor: &Actor, case: Uuid, now: DateTime<
     let assets = store::risk::assets(&services.db, case).await?;
     let check = store::risk::check(&services.db, case).await?;
     let mut reports = store::risk::reports(&services.db, case).await?;
+    // The stage counts drafts too; the company then sees released versions only.
+    let stage = Stage::of(&assets, &reports);
     if actor.role() == Some(Role::Company) {
         reports.retain(|r| r.status == "released");
     }
-    let all_reports = store::risk::reports(&services.db, case).await?;
     let tx = services.db.begin().await?;
     actor.record(&tx, "risk.read", ("application", case), serde_json::json!({}), now).await?;
     tx.commit().await?;
-    Ok(Assessment { stage: Stage::of(&assets, &all_reports), record, expert, assets, check, reports })
+    Ok(Assessment { stage, record, expert, assets, check, reports })
 }
 
 fn tokyo_today(now: DateTime<Utc>) -> chrono::NaiveDate {

@@ -43,15 +43,15 @@ pub fn router() -> Router<AppState> {
         .route("/policy/{slug}/pdf", get(public_policy_pdf))
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, PageError> {
+pub(crate) fn parse_id(raw: &str) -> Result<Uuid, PageError> {
     Uuid::parse_str(raw).map_err(|_| PageError::NotFound)
 }
 
-fn staff_actor(staff: &Staff, ip: &ClientIp) -> app::Actor {
+pub(crate) fn staff_actor(staff: &Staff, ip: &ClientIp) -> app::Actor {
     app::Actor::user(&staff.user, app::Via::Page, ip.to_db())
 }
 
-fn message_of(t: T, error: &app::AppError) -> Option<String> {
+pub(crate) fn message_of(t: T, error: &app::AppError) -> Option<String> {
     crate::messages::for_error(error).map(|m| t.pick(&m.ja, &m.en).to_string())
 }
 
@@ -416,7 +416,7 @@ async fn company_page(
     render_company(&state, lang.t, &staff, &ip, parse_id(&case)?, None, None, StatusCode::OK).await
 }
 
-fn value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+pub(crate) fn value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
     pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
 }
 

@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::auth::{CompanyUser, Staff};
 use crate::client::ClientIp;
 use crate::error::PageError;
+use crate::guidance::{message_of, parse_id, staff_actor, value};
 use crate::i18n::{Lang, T};
 use crate::render::html;
 
@@ -40,24 +41,8 @@ pub fn router() -> Router<AppState> {
         .route("/portal/risk/reports/{report}/pdf", get(portal_report_pdf))
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(raw).map_err(|_| PageError::NotFound)
-}
-
-fn staff_actor(staff: &Staff, ip: &ClientIp) -> app::Actor {
-    app::Actor::user(&staff.user, app::Via::Page, ip.to_db())
-}
-
 fn company_actor(company: &CompanyUser, ip: &ClientIp) -> app::Actor {
     app::Actor::user(&company.user, app::Via::Page, ip.to_db())
-}
-
-fn message_of(t: T, error: &app::AppError) -> Option<String> {
-    crate::messages::for_error(error).map(|m| t.pick(&m.ja, &m.en).to_string())
-}
-
-fn value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
 }
 
 // ---------------------------------------------------------------------------------------------
