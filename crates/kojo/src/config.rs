@@ -115,6 +115,25 @@ pub struct Config {
     #[arg(long, env = "KOJO_HTTP_MAX_CONNECTIONS", default_value_t = 512,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub http_max_connections: u32,
+
+    /// Address serving `GET /metrics` (Prometheus text format), e.g. 127.0.0.1:9464; off when
+    /// unset. Bind it where only the monitoring system reaches: it is not behind sign-in.
+    #[arg(long, env = "KOJO_METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
+
+    /// Log lines as plain text or as one JSON object a line.
+    #[arg(long, env = "KOJO_LOG_FORMAT", value_enum, default_value_t = crate::telemetry::LogFormat::Text)]
+    pub log_format: crate::telemetry::LogFormat,
+
+    /// Folder for the nightly backup (SQLite only: a consistent copy of the database at 02:00
+    /// Tokyo time); off when unset.
+    #[arg(long, env = "KOJO_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// Nightly backups kept in `KOJO_BACKUP_DIR`; older ones are deleted.
+    #[arg(long, env = "KOJO_BACKUP_KEEP", default_value_t = 7,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub backup_keep: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -161,6 +180,10 @@ impl Config {
             syslog_idle_seconds: 600,
             http_header_timeout_seconds: 10,
             http_max_connections: 512,
+            metrics_addr: None,
+            log_format: crate::telemetry::LogFormat::Text,
+            backup_dir: None,
+            backup_keep: 7,
         }
     }
 

@@ -168,7 +168,9 @@ async fn run_pass(
             }
             Err(error) => {
                 let retry_at = clock.now() + backoff(job.attempts);
-                tracing::warn!(kind = %job.kind, key = %job.key, attempts = job.attempts, %retry_at, "job failed: {error:#}");
+                let why = format!("{error:#}");
+                let why = domain::text::redact_personal(&why);
+                tracing::warn!(kind = %job.kind, key = %job.key, attempts = job.attempts, %retry_at, "job failed: {why}");
                 store::jobs::fail(db, job.id, &owner, &format!("{error:#}"), retry_at, clock.now()).await?;
                 pass.failed += 1;
             }
@@ -176,13 +178,27 @@ async fn run_pass(
     }
 }
 
+/// The jobs loop is stalled when it has not started a job or a pass for this long: a job runs
+/// under a lease of `LEASE`, and a pass starts every minute.
+pub const STALLED_AFTER: std::time::Duration = std::time::Duration::from_secs(35 * 60);
+
 /// The worker loop: a pass at start (catching up what was missed while stopped), then every
 /// minute, until shutdown (which waits for the job running, not for the rest of the pass).
-pub async fn run(services: app::Services, settings: Settings, clock: app::Clock, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(
+    services: app::Services,
+    settings: Settings,
+    clock: app::Clock,
+    beat: std::sync::Arc<web::ops::Beat>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
-        let stopping = || *shutdown.borrow();
+        beat.beat();
+        let stopping = || {
+            beat.beat();
+            *shutdown.borrow()
+        };
         if let Err(error) = run_pass(&services, &settings, &clock, stopping).await {
-            tracing::error!("scheduled jobs: {error:#}");
+            tracing::error!("scheduled jobs: {}", domain::text::redact_personal(&format!("{error:#}")));
         }
         tokio::select! {
             _ = tokio::time::sleep(EVERY) => {}

@@ -10,6 +10,7 @@ pub mod listener;
 pub mod mailer;
 pub mod maintenance;
 pub mod setup;
+pub mod telemetry;
 
 use std::net::SocketAddr;
 
@@ -33,6 +34,9 @@ pub struct Running {
     /// Outbox delivery and the scheduled jobs, unless `KOJO_WORKER` is off.
     workers: Vec<JoinHandle<()>>,
     listener: Option<listener::Listener>,
+    /// The bound `/metrics` address, when `KOJO_METRICS_ADDR` is set.
+    pub metrics_address: Option<SocketAddr>,
+    metrics_server: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -70,6 +74,9 @@ impl Running {
         for worker in self.workers {
             let _ = worker.await;
         }
+        if let Some(metrics) = self.metrics_server {
+            let _ = metrics.await;
+        }
         Ok(())
     }
 }
@@ -99,6 +106,7 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
     let calendar = setup::calendar(&db).await?;
     let state = web::AppState::new(db.clone(), config.web_config(), calendar, clock.clone());
     let services = state.services.clone();
+    let web_state = state.clone();
     let server =
         web::Server::bind(&config.addr, state).await.with_context(|| format!("failed to listen on {}", config.addr))?;
     let address = server.local_addr()?;
@@ -111,18 +119,31 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
         Some(settings) => Some(listener::start(services.clone(), settings, watcher.clone()).await?),
         None => None,
     };
+    let (metrics_address, metrics_server) = match &config.metrics_addr {
+        Some(addr) => {
+            let scrape = telemetry::Scrape {
+                state: web_state.clone(),
+                listener: listener.as_ref().map(listener::Listener::stats),
+            };
+            let (bound, task) = telemetry::serve(addr, scrape, watcher.clone()).await?;
+            (Some(bound), Some(task))
+        }
+        None => (None, None),
+    };
     // Two tasks, so that a long job (a month of PDFs) never holds up the e-mail.
     let workers = if config.worker {
         let settings = maintenance::Settings::from_config(config);
+        let jobs_beat = web_state.beats.register("jobs", jobs::STALLED_AFTER);
+        let mailer_beat = web_state.beats.register("mailer", mailer::STALLED_AFTER);
         vec![
-            tokio::spawn(jobs::run(services.clone(), settings, clock.clone(), watcher.clone())),
-            tokio::spawn(mailer::run_worker(db.clone(), mailer, clock.clone(), watcher)),
+            tokio::spawn(jobs::run(services.clone(), settings, clock.clone(), jobs_beat, watcher.clone())),
+            tokio::spawn(mailer::run_worker(db.clone(), mailer, clock.clone(), mailer_beat, watcher)),
         ]
     } else {
         Vec::new()
     };
-    tracing::info!(%address, backend = db.backend_name(), worker = config.worker, "kojo is serving");
-    Ok(Running { address, db, services, clock, shutdown, server, workers, listener })
+    tracing::info!(%address, ?metrics_address, backend = db.backend_name(), worker = config.worker, "kojo is serving");
+    Ok(Running { address, db, services, clock, shutdown, server, workers, listener, metrics_address, metrics_server })
 }
 
 /// The agreement PDF of a case as the company has it (see `web::agreement::pdf_for_reference`).

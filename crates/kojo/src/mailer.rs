@@ -110,7 +110,9 @@ pub async fn deliver_due(db: &Db, mailer: &impl Deliver, clock: &app::Clock) -> 
                         let minutes = 1i64 << message.attempts.saturating_sub(1).min(9);
                         clock.now() + chrono::Duration::minutes(minutes.min(360))
                     });
-                    tracing::warn!(id = %message.id, attempts = message.attempts, "e-mail delivery failed: {error:#}");
+                    let why = format!("{error:#}");
+                    let why = domain::text::redact_personal(&why);
+                    tracing::warn!(id = %message.id, attempts = message.attempts, "e-mail delivery failed: {why}");
                     store::outbox::mark_failed(db, message.id, &format!("{error:#}"), retry_at, clock.now()).await?;
                 }
             }
@@ -118,11 +120,22 @@ pub async fn deliver_due(db: &Db, mailer: &impl Deliver, clock: &app::Clock) -> 
     }
 }
 
+/// The e-mail loop is stalled when it has not polled for this long (a batch of slow SMTP
+/// deliveries may take minutes; a poll is due every few seconds).
+pub const STALLED_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// The worker loop: delivers the outbox until shutdown.
-pub async fn run_worker(db: Db, mailer: Mailer, clock: app::Clock, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_worker(
+    db: Db,
+    mailer: Mailer,
+    clock: app::Clock,
+    beat: std::sync::Arc<web::ops::Beat>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
+        beat.beat();
         if let Err(error) = deliver_due(&db, &mailer, &clock).await {
-            tracing::error!("outbox delivery: {error:#}");
+            tracing::error!("outbox delivery: {}", domain::text::redact_personal(&format!("{error:#}")));
         }
         tokio::select! {
             _ = tokio::time::sleep(POLL_INTERVAL) => {}

@@ -195,6 +195,17 @@ enum UserCommand {
     },
 }
 
+/// Ctrl+C, or SIGTERM (what systemd and container runtimes send to stop a service).
+async fn stop_signal() -> anyhow::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("failed to listen for SIGTERM")?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted.context("failed to wait for Ctrl+C")?,
+        _ = terminate.recv() => {}
+    }
+    Ok(())
+}
+
 async fn programme_by_year(db: &store::Db, fiscal_year: i32) -> anyhow::Result<store::programmes::ProgrammeRecord> {
     store::programmes::list(db)
         .await?
@@ -215,21 +226,16 @@ async fn cli_services(db: &store::Db, config: &kojo::Config) -> anyhow::Result<a
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KOJO_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
     let mut config = cli.config;
+    kojo::telemetry::init_logging(config.log_format);
     match cli.command {
         Command::Serve { demo } => {
             config.demo = demo;
             let running = kojo::start(&config).await?;
             println!("Kojo: {} （Ctrl+C で停止 / Ctrl+C to stop）", running.url());
-            tokio::signal::ctrl_c().await.context("failed to wait for Ctrl+C")?;
+            stop_signal().await?;
+            tracing::info!("stopping: finishing requests and the job in progress");
             running.stop().await?;
         }
         Command::Migrate => {
@@ -477,7 +483,7 @@ async fn main() -> anyhow::Result<()> {
                     println!("syslog {protocol} {address} （Ctrl+C で停止 / Ctrl+C to stop）");
                 }
             }
-            tokio::signal::ctrl_c().await.context("failed to wait for Ctrl+C")?;
+            stop_signal().await?;
             let _ = shutdown.send(true);
             listener.wait().await?;
         }

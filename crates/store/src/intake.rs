@@ -56,6 +56,11 @@ impl SubmissionQueue {
         SubmissionQueue { sender }
     }
 
+    /// Submissions waiting for the writer (for the operator's metrics).
+    pub fn queued(&self) -> usize {
+        self.sender.max_capacity() - self.sender.capacity()
+    }
+
     /// Submits an application and waits until it is committed: holds a place if one is free,
     /// otherwise waitlists it. `compose` writes the acknowledgement e-mail from the facts.
     pub async fn submit(&self, submission: Submission, compose: Arc<Compose>) -> Result<SubmittedFacts> {
@@ -75,6 +80,7 @@ async fn run_writer(db: Db, calendar: Arc<BusinessCalendar>, now: crate::Now, mu
 
 async fn commit(db: &Db, calendar: &BusinessCalendar, now: &crate::Now, jobs: Vec<Job>) {
     let started = std::time::Instant::now();
+    metrics::histogram!("kojo_submission_group_size").record(jobs.len() as f64);
     match commit_batch(db, calendar, &jobs, now).await {
         Ok(outcomes) => {
             tracing::debug!(batch = jobs.len(), micros = started.elapsed().as_micros() as u64, "group committed");

@@ -8,7 +8,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -220,6 +222,47 @@ pub async fn recent(db: &Db, limit: u64) -> Result<Vec<JobRecord>> {
         .all(db.conn())
         .await?;
     Ok(models.into_iter().map(job_record).collect())
+}
+
+/// When each kind of job last finished, and how many of its jobs are due and not done (for
+/// the operator's metrics), by kind.
+pub async fn last_runs(db: &Db, now: DateTime<Utc>) -> Result<Vec<KindStatus>> {
+    use sea_orm::FromQueryResult;
+    use sea_orm::sea_query::Func;
+    #[derive(FromQueryResult)]
+    struct Row {
+        kind: String,
+        last_done: Option<DateTime<Utc>>,
+    }
+    let done: Vec<Row> = job::Entity::find()
+        .select_only()
+        .column(job::Column::Kind)
+        .column_as(Expr::expr(Func::max(Expr::col(job::Column::DoneAt))), "last_done")
+        .group_by(job::Column::Kind)
+        .into_model::<Row>()
+        .all(db.conn())
+        .await?;
+    let mut statuses = Vec::with_capacity(done.len());
+    for row in done {
+        let overdue = job::Entity::find()
+            .filter(job::Column::Kind.eq(row.kind.as_str()))
+            .filter(job::Column::DoneAt.is_null())
+            .filter(job::Column::DueAt.lte(now))
+            .count(db.conn())
+            .await?;
+        statuses.push(KindStatus { kind: row.kind, last_done: row.last_done, due: overdue });
+    }
+    Ok(statuses)
+}
+
+/// One kind of job as the metrics show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KindStatus {
+    pub kind: String,
+    /// When a job of this kind last finished (none yet: `None`).
+    pub last_done: Option<DateTime<Utc>>,
+    /// Jobs of this kind due by now and not done.
+    pub due: u64,
 }
 
 fn job_record(model: job::Model) -> JobRecord {

@@ -127,6 +127,12 @@ impl Db {
         Ok(())
     }
 
+    /// Migrations this Kojo knows that the database has not applied (for readiness: a process
+    /// of an older or newer build than the database's schema is not ready).
+    pub async fn pending_migrations(&self) -> Result<usize> {
+        Ok(Migrator::get_pending_migrations(&self.conn).await?.len())
+    }
+
     pub async fn close(self) -> Result<()> {
         self.conn.close().await?;
         Ok(())

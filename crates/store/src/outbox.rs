@@ -7,7 +7,10 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::{LockBehavior, LockType};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -171,6 +174,26 @@ pub async fn mark_failed(
     };
     update.filter(outbox_message::Column::Id.eq(id)).exec(db.conn()).await?;
     Ok(())
+}
+
+/// Messages waiting to be sent (pending, whether due or retrying later) and the time the oldest
+/// of them was written, for the operator's metrics.
+pub async fn backlog(db: &Db) -> Result<Backlog> {
+    let pending = outbox_message::Entity::find().filter(outbox_message::Column::Status.eq("pending"));
+    let count = pending.clone().count(db.conn()).await?;
+    let oldest = pending.order_by_asc(outbox_message::Column::CreatedAt).one(db.conn()).await?.map(|m| m.created_at);
+    let failed =
+        outbox_message::Entity::find().filter(outbox_message::Column::Status.eq("failed")).count(db.conn()).await?;
+    Ok(Backlog { pending: count, oldest_pending: oldest, failed })
+}
+
+/// The outbox as the metrics show it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backlog {
+    pub pending: u64,
+    pub oldest_pending: Option<DateTime<Utc>>,
+    /// Given up after every attempt failed.
+    pub failed: u64,
 }
 
 /// The newest messages, newest first (for staff and tests).

@@ -196,6 +196,7 @@ pub async fn log_internal_errors(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let response = next.run(request).await;
     if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
+        let cause = domain::text::redact_personal(cause);
         tracing::error!(%path, %cause, "request failed");
     }
     response

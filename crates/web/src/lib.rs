@@ -23,6 +23,7 @@ mod intake;
 mod menu;
 mod messages;
 mod office;
+pub mod ops;
 mod portal;
 mod public;
 mod rate_limit;
@@ -76,6 +77,8 @@ pub struct Shared {
     programme: Arc<ProgrammeCache>,
     /// Portal sign-in link requests, worked off the request path.
     portal_links: portal::LinkQueue,
+    /// The background loops' signs of life, for `/readyz` (`kojo` registers its workers).
+    pub beats: ops::Beats,
     /// Fonts for PDFs, found on first use (the search is slow and most requests need none).
     fonts: Arc<tokio::sync::OnceCell<Result<Arc<documents::pdf::Fonts>, String>>>,
 }
@@ -141,6 +144,7 @@ impl AppState {
             ),
             programme: Arc::new(ProgrammeCache::default()),
             fonts: Arc::new(tokio::sync::OnceCell::new()),
+            beats: ops::Beats::default(),
         }))
     }
 
@@ -227,6 +231,7 @@ pub fn router(state: AppState) -> Router {
         .merge(incidents::router())
         .merge(guidance::router())
         .merge(risk::router())
+        .merge(ops::router())
         .nest(
             "/api/v1",
             api::router().merge(api_cases::router()).merge(api_utm::router()).merge(api_seminars::router()),
@@ -252,6 +257,7 @@ pub fn router(state: AppState) -> Router {
                 "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
             ),
         ))
+        .layer(axum::middleware::from_fn(ops::record_request))
         .with_state(state)
 }
 

@@ -535,7 +535,7 @@ impl LinkQueue {
         tokio::spawn(async move {
             while let Some((address, task, ip)) = receiver.recv().await {
                 if let Err(error) = app::accounts::send_portal_links(&services, &address, task, ip, clock.now()).await {
-                    tracing::error!(%error, "portal sign-in link not sent");
+                    tracing::error!(error = %domain::text::redact_personal(&error.to_string()), "portal sign-in link not sent");
                 }
             }
         });

@@ -38,7 +38,6 @@ pub fn router() -> Router<AppState> {
         .route("/eligibility", get(show_eligibility_form).post(check_eligibility))
         .route("/static/kojo.css", get(stylesheet))
         .route("/static/forms.js", get(forms_script))
-        .route("/healthz", get(|| async { "ok" }))
         .route("/lang/{code}", get(switch_language))
 }
 

@@ -28,6 +28,7 @@ mod reports;
 mod risk;
 mod secretariat;
 mod seminars;
+mod telemetry;
 mod use_cases;
 mod utm_cli;
 mod workspaces;
