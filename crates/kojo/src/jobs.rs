@@ -41,6 +41,7 @@ pub const TRIAL_END_NOTICE: &str = "trial_end_notice";
 pub const SEMINAR_REMINDER: &str = "seminar_reminder";
 pub const INCIDENT_SLA: &str = "incident_sla";
 pub const GUIDANCE_REMINDER: &str = "guidance_reminder";
+pub const NIGHTLY_BACKUP: &str = "backup";
 
 /// How long a claimed job is its worker's. A job running longer may be claimed again by another
 /// worker (its handler is safe to repeat), so this is far above any job's expected run.
@@ -60,12 +61,18 @@ pub struct Pass {
 }
 
 /// Plans the recurring jobs due by now; returns how many were new.
-pub async fn plan(db: &Db, clock: &app::Clock) -> anyhow::Result<usize> {
+pub async fn plan(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::Result<usize> {
     let now = clock.now();
     let today = clock.today();
     let mut planned = 0;
     if store::jobs::plan(db, PURGE_THREAT_EVENTS, &today.to_string(), now, now).await? {
         planned += 1;
+    }
+    if settings.backup.is_some() {
+        let due = tokyo_midnight(today) + Duration::hours(2);
+        if store::jobs::plan(db, NIGHTLY_BACKUP, &today.to_string(), due, now).await? {
+            planned += 1;
+        }
     }
     let devices = store::devices::list(db).await?;
     let notices = store::jobs::planned_keys(db, TRIAL_END_NOTICE).await?;
@@ -151,7 +158,7 @@ async fn run_pass(
 ) -> anyhow::Result<Pass> {
     let db = &services.db;
     let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-    let mut pass = Pass { planned: plan(db, clock).await?, ..Pass::default() };
+    let mut pass = Pass { planned: plan(db, settings, clock).await?, ..Pass::default() };
     loop {
         if stopping() {
             return Ok(pass);
@@ -242,6 +249,9 @@ async fn run_one(
             let start = start.parse::<i64>().ok().and_then(|s| chrono::DateTime::from_timestamp(s, 0));
             let sent = app::guidance::send_visit_reminder(services, visit, start, clock.now()).await?;
             tracing::info!(%visit, sent, "guidance visit reminder");
+        }
+        NIGHTLY_BACKUP => {
+            maintenance::nightly_backup(&services.db, settings, clock).await?;
         }
         other => anyhow::bail!("unknown job kind {other} (written by a newer Kojo?)"),
     }

@@ -2,6 +2,7 @@
 //! tests), the background worker and the command-line actions. `main.rs` only parses arguments.
 
 pub mod auto_tickets;
+pub mod backup;
 pub mod config;
 pub mod demo;
 pub mod ingest;

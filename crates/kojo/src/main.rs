@@ -51,6 +51,18 @@ enum Command {
     /// UTM logs (course ①).
     #[command(subcommand)]
     Utm(UtmCommand),
+    /// Write a consistent copy of the database while Kojo runs (SQLite: a copy of the file;
+    /// PostgreSQL: pg_dump's custom format).
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into an empty database (the data folder's, or KOJO_DATABASE_URL's).
+    Restore {
+        /// A file written by `kojo backup`.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -237,6 +249,16 @@ async fn main() -> anyhow::Result<()> {
             stop_signal().await?;
             tracing::info!("stopping: finishing requests and the job in progress");
             running.stop().await?;
+        }
+        Command::Backup { out } => {
+            let db = setup::open_database(&config).await?;
+            let written = kojo::backup::backup(&db, &config.database_url(), &out, app::Clock::system().now()).await?;
+            println!("{} ({} bytes, {})", written.path.display(), written.bytes, written.format);
+        }
+        Command::Restore { file } => {
+            let db = kojo::backup::restore(&config, &file, app::Clock::system().now()).await?;
+            let programmes = store::programmes::list(&db).await?;
+            println!("restored {} ({} programme year(s))", file.display(), programmes.len());
         }
         Command::Migrate => {
             setup::open_database(&config).await?;

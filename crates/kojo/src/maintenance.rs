@@ -9,12 +9,47 @@ use store::Db;
 pub struct Settings {
     pub font_dirs: Vec<std::path::PathBuf>,
     pub threat_retention_days: u32,
+    /// The nightly backup, when `KOJO_BACKUP_DIR` is set.
+    pub backup: Option<NightlyBackup>,
+}
+
+/// Where the nightly backup goes and how many are kept.
+#[derive(Clone)]
+pub struct NightlyBackup {
+    pub dir: std::path::PathBuf,
+    pub keep: u32,
+    /// For `pg_dump` (holds the password, so not in `Debug`).
+    pub database_url: String,
+}
+
+impl std::fmt::Debug for NightlyBackup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NightlyBackup").field("dir", &self.dir).field("keep", &self.keep).finish_non_exhaustive()
+    }
 }
 
 impl Settings {
     pub fn from_config(config: &crate::Config) -> Settings {
-        Settings { font_dirs: config.font_dirs(), threat_retention_days: config.threat_retention_days }
+        Settings {
+            font_dirs: config.font_dirs(),
+            threat_retention_days: config.threat_retention_days,
+            backup: config.backup_dir.as_ref().map(|dir| NightlyBackup {
+                dir: dir.clone(),
+                keep: config.backup_keep,
+                database_url: config.database_url(),
+            }),
+        }
     }
+}
+
+/// The nightly backup (job `backup`, due 02:00 Tokyo time): a copy into the backup folder, the
+/// oldest beyond the kept count deleted.
+pub async fn nightly_backup(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::Result<()> {
+    let Some(backup) = &settings.backup else { return Ok(()) };
+    let (written, deleted) =
+        crate::backup::nightly(db, &backup.database_url, &backup.dir, backup.keep, clock.now()).await?;
+    tracing::info!(file = %written.path.display(), bytes = written.bytes, deleted = deleted.len(), "nightly backup written");
+    Ok(())
 }
 
 /// Generates the drafts of `month` (`YYYY-MM`) for every device active in it; returns how many.

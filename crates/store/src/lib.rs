@@ -133,6 +133,50 @@ impl Db {
         Ok(Migrator::get_pending_migrations(&self.conn).await?.len())
     }
 
+    /// Writes a consistent copy of an SQLite database to `path` (`VACUUM INTO`: one read
+    /// transaction, so writers carry on and the copy is the database at one moment). `path` must
+    /// not exist. An error on PostgreSQL, whose copies are `pg_dump`'s.
+    pub async fn snapshot_into(&self, path: &std::path::Path) -> Result<()> {
+        if !self.is_sqlite() {
+            return Err(StoreError::Unavailable("a snapshot copy is for SQLite; PostgreSQL is copied with pg_dump"));
+        }
+        let path = path.to_str().ok_or(StoreError::Unavailable("the backup path is not valid UTF-8"))?;
+        let statement = sea_orm::Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "VACUUM INTO ?",
+            [sea_orm::Value::from(path.to_string())],
+        );
+        self.conn.execute_raw(statement).await?;
+        Ok(())
+    }
+
+    /// SQLite's own check of every page and index (`PRAGMA integrity_check` answers `ok`).
+    pub async fn integrity_ok(&self) -> Result<bool> {
+        let row = self
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(DbBackend::Sqlite, "PRAGMA integrity_check"))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let answer: String = row.try_get_by_index(0)?;
+        Ok(answer == "ok")
+    }
+
+    /// Whether the database holds no tables at all (a restore goes only into an empty one).
+    pub async fn is_empty(&self) -> Result<bool> {
+        let sql = if self.is_sqlite() {
+            "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        } else {
+            "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()"
+        };
+        let row = self
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(self.conn.get_database_backend(), sql))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let tables: i64 = row.try_get("", "n")?;
+        Ok(tables == 0)
+    }
+
     pub async fn close(self) -> Result<()> {
         self.conn.close().await?;
         Ok(())

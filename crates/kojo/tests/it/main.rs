@@ -7,6 +7,7 @@ mod common;
 
 mod agreement;
 mod api_cases;
+mod backup;
 mod browser;
 mod cases;
 mod concurrency;
