@@ -134,6 +134,43 @@ pub struct Config {
     #[arg(long, env = "KOJO_BACKUP_KEEP", default_value_t = 7,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub backup_keep: u32,
+
+    /// NATS with JetStream, e.g. nats://127.0.0.1:4222: the syslog listener publishes what it
+    /// receives to the stream instead of writing the database, and `kojo utm consume` writes it.
+    #[arg(long, env = "KOJO_NATS_URL")]
+    pub nats_url: Option<String>,
+
+    /// The JetStream stream (created when missing, file storage).
+    #[arg(long, env = "KOJO_NATS_STREAM", default_value = "KOJO_SYSLOG")]
+    pub nats_stream: String,
+
+    /// The stream's subjects are SUBJECT.LISTENER_ID.
+    #[arg(long, env = "KOJO_NATS_SUBJECT", default_value = "kojo.syslog")]
+    pub nats_subject: String,
+
+    /// Hours the stream keeps a message (consumers must catch up within this time).
+    #[arg(long, env = "KOJO_NATS_MAX_AGE_HOURS", default_value_t = 72,
+          value_parser = clap::value_parser!(u32).range(1..=8760))]
+    pub nats_max_age_hours: u32,
+
+    /// The durable consumer all `kojo utm consume` processes share.
+    #[arg(long, env = "KOJO_NATS_CONSUMER", default_value = "kojo-consume")]
+    pub nats_consumer: String,
+
+    /// Stream messages (each up to 512 syslog messages) a consumer commits in one transaction.
+    #[arg(long, env = "KOJO_NATS_BATCH", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub nats_batch: u32,
+
+    /// Seconds a consumer may hold a stream message unacknowledged before another gets it
+    /// (longer than a batch takes to commit).
+    #[arg(long, env = "KOJO_NATS_ACK_WAIT_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub nats_ack_wait_seconds: u32,
+
+    /// This listener's name in the stream's subject (one per listening machine).
+    #[arg(long, env = "KOJO_LISTENER_ID", default_value = "default")]
+    pub listener_id: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -184,6 +221,14 @@ impl Config {
             log_format: crate::telemetry::LogFormat::Text,
             backup_dir: None,
             backup_keep: 7,
+            nats_url: None,
+            nats_stream: "KOJO_SYSLOG".into(),
+            nats_subject: "kojo.syslog".into(),
+            nats_max_age_hours: 72,
+            nats_consumer: "kojo-consume".into(),
+            nats_batch: 64,
+            nats_ack_wait_seconds: 30,
+            listener_id: "default".into(),
         }
     }
 

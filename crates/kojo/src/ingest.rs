@@ -248,6 +248,15 @@ impl Accumulator {
         services: &app::Services,
         now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<Summary> {
+        let (batch, summary) = self.take_batch();
+        store::logs::ingest(&services.db, &batch, now).await.context("failed to store a batch of log events")?;
+        Ok(summary)
+    }
+
+    /// What was gathered since the last batch, for a caller that stores it in a transaction of
+    /// its own (`store::logs::ingest_in`); the accumulator starts again, keeping its ticket
+    /// groups for [`Accumulator::settle_tickets`].
+    pub fn take_batch(&mut self) -> (Batch, Summary) {
         let mut done = std::mem::replace(self, Accumulator::new(self.device_id));
         self.auto = done.auto.take();
         done.summary.intake.add_totals(
@@ -284,8 +293,7 @@ impl Accumulator {
             unparsed: done.unparsed,
             intake: intake_tally(&done.summary.intake),
         };
-        store::logs::ingest(&services.db, &batch, now).await.context("failed to store a batch of log events")?;
-        Ok(done.summary)
+        (batch, done.summary)
     }
 }
 

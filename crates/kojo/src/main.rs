@@ -161,6 +161,13 @@ enum UtmCommand {
         #[arg(long)]
         tcp: Option<String>,
     },
+    /// Store what listeners published to JetStream (KOJO_NATS_URL): one or more processes share
+    /// the durable consumer; each message's effect is committed once.
+    Consume {
+        /// Stop when the stream has nothing more to give (a catch-up run) instead of waiting.
+        #[arg(long)]
+        until_idle: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -508,6 +515,30 @@ async fn main() -> anyhow::Result<()> {
             stop_signal().await?;
             let _ = shutdown.send(true);
             listener.wait().await?;
+        }
+        Command::Utm(UtmCommand::Consume { until_idle }) => {
+            let stream = kojo::listener::stream::StreamSettings::from_config(&config)?
+                .context("kojo utm consume needs KOJO_NATS_URL (e.g. nats://127.0.0.1:4222)")?;
+            let db = setup::open_database(&config).await?;
+            let services = setup::services(&db, &config).await?;
+            let (shutdown, watcher) = tokio::sync::watch::channel(false);
+            let listener = kojo::listener::Settings::configured(&config, None, None)?;
+            println!("JetStream {} / {} （Ctrl+C で停止 / Ctrl+C to stop）", stream.stream, stream.consumer);
+            let mut consumer =
+                tokio::spawn(kojo::listener::stream::consume(services, stream, listener, watcher, until_idle));
+            let finished = tokio::select! {
+                finished = &mut consumer => finished,
+                stopped = stop_signal() => {
+                    stopped?;
+                    let _ = shutdown.send(true);
+                    consumer.await
+                }
+            };
+            let (consumed, _) = finished??;
+            println!(
+                "applied {} stream message(s), skipped {} already applied, {} not Kojo's",
+                consumed.applied, consumed.skipped, consumed.malformed
+            );
         }
     }
     Ok(())

@@ -135,8 +135,16 @@ const ROWS_PER_STATEMENT: usize = 500;
 
 /// Writes one batch for one device in one transaction.
 pub async fn ingest(db: &Db, batch: &Batch, now: DateTime<Utc>) -> Result<()> {
-    let sqlite = db.is_sqlite();
-    let tx = db.begin_write().await?;
+    let tx = db.begin().await?;
+    ingest_in(&tx, batch, now).await?;
+    tx.commit().await
+}
+
+/// [`ingest`] inside the caller's transaction (a stream consumer commits several devices'
+/// batches with the stream positions they came from, or none of them).
+pub async fn ingest_in(tx: &crate::Tx, batch: &Batch, now: DateTime<Utc>) -> Result<()> {
+    let sqlite = sea_orm::ConnectionTrait::get_database_backend(tx.conn()) == sea_orm::DbBackend::Sqlite;
+    let tx = tx.conn();
     for chunk in batch.threats.chunks(ROWS_PER_STATEMENT) {
         let rows = chunk.iter().map(|t| threat_rollup::ActiveModel {
             device_id: Set(batch.device_id),
@@ -173,7 +181,7 @@ pub async fn ingest(db: &Db, batch: &Batch, now: DateTime<Utc>) -> Result<()> {
                 )
                 .to_owned(),
             )
-            .exec(&tx)
+            .exec(tx)
             .await?;
     }
     for chunk in batch.traffic.chunks(ROWS_PER_STATEMENT) {
@@ -193,7 +201,7 @@ pub async fn ingest(db: &Db, batch: &Batch, now: DateTime<Utc>) -> Result<()> {
                 .value(traffic_rollup::Column::Count, Expr::cust("traffic_rollups.count + excluded.count"))
                 .to_owned(),
             )
-            .exec(&tx)
+            .exec(tx)
             .await?;
     }
     for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
@@ -215,13 +223,11 @@ pub async fn ingest(db: &Db, batch: &Batch, now: DateTime<Utc>) -> Result<()> {
             source: Set(e.source.clone()),
             ..Default::default()
         });
-        threat_event::Entity::insert_many(rows).exec(&tx).await?;
+        threat_event::Entity::insert_many(rows).exec(tx).await?;
     }
     if !batch.unparsed.is_empty() {
-        let kept = unparsed_line::Entity::find()
-            .filter(unparsed_line::Column::DeviceId.eq(batch.device_id))
-            .count(&tx)
-            .await?;
+        let kept =
+            unparsed_line::Entity::find().filter(unparsed_line::Column::DeviceId.eq(batch.device_id)).count(tx).await?;
         let room = UNPARSED_KEPT_PER_DEVICE.saturating_sub(kept) as usize;
         let rows: Vec<_> = batch
             .unparsed
@@ -237,11 +243,10 @@ pub async fn ingest(db: &Db, batch: &Batch, now: DateTime<Utc>) -> Result<()> {
             })
             .collect();
         if !rows.is_empty() {
-            unparsed_line::Entity::insert_many(rows).exec(&tx).await?;
+            unparsed_line::Entity::insert_many(rows).exec(tx).await?;
         }
     }
-    add_intake(&tx, batch.device_id, &batch.intake, now).await?;
-    tx.commit().await?;
+    add_intake(tx, batch.device_id, &batch.intake, now).await?;
     Ok(())
 }
 
@@ -411,6 +416,13 @@ pub struct UnknownMessages<'a> {
 /// per message). A known (sender, serial) pair adds to its row; a new pair gets a row while
 /// fewer than [`UNKNOWN_SENDERS_KEPT`] exist, else its messages go to the overflow row.
 pub async fn note_unknown_messages(db: &Db, unknown: UnknownMessages<'_>, now: DateTime<Utc>) -> Result<()> {
+    let tx = db.begin().await?;
+    note_unknown_messages_in(&tx, unknown, now).await?;
+    tx.commit().await
+}
+
+/// [`note_unknown_messages`] inside the caller's transaction.
+pub async fn note_unknown_messages_in(tx: &crate::Tx, unknown: UnknownMessages<'_>, now: DateTime<Utc>) -> Result<()> {
     let messages = i64::try_from(unknown.messages).unwrap_or(i64::MAX);
     let sender: String = unknown.sender.chars().take(64).collect();
     let serial: String = unknown.serial.unwrap_or("").chars().take(128).collect();
@@ -426,15 +438,14 @@ pub async fn note_unknown_messages(db: &Db, unknown: UnknownMessages<'_>, now: D
         UnknownReason::Overflow => (OVERFLOW.to_string(), OVERFLOW.to_string()),
         _ => (sender, serial),
     };
-    let tx = db.begin_write().await?;
+    let tx = tx.conn();
     let updated = add(unknown.reason)
         .filter(unknown_sender::Column::Sender.eq(sender.as_str()))
         .filter(unknown_sender::Column::Serial.eq(serial.as_str()))
-        .exec(&tx)
+        .exec(tx)
         .await?;
     if updated.rows_affected == 0 {
-        let kept =
-            unknown_sender::Entity::find().filter(unknown_sender::Column::Sender.ne(OVERFLOW)).count(&tx).await?;
+        let kept = unknown_sender::Entity::find().filter(unknown_sender::Column::Sender.ne(OVERFLOW)).count(tx).await?;
         let (sender, serial, reason, sample) =
             if kept < UNKNOWN_SENDERS_KEPT && unknown.reason != UnknownReason::Overflow {
                 (sender, serial, unknown.reason, unknown.sample.chars().take(1000).collect())
@@ -456,10 +467,9 @@ pub async fn note_unknown_messages(db: &Db, unknown: UnknownMessages<'_>, now: D
                 .value(unknown_sender::Column::LastSeen, Expr::value(now))
                 .to_owned(),
         )
-        .exec(&tx)
+        .exec(tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -31,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_guidance::M0017PolicyAndPlan),
             Box::new(crate::migration_guidance::M0018VisitFiles),
             Box::new(crate::migration_risk::M0019RiskAssessment),
+            Box::new(crate::migration_stream::M0020StreamPositions),
         ]
     }
 }

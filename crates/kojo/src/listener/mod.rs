@@ -39,6 +39,7 @@
 //! their reports.
 
 mod status;
+pub mod stream;
 mod tcp;
 mod udp;
 mod writer;
@@ -97,6 +98,8 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// Where `now` comes from for the rows written.
     pub clock: app::Clock,
+    /// Publish to JetStream instead of writing (`KOJO_NATS_URL`).
+    pub publish: Option<stream::StreamSettings>,
 }
 
 impl Settings {
@@ -117,6 +120,7 @@ impl Settings {
             max_buffered_bytes: 32 << 20,
             idle_timeout: Duration::from_secs(600),
             clock: app::Clock::system(),
+            publish: None,
         }
     }
 
@@ -135,6 +139,7 @@ impl Settings {
             max_connections: config.syslog_max_connections as usize,
             max_buffered_bytes: usize::try_from(config.syslog_max_buffered_bytes).unwrap_or(usize::MAX),
             idle_timeout: Duration::from_secs(config.syslog_idle_seconds),
+            publish: stream::StreamSettings::from_config(config)?,
             ..Settings::new(udp, tcp)
         })
     }
@@ -249,18 +254,30 @@ pub async fn start(
     let stats = Arc::new(ListenerStats::new(udp.as_ref().and_then(|(_, inode)| *inode)));
 
     let (chunks, inbox) = mpsc::channel::<Chunk>(settings.queue_chunks.max(1));
-    let (jobs, job_inbox) = mpsc::channel::<Job>(4);
-    let status = StatusReporter::new(
+    let mut status = StatusReporter::new(
         db.clone(),
         [("udp", udp_addr), ("tcp", tcp_addr), ("tls", tls_addr)],
         stats.clone(),
         settings.clock.clone(),
     );
+    // Either the writer and the store task write here, or the publisher hands everything to
+    // JetStream (its consumers write).
+    let (writer, store_task) = match &settings.publish {
+        Some(target) => {
+            let (context, _) = stream::open_stream(target).await?;
+            status.rename(format!("{} → JetStream {}", status.name(), target.stream));
+            let publisher = tokio::spawn(stream::publish(context, target.clone(), inbox, stats.clone()));
+            (publisher, None)
+        }
+        None => {
+            let (jobs, job_inbox) = mpsc::channel::<Job>(4);
+            let store_task = tokio::spawn(run_store(services, job_inbox, stats.clone(), settings.clock.clone()));
+            let writer = Writer::new(db, &settings, stats.clone(), jobs);
+            (tokio::spawn(writer.run(inbox)), Some(store_task))
+        }
+    };
     status.write(true).await;
     let status_task = tokio::spawn(status.clone().run(settings.status_interval));
-    let store_task = tokio::spawn(run_store(services, job_inbox, stats.clone(), settings.clock.clone()));
-    let writer = Writer::new(db, &settings, stats.clone(), jobs);
-    let writer = tokio::spawn(writer.run(inbox));
     let mut readers = JoinSet::new();
     if let Some((socket, _)) = udp {
         readers.spawn(read_udp(socket, chunks.clone(), stats.clone(), shutdown.clone()));
@@ -289,7 +306,10 @@ pub async fn start(
         if let Err(error) = writer.await {
             tracing::error!(%error, "the syslog writer failed");
         }
-        if let Err(error) = store_task.await {
+        if let Some(Err(error)) = match store_task {
+            Some(task) => Some(task.await),
+            None => None,
+        } {
             tracing::error!(%error, "the syslog store task failed");
         }
         log_stats(&task_stats.snapshot(), "syslog listener stopped");

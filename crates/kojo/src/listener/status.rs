@@ -22,6 +22,8 @@ pub struct ListenerStats {
     pub(super) removed_device: AtomicU64,
     pub(super) dropped: AtomicU64,
     pub(super) failed: AtomicU64,
+    /// Messages handed to JetStream and acknowledged by it (publishing listeners only).
+    pub(super) published: AtomicU64,
     pub(super) refused_sender: AtomicU64,
     pub(super) connections_refused: AtomicU64,
     pub(super) connections_timed_out: AtomicU64,
@@ -61,6 +63,9 @@ pub struct StatsSnapshot {
     pub udp_kernel_drops: Option<u64>,
     /// Messages lost because the database refused a batch (logged as errors).
     pub failed: u64,
+    /// Messages handed to JetStream and acknowledged by it (a listener with `KOJO_NATS_URL`
+    /// publishes instead of storing: its consumers store them).
+    pub published: u64,
     /// The part of `unknown` whose serial is a registered device's, refused because it came from
     /// another address than the device's (or the device has none recorded yet).
     pub refused_sender: u64,
@@ -81,7 +86,9 @@ pub struct StatsSnapshot {
 impl StatsSnapshot {
     /// Messages received but not yet accounted for (in the channel or a batch not yet written).
     pub fn pending(&self) -> u64 {
-        self.received.saturating_sub(self.stored + self.unparsed + self.unknown + self.removed_device + self.failed)
+        self.received.saturating_sub(
+            self.stored + self.unparsed + self.unknown + self.removed_device + self.failed + self.published,
+        )
     }
 }
 
@@ -95,6 +102,7 @@ impl ListenerStats {
             removed_device: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            published: AtomicU64::new(0),
             refused_sender: AtomicU64::new(0),
             connections_refused: AtomicU64::new(0),
             connections_timed_out: AtomicU64::new(0),
@@ -119,6 +127,7 @@ impl ListenerStats {
             dropped: self.dropped.load(Ordering::Relaxed) + kernel.unwrap_or(0),
             udp_kernel_drops: kernel,
             failed: self.failed.load(Ordering::Relaxed),
+            published: self.published.load(Ordering::Relaxed),
             refused_sender: self.refused_sender.load(Ordering::Relaxed),
             connections_refused: self.connections_refused.load(Ordering::Relaxed),
             connections_timed_out: self.connections_timed_out.load(Ordering::Relaxed),
@@ -231,6 +240,19 @@ impl StatusReporter {
             .filter_map(|(protocol, address)| address.map(|address| format!("{protocol} {address}")))
             .collect::<Vec<_>>()
             .join(", ");
+        StatusReporter::named(db, name, stats, clock)
+    }
+
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(super) fn rename(&mut self, name: String) {
+        self.name = name;
+    }
+
+    /// A reporter under a name of the caller's (a JetStream consumer has no sockets).
+    pub(super) fn named(db: Db, name: String, stats: Arc<ListenerStats>, clock: app::Clock) -> StatusReporter {
         StatusReporter { db, name, started_at: clock.now(), stats, clock }
     }
 
@@ -279,6 +301,7 @@ pub fn log_stats(snapshot: &StatsSnapshot, what: &str) {
         removed_device = snapshot.removed_device,
         dropped = snapshot.dropped,
         failed = snapshot.failed,
+        published = snapshot.published,
         refused_sender = snapshot.refused_sender,
         connections = snapshot.open_connections,
         connections_refused = snapshot.connections_refused,

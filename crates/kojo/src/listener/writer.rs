@@ -48,13 +48,7 @@ pub(super) async fn run_store(
             }
             Job::Unknown { sender, serial, pending } => {
                 let address = sender.to_string();
-                let unknown = store::logs::UnknownMessages {
-                    sender: &address,
-                    serial: serial.as_deref(),
-                    reason: pending.reason,
-                    sample: &pending.sample,
-                    messages: pending.messages,
-                };
+                let unknown = pending.as_store(&address, serial.as_deref());
                 if let Err(error) = store::logs::note_unknown_messages(&services.db, unknown, clock.now()).await {
                     let messages = pending.messages;
                     tracing::error!(%error, %sender, messages, "failed to record messages of an unknown sender");
@@ -78,6 +72,19 @@ pub(super) struct UnknownMessages {
     messages: u64,
     reason: UnknownReason,
     sample: String,
+}
+
+impl UnknownMessages {
+    /// The store's form, for `sender` and `serial`.
+    pub(super) fn as_store<'a>(&'a self, sender: &'a str, serial: Option<&'a str>) -> store::logs::UnknownMessages<'a> {
+        store::logs::UnknownMessages {
+            sender,
+            serial,
+            reason: self.reason,
+            sample: &self.sample,
+            messages: self.messages,
+        }
+    }
 }
 
 /// Distinct (sender, serial) pairs gathered between two writes; the messages of further pairs
@@ -152,7 +159,7 @@ impl Writer {
         // Dropping `self` closes the job channel: the store task finishes the queue and ends.
     }
 
-    async fn take(&mut self, chunk: Chunk) {
+    pub(super) async fn take(&mut self, chunk: Chunk) {
         ListenerStats::add(&self.stats.received, chunk.messages.len() as u64);
         for &(sender, start, end) in &chunk.messages {
             // An IPv4 sender reaching a dual-stack socket shows as ::ffff:a.b.c.d.
@@ -217,7 +224,7 @@ impl Writer {
         }
     }
 
-    async fn flush_all(&mut self) {
+    pub(super) async fn flush_all(&mut self) {
         let due: Vec<Uuid> = self.batches.iter().filter(|(_, batch)| batch.lines() > 0).map(|(id, _)| *id).collect();
         for device_id in due {
             if let Some(batch) = self.batches.remove(&device_id) {
@@ -228,7 +235,12 @@ impl Writer {
         self.batches.retain(|_, batch| batch.lines() > 0);
     }
 
-    async fn report_unknown(&mut self) {
+    /// Publishes the per-vendor counts to the shared counters.
+    pub(super) fn publish_counts(&self) {
+        self.stats.publish_vendors(&self.intake);
+    }
+
+    pub(super) async fn report_unknown(&mut self) {
         for (serial, messages) in std::mem::take(&mut self.removed) {
             tracing::warn!(
                 serial,

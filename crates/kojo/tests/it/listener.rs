@@ -43,8 +43,10 @@ on_both_backends!(
 
 /// Kojo with the listener on loopback. Unlike `common::TestApp` it stops in two steps, so the
 /// database can be read after the graceful stop.
-struct ListenerApp {
-    running: Running,
+pub(crate) struct ListenerApp {
+    pub(crate) running: Running,
+    /// The configuration it started with (its database URL included).
+    pub(crate) config: Config,
     client: reqwest::Client,
     _data_dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
@@ -64,7 +66,7 @@ impl ListenerApp {
         .await
     }
 
-    async fn start_configured(backend: Backend, configure: impl FnOnce(&mut Config)) -> ListenerApp {
+    pub(crate) async fn start_configured(backend: Backend, configure: impl FnOnce(&mut Config)) -> ListenerApp {
         let data_dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_data_dir(data_dir.path());
         configure(&mut config);
@@ -84,11 +86,11 @@ impl ListenerApp {
         let running = kojo::start(&config).await.expect("kojo starts");
         let programme = kojo::setup::parse_programme(&common::programme_toml(Setup::default())).unwrap();
         store::programmes::import(&running.db, &programme, true, chrono::Utc::now()).await.unwrap();
-        ListenerApp { running, client: reqwest::Client::new(), _data_dir: data_dir, postgres }
+        ListenerApp { running, config, client: reqwest::Client::new(), _data_dir: data_dir, postgres }
     }
 
     /// Registers a FortiGate for company `n` on course ①.
-    async fn register(&self, n: u32, serial: &str, sender_address: Option<&str>) -> Uuid {
+    pub(crate) async fn register(&self, n: u32, serial: &str, sender_address: Option<&str>) -> Uuid {
         let response = self
             .client
             .post(format!("{}/api/v1/applications", self.running.url()))
@@ -112,7 +114,7 @@ impl ListenerApp {
 
     /// Stops gracefully; returns the database, still open, and what `drop_database` needs to
     /// remove it (the data folder must outlive the database: a new SQLite connection opens the file).
-    async fn stop(self) -> (store::Db, Stopped) {
+    pub(crate) async fn stop(self) -> (store::Db, Stopped) {
         let db = self.running.db.clone();
         self.running.stop().await.expect("kojo stops");
         (db, Stopped { postgres: self.postgres, _data_dir: self._data_dir })
@@ -120,12 +122,12 @@ impl ListenerApp {
 }
 
 /// What is left of a stopped app until its database is dropped.
-struct Stopped {
+pub(crate) struct Stopped {
     postgres: Option<(String, String)>,
     _data_dir: tempfile::TempDir,
 }
 
-async fn drop_database(db: store::Db, stopped: Stopped) {
+pub(crate) async fn drop_database(db: store::Db, stopped: Stopped) {
     let postgres = stopped.postgres;
     db.close().await.ok();
     if let Some((admin, name)) = postgres {
@@ -168,8 +170,8 @@ fn line(serial: &str, day: NaiveDate, hour: u32, kind: &str, n: u32) -> String {
 
 /// Lines for one device and what they should roll up to.
 #[derive(Default)]
-struct Expected {
-    lines: Vec<String>,
+pub(crate) struct Expected {
+    pub(crate) lines: Vec<String>,
     threats: BTreeMap<(NaiveDate, String, String), u64>,
     traffic: BTreeMap<NaiveDate, u64>,
 }
@@ -186,7 +188,7 @@ impl Expected {
     }
 
     /// A mix over a few days, different for every seed.
-    fn mix(serial: &str, count: u32, seed: u32) -> Expected {
+    pub(crate) fn mix(serial: &str, count: u32, seed: u32) -> Expected {
         let mut expected = Expected::default();
         for n in 0..count {
             let kind = ["virus", "ips", "traffic", "traffic", "ips"][((n + seed) % 5) as usize];
@@ -195,7 +197,7 @@ impl Expected {
         expected
     }
 
-    async fn assert_stored(&self, db: &store::Db, device: Uuid, what: &str) {
+    pub(crate) async fn assert_stored(&self, db: &store::Db, device: Uuid, what: &str) {
         let mut threats = BTreeMap::new();
         for row in store::logs::threat_counts(db, device, date(1), date(30)).await.unwrap() {
             *threats.entry((row.day, row.category, row.action)).or_default() += row.count;

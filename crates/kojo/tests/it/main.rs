@@ -18,6 +18,7 @@ mod guidance;
 mod hardening;
 mod incidents;
 mod intake;
+mod jetstream;
 mod jobs;
 mod languages;
 mod listener;

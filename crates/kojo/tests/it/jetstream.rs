@@ -1,0 +1,192 @@
+//! UTM syslog through NATS JetStream (a real server: `KOJO_TEST_NATS_URL`, default
+//! nats://127.0.0.1:4222): the listener publishes instead of writing; consumers store what was
+//! sent exactly once — after a redelivery of everything, after `kill -9` mid-stream, and with
+//! two consumers sharing the work.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+use crate::common::Backend;
+use crate::listener::{Expected, ListenerApp, drop_database};
+
+fn nats_url() -> String {
+    std::env::var("KOJO_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
+}
+
+/// A stream and subject of this test's own, so that tests never see each other's messages.
+fn unique(prefix: &str) -> (String, String) {
+    let id = format!("{}_{}", std::process::id(), chrono::Utc::now().timestamp_subsec_nanos());
+    (format!("{prefix}_{id}"), format!("kojo.test{}", id.replace('_', "x")))
+}
+
+fn day(year: i32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap()
+}
+
+async fn delete_stream(name: &str) {
+    let client = async_nats::connect(nats_url()).await.unwrap();
+    let _ = async_nats::jetstream::new(client).delete_stream(name).await;
+}
+
+/// Starts a listener publishing to a fresh stream, sends `expected` over TCP (newline framing)
+/// from 127.0.0.1, and waits until the stream has acknowledged every line.
+async fn publish(backend: Backend, serial: &str, expected: &Expected) -> (ListenerApp, uuid::Uuid, String) {
+    let (stream, subject) = unique("KOJO_T");
+    let nats = nats_url();
+    let app = ListenerApp::start_configured(backend, |config| {
+        config.syslog_tcp = Some("127.0.0.1:0".into());
+        config.nats_url = Some(nats.clone());
+        config.nats_stream = stream.clone();
+        config.nats_subject = subject.clone();
+        config.listener_id = "test-listener".into();
+    })
+    .await;
+    let device = app.register(1, serial, Some("127.0.0.1")).await;
+    let target = app.running.syslog_tcp_addr().expect("TCP listener");
+    let mut connection = TcpStream::connect(target).await.unwrap();
+    let bytes: String = expected.lines.iter().map(|line| format!("<189>{line}\n")).collect();
+    connection.write_all(bytes.as_bytes()).await.unwrap();
+    connection.shutdown().await.unwrap();
+    let stats = app.running.syslog_stats().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stats.snapshot().published < expected.lines.len() as u64 {
+        assert!(Instant::now() < deadline, "not all published: {:?}", stats.snapshot());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let snapshot = stats.snapshot();
+    assert_eq!(
+        (snapshot.received, snapshot.published, snapshot.stored),
+        (expected.lines.len() as u64, expected.lines.len() as u64, 0)
+    );
+    // The listener itself wrote nothing: its consumers will.
+    assert!(store::logs::threat_counts(&app.running.db, device, day(2000), day(2100)).await.unwrap().is_empty());
+    (app, device, stream)
+}
+
+async fn through_jetstream_every_line_is_stored_once(backend: Backend) {
+    let serial = "FGT60FTK0000401";
+    let expected = Expected::mix(serial, 3_000, 4);
+    let (app, device, stream) = publish(backend, serial, &expected).await;
+    let settings = kojo::listener::stream::StreamSettings::from_config(&app.config).unwrap().expect("NATS configured");
+    let listener = kojo::listener::Settings::configured(&app.config, None, None).unwrap();
+    let services = app.running.services.clone();
+    let (_stop, never) = tokio::sync::watch::channel(false);
+    let (first, stats) =
+        kojo::listener::stream::consume(services.clone(), settings.clone(), listener.clone(), never.clone(), true)
+            .await
+            .expect("consumed");
+    assert!(first.applied > 0 && first.skipped == 0 && first.malformed == 0, "{first:?}");
+    assert_eq!(stats.snapshot().stored, 3_000);
+    expected.assert_stored(&app.running.db, device, "after the first consumer").await;
+    assert_eq!(store::stream::count(&app.running.db, &stream).await.unwrap(), first.applied);
+
+    // Everything delivered again (a new durable consumer starts at the stream's beginning, as a
+    // redelivery after a lost acknowledgement would): nothing counted twice.
+    let again = kojo::listener::stream::StreamSettings { consumer: "again".into(), ..settings };
+    let (second, _) = kojo::listener::stream::consume(services, again, listener, never, true).await.unwrap();
+    assert_eq!((second.applied, second.skipped), (0, first.applied), "{second:?}");
+    expected.assert_stored(&app.running.db, device, "after every message came again").await;
+
+    let (db, stopped) = app.stop().await;
+    drop_database(db, stopped).await;
+    delete_stream(&stream).await;
+}
+
+on_both_backends!(through_jetstream_every_line_is_stored_once);
+
+/// `kojo utm consume` processes on PostgreSQL: one killed with SIGKILL after its first commits,
+/// then two sharing the rest; the stored counts equal exactly what was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn consumers_killed_mid_stream_or_sharing_the_work_store_exactly_what_was_sent() {
+    let serial = "FGT60FTK0000402";
+    let expected = Expected::mix(serial, 20_000, 7);
+    let (app, device, stream) = publish(Backend::Postgres, serial, &expected).await;
+    let kojo = env!("CARGO_BIN_EXE_kojo");
+    let data = tempfile::tempdir().unwrap();
+    let consumer = |until_idle: bool| {
+        let mut command = Command::new(kojo);
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("KOJO_DATA_DIR", data.path())
+            .env("KOJO_DATABASE_URL", app.config.database_url())
+            .env("KOJO_NATS_URL", nats_url())
+            .env("KOJO_NATS_STREAM", &app.config.nats_stream)
+            .env("KOJO_NATS_SUBJECT", &app.config.nats_subject)
+            .env("KOJO_NATS_BATCH", "1")
+            // What the killed consumer held comes back to the others after this.
+            .env("KOJO_NATS_ACK_WAIT_SECONDS", "2")
+            .env("KOJO_LOG", "warn")
+            .args(["utm", "consume"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if until_idle {
+            command.arg("--until-idle");
+        }
+        command.spawn().expect("kojo utm consume starts")
+    };
+    let db = app.running.db.clone();
+    let stream_messages = {
+        let client = async_nats::connect(nats_url()).await.unwrap();
+        let mut handle = async_nats::jetstream::new(client).get_stream(&stream).await.unwrap();
+        handle.info().await.unwrap().state.messages
+    };
+    assert!(stream_messages >= 20, "enough stream messages to stop halfway: {stream_messages}");
+
+    // One consumer, killed with SIGKILL once it has committed some but not all.
+    let mut first = consumer(false);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let applied = store::stream::count(&db, &stream).await.unwrap();
+        if applied >= 3 {
+            assert!(applied < stream_messages, "killed before the end ({applied} of {stream_messages})");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the consumer commits nothing");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.kill().expect("SIGKILL");
+    first.wait().unwrap();
+    let after_kill = store::stream::count(&db, &stream).await.unwrap();
+
+    // Two consumers share what is left (and whatever the killed one had not acknowledged).
+    let (a, b) = (consumer(true), consumer(true));
+    for child in [a, b] {
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+        assert!(output.status.success(), "{output:?}");
+    }
+    assert_eq!(store::stream::count(&db, &stream).await.unwrap(), stream_messages, "every stream message applied once");
+    assert!(after_kill < stream_messages);
+    expected.assert_stored(&db, device, "after a SIGKILL and two consumers").await;
+
+    let (db, stopped) = app.stop().await;
+    drop_database(db, stopped).await;
+    delete_stream(&stream).await;
+}
+
+#[tokio::test]
+async fn chunks_published_by_others_are_skipped_and_counted() {
+    // A message on the stream's subjects that is not a Kojo chunk is acknowledged, counted as
+    // malformed and changes nothing.
+    let (stream, subject) = unique("KOJO_M");
+    let app = ListenerApp::start_configured(Backend::Sqlite, |config| {
+        config.nats_url = Some(nats_url());
+        config.nats_stream = stream.clone();
+        config.nats_subject = subject.clone();
+    })
+    .await;
+    let settings = kojo::listener::stream::StreamSettings::from_config(&app.config).unwrap().unwrap();
+    let (context, _) = kojo::listener::stream::open_stream(&settings).await.unwrap();
+    context.publish(format!("{subject}.someone"), "hello".into()).await.unwrap().await.unwrap();
+    let listener = kojo::listener::Settings::configured(&app.config, None, None).unwrap();
+    let (_stop, never) = tokio::sync::watch::channel(false);
+    let (consumed, _) =
+        kojo::listener::stream::consume(app.running.services.clone(), settings, listener, never, true).await.unwrap();
+    assert_eq!((consumed.applied, consumed.malformed), (0, 1));
+    let (db, stopped) = app.stop().await;
+    drop_database(db, stopped).await;
+    delete_stream(&stream).await;
+}

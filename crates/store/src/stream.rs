@@ -1,0 +1,75 @@
+//! The positions of a message stream (NATS JetStream) whose effects are committed: a consumer
+//! writes, in the transaction that applies a stream message, that message's sequence number;
+//! the primary key makes a second application of the same message fail, so a message
+//! redelivered after a crash, or handed to two consumers, changes the data once.
+//!
+//! Must not: know the stream's message format (the `kojo` consumer does).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
+
+use crate::{Db, Result, Tx};
+
+pub(crate) mod applied {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "stream_applied")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub stream: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sequence: i64,
+        pub applied_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Which of `sequences` of `stream` are already applied.
+pub async fn applied(db: &Db, stream: &str, sequences: &[u64]) -> Result<HashSet<u64>> {
+    let mut found = HashSet::new();
+    for chunk in sequences.chunks(500) {
+        let rows: Vec<i64> = applied::Entity::find()
+            .select_only()
+            .column(applied::Column::Sequence)
+            .filter(applied::Column::Stream.eq(stream))
+            .filter(applied::Column::Sequence.is_in(chunk.iter().map(|&s| s as i64)))
+            .into_tuple()
+            .all(db.conn())
+            .await?;
+        found.extend(rows.into_iter().map(|s| s as u64));
+    }
+    Ok(found)
+}
+
+/// Records `sequences` of `stream` as applied, in the transaction that applied them. Fails (and
+/// so fails the transaction) when one is already recorded.
+pub async fn mark_applied(tx: &Tx, stream: &str, sequences: &[u64], now: DateTime<Utc>) -> Result<()> {
+    for chunk in sequences.chunks(500) {
+        let rows = chunk.iter().map(|&sequence| applied::ActiveModel {
+            stream: Set(stream.to_string()),
+            sequence: Set(sequence as i64),
+            applied_at: Set(now),
+        });
+        applied::Entity::insert_many(rows).exec(tx.conn()).await?;
+    }
+    Ok(())
+}
+
+/// How many messages of `stream` are recorded as applied.
+pub async fn count(db: &Db, stream: &str) -> Result<u64> {
+    Ok(applied::Entity::find().filter(applied::Column::Stream.eq(stream)).count(db.conn()).await?)
+}
+
+/// Forgets positions applied before `before` (the stream itself keeps messages for a shorter
+/// time, so none of them can be delivered again).
+pub async fn forget_before(db: &Db, before: DateTime<Utc>) -> Result<u64> {
+    let result = applied::Entity::delete_many().filter(applied::Column::AppliedAt.lt(before)).exec(db.conn()).await?;
+    Ok(result.rows_affected)
+}
