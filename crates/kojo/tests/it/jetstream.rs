@@ -12,8 +12,14 @@ use tokio::net::TcpStream;
 use crate::common::Backend;
 use crate::listener::{Expected, ListenerApp, drop_database};
 
+/// The test server's URL; a test fails at once, naming it, when it is unreachable.
 fn nats_url() -> String {
-    std::env::var("KOJO_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
+    let url = std::env::var("KOJO_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let address = url.trim_start_matches("nats://");
+    if std::net::TcpStream::connect(address).is_err() {
+        panic!("NATS with JetStream is required for this test and unreachable at {url} (KOJO_TEST_NATS_URL)");
+    }
+    url
 }
 
 /// A stream and subject of this test's own, so that tests never see each other's messages.
