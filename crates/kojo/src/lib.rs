@@ -123,7 +123,9 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
     let (metrics_address, metrics_server) = match &config.metrics_addr {
         Some(addr) => {
             let scrape = telemetry::Scrape {
-                state: web_state.clone(),
+                db: db.clone(),
+                clock: clock.clone(),
+                web: Some(web_state.clone()),
                 listener: listener.as_ref().map(listener::Listener::stats),
             };
             let (bound, task) = telemetry::serve(addr, scrape, watcher.clone()).await?;

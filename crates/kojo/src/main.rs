@@ -524,6 +524,18 @@ async fn main() -> anyhow::Result<()> {
             let (shutdown, watcher) = tokio::sync::watch::channel(false);
             let listener = kojo::listener::Settings::configured(&config, None, None)?;
             println!("JetStream {} / {} （Ctrl+C で停止 / Ctrl+C to stop）", stream.stream, stream.consumer);
+            let metrics = match &config.metrics_addr {
+                Some(addr) => {
+                    let scrape = kojo::telemetry::Scrape {
+                        db: db.clone(),
+                        clock: listener.clock.clone(),
+                        web: None,
+                        listener: None,
+                    };
+                    Some(kojo::telemetry::serve(addr, scrape, watcher.clone()).await?.1)
+                }
+                None => None,
+            };
             let mut consumer =
                 tokio::spawn(kojo::listener::stream::consume(services, stream, listener, watcher, until_idle));
             let finished = tokio::select! {
@@ -534,6 +546,10 @@ async fn main() -> anyhow::Result<()> {
                     consumer.await
                 }
             };
+            let _ = shutdown.send(true);
+            if let Some(metrics) = metrics {
+                let _ = metrics.await;
+            }
             let (consumed, _) = finished??;
             println!(
                 "applied {} stream message(s), skipped {} already applied, {} not Kojo's",

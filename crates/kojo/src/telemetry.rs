@@ -69,7 +69,10 @@ pub fn recorder() -> &'static PrometheusHandle {
 /// What a scrape reads besides the recorded counters.
 #[derive(Clone)]
 pub struct Scrape {
-    pub state: web::AppState,
+    pub db: store::Db,
+    pub clock: app::Clock,
+    /// The web tier's queue and workers, when this process serves the site.
+    pub web: Option<web::AppState>,
     pub listener: Option<Arc<crate::listener::ListenerStats>>,
 }
 
@@ -112,25 +115,26 @@ async fn metrics(State(scrape): State<Scrape>) -> Response {
 
 /// Sets the gauges read at scrape time.
 async fn refresh(scrape: &Scrape) -> anyhow::Result<()> {
-    let state = &scrape.state;
-    let now = state.clock.now();
+    let now = scrape.clock.now();
     metrics::gauge!("kojo_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
-    metrics::gauge!("kojo_submission_queue_depth").set(state.submissions.queued() as f64);
-    let backlog = store::outbox::backlog(&state.db).await?;
+    if let Some(state) = &scrape.web {
+        metrics::gauge!("kojo_submission_queue_depth").set(state.submissions.queued() as f64);
+        for (name, alive) in state.beats.states() {
+            metrics::gauge!("kojo_worker_up", "loop" => name).set(if alive { 1.0 } else { 0.0 });
+        }
+    }
+    let backlog = store::outbox::backlog(&scrape.db).await?;
     metrics::gauge!("kojo_outbox_pending").set(backlog.pending as f64);
     metrics::gauge!("kojo_outbox_failed").set(backlog.failed as f64);
     let oldest = backlog.oldest_pending.map(|at| (now - at).num_milliseconds().max(0) as f64 / 1000.0).unwrap_or(0.0);
     metrics::gauge!("kojo_outbox_oldest_pending_age_seconds").set(oldest);
-    for kind in store::jobs::last_runs(&state.db, now).await? {
+    for kind in store::jobs::last_runs(&scrape.db, now).await? {
         // A kind none of whose jobs has finished yet has no time (not the epoch).
         if let Some(last) = kind.last_done {
             metrics::gauge!("kojo_job_last_done_timestamp_seconds", "kind" => kind.kind.clone())
                 .set(last.timestamp() as f64);
         }
         metrics::gauge!("kojo_jobs_due", "kind" => kind.kind).set(kind.due as f64);
-    }
-    for (name, alive) in state.beats.states() {
-        metrics::gauge!("kojo_worker_up", "loop" => name).set(if alive { 1.0 } else { 0.0 });
     }
     if let Some(listener) = &scrape.listener {
         let stats = listener.snapshot();
@@ -142,6 +146,7 @@ async fn refresh(scrape: &Scrape) -> anyhow::Result<()> {
             ("removed_device", stats.removed_device),
             ("dropped", stats.dropped),
             ("failed", stats.failed),
+            ("published", stats.published),
         ] {
             metrics::counter!("kojo_syslog_messages_total", "outcome" => outcome).absolute(value);
         }

@@ -303,6 +303,7 @@ pub async fn consume(
     let mut writer = Writer::new(services.db.clone(), &listener, stats.clone(), jobs);
     let mut consumed = Consumed::default();
     let mut forgotten_at: Option<std::time::Instant> = None;
+    let mut lag_read_at: Option<std::time::Instant> = None;
     let result = loop {
         if *shutdown.borrow() {
             break Ok(());
@@ -319,6 +320,13 @@ pub async fn consume(
             batch = fetch(&consumer, settings.batch) => batch,
             _ = shutdown.wait_for(|stop| *stop) => break Ok(()),
         };
+        if lag_read_at.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
+            if let Ok(info) = consumer.info().await {
+                metrics::gauge!("kojo_jetstream_pending_messages").set(info.num_pending as f64);
+                metrics::gauge!("kojo_jetstream_unacknowledged_messages").set(info.num_ack_pending as f64);
+            }
+            lag_read_at = Some(std::time::Instant::now());
+        }
         let messages = match batch {
             Ok(messages) => messages,
             Err(error) => {
@@ -341,6 +349,9 @@ pub async fn consume(
         }
         match apply(&services, &settings, &listener, &mut writer, &mut produced, &stats, &messages).await {
             Ok(done) => {
+                metrics::counter!("kojo_jetstream_messages_total", "outcome" => "applied").increment(done.applied);
+                metrics::counter!("kojo_jetstream_messages_total", "outcome" => "skipped").increment(done.skipped);
+                metrics::counter!("kojo_jetstream_messages_total", "outcome" => "malformed").increment(done.malformed);
                 consumed.applied += done.applied;
                 consumed.skipped += done.skipped;
                 consumed.malformed += done.malformed;

@@ -80,6 +80,7 @@ async fn through_jetstream_every_line_is_stored_once(backend: Backend) {
     let listener = kojo::listener::Settings::configured(&app.config, None, None).unwrap();
     let services = app.running.services.clone();
     let (_stop, never) = tokio::sync::watch::channel(false);
+    let metrics = kojo::telemetry::recorder();
     let (first, stats) =
         kojo::listener::stream::consume(services.clone(), settings.clone(), listener.clone(), never.clone(), true)
             .await
@@ -88,6 +89,9 @@ async fn through_jetstream_every_line_is_stored_once(backend: Backend) {
     assert_eq!(stats.snapshot().stored, 3_000);
     expected.assert_stored(&app.running.db, device, "after the first consumer").await;
     assert_eq!(store::stream::count(&app.running.db, &stream).await.unwrap(), first.applied);
+    let text = metrics.render();
+    assert!(text.contains(r#"kojo_jetstream_messages_total{outcome="applied"}"#), "{text}");
+    assert!(text.contains("kojo_jetstream_pending_messages "), "the consumer's lag");
 
     // Everything delivered again (a new durable consumer starts at the stream's beginning, as a
     // redelivery after a lost acknowledgement would): nothing counted twice.
