@@ -5,6 +5,7 @@
 //! Run as `cargo run --release -p bench -- intake …` or `… -- utm …`.
 
 mod intake;
+mod stream;
 mod utm;
 
 use clap::{Parser, Subcommand};

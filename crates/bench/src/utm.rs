@@ -54,9 +54,25 @@ pub struct Args {
     /// one binary.
     #[arg(long, default_value_t = 1)]
     import_rounds: u32,
+    /// Instead of the file benchmarks: syslog lines per second from the listener to committed
+    /// roll-ups on PostgreSQL, direct and through NATS JetStream with 1 and 2 consumers.
+    #[arg(long)]
+    jetstream: bool,
+    /// Lines sent in each `--jetstream` run.
+    #[arg(long, default_value_t = 200_000)]
+    jetstream_lines: u64,
+    /// PostgreSQL for `--jetstream` (a scratch database is created beside it and dropped).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    postgres_url: String,
+    /// NATS with JetStream for `--jetstream`.
+    #[arg(long, default_value = "nats://127.0.0.1:4222")]
+    nats_url: String,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    if args.jetstream {
+        return crate::stream::run(args.jetstream_lines, args.seed, &args.postgres_url, &args.nats_url).await;
+    }
     tokio::task::spawn_blocking(move || run_blocking(args)).await.context("benchmark thread failed")?
 }
 

@@ -145,7 +145,11 @@ pub async fn ingest(db: &Db, batch: &Batch, now: DateTime<Utc>) -> Result<()> {
 pub async fn ingest_in(tx: &crate::Tx, batch: &Batch, now: DateTime<Utc>) -> Result<()> {
     let sqlite = sea_orm::ConnectionTrait::get_database_backend(tx.conn()) == sea_orm::DbBackend::Sqlite;
     let tx = tx.conn();
-    for chunk in batch.threats.chunks(ROWS_PER_STATEMENT) {
+    // One row per key: PostgreSQL refuses an upsert that meets the same key twice in one
+    // statement (two signatures alike in their first 500 characters, say).
+    let threats = merged_threats(&batch.threats);
+    let traffic = merged_traffic(&batch.traffic);
+    for chunk in threats.chunks(ROWS_PER_STATEMENT) {
         let rows = chunk.iter().map(|t| threat_rollup::ActiveModel {
             device_id: Set(batch.device_id),
             day: Set(t.day),
@@ -184,7 +188,7 @@ pub async fn ingest_in(tx: &crate::Tx, batch: &Batch, now: DateTime<Utc>) -> Res
             .exec(tx)
             .await?;
     }
-    for chunk in batch.traffic.chunks(ROWS_PER_STATEMENT) {
+    for chunk in traffic.chunks(ROWS_PER_STATEMENT) {
         let rows = chunk.iter().map(|t| traffic_rollup::ActiveModel {
             device_id: Set(batch.device_id),
             day: Set(t.day),
@@ -248,6 +252,40 @@ pub async fn ingest_in(tx: &crate::Tx, batch: &Batch, now: DateTime<Utc>) -> Res
     }
     add_intake(tx, batch.device_id, &batch.intake, now).await?;
     Ok(())
+}
+
+/// `threats` with the rows of one key (day, category, action, signature) added together.
+fn merged_threats(threats: &[ThreatCount]) -> Vec<ThreatCount> {
+    let mut merged: Vec<ThreatCount> = Vec::with_capacity(threats.len());
+    let mut index: std::collections::HashMap<(NaiveDate, &str, &str, &str), usize> = std::collections::HashMap::new();
+    for row in threats {
+        let key = (row.day, row.category.as_str(), row.action.as_str(), row.signature.as_str());
+        match index.get(&key) {
+            Some(&at) => {
+                let kept = &mut merged[at];
+                kept.count += row.count;
+                kept.first_seen = kept.first_seen.into_iter().chain(row.first_seen).min();
+                kept.last_seen = kept.last_seen.into_iter().chain(row.last_seen).max();
+            }
+            None => {
+                index.insert(key, merged.len());
+                merged.push(row.clone());
+            }
+        }
+    }
+    merged
+}
+
+/// `traffic` with the rows of one key (day, action) added together.
+fn merged_traffic(traffic: &[TrafficCount]) -> Vec<TrafficCount> {
+    let mut merged: Vec<TrafficCount> = Vec::with_capacity(traffic.len());
+    for row in traffic {
+        match merged.iter_mut().find(|kept| kept.day == row.day && kept.action == row.action) {
+            Some(kept) => kept.count += row.count,
+            None => merged.push(row.clone()),
+        }
+    }
+    merged
 }
 
 /// Adds intake counts to a device's totals in their own transaction — for counts gathered

@@ -39,7 +39,44 @@ on_both_backends!(
     unknown_senders_are_counted_per_sender_and_serial_within_a_cap,
     tcp_connections_and_their_buffers_are_capped,
     silent_tcp_connections_are_closed,
+    both_units_of_an_ha_pair_count_on_their_device,
 );
+
+/// A FortiGate HA pair logs under two serials from one address: the registered unit's lines
+/// map by serial, the other unit's by sender, and both roll up on the one device — in one
+/// batch, whose roll-up rows then meet the same key twice (PostgreSQL refused such an upsert
+/// until the rows were merged before writing).
+async fn both_units_of_an_ha_pair_count_on_their_device(backend: Backend) {
+    let app = ListenerApp::start(backend).await;
+    let device = app.register(1, "FGT60FTK0000501", Some("127.0.0.1")).await;
+    let tcp_target = app.running.syslog_tcp_addr().expect("TCP listener");
+    let primary = Expected::mix("FGT60FTK0000501", 200, 5);
+    let secondary = Expected::mix("FGT60FTK0000502", 200, 5);
+    let mut stream = TcpStream::connect(tcp_target).await.unwrap();
+    let bytes: String =
+        primary.lines.iter().zip(&secondary.lines).map(|(a, b)| format!("<189>{a}\n<189>{b}\n")).collect();
+    stream.write_all(bytes.as_bytes()).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let stats = app.running.syslog_stats().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stats.snapshot().received < 400 || stats.snapshot().pending() > 0 {
+        assert!(Instant::now() < deadline, "{:?}", stats.snapshot());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (db, stopped) = app.stop().await;
+    let mut both = Expected::default();
+    for expected in [&primary, &secondary] {
+        for (key, count) in &expected.threats {
+            *both.threats.entry(key.clone()).or_default() += count;
+        }
+        for (key, count) in &expected.traffic {
+            *both.traffic.entry(*key).or_default() += count;
+        }
+    }
+    assert_eq!(stats.snapshot().failed, 0, "no batch lost");
+    both.assert_stored(&db, device, "both units").await;
+    drop_database(db, stopped).await;
+}
 
 /// Kojo with the listener on loopback. Unlike `common::TestApp` it stops in two steps, so the
 /// database can be read after the graceful stop.
