@@ -342,6 +342,90 @@ macro_rules! parse_from_string {
 string_value!(Kana, PostalCode, PhoneNumber, EmailAddress, RequiredText);
 parse_from_string!(Kana, PostalCode, PhoneNumber, EmailAddress);
 
+/// `text` with e-mail addresses and telephone numbers replaced by `<e-mail>` and `<phone>`, for
+/// a log line or a stored error message that quotes what a mail server or the database said
+/// (`550 <taro@example.jp>: unknown user`): the operator needs the cause, not the person.
+///
+/// An e-mail address is a run of address characters around one `@` with a dot in its domain;
+/// a telephone number is a run of digits and dashes (ASCII or full-width) starting with `0` or
+/// `+`, with 10 or more digits, not part of a longer word (so identifiers and hex stay).
+pub fn redact_personal(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('@') && !text.chars().any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if let Some(end) = email_at(&chars, i) {
+            out.push_str("<e-mail>");
+            i = end;
+        } else if let Some(end) = phone_at(&chars, i) {
+            out.push_str("<phone>");
+            i = end;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn is_local_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "._%+-!#$&'*/=?^`{|}~".contains(c)
+}
+
+fn is_domain_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '.'
+}
+
+/// The end of an e-mail address starting at `start` (which must begin its local part).
+fn email_at(chars: &[char], start: usize) -> Option<usize> {
+    if start > 0 && is_local_char(chars[start - 1]) {
+        return None;
+    }
+    let mut at = start;
+    while at < chars.len() && is_local_char(chars[at]) {
+        at += 1;
+    }
+    if at == start || chars.get(at) != Some(&'@') {
+        return None;
+    }
+    let mut end = at + 1;
+    while end < chars.len() && is_domain_char(chars[end]) {
+        end += 1;
+    }
+    // Trailing dots end the sentence, not the domain.
+    while end > at + 1 && chars[end - 1] == '.' {
+        end -= 1;
+    }
+    let domain: String = chars[at + 1..end].iter().collect();
+    (domain.contains('.') && !domain.starts_with('.')).then_some(end)
+}
+
+/// The end of a telephone number starting at `start`.
+fn phone_at(chars: &[char], start: usize) -> Option<usize> {
+    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let first = chars[start];
+    if !(first == '0' || first == '０' || first == '+') {
+        return None;
+    }
+    if start > 0 && (chars[start - 1].is_alphanumeric() || is_dash(chars[start - 1]) || chars[start - 1] == '.') {
+        return None;
+    }
+    let mut end = start + 1;
+    let mut digits = usize::from(first != '+');
+    while end < chars.len() && (digit(chars[end]) || is_dash(chars[end])) {
+        digits += usize::from(digit(chars[end]));
+        end += 1;
+    }
+    while end > start && is_dash(chars[end - 1]) {
+        end -= 1;
+    }
+    let followed_by_word = chars.get(end).is_some_and(|c| c.is_alphanumeric());
+    (digits >= 10 && !followed_by_word).then_some(end)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -593,86 +677,3 @@ mod tests {
     }
 }
 
-/// `text` with e-mail addresses and telephone numbers replaced by `<e-mail>` and `<phone>`, for
-/// a log line or a stored error message that quotes what a mail server or the database said
-/// (`550 <taro@example.jp>: unknown user`): the operator needs the cause, not the person.
-///
-/// An e-mail address is a run of address characters around one `@` with a dot in its domain;
-/// a telephone number is a run of digits and dashes (ASCII or full-width) starting with `0` or
-/// `+`, with 10 or more digits, not part of a longer word (so identifiers and hex stay).
-pub fn redact_personal(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains('@') && !text.chars().any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c)) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if let Some(end) = email_at(&chars, i) {
-            out.push_str("<e-mail>");
-            i = end;
-        } else if let Some(end) = phone_at(&chars, i) {
-            out.push_str("<phone>");
-            i = end;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-fn is_local_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "._%+-!#$&'*/=?^`{|}~".contains(c)
-}
-
-fn is_domain_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '.'
-}
-
-/// The end of an e-mail address starting at `start` (which must begin its local part).
-fn email_at(chars: &[char], start: usize) -> Option<usize> {
-    if start > 0 && is_local_char(chars[start - 1]) {
-        return None;
-    }
-    let mut at = start;
-    while at < chars.len() && is_local_char(chars[at]) {
-        at += 1;
-    }
-    if at == start || chars.get(at) != Some(&'@') {
-        return None;
-    }
-    let mut end = at + 1;
-    while end < chars.len() && is_domain_char(chars[end]) {
-        end += 1;
-    }
-    // Trailing dots end the sentence, not the domain.
-    while end > at + 1 && chars[end - 1] == '.' {
-        end -= 1;
-    }
-    let domain: String = chars[at + 1..end].iter().collect();
-    (domain.contains('.') && !domain.starts_with('.')).then_some(end)
-}
-
-/// The end of a telephone number starting at `start`.
-fn phone_at(chars: &[char], start: usize) -> Option<usize> {
-    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
-    let first = chars[start];
-    if !(first == '0' || first == '０' || first == '+') {
-        return None;
-    }
-    if start > 0 && (chars[start - 1].is_alphanumeric() || is_dash(chars[start - 1]) || chars[start - 1] == '.') {
-        return None;
-    }
-    let mut end = start + 1;
-    let mut digits = usize::from(first != '+');
-    while end < chars.len() && (digit(chars[end]) || is_dash(chars[end])) {
-        digits += usize::from(digit(chars[end]));
-        end += 1;
-    }
-    while end > start && is_dash(chars[end - 1]) {
-        end -= 1;
-    }
-    let followed_by_word = chars.get(end).is_some_and(|c| c.is_alphanumeric());
-    (digits >= 10 && !followed_by_word).then_some(end)
-}
