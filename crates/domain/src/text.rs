@@ -676,4 +676,3 @@ mod tests {
         assert_eq!(required("株式会社\tサンプル\n", 100), Ok("株式会社 サンプル".into()));
     }
 }
-
