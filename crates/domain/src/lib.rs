@@ -19,6 +19,7 @@ pub mod device;
 pub mod eligibility;
 pub mod guidance;
 pub mod incident;
+pub mod inquiry;
 pub mod password;
 pub mod portal;
 pub mod programme;
