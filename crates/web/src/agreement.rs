@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::extract::{Form, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -41,7 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/agreement/pdf", get(portal_pdf))
         .route("/portal/agreement/signed.pdf", get(portal_signed_pdf))
         .route("/portal/agreement/sign", post(sign))
-        .route("/portal/agreement/upload", post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)))
+        .route("/portal/agreement/upload", post(upload).layer(crate::upload_limit("/portal/agreement/upload")))
 }
 
 async fn render(state: &AppState, data: &AgreementData) -> Result<Vec<u8>, String> {

@@ -272,11 +272,9 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
 /// length are cut at the same limits while they are read.)
 pub async fn reject_oversized(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let limit = if path == "/portal/agreement/upload" {
-        crate::agreement::MAX_UPLOAD_BYTES + 64 * 1024
-    } else {
-        crate::MAX_BODY_BYTES
-    };
+    let pattern = request.extensions().get::<axum::extract::MatchedPath>().map(|matched| matched.as_str().to_owned());
+    let file_limit = pattern.as_deref().and_then(crate::upload_file_limit);
+    let limit = pattern.as_deref().map_or(crate::MAX_BODY_BYTES, crate::body_limit);
     let declared = request
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
@@ -289,10 +287,17 @@ pub async fn reject_oversized(request: Request, next: Next) -> Response {
         let (status, message) = crate::messages::api::unreadable_body(StatusCode::PAYLOAD_TOO_LARGE, "");
         return ApiError::Unreadable(status, message).into_response();
     }
-    let (ja, en) = if limit > crate::MAX_BODY_BYTES {
-        ("ファイルが大きすぎます（10MBまで）。", "The file is too large (10 MB at most).")
-    } else {
-        ("送信された内容が大きすぎます。", "The request is too large.")
-    };
-    crate::render::error_page(StatusCode::PAYLOAD_TOO_LARGE, ja, en)
+    match file_limit {
+        Some(file) => {
+            let megabytes = file / (1024 * 1024);
+            let ja = format!("ファイルが大きすぎます（{megabytes}MBまで）。");
+            let en = format!("The file is too large ({megabytes} MB at most).");
+            crate::render::error_page(StatusCode::PAYLOAD_TOO_LARGE, &ja, &en)
+        }
+        None => crate::render::error_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "送信された内容が大きすぎます。",
+            "The request is too large.",
+        ),
+    }
 }

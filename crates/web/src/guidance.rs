@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::extract::{Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -24,7 +24,6 @@ use crate::i18n::{Lang, T};
 use crate::render::html;
 
 pub fn router() -> Router<AppState> {
-    let upload_limit = DefaultBodyLimit::max(crate::agreement::MAX_UPLOAD_BYTES + 64 * 1024);
     Router::new()
         .route("/office/guidance", get(list_page).post(assign))
         .route("/office/guidance/figures", get(figures_page))
@@ -32,9 +31,15 @@ pub fn router() -> Router<AppState> {
         .route("/office/guidance/{case}/rounds/{round}/pdf", get(office_round_pdf))
         .route("/office/guidance/{case}/policy/pdf", get(office_policy_pdf))
         .route("/office/guidance/{case}/reports/{report}/pdf", get(office_report_pdf))
-        .route("/office/guidance/{case}/visits/{visit}/files", post(office_upload).layer(upload_limit))
+        .route(
+            "/office/guidance/{case}/visits/{visit}/files",
+            post(office_upload).layer(crate::upload_limit("/office/guidance/{case}/visits/{visit}/files")),
+        )
         .route("/office/guidance/{case}/files/{file}", get(office_file))
-        .route("/portal/guidance/visits/{visit}/files", post(portal_upload).layer(upload_limit))
+        .route(
+            "/portal/guidance/visits/{visit}/files",
+            post(portal_upload).layer(crate::upload_limit("/portal/guidance/visits/{visit}/files")),
+        )
         .route("/portal/guidance/files/{file}", get(portal_file))
         .route("/portal/guidance", get(portal_page).post(portal_action))
         .route("/portal/guidance/rounds/{round}/pdf", get(portal_round_pdf))

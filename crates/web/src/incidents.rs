@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -27,22 +27,27 @@ use crate::i18n::{Lang, T};
 use crate::render::html;
 
 /// Largest file a ticket takes (as the agreement's scan).
-const MAX_FILE_BYTES: usize = crate::agreement::MAX_UPLOAD_BYTES;
+pub(crate) const MAX_FILE_BYTES: usize = crate::agreement::MAX_UPLOAD_BYTES;
 
 pub fn router() -> Router<AppState> {
-    let upload_limit = DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024);
     Router::new()
         .route("/office/incidents", get(board_page).post(open_for_company))
         .route("/office/incidents/new", get(new_page))
         .route("/office/incidents/figures", get(figures_page))
         .route("/office/incidents/{id}", get(office_ticket).post(office_action))
-        .route("/office/incidents/{id}/files", post(office_upload).layer(upload_limit))
+        .route(
+            "/office/incidents/{id}/files",
+            post(office_upload).layer(crate::upload_limit("/office/incidents/{id}/files")),
+        )
         .route("/office/incidents/{id}/files/{file}", get(office_file))
         .route("/office/dispatches/{id}", post(dispatch_action))
         .route("/office/trial-ends", get(trial_ends_page).post(schedule_removal))
         .route("/portal/incidents", get(portal_list).post(portal_open))
         .route("/portal/incidents/{id}", get(portal_ticket).post(portal_reply))
-        .route("/portal/incidents/{id}/files", post(portal_upload).layer(upload_limit))
+        .route(
+            "/portal/incidents/{id}/files",
+            post(portal_upload).layer(crate::upload_limit("/portal/incidents/{id}/files")),
+        )
         .route("/portal/incidents/{id}/files/{file}", get(portal_file))
 }
 

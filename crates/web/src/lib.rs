@@ -123,6 +123,37 @@ impl Default for WebConfig {
 /// The largest request body accepted: forms and JSON are small.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The routes that take a file, with the largest file each accepts. The one table both the
+/// early check of a declared length (`error::reject_oversized`) and each route's body limit
+/// ([`upload_limit`]) read, so that the two cannot disagree.
+pub(crate) const UPLOADS: &[(&str, usize)] = &[
+    ("/portal/agreement/upload", agreement::MAX_UPLOAD_BYTES),
+    ("/office/guidance/{case}/visits/{visit}/files", agreement::MAX_UPLOAD_BYTES),
+    ("/portal/guidance/visits/{visit}/files", agreement::MAX_UPLOAD_BYTES),
+    ("/office/incidents/{id}/files", incidents::MAX_FILE_BYTES),
+    ("/portal/incidents/{id}/files", incidents::MAX_FILE_BYTES),
+    ("/office/risk/{case}/import", risk::MAX_WORKBOOK_BYTES),
+    ("/portal/risk/import", risk::MAX_WORKBOOK_BYTES),
+    ("/office/seminars/{id}/attendance", seminars::MAX_REPORT_BYTES),
+];
+
+/// The largest file the route `pattern` takes (none: it takes no file).
+pub(crate) fn upload_file_limit(pattern: &str) -> Option<usize> {
+    UPLOADS.iter().find(|(route, _)| *route == pattern).map(|(_, limit)| *limit)
+}
+
+/// The largest body of a request to the route `pattern`: its file and the form's other fields,
+/// or a plain form's 64 KiB.
+pub(crate) fn body_limit(pattern: &str) -> usize {
+    upload_file_limit(pattern).map_or(MAX_BODY_BYTES, |file| file + MAX_BODY_BYTES)
+}
+
+/// The body limit layer of an upload route (`pattern` must be in [`UPLOADS`]).
+pub(crate) fn upload_limit(pattern: &str) -> DefaultBodyLimit {
+    debug_assert!(upload_file_limit(pattern).is_some(), "{pattern} is not in UPLOADS");
+    DefaultBodyLimit::max(body_limit(pattern))
+}
+
 impl AppState {
     pub fn new(db: Db, config: WebConfig, calendar: BusinessCalendar, clock: app::Clock) -> AppState {
         let submit_limiter = Arc::new(rate_limit::RateLimiter::per_minute(config.submit_rate_limit_per_minute));

@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,20 +24,22 @@ use crate::i18n::{Lang, T};
 use crate::render::html;
 
 /// Largest workbook taken (a 300-row register is well under 1 MB).
-const MAX_WORKBOOK_BYTES: usize = 5 * 1024 * 1024;
+pub(crate) const MAX_WORKBOOK_BYTES: usize = 5 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
-    let upload_limit = DefaultBodyLimit::max(MAX_WORKBOOK_BYTES + 64 * 1024);
     Router::new()
         .route("/office/risk", get(list_page).post(assign))
         .route("/office/risk/figures", get(figures_page))
         .route("/office/risk/{case}", get(company_page).post(company_action))
         .route("/office/risk/{case}/register.xlsx", get(office_export))
-        .route("/office/risk/{case}/import", post(office_import).layer(upload_limit))
+        .route(
+            "/office/risk/{case}/import",
+            post(office_import).layer(crate::upload_limit("/office/risk/{case}/import")),
+        )
         .route("/office/risk/{case}/reports/{report}/pdf", get(office_report_pdf))
         .route("/portal/risk", get(portal_page).post(portal_action))
         .route("/portal/risk/register.xlsx", get(portal_export))
-        .route("/portal/risk/import", post(portal_import).layer(upload_limit))
+        .route("/portal/risk/import", post(portal_import).layer(crate::upload_limit("/portal/risk/import")))
         .route("/portal/risk/reports/{report}/pdf", get(portal_report_pdf))
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -43,7 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/office/seminars/{id}/checkin", get(checkin_page).post(post_checkin))
         .route(
             "/office/seminars/{id}/attendance",
-            post(post_attendance).layer(DefaultBodyLimit::max(MAX_REPORT_BYTES + 64 * 1024)),
+            post(post_attendance).layer(crate::upload_limit("/office/seminars/{id}/attendance")),
         )
         .route("/office/seminars/{id}/attendance/manual", post(post_manual_attendance))
 }
@@ -809,7 +809,7 @@ async fn roster_page(
 }
 
 /// The largest participant report accepted (a report of thousands of rows is well under).
-const MAX_REPORT_BYTES: usize = 5 * 1024 * 1024;
+pub(crate) const MAX_REPORT_BYTES: usize = 5 * 1024 * 1024;
 
 async fn post_attendance(
     State(state): State<AppState>,

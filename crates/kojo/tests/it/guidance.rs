@@ -563,6 +563,11 @@ async fn a_visit_moves_is_cancelled_and_keeps_its_files(backend: Backend) {
     assert_eq!(attached.status(), 200);
     assert!(attached.text().await.unwrap().contains("ホワイトボード.png"));
     assert_eq!(upload(&expert, files_url.clone(), "notes.txt", b"plain text".to_vec()).await.status(), 415);
+    // A photo as a browser sends it (its length declared) well past the forms' 64 KiB is taken.
+    let mut photo = png.clone();
+    photo.resize(300 * 1024, 0);
+    let large = upload(&expert, files_url.clone(), "現場写真.png", photo).await;
+    assert_eq!(large.status(), 200, "a 300 KB photo is within the 10 MB limit");
     let file = store::guidance::visit_files(&app.running.db, case).await.unwrap().remove(0);
     let company = crate::agreement::company_session(&app, case).await;
     let download = company.get(app.at(&format!("/portal/guidance/files/{}", file.id))).send().await.unwrap();
