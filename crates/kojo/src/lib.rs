@@ -97,10 +97,18 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
         settings.clock = clock.clone();
     }
     let db = setup::open_database(config).await?;
-    if config.demo {
-        demo::load(&db, config, &clock).await?;
+    // The first start's programme and administrator are made once, however many processes
+    // start together on an empty database.
+    let turn = db.startup_lock().await.context("failed to take the start-up lock")?;
+    let prepared = async {
+        if config.demo {
+            demo::load(&db, config, &clock).await?;
+        }
+        setup::first_start(&db, config).await
     }
-    if let Some(first_admin) = setup::first_start(&db, config).await? {
+    .await;
+    turn.release().await;
+    if let Some(first_admin) = prepared? {
         first_admin.print(&config.public_url());
     }
     setup::warn_when_holidays_run_out(&db, clock.today()).await?;

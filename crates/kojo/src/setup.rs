@@ -18,7 +18,11 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
             .with_context(|| format!("failed to create the data folder {}", config.data_dir.display()))?;
     }
     let db = Db::connect(&config.database_url()).await.context("failed to open the database")?;
-    db.migrate().await.context("failed to migrate the database")?;
+    // One process at a time: others starting together wait, then find nothing to migrate.
+    let turn = db.startup_lock().await.context("failed to take the start-up lock")?;
+    let migrated = db.migrate().await.context("failed to migrate the database");
+    turn.release().await;
+    migrated?;
     Ok(db)
 }
 

@@ -48,6 +48,21 @@ use sea_orm_migration::MigratorTrait;
 
 pub use migration::Migrator;
 
+/// The advisory lock key of [`Db::startup_lock`] ("kojo" in ASCII, then 1).
+const STARTUP_LOCK_KEY: i64 = 0x6b6f_6a6f_0000_0001;
+
+/// A turn at start-up work, from [`Db::startup_lock`].
+pub struct StartupLock(Option<sea_orm::sqlx::PgConnection>);
+
+impl StartupLock {
+    /// Ends the turn (closing the connection frees the lock).
+    pub async fn release(self) {
+        if let Some(connection) = self.0 {
+            let _ = sea_orm::sqlx::Connection::close(connection).await;
+        }
+    }
+}
+
 /// A handle on the database, cheap to clone (it wraps a pool).
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -127,6 +142,28 @@ impl Db {
     pub async fn ping(&self) -> Result<()> {
         self.conn.execute_unprepared("SELECT 1").await?;
         Ok(())
+    }
+
+    /// Waits until no other process is migrating or preparing its first start on this database,
+    /// and holds that turn until [`StartupLock::release`] (or the lock is dropped): several
+    /// `kojo serve` starting together on one PostgreSQL database would otherwise create the same
+    /// tables, or the same first programme and administrator, at once. A session advisory lock
+    /// on a connection of its own, outside the pool, so that closing it always frees the lock.
+    /// SQLite (one process on one file): nothing to hold.
+    pub async fn startup_lock(&self) -> Result<StartupLock> {
+        use sea_orm::sqlx;
+        if self.is_sqlite() {
+            return Ok(StartupLock(None));
+        }
+        let unavailable = |error: sqlx::Error| StoreError::Database(DbErr::Custom(format!("startup lock: {error}")));
+        let pool = self.conn.get_postgres_connection_pool();
+        let mut connection = pool.acquire().await.map_err(unavailable)?.detach();
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(STARTUP_LOCK_KEY)
+            .execute(&mut connection)
+            .await
+            .map_err(unavailable)?;
+        Ok(StartupLock(Some(connection)))
     }
 
     /// Migrations this Kojo knows that the database has not applied (for readiness: a process

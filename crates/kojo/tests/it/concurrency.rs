@@ -159,3 +159,37 @@ async fn two_processes_race_for_the_same_companies(backend: Backend) {
 }
 
 on_both_backends!(one_company_many_attempts_at_once, two_processes_race_for_the_same_companies);
+
+/// Several `kojo serve` started together on one empty PostgreSQL database (a cluster's first
+/// start, or every process restarted after an upgrade with migrations): each waits its turn to
+/// migrate and to make the first programme and administrator, so all start, and there is one
+/// programme year and one administrator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn processes_starting_together_on_an_empty_database_all_start() {
+    let admin = common::postgres_admin_url();
+    let name = format!("kojo_together_{}_{}", std::process::id(), chrono::Utc::now().timestamp_subsec_nanos());
+    let url = store::scratch::create_postgres_database(&admin, &name)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for this test: {e}"));
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let starts = dirs.iter().map(|dir| {
+        let mut config = kojo::Config::for_data_dir(dir.path());
+        config.database_url = Some(url.clone());
+        config.worker = false;
+        async move { kojo::start(&config).await }
+    });
+    let started = futures::future::join_all(starts).await;
+    let mut running = Vec::new();
+    for result in started {
+        running.push(result.unwrap_or_else(|error| panic!("a process did not start: {error:#}")));
+    }
+    let db = running[0].db.clone();
+    assert_eq!(store::programmes::list(&db).await.unwrap().len(), 1, "one first programme year");
+    assert_eq!(store::accounts::count_users(&db).await.unwrap(), 1, "one first administrator");
+    assert_eq!(db.pending_migrations().await.unwrap(), 0);
+    for process in running {
+        process.stop().await.unwrap();
+    }
+    db.close().await.ok();
+    store::scratch::drop_postgres_database(&admin, &name).await.ok();
+}
