@@ -16,6 +16,7 @@ outbox row can be matched one to one.
 import argparse
 import email.parser
 import email.policy
+import hashlib
 import http.client
 import json
 import os
@@ -358,21 +359,20 @@ def psql(db, sql):
     return [line.split("\t") for line in out.splitlines() if line]
 
 
-def eml_recipients(mail_dirs):
-    """Recipient of every .eml file written by the mailers, and the files that do not parse."""
-    recipients, broken = Counter(), []
+def eml_files(mail_dirs):
+    """(recipient, MD5 of the text without CR) of every .eml file the mailers wrote; None for a
+    file that does not parse (one cut short by kill -9)."""
     parser = email.parser.BytesParser(policy=email.policy.default)
+    files = []
     for folder in mail_dirs:
-        for path in Path(folder).glob("*.eml"):
+        for path in sorted(Path(folder).glob("*.eml")):
             try:
                 message = parser.parsebytes(path.read_bytes())
-                to = str(message["To"]).strip()
-                if not to or message.get_content() is None:
-                    raise ValueError("no recipient or body")
-                recipients[to] += 1
-            except Exception as error:  # a file cut short by kill -9
-                broken.append(f"{path.name}: {error}")
-    return recipients, broken
+                text = message.get_content().replace("\r", "")
+                files.append((str(message["To"]).strip(), hashlib.md5(text.encode()).hexdigest()))
+            except Exception:
+                files.append(None)
+    return files
 
 
 def wait_for_outbox(db, seconds):
@@ -483,15 +483,20 @@ def check(args):
     if set(states) != {"sent"}:
         problems.append(f"outbox states after delivery: {dict(states)}")
 
-    # 7. Each message delivered once; the one in flight when the process died may be twice.
-    recipients, broken = eml_recipients(args.mail_dir)
-    sent_to = Counter(row[0] for row in psql(db, "SELECT to_address FROM outbox WHERE status = 'sent'"))
-    never = [e for e in sent_to if recipients[e] == 0]
-    twice = [e for e, seen in recipients.items() if seen > 1]
+    # 7. Each message written once, as the outbox holds it; the one in flight when the process
+    # died may be written twice, or once cut short and once whole.
+    sent = {(row[0], row[1]) for row in psql(db, "SELECT to_address, md5(replace(body, chr(13), '')) "
+                                                 "FROM outbox WHERE status = 'sent'")}
+    files = eml_files(args.mail_dir)
+    whole = Counter(f for f in files if f in sent)
+    cut_short = [f for f in files if f not in sent]
+    never = [to for to, _ in sent if whole[(to, _)] == 0]
+    twice = [to for (to, _), seen in whole.items() if seen > 1]
     if never:
-        problems.append(f"{len(never)} e-mails marked sent have no .eml file: {never[:5]}")
-    if len(twice) > (1 if results["killed"] else 0):
-        problems.append(f"{len(twice)} e-mails delivered more than once: {twice[:5]}")
+        problems.append(f"{len(never)} e-mails marked sent were not written: {never[:5]}")
+    if len(twice) + len(cut_short) > (1 if results["killed"] else 0):
+        problems.append(f"e-mails written more than once: {twice[:5]}; files not matching a sent e-mail "
+                        f"(cut short?): {cut_short[:5]}")
 
     print(f"""
 cluster-test summary
@@ -505,8 +510,8 @@ cluster-test summary
   places taken              {places_taken} of {capacity} (holders {len(held)})
   waitlisted                {len(waiting)} (positions 1..{positions[-1] if positions else 0})
   outbox                    {sum(outbox.values())} rows, {dict(states)}, leased by the dead process {len(leased)}
-  .eml files                {sum(recipients.values())} for {len(recipients)} recipients; twice: {twice or 'none'}; \
-unreadable: {broken or 'none'}""", file=sys.stderr)
+  .eml files                {len(files)}, {len(whole)} e-mails written whole; twice: {twice or 'none'}; \
+cut short: {len(cut_short)}""", file=sys.stderr)
     if problems:
         for problem in problems:
             print(f"cluster-test: FAIL: {problem}", file=sys.stderr)
