@@ -4,7 +4,7 @@
     cluster_burst.py shared-state --a URL --b URL --staff-email E --staff-password P --first N
     cluster_burst.py burst --url URL --first N --count C --clients K [--kill-pid PID --kill-at F] --out FILE
     cluster_burst.py retry --url URL --results FILE
-    cluster_burst.py throughput --url URL --first N --count C --clients K [--kojo-pids A,B]
+    cluster_burst.py throughput --url URL --first N --count C --clients K [--kojo-pids A,B --metrics URLS]
     cluster_burst.py drain --db URL
     cluster_burst.py check --db URL --results FILE --capacity C --mail-dir DIR... [--expire-leases]
 
@@ -323,17 +323,42 @@ def cpu_seconds(kojo_pids):
     return groups
 
 
+def group_commits(metrics_urls):
+    """(transactions, submissions) committed by the submission writers so far, from /metrics."""
+    commits = submissions = 0.0
+    for url in metrics_urls:
+        parts = urllib.parse.urlsplit(url)
+        client = Client(f"{parts.scheme}://{parts.netloc}")
+        try:
+            status, _, data = client.request("GET", parts.path or "/metrics")
+        finally:
+            client.close()
+        for line in data.decode().splitlines():
+            name, _, value = line.rpartition(" ")
+            if name == "kojo_submission_group_size_count":
+                commits += float(value)
+            elif name == "kojo_submission_group_size_sum":
+                submissions += float(value)
+    return commits, submissions
+
+
 def throughput(args):
     kojo_pids = {int(pid) for pid in args.kojo_pids.split(",") if pid}
+    metrics = [url for url in args.metrics.split(",") if url]
+    groups_before = group_commits(metrics)
     before = cpu_seconds(kojo_pids)
     numbers = list(range(args.first, args.first + args.count))
     acknowledged, failed, seconds, busy = run_load(args.url, numbers, args.clients)
     after = cpu_seconds(kojo_pids)
+    groups_after = group_commits(metrics)
+    commits = groups_after[0] - groups_before[0]
     accepted = max(1, len(acknowledged))
     print(json.dumps({
         "requests": args.count, "clients": args.clients, "seconds": round(seconds, 3),
         "accepted": len(acknowledged), "accepted_per_second": round(len(acknowledged) / seconds, 1),
         "failed": len(failed), "machine_busy_percent": round(100 * busy, 1),
+        "transactions": int(commits),
+        "mean_group": round((groups_after[1] - groups_before[1]) / commits, 1) if commits else None,
         "cpu_ms_per_accepted": {
             group: round(1000 * (after[group] - before[group]) / accepted, 2)
             for group in ("kojo", "nginx", "postgres", "client")
@@ -537,6 +562,7 @@ def main():
         p.add_argument("--clients", type=int, default=32)
         if name == "throughput":
             p.add_argument("--kojo-pids", default="", help="comma-separated, for the CPU accounting")
+            p.add_argument("--metrics", default="", help="comma-separated /metrics URLs, for the group sizes")
         if name == "burst":
             p.add_argument("--kill-pid", type=int)
             p.add_argument("--kill-at", type=float, default=0.4, help="share of --count acknowledged before the kill")
