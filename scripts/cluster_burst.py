@@ -363,6 +363,9 @@ def throughput(args):
             group: round(1000 * (after[group] - before[group]) / accepted, 2)
             for group in ("kojo", "nginx", "postgres", "client")
         },
+        # CPU time of everything else on the machine during the round (other work disturbs it).
+        "other_cpu_seconds": round(busy * seconds * os.cpu_count()
+                                   - sum(after[g] - before[g] for g in ("kojo", "nginx", "postgres", "client")), 2),
     }))
     if failed:
         fail(f"{len(failed)} requests failed without a kill: {failed[:5]}")
