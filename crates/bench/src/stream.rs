@@ -62,7 +62,7 @@ async fn measure(
     postgres_url: &str,
     nats_url: &str,
 ) -> anyhow::Result<Row> {
-    let id = format!("{}_{}", std::process::id(), chrono::Utc::now().timestamp_subsec_nanos());
+    let id = format!("{}_{}", std::process::id(), app::Clock::system().now().timestamp_subsec_nanos());
     let database = format!("kojo_bench_stream_{id}");
     let url = store::scratch::create_postgres_database(postgres_url, &database)
         .await

@@ -266,7 +266,8 @@ pub async fn start(
         Some(target) => {
             let (context, _) = stream::open_stream(target).await?;
             status.rename(format!("{} → JetStream {}", status.name(), target.stream));
-            let publisher = tokio::spawn(stream::publish(context, target.clone(), inbox, stats.clone()));
+            let publisher =
+                tokio::spawn(stream::publish(context, target.clone(), inbox, stats.clone(), settings.clock.clone()));
             (publisher, None)
         }
         None => {

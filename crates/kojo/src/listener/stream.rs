@@ -179,6 +179,7 @@ pub(super) async fn publish(
     settings: StreamSettings,
     mut inbox: mpsc::Receiver<Chunk>,
     stats: Arc<ListenerStats>,
+    clock: app::Clock,
 ) {
     let subject = format!("{}.{}", settings.subject, settings.listener_id);
     let run = uuid::Uuid::new_v4().simple().to_string();
@@ -194,7 +195,7 @@ pub(super) async fn publish(
                     next_id += 1;
                     let message = Outgoing {
                         id: format!("{}-{run}-{next_id}", settings.listener_id),
-                        received_at: chrono::Utc::now().to_rfc3339(),
+                        received_at: clock.now().to_rfc3339(),
                         payload: encode(&chunk),
                         messages,
                     };
