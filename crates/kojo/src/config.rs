@@ -125,7 +125,7 @@ pub struct Config {
     #[arg(long, env = "KOJO_LOG_FORMAT", value_enum, default_value_t = crate::telemetry::LogFormat::Text)]
     pub log_format: crate::telemetry::LogFormat,
 
-    /// Folder for the nightly backup (SQLite only: a consistent copy of the database at 02:00
+    /// Folder for the nightly backup (SQLite: a consistent copy; PostgreSQL: pg_dump; at 02:00
     /// Tokyo time); off when unset.
     #[arg(long, env = "KOJO_BACKUP_DIR")]
     pub backup_dir: Option<PathBuf>,
