@@ -355,6 +355,9 @@ pub fn clock(
     }
 }
 
+/// What follows a person's name in a Japanese letter.
+const HONORIFICS: [&str; 5] = ["様", "さま", "さん", "殿", "氏"];
+
 /// The reply's first lines for an FAQ draft: the text with e-mail addresses, telephone numbers,
 /// references and the given names (the asker's, the company's) taken out.
 pub fn faq_draft(text: &str, names: &[&str]) -> String {
@@ -368,6 +371,12 @@ pub fn faq_draft(text: &str, names: &[&str]) -> String {
         let joined: String = name.split_whitespace().collect();
         if joined != name && joined.chars().count() >= 2 {
             draft = draft.replace(&joined, "〇〇");
+        }
+        // A part of it with an honorific is the person too (山田 太郎 → 山田様, 太郎さん).
+        for part in name.split_whitespace() {
+            for honorific in HONORIFICS {
+                draft = draft.replace(&format!("{part}{honorific}"), &format!("〇〇{honorific}"));
+            }
         }
     }
     while let Some(found) = find_reference(&draft) {
@@ -510,12 +519,14 @@ mod tests {
     #[test]
     fn faq_drafts_lose_the_personal_details() {
         let answer = "山田 太郎様（株式会社サンプル商事）\nお問い合わせ（Q-R8-000123）ありがとうございます。\
-                      説明会の日程は募集ページをご覧ください。ご不明点は taro@sample.co.jp または 03-1234-5678 へ。山田太郎様";
+                      説明会の日程は募集ページをご覧ください。ご不明点は taro@sample.co.jp または 03-1234-5678 へ。山田太郎様\n\
+                      山田様、太郎さん、株式会社の皆様";
         let draft = faq_draft(answer, &["山田 太郎", "株式会社サンプル商事", " "]);
         for gone in ["山田", "太郎", "サンプル商事", "Q-R8-000123", "taro@", "03-1234-5678"] {
             assert!(!draft.contains(gone), "{gone} in {draft}");
         }
         assert!(draft.contains("説明会の日程は募集ページをご覧ください"));
+        assert!(draft.contains("〇〇様、〇〇さん、株式会社の皆様"), "{draft}");
         assert!(
             draft.contains("〔問い合わせ番号〕")
                 && draft.contains("〔メールアドレス〕")

@@ -403,26 +403,46 @@ fn email_at(chars: &[char], start: usize) -> Option<usize> {
     (domain.contains('.') && !domain.starts_with('.')).then_some(end)
 }
 
-/// The end of a telephone number starting at `start`.
+/// The end of a telephone number starting at `start`: digits with dashes, single spaces or
+/// brackets between them (`03-1234-5678`, `03 1234 5678`, `(03) 1234-5678`, `０３（１２３４）５６７８`).
 fn phone_at(chars: &[char], start: usize) -> Option<usize> {
     let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let zero = |c: Option<&char>| matches!(c, Some('0' | '０'));
+    let opening = |c: char| c == '(' || c == '（';
+    let closing = |c: char| c == ')' || c == '）';
+    let space = |c: char| c == ' ' || c == '\u{3000}';
+    let separator = |c: char| is_dash(c) || space(c) || opening(c) || closing(c);
     let first = chars[start];
-    if !(first == '0' || first == '０' || first == '+') {
+    let starts = first == '+' || zero(Some(&first)) || (opening(first) && zero(chars.get(start + 1)));
+    if !starts {
         return None;
     }
-    if start > 0 && (chars[start - 1].is_alphanumeric() || is_dash(chars[start - 1]) || chars[start - 1] == '.') {
+    // Part of a word or identifier in Latin letters or digits (Japanese text may touch it).
+    let latin = |c: &char| c.is_ascii_alphanumeric() || ('０'..='９').contains(c) || ('Ａ'..='ｚ').contains(c);
+    if start > 0 && (latin(&chars[start - 1]) || is_dash(chars[start - 1]) || chars[start - 1] == '.') {
         return None;
     }
     let mut end = start + 1;
-    let mut digits = usize::from(first != '+');
-    while end < chars.len() && (digit(chars[end]) || is_dash(chars[end])) {
+    let mut digits = usize::from(digit(first));
+    while end < chars.len() && (digit(chars[end]) || separator(chars[end])) {
+        if space(chars[end]) && space(chars[end - 1]) {
+            break;
+        }
         digits += usize::from(digit(chars[end]));
         end += 1;
     }
-    while end > start && is_dash(chars[end - 1]) {
-        end -= 1;
+    // Separators at the end belong to the sentence, except a bracket closing one of the number's.
+    loop {
+        let Some(&last) = end.checked_sub(1).and_then(|i| chars.get(i)).filter(|_| end > start + 1) else { break };
+        let opened = chars[start..end].iter().filter(|c| opening(**c)).count();
+        let closed = chars[start..end].iter().filter(|c| closing(**c)).count();
+        if is_dash(last) || space(last) || opening(last) || (closing(last) && closed > opened) {
+            end -= 1;
+        } else {
+            break;
+        }
     }
-    let followed_by_word = chars.get(end).is_some_and(|c| c.is_alphanumeric());
+    let followed_by_word = chars.get(end).is_some_and(latin);
     (digits >= 10 && !followed_by_word).then_some(end)
 }
 
@@ -438,6 +458,12 @@ mod tests {
             ("mail to a+b@x.jp.", "mail to <e-mail>."),
             ("call 03-1234-5678 or ０９０－１２３４－５６７８", "call <phone> or <phone>"),
             ("+81 is a prefix; +818012345678 is a number", "+81 is a prefix; <phone> is a number"),
+            ("tel 03 1234 5678, (03) 1234-5678.", "tel <phone>, <phone>."),
+            ("電話：０３（１２３４）５６７８まで", "電話：<phone>まで"),
+            ("電話03-1234-5678へ", "電話<phone>へ"),
+            ("(+81 3 1234 5678)", "(<phone>)"),
+            ("refused (0312345678)", "refused <phone>"),
+            ("ids 0 12 and 2026 12 04", "ids 0 12 and 2026 12 04"),
             // Identifiers, hex, references, times and amounts stay.
             ("job 0195f3a2-0123-4567-8901-23456789abcd failed", "job 0195f3a2-0123-4567-8901-23456789abcd failed"),
             ("R8-000123 at 2026-12-04T04:28:17 for 10000000 yen", "R8-000123 at 2026-12-04T04:28:17 for 10000000 yen"),

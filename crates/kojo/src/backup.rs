@@ -8,9 +8,14 @@
 //!
 //! A restore goes only into an empty database, so a mistyped command never overwrites live
 //! data; it applies the migrations a newer Kojo added since the copy was made.
+//!
+//! A backup holds every company's personal data: it is written readable by its owner only
+//! (0600), and a PostgreSQL password is handed to `pg_dump`/`pg_restore` in `PGPASSWORD`, never
+//! on their command line (which every user of the machine can read).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use tokio::process::Command;
 
 use anyhow::{Context, bail};
 use store::Db;
@@ -46,16 +51,20 @@ pub async fn backup(
     // carries the name of a backup.
     let partial = partial_path(out);
     let _ = std::fs::remove_file(&partial);
+    // Created empty and private first: both VACUUM INTO and pg_dump write into it keeping its mode.
+    private_file(&partial)?;
     let format = if db.is_sqlite() {
-        db.snapshot_into(&partial).await.context("SQLite backup (VACUUM INTO) failed")?;
+        if let Err(error) = db.snapshot_into(&partial).await {
+            let _ = std::fs::remove_file(&partial);
+            return Err(anyhow::Error::new(error).context("SQLite backup (VACUUM INTO) failed"));
+        }
         "sqlite"
     } else {
-        let status = Command::new("pg_dump")
+        let status = postgres_tool("pg_dump", database_url)?
             .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
             .arg(&partial)
-            .arg("--dbname")
-            .arg(database_url)
             .status()
+            .await
             .context("pg_dump is not on the PATH (Debian: apt-get install postgresql-client)")?;
         if !status.success() {
             let _ = std::fs::remove_file(&partial);
@@ -110,10 +119,19 @@ pub async fn restore(config: &Config, file: &Path, now: chrono::DateTime<chrono:
             std::fs::create_dir_all(parent)?;
         }
         let partial = partial_path(&target);
-        std::fs::copy(file, &partial).with_context(|| format!("failed to copy {}", file.display()))?;
+        let _ = std::fs::remove_file(&partial);
+        private_file(&partial)?;
+        tokio::fs::copy(file, &partial).await.with_context(|| format!("failed to copy {}", file.display()))?;
         let check = Db::connect(&format!("sqlite://{}", partial.display())).await?;
         let intact = check.integrity_ok().await;
         check.close().await?;
+        // The check's journal files belong to the partial name, and any left by an earlier
+        // database at the target's would be read as part of the restored one.
+        for path in [&partial, &target] {
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
         if !intact.unwrap_or(false) {
             let _ = std::fs::remove_file(&partial);
             bail!("{} is damaged (SQLite's integrity check failed); nothing was restored", file.display());
@@ -129,11 +147,11 @@ pub async fn restore(config: &Config, file: &Path, now: chrono::DateTime<chrono:
         if !empty {
             bail!("the PostgreSQL database holds tables; a restore goes only into an empty database");
         }
-        let status = Command::new("pg_restore")
-            .args(["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", "--dbname"])
-            .arg(&url)
+        let status = postgres_tool("pg_restore", &url)?
+            .args(["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"])
             .arg(file)
             .status()
+            .await
             .context("pg_restore is not on the PATH (Debian: apt-get install postgresql-client)")?;
         if !status.success() {
             bail!("pg_restore failed ({status}); the database was left as it was");
@@ -185,6 +203,42 @@ pub async fn nightly(
     Ok((written, deleted))
 }
 
+/// `program` (`pg_dump`, `pg_restore`) for the database at `url`: the URL without its password
+/// as `--dbname`, the password in `PGPASSWORD`.
+fn postgres_tool(program: &str, url: &str) -> anyhow::Result<Command> {
+    let (url, password) = split_password(url)?;
+    let mut command = Command::new(program);
+    command.arg("--dbname").arg(url);
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    Ok(command)
+}
+
+/// The URL without its password, and the password (percent-decoded).
+fn split_password(url: &str) -> anyhow::Result<(String, Option<String>)> {
+    let mut parsed = url::Url::parse(url).context("the PostgreSQL URL is not a valid URL")?;
+    let password = parsed
+        .password()
+        .map(|p| percent_encoding::percent_decode_str(p).decode_utf8().map(|p| p.into_owned()))
+        .transpose()
+        .context("the PostgreSQL password is not valid percent-encoded UTF-8")?;
+    if password.is_some() {
+        parsed.set_password(None).map_err(|()| anyhow::anyhow!("the PostgreSQL URL cannot carry a password"))?;
+    }
+    Ok((parsed.to_string(), password))
+}
+
+/// Creates `path` empty, readable and writable by its owner only.
+fn private_file(path: &Path) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).with_context(|| format!("failed to create {}", path.display()))?;
+    Ok(())
+}
+
 fn partial_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".partial");
@@ -210,5 +264,15 @@ mod tests {
         );
         assert_eq!(sqlite_path("sqlite://./kojo-data/kojo.sqlite3"), Some("./kojo-data/kojo.sqlite3".into()));
         assert_eq!(sqlite_path("sqlite://?mode=memory"), None);
+    }
+
+    #[test]
+    fn postgres_passwords_leave_the_command_line() {
+        let (url, password) =
+            split_password("postgres://kojo:s%40cr%2Ft@db.example:5432/kojo?sslmode=require").unwrap();
+        assert_eq!(url, "postgres://kojo@db.example:5432/kojo?sslmode=require");
+        assert_eq!(password.as_deref(), Some("s@cr/t"));
+        let (url, password) = split_password("postgres://postgres@127.0.0.1:5432/test").unwrap();
+        assert_eq!((url.as_str(), password), ("postgres://postgres@127.0.0.1:5432/test", None));
     }
 }

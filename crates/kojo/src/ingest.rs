@@ -166,6 +166,7 @@ impl Accumulator {
 
     /// Adds one line (syslog header optional, vendor detected). `source` names where it came from.
     pub fn add(&mut self, line: &[u8], source: impl FnOnce() -> String) {
+        let line = &*utm::framing::without_nul(line);
         // Sessions and system events are only counted: the roll-up's shortcut reads them.
         match self.rollup.count_unless_threat(line) {
             Some(kind) => {

@@ -163,7 +163,9 @@ async fn run_pass(
         if stopping() {
             return Ok(pass);
         }
-        let Some(job) = store::jobs::claim_due(db, &owner, clock.now(), LEASE, 1).await?.pop() else {
+        // A process without a backup folder leaves the nightly backup to one that has it.
+        let unable: &[&str] = if settings.backup.is_none() { &[NIGHTLY_BACKUP] } else { &[] };
+        let Some(job) = store::jobs::claim_due(db, &owner, clock.now(), LEASE, 1, unable).await?.pop() else {
             return Ok(pass);
         };
         match run_one(services, settings, &job, clock).await {

@@ -92,6 +92,17 @@ impl Mailer {
 
 /// Sends every message due now; returns how many were sent. Tests call this to drain the queue.
 pub async fn deliver_due(db: &Db, mailer: &impl Deliver, clock: &app::Clock) -> anyhow::Result<usize> {
+    deliver_beating(db, mailer, clock, &|| {}).await
+}
+
+/// [`deliver_due`], calling `beat` before each message: a long queue of slow deliveries is
+/// progress, not a stalled loop.
+async fn deliver_beating(
+    db: &Db,
+    mailer: &impl Deliver,
+    clock: &app::Clock,
+    beat: &(dyn Fn() + Sync),
+) -> anyhow::Result<usize> {
     let mut sent = 0;
     loop {
         let batch = store::outbox::claim_due(db, clock.now(), 50).await?;
@@ -99,6 +110,7 @@ pub async fn deliver_due(db: &Db, mailer: &impl Deliver, clock: &app::Clock) -> 
             return Ok(sent);
         }
         for message in batch {
+            beat();
             match mailer.deliver(&message).await {
                 Ok(()) => {
                     // Marked at once: a crash later in the batch must not send this one again.
@@ -134,7 +146,7 @@ pub async fn run_worker(
 ) {
     loop {
         beat.beat();
-        if let Err(error) = deliver_due(&db, &mailer, &clock).await {
+        if let Err(error) = deliver_beating(&db, &mailer, &clock, &|| beat.beat()).await {
             tracing::error!("outbox delivery: {}", domain::text::redact_personal(&format!("{error:#}")));
         }
         tokio::select! {

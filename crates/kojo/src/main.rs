@@ -258,7 +258,8 @@ async fn main() -> anyhow::Result<()> {
             running.stop().await?;
         }
         Command::Backup { out } => {
-            let db = setup::open_database(&config).await?;
+            // Connects only: a backup copies the database as it is, it never migrates it.
+            let db = store::Db::connect(&config.database_url()).await?;
             let written = kojo::backup::backup(&db, &config.database_url(), &out, app::Clock::system().now()).await?;
             println!("{} ({} bytes, {})", written.path.display(), written.bytes, written.format);
         }
@@ -504,7 +505,16 @@ async fn main() -> anyhow::Result<()> {
             let db = setup::open_database(&config).await?;
             let (shutdown, watcher) = tokio::sync::watch::channel(false);
             let services = setup::services(&db, &config).await?;
-            let listener = kojo::listener::start(services, settings, watcher).await?;
+            let clock = settings.clock.clone();
+            let listener = kojo::listener::start(services, settings, watcher.clone()).await?;
+            let metrics = match &config.metrics_addr {
+                Some(addr) => {
+                    let scrape =
+                        kojo::telemetry::Scrape { db: db.clone(), clock, web: None, listener: Some(listener.stats()) };
+                    Some(kojo::telemetry::serve(addr, scrape, watcher).await?.1)
+                }
+                None => None,
+            };
             for (protocol, address) in
                 [("UDP", listener.udp_addr()), ("TCP", listener.tcp_addr()), ("TLS", listener.tls_addr())]
             {
@@ -515,6 +525,9 @@ async fn main() -> anyhow::Result<()> {
             stop_signal().await?;
             let _ = shutdown.send(true);
             listener.wait().await?;
+            if let Some(metrics) = metrics {
+                let _ = metrics.await;
+            }
         }
         Command::Utm(UtmCommand::Consume { until_idle }) => {
             let stream = kojo::listener::stream::StreamSettings::from_config(&config)?
@@ -552,8 +565,8 @@ async fn main() -> anyhow::Result<()> {
             }
             let (consumed, _) = finished??;
             println!(
-                "applied {} stream message(s), skipped {} already applied, {} not Kojo's",
-                consumed.applied, consumed.skipped, consumed.malformed
+                "applied {} stream message(s), skipped {} already applied, {} not Kojo's, {} set aside",
+                consumed.applied, consumed.skipped, consumed.malformed, consumed.refused
             );
         }
     }

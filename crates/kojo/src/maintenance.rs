@@ -45,7 +45,7 @@ impl Settings {
 /// The nightly backup (job `backup`, due 02:00 Tokyo time): a copy into the backup folder, the
 /// oldest beyond the kept count deleted.
 pub async fn nightly_backup(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::Result<()> {
-    let Some(backup) = &settings.backup else { return Ok(()) };
+    let Some(backup) = &settings.backup else { anyhow::bail!("this process has no KOJO_BACKUP_DIR") };
     let (written, deleted) =
         crate::backup::nightly(db, &backup.database_url, &backup.dir, backup.keep, clock.now()).await?;
     tracing::info!(file = %written.path.display(), bytes = written.bytes, deleted = deleted.len(), "nightly backup written");

@@ -119,18 +119,21 @@ pub async fn planned_keys(db: &Db, kind: &str) -> Result<Vec<String>> {
         .await?)
 }
 
-/// Claims up to `limit` jobs due at `now` that no live lease holds, leasing each to `owner` until
-/// `now + lease` and counting the attempt, in one write transaction. A worker that dies leaves
-/// its jobs to be claimed again when the lease runs out.
+/// Claims up to `limit` jobs due at `now` that no live lease holds and whose kind is not in
+/// `unable` (kinds this worker cannot run, e.g. the nightly backup without a backup folder),
+/// leasing each to `owner` until `now + lease` and counting the attempt, in one write
+/// transaction. A worker that dies leaves its jobs to be claimed again when the lease runs out.
 pub async fn claim_due(
     db: &Db,
     owner: &str,
     now: DateTime<Utc>,
     lease: Duration,
     limit: u64,
+    unable: &[&str],
 ) -> Result<Vec<ClaimedJob>> {
     let due = job::Entity::find()
         .filter(job::Column::DoneAt.is_null())
+        .filter(job::Column::Kind.is_not_in(unable.iter().copied()))
         .filter(job::Column::DueAt.lte(now))
         .filter(Condition::any().add(job::Column::LockedUntil.is_null()).add(job::Column::LockedUntil.lte(now)))
         .order_by_asc(job::Column::DueAt)

@@ -168,8 +168,18 @@ impl Db {
 
     /// Migrations this Kojo knows that the database has not applied (for readiness: a process
     /// of an older or newer build than the database's schema is not ready).
+    /// Reads only (no migration table is created, no lock taken): readiness probes run often.
     pub async fn pending_migrations(&self) -> Result<usize> {
-        Ok(Migrator::get_pending_migrations(&self.conn).await?.len())
+        let rows = self
+            .conn
+            .query_all_raw(sea_orm::Statement::from_string(
+                self.conn.get_database_backend(),
+                "SELECT version FROM seaql_migrations",
+            ))
+            .await?;
+        let applied: std::collections::HashSet<String> =
+            rows.iter().filter_map(|row| row.try_get::<String>("", "version").ok()).collect();
+        Ok(Migrator::migrations().iter().filter(|m| !applied.contains(m.name())).count())
     }
 
     /// Writes a consistent copy of an SQLite database to `path` (`VACUUM INTO`: one read

@@ -273,6 +273,11 @@ fn merged_threats(threats: &[ThreatCount]) -> Vec<ThreatCount> {
             }
         }
     }
+    // In key order: two writers upserting overlapping rows lock them in the same order (no
+    // deadlock between stream consumers).
+    merged.sort_by(|a, b| {
+        (a.day, &a.category, &a.action, &a.signature).cmp(&(b.day, &b.category, &b.action, &b.signature))
+    });
     merged
 }
 
@@ -285,6 +290,7 @@ fn merged_traffic(traffic: &[TrafficCount]) -> Vec<TrafficCount> {
             None => merged.push(row.clone()),
         }
     }
+    merged.sort_by(|a, b| (a.day, &a.action).cmp(&(b.day, &b.action)));
     merged
 }
 

@@ -32,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_guidance::M0018VisitFiles),
             Box::new(crate::migration_risk::M0019RiskAssessment),
             Box::new(crate::migration_stream::M0020StreamPositions),
+            Box::new(crate::migration_stream::M0021StreamMessageIds),
         ]
     }
 }

@@ -1,7 +1,8 @@
-//! The positions of a message stream (NATS JetStream) whose effects are committed: a consumer
-//! writes, in the transaction that applies a stream message, that message's sequence number;
-//! the primary key makes a second application of the same message fail, so a message
-//! redelivered after a crash, or handed to two consumers, changes the data once.
+//! The messages of a stream (NATS JetStream) whose effects are committed: a consumer writes, in
+//! the transaction that applies a stream message, that message's identity (its `Nats-Msg-Id`,
+//! which stays the same when the publisher sends it again); the primary key makes a second
+//! application of the same message fail, so a message redelivered after a crash, handed to two
+//! consumers, or published twice, changes the data once.
 //!
 //! Must not: know the stream's message format (the `kojo` consumer does).
 
@@ -16,12 +17,12 @@ pub(crate) mod applied {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "stream_applied")]
+    #[sea_orm(table_name = "stream_messages_applied")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub stream: String,
         #[sea_orm(primary_key, auto_increment = false)]
-        pub sequence: i64,
+        pub message_id: String,
         pub applied_at: DateTimeUtc,
     }
 
@@ -31,30 +32,33 @@ pub(crate) mod applied {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Which of `sequences` of `stream` are already applied.
-pub async fn applied(db: &Db, stream: &str, sequences: &[u64]) -> Result<HashSet<u64>> {
+/// The longest message identity kept (the column's width).
+pub const MESSAGE_ID_MAX: usize = 200;
+
+/// Which of `ids` of `stream` are already applied.
+pub async fn applied(db: &Db, stream: &str, ids: &[String]) -> Result<HashSet<String>> {
     let mut found = HashSet::new();
-    for chunk in sequences.chunks(500) {
-        let rows: Vec<i64> = applied::Entity::find()
+    for chunk in ids.chunks(500) {
+        let rows: Vec<String> = applied::Entity::find()
             .select_only()
-            .column(applied::Column::Sequence)
+            .column(applied::Column::MessageId)
             .filter(applied::Column::Stream.eq(stream))
-            .filter(applied::Column::Sequence.is_in(chunk.iter().map(|&s| s as i64)))
+            .filter(applied::Column::MessageId.is_in(chunk.iter().cloned()))
             .into_tuple()
             .all(db.conn())
             .await?;
-        found.extend(rows.into_iter().map(|s| s as u64));
+        found.extend(rows);
     }
     Ok(found)
 }
 
-/// Records `sequences` of `stream` as applied, in the transaction that applied them. Fails (and
-/// so fails the transaction) when one is already recorded.
-pub async fn mark_applied(tx: &Tx, stream: &str, sequences: &[u64], now: DateTime<Utc>) -> Result<()> {
-    for chunk in sequences.chunks(500) {
-        let rows = chunk.iter().map(|&sequence| applied::ActiveModel {
+/// Records `ids` of `stream` as applied, in the transaction that applied them. Fails (and so
+/// fails the transaction) when one is already recorded.
+pub async fn mark_applied(tx: &Tx, stream: &str, ids: &[String], now: DateTime<Utc>) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let rows = chunk.iter().map(|id| applied::ActiveModel {
             stream: Set(stream.to_string()),
-            sequence: Set(sequence as i64),
+            message_id: Set(id.clone()),
             applied_at: Set(now),
         });
         applied::Entity::insert_many(rows).exec(tx.conn()).await?;

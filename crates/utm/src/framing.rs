@@ -292,6 +292,16 @@ pub fn trim_line(line: &[u8]) -> &[u8] {
     &line[..end]
 }
 
+/// `line` with every NUL byte inside it made a space: no database keeps a NUL in text
+/// (PostgreSQL refuses the whole statement), and no vendor field means one.
+pub fn without_nul(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if line.contains(&0) {
+        std::borrow::Cow::Owned(line.iter().map(|&b| if b == 0 { b' ' } else { b }).collect())
+    } else {
+        std::borrow::Cow::Borrowed(line)
+    }
+}
+
 /// Outcome of [`decode_octet_counted`] on the front of a buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decoded<'a> {
@@ -641,6 +651,12 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2024-08-01T00:00:00Z").unwrap().into()
+    }
+
+    #[test]
+    fn nul_bytes_become_spaces_and_clean_lines_are_not_copied() {
+        assert_eq!(&*without_nul(b"a\0b\0\0c"), b"a b  c");
+        assert!(matches!(without_nul(b"clean line"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -77,10 +77,10 @@ async fn readiness(State(state): State<AppState>) -> Response {
     let database = tokio::time::timeout(Duration::from_secs(5), state.db.ping()).await;
     let database_ok = matches!(database, Ok(Ok(())));
     let migrations = if database_ok {
-        match state.db.pending_migrations().await {
-            Ok(0) => "current",
-            Ok(_) => "pending",
-            Err(_) => "unknown",
+        match tokio::time::timeout(Duration::from_secs(5), state.db.pending_migrations()).await {
+            Ok(Ok(0)) => "current",
+            Ok(Ok(_)) => "pending",
+            _ => "unknown",
         }
     } else {
         "unknown"
@@ -109,11 +109,21 @@ pub async fn record_request(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|path| path.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    let method = request.method().as_str().to_owned();
+    // A fixed set: a client inventing methods must not grow the metrics without bound.
+    let method = match *request.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    metrics::counter!("kojo_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+    metrics::counter!("kojo_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
         .increment(1);
     metrics::histogram!("kojo_http_request_duration_seconds", "method" => method, "route" => route)
         .record(started.elapsed().as_secs_f64());

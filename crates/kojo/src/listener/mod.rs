@@ -339,7 +339,7 @@ impl Chunk {
             return;
         }
         let start = self.bytes.len();
-        self.bytes.extend_from_slice(message);
+        self.bytes.extend_from_slice(&utm::framing::without_nul(message));
         self.messages.push((sender, start, self.bytes.len()));
     }
 

@@ -6,19 +6,26 @@
 //! (up to 512, with each one's sender address) is one stream message on
 //! `SUBJECT.LISTENER_ID`, with its receive time and a `Nats-Msg-Id` unique to this run of the
 //! listener, so a chunk published again after a lost acknowledgement is dropped by the
-//! stream's duplicate window. A chunk counts as published when the stream acknowledged it; a
-//! failed publish is retried (the readers wait meanwhile: TCP senders are slowed, UDP bursts
-//! fill the kernel buffer as with a slow database).
+//! stream's duplicate window (and, past the window, skipped by the consumers, which key what
+//! they applied by that id). A chunk larger than the server's `max_payload` is split; a single
+//! message larger than it is dropped and counted as failed. A chunk counts as published when
+//! the stream acknowledged it; a failed publish is retried (the readers wait meanwhile: TCP
+//! senders are slowed, UDP bursts fill the kernel buffer as with a slow database).
 //!
 //! **Consume** (exactly-once effect): a batch of stream messages goes through the listener's
 //! own writer (device mapping, parsing, roll-ups), and everything it produced — every device's
 //! roll-ups and events, the unknown senders, and the stream sequence of each message — is
-//! committed in one transaction. The sequences' primary key refuses a message applied before,
-//! so a message redelivered after a crash, or given to two consumers, is counted once: the
-//! consumer skips sequences already recorded and a race between two ends with one commit
+//! committed in one transaction. The ids' primary key refuses a message applied before, so a
+//! message redelivered after a crash, given to two consumers, or published twice, is counted
+//! once: the consumer skips ids already recorded and a race between two ends with one commit
 //! failing, its messages redelivered and skipped. Messages are acknowledged only after the
-//! commit. Incident tickets are settled after the commit, as the listener does (a crash in
-//! between loses those tickets, not the counts).
+//! commit. A batch holding a message whose device could not be looked up is not committed (it
+//! comes again). A batch that fails while the database answers is retried message by message,
+//! and a message that still fails alone after [`POISON_AFTER`] deliveries is set aside
+//! (terminated, counted as `refused`, logged) instead of blocking the stream. Incident tickets
+//! are settled after the commit, as the listener does (a crash in between loses those tickets,
+//! not the counts). The consumer's process counters (received, per vendor) count deliveries;
+//! the database's counts are the exact ones.
 //!
 //! Must not: parse vendor fields (the writer and the `utm` crate do).
 
@@ -82,12 +89,6 @@ impl StreamSettings {
             ack_wait: Duration::from_secs(u64::from(config.nats_ack_wait_seconds)),
         }))
     }
-
-    /// How long an applied position is remembered: past the stream's own retention, no
-    /// message can come back.
-    pub fn remembered_for(&self) -> Duration {
-        self.max_age + Duration::from_secs(24 * 3600)
-    }
 }
 
 fn is_token(value: &str) -> bool {
@@ -95,7 +96,8 @@ fn is_token(value: &str) -> bool {
 }
 
 /// Connects and makes sure the stream exists (file storage, `max_age`, a two-minute duplicate
-/// window for re-published chunks).
+/// window for re-published chunks). An existing stream keeps its own settings: read them from
+/// the returned stream's `cached_info()`.
 pub async fn open_stream(settings: &StreamSettings) -> anyhow::Result<(jetstream::Context, stream::Stream)> {
     let client =
         async_nats::connect(&settings.url).await.with_context(|| format!("NATS is unreachable at {}", settings.url))?;
@@ -116,12 +118,38 @@ pub async fn open_stream(settings: &StreamSettings) -> anyhow::Result<(jetstream
 
 const MAGIC: &[u8] = b"KJS1";
 
+/// Room kept below the server's `max_payload` for the headers (they count towards it).
+const HEADER_ROOM: usize = 1024;
+
 /// A chunk as a stream message: `KJS1`, then per message its sender (`4` + 4 bytes or `6` + 16
 /// bytes), its length (u32, little-endian) and its bytes.
+#[cfg(test)]
 pub(super) fn encode(chunk: &Chunk) -> Bytes {
-    let mut out = BytesMut::with_capacity(MAGIC.len() + chunk.bytes.len() + chunk.messages.len() * 21);
-    out.put_slice(MAGIC);
+    let (mut parts, _) = encode_within(chunk, usize::MAX);
+    parts.pop().map(|(payload, _)| payload).unwrap_or_else(|| Bytes::from_static(MAGIC))
+}
+
+/// A chunk as stream messages of at most `limit` bytes each, with the number of syslog
+/// messages in each; and how many syslog messages were too large for any (dropped).
+pub(super) fn encode_within(chunk: &Chunk, limit: usize) -> (Vec<(Bytes, u64)>, u64) {
+    let mut parts = Vec::new();
+    let mut dropped = 0;
+    let mut out = BytesMut::new();
+    let mut count = 0;
     for &(sender, start, end) in &chunk.messages {
+        // 21 bytes is the largest sender and length.
+        let size = 21 + (end - start);
+        if MAGIC.len() + size > limit {
+            dropped += 1;
+            continue;
+        }
+        if count > 0 && out.len() + size > limit {
+            parts.push((out.split().freeze(), count));
+            count = 0;
+        }
+        if count == 0 {
+            out.put_slice(MAGIC);
+        }
         match sender.to_canonical() {
             IpAddr::V4(v4) => {
                 out.put_u8(4);
@@ -134,8 +162,12 @@ pub(super) fn encode(chunk: &Chunk) -> Bytes {
         }
         out.put_u32_le((end - start) as u32);
         out.put_slice(&chunk.bytes[start..end]);
+        count += 1;
     }
-    out.freeze()
+    if count > 0 {
+        parts.push((out.freeze(), count));
+    }
+    (parts, dropped)
 }
 
 /// The chunk of a stream message; an error for anything [`encode`] did not write.
@@ -183,6 +215,7 @@ pub(super) async fn publish(
 ) {
     let subject = format!("{}.{}", settings.subject, settings.listener_id);
     let run = uuid::Uuid::new_v4().simple().to_string();
+    let limit = context.client().server_info().max_payload.saturating_sub(HEADER_ROOM).max(4096);
     let mut next_id: u64 = 0;
     let mut in_flight: std::collections::VecDeque<(Outgoing, AckFuture)> = std::collections::VecDeque::new();
     let mut open = true;
@@ -190,17 +223,26 @@ pub(super) async fn publish(
         tokio::select! {
             chunk = inbox.recv(), if open && in_flight.len() < IN_FLIGHT => match chunk {
                 Some(chunk) => {
-                    let messages = chunk.messages.len() as u64;
-                    ListenerStats::add(&stats.received, messages);
-                    next_id += 1;
-                    let message = Outgoing {
-                        id: format!("{}-{run}-{next_id}", settings.listener_id),
-                        received_at: clock.now().to_rfc3339(),
-                        payload: encode(&chunk),
-                        messages,
-                    };
-                    let ack = send(&context, &subject, &message).await;
-                    in_flight.push_back((message, ack));
+                    ListenerStats::add(&stats.received, chunk.messages.len() as u64);
+                    let (parts, dropped) = encode_within(&chunk, limit);
+                    if dropped > 0 {
+                        ListenerStats::add(&stats.failed, dropped);
+                        tracing::error!(dropped, limit, "syslog messages larger than the stream takes were dropped");
+                    }
+                    let received_at = clock.now().to_rfc3339();
+                    for (payload, messages) in parts {
+                        next_id += 1;
+                        let message = Outgoing {
+                            id: format!("{}-{run}-{next_id}", settings.listener_id),
+                            received_at: received_at.clone(),
+                            payload,
+                            messages,
+                        };
+                        match send(&context, &subject, &message).await {
+                            Some(ack) => in_flight.push_back((message, ack)),
+                            None => ListenerStats::add(&stats.failed, message.messages),
+                        }
+                    }
                 }
                 None => open = false,
             },
@@ -213,8 +255,10 @@ pub(super) async fn publish(
                         // one did arrive.
                         tracing::warn!(%error, "JetStream did not acknowledge a chunk; publishing it again");
                         tokio::time::sleep(Duration::from_millis(200)).await;
-                        let ack = send(&context, &subject, &message).await;
-                        in_flight.push_front((message, ack));
+                        match send(&context, &subject, &message).await {
+                            Some(ack) => in_flight.push_front((message, ack)),
+                            None => ListenerStats::add(&stats.failed, message.messages),
+                        }
                     }
                 }
             }
@@ -239,14 +283,20 @@ struct Outgoing {
     messages: u64,
 }
 
-/// Publishes `message`, retrying every second until the server takes it.
-async fn send(context: &jetstream::Context, subject: &str, message: &Outgoing) -> AckFuture {
+/// Publishes `message`, retrying every second until the server takes it; `None` when it never
+/// can (larger than the server's `max_payload`, which a smaller server limit than the one the
+/// chunk was split for can cause).
+async fn send(context: &jetstream::Context, subject: &str, message: &Outgoing) -> Option<AckFuture> {
     loop {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(async_nats::header::NATS_MESSAGE_ID, message.id.as_str());
         headers.insert("Kojo-Received-At", message.received_at.as_str());
         match context.publish_with_headers(subject.to_string(), headers, message.payload.clone()).await {
-            Ok(ack) => return Box::pin(ack.into_future()),
+            Ok(ack) => return Some(Box::pin(ack.into_future())),
+            Err(error) if error.kind() == jetstream::context::PublishErrorKind::MaxPayloadExceeded => {
+                tracing::error!(%error, messages = message.messages, "a chunk larger than the stream takes was dropped");
+                return None;
+            }
             Err(error) => {
                 tracing::warn!(%error, "JetStream publish failed; retrying in a second");
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -264,7 +314,27 @@ pub struct Consumed {
     pub skipped: u64,
     /// Stream messages that were not Kojo chunks (acknowledged and counted, nothing written).
     pub malformed: u64,
+    /// Stream messages set aside after failing alone [`POISON_AFTER`] times while the database
+    /// answered (terminated in the stream, logged).
+    pub refused: u64,
 }
+
+impl Consumed {
+    fn add(&mut self, done: Consumed) {
+        metrics::counter!("kojo_jetstream_messages_total", "outcome" => "applied").increment(done.applied);
+        metrics::counter!("kojo_jetstream_messages_total", "outcome" => "skipped").increment(done.skipped);
+        metrics::counter!("kojo_jetstream_messages_total", "outcome" => "malformed").increment(done.malformed);
+        metrics::counter!("kojo_jetstream_messages_total", "outcome" => "refused").increment(done.refused);
+        self.applied += done.applied;
+        self.skipped += done.skipped;
+        self.malformed += done.malformed;
+        self.refused += done.refused;
+    }
+}
+
+/// Deliveries after which a message that fails on its own while the database answers is set
+/// aside rather than delivered again and again.
+pub const POISON_AFTER: i64 = 5;
 
 /// `kojo utm consume`: applies the stream through the durable consumer until `shutdown`, or,
 /// with `until_idle`, until a fetch finds nothing (tests and catch-up runs).
@@ -276,6 +346,11 @@ pub async fn consume(
     until_idle: bool,
 ) -> anyhow::Result<(Consumed, Arc<ListenerStats>)> {
     let (_, stream) = open_stream(&settings).await?;
+    // The stream's own retention (it may have been created with other settings than ours).
+    let max_age = match stream.cached_info().config.max_age {
+        age if age.is_zero() => settings.max_age,
+        age => age,
+    };
     let mut consumer: consumer::PullConsumer = stream
         .get_or_create_consumer(
             &settings.consumer,
@@ -310,7 +385,7 @@ pub async fn consume(
             break Ok(());
         }
         if forgotten_at.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
-            match forget_old_positions(&services.db, &settings, listener.clock.now()).await {
+            match forget_old_positions(&services.db, max_age, listener.clock.now()).await {
                 Ok(forgotten) if forgotten > 0 => tracing::info!(forgotten, "old JetStream positions forgotten"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!("old JetStream positions not forgotten: {error:#}"),
@@ -348,24 +423,56 @@ pub async fn consume(
             }
             continue;
         }
-        match apply(&services, &settings, &listener, &mut writer, &mut produced, &stats, &messages).await {
+        let mut batch = Batch {
+            services: &services,
+            settings: &settings,
+            listener: &listener,
+            writer: &mut writer,
+            produced: &mut produced,
+            stats: &stats,
+        };
+        match batch.apply(&messages).await {
             Ok(done) => {
-                metrics::counter!("kojo_jetstream_messages_total", "outcome" => "applied").increment(done.applied);
-                metrics::counter!("kojo_jetstream_messages_total", "outcome" => "skipped").increment(done.skipped);
-                metrics::counter!("kojo_jetstream_messages_total", "outcome" => "malformed").increment(done.malformed);
-                consumed.applied += done.applied;
-                consumed.skipped += done.skipped;
-                consumed.malformed += done.malformed;
+                consumed.add(done);
+                acknowledge(&messages).await;
+            }
+            Err(error) if services.db.ping().await.is_err() => {
+                tracing::error!(
+                    "a JetStream batch was not stored (the database does not answer; it comes again): {error:#}"
+                );
                 for message in &messages {
-                    if let Err(error) = message.ack().await {
-                        tracing::warn!(%error, "JetStream acknowledgement failed (the message will be skipped when redelivered)");
-                    }
+                    let _ = message.ack_with(jetstream::AckKind::Nak(Some(Duration::from_secs(1)))).await;
                 }
             }
             Err(error) => {
-                tracing::error!("a JetStream batch was not stored (it will be delivered again): {error:#}");
+                // The database answers: find the message that fails, let the others through.
+                tracing::warn!("a JetStream batch was not stored; applying its messages one by one: {error:#}");
                 for message in &messages {
-                    let _ = message.ack_with(jetstream::AckKind::Nak(Some(Duration::from_secs(1)))).await;
+                    let one = std::slice::from_ref(message);
+                    match batch.apply(one).await {
+                        Ok(done) => {
+                            consumed.add(done);
+                            acknowledge(one).await;
+                        }
+                        Err(error) => {
+                            let delivered = message.info().map(|info| info.delivered).unwrap_or(0);
+                            if delivered >= POISON_AFTER && services.db.ping().await.is_ok() {
+                                tracing::error!(
+                                    delivered,
+                                    subject = %message.subject,
+                                    "a JetStream message was set aside: it failed on its own every time while the database answered: {error:#}"
+                                );
+                                consumed.add(Consumed { refused: 1, ..Consumed::default() });
+                                let _ = message.ack_with(jetstream::AckKind::Term).await;
+                            } else {
+                                tracing::warn!(
+                                    delivered,
+                                    "a JetStream message was not stored (it comes again): {error:#}"
+                                );
+                                let _ = message.ack_with(jetstream::AckKind::Nak(Some(Duration::from_secs(1)))).await;
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -374,6 +481,29 @@ pub async fn consume(
     status.write(false).await;
     log_stats(&stats.snapshot(), "JetStream consumer stopped");
     result.map(|()| (consumed, stats))
+}
+
+async fn acknowledge(messages: &[jetstream::Message]) {
+    for message in messages {
+        if let Err(error) = message.ack().await {
+            tracing::warn!(%error, "JetStream acknowledgement failed (the message will be skipped when redelivered)");
+        }
+    }
+}
+
+/// A message's identity: the publisher's `Nats-Msg-Id` (the same when it published the chunk
+/// again), else its stream sequence (a message Kojo did not publish).
+fn identity(message: &jetstream::Message) -> anyhow::Result<String> {
+    let id = message
+        .headers
+        .as_ref()
+        .and_then(|headers| headers.get(async_nats::header::NATS_MESSAGE_ID))
+        .map(|value| value.as_str())
+        .filter(|id| !id.is_empty() && id.len() <= store::stream::MESSAGE_ID_MAX - 4);
+    Ok(match id {
+        Some(id) => format!("id:{id}"),
+        None => format!("seq:{}", message.info().map_err(|e| anyhow::anyhow!("{e}"))?.stream_sequence),
+    })
 }
 
 async fn fetch(consumer: &consumer::PullConsumer, batch: usize) -> anyhow::Result<Vec<jetstream::Message>> {
@@ -385,83 +515,100 @@ async fn fetch(consumer: &consumer::PullConsumer, batch: usize) -> anyhow::Resul
     Ok(taken)
 }
 
-/// Writes the effects of `messages` not applied before, with their sequences, in one
-/// transaction.
-async fn apply(
-    services: &app::Services,
-    settings: &StreamSettings,
-    listener: &Settings,
-    writer: &mut Writer,
-    produced: &mut mpsc::Receiver<Job>,
-    stats: &ListenerStats,
-    messages: &[jetstream::Message],
-) -> anyhow::Result<Consumed> {
-    let db = &services.db;
-    let mut sequences = Vec::with_capacity(messages.len());
-    for message in messages {
-        sequences.push(message.info().map_err(|e| anyhow::anyhow!("{e}"))?.stream_sequence);
-    }
-    let done = store::stream::applied(db, &settings.stream, &sequences).await?;
-    let mut outcome = Consumed::default();
-    let mut fresh = Vec::with_capacity(messages.len());
-    for (message, sequence) in messages.iter().zip(&sequences) {
-        if done.contains(sequence) {
-            outcome.skipped += 1;
-            continue;
-        }
-        fresh.push(*sequence);
-        match decode(&message.payload) {
-            Ok(chunk) => writer.take(chunk).await,
-            Err(error) => {
-                tracing::warn!(sequence, "JetStream message skipped: {error}");
-                outcome.malformed += 1;
-            }
-        }
-    }
-    writer.flush_all().await;
-    writer.report_unknown().await;
-    writer.publish_counts();
-    let mut jobs = Vec::new();
-    while let Ok(job) = produced.try_recv() {
-        jobs.push(job);
-    }
-    let now = listener.clock.now();
-    let tx = db.begin().await?;
-    let mut settled = Vec::new();
-    let (mut stored, mut unparsed) = (0, 0);
-    for job in jobs {
-        match job {
-            Job::Batch(mut accumulator) => {
-                let (batch, summary) = accumulator.take_batch();
-                store::logs::ingest_in(&tx, &batch, now).await?;
-                stored += summary.lines - summary.unparsed;
-                unparsed += summary.unparsed;
-                settled.push(accumulator);
-            }
-            Job::Unknown { sender, serial, pending } => {
-                let address = sender.to_string();
-                store::logs::note_unknown_messages_in(&tx, pending.as_store(&address, serial.as_deref()), now).await?;
-            }
-        }
-    }
-    store::stream::mark_applied(&tx, &settings.stream, &fresh, now).await?;
-    tx.commit().await?;
-    ListenerStats::add(&stats.stored, stored);
-    ListenerStats::add(&stats.unparsed, unparsed);
-    for mut accumulator in settled {
-        accumulator.settle_tickets(services, listener.clock.now()).await;
-    }
-    outcome.applied = fresh.len() as u64 - outcome.malformed;
-    Ok(outcome)
+/// What applying a batch needs.
+struct Batch<'a> {
+    services: &'a app::Services,
+    settings: &'a StreamSettings,
+    listener: &'a Settings,
+    writer: &'a mut Writer,
+    produced: &'a mut mpsc::Receiver<Job>,
+    stats: &'a ListenerStats,
 }
 
-/// Forgets applied positions older than the stream can redeliver (the daily retention job).
+impl Batch<'_> {
+    /// Writes the effects of `messages` not applied before, with their ids, in one transaction.
+    /// Fails, writing nothing, when a message's device could not be looked up.
+    async fn apply(&mut self, messages: &[jetstream::Message]) -> anyhow::Result<Consumed> {
+        let db = &self.services.db;
+        let mut ids = Vec::with_capacity(messages.len());
+        for message in messages {
+            ids.push(identity(message)?);
+        }
+        let done = store::stream::applied(db, &self.settings.stream, &ids).await?;
+        let mut outcome = Consumed::default();
+        let mut fresh = Vec::with_capacity(messages.len());
+        let mut lost = 0;
+        for (message, id) in messages.iter().zip(ids) {
+            // Applied before, or met earlier in this batch (published twice).
+            if done.contains(&id) || fresh.contains(&id) {
+                outcome.skipped += 1;
+                continue;
+            }
+            match decode(&message.payload) {
+                Ok(chunk) => lost += self.writer.take(chunk).await,
+                Err(error) => {
+                    tracing::warn!(id, "JetStream message skipped: {error}");
+                    outcome.malformed += 1;
+                }
+            }
+            fresh.push(id);
+        }
+        self.writer.flush_all().await;
+        self.writer.report_unknown().await;
+        self.writer.publish_counts();
+        let mut jobs = Vec::new();
+        while let Ok(job) = self.produced.try_recv() {
+            jobs.push(job);
+        }
+        if lost > 0 {
+            bail!("{lost} syslog messages could not be mapped to a device (the database did not answer)");
+        }
+        let now = self.listener.clock.now();
+        let tx = db.begin().await?;
+        let mut settled = Vec::new();
+        let mut batches = Vec::new();
+        let (mut stored, mut unparsed) = (0, 0);
+        for job in jobs {
+            match job {
+                Job::Batch(mut accumulator) => {
+                    let (batch, summary) = accumulator.take_batch();
+                    stored += summary.lines - summary.unparsed;
+                    unparsed += summary.unparsed;
+                    batches.push(batch);
+                    settled.push(accumulator);
+                }
+                Job::Unknown { sender, serial, pending } => {
+                    let address = sender.to_string();
+                    store::logs::note_unknown_messages_in(&tx, pending.as_store(&address, serial.as_deref()), now)
+                        .await?;
+                }
+            }
+        }
+        // Devices in one order in every consumer, so two never wait on each other's rows.
+        batches.sort_by_key(|batch| batch.device_id);
+        for batch in &batches {
+            store::logs::ingest_in(&tx, batch, now).await?;
+        }
+        store::stream::mark_applied(&tx, &self.settings.stream, &fresh, now).await?;
+        tx.commit().await?;
+        ListenerStats::add(&self.stats.stored, stored);
+        ListenerStats::add(&self.stats.unparsed, unparsed);
+        for mut accumulator in settled {
+            accumulator.settle_tickets(self.services, self.listener.clock.now()).await;
+        }
+        outcome.applied = fresh.len() as u64 - outcome.malformed;
+        Ok(outcome)
+    }
+}
+
+/// Forgets applied positions older than the stream can redeliver: its retention `max_age` and
+/// a day.
 pub async fn forget_old_positions(
     db: &store::Db,
-    settings: &StreamSettings,
+    max_age: Duration,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<u64> {
-    let keep = chrono::Duration::from_std(settings.remembered_for())?;
+    let keep = chrono::Duration::from_std(max_age + Duration::from_secs(24 * 3600))?;
     Ok(store::stream::forget_before(db, now - keep).await?)
 }
 

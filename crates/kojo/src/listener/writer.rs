@@ -111,6 +111,9 @@ pub(super) struct Writer {
     removed: HashMap<String, u64>,
     /// Per vendor, the messages mapped to a device (published to the counters every flush).
     intake: utm::IntakeCounts,
+    /// The last lookup was given up: the next ones try once until one succeeds (a database
+    /// outage must not cost `LOOKUP_ATTEMPTS` seconds per message).
+    lookups_failing: bool,
 }
 
 impl Writer {
@@ -125,6 +128,7 @@ impl Writer {
             unknown_overflow: 0,
             removed: HashMap::new(),
             intake: utm::IntakeCounts::default(),
+            lookups_failing: false,
         }
     }
 
@@ -140,7 +144,9 @@ impl Writer {
         loop {
             tokio::select! {
                 chunk = inbox.recv() => match chunk {
-                    Some(chunk) => self.take(chunk).await,
+                    Some(chunk) => {
+                        self.take(chunk).await;
+                    }
                     None => break,
                 },
                 _ = flush_tick.tick() => {
@@ -159,7 +165,10 @@ impl Writer {
         // Dropping `self` closes the job channel: the store task finishes the queue and ends.
     }
 
-    pub(super) async fn take(&mut self, chunk: Chunk) {
+    /// Maps, parses and accumulates `chunk`; returns how many of its messages were lost because
+    /// their device could not be looked up.
+    pub(super) async fn take(&mut self, chunk: Chunk) -> u64 {
+        let mut lost = 0;
         ListenerStats::add(&self.stats.received, chunk.messages.len() as u64);
         for &(sender, start, end) in &chunk.messages {
             // An IPv4 sender reaching a dual-stack socket shows as ::ffff:a.b.c.d.
@@ -200,20 +209,29 @@ impl Writer {
                         None => self.unknown_overflow += 1,
                     }
                 }
-                None => ListenerStats::add(&self.stats.failed, 1),
+                None => {
+                    ListenerStats::add(&self.stats.failed, 1);
+                    lost += 1;
+                }
             }
         }
+        lost
     }
 
     /// Maps a message, retrying while the database does not answer.
     async fn target(&mut self, serial: Option<&str>, sender: IpAddr) -> Option<Target> {
         let mut attempts = 0;
+        let most = if self.lookups_failing { 1 } else { LOOKUP_ATTEMPTS };
         loop {
             match self.directory.target(serial, sender).await {
-                Ok(target) => return Some(target),
+                Ok(target) => {
+                    self.lookups_failing = false;
+                    return Some(target);
+                }
                 Err(error) => {
                     attempts += 1;
-                    if attempts >= LOOKUP_ATTEMPTS {
+                    if attempts >= most {
+                        self.lookups_failing = true;
                         tracing::error!(%error, %sender, "device lookup failed; a syslog message is lost");
                         return None;
                     }

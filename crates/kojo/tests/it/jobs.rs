@@ -219,7 +219,7 @@ async fn concurrent_claims_never_share_a_job_and_a_lost_lease_is_claimed_again(b
             let owner = format!("claimer-{n}");
             let mut taken = Vec::new();
             loop {
-                let batch = store::jobs::claim_due(&db, &owner, now, lease, 3).await.unwrap();
+                let batch = store::jobs::claim_due(&db, &owner, now, lease, 3, &[]).await.unwrap();
                 if batch.is_empty() {
                     return taken;
                 }
@@ -238,13 +238,16 @@ async fn concurrent_claims_never_share_a_job_and_a_lost_lease_is_claimed_again(b
     // A worker that dies keeps its job until the lease runs out; then another takes it.
     let db = &app.running.db;
     store::jobs::plan(db, "probe", "orphan", now, now).await.unwrap();
-    let first = store::jobs::claim_due(db, "dead", now, lease, 10).await.unwrap();
+    let first = store::jobs::claim_due(db, "dead", now, lease, 10, &[]).await.unwrap();
     assert_eq!(first.len(), 1);
     assert!(
-        store::jobs::claim_due(db, "alive", now + chrono::Duration::minutes(29), lease, 10).await.unwrap().is_empty()
+        store::jobs::claim_due(db, "alive", now + chrono::Duration::minutes(29), lease, 10, &[])
+            .await
+            .unwrap()
+            .is_empty()
     );
     let later = now + lease;
-    let second = store::jobs::claim_due(db, "alive", later, lease, 10).await.unwrap();
+    let second = store::jobs::claim_due(db, "alive", later, lease, 10, &[]).await.unwrap();
     assert_eq!((second.len(), second[0].attempts), (1, 2));
     assert!(!store::jobs::finish(db, first[0].id, "dead", later).await.unwrap(), "the old owner no longer holds it");
     assert!(store::jobs::finish(db, second[0].id, "alive", later).await.unwrap());

@@ -40,7 +40,37 @@ on_both_backends!(
     tcp_connections_and_their_buffers_are_capped,
     silent_tcp_connections_are_closed,
     both_units_of_an_ha_pair_count_on_their_device,
+    lines_with_nul_bytes_are_stored_not_lost,
 );
+
+/// A NUL byte inside a message (a broken relay, a binary field) is kept out of the database's
+/// text, which PostgreSQL refuses; the batch around it is stored, not lost.
+async fn lines_with_nul_bytes_are_stored_not_lost(backend: Backend) {
+    let app = ListenerApp::start(backend).await;
+    let device = app.register(1, "FGT60FTK0000503", Some("127.0.0.1")).await;
+    let tcp_target = app.running.syslog_tcp_addr().expect("TCP listener");
+    let expected = Expected::mix("FGT60FTK0000503", 50, 3);
+    let mut bytes: Vec<u8> = Vec::new();
+    for line in &expected.lines {
+        // An extra field holding a NUL: the parser ignores the field, the line counts as usual.
+        bytes.extend_from_slice(format!("<189>{line} note=\"a\0b\"\n").as_bytes());
+    }
+    bytes.extend_from_slice(b"<13>not a log line \0 with a NUL\n");
+    let mut stream = TcpStream::connect(tcp_target).await.unwrap();
+    stream.write_all(&bytes).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let stats = app.running.syslog_stats().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stats.snapshot().received < 51 || stats.snapshot().pending() > 0 {
+        assert!(Instant::now() < deadline, "{:?}", stats.snapshot());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (db, stopped) = app.stop().await;
+    let snapshot = stats.snapshot();
+    assert_eq!((snapshot.failed, snapshot.stored, snapshot.unparsed), (0, 50, 1), "{snapshot:?}");
+    expected.assert_stored(&db, device, "lines with NUL bytes").await;
+    drop_database(db, stopped).await;
+}
 
 /// A FortiGate HA pair logs under two serials from one address: the registered unit's lines
 /// map by serial, the other unit's by sender, and both roll up on the one device — in one
