@@ -137,6 +137,12 @@ pub(crate) const UPLOADS: &[(&str, usize)] = &[
     ("/office/seminars/{id}/attendance", seminars::MAX_REPORT_BYTES),
 ];
 
+/// The upload routes and the largest body each takes (file and form), for the operator's proxy
+/// settings and the tests that send each one a large file.
+pub fn upload_routes() -> impl Iterator<Item = (&'static str, usize)> {
+    UPLOADS.iter().map(|(route, _)| (*route, body_limit(route)))
+}
+
 /// The largest file the route `pattern` takes (none: it takes no file).
 pub(crate) fn upload_file_limit(pattern: &str) -> Option<usize> {
     UPLOADS.iter().find(|(route, _)| *route == pattern).map(|(_, limit)| *limit)

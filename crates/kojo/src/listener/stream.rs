@@ -627,12 +627,35 @@ mod tests {
             back.messages.iter().map(|&(sender, start, end)| (sender, &back.bytes[start..end])).collect();
         assert_eq!(lines[0], ("192.0.2.7".parse().unwrap(), chunk.bytes[..chunk.messages[0].2].as_ref()));
         assert_eq!(lines[1].0, "2001:db8::5".parse::<IpAddr>().unwrap());
-        assert_eq!(lines[1].1, b"<13>\xff binary \x00 kept");
+        assert_eq!(lines[1].1, b"<13>\xff binary   kept", "NUL made a space as it arrived");
         assert_eq!(lines[2], ("198.51.100.1".parse().unwrap(), b"x".as_ref()), "mapped IPv4 sent as IPv4");
         for bad in [&b""[..], b"KJS2", b"KJS1\x04\x01\x02", b"KJS1\x04\x01\x02\x03\x04\x09\x00\x00\x00ab", b"KJS1\x05"]
         {
             assert!(decode(bad).is_err(), "{bad:?}");
         }
         assert!(decode(b"KJS1").unwrap().messages.is_empty());
+    }
+
+    #[test]
+    fn chunks_are_split_under_the_server_limit_and_oversized_messages_dropped() {
+        let mut chunk = Chunk::default();
+        let sender: IpAddr = "192.0.2.9".parse().unwrap();
+        let lines: Vec<Vec<u8>> = (0..40).map(|n| format!("<13>line {n} {}", "x".repeat(n * 7)).into_bytes()).collect();
+        for line in &lines {
+            chunk.push(sender, line);
+        }
+        chunk.push(sender, &vec![b'y'; 2_000]);
+        let limit = 600;
+        let (parts, dropped) = encode_within(&chunk, limit);
+        assert_eq!(dropped, 1, "the 2,000-byte message fits no part");
+        assert!(parts.len() > 1);
+        let mut back = Vec::new();
+        for (payload, count) in &parts {
+            assert!(payload.len() <= limit, "{} > {limit}", payload.len());
+            let part = decode(payload).unwrap();
+            assert_eq!(part.messages.len() as u64, *count);
+            back.extend(part.messages.iter().map(|&(_, start, end)| part.bytes[start..end].to_vec()));
+        }
+        assert_eq!(back, lines, "every other message, once, in order");
     }
 }

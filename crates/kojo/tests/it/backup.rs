@@ -48,6 +48,11 @@ async fn a_backup_taken_during_submissions_restores_every_acknowledged_applicati
     let total = acknowledged.lock().unwrap().len();
     assert!(total > before.len(), "submissions continued: {total} vs {}", before.len());
     assert!(written.bytes > 0 && out.exists());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a backup holds personal data: its owner's only");
+    }
     assert_eq!(written.format, if backend == Backend::Sqlite { "sqlite" } else { "pg_dump" });
     assert!(std::fs::read_dir(out.parent().unwrap()).unwrap().count() == 1, "no partial file left");
     let audit = store::audit::recent(&app.running.db, 200).await.unwrap();
@@ -121,6 +126,11 @@ async fn the_nightly_backup_runs_once_a_day_at_two_and_keeps_its_count() {
     kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
     assert!(copies().is_empty());
     clock.set(at(7, 2) + Duration::minutes(1));
+    // A process without a backup folder (a second web process) leaves the job to one with it.
+    let without = kojo::maintenance::Settings { backup: None, ..settings.clone() };
+    let pass = kojo::jobs::run_due_jobs(&app.running.services, &without, &clock).await.unwrap();
+    assert_eq!((pass.done, pass.failed), (0, 0), "not claimed: {pass:?}");
+    assert!(copies().is_empty());
     kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
     assert_eq!(copies(), ["kojo-20261207-020100.sqlite3"]);
     // Once a day, however many passes.

@@ -28,6 +28,7 @@ on_both_backends!(
     agreement_uploads_are_capped_and_superseded,
     the_acknowledgement_carries_only_what_kojo_generated,
     oversized_bodies_answer_413_in_words_that_say_so,
+    every_upload_route_takes_large_files_and_refuses_oversized_ones,
     the_origin_check_compares_scheme_host_and_port,
     markup_and_sql_in_input_stay_text,
 );
@@ -657,6 +658,30 @@ async fn oversized_bodies_answer_413_in_words_that_say_so(backend: Backend) {
         assert_eq!(status, 413, "{path}");
         assert!(page.contains("10MBまで") && !page.contains("有効期限"), "{path}: {page}");
     }
+    app.stop().await;
+}
+
+/// Every upload route takes a declared length past the 64 KiB of a form (a browser declares
+/// it; only the agreement's route did until the limits came from one table) and refuses one past
+/// its own limit, before reading the body.
+async fn every_upload_route_takes_large_files_and_refuses_oversized_ones(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let headers = [("content-type", "multipart/form-data; boundary=kojo".to_string())];
+    let mut routes = 0;
+    for (pattern, limit) in web::upload_routes() {
+        let path: String = pattern
+            .split('/')
+            .map(|part| if part.starts_with('{') { uuid::Uuid::new_v4().to_string() } else { part.to_string() })
+            .collect::<Vec<_>>()
+            .join("/");
+        let (status, _) = post_head(&app, &path, &headers, 300 * 1024).await;
+        assert_ne!(status, 413, "{pattern}: a 300 KB file");
+        let (status, page) = post_head(&app, &path, &headers, limit + 1).await;
+        assert_eq!(status, 413, "{pattern}: past its limit of {limit} bytes");
+        assert!(page.contains("大きすぎます"), "{pattern}: {page}");
+        routes += 1;
+    }
+    assert_eq!(routes, 8);
     app.stop().await;
 }
 

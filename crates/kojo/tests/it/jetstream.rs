@@ -200,3 +200,137 @@ async fn chunks_published_by_others_are_skipped_and_counted() {
     drop_database(db, stopped).await;
     delete_stream(&stream).await;
 }
+
+/// A chunk as the listener publishes it (`KJS1`, then per line: `4`, the IPv4 sender, the
+/// length as u32 little-endian, the bytes), written out here so the test checks the format too.
+fn chunk_from(sender: [u8; 4], lines: &[String]) -> bytes::Bytes {
+    let mut out = b"KJS1".to_vec();
+    for line in lines {
+        let line = format!("<189>{line}");
+        out.push(4);
+        out.extend_from_slice(&sender);
+        out.extend_from_slice(&(line.len() as u32).to_le_bytes());
+        out.extend_from_slice(line.as_bytes());
+    }
+    out.into()
+}
+
+/// The stream made by the test (a short duplicate window, a retention of its own) and a Kojo
+/// configured for it, with one device at 127.0.0.1.
+async fn stream_and_app(backend: Backend, serial: &str, prefix: &str) -> (ListenerApp, uuid::Uuid, String, String) {
+    let (stream, subject) = unique(prefix);
+    let client = async_nats::connect(nats_url()).await.unwrap();
+    async_nats::jetstream::new(client)
+        .create_stream(async_nats::jetstream::stream::Config {
+            name: stream.clone(),
+            subjects: vec![format!("{subject}.>")],
+            max_age: Duration::from_secs(3600),
+            duplicate_window: Duration::from_millis(200),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let nats = nats_url();
+    let app = ListenerApp::start_configured(backend, |config| {
+        config.nats_url = Some(nats.clone());
+        config.nats_stream = stream.clone();
+        config.nats_subject = subject.clone();
+        config.nats_batch = 10;
+    })
+    .await;
+    let device = app.register(1, serial, Some("127.0.0.1")).await;
+    (app, device, stream, subject)
+}
+
+async fn publish_with_id(subject: &str, id: &str, payload: bytes::Bytes) {
+    let client = async_nats::connect(nats_url()).await.unwrap();
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(async_nats::header::NATS_MESSAGE_ID, id);
+    async_nats::jetstream::new(client)
+        .publish_with_headers(format!("{subject}.test-listener"), headers, payload)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+}
+
+/// A listener that could not reach NATS for longer than the duplicate window publishes its
+/// chunk again under the same id; the stream keeps both copies, the consumers apply it once.
+async fn a_chunk_published_again_after_the_duplicate_window_counts_once(backend: Backend) {
+    let serial = "FGT60FTK0000403";
+    let (app, device, stream, subject) = stream_and_app(backend, serial, "KOJO_D").await;
+    let expected = Expected::mix(serial, 40, 2);
+    let payload = chunk_from([127, 0, 0, 1], &expected.lines);
+    publish_with_id(&subject, "test-listener-run1-1", payload.clone()).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    publish_with_id(&subject, "test-listener-run1-1", payload).await;
+    let client = async_nats::connect(nats_url()).await.unwrap();
+    let mut handle = async_nats::jetstream::new(client).get_stream(&stream).await.unwrap();
+    assert_eq!(handle.info().await.unwrap().state.messages, 2, "past the window the stream keeps both");
+
+    let settings = kojo::listener::stream::StreamSettings::from_config(&app.config).unwrap().unwrap();
+    let listener = kojo::listener::Settings::configured(&app.config, None, None).unwrap();
+    let (_stop, never) = tokio::sync::watch::channel(false);
+    let (consumed, _) =
+        kojo::listener::stream::consume(app.running.services.clone(), settings, listener, never, true).await.unwrap();
+    assert_eq!((consumed.applied, consumed.skipped), (1, 1), "{consumed:?}");
+    expected.assert_stored(&app.running.db, device, "a chunk published twice").await;
+    let (db, stopped) = app.stop().await;
+    drop_database(db, stopped).await;
+    delete_stream(&stream).await;
+}
+
+/// A message that fails on its own every time while the database answers (here: a trigger
+/// refusing one signature) is set aside after five deliveries; the messages around it are
+/// stored, and the stream is not blocked.
+async fn a_message_that_always_fails_is_set_aside_and_the_rest_stored(backend: Backend) {
+    let serial = "FGT60FTK0000404";
+    let (app, device, stream, subject) = stream_and_app(backend, serial, "KOJO_P").await;
+    let poison_sql = match backend {
+        Backend::Sqlite => {
+            "CREATE TRIGGER kojo_test_poison BEFORE INSERT ON threat_rollups \
+             WHEN NEW.signature = 'Kojo.Poison.Test' BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
+        }
+        Backend::Postgres => {
+            "CREATE FUNCTION kojo_test_poison() RETURNS trigger AS $$ BEGIN \
+             IF NEW.signature = 'Kojo.Poison.Test' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$ \
+             LANGUAGE plpgsql; \
+             CREATE TRIGGER kojo_test_poison BEFORE INSERT ON threat_rollups \
+             FOR EACH ROW EXECUTE FUNCTION kojo_test_poison()"
+        }
+    };
+    store::scratch::execute(&app.running.db, poison_sql).await.unwrap();
+    let before = Expected::mix(serial, 30, 1);
+    let after = Expected::mix(serial, 30, 4);
+    let poison = crate::listener::line(serial, crate::listener::date(3), 5, "ips", 1)
+        .replace("MS.SMB.Server.Trans.Peeking.Data.Information.Disclosure", "Kojo.Poison.Test");
+    publish_with_id(&subject, "p-1", chunk_from([127, 0, 0, 1], &before.lines)).await;
+    publish_with_id(&subject, "p-2", chunk_from([127, 0, 0, 1], &[poison])).await;
+    publish_with_id(&subject, "p-3", chunk_from([127, 0, 0, 1], &after.lines)).await;
+
+    let settings = kojo::listener::stream::StreamSettings::from_config(&app.config).unwrap().unwrap();
+    let listener = kojo::listener::Settings::configured(&app.config, None, None).unwrap();
+    let (_stop, never) = tokio::sync::watch::channel(false);
+    let consuming = kojo::listener::stream::consume(app.running.services.clone(), settings, listener, never, true);
+    let (consumed, _) = tokio::time::timeout(Duration::from_secs(60), consuming).await.expect("not blocked").unwrap();
+    assert_eq!((consumed.applied, consumed.refused), (2, 1), "{consumed:?}");
+    let mut both = Expected::default();
+    for expected in [&before, &after] {
+        for (key, count) in &expected.threats {
+            *both.threats.entry(key.clone()).or_default() += count;
+        }
+        for (key, count) in &expected.traffic {
+            *both.traffic.entry(*key).or_default() += count;
+        }
+    }
+    both.assert_stored(&app.running.db, device, "around the poison message").await;
+    assert_eq!(store::stream::count(&app.running.db, &stream).await.unwrap(), 2, "the poison message not applied");
+    let (db, stopped) = app.stop().await;
+    drop_database(db, stopped).await;
+    delete_stream(&stream).await;
+}
+
+on_both_backends!(
+    a_chunk_published_again_after_the_duplicate_window_counts_once,
+    a_message_that_always_fails_is_set_aside_and_the_rest_stored,
+);

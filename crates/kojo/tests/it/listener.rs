@@ -202,12 +202,12 @@ pub(crate) async fn drop_database(db: store::Db, stopped: Stopped) {
     }
 }
 
-fn date(d: u32) -> NaiveDate {
+pub(crate) fn date(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
 }
 
 /// One FortiGate log line at `day` (JST) `hour`:00 (as in `devices.rs`).
-fn line(serial: &str, day: NaiveDate, hour: u32, kind: &str, n: u32) -> String {
+pub(crate) fn line(serial: &str, day: NaiveDate, hour: u32, kind: &str, n: u32) -> String {
     let local = chrono::FixedOffset::east_opt(9 * 3600)
         .unwrap()
         .from_local_datetime(&day.and_hms_opt(hour, 0, n % 60).unwrap())
@@ -239,8 +239,8 @@ fn line(serial: &str, day: NaiveDate, hour: u32, kind: &str, n: u32) -> String {
 #[derive(Default)]
 pub(crate) struct Expected {
     pub(crate) lines: Vec<String>,
-    threats: BTreeMap<(NaiveDate, String, String), u64>,
-    traffic: BTreeMap<NaiveDate, u64>,
+    pub(crate) threats: BTreeMap<(NaiveDate, String, String), u64>,
+    pub(crate) traffic: BTreeMap<NaiveDate, u64>,
 }
 
 impl Expected {

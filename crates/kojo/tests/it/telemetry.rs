@@ -33,6 +33,9 @@ async fn readiness_and_metrics(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(status.status(), 200);
+    // A method a client invents is counted as "other", never as a label of its own.
+    let invented = reqwest::Method::from_bytes(b"KOJOPROBE").unwrap();
+    app.client.request(invented, app.at("/api/v1/applications")).send().await.unwrap();
     let metrics_url = format!("http://{}/metrics", app.running.metrics_address.expect("metrics address bound"));
     let response = reqwest::get(&metrics_url).await.unwrap();
     assert_eq!(response.status(), 200);
@@ -48,6 +51,7 @@ async fn readiness_and_metrics(backend: Backend) {
     assert!(text.contains("kojo_http_request_duration_seconds_bucket{"), "{text}");
     assert!(text.contains("kojo_submission_group_size_bucket{"), "{text}");
     assert!(!text.contains(&reference), "no reference in a label");
+    assert!(!text.contains("KOJOPROBE") && text.contains(r#"method="other""#), "{text}");
     assert!(!text.contains("contact1@example.jp"));
     let gauge = |name: &str| -> f64 {
         text.lines()
