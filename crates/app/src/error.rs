@@ -84,6 +84,12 @@ pub enum Invalid {
     UnknownChoice,
     /// A SECURITY ACTION 自己宣言ID that is not digits.
     DeclarationId,
+    /// A field of a staff form that does not pass its check, with why (Japanese, English).
+    Field {
+        field: &'static str,
+        ja: String,
+        en: String,
+    },
 }
 
 impl From<store::StoreError> for AppError {

@@ -16,6 +16,7 @@ pub mod devices;
 pub mod error;
 pub mod guidance;
 pub mod incidents;
+pub mod inquiries;
 pub mod intake;
 pub mod mail;
 pub mod programmes;

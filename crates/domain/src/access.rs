@@ -129,6 +129,11 @@ pub enum Action {
     Assess,
     /// Read course ②'s programme figures: stages and risk-value distribution, no company named.
     ReadRiskFigures,
+    /// The inquiry inbox: read every inquiry and its thread (personal data), reply, log calls,
+    /// assign, close; write and publish FAQ entries.
+    AnswerInquiries,
+    /// Read the inquiry figures: counts and times by channel and category, nobody named.
+    ReadInquiryFigures,
     /// Programme years, windows, capacities and users.
     Administer,
     /// Change one's own password (every staff user; company users have none).
@@ -166,6 +171,10 @@ impl Role {
             Action::ReadRiskFigures => matches!(self, Role::Administrator | Role::Secretariat | Role::TokyoOfficial),
             Action::ReadIncidentFigures => {
                 matches!(self, Role::Administrator | Role::Secretariat | Role::UtmOperator | Role::TokyoOfficial)
+            }
+            Action::AnswerInquiries => matches!(self, Role::Administrator | Role::Secretariat),
+            Action::ReadInquiryFigures => {
+                matches!(self, Role::Administrator | Role::Secretariat | Role::TokyoOfficial)
             }
             Action::Administer => matches!(self, Role::Administrator),
             Action::ActOnOwnCase => matches!(self, Role::Company),

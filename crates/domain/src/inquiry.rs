@@ -7,8 +7,131 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
+use serde::{Deserialize, Serialize};
 
+use crate::application::{FieldIssues, NAME_MAX, PERSON_MAX, parse_into, required};
 use crate::calendar::BusinessCalendar;
+use crate::text::{self, EmailAddress, FieldError, PhoneNumber};
+
+/// The longest subject and message the form and the API take.
+pub const SUBJECT_MAX: usize = 200;
+pub const MESSAGE_MAX: usize = 4000;
+
+/// An inquiry as the form or `POST /api/v1/inquiries` sends it, loosely typed so that nothing
+/// typed is lost on the way back to the form.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct InquiryInput {
+    pub name: String,
+    pub company_name: Option<String>,
+    pub email: String,
+    pub phone: Option<String>,
+    pub category: Option<String>,
+    pub subject: String,
+    pub message: String,
+    pub privacy_policy_accepted: bool,
+}
+
+/// An inquiry that passed every check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidInquiry {
+    pub name: String,
+    pub company_name: Option<String>,
+    pub email: EmailAddress,
+    pub phone: Option<PhoneNumber>,
+    pub category: Category,
+    pub subject: String,
+    pub message: String,
+}
+
+/// Checks an inquiry from the public form or the API: every problem, per field, in Japanese
+/// and English.
+pub fn validate(input: &InquiryInput) -> Result<ValidInquiry, FieldIssues> {
+    let mut issues = FieldIssues::default();
+    let name = required(&input.name, "name", PERSON_MAX, &mut issues);
+    let company_name = match text::optional(input.company_name.as_deref().unwrap_or(""), NAME_MAX) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            issues.push_error("company_name", &error);
+            None
+        }
+    };
+    let email = parse_into(EmailAddress::parse(&input.email), "email", &mut issues);
+    let phone = match input.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(raw) => parse_into(PhoneNumber::parse(raw), "phone", &mut issues).map(Some),
+        None => Some(None),
+    };
+    let category = match input.category.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) => Category::from_code(code).or_else(|| {
+            issues.push("category", "お問い合わせの種別の値が正しくありません", "Unknown category");
+            None
+        }),
+        None => {
+            issues.push("category", "お問い合わせの種別を選択してください", "Choose what your question is about");
+            None
+        }
+    };
+    let subject = required(&input.subject, "subject", SUBJECT_MAX, &mut issues);
+    let message = match message_text(&input.message, MESSAGE_MAX) {
+        Ok(message) => Some(message),
+        Err(error) => {
+            issues.push_error("message", &error);
+            None
+        }
+    };
+    if !input.privacy_policy_accepted {
+        issues.push(
+            "privacy_policy_accepted",
+            "個人情報の取扱いに同意してください",
+            "You must accept the privacy policy",
+        );
+    }
+    match (name, company_name, email, phone, category, subject, message) {
+        (Some(name), Some(company_name), Some(email), Some(phone), Some(category), Some(subject), Some(message))
+            if issues.0.is_empty() =>
+        {
+            Ok(ValidInquiry { name, company_name, email, phone, category, subject, message })
+        }
+        _ => Err(issues),
+    }
+}
+
+/// A message as typed, its lines kept: line breaks made `\n`, each line's trailing spaces and
+/// the whole text's leading and trailing blank lines dropped; no control character but tab and
+/// line breaks; at most `max_chars` characters as typed.
+pub fn message_text(input: &str, max_chars: usize) -> Result<String, FieldError> {
+    if text::has_control(input) {
+        return Err(FieldError::ControlCharacter);
+    }
+    if text::too_long(input, max_chars) {
+        return Err(FieldError::TooLong { max: max_chars });
+    }
+    let unified = input.replace("\r\n", "\n").replace('\r', "\n");
+    let lines: Vec<&str> = unified.split('\n').map(str::trim_end).collect();
+    let text = lines.join("\n").trim_matches('\n').to_string();
+    if text.trim().is_empty() {
+        return Err(FieldError::Required);
+    }
+    Ok(text)
+}
+
+/// What the FAQ search reads of `parts`: NFKC, hiragana as katakana, lowercase, one space
+/// between words. Substring search over it finds two-character words (日程, 費用) on every
+/// database, which word-splitting full-text search in PostgreSQL's default configuration does
+/// not for Japanese.
+pub fn search_text(parts: &[&str]) -> String {
+    parts.iter().map(|part| text::to_katakana(part).to_lowercase()).collect::<Vec<_>>().join(" ")
+}
+
+/// The words of a search as [`search_text`] writes them; at most 5, each at most 50 characters.
+pub fn search_terms(query: &str) -> Vec<String> {
+    search_text(&[query])
+        .split_whitespace()
+        .filter(|term| !term.is_empty())
+        .take(5)
+        .map(|term| term.chars().take(50).collect())
+        .collect()
+}
 
 /// What an inquiry is about (the form's 種別).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -514,6 +637,51 @@ mod tests {
         assert_eq!(Target::from_code(&Target::BusinessHours(16).code()), Some(Target::BusinessHours(16)));
         assert_eq!(fiscal_year_of(tokyo(2027, 3, 31, 23, 0)), 2026);
         assert_eq!(fiscal_year_of(tokyo(2027, 4, 1, 0, 0)), 2027);
+    }
+
+    #[test]
+    fn inquiries_are_checked_field_by_field() {
+        let good = InquiryInput {
+            name: " 山田　太郎 ".into(),
+            company_name: Some("".into()),
+            email: "Taro@Example.JP".into(),
+            phone: Some("０３-１２３４-５６７８".into()),
+            category: Some("seminars".into()),
+            subject: "説明会の日程".into(),
+            message: "\r\n日程を教えてください。  \r\n\r\nよろしくお願いします。\r\n".into(),
+            privacy_policy_accepted: true,
+        };
+        let valid = validate(&good).unwrap();
+        assert_eq!(valid.name, "山田 太郎");
+        assert_eq!(valid.company_name, None);
+        assert_eq!(valid.category, Category::Seminars);
+        assert_eq!(valid.message, "日程を教えてください。\n\nよろしくお願いします。");
+        let bad = InquiryInput {
+            name: "".into(),
+            email: "not-an-address".into(),
+            phone: Some("12".into()),
+            category: Some("billing".into()),
+            subject: "x".repeat(SUBJECT_MAX + 1),
+            message: " \n ".into(),
+            privacy_policy_accepted: false,
+            ..InquiryInput::default()
+        };
+        let issues = validate(&bad).unwrap_err();
+        let fields: Vec<&str> = issues.0.iter().map(|issue| issue.field).collect();
+        assert_eq!(fields, ["name", "email", "phone", "category", "subject", "message", "privacy_policy_accepted"]);
+        assert!(validate(&InquiryInput { category: None, ..good.clone() }).is_err());
+        assert!(validate(&InquiryInput { message: "a\u{0}b".into(), ..good }).is_err());
+    }
+
+    #[test]
+    fn search_finds_two_character_words_in_any_form() {
+        let text = search_text(&["説明会の日程と費用は？", "Ｆｅｅｓ and にってい"]);
+        for query in ["日程", "費用", "fees", "ニッテイ", "にってい", "  日程　費用 "] {
+            let terms = search_terms(query);
+            assert!(!terms.is_empty() && terms.iter().all(|term| text.contains(term.as_str())), "{query}");
+        }
+        assert!(!search_terms("日時").iter().all(|term| text.contains(term.as_str())));
+        assert_eq!(search_terms("a b c d e f g").len(), 5);
     }
 
     #[test]

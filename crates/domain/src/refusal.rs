@@ -73,6 +73,9 @@ pub enum Refusal {
     /// Too many agreement uploads for the case (in total, or within the hour).
     #[error("upload limit: {0:?}")]
     UploadLimit(UploadLimit),
+    /// A closed inquiry takes no reply or status change until it is reopened.
+    #[error("the inquiry is closed")]
+    InquiryClosed,
     #[error("seminar: {0:?}")]
     Seminar(SeminarRefusal),
     #[error("incident desk: {0:?}")]

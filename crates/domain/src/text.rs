@@ -432,8 +432,7 @@ fn phone_at(chars: &[char], start: usize) -> Option<usize> {
         end += 1;
     }
     // Separators at the end belong to the sentence, except a bracket closing one of the number's.
-    loop {
-        let Some(&last) = end.checked_sub(1).and_then(|i| chars.get(i)).filter(|_| end > start + 1) else { break };
+    while let Some(&last) = end.checked_sub(1).and_then(|i| chars.get(i)).filter(|_| end > start + 1) {
         let opened = chars[start..end].iter().filter(|c| opening(**c)).count();
         let closed = chars[start..end].iter().filter(|c| closing(**c)).count();
         if is_dash(last) || space(last) || opening(last) || (closing(last) && closed > opened) {

@@ -460,6 +460,21 @@ pub async fn get(db: &Db, id: Uuid) -> Result<ApplicationRecord> {
     record(model, &codes)
 }
 
+/// The newest application whose contact e-mail is `email` (any case of its letters): what an
+/// inquiry from that address is about, most likely.
+pub async fn newest_by_contact_email(db: &Db, email: &str) -> Result<Option<Uuid>> {
+    let email = email.trim().to_lowercase();
+    let found = application::Entity::find()
+        .filter(sea_orm::sea_query::ExprTrait::eq(
+            sea_orm::sea_query::Func::lower(Expr::col((application::Entity, application::Column::ContactEmail))),
+            email.as_str(),
+        ))
+        .order_by_desc(application::Column::ReceivedAt)
+        .one(db.conn())
+        .await?;
+    Ok(found.map(|model| model.id))
+}
+
 /// The applicant's own look-up: reference and e-mail must both match.
 pub async fn find_for_applicant(db: &Db, reference: &str, email: &str) -> Result<Option<ApplicationRecord>> {
     let model =

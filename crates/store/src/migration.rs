@@ -33,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_risk::M0019RiskAssessment),
             Box::new(crate::migration_stream::M0020StreamPositions),
             Box::new(crate::migration_stream::M0021StreamMessageIds),
+            Box::new(crate::migration_inquiries::M0022Inquiries),
         ]
     }
 }

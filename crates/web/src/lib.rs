@@ -7,6 +7,7 @@ pub mod agreement;
 mod api;
 mod api_auth;
 mod api_cases;
+mod api_inquiries;
 mod api_seminars;
 mod api_utm;
 pub mod auth;
@@ -19,6 +20,7 @@ mod form_fields;
 mod guidance;
 mod i18n;
 mod incidents;
+mod inquiries;
 mod intake;
 mod menu;
 mod messages;
@@ -265,13 +267,18 @@ pub fn router(state: AppState) -> Router {
         .merge(agreement::router())
         .merge(reports::router())
         .merge(seminars::router())
+        .merge(inquiries::router())
         .merge(incidents::router())
         .merge(guidance::router())
         .merge(risk::router())
         .merge(ops::router())
         .nest(
             "/api/v1",
-            api::router().merge(api_cases::router()).merge(api_utm::router()).merge(api_seminars::router()),
+            api::router()
+                .merge(api_cases::router())
+                .merge(api_utm::router())
+                .merge(api_seminars::router())
+                .merge(api_inquiries::router()),
         )
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(with_state.clone(), csrf::require_form_token))

@@ -24,11 +24,13 @@ impl MenuEntry {
 
 /// Every page of the office menu, in the menu's order. The first one a role may open is its
 /// home.
-pub(crate) const ENTRIES: [MenuEntry; 17] = [
+pub(crate) const ENTRIES: [MenuEntry; 19] = [
     MenuEntry { path: "/office/board", ja: "作業ボード", en: "Work board", action: Action::ReadCases },
     MenuEntry { path: "/office/applications", ja: "申込一覧", en: "Applications", action: Action::ReadCases },
     MenuEntry { path: "/office/approvals", ja: "都承認", en: "Approvals", action: Action::ReadApprovals },
     MenuEntry { path: "/office/seminars", ja: "説明会", en: "Seminars", action: Action::RunSeminars },
+    MenuEntry { path: "/office/inquiries", ja: "問い合わせ", en: "Inquiries", action: Action::AnswerInquiries },
+    MenuEntry { path: "/office/faq", ja: "よくある質問", en: "FAQ", action: Action::AnswerInquiries },
     MenuEntry { path: "/office/guidance", ja: "経営指導", en: "Guidance", action: Action::Guide },
     MenuEntry {
         path: "/office/risk", ja: "リスクアセスメント", en: "Risk assessment", action: Action::Assess

@@ -48,6 +48,11 @@ pub fn refusal(refusal: &Refusal) -> Message {
             format!("「{}」は専用の操作で行ってください", event.label_ja()),
             format!("'{}' has its own action", event.code()),
         ),
+        Refusal::InquiryClosed => message(
+            "inquiry_closed",
+            "この問い合わせは完了しています。対応する場合は、先に「再開」してください。",
+            "This inquiry is closed; reopen it first.",
+        ),
         Refusal::ContactOnClosedCase(state) => message(
             "case_closed",
             format!("「{}」の案件には連絡を記録できません", state_ja(*state)),
@@ -447,6 +452,7 @@ pub fn invalid(invalid: &Invalid) -> Message {
             "自己宣言IDは、IPAから届いた番号（数字）をそのまま入力してください".into(),
             "Enter the self-declaration ID from IPA (digits)".into(),
         ),
+        Invalid::Field { ja, en, .. } => (ja.clone(), en.clone()),
         Invalid::AttendanceReport(why) => {
             (format!("参加者レポートを読み取れません：{why}"), format!("The participant report cannot be read: {why}"))
         }

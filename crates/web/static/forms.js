@@ -21,3 +21,44 @@
     });
   });
 })();
+
+// While a subject is typed, the published FAQ entries like it (GET /api/v1/faq) are offered
+// under the field, so many questions are answered before they are sent. Without JavaScript the
+// review page (確認) offers them instead.
+(function () {
+  document.querySelectorAll('input[data-faq-suggest]').forEach(function (input) {
+    var box = document.getElementById(input.getAttribute('data-faq-suggest'));
+    if (!box) { return; }
+    var list = box.querySelector('ul');
+    var timer = null;
+    var asked = '';
+    function show(entries) {
+      list.textContent = '';
+      entries.slice(0, 5).forEach(function (entry) {
+        var item = document.createElement('li');
+        var link = document.createElement('a');
+        link.href = entry.url;
+        link.textContent = entry.question;
+        link.target = '_blank';
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      box.hidden = entries.length === 0;
+    }
+    function ask() {
+      var words = input.value.trim();
+      if (words === asked) { return; }
+      asked = words;
+      if (words.length < 2) { show([]); return; }
+      fetch('/api/v1/faq?q=' + encodeURIComponent(words), { headers: { Accept: 'application/json' } })
+        .then(function (response) { return response.ok ? response.json() : []; })
+        .then(function (entries) { if (input.value.trim() === words) { show(entries); } })
+        .catch(function () { show([]); });
+    }
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 300);
+    });
+    if (input.value.trim() !== '') { ask(); }
+  });
+})();

@@ -94,8 +94,12 @@ fn every_operation_documents_its_refusals() {
     let document = document();
     assert_eq!(document["openapi"], "3.1.0");
     // The public bodies' 422 names each field or rule; every other error is `Error`.
-    let public_body =
-        ["POST /api/v1/applications", "POST /api/v1/eligibility", "POST /api/v1/seminars/{id}/registrations"];
+    let public_body = [
+        "POST /api/v1/applications",
+        "POST /api/v1/eligibility",
+        "POST /api/v1/seminars/{id}/registrations",
+        "POST /api/v1/inquiries",
+    ];
     for (name, operation) in operations(&document) {
         let responses = operation["responses"].as_object().unwrap_or_else(|| panic!("{name}: no responses"));
         assert!(responses.keys().any(|status| status.starts_with('2')), "{name}: no success response");

@@ -1,0 +1,399 @@
+//! Inquiries and the FAQ over HTTP, on SQLite and PostgreSQL: the public form's three steps
+//! with the FAQ offered on the way, the acknowledgement; the secretariat's inbox, a reply by
+//! e-mail, the asker's e-mail reply threading into the same inquiry (once however often it is
+//! fetched), a telephone inquiry, the link to an application; an FAQ entry drafted from the
+//! answer without the personal details, published and found by a two-character word; the API;
+//! and who may see what.
+
+use domain::access::Role;
+use serde_json::{Value, json};
+
+use crate::common::{Backend, Setup, TestApp, application, hidden_value, spawn_app};
+
+on_both_backends!(
+    a_question_is_asked_answered_threaded_and_made_an_faq_entry,
+    telephone_inquiries_and_the_inbox_s_filters_and_export,
+    the_api_takes_inquiries_and_searches_the_faq,
+    only_the_secretariat_opens_the_inbox,
+);
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn outbox_to(app: &TestApp, to: &str) -> Vec<store::outbox::OutboxMessage> {
+    let mut found: Vec<_> =
+        store::outbox::recent(&app.running.db, 500).await.unwrap().into_iter().filter(|m| m.to == to).collect();
+    found.sort_by_key(|m| m.created_at);
+    found
+}
+
+/// A published FAQ entry, saved through the use case as staff would.
+async fn published_entry(app: &TestApp, question: &str, answer: &str) -> uuid::Uuid {
+    let admin = app::Actor::command_line();
+    let input = app::inquiries::FaqInput {
+        category: "seminars".into(),
+        question_ja: question.into(),
+        answer_ja: answer.into(),
+        ..Default::default()
+    };
+    let now = app.running.clock.now();
+    let saved = app::inquiries::save_faq(&app.running.services, &admin, None, &input, None, now).await.unwrap();
+    app::inquiries::publish_faq(&app.running.services, &admin, saved.id, true, now).await.unwrap();
+    saved.id
+}
+
+fn form(csrf: &str, step: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out = vec![("csrf".to_string(), csrf.to_string()), ("step".to_string(), step.to_string())];
+    out.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    out
+}
+
+async fn a_question_is_asked_answered_threaded_and_made_an_faq_entry(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    // An application from the address the question will come from: the inquiry links to it.
+    let applied: Value = app.apply(&application(7, "utm")).await.json().await.unwrap();
+    let application_reference = applied["reference"].as_str().unwrap().to_string();
+    published_entry(&app, "説明会の日程はどこで確認できますか？", "説明会の一覧ページに日程を掲載しています。").await;
+
+    // 入力: mistakes come back in Japanese with everything typed kept.
+    let asker = client();
+    let page = asker.get(app.at("/contact")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    let typed = [
+        ("name", "山田 太郎"),
+        ("company_name", "株式会社テスト7"),
+        ("email", "not-an-address"),
+        ("phone", "03-1234-5678"),
+        ("category", "seminars"),
+        ("subject", "説明会の日程"),
+        ("message", "説明会の日程を教えてください。\n山田太郎（03-1234-5678）"),
+        ("privacy_policy_accepted", "yes"),
+    ];
+    let response = asker.post(app.at("/contact")).form(&form(&csrf, "review", &typed)).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("メールアドレス") && page.contains("説明会の日程を教えてください。"), "{page}");
+    assert!(page.contains("value=\"株式会社テスト7\""), "typed values kept");
+
+    // 確認: nothing sent yet, and the FAQ entry like the subject is offered.
+    let mut fields = typed.to_vec();
+    fields[2] = ("email", "contact7@example.jp");
+    let response = asker.post(app.at("/contact")).form(&form(&csrf, "review", &fields)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("まだ送信されていません"), "{page}");
+    assert!(
+        page.contains("この質問と似たよくある質問") && page.contains("説明会の日程はどこで確認できますか"),
+        "{page}"
+    );
+    assert!(store::inquiries::list(&app.running.db, &Default::default(), 10).await.unwrap().is_empty());
+
+    // 完了: the reference, the answer time, the acknowledgement by e-mail.
+    let response = asker.post(app.at("/contact")).form(&form(&csrf, "send", &fields)).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/contact/done");
+    let done = asker.get(app.at("/contact/done")).send().await.unwrap().text().await.unwrap();
+    let fiscal = domain::inquiry::fiscal_year_of(app.running.clock.now());
+    let reference = domain::inquiry::reference(fiscal, 1);
+    assert!(done.contains(&reference) && done.contains("回答予定"), "{done}");
+    let record = store::inquiries::by_reference(&app.running.db, &reference).await.unwrap().unwrap();
+    assert_eq!((record.channel, record.status), (domain::inquiry::Channel::Web, domain::inquiry::Status::New));
+    assert_eq!(record.privacy_version.as_deref(), Some(app::inquiries::PRIVACY_VERSION));
+    let linked =
+        store::applications::find_by_reference(&app.running.db, &application_reference).await.unwrap().unwrap();
+    assert_eq!(record.application_id, Some(linked.id), "linked to the application from the same address");
+    let acknowledgement = outbox_to(&app, "contact7@example.jp").await;
+    let acknowledgement = acknowledgement.iter().find(|m| m.subject.contains(&reference)).expect("acknowledged");
+    assert!(acknowledgement.body.contains("回答予定"));
+    assert!(!acknowledgement.body.contains("説明会の日程を教えてください"), "nothing typed is echoed to the address");
+
+    // The secretariat: the inbox lists it with its clock; its page is audited; a reply is e-mailed.
+    let staff = client();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let inbox = staff.get(app.at("/office/inquiries")).send().await.unwrap().text().await.unwrap();
+    assert!(inbox.contains(&reference) && inbox.contains("回答期限"), "{inbox}");
+    let url = app.at(&format!("/office/inquiries/{}", record.id));
+    let page = staff.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("説明会の日程を教えてください。") && page.contains(&application_reference), "{page}");
+    let audit = store::audit::for_subject(&app.running.db, "inquiry", &record.id.to_string()).await.unwrap();
+    assert!(audit.iter().any(|entry| entry.action == "inquiry.read"), "the read is audited");
+    let csrf = hidden_value(&page, "csrf");
+    let empty =
+        staff.post(&url).form(&[("csrf", csrf.as_str()), ("action", "reply"), ("body", "  ")]).send().await.unwrap();
+    assert_eq!(empty.status(), 422, "an empty reply is refused, not sent");
+    let reply = "日程は説明会の一覧ページでご確認いただけます。\nご不明点は 03-5555-0000 までお電話ください。";
+    let response =
+        staff.post(&url).form(&[("csrf", csrf.as_str()), ("action", "reply"), ("body", reply)]).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let mails = outbox_to(&app, "contact7@example.jp").await;
+    let sent = mails.iter().find(|m| m.subject.contains("Re:")).expect("the reply in the outbox");
+    assert!(sent.subject.contains(&reference) && sent.body.contains("山田 太郎 様") && sent.body.contains(reply));
+    let answered = store::inquiries::get(&app.running.db, record.id).await.unwrap();
+    assert_eq!(answered.status, domain::inquiry::Status::Answered);
+    assert!(answered.first_answered_at.is_some());
+
+    // The asker answers the e-mail: threaded by the reference in the subject, opened again; the
+    // same e-mail fetched twice is stored once; a stranger quoting the reference starts anew.
+    let incoming = app::inquiries::IncomingEmail {
+        message_id: "reply-1@mail.example.jp".into(),
+        references: vec!["unknown@elsewhere".into()],
+        from_address: "contact7@example.jp".into(),
+        from_name: Some("山田 太郎".into()),
+        subject: format!("Re: {}", sent.subject),
+        text: "ありがとうございます。オンライン参加もできますか？".into(),
+    };
+    let now = app.running.clock.now();
+    let first = app::inquiries::receive_email(&app.running.services, &incoming, now).await.unwrap();
+    assert_eq!(first, app::inquiries::Received::Threaded(record.id));
+    let again = app::inquiries::receive_email(&app.running.services, &incoming, now).await.unwrap();
+    assert_eq!(again, app::inquiries::Received::Duplicate);
+    let thread = store::inquiries::messages(&app.running.db, record.id).await.unwrap();
+    assert_eq!(thread.len(), 3, "question, reply, the asker's answer once");
+    let reopened = store::inquiries::get(&app.running.db, record.id).await.unwrap();
+    assert_eq!(reopened.status, domain::inquiry::Status::InProgress);
+    // A reply to that e-mail threads by its Message-ID, whatever its subject.
+    let follow_up = app::inquiries::IncomingEmail {
+        message_id: "reply-2@mail.example.jp".into(),
+        references: vec!["reply-1@mail.example.jp".into()],
+        from_address: "contact7@example.jp".into(),
+        subject: "追加の質問".into(),
+        text: "もう一点あります。".into(),
+        ..Default::default()
+    };
+    let threaded = app::inquiries::receive_email(&app.running.services, &follow_up, now).await.unwrap();
+    assert_eq!(threaded, app::inquiries::Received::Threaded(record.id));
+    let stranger = app::inquiries::IncomingEmail {
+        message_id: "x@spoof.example".into(),
+        from_address: "someone@spoof.example".into(),
+        subject: format!("Re: {reference}"),
+        text: "教えてください".into(),
+        ..Default::default()
+    };
+    let separate = app::inquiries::receive_email(&app.running.services, &stranger, now).await.unwrap();
+    assert!(matches!(separate, app::inquiries::Received::New(id) if id != record.id), "{separate:?}");
+
+    // "FAQ にする": the draft has none of the asker's details; published, it is found by a
+    // two-character word on the public page and the API.
+    let draft =
+        staff.get(app.at(&format!("/office/faq/new?from={}", record.id))).send().await.unwrap().text().await.unwrap();
+    for personal in ["山田", "太郎", "株式会社テスト7", "contact7@", "03-1234-5678", "03-5555-0000", reference.as_str()]
+    {
+        assert!(!draft.contains(personal), "{personal} left in the draft: {draft}");
+    }
+    assert!(draft.contains("日程は説明会の一覧ページでご確認いただけます。"));
+    let question = hidden_textarea(&draft, "question_ja");
+    let answer = hidden_textarea(&draft, "answer_ja");
+    let response = staff
+        .post(app.at("/office/faq/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("from", record.id.to_string().as_str()),
+            ("category", "seminars"),
+            ("question_ja", "オンラインでも参加できますか？費用はかかりますか？"),
+            ("answer_ja", &format!("{answer}\n参加費用は無料です。")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "{question}");
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let id = location.trim_start_matches("/office/faq/").split('?').next().unwrap().to_string();
+    let public = reqwest::get(app.at("/faq?q=費用")).await.unwrap().text().await.unwrap();
+    assert!(!public.contains("費用はかかりますか"), "a draft is not public");
+    let response = staff
+        .post(app.at(&format!("/office/faq/{id}/publish")))
+        .form(&[("csrf", csrf.as_str()), ("published", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let public = reqwest::get(app.at("/faq?q=費用")).await.unwrap().text().await.unwrap();
+    assert!(public.contains("費用はかかりますか") && !public.contains("日程はどこで"), "{public}");
+    let found: Vec<Value> = reqwest::get(app.at("/api/v1/faq?q=日程")).await.unwrap().json().await.unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
+    let entry = reqwest::get(app.at(&format!("/faq/{id}"))).await.unwrap();
+    assert_eq!(entry.status(), 200);
+    // An edit is a new version; unpublished, the entry's page is gone.
+    let response = staff
+        .post(app.at(&format!("/office/faq/{id}")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("category", "seminars"),
+            ("question_ja", "オンラインでも参加できますか？"),
+            ("answer_ja", "できます。参加費用は無料です。"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let versions = store::inquiries::faq_versions(&app.running.db, id.parse().unwrap()).await.unwrap();
+    assert_eq!(versions.iter().map(|v| v.0).collect::<Vec<_>>(), [2, 1]);
+    staff
+        .post(app.at(&format!("/office/faq/{id}/publish")))
+        .form(&[("csrf", csrf.as_str()), ("published", "no")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reqwest::get(app.at(&format!("/faq/{id}"))).await.unwrap().status(), 404);
+    app.stop().await;
+}
+
+/// The text of `<textarea … name="NAME" …>TEXT</textarea>`, unescaped enough for the test's text.
+fn hidden_textarea(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\"");
+    let start = page.find(&marker).unwrap_or_else(|| panic!("no textarea {name}"));
+    let after = &page[start..];
+    let open = after.find('>').unwrap() + 1;
+    let close = after.find("</textarea>").unwrap();
+    after[open..close].replace("&#x27;", "'").replace("&quot;", "\"").replace("&amp;", "&")
+}
+
+async fn telephone_inquiries_and_the_inbox_s_filters_and_export(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let staff = client();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let page = staff.get(app.at("/office/inquiries/call")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    let call = |subject: &'static str, answered: &'static str| {
+        let staff = staff.clone();
+        let csrf = csrf.clone();
+        let url = app.at("/office/inquiries/call");
+        async move {
+            staff
+                .post(url)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("name", "佐藤 花子"),
+                    ("phone", "03-9876-5432"),
+                    ("category", "utm"),
+                    ("subject", subject),
+                    ("summary", "UTMの設置場所について質問。"),
+                    ("answered", answered),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let missing = staff
+        .post(app.at("/office/inquiries/call"))
+        .form(&[("csrf", csrf.as_str()), ("name", ""), ("category", "utm"), ("subject", "x"), ("summary", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 422);
+    assert!(missing.text().await.unwrap().contains("お名前"), "the problem is named");
+    assert_eq!(call("設置場所", "yes").await.status(), 303);
+    assert_eq!(call("電源の要否", "").await.status(), 303);
+    let all = store::inquiries::list(&app.running.db, &Default::default(), 10).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|r| r.channel == domain::inquiry::Channel::Phone));
+    let answered = all.iter().find(|r| r.subject == "設置場所").unwrap();
+    assert_eq!(answered.status, domain::inquiry::Status::Answered);
+    // Filters: answered ones only, a word; closed ones leave the default list.
+    let list = staff.get(app.at("/office/inquiries?status=answered")).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("設置場所") && !list.contains("電源の要否"), "{list}");
+    let list = staff.get(app.at("/office/inquiries?q=電源")).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("電源の要否") && !list.contains("設置場所"));
+    let url = app.at(&format!("/office/inquiries/{}", answered.id));
+    let response = staff.post(&url).form(&[("csrf", csrf.as_str()), ("action", "close")]).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let list = staff.get(app.at("/office/inquiries")).send().await.unwrap().text().await.unwrap();
+    assert!(!list.contains("設置場所"), "closed ones leave the open list");
+    // A closed inquiry takes no reply until reopened.
+    let refused =
+        staff.post(&url).form(&[("csrf", csrf.as_str()), ("action", "note"), ("body", "メモ")]).send().await.unwrap();
+    assert_eq!(refused.status(), 303, "a note is always possible");
+    let refused = staff.post(&url).form(&[("csrf", csrf.as_str()), ("action", "start")]).send().await.unwrap();
+    assert_eq!(refused.status(), 409);
+    // The export opens in Excel: UTF-8 with a BOM, the Japanese headers, both inquiries.
+    let csv = staff.get(app.at("/office/inquiries/export?status=all&format=csv")).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    let bytes = csv.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("問い合わせ番号") && text.contains("設置場所") && text.contains("電源の要否"), "{text}");
+    app.stop().await;
+}
+
+async fn the_api_takes_inquiries_and_searches_the_faq(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let good = json!({
+        "name": "鈴木 一郎", "company_name": null, "email": "ichiro@example.jp", "phone": null,
+        "category": "application", "subject": "申込みの費用", "message": "費用はかかりますか？",
+        "privacy_policy_accepted": true,
+    });
+    let response = app.client.post(app.at("/api/v1/inquiries")).json(&good).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    let reference = body["reference"].as_str().unwrap();
+    assert!(reference.starts_with("Q-R") && body["answer_due"].is_string(), "{body}");
+    let mut bad = good.clone();
+    bad["email"] = json!("nope");
+    bad["category"] = json!("billing");
+    let response = app.client.post(app.at("/api/v1/inquiries")).json(&bad).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["email", "category"], "{body}");
+    published_entry(&app, "参加に費用はかかりますか？", "無料です。").await;
+    published_entry(&app, "説明会の日程は？", "一覧ページをご覧ください。").await;
+    let found: Vec<Value> = reqwest::get(app.at("/api/v1/faq?q=費用")).await.unwrap().json().await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["answer"], "無料です。");
+    assert!(found[0]["url"].as_str().unwrap().ends_with(&format!("/faq/{}", found[0]["id"].as_str().unwrap())));
+    let all: Vec<Value> = reqwest::get(app.at("/api/v1/faq")).await.unwrap().json().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(reqwest::get(app.at("/api/v1/faq?category=billing")).await.unwrap().status(), 422);
+    app.stop().await;
+}
+
+async fn only_the_secretariat_opens_the_inbox(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let submitted = app::inquiries::submit(
+        &app.running.services,
+        &app::Actor::public(None),
+        &domain::inquiry::InquiryInput {
+            name: "高橋 次郎".into(),
+            email: "jiro@example.jp".into(),
+            category: Some("other".into()),
+            subject: "質問".into(),
+            message: "内容".into(),
+            privacy_policy_accepted: true,
+            ..Default::default()
+        },
+        domain::secretariat::Language::Ja,
+        app.running.clock.now(),
+    )
+    .await
+    .unwrap();
+    let id = submitted.inquiry.id;
+    let paths = [
+        "/office/inquiries".to_string(),
+        format!("/office/inquiries/{id}"),
+        "/office/inquiries/export".to_string(),
+        "/office/inquiries/call".to_string(),
+        "/office/faq".to_string(),
+        format!("/office/faq/new?from={id}"),
+    ];
+    for role in [Role::TokyoOfficial, Role::Expert, Role::UtmOperator] {
+        let user = client();
+        app.sign_in(&user, &format!("{}@example.jp", role.code()), role).await;
+        for path in &paths {
+            let response = user.get(app.at(path)).send().await.unwrap();
+            assert_eq!(response.status(), 403, "{role:?} {path}");
+        }
+    }
+    let stranger = client();
+    for path in &paths {
+        let response = stranger.get(app.at(path)).send().await.unwrap();
+        assert_eq!(response.status(), 303, "not signed in: {path}");
+    }
+    let admin = client();
+    app.sign_in(&admin, "admin@example.jp", Role::Administrator).await;
+    for path in &paths {
+        assert_eq!(admin.get(app.at(path)).send().await.unwrap().status(), 200, "{path}");
+    }
+    app.stop().await;
+}

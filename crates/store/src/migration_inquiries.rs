@@ -1,0 +1,244 @@
+//! M0022: inquiries to the secretariat (web form, e-mail, telephone), their threads and the
+//! spans their response clock stood still, and the FAQ entries that grow from the answers.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+pub struct M0022Inquiries;
+
+impl MigrationName for M0022Inquiries {
+    fn name(&self) -> &str {
+        "m0022_inquiries"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Inquiries {
+    Table,
+    Id,
+    ProgrammeId,
+    Reference,
+    FiscalYear,
+    Number,
+    Channel,
+    Category,
+    Status,
+    Name,
+    CompanyName,
+    Email,
+    Phone,
+    Subject,
+    Language,
+    PrivacyVersion,
+    ApplicationId,
+    AssigneeUserId,
+    ReceivedAt,
+    FirstAnsweredAt,
+    WaitingSince,
+    SourceIp,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum InquiryMessages {
+    Table,
+    Id,
+    InquiryId,
+    Kind,
+    AuthorUserId,
+    Body,
+    EmailMessageId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum InquiryPauses {
+    Table,
+    InquiryId,
+    PausedAt,
+    ResumedAt,
+}
+
+#[derive(DeriveIden)]
+enum FaqEntries {
+    Table,
+    Id,
+    Category,
+    QuestionJa,
+    AnswerJa,
+    QuestionEn,
+    AnswerEn,
+    Position,
+    Published,
+    Version,
+    SearchText,
+    SourceInquiryId,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum FaqVersions {
+    Table,
+    FaqId,
+    Version,
+    QuestionJa,
+    AnswerJa,
+    QuestionEn,
+    AnswerEn,
+    SavedBy,
+    SavedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0022Inquiries {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Inquiries::Table)
+                    .col(pk_uuid(Inquiries::Id))
+                    .col(uuid_null(Inquiries::ProgrammeId))
+                    .col(string_len(Inquiries::Reference, 16))
+                    .col(integer(Inquiries::FiscalYear))
+                    .col(integer(Inquiries::Number))
+                    .col(string_len(Inquiries::Channel, 8))
+                    .col(string_len(Inquiries::Category, 24))
+                    .col(string_len(Inquiries::Status, 16))
+                    .col(string_len(Inquiries::Name, 100))
+                    .col(string_len_null(Inquiries::CompanyName, 200))
+                    .col(string_len_null(Inquiries::Email, 254))
+                    .col(string_len_null(Inquiries::Phone, 32))
+                    .col(string_len(Inquiries::Subject, 200))
+                    .col(string_len(Inquiries::Language, 2))
+                    .col(string_len_null(Inquiries::PrivacyVersion, 32))
+                    .col(uuid_null(Inquiries::ApplicationId))
+                    .col(uuid_null(Inquiries::AssigneeUserId))
+                    .col(timestamp_with_time_zone(Inquiries::ReceivedAt))
+                    .col(timestamp_with_time_zone_null(Inquiries::FirstAnsweredAt))
+                    .col(timestamp_with_time_zone_null(Inquiries::WaitingSince))
+                    .col(string_len_null(Inquiries::SourceIp, 64))
+                    .col(timestamp_with_time_zone(Inquiries::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        for (name, columns, unique) in [
+            ("ux_inquiries_reference", vec![Inquiries::Reference], true),
+            ("ux_inquiries_year_number", vec![Inquiries::FiscalYear, Inquiries::Number], true),
+            ("ix_inquiries_status", vec![Inquiries::Status, Inquiries::ReceivedAt], false),
+            ("ix_inquiries_email", vec![Inquiries::Email], false),
+            ("ix_inquiries_application", vec![Inquiries::ApplicationId], false),
+        ] {
+            let mut index = Index::create();
+            index.name(name).table(Inquiries::Table);
+            for column in columns {
+                index.col(column);
+            }
+            if unique {
+                index.unique();
+            }
+            manager.create_index(index.to_owned()).await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table(InquiryMessages::Table)
+                    .col(pk_uuid(InquiryMessages::Id))
+                    .col(uuid(InquiryMessages::InquiryId))
+                    .col(string_len(InquiryMessages::Kind, 8))
+                    .col(uuid_null(InquiryMessages::AuthorUserId))
+                    .col(text(InquiryMessages::Body))
+                    .col(string_len_null(InquiryMessages::EmailMessageId, 250))
+                    .col(timestamp_with_time_zone(InquiryMessages::CreatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_inquiry_messages_inquiry")
+                            .from(InquiryMessages::Table, InquiryMessages::InquiryId)
+                            .to(Inquiries::Table, Inquiries::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_inquiry_messages_inquiry")
+                    .table(InquiryMessages::Table)
+                    .col(InquiryMessages::InquiryId)
+                    .col(InquiryMessages::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
+        // One row per e-mail read from the mailbox, however often it is fetched.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_inquiry_messages_email_id")
+                    .table(InquiryMessages::Table)
+                    .col(InquiryMessages::EmailMessageId)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(InquiryPauses::Table)
+                    .col(uuid(InquiryPauses::InquiryId))
+                    .col(timestamp_with_time_zone(InquiryPauses::PausedAt))
+                    .col(timestamp_with_time_zone_null(InquiryPauses::ResumedAt))
+                    .primary_key(Index::create().col(InquiryPauses::InquiryId).col(InquiryPauses::PausedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(FaqEntries::Table)
+                    .col(pk_uuid(FaqEntries::Id))
+                    .col(string_len(FaqEntries::Category, 24))
+                    .col(string_len(FaqEntries::QuestionJa, 300))
+                    .col(text(FaqEntries::AnswerJa))
+                    .col(string_len_null(FaqEntries::QuestionEn, 300))
+                    .col(text_null(FaqEntries::AnswerEn))
+                    .col(integer(FaqEntries::Position))
+                    .col(boolean(FaqEntries::Published))
+                    .col(integer(FaqEntries::Version))
+                    .col(text(FaqEntries::SearchText))
+                    .col(uuid_null(FaqEntries::SourceInquiryId))
+                    .col(timestamp_with_time_zone(FaqEntries::CreatedAt))
+                    .col(timestamp_with_time_zone(FaqEntries::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(FaqVersions::Table)
+                    .col(uuid(FaqVersions::FaqId))
+                    .col(integer(FaqVersions::Version))
+                    .col(string_len(FaqVersions::QuestionJa, 300))
+                    .col(text(FaqVersions::AnswerJa))
+                    .col(string_len_null(FaqVersions::QuestionEn, 300))
+                    .col(text_null(FaqVersions::AnswerEn))
+                    .col(uuid_null(FaqVersions::SavedBy))
+                    .col(timestamp_with_time_zone(FaqVersions::SavedAt))
+                    .primary_key(Index::create().col(FaqVersions::FaqId).col(FaqVersions::Version))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            FaqVersions::Table.into_iden(),
+            FaqEntries::Table.into_iden(),
+            InquiryPauses::Table.into_iden(),
+            InquiryMessages::Table.into_iden(),
+            Inquiries::Table.into_iden(),
+        ] {
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        }
+        Ok(())
+    }
+}
