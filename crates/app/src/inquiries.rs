@@ -581,7 +581,14 @@ pub async fn receive_email(services: &Services, email: &IncomingEmail, now: Date
             found.email.as_deref().is_some_and(|known| known.eq_ignore_ascii_case(&email.from_address))
         });
     }
-    let body: String = email.text.chars().take(inquiry::MESSAGE_MAX * 4).collect();
+    // An e-mail is not typed into a form: control characters (a NUL, say) become spaces.
+    let body: String = email
+        .text
+        .replace("\r\n", "\n")
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' && c != '\t' { ' ' } else { c })
+        .take(inquiry::MESSAGE_MAX * 4)
+        .collect();
     let body = if body.trim().is_empty() { "（本文なし）".to_string() } else { body };
     let message = NewMessage {
         kind: MessageKind::Incoming,
@@ -600,7 +607,11 @@ pub async fn receive_email(services: &Services, email: &IncomingEmail, now: Date
         tx.commit().await?;
         return Ok(Received::Threaded(found.id));
     }
-    let subject: String = domain::text::normalize(&email.subject).chars().take(inquiry::SUBJECT_MAX).collect();
+    let subject: String = domain::text::normalize(&email.subject)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(inquiry::SUBJECT_MAX)
+        .collect();
     let subject = if subject.is_empty() { "（件名なし）".to_string() } else { subject };
     let name: String = email
         .from_name

@@ -171,6 +171,16 @@ pub struct Config {
     /// This listener's name in the stream's subject (one per listening machine).
     #[arg(long, env = "KOJO_LISTENER_ID", default_value = "default")]
     pub listener_id: String,
+
+    /// The secretariat's mailbox, read for inquiries: `imaps://USER:PASSWORD@HOST[:993]/INBOX`
+    /// (`imap://` without TLS only to a loopback address). Off when unset.
+    #[arg(long, env = "KOJO_IMAP_URL", hide_env_values = true)]
+    pub imap_url: Option<String>,
+
+    /// Seconds between two reads of the mailbox.
+    #[arg(long, env = "KOJO_IMAP_INTERVAL_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(10..=3600))]
+    pub imap_interval_seconds: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -180,6 +190,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database", &if self.database_url.is_some() { "postgres (redacted)" } else { "sqlite" })
             .field("smtp", &self.smtp_url.as_ref().map(|_| "(redacted)"))
+            .field("imap", &self.imap_url.as_ref().map(|_| "(redacted)"))
             .field("secret_key", &self.secret_key.as_ref().map(|_| "(redacted)"))
             .field("syslog_udp", &self.syslog_udp)
             .field("syslog_tcp", &self.syslog_tcp)
@@ -229,6 +240,8 @@ impl Config {
             nats_batch: 64,
             nats_ack_wait_seconds: 30,
             listener_id: "default".into(),
+            imap_url: None,
+            imap_interval_seconds: 60,
         }
     }
 

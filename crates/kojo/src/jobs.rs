@@ -22,6 +22,9 @@
 //!   to do at the old one), and at once for a clock found past its target.
 //! - `guidance_reminder` / `VISIT-ID/START`: the reminder of a management-guidance visit, due at
 //!   10:00 JST on the business day before it (a moved visit plans a new key).
+//! - `mailbox` / `SLOT`: a read of the secretariat's mailbox (`KOJO_IMAP_URL`), one per
+//!   interval (the slot's start, RFC 3339); only the current slot is planned, so a long stop
+//!   catches up with one read. Done slots are forgotten after a day.
 //!
 //! Must not: hold the rules of what a job does (they are in `maintenance`) or sleep in tests
 //! (`run_due_jobs` runs one pass and returns).
@@ -42,6 +45,7 @@ pub const SEMINAR_REMINDER: &str = "seminar_reminder";
 pub const INCIDENT_SLA: &str = "incident_sla";
 pub const GUIDANCE_REMINDER: &str = "guidance_reminder";
 pub const NIGHTLY_BACKUP: &str = "backup";
+pub const MAILBOX: &str = "mailbox";
 
 /// How long a claimed job is its worker's. A job running longer may be claimed again by another
 /// worker (its handler is safe to repeat), so this is far above any job's expected run.
@@ -67,6 +71,13 @@ pub async fn plan(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::R
     let mut planned = 0;
     if store::jobs::plan(db, PURGE_THREAT_EVENTS, &today.to_string(), now, now).await? {
         planned += 1;
+    }
+    if let Some(mailbox) = &settings.mailbox {
+        let every = mailbox.interval.as_secs().max(1) as i64;
+        let slot = DateTime::from_timestamp(now.timestamp() - now.timestamp().rem_euclid(every), 0).unwrap_or(now);
+        if store::jobs::plan(db, MAILBOX, &slot.to_rfc3339(), slot, now).await? {
+            planned += 1;
+        }
     }
     if settings.backup.is_some() {
         let due = tokyo_midnight(today) + Duration::hours(2);
@@ -163,9 +174,15 @@ async fn run_pass(
         if stopping() {
             return Ok(pass);
         }
-        // A process without a backup folder leaves the nightly backup to one that has it.
-        let unable: &[&str] = if settings.backup.is_none() { &[NIGHTLY_BACKUP] } else { &[] };
-        let Some(job) = store::jobs::claim_due(db, &owner, clock.now(), LEASE, 1, unable).await?.pop() else {
+        // A process without a backup folder or mailbox leaves those jobs to one that has them.
+        let mut unable = Vec::new();
+        if settings.backup.is_none() {
+            unable.push(NIGHTLY_BACKUP);
+        }
+        if settings.mailbox.is_none() {
+            unable.push(MAILBOX);
+        }
+        let Some(job) = store::jobs::claim_due(db, &owner, clock.now(), LEASE, 1, &unable).await?.pop() else {
             return Ok(pass);
         };
         match run_one(services, settings, &job, clock).await {
@@ -254,6 +271,9 @@ async fn run_one(
         }
         NIGHTLY_BACKUP => {
             maintenance::nightly_backup(&services.db, settings, clock).await?;
+        }
+        MAILBOX => {
+            maintenance::read_mailbox(services, settings, clock).await?;
         }
         other => anyhow::bail!("unknown job kind {other} (written by a newer Kojo?)"),
     }

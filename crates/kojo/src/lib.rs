@@ -8,6 +8,7 @@ pub mod demo;
 pub mod ingest;
 pub mod jobs;
 pub mod listener;
+pub mod mailbox;
 pub mod mailer;
 pub mod maintenance;
 pub mod setup;
@@ -92,6 +93,7 @@ pub async fn start_with_clock(config: &Config, clock: app::Clock) -> anyhow::Res
     // Configuration mistakes are reported before anything is opened or bound.
     let mailer = mailer::Mailer::from_config(config)?;
     config.signing_key()?;
+    mailbox::MailboxSettings::from_config(config)?;
     let mut listener_settings = listener::Settings::from_config(config)?;
     if let Some(settings) = listener_settings.as_mut() {
         settings.clock = clock.clone();

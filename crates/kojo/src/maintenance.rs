@@ -11,6 +11,8 @@ pub struct Settings {
     pub threat_retention_days: u32,
     /// The nightly backup, when `KOJO_BACKUP_DIR` is set.
     pub backup: Option<NightlyBackup>,
+    /// The secretariat's mailbox, when `KOJO_IMAP_URL` is set (checked at start).
+    pub mailbox: Option<crate::mailbox::MailboxSettings>,
 }
 
 /// Where the nightly backup goes and how many are kept.
@@ -38,6 +40,7 @@ impl Settings {
                 keep: config.backup_keep,
                 database_url: config.database_url(),
             }),
+            mailbox: crate::mailbox::MailboxSettings::from_config(config).ok().flatten(),
         }
     }
 }
@@ -49,6 +52,25 @@ pub async fn nightly_backup(db: &Db, settings: &Settings, clock: &app::Clock) ->
     let (written, deleted) =
         crate::backup::nightly(db, &backup.database_url, &backup.dir, backup.keep, clock.now()).await?;
     tracing::info!(file = %written.path.display(), bytes = written.bytes, deleted = deleted.len(), "nightly backup written");
+    Ok(())
+}
+
+/// Reads the secretariat's mailbox (job `mailbox`, one per interval slot) and forgets the
+/// slots done more than a day ago.
+pub async fn read_mailbox(services: &app::Services, settings: &Settings, clock: &app::Clock) -> anyhow::Result<()> {
+    let Some(mailbox) = &settings.mailbox else { anyhow::bail!("this process has no KOJO_IMAP_URL") };
+    let fetched = crate::mailbox::fetch_once(services, mailbox, clock).await?;
+    if fetched.unseen > 0 {
+        tracing::info!(
+            unseen = fetched.unseen,
+            new = fetched.new,
+            threaded = fetched.threaded,
+            duplicate = fetched.duplicate,
+            unreadable = fetched.unreadable,
+            "mailbox read"
+        );
+    }
+    store::jobs::forget_done(&services.db, crate::jobs::MAILBOX, clock.now() - chrono::Duration::days(1)).await?;
     Ok(())
 }
 

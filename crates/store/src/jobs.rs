@@ -210,6 +210,16 @@ pub async fn fail(
 }
 
 /// One job by kind and key.
+/// Deletes the done jobs of `kind` finished before `before` (a frequent kind's old slots).
+pub async fn forget_done(db: &Db, kind: &str, before: DateTime<Utc>) -> Result<u64> {
+    let result = job::Entity::delete_many()
+        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::DoneAt.lt(before))
+        .exec(db.conn())
+        .await?;
+    Ok(result.rows_affected)
+}
+
 pub async fn find(db: &Db, kind: &str, key: &str) -> Result<Option<JobRecord>> {
     let model =
         job::Entity::find().filter(job::Column::Kind.eq(kind)).filter(job::Column::Key.eq(key)).one(db.conn()).await?;

@@ -463,7 +463,8 @@ async fn the_company_publishes_its_policy_and_gets_ready_for_two_stars(backend: 
 async fn a_visit_is_reminded_on_the_business_day_before(backend: Backend) {
     let clock = app::Clock::fixed(Utc::now());
     let app = spawn_app_with_clock(backend, Setup::default(), clock.clone(), |config| config.worker = false).await;
-    let settings = kojo::maintenance::Settings { font_dirs: Vec::new(), threat_retention_days: 400, backup: None };
+    let settings =
+        kojo::maintenance::Settings { font_dirs: Vec::new(), threat_retention_days: 400, backup: None, mailbox: None };
     let case = crate::incidents::participant(&app, 1).await;
     let (expert, secretariat) = (client(), client());
     app.sign_in(&expert, "expert@example.jp", Role::Expert).await;

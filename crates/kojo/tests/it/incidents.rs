@@ -564,7 +564,8 @@ async fn the_sla_clock_breaches_from_the_job_table_and_pauses_for_the_company(ba
     // Any hour of any day: the clocks run 24/365 (the domain's table tests cover nights and weekends).
     let clock = app::Clock::fixed(Utc::now());
     let app = spawn_app_with_clock(backend, Setup::default(), clock.clone(), |config| config.worker = false).await;
-    let settings = kojo::maintenance::Settings { font_dirs: Vec::new(), threat_retention_days: 400, backup: None };
+    let settings =
+        kojo::maintenance::Settings { font_dirs: Vec::new(), threat_retention_days: 400, backup: None, mailbox: None };
     let services = kojo::setup::services(&app.running.db, &app.config).await.unwrap();
     let company_id = participant(&app, 1).await;
     let company = crate::agreement::company_session(&app, company_id).await;

@@ -8,13 +8,14 @@
 use domain::access::Role;
 use serde_json::{Value, json};
 
-use crate::common::{Backend, Setup, TestApp, application, hidden_value, spawn_app};
+use crate::common::{Backend, Setup, TestApp, application, hidden_value, spawn_app, spawn_app_configured};
 
 on_both_backends!(
     a_question_is_asked_answered_threaded_and_made_an_faq_entry,
     telephone_inquiries_and_the_inbox_s_filters_and_export,
     the_api_takes_inquiries_and_searches_the_faq,
     only_the_secretariat_opens_the_inbox,
+    the_secretariat_s_mailbox_is_read_over_imap,
 );
 
 fn client() -> reqwest::Client {
@@ -395,5 +396,136 @@ async fn only_the_secretariat_opens_the_inbox(backend: Backend) {
     for path in &paths {
         assert_eq!(admin.get(app.at(path)).send().await.unwrap().status(), 200, "{path}");
     }
+    app.stop().await;
+}
+
+/// A raw e-mail as a mail client would send it.
+fn raw_email(from: &str, subject: &str, message_id: &str, in_reply_to: Option<&str>, text: &str) -> Vec<u8> {
+    use base64::Engine;
+    let encoded = |text: &str| format!("=?UTF-8?B?{}?=", base64::engine::general_purpose::STANDARD.encode(text));
+    let mut raw = format!(
+        "From: {from}\r\nTo: info@example.jp\r\nSubject: {}\r\nMessage-ID: <{message_id}>\r\n\
+         Date: Fri, 4 Dec 2026 10:00:00 +0900\r\nMIME-Version: 1.0\r\n",
+        encoded(subject)
+    );
+    if let Some(parent) = in_reply_to {
+        raw.push_str(&format!("In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\n"));
+    }
+    raw.push_str("Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+    raw.push_str(&base64::engine::general_purpose::STANDARD.encode(text));
+    raw.push_str("\r\n");
+    raw.into_bytes()
+}
+
+/// Through a real IMAP server (Dovecot): the asker's reply to Kojo's answer threads into its
+/// inquiry by the reference in the subject, its own reply by `In-Reply-To`; a new sender's
+/// question becomes a new inquiry linked to its application; the same e-mail delivered again is
+/// stored once; the mailbox's messages end up seen.
+async fn the_secretariat_s_mailbox_is_read_over_imap(backend: Backend) {
+    let dovecot = crate::imap_server::Dovecot::start();
+    let url = format!("imap://{}:{}@{}:{}/INBOX", dovecot.user(), dovecot.password(), dovecot.host(), dovecot.port());
+    let app = spawn_app_configured(backend, Setup::default(), |config| {
+        config.imap_url = Some(url.clone());
+        config.worker = false;
+    })
+    .await;
+    let applied: Value = app.apply(&application(3, "risk_assessment")).await.json().await.unwrap();
+    let settings = kojo::maintenance::Settings::from_config(&app.config);
+    assert!(settings.mailbox.is_some(), "the mailbox is configured");
+    let read = || kojo::jobs::run_due_jobs(&app.running.services, &settings, &app.running.clock);
+
+    // A web question, answered by e-mail.
+    let asked = app::inquiries::submit(
+        &app.running.services,
+        &app::Actor::public(None),
+        &domain::inquiry::InquiryInput {
+            name: "中村 三郎".into(),
+            email: "saburo@example.jp".into(),
+            category: Some("utm".into()),
+            subject: "UTMの設置".into(),
+            message: "設置に何日かかりますか？".into(),
+            privacy_policy_accepted: true,
+            ..Default::default()
+        },
+        domain::secretariat::Language::Ja,
+        app.running.clock.now(),
+    )
+    .await
+    .unwrap();
+    let id = asked.inquiry.id;
+    let staff = app::Actor::command_line();
+    let reply = app::inquiries::Command::Reply { body: "半日ほどです。".into(), ask: false };
+    app::inquiries::act(&app.running.services, &staff, id, reply, app.running.clock.now()).await.unwrap();
+    let sent = outbox_to(&app, "saburo@example.jp").await;
+    let answer = sent.iter().find(|m| m.subject.contains("Re:")).expect("the answer was queued");
+
+    dovecot.deliver(&raw_email(
+        "中村 三郎 <saburo@example.jp>",
+        &format!("Re: {}", answer.subject),
+        "m1@mail.example.jp",
+        None,
+        "ありがとうございます。電源は必要ですか？\n\n2026年12月4日 事務局 <info@example.jp>:\n> 半日ほどです。",
+    ));
+    dovecot.deliver(&raw_email(
+        "中村 三郎 <saburo@example.jp>",
+        "追伸",
+        "m2@mail.example.jp",
+        Some("m1@mail.example.jp"),
+        "もう一点、土曜日の設置は可能ですか？",
+    ));
+    dovecot.deliver(&raw_email(
+        "テスト3 担当 <contact3@example.jp>",
+        "申込後の流れ",
+        "m3@mail.example.jp",
+        None,
+        "申込みの後、いつ連絡がありますか？",
+    ));
+    let pass = read().await.unwrap();
+    assert!(pass.done >= 1 && pass.failed == 0, "the mailbox read: {pass:?}");
+
+    let thread = store::inquiries::messages(&app.running.db, id).await.unwrap();
+    let bodies: Vec<&str> = thread.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(
+        bodies,
+        [
+            "設置に何日かかりますか？",
+            "半日ほどです。",
+            "ありがとうございます。電源は必要ですか？",
+            "もう一点、土曜日の設置は可能ですか？"
+        ],
+        "threaded, the quoted history cut off"
+    );
+    let reopened = store::inquiries::get(&app.running.db, id).await.unwrap();
+    assert_eq!(reopened.status, domain::inquiry::Status::InProgress);
+    let all = store::inquiries::list(&app.running.db, &Default::default(), 10).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let new = all.iter().find(|r| r.id != id).unwrap();
+    assert_eq!((new.channel, new.subject.as_str()), (domain::inquiry::Channel::Email, "申込後の流れ"));
+    assert_eq!(new.email.as_deref(), Some("contact3@example.jp"));
+    let linked = store::applications::find_by_reference(&app.running.db, applied["reference"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(new.application_id, Some(linked.id), "linked to the application from the same address");
+
+    // The same e-mail again (a second copy in the mailbox): stored once. The next slot reads it.
+    dovecot.deliver(&raw_email(
+        "中村 三郎 <saburo@example.jp>",
+        "追伸",
+        "m2@mail.example.jp",
+        Some("m1@mail.example.jp"),
+        "もう一点、土曜日の設置は可能ですか？",
+    ));
+    assert_eq!(dovecot.inbox_len(), 4);
+    app.running.clock.advance(chrono::Duration::seconds(61));
+    let pass = read().await.unwrap();
+    assert_eq!((pass.done, pass.failed), (1, 0), "the next slot's read");
+    assert_eq!(store::inquiries::messages(&app.running.db, id).await.unwrap().len(), 4, "not stored twice");
+    assert_eq!(store::inquiries::list(&app.running.db, &Default::default(), 10).await.unwrap().len(), 2);
+    // Nothing unseen is left: a third read finds nothing.
+    app.running.clock.advance(chrono::Duration::seconds(61));
+    read().await.unwrap();
+    assert_eq!(store::inquiries::messages(&app.running.db, id).await.unwrap().len(), 4);
+    drop(dovecot);
     app.stop().await;
 }

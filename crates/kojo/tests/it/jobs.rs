@@ -53,7 +53,7 @@ fn key(month: NaiveDate) -> String {
 }
 
 fn settings() -> Settings {
-    Settings { font_dirs: Vec::new(), threat_retention_days: 400, backup: None }
+    Settings { font_dirs: Vec::new(), threat_retention_days: 400, backup: None, mailbox: None }
 }
 
 /// A company on course ① with a FortiGate installed on `installed_on`.
@@ -265,7 +265,7 @@ async fn a_failing_job_keeps_its_error_and_is_retried_after_its_backoff(backend:
     installed_device(&app, 1, "FGT-FAIL-01", last_month.with_day(5).unwrap()).await;
     // A configured font folder that does not exist: rendering the drafts fails.
     let missing = app.data_dir.path().join("no-such-fonts");
-    let broken = Settings { font_dirs: vec![missing.clone()], threat_retention_days: 400, backup: None };
+    let broken = Settings { font_dirs: vec![missing.clone()], threat_retention_days: 400, backup: None, mailbox: None };
     let pass = kojo::jobs::run_due_jobs(&kojo::setup::services(&db, &app.config).await.unwrap(), &broken, &clock)
         .await
         .unwrap();

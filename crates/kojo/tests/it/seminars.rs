@@ -424,7 +424,8 @@ async fn reminders_once_each(backend: Backend) {
     register(&app, &seminar, &registration(2, "venue")).await; // waiting: no reminder
     register(&app, &seminar, &registration(3, "online")).await;
     let services = kojo::setup::services(&app.running.db, &app.config).await.unwrap();
-    let settings = kojo::maintenance::Settings { font_dirs: Vec::new(), threat_retention_days: 400, backup: None };
+    let settings =
+        kojo::maintenance::Settings { font_dirs: Vec::new(), threat_retention_days: 400, backup: None, mailbox: None };
     let reminders = |subject: &'static str| {
         let db = app.running.db.clone();
         async move {

@@ -1,0 +1,275 @@
+//! The secretariat's mailbox, read over IMAP for inquiries (`KOJO_IMAP_URL`): every unseen
+//! message is parsed (`mail-parser`) and filed by `app::inquiries::receive_email` — into the
+//! thread it answers, or as a new inquiry — and then flagged `\Seen`. A crash between filing and
+//! flagging leaves the message unseen; the next read files it again, which its `Message-ID`
+//! (unique in the store) turns into nothing: at least once from the mailbox, once in Kojo.
+//!
+//! Read by the scheduled job `mailbox` (one slot per interval, so one process reads at a time
+//! however many run; a process without the setting leaves the job to one with it).
+//!
+//! Must not: decide where a message goes (`app::inquiries` does).
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use futures::StreamExt;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// Where the mailbox is.
+#[derive(Clone)]
+pub struct MailboxSettings {
+    pub host: String,
+    pub port: u16,
+    /// `imaps://` (TLS from the start); `imap://` only to a loopback address.
+    pub tls: bool,
+    pub user: String,
+    password: String,
+    pub mailbox: String,
+    pub interval: std::time::Duration,
+}
+
+impl std::fmt::Debug for MailboxSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailboxSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("user", &self.user)
+            .field("mailbox", &self.mailbox)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MailboxSettings {
+    pub fn from_config(config: &crate::Config) -> anyhow::Result<Option<MailboxSettings>> {
+        let Some(raw) = &config.imap_url else { return Ok(None) };
+        let url = url::Url::parse(raw).context("KOJO_IMAP_URL is not a URL (imaps://USER:PASSWORD@HOST/INBOX)")?;
+        let tls = match url.scheme() {
+            "imaps" => true,
+            "imap" => false,
+            other => bail!("KOJO_IMAP_URL must start imaps:// (or imap:// to a loopback address), not {other}://"),
+        };
+        let host = url.host_str().context("KOJO_IMAP_URL names no host")?.trim_matches(['[', ']']).to_string();
+        let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if !tls && !loopback {
+            bail!("KOJO_IMAP_URL: imap:// sends the password unencrypted; use imaps:// for {host}");
+        }
+        let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8().map(|t| t.into_owned());
+        let user = decode(url.username()).context("KOJO_IMAP_URL: the user is not UTF-8")?;
+        let password = decode(url.password().unwrap_or("")).context("KOJO_IMAP_URL: the password is not UTF-8")?;
+        if user.is_empty() || password.is_empty() {
+            bail!("KOJO_IMAP_URL needs the mailbox's user and password (imaps://USER:PASSWORD@HOST/INBOX)");
+        }
+        let mailbox = decode(url.path().trim_start_matches('/')).context("KOJO_IMAP_URL: the mailbox is not UTF-8")?;
+        Ok(Some(MailboxSettings {
+            port: url.port().unwrap_or(if tls { 993 } else { 143 }),
+            host,
+            tls,
+            user,
+            password,
+            mailbox: if mailbox.is_empty() { "INBOX".into() } else { mailbox },
+            interval: std::time::Duration::from_secs(u64::from(config.imap_interval_seconds)),
+        }))
+    }
+}
+
+/// What one read did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Fetched {
+    /// Unseen messages found.
+    pub unseen: usize,
+    pub new: usize,
+    pub threaded: usize,
+    /// Filed before (a read cut short after filing): flagged seen, nothing added.
+    pub duplicate: usize,
+    /// Not an e-mail Kojo could read (left unseen for a person to look at).
+    pub unreadable: usize,
+}
+
+/// Reads the unseen messages of the mailbox once.
+pub async fn fetch_once(
+    services: &app::Services,
+    settings: &MailboxSettings,
+    clock: &app::Clock,
+) -> anyhow::Result<Fetched> {
+    let address = (settings.host.as_str(), settings.port);
+    let tcp = tokio::time::timeout(std::time::Duration::from_secs(30), tokio::net::TcpStream::connect(address))
+        .await
+        .context("the IMAP server did not answer in 30 seconds")?
+        .with_context(|| format!("cannot reach the IMAP server {}:{}", settings.host, settings.port))?;
+    if settings.tls {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let name = rustls::pki_types::ServerName::try_from(settings.host.clone())
+            .context("the IMAP host is not a valid TLS server name")?;
+        let stream = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .context("TLS with the IMAP server failed")?;
+        read(stream, services, settings, clock).await
+    } else {
+        read(tcp, services, settings, clock).await
+    }
+}
+
+async fn read<T>(
+    stream: T,
+    services: &app::Services,
+    settings: &MailboxSettings,
+    clock: &app::Clock,
+) -> anyhow::Result<Fetched>
+where
+    T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
+    let mut client = async_imap::Client::new(stream);
+    client.read_response().await?.context("the IMAP server closed the connection before its greeting")?;
+    let mut session = client
+        .login(&settings.user, &settings.password)
+        .await
+        .map_err(|(error, _)| anyhow::anyhow!("IMAP login refused: {error}"))?;
+    let mailbox =
+        session.select(&settings.mailbox).await.with_context(|| format!("no mailbox {}", settings.mailbox))?;
+    let validity = mailbox.uid_validity.unwrap_or(0);
+    let mut uids: Vec<u32> = session.uid_search("UNSEEN").await?.into_iter().collect();
+    uids.sort_unstable();
+    let mut fetched = Fetched { unseen: uids.len(), ..Fetched::default() };
+    for uid in uids {
+        let raw = {
+            let mut messages = session.uid_fetch(uid.to_string(), "(UID BODY.PEEK[])").await?;
+            let mut body = None;
+            while let Some(message) = messages.next().await {
+                let message = message?;
+                if message.uid == Some(uid) {
+                    body = message.body().map(<[u8]>::to_vec);
+                }
+            }
+            body
+        };
+        let fallback = format!("{validity}.{uid}.{}@{}", settings.user, settings.host);
+        let Some(email) = raw.as_deref().and_then(|raw| incoming(raw, &fallback)) else {
+            tracing::warn!(uid, "a message in the mailbox could not be read as an e-mail; left unseen");
+            fetched.unreadable += 1;
+            continue;
+        };
+        match app::inquiries::receive_email(services, &email, clock.now()).await? {
+            app::inquiries::Received::New(_) => fetched.new += 1,
+            app::inquiries::Received::Threaded(_) => fetched.threaded += 1,
+            app::inquiries::Received::Duplicate => fetched.duplicate += 1,
+        }
+        // Drained before the next command, as the protocol needs.
+        let mut flagged = session.uid_store(uid.to_string(), "+FLAGS (\\Seen)").await?;
+        while let Some(result) = flagged.next().await {
+            result?;
+        }
+    }
+    session.logout().await?;
+    Ok(fetched)
+}
+
+/// The e-mail in `raw` as an inquiry message; `fallback_id` when it has no `Message-ID`.
+pub fn incoming(raw: &[u8], fallback_id: &str) -> Option<app::inquiries::IncomingEmail> {
+    let message = mail_parser::MessageParser::default().parse(raw)?;
+    let from = message.from().and_then(|from| from.first())?;
+    let from_address = from.address()?.trim().to_string();
+    let ids = |value: &mail_parser::HeaderValue<'_>| -> Vec<String> {
+        match (value.as_text_list(), value.as_text()) {
+            (Some(list), _) => list.iter().map(|id| id.trim_matches(['<', '>']).to_string()).collect(),
+            (None, Some(one)) => vec![one.trim_matches(['<', '>']).to_string()],
+            _ => Vec::new(),
+        }
+    };
+    let mut references = ids(message.in_reply_to());
+    references.extend(ids(message.references()));
+    references.retain(|id| !id.is_empty() && id.len() <= 250);
+    let message_id = message
+        .message_id()
+        .map(|id| id.trim_matches(['<', '>']).to_string())
+        .filter(|id| !id.is_empty() && id.len() <= 250)
+        .unwrap_or_else(|| fallback_id.chars().take(250).collect());
+    let text = message.body_text(0).map(|text| without_quoted_history(&text)).unwrap_or_default();
+    Some(app::inquiries::IncomingEmail {
+        message_id,
+        references,
+        from_address,
+        from_name: from.name().map(str::to_string),
+        subject: message.subject().unwrap_or("").to_string(),
+        text,
+    })
+}
+
+/// The new part of a reply: the text before the quoted message ("-----Original Message-----",
+/// "On … wrote:", 「…のメッセージ:」「…書きました:」, or the `>` lines that end it with the line
+/// ending in a colon that introduces them).
+pub fn without_quoted_history(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut end = lines.len();
+    for (i, line) in lines.iter().enumerate() {
+        let line = line.trim();
+        let header = line.starts_with("-----Original Message-----")
+            || line.starts_with("-----元のメッセージ-----")
+            || (line.starts_with("On ") && line.ends_with("wrote:"))
+            || line.ends_with("書きました:")
+            || line.ends_with("書きました：")
+            || line.ends_with("のメッセージ:");
+        if header {
+            end = i;
+            break;
+        }
+    }
+    // Trailing quoted lines (and the blank ones between them), and the line introducing them
+    // (「2026年12月4日(金) 10:00 運営事務局 <info@example.jp>:」).
+    let before = end;
+    while end > 0 && (lines[end - 1].trim_start().starts_with('>') || lines[end - 1].trim().is_empty()) {
+        end -= 1;
+    }
+    if end < before && end > 0 && lines[end - 1].trim_end().ends_with([':', '：']) {
+        end -= 1;
+        while end > 0 && lines[end - 1].trim().is_empty() {
+            end -= 1;
+        }
+    }
+    let kept = lines[..end].join("\n").trim().to_string();
+    if kept.is_empty() { text.trim().to_string() } else { kept }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_lose_their_quoted_history() {
+        let jp = "オンライン参加もできますか？\n\n2026年12月4日(金) 10:00 運営事務局 <info@example.jp>:\n> 日程は…\n> ご確認ください";
+        assert_eq!(without_quoted_history(jp), "オンライン参加もできますか？");
+        let en = "Yes, thanks.\n\nOn Fri, 4 Dec 2026 at 10:00, Secretariat <info@example.jp> wrote:\n> Dates are…";
+        assert_eq!(without_quoted_history(en), "Yes, thanks.");
+        let outlook = "了解です。\n-----Original Message-----\nFrom: 事務局";
+        assert_eq!(without_quoted_history(outlook), "了解です。");
+        assert_eq!(without_quoted_history("> only a quote"), "> only a quote", "never empty");
+    }
+
+    #[test]
+    fn e_mails_become_inquiry_messages() {
+        let raw = "From: =?UTF-8?B?5bGx55SwIOWkqumDjg==?= <Taro@Example.jp>\r\n\
+                   To: info@example.jp\r\n\
+                   Subject: =?UTF-8?B?UmU6IOiqrOaYjuS8muOBruaXpeeoiw==?= (Q-R8-000001)\r\n\
+                   Message-ID: <abc@mail.example.jp>\r\n\
+                   In-Reply-To: <def@kojo>\r\n\
+                   References: <ghi@kojo> <def@kojo>\r\n\
+                   Content-Type: text/plain; charset=UTF-8\r\n\r\n\
+                   ありがとうございます。\r\n";
+        let email = incoming(raw.as_bytes(), "fallback").unwrap();
+        assert_eq!(email.message_id, "abc@mail.example.jp");
+        assert_eq!(email.from_address, "Taro@Example.jp");
+        assert_eq!(email.from_name.as_deref(), Some("山田 太郎"));
+        assert_eq!(email.subject, "Re: 説明会の日程 (Q-R8-000001)");
+        assert_eq!(email.references, ["def@kojo", "ghi@kojo", "def@kojo"]);
+        assert_eq!(email.text, "ありがとうございます。");
+        let bare = incoming(b"From: a@example.jp\r\nSubject: x\r\n\r\nbody\r\n", "7.3.box@host").unwrap();
+        assert_eq!(bare.message_id, "7.3.box@host");
+        assert!(incoming(b"Subject: no sender\r\n\r\nbody", "x").is_none());
+    }
+}
