@@ -802,3 +802,60 @@ pub async fn faq_for_staff(services: &Services, actor: &Actor, query: &str) -> R
     actor.require(Action::AnswerInquiries)?;
     Ok(store::inquiries::faq_entries(&services.db, true, None, &inquiry::search_terms(query)).await?)
 }
+
+/// The month's inquiry figures (received in it, as they stand now): counts by channel and
+/// category, business minutes to the first answer, answered within the target. Nobody named:
+/// Tokyo officials read these too.
+pub async fn month_figures(
+    services: &Services,
+    actor: &Actor,
+    month: crate::reports::Month,
+    now: DateTime<Utc>,
+) -> Result<inquiry::MonthFigures> {
+    actor.require(Action::ReadInquiryFigures)?;
+    let midnight = |day: chrono::NaiveDate| {
+        use chrono::TimeZone;
+        chrono_tz::Asia::Tokyo
+            .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+            .single()
+            .expect("Asia/Tokyo has no DST")
+            .with_timezone(&Utc)
+    };
+    let (from, to) = (midnight(month.first_day()), midnight(month.last_day() + chrono::Duration::days(1)));
+    let records = store::inquiries::received_between(&services.db, from, to).await?;
+    let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
+    let pauses = store::inquiries::pauses_of(&services.db, &ids).await?;
+    let inputs: Vec<inquiry::FigureInput> = records
+        .iter()
+        .map(|r| inquiry::FigureInput {
+            channel: r.channel,
+            category: r.category,
+            received_at: r.received_at,
+            first_answered_at: r.first_answered_at,
+            due: inquiry::due_with_pauses(
+                &services.calendar,
+                r.received_at,
+                DEFAULT_TARGET,
+                pauses.get(&r.id).map_or(&[][..], Vec::as_slice),
+            ),
+        })
+        .collect();
+    Ok(inquiry::month_figures(&services.calendar, &inputs, now))
+}
+
+/// The company's own inquiries (those linked to its case) with their threads, internal notes
+/// left out; nobody else's.
+pub async fn own(services: &Services, actor: &Actor) -> Result<Vec<(InquiryRecord, Vec<MessageRecord>)>> {
+    let case = actor.own_case()?;
+    let filter = store::inquiries::Filter { application: Some(case), all: true, ..Default::default() };
+    let mut out = Vec::new();
+    for record in store::inquiries::list(&services.db, &filter, 200).await? {
+        let thread = store::inquiries::messages(&services.db, record.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.kind != MessageKind::Note)
+            .collect();
+        out.push((record, thread));
+    }
+    Ok(out)
+}

@@ -257,6 +257,16 @@ impl Status {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Status::New => "New",
+            Status::InProgress => "In progress",
+            Status::WaitingForAsker => "Waiting for the asker",
+            Status::Answered => "Answered",
+            Status::Closed => "Closed",
+        }
+    }
+
     /// Whether the response clock runs (it stops while waiting for the asker and once answered).
     pub fn clock_runs(self) -> bool {
         matches!(self, Status::New | Status::InProgress)
@@ -478,6 +488,76 @@ pub fn clock(
     }
 }
 
+/// One inquiry as the monthly figures count it.
+#[derive(Debug, Clone, Copy)]
+pub struct FigureInput {
+    pub channel: Channel,
+    pub category: Category,
+    pub received_at: DateTime<Utc>,
+    pub first_answered_at: Option<DateTime<Utc>>,
+    /// When its first answer was due (the pauses taken into account); `None` while paused.
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// A month's inquiry figures for the results report: nobody named.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonthFigures {
+    pub received: u32,
+    pub by_channel: Vec<(Channel, u32)>,
+    pub by_category: Vec<(Category, u32)>,
+    /// Answered at least once.
+    pub answered: u32,
+    /// Business minutes from receipt to first answer (weekdays 9–17, holidays excluded).
+    pub median_minutes: Option<i64>,
+    pub p90_minutes: Option<i64>,
+    /// First answered by the due time.
+    pub within_target: u32,
+    /// Not answered and past the due time at `now`.
+    pub late_unanswered: u32,
+}
+
+/// The figures of the inquiries received in a month, as they stand at `now`. Percentiles are
+/// the nearest rank (the smallest value with at least that share of answers at or below it).
+pub fn month_figures(calendar: &BusinessCalendar, inquiries: &[FigureInput], now: DateTime<Utc>) -> MonthFigures {
+    let mut figures = MonthFigures { received: inquiries.len() as u32, ..MonthFigures::default() };
+    for channel in [Channel::Web, Channel::Email, Channel::Phone] {
+        let count = inquiries.iter().filter(|i| i.channel == channel).count() as u32;
+        figures.by_channel.push((channel, count));
+    }
+    for category in Category::ALL {
+        let count = inquiries.iter().filter(|i| i.category == category).count() as u32;
+        figures.by_category.push((category, count));
+    }
+    let mut minutes: Vec<i64> = Vec::new();
+    for inquiry in inquiries {
+        match inquiry.first_answered_at {
+            Some(answered) => {
+                figures.answered += 1;
+                minutes.push(business_time_between(calendar, inquiry.received_at, answered).num_minutes());
+                if inquiry.due.is_none_or(|due| answered <= due) {
+                    figures.within_target += 1;
+                }
+            }
+            None => {
+                if inquiry.due.is_some_and(|due| now > due) {
+                    figures.late_unanswered += 1;
+                }
+            }
+        }
+    }
+    minutes.sort_unstable();
+    let rank = |share: f64| -> Option<i64> {
+        if minutes.is_empty() {
+            return None;
+        }
+        let index = ((share * minutes.len() as f64).ceil() as usize).clamp(1, minutes.len()) - 1;
+        Some(minutes[index])
+    };
+    figures.median_minutes = rank(0.5);
+    figures.p90_minutes = rank(0.9);
+    figures
+}
+
 /// What follows a person's name in a Japanese letter.
 const HONORIFICS: [&str; 5] = ["様", "さま", "さん", "殿", "氏"];
 
@@ -682,6 +762,41 @@ mod tests {
         }
         assert!(!search_terms("日時").iter().all(|term| text.contains(term.as_str())));
         assert_eq!(search_terms("a b c d e f g").len(), 5);
+    }
+
+    #[test]
+    fn month_figures_count_channels_answer_times_and_the_target() {
+        let calendar = BusinessCalendar::japan();
+        let monday = |h: u32, m: u32| tokyo(2026, 12, 7, h, m);
+        let input = |channel, received, answered: Option<DateTime<Utc>>, due| FigureInput {
+            channel,
+            category: Category::Utm,
+            received_at: received,
+            first_answered_at: answered,
+            due: Some(due),
+        };
+        let due = tokyo(2026, 12, 8, 17, 0);
+        let inquiries = [
+            // 30, 60 and 120 business minutes; 120 (16:00–17:00, then 9:00–10:00 the next day).
+            input(Channel::Web, monday(9, 0), Some(monday(9, 30)), due),
+            input(Channel::Web, monday(10, 0), Some(monday(11, 0)), due),
+            input(Channel::Email, monday(13, 0), Some(monday(15, 0)), due),
+            input(Channel::Phone, monday(16, 0), Some(tokyo(2026, 12, 8, 10, 0)), due),
+            // Answered after its due time.
+            input(Channel::Email, monday(9, 0), Some(tokyo(2026, 12, 9, 9, 30)), due),
+            // Unanswered: late at `now`, and one not yet due.
+            input(Channel::Web, monday(9, 0), None, due),
+            input(Channel::Web, monday(9, 0), None, tokyo(2026, 12, 11, 17, 0)),
+        ];
+        let figures = month_figures(&calendar, &inquiries, tokyo(2026, 12, 10, 12, 0));
+        assert_eq!(figures.received, 7);
+        assert_eq!(figures.by_channel, [(Channel::Web, 4), (Channel::Email, 2), (Channel::Phone, 1)]);
+        assert_eq!(figures.answered, 5);
+        // 30, 60, 120, 120 and 990 (Monday and Tuesday whole, 30 minutes on Wednesday).
+        assert_eq!(figures.median_minutes, Some(120));
+        assert_eq!(figures.p90_minutes, Some(8 * 60 * 2 + 30));
+        assert_eq!((figures.within_target, figures.late_unanswered), (4, 1));
+        assert_eq!(month_figures(&calendar, &[], tokyo(2026, 12, 10, 12, 0)).median_minutes, None);
     }
 
     #[test]

@@ -110,6 +110,8 @@ struct CasePage {
     problem: Option<String>,
     /// STEP0: the briefing seminars this company registered for, as lines to show.
     seminars: Vec<String>,
+    /// Inquiries linked to the case: (id, reference, subject, status).
+    inquiries: Vec<(Uuid, String, String, &'static str)>,
 }
 
 impl CasePage {
@@ -241,9 +243,16 @@ async fn case_page(
     .iter()
     .map(|(seminar, registration)| seminar_line(t, seminar, registration))
     .collect();
+    let inquiry_filter = store::inquiries::Filter { application: Some(record.id), all: true, ..Default::default() };
+    let inquiries = store::inquiries::list(&state.db, &inquiry_filter, 50)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.reference, i.subject, t.pick(i.status.label_ja(), i.status.label_en())))
+        .collect();
     let d = &record.declarations;
     let page = CasePage {
         seminars,
+        inquiries,
         t,
         signed_in: true,
         staff_name: staff.user.display_name.clone(),

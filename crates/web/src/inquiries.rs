@@ -20,7 +20,7 @@ use store::inquiries::{FaqRecord, InquiryRecord, MessageKind};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::auth::Staff;
+use crate::auth::{CompanyUser, Staff};
 use crate::client::ClientIp;
 use crate::csrf::FormToken;
 use crate::error::PageError;
@@ -40,8 +40,10 @@ pub fn router() -> Router<AppState> {
         .route("/faq/{id}", get(faq_entry_page))
         .route("/office/inquiries", get(inbox_page))
         .route("/office/inquiries/export", get(inbox_export))
+        .route("/office/inquiries/figures", get(figures_page))
         .route("/office/inquiries/call", get(call_page).post(post_call))
         .route("/office/inquiries/{id}", get(inquiry_page).post(post_inquiry))
+        .route("/portal/inquiries", get(portal_page))
         .route("/office/faq", get(office_faq_page))
         .route("/office/faq/new", get(new_faq_page).post(post_new_faq))
         .route("/office/faq/{id}", get(edit_faq_page).post(post_edit_faq))
@@ -456,13 +458,7 @@ fn channel_label(t: T, channel: Channel) -> &'static str {
 }
 
 fn status_label(t: T, status: Status) -> &'static str {
-    match status {
-        Status::New => t.s("新規", "New"),
-        Status::InProgress => t.s("対応中", "In progress"),
-        Status::WaitingForAsker => t.s("回答待ち（問い合わせ者）", "Waiting for the asker"),
-        Status::Answered => t.s("回答済み", "Answered"),
-        Status::Closed => t.s("完了", "Closed"),
-    }
+    t.pick(status.label_ja(), status.label_en())
 }
 
 /// The clock as a short text and its state (`late`, `due`, `paused`, or empty).
@@ -1207,4 +1203,159 @@ async fn post_publish_faq(
     app::inquiries::publish_faq(&state.services, &actor, id, published, state.clock.now()).await?;
     let done = if published { "published" } else { "unpublished" };
     Ok(Redirect::to(&format!("/office/faq?done={done}")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The month's figures (the results report's inquiry table).
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FiguresQuery {
+    month: String,
+    format: String,
+}
+
+#[derive(Template)]
+#[template(path = "office/inquiry_figures.html")]
+struct FiguresPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    month: String,
+    month_label: String,
+    figures: domain::inquiry::MonthFigures,
+    channels: Vec<(&'static str, u32)>,
+    categories: Vec<(&'static str, u32)>,
+    median: String,
+    p90: String,
+}
+
+/// Business minutes as hours and minutes.
+fn business_minutes(t: T, minutes: Option<i64>) -> String {
+    match minutes {
+        None => "—".into(),
+        Some(m) if t.en => format!("{} h {:02} min (business time)", m / 60, m % 60),
+        Some(m) => format!("{}時間{:02}分（営業時間）", m / 60, m % 60),
+    }
+}
+
+async fn figures_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Query(query): Query<FiguresQuery>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let month = match query.month.trim() {
+        "" => app::reports::Month::parse(&state.clock.today().format("%Y-%m").to_string()),
+        text => app::reports::Month::parse(text),
+    }
+    .map_err(app::AppError::Invalid)?;
+    let actor = actor_of(&staff, &ip);
+    let figures = app::inquiries::month_figures(&state.services, &actor, month.clone(), state.clock.now()).await?;
+    if !query.format.is_empty() {
+        use documents::Cell;
+        let mut table = documents::Table::new(["月", "区分", "項目", "値"]);
+        let m = month.as_str();
+        let mut push = |group: &str, item: &str, value: Cell| {
+            table.push(vec![Cell::from(m), Cell::from(group), Cell::from(item), value]);
+        };
+        push("件数", "受付件数", Cell::from(i64::from(figures.received)));
+        for (channel, count) in &figures.by_channel {
+            let label = match channel {
+                Channel::Web => "Web",
+                Channel::Email => "メール",
+                Channel::Phone => "電話",
+            };
+            push("経路別", label, Cell::from(i64::from(*count)));
+        }
+        for (category, count) in &figures.by_category {
+            push("種別", category.label_ja(), Cell::from(i64::from(*count)));
+        }
+        push("初回回答", "回答済み件数", Cell::from(i64::from(figures.answered)));
+        push("初回回答", "初回回答までの時間 中央値（営業時間・分）", Cell::from(figures.median_minutes));
+        push("初回回答", "初回回答までの時間 90パーセンタイル（営業時間・分）", Cell::from(figures.p90_minutes));
+        push("初回回答", "期限内に回答した件数", Cell::from(i64::from(figures.within_target)));
+        push("初回回答", "期限を過ぎて未回答の件数", Cell::from(i64::from(figures.late_unanswered)));
+        return crate::render::export(
+            table,
+            &query.format,
+            "問い合わせ月次",
+            &format!("inquiries-{m}"),
+            state.clock.today(),
+        );
+    }
+    let page = FiguresPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        month: month.as_str().to_string(),
+        month_label: if t.en { month.as_str().to_string() } else { app::reports::month_label(month.as_str()) },
+        channels: figures.by_channel.iter().map(|(c, n)| (channel_label(t, *c), *n)).collect(),
+        categories: figures.by_category.iter().map(|(c, n)| (t.pick(c.label_ja(), c.label_en()), *n)).collect(),
+        median: business_minutes(t, figures.median_minutes),
+        p90: business_minutes(t, figures.p90_minutes),
+        figures,
+    };
+    html(StatusCode::OK, &page)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The company's own inquiries in the portal.
+
+struct PortalInquiry {
+    reference: String,
+    subject: String,
+    status: &'static str,
+    received: String,
+    thread: Vec<MessageView>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/inquiries.html")]
+struct PortalPage {
+    t: T,
+    signed_in: bool,
+    csrf: String,
+    inquiries: Vec<PortalInquiry>,
+}
+
+async fn portal_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    company: CompanyUser,
+    ip: ClientIp,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    let inquiries = app::inquiries::own(&state.services, &actor)
+        .await?
+        .into_iter()
+        .map(|(record, thread)| PortalInquiry {
+            status: status_label(t, record.status),
+            received: app::mail::tokyo_instant(t.en, record.received_at),
+            reference: record.reference,
+            subject: record.subject,
+            thread: thread
+                .into_iter()
+                .map(|m| MessageView {
+                    kind: match m.kind {
+                        MessageKind::Reply => t.s("運営事務局からの回答", "The secretariat's answer"),
+                        MessageKind::Call => t.s("お電話", "Telephone call"),
+                        _ => t.s("お問い合わせ", "Your question"),
+                    },
+                    kind_code: m.kind.code(),
+                    author: String::new(),
+                    at: app::mail::tokyo_instant(t.en, m.created_at),
+                    body: m.body,
+                })
+                .collect(),
+        })
+        .collect();
+    html(StatusCode::OK, &PortalPage { t, signed_in: true, csrf: company.csrf.clone(), inquiries })
 }

@@ -24,7 +24,7 @@ impl MenuEntry {
 
 /// Every page of the office menu, in the menu's order. The first one a role may open is its
 /// home.
-pub(crate) const ENTRIES: [MenuEntry; 19] = [
+pub(crate) const ENTRIES: [MenuEntry; 20] = [
     MenuEntry { path: "/office/board", ja: "作業ボード", en: "Work board", action: Action::ReadCases },
     MenuEntry { path: "/office/applications", ja: "申込一覧", en: "Applications", action: Action::ReadCases },
     MenuEntry { path: "/office/approvals", ja: "都承認", en: "Approvals", action: Action::ReadApprovals },
@@ -65,6 +65,12 @@ pub(crate) const ENTRIES: [MenuEntry; 19] = [
         ja: "経営指導の集計",
         en: "Guidance figures",
         action: Action::ReadGuidanceFigures,
+    },
+    MenuEntry {
+        path: "/office/inquiries/figures",
+        ja: "問い合わせの集計",
+        en: "Inquiry figures",
+        action: Action::ReadInquiryFigures,
     },
     MenuEntry {
         path: "/office/risk/figures",

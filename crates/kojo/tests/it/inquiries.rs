@@ -350,16 +350,16 @@ async fn the_api_takes_inquiries_and_searches_the_faq(backend: Backend) {
     app.stop().await;
 }
 
-async fn only_the_secretariat_opens_the_inbox(backend: Backend) {
-    let app = spawn_app(backend, Setup::default()).await;
-    let submitted = app::inquiries::submit(
+/// A web question from `email`, filed through the use case.
+async fn ask(app: &TestApp, name: &str, email: &str, subject: &str) -> store::inquiries::InquiryRecord {
+    app::inquiries::submit(
         &app.running.services,
         &app::Actor::public(None),
         &domain::inquiry::InquiryInput {
-            name: "高橋 次郎".into(),
-            email: "jiro@example.jp".into(),
+            name: name.into(),
+            email: email.into(),
             category: Some("other".into()),
-            subject: "質問".into(),
+            subject: subject.into(),
             message: "内容".into(),
             privacy_policy_accepted: true,
             ..Default::default()
@@ -368,8 +368,43 @@ async fn only_the_secretariat_opens_the_inbox(backend: Backend) {
         app.running.clock.now(),
     )
     .await
+    .unwrap()
+    .inquiry
+}
+
+/// A signed-in portal session of the company user of application `reference`.
+async fn company_session(app: &TestApp, reference: &str, email: &str) -> reqwest::Client {
+    let case = store::applications::find_by_reference(&app.running.db, reference).await.unwrap().unwrap();
+    let now = app.running.clock.now();
+    let user = store::accounts::create_user(
+        &app.running.db,
+        store::accounts::NewUser {
+            email,
+            display_name: "会社",
+            role: Role::Company,
+            password_hash: None,
+            company_application_id: Some(case.id),
+            must_change_password: false,
+        },
+        now,
+    )
+    .await
     .unwrap();
-    let id = submitted.inquiry.id;
+    let session =
+        store::accounts::create_session(&app.running.db, user, None, chrono::Duration::hours(1), now).await.unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("cookie", format!("kojo_session={}", session.token).parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn only_the_secretariat_opens_the_inbox(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let first: Value = app.apply(&application(1, "utm")).await.json().await.unwrap();
+    let second: Value = app.apply(&application(2, "utm")).await.json().await.unwrap();
+    let (first, second) = (first["reference"].as_str().unwrap(), second["reference"].as_str().unwrap());
+    let mine = ask(&app, "高橋 次郎", "contact1@example.jp", "弊社の質問").await;
+    let theirs = ask(&app, "伊藤 四郎", "contact2@example.jp", "他社の質問").await;
+    let id = mine.id;
     let paths = [
         "/office/inquiries".to_string(),
         format!("/office/inquiries/{id}"),
@@ -385,6 +420,19 @@ async fn only_the_secretariat_opens_the_inbox(backend: Backend) {
             let response = user.get(app.at(path)).send().await.unwrap();
             assert_eq!(response.status(), 403, "{role:?} {path}");
         }
+        // The month's figures: Tokyo reads them (nobody named), the others not.
+        let figures = user.get(app.at("/office/inquiries/figures")).send().await.unwrap();
+        if role == Role::TokyoOfficial {
+            assert_eq!(figures.status(), 200);
+            let page = figures.text().await.unwrap();
+            assert!(page.contains("id=\"received\">2<"), "{page}");
+            assert!(!page.contains("高橋") && !page.contains("contact1@"), "no personal data in the figures");
+            let csv = user.get(app.at("/office/inquiries/figures?format=csv")).send().await.unwrap();
+            let csv = String::from_utf8_lossy(&csv.bytes().await.unwrap()).into_owned();
+            assert!(csv.contains("受付件数") && csv.contains("初回回答までの時間 中央値"), "{csv}");
+        } else {
+            assert_eq!(figures.status(), 403, "{role:?}");
+        }
     }
     let stranger = client();
     for path in &paths {
@@ -396,6 +444,20 @@ async fn only_the_secretariat_opens_the_inbox(backend: Backend) {
     for path in &paths {
         assert_eq!(admin.get(app.at(path)).send().await.unwrap().status(), 200, "{path}");
     }
+    // The case's page lists the inquiries linked to it.
+    let case = store::applications::find_by_reference(&app.running.db, first).await.unwrap().unwrap();
+    let page =
+        admin.get(app.at(&format!("/office/applications/{}", case.id))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&mine.reference) && !page.contains(&theirs.reference), "the case shows its own inquiry");
+    // In the portal a company sees its own inquiries only; staff pages stay closed to it.
+    let company = company_session(&app, first, "portal1@example.jp").await;
+    let page = company.get(app.at("/portal/inquiries")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&mine.reference) && page.contains("弊社の質問"), "{page}");
+    assert!(!page.contains(&theirs.reference) && !page.contains("他社の質問"));
+    let other = company_session(&app, second, "portal2@example.jp").await;
+    let page = other.get(app.at("/portal/inquiries")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&theirs.reference) && !page.contains(&mine.reference));
+    assert_eq!(company.get(app.at(&format!("/office/inquiries/{id}"))).send().await.unwrap().status(), 403);
     app.stop().await;
 }
 
