@@ -27,9 +27,6 @@ pub const DEFAULT_TARGET: Target = Target::EndOfNextBusinessDay;
 /// The longest reply, note or call summary staff write.
 pub const MAX_REPLY_CHARS: usize = 8000;
 
-/// The privacy policy version the public form's consent refers to (the policy page shows it).
-pub const PRIVACY_VERSION: &str = "2026-04-01";
-
 /// What the asker is told after sending.
 #[derive(Debug, Clone)]
 pub struct Submitted {
@@ -76,6 +73,8 @@ pub async fn submit(
         None => store::programmes::current_contact(&services.db).await?,
     };
     let phone = valid.phone.as_ref().map(|p| p.as_str().to_string());
+    let today = now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let privacy = domain::policy::in_force(domain::policy::PRIVACY, today);
     let new = NewInquiry {
         programme_id: programme.as_ref().map(|p| p.id),
         fiscal_year: inquiry::fiscal_year_of(now),
@@ -87,7 +86,7 @@ pub async fn submit(
         phone: phone.as_deref(),
         subject: &valid.subject,
         language: language.code(),
-        privacy_version: Some(PRIVACY_VERSION),
+        privacy_version: Some(privacy.code),
         application_id: application,
         source_ip: actor.ip(),
     };

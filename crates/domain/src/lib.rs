@@ -21,6 +21,7 @@ pub mod guidance;
 pub mod incident;
 pub mod inquiry;
 pub mod password;
+pub mod policy;
 pub mod portal;
 pub mod programme;
 pub mod refusal;

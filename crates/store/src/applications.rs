@@ -192,7 +192,14 @@ pub(crate) fn application_model(
         first_contact_at: Set(None),
         completed_at: Set(None),
         language: Set(app.language.code().to_string()),
+        privacy_version: Set(Some(privacy_version_at(placed.received_at).to_string())),
     }
+}
+
+/// The privacy policy version in force (Tokyo's date) at `at`: what a consent given then agreed to.
+pub(crate) fn privacy_version_at(at: DateTime<Utc>) -> &'static str {
+    let today = at.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    domain::policy::in_force(domain::policy::PRIVACY, today).code
 }
 
 /// A duplicate company or a reference collision, told apart from other database errors.
@@ -284,6 +291,8 @@ pub struct ApplicationRecord {
     pub completed_at: Option<DateTime<Utc>>,
     /// The language the company chose on the form; its e-mails are written in it.
     pub language: domain::application::Language,
+    /// The privacy policy version the applicant agreed to (none for records before it was kept).
+    pub privacy_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -549,6 +558,7 @@ fn record(model: application::Model, codes: &HashMap<Uuid, CourseCode>) -> Resul
         first_contact_at: model.first_contact_at,
         completed_at: model.completed_at,
         language: domain::application::Language::from_code(&model.language).unwrap_or_default(),
+        privacy_version: model.privacy_version,
     })
 }
 

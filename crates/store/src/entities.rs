@@ -103,6 +103,8 @@ pub mod application {
         pub completed_at: Option<DateTimeUtc>,
         /// `ja` or `en`: the language the company's e-mails are written in.
         pub language: String,
+        /// The privacy policy version agreed to (`domain::policy::PRIVACY`); none before M0023.
+        pub privacy_version: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -770,6 +772,7 @@ pub mod seminar_registration {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub cancelled_at: Option<DateTimeUtc>,
+        pub privacy_version: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -242,3 +242,61 @@ impl MigrationTrait for M0022Inquiries {
         Ok(())
     }
 }
+
+/// M0023: the version of the privacy policy each application and seminar registration agreed
+/// to (`domain::policy`); earlier records have none.
+pub struct M0023PrivacyVersions;
+
+impl MigrationName for M0023PrivacyVersions {
+    fn name(&self) -> &str {
+        "m0023_privacy_versions"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Applications {
+    Table,
+    PrivacyVersion,
+}
+
+#[derive(DeriveIden)]
+enum SeminarRegistrations {
+    Table,
+    PrivacyVersion,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0023PrivacyVersions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Applications::Table)
+                    .add_column(string_len_null(Applications::PrivacyVersion, 32))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(SeminarRegistrations::Table)
+                    .add_column(string_len_null(SeminarRegistrations::PrivacyVersion, 32))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(Table::alter().table(Applications::Table).drop_column(Applications::PrivacyVersion).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(SeminarRegistrations::Table)
+                    .drop_column(SeminarRegistrations::PrivacyVersion)
+                    .to_owned(),
+            )
+            .await
+    }
+}

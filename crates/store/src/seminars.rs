@@ -87,6 +87,8 @@ pub struct RegistrationRecord {
     pub questions: Option<String>,
     pub heard_from: Option<HeardFrom>,
     pub language: Language,
+    /// The privacy policy version the registrant agreed to (none before it was kept).
+    pub privacy_version: Option<String>,
     /// The calendar invitation's SEQUENCE: bumped by every change the registrant is sent.
     pub sequence: u32,
     pub attended_at: Option<DateTime<Utc>>,
@@ -346,6 +348,7 @@ pub async fn register(tx: &crate::Tx, new: &Registering<'_>, now: DateTime<Utc>)
         created_at: Set(now),
         updated_at: Set(now),
         cancelled_at: Set(None),
+        privacy_version: Set(Some(crate::applications::privacy_version_at(now).to_string())),
     };
     let inserted = match row.insert(tx).await {
         Ok(model) => model,
@@ -611,6 +614,7 @@ fn registration_record(model: registration::Model) -> Result<RegistrationRecord>
         status: RegistrationStatus::from_code(&model.status).ok_or_else(|| corrupt("status"))?,
         heard_from: model.heard_from.as_deref().and_then(HeardFrom::from_code),
         language: Language::from_code(&model.language).unwrap_or_default(),
+        privacy_version: model.privacy_version.clone(),
         id: model.id,
         seminar_id: model.seminar_id,
         reference: model.reference,

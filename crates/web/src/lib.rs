@@ -26,6 +26,7 @@ mod menu;
 mod messages;
 mod office;
 pub mod ops;
+mod policies;
 mod portal;
 mod public;
 mod rate_limit;
@@ -268,6 +269,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(seminars::router())
         .merge(inquiries::router())
+        .merge(policies::router())
         .merge(incidents::router())
         .merge(guidance::router())
         .merge(risk::router())

@@ -1036,6 +1036,169 @@ async fn an_expert_rates_the_assets_and_the_company_reads_the_report() {
     app.stop().await;
 }
 
+/// Issue 20: a person asks on /contact — the FAQ entry like the subject is offered while it is
+/// typed and again on the review page — and is given a reference; the secretariat finds it in
+/// its inbox, answers by e-mail, drafts an FAQ entry from the answer (without the asker's name,
+/// company, address or telephone number), rewrites and publishes it; the public FAQ finds it by
+/// a two-character word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_is_answered_and_becomes_a_published_faq_entry() {
+    let Some(browser) = Browser::start("inquiry").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    let seeded = "説明会の日程はどこで確認できますか？";
+    let admin = app::Actor::command_line();
+    let now = app.running.clock.now();
+    let input = app::inquiries::FaqInput {
+        category: "seminars".into(),
+        question_ja: seeded.into(),
+        answer_ja: "説明会の一覧ページに掲載しています。".into(),
+        ..Default::default()
+    };
+    let saved = app::inquiries::save_faq(&app.running.services, &admin, None, &input, None, now).await.expect("saved");
+    app::inquiries::publish_faq(&app.running.services, &admin, saved.id, true, now).await.expect("published");
+
+    // The asker: the FAQ entry like the subject is offered under the field while it is typed.
+    browser.goto(&app.at("/contact")).await;
+    assert_eq!(browser.text("h1").await, "お問い合わせ");
+    assert!(browser.rows("#faq-suggestions:not([hidden])").await.is_empty(), "nothing is offered before typing");
+    browser.type_into("f-subject", "説明会の日程").await;
+    browser.wait_css("#faq-suggestions:not([hidden]) li a").await;
+    let offered = browser.wait_css("#faq-suggestions").await;
+    assert!(offered.is_displayed().await.expect("is_displayed"), "the suggestions are shown");
+    let offered = offered.text().await.expect("text");
+    assert!(offered.contains("この質問と似たよくある質問") && offered.contains(seeded), "{offered}");
+    let email = "misaki@example.jp";
+    browser.type_into("f-name", "高橋 美咲").await;
+    browser.type_into("f-company_name", "株式会社問合せ商事").await;
+    browser.type_into("f-email", email).await;
+    browser.wait_css("#f-category").await.select_by_value("seminars").await.expect("choose the category");
+    browser.type_into("f-message", "説明会の日程を知りたいです。高橋美咲（090-1234-5678）").await;
+    browser.click_css("input[name=privacy_policy_accepted]").await;
+    browser.assert_accessible("contact-form").await;
+    browser.screenshot("contact-form").await;
+    let review = browser.wait_css("button[name=step][value=review]").await;
+    browser.click_and_load(&review).await;
+
+    // 確認: nothing is sent yet, and the FAQ entry is offered again.
+    assert_eq!(browser.text("h1").await, "お問い合わせ内容の確認");
+    assert!(browser.text("#not-sent-yet").await.contains("まだ送信されていません"));
+    let similar = browser.text("#similar-faq").await;
+    assert!(similar.contains(seeded), "the review offers the FAQ entry: {similar}");
+    let answers = browser.text("#review").await;
+    for shown in ["高橋 美咲", "株式会社問合せ商事", email, "説明会", "説明会の日程を知りたいです。"]
+    {
+        assert!(answers.contains(shown), "the review shows {shown}: {answers}");
+    }
+    let stored = store::inquiries::list(&app.running.db, &Default::default(), 10).await.expect("list");
+    assert!(stored.is_empty(), "nothing is stored before 送信");
+    browser.assert_accessible("contact-review").await;
+    browser.screenshot("contact-review").await;
+    let send = browser.wait_css("#send").await;
+    browser.click_and_load(&send).await;
+
+    // 完了: the reference, and when the answer will come.
+    assert_eq!(browser.path().await, "/contact/done");
+    let reference = browser.text("#reference").await;
+    let expected = domain::inquiry::reference(domain::inquiry::fiscal_year_of(app.running.clock.now()), 1);
+    assert_eq!(reference, expected, "the first inquiry of the year");
+    assert!(browser.text("#due").await.contains('日'), "the answer time is shown");
+    assert!(browser.text("main").await.contains(email), "the done page names the address the answer goes to");
+    browser.assert_accessible("contact-done").await;
+    browser.screenshot("contact-done").await;
+
+    // The secretariat: the inquiry in the inbox, answered by e-mail.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    let password = create_staff(&app, "jimukyoku@example.jp").await;
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    let menu = browser.wait_css("#office-menu a[href='/office/inquiries']").await;
+    browser.click_and_load(&menu).await;
+    assert_eq!(browser.path().await, "/office/inquiries");
+    let row = browser.wait_css(&format!("#inquiries tr[data-reference='{reference}']")).await;
+    let listed = row.text().await.expect("row text");
+    assert!(
+        listed.contains("説明会の日程") && listed.contains("高橋 美咲") && listed.contains("新規"),
+        "the inbox lists the inquiry: {listed}"
+    );
+    browser.assert_accessible("office-inquiries").await;
+    let link = row.find(Locator::Css("a")).await.expect("the row links to the inquiry");
+    browser.click_and_load(&link).await;
+    let inquiry_path = browser.path().await;
+    assert!(inquiry_path.starts_with("/office/inquiries/"), "{inquiry_path}");
+    assert!(browser.text("h1").await.contains(&reference));
+    assert_eq!(browser.text("#status").await, "新規");
+    assert!(browser.text("#thread").await.contains("説明会の日程を知りたいです。"), "the question is shown");
+    let reply = "高橋様、説明会の日程は説明会の一覧ページに掲載しています。参加費用は無料です。";
+    browser.type_into("reply-body", reply).await;
+    let send_reply = browser.wait_css("#send-reply").await;
+    browser.click_and_load(&send_reply).await;
+    let notice = browser.text("#notice").await;
+    assert!(notice.contains("返信を送信しました"), "{notice}");
+    assert_eq!(browser.text("#status").await, "回答済み");
+    assert!(browser.text("#thread").await.contains(reply), "the reply is in the thread");
+    browser.assert_accessible("office-inquiry").await;
+    browser.screenshot("office-inquiry").await;
+    let outbox = store::outbox::recent(&app.running.db, 50).await.expect("outbox");
+    let mail = outbox.iter().find(|m| m.to == email && m.subject.contains("Re:")).unwrap_or_else(|| {
+        panic!("the reply is in the outbox: {:?}", outbox.iter().map(|m| &m.subject).collect::<Vec<_>>())
+    });
+    assert!(mail.subject.contains(&reference), "the reference is in the subject: {}", mail.subject);
+    assert!(mail.body.contains(reply), "the reply is e-mailed:\n{}", mail.body);
+
+    // FAQ にする: a draft without the asker's details, rewritten as a general question, published.
+    let make_faq = browser.wait_css("#make-faq").await;
+    browser.click_and_load(&make_faq).await;
+    assert_eq!(browser.path().await, "/office/faq/new");
+    browser.wait_css("#draft-note").await;
+    let script = "const form = document.getElementById('faq-form');
+        return [form.innerText, ...[...form.elements].map((e) => e.value || '')].join('\\n');";
+    let draft = browser.client.execute(script, vec![]).await.expect("the draft form");
+    let draft = draft.as_str().unwrap_or_default().to_string();
+    for personal in ["高橋", "美咲", "株式会社問合せ商事", "misaki", "090-1234-5678", reference.as_str()] {
+        assert!(!draft.contains(personal), "{personal} is left in the draft:\n{draft}");
+    }
+    assert!(browser.value("answer_ja").await.contains("説明会の一覧ページに掲載しています"), "drafted from the reply");
+    assert_eq!(browser.value("category").await, "seminars", "the inquiry's category");
+    browser.assert_accessible("office-faq-draft").await;
+    let question = "説明会への参加に費用はかかりますか？";
+    browser.replace("question_ja", question).await;
+    browser.replace("answer_ja", "説明会への参加費用は無料です。").await;
+    browser.submit_form_css("#faq-form").await;
+    assert!(browser.text("#notice").await.contains("保存しました"));
+    let entry_path = browser.path().await;
+    let entry = entry_path.strip_prefix("/office/faq/").and_then(|id| uuid::Uuid::parse_str(id).ok());
+    let entry = entry.unwrap_or_else(|| panic!("the saved entry's page: {entry_path}"));
+    assert!(browser.text("#versions").await.contains("第1版"));
+    let publish = browser.wait_css("#publish").await;
+    browser.click_and_load(&publish).await;
+    assert!(browser.text("#notice").await.contains("公開しました"));
+    let listed = browser.text("#faq-entries").await;
+    assert!(listed.contains(question) && listed.contains("公開中"), "{listed}");
+    let stored = store::inquiries::faq(&app.running.db, entry).await.expect("the entry");
+    assert!(stored.published, "published");
+    let inquiry = store::inquiries::by_reference(&app.running.db, &reference).await.expect("find").expect("stored");
+    assert_eq!(stored.source_inquiry_id, Some(inquiry.id), "the entry remembers the inquiry it came from");
+
+    // The public: 費用 finds the new entry, not the one about the schedule.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    browser.goto(&app.at("/faq")).await;
+    let all = browser.text("main").await;
+    assert!(all.contains(seeded) && all.contains(question), "both published entries are listed: {all}");
+    browser.type_into("q", "費用").await;
+    browser.submit_form_css("form[role=search]").await;
+    assert_eq!(browser.path().await, "/faq");
+    assert_eq!(browser.text("#faq-count").await, "1件");
+    let found = browser.text("main").await;
+    assert!(found.contains(question), "費用 finds the new entry: {found}");
+    assert!(!found.contains(seeded), "and not the entry about the schedule: {found}");
+    browser.wait_css(&format!("details#faq-{entry}")).await;
+    assert_eq!(browser.value("q").await, "費用", "the search is kept");
+    browser.assert_accessible("faq").await;
+    browser.screenshot("faq").await;
+
+    browser.finish().await;
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_is_chosen_once_and_remembered() {
     let Some(browser) = Browser::start("english").await else { return };

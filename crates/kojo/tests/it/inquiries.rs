@@ -16,6 +16,7 @@ on_both_backends!(
     the_api_takes_inquiries_and_searches_the_faq,
     only_the_secretariat_opens_the_inbox,
     the_secretariat_s_mailbox_is_read_over_imap,
+    the_policies_in_force_are_linked_from_every_consent,
 );
 
 fn client() -> reqwest::Client {
@@ -100,7 +101,11 @@ async fn a_question_is_asked_answered_threaded_and_made_an_faq_entry(backend: Ba
     assert!(done.contains(&reference) && done.contains("回答予定"), "{done}");
     let record = store::inquiries::by_reference(&app.running.db, &reference).await.unwrap().unwrap();
     assert_eq!((record.channel, record.status), (domain::inquiry::Channel::Web, domain::inquiry::Status::New));
-    assert_eq!(record.privacy_version.as_deref(), Some(app::inquiries::PRIVACY_VERSION));
+    let today = app.running.clock.today();
+    let privacy = domain::policy::in_force(domain::policy::PRIVACY, today).code;
+    assert_eq!(record.privacy_version.as_deref(), Some(privacy), "the consent's version is kept");
+    let case = store::applications::find_by_reference(&app.running.db, &application_reference).await.unwrap().unwrap();
+    assert_eq!(case.privacy_version.as_deref(), Some(privacy), "the application's too");
     let linked =
         store::applications::find_by_reference(&app.running.db, &application_reference).await.unwrap().unwrap();
     assert_eq!(record.application_id, Some(linked.id), "linked to the application from the same address");
@@ -589,5 +594,26 @@ async fn the_secretariat_s_mailbox_is_read_over_imap(backend: Backend) {
     read().await.unwrap();
     assert_eq!(store::inquiries::messages(&app.running.db, id).await.unwrap().len(), 4);
     drop(dovecot);
+    app.stop().await;
+}
+
+/// `/privacy` and `/site-policy` show the version in force and keep each version at its own
+/// address; every consent checkbox links to the policy in force.
+async fn the_policies_in_force_are_linked_from_every_consent(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let in_force = domain::policy::in_force(domain::policy::PRIVACY, app.running.clock.today()).code;
+    for path in ["/privacy", "/site-policy"] {
+        let page = reqwest::get(app.at(path)).await.unwrap().text().await.unwrap();
+        assert!(page.contains("id=\"policy-text\"") && page.contains("現行版"), "{path}: {page}");
+        let versioned = reqwest::get(app.at(&format!("{path}/{in_force}"))).await.unwrap();
+        assert_eq!(versioned.status(), 200, "{path}/{in_force}");
+        assert_eq!(reqwest::get(app.at(&format!("{path}/1999-01-01"))).await.unwrap().status(), 404);
+    }
+    let page = reqwest::get(app.at("/privacy")).await.unwrap().text().await.unwrap();
+    assert!(page.contains(in_force));
+    for form in ["/contact", "/apply"] {
+        let page = reqwest::get(app.at(form)).await.unwrap().text().await.unwrap();
+        assert!(page.contains("name=\"privacy_policy_accepted\"") && page.contains("href=\"/privacy\""), "{form}");
+    }
     app.stop().await;
 }
