@@ -24,11 +24,14 @@ fn client() -> reqwest::Client {
 }
 
 /// Every page of the office menu.
-const MENU_PAGES: [&str; 17] = [
+const MENU_PAGES: [&str; 20] = [
     "/office/board",
     "/office/applications",
     "/office/approvals",
     "/office/seminars",
+    "/office/inquiries",
+    "/office/faq",
+    "/office/inquiries/figures",
     "/office/guidance",
     "/office/risk",
     "/office/devices",
@@ -52,11 +55,17 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
         "/office/reports/contact-breaches",
         "/office/incidents/figures",
         "/office/guidance/figures",
+        "/office/inquiries/figures",
         "/office/risk/figures",
         "/office/reports/timeline",
     ];
-    let secretariat: Vec<&str> =
-        [&cases[..], &["/office/seminars", "/office/guidance", "/office/risk"], &devices[..], &reports[..]].concat();
+    let secretariat: Vec<&str> = [
+        &cases[..],
+        &["/office/seminars", "/office/inquiries", "/office/faq", "/office/guidance", "/office/risk"],
+        &devices[..],
+        &reports[..],
+    ]
+    .concat();
     let administrator = [&secretariat[..], &["/office/programmes", "/office/users"]].concat();
     vec![
         (Role::Secretariat, "/office/board", secretariat),
@@ -69,6 +78,7 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
                 "/office/reports/contact-breaches",
                 "/office/incidents/figures",
                 "/office/guidance/figures",
+                "/office/inquiries/figures",
                 "/office/risk/figures",
             ],
         ),
