@@ -190,17 +190,15 @@ pub async fn open(services: &Services, actor: &Actor, id: Uuid, now: DateTime<Ut
     Ok(Opened { inquiry: record, thread, clock, application })
 }
 
-/// The response clock of `record` at `now`: `None` once answered (or closed).
+/// The first-answer clock of `record` at `now`: `None` once first answered (a later message
+/// from the asker does not make it late again: the target is for the first answer) or closed.
 pub fn clock_of(
     services: &Services,
     record: &InquiryRecord,
     pauses: &[inquiry::Pause],
     now: DateTime<Utc>,
 ) -> Option<inquiry::Clock> {
-    if record.first_answered_at.is_some() && !record.status.clock_runs() {
-        return None;
-    }
-    if record.status == Status::Closed {
+    if record.first_answered_at.is_some() || record.status == Status::Closed {
         return None;
     }
     Some(inquiry::clock(&services.calendar, record.received_at, DEFAULT_TARGET, pauses, now))
@@ -288,9 +286,10 @@ pub async fn act(
     now: DateTime<Utc>,
 ) -> Result<InquiryRecord> {
     actor.require(Action::AnswerInquiries)?;
-    let record = store::inquiries::get(&services.db, id).await?;
     let refused = || AppError::Refused(domain::refusal::Refusal::InquiryClosed);
     let tx = services.db.begin().await?;
+    // Read under the row's lock: the status is decided from what no other writer can change.
+    let record = store::inquiries::lock(&tx, id).await?;
     let (action, detail, updated) = match command {
         Command::Reply { body, ask } => {
             let body = staff_text("body", &body)?;
@@ -597,6 +596,7 @@ pub async fn receive_email(services: &Services, email: &IncomingEmail, now: Date
     };
     if let Some(found) = thread {
         let tx = services.db.begin().await?;
+        let found = store::inquiries::lock(&tx, found.id).await?;
         if store::inquiries::add_message(&tx, found.id, &message, now).await?.is_none() {
             return Ok(Received::Duplicate);
         }
@@ -842,11 +842,17 @@ pub async fn month_figures(
     Ok(inquiry::month_figures(&services.calendar, &inputs, now))
 }
 
-/// The company's own inquiries (those linked to its case) with their threads, internal notes
-/// left out; nobody else's.
+/// The company's own inquiries (those staff confirmed as linked to its case: an automatic link
+/// by the sender's address is no proof of who wrote) with their threads, internal notes left out;
+/// nobody else's.
 pub async fn own(services: &Services, actor: &Actor) -> Result<Vec<(InquiryRecord, Vec<MessageRecord>)>> {
     let case = actor.own_case()?;
-    let filter = store::inquiries::Filter { application: Some(case), all: true, ..Default::default() };
+    let filter = store::inquiries::Filter {
+        application: Some(case),
+        confirmed_links_only: true,
+        all: true,
+        ..Default::default()
+    };
     let mut out = Vec::new();
     for record in store::inquiries::list(&services.db, &filter, 200).await? {
         let thread = store::inquiries::messages(&services.db, record.id)

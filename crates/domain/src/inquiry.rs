@@ -98,15 +98,16 @@ pub fn validate(input: &InquiryInput) -> Result<ValidInquiry, FieldIssues> {
 
 /// A message as typed, its lines kept: line breaks made `\n`, each line's trailing spaces and
 /// the whole text's leading and trailing blank lines dropped; no control character but tab and
-/// line breaks; at most `max_chars` characters as typed.
+/// line breaks; at most `max_chars` characters as typed (a line break counting one).
 pub fn message_text(input: &str, max_chars: usize) -> Result<String, FieldError> {
     if text::has_control(input) {
         return Err(FieldError::ControlCharacter);
     }
-    if text::too_long(input, max_chars) {
+    // Counted as a browser's `maxlength` counts: a line break is one character (CRLF is sent).
+    let unified = input.replace("\r\n", "\n").replace('\r', "\n");
+    if text::too_long(&unified, max_chars) {
         return Err(FieldError::TooLong { max: max_chars });
     }
-    let unified = input.replace("\r\n", "\n").replace('\r', "\n");
     let lines: Vec<&str> = unified.split('\n').map(str::trim_end).collect();
     let text = lines.join("\n").trim_matches('\n').to_string();
     if text.trim().is_empty() {
@@ -125,7 +126,8 @@ pub fn search_text(parts: &[&str]) -> String {
 
 /// The words of a search as [`search_text`] writes them; at most 5, each at most 50 characters.
 pub fn search_terms(query: &str) -> Vec<String> {
-    search_text(&[query])
+    let query: String = query.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    search_text(&[&query])
         .split_whitespace()
         .filter(|term| !term.is_empty())
         .take(5)
@@ -762,6 +764,7 @@ mod tests {
         }
         assert!(!search_terms("日時").iter().all(|term| text.contains(term.as_str())));
         assert_eq!(search_terms("a b c d e f g").len(), 5);
+        assert_eq!(search_terms("日程\u{0}費用"), ["日程", "費用"], "control characters separate words");
     }
 
     #[test]

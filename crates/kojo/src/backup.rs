@@ -121,7 +121,15 @@ pub async fn restore(config: &Config, file: &Path, now: chrono::DateTime<chrono:
         let partial = partial_path(&target);
         let _ = std::fs::remove_file(&partial);
         private_file(&partial)?;
-        tokio::fs::copy(file, &partial).await.with_context(|| format!("failed to copy {}", file.display()))?;
+        // Into the private file already made (a plain copy would take the backup's own mode).
+        let (from, to) = (file.to_path_buf(), partial.clone());
+        tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
+            let mut source = std::fs::File::open(&from)?;
+            let mut target = std::fs::OpenOptions::new().write(true).truncate(true).open(&to)?;
+            std::io::copy(&mut source, &mut target)
+        })
+        .await?
+        .with_context(|| format!("failed to copy {}", file.display()))?;
         let check = Db::connect(&format!("sqlite://{}", partial.display())).await?;
         let intact = check.integrity_ok().await;
         check.close().await?;

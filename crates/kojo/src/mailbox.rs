@@ -82,9 +82,20 @@ pub struct Fetched {
     pub threaded: usize,
     /// Filed before (a read cut short after filing): flagged seen, nothing added.
     pub duplicate: usize,
-    /// Not an e-mail Kojo could read (left unseen for a person to look at).
+    /// Not an e-mail Kojo could read, larger than [`MAX_MESSAGE_BYTES`], or one that could not be
+    /// filed (left unseen for a person to look at, and tried again next time).
     pub unreadable: usize,
 }
+
+/// The largest e-mail read (larger ones are left in the mailbox for a person).
+pub const MAX_MESSAGE_BYTES: u32 = 10 << 20;
+
+/// How long one read of the mailbox may take in all before it is given up (the next slot tries
+/// again): a server that stops answering must not hold the jobs loop.
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// References kept from an e-mail's `In-Reply-To` and `References` (the newest).
+const MAX_REFERENCES: usize = 20;
 
 /// Reads the unseen messages of the mailbox once.
 pub async fn fetch_once(
@@ -110,10 +121,14 @@ pub async fn fetch_once(
             .connect(name, tcp)
             .await
             .context("TLS with the IMAP server failed")?;
-        read(stream, services, settings, clock).await
+        timed(read(stream, services, settings, clock)).await
     } else {
-        read(tcp, services, settings, clock).await
+        timed(read(tcp, services, settings, clock)).await
     }
+}
+
+async fn timed(read: impl std::future::Future<Output = anyhow::Result<Fetched>>) -> anyhow::Result<Fetched> {
+    tokio::time::timeout(READ_TIMEOUT, read).await.context("the mailbox read took over 5 minutes and was given up")?
 }
 
 async fn read<T>(
@@ -138,6 +153,22 @@ where
     uids.sort_unstable();
     let mut fetched = Fetched { unseen: uids.len(), ..Fetched::default() };
     for uid in uids {
+        let size = {
+            let mut sizes = session.uid_fetch(uid.to_string(), "(UID RFC822.SIZE)").await?;
+            let mut size = None;
+            while let Some(message) = sizes.next().await {
+                let message = message?;
+                if message.uid == Some(uid) {
+                    size = message.size;
+                }
+            }
+            size
+        };
+        if size.is_some_and(|size| size > MAX_MESSAGE_BYTES) {
+            tracing::warn!(uid, size, "an e-mail over 10 MB was left in the mailbox unread");
+            fetched.unreadable += 1;
+            continue;
+        }
         let raw = {
             let mut messages = session.uid_fetch(uid.to_string(), "(UID BODY.PEEK[])").await?;
             let mut body = None;
@@ -155,10 +186,22 @@ where
             fetched.unreadable += 1;
             continue;
         };
-        match app::inquiries::receive_email(services, &email, clock.now()).await? {
-            app::inquiries::Received::New(_) => fetched.new += 1,
-            app::inquiries::Received::Threaded(_) => fetched.threaded += 1,
-            app::inquiries::Received::Duplicate => fetched.duplicate += 1,
+        // One e-mail that cannot be filed must not stop the others (it stays unseen and is
+        // tried again next time).
+        match app::inquiries::receive_email(services, &email, clock.now()).await {
+            Ok(app::inquiries::Received::New(_)) => fetched.new += 1,
+            Ok(app::inquiries::Received::Threaded(_)) => fetched.threaded += 1,
+            Ok(app::inquiries::Received::Duplicate) => fetched.duplicate += 1,
+            Err(error) => {
+                let why = format!("{error:#}");
+                tracing::error!(
+                    uid,
+                    "an e-mail could not be filed; left unseen: {}",
+                    domain::text::redact_personal(&why)
+                );
+                fetched.unreadable += 1;
+                continue;
+            }
         }
         // Drained before the next command, as the protocol needs.
         let mut flagged = session.uid_store(uid.to_string(), "+FLAGS (\\Seen)").await?;
@@ -183,19 +226,21 @@ pub fn incoming(raw: &[u8], fallback_id: &str) -> Option<app::inquiries::Incomin
         }
     };
     let mut references = ids(message.in_reply_to());
-    references.extend(ids(message.references()));
-    references.retain(|id| !id.is_empty() && id.len() <= 250);
+    // The newest of `References` (a long thread, or a header made to be huge).
+    let all = ids(message.references());
+    references.extend(all.iter().rev().take(MAX_REFERENCES).cloned());
+    references.retain(|id| !id.is_empty() && id.len() <= 250 && !id.chars().any(char::is_control));
     let message_id = message
         .message_id()
         .map(|id| id.trim_matches(['<', '>']).to_string())
-        .filter(|id| !id.is_empty() && id.len() <= 250)
+        .filter(|id| !id.is_empty() && id.len() <= 250 && !id.chars().any(char::is_control))
         .unwrap_or_else(|| fallback_id.chars().take(250).collect());
     let text = message.body_text(0).map(|text| without_quoted_history(&text)).unwrap_or_default();
     Some(app::inquiries::IncomingEmail {
         message_id,
         references,
         from_address,
-        from_name: from.name().map(str::to_string),
+        from_name: from.name().map(|name| name.chars().filter(|c| !c.is_control()).collect()),
         subject: message.subject().unwrap_or("").to_string(),
         text,
     })
@@ -266,7 +311,7 @@ mod tests {
         assert_eq!(email.from_address, "Taro@Example.jp");
         assert_eq!(email.from_name.as_deref(), Some("山田 太郎"));
         assert_eq!(email.subject, "Re: 説明会の日程 (Q-R8-000001)");
-        assert_eq!(email.references, ["def@kojo", "ghi@kojo", "def@kojo"]);
+        assert_eq!(email.references, ["def@kojo", "def@kojo", "ghi@kojo"], "In-Reply-To, then the newest first");
         assert_eq!(email.text, "ありがとうございます。");
         let bare = incoming(b"From: a@example.jp\r\nSubject: x\r\n\r\nbody\r\n", "7.3.box@host").unwrap();
         assert_eq!(bare.message_id, "7.3.box@host");

@@ -59,7 +59,21 @@ pub async fn nightly_backup(db: &Db, settings: &Settings, clock: &app::Clock) ->
 /// slots done more than a day ago.
 pub async fn read_mailbox(services: &app::Services, settings: &Settings, clock: &app::Clock) -> anyhow::Result<()> {
     let Some(mailbox) = &settings.mailbox else { anyhow::bail!("this process has no KOJO_IMAP_URL") };
-    let fetched = crate::mailbox::fetch_once(services, mailbox, clock).await?;
+    // A failed read is not retried as a job: the next slot reads again anyway, and retried slots
+    // would pile up (one a minute) while the server is away.
+    let fetched = match crate::mailbox::fetch_once(services, mailbox, clock).await {
+        Ok(fetched) => fetched,
+        Err(error) => {
+            let why = format!("{error:#}");
+            tracing::error!("the mailbox was not read: {}", domain::text::redact_personal(&why));
+            metrics::counter!("kojo_mailbox_reads_total", "outcome" => "failed").increment(1);
+            store::jobs::forget_done(&services.db, crate::jobs::MAILBOX, clock.now() - chrono::Duration::days(1))
+                .await?;
+            return Ok(());
+        }
+    };
+    metrics::counter!("kojo_mailbox_reads_total", "outcome" => "read").increment(1);
+    metrics::counter!("kojo_mailbox_messages_total", "outcome" => "unreadable").increment(fetched.unreadable as u64);
     if fetched.unseen > 0 {
         tracing::info!(
             unseen = fetched.unseen,

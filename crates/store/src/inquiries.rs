@@ -43,6 +43,7 @@ pub(crate) mod inquiry {
         pub language: String,
         pub privacy_version: Option<String>,
         pub application_id: Option<Uuid>,
+        pub link_confirmed: bool,
         pub assignee_user_id: Option<Uuid>,
         pub received_at: DateTimeUtc,
         pub first_answered_at: Option<DateTimeUtc>,
@@ -170,6 +171,9 @@ pub struct InquiryRecord {
     pub language: String,
     pub privacy_version: Option<String>,
     pub application_id: Option<Uuid>,
+    /// Whether staff confirmed the link (an automatic one, by the sender's address, is not: the
+    /// address is not proof of who wrote, so the company's portal shows confirmed links only).
+    pub link_confirmed: bool,
     pub assignee_user_id: Option<Uuid>,
     pub received_at: DateTime<Utc>,
     pub first_answered_at: Option<DateTime<Utc>>,
@@ -223,6 +227,7 @@ impl TryFrom<inquiry::Model> for InquiryRecord {
             language: m.language,
             privacy_version: m.privacy_version,
             application_id: m.application_id,
+            link_confirmed: m.link_confirmed,
             assignee_user_id: m.assignee_user_id,
             received_at: m.received_at,
             first_answered_at: m.first_answered_at,
@@ -335,6 +340,7 @@ pub async fn create(tx: &Tx, new: &NewInquiry<'_>, now: DateTime<Utc>) -> Result
         language: Set(new.language.into()),
         privacy_version: Set(new.privacy_version.map(Into::into)),
         application_id: Set(new.application_id),
+        link_confirmed: Set(false),
         assignee_user_id: Set(None),
         received_at: Set(now),
         first_answered_at: Set(None),
@@ -415,6 +421,12 @@ pub async fn by_email_message_ids(db: &Db, message_ids: &[String]) -> Result<Opt
         Some(message) => get(db, message.inquiry_id).await.map(Some),
         None => Ok(None),
     }
+}
+
+/// Inquiry `id`, its row locked for the rest of `tx` (PostgreSQL `FOR UPDATE`; SQLite's write
+/// transaction holds the database): a status decided from it cannot race another writer's.
+pub async fn lock(tx: &Tx, id: Uuid) -> Result<InquiryRecord> {
+    inquiry::Entity::find_by_id(id).lock_exclusive().one(tx.conn()).await?.ok_or(StoreError::NotFound)?.try_into()
 }
 
 pub async fn get(db: &Db, id: Uuid) -> Result<InquiryRecord> {
@@ -513,11 +525,12 @@ pub async fn assign(tx: &Tx, id: Uuid, user: Option<Uuid>, now: DateTime<Utc>) -
     Ok(())
 }
 
-/// Links `id` to an application (or unlinks it).
+/// Links `id` to an application (or unlinks it), as staff confirmed.
 pub async fn link_application(tx: &Tx, id: Uuid, application: Option<Uuid>, now: DateTime<Utc>) -> Result<()> {
     let row = inquiry::ActiveModel {
         id: Set(id),
         application_id: Set(application),
+        link_confirmed: Set(application.is_some()),
         updated_at: Set(now),
         ..Default::default()
     };
@@ -547,6 +560,8 @@ pub struct Filter {
     pub channel: Option<Channel>,
     pub assignee: Option<Uuid>,
     pub application: Option<Uuid>,
+    /// Only links staff confirmed (what a company's portal shows).
+    pub confirmed_links_only: bool,
     /// Part of the reference, subject, name, company or e-mail.
     pub text: Option<String>,
 }
@@ -570,6 +585,9 @@ pub async fn list(db: &Db, filter: &Filter, limit: u64) -> Result<Vec<InquiryRec
     }
     if let Some(application) = filter.application {
         query = query.filter(inquiry::Column::ApplicationId.eq(application));
+    }
+    if filter.confirmed_links_only {
+        query = query.filter(inquiry::Column::LinkConfirmed.eq(true));
     }
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = like_pattern(text);

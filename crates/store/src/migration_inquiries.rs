@@ -31,6 +31,7 @@ enum Inquiries {
     Language,
     PrivacyVersion,
     ApplicationId,
+    LinkConfirmed,
     AssigneeUserId,
     ReceivedAt,
     FirstAnsweredAt,
@@ -105,14 +106,18 @@ impl MigrationTrait for M0022Inquiries {
                     .col(string_len(Inquiries::Channel, 8))
                     .col(string_len(Inquiries::Category, 24))
                     .col(string_len(Inquiries::Status, 16))
-                    .col(string_len(Inquiries::Name, 100))
-                    .col(string_len_null(Inquiries::CompanyName, 200))
+                    // Text, not a bounded column: the forms' limits are on what was typed, and
+                    // NFKC can make it longer (㈱ → (株)).
+                    .col(text(Inquiries::Name))
+                    .col(text_null(Inquiries::CompanyName))
                     .col(string_len_null(Inquiries::Email, 254))
                     .col(string_len_null(Inquiries::Phone, 32))
-                    .col(string_len(Inquiries::Subject, 200))
+                    .col(text(Inquiries::Subject))
                     .col(string_len(Inquiries::Language, 2))
                     .col(string_len_null(Inquiries::PrivacyVersion, 32))
                     .col(uuid_null(Inquiries::ApplicationId))
+                    // An automatic link (the sender's address matched) until staff confirm it.
+                    .col(boolean(Inquiries::LinkConfirmed).default(false))
                     .col(uuid_null(Inquiries::AssigneeUserId))
                     .col(timestamp_with_time_zone(Inquiries::ReceivedAt))
                     .col(timestamp_with_time_zone_null(Inquiries::FirstAnsweredAt))
@@ -197,9 +202,9 @@ impl MigrationTrait for M0022Inquiries {
                     .table(FaqEntries::Table)
                     .col(pk_uuid(FaqEntries::Id))
                     .col(string_len(FaqEntries::Category, 24))
-                    .col(string_len(FaqEntries::QuestionJa, 300))
+                    .col(text(FaqEntries::QuestionJa))
                     .col(text(FaqEntries::AnswerJa))
-                    .col(string_len_null(FaqEntries::QuestionEn, 300))
+                    .col(text_null(FaqEntries::QuestionEn))
                     .col(text_null(FaqEntries::AnswerEn))
                     .col(integer(FaqEntries::Position))
                     .col(boolean(FaqEntries::Published))
@@ -217,9 +222,9 @@ impl MigrationTrait for M0022Inquiries {
                     .table(FaqVersions::Table)
                     .col(uuid(FaqVersions::FaqId))
                     .col(integer(FaqVersions::Version))
-                    .col(string_len(FaqVersions::QuestionJa, 300))
+                    .col(text(FaqVersions::QuestionJa))
                     .col(text(FaqVersions::AnswerJa))
-                    .col(string_len_null(FaqVersions::QuestionEn, 300))
+                    .col(text_null(FaqVersions::QuestionEn))
                     .col(text_null(FaqVersions::AnswerEn))
                     .col(uuid_null(FaqVersions::SavedBy))
                     .col(timestamp_with_time_zone(FaqVersions::SavedAt))

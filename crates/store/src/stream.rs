@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 
 use crate::{Db, Result, Tx};
 
@@ -76,4 +76,22 @@ pub async fn count(db: &Db, stream: &str) -> Result<u64> {
 pub async fn forget_before(db: &Db, before: DateTime<Utc>) -> Result<u64> {
     let result = applied::Entity::delete_many().filter(applied::Column::AppliedAt.lt(before)).exec(db.conn()).await?;
     Ok(result.rows_affected)
+}
+
+/// Whether the database takes writes now: a row inserted into the positions table and rolled
+/// back. A consumer asks it before judging a message that fails on its own (a database that
+/// answers reads but refuses writes — a full disk, a read-only standby — fails every message
+/// alike, and none of them is to blame).
+pub async fn writable(db: &Db, stream: &str, now: DateTime<Utc>) -> Result<()> {
+    let tx = db.begin().await?;
+    applied::ActiveModel {
+        stream: Set(stream.to_string()),
+        message_id: Set(format!("probe:{}", uuid::Uuid::new_v4().simple())),
+        applied_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    // Dropped without commit: rolled back.
+    drop(tx);
+    Ok(())
 }

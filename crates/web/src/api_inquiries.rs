@@ -1,7 +1,7 @@
 //! Inquiries and the FAQ in the JSON API: `POST /api/v1/inquiries` (the public form's door and
 //! use case, `inquiries::submit`) and `GET /api/v1/faq` (the published entries that match).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api_auth::ApiJson;
+use crate::api_auth::{ApiJson, ApiQuery};
 use crate::client::ClientIp;
 use crate::error::ApiError;
 use crate::i18n::Lang;
@@ -74,7 +74,7 @@ struct ApiFaq {
 
 /// The published entries matching every word of `q` (substring search, so two-character words
 /// such as 日程 are found), in the FAQ's order; at most 50.
-async fn api_faq(State(state): State<AppState>, Query(query): Query<FaqQuery>) -> Result<Response, ApiError> {
+async fn api_faq(State(state): State<AppState>, ApiQuery(query): ApiQuery<FaqQuery>) -> Result<Response, ApiError> {
     let category = match query.category.as_str() {
         "" => None,
         code => Some(Category::from_code(code).ok_or_else(|| {

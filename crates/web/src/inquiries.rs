@@ -444,7 +444,9 @@ impl InboxQuery {
             channel: Channel::from_code(&self.channel),
             assignee: (self.assignee == "mine").then_some(me),
             application: None,
-            text: Some(self.q.chars().take(100).collect::<String>()).filter(|q| !q.trim().is_empty()),
+            confirmed_links_only: false,
+            text: Some(self.q.chars().filter(|c| !c.is_control()).take(100).collect::<String>())
+                .filter(|q| !q.trim().is_empty()),
         }
     }
 }

@@ -20,9 +20,11 @@
 //! once: the consumer skips ids already recorded and a race between two ends with one commit
 //! failing, its messages redelivered and skipped. Messages are acknowledged only after the
 //! commit. A batch holding a message whose device could not be looked up is not committed (it
-//! comes again). A batch that fails while the database answers is retried message by message,
-//! and a message that still fails alone after [`POISON_AFTER`] deliveries is set aside
-//! (terminated, counted as `refused`, logged) instead of blocking the stream. Incident tickets
+//! comes again). A batch that fails while the database takes writes is retried message by
+//! message, and a message that fails on its own [`POISON_AFTER`] times while the database took
+//! writes (counted by this consumer, not from the delivery count, which outages inflate) is set
+//! aside — terminated: no longer delivered, kept in the stream until its retention for a person to
+//! read (its sequence is logged), counted as `refused` — instead of blocking the stream. Incident tickets
 //! are settled after the commit, as the listener does (a crash in between loses those tickets,
 //! not the counts). The consumer's process counters (received, per vendor) count deliveries;
 //! the database's counts are the exact ones.
@@ -332,9 +334,9 @@ impl Consumed {
     }
 }
 
-/// Deliveries after which a message that fails on its own while the database answers is set
-/// aside rather than delivered again and again.
-pub const POISON_AFTER: i64 = 5;
+/// Failures on its own, while the database took writes, after which a message is set aside
+/// rather than delivered again and again.
+pub const POISON_AFTER: u32 = 5;
 
 /// `kojo utm consume`: applies the stream through the durable consumer until `shutdown`, or,
 /// with `until_idle`, until a fetch finds nothing (tests and catch-up runs).
@@ -378,6 +380,8 @@ pub async fn consume(
     let (jobs, mut produced) = mpsc::channel::<Job>(1 << 16);
     let mut writer = Writer::new(services.db.clone(), &listener, stats.clone(), jobs);
     let mut consumed = Consumed::default();
+    // Per message id: how often it failed on its own while the database took writes.
+    let mut failed_alone: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut forgotten_at: Option<std::time::Instant> = None;
     let mut lag_read_at: Option<std::time::Instant> = None;
     let result = loop {
@@ -436,7 +440,9 @@ pub async fn consume(
                 consumed.add(done);
                 acknowledge(&messages).await;
             }
-            Err(error) if services.db.ping().await.is_err() => {
+            Err(error)
+                if store::stream::writable(&services.db, &settings.stream, listener.clock.now()).await.is_err() =>
+            {
                 tracing::error!(
                     "a JetStream batch was not stored (the database does not answer; it comes again): {error:#}"
                 );
@@ -455,18 +461,36 @@ pub async fn consume(
                             acknowledge(one).await;
                         }
                         Err(error) => {
-                            let delivered = message.info().map(|info| info.delivered).unwrap_or(0);
-                            if delivered >= POISON_AFTER && services.db.ping().await.is_ok() {
+                            let key = identity(message).unwrap_or_default();
+                            let writable =
+                                store::stream::writable(&services.db, &settings.stream, listener.clock.now())
+                                    .await
+                                    .is_ok();
+                            let failures = if writable {
+                                if failed_alone.len() > 10_000 {
+                                    failed_alone.clear();
+                                }
+                                let count = failed_alone.entry(key.clone()).or_insert(0);
+                                *count += 1;
+                                *count
+                            } else {
+                                0
+                            };
+                            let sequence = message.info().map(|info| info.stream_sequence).unwrap_or(0);
+                            if failures >= POISON_AFTER {
+                                failed_alone.remove(&key);
                                 tracing::error!(
-                                    delivered,
+                                    failures,
+                                    sequence,
                                     subject = %message.subject,
-                                    "a JetStream message was set aside: it failed on its own every time while the database answered: {error:#}"
+                                    "a JetStream message was set aside (kept in the stream, no longer delivered): it failed on its own every time while the database took writes: {error:#}"
                                 );
                                 consumed.add(Consumed { refused: 1, ..Consumed::default() });
                                 let _ = message.ack_with(jetstream::AckKind::Term).await;
                             } else {
                                 tracing::warn!(
-                                    delivered,
+                                    failures,
+                                    sequence,
                                     "a JetStream message was not stored (it comes again): {error:#}"
                                 );
                                 let _ = message.ack_with(jetstream::AckKind::Nak(Some(Duration::from_secs(1)))).await;

@@ -170,6 +170,26 @@ impl Dovecot {
             .sum()
     }
 
+    /// How many messages of INBOX are not flagged seen: those in new/, and those in cur/ whose
+    /// Maildir info (`:2,FLAGS`) has no `S`.
+    pub fn unseen_len(&self) -> usize {
+        let maildir = self.maildir();
+        let names = |sub: &str| -> Vec<String> {
+            std::fs::read_dir(maildir.join(sub))
+                .expect("read Maildir")
+                .filter_map(|entry| entry.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        };
+        let fresh = names("new").len();
+        let unseen = names("cur")
+            .iter()
+            .filter(|name| name.rsplit_once(":2,").is_none_or(|(_, flags)| !flags.contains('S')))
+            .count();
+        fresh + unseen
+    }
+
     fn maildir(&self) -> PathBuf {
         self.dir.path().join("home/Maildir")
     }

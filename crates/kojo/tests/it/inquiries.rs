@@ -439,6 +439,28 @@ async fn only_the_secretariat_opens_the_inbox(backend: Backend) {
             assert_eq!(figures.status(), 403, "{role:?}");
         }
     }
+    // Every state-changing route refuses them too (with a valid form token).
+    let tokyo = client();
+    app.sign_in(&tokyo, "tokyo2@example.jp", Role::TokyoOfficial).await;
+    let page = tokyo.get(app.at("/office/inquiries/figures")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    let faq = uuid::Uuid::new_v4();
+    for (path, form) in [
+        (format!("/office/inquiries/{id}"), vec![("action", "note"), ("body", "x")]),
+        (format!("/office/inquiries/{id}"), vec![("action", "close")]),
+        (
+            "/office/inquiries/call".to_string(),
+            vec![("name", "x"), ("category", "other"), ("subject", "x"), ("summary", "x")],
+        ),
+        ("/office/faq/new".to_string(), vec![("category", "other"), ("question_ja", "q"), ("answer_ja", "a")]),
+        (format!("/office/faq/{faq}"), vec![("category", "other"), ("question_ja", "q"), ("answer_ja", "a")]),
+        (format!("/office/faq/{faq}/publish"), vec![("published", "yes")]),
+    ] {
+        let mut form = form;
+        form.push(("csrf", csrf.as_str()));
+        let response = tokyo.post(app.at(&path)).form(&form).send().await.unwrap();
+        assert_eq!(response.status(), 403, "Tokyo POST {path}");
+    }
     let stranger = client();
     for path in &paths {
         let response = stranger.get(app.at(path)).send().await.unwrap();
@@ -454,8 +476,16 @@ async fn only_the_secretariat_opens_the_inbox(backend: Backend) {
     let page =
         admin.get(app.at(&format!("/office/applications/{}", case.id))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(&mine.reference) && !page.contains(&theirs.reference), "the case shows its own inquiry");
-    // In the portal a company sees its own inquiries only; staff pages stay closed to it.
+    // In the portal a company sees its own inquiries only, once staff confirmed the automatic
+    // link (an address typed into a form proves nothing); staff pages stay closed to it.
     let company = company_session(&app, first, "portal1@example.jp").await;
+    let page = company.get(app.at("/portal/inquiries")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains(&mine.reference), "an unconfirmed link is not shown to the company");
+    let staff = app::Actor::command_line();
+    for (inquiry, reference) in [(&mine, first), (&theirs, second)] {
+        let link = app::inquiries::Command::Link(Some(reference.to_string()));
+        app::inquiries::act(&app.running.services, &staff, inquiry.id, link, app.running.clock.now()).await.unwrap();
+    }
     let page = company.get(app.at("/portal/inquiries")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(&mine.reference) && page.contains("弊社の質問"), "{page}");
     assert!(!page.contains(&theirs.reference) && !page.contains("他社の質問"));
@@ -549,6 +579,7 @@ async fn the_secretariat_s_mailbox_is_read_over_imap(backend: Backend) {
     ));
     let pass = read().await.unwrap();
     assert!(pass.done >= 1 && pass.failed == 0, "the mailbox read: {pass:?}");
+    assert_eq!(dovecot.unseen_len(), 0, "every message read is flagged seen");
 
     let thread = store::inquiries::messages(&app.running.db, id).await.unwrap();
     let bodies: Vec<&str> = thread.iter().map(|m| m.body.as_str()).collect();
@@ -589,6 +620,7 @@ async fn the_secretariat_s_mailbox_is_read_over_imap(backend: Backend) {
     assert_eq!((pass.done, pass.failed), (1, 0), "the next slot's read");
     assert_eq!(store::inquiries::messages(&app.running.db, id).await.unwrap().len(), 4, "not stored twice");
     assert_eq!(store::inquiries::list(&app.running.db, &Default::default(), 10).await.unwrap().len(), 2);
+    assert_eq!(dovecot.unseen_len(), 0, "the second copy is flagged seen too");
     // Nothing unseen is left: a third read finds nothing.
     app.running.clock.advance(chrono::Duration::seconds(61));
     read().await.unwrap();
