@@ -24,6 +24,28 @@ use crate::{Actor, AppError, Result, Services};
 /// The first-answer target when the programme year sets none: by the end of the next business day.
 pub const DEFAULT_TARGET: Target = Target::EndOfNextBusinessDay;
 
+/// The first-answer target of inquiries of `programme` (its file's `[inquiries] first_answer`).
+pub async fn target_of(services: &Services, programme: Option<Uuid>) -> Result<Target> {
+    Ok(match programme {
+        Some(id) => store::programmes::inquiry_target(&services.db, id).await?.unwrap_or(DEFAULT_TARGET),
+        None => DEFAULT_TARGET,
+    })
+}
+
+/// The targets of several programme years, looked up once each.
+async fn targets_of(
+    services: &Services,
+    records: &[InquiryRecord],
+) -> Result<std::collections::HashMap<Option<Uuid>, Target>> {
+    let mut targets = std::collections::HashMap::new();
+    for record in records {
+        if let std::collections::hash_map::Entry::Vacant(entry) = targets.entry(record.programme_id) {
+            entry.insert(target_of(services, record.programme_id).await?);
+        }
+    }
+    Ok(targets)
+}
+
 /// The longest reply, note or call summary staff write.
 pub const MAX_REPLY_CHARS: usize = 8000;
 
@@ -90,7 +112,8 @@ pub async fn submit(
         application_id: application,
         source_ip: actor.ip(),
     };
-    let due = inquiry::first_answer_due(&services.calendar, now, DEFAULT_TARGET);
+    let target = target_of(services, programme.as_ref().map(|p| p.id)).await?;
+    let due = inquiry::first_answer_due(&services.calendar, now, target);
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -176,7 +199,8 @@ pub async fn open(services: &Services, actor: &Actor, id: Uuid, now: DateTime<Ut
     let record = store::inquiries::get(&services.db, id).await?;
     let thread = store::inquiries::messages(&services.db, id).await?;
     let pauses = store::inquiries::pauses(&services.db, id).await?;
-    let clock = clock_of(services, &record, &pauses, now);
+    let target = target_of(services, record.programme_id).await?;
+    let clock = clock_of(services, &record, target, &pauses, now);
     let application = match record.application_id {
         Some(app) => {
             let found = store::applications::get(&services.db, app).await?;
@@ -195,13 +219,14 @@ pub async fn open(services: &Services, actor: &Actor, id: Uuid, now: DateTime<Ut
 pub fn clock_of(
     services: &Services,
     record: &InquiryRecord,
+    target: Target,
     pauses: &[inquiry::Pause],
     now: DateTime<Utc>,
 ) -> Option<inquiry::Clock> {
     if record.first_answered_at.is_some() || record.status == Status::Closed {
         return None;
     }
-    Some(inquiry::clock(&services.calendar, record.received_at, DEFAULT_TARGET, pauses, now))
+    Some(inquiry::clock(&services.calendar, record.received_at, target, pauses, now))
 }
 
 /// A row of the inbox: the inquiry and its clock.
@@ -223,10 +248,13 @@ pub async fn inbox(
     let records = store::inquiries::list(&services.db, filter, 1000).await?;
     let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
     let pauses = store::inquiries::pauses_of(&services.db, &ids).await?;
+    let targets = targets_of(services, &records).await?;
     let mut rows: Vec<InboxRow> = records
         .into_iter()
         .map(|inquiry| {
-            let clock = clock_of(services, &inquiry, pauses.get(&inquiry.id).map_or(&[][..], Vec::as_slice), now);
+            let target = targets.get(&inquiry.programme_id).copied().unwrap_or(DEFAULT_TARGET);
+            let clock =
+                clock_of(services, &inquiry, target, pauses.get(&inquiry.id).map_or(&[][..], Vec::as_slice), now);
             InboxRow { inquiry, clock }
         })
         .collect();
@@ -824,6 +852,7 @@ pub async fn month_figures(
     let records = store::inquiries::received_between(&services.db, from, to).await?;
     let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
     let pauses = store::inquiries::pauses_of(&services.db, &ids).await?;
+    let targets = targets_of(services, &records).await?;
     let inputs: Vec<inquiry::FigureInput> = records
         .iter()
         .map(|r| inquiry::FigureInput {
@@ -834,7 +863,7 @@ pub async fn month_figures(
             due: inquiry::due_with_pauses(
                 &services.calendar,
                 r.received_at,
-                DEFAULT_TARGET,
+                targets.get(&r.programme_id).copied().unwrap_or(DEFAULT_TARGET),
                 pauses.get(&r.id).map_or(&[][..], Vec::as_slice),
             ),
         })

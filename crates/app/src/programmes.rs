@@ -121,6 +121,8 @@ pub async fn start_next_year(services: &Services, actor: &Actor, from: Uuid, now
         seminars: Vec::new(),
         // The desk's targets carry over (stored per year, read by `store::programmes::desk`).
         incident_desk: Some(store::programmes::desk_spec(&services.db, from).await?),
+        // So does the inquiries' first-answer target.
+        inquiry_target: store::programmes::inquiry_target(&services.db, from).await?,
     };
     let wording = store::agreements::wording(&services.db, from).await?;
     let tx = services.db.begin().await?;

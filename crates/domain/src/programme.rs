@@ -169,6 +169,18 @@ pub struct ProgrammeSpec {
     /// The course ① incident desk: the lead's address and SLA targets (`[incident_desk]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incident_desk: Option<crate::incident::DeskSpec>,
+    /// Inquiries (`[inquiries]`): the target for a first answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inquiries: Option<InquirySpec>,
+}
+
+/// `[inquiries]` of a programme file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InquirySpec {
+    /// `next_day` (by 17:00 on the next business day, the default) or `hours:N` (within N business
+    /// hours, 1–200).
+    pub first_answer: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,6 +218,9 @@ pub struct ValidProgramme {
     /// The incident desk as the file gives it, checked; `None` keeps what is stored (defaults
     /// when nothing is).
     pub incident_desk: Option<crate::incident::DeskSpec>,
+    /// The inquiries' first-answer target as the file gives it; `None` keeps what is stored
+    /// (the default when nothing is).
+    pub inquiry_target: Option<crate::inquiry::Target>,
 }
 
 /// The largest capacity a course may have; far above any real programme, low enough to catch typos.
@@ -254,8 +269,16 @@ impl ProgrammeSpec {
         if let Some(desk) = &self.incident_desk {
             desk.validate()?;
         }
+        let inquiry_target = match &self.inquiries {
+            Some(spec) => Some(
+                crate::inquiry::Target::from_code(spec.first_answer.trim())
+                    .ok_or_else(|| ProgrammeError::InquiryTarget(spec.first_answer.clone()))?,
+            ),
+            None => None,
+        };
         Ok(ValidProgramme {
             incident_desk: self.incident_desk.clone(),
+            inquiry_target,
             seminars,
             fiscal_year: self.fiscal_year,
             secretariat,
@@ -295,6 +318,8 @@ pub enum ProgrammeError {
     Seminar(#[from] crate::seminar::SeminarError),
     #[error("インシデント窓口: {0}")]
     Desk(#[from] crate::incident::DeskError),
+    #[error("問い合わせの初回回答の目標「{0}」が読めません（next_day または hours:1〜200）")]
+    InquiryTarget(String),
 }
 
 #[cfg(test)]
@@ -348,6 +373,7 @@ mod tests {
             secretariat: None,
             seminars: Vec::new(),
             incident_desk: None,
+            inquiries: None,
             courses: vec![CourseSpec {
                 code: "utm".into(),
                 name: None,
@@ -369,5 +395,10 @@ mod tests {
         spec.courses.pop();
         spec.courses[0].code = "vpn".into();
         assert_eq!(spec.validate(), Err(ProgrammeError::UnknownCourse("vpn".into())));
+        spec.courses[0].code = "utm".into();
+        spec.inquiries = Some(InquirySpec { first_answer: "hours:8".into() });
+        assert_eq!(spec.validate().unwrap().inquiry_target, Some(crate::inquiry::Target::BusinessHours(8)));
+        spec.inquiries = Some(InquirySpec { first_answer: "tomorrow".into() });
+        assert_eq!(spec.validate(), Err(ProgrammeError::InquiryTarget("tomorrow".into())));
     }
 }

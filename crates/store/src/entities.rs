@@ -16,6 +16,8 @@ pub mod programme {
         pub secretariat: Option<String>,
         /// The incident desk's settings as JSON (`domain::incident::DeskSpec`).
         pub incident_desk: Option<String>,
+        /// Inquiries' first-answer target (`domain::inquiry::Target::code`); none: the default.
+        pub inquiry_target: Option<String>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }

@@ -35,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_stream::M0021StreamMessageIds),
             Box::new(crate::migration_inquiries::M0022Inquiries),
             Box::new(crate::migration_inquiries::M0023PrivacyVersions),
+            Box::new(crate::migration_inquiries::M0024InquiryTarget),
         ]
     }
 }

@@ -305,3 +305,39 @@ impl MigrationTrait for M0023PrivacyVersions {
             .await
     }
 }
+
+/// M0024: a programme year's first-answer target for inquiries (`domain::inquiry::Target`'s
+/// code; none: the default, by the end of the next business day).
+pub struct M0024InquiryTarget;
+
+impl MigrationName for M0024InquiryTarget {
+    fn name(&self) -> &str {
+        "m0024_inquiry_target"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Programmes {
+    Table,
+    InquiryTarget,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0024InquiryTarget {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Programmes::Table)
+                    .add_column(string_len_null(Programmes::InquiryTarget, 16))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(Table::alter().table(Programmes::Table).drop_column(Programmes::InquiryTarget).to_owned())
+            .await
+    }
+}

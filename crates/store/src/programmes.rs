@@ -85,6 +85,10 @@ pub async fn import_in(
             if let Some(desk) = &programme.incident_desk {
                 active.incident_desk = Set(Some(desk_json(desk)));
             }
+            // And one without `[inquiries]` the stored first-answer target.
+            if let Some(target) = programme.inquiry_target {
+                active.inquiry_target = Set(Some(target.code()));
+            }
             active.updated_at = Set(now);
             active.update(tx).await?;
             id
@@ -99,6 +103,7 @@ pub async fn import_in(
                 is_current: Set(false),
                 secretariat: Set(programme.secretariat.as_ref().map(secretariat_json)),
                 incident_desk: Set(programme.incident_desk.as_ref().map(desk_json)),
+                inquiry_target: Set(programme.inquiry_target.map(|target| target.code())),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
@@ -318,6 +323,17 @@ pub(crate) fn course_record(model: course::Model) -> Result<CourseRecord> {
 
 fn desk_json(desk: &domain::incident::DeskSpec) -> String {
     serde_json::to_string(desk).expect("desk settings serialise")
+}
+
+/// A programme year's first-answer target for inquiries, when its file set one.
+pub async fn inquiry_target(db: &Db, programme_id: Uuid) -> Result<Option<domain::inquiry::Target>> {
+    let model = programme::Entity::find_by_id(programme_id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    match model.inquiry_target {
+        None => Ok(None),
+        Some(code) => domain::inquiry::Target::from_code(&code)
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt(format!("programme {} inquiry target {code:?}", model.id))),
+    }
 }
 
 /// A programme year's incident desk as stored (its file's `[incident_desk]`), defaults when none.

@@ -341,7 +341,8 @@ async fn done_page(State(state): State<AppState>, lang: Lang, headers: HeaderMap
         return Ok(Redirect::to("/contact").into_response());
     };
     let record = store::inquiries::get(&state.db, id).await?;
-    let due = domain::inquiry::first_answer_due(&state.calendar, record.received_at, app::inquiries::DEFAULT_TARGET);
+    let target = app::inquiries::target_of(&state.services, record.programme_id).await?;
+    let due = domain::inquiry::first_answer_due(&state.calendar, record.received_at, target);
     let page = DonePage {
         t: lang.t,
         signed_in: false,

@@ -343,6 +343,24 @@ async fn the_api_takes_inquiries_and_searches_the_faq(backend: Backend) {
     let body: Value = response.json().await.unwrap();
     let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["email", "category"], "{body}");
+    // The year's file sets a first-answer target: within 2 business hours.
+    let text =
+        format!("{}\n[inquiries]\nfirst_answer = \"hours:2\"\n", crate::common::programme_toml(Setup::default()));
+    let programme = kojo::setup::parse_programme(&text).expect("programme with [inquiries]");
+    store::programmes::import(&app.running.db, &programme, true, chrono::Utc::now()).await.unwrap();
+    let mut later = good.clone();
+    later["email"] = json!("hanako@example.jp");
+    let response = app.client.post(app.at("/api/v1/inquiries")).json(&later).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    let record =
+        store::inquiries::by_reference(&app.running.db, body["reference"].as_str().unwrap()).await.unwrap().unwrap();
+    let due = domain::inquiry::first_answer_due(
+        &domain::calendar::BusinessCalendar::japan(),
+        record.received_at,
+        domain::inquiry::Target::BusinessHours(2),
+    );
+    assert_eq!(body["answer_due"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap(), due);
     published_entry(&app, "参加に費用はかかりますか？", "無料です。").await;
     published_entry(&app, "説明会の日程は？", "一覧ページをご覧ください。").await;
     let found: Vec<Value> = reqwest::get(app.at("/api/v1/faq?q=費用")).await.unwrap().json().await.unwrap();
