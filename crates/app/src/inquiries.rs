@@ -893,3 +893,45 @@ pub async fn own(services: &Services, actor: &Actor) -> Result<Vec<(InquiryRecor
     }
     Ok(out)
 }
+
+/// The longest answer template title.
+pub const TEMPLATE_TITLE_MAX: usize = 100;
+
+/// Every answer template, for staff.
+pub async fn answer_templates(services: &Services, actor: &Actor) -> Result<Vec<store::inquiries::AnswerTemplate>> {
+    actor.require(Action::AnswerInquiries)?;
+    Ok(store::inquiries::answer_templates(&services.db).await?)
+}
+
+/// Saves an answer template (a new one when `id` is `None`), or deletes it (`delete`).
+pub async fn save_answer_template(
+    services: &Services,
+    actor: &Actor,
+    id: Option<Uuid>,
+    title: &str,
+    body: &str,
+    delete: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<store::inquiries::AnswerTemplate>> {
+    actor.require(Action::AnswerInquiries)?;
+    let tx = services.db.begin().await?;
+    if delete {
+        let id = id.ok_or(AppError::NotFound)?;
+        store::inquiries::delete_answer_template(&tx, id).await?;
+        actor.record(&tx, "inquiry.template.delete", ("answer_template", id), serde_json::json!({}), now).await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    let title = domain::text::required(title, TEMPLATE_TITLE_MAX).map_err(|e| {
+        AppError::Invalid(Invalid::Field {
+            field: "title",
+            ja: format!("名前：{}", e.message_ja()),
+            en: format!("Name: {}", e.message_en()),
+        })
+    })?;
+    let body = staff_text("body", body)?;
+    let saved = store::inquiries::save_answer_template(&tx, id, &title, &body, actor.user_id(), now).await?;
+    actor.record(&tx, "inquiry.template.save", ("answer_template", saved.id), serde_json::json!({}), now).await?;
+    tx.commit().await?;
+    Ok(Some(saved))
+}

@@ -827,3 +827,97 @@ mod tests {
         assert_eq!(super::like_pattern("100%_\\"), "%100\\%\\_\\\\%");
     }
 }
+
+pub(crate) mod answer_template {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "answer_templates")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub title: String,
+        pub body: String,
+        pub updated_by: Option<Uuid>,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A reusable answer for replies.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnswerTemplate {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn answer_template(m: answer_template::Model) -> AnswerTemplate {
+    AnswerTemplate { id: m.id, title: m.title, body: m.body, updated_at: m.updated_at }
+}
+
+/// Every answer template, by title.
+pub async fn answer_templates(db: &Db) -> Result<Vec<AnswerTemplate>> {
+    Ok(answer_template::Entity::find()
+        .order_by_asc(answer_template::Column::Title)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(answer_template)
+        .collect())
+}
+
+pub async fn answer_template_by_id(db: &Db, id: Uuid) -> Result<AnswerTemplate> {
+    answer_template::Entity::find_by_id(id).one(db.conn()).await?.map(answer_template).ok_or(StoreError::NotFound)
+}
+
+/// Saves template `id` (a new one when `None`).
+pub async fn save_answer_template(
+    tx: &Tx,
+    id: Option<Uuid>,
+    title: &str,
+    body: &str,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<AnswerTemplate> {
+    let model = match id {
+        Some(id) => {
+            answer_template::Entity::find_by_id(id).one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
+            answer_template::ActiveModel {
+                id: Set(id),
+                title: Set(title.into()),
+                body: Set(body.into()),
+                updated_by: Set(by),
+                updated_at: Set(now),
+            }
+            .update(tx.conn())
+            .await?
+        }
+        None => {
+            answer_template::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                title: Set(title.into()),
+                body: Set(body.into()),
+                updated_by: Set(by),
+                updated_at: Set(now),
+            }
+            .insert(tx.conn())
+            .await?
+        }
+    };
+    Ok(answer_template(model))
+}
+
+/// Deletes template `id`.
+pub async fn delete_answer_template(tx: &Tx, id: Uuid) -> Result<()> {
+    let result = answer_template::Entity::delete_by_id(id).exec(tx.conn()).await?;
+    if result.rows_affected == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

@@ -36,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_inquiries::M0022Inquiries),
             Box::new(crate::migration_inquiries::M0023PrivacyVersions),
             Box::new(crate::migration_inquiries::M0024InquiryTarget),
+            Box::new(crate::migration_inquiries::M0025AnswerTemplates),
         ]
     }
 }

@@ -341,3 +341,44 @@ impl MigrationTrait for M0024InquiryTarget {
             .await
     }
 }
+
+/// M0025: the secretariat's reusable answer templates for inquiry replies.
+pub struct M0025AnswerTemplates;
+
+impl MigrationName for M0025AnswerTemplates {
+    fn name(&self) -> &str {
+        "m0025_answer_templates"
+    }
+}
+
+#[derive(DeriveIden)]
+enum AnswerTemplates {
+    Table,
+    Id,
+    Title,
+    Body,
+    UpdatedBy,
+    UpdatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0025AnswerTemplates {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(AnswerTemplates::Table)
+                    .col(pk_uuid(AnswerTemplates::Id))
+                    .col(text(AnswerTemplates::Title))
+                    .col(text(AnswerTemplates::Body))
+                    .col(uuid_null(AnswerTemplates::UpdatedBy))
+                    .col(timestamp_with_time_zone(AnswerTemplates::UpdatedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(AnswerTemplates::Table).to_owned()).await
+    }
+}

@@ -42,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .route("/office/inquiries/export", get(inbox_export))
         .route("/office/inquiries/figures", get(figures_page))
         .route("/office/inquiries/call", get(call_page).post(post_call))
+        .route("/office/inquiries/templates", get(templates_page).post(post_new_template))
+        .route("/office/inquiries/templates/{id}", post(post_template))
         .route("/office/inquiries/{id}", get(inquiry_page).post(post_inquiry))
         .route("/portal/inquiries", get(portal_page))
         .route("/office/faq", get(office_faq_page))
@@ -704,6 +706,8 @@ struct InquiryPage {
     problem: Option<String>,
     /// What was typed in the form that failed (action, text), kept.
     typed: (String, String),
+    /// Answer templates: (id, title).
+    templates: Vec<(Uuid, String)>,
 }
 
 impl InquiryPage {
@@ -720,6 +724,8 @@ impl InquiryPage {
 #[serde(default)]
 struct DoneQuery {
     done: String,
+    /// An answer template to start the reply from.
+    template: String,
 }
 
 fn notice_for(t: T, done: &str) -> Option<&'static str> {
@@ -758,6 +764,11 @@ async fn render_inquiry(
     let opened = app::inquiries::open(&state.services, &actor, id, state.clock.now()).await?;
     let users = store::accounts::list_users(&state.db).await?;
     let names: HashMap<Uuid, String> = users.iter().map(|u| (u.id, u.display_name.clone())).collect();
+    let templates = app::inquiries::answer_templates(&state.services, &actor)
+        .await?
+        .into_iter()
+        .map(|template| (template.id, template.title))
+        .collect();
     let r = &opened.inquiry;
     let (clock, clock_state) = clock_text(t, opened.clock);
     let thread = opened
@@ -799,6 +810,7 @@ async fn render_inquiry(
         notice,
         problem,
         typed,
+        templates,
         inquiry: opened.inquiry,
     };
     html(status, &page)
@@ -813,7 +825,16 @@ async fn inquiry_page(
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
     let notice = notice_for(lang.t, &query.done);
-    let shown = Shown { notice, ..Shown::default() };
+    // A reply started from an answer template.
+    let typed = match query.template.as_str() {
+        "" => Default::default(),
+        raw => {
+            staff.require_may(domain::access::Action::AnswerInquiries)?;
+            let template = store::inquiries::answer_template_by_id(&state.db, parse_id(raw)?).await?;
+            ("reply".to_string(), template.body)
+        }
+    };
+    let shown = Shown { notice, typed, ..Shown::default() };
     render_inquiry(&state, (lang.t, &staff, &ip), parse_id(&id)?, shown, StatusCode::OK).await
 }
 
@@ -1361,4 +1382,119 @@ async fn portal_page(
         })
         .collect();
     html(StatusCode::OK, &PortalPage { t, signed_in: true, csrf: company.csrf.clone(), inquiries })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answer templates.
+
+#[derive(Template)]
+#[template(path = "office/answer_templates.html")]
+struct TemplatesPage {
+    t: T,
+    signed_in: bool,
+    staff_name: String,
+    menu: crate::menu::Menu,
+    csrf: String,
+    templates: Vec<store::inquiries::AnswerTemplate>,
+    notice: Option<&'static str>,
+    problem: Option<String>,
+    /// What was typed in the form that failed: (template id or empty, title, body).
+    typed: (String, String, String),
+}
+
+impl TemplatesPage {
+    fn typed_for(&self, id: &str) -> Option<(&str, &str)> {
+        (self.typed.0 == id).then_some((self.typed.1.as_str(), self.typed.2.as_str()))
+    }
+}
+
+async fn render_templates(
+    state: &AppState,
+    (t, staff, ip): (T, &Staff, &ClientIp),
+    notice: Option<&'static str>,
+    problem: Option<String>,
+    typed: (String, String, String),
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let templates = app::inquiries::answer_templates(&state.services, &actor_of(staff, ip)).await?;
+    let page = TemplatesPage {
+        t,
+        signed_in: true,
+        staff_name: staff.user.display_name.clone(),
+        menu: crate::menu::Menu::of(staff.user.role),
+        csrf: staff.csrf.clone(),
+        templates,
+        notice,
+        problem,
+        typed,
+    };
+    html(status, &page)
+}
+
+async fn templates_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Query(query): Query<DoneQuery>,
+) -> Result<Response, PageError> {
+    let notice = match query.done.as_str() {
+        "saved" => Some(lang.t.s("保存しました。", "Saved.")),
+        "deleted" => Some(lang.t.s("削除しました。", "Deleted.")),
+        _ => None,
+    };
+    render_templates(&state, (lang.t, &staff, &ip), notice, None, Default::default(), StatusCode::OK).await
+}
+
+async fn save_template(
+    state: &AppState,
+    (t, staff, ip): (T, &Staff, &ClientIp),
+    id: Option<Uuid>,
+    form: &HashMap<String, String>,
+) -> Result<Response, PageError> {
+    let get = |key: &str| form.get(key).cloned().unwrap_or_default();
+    let delete = get("action") == "delete";
+    let actor = actor_of(staff, ip);
+    let saved = app::inquiries::save_answer_template(
+        &state.services,
+        &actor,
+        id,
+        &get("title"),
+        &get("body"),
+        delete,
+        state.clock.now(),
+    )
+    .await;
+    match saved {
+        Ok(None) => Ok(Redirect::to("/office/inquiries/templates?done=deleted").into_response()),
+        Ok(Some(_)) => Ok(Redirect::to("/office/inquiries/templates?done=saved").into_response()),
+        Err(error @ app::AppError::Invalid(_)) => {
+            let message = crate::messages::for_error(&error).map(|m| t.pick(&m.ja, &m.en).to_string());
+            let typed = (id.map(|id| id.to_string()).unwrap_or_default(), get("title"), get("body"));
+            render_templates(state, (t, staff, ip), None, message, typed, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn post_new_template(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    save_template(&state, (lang.t, &staff, &ip), None, &form).await
+}
+
+async fn post_template(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    save_template(&state, (lang.t, &staff, &ip), Some(id), &form).await
 }

@@ -17,6 +17,7 @@ on_both_backends!(
     only_the_secretariat_opens_the_inbox,
     the_secretariat_s_mailbox_is_read_over_imap,
     the_policies_in_force_are_linked_from_every_consent,
+    answer_templates_start_a_reply,
 );
 
 fn client() -> reqwest::Client {
@@ -473,6 +474,7 @@ async fn only_the_secretariat_opens_the_inbox(backend: Backend) {
         ("/office/faq/new".to_string(), vec![("category", "other"), ("question_ja", "q"), ("answer_ja", "a")]),
         (format!("/office/faq/{faq}"), vec![("category", "other"), ("question_ja", "q"), ("answer_ja", "a")]),
         (format!("/office/faq/{faq}/publish"), vec![("published", "yes")]),
+        ("/office/inquiries/templates".to_string(), vec![("title", "t"), ("body", "b")]),
     ] {
         let mut form = form;
         form.push(("csrf", csrf.as_str()));
@@ -665,5 +667,51 @@ async fn the_policies_in_force_are_linked_from_every_consent(backend: Backend) {
         let page = reqwest::get(app.at(form)).await.unwrap().text().await.unwrap();
         assert!(page.contains("name=\"privacy_policy_accepted\"") && page.contains("href=\"/privacy\""), "{form}");
     }
+    app.stop().await;
+}
+
+/// A template is saved once and starts a reply; an empty one is refused with what was typed kept.
+async fn answer_templates_start_a_reply(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let inquiry = ask(&app, "渡辺 五郎", "goro@example.jp", "申込みの締切").await;
+    let staff = client();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let page = staff.get(app.at("/office/inquiries/templates")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    let refused = staff
+        .post(app.at("/office/inquiries/templates"))
+        .form(&[("csrf", csrf.as_str()), ("title", " "), ("body", "締切は募集ページのとおりです。")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("締切は募集ページのとおりです。"), "the text typed is kept");
+    let body = "お申込みの締切は、各コースの募集ページに記載のとおりです。";
+    let saved = staff
+        .post(app.at("/office/inquiries/templates"))
+        .form(&[("csrf", csrf.as_str()), ("title", "締切の案内"), ("body", body)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 303);
+    let templates = store::inquiries::answer_templates(&app.running.db).await.unwrap();
+    assert_eq!(templates.len(), 1);
+    let url = app.at(&format!("/office/inquiries/{}?template={}", inquiry.id, templates[0].id));
+    let page = staff.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains(&format!("name=\"body\" rows=\"10\" maxlength=\"8000\" required>{body}</textarea>")),
+        "{page}"
+    );
+    let deleted = staff
+        .post(app.at(&format!("/office/inquiries/templates/{}", templates[0].id)))
+        .form(&[("csrf", csrf.as_str()), ("action", "delete")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 303);
+    assert!(store::inquiries::answer_templates(&app.running.db).await.unwrap().is_empty());
+    let audit =
+        store::audit::for_subject(&app.running.db, "answer_template", &templates[0].id.to_string()).await.unwrap();
+    assert_eq!(audit.len(), 2, "saved and deleted, each audited");
     app.stop().await;
 }
