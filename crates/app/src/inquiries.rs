@@ -114,37 +114,42 @@ pub async fn submit(
     };
     let target = target_of(services, programme.as_ref().map(|p| p.id)).await?;
     let due = inquiry::first_answer_due(&services.calendar, now, target);
+    let message =
+        NewMessage { kind: MessageKind::Incoming, author_user_id: None, body: &valid.message, email_message_id: None };
+    let (tx, record) = file(services, actor, &new, &message, now).await?.ok_or(AppError::NotFound)?;
+    let email = received_email(&secretariat, language, &record, due, now);
+    store::outbox::add(&tx, &email, now).await?;
+    tx.commit().await?;
+    Ok(Submitted { inquiry: record, due })
+}
+
+/// Files a new inquiry under the fiscal year's next reference (retried when a concurrent writer
+/// took the number) with its first message and its audit row, in a transaction left open for
+/// the caller's own writes; `None` when the message is an e-mail already stored.
+async fn file(
+    services: &Services,
+    actor: &Actor,
+    new: &NewInquiry<'_>,
+    message: &NewMessage<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<(store::Tx, InquiryRecord)>> {
     let mut attempts = 0;
     loop {
         attempts += 1;
         let tx = services.db.begin().await?;
-        let record = match store::inquiries::create(&tx, &new, now).await {
+        let record = match store::inquiries::create(&tx, new, now).await {
             Err(store::StoreError::ReferenceTaken) if attempts < 5 => continue,
             other => other?,
         };
-        let message = NewMessage {
-            kind: MessageKind::Incoming,
-            author_user_id: None,
-            body: &valid.message,
-            email_message_id: None,
-        };
-        store::inquiries::add_message(&tx, record.id, &message, now).await?;
-        actor
-            .record(
-                &tx,
-                "inquiry.receive",
-                ("inquiry", record.id),
-                serde_json::json!({
-                    "reference": record.reference, "channel": "web", "category": record.category.code(),
-                    "application": record.application_id,
-                }),
-                now,
-            )
-            .await?;
-        let email = received_email(&secretariat, language, &record, due, now);
-        store::outbox::add(&tx, &email, now).await?;
-        tx.commit().await?;
-        return Ok(Submitted { inquiry: record, due });
+        if store::inquiries::add_message(&tx, record.id, message, now).await?.is_none() {
+            return Ok(None);
+        }
+        let detail = serde_json::json!({
+            "reference": record.reference, "channel": record.channel.code(), "category": record.category.code(),
+            "application": record.application_id,
+        });
+        actor.record(&tx, "inquiry.receive", ("inquiry", record.id), detail, now).await?;
+        return Ok(Some((tx, record)));
     }
 }
 
@@ -535,35 +540,13 @@ pub async fn log_call(
         application_id: application,
         source_ip: None,
     };
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let tx = services.db.begin().await?;
-        let record = match store::inquiries::create(&tx, &new, now).await {
-            Err(store::StoreError::ReferenceTaken) if attempts < 5 => continue,
-            other => other?,
-        };
-        let message = NewMessage {
-            kind: MessageKind::Call,
-            author_user_id: actor.user_id(),
-            body: &summary,
-            email_message_id: None,
-        };
-        store::inquiries::add_message(&tx, record.id, &message, now).await?;
-        let status = if input.answered { Status::Answered } else { Status::InProgress };
-        let record = store::inquiries::set_status(&tx, record.id, status, now).await?;
-        actor
-            .record(
-                &tx,
-                "inquiry.receive",
-                ("inquiry", record.id),
-                serde_json::json!({"reference": record.reference, "channel": "phone"}),
-                now,
-            )
-            .await?;
-        tx.commit().await?;
-        return Ok(record);
-    }
+    let message =
+        NewMessage { kind: MessageKind::Call, author_user_id: actor.user_id(), body: &summary, email_message_id: None };
+    let (tx, record) = file(services, actor, &new, &message, now).await?.ok_or(AppError::NotFound)?;
+    let status = if input.answered { Status::Answered } else { Status::InProgress };
+    let record = store::inquiries::set_status(&tx, record.id, status, now).await?;
+    tx.commit().await?;
+    Ok(record)
 }
 
 /// An e-mail read from the secretariat's mailbox, already parsed.
@@ -670,28 +653,12 @@ pub async fn receive_email(services: &Services, email: &IncomingEmail, now: Date
         application_id: application,
         source_ip: None,
     };
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let tx = services.db.begin().await?;
-        let record = match store::inquiries::create(&tx, &new, now).await {
-            Err(store::StoreError::ReferenceTaken) if attempts < 5 => continue,
-            other => other?,
-        };
-        if store::inquiries::add_message(&tx, record.id, &message, now).await?.is_none() {
-            return Ok(Received::Duplicate);
+    match file(services, &actor, &new, &message, now).await? {
+        Some((tx, record)) => {
+            tx.commit().await?;
+            Ok(Received::New(record.id))
         }
-        actor
-            .record(
-                &tx,
-                "inquiry.receive",
-                ("inquiry", record.id),
-                serde_json::json!({"reference": record.reference, "channel": "email"}),
-                now,
-            )
-            .await?;
-        tx.commit().await?;
-        return Ok(Received::New(record.id));
+        None => Ok(Received::Duplicate),
     }
 }
 
