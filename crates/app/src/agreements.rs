@@ -230,23 +230,20 @@ pub const MAX_UPLOADS_PER_HOUR: u32 = 3;
 /// At most this many stamped-scan uploads per case in all.
 pub const MAX_UPLOADS_PER_CASE: u32 = 10;
 
-/// A stamped scan as the company sends it (type judged by content and size checked by the caller).
-pub struct Upload {
-    pub filename: String,
-    pub content_type: &'static str,
-    pub bytes: Vec<u8>,
-}
+/// A file as `domain::upload::Upload::checked` took it.
+pub use domain::upload::Upload;
 
 /// The company uploads the stamped scan of its own agreement. Capped per case and per hour; each
 /// upload supersedes the earlier ones (their bytes are dropped, and the audit row of this upload
 /// names them with their digests), so a case holds one scan however often it uploads.
 pub async fn upload_own(services: &Services, actor: &Actor, upload: Upload, now: DateTime<Utc>) -> Result<Uuid> {
     let case = actor.own_case()?;
+    let filename = upload.filename().to_string();
     let tx = services.db.begin().await?;
     let new = store::agreements::NewUpload {
-        filename: &upload.filename,
-        content_type: upload.content_type,
-        bytes: upload.bytes,
+        filename: &filename,
+        content_type: upload.content_type(),
+        bytes: upload.into_bytes(),
         ip: actor.ip(),
     };
     let limits = (MAX_UPLOADS_PER_HOUR, MAX_UPLOADS_PER_CASE);
@@ -259,7 +256,7 @@ pub async fn upload_own(services: &Services, actor: &Actor, upload: Upload, now:
                 "uploaded_at": old.uploaded_at})
         })
         .collect();
-    let detail = serde_json::json!({"upload": stored.id, "filename": upload.filename, "size": stored.size,
+    let detail = serde_json::json!({"upload": stored.id, "filename": filename, "size": stored.size,
         "sha256": stored.sha256, "superseded": superseded});
     actor.record(&tx, "agreement.upload", ("application", case), detail, now).await?;
     tx.commit().await?;

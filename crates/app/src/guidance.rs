@@ -655,12 +655,8 @@ pub async fn tasks_own(services: &Services, actor: &Actor, now: DateTime<Utc>) -
 /// A visit holds at most this many files.
 pub const MAX_FILES_PER_VISIT: u32 = 20;
 
-/// A file for a visit (type judged by content and size checked by the caller, as for tickets).
-pub struct Upload {
-    pub filename: String,
-    pub content_type: &'static str,
-    pub bytes: Vec<u8>,
-}
+/// A file as `domain::upload::Upload::checked` took it.
+pub use domain::upload::Upload;
 
 /// Keeps a file with a visit: the expert's slides or photos, the company's drafts. The other
 /// side sees it on the visit.
@@ -675,12 +671,12 @@ pub async fn attach_file(
     let record = company_for(services, actor, existing.application_id).await?;
     let company = actor.role() == Some(Role::Company);
     let label = if company { record.company_name.clone() } else { author(services, actor).await? };
-    let filename: String = upload.filename.chars().filter(|c| !c.is_control()).take(200).collect();
+    let filename = upload.filename().to_string();
     let tx = services.db.begin().await?;
     let file = store::guidance::NewVisitFile {
         filename: &filename,
-        content_type: upload.content_type,
-        bytes: upload.bytes,
+        content_type: upload.content_type(),
+        bytes: upload.into_bytes(),
         uploader: &label,
         from_company: company,
     };

@@ -771,13 +771,8 @@ pub async fn classify(
     Ok(())
 }
 
-/// A file for a ticket (type judged by content and size checked by the caller, as for the
-/// agreement's scan).
-pub struct Upload {
-    pub filename: String,
-    pub content_type: &'static str,
-    pub bytes: Vec<u8>,
-}
+/// A file as `domain::upload::Upload::checked` took it.
+pub use domain::upload::Upload;
 
 /// Attaches a file (the company on its own ticket, or the desk); on the timeline for both.
 pub async fn attach(services: &Services, actor: &Actor, id: Uuid, upload: Upload, now: DateTime<Utc>) -> Result<Uuid> {
@@ -790,12 +785,12 @@ pub async fn attach(services: &Services, actor: &Actor, id: Uuid, upload: Upload
         return Err(Refusal::Incident(IncidentRefusal::Closed).into());
     }
     let label = author(services, actor).await?;
-    let filename: String = upload.filename.chars().filter(|c| !c.is_control()).take(200).collect();
+    let filename = upload.filename().to_string();
     let tx = services.db.begin().await?;
     let file = store::incidents::NewAttachment {
         filename: &filename,
-        content_type: upload.content_type,
-        bytes: upload.bytes,
+        content_type: upload.content_type(),
+        bytes: upload.into_bytes(),
         uploader: &label,
         from_company: company,
     };

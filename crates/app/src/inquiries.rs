@@ -13,13 +13,16 @@ use domain::access::Action;
 use domain::application::FieldIssues;
 use domain::inquiry::{self, Category, Channel, Event, InquiryInput, Status, Target};
 use domain::secretariat::Language;
-use store::inquiries::{FaqRecord, FaqText, InquiryRecord, MessageKind, MessageRecord, NewInquiry, NewMessage};
+use store::inquiries::{
+    AttachmentRecord, FaqRecord, FaqText, InquiryRecord, MessageKind, MessageRecord, NewInquiry, NewMessage,
+};
 use store::outbox::OutgoingEmail;
 use uuid::Uuid;
 
 use crate::error::Invalid;
 use crate::mail::tokyo_instant;
 use crate::{Actor, AppError, Result, Services};
+pub use domain::upload::Upload;
 
 /// The first-answer target when the programme year sets none: by the end of the next business day.
 pub const DEFAULT_TARGET: Target = Target::EndOfNextBusinessDay;
@@ -116,7 +119,7 @@ pub async fn submit(
     let due = inquiry::first_answer_due(&services.calendar, now, target);
     let message =
         NewMessage { kind: MessageKind::Incoming, author_user_id: None, body: &valid.message, email_message_id: None };
-    let (tx, record) = file(services, actor, &new, &message, now).await?.ok_or(AppError::NotFound)?;
+    let (tx, record, _) = file(services, actor, &new, &message, now).await?.ok_or(AppError::NotFound)?;
     let email = received_email(&secretariat, language, &record, due, now);
     store::outbox::add(&tx, &email, now).await?;
     tx.commit().await?;
@@ -132,7 +135,7 @@ async fn file(
     new: &NewInquiry<'_>,
     message: &NewMessage<'_>,
     now: DateTime<Utc>,
-) -> Result<Option<(store::Tx, InquiryRecord)>> {
+) -> Result<Option<(store::Tx, InquiryRecord, MessageRecord)>> {
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -141,15 +144,15 @@ async fn file(
             Err(store::StoreError::ReferenceTaken) if attempts < 5 => continue,
             other => other?,
         };
-        if store::inquiries::add_message(&tx, record.id, message, now).await?.is_none() {
+        let Some(first) = store::inquiries::add_message(&tx, record.id, message, now).await? else {
             return Ok(None);
-        }
+        };
         let detail = serde_json::json!({
             "reference": record.reference, "channel": record.channel.code(), "category": record.category.code(),
             "application": record.application_id,
         });
         actor.record(&tx, "inquiry.receive", ("inquiry", record.id), detail, now).await?;
-        return Ok(Some((tx, record)));
+        return Ok(Some((tx, record, first)));
     }
 }
 
@@ -196,6 +199,8 @@ pub struct Opened {
     pub clock: Option<inquiry::Clock>,
     /// The application it is linked to: (id, reference, company name).
     pub application: Option<(Uuid, String, String)>,
+    /// The files of the thread's messages.
+    pub files: Vec<AttachmentRecord>,
 }
 
 /// Opens inquiry `id` for staff; the read of its personal data is audited.
@@ -213,10 +218,11 @@ pub async fn open(services: &Services, actor: &Actor, id: Uuid, now: DateTime<Ut
         }
         None => None,
     };
+    let files = store::inquiries::attachments(&services.db, id).await?;
     let tx = services.db.begin().await?;
     actor.record(&tx, "inquiry.read", ("inquiry", id), serde_json::json!({"reference": record.reference}), now).await?;
     tx.commit().await?;
-    Ok(Opened { inquiry: record, thread, clock, application })
+    Ok(Opened { inquiry: record, thread, clock, application, files })
 }
 
 /// The first-answer clock of `record` at `now`: `None` once first answered (a later message
@@ -278,6 +284,9 @@ pub enum Command {
     Reply {
         body: String,
         ask: bool,
+        /// Files sent with the reply (checked: PDF, JPEG, PNG), at most [`MAX_REPLY_FILES`]
+        /// and [`MAX_REPLY_BYTES`] together.
+        files: Vec<Upload>,
     },
     /// A telephone call with the asker, summarised.
     Call {
@@ -297,6 +306,33 @@ pub enum Command {
     Recategorise(Category),
     /// Link to the application with this reference (empty: unlink).
     Link(Option<String>),
+}
+
+/// The most files one reply sends.
+pub const MAX_REPLY_FILES: usize = 3;
+
+/// The most bytes one reply's files take together (mail servers refuse larger e-mails).
+pub const MAX_REPLY_BYTES: usize = domain::upload::MAX_FILE_BYTES;
+
+/// The most files kept from one incoming e-mail.
+pub const MAX_EMAIL_FILES: usize = 10;
+
+/// Checks the files of a reply together.
+fn reply_files(files: &[Upload]) -> Result<()> {
+    let invalid = |ja: String, en: String| AppError::Invalid(Invalid::Field { field: "files", ja, en });
+    if files.len() > MAX_REPLY_FILES {
+        return Err(invalid(
+            format!("添付ファイルは{MAX_REPLY_FILES}件までです"),
+            format!("At most {MAX_REPLY_FILES} files can be attached"),
+        ));
+    }
+    if files.iter().map(Upload::size).sum::<usize>() > MAX_REPLY_BYTES {
+        return Err(invalid(
+            "添付ファイルは合計10MBまでです".into(),
+            "The attached files may take 10 MB together at most".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Checked text of a reply, note or call summary.
@@ -324,8 +360,9 @@ pub async fn act(
     // Read under the row's lock: the status is decided from what no other writer can change.
     let record = store::inquiries::lock(&tx, id).await?;
     let (action, detail, updated) = match command {
-        Command::Reply { body, ask } => {
+        Command::Reply { body, ask, files } => {
             let body = staff_text("body", &body)?;
+            reply_files(&files)?;
             let to = record.email.clone().ok_or(AppError::Invalid(Invalid::Field {
                 field: "body",
                 ja: "この問い合わせにはメールアドレスがないため、メールで返信できません（電話の記録を使ってください）"
@@ -340,15 +377,27 @@ pub async fn act(
                 body: &body,
                 email_message_id: None,
             };
-            store::inquiries::add_message(&tx, id, &message, now).await?;
+            let stored = store::inquiries::add_message(&tx, id, &message, now).await?.ok_or_else(|| {
+                store::StoreError::Corrupt("a reply without a Message-ID was taken for a duplicate".into())
+            })?;
+            let attachments = keep_files(&tx, id, stored.id, &files, now).await?;
             let updated = store::inquiries::set_status(&tx, id, status, now).await?;
             let secretariat = match record.programme_id {
                 Some(programme) => store::programmes::contact(&services.db, programme).await?,
                 None => store::programmes::current_contact(&services.db).await?,
             };
             let language = Language::from_code(&record.language).unwrap_or_default();
-            store::outbox::add(&tx, &reply_email(&secretariat, language, &record, &to, &body), now).await?;
-            ("inquiry.reply", serde_json::json!({"status": status.code(), "ask": ask}), updated)
+            let mut email = reply_email(&secretariat, language, &record, &to, &body);
+            email.attachments = files
+                .into_iter()
+                .map(|file| store::outbox::Attachment {
+                    filename: file.filename().to_string(),
+                    content_type: file.content_type().to_string(),
+                    content: file.into_bytes(),
+                })
+                .collect();
+            store::outbox::add(&tx, &email, now).await?;
+            ("inquiry.reply", serde_json::json!({"status": status.code(), "ask": ask, "files": attachments}), updated)
         }
         Command::Call { summary, answered } => {
             let summary = staff_text("summary", &summary)?;
@@ -408,7 +457,15 @@ pub async fn act(
             )
         }
         Command::Link(reference) => {
-            let application = match reference.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            let reference = reference.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            if reference.is_some_and(|r| r.chars().count() > 40 || r.chars().any(char::is_control)) {
+                return Err(AppError::Invalid(Invalid::Field {
+                    field: "reference",
+                    ja: "申込番号の形式が正しくありません".into(),
+                    en: "That is not an application reference".into(),
+                }));
+            }
+            let application = match reference {
                 Some(reference) => Some(
                     store::applications::find_by_reference(&services.db, reference)
                         .await?
@@ -542,7 +599,7 @@ pub async fn log_call(
     };
     let message =
         NewMessage { kind: MessageKind::Call, author_user_id: actor.user_id(), body: &summary, email_message_id: None };
-    let (tx, record) = file(services, actor, &new, &message, now).await?.ok_or(AppError::NotFound)?;
+    let (tx, record, _) = file(services, actor, &new, &message, now).await?.ok_or(AppError::NotFound)?;
     let status = if input.answered { Status::Answered } else { Status::InProgress };
     let record = store::inquiries::set_status(&tx, record.id, status, now).await?;
     tx.commit().await?;
@@ -562,6 +619,41 @@ pub struct IncomingEmail {
     pub subject: String,
     /// The text, quoted history of replies cut off where recognisable.
     pub text: String,
+    /// Its attached files as sent (checked when filed: PDF, JPEG and PNG up to 10 MB are kept).
+    pub attachments: Vec<IncomingFile>,
+}
+
+/// A file attached to an e-mail, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct IncomingFile {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The files of an e-mail that are kept, and a line for the thread naming those that are not
+/// (they stay in the mailbox, where staff can open them).
+fn incoming_files(files: &[IncomingFile]) -> (Vec<Upload>, Option<String>) {
+    let mut kept = Vec::new();
+    let mut left = Vec::new();
+    for file in files {
+        let name = domain::upload::clean_filename(&file.filename);
+        match Upload::checked(&name, file.bytes.clone()) {
+            Ok(upload) if kept.len() < MAX_EMAIL_FILES => kept.push(upload),
+            Ok(_) => left.push(format!("{name}（{MAX_EMAIL_FILES}件を超えた分）")),
+            Err(problem) => left.push(format!(
+                "{name}（{}）",
+                match problem {
+                    domain::upload::UploadProblem::Empty => "空のファイル",
+                    domain::upload::UploadProblem::TooLarge => "10MB超",
+                    domain::upload::UploadProblem::Kind => "PDF・JPEG・PNG以外の形式",
+                }
+            )),
+        }
+    }
+    let note = (!left.is_empty()).then(|| {
+        format!("［Kojo］保存しなかった添付ファイル：{}。元のメールはメールボックスにあります。", left.join("、"))
+    });
+    (kept, note)
 }
 
 /// What became of an e-mail.
@@ -598,7 +690,13 @@ pub async fn receive_email(services: &Services, email: &IncomingEmail, now: Date
         .map(|c| if c.is_control() && c != '\n' && c != '\t' { ' ' } else { c })
         .take(inquiry::MESSAGE_MAX * 4)
         .collect();
-    let body = if body.trim().is_empty() { "（本文なし）".to_string() } else { body };
+    let (files, left) = incoming_files(&email.attachments);
+    let body = match (body.trim().is_empty(), left) {
+        (true, None) => "（本文なし）".to_string(),
+        (true, Some(left)) => left,
+        (false, None) => body,
+        (false, Some(left)) => format!("{}\n\n{left}", body.trim_end()),
+    };
     let message = NewMessage {
         kind: MessageKind::Incoming,
         author_user_id: None,
@@ -608,12 +706,21 @@ pub async fn receive_email(services: &Services, email: &IncomingEmail, now: Date
     if let Some(found) = thread {
         let tx = services.db.begin().await?;
         let found = store::inquiries::lock(&tx, found.id).await?;
-        if store::inquiries::add_message(&tx, found.id, &message, now).await?.is_none() {
+        let Some(stored) = store::inquiries::add_message(&tx, found.id, &message, now).await? else {
             return Ok(Received::Duplicate);
-        }
+        };
+        let kept = keep_files(&tx, found.id, stored.id, &files, now).await?;
         let status = inquiry::next(found.status, Event::AskerWrote).unwrap_or(found.status);
         store::inquiries::set_status(&tx, found.id, status, now).await?;
-        actor.record(&tx, "inquiry.email", ("inquiry", found.id), serde_json::json!({"threaded": true}), now).await?;
+        actor
+            .record(
+                &tx,
+                "inquiry.email",
+                ("inquiry", found.id),
+                serde_json::json!({"threaded": true, "files": kept}),
+                now,
+            )
+            .await?;
         tx.commit().await?;
         return Ok(Received::Threaded(found.id));
     }
@@ -654,12 +761,35 @@ pub async fn receive_email(services: &Services, email: &IncomingEmail, now: Date
         source_ip: None,
     };
     match file(services, &actor, &new, &message, now).await? {
-        Some((tx, record)) => {
+        Some((tx, record, first)) => {
+            let kept = keep_files(&tx, record.id, first.id, &files, now).await?;
+            if !kept.is_empty() {
+                actor
+                    .record(&tx, "inquiry.email_files", ("inquiry", record.id), serde_json::json!({"files": kept}), now)
+                    .await?;
+            }
             tx.commit().await?;
             Ok(Received::New(record.id))
         }
         None => Ok(Received::Duplicate),
     }
+}
+
+/// Keeps `files` with message `message_id`; their audit detail.
+async fn keep_files(
+    tx: &store::Tx,
+    inquiry_id: Uuid,
+    message_id: Uuid,
+    files: &[Upload],
+    now: DateTime<Utc>,
+) -> Result<Vec<serde_json::Value>> {
+    let mut kept = Vec::new();
+    for file in files {
+        let stored = store::inquiries::add_attachment(tx, inquiry_id, message_id, file, now).await?;
+        kept.push(serde_json::json!({"file": stored.id, "filename": stored.filename, "size": stored.size,
+            "sha256": stored.sha256}));
+    }
+    Ok(kept)
 }
 
 /// The FAQ entry text as staff edit it.
@@ -838,27 +968,81 @@ pub async fn month_figures(
     Ok(inquiry::month_figures(&services.calendar, &inputs, now))
 }
 
-/// The company's own inquiries (those staff confirmed as linked to its case: an automatic link
-/// by the sender's address is no proof of who wrote) with their threads, internal notes left out;
-/// nobody else's.
-pub async fn own(services: &Services, actor: &Actor) -> Result<Vec<(InquiryRecord, Vec<MessageRecord>)>> {
+/// One of the company's own inquiries as its portal shows it.
+#[derive(Debug, Clone)]
+pub struct OwnInquiry {
+    pub inquiry: InquiryRecord,
+    /// The thread without internal notes.
+    pub thread: Vec<MessageRecord>,
+    /// The files of those messages.
+    pub files: Vec<AttachmentRecord>,
+}
+
+/// The company's own inquiries: those staff confirmed as linked to its case (an automatic link
+/// by the sender's address is no proof of who wrote).
+fn own_filter(case: Uuid) -> store::inquiries::Filter {
+    store::inquiries::Filter { application: Some(case), confirmed_links_only: true, all: true, ..Default::default() }
+}
+
+/// The company's own inquiries with their threads, internal notes left out; nobody else's.
+pub async fn own(services: &Services, actor: &Actor) -> Result<Vec<OwnInquiry>> {
     let case = actor.own_case()?;
-    let filter = store::inquiries::Filter {
-        application: Some(case),
-        confirmed_links_only: true,
-        all: true,
-        ..Default::default()
-    };
     let mut out = Vec::new();
-    for record in store::inquiries::list(&services.db, &filter, 200).await? {
-        let thread = store::inquiries::messages(&services.db, record.id)
+    for record in store::inquiries::list(&services.db, &own_filter(case), 200).await? {
+        let thread: Vec<MessageRecord> = store::inquiries::messages(&services.db, record.id)
             .await?
             .into_iter()
             .filter(|m| m.kind != MessageKind::Note)
             .collect();
-        out.push((record, thread));
+        let files = store::inquiries::attachments(&services.db, record.id)
+            .await?
+            .into_iter()
+            .filter(|f| thread.iter().any(|m| m.id == f.message_id))
+            .collect();
+        out.push(OwnInquiry { inquiry: record, thread, files });
     }
     Ok(out)
+}
+
+/// File `file` of inquiry `id`: for staff who answer inquiries, or for the company whose own
+/// (confirmed) inquiry it is, on a message it sees. The read is audited.
+pub async fn attachment(
+    services: &Services,
+    actor: &Actor,
+    id: Uuid,
+    file: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(AttachmentRecord, Vec<u8>)> {
+    let (record, bytes) = store::inquiries::attachment(&services.db, file).await?;
+    if record.inquiry_id != id {
+        return Err(AppError::NotFound);
+    }
+    if actor.role() == Some(domain::access::Role::Company) {
+        let case = actor.own_case()?;
+        let inquiry = store::inquiries::get(&services.db, id).await?;
+        let message = store::inquiries::messages(&services.db, id)
+            .await?
+            .into_iter()
+            .find(|m| m.id == record.message_id)
+            .ok_or(AppError::NotFound)?;
+        if inquiry.application_id != Some(case) || !inquiry.link_confirmed || message.kind == MessageKind::Note {
+            return Err(AppError::NotFound);
+        }
+    } else {
+        actor.require(Action::AnswerInquiries)?;
+    }
+    let tx = services.db.begin().await?;
+    actor
+        .record(
+            &tx,
+            "inquiry.file_read",
+            ("inquiry", id),
+            serde_json::json!({"file": file, "sha256": record.sha256}),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok((record, bytes))
 }
 
 /// The longest answer template title.

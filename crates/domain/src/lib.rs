@@ -30,4 +30,5 @@ pub mod secretariat;
 pub mod seminar;
 pub mod sign_in;
 pub mod text;
+pub mod upload;
 pub mod wareki;

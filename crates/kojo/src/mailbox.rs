@@ -236,6 +236,14 @@ pub fn incoming(raw: &[u8], fallback_id: &str) -> Option<app::inquiries::Incomin
         .filter(|id| !id.is_empty() && id.len() <= 250 && !id.chars().any(char::is_control))
         .unwrap_or_else(|| fallback_id.chars().take(250).collect());
     let text = message.body_text(0).map(|text| without_quoted_history(&text)).unwrap_or_default();
+    let attachments = message
+        .attachments()
+        .filter(|part| !part.is_message())
+        .map(|part| app::inquiries::IncomingFile {
+            filename: mail_parser::MimeHeaders::attachment_name(part).unwrap_or("attachment").to_string(),
+            bytes: part.contents().to_vec(),
+        })
+        .collect();
     Some(app::inquiries::IncomingEmail {
         message_id,
         references,
@@ -243,6 +251,7 @@ pub fn incoming(raw: &[u8], fallback_id: &str) -> Option<app::inquiries::Incomin
         from_name: from.name().map(|name| name.chars().filter(|c| !c.is_control()).collect()),
         subject: message.subject().unwrap_or("").to_string(),
         text,
+        attachments,
     })
 }
 
@@ -316,5 +325,27 @@ mod tests {
         let bare = incoming(b"From: a@example.jp\r\nSubject: x\r\n\r\nbody\r\n", "7.3.box@host").unwrap();
         assert_eq!(bare.message_id, "7.3.box@host");
         assert!(incoming(b"Subject: no sender\r\n\r\nbody", "x").is_none());
+    }
+
+    #[test]
+    fn attachments_come_with_their_names() {
+        let raw = "From: a@example.jp\r\n\
+                   Subject: =?UTF-8?B?6KaL56mN5pu4?=\r\n\
+                   MIME-Version: 1.0\r\n\
+                   Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+                   --b1\r\n\
+                   Content-Type: text/plain; charset=UTF-8\r\n\r\n\
+                   添付します。\r\n\
+                   --b1\r\n\
+                   Content-Type: application/pdf\r\n\
+                   Content-Disposition: attachment; filename*=UTF-8''%E8%A6%8B%E7%A9%8D.pdf\r\n\
+                   Content-Transfer-Encoding: base64\r\n\r\n\
+                   JVBERi0xLjQKJeLjz9MK\r\n\
+                   --b1--\r\n";
+        let email = incoming(raw.as_bytes(), "x").unwrap();
+        assert_eq!(email.text, "添付します。");
+        assert_eq!(email.attachments.len(), 1);
+        assert_eq!(email.attachments[0].filename, "見積.pdf");
+        assert!(email.attachments[0].bytes.starts_with(b"%PDF-1.4"));
     }
 }

@@ -921,3 +921,124 @@ pub async fn delete_answer_template(tx: &Tx, id: Uuid) -> Result<()> {
     }
     Ok(())
 }
+
+pub(crate) mod attachment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inquiry_attachments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub inquiry_id: Uuid,
+        pub message_id: Uuid,
+        pub filename: String,
+        pub content_type: String,
+        pub size: i64,
+        pub sha256: String,
+        pub bytes: Vec<u8>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A file on a message of a thread (without its bytes).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttachmentRecord {
+    pub id: Uuid,
+    pub inquiry_id: Uuid,
+    pub message_id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Keeps a file (already checked: `domain::upload::Upload`) with message `message_id`.
+pub async fn add_attachment(
+    tx: &Tx,
+    inquiry_id: Uuid,
+    message_id: Uuid,
+    file: &domain::upload::Upload,
+    now: DateTime<Utc>,
+) -> Result<AttachmentRecord> {
+    let record = AttachmentRecord {
+        id: Uuid::now_v7(),
+        inquiry_id,
+        message_id,
+        filename: file.filename().to_string(),
+        content_type: file.content_type().to_string(),
+        size: file.size() as u64,
+        sha256: crate::sha256_hex_bytes(file.bytes()),
+        created_at: now,
+    };
+    attachment::ActiveModel {
+        id: Set(record.id),
+        inquiry_id: Set(inquiry_id),
+        message_id: Set(message_id),
+        filename: Set(record.filename.clone()),
+        content_type: Set(record.content_type.clone()),
+        size: Set(record.size as i64),
+        sha256: Set(record.sha256.clone()),
+        bytes: Set(file.bytes().to_vec()),
+        created_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    Ok(record)
+}
+
+/// The files of inquiry `inquiry_id`, oldest first (without their bytes).
+pub async fn attachments(db: &Db, inquiry_id: Uuid) -> Result<Vec<AttachmentRecord>> {
+    Ok(attachment::Entity::find()
+        .select_only()
+        .columns([
+            attachment::Column::Id,
+            attachment::Column::InquiryId,
+            attachment::Column::MessageId,
+            attachment::Column::Filename,
+            attachment::Column::ContentType,
+            attachment::Column::Size,
+            attachment::Column::Sha256,
+            attachment::Column::CreatedAt,
+        ])
+        .filter(attachment::Column::InquiryId.eq(inquiry_id))
+        .order_by_asc(attachment::Column::CreatedAt)
+        .order_by_asc(attachment::Column::Id)
+        .into_tuple::<(Uuid, Uuid, Uuid, String, String, i64, String, DateTime<Utc>)>()
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|(id, inquiry_id, message_id, filename, content_type, size, sha256, created_at)| AttachmentRecord {
+            id,
+            inquiry_id,
+            message_id,
+            filename,
+            content_type,
+            size: u64::try_from(size).unwrap_or(0),
+            sha256,
+            created_at,
+        })
+        .collect())
+}
+
+/// File `id` with its bytes.
+pub async fn attachment(db: &Db, id: Uuid) -> Result<(AttachmentRecord, Vec<u8>)> {
+    let m = attachment::Entity::find_by_id(id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    let record = AttachmentRecord {
+        id: m.id,
+        inquiry_id: m.inquiry_id,
+        message_id: m.message_id,
+        filename: m.filename,
+        content_type: m.content_type,
+        size: u64::try_from(m.size).unwrap_or(0),
+        sha256: m.sha256,
+        created_at: m.created_at,
+    };
+    Ok((record, m.bytes))
+}

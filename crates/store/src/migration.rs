@@ -37,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_inquiries::M0023PrivacyVersions),
             Box::new(crate::migration_inquiries::M0024InquiryTarget),
             Box::new(crate::migration_inquiries::M0025AnswerTemplates),
+            Box::new(crate::migration_inquiries::M0026InquiryAttachments),
         ]
     }
 }

@@ -382,3 +382,73 @@ impl MigrationTrait for M0025AnswerTemplates {
         manager.drop_table(Table::drop().table(AnswerTemplates::Table).to_owned()).await
     }
 }
+
+/// M0026: files on an inquiry's messages (a reply's attachments, an e-mail's attachments).
+pub struct M0026InquiryAttachments;
+
+impl MigrationName for M0026InquiryAttachments {
+    fn name(&self) -> &str {
+        "m0026_inquiry_attachments"
+    }
+}
+
+#[derive(DeriveIden)]
+enum InquiryAttachments {
+    Table,
+    Id,
+    InquiryId,
+    MessageId,
+    Filename,
+    ContentType,
+    Size,
+    Sha256,
+    Bytes,
+    CreatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0026InquiryAttachments {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(InquiryAttachments::Table)
+                    .col(pk_uuid(InquiryAttachments::Id))
+                    .col(uuid(InquiryAttachments::InquiryId))
+                    .col(uuid(InquiryAttachments::MessageId))
+                    .col(text(InquiryAttachments::Filename))
+                    .col(string_len(InquiryAttachments::ContentType, 40))
+                    .col(big_integer(InquiryAttachments::Size))
+                    .col(string_len(InquiryAttachments::Sha256, 64))
+                    .col(blob(InquiryAttachments::Bytes))
+                    .col(timestamp_with_time_zone(InquiryAttachments::CreatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_inquiry_attachments_inquiry")
+                            .from(InquiryAttachments::Table, InquiryAttachments::InquiryId)
+                            .to(Inquiries::Table, Inquiries::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_inquiry_attachments_message")
+                            .from(InquiryAttachments::Table, InquiryAttachments::MessageId)
+                            .to(InquiryMessages::Table, InquiryMessages::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_inquiry_attachments_inquiry")
+                    .table(InquiryAttachments::Table)
+                    .col(InquiryAttachments::InquiryId)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(InquiryAttachments::Table).to_owned()).await
+    }
+}

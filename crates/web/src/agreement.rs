@@ -27,7 +27,7 @@ use crate::i18n::{Lang, T};
 use crate::render::html;
 
 /// The largest upload: a stamped scan of a few pages (募集要項 asks for the signed form back).
-pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_UPLOAD_BYTES: usize = domain::upload::MAX_FILE_BYTES;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -381,19 +381,6 @@ async fn sign(
     }
 }
 
-/// What an upload is, judged by its first bytes (a file's name and declared type can lie).
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else {
-        None
-    }
-}
-
 async fn upload(
     State(state): State<AppState>,
     lang: Lang,
@@ -442,13 +429,15 @@ async fn upload(
         return portal_agreement_page(&state, t, &company, None, problem, empty, StatusCode::UNPROCESSABLE_ENTITY)
             .await;
     };
-    let Some(content_type) = sniff(&bytes) else {
-        let problem = Some("PDF・JPEG・PNGのファイルのみ提出できます（ファイルの中身で判定しています）。".to_string());
-        return portal_agreement_page(&state, t, &company, None, problem, empty, StatusCode::UNSUPPORTED_MEDIA_TYPE)
-            .await;
+    let upload = match domain::upload::Upload::checked(&name, bytes) {
+        Ok(upload) => upload,
+        Err(problem) => {
+            let status = StatusCode::from_u16(problem.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let problem = Some(problem.message_ja().to_string());
+            return portal_agreement_page(&state, t, &company, None, problem, empty, status).await;
+        }
     };
     let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
-    let upload = app::agreements::Upload { filename: name, content_type, bytes };
     match app::agreements::upload_own(&state.services, &actor, upload, state.clock.now()).await {
         Ok(_) => {}
         Err(error @ app::AppError::Refused(_)) => {
@@ -473,18 +462,4 @@ async fn upload(
         StatusCode::OK,
     )
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uploads_are_judged_by_content() {
-        assert_eq!(sniff(b"%PDF-1.7\n..."), Some("application/pdf"));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some("image/jpeg"));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0"), Some("image/png"));
-        assert_eq!(sniff(b"MZ\x90\0 renamed.pdf"), None, "a Windows executable named .pdf");
-        assert_eq!(sniff(b""), None);
-    }
 }

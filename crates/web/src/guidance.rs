@@ -795,14 +795,10 @@ async fn upload(
         Ok(file) => file,
         Err((status, ja, en)) => return Ok((None, Some(t.pick(ja, en).to_string()), status)),
     };
-    let Some(content_type) = crate::agreement::sniff(&bytes) else {
-        let problem = t.s(
-            "PDF・JPEG・PNGのファイルのみ添付できます（ファイルの中身で判定しています）。",
-            "Only PDF, JPEG and PNG files can be attached (judged by their content).",
-        );
-        return Ok((None, Some(problem.to_string()), StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    let upload = match domain::upload::Upload::checked(&name, bytes) {
+        Ok(upload) => upload,
+        Err(problem) => return Ok(crate::incidents::upload_problem(t, problem)),
     };
-    let upload = app::guidance::Upload { filename: name, content_type, bytes };
     match app::guidance::attach_file(&state.services, actor, visit, upload, state.clock.now()).await {
         Ok(_) => Ok((Some(t.s("ファイルを添付しました。", "File attached.").to_string()), None, StatusCode::OK)),
         Err(error @ app::AppError::Refused(_)) => Ok((None, message_of(t, &error), StatusCode::UNPROCESSABLE_ENTITY)),

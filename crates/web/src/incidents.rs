@@ -907,6 +907,15 @@ pub(crate) async fn read_file(
     Err((StatusCode::UNPROCESSABLE_ENTITY, "ファイルを選んでください。", "Choose a file."))
 }
 
+/// A file that was not taken, as (notice, problem, status) for the page.
+pub(crate) fn upload_problem(
+    t: T,
+    problem: domain::upload::UploadProblem,
+) -> (Option<String>, Option<String>, StatusCode) {
+    let status = StatusCode::from_u16(problem.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+    (None, Some(t.pick(problem.message_ja(), problem.message_en()).to_string()), status)
+}
+
 /// Checks and attaches an uploaded file; the outcome as (notice, problem, status).
 async fn upload(
     state: &AppState,
@@ -919,14 +928,10 @@ async fn upload(
         Ok(file) => file,
         Err((status, ja, en)) => return Ok((None, Some(t.pick(ja, en).to_string()), status)),
     };
-    let Some(content_type) = crate::agreement::sniff(&bytes) else {
-        let problem = t.s(
-            "PDF・JPEG・PNGのファイルのみ添付できます（ファイルの中身で判定しています）。",
-            "Only PDF, JPEG and PNG files can be attached (judged by their content).",
-        );
-        return Ok((None, Some(problem.to_string()), StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    let upload = match domain::upload::Upload::checked(&name, bytes) {
+        Ok(upload) => upload,
+        Err(problem) => return Ok(upload_problem(t, problem)),
     };
-    let upload = app::incidents::Upload { filename: name, content_type, bytes };
     match app::incidents::attach(&state.services, actor, id, upload, state.clock.now()).await {
         Ok(_) => Ok((Some(t.s("ファイルを添付しました。", "File attached.").to_string()), None, StatusCode::OK)),
         Err(error @ app::AppError::Refused(_)) => {

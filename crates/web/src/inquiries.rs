@@ -9,14 +9,14 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::application::FieldIssues;
 use domain::inquiry::{Category, Channel, InquiryInput, Status};
 use serde::Deserialize;
-use store::inquiries::{FaqRecord, InquiryRecord, MessageKind};
+use store::inquiries::{AttachmentRecord, FaqRecord, InquiryRecord, MessageKind};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -45,7 +45,13 @@ pub fn router() -> Router<AppState> {
         .route("/office/inquiries/templates", get(templates_page).post(post_new_template))
         .route("/office/inquiries/templates/{id}", post(post_template))
         .route("/office/inquiries/{id}", get(inquiry_page).post(post_inquiry))
+        .route(
+            "/office/inquiries/{id}/reply",
+            post(post_reply).layer(crate::upload_limit("/office/inquiries/{id}/reply")),
+        )
+        .route("/office/inquiries/{id}/files/{file}", get(office_file))
         .route("/portal/inquiries", get(portal_page))
+        .route("/portal/inquiries/{id}/files/{file}", get(portal_file))
         .route("/office/faq", get(office_faq_page))
         .route("/office/faq/new", get(new_faq_page).post(post_new_faq))
         .route("/office/faq/{id}", get(edit_faq_page).post(post_edit_faq))
@@ -681,6 +687,18 @@ struct MessageView {
     author: String,
     at: String,
     body: String,
+    /// Its files: (download path, name, size as shown).
+    files: Vec<(String, String, String)>,
+}
+
+/// The files of message `message` as links under `base` (`/office/inquiries/{id}` or the
+/// portal's).
+fn files_of(files: &[AttachmentRecord], message: Uuid, base: &str) -> Vec<(String, String, String)> {
+    files
+        .iter()
+        .filter(|f| f.message_id == message)
+        .map(|f| (format!("{base}/files/{}", f.id), f.filename.clone(), format!("{} KB", f.size.div_ceil(1024))))
+        .collect()
 }
 
 #[derive(Template)]
@@ -785,6 +803,7 @@ async fn render_inquiry(
             author: m.author_user_id.and_then(|id| names.get(&id).cloned()).unwrap_or_default(),
             at: app::mail::tokyo_instant(t.en, m.created_at),
             body: m.body.clone(),
+            files: files_of(&opened.files, m.id, &format!("/office/inquiries/{id}")),
         })
         .collect();
     let page = InquiryPage {
@@ -852,7 +871,9 @@ async fn post_inquiry(
     let get = |key: &str| form.get(key).cloned().unwrap_or_default();
     let action = get("action");
     let (command, done) = match action.as_str() {
-        "reply" => (app::inquiries::Command::Reply { body: get("body"), ask: get("ask") == "yes" }, "reply"),
+        "reply" => {
+            (app::inquiries::Command::Reply { body: get("body"), ask: get("ask") == "yes", files: Vec::new() }, "reply")
+        }
         "call" => (app::inquiries::Command::Call { summary: get("body"), answered: get("answered") == "yes" }, "call"),
         "note" => (app::inquiries::Command::Note { body: get("body") }, "note"),
         "start" => (app::inquiries::Command::Start, "status"),
@@ -876,7 +897,92 @@ async fn post_inquiry(
         "link" => (app::inquiries::Command::Link(Some(get("reference"))), "link"),
         _ => return Err(PageError::bad_request("不明な操作です", "Unknown action")),
     };
-    let actor = actor_of(&staff, &ip);
+    act_and_show(&state, (t, &staff, &ip), id, command, (&action, get("body")), done).await
+}
+
+/// The reply form (multipart, for its files): the text, "asks the asker", and up to three
+/// files. A problem shows the page again with the text kept (files must be chosen again: a
+/// browser cannot be given them back).
+async fn post_reply(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let id = parse_id(&id)?;
+    let mut body = String::new();
+    let mut ask = false;
+    let mut files = Vec::new();
+    let mut problem: Option<(StatusCode, String)> = None;
+    let mut total = 0usize;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        match field.name().unwrap_or("") {
+            "body" => body = field.text().await.unwrap_or_default(),
+            "ask" => ask = field.text().await.unwrap_or_default() == "yes",
+            "files" => {
+                let name = field.file_name().unwrap_or("").to_string();
+                let mut bytes = Vec::new();
+                let mut too_large = false;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) if total + chunk.len() <= app::inquiries::MAX_REPLY_BYTES => {
+                            total += chunk.len();
+                            bytes.extend_from_slice(&chunk);
+                        }
+                        Ok(Some(_)) | Err(_) => {
+                            too_large = true;
+                            break;
+                        }
+                        Ok(None) => break,
+                    }
+                }
+                if too_large {
+                    problem = Some((
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        t.s("添付ファイルは合計10MBまでです。", "The attached files may take 10 MB together at most.")
+                            .to_string(),
+                    ));
+                    break;
+                }
+                // A file input left empty sends a part with no name and no bytes.
+                if name.is_empty() && bytes.is_empty() {
+                    continue;
+                }
+                match domain::upload::Upload::checked(&name, bytes) {
+                    Ok(upload) => files.push(upload),
+                    Err(refused) => {
+                        let status =
+                            StatusCode::from_u16(refused.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+                        let what = t.pick(refused.message_ja(), refused.message_en());
+                        problem = Some((status, format!("{}: {what}", domain::upload::clean_filename(&name))));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some((status, message)) = problem {
+        let shown = Shown { notice: None, problem: Some(message), typed: ("reply".into(), body) };
+        return render_inquiry(&state, (t, &staff, &ip), id, shown, status).await;
+    }
+    let command = app::inquiries::Command::Reply { body: body.clone(), ask, files };
+    act_and_show(&state, (t, &staff, &ip), id, command, ("reply", body), "reply").await
+}
+
+/// Applies `command` and goes back to the inquiry with a notice, or shows the page again with
+/// the problem and what was typed (`typed`: the form's action and text).
+async fn act_and_show(
+    state: &AppState,
+    (t, staff, ip): (T, &Staff, &ClientIp),
+    id: Uuid,
+    command: app::inquiries::Command,
+    typed: (&str, String),
+    done: &str,
+) -> Result<Response, PageError> {
+    let actor = actor_of(staff, ip);
     match app::inquiries::act(&state.services, &actor, id, command, state.clock.now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/office/inquiries/{id}?done={done}")).into_response()),
         Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
@@ -888,11 +994,39 @@ async fn post_inquiry(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            let shown = Shown { notice: None, problem: Some(message), typed: (action, get("body")) };
-            render_inquiry(&state, (t, &staff, &ip), id, shown, status).await
+            let shown = Shown { notice: None, problem: Some(message), typed: (typed.0.to_string(), typed.1) };
+            render_inquiry(state, (t, staff, ip), id, shown, status).await
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// A file of the thread, for staff (audited).
+async fn office_file(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let actor = actor_of(&staff, &ip);
+    let (record, bytes) =
+        app::inquiries::attachment(&state.services, &actor, parse_id(&id)?, parse_id(&file)?, state.clock.now())
+            .await?;
+    Ok(crate::incidents::download(&record.filename, &record.content_type, bytes))
+}
+
+/// A file of the company's own inquiry (audited).
+async fn portal_file(
+    State(state): State<AppState>,
+    company: CompanyUser,
+    ip: ClientIp,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    let (record, bytes) =
+        app::inquiries::attachment(&state.services, &actor, parse_id(&id)?, parse_id(&file)?, state.clock.now())
+            .await?;
+    Ok(crate::incidents::download(&record.filename, &record.content_type, bytes))
 }
 
 #[derive(Template)]
@@ -1360,14 +1494,13 @@ async fn portal_page(
     let inquiries = app::inquiries::own(&state.services, &actor)
         .await?
         .into_iter()
-        .map(|(record, thread)| PortalInquiry {
+        .map(|app::inquiries::OwnInquiry { inquiry: record, thread, files }| PortalInquiry {
             status: status_label(t, record.status),
             received: app::mail::tokyo_instant(t.en, record.received_at),
-            reference: record.reference,
-            subject: record.subject,
             thread: thread
                 .into_iter()
                 .map(|m| MessageView {
+                    files: files_of(&files, m.id, &format!("/portal/inquiries/{}", record.id)),
                     kind: match m.kind {
                         MessageKind::Reply => t.s("運営事務局からの回答", "The secretariat's answer"),
                         MessageKind::Call => t.s("お電話", "Telephone call"),
@@ -1379,6 +1512,8 @@ async fn portal_page(
                     body: m.body,
                 })
                 .collect(),
+            reference: record.reference,
+            subject: record.subject,
         })
         .collect();
     html(StatusCode::OK, &PortalPage { t, signed_in: true, csrf: company.csrf.clone(), inquiries })

@@ -1129,12 +1129,20 @@ async fn a_question_is_answered_and_becomes_a_published_faq_entry() {
     assert!(browser.text("#thread").await.contains("説明会の日程を知りたいです。"), "the question is shown");
     let reply = "高橋様、説明会の日程は説明会の一覧ページに掲載しています。参加費用は無料です。";
     browser.type_into("reply-body", reply).await;
+    // A leaflet goes with the reply, chosen in the file input as a person would.
+    let leaflet = std::env::temp_dir().join(format!("説明会案内-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(&leaflet, b"%PDF-1.4\n% seminar leaflet\n").expect("a file to attach");
+    let input = browser.wait_css("#reply-files").await;
+    input.send_keys(&leaflet.display().to_string()).await.expect("choose the file");
     let send_reply = browser.wait_css("#send-reply").await;
     browser.click_and_load(&send_reply).await;
     let notice = browser.text("#notice").await;
     assert!(notice.contains("返信を送信しました"), "{notice}");
     assert_eq!(browser.text("#status").await, "回答済み");
-    assert!(browser.text("#thread").await.contains(reply), "the reply is in the thread");
+    let thread = browser.text("#thread").await;
+    assert!(thread.contains(reply), "the reply is in the thread");
+    assert!(thread.contains("説明会案内-"), "the reply's file is listed with it: {thread}");
+    let _ = std::fs::remove_file(&leaflet);
     browser.assert_accessible("office-inquiry").await;
     browser.screenshot("office-inquiry").await;
     let outbox = store::outbox::recent(&app.running.db, 50).await.expect("outbox");
@@ -1143,6 +1151,11 @@ async fn a_question_is_answered_and_becomes_a_published_faq_entry() {
     });
     assert!(mail.subject.contains(&reference), "the reference is in the subject: {}", mail.subject);
     assert!(mail.body.contains(reply), "the reply is e-mailed:\n{}", mail.body);
+    assert_eq!(mail.attachments.len(), 1, "the file goes with the e-mail");
+    assert!(
+        mail.attachments[0].filename.starts_with("説明会案内-")
+            && mail.attachments[0].content_type == "application/pdf"
+    );
 
     // FAQ にする: a draft without the asker's details, rewritten as a general question, published.
     let make_faq = browser.wait_css("#make-faq").await;

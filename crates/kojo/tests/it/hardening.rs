@@ -681,7 +681,7 @@ async fn every_upload_route_takes_large_files_and_refuses_oversized_ones(backend
         assert!(page.contains("大きすぎます"), "{pattern}: {page}");
         routes += 1;
     }
-    assert_eq!(routes, 8);
+    assert_eq!(routes, 9);
     app.stop().await;
 }
 

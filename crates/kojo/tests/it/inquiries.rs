@@ -18,6 +18,7 @@ on_both_backends!(
     the_secretariat_s_mailbox_is_read_over_imap,
     the_policies_in_force_are_linked_from_every_consent,
     answer_templates_start_a_reply,
+    replies_carry_files_that_the_company_downloads,
 );
 
 fn client() -> reqwest::Client {
@@ -149,6 +150,7 @@ async fn a_question_is_asked_answered_threaded_and_made_an_faq_entry(backend: Ba
         from_name: Some("山田 太郎".into()),
         subject: format!("Re: {}", sent.subject),
         text: "ありがとうございます。オンライン参加もできますか？".into(),
+        attachments: Vec::new(),
     };
     let now = app.running.clock.now();
     let first = app::inquiries::receive_email(&app.running.services, &incoming, now).await.unwrap();
@@ -518,6 +520,18 @@ async fn only_the_secretariat_opens_the_inbox(backend: Backend) {
 
 /// A raw e-mail as a mail client would send it.
 fn raw_email(from: &str, subject: &str, message_id: &str, in_reply_to: Option<&str>, text: &str) -> Vec<u8> {
+    raw_email_with_files(from, subject, message_id, in_reply_to, text, &[])
+}
+
+/// A raw e-mail with attached files (name, MIME type, bytes), as multipart/mixed.
+fn raw_email_with_files(
+    from: &str,
+    subject: &str,
+    message_id: &str,
+    in_reply_to: Option<&str>,
+    text: &str,
+    files: &[(&str, &str, &[u8])],
+) -> Vec<u8> {
     use base64::Engine;
     let encoded = |text: &str| format!("=?UTF-8?B?{}?=", base64::engine::general_purpose::STANDARD.encode(text));
     let mut raw = format!(
@@ -528,9 +542,24 @@ fn raw_email(from: &str, subject: &str, message_id: &str, in_reply_to: Option<&s
     if let Some(parent) = in_reply_to {
         raw.push_str(&format!("In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\n"));
     }
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    if !files.is_empty() {
+        raw.push_str("Content-Type: multipart/mixed; boundary=\"kojo-part\"\r\n\r\n--kojo-part\r\n");
+    }
     raw.push_str("Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
-    raw.push_str(&base64::engine::general_purpose::STANDARD.encode(text));
+    raw.push_str(&b64(text.as_bytes()));
     raw.push_str("\r\n");
+    for (name, kind, bytes) in files {
+        raw.push_str(&format!(
+            "--kojo-part\r\nContent-Type: {kind}\r\nContent-Disposition: attachment; filename=\"{}\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            encoded(name),
+            b64(bytes)
+        ));
+    }
+    if !files.is_empty() {
+        raw.push_str("--kojo-part--\r\n");
+    }
     raw.into_bytes()
 }
 
@@ -571,7 +600,7 @@ async fn the_secretariat_s_mailbox_is_read_over_imap(backend: Backend) {
     .unwrap();
     let id = asked.inquiry.id;
     let staff = app::Actor::command_line();
-    let reply = app::inquiries::Command::Reply { body: "半日ほどです。".into(), ask: false };
+    let reply = app::inquiries::Command::Reply { body: "半日ほどです。".into(), ask: false, files: Vec::new() };
     app::inquiries::act(&app.running.services, &staff, id, reply, app.running.clock.now()).await.unwrap();
     let sent = outbox_to(&app, "saburo@example.jp").await;
     let answer = sent.iter().find(|m| m.subject.contains("Re:")).expect("the answer was queued");
@@ -583,12 +612,15 @@ async fn the_secretariat_s_mailbox_is_read_over_imap(backend: Backend) {
         None,
         "ありがとうございます。電源は必要ですか？\n\n2026年12月4日 事務局 <info@example.jp>:\n> 半日ほどです。",
     ));
-    dovecot.deliver(&raw_email(
+    // With a photo of the server room (kept) and a Word file (not kept; said so in the thread).
+    let photo: &[u8] = b"\x89PNG\r\n\x1a\n server room";
+    dovecot.deliver(&raw_email_with_files(
         "中村 三郎 <saburo@example.jp>",
         "追伸",
         "m2@mail.example.jp",
         Some("m1@mail.example.jp"),
         "もう一点、土曜日の設置は可能ですか？",
+        &[("サーバー室.png", "image/png", photo), ("間取り.docx", "application/octet-stream", b"PK\x03\x04 word")],
     ));
     dovecot.deliver(&raw_email(
         "テスト3 担当 <contact3@example.jp>",
@@ -609,10 +641,17 @@ async fn the_secretariat_s_mailbox_is_read_over_imap(backend: Backend) {
             "設置に何日かかりますか？",
             "半日ほどです。",
             "ありがとうございます。電源は必要ですか？",
-            "もう一点、土曜日の設置は可能ですか？"
+            "もう一点、土曜日の設置は可能ですか？\n\n［Kojo］保存しなかった添付ファイル：間取り.docx（PDF・JPEG・PNG以外の形式）。\
+             元のメールはメールボックスにあります。"
         ],
-        "threaded, the quoted history cut off"
+        "threaded, the quoted history cut off, the file not kept named"
     );
+    let files = store::inquiries::attachments(&app.running.db, id).await.unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!((files[0].filename.as_str(), files[0].content_type.as_str()), ("サーバー室.png", "image/png"));
+    assert_eq!(files[0].message_id, thread[3].id, "kept with its message");
+    let (_, bytes) = store::inquiries::attachment(&app.running.db, files[0].id).await.unwrap();
+    assert_eq!(bytes, photo);
     let reopened = store::inquiries::get(&app.running.db, id).await.unwrap();
     assert_eq!(reopened.status, domain::inquiry::Status::InProgress);
     let all = store::inquiries::list(&app.running.db, &Default::default(), 10).await.unwrap();
@@ -627,18 +666,20 @@ async fn the_secretariat_s_mailbox_is_read_over_imap(backend: Backend) {
     assert_eq!(new.application_id, Some(linked.id), "linked to the application from the same address");
 
     // The same e-mail again (a second copy in the mailbox): stored once. The next slot reads it.
-    dovecot.deliver(&raw_email(
+    dovecot.deliver(&raw_email_with_files(
         "中村 三郎 <saburo@example.jp>",
         "追伸",
         "m2@mail.example.jp",
         Some("m1@mail.example.jp"),
         "もう一点、土曜日の設置は可能ですか？",
+        &[("サーバー室.png", "image/png", photo)],
     ));
     assert_eq!(dovecot.inbox_len(), 4);
     app.running.clock.advance(chrono::Duration::seconds(61));
     let pass = read().await.unwrap();
     assert_eq!((pass.done, pass.failed), (1, 0), "the next slot's read");
     assert_eq!(store::inquiries::messages(&app.running.db, id).await.unwrap().len(), 4, "not stored twice");
+    assert_eq!(store::inquiries::attachments(&app.running.db, id).await.unwrap().len(), 1, "nor its file");
     assert_eq!(store::inquiries::list(&app.running.db, &Default::default(), 10).await.unwrap().len(), 2);
     assert_eq!(dovecot.unseen_len(), 0, "the second copy is flagged seen too");
     // Nothing unseen is left: a third read finds nothing.
@@ -713,5 +754,101 @@ async fn answer_templates_start_a_reply(backend: Backend) {
     let audit =
         store::audit::for_subject(&app.running.db, "answer_template", &templates[0].id.to_string()).await.unwrap();
     assert_eq!(audit.len(), 2, "saved and deleted, each audited");
+    app.stop().await;
+}
+
+/// A multipart reply form as the inquiry page sends it.
+fn reply_form(body: &str, files: &[(&str, &[u8])]) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new().text("body", body.to_string());
+    for (name, bytes) in files {
+        form = form.part("files", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+    }
+    form
+}
+
+/// A reply carries files: checked by content (an executable named .pdf refused, the text kept),
+/// at most three; they go with the e-mail and into the thread; the company whose inquiry it is
+/// downloads them from its portal (audited), another company and Tokyo do not.
+async fn replies_carry_files_that_the_company_downloads(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let first: Value = app.apply(&application(1, "utm")).await.json().await.unwrap();
+    let second: Value = app.apply(&application(2, "utm")).await.json().await.unwrap();
+    let (first, second) = (first["reference"].as_str().unwrap(), second["reference"].as_str().unwrap());
+    let mine = ask(&app, "高橋 次郎", "contact1@example.jp", "見積書について").await;
+    let link = app::inquiries::Command::Link(Some(first.to_string()));
+    app::inquiries::act(&app.running.services, &app::Actor::command_line(), mine.id, link, app.running.clock.now())
+        .await
+        .unwrap();
+    let staff = client();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let page_url = app.at(&format!("/office/inquiries/{}", mine.id));
+    let page = staff.get(&page_url).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    let reply_url = app.at(&format!("/office/inquiries/{}/reply?csrf={csrf}", mine.id));
+    let pdf: &[u8] = b"%PDF-1.4\n% estimate\n";
+    let text = "見積書を添付します。ご確認ください。";
+
+    let renamed = staff
+        .post(&reply_url)
+        .multipart(reply_form(text, &[("見積書.pdf", b"MZ\x90\0 not a pdf")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 415);
+    let shown = renamed.text().await.unwrap();
+    assert!(shown.contains("PDF・JPEG・PNG") && shown.contains(text), "the problem shown, the text kept: {shown}");
+    let four = staff
+        .post(&reply_url)
+        .multipart(reply_form(text, &[("1.pdf", pdf), ("2.pdf", pdf), ("3.pdf", pdf), ("4.pdf", pdf)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(four.status(), 422);
+    assert!(four.text().await.unwrap().contains("3件まで"));
+    assert!(outbox_to(&app, "contact1@example.jp").await.iter().all(|m| !m.subject.contains("Re:")), "nothing sent");
+    let no_token = staff
+        .post(app.at(&format!("/office/inquiries/{}/reply", mine.id)))
+        .multipart(reply_form(text, &[("見積書.pdf", pdf)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 403, "the form token is required");
+
+    let sent = staff.post(&reply_url).multipart(reply_form(text, &[("見積書.pdf", pdf)])).send().await.unwrap();
+    assert_eq!(sent.status(), 303);
+    let mails = outbox_to(&app, "contact1@example.jp").await;
+    let mail = mails.iter().find(|m| m.subject.contains("Re:")).expect("the reply is queued");
+    assert_eq!(mail.attachments.len(), 1);
+    assert_eq!((mail.attachments[0].filename.as_str(), mail.attachments[0].content.as_slice()), ("見積書.pdf", pdf));
+    let files = store::inquiries::attachments(&app.running.db, mine.id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    let office_file = format!("/office/inquiries/{}/files/{}", mine.id, files[0].id);
+    let page = staff.get(&page_url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&office_file) && page.contains("見積書.pdf"), "listed with the reply");
+    let download = staff.get(app.at(&office_file)).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    assert_eq!(download.bytes().await.unwrap().as_ref(), pdf);
+
+    // The company's portal lists and serves it; the read is audited.
+    let company = company_session(&app, first, "portal1@example.jp").await;
+    let portal_file = format!("/portal/inquiries/{}/files/{}", mine.id, files[0].id);
+    let page = company.get(app.at("/portal/inquiries")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&portal_file), "{page}");
+    let download = company.get(app.at(&portal_file)).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), pdf);
+    let audit = store::audit::for_subject(&app.running.db, "inquiry", &mine.id.to_string()).await.unwrap();
+    assert!(audit.iter().filter(|entry| entry.action == "inquiry.file_read").count() >= 2, "staff's and the company's");
+    assert!(audit.iter().any(|entry| entry.action == "inquiry.reply"));
+    // Another company, Tokyo, a made-up file, and the office route for the company: no.
+    let other = company_session(&app, second, "portal2@example.jp").await;
+    assert_eq!(other.get(app.at(&portal_file)).send().await.unwrap().status(), 404);
+    assert_eq!(company.get(app.at(&office_file)).send().await.unwrap().status(), 403);
+    let made_up = format!("/portal/inquiries/{}/files/{}", mine.id, uuid::Uuid::new_v4());
+    assert_eq!(company.get(app.at(&made_up)).send().await.unwrap().status(), 404);
+    let tokyo = client();
+    app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
+    assert_eq!(tokyo.get(app.at(&office_file)).send().await.unwrap().status(), 403);
     app.stop().await;
 }
