@@ -19,6 +19,7 @@ on_both_backends!(
     the_policies_in_force_are_linked_from_every_consent,
     answer_templates_start_a_reply,
     replies_carry_files_that_the_company_downloads,
+    the_inbox_is_worked_through_the_api,
 );
 
 fn client() -> reqwest::Client {
@@ -850,5 +851,101 @@ async fn replies_carry_files_that_the_company_downloads(backend: Backend) {
     let tokyo = client();
     app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
     assert_eq!(tokyo.get(app.at(&office_file)).send().await.unwrap().status(), 403);
+    app.stop().await;
+}
+
+async fn staff_token(app: &TestApp, email: &str, role: Role) -> String {
+    let now = app.running.clock.now();
+    let user = store::accounts::NewUser {
+        email,
+        display_name: "API",
+        role,
+        password_hash: None,
+        company_application_id: None,
+        must_change_password: false,
+    };
+    let id = store::accounts::create_user(&app.running.db, user, now).await.unwrap();
+    store::accounts::create_api_token(&app.running.db, id, "test", now).await.unwrap()
+}
+
+async fn call(app: &TestApp, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = app.client.request(method, app.at(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+/// The staff API works the inbox as the page does: the same use case, the same refusals, the
+/// same audit rows; Tokyo's and an expert's tokens are refused.
+async fn the_inbox_is_worked_through_the_api(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let applied: Value = app.apply(&application(4, "utm")).await.json().await.unwrap();
+    let reference = applied["reference"].as_str().unwrap();
+    let asked = ask(&app, "小林 五郎", "someone@example.jp", "説明会の会場").await;
+    let _other = ask(&app, "加藤 六郎", "other@example.jp", "費用について").await;
+    let token = staff_token(&app, "api-secretariat@example.jp", Role::Secretariat).await;
+    let get = reqwest::Method::GET;
+    let post = reqwest::Method::POST;
+
+    let (status, inbox) = call(&app, &token, get.clone(), "/api/v1/inquiries", None).await;
+    assert_eq!(status, 200, "{inbox}");
+    assert_eq!(inbox["total"], 2);
+    assert_eq!(inbox["items"][0]["clock"]["state"], "due", "unanswered, due first: {inbox}");
+    let (_, found) = call(&app, &token, get.clone(), "/api/v1/inquiries?q=%E4%BC%9A%E5%A0%B4", None).await;
+    assert_eq!(found["total"], 1, "q=会場: {found}");
+    assert_eq!(found["items"][0]["reference"], asked.reference.as_str());
+    let (status, _) = call(&app, &token, get.clone(), "/api/v1/inquiries?status=nonsense", None).await;
+    assert_eq!(status, 422);
+
+    let path = format!("/api/v1/inquiries/{}", asked.id);
+    let (status, detail) = call(&app, &token, get.clone(), &path, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(detail["thread"][0]["kind"], "in");
+    assert_eq!(detail["thread"][0]["body"], "内容");
+    let (status, note) =
+        call(&app, &token, post.clone(), &format!("{path}/notes"), Some(json!({"body": "会場を確認中"}))).await;
+    assert_eq!((status, note["status"].as_str()), (201, Some("new")), "a note leaves the status");
+    let (status, blank) =
+        call(&app, &token, post.clone(), &format!("{path}/replies"), Some(json!({"body": "　"}))).await;
+    assert_eq!(status, 422, "{blank}");
+    let body = json!({"body": "会場は都庁第一本庁舎です。", "ask": false});
+    let (status, replied) = call(&app, &token, post.clone(), &format!("{path}/replies"), Some(body)).await;
+    assert_eq!((status, replied["status"].as_str()), (201, Some("answered")));
+    let sent = outbox_to(&app, "someone@example.jp").await;
+    assert!(sent.iter().any(|m| m.subject.contains("Re:") && m.body.contains("都庁第一本庁舎")), "e-mailed");
+    let (status, linked) =
+        call(&app, &token, post.clone(), &format!("{path}/link"), Some(json!({"reference": reference}))).await;
+    assert_eq!(status, 200, "{linked}");
+    let record = store::inquiries::get(&app.running.db, asked.id).await.unwrap();
+    assert!(record.application_id.is_some() && record.link_confirmed, "linked and confirmed");
+    let (status, _) =
+        call(&app, &token, post.clone(), &format!("{path}/link"), Some(json!({"reference": "R8-NOPE"}))).await;
+    assert_eq!(status, 422, "an unknown reference");
+    let (status, _) =
+        call(&app, &token, post.clone(), &format!("{path}/category"), Some(json!({"category": "seminars"}))).await;
+    assert_eq!(status, 200);
+    let (status, closed) =
+        call(&app, &token, post.clone(), &format!("{path}/events"), Some(json!({"event": "close"}))).await;
+    assert_eq!((status, closed["status"].as_str()), (200, Some("closed")));
+    let (status, refused) =
+        call(&app, &token, post.clone(), &format!("{path}/replies"), Some(json!({"body": "追記"}))).await;
+    assert_eq!(status, 409, "a closed inquiry takes no reply: {refused}");
+    let (status, _) =
+        call(&app, &token, post.clone(), &format!("{path}/events"), Some(json!({"event": "reopen"}))).await;
+    assert_eq!(status, 200);
+    let audit = store::audit::for_subject(&app.running.db, "inquiry", &asked.id.to_string()).await.unwrap();
+    for action in ["inquiry.read", "inquiry.note", "inquiry.reply", "inquiry.link", "inquiry.close", "inquiry.reopen"] {
+        assert!(audit.iter().any(|entry| entry.action == action), "{action} audited");
+    }
+    for role in [Role::TokyoOfficial, Role::Expert] {
+        let other = staff_token(&app, &format!("api-{}@example.jp", role.code()), role).await;
+        assert_eq!(call(&app, &other, get.clone(), "/api/v1/inquiries", None).await.0, 403, "{role:?}");
+        assert_eq!(call(&app, &other, get.clone(), &path, None).await.0, 403, "{role:?}");
+        let note = Some(json!({"body": "x"}));
+        assert_eq!(call(&app, &other, post.clone(), &format!("{path}/notes"), note).await.0, 403, "{role:?}");
+    }
+    assert_eq!(app.client.get(app.at("/api/v1/inquiries")).send().await.unwrap().status(), 401, "no token");
     app.stop().await;
 }
