@@ -77,8 +77,25 @@ impl Default for Clock {
     }
 }
 
+/// The Tokyo calendar day of `at`.
+pub fn tokyo_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Asia::Tokyo).date_naive()
+}
+
+/// The instant Tokyo's day `day` begins (UTC+9 all year: Japan keeps no daylight saving time).
+pub fn tokyo_midnight(day: NaiveDate) -> DateTime<Utc> {
+    DateTime::<Utc>::from_naive_utc_and_offset(day.and_time(chrono::NaiveTime::MIN) - chrono::Duration::hours(9), Utc)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tokyo_days_begin_at_15_utc() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        assert_eq!(super::tokyo_midnight(day).to_rfc3339(), "2026-12-03T15:00:00+00:00");
+        assert_eq!(super::tokyo_date(super::tokyo_midnight(day)), day);
+    }
+
     use chrono::TimeZone;
 
     use super::*;

@@ -23,6 +23,7 @@ pub mod programmes;
 pub mod reports;
 pub mod risk;
 pub mod seminars;
+pub mod stats;
 
 use std::sync::Arc;
 

@@ -248,6 +248,51 @@ pub fn chapter_chart(chapters: &[(String, Option<u32>)], en: bool) -> String {
     svg
 }
 
+/// One horizontal bar per row with its figure at the bar's end; a row whose figure is withheld
+/// (fewer than 5 companies: `None`) has no bar and says so. For the public statistics.
+pub fn count_chart(title: &str, rows: &[(String, Option<u64>)], unit: &str, en: bool) -> String {
+    const ROW: f64 = 22.0;
+    const BAR: f64 = 13.0;
+    const TOP: f64 = 10.0;
+    const LABELS: f64 = 120.0;
+    const VALUES: f64 = 110.0;
+    let height = TOP + ROW * rows.len().max(1) as f64 + 8.0;
+    let plot_width = WIDTH - LABELS - VALUES;
+    let max = rows.iter().filter_map(|(_, value)| *value).max().unwrap_or(0).max(1);
+    let scale = |value: u64| value as f64 / max as f64 * plot_width;
+    let mut svg = open(height, title);
+    for (index, (label, value)) in rows.iter().enumerate() {
+        let y = TOP + ROW * index as f64 + (ROW - BAR) / 2.0;
+        text(&mut svg, LABELS - 8.0, y + BAR / 2.0 + 4.5, 11.5, "end", label);
+        match value {
+            Some(value) => {
+                let width = scale(*value);
+                if width > 0.0 {
+                    rect(&mut svg, LABELS, y, width, BAR, BLOCKED_COLOR);
+                }
+                let number = crate::report::number(*value);
+                text(&mut svg, LABELS + width + 6.0, y + BAR / 2.0 + 4.5, 11.5, "start", &format!("{number}{unit}"));
+            }
+            None => text(
+                &mut svg,
+                LABELS + 6.0,
+                y + BAR / 2.0 + 4.5,
+                11.0,
+                "start",
+                if en { "not shown (fewer than 5 companies)" } else { "非表示（5社未満）" },
+            ),
+        }
+    }
+    let _ = write!(
+        svg,
+        r#"<line x1="{LABELS:.1}" y1="{:.1}" x2="{LABELS:.1}" y2="{:.1}" stroke="{AXIS_COLOR}" stroke-width="1"/>"#,
+        TOP - 2.0,
+        height - 6.0,
+    );
+    svg.push_str("</svg>\n");
+    svg
+}
+
 /// A step of 1, 2 or 5 × 10ⁿ giving at most five grid intervals, and the axis top (a multiple
 /// of the step, at least `max`, at least one step).
 fn nice_scale(max: u64) -> (u64, u64) {

@@ -70,6 +70,14 @@ pub fn format_date(date: NaiveDate) -> String {
     }
 }
 
+/// `令和5年8月` (the month of `date`); `YYYY年M月` before 明治.
+pub fn format_month(date: NaiveDate) -> String {
+    match era_year(date) {
+        Some((era, year)) => format!("{}{}年{}月", era.name_ja(), year_ja(year), date.month()),
+        None => format!("{}年{}月", date.year(), date.month()),
+    }
+}
+
 /// `令和5年8月25日（金）`.
 pub fn format_date_with_weekday(date: NaiveDate) -> String {
     format!("{}（{}）", format_date(date), weekday_ja(date.weekday()))

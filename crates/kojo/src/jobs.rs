@@ -46,6 +46,7 @@ pub const INCIDENT_SLA: &str = "incident_sla";
 pub const GUIDANCE_REMINDER: &str = "guidance_reminder";
 pub const NIGHTLY_BACKUP: &str = "backup";
 pub const MAILBOX: &str = "mailbox";
+pub const PUBLIC_STATS: &str = "public_stats";
 
 /// How long a claimed job is its worker's. A job running longer may be claimed again by another
 /// worker (its handler is safe to repeat), so this is far above any job's expected run.
@@ -70,6 +71,12 @@ pub async fn plan(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::R
     let today = clock.today();
     let mut planned = 0;
     if store::jobs::plan(db, PURGE_THREAT_EVENTS, &today.to_string(), now, now).await? {
+        planned += 1;
+    }
+    // The public statistics, once a day just after Tokyo's midnight (today's, if missed).
+    if store::jobs::plan(db, PUBLIC_STATS, &today.to_string(), tokyo_midnight(today) + Duration::minutes(5), now)
+        .await?
+    {
         planned += 1;
     }
     if let Some(mailbox) = &settings.mailbox {
@@ -274,6 +281,10 @@ async fn run_one(
         }
         MAILBOX => {
             maintenance::read_mailbox(services, settings, clock).await?;
+        }
+        PUBLIC_STATS => {
+            let published = app::stats::publish(services, clock.now()).await?;
+            tracing::info!(published = published.is_some(), "public statistics");
         }
         other => anyhow::bail!("unknown job kind {other} (written by a newer Kojo?)"),
     }

@@ -17,6 +17,7 @@ mod migration_risk;
 mod migration_secretariat;
 mod migration_security;
 mod migration_seminars;
+mod migration_stats;
 mod migration_stream;
 mod migration_syslog;
 mod migration_utm;
@@ -40,6 +41,7 @@ pub mod programmes;
 pub mod reports;
 pub mod risk;
 pub mod seminars;
+pub mod stats;
 pub mod stream;
 
 use std::time::Duration;

@@ -38,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_inquiries::M0024InquiryTarget),
             Box::new(crate::migration_inquiries::M0025AnswerTemplates),
             Box::new(crate::migration_inquiries::M0026InquiryAttachments),
+            Box::new(crate::migration_stats::M0027PublicStats),
         ]
     }
 }

@@ -35,6 +35,7 @@ pub mod reports;
 mod risk;
 mod seminars;
 pub mod signed;
+mod stats;
 mod views;
 
 use std::net::SocketAddr;
@@ -271,6 +272,7 @@ pub fn router(state: AppState) -> Router {
         .merge(seminars::router())
         .merge(inquiries::router())
         .merge(policies::router())
+        .merge(stats::router())
         .merge(incidents::router())
         .merge(guidance::router())
         .merge(risk::router())

@@ -46,7 +46,12 @@ pub(crate) async fn ready_case(app: &TestApp, n: u32) -> Uuid {
 
 /// Like `ready_case`, for `course`.
 pub(crate) async fn ready_case_for(app: &TestApp, n: u32, course: domain::programme::CourseCode) -> Uuid {
-    let body: Value = app.apply(&application(n, course.code())).await.json().await.unwrap();
+    ready_case_from(app, &application(n, course.code()), course).await
+}
+
+/// Like `ready_case_for`, for the application `form` (its course `course`).
+pub(crate) async fn ready_case_from(app: &TestApp, form: &Value, course: domain::programme::CourseCode) -> Uuid {
+    let body: Value = app.apply(form).await.json().await.unwrap();
     let id = store::applications::find_by_reference(&app.running.db, body["reference"].as_str().unwrap())
         .await
         .unwrap()

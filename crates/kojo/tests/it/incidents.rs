@@ -34,7 +34,16 @@ pub(crate) async fn participant(app: &TestApp, n: u32) -> Uuid {
 
 /// A confirmed participant of `course`.
 pub(crate) async fn participant_in(app: &TestApp, n: u32, course: domain::programme::CourseCode) -> Uuid {
-    let id = crate::agreement::ready_case_for(app, n, course).await;
+    participant_from(app, &crate::common::application(n, course.code()), course).await
+}
+
+/// A confirmed participant that applied with `form`.
+pub(crate) async fn participant_from(
+    app: &TestApp,
+    form: &serde_json::Value,
+    course: domain::programme::CourseCode,
+) -> Uuid {
+    let id = crate::agreement::ready_case_from(app, form, course).await;
     let db = &app.running.db;
     let now = Utc::now();
     let calendar = domain::calendar::BusinessCalendar::japan();

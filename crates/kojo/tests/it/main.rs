@@ -32,6 +32,7 @@ mod reports;
 mod risk;
 mod secretariat;
 mod seminars;
+mod stats;
 mod telemetry;
 mod use_cases;
 mod utm_cli;

@@ -1,0 +1,280 @@
+//! The public statistics (`/stats`): the programme year's headline figures — applications by
+//! course, participants by industry, size and ward or city, the UTMs' detections by month, the
+//! SECURITY ACTION ★★ declarations — anonymised and suppressed under the small-cell rule
+//! (`domain::disclosure`), published once a day by the job `public_stats` and shown as published.
+//!
+//! Must not: publish a figure that did not go through `domain::disclosure`, or anything that
+//! names a company.
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use domain::disclosure::{self, Cell, Published};
+use domain::eligibility::Industry;
+use domain::programme::CourseCode;
+use serde::{Deserialize, Serialize};
+use store::applications::{ApplicationFilter, ApplicationStatus};
+use uuid::Uuid;
+
+use crate::{Result, Services};
+
+/// A published table: its rows' and columns' labels (Japanese, English) and its cells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatsTable {
+    /// Stable name (the element id on the page, the CSV's name).
+    pub key: String,
+    pub title_ja: String,
+    pub title_en: String,
+    pub rows: Vec<(String, String)>,
+    pub columns: Vec<(String, String)>,
+    pub published: Published,
+}
+
+/// The UTMs' detections of one month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthDetections {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Companies whose UTM detected something that month.
+    pub companies: Cell,
+    /// Detections, withheld when fewer than 5 companies' UTMs detected anything.
+    pub detections: Option<u64>,
+}
+
+/// One day's public figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicStats {
+    /// The Tokyo day they were published; they count what was recorded before it began.
+    pub as_of: NaiveDate,
+    pub fiscal_year: i32,
+    pub programme_ja: String,
+    pub programme_en: String,
+    pub tables: Vec<StatsTable>,
+    pub detections: Vec<MonthDetections>,
+    /// Companies that declared SECURITY ACTION ★★ with the programme's guidance.
+    pub two_star: Cell,
+}
+
+/// Employee bands of the size table (an SME has at most 300).
+pub const SIZE_BANDS: [(u32, u32, &str, &str); 5] = [
+    (0, 5, "5人以下", "5 or fewer"),
+    (6, 20, "6〜20人", "6–20"),
+    (21, 50, "21〜50人", "21–50"),
+    (51, 100, "51〜100人", "51–100"),
+    (101, u32::MAX, "101人以上", "101 or more"),
+];
+
+fn course_columns() -> Vec<(String, String)> {
+    CourseCode::ALL.iter().map(|c| (c.default_name_ja().to_string(), c.default_name_en().to_string())).collect()
+}
+
+fn course_index(code: CourseCode) -> usize {
+    CourseCode::ALL.iter().position(|c| *c == code).unwrap_or(0)
+}
+
+/// A company's row in the table by ward or city (`None`: outside Tokyo's list).
+fn municipality_row(address: &str) -> Option<&'static str> {
+    domain::region::municipality(address)
+}
+
+/// The figures of the current programme year as of the Tokyo day `as_of` (what was recorded
+/// before it began), suppressed. `None` without a programme year.
+pub async fn compute(services: &Services, as_of: NaiveDate) -> Result<Option<PublicStats>> {
+    let Some(programme) = store::programmes::current(&services.db).await? else {
+        return Ok(None);
+    };
+    let cutoff = crate::clock::tokyo_midnight(as_of);
+    let filter = ApplicationFilter { programme_id: Some(programme.id), ..Default::default() };
+    let applications: Vec<_> = store::applications::list_all(&services.db, &filter)
+        .await?
+        .into_iter()
+        .filter(|a| a.received_at < cutoff)
+        .collect();
+    let participants: Vec<_> = applications.iter().filter(|a| a.status == ApplicationStatus::Confirmed).collect();
+    let courses = course_columns();
+
+    let mut tables = Vec::new();
+    let mut by_course = vec![vec![0u64; 2]; CourseCode::ALL.len()];
+    for a in &applications {
+        by_course[course_index(a.course_code)][0] += 1;
+    }
+    for a in &participants {
+        by_course[course_index(a.course_code)][1] += 1;
+    }
+    tables.push(StatsTable {
+        key: "courses".into(),
+        title_ja: "コース別の申込企業数・参加企業数".into(),
+        title_en: "Companies that applied and that take part, by course".into(),
+        rows: courses.clone(),
+        columns: vec![("申込".into(), "Applied".into()), ("参加".into(), "Taking part".into())],
+        // Applied and taking part are two populations, not parts of one: each column is its
+        // own list with its total.
+        published: two_lists(&by_course),
+    });
+
+    let mut by_industry = vec![vec![0u64; courses.len()]; Industry::ALL.len()];
+    for a in &participants {
+        let row = Industry::ALL.iter().position(|i| i.code() == a.industry).unwrap_or(Industry::ALL.len() - 1);
+        by_industry[row][course_index(a.course_code)] += 1;
+    }
+    tables.push(StatsTable {
+        key: "industries".into(),
+        title_ja: "業種別の参加企業数".into(),
+        title_en: "Companies taking part, by industry".into(),
+        rows: Industry::ALL.iter().map(|i| (i.label_ja().to_string(), i.label_en().to_string())).collect(),
+        columns: courses.clone(),
+        published: disclosure::suppress(&by_industry),
+    });
+
+    let mut by_size = vec![vec![0u64; courses.len()]; SIZE_BANDS.len()];
+    for a in &participants {
+        let employees = u32::try_from(a.employees).unwrap_or(0);
+        let row = SIZE_BANDS.iter().position(|(low, high, _, _)| (*low..=*high).contains(&employees)).unwrap_or(0);
+        by_size[row][course_index(a.course_code)] += 1;
+    }
+    tables.push(StatsTable {
+        key: "sizes".into(),
+        title_ja: "従業員規模別の参加企業数".into(),
+        title_en: "Companies taking part, by number of employees".into(),
+        rows: SIZE_BANDS.iter().map(|(_, _, ja, en)| (ja.to_string(), en.to_string())).collect(),
+        columns: courses.clone(),
+        published: disclosure::suppress(&by_size),
+    });
+
+    // Wards and cities with participants, in Tokyo's order; then the rest.
+    let mut by_place: Vec<(String, String, u64)> = Vec::new();
+    for name in domain::region::TOKYO {
+        let n = participants.iter().filter(|a| municipality_row(&a.address) == Some(name)).count() as u64;
+        if n > 0 {
+            by_place.push((name.to_string(), name.to_string(), n));
+        }
+    }
+    let elsewhere = participants.iter().filter(|a| municipality_row(&a.address).is_none()).count() as u64;
+    if elsewhere > 0 {
+        by_place.push(("その他・不明".into(), "Other or unknown".into(), elsewhere));
+    }
+    let counts: Vec<Vec<u64>> = by_place.iter().map(|(_, _, n)| vec![*n]).collect();
+    tables.push(StatsTable {
+        key: "places".into(),
+        title_ja: "区市町村別の参加企業数".into(),
+        title_en: "Companies taking part, by ward or city".into(),
+        rows: by_place.iter().map(|(ja, en, _)| (ja.clone(), en.clone())).collect(),
+        columns: vec![("参加".into(), "Taking part".into())],
+        published: disclosure::suppress(&counts),
+    });
+
+    let detections = detections_by_month(services, programme.fiscal_year, as_of).await?;
+    let mut two_star = 0;
+    for a in &participants {
+        if let Some((_, declared)) = store::guidance::declaration(&services.db, a.id).await?
+            && declared.is_none_or(|day| day < as_of)
+        {
+            two_star += 1;
+        }
+    }
+    Ok(Some(PublicStats {
+        as_of,
+        fiscal_year: programme.fiscal_year,
+        programme_ja: programme.name_ja.clone(),
+        programme_en: programme.name_en.clone(),
+        tables,
+        detections,
+        two_star: disclosure::single(two_star),
+    }))
+}
+
+/// Two columns that are separate populations (applied, taking part), each suppressed as a
+/// list with its own total; the row totals (their sum) mean nothing and are hidden.
+fn two_lists(counts: &[Vec<u64>]) -> Published {
+    let columns = counts.first().map_or(0, Vec::len);
+    let lists: Vec<Published> = (0..columns)
+        .map(|c| disclosure::suppress(&counts.iter().map(|row| vec![row[c]]).collect::<Vec<_>>()))
+        .collect();
+    Published {
+        cells: (0..counts.len()).map(|r| lists.iter().map(|list| list.cells[r][0]).collect()).collect(),
+        row_totals: vec![Cell::Complementary; counts.len()],
+        column_totals: lists.iter().map(|list| list.total).collect(),
+        total: Cell::Complementary,
+    }
+}
+
+/// The months of fiscal year `fiscal_year` (April–March) before the month of `as_of`.
+fn months_before(fiscal_year: i32, as_of: NaiveDate) -> Vec<NaiveDate> {
+    let mut months = Vec::new();
+    let Some(mut month) = NaiveDate::from_ymd_opt(fiscal_year, 4, 1) else {
+        return months;
+    };
+    let this_month = as_of.with_day(1).unwrap_or(as_of);
+    while month < this_month && months.len() < 12 {
+        months.push(month);
+        month = month + Months::new(1);
+    }
+    months
+}
+
+async fn detections_by_month(services: &Services, fiscal_year: i32, as_of: NaiveDate) -> Result<Vec<MonthDetections>> {
+    let devices = store::devices::list(&services.db).await?;
+    let owner: std::collections::HashMap<Uuid, Uuid> = devices.iter().map(|d| (d.id, d.application_id)).collect();
+    let mut out = Vec::new();
+    for month in months_before(fiscal_year, as_of) {
+        let last = month + Months::new(1) - chrono::Duration::days(1);
+        let totals = store::logs::threat_totals_by_device(&services.db, month, last).await?;
+        let companies: std::collections::HashSet<Uuid> =
+            totals.iter().filter(|(_, n)| *n > 0).filter_map(|(device, _)| owner.get(device).copied()).collect();
+        let detections: u64 = totals.iter().map(|(_, n)| n).sum();
+        out.push(MonthDetections {
+            month: month.format("%Y-%m").to_string(),
+            companies: disclosure::single(companies.len() as u64),
+            // No company, no detection: a zero describes nobody.
+            detections: if companies.is_empty() {
+                Some(0)
+            } else {
+                disclosure::disclose(companies.len() as u64, detections)
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// Computes and keeps the figures of the Tokyo day of `now` (the job `public_stats`, daily).
+pub async fn publish(services: &Services, now: DateTime<Utc>) -> Result<Option<PublicStats>> {
+    let today = crate::clock::tokyo_date(now);
+    let Some(stats) = compute(services, today).await? else {
+        return Ok(None);
+    };
+    let body = serde_json::to_string(&stats).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
+    store::stats::save(&services.db, today, stats.fiscal_year, &body, now).await?;
+    Ok(Some(stats))
+}
+
+/// The figures as last published (`None` before the first publication). Public: nothing in
+/// them names a company, and every figure went through the small-cell rule.
+pub async fn public(services: &Services) -> Result<Option<PublicStats>> {
+    let Some((_, body)) = store::stats::latest(&services.db).await? else {
+        return Ok(None);
+    };
+    Ok(Some(serde_json::from_str(&body).map_err(|e| store::StoreError::Corrupt(format!("public_stats: {e}")))?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_months_run_from_april_to_the_month_before() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let months = months_before(2026, day);
+        assert_eq!(months.first(), NaiveDate::from_ymd_opt(2026, 4, 1).as_ref());
+        assert_eq!(months.last(), NaiveDate::from_ymd_opt(2026, 11, 1).as_ref());
+        assert_eq!(months.len(), 8);
+        assert!(months_before(2026, NaiveDate::from_ymd_opt(2026, 4, 10).unwrap()).is_empty());
+        assert_eq!(months_before(2025, day).len(), 12, "a past year: its twelve months");
+    }
+
+    #[test]
+    fn applied_and_taking_part_are_suppressed_as_separate_lists() {
+        let published = two_lists(&[vec![40, 3], vec![12, 9]]);
+        assert_eq!(published.cells[0][1], Cell::Small);
+        assert_eq!(published.cells[1][1], Cell::Complementary, "9 would give the 3 away from the total 12");
+        assert_eq!(published.column_totals, [Cell::Count(52), Cell::Count(12)]);
+        assert_eq!(published.cells[0][0], Cell::Count(40));
+    }
+}
