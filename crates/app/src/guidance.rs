@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::access::{Action, Role};
+use domain::disclosure::{Audience, Cell};
 use domain::guidance::Answer;
 use domain::refusal::{GuidanceRefusal, Refusal};
 use store::applications::ApplicationRecord;
@@ -107,48 +108,52 @@ pub async fn companies(services: &Services, actor: &Actor) -> Result<Vec<Company
     Ok(rows)
 }
 
-/// Management guidance across the programme, with no company named (the secretariat and Tokyo).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Management guidance across the programme, with no company named: exact for the secretariat,
+/// under the small-cell rule for Tokyo (`domain::disclosure::Audience`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
     /// Confirmed participants of course ①.
-    pub participants: u32,
-    pub with_expert: u32,
-    /// Companies by visits done: index 0 to 4.
-    pub by_visits_done: [u32; 5],
+    pub participants: Cell,
+    pub with_expert: Cell,
+    /// Companies by visits done: index 0 to 4 (parts of the participants).
+    pub by_visits_done: Vec<Cell>,
     /// Companies with a complete round, and the averages of their first and latest totals.
-    pub diagnosed: u32,
+    pub diagnosed: Cell,
     pub baseline_average: Option<f64>,
     pub latest_average: Option<f64>,
-    pub policies_published: u32,
-    pub two_star_ready: u32,
-    pub two_star_declared: u32,
+    pub policies_published: Cell,
+    pub two_star_ready: Cell,
+    pub two_star_declared: Cell,
 }
 
-/// The programme's guidance figures.
+/// The programme's guidance figures as `actor` may see them.
 pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
     actor.require(Action::ReadGuidanceFigures)?;
+    let audience = Audience::of(actor.role());
     let filter = store::applications::ApplicationFilter {
         status: Some(domain::case::CaseState::Confirmed),
         ..Default::default()
     };
     let assignments = store::guidance::assignments(&services.db).await?;
-    let mut figures = Figures::default();
+    let (mut participants, mut with_expert, mut diagnosed) = (0u64, 0u64, 0u64);
+    let (mut published_policies, mut ready, mut declared_count) = (0u64, 0u64, 0u64);
+    let mut by_visits_done = [0u64; 5];
     let (mut baselines, mut latest) = (Vec::new(), Vec::new());
     for record in store::applications::list_all(&services.db, &filter).await? {
         if !is_participant(&record) {
             continue;
         }
-        figures.participants += 1;
+        participants += 1;
         if assignments.iter().any(|(case, _)| *case == record.id) {
-            figures.with_expert += 1;
+            with_expert += 1;
         }
         let visits = store::guidance::visits(&services.db, record.id).await?;
         let done = visits.iter().filter(|v| v.status == store::guidance::VisitStatus::Done).count().min(4);
-        figures.by_visits_done[done] += 1;
+        by_visits_done[done] += 1;
         let rounds: Vec<RoundRecord> =
             store::guidance::rounds(&services.db, record.id).await?.into_iter().filter(|r| r.complete).collect();
         if let (Some(first), Some(last)) = (rounds.first(), rounds.last()) {
-            figures.diagnosed += 1;
+            diagnosed += 1;
             baselines.push(f64::from(first.total));
             latest.push(f64::from(last.total));
         }
@@ -156,15 +161,28 @@ pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
             .await?
             .iter()
             .any(|p| p.status == store::guidance::PolicyStatus::Published);
-        figures.policies_published += u32::from(published);
+        published_policies += u64::from(published);
         let declared = store::guidance::declaration(&services.db, record.id).await?.is_some();
-        figures.two_star_declared += u32::from(declared);
-        figures.two_star_ready += u32::from(!declared && published && !rounds.is_empty());
+        declared_count += u64::from(declared);
+        ready += u64::from(!declared && published && !rounds.is_empty());
     }
     let average = |values: &[f64]| (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
-    figures.baseline_average = average(&baselines);
-    figures.latest_average = average(&latest);
-    Ok(figures)
+    let (by_visits_done, participants_total) = audience.list(&by_visits_done);
+    Ok(Figures {
+        // The participants are the total of the visits list, suppressed with it.
+        participants: match audience {
+            Audience::Inside => Cell::Count(participants),
+            Audience::Outside => participants_total,
+        },
+        with_expert: audience.count(with_expert),
+        by_visits_done,
+        diagnosed: audience.count(diagnosed),
+        baseline_average: audience.derived(diagnosed, average(&baselines)),
+        latest_average: audience.derived(diagnosed, average(&latest)),
+        policies_published: audience.count(published_policies),
+        two_star_ready: audience.count(ready),
+        two_star_declared: audience.count(declared_count),
+    })
 }
 
 /// The active experts, for the assignment choice.

@@ -66,6 +66,53 @@ pub fn single(count: u64) -> Cell {
     if (1..MIN_COMPANIES).contains(&count) { Cell::Small } else { Cell::Count(count) }
 }
 
+/// Who a figure about companies is shown to: inside the secretariat (its staff, the
+/// administrator, the UTM operator that runs the programme's devices) exact; outside it (Tokyo's
+/// officials, the public) under the small-cell rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Inside,
+    Outside,
+}
+
+impl Audience {
+    /// The audience of a signed-in role (`None`: the public).
+    pub fn of(role: Option<crate::access::Role>) -> Audience {
+        use crate::access::Role;
+        match role {
+            Some(Role::Administrator | Role::Secretariat | Role::UtmOperator) => Audience::Inside,
+            _ => Audience::Outside,
+        }
+    }
+
+    /// A count of companies on its own.
+    pub fn count(self, companies: u64) -> Cell {
+        match self {
+            Audience::Inside => Cell::Count(companies),
+            Audience::Outside => single(companies),
+        }
+    }
+
+    /// Counts of companies that are parts of one whole (with their total), as a list.
+    pub fn list(self, counts: &[u64]) -> (Vec<Cell>, Cell) {
+        match self {
+            Audience::Inside => (counts.iter().map(|&n| Cell::Count(n)).collect(), Cell::Count(counts.iter().sum())),
+            Audience::Outside => {
+                let published = suppress(&counts.iter().map(|&n| vec![n]).collect::<Vec<_>>());
+                (published.cells.into_iter().map(|row| row[0]).collect(), published.total)
+            }
+        }
+    }
+
+    /// A figure derived from `companies` companies (an average, a median, a rate).
+    pub fn derived<T>(self, companies: u64, value: Option<T>) -> Option<T> {
+        match self {
+            Audience::Inside => value,
+            Audience::Outside => value.and_then(|value| disclose(companies, value)),
+        }
+    }
+}
+
 /// A table of company counts with its totals, as it may be published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Published {
@@ -259,6 +306,22 @@ mod tests {
             }
         }
         published
+    }
+
+    #[test]
+    fn the_secretariat_sees_exact_figures_and_the_outside_suppressed_ones() {
+        use crate::access::Role;
+        assert_eq!(Audience::of(Some(Role::Secretariat)).count(3), Cell::Count(3));
+        assert_eq!(Audience::of(Some(Role::TokyoOfficial)).count(3), Cell::Small);
+        assert_eq!(Audience::of(None).count(0), Cell::Count(0));
+        let (cells, total) = Audience::Outside.list(&[1, 6, 2, 0, 0]);
+        assert_eq!(cells, [Cell::Small, Cell::Count(6), Cell::Small, Cell::Count(0), Cell::Count(0)]);
+        assert_eq!(total, Cell::Count(9), "two small cells hide each other");
+        let (cells, _) = Audience::Outside.list(&[3, 6, 7]);
+        assert_eq!(cells, [Cell::Small, Cell::Complementary, Cell::Count(7)]);
+        assert_eq!(Audience::Inside.list(&[3, 6]).1, Cell::Count(9));
+        assert_eq!(Audience::Outside.derived(4, Some(52.5)), None);
+        assert_eq!(Audience::Inside.derived(4, Some(52.5)), Some(52.5));
     }
 
     #[test]

@@ -905,6 +905,8 @@ struct FiguresPage {
     figures: app::guidance::Figures,
     baseline: String,
     latest: String,
+    /// Something is shown as "<5" or "x" (Tokyo's view): the note says why.
+    hidden: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -931,17 +933,18 @@ async fn figures_page(
         let mut table = documents::Table::new(["項目", "値"]);
         let f = &figures;
         let mut push = |label: String, value: Cell| table.push(vec![Cell::from(label), value]);
-        push("参加確定企業（支援①）".into(), Cell::from(i64::from(f.participants)));
-        push("専門家の割当て済み".into(), Cell::from(i64::from(f.with_expert)));
+        let figure = crate::render::figure_cell;
+        push("参加確定企業（支援①）".into(), figure(f.participants));
+        push("専門家の割当て済み".into(), figure(f.with_expert));
         for (visits, count) in f.by_visits_done.iter().enumerate() {
-            push(format!("訪問実施 {visits}回"), Cell::from(i64::from(*count)));
+            push(format!("訪問実施 {visits}回"), figure(*count));
         }
-        push("自社診断 実施企業".into(), Cell::from(i64::from(f.diagnosed)));
+        push("自社診断 実施企業".into(), figure(f.diagnosed));
         push("自社診断 初回平均".into(), Cell::from(one_decimal(f.baseline_average)));
         push("自社診断 最新平均".into(), Cell::from(one_decimal(f.latest_average)));
-        push("基本方針 公開".into(), Cell::from(i64::from(f.policies_published)));
-        push("★★ 宣言準備済み".into(), Cell::from(i64::from(f.two_star_ready)));
-        push("★★ 宣言済み".into(), Cell::from(i64::from(f.two_star_declared)));
+        push("基本方針 公開".into(), figure(f.policies_published));
+        push("★★ 宣言準備済み".into(), figure(f.two_star_ready));
+        push("★★ 宣言済み".into(), figure(f.two_star_declared));
         return crate::render::export(table, &query.format, "経営指導", "guidance-figures", state.clock.today());
     }
     let page = FiguresPage {
@@ -952,6 +955,11 @@ async fn figures_page(
         csrf: staff.csrf.clone(),
         baseline: one_decimal(figures.baseline_average),
         latest: one_decimal(figures.latest_average),
+        hidden: [figures.participants, figures.with_expert, figures.diagnosed, figures.policies_published]
+            .iter()
+            .chain(&figures.by_visits_done)
+            .chain(&[figures.two_star_ready, figures.two_star_declared])
+            .any(|c| c.is_hidden()),
         figures,
     };
     html(StatusCode::OK, &page)

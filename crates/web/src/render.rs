@@ -94,6 +94,14 @@ pub(crate) fn tokyo_cell(at: Option<chrono::DateTime<chrono::Utc>>) -> documents
     documents::Cell::from(at.map(|at| at.with_timezone(&chrono_tz::Asia::Tokyo).naive_local()))
 }
 
+/// A figure about companies as a spreadsheet cell: a number, or its mark ("<5", "x") as text.
+pub(crate) fn figure_cell(cell: domain::disclosure::Cell) -> documents::Cell {
+    match cell.count() {
+        Some(n) => documents::Cell::from(i64::try_from(n).unwrap_or(i64::MAX)),
+        None => documents::Cell::from(cell.label()),
+    }
+}
+
 /// A table as a download in the asked format (UTF-8 CSV with BOM, Shift_JIS CSV, or xlsx).
 pub(crate) fn export(
     table: documents::Table,

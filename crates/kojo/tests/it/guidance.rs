@@ -326,12 +326,22 @@ async fn the_company_reads_its_report_and_diagnoses_itself(backend: Backend) {
     .await;
     assert_eq!(updated.status(), 200, "{}", updated.text().await.unwrap());
     assert_eq!(store::guidance::measures(&app.running.db, case).await.unwrap()[0].status, "done");
-    // Tokyo reads the programme's figures, no company in them; the expert may not.
+    // The secretariat reads the programme's exact figures; Tokyo reads them under the
+    // small-cell rule (one company diagnosed: "<5", its averages withheld), no company in them;
+    // the expert may not.
+    let office = client();
+    app.sign_in(&office, "figures@example.jp", Role::Secretariat).await;
+    let figures = office.get(app.at("/office/guidance/figures")).send().await.unwrap().text().await.unwrap();
+    assert!(figures.contains("id=\"diagnosed\">1<") && figures.contains("91.0 → 95.0"), "{figures}");
     let tokyo = client();
     app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
     let figures = tokyo.get(app.at("/office/guidance/figures")).send().await.unwrap().text().await.unwrap();
-    assert!(figures.contains("id=\"diagnosed\">1<") && figures.contains("91.0 → 95.0"), "{figures}");
-    assert!(!figures.contains("株式会社テスト1"));
+    assert!(figures.contains("id=\"diagnosed\">&#60;5<") && figures.contains("— → —"), "{figures}");
+    assert!(figures.contains("5社未満"), "the note says why");
+    assert!(!figures.contains("91.0") && !figures.contains("株式会社テスト1"));
+    let csv = tokyo.get(app.at("/office/guidance/figures?format=csv")).send().await.unwrap();
+    let csv = String::from_utf8(csv.bytes().await.unwrap().to_vec()).unwrap();
+    assert!(csv.contains("自社診断 実施企業,<5") && csv.contains("参加確定企業（支援①）,<5"), "{csv}");
     assert_eq!(expert.get(app.at("/office/guidance/figures")).send().await.unwrap().status(), 403);
     app.stop().await;
 }
