@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Role};
+use domain::disclosure::{Audience, Cell};
 use domain::programme::CourseCode;
 use domain::refusal::{Refusal, RiskRefusal};
 use domain::risk::{Asset, AssetInput, CheckAnswer, Choice, Field, Level};
@@ -758,57 +759,85 @@ pub fn report_data(assessment: &Assessment, now: DateTime<Utc>) -> documents::ri
 // ---------------------------------------------------------------------------------------------
 // Figures for the secretariat and Tokyo: no company named.
 
-/// Course ② across the programme.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Course ② across the programme: exact for the secretariat; for Tokyo a count of companies
+/// under the small-cell rule, and a count of assets withheld ("<5") when fewer than 5 companies
+/// hold them (`domain::disclosure::Audience`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
-    pub participants: u32,
-    pub with_expert: u32,
-    /// Companies per stage, in `Stage::ALL` order.
-    pub by_stage: [u32; 6],
+    pub participants: Cell,
+    pub with_expert: Cell,
+    /// Companies per stage, in `Stage::ALL` order (parts of the participants).
+    pub by_stage: Vec<Cell>,
     /// Rated assets per risk value 1, 2, 3, 4, 6, 9.
-    pub by_value: [u32; 6],
+    pub by_value: Vec<Cell>,
     /// High risks (大) per medium, most first: (medium's words, count).
-    pub high_by_media: Vec<(&'static str, u32)>,
+    pub high_by_media: Vec<(&'static str, Cell)>,
     /// High risks per kind of personal information held, most first.
-    pub high_by_personal: Vec<(&'static str, u32)>,
+    pub high_by_personal: Vec<(&'static str, Cell)>,
+}
+
+/// A count of assets held by `companies` companies, as `audience` may see it.
+fn assets_cell(audience: Audience, count: u64, companies: usize) -> Cell {
+    match audience.derived(companies as u64, Some(count)) {
+        Some(count) => Cell::Count(count),
+        None if count == 0 => Cell::Count(0),
+        None => Cell::Small,
+    }
 }
 
 pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
     actor.require(Action::ReadRiskFigures)?;
+    let audience = Audience::of(actor.role());
     let filter = store::applications::ApplicationFilter {
         status: Some(domain::case::CaseState::Confirmed),
         ..Default::default()
     };
     let assignments = store::guidance::assignments(&services.db).await?;
-    let mut figures = Figures::default();
-    let mut media = std::collections::BTreeMap::<&'static str, u32>::new();
-    let mut personal = std::collections::BTreeMap::<&'static str, u32>::new();
+    type Held = (u64, std::collections::BTreeSet<Uuid>);
+    let (mut participants, mut with_expert) = (0u64, 0u64);
+    let mut by_stage = [0u64; 6];
+    let mut by_value: [Held; 6] = Default::default();
+    let mut media = std::collections::BTreeMap::<&'static str, Held>::new();
+    let mut personal = std::collections::BTreeMap::<&'static str, Held>::new();
     for record in store::applications::list_all(&services.db, &filter).await? {
         if record.course_code != CourseCode::RiskAssessment {
             continue;
         }
-        figures.participants += 1;
-        figures.with_expert += u32::from(assignments.iter().any(|(case, _)| *case == record.id));
+        participants += 1;
+        with_expert += u64::from(assignments.iter().any(|(case, _)| *case == record.id));
         let assets = store::risk::assets(&services.db, record.id).await?;
         let reports = store::risk::reports(&services.db, record.id).await?;
         let stage = Stage::of(&assets, &reports);
-        figures.by_stage[Stage::ALL.iter().position(|s| *s == stage).expect("a stage")] += 1;
+        by_stage[Stage::ALL.iter().position(|s| *s == stage).expect("a stage")] += 1;
         for asset in assets.iter().map(|a| &a.asset) {
             let Some(risk) = asset.risk() else { continue };
             let slot = [1, 2, 3, 4, 6, 9].iter().position(|v| *v == risk.get()).expect("a risk value");
-            figures.by_value[slot] += 1;
+            by_value[slot].0 += 1;
+            by_value[slot].1.insert(record.id);
             if risk.band() == domain::risk::Band::High {
-                *media.entry(asset.media.label_ja()).or_default() += 1;
-                *personal.entry(asset.personal.label_ja()).or_default() += 1;
+                for (map, key) in [(&mut media, asset.media.label_ja()), (&mut personal, asset.personal.label_ja())] {
+                    let held = map.entry(key).or_default();
+                    held.0 += 1;
+                    held.1.insert(record.id);
+                }
             }
         }
     }
-    let ranked = |map: std::collections::BTreeMap<&'static str, u32>| {
-        let mut list: Vec<(&'static str, u32)> = map.into_iter().collect();
-        list.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
-        list
+    let ranked = |map: std::collections::BTreeMap<&'static str, Held>| {
+        let mut list: Vec<(&'static str, Held)> = map.into_iter().collect();
+        list.sort_by_key(|(_, (count, _))| std::cmp::Reverse(*count));
+        list.into_iter().map(|(key, (count, held))| (key, assets_cell(audience, count, held.len()))).collect()
     };
-    figures.high_by_media = ranked(media);
-    figures.high_by_personal = ranked(personal);
-    Ok(figures)
+    let (by_stage, participants_total) = audience.list(&by_stage);
+    Ok(Figures {
+        participants: match audience {
+            Audience::Inside => Cell::Count(participants),
+            Audience::Outside => participants_total,
+        },
+        with_expert: audience.count(with_expert),
+        by_stage,
+        by_value: by_value.iter().map(|(count, held)| assets_cell(audience, *count, held.len())).collect(),
+        high_by_media: ranked(media),
+        high_by_personal: ranked(personal),
+    })
 }

@@ -11,6 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use domain::access::Action;
+use domain::disclosure::Cell;
 use domain::risk::{AssetInput, CHECK_ITEMS, CellProblem, Chapter, CheckAnswer, Choice, Field};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -911,8 +912,10 @@ struct FiguresPage {
     menu: crate::menu::Menu,
     csrf: String,
     figures: app::risk::Figures,
-    stages: Vec<(&'static str, u32)>,
-    values: Vec<(u8, u32)>,
+    stages: Vec<(&'static str, Cell)>,
+    values: Vec<(u8, Cell)>,
+    /// Something is shown as "<5" or "x" (Tokyo's view): the note says why.
+    hidden: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -930,19 +933,20 @@ async fn figures_page(
 ) -> Result<Response, PageError> {
     let t = lang.t;
     let figures = app::risk::figures(&state.services, &staff_actor(&staff, &ip)).await?;
-    let stages: Vec<(&'static str, u32)> = app::risk::Stage::ALL
+    let stages: Vec<(&'static str, Cell)> = app::risk::Stage::ALL
         .iter()
-        .zip(figures.by_stage)
+        .zip(figures.by_stage.iter().copied())
         .map(|(stage, count)| (t.pick(stage.label_ja(), stage.label_en()), count))
         .collect();
-    let values: Vec<(u8, u32)> = [1u8, 2, 3, 4, 6, 9].into_iter().zip(figures.by_value).collect();
+    let values: Vec<(u8, Cell)> = [1u8, 2, 3, 4, 6, 9].into_iter().zip(figures.by_value.iter().copied()).collect();
     if !query.format.is_empty() {
-        use documents::Cell;
         let mut table = documents::Table::new(["項目", "値"]);
-        let mut push = |label: String, count: u32| table.push(vec![Cell::from(label), Cell::from(i64::from(count))]);
+        let mut push = |label: String, count: Cell| {
+            table.push(vec![documents::Cell::from(label), crate::render::figure_cell(count)])
+        };
         push("参加確定企業（支援②）".into(), figures.participants);
         push("専門家の割当て済み".into(), figures.with_expert);
-        for (stage, count) in app::risk::Stage::ALL.iter().zip(figures.by_stage) {
+        for (stage, count) in app::risk::Stage::ALL.iter().zip(figures.by_stage.iter().copied()) {
             push(format!("段階：{}", stage.label_ja()), count);
         }
         for (value, count) in &values {
@@ -956,6 +960,12 @@ async fn figures_page(
         }
         return crate::render::export(table, &query.format, "リスク評価", "risk-figures", state.clock.today());
     }
+    let hidden = [figures.participants, figures.with_expert]
+        .iter()
+        .chain(&figures.by_stage)
+        .chain(&figures.by_value)
+        .chain(figures.high_by_media.iter().chain(&figures.high_by_personal).map(|(_, cell)| cell))
+        .any(|cell| cell.is_hidden());
     let page = FiguresPage {
         t,
         signed_in: true,
@@ -965,6 +975,7 @@ async fn figures_page(
         figures,
         stages,
         values,
+        hidden,
     };
     html(StatusCode::OK, &page)
 }

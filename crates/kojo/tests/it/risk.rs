@@ -373,8 +373,16 @@ async fn experts_companies_and_tokyo_reach_only_their_own(backend: Backend) {
     app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
     assert_eq!(tokyo.get(app.at("/office/risk")).send().await.unwrap().status(), 403);
     assert_eq!(tokyo.get(own_page.clone()).send().await.unwrap().status(), 403);
+    // Two participants: "<5" for Tokyo, and the one asset of B rated 3 × 3 withheld (one
+    // company holds it); the secretariat reads the exact figures.
     let figures = tokyo.get(app.at("/office/risk/figures")).send().await.unwrap().text().await.unwrap();
-    assert!(figures.contains("id=\"participants\">2<") && !figures.contains("株式会社テスト"), "{figures}");
+    assert!(figures.contains("id=\"participants\">&#60;5<") && !figures.contains("株式会社テスト"), "{figures}");
+    assert!(figures.contains("<th scope=\"row\">9</th><td>&#60;5</td>"), "B's 3 × 3 withheld: {figures}");
+    assert!(figures.contains("5社未満"), "the note says why");
+    let office = client();
+    app.sign_in(&office, "risk-figures@example.jp", Role::Secretariat).await;
+    let figures = office.get(app.at("/office/risk/figures")).send().await.unwrap().text().await.unwrap();
+    assert!(figures.contains("id=\"participants\">2<"), "{figures}");
     assert!(figures.contains("<th scope=\"row\">9</th><td>1</td>"), "B's 3 × 3: {figures}");
     let operator = client();
     app.sign_in(&operator, "utm@example.jp", Role::UtmOperator).await;
