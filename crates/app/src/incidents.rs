@@ -11,6 +11,7 @@
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use domain::access::{Action, Role};
 use domain::application::FieldIssues;
+use domain::disclosure::{Audience, Cell};
 use domain::incident::{Category, Channel, ClockReading, NewTicket, RemoteAction, Severity, TicketEvent, TicketStatus};
 use domain::refusal::{IncidentRefusal, Refusal};
 use store::incidents::{
@@ -1131,36 +1132,72 @@ pub async fn check_breach(services: &Services, id: Uuid, breach: Breach, now: Da
     Ok(true)
 }
 
+/// The desk's figures of one month as `month_figures` gives them: exact for the secretariat and
+/// the UTM operator; for Tokyo, a count of tickets that fewer than 5 companies opened is "<5",
+/// and a mean time over fewer than 5 companies' tickets is withheld.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthFigures {
+    pub opened: Cell,
+    pub by_category: Vec<(domain::incident::Category, Cell)>,
+    pub by_severity: Vec<(domain::incident::Severity, Cell)>,
+    pub responded: Cell,
+    pub mean_first_response_minutes: Option<f64>,
+    pub resolved: Cell,
+    pub mean_resolution_minutes: Option<f64>,
+    pub response_breaches: Cell,
+    pub resolution_breaches: Cell,
+}
+
 /// The desk's figures of the tickets opened in `month` (Tokyo time), with no company named:
 /// for Tokyo, the secretariat and the results report.
-pub async fn month_figures(
-    services: &Services,
-    actor: &Actor,
-    month: crate::reports::Month,
-) -> Result<domain::incident::MonthFigures> {
+pub async fn month_figures(services: &Services, actor: &Actor, month: crate::reports::Month) -> Result<MonthFigures> {
     actor.require(Action::ReadIncidentFigures)?;
-    let midnight = |day: chrono::NaiveDate| {
-        chrono_tz::Asia::Tokyo
-            .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-            .single()
-            .expect("Asia/Tokyo has no DST")
-            .with_timezone(&Utc)
-    };
-    let (from, to) = (midnight(month.first_day()), midnight(month.last_day() + Duration::days(1)));
+    let audience = Audience::of(actor.role());
+    let (from, to) = (
+        crate::clock::tokyo_midnight(month.first_day()),
+        crate::clock::tokyo_midnight(month.last_day() + Duration::days(1)),
+    );
     let tickets = store::incidents::opened_between(&services.db, from, to).await?;
-    let inputs: Vec<_> = tickets
-        .iter()
-        .map(|t| domain::incident::FigureInput {
-            category: t.category,
-            severity: t.severity,
-            opened_at: t.opened_at,
-            first_response_at: t.first_response_at,
-            resolved_at: t.resolved_at,
-            response_breached: t.response_breached_at.is_some(),
-            resolution_breached: t.resolution_breached_at.is_some(),
-        })
-        .collect();
-    Ok(domain::incident::month_figures(&inputs))
+    let input = |t: &TicketRecord| domain::incident::FigureInput {
+        category: t.category,
+        severity: t.severity,
+        opened_at: t.opened_at,
+        first_response_at: t.first_response_at,
+        resolved_at: t.resolved_at,
+        response_breached: t.response_breached_at.is_some(),
+        resolution_breached: t.resolution_breached_at.is_some(),
+    };
+    let inputs: Vec<_> = tickets.iter().map(input).collect();
+    let raw = domain::incident::month_figures(&inputs);
+    // How many companies the tickets that `keep` selects come from.
+    let companies = |keep: &dyn Fn(&TicketRecord) -> bool| {
+        tickets.iter().filter(|t| keep(t)).map(|t| t.application_id).collect::<std::collections::HashSet<_>>().len()
+            as u64
+    };
+    let all = companies(&|_| true);
+    let responded = companies(&|t| t.first_response_at.is_some());
+    let resolved = companies(&|t| t.resolved_at.is_some());
+    Ok(MonthFigures {
+        opened: audience.held(u64::from(raw.opened), all),
+        by_category: raw
+            .by_category
+            .iter()
+            .map(|(c, n)| (*c, audience.held(u64::from(*n), companies(&|t| t.category == *c))))
+            .collect(),
+        by_severity: raw
+            .by_severity
+            .iter()
+            .map(|(s, n)| (*s, audience.held(u64::from(*n), companies(&|t| t.severity == *s))))
+            .collect(),
+        responded: audience.held(u64::from(raw.responded), responded),
+        mean_first_response_minutes: audience.derived(responded, raw.mean_first_response_minutes),
+        resolved: audience.held(u64::from(raw.resolved), resolved),
+        mean_resolution_minutes: audience.derived(resolved, raw.mean_resolution_minutes),
+        response_breaches: audience
+            .held(u64::from(raw.response_breaches), companies(&|t| t.response_breached_at.is_some())),
+        resolution_breaches: audience
+            .held(u64::from(raw.resolution_breaches), companies(&|t| t.resolution_breached_at.is_some())),
+    })
 }
 
 /// E-mails the company what changed on its ticket (the text stays in the portal).

@@ -776,15 +776,6 @@ pub struct Figures {
     pub high_by_personal: Vec<(&'static str, Cell)>,
 }
 
-/// A count of assets held by `companies` companies, as `audience` may see it.
-fn assets_cell(audience: Audience, count: u64, companies: usize) -> Cell {
-    match audience.derived(companies as u64, Some(count)) {
-        Some(count) => Cell::Count(count),
-        None if count == 0 => Cell::Count(0),
-        None => Cell::Small,
-    }
-}
-
 pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
     actor.require(Action::ReadRiskFigures)?;
     let audience = Audience::of(actor.role());
@@ -826,7 +817,7 @@ pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
     let ranked = |map: std::collections::BTreeMap<&'static str, Held>| {
         let mut list: Vec<(&'static str, Held)> = map.into_iter().collect();
         list.sort_by_key(|(_, (count, _))| std::cmp::Reverse(*count));
-        list.into_iter().map(|(key, (count, held))| (key, assets_cell(audience, count, held.len()))).collect()
+        list.into_iter().map(|(key, (count, held))| (key, audience.held(count, held.len() as u64))).collect()
     };
     let (by_stage, participants_total) = audience.list(&by_stage);
     Ok(Figures {
@@ -836,7 +827,7 @@ pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
         },
         with_expert: audience.count(with_expert),
         by_stage,
-        by_value: by_value.iter().map(|(count, held)| assets_cell(audience, *count, held.len())).collect(),
+        by_value: by_value.iter().map(|(count, held)| audience.held(*count, held.len() as u64)).collect(),
         high_by_media: ranked(media),
         high_by_personal: ranked(personal),
     })

@@ -104,6 +104,16 @@ impl Audience {
         }
     }
 
+    /// A count of things (tickets, assets) that `companies` companies hold: withheld ("<5")
+    /// outside the secretariat when they are 1 to 4 companies.
+    pub fn held(self, count: u64, companies: u64) -> Cell {
+        match self.derived(companies, Some(count)) {
+            Some(count) => Cell::Count(count),
+            None if count == 0 => Cell::Count(0),
+            None => Cell::Small,
+        }
+    }
+
     /// A figure derived from `companies` companies (an average, a median, a rate).
     pub fn derived<T>(self, companies: u64, value: Option<T>) -> Option<T> {
         match self {
@@ -320,6 +330,10 @@ mod tests {
         let (cells, _) = Audience::Outside.list(&[3, 6, 7]);
         assert_eq!(cells, [Cell::Small, Cell::Complementary, Cell::Count(7)]);
         assert_eq!(Audience::Inside.list(&[3, 6]).1, Cell::Count(9));
+        assert_eq!(Audience::Outside.held(12, 3), Cell::Small, "12 tickets of 3 companies");
+        assert_eq!(Audience::Outside.held(12, 5), Cell::Count(12));
+        assert_eq!(Audience::Outside.held(0, 0), Cell::Count(0));
+        assert_eq!(Audience::Inside.held(12, 3), Cell::Count(12));
         assert_eq!(Audience::Outside.derived(4, Some(52.5)), None);
         assert_eq!(Audience::Inside.derived(4, Some(52.5)), Some(52.5));
     }

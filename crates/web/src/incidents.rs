@@ -1010,11 +1010,13 @@ struct FiguresPage {
     csrf: String,
     month: String,
     month_label: String,
-    figures: domain::incident::MonthFigures,
-    categories: Vec<(&'static str, u32)>,
-    severities: Vec<(&'static str, u32)>,
+    figures: app::incidents::MonthFigures,
+    categories: Vec<(&'static str, domain::disclosure::Cell)>,
+    severities: Vec<(&'static str, domain::disclosure::Cell)>,
     mtta: String,
     mttr: String,
+    /// Something is shown as "<5" or withheld (Tokyo's view): the note says why.
+    hidden: bool,
 }
 
 fn minutes_text(t: T, minutes: Option<f64>) -> String {
@@ -1047,19 +1049,20 @@ async fn figures_page(
         let mut push = |group: &str, item: &str, value: Cell| {
             table.push(vec![Cell::from(m), Cell::from(group), Cell::from(item), value]);
         };
-        push("件数", "受付件数", Cell::from(i64::from(figures.opened)));
+        let figure = crate::render::figure_cell;
+        push("件数", "受付件数", figure(figures.opened));
         for (category, count) in &figures.by_category {
-            push("種類別", category.label_ja(), Cell::from(i64::from(*count)));
+            push("種類別", category.label_ja(), figure(*count));
         }
         for (severity, count) in &figures.by_severity {
-            push("緊急度別", severity.label_ja(), Cell::from(i64::from(*count)));
+            push("緊急度別", severity.label_ja(), figure(*count));
         }
-        push("初動", "初動済み件数", Cell::from(i64::from(figures.responded)));
+        push("初動", "初動済み件数", figure(figures.responded));
         push("初動", "平均初動時間（分）", Cell::from(figures.mean_first_response_minutes.map(|m| m.round() as i64)));
-        push("初動", "SLA超過件数", Cell::from(i64::from(figures.response_breaches)));
-        push("解決", "解決済み件数", Cell::from(i64::from(figures.resolved)));
+        push("初動", "SLA超過件数", figure(figures.response_breaches));
+        push("解決", "解決済み件数", figure(figures.resolved));
         push("解決", "平均解決時間（分）", Cell::from(figures.mean_resolution_minutes.map(|m| m.round() as i64)));
-        push("解決", "SLA超過件数", Cell::from(i64::from(figures.resolution_breaches)));
+        push("解決", "SLA超過件数", figure(figures.resolution_breaches));
         return crate::render::export(
             table,
             &query.format,
@@ -1078,6 +1081,14 @@ async fn figures_page(
         month_label: if t.en { month.as_str().to_string() } else { app::reports::month_label(month.as_str()) },
         categories: figures.by_category.iter().map(|(c, n)| (t.pick(c.label_ja(), c.label_en()), *n)).collect(),
         severities: figures.by_severity.iter().map(|(s, n)| (severity_label(t, *s), *n)).collect(),
+        hidden: [figures.opened, figures.responded, figures.resolved, figures.response_breaches]
+            .iter()
+            .chain(&[figures.resolution_breaches])
+            .chain(figures.by_category.iter().map(|(_, n)| n))
+            .chain(figures.by_severity.iter().map(|(_, n)| n))
+            .any(|cell| cell.is_hidden())
+            || (figures.mean_first_response_minutes.is_none() && figures.responded.count() != Some(0))
+            || (figures.mean_resolution_minutes.is_none() && figures.resolved.count() != Some(0)),
         mtta: minutes_text(t, figures.mean_first_response_minutes),
         mttr: minutes_text(t, figures.mean_resolution_minutes),
         figures,

@@ -417,12 +417,17 @@ async fn a_company_sees_only_its_own_tickets_and_tokyo_only_the_figures(backend:
     let figures = tokyo.get(app.at("/office/incidents/figures")).send().await.unwrap();
     assert_eq!(figures.status(), 200);
     let figures = figures.text().await.unwrap();
-    assert!(figures.contains("id=\"opened\">1<"), "{figures}");
+    // One ticket of one company: "<5" for Tokyo (the small-cell rule), exact for the desk.
+    assert!(figures.contains("id=\"opened\">&#60;5<") && figures.contains("5社未満"), "{figures}");
     assert!(!figures.contains("株式会社テスト2") && !figures.contains(&b_ticket.reference));
     let csv = tokyo.get(app.at("/office/incidents/figures?format=csv")).send().await.unwrap();
     assert_eq!(csv.status(), 200);
     let csv = String::from_utf8(csv.bytes().await.unwrap().to_vec()).unwrap();
-    assert!(csv.starts_with('\u{feff}') && csv.contains("受付件数") && !csv.contains("テスト2"), "{csv}");
+    assert!(csv.starts_with('\u{feff}') && csv.contains("受付件数,<5") && !csv.contains("テスト2"), "{csv}");
+    let operator = client();
+    app.sign_in(&operator, "figures-utm@example.jp", Role::UtmOperator).await;
+    let figures = operator.get(app.at("/office/incidents/figures")).send().await.unwrap().text().await.unwrap();
+    assert!(figures.contains("id=\"opened\">1<"), "{figures}");
     // The secretariat reads tickets but does not work them.
     let secretariat = client();
     app.sign_in(&secretariat, "jimukyoku@example.jp", Role::Secretariat).await;
