@@ -478,6 +478,9 @@ async fn every_page_is_accessible_in_both_languages() {
                 "/office/approvals".into(),
                 format!("/office/applications/{awaiting_tokyo}"),
                 "/office/devices".into(),
+                "/office/guidance/figures".into(),
+                "/office/risk/figures".into(),
+                "/office/incidents/figures".into(),
             ],
         ),
         (Role::UtmOperator, vec!["/office/devices".into(), "/office/reports/monthly".into()]),
@@ -514,11 +517,14 @@ async fn every_page_is_accessible_in_both_languages() {
         }
     }
 
-    // A person's seminar pages.
+    // A person's seminar pages, and the public figures (published as tomorrow's, so that
+    // today's applications count: "<5" cells and their note).
+    let tomorrow = app.running.clock.now() + chrono::Duration::days(1);
+    app::stats::publish(&app.running.services, tomorrow).await.expect("published");
     browser.client.delete_all_cookies().await.expect("signed out");
     for (n, language) in [(3, "ja"), (4, "en")] {
         browser.goto(&app.at(&format!("/lang/{language}"))).await;
-        for path in ["/seminars".to_string(), format!("/seminars/{}", seminar.id)] {
+        for path in ["/seminars".to_string(), format!("/seminars/{}", seminar.id), "/stats".to_string()] {
             browser.goto(&app.at(&path)).await;
             browser.assert_accessible(&format!("{path} ({language})")).await;
         }
