@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod agreements;
+pub mod case_studies;
 pub mod cases;
 pub mod clock;
 pub mod devices;

@@ -134,6 +134,8 @@ pub enum Action {
     AnswerInquiries,
     /// Read the inquiry figures: counts and times by channel and category, nobody named.
     ReadInquiryFigures,
+    /// Write case studies (事例), send them to the company, publish them.
+    WriteCaseStudies,
     /// Programme years, windows, capacities and users.
     Administer,
     /// Change one's own password (every staff user; company users have none).
@@ -176,6 +178,7 @@ impl Role {
             Action::ReadInquiryFigures => {
                 matches!(self, Role::Administrator | Role::Secretariat | Role::TokyoOfficial)
             }
+            Action::WriteCaseStudies => matches!(self, Role::Administrator | Role::Secretariat),
             Action::Administer => matches!(self, Role::Administrator),
             Action::ActOnOwnCase => matches!(self, Role::Company),
             Action::ChangeOwnPassword => self.is_staff(),

@@ -13,6 +13,7 @@
 pub mod access;
 pub mod application;
 pub mod calendar;
+pub mod case_study;
 pub mod case;
 pub mod corporate_number;
 pub mod device;

@@ -24,10 +24,12 @@ pub enum PortalTask {
     Guidance,
     /// Course ② risk assessment: the asset register and the report.
     Risk,
+    /// A case study (事例) to review and approve.
+    CaseStudy,
 }
 
 impl PortalTask {
-    pub const ALL: [PortalTask; 9] = [
+    pub const ALL: [PortalTask; 10] = [
         PortalTask::Home,
         PortalTask::Intent,
         PortalTask::Agreement,
@@ -37,6 +39,7 @@ impl PortalTask {
         PortalTask::TrialChoice,
         PortalTask::Guidance,
         PortalTask::Risk,
+        PortalTask::CaseStudy,
     ];
 
     /// The word in links (`?task=…`); empty for the home page.
@@ -51,6 +54,7 @@ impl PortalTask {
             PortalTask::TrialChoice => "trial",
             PortalTask::Guidance => "guidance",
             PortalTask::Risk => "risk",
+            PortalTask::CaseStudy => "case-study",
         }
     }
 
@@ -71,6 +75,7 @@ impl PortalTask {
             PortalTask::TrialChoice => "/portal#task-trial-end",
             PortalTask::Guidance => "/portal/guidance",
             PortalTask::Risk => "/portal/risk",
+            PortalTask::CaseStudy => "/portal/case-studies",
         }
     }
 
@@ -88,6 +93,9 @@ impl PortalTask {
             PortalTask::TrialChoice => "参加企業ページで、体験期間終了後に継続するか撤去するかをお選びください。",
             PortalTask::Guidance => "参加企業ページで、経営指導の報告と次回までの取組みをご確認ください。",
             PortalTask::Risk => "参加企業ページで、リスクアセスメントの報告書をご確認ください。",
+            PortalTask::CaseStudy => {
+                "参加企業ページで事例の原稿をご確認のうえ、承認または修正のご依頼をお願いします。承認いただいた原稿のみ公開します。"
+            }
         }
     }
 
@@ -110,6 +118,9 @@ impl PortalTask {
                 "Please read the guidance visit's report and your next steps in the participants' portal."
             }
             PortalTask::Risk => "Please read your risk assessment report in the participants' portal.",
+            PortalTask::CaseStudy => {
+                "Please review the case study draft in the participants' portal and approve it or ask for changes. Only a draft you approve is published."
+            }
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod entities;
 mod migration;
+mod migration_case_studies;
 mod migration_cases;
 mod migration_guidance;
 mod migration_incidents;
@@ -26,6 +27,7 @@ pub mod accounts;
 pub mod agreements;
 pub mod applications;
 pub mod audit;
+pub mod case_studies;
 pub mod cases;
 pub mod devices;
 pub mod guidance;

@@ -11,6 +11,7 @@ mod api_inquiries;
 mod api_seminars;
 mod api_utm;
 pub mod auth;
+mod case_studies;
 mod cases;
 mod client;
 mod csrf;
@@ -273,6 +274,7 @@ pub fn router(state: AppState) -> Router {
         .merge(inquiries::router())
         .merge(policies::router())
         .merge(stats::router())
+        .merge(case_studies::router())
         .merge(incidents::router())
         .merge(guidance::router())
         .merge(risk::router())

@@ -24,7 +24,7 @@ impl MenuEntry {
 
 /// Every page of the office menu, in the menu's order. The first one a role may open is its
 /// home.
-pub(crate) const ENTRIES: [MenuEntry; 20] = [
+pub(crate) const ENTRIES: [MenuEntry; 21] = [
     MenuEntry { path: "/office/board", ja: "作業ボード", en: "Work board", action: Action::ReadCases },
     MenuEntry { path: "/office/applications", ja: "申込一覧", en: "Applications", action: Action::ReadCases },
     MenuEntry { path: "/office/approvals", ja: "都承認", en: "Approvals", action: Action::ReadApprovals },
@@ -77,6 +77,12 @@ pub(crate) const ENTRIES: [MenuEntry; 20] = [
         ja: "リスク評価の集計",
         en: "Risk assessment figures",
         action: Action::ReadRiskFigures,
+    },
+    MenuEntry {
+        path: "/office/case-studies",
+        ja: "事例",
+        en: "Case studies",
+        action: Action::WriteCaseStudies,
     },
     MenuEntry {
         path: "/office/reports/timeline",

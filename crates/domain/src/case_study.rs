@@ -1,0 +1,287 @@
+//! Case studies (事例): about five participants a year are interviewed and written up; a case
+//! study is published only after the company has reviewed and approved the very version that
+//! is published (参加同意書 第2: 事例作成への協力と事前確認).
+//!
+//! The rules: the secretariat writes versions; it sends the newest to the company; the company
+//! comments on paragraphs, asks for changes, or approves that version; only an approved version
+//! can be published, and what is published is that version's text; a new version after an
+//! approval needs approval again (the public page keeps the approved one meanwhile); the company
+//! may withdraw its approval at any time, which unpublishes the case study at once.
+
+use serde::{Deserialize, Serialize};
+
+/// How far the company is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Anonymity {
+    /// The company's name is printed.
+    Named,
+    /// Only the industry and the number of employees.
+    IndustryAndSize,
+}
+
+impl Anonymity {
+    pub const ALL: [Anonymity; 2] = [Anonymity::Named, Anonymity::IndustryAndSize];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Anonymity::Named => "named",
+            Anonymity::IndustryAndSize => "industry_and_size",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Anonymity> {
+        Self::ALL.into_iter().find(|a| a.code() == code)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Anonymity::Named => "企業名を掲載する",
+            Anonymity::IndustryAndSize => "業種と規模のみ（企業名は掲載しない）",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Anonymity::Named => "The company is named",
+            Anonymity::IndustryAndSize => "Industry and size only (the company is not named)",
+        }
+    }
+}
+
+/// Where a case study stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Being written (or rewritten after comments or an approval).
+    Draft,
+    /// The newest version is with the company.
+    InReview,
+    /// The company asked for changes to the version it was sent.
+    ChangesRequested,
+    /// The company approved the newest version.
+    Approved,
+    /// The company withdrew its approval.
+    Withdrawn,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] =
+        [Status::Draft, Status::InReview, Status::ChangesRequested, Status::Approved, Status::Withdrawn];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::InReview => "in_review",
+            Status::ChangesRequested => "changes_requested",
+            Status::Approved => "approved",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Status> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Status::Draft => "作成中",
+            Status::InReview => "企業の確認待ち",
+            Status::ChangesRequested => "修正依頼あり",
+            Status::Approved => "企業が承認",
+            Status::Withdrawn => "承認の撤回",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Status::Draft => "Draft",
+            Status::InReview => "With the company",
+            Status::ChangesRequested => "Changes requested",
+            Status::Approved => "Approved by the company",
+            Status::Withdrawn => "Approval withdrawn",
+        }
+    }
+}
+
+/// What happens to a case study.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The secretariat saves a new version.
+    Edit,
+    /// The secretariat sends the newest version to the company.
+    Send,
+    /// The company asks for changes to the version it was sent.
+    RequestChanges,
+    /// The company approves the version it was sent (which must be the newest).
+    Approve,
+    /// The company withdraws its approval.
+    Withdraw,
+}
+
+/// Why a step was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Nothing written yet.
+    NoVersion,
+    /// The company can only answer the version it was sent, while it is with it.
+    NotInReview,
+    /// The version answered is not the newest one (a newer one was written meanwhile).
+    NotNewest,
+    /// Nothing to withdraw.
+    NotApproved,
+    /// Only an approved version is published.
+    NotApprovedForPublication,
+}
+
+impl Refused {
+    pub fn message_ja(self) -> &'static str {
+        match self {
+            Refused::NoVersion => "原稿がまだありません",
+            Refused::NotInReview => "この原稿は現在確認をお願いしている版ではありません",
+            Refused::NotNewest => "より新しい版があります。最新の版をご確認ください",
+            Refused::NotApproved => "承認されていないため撤回できません",
+            Refused::NotApprovedForPublication => "企業が承認した版がないため公開できません",
+        }
+    }
+
+    pub fn message_en(self) -> &'static str {
+        match self {
+            Refused::NoVersion => "Nothing has been written yet",
+            Refused::NotInReview => "This version is not the one with the company for review",
+            Refused::NotNewest => "There is a newer version; review the newest one",
+            Refused::NotApproved => "Nothing is approved, so nothing can be withdrawn",
+            Refused::NotApprovedForPublication => "No version approved by the company, so nothing can be published",
+        }
+    }
+}
+
+/// A case study's state as the rules read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct State {
+    pub status: Status,
+    /// The newest version written (0: none).
+    pub newest: u32,
+    /// The version sent to the company (while in review).
+    pub sent: Option<u32>,
+    /// The version the company approved (and has not withdrawn).
+    pub approved: Option<u32>,
+    pub published: bool,
+}
+
+impl State {
+    pub fn new() -> State {
+        State { status: Status::Draft, newest: 0, sent: None, approved: None, published: false }
+    }
+
+    /// The state after `step` (for the company's steps, on `version`).
+    pub fn after(self, step: Step, version: u32) -> Result<State, Refused> {
+        match step {
+            Step::Edit => Ok(State { status: Status::Draft, newest: self.newest + 1, sent: None, ..self }),
+            Step::Send => {
+                if self.newest == 0 {
+                    return Err(Refused::NoVersion);
+                }
+                Ok(State { status: Status::InReview, sent: Some(self.newest), ..self })
+            }
+            Step::RequestChanges | Step::Approve => {
+                if self.status != Status::InReview || self.sent != Some(version) {
+                    return Err(Refused::NotInReview);
+                }
+                if version != self.newest {
+                    return Err(Refused::NotNewest);
+                }
+                Ok(if step == Step::Approve {
+                    State { status: Status::Approved, approved: Some(version), ..self }
+                } else {
+                    State { status: Status::ChangesRequested, ..self }
+                })
+            }
+            Step::Withdraw => {
+                if self.approved.is_none() {
+                    return Err(Refused::NotApproved);
+                }
+                Ok(State { status: Status::Withdrawn, approved: None, published: false, sent: None, ..self })
+            }
+        }
+    }
+
+    /// The version a publication shows: the approved one.
+    pub fn publishable(self) -> Result<u32, Refused> {
+        self.approved.ok_or(Refused::NotApprovedForPublication)
+    }
+}
+
+impl Default for State {
+    fn default() -> State {
+        State::new()
+    }
+}
+
+/// The paragraphs of a text (blank lines separate them), numbered from 1 as the company's
+/// comments refer to them.
+pub fn paragraphs(text: &str) -> Vec<String> {
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The longest title and text.
+pub const TITLE_MAX: usize = 100;
+pub const BODY_MAX: usize = 20_000;
+pub const COMMENT_MAX: usize = 2_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_newest_version_sent_can_be_approved_and_only_an_approved_one_published() {
+        let state = State::new();
+        assert_eq!(state.after(Step::Send, 0), Err(Refused::NoVersion));
+        assert_eq!(state.publishable(), Err(Refused::NotApprovedForPublication));
+        let v1 = state.after(Step::Edit, 0).unwrap();
+        assert_eq!(v1.after(Step::Approve, 1), Err(Refused::NotInReview), "not sent yet");
+        let sent = v1.after(Step::Send, 0).unwrap();
+        assert_eq!((sent.status, sent.sent), (Status::InReview, Some(1)));
+        let changes = sent.after(Step::RequestChanges, 1).unwrap();
+        assert_eq!(changes.status, Status::ChangesRequested);
+        assert_eq!(changes.after(Step::Approve, 1), Err(Refused::NotInReview), "answered already");
+        let v2 = changes.after(Step::Edit, 0).unwrap().after(Step::Send, 0).unwrap();
+        assert_eq!(v2.after(Step::Approve, 1), Err(Refused::NotInReview), "an old version");
+        let approved = v2.after(Step::Approve, 2).unwrap();
+        assert_eq!((approved.status, approved.approved), (Status::Approved, Some(2)));
+        assert_eq!(approved.publishable(), Ok(2));
+        let published = State { published: true, ..approved };
+        // An edit after approval: approval of version 2 stands for the page, version 3 needs its own.
+        let v3 = published.after(Step::Edit, 0).unwrap();
+        assert_eq!((v3.status, v3.approved, v3.published, v3.newest), (Status::Draft, Some(2), true, 3));
+        assert_eq!(v3.publishable(), Ok(2), "the page keeps the approved version");
+        let v3_sent = v3.after(Step::Send, 0).unwrap();
+        assert_eq!(v3_sent.after(Step::Approve, 3).unwrap().publishable(), Ok(3));
+        // Withdrawal unpublishes.
+        let withdrawn = v3_sent.after(Step::Withdraw, 0).unwrap();
+        assert_eq!((withdrawn.status, withdrawn.approved, withdrawn.published), (Status::Withdrawn, None, false));
+        assert_eq!(withdrawn.publishable(), Err(Refused::NotApprovedForPublication));
+        assert_eq!(withdrawn.after(Step::Withdraw, 0), Err(Refused::NotApproved));
+    }
+
+    #[test]
+    fn a_version_sent_then_superseded_cannot_be_approved() {
+        let sent = State::new().after(Step::Edit, 0).unwrap().after(Step::Send, 0).unwrap();
+        // The secretariat edits while the company reads: the company's approval of version 1 is
+        // refused (it would approve text that is no longer the newest).
+        let edited = State { status: Status::InReview, ..sent.after(Step::Edit, 0).unwrap() };
+        let edited = State { sent: Some(1), ..edited };
+        assert_eq!(edited.after(Step::Approve, 1), Err(Refused::NotNewest));
+    }
+
+    #[test]
+    fn paragraphs_are_split_by_blank_lines() {
+        assert_eq!(paragraphs("一段落目。\r\n続き。\r\n\r\n二段落目。\n\n\n"), ["一段落目。\n続き。", "二段落目。"]);
+        assert!(paragraphs("  \n\n ").is_empty());
+    }
+}

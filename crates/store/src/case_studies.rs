@@ -1,0 +1,355 @@
+//! Case studies (事例): the study with its state, every version written, and its events (sent,
+//! comments on paragraphs, changes requested, approved, withdrawn, published, unpublished).
+//!
+//! Invariants: versions are numbered 1, 2, … per study and never change once written; the
+//! state columns are written only with what `domain::case_study::State::after` decided.
+//!
+//! Must not: decide what may happen next (`domain::case_study`).
+
+use chrono::{DateTime, Utc};
+use domain::case_study::{Anonymity, State, Status};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{Db, Result, StoreError, Tx};
+
+pub(crate) mod study {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_studies")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub application_id: Uuid,
+        pub fiscal_year: i32,
+        pub status: String,
+        pub anonymity: String,
+        pub show_faces: bool,
+        pub round_numbers: bool,
+        pub interview_notes: String,
+        pub newest: i32,
+        pub sent_version: Option<i32>,
+        pub approved_version: Option<i32>,
+        pub published: bool,
+        pub published_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod version {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_study_versions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub case_study_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: i32,
+        pub title: String,
+        pub body: String,
+        pub saved_by: Option<Uuid>,
+        pub saved_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_study_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub case_study_id: Uuid,
+        pub kind: String,
+        pub version: Option<i32>,
+        pub paragraph: Option<i32>,
+        pub body: String,
+        pub by_company: bool,
+        pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A case study as its pages show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StudyRecord {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub fiscal_year: i32,
+    #[serde(skip)]
+    pub state: State,
+    pub anonymity: Anonymity,
+    pub show_faces: bool,
+    pub round_numbers: bool,
+    pub interview_notes: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn version_number(value: Option<i32>) -> Option<u32> {
+    value.and_then(|v| u32::try_from(v).ok())
+}
+
+fn record(m: study::Model) -> Result<StudyRecord> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("case study {}: {what}", m.id));
+    Ok(StudyRecord {
+        state: State {
+            status: Status::from_code(&m.status).ok_or_else(|| corrupt("status"))?,
+            newest: u32::try_from(m.newest).map_err(|_| corrupt("newest"))?,
+            sent: version_number(m.sent_version),
+            approved: version_number(m.approved_version),
+            published: m.published,
+        },
+        anonymity: Anonymity::from_code(&m.anonymity).ok_or_else(|| corrupt("anonymity"))?,
+        id: m.id,
+        application_id: m.application_id,
+        fiscal_year: m.fiscal_year,
+        show_faces: m.show_faces,
+        round_numbers: m.round_numbers,
+        interview_notes: m.interview_notes,
+        published_at: m.published_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// A version's text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionRecord {
+    pub version: u32,
+    pub title: String,
+    pub body: String,
+    pub saved_by: Option<Uuid>,
+    pub saved_at: DateTime<Utc>,
+}
+
+/// Something that happened to a case study.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    pub kind: String,
+    pub version: Option<u32>,
+    pub paragraph: Option<u32>,
+    pub body: String,
+    pub by_company: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// The options staff choose for a study.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options<'a> {
+    pub anonymity: Anonymity,
+    pub show_faces: bool,
+    pub round_numbers: bool,
+    pub interview_notes: &'a str,
+}
+
+pub async fn create(
+    tx: &Tx,
+    application_id: Uuid,
+    fiscal_year: i32,
+    options: &Options<'_>,
+    now: DateTime<Utc>,
+) -> Result<StudyRecord> {
+    let model = study::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        application_id: Set(application_id),
+        fiscal_year: Set(fiscal_year),
+        status: Set(Status::Draft.code().into()),
+        anonymity: Set(options.anonymity.code().into()),
+        show_faces: Set(options.show_faces),
+        round_numbers: Set(options.round_numbers),
+        interview_notes: Set(options.interview_notes.into()),
+        newest: Set(0),
+        sent_version: Set(None),
+        approved_version: Set(None),
+        published: Set(false),
+        published_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    record(model)
+}
+
+/// Study `id`, its row locked for the rest of `tx`.
+pub async fn lock(tx: &Tx, id: Uuid) -> Result<StudyRecord> {
+    record(study::Entity::find_by_id(id).lock_exclusive().one(tx.conn()).await?.ok_or(StoreError::NotFound)?)
+}
+
+pub async fn get(db: &Db, id: Uuid) -> Result<StudyRecord> {
+    record(study::Entity::find_by_id(id).one(db.conn()).await?.ok_or(StoreError::NotFound)?)
+}
+
+/// Every study, newest first; or those of one application.
+pub async fn list(db: &Db, application_id: Option<Uuid>) -> Result<Vec<StudyRecord>> {
+    let mut query = study::Entity::find().order_by_desc(study::Column::CreatedAt);
+    if let Some(application) = application_id {
+        query = query.filter(study::Column::ApplicationId.eq(application));
+    }
+    query.all(db.conn()).await?.into_iter().map(record).collect()
+}
+
+/// The published studies, newest publication first; of one fiscal year when given.
+pub async fn published(db: &Db, fiscal_year: Option<i32>) -> Result<Vec<StudyRecord>> {
+    let mut query = study::Entity::find()
+        .filter(study::Column::Published.eq(true))
+        .order_by_desc(study::Column::PublishedAt);
+    if let Some(year) = fiscal_year {
+        query = query.filter(study::Column::FiscalYear.eq(year));
+    }
+    query.all(db.conn()).await?.into_iter().map(record).collect()
+}
+
+/// The fiscal years with a published study, newest first.
+pub async fn published_years(db: &Db) -> Result<Vec<i32>> {
+    let mut years: Vec<i32> = study::Entity::find()
+        .select_only()
+        .column(study::Column::FiscalYear)
+        .filter(study::Column::Published.eq(true))
+        .distinct()
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(years)
+}
+
+/// Writes `state` (decided by `domain::case_study`), and the options when given.
+pub async fn save_state(
+    tx: &Tx,
+    id: Uuid,
+    state: State,
+    options: Option<&Options<'_>>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let current = study::Entity::find_by_id(id).one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
+    let was_published = current.published;
+    let mut row: study::ActiveModel = current.into();
+    row.status = Set(state.status.code().into());
+    row.newest = Set(i32::try_from(state.newest).unwrap_or(i32::MAX));
+    row.sent_version = Set(state.sent.and_then(|v| i32::try_from(v).ok()));
+    row.approved_version = Set(state.approved.and_then(|v| i32::try_from(v).ok()));
+    row.published = Set(state.published);
+    if state.published && !was_published {
+        row.published_at = Set(Some(now));
+    }
+    if let Some(options) = options {
+        row.anonymity = Set(options.anonymity.code().into());
+        row.show_faces = Set(options.show_faces);
+        row.round_numbers = Set(options.round_numbers);
+        row.interview_notes = Set(options.interview_notes.into());
+    }
+    row.updated_at = Set(now);
+    row.update(tx.conn()).await?;
+    Ok(())
+}
+
+pub async fn add_version(
+    tx: &Tx,
+    id: Uuid,
+    number: u32,
+    title: &str,
+    body: &str,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    version::ActiveModel {
+        case_study_id: Set(id),
+        version: Set(i32::try_from(number).unwrap_or(i32::MAX)),
+        title: Set(title.into()),
+        body: Set(body.into()),
+        saved_by: Set(by),
+        saved_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Every version, oldest first.
+pub async fn versions(db: &Db, id: Uuid) -> Result<Vec<VersionRecord>> {
+    Ok(version::Entity::find()
+        .filter(version::Column::CaseStudyId.eq(id))
+        .order_by_asc(version::Column::Version)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|m| VersionRecord {
+            version: u32::try_from(m.version).unwrap_or(0),
+            title: m.title,
+            body: m.body,
+            saved_by: m.saved_by,
+            saved_at: m.saved_at,
+        })
+        .collect())
+}
+
+/// One version of a study.
+pub async fn version_of(db: &Db, id: Uuid, number: u32) -> Result<VersionRecord> {
+    versions(db, id).await?.into_iter().find(|v| v.version == number).ok_or(StoreError::NotFound)
+}
+
+/// An event to record.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub version: Option<u32>,
+    pub paragraph: Option<u32>,
+    pub body: &'a str,
+    pub by_company: bool,
+}
+
+pub async fn add_event(tx: &Tx, id: Uuid, event: &NewEvent<'_>, now: DateTime<Utc>) -> Result<()> {
+    event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        case_study_id: Set(id),
+        kind: Set(event.kind.into()),
+        version: Set(event.version.and_then(|v| i32::try_from(v).ok())),
+        paragraph: Set(event.paragraph.and_then(|v| i32::try_from(v).ok())),
+        body: Set(event.body.into()),
+        by_company: Set(event.by_company),
+        at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Every event, oldest first.
+pub async fn events(db: &Db, id: Uuid) -> Result<Vec<EventRecord>> {
+    Ok(event::Entity::find()
+        .filter(event::Column::CaseStudyId.eq(id))
+        .order_by_asc(event::Column::At)
+        .order_by_asc(event::Column::Id)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|m| EventRecord {
+            kind: m.kind,
+            version: version_number(m.version),
+            paragraph: version_number(m.paragraph),
+            body: m.body,
+            by_company: m.by_company,
+            at: m.at,
+        })
+        .collect())
+}
