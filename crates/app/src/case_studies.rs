@@ -73,7 +73,8 @@ pub async fn create(services: &Services, actor: &Actor, reference: &str, now: Da
         }));
     }
     let programme = store::programmes::get(&services.db, case.programme_id).await?;
-    let options = Options { anonymity: Anonymity::IndustryAndSize, show_faces: false, round_numbers: true, interview_notes: "" };
+    let options =
+        Options { anonymity: Anonymity::IndustryAndSize, show_faces: false, round_numbers: true, interview_notes: "" };
     let tx = services.db.begin().await?;
     let study = store::case_studies::create(&tx, case.id, programme.fiscal_year, &options, now).await?;
     actor
@@ -136,8 +137,12 @@ pub async fn save(services: &Services, actor: &Actor, id: Uuid, draft: &Draft, n
     let study = store::case_studies::lock(&tx, id).await?;
     let state = study.state.after(Step::Edit, 0).map_err(refused)?;
     store::case_studies::add_version(&tx, id, state.newest, &title, &body, actor.user_id(), now).await?;
-    let options =
-        Options { anonymity, show_faces: draft.show_faces, round_numbers: draft.round_numbers, interview_notes: &notes };
+    let options = Options {
+        anonymity,
+        show_faces: draft.show_faces,
+        round_numbers: draft.round_numbers,
+        interview_notes: &notes,
+    };
     store::case_studies::save_state(&tx, id, state, Some(&options), now).await?;
     let event = NewEvent { kind: "edited", version: Some(state.newest), paragraph: None, body: "", by_company: false };
     store::case_studies::add_event(&tx, id, &event, now).await?;
@@ -228,9 +233,18 @@ pub async fn own(services: &Services, actor: &Actor) -> Result<Vec<Review>> {
 #[derive(Debug, Clone)]
 pub enum Answer {
     /// A comment on paragraph `paragraph` (from 1) of `version`.
-    Comment { version: u32, paragraph: u32, text: String },
-    RequestChanges { version: u32, text: String },
-    Approve { version: u32 },
+    Comment {
+        version: u32,
+        paragraph: u32,
+        text: String,
+    },
+    RequestChanges {
+        version: u32,
+        text: String,
+    },
+    Approve {
+        version: u32,
+    },
     Withdraw,
 }
 

@@ -1179,15 +1179,32 @@ pub async fn month_figures(services: &Services, actor: &Actor, month: crate::rep
     let resolved = companies(&|t| t.resolved_at.is_some());
     Ok(MonthFigures {
         opened: audience.held(u64::from(raw.opened), all),
+        // Each breakdown adds up to `opened`: its parts are withheld together.
         by_category: raw
             .by_category
             .iter()
-            .map(|(c, n)| (*c, audience.held(u64::from(*n), companies(&|t| t.category == *c))))
+            .map(|(c, _)| *c)
+            .zip(
+                audience.held_parts(
+                    &raw.by_category
+                        .iter()
+                        .map(|(c, n)| (u64::from(*n), companies(&|t| t.category == *c)))
+                        .collect::<Vec<_>>(),
+                ),
+            )
             .collect(),
         by_severity: raw
             .by_severity
             .iter()
-            .map(|(s, n)| (*s, audience.held(u64::from(*n), companies(&|t| t.severity == *s))))
+            .map(|(s, _)| *s)
+            .zip(
+                audience.held_parts(
+                    &raw.by_severity
+                        .iter()
+                        .map(|(s, n)| (u64::from(*n), companies(&|t| t.severity == *s)))
+                        .collect::<Vec<_>>(),
+                ),
+            )
             .collect(),
         responded: audience.held(u64::from(raw.responded), responded),
         mean_first_response_minutes: audience.derived(responded, raw.mean_first_response_minutes),

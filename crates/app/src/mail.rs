@@ -338,8 +338,7 @@ pub mod subject {
     pub const GUIDANCE_REPORT: Subject =
         Subject::fixed("経営指導の報告をお送りしました", "Your guidance visit report is ready");
     /// A case study draft waits for the company's review.
-    pub const CASE_STUDY: Subject =
-        Subject::fixed("事例原稿のご確認のお願い", "Please review your case study draft");
+    pub const CASE_STUDY: Subject = Subject::fixed("事例原稿のご確認のお願い", "Please review your case study draft");
     /// The expert released a risk assessment report.
     pub const RISK_REPORT: Subject =
         Subject::fixed("リスクアセスメント報告書をお送りしました", "Your risk assessment report is ready");

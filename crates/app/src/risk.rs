@@ -814,10 +814,16 @@ pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
             }
         }
     }
+    // Each list adds up to the high risks (values 6 and 9): its parts are withheld together,
+    // and for Tokyo it is in the order of its words, not of the counts (an order would rank a
+    // withheld part among the shown ones).
     let ranked = |map: std::collections::BTreeMap<&'static str, Held>| {
         let mut list: Vec<(&'static str, Held)> = map.into_iter().collect();
-        list.sort_by_key(|(_, (count, _))| std::cmp::Reverse(*count));
-        list.into_iter().map(|(key, (count, held))| (key, audience.held(count, held.len() as u64))).collect()
+        if audience == Audience::Inside {
+            list.sort_by_key(|(_, (count, _))| std::cmp::Reverse(*count));
+        }
+        let parts: Vec<(u64, u64)> = list.iter().map(|(_, (count, held))| (*count, held.len() as u64)).collect();
+        list.iter().map(|(key, _)| *key).zip(audience.held_parts(&parts)).collect()
     };
     let (by_stage, participants_total) = audience.list(&by_stage);
     Ok(Figures {
@@ -827,7 +833,8 @@ pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
         },
         with_expert: audience.count(with_expert),
         by_stage,
-        by_value: by_value.iter().map(|(count, held)| audience.held(*count, held.len() as u64)).collect(),
+        by_value: audience
+            .held_parts(&by_value.iter().map(|(count, held)| (*count, held.len() as u64)).collect::<Vec<_>>()),
         high_by_media: ranked(media),
         high_by_personal: ranked(personal),
     })

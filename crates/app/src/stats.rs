@@ -1,7 +1,8 @@
 //! The public statistics (`/stats`): the programme year's headline figures — applications by
-//! course, participants by industry, size and ward or city, the UTMs' detections by month, the
+//! course, participants by industry, size and area, the UTMs' detections by month, the
 //! SECURITY ACTION ★★ declarations — anonymised and suppressed under the small-cell rule
-//! (`domain::disclosure`), published once a day by the job `public_stats` and shown as published.
+//! (`domain::disclosure`), published once a month (the job `public_stats`, on the 1st, counting
+//! what was recorded before the month began) and shown as published.
 //!
 //! Must not: publish a figure that did not go through `domain::disclosure`, or anything that
 //! names a company.
@@ -139,26 +140,26 @@ pub async fn compute(services: &Services, as_of: NaiveDate) -> Result<Option<Pub
         published: disclosure::suppress(&by_size),
     });
 
-    // Wards and cities with participants, in Tokyo's order; then the rest.
-    let mut by_place: Vec<(String, String, u64)> = Vec::new();
-    for name in domain::region::TOKYO {
-        let n = participants.iter().filter(|a| municipality_row(&a.address) == Some(name)).count() as u64;
-        if n > 0 {
-            by_place.push((name.to_string(), name.to_string(), n));
-        }
+    // By area (区部, 多摩地域, 島しょ部, then the rest), every row always printed: a row that
+    // appears or disappears from one month to the next would single a company out.
+    let mut by_area = vec![vec![0u64]; domain::region::Area::ALL.len() + 1];
+    for a in &participants {
+        let row = municipality_row(&a.address)
+            .and_then(domain::region::Area::of)
+            .and_then(|area| domain::region::Area::ALL.iter().position(|x| *x == area))
+            .unwrap_or(domain::region::Area::ALL.len());
+        by_area[row][0] += 1;
     }
-    let elsewhere = participants.iter().filter(|a| municipality_row(&a.address).is_none()).count() as u64;
-    if elsewhere > 0 {
-        by_place.push(("その他・不明".into(), "Other or unknown".into(), elsewhere));
-    }
-    let counts: Vec<Vec<u64>> = by_place.iter().map(|(_, _, n)| vec![*n]).collect();
+    let mut area_rows: Vec<(String, String)> =
+        domain::region::Area::ALL.iter().map(|a| (a.label_ja().to_string(), a.label_en().to_string())).collect();
+    area_rows.push(("都外・不明".into(), "Outside Tokyo or unknown".into()));
     tables.push(StatsTable {
         key: "places".into(),
-        title_ja: "区市町村別の参加企業数".into(),
-        title_en: "Companies taking part, by ward or city".into(),
-        rows: by_place.iter().map(|(ja, en, _)| (ja.clone(), en.clone())).collect(),
+        title_ja: "地域別の参加企業数".into(),
+        title_en: "Companies taking part, by area".into(),
+        rows: area_rows,
         columns: vec![("参加".into(), "Taking part".into())],
-        published: disclosure::suppress(&counts),
+        published: disclosure::suppress(&by_area),
     });
 
     let detections = detections_by_month(services, programme.fiscal_year, as_of).await?;
@@ -234,14 +235,16 @@ async fn detections_by_month(services: &Services, fiscal_year: i32, as_of: Naive
     Ok(out)
 }
 
-/// Computes and keeps the figures of the Tokyo day of `now` (the job `public_stats`, daily).
+/// Computes and keeps the figures as of the first day of the Tokyo month of `now` (the job
+/// `public_stats`, monthly): what was recorded before the month began.
 pub async fn publish(services: &Services, now: DateTime<Utc>) -> Result<Option<PublicStats>> {
     let today = crate::clock::tokyo_date(now);
-    let Some(stats) = compute(services, today).await? else {
+    let first = today.with_day(1).unwrap_or(today);
+    let Some(stats) = compute(services, first).await? else {
         return Ok(None);
     };
     let body = serde_json::to_string(&stats).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
-    store::stats::save(&services.db, today, stats.fiscal_year, &body, now).await?;
+    store::stats::save(&services.db, first, stats.fiscal_year, &body, now).await?;
     Ok(Some(stats))
 }
 

@@ -249,7 +249,8 @@ pub fn chapter_chart(chapters: &[(String, Option<u32>)], en: bool) -> String {
 }
 
 /// One horizontal bar per row with its figure at the bar's end; a row whose figure is withheld
-/// (fewer than 5 companies: `None`) has no bar and says so. For the public statistics.
+/// (`None`: fewer than 5 companies, or hidden so that such a figure cannot be worked out) has no
+/// bar and says so. For the public statistics.
 pub fn count_chart(title: &str, rows: &[(String, Option<u64>)], unit: &str, en: bool) -> String {
     const ROW: f64 = 22.0;
     const BAR: f64 = 13.0;
@@ -279,7 +280,7 @@ pub fn count_chart(title: &str, rows: &[(String, Option<u64>)], unit: &str, en: 
                 y + BAR / 2.0 + 4.5,
                 11.0,
                 "start",
-                if en { "not shown (fewer than 5 companies)" } else { "非表示（5社未満）" },
+                if en { "not shown (small-cell rule)" } else { "非表示（小さな数値の秘匿）" },
             ),
         }
     }

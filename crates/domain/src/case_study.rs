@@ -221,12 +221,7 @@ impl Default for State {
 /// The paragraphs of a text (blank lines separate them), numbered from 1 as the company's
 /// comments refer to them.
 pub fn paragraphs(text: &str) -> Vec<String> {
-    text.replace("\r\n", "\n")
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
+    text.replace("\r\n", "\n").split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
 }
 
 /// The longest title and text.

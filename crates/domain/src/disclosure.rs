@@ -114,6 +114,24 @@ impl Audience {
         }
     }
 
+    /// A breakdown of things (tickets by category, say) whose counts add up to a published total,
+    /// each as `(count, companies holding them)`: as [`Audience::held`], and when any part is
+    /// withheld every other non-zero part is hidden too ("x"), so that the total minus the
+    /// shown parts gives nothing away.
+    pub fn held_parts(self, parts: &[(u64, u64)]) -> Vec<Cell> {
+        let cells: Vec<Cell> = parts.iter().map(|&(count, companies)| self.held(count, companies)).collect();
+        if !cells.iter().any(|c| c.is_hidden()) {
+            return cells;
+        }
+        cells
+            .into_iter()
+            .map(|cell| match cell {
+                Cell::Count(n) if n > 0 => Cell::Complementary,
+                other => other,
+            })
+            .collect()
+    }
+
     /// A figure derived from `companies` companies (an average, a median, a rate).
     pub fn derived<T>(self, companies: u64, value: Option<T>) -> Option<T> {
         match self {
@@ -172,6 +190,111 @@ impl Grid {
     }
 }
 
+/// The largest bound: "no upper bound".
+const UNBOUNDED: i64 = i64::MAX / 4;
+
+/// The sum of one end (`which`) of the bounds of a line's cells, but `skip`; at most [`UNBOUNDED`].
+fn line_sum(
+    bounds: &[Vec<(i64, i64)>],
+    body: &[(usize, usize)],
+    which: fn((i64, i64)) -> i64,
+    skip: Option<(usize, usize)>,
+) -> i64 {
+    body.iter()
+        .filter(|&&p| Some(p) != skip)
+        .map(|&(r, c)| which(bounds[r][c]))
+        .fold(0i64, |acc, v| acc.saturating_add(v).min(UNBOUNDED))
+}
+
+impl Grid {
+    /// Every row and every column of the grid, as positions with the line's total last.
+    fn all_lines(&self) -> Vec<Vec<(usize, usize)>> {
+        self.lines()
+    }
+
+    /// What someone holding the published grid can bound each figure to: a shown figure is
+    /// itself; "<5" is 1–4; "x" is 0 or at least 5 (taken as its lower bound, 0 or 5); then every
+    /// line's sum narrows every hidden figure of it, repeatedly, until nothing narrows further.
+    fn bounds(&self) -> Vec<Vec<(i64, i64)>> {
+        let value = |r: usize, c: usize| i64::try_from(self.values[r][c]).unwrap_or(UNBOUNDED);
+        let mut bounds: Vec<Vec<(i64, i64)>> = (0..self.rows())
+            .map(|r| {
+                (0..self.columns())
+                    .map(|c| match self.hidden[r][c] {
+                        None => (value(r, c), value(r, c)),
+                        Some(Cell::Small) => (1, 4),
+                        Some(_) if value(r, c) == 0 => (0, UNBOUNDED),
+                        Some(_) => (5, UNBOUNDED),
+                    })
+                    .collect()
+            })
+            .collect();
+        let lines = self.all_lines();
+        for _ in 0..1000 {
+            let mut changed = false;
+            for line in &lines {
+                let (body, total) = line.split_at(line.len() - 1);
+                let (tr, tc) = total[0];
+                let (lo_t, hi_t) = bounds[tr][tc];
+                let narrowed = (
+                    lo_t.max(line_sum(&bounds, body, |b| b.0, None)),
+                    hi_t.min(line_sum(&bounds, body, |b| b.1, None)),
+                );
+                if narrowed != bounds[tr][tc] {
+                    bounds[tr][tc] = narrowed;
+                    changed = true;
+                }
+                for &(r, c) in body {
+                    let (lo, hi) = bounds[r][c];
+                    let others_hi = line_sum(&bounds, body, |b| b.1, Some((r, c)));
+                    let others_lo = line_sum(&bounds, body, |b| b.0, Some((r, c)));
+                    let (lo_t, hi_t) = bounds[tr][tc];
+                    let new_lo = if others_hi >= UNBOUNDED { lo } else { lo.max(lo_t - others_hi) };
+                    let new_hi = if hi_t >= UNBOUNDED { hi } else { hi.min(hi_t - others_lo) };
+                    if (new_lo, new_hi) != (lo, hi) {
+                        bounds[r][c] = (new_lo, new_hi);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        bounds
+    }
+
+    /// A small figure that the sums pin to one value, if any.
+    fn pinned_small(&self) -> Option<(usize, usize)> {
+        let bounds = self.bounds();
+        (0..self.rows())
+            .flat_map(|r| (0..self.columns()).map(move |c| (r, c)))
+            .find(|&(r, c)| self.hidden[r][c] == Some(Cell::Small) && bounds[r][c].0 >= bounds[r][c].1)
+    }
+
+    /// One more figure to hide near `(r, c)`: the smallest visible non-zero cell of its row, else
+    /// of its column, else the row's total, else the column's total, else the grand total, else
+    /// the smallest figure shown anywhere.
+    fn next_to_hide(&self, (r, c): (usize, usize)) -> Option<(usize, usize)> {
+        let (rows, columns) = (self.rows(), self.columns());
+        let visible_nonzero = |&(rr, cc): &(usize, usize)| self.hidden[rr][cc].is_none() && self.values[rr][cc] > 0;
+        let row: Vec<(usize, usize)> = (0..columns - 1).map(|cc| (r, cc)).collect();
+        let column: Vec<(usize, usize)> = (0..rows - 1).map(|rr| (rr, c)).collect();
+        let smallest = |cells: &[(usize, usize)]| {
+            cells.iter().filter(|p| visible_nonzero(p)).min_by_key(|&&(rr, cc)| (self.values[rr][cc], rr, cc)).copied()
+        };
+        let everywhere: Vec<(usize, usize)> = (0..rows).flat_map(|rr| (0..columns).map(move |cc| (rr, cc))).collect();
+        smallest(&row)
+            .or_else(|| smallest(&column))
+            .or_else(|| Some((r, columns - 1)).filter(|&(rr, cc)| self.hidden[rr][cc].is_none()))
+            .or_else(|| Some((rows - 1, c)).filter(|&(rr, cc)| self.hidden[rr][cc].is_none()))
+            // Pinned through other lines (a total of totals): the grand total, then the
+            // smallest figure shown anywhere.
+            .or_else(|| Some((rows - 1, columns - 1)).filter(|&(rr, cc)| self.hidden[rr][cc].is_none()))
+            .or_else(|| smallest(&everywhere))
+    }
+}
+
 /// Publishes `counts` (`counts[row][column]`, every row as long) with its row, column and grand
 /// totals under the small-cell rule. A table with one column is a list with its total.
 pub fn suppress(counts: &[Vec<u64>]) -> Published {
@@ -193,8 +316,26 @@ pub fn suppress(counts: &[Vec<u64>]) -> Published {
         .map(|row| row.iter().map(|&v| (single(v) == Cell::Small).then_some(Cell::Small)).collect())
         .collect();
     let mut grid = Grid { values, hidden };
-    // A one-row or one-column table's lines of length 2 (a cell and its total) are the same
-    // figure twice; they need no second hidden figure when both are hidden.
+    loop {
+        second_in_every_line(&mut grid);
+        // The sums with what the marks say ("<5" is 1–4, "x" at least 5) must leave every
+        // small figure more than one value.
+        let Some(pinned) = grid.pinned_small() else { break };
+        let Some((r, c)) = grid.next_to_hide(pinned) else { break };
+        grid.hidden[r][c] = Some(Cell::Complementary);
+    }
+    let cell = |r: usize, c: usize| grid.hidden[r][c].unwrap_or(Cell::Count(grid.values[r][c]));
+    let rows = counts.len();
+    Published {
+        cells: (0..rows).map(|r| (0..columns).map(|c| cell(r, c)).collect()).collect(),
+        row_totals: (0..rows).map(|r| cell(r, columns)).collect(),
+        column_totals: (0..columns).map(|c| cell(rows, c)).collect(),
+        total: cell(rows, columns),
+    }
+}
+
+/// Hides one more figure in every line that holds exactly one hidden figure, until none does.
+fn second_in_every_line(grid: &mut Grid) {
     loop {
         let mut changed = false;
         for (index, line) in grid.lines().into_iter().enumerate() {
@@ -231,14 +372,6 @@ pub fn suppress(counts: &[Vec<u64>]) -> Published {
         if !changed {
             break;
         }
-    }
-    let cell = |r: usize, c: usize| grid.hidden[r][c].unwrap_or(Cell::Count(grid.values[r][c]));
-    let rows = counts.len();
-    Published {
-        cells: (0..rows).map(|r| (0..columns).map(|c| cell(r, c)).collect()).collect(),
-        row_totals: (0..rows).map(|r| cell(r, columns)).collect(),
-        column_totals: (0..columns).map(|c| cell(rows, c)).collect(),
-        total: cell(rows, columns),
     }
 }
 
@@ -294,24 +427,101 @@ mod tests {
         }
     }
 
+    /// Every value each hidden figure can take, given everything published: shown figures,
+    /// "<5" as 1–4, "x" as 0 or 5 and more, and every row's and column's sum — found by trying
+    /// every assignment (small tables only). Keyed by position in the grid with totals.
+    fn feasible(published: &Published, truth: &[Vec<u64>]) -> std::collections::HashMap<(usize, usize), Vec<u64>> {
+        let rows = published.cells.len();
+        let columns = published.column_totals.len();
+        let at = |r: usize, c: usize| match (r == rows, c == columns) {
+            (false, false) => published.cells[r][c],
+            (false, true) => published.row_totals[r],
+            (true, false) => published.column_totals[c],
+            (true, true) => published.total,
+        };
+        // "x" runs up to a bound that is not published (the true total, with room above it).
+        let grand: u64 = truth.iter().flatten().sum::<u64>() + 12;
+        let mut known: Vec<Vec<Option<u64>>> =
+            (0..=rows).map(|r| (0..=columns).map(|c| at(r, c).count()).collect()).collect();
+        let hidden: Vec<(usize, usize)> = (0..=rows)
+            .flat_map(|r| (0..=columns).map(move |c| (r, c)))
+            .filter(|&(r, c)| at(r, c).is_hidden())
+            .collect();
+        let mut lines: Vec<Vec<(usize, usize)>> = (0..=rows).map(|r| (0..=columns).map(|c| (r, c)).collect()).collect();
+        lines.extend((0..=columns).map(|c| (0..=rows).map(|r| (r, c)).collect::<Vec<_>>()));
+        let mut seen: std::collections::HashMap<(usize, usize), std::collections::BTreeSet<u64>> = Default::default();
+        fn consistent(known: &[Vec<Option<u64>>], lines: &[Vec<(usize, usize)>]) -> bool {
+            lines.iter().all(|line| {
+                let (body, total) = line.split_at(line.len() - 1);
+                let assigned: u64 = body.iter().filter_map(|&(r, c)| known[r][c]).sum();
+                match known[total[0].0][total[0].1] {
+                    Some(t) if body.iter().all(|&(r, c)| known[r][c].is_some()) => assigned == t,
+                    Some(t) => assigned <= t,
+                    None => true,
+                }
+            })
+        }
+        #[allow(clippy::too_many_arguments)]
+        fn search(
+            i: usize,
+            hidden: &[(usize, usize)],
+            marks: &dyn Fn(usize, usize) -> Cell,
+            grand: u64,
+            known: &mut Vec<Vec<Option<u64>>>,
+            lines: &[Vec<(usize, usize)>],
+            seen: &mut std::collections::HashMap<(usize, usize), std::collections::BTreeSet<u64>>,
+        ) {
+            if i == hidden.len() {
+                for &(r, c) in hidden {
+                    seen.entry((r, c)).or_default().insert(known[r][c].unwrap());
+                }
+                return;
+            }
+            let (r, c) = hidden[i];
+            let values: Vec<u64> = match marks(r, c) {
+                Cell::Small => (1..=4).collect(),
+                _ => std::iter::once(0).chain(5..=grand.max(5)).collect(),
+            };
+            for v in values {
+                known[r][c] = Some(v);
+                if consistent(known, lines) {
+                    search(i + 1, hidden, marks, grand, known, lines, seen);
+                }
+            }
+            known[r][c] = None;
+        }
+        search(0, &hidden, &at, grand, &mut known, &lines, &mut seen);
+        seen.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect()
+    }
+
     fn assert_protected(counts: &[Vec<u64>]) -> Published {
         let published = suppress(counts);
-        let known = attack(&published);
         for (r, row) in counts.iter().enumerate() {
             for (c, &value) in row.iter().enumerate() {
+                match published.cells[r][c] {
+                    Cell::Count(n) => assert_eq!(n, value, "what is shown is true"),
+                    Cell::Small => assert!((1..MIN_COMPANIES).contains(&value)),
+                    Cell::Complementary => assert!(value == 0 || value >= MIN_COMPANIES),
+                }
                 if (1..MIN_COMPANIES).contains(&value) {
                     assert_eq!(published.cells[r][c], Cell::Small, "{counts:?}: cell {r},{c}");
-                    assert_eq!(known[r][c], None, "{counts:?}: cell {r},{c} ({value}) recovered from the totals");
-                } else {
-                    assert_ne!(published.cells[r][c], Cell::Small);
                 }
             }
         }
-        // What is shown is true.
+        // No hidden small figure can be worked out: one line at a time, and by trying every
+        // assignment that fits everything published (small tables).
+        let known = attack(&published);
+        let size: usize = counts.len() * counts.first().map_or(0, Vec::len);
+        let exact = (size <= 6).then(|| feasible(&published, counts));
         for (r, row) in counts.iter().enumerate() {
             for (c, &value) in row.iter().enumerate() {
-                if let Cell::Count(n) = published.cells[r][c] {
-                    assert_eq!(n, value);
+                if (1..MIN_COMPANIES).contains(&value) {
+                    assert_eq!(known[r][c], None, "{counts:?}: cell {r},{c} ({value}) recovered from one line");
+                    if let Some(exact) = &exact {
+                        let values = &exact[&(r, c)];
+                        assert!(values.contains(&value), "{counts:?}: the truth is among the answers");
+                        assert!(values.len() >= 2, "{counts:?} → {published:?}: cell {r},{c} is {values:?}");
+                    }
                 }
             }
         }
@@ -334,6 +544,12 @@ mod tests {
         assert_eq!(Audience::Outside.held(12, 5), Cell::Count(12));
         assert_eq!(Audience::Outside.held(0, 0), Cell::Count(0));
         assert_eq!(Audience::Inside.held(12, 3), Cell::Count(12));
+        assert_eq!(
+            Audience::Outside.held_parts(&[(20, 9), (8, 6), (2, 1), (0, 0)]),
+            [Cell::Complementary, Cell::Complementary, Cell::Small, Cell::Count(0)],
+            "30 tickets minus 20 and 8 would give the 2 away"
+        );
+        assert_eq!(Audience::Inside.held_parts(&[(2, 1)]), [Cell::Count(2)]);
         assert_eq!(Audience::Outside.derived(4, Some(52.5)), None);
         assert_eq!(Audience::Inside.derived(4, Some(52.5)), Some(52.5));
     }
@@ -397,6 +613,16 @@ mod tests {
     }
 
     #[test]
+    fn two_small_cells_whose_sum_is_known_are_not_given_away() {
+        // 1 + 1 with 10 beside them and the total 12: "<5", "<5", 10 would say both are 1.
+        let published = assert_protected(&[vec![1], vec![1], vec![10]]);
+        assert_eq!(published.cells[2][0], Cell::Complementary);
+        // 1 with 5 and 20: "<5", "x" (at least 5), 20 and the total 26 would pin it to 1.
+        let published = assert_protected(&[vec![1], vec![5], vec![20]]);
+        assert!(published.cells[2][0].is_hidden() || published.total.is_hidden(), "{published:?}");
+    }
+
+    #[test]
     fn nothing_small_hides_nothing() {
         let published = suppress(&[vec![5, 6], vec![0, 10]]);
         assert!(!published.has_hidden());
@@ -418,6 +644,13 @@ mod tests {
             let rows = (next() % 6 + 1) as usize;
             let columns = (next() % 4 + 1) as usize;
             let counts: Vec<Vec<u64>> = (0..rows).map(|_| (0..columns).map(|_| next() % 13).collect()).collect();
+            assert_protected(&counts);
+        }
+        // Small tables, every assignment tried: values that make small sums likely.
+        for _ in 0..250 {
+            let rows = (next() % 3 + 1) as usize;
+            let columns = (next() % 2 + 1) as usize;
+            let counts: Vec<Vec<u64>> = (0..rows).map(|_| (0..columns).map(|_| next() % 8).collect()).collect();
             assert_protected(&counts);
         }
     }

@@ -13,8 +13,8 @@
 pub mod access;
 pub mod application;
 pub mod calendar;
-pub mod case_study;
 pub mod case;
+pub mod case_study;
 pub mod corporate_number;
 pub mod device;
 pub mod disclosure;

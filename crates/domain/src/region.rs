@@ -68,6 +68,47 @@ pub const TOKYO: [&str; 62] = [
     "小笠原村",
 ];
 
+/// Tokyo's three areas, as its statistics group the municipalities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// The 23 special wards.
+    Wards,
+    /// The Tama area: 26 cities and the towns and village of Nishitama.
+    Tama,
+    /// The islands.
+    Islands,
+}
+
+impl Area {
+    pub const ALL: [Area; 3] = [Area::Wards, Area::Tama, Area::Islands];
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Area::Wards => "区部",
+            Area::Tama => "多摩地域",
+            Area::Islands => "島しょ部",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Area::Wards => "The 23 wards",
+            Area::Tama => "Tama area",
+            Area::Islands => "Islands",
+        }
+    }
+
+    /// The area of a municipality of [`TOKYO`].
+    pub fn of(municipality: &str) -> Option<Area> {
+        let index = TOKYO.iter().position(|name| *name == municipality)?;
+        Some(match index {
+            0..23 => Area::Wards,
+            23..53 => Area::Tama,
+            _ => Area::Islands,
+        })
+    }
+}
+
 /// The municipality an address in Tokyo starts with ("東京都" and a 郡 before it allowed), by
 /// the longest name that fits (中央区 is not 央区; 東村山市 is not 村山): `None` for an address
 /// outside Tokyo's list.
@@ -81,7 +122,12 @@ pub fn municipality(address: &str) -> Option<&'static str> {
         _ => rest,
     };
     let rest = rest.replace('ケ', "ヶ");
-    TOKYO.iter().filter(|name| rest.starts_with(*name)).max_by_key(|name| name.len()).copied()
+    let found = |rest: &str| TOKYO.iter().filter(|name| rest.starts_with(*name)).max_by_key(|name| name.len()).copied();
+    // Island addresses often name the island first: 八丈島八丈町…, 三宅島三宅村….
+    found(&rest).or_else(|| {
+        let island = rest.char_indices().take(5).find(|(_, c)| *c == '島').map(|(at, c)| at + c.len_utf8())?;
+        found(&rest[island..]).filter(|name| Area::of(name) == Some(Area::Islands))
+    })
 }
 
 #[cfg(test)]
@@ -98,8 +144,18 @@ mod tests {
         assert_eq!(municipality("東京都西多摩郡奥多摩町氷川"), Some("奥多摩町"));
         assert_eq!(municipality("青ケ島村無番地"), Some("青ヶ島村"));
         assert_eq!(municipality("北区王子1"), Some("北区"));
+        assert_eq!(municipality("東京都八丈島八丈町三根1"), Some("八丈町"));
+        assert_eq!(municipality("三宅島三宅村阿古"), Some("三宅村"));
+        assert_eq!(municipality("大島町元町1-1"), Some("大島町"));
         assert_eq!(municipality("横浜市中区"), None);
         assert_eq!(municipality(""), None);
         assert_eq!(TOKYO.len(), 62);
+        assert_eq!(Area::of("江戸川区"), Some(Area::Wards));
+        assert_eq!(Area::of("八王子市"), Some(Area::Tama));
+        assert_eq!(Area::of("奥多摩町"), Some(Area::Tama));
+        assert_eq!(Area::of("大島町"), Some(Area::Islands));
+        assert_eq!(Area::of("小笠原村"), Some(Area::Islands));
+        assert_eq!(TOKYO.iter().filter(|m| Area::of(m) == Some(Area::Wards)).count(), 23);
+        assert_eq!(TOKYO.iter().filter(|m| Area::of(m) == Some(Area::Islands)).count(), 9);
     }
 }

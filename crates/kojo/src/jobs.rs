@@ -73,10 +73,10 @@ pub async fn plan(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::R
     if store::jobs::plan(db, PURGE_THREAT_EVENTS, &today.to_string(), now, now).await? {
         planned += 1;
     }
-    // The public statistics, once a day just after Tokyo's midnight (today's, if missed).
-    if store::jobs::plan(db, PUBLIC_STATS, &today.to_string(), tokyo_midnight(today) + Duration::minutes(5), now)
-        .await?
-    {
+    // The public statistics, once a month just after midnight on the 1st (this month's, if missed).
+    let month = first_of_month(today);
+    let key = month.format("%Y-%m").to_string();
+    if store::jobs::plan(db, PUBLIC_STATS, &key, tokyo_midnight(month) + Duration::minutes(5), now).await? {
         planned += 1;
     }
     if let Some(mailbox) = &settings.mailbox {

@@ -210,9 +210,8 @@ pub async fn list(db: &Db, application_id: Option<Uuid>) -> Result<Vec<StudyReco
 
 /// The published studies, newest publication first; of one fiscal year when given.
 pub async fn published(db: &Db, fiscal_year: Option<i32>) -> Result<Vec<StudyRecord>> {
-    let mut query = study::Entity::find()
-        .filter(study::Column::Published.eq(true))
-        .order_by_desc(study::Column::PublishedAt);
+    let mut query =
+        study::Entity::find().filter(study::Column::Published.eq(true)).order_by_desc(study::Column::PublishedAt);
     if let Some(year) = fiscal_year {
         query = query.filter(study::Column::FiscalYear.eq(year));
     }

@@ -58,7 +58,9 @@ fn notice_for(t: T, done: &str) -> Option<&'static str> {
     Some(match done {
         "created" => t.s("事例を作成しました。原稿を書いてください。", "The case study was created; write the draft."),
         "saved" => t.s("新しい版を保存しました。", "A new version was saved."),
-        "sent" => t.s("企業に確認を依頼しました（メールでお知らせしました）。", "Sent to the company for review (e-mailed)."),
+        "sent" => {
+            t.s("企業に確認を依頼しました（メールでお知らせしました）。", "Sent to the company for review (e-mailed).")
+        }
         "published" => t.s("公開しました。", "Published."),
         "unpublished" => t.s("公開を取りやめました。", "Taken down."),
         "answered" => t.s("送信しました。", "Sent."),
@@ -96,7 +98,14 @@ async fn render_list(
     let rows = listed
         .into_iter()
         .map(|l| {
-            (l.study.id, l.reference, l.company_name, l.title, status_label(t, l.study.state.status), l.study.state.published)
+            (
+                l.study.id,
+                l.reference,
+                l.company_name,
+                l.title,
+                status_label(t, l.study.state.status),
+                l.study.state.published,
+            )
         })
         .collect();
     let page = ListPage {
@@ -423,7 +432,11 @@ struct PublicView {
 fn public_view(t: T, study: app::case_studies::Public) -> PublicView {
     PublicView {
         id: study.id,
-        year: if t.en { format!("FY{}", study.fiscal_year) } else { domain::wareki::format_fiscal_year(study.fiscal_year) },
+        year: if t.en {
+            format!("FY{}", study.fiscal_year)
+        } else {
+            domain::wareki::format_fiscal_year(study.fiscal_year)
+        },
         company: t.pick(&study.company_ja, &study.company_en).to_string(),
         paragraphs: domain::case_study::paragraphs(&study.body),
         title: study.title,
@@ -454,7 +467,9 @@ async fn public_list(
     let t = lang.t;
     let year = match query.year.trim() {
         "" => None,
-        raw => Some(raw.parse::<i32>().map_err(|_| PageError::bad_request("年度の値が正しくありません", "Unknown year"))?),
+        raw => {
+            Some(raw.parse::<i32>().map_err(|_| PageError::bad_request("年度の値が正しくありません", "Unknown year"))?)
+        }
     };
     let studies = app::case_studies::published(&state.services, year).await?;
     let years = app::case_studies::published_years(&state.services)

@@ -78,12 +78,7 @@ pub(crate) const ENTRIES: [MenuEntry; 21] = [
         en: "Risk assessment figures",
         action: Action::ReadRiskFigures,
     },
-    MenuEntry {
-        path: "/office/case-studies",
-        ja: "事例",
-        en: "Case studies",
-        action: Action::WriteCaseStudies,
-    },
+    MenuEntry { path: "/office/case-studies", ja: "事例", en: "Case studies", action: Action::WriteCaseStudies },
     MenuEntry {
         path: "/office/reports/timeline",
         ja: "経過一覧(CSV)",

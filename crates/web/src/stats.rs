@@ -1,5 +1,5 @@
 //! The public statistics page (`/stats`): the programme year's anonymised headline figures as
-//! last published (daily, by the job `public_stats`), as tables and charts, and as one CSV or
+//! last published (monthly, by the job `public_stats`), as tables and charts, and as one CSV or
 //! xlsx. Every figure went through the small-cell rule (`domain::disclosure`) before it was kept.
 
 use askama::Template;
@@ -8,7 +8,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use domain::disclosure::Cell;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -169,7 +168,7 @@ fn export_table(t: T, stats: &app::stats::PublicStats) -> documents::Table {
     }
     let detections = t.s("UTMの月別検知件数", "UTM detections by month").to_string();
     for m in &stats.detections {
-        let value = m.detections.map_or_else(|| Cell::Small.label(), |n| n.to_string());
+        let value = m.detections.map_or_else(|| t.s("非表示", "not shown").to_string(), |n| n.to_string());
         out.push([detections.clone(), m.month.clone(), t.s("検知件数", "Detections").to_string(), value]);
         out.push([
             detections.clone(),

@@ -1,8 +1,9 @@
 //! The public statistics (`/stats`) on both backends: nothing before the first publication; the
-//! daily job publishes the figures of what was recorded before the day began; small cells show
+//! monthly job publishes the figures of what was recorded before the month began; small cells show
 //! as "<5" and the figures that would give them away as "x", on the page and in the CSV; no
-//! company is named; a new day's publication counts the new records.
+//! company is named; a new month's publication counts the new records.
 
+use chrono::Datelike;
 use domain::programme::CourseCode;
 use serde_json::Value;
 
@@ -86,14 +87,16 @@ async fn the_public_figures_are_published_daily_without_small_cells(backend: Bac
         assert_eq!(response.status(), 201);
     }
 
-    // Today's publication counts what was recorded before today: nothing yet.
+    // This month's publication counts what was recorded before the month began: nothing yet.
     publish(&app).await;
     let page = app.client.get(app.at("/stats")).send().await.unwrap().text().await.unwrap();
     let courses = table(&page, "courses");
     assert_eq!(courses[0][1..], ["0", "0"], "today's applications wait for tomorrow's figures: {courses:?}");
 
-    // The next day's publication.
-    app.running.clock.advance(chrono::Duration::days(1));
+    // Next month's publication.
+    let today = app.running.clock.today();
+    let next_month = (today.with_day(1).unwrap() + chrono::Months::new(1)) - today;
+    app.running.clock.advance(next_month + chrono::Duration::hours(1));
     publish(&app).await;
     let page = app.client.get(app.at("/stats")).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("株式会社テスト") && !page.contains("西新宿"), "no company is named");
@@ -114,10 +117,11 @@ async fn the_public_figures_are_published_daily_without_small_cells(backend: Bac
     assert_eq!(row("小売業")[1..], ["<5", "0", "<5"]);
     assert_eq!(row("サービス業")[1..], ["0", "5", "5"]);
     assert_eq!(row("計")[1..], ["8", "5", "13"]);
-    // By ward or city: 八王子市 "<5", 港区 "x" so that 13 − 6 does not give it away.
+    // By area, every row printed: 多摩地域 (the 2 shops) "<5", 区部 "x" so that 13 − 11 does
+    // not give it away.
     assert_eq!(
         table(&page, "places"),
-        [vec!["港区", "x"], vec!["新宿区", "6"], vec!["八王子市", "<5"], vec!["計", "13"]]
+        [vec!["区部", "x"], vec!["多摩地域", "<5"], vec!["島しょ部", "0"], vec!["都外・不明", "0"], vec!["計", "13"]]
     );
     let sizes = table(&page, "sizes");
     assert_eq!(sizes.iter().find(|r| r[0] == "5人以下").unwrap()[1..], ["<5", "0", "<5"]);
@@ -130,7 +134,7 @@ async fn the_public_figures_are_published_daily_without_small_cells(backend: Bac
     let csv = String::from_utf8(csv.bytes().await.unwrap().to_vec()).unwrap();
     assert!(csv.contains("業種別の参加企業数,小売業,支援① UTM機器設置コース,<5"), "{csv}");
     assert!(csv.contains("業種別の参加企業数,製造業,支援① UTM機器設置コース,x"), "{csv}");
-    assert!(csv.contains("区市町村別の参加企業数,計,参加,13"), "{csv}");
+    assert!(csv.contains("地域別の参加企業数,計,参加,13"), "{csv}");
     assert!(!csv.contains("株式会社"));
     // English.
     let english = app.client.get(app.at("/stats?lang=en")).send().await.unwrap().text().await.unwrap();
