@@ -311,8 +311,9 @@ pub enum Command {
 /// The most files one reply sends.
 pub const MAX_REPLY_FILES: usize = 3;
 
-/// The most bytes one reply's files take together (mail servers refuse larger e-mails).
-pub const MAX_REPLY_BYTES: usize = domain::upload::MAX_FILE_BYTES;
+/// The most bytes one reply's files take together: base64 makes them a third larger on the
+/// wire, and mail servers commonly refuse messages over 10 MB (Postfix's default).
+pub const MAX_REPLY_BYTES: usize = 7 * 1024 * 1024;
 
 /// The most files kept from one incoming e-mail.
 pub const MAX_EMAIL_FILES: usize = 10;
@@ -328,8 +329,8 @@ fn reply_files(files: &[Upload]) -> Result<()> {
     }
     if files.iter().map(Upload::size).sum::<usize>() > MAX_REPLY_BYTES {
         return Err(invalid(
-            "添付ファイルは合計10MBまでです".into(),
-            "The attached files may take 10 MB together at most".into(),
+            "添付ファイルは合計7MBまでです（メールで送れる大きさ）".into(),
+            "The attached files may take 7 MB together at most (what e-mail carries)".into(),
         ));
     }
     Ok(())

@@ -58,13 +58,50 @@ impl UploadProblem {
     }
 }
 
-/// A file's name as kept: control characters and path separators dropped, cut to
-/// [`FILENAME_MAX`] characters; `file` when nothing is left.
+/// Characters that change how a name is shown without being seen (bidirectional overrides
+/// and isolates, zero-width characters): `invoice\u{202E}fdp.hta` would read "invoiceath.pdf".
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// The extension a file of `content_type` is saved under.
+fn extension_of(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "pdf",
+        "image/jpeg" => "jpg",
+        _ => "png",
+    }
+}
+
+/// A file's name as kept: path separators, control characters and invisible format characters
+/// dropped, cut to [`FILENAME_MAX`] characters; `file` when nothing is left.
 pub fn clean_filename(raw: &str) -> String {
-    let name: String =
-        raw.rsplit(['/', '\\']).next().unwrap_or("").chars().filter(|c| !c.is_control()).take(FILENAME_MAX).collect();
+    let name: String = raw
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control() && !is_invisible_format(*c))
+        .take(FILENAME_MAX)
+        .collect();
     let name = name.trim().to_string();
     if name.is_empty() || name == "." || name == ".." { "file".to_string() } else { name }
+}
+
+/// `name` ending in the extension of what the file is (a PDF named `請求書.hta` is kept as
+/// `請求書.hta.pdf`, so that no program opens it as something else once saved).
+fn with_true_extension(name: &str, content_type: &str) -> String {
+    let extension = extension_of(content_type);
+    let lower = name.to_lowercase();
+    let fits = match extension {
+        "jpg" => lower.ends_with(".jpg") || lower.ends_with(".jpeg"),
+        other => lower.ends_with(&format!(".{other}")),
+    };
+    if fits {
+        return name.to_string();
+    }
+    let stem: String = name.chars().take(FILENAME_MAX - extension.len() - 1).collect();
+    format!("{stem}.{extension}")
 }
 
 impl Upload {
@@ -77,7 +114,7 @@ impl Upload {
             return Err(UploadProblem::TooLarge);
         }
         let content_type = sniff(&bytes).ok_or(UploadProblem::Kind)?;
-        Ok(Upload { filename: clean_filename(filename), content_type, bytes })
+        Ok(Upload { filename: with_true_extension(&clean_filename(filename), content_type), content_type, bytes })
     }
 
     pub fn filename(&self) -> &str {
@@ -131,12 +168,20 @@ mod tests {
         let ok = Upload::checked("..\\..\\見積書\u{7}.pdf", b"%PDF-1.4 x".to_vec()).unwrap();
         assert_eq!(ok.filename(), "見積書.pdf");
         assert_eq!(ok.content_type(), "application/pdf");
-        assert_eq!(Upload::checked("a/b/", b"%PDF-".to_vec()).unwrap().filename(), "file");
+        assert_eq!(Upload::checked("a/b/", b"%PDF-".to_vec()).unwrap().filename(), "file.pdf");
         assert_eq!(Upload::checked("x.pdf", Vec::new()), Err(UploadProblem::Empty));
         assert_eq!(Upload::checked("x.exe", b"MZ".to_vec()), Err(UploadProblem::Kind));
         let mut big = b"%PDF-".to_vec();
         big.resize(MAX_FILE_BYTES + 1, b' ');
         assert_eq!(Upload::checked("big.pdf", big), Err(UploadProblem::TooLarge));
+        // The name ends in what the file is; invisible reordering characters are dropped.
+        assert_eq!(Upload::checked("請求書.hta", b"%PDF-1.4".to_vec()).unwrap().filename(), "請求書.hta.pdf");
+        assert_eq!(
+            Upload::checked("invoice\u{202E}fdp.hta", b"%PDF-".to_vec()).unwrap().filename(),
+            "invoicefdp.hta.pdf"
+        );
+        assert_eq!(Upload::checked("photo.JPEG", vec![0xFF, 0xD8, 0xFF, 0]).unwrap().filename(), "photo.JPEG");
+        assert_eq!(Upload::checked("scan", b"\x89PNG\r\n\x1a\n".to_vec()).unwrap().filename(), "scan.png");
         let long = "あ".repeat(300) + ".pdf";
         assert_eq!(Upload::checked(&long, b"%PDF-".to_vec()).unwrap().filename().chars().count(), FILENAME_MAX);
     }

@@ -918,10 +918,30 @@ async fn post_reply(
     let mut files = Vec::new();
     let mut problem: Option<(StatusCode, String)> = None;
     let mut total = 0usize;
-    while let Ok(Some(mut field)) = multipart.next_field().await {
+    // A request cut short or malformed is refused whole: nothing is sent with half its parts.
+    let broken = || {
+        PageError::bad_request(
+            "送信内容を読み取れませんでした。もう一度お試しください。",
+            "The form could not be read; try again.",
+        )
+    };
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                problem = Some((
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    t.s("添付ファイルは合計7MBまでです。", "The attached files may take 7 MB together at most.")
+                        .to_string(),
+                ));
+                break;
+            }
+            Err(_) => return Err(broken()),
+        };
         match field.name().unwrap_or("") {
-            "body" => body = field.text().await.unwrap_or_default(),
-            "ask" => ask = field.text().await.unwrap_or_default() == "yes",
+            "body" => body = field.text().await.map_err(|_| broken())?,
+            "ask" => ask = field.text().await.map_err(|_| broken())? == "yes",
             "files" => {
                 let name = field.file_name().unwrap_or("").to_string();
                 let mut bytes = Vec::new();
@@ -932,17 +952,22 @@ async fn post_reply(
                             total += chunk.len();
                             bytes.extend_from_slice(&chunk);
                         }
-                        Ok(Some(_)) | Err(_) => {
+                        Ok(Some(_)) => {
                             too_large = true;
                             break;
                         }
+                        Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                            too_large = true;
+                            break;
+                        }
+                        Err(_) => return Err(broken()),
                         Ok(None) => break,
                     }
                 }
                 if too_large {
                     problem = Some((
                         StatusCode::PAYLOAD_TOO_LARGE,
-                        t.s("添付ファイルは合計10MBまでです。", "The attached files may take 10 MB together at most.")
+                        t.s("添付ファイルは合計7MBまでです。", "The attached files may take 7 MB together at most.")
                             .to_string(),
                     ));
                     break;
