@@ -9,6 +9,7 @@ mod agreement;
 mod api_cases;
 mod backup;
 mod browser;
+mod case_studies;
 mod cases;
 mod concurrency;
 mod csrf;

@@ -24,7 +24,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Every page of the office menu.
-const MENU_PAGES: [&str; 20] = [
+const MENU_PAGES: [&str; 21] = [
     "/office/board",
     "/office/applications",
     "/office/approvals",
@@ -40,6 +40,7 @@ const MENU_PAGES: [&str; 20] = [
     "/office/incidents/figures",
     "/office/guidance/figures",
     "/office/risk/figures",
+    "/office/case-studies",
     "/office/reports/monthly",
     "/office/reports/contact-breaches",
     "/office/reports/timeline",
@@ -63,7 +64,9 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
         &cases[..],
         &["/office/seminars", "/office/inquiries", "/office/faq", "/office/guidance", "/office/risk"],
         &devices[..],
-        &reports[..],
+        &reports[..5],
+        &["/office/case-studies"],
+        &reports[5..],
     ]
     .concat();
     let administrator = [&secretariat[..], &["/office/programmes", "/office/users"]].concat();
