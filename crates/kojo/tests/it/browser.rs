@@ -1218,6 +1218,78 @@ async fn a_question_is_answered_and_becomes_a_published_faq_entry() {
     app.stop().await;
 }
 
+/// After support: the secretariat writes a case study and sends it; the company reads
+/// it in its portal by paragraphs, comments on one, approves it; the secretariat publishes it and
+/// the public page shows it without the company's name; the company withdraws and it is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_approves_its_case_study_and_the_public_page_shows_it() {
+    let Some(browser) = Browser::start("case-study").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    let case = crate::incidents::participant(&app, 1).await;
+    let reference = store::applications::get(&app.running.db, case).await.expect("case").reference;
+
+    // The secretariat: a new study, its text, sent to the company.
+    let password = create_staff(&app, "jimukyoku@example.jp").await;
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    browser.goto(&app.at("/office/case-studies")).await;
+    browser.assert_accessible("office-case-studies").await;
+    browser.type_into("reference", &reference).await;
+    browser.submit_form_css("#new-case-study").await;
+    assert!(browser.text("#notice").await.contains("事例を作成しました"));
+    browser.type_into("title", "製造業の取組み").await;
+    let text =
+        "導入の経緯。取引先からセキュリティ対策を求められた。\n\n導入の効果。不審な通信を遮断できるようになった。";
+    browser.type_into("body", text).await;
+    browser.submit_form_css("#draft-form").await;
+    assert!(browser.text("#notice").await.contains("新しい版を保存しました"));
+    assert!(browser.text("#versions").await.contains("第1版"));
+    browser.assert_accessible("office-case-study").await;
+    let send = browser.wait_css("#send").await;
+    browser.click_and_load(&send).await;
+    assert_eq!(browser.text("#status").await, "企業の確認待ち");
+    let office_path = browser.path().await;
+
+    // The company, from its portal: paragraphs, a comment on the second, then approval.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    let user = store::portal::company_user(&app.running.db, case, chrono::Utc::now()).await.unwrap();
+    let token = store::portal::issue_link(&app.running.db, user.id, chrono::Utc::now()).await.unwrap();
+    browser.goto(&app.at(&format!("/portal/auth/{token}"))).await;
+    browser.goto(&app.at("/portal/case-studies")).await;
+    let study = office_path.rsplit('/').next().expect("the study's id").to_string();
+    let second = browser.text(&format!("#p-{study}-2")).await;
+    assert!(second.contains("導入の効果"), "{second}");
+    browser.assert_accessible("portal-case-studies").await;
+    browser.select(&format!("paragraph-{study}"), "第2段落").await;
+    browser.type_into(&format!("text-{study}"), "「遮断できるようになった」で結構です。").await;
+    let comment = browser.wait_css(&format!("#comment-{study}")).await;
+    browser.click_and_load(&comment).await;
+    assert!(browser.text("#notice").await.contains("送信しました"));
+    let approve = browser.wait_css(&format!("#approve-{study}")).await;
+    browser.click_and_load(&approve).await;
+    assert_eq!(browser.text(&format!("#status-{study}")).await, "企業が承認");
+    browser.screenshot("portal-case-study").await;
+
+    // The secretariat publishes; the public page shows the approved text, not the company.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    browser.goto(&app.at(&office_path)).await;
+    assert!(browser.text("#events").await.contains("第2段落"), "the comment names its paragraph");
+    let publish = browser.wait_css("#publish").await;
+    browser.click_and_load(&publish).await;
+    browser.client.delete_all_cookies().await.expect("signed out");
+    browser.goto(&app.at("/cases")).await;
+    let link = browser.wait_css("#cases a").await;
+    browser.click_and_load(&link).await;
+    assert_eq!(browser.text("h1").await, "製造業の取組み");
+    assert!(browser.text("#case-text").await.contains("不審な通信を遮断できるようになった。"));
+    let company = browser.text("#company").await;
+    assert!(company.contains("製造業") && !company.contains("株式会社テスト1"), "{company}");
+    browser.assert_accessible("public-case").await;
+    browser.screenshot("public-case").await;
+    browser.finish().await;
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_is_chosen_once_and_remembered() {
     let Some(browser) = Browser::start("english").await else { return };
