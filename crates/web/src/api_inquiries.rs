@@ -127,11 +127,13 @@ fn unknown(field: &str, value: &str) -> ApiError {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct InboxQuery {
-    /// A status, `all` (closed ones too), or nothing (open ones).
+    /// A status, `all` (closed ones too), or `open` / nothing (the open ones), as on the page.
     status: String,
     category: String,
     channel: String,
     q: String,
+    /// `mine`: assigned to the token's user, as on the page.
+    assignee: String,
 }
 
 /// Where an inquiry's first-answer clock stands, as JSON.
@@ -152,7 +154,7 @@ async fn api_inbox(
     ApiQuery(query): ApiQuery<InboxQuery>,
 ) -> Result<Response, ApiError> {
     let status = match query.status.as_str() {
-        "" | "all" => None,
+        "" | "open" | "all" => None,
         code => Some(Status::from_code(code).ok_or_else(|| unknown("status", code))?),
     };
     let category = match query.category.as_str() {
@@ -166,11 +168,17 @@ async fn api_inbox(
     if query.q.chars().count() > 100 || query.q.chars().any(char::is_control) {
         return Err(unknown("q", "(over 100 characters or a control character)"));
     }
+    let assignee = match query.assignee.as_str() {
+        "" => None,
+        "mine" => Some(staff.0.id),
+        other => return Err(unknown("assignee", other)),
+    };
     let filter = store::inquiries::Filter {
         status,
         all: query.status == "all",
         category,
         channel,
+        assignee,
         text: Some(query.q.trim().to_string()).filter(|q| !q.is_empty()),
         ..Default::default()
     };

@@ -898,6 +898,10 @@ async fn the_inbox_is_worked_through_the_api(backend: Backend) {
     assert_eq!(found["items"][0]["reference"], asked.reference.as_str());
     let (status, _) = call(&app, &token, get.clone(), "/api/v1/inquiries?status=nonsense", None).await;
     assert_eq!(status, 422);
+    let (_, open) = call(&app, &token, get.clone(), "/api/v1/inquiries?status=open", None).await;
+    assert_eq!(open["total"], 2, "open, as on the page");
+    let (_, mine) = call(&app, &token, get.clone(), "/api/v1/inquiries?assignee=mine", None).await;
+    assert_eq!(mine["total"], 0, "nothing assigned to the token's user yet");
 
     let path = format!("/api/v1/inquiries/{}", asked.id);
     let (status, detail) = call(&app, &token, get.clone(), &path, None).await;
