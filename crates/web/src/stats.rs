@@ -143,8 +143,16 @@ fn view(t: T, stats: &app::stats::PublicStats) -> Shown {
             })
             .collect(),
         two_star: stats.two_star.label(),
-        has_hidden: stats.tables.iter().any(|table| table.published.has_hidden())
-            || stats.detections.iter().any(|m| m.detections.is_none() || m.companies.is_hidden())
+        // Applied and taking part have no row totals to show (two populations): only their
+        // cells and column totals count.
+        has_hidden: stats.tables.iter().any(|table| {
+            let shown = &table.published;
+            if table.key == "courses" {
+                shown.cells.iter().flatten().chain(&shown.column_totals).any(|c| c.is_hidden())
+            } else {
+                shown.has_hidden()
+            }
+        }) || stats.detections.iter().any(|m| m.detections.is_none() || m.companies.is_hidden())
             || stats.two_star.is_hidden(),
         tables,
     }
