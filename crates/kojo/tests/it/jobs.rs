@@ -269,9 +269,9 @@ async fn a_failing_job_keeps_its_error_and_is_retried_after_its_backoff(backend:
     let pass = kojo::jobs::run_due_jobs(&kojo::setup::services(&db, &app.config).await.unwrap(), &broken, &clock)
         .await
         .unwrap();
-    // Planned: the purge (done), last month's drafts (failed) and the three trial-end notices
-    // (not due).
-    assert_eq!(pass, kojo::jobs::Pass { planned: 5, done: 1, failed: 1 });
+    // Planned: the purge and the month's public statistics (done), last month's drafts (failed)
+    // and the three trial-end notices (not due).
+    assert_eq!(pass, kojo::jobs::Pass { planned: 6, done: 2, failed: 1 });
     let job = store::jobs::find(&db, REPORT_DRAFTS, &key(last_month)).await.unwrap().unwrap();
     assert_eq!((job.attempts, job.done_at), (1, None));
     assert!(job.last_error.as_deref().unwrap().contains("no-such-fonts"), "{job:?}");
