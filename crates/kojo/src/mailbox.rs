@@ -236,12 +236,24 @@ pub fn incoming(raw: &[u8], fallback_id: &str) -> Option<app::inquiries::Incomin
         .filter(|id| !id.is_empty() && id.len() <= 250 && !id.chars().any(char::is_control))
         .unwrap_or_else(|| fallback_id.chars().take(250).collect());
     let text = message.body_text(0).map(|text| without_quoted_history(&text)).unwrap_or_default();
+    // A forwarded e-mail (message/rfc822) comes as its raw bytes: not a kind Kojo keeps, so it is
+    // named in the thread like any other file not kept.
     let attachments = message
         .attachments()
-        .filter(|part| !part.is_message())
-        .map(|part| app::inquiries::IncomingFile {
-            filename: mail_parser::MimeHeaders::attachment_name(part).unwrap_or("attachment").to_string(),
-            bytes: part.contents().to_vec(),
+        .map(|part| {
+            let name = mail_parser::MimeHeaders::attachment_name(part);
+            if part.is_message() {
+                let (start, end) = (part.raw_body_offset() as usize, part.raw_end_offset() as usize);
+                app::inquiries::IncomingFile {
+                    filename: name.unwrap_or("転送されたメール.eml").to_string(),
+                    bytes: raw.get(start..end).unwrap_or_default().to_vec(),
+                }
+            } else {
+                app::inquiries::IncomingFile {
+                    filename: name.unwrap_or("attachment").to_string(),
+                    bytes: part.contents().to_vec(),
+                }
+            }
         })
         .collect();
     Some(app::inquiries::IncomingEmail {
@@ -347,5 +359,31 @@ mod tests {
         assert_eq!(email.attachments.len(), 1);
         assert_eq!(email.attachments[0].filename, "見積.pdf");
         assert!(email.attachments[0].bytes.starts_with(b"%PDF-1.4"));
+    }
+
+    #[test]
+    fn a_forwarded_e_mail_is_an_attachment_too() {
+        let raw = "From: a@example.jp\r\n\
+                   Subject: fwd\r\n\
+                   MIME-Version: 1.0\r\n\
+                   Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+                   --b1\r\n\
+                   Content-Type: text/plain; charset=UTF-8\r\n\r\n\
+                   転送します。\r\n\
+                   --b1\r\n\
+                   Content-Type: message/rfc822\r\n\r\n\
+                   From: b@example.jp\r\n\
+                   Subject: original\r\n\r\n\
+                   the original text\r\n\
+                   --b1--\r\n";
+        let email = incoming(raw.as_bytes(), "x").unwrap();
+        assert_eq!(
+            email.attachments.len(),
+            1,
+            "{:?}",
+            email.attachments.iter().map(|a| &a.filename).collect::<Vec<_>>()
+        );
+        assert_eq!(email.attachments[0].filename, "転送されたメール.eml");
+        assert!(String::from_utf8_lossy(&email.attachments[0].bytes).contains("the original text"));
     }
 }
