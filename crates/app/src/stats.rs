@@ -26,6 +26,10 @@ pub struct StatsTable {
     pub title_en: String,
     pub rows: Vec<(String, String)>,
     pub columns: Vec<(String, String)>,
+    /// The columns are separate populations (applied, taking part), not parts of one: no row
+    /// totals are published.
+    #[serde(default)]
+    pub separate_columns: bool,
     pub published: Published,
 }
 
@@ -106,6 +110,7 @@ pub async fn compute(services: &Services, as_of: NaiveDate) -> Result<Option<Pub
         title_en: "Companies that applied and that take part, by course".into(),
         rows: courses.clone(),
         columns: vec![("申込".into(), "Applied".into()), ("参加".into(), "Taking part".into())],
+        separate_columns: true,
         // Applied and taking part are two populations, not parts of one: each column is its
         // own list with its total.
         published: two_lists(&by_course),
@@ -122,6 +127,7 @@ pub async fn compute(services: &Services, as_of: NaiveDate) -> Result<Option<Pub
         title_en: "Companies taking part, by industry".into(),
         rows: Industry::ALL.iter().map(|i| (i.label_ja().to_string(), i.label_en().to_string())).collect(),
         columns: courses.clone(),
+        separate_columns: false,
         published: disclosure::suppress(&by_industry),
     });
 
@@ -137,6 +143,7 @@ pub async fn compute(services: &Services, as_of: NaiveDate) -> Result<Option<Pub
         title_en: "Companies taking part, by number of employees".into(),
         rows: SIZE_BANDS.iter().map(|(_, _, ja, en)| (ja.to_string(), en.to_string())).collect(),
         columns: courses.clone(),
+        separate_columns: false,
         published: disclosure::suppress(&by_size),
     });
 
@@ -159,6 +166,7 @@ pub async fn compute(services: &Services, as_of: NaiveDate) -> Result<Option<Pub
         title_en: "Companies taking part, by area".into(),
         rows: area_rows,
         columns: vec![("参加".into(), "Taking part".into())],
+        separate_columns: false,
         published: disclosure::suppress(&by_area),
     });
 

@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::auth::{CompanyUser, Staff};
 use crate::client::ClientIp;
 use crate::error::PageError;
-use crate::guidance::parse_id;
+use crate::guidance::{parse_id, staff_actor};
 use crate::i18n::{Lang, T};
 use crate::render::html;
 
@@ -31,10 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/portal/case-studies/{id}", axum::routing::post(post_answer))
         .route("/cases", get(public_list))
         .route("/cases/{id}", get(public_one))
-}
-
-fn staff_actor(staff: &Staff, ip: &ClientIp) -> app::Actor {
-    app::Actor::user(&staff.user, app::Via::Page, ip.to_db())
 }
 
 fn status_label(t: T, status: Status) -> &'static str {

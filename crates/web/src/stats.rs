@@ -76,7 +76,7 @@ fn view(t: T, stats: &app::stats::PublicStats) -> Shown {
         .map(|table| {
             // Parts of one population (industries × courses): each row's total is its figure;
             // applied and taking part (two populations) and one-column lists: the last cell.
-            let row_totals = table.columns.len() > 1 && table.key != "courses";
+            let row_totals = table.columns.len() > 1 && !table.separate_columns;
             let chart_rows: Vec<(String, Option<u64>)> = table
                 .rows
                 .iter()
@@ -91,7 +91,7 @@ fn view(t: T, stats: &app::stats::PublicStats) -> Shown {
                 })
                 .collect();
             let title = t.pick(&table.title_ja, &table.title_en).to_string();
-            let chart_title = if table.key == "courses" {
+            let chart_title = if table.separate_columns {
                 t.s("コース別の参加企業数", "Companies taking part, by course").to_string()
             } else {
                 title.clone()
@@ -147,7 +147,7 @@ fn view(t: T, stats: &app::stats::PublicStats) -> Shown {
         // cells and column totals count.
         has_hidden: stats.tables.iter().any(|table| {
             let shown = &table.published;
-            if table.key == "courses" {
+            if table.separate_columns {
                 shown.cells.iter().flatten().chain(&shown.column_totals).any(|c| c.is_hidden())
             } else {
                 shown.has_hidden()
