@@ -32,6 +32,7 @@ pub mod risk;
 pub mod secretariat;
 pub mod seminar;
 pub mod sign_in;
+pub mod survey;
 pub mod text;
 pub mod upload;
 pub mod wareki;
