@@ -25,6 +25,7 @@ pub mod reports;
 pub mod risk;
 pub mod seminars;
 pub mod stats;
+pub mod surveys;
 
 use std::sync::Arc;
 

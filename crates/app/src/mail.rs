@@ -339,6 +339,9 @@ pub mod subject {
         Subject::fixed("経営指導の報告をお送りしました", "Your guidance visit report is ready");
     /// A case study draft waits for the company's review.
     pub const CASE_STUDY: Subject = Subject::fixed("事例原稿のご確認のお願い", "Please review your case study draft");
+    pub const SURVEY: Subject = Subject::fixed("アンケートへのご協力のお願い", "Please answer our survey");
+    pub const SURVEY_REMINDER: Subject =
+        Subject::fixed("【再送】アンケートへのご協力のお願い", "Reminder: please answer our survey");
     /// The expert released a risk assessment report.
     pub const RISK_REPORT: Subject =
         Subject::fixed("リスクアセスメント報告書をお送りしました", "Your risk assessment report is ready");
@@ -1007,4 +1010,57 @@ pub fn guidance_visit(
             content: ics.into_bytes(),
         }],
     }
+}
+
+// Surveys.
+
+/// What a survey e-mail says.
+#[derive(Debug, Clone, Copy)]
+pub struct SurveyMail<'a> {
+    pub to: &'a str,
+    pub title: &'a str,
+    pub company_name: &'a str,
+    pub name: &'a str,
+    /// The respondent's link (its own; the hash is what Kojo keeps).
+    pub token: &'a str,
+    pub reminder: bool,
+    /// A participant also finds it in its portal.
+    pub in_portal: bool,
+}
+
+#[derive(Template)]
+#[template(path = "mail/survey.txt")]
+struct SurveyText<'a> {
+    en: bool,
+    title: &'a str,
+    company_name: &'a str,
+    name: &'a str,
+    link: String,
+    reminder: bool,
+    portal: String,
+    signature: String,
+}
+
+/// The invitation to a survey, or its reminder: the personal link (no sign-in; it works until
+/// the answers are submitted) and, for a participant, the portal where it is also a task.
+pub fn survey_notice(letter: &Letter<'_>, mail: SurveyMail<'_>) -> OutgoingEmail {
+    let base = letter.settings.public_url.trim_end_matches('/');
+    let body = SurveyText {
+        en: letter.en(),
+        title: mail.title,
+        company_name: mail.company_name,
+        name: mail.name,
+        link: format!("{base}/survey/{}", mail.token),
+        reminder: mail.reminder,
+        portal: if mail.in_portal {
+            portal_login_url(letter.settings, domain::portal::PortalTask::Survey)
+        } else {
+            String::new()
+        },
+        signature: letter.signature(),
+    }
+    .render()
+    .unwrap_or_else(|e| format!("({e})"));
+    let subject = if mail.reminder { &subject::SURVEY_REMINDER } else { &subject::SURVEY };
+    OutgoingEmail { to: mail.to.to_string(), subject: letter.subject(subject), body, attachments: Vec::new() }
 }

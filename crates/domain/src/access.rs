@@ -136,6 +136,10 @@ pub enum Action {
     ReadInquiryFigures,
     /// Write case studies (事例), send them to the company, publish them.
     WriteCaseStudies,
+    /// Surveys: write and send them, remind, close; read every answer with who gave it.
+    RunSurveys,
+    /// Read the surveys' results as counts, averages and charts, nobody named.
+    ReadSurveyFigures,
     /// Programme years, windows, capacities and users.
     Administer,
     /// Change one's own password (every staff user; company users have none).
@@ -179,6 +183,8 @@ impl Role {
                 matches!(self, Role::Administrator | Role::Secretariat | Role::TokyoOfficial)
             }
             Action::WriteCaseStudies => matches!(self, Role::Administrator | Role::Secretariat),
+            Action::RunSurveys => matches!(self, Role::Administrator | Role::Secretariat),
+            Action::ReadSurveyFigures => matches!(self, Role::Administrator | Role::Secretariat | Role::TokyoOfficial),
             Action::Administer => matches!(self, Role::Administrator),
             Action::ActOnOwnCase => matches!(self, Role::Company),
             Action::ChangeOwnPassword => self.is_staff(),

@@ -26,10 +26,12 @@ pub enum PortalTask {
     Risk,
     /// A case study (事例) to review and approve.
     CaseStudy,
+    /// A survey to answer.
+    Survey,
 }
 
 impl PortalTask {
-    pub const ALL: [PortalTask; 10] = [
+    pub const ALL: [PortalTask; 11] = [
         PortalTask::Home,
         PortalTask::Intent,
         PortalTask::Agreement,
@@ -40,6 +42,7 @@ impl PortalTask {
         PortalTask::Guidance,
         PortalTask::Risk,
         PortalTask::CaseStudy,
+        PortalTask::Survey,
     ];
 
     /// The word in links (`?task=…`); empty for the home page.
@@ -55,6 +58,7 @@ impl PortalTask {
             PortalTask::Guidance => "guidance",
             PortalTask::Risk => "risk",
             PortalTask::CaseStudy => "case-study",
+            PortalTask::Survey => "survey",
         }
     }
 
@@ -76,6 +80,7 @@ impl PortalTask {
             PortalTask::Guidance => "/portal/guidance",
             PortalTask::Risk => "/portal/risk",
             PortalTask::CaseStudy => "/portal/case-studies",
+            PortalTask::Survey => "/portal/surveys",
         }
     }
 
@@ -96,6 +101,7 @@ impl PortalTask {
             PortalTask::CaseStudy => {
                 "参加企業ページで事例の原稿をご確認のうえ、承認または修正のご依頼をお願いします。承認いただいた原稿のみ公開します。"
             }
+            PortalTask::Survey => "参加企業ページでアンケートにご回答ください。",
         }
     }
 
@@ -121,6 +127,7 @@ impl PortalTask {
             PortalTask::CaseStudy => {
                 "Please review the case study draft in the participants' portal and approve it or ask for changes. Only a draft you approve is published."
             }
+            PortalTask::Survey => "Please answer the survey in the participants' portal.",
         }
     }
 }

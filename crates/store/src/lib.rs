@@ -20,6 +20,7 @@ mod migration_security;
 mod migration_seminars;
 mod migration_stats;
 mod migration_stream;
+mod migration_surveys;
 mod migration_syslog;
 mod migration_utm;
 
@@ -44,6 +45,7 @@ pub mod reports;
 pub mod risk;
 pub mod seminars;
 pub mod stats;
+pub mod surveys;
 pub mod stream;
 
 use std::time::Duration;
