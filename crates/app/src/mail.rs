@@ -1050,7 +1050,7 @@ pub fn survey_notice(letter: &Letter<'_>, mail: SurveyMail<'_>) -> OutgoingEmail
         title: mail.title,
         company_name: mail.company_name,
         name: mail.name,
-        link: format!("{base}/survey/{}", mail.token),
+        link: format!("{base}/survey/{}{}", mail.token, if letter.en() { "?lang=en" } else { "" }),
         reminder: mail.reminder,
         portal: if mail.in_portal {
             portal_login_url(letter.settings, domain::portal::PortalTask::Survey)

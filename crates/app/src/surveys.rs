@@ -37,32 +37,43 @@ fn definition_of(source: &str) -> Result<Definition> {
 #[derive(Debug, Clone)]
 pub struct BoardRow {
     pub survey: SurveyRecord,
-    pub invited: usize,
-    pub started: usize,
-    pub submitted: usize,
+    /// Invitations sent (people, not counted under the small-cell rule: nobody is described).
+    pub invited: u64,
+    /// Answers saved but not yet submitted; submitted answers.
+    pub started: Cell,
+    pub submitted: Cell,
+    /// Submitted per invited, in whole percent (withheld under 5 answers outside the secretariat).
+    pub rate: Option<u32>,
 }
 
-impl BoardRow {
-    /// Submitted per invited, in whole percent.
-    pub fn rate(&self) -> Option<u32> {
-        (self.invited > 0).then(|| ((self.submitted * 100) as f64 / self.invited as f64).round() as u32)
-    }
-}
-
-/// The board: every survey of `fiscal_year` (all years when `None`) with its response rate.
+/// The board: every survey of `fiscal_year` (all years when `None`) with its response rate,
+/// suppressed for readers outside the secretariat.
 pub async fn board(services: &Services, actor: &Actor, fiscal_year: Option<i32>) -> Result<Vec<BoardRow>> {
-    actor.require(Action::RunSurveys)?;
+    actor.require(Action::ReadSurveyFigures)?;
+    let audience = Audience::of(actor.role());
     let mut rows = Vec::new();
     for survey in store::surveys::list(&services.db, fiscal_year).await? {
+        if survey.status == Status::Draft && audience == Audience::Outside {
+            continue;
+        }
         let invitations = store::surveys::invitations(&services.db, survey.id).await?;
+        let invited = invitations.len() as u64;
+        let submitted = invitations.iter().filter(|i| i.submitted_at.is_some()).count() as u64;
+        let started = invitations.iter().filter(|i| i.started_at.is_some() && i.submitted_at.is_none()).count() as u64;
+        let (cells, _) = audience.list(&[submitted, started, invited - submitted - started]);
         rows.push(BoardRow {
-            invited: invitations.len(),
-            started: invitations.iter().filter(|i| i.started_at.is_some() && i.submitted_at.is_none()).count(),
-            submitted: invitations.iter().filter(|i| i.submitted_at.is_some()).count(),
+            invited,
+            submitted: cells[0],
+            started: cells[1],
+            rate: audience.derived(submitted, rate(submitted, invited)),
             survey,
         });
     }
     Ok(rows)
+}
+
+fn rate(part: u64, whole: u64) -> Option<u32> {
+    (whole > 0).then(|| ((part * 100) as f64 / whole as f64).round() as u32)
 }
 
 /// Starts a survey for `moment` of the current programme year, from the standard definition.
@@ -781,7 +792,7 @@ pub async fn results(services: &Services, actor: &Actor, id: Uuid) -> Result<Res
 
     let invited = invitations.len() as u64;
     Ok(Results {
-        rate: audience.derived(submitted, (invited > 0).then(|| ((submitted * 100) as f64 / invited as f64).round() as u32)),
+        rate: audience.derived(submitted, rate(submitted, invited)),
         invited: Cell::Count(invited),
         submitted: audience.count(submitted),
         survey,

@@ -22,6 +22,9 @@
 //!   to do at the old one), and at once for a clock found past its target.
 //! - `guidance_reminder` / `VISIT-ID/START`: the reminder of a management-guidance visit, due at
 //!   10:00 JST on the business day before it (a moved visit plans a new key).
+//! - `surveys` / `YYYY-MM-DD`: the open surveys' daily run at 10:00 JST — invitations to those
+//!   who became due (a seminar attended, a second guidance visit, a risk report) and the
+//!   reminders 3 and 7 business days after an unanswered invitation.
 //! - `mailbox` / `SLOT`: a read of the secretariat's mailbox (`KOJO_IMAP_URL`), one per
 //!   interval (the slot's start, RFC 3339); only the current slot is planned, so a long stop
 //!   catches up with one read. Done slots are forgotten after a day.
@@ -47,6 +50,7 @@ pub const GUIDANCE_REMINDER: &str = "guidance_reminder";
 pub const NIGHTLY_BACKUP: &str = "backup";
 pub const MAILBOX: &str = "mailbox";
 pub const PUBLIC_STATS: &str = "public_stats";
+pub const SURVEYS: &str = "surveys";
 
 /// How long a claimed job is its worker's. A job running longer may be claimed again by another
 /// worker (its handler is safe to repeat), so this is far above any job's expected run.
@@ -77,6 +81,9 @@ pub async fn plan(db: &Db, settings: &Settings, clock: &app::Clock) -> anyhow::R
     let month = first_of_month(today);
     let key = month.format("%Y-%m").to_string();
     if store::jobs::plan(db, PUBLIC_STATS, &key, tokyo_midnight(month) + Duration::minutes(5), now).await? {
+        planned += 1;
+    }
+    if store::jobs::plan(db, SURVEYS, &today.to_string(), app::surveys::run_due_at(today), now).await? {
         planned += 1;
     }
     if let Some(mailbox) = &settings.mailbox {
@@ -285,6 +292,10 @@ async fn run_one(
         PUBLIC_STATS => {
             let published = app::stats::publish(services, clock.now()).await?;
             tracing::info!(published = published.is_some(), "public statistics");
+        }
+        SURVEYS => {
+            let run = app::surveys::run_due(services, clock.now()).await?;
+            tracing::info!(invited = run.invited, reminded = run.reminded, "surveys");
         }
         other => anyhow::bail!("unknown job kind {other} (written by a newer Kojo?)"),
     }

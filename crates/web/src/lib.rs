@@ -12,6 +12,7 @@ mod api_seminars;
 mod api_utm;
 pub mod auth;
 mod case_studies;
+mod surveys;
 mod cases;
 mod client;
 mod csrf;
@@ -275,6 +276,7 @@ pub fn router(state: AppState) -> Router {
         .merge(policies::router())
         .merge(stats::router())
         .merge(case_studies::router())
+        .merge(surveys::router())
         .merge(incidents::router())
         .merge(guidance::router())
         .merge(risk::router())

@@ -203,6 +203,8 @@ struct PortalPage {
     t: T,
     signed_in: bool,
     csrf: String,
+    /// Surveys waiting for an answer: (invitation, title).
+    surveys_to_answer: Vec<(uuid::Uuid, String)>,
     record: ApplicationRecord,
     state_label: &'static str,
     course_name: String,
@@ -318,10 +320,20 @@ async fn portal_page_with(
     } else {
         None
     };
+    let actor = app::Actor::user(&company.user, app::Via::Page, None);
+    let surveys_to_answer = app::surveys::own(&state.services, &actor)
+        .await?
+        .into_iter()
+        .filter(|(survey, invitation)| {
+            invitation.submitted_at.is_none() && survey.status == domain::survey::Status::Open
+        })
+        .map(|(survey, invitation)| (invitation.id, t.pick(&survey.title_ja, &survey.title_en).to_string()))
+        .collect();
     let page = PortalPage {
         t,
         signed_in: false,
         csrf: company.csrf.clone(),
+        surveys_to_answer,
         guidance,
         state_label: t.pick(record.status.label_ja(), record.status.label_en()),
         course_name,

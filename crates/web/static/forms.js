@@ -62,3 +62,33 @@
     if (input.value.trim() !== '') { ask(); }
   });
 })();
+
+// A survey's conditional questions: a question with data-show-when="KEY:ANSWER" is shown only
+// while question KEY has ANSWER chosen (and is itself shown). Hidden questions keep their inputs
+// disabled, so what they held is not sent; the server drops such answers anyway. Without
+// JavaScript every question shows, each conditional one saying when it applies.
+(function () {
+  document.querySelectorAll('form[data-survey]').forEach(function (form) {
+    var conditional = form.querySelectorAll('[data-show-when]');
+    if (!conditional.length) { return; }
+    function chosen(key, answer) {
+      var inputs = form.querySelectorAll('input[name="q.' + key + '"]');
+      for (var i = 0; i < inputs.length; i++) {
+        if (inputs[i].checked && !inputs[i].disabled && inputs[i].value === answer) { return true; }
+      }
+      return false;
+    }
+    function update() {
+      // In the survey's order, so a chain (A shows B shows C) settles in one pass.
+      conditional.forEach(function (box) {
+        var rule = box.getAttribute('data-show-when').split(':');
+        var show = chosen(rule[0], rule[1]);
+        box.hidden = !show;
+        box.querySelectorAll('input, textarea').forEach(function (input) { input.disabled = !show; });
+      });
+    }
+    form.querySelectorAll('.survey-condition').forEach(function (note) { note.hidden = true; });
+    form.addEventListener('change', update);
+    update();
+  });
+})();

@@ -24,7 +24,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Every page of the office menu.
-const MENU_PAGES: [&str; 21] = [
+const MENU_PAGES: [&str; 22] = [
     "/office/board",
     "/office/applications",
     "/office/approvals",
@@ -41,6 +41,7 @@ const MENU_PAGES: [&str; 21] = [
     "/office/guidance/figures",
     "/office/risk/figures",
     "/office/case-studies",
+    "/office/surveys",
     "/office/reports/monthly",
     "/office/reports/contact-breaches",
     "/office/reports/timeline",
@@ -65,7 +66,7 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
         &["/office/seminars", "/office/inquiries", "/office/faq", "/office/guidance", "/office/risk"],
         &devices[..],
         &reports[..5],
-        &["/office/case-studies"],
+        &["/office/case-studies", "/office/surveys"],
         &reports[5..],
     ]
     .concat();
@@ -83,6 +84,7 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
                 "/office/guidance/figures",
                 "/office/inquiries/figures",
                 "/office/risk/figures",
+                "/office/surveys",
             ],
         ),
         (Role::UtmOperator, "/office/devices", [&devices[..], &["/office/incidents/figures"]].concat()),
