@@ -138,14 +138,14 @@ async fn missed_report_drafts_are_made_once_on_the_next_start(backend: Backend) 
         .unwrap();
     assert_eq!(pass, kojo::jobs::Pass::default());
 
-    // Nor does a restart the next day, beyond that day's purge.
+    // Nor does a restart the next day, beyond that day's purge and survey run.
     clock.advance(chrono::Duration::days(1));
     let app = app.restart(clock.clone(), |config| config.worker = false).await;
     let db = app.running.db.clone();
     let pass = kojo::jobs::run_due_jobs(&kojo::setup::services(&db, &app.config).await.unwrap(), &settings(), &clock)
         .await
         .unwrap();
-    assert_eq!(pass, kojo::jobs::Pass { planned: 1, done: 1, failed: 0 });
+    assert_eq!(pass, kojo::jobs::Pass { planned: 2, done: 2, failed: 0 });
     let reports = store::reports::for_month(&db, &key(last_month)).await.unwrap();
     assert_eq!((reports.len(), reports[0].generated_at), (1, generated_at), "the drafts are not made again");
     let job = store::jobs::find(&db, REPORT_DRAFTS, &key(last_month)).await.unwrap().unwrap();
@@ -178,11 +178,11 @@ async fn two_workers_run_each_job_exactly_once(backend: Backend) {
     .await;
     let passes: Vec<kojo::jobs::Pass> = passes.into_iter().map(Result::unwrap).collect();
     let jobs = store::jobs::recent(&app.running.db, 100).await.unwrap();
-    // Four months of drafts, today's purge and public statistics, and the three trial-end
-    // notices (due, the trial is over: no e-mail).
-    assert_eq!(jobs.len(), 9, "{jobs:?}");
-    assert_eq!(passes.iter().map(|p| p.planned).sum::<usize>(), 9, "each job planned once: {passes:?}");
-    assert_eq!(passes.iter().map(|p| p.done).sum::<usize>(), 9, "each job run once: {passes:?}");
+    // Four months of drafts, today's purge, survey run and public statistics, and the three
+    // trial-end notices (due, the trial is over: no e-mail).
+    assert_eq!(jobs.len(), 10, "{jobs:?}");
+    assert_eq!(passes.iter().map(|p| p.planned).sum::<usize>(), 10, "each job planned once: {passes:?}");
+    assert_eq!(passes.iter().map(|p| p.done).sum::<usize>(), 10, "each job run once: {passes:?}");
     assert_eq!(passes.iter().map(|p| p.failed).sum::<usize>(), 0);
     for job in &jobs {
         assert!(job.done_at.is_some(), "{job:?}");
@@ -269,9 +269,9 @@ async fn a_failing_job_keeps_its_error_and_is_retried_after_its_backoff(backend:
     let pass = kojo::jobs::run_due_jobs(&kojo::setup::services(&db, &app.config).await.unwrap(), &broken, &clock)
         .await
         .unwrap();
-    // Planned: the purge and the month's public statistics (done), last month's drafts (failed)
-    // and the three trial-end notices (not due).
-    assert_eq!(pass, kojo::jobs::Pass { planned: 6, done: 2, failed: 1 });
+    // Planned: the purge, the day's survey run and the month's public statistics (done), last
+    // month's drafts (failed) and the three trial-end notices (not due).
+    assert_eq!(pass, kojo::jobs::Pass { planned: 7, done: 3, failed: 1 });
     let job = store::jobs::find(&db, REPORT_DRAFTS, &key(last_month)).await.unwrap().unwrap();
     assert_eq!((job.attempts, job.done_at), (1, None));
     assert!(job.last_error.as_deref().unwrap().contains("no-such-fonts"), "{job:?}");

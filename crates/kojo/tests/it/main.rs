@@ -34,6 +34,7 @@ mod risk;
 mod secretariat;
 mod seminars;
 mod stats;
+mod surveys;
 mod telemetry;
 mod use_cases;
 mod utm_cli;
