@@ -92,7 +92,9 @@ pub async fn create(services: &Services, actor: &Actor, moment: Moment, now: Dat
     };
     let tx = services.db.begin().await?;
     let survey = store::surveys::create(&tx, &new, actor.user_id(), now).await?;
-    actor.record(&tx, "survey.create", ("survey", survey.id), serde_json::json!({"moment": moment.code()}), now).await?;
+    actor
+        .record(&tx, "survey.create", ("survey", survey.id), serde_json::json!({"moment": moment.code()}), now)
+        .await?;
     tx.commit().await?;
     Ok(survey.id)
 }
@@ -184,7 +186,10 @@ struct Recipient {
     language: Language,
 }
 
-async fn programme_of_year(services: &Services, fiscal_year: i32) -> Result<Option<store::programmes::ProgrammeRecord>> {
+async fn programme_of_year(
+    services: &Services,
+    fiscal_year: i32,
+) -> Result<Option<store::programmes::ProgrammeRecord>> {
     Ok(store::programmes::list(&services.db).await?.into_iter().find(|p| p.fiscal_year == fiscal_year))
 }
 
@@ -252,11 +257,9 @@ enum Notice {
 async fn queue_email(
     services: &Services,
     tx: &store::Tx,
-    survey: &SurveyRecord,
+    (survey, programme_id): (&SurveyRecord, Uuid),
     invitation: &InvitationRecord,
-    programme_id: Uuid,
-    token: &str,
-    notice: Notice,
+    (token, notice): (&str, Notice),
     now: DateTime<Utc>,
 ) -> Result<()> {
     let secretariat = store::programmes::contact(&services.db, programme_id).await?;
@@ -311,12 +314,18 @@ async fn invite_due(services: &Services, actor: &Actor, id: Uuid, now: DateTime<
         else {
             continue;
         };
-        queue_email(services, &tx, &survey, &invitation, recipient.programme_id, &token, Notice::Invitation, now)
+        queue_email(services, &tx, (&survey, recipient.programme_id), &invitation, (&token, Notice::Invitation), now)
             .await?;
         count += 1;
     }
     actor
-        .record(&tx, "survey.invite", ("survey", id), serde_json::json!({"invited": count, "version": survey.version}), now)
+        .record(
+            &tx,
+            "survey.invite",
+            ("survey", id),
+            serde_json::json!({"invited": count, "version": survey.version}),
+            now,
+        )
         .await?;
     tx.commit().await?;
     Ok(count)
@@ -332,7 +341,9 @@ pub async fn send(services: &Services, actor: &Actor, id: Uuid, now: DateTime<Ut
         Status::Closed => return Err(closed()),
         Status::Draft => {
             store::surveys::set_status(&tx, id, Status::Open, now).await?;
-            actor.record(&tx, "survey.open", ("survey", id), serde_json::json!({"version": survey.version}), now).await?;
+            actor
+                .record(&tx, "survey.open", ("survey", id), serde_json::json!({"version": survey.version}), now)
+                .await?;
         }
         Status::Open => {}
     }
@@ -371,7 +382,7 @@ async fn remind(
 ) -> Result<()> {
     let token = store::random_token(24);
     store::surveys::add_link(tx, invitation.id, &store::sha256_hex(&token), now).await?;
-    queue_email(services, tx, survey, invitation, programme_id, &token, Notice::Reminder, now).await?;
+    queue_email(services, tx, (survey, programme_id), invitation, (&token, Notice::Reminder), now).await?;
     store::surveys::mark_reminded(tx, invitation.id, scheduled, now).await?;
     Ok(())
 }
@@ -399,7 +410,11 @@ pub async fn nudge(services: &Services, actor: &Actor, id: Uuid, now: DateTime<U
 
 /// How many scheduled reminders an invitation sent at `invited_at` is due by `now`: one per
 /// day of `REMINDER_DAYS` whose business day (Tokyo) has come.
-pub fn reminders_due(calendar: &domain::calendar::BusinessCalendar, invited_at: DateTime<Utc>, now: DateTime<Utc>) -> u32 {
+pub fn reminders_due(
+    calendar: &domain::calendar::BusinessCalendar,
+    invited_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> u32 {
     let invited = crate::clock::tokyo_date(invited_at);
     let today = crate::clock::tokyo_date(now);
     rules::REMINDER_DAYS.iter().filter(|days| calendar.add_business_days(invited, **days) <= today).count() as u32
@@ -440,7 +455,13 @@ pub async fn run_due(services: &Services, now: DateTime<Utc>) -> Result<Run> {
             }
             remind(services, &tx, &survey, &current, programme_id, Some(due), now).await?;
             actor
-                .record(&tx, "survey.remind", ("survey_invitation", invitation.id), serde_json::json!({"reminder": due}), now)
+                .record(
+                    &tx,
+                    "survey.remind",
+                    ("survey_invitation", invitation.id),
+                    serde_json::json!({"reminder": due}),
+                    now,
+                )
                 .await?;
             tx.commit().await?;
             run.reminded += 1;
@@ -652,9 +673,9 @@ async fn submitted_answers(services: &Services, survey: &SurveyRecord) -> Result
         if invitation.submitted_at.is_none() {
             continue;
         }
-        if !definitions.contains_key(&invitation.version) {
+        if let std::collections::btree_map::Entry::Vacant(entry) = definitions.entry(invitation.version) {
             let source = store::surveys::source(&services.db, survey.id, invitation.version).await?;
-            definitions.insert(invitation.version, definition_of(&source)?);
+            entry.insert(definition_of(&source)?);
         }
         let answers = rules::answers_from_json(&definitions[&invitation.version], &invitation.answers);
         out.push((invitation, answers));
@@ -691,7 +712,9 @@ pub async fn results(services: &Services, actor: &Actor, id: Uuid) -> Result<Res
                 let counts: Vec<u64> = question
                     .choices
                     .iter()
-                    .map(|c| values.iter().filter(|v| matches!(v, Value::Choice(code) if *code == c.code)).count() as u64)
+                    .map(|c| {
+                        values.iter().filter(|v| matches!(v, Value::Choice(code) if *code == c.code)).count() as u64
+                    })
                     .collect();
                 let (cells, _) = audience.list(&counts);
                 result.counts = question.choices.iter().map(|c| c.ja.clone()).zip(cells).collect();
@@ -699,9 +722,10 @@ pub async fn results(services: &Services, actor: &Actor, id: Uuid) -> Result<Res
             Kind::Multiple => {
                 // Each choice splits the respondents in two (ticked or not): suppressed as such a pair.
                 for choice in &question.choices {
-                    let ticked =
-                        values.iter().filter(|v| matches!(v, Value::Choices(codes) if codes.contains(&choice.code))).count()
-                            as u64;
+                    let ticked = values
+                        .iter()
+                        .filter(|v| matches!(v, Value::Choices(codes) if codes.contains(&choice.code)))
+                        .count() as u64;
                     let (cells, _) = audience.list(&[ticked, n - ticked]);
                     result.counts.push((choice.ja.clone(), cells[0]));
                 }
@@ -759,7 +783,12 @@ pub async fn results(services: &Services, actor: &Actor, id: Uuid) -> Result<Res
         }
         let submissions: Vec<rules::Submitted<'_, Uuid>> = held
             .iter()
-            .map(|(company, moment, at, answers)| rules::Submitted { company: *company, moment: *moment, at: *at, answers })
+            .map(|(company, moment, at, answers)| rules::Submitted {
+                company: *company,
+                moment: *moment,
+                at: *at,
+                answers,
+            })
             .collect();
         let found = rules::changes(&repeating, &submissions);
         for question in definition.questions().filter(|q| q.repeat) {

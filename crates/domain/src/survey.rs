@@ -277,7 +277,10 @@ fn valid_code(code: &str) -> bool {
 
 fn check_text(what_ja: &str, what_en: &str, text: &str, required: bool, max: usize) -> Result<(), DefinitionError> {
     if required && text.trim().is_empty() {
-        return Err(DefinitionError::new(format!("{what_ja}の文を書いてください"), format!("{what_en} needs its text")));
+        return Err(DefinitionError::new(
+            format!("{what_ja}の文を書いてください"),
+            format!("{what_en} needs its text"),
+        ));
     }
     if text.chars().count() > max || crate::text::has_control(text) {
         return Err(DefinitionError::new(
@@ -332,7 +335,9 @@ impl Definition {
                 if !valid_code(key) {
                     return Err(DefinitionError::new(
                         format!("質問の key「{key}」は英小文字で始まる英小文字・数字・_ の40文字以内にしてください"),
-                        format!("The key \"{key}\" must be lowercase letters, digits or _ (at most 40), starting with a letter"),
+                        format!(
+                            "The key \"{key}\" must be lowercase letters, digits or _ (at most 40), starting with a letter"
+                        ),
                     ));
                 }
                 if seen.contains_key(key) {
@@ -355,8 +360,14 @@ impl Definition {
                     for choice in &question.choices {
                         if !valid_code(&choice.code) || !codes.insert(choice.code.as_str()) {
                             return Err(DefinitionError::new(
-                                format!("{what_ja}の選択肢 code「{}」は英小文字・数字・_ で、重複しないようにしてください", choice.code),
-                                format!("{what_en}: choice code \"{}\" must be lowercase letters, digits or _, and unique", choice.code),
+                                format!(
+                                    "{what_ja}の選択肢 code「{}」は英小文字・数字・_ で、重複しないようにしてください",
+                                    choice.code
+                                ),
+                                format!(
+                                    "{what_en}: choice code \"{}\" must be lowercase letters, digits or _, and unique",
+                                    choice.code
+                                ),
                             ));
                         }
                         check_text(&what_ja, &what_en, &choice.ja, true, 200)?;
@@ -377,14 +388,26 @@ impl Definition {
                 if let Some(condition) = &question.show_when {
                     let Some(earlier) = seen.get(condition.question.as_str()) else {
                         return Err(DefinitionError::new(
-                            format!("{what_ja}の条件は、それより前の質問の key を指してください（「{}」はありません）", condition.question),
-                            format!("{what_en}'s condition must name an earlier question (\"{}\" is not one)", condition.question),
+                            format!(
+                                "{what_ja}の条件は、それより前の質問の key を指してください（「{}」はありません）",
+                                condition.question
+                            ),
+                            format!(
+                                "{what_en}'s condition must name an earlier question (\"{}\" is not one)",
+                                condition.question
+                            ),
                         ));
                     };
                     if earlier.choice(&condition.answer).is_none() {
                         return Err(DefinitionError::new(
-                            format!("{what_ja}の条件の回答「{}」は、質問「{}」の選択肢にありません", condition.answer, condition.question),
-                            format!("{what_en}'s condition answer \"{}\" is not a choice of \"{}\"", condition.answer, condition.question),
+                            format!(
+                                "{what_ja}の条件の回答「{}」は、質問「{}」の選択肢にありません",
+                                condition.answer, condition.question
+                            ),
+                            format!(
+                                "{what_en}'s condition answer \"{}\" is not a choice of \"{}\"",
+                                condition.answer, condition.question
+                            ),
                         ));
                     }
                 }
@@ -725,7 +748,10 @@ repeat = true
                 "[[section]]\nja = \"a\"\n[[section.question]]\nkey = \"a\"\nkind = \"text\"\nja = \"x\"\nchoices = [{code = \"a\", ja = \"a\"}, {code = \"b\", ja = \"b\"}]",
                 "選択肢を書きません",
             ),
-            ("[[section]]\nja = \"a\"\n[[section.question]]\nkey = \"a\"\nkind = \"text\"\nja = \"x\"\nrepeat = true", "repeat"),
+            (
+                "[[section]]\nja = \"a\"\n[[section.question]]\nkey = \"a\"\nkind = \"text\"\nja = \"x\"\nrepeat = true",
+                "repeat",
+            ),
             (
                 "[[section]]\nja = \"a\"\n[[section.question]]\nkey = \"a\"\nkind = \"text\"\nja = \"x\"\nshow_when = { question = \"b\", answer = \"y\" }",
                 "前の質問",
@@ -745,8 +771,9 @@ repeat = true
 
     #[test]
     fn a_toml_mistake_names_its_line() {
-        let error = Definition::parse("[[section]]\nja = \"a\"\n\n[[section.question]]\nkey = \"a\"\nkind = \"essay\"\n")
-            .unwrap_err();
+        let error =
+            Definition::parse("[[section]]\nja = \"a\"\n\n[[section.question]]\nkey = \"a\"\nkind = \"essay\"\n")
+                .unwrap_err();
         assert_eq!(error.line, Some(6), "{error:?}");
         let error = Definition::parse("[[section]]\nja = \"a\"\ncolour = \"red\"\n").unwrap_err();
         assert_eq!(error.line, Some(3), "an unknown field: {error:?}");
@@ -776,9 +803,13 @@ repeat = true
         assert_eq!(definition.complete(&yes), Err(vec!["incident_kind".to_string()]));
         let other = form(&[("q.incident", "yes"), ("q.incident_kind", "other")]).unwrap();
         assert_eq!(definition.complete(&other), Err(vec!["incident_detail".to_string()]));
-        let no =
-            form(&[("q.incident", "no"), ("q.incident_kind", "other"), ("q.incident_detail", "x"), ("q.awareness", "4")])
-                .unwrap();
+        let no = form(&[
+            ("q.incident", "no"),
+            ("q.incident_kind", "other"),
+            ("q.incident_detail", "x"),
+            ("q.awareness", "4"),
+        ])
+        .unwrap();
         let kept = definition.complete(&no).unwrap();
         assert_eq!(kept.keys().collect::<Vec<_>>(), ["awareness", "incident"], "hidden answers dropped");
     }
@@ -790,12 +821,22 @@ repeat = true
         assert_eq!(form(&[("q.awareness", "6")]).unwrap_err().key(), "awareness");
         assert_eq!(form(&[("q.awareness", "0")]).unwrap_err().key(), "awareness");
         assert_eq!(form(&[("q.awareness", "x")]).unwrap_err().key(), "awareness");
-        assert_eq!(form(&[("q.incident_kind", "malware"), ("q.incident_kind", "ransom")]).unwrap_err().key(), "incident_kind");
+        assert_eq!(
+            form(&[("q.incident_kind", "malware"), ("q.incident_kind", "ransom")]).unwrap_err().key(),
+            "incident_kind"
+        );
         let long = "あ".repeat(TEXT_MAX + 1);
         let long: &'static str = Box::leak(long.into_boxed_str());
         assert!(matches!(form(&[("q.incident_detail", long)]), Err(AnswerError::TooLong { .. })));
         // Unknown keys and empty values are no answer; choices come back in the survey's order.
-        let answers = form(&[("q.nothing", "1"), ("q.awareness", ""), ("q.incident_kind", "other"), ("q.incident_kind", "malware"), ("q.incident_kind", "other")]).unwrap();
+        let answers = form(&[
+            ("q.nothing", "1"),
+            ("q.awareness", ""),
+            ("q.incident_kind", "other"),
+            ("q.incident_kind", "malware"),
+            ("q.incident_kind", "other"),
+        ])
+        .unwrap();
         assert_eq!(answers.len(), 1);
         assert_eq!(answers["incident_kind"], Value::Choices(vec!["malware".into(), "other".into()]));
     }
@@ -803,8 +844,13 @@ repeat = true
     #[test]
     fn stored_answers_read_back_as_they_were() {
         let definition = small();
-        let answers = form(&[("q.incident", "yes"), ("q.incident_kind", "malware"), ("q.incident_detail", "3"), ("q.awareness", "3")])
-            .unwrap();
+        let answers = form(&[
+            ("q.incident", "yes"),
+            ("q.incident_kind", "malware"),
+            ("q.incident_detail", "3"),
+            ("q.awareness", "3"),
+        ])
+        .unwrap();
         let json = serde_json::to_value(&answers).unwrap();
         let back = answers_from_json(&definition, &json);
         assert_eq!(back, answers);
@@ -821,7 +867,8 @@ repeat = true
     #[test]
     fn the_change_per_company_is_its_first_answer_against_its_last() {
         let (a, b) = (1u32, 2u32);
-        let at = |day: u32| chrono::NaiveDate::from_ymd_opt(2026, 6, day).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc();
+        let at =
+            |day: u32| chrono::NaiveDate::from_ymd_opt(2026, 6, day).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc();
         let answers = |n: u8| Answers::from([("awareness".to_string(), Value::Scale(n))]);
         let (a1, a2, a3, b1) = (answers(2), answers(3), answers(5), answers(4));
         let submitted = [

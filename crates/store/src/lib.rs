@@ -45,8 +45,8 @@ pub mod reports;
 pub mod risk;
 pub mod seminars;
 pub mod stats;
-pub mod surveys;
 pub mod stream;
+pub mod surveys;
 
 use std::time::Duration;
 

@@ -296,7 +296,8 @@ pub async fn save_definition(
     now: DateTime<Utc>,
 ) -> Result<u32> {
     let current = survey::Entity::find_by_id(id).one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
-    let newest = version::Entity::find_by_id((id, current.version)).one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
+    let newest =
+        version::Entity::find_by_id((id, current.version)).one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
     let number = if newest.sent_at.is_none() {
         let mut row: version::ActiveModel = newest.into();
         row.source = Set(source.into());

@@ -12,7 +12,6 @@ mod api_seminars;
 mod api_utm;
 pub mod auth;
 mod case_studies;
-mod surveys;
 mod cases;
 mod client;
 mod csrf;
@@ -38,6 +37,7 @@ mod risk;
 mod seminars;
 pub mod signed;
 mod stats;
+mod surveys;
 mod views;
 
 use std::net::SocketAddr;

@@ -157,7 +157,11 @@ pub(crate) fn sections_view(
                         shown: definition.is_shown(q, &readable),
                         show_when,
                         options,
-                        text_value: if q.kind == Kind::Text { chosen.first().cloned().unwrap_or_default() } else { String::new() },
+                        text_value: if q.kind == Kind::Text {
+                            chosen.first().cloned().unwrap_or_default()
+                        } else {
+                            String::new()
+                        },
                         error: errors.get(&q.key).copied(),
                     }
                 })
@@ -207,8 +211,7 @@ impl Door<'_> {
 
 async fn render_form(
     state: &AppState,
-    t: T,
-    csrf: String,
+    (t, csrf): (T, String),
     (door, respondent): (Door<'_>, app::surveys::Respondent<'_>),
     typed: Option<(Posted, BTreeMap<String, &'static str>)>,
     notice: Option<&'static str>,
@@ -272,24 +275,44 @@ async fn post_answers(
                 "Some required questions are unanswered. What you entered was saved.",
             );
             let typed = Some((posted_of_fields(&fields), errors));
-            render_form(state, t, csrf, (door, respondent), typed, None, Some(problem.into()), StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            render_form(
+                state,
+                (t, csrf),
+                (door, respondent),
+                typed,
+                None,
+                Some(problem.into()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         app::surveys::Answered::Refused(error) => {
             let message: &'static str = match error {
-                domain::survey::AnswerError::Invalid { .. } => t.s("選択肢から選んでください", "Choose one of the options"),
-                domain::survey::AnswerError::TooLong { .. } => {
-                    t.s("2000文字以内で、制御文字を含めずに入力してください", "At most 2,000 characters, without control characters")
+                domain::survey::AnswerError::Invalid { .. } => {
+                    t.s("選択肢から選んでください", "Choose one of the options")
                 }
+                domain::survey::AnswerError::TooLong { .. } => t.s(
+                    "2000文字以内で、制御文字を含めずに入力してください",
+                    "At most 2,000 characters, without control characters",
+                ),
             };
             let errors = BTreeMap::from([(error.key().to_string(), message)]);
-            let problem = t.s("入力を確認してください（保存していません）。", "Please check your answers (nothing was saved).");
+            let problem =
+                t.s("入力を確認してください（保存していません）。", "Please check your answers (nothing was saved).");
             let typed = Some((posted_of_fields(&fields), errors));
-            render_form(state, t, csrf, (door, respondent), typed, None, Some(problem.into()), StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            render_form(
+                state,
+                (t, csrf),
+                (door, respondent),
+                typed,
+                None,
+                Some(problem.into()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         app::surveys::Answered::Closed | app::surveys::Answered::AlreadySubmitted => {
-            render_form(state, t, csrf, (door, respondent), None, None, None, StatusCode::CONFLICT).await
+            render_form(state, (t, csrf), (door, respondent), None, None, None, StatusCode::CONFLICT).await
         }
     }
 }
@@ -303,7 +326,7 @@ async fn link_page(
 ) -> Result<Response, PageError> {
     let t = lang.t;
     let respondent = (Door::Link(&token), app::surveys::Respondent::Link(&token));
-    render_form(&state, t, csrf.0, respondent, None, notice_for(t, &query.done), None, StatusCode::OK).await
+    render_form(&state, (t, csrf.0), respondent, None, notice_for(t, &query.done), None, StatusCode::OK).await
 }
 
 async fn post_link(
@@ -361,7 +384,7 @@ async fn portal_form(
     let id = parse_id(&id)?;
     let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
     let respondent = (Door::Portal(id), app::surveys::Respondent::Portal(&actor, id));
-    render_form(&state, t, company.csrf.clone(), respondent, None, notice_for(t, &query.done), None, StatusCode::OK)
+    render_form(&state, (t, company.csrf.clone()), respondent, None, notice_for(t, &query.done), None, StatusCode::OK)
         .await
 }
 
@@ -591,10 +614,20 @@ async fn render_survey(
 
 fn office_notice(t: T, done: &str, count: &str) -> Option<String> {
     Some(match done {
-        "created" => t.s("アンケートを作成しました（標準の質問から）。", "The survey was created from the standard questions.").into(),
+        "created" => t
+            .s("アンケートを作成しました（標準の質問から）。", "The survey was created from the standard questions.")
+            .into(),
         "saved" => t.s("保存しました。", "Saved.").into(),
-        "sent" => format!("{}{count}{}", t.s("送信しました：新たに ", "Sent: "), t.s(" 件の案内をメールで送りました。", " new invitations e-mailed.")),
-        "nudged" => format!("{}{count}{}", t.s("未回答の ", "Reminded "), t.s(" 件に督促メールを送りました。", " who have not answered.")),
+        "sent" => format!(
+            "{}{count}{}",
+            t.s("送信しました：新たに ", "Sent: "),
+            t.s(" 件の案内をメールで送りました。", " new invitations e-mailed.")
+        ),
+        "nudged" => format!(
+            "{}{count}{}",
+            t.s("未回答の ", "Reminded "),
+            t.s(" 件に督促メールを送りました。", " who have not answered.")
+        ),
         "closed" => t.s("締め切りました。", "Closed.").into(),
         _ => return None,
     })
@@ -668,13 +701,17 @@ async fn post_preview(
     let edit = app::surveys::Edit { title_ja: get("title_ja"), title_en: get("title_en"), source: get("source") };
     match Definition::parse(&edit.source) {
         Ok(_) => {
-            let notice = Some(t.s("プレビューを更新しました（まだ保存していません）。", "Preview updated (not saved yet).").into());
+            let notice = Some(
+                t.s("プレビューを更新しました（まだ保存していません）。", "Preview updated (not saved yet).").into(),
+            );
             render_survey(&state, (t, &staff, &ip), id, Some(edit), notice, None, StatusCode::OK).await
         }
         Err(error) => {
-            let line = error.line.map(|l| format!("{}{l}{}", t.s("", "Line "), t.s("行目：", ": "))).unwrap_or_default();
+            let line =
+                error.line.map(|l| format!("{}{l}{}", t.s("", "Line "), t.s("行目：", ": "))).unwrap_or_default();
             let problem = Some(format!("{line}{}", t.pick(&error.ja, &error.en)));
-            render_survey(&state, (t, &staff, &ip), id, Some(edit), None, problem, StatusCode::UNPROCESSABLE_ENTITY).await
+            render_survey(&state, (t, &staff, &ip), id, Some(edit), None, problem, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
     }
 }
@@ -723,7 +760,12 @@ fn mean_label(value: Option<f64>) -> String {
 
 fn choice_label(t: T, question: &domain::survey::Question, label: &str) -> String {
     // Counts come labelled in Japanese; English pages show the choice's English.
-    question.choices.iter().find(|c| c.ja == label).map(|c| c.label(t.en).to_string()).unwrap_or_else(|| label.to_string())
+    question
+        .choices
+        .iter()
+        .find(|c| c.ja == label)
+        .map(|c| c.label(t.en).to_string())
+        .unwrap_or_else(|| label.to_string())
 }
 
 #[derive(Deserialize, Default)]
@@ -775,7 +817,11 @@ async fn office_results(
                 text: q.question.text(t.en).to_string(),
                 kind: q.question.kind.code(),
                 answered: q.answered.label(),
-                counts: q.counts.iter().map(|(label, cell)| (choice_label(t, &q.question, label), cell.label())).collect(),
+                counts: q
+                    .counts
+                    .iter()
+                    .map(|(label, cell)| (choice_label(t, &q.question, label), cell.label()))
+                    .collect(),
                 svg: if rows.is_empty() {
                     String::new()
                 } else {

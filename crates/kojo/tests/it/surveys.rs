@@ -18,7 +18,13 @@ fn client() -> reqwest::Client {
 }
 
 /// Posts `form` to `path` with the form token of the page at `page`.
-async fn post(client: &reqwest::Client, app: &TestApp, page: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    page: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     let page = client.get(app.at(page)).send().await.unwrap().text().await.unwrap();
     let csrf = hidden_value(&page, "csrf");
     let mut fields = form.to_vec();
@@ -127,7 +133,12 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
         &app,
         &path,
         &path,
-        &[("action", "save"), ("title_ja", "支援終了後アンケート"), ("title_en", "After support"), ("source", DEFINITION)],
+        &[
+            ("action", "save"),
+            ("title_ja", "支援終了後アンケート"),
+            ("title_en", "After support"),
+            ("source", DEFINITION),
+        ],
     )
     .await;
     assert_eq!(saved.status(), 303);
@@ -186,9 +197,14 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
     let done = respondent.get(app.at(&link_a)).send().await.unwrap().text().await.unwrap();
     assert!(done.contains("回答は送信済みです") && !done.contains("survey-form"));
     // (The form token from B's page, which still has a form.)
-    let twice =
-        post(&respondent, &app, &link_b, &link_a, &[("action", "submit"), ("q.incident", "no"), ("q.awareness_importance", "5")])
-            .await;
+    let twice = post(
+        &respondent,
+        &app,
+        &link_b,
+        &link_a,
+        &[("action", "submit"), ("q.incident", "no"), ("q.awareness_importance", "5")],
+    )
+    .await;
     assert_eq!(twice.status(), 409, "answered once");
     assert_eq!(client().get(app.at("/survey/00ff")).send().await.unwrap().status(), 404);
 
@@ -206,9 +222,14 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
 
     // A version once sent never changes: a later edit is version 2, B and C keep version 1.
     let edited = DEFINITION.replace("ご意見", "ご意見・ご要望");
-    let saved =
-        post(&staff, &app, &path, &path, &[("action", "save"), ("title_ja", "支援終了後アンケート"), ("source", &edited)])
-            .await;
+    let saved = post(
+        &staff,
+        &app,
+        &path,
+        &path,
+        &[("action", "save"), ("title_ja", "支援終了後アンケート"), ("source", &edited)],
+    )
+    .await;
     assert_eq!(saved.status(), 303);
     let versions = store::surveys::versions(&app.running.db, id).await.unwrap();
     assert_eq!(versions.len(), 2);
@@ -251,7 +272,8 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
     let tokyo = client();
     app.sign_in(&tokyo, "tokyo2@example.jp", Role::TokyoOfficial).await;
     let (path2, id2) = new_survey(&app, &staff).await;
-    post(&staff, &app, &path2, &path2, &[("action", "save"), ("title_ja", "追跡アンケート"), ("source", DEFINITION)]).await;
+    post(&staff, &app, &path2, &path2, &[("action", "save"), ("title_ja", "追跡アンケート"), ("source", DEFINITION)])
+        .await;
     assert_eq!(post(&staff, &app, &path2, &path2, &[("action", "send")]).await.status(), 303);
     let link_a2 = links_to(&app, "contact1@example.jp").await.pop().unwrap();
     let a2 = [("action", "submit"), ("q.incident", "no"), ("q.awareness_importance", "5")];
@@ -266,7 +288,10 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
     let seen = tokyo.get(app.at(&format!("{path}/results"))).send().await.unwrap();
     assert_eq!(seen.status(), 200);
     let seen = seen.text().await.unwrap();
-    assert!(seen.contains("<span id=\"submitted\">&#60;5</span>") && seen.contains("id=\"suppression-note\""), "{seen}");
+    assert!(
+        seen.contains("<span id=\"submitted\">&#60;5</span>") && seen.contains("id=\"suppression-note\""),
+        "{seen}"
+    );
     assert!(!seen.contains("助かりました") && !seen.contains("株式会社テスト"), "nobody named, no text: {seen}");
     assert!(!seen.contains("class=\"mean\""), "no average under 5 answers");
     let csv = tokyo.get(app.at(&format!("{path}/results?format=csv"))).send().await.unwrap();
@@ -277,7 +302,10 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
     let raw = staff.get(app.at(&format!("{path}/answers?format=csv"))).send().await.unwrap();
     assert_eq!(raw.status(), 200);
     let raw = raw.text().await.unwrap();
-    assert!(raw.contains("株式会社テスト1") && raw.contains("フィッシング") && raw.contains("株式会社テスト2"), "{raw}");
+    assert!(
+        raw.contains("株式会社テスト1") && raw.contains("フィッシング") && raw.contains("株式会社テスト2"),
+        "{raw}"
+    );
     assert!(!raw.contains("株式会社テスト3"), "C never answered");
     assert_eq!(company.get(app.at(&format!("{path}/results"))).send().await.unwrap().status(), 303, "not staff");
 
