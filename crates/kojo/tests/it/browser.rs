@@ -1291,6 +1291,78 @@ async fn a_company_approves_its_case_study_and_the_public_page_shows_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_answers_a_survey_from_its_e_mail_link() {
+    let Some(browser) = Browser::start("survey").await else { return };
+    let app = spawn_app(Backend::Sqlite, Setup::default()).await;
+    crate::incidents::participant(&app, 1).await;
+
+    // The secretariat: a survey after support from the standard questions, sent.
+    let password = create_staff(&app, "jimukyoku@example.jp").await;
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    browser.goto(&app.at("/office/surveys")).await;
+    browser.assert_accessible("office-surveys").await;
+    browser.select("moment", "支援の終了後").await;
+    browser.submit_form_css("#new-survey").await;
+    assert!(browser.text("#notice").await.contains("アンケートを作成しました"));
+    browser.assert_accessible("office-survey").await;
+    let send = browser.wait_css("#send").await;
+    browser.click_and_load(&send).await;
+    assert!(browser.text("#notice").await.contains("1 件の案内"), "one participant invited");
+    assert_eq!(browser.text("#status").await, "回答受付中");
+    let office_path = browser.path().await;
+
+    // The company opens the link in its e-mail: no sign-in.
+    browser.client.delete_all_cookies().await.expect("signed out");
+    let mail = store::outbox::recent(&app.running.db, 50).await.unwrap();
+    let body = &mail.iter().find(|m| m.subject.contains("アンケート")).expect("the invitation").body;
+    let start = body.find("/survey/").expect("the link");
+    let link: String = body[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    browser.goto(&app.at(&link)).await;
+    browser.assert_accessible("survey-form").await;
+
+    // A question shown only after "あった": hidden until then, shown once chosen.
+    let detail = browser.wait_css("#q-incident_detail").await;
+    assert!(!detail.is_displayed().await.expect("is_displayed"), "hidden until its condition holds");
+    browser.click_css("input[name='q.incident'][value='yes']").await;
+    assert!(detail.is_displayed().await.expect("is_displayed"), "shown once 「あった」 is chosen");
+    browser.type_into("q-incident_detail-text", "不審なメールが届いた").await;
+    browser.click_css("input[name='q.awareness_importance'][value='4']").await;
+
+    // Sending with required questions unanswered: told which, what was typed kept.
+    let submit = browser.wait_css("#submit").await;
+    browser.click_and_load(&submit).await;
+    assert!(browser.text("#problem").await.contains("未回答の必須の質問があります"));
+    assert!(browser.text("#q-awareness_knowledge-error").await.contains("回答してください"));
+    assert_eq!(browser.value("q-incident_detail-text").await, "不審なメールが届いた");
+    browser.assert_accessible("survey-form-errors").await;
+    for (key, value) in [
+        ("awareness_knowledge", "3"),
+        ("awareness_management", "2"),
+        ("awareness_staff", "3"),
+        ("satisfaction", "5"),
+        ("recommend", "9"),
+    ] {
+        browser.click_css(&format!("input[name='q.{key}'][value='{value}']")).await;
+    }
+    browser.click_css("input[name='q.measures'][value='backup']").await;
+    browser.screenshot("survey-form").await;
+    let submit = browser.wait_css("#submit").await;
+    browser.click_and_load(&submit).await;
+    assert!(browser.text("#submitted").await.contains("ご回答ありがとうございました"));
+    assert!(browser.rows("#survey-form").await.is_empty(), "the link takes no more answers");
+
+    // The secretariat reads the results.
+    sign_in_staff(&browser, &app.at("/office/login"), &password).await;
+    browser.goto(&app.at(&format!("{office_path}/results"))).await;
+    assert_eq!(browser.text("#submitted").await, "1");
+    assert!(browser.text("#result-incident_detail").await.contains("不審なメールが届いた"));
+    browser.assert_accessible("office-survey-results").await;
+    browser.screenshot("office-survey-results").await;
+    browser.finish().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_is_chosen_once_and_remembered() {
     let Some(browser) = Browser::start("english").await else { return };
     let app = spawn_app(Backend::Sqlite, Setup::default()).await;
