@@ -11,7 +11,7 @@ use domain::programme::CourseCode;
 
 use crate::common::{Backend, Setup, TestApp, hidden_value, spawn_app_with_clock};
 
-on_both_backends!(a_survey_is_sent_answered_once_reminded_and_read);
+on_both_backends!(a_survey_is_sent_answered_once_reminded_and_read, seminar_attendees_are_invited_as_they_attend);
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
@@ -329,5 +329,71 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
     let reminded = store::audit::for_subject(&app.running.db, "survey_invitation", &of(b).to_string()).await.unwrap();
     assert_eq!(reminded.iter().filter(|e| e.action == "survey.remind").count(), 2);
     let _ = id2;
+    app.stop().await;
+}
+
+/// After a seminar: only those who attended are invited, and one who attends later is invited
+/// by the next daily run, once, in the language they registered in.
+async fn seminar_attendees_are_invited_as_they_attend(backend: Backend) {
+    let clock = app::Clock::fixed(chrono::Utc::now());
+    let app = spawn_app_with_clock(backend, Setup::default(), clock.clone(), |config| config.worker = false).await;
+    let settings = kojo::maintenance::Settings::from_config(&app.config);
+    let seminar = crate::seminars::add_seminar(&app, "s1", &crate::seminars::in_three_weeks(), 10, 10).await;
+    let mut registrations: Vec<uuid::Uuid> = Vec::new();
+    for (n, language) in [(1, "ja"), (2, "en"), (3, "ja")] {
+        let body = serde_json::json!({
+            "company_name": format!("株式会社説明会{n}"),
+            "company_name_kana": "せつめいかい",
+            "person_name": format!("参加 花子{n}"),
+            "email": format!("attendee{n}@example.jp"),
+            "phone": "03-1234-5678",
+            "mode": "venue",
+            "attendees": 1,
+            "language": language,
+            "privacy_policy_accepted": true,
+        });
+        let url = app.at(&format!("/api/v1/seminars/{}/registrations", seminar.id));
+        let response = app.client.post(url).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    }
+    for registration in store::seminars::roster(&app.running.db, seminar.id).await.unwrap() {
+        registrations.push(registration.id);
+    }
+    let attend = |id: uuid::Uuid| {
+        let db = app.running.db.clone();
+        let now = clock.now();
+        async move {
+            let tx = db.begin().await.unwrap();
+            store::seminars::mark_attended(&tx, id, "venue", None, now).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    attend(registrations[0]).await;
+
+    let staff = client();
+    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let created = post(&staff, &app, "/office/surveys", "/office/surveys", &[("moment", "after_seminar")]).await;
+    let path = created.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+    let sent = post(&staff, &app, &path, &path, &[("action", "send")]).await;
+    assert!(sent.headers()["location"].to_str().unwrap().ends_with("count=1"), "only who attended");
+    assert_eq!(links_to(&app, "attendee1@example.jp").await.len(), 1);
+    assert!(links_to(&app, "attendee2@example.jp").await.is_empty());
+
+    // The English registrant attends (a later session's check-in): invited by the next daily
+    // run, in English, with the link opening the English page; not again on the run after.
+    attend(registrations[1]).await;
+    kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
+    clock.advance(chrono::Duration::days(1));
+    kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
+    let mail = store::outbox::recent(&app.running.db, 100).await.unwrap();
+    let english: Vec<_> =
+        mail.iter().filter(|m| m.to == "attendee2@example.jp" && m.body.contains("/survey/")).collect();
+    assert_eq!(english.len(), 1, "invited once");
+    assert!(english[0].subject.contains("Please answer our survey") && english[0].body.contains("?lang=en"));
+    let link = english[0].body.split_whitespace().find(|w| w.contains("/survey/")).unwrap();
+    let path = &link[link.find("/survey/").unwrap()..];
+    let page = client().get(app.at(path)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Send my answers") && page.contains("How you attended"), "the English page");
+    assert!(links_to(&app, "attendee3@example.jp").await.is_empty(), "did not attend");
     app.stop().await;
 }
