@@ -22,6 +22,7 @@ pub mod intake;
 pub mod mail;
 pub mod programmes;
 pub mod reports;
+pub mod results;
 pub mod risk;
 pub mod seminars;
 pub mod stats;

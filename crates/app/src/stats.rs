@@ -86,6 +86,16 @@ pub async fn compute(services: &Services, as_of: NaiveDate) -> Result<Option<Pub
     let Some(programme) = store::programmes::current(&services.db).await? else {
         return Ok(None);
     };
+    Ok(Some(compute_for(services, &programme, as_of).await?))
+}
+
+/// The figures of `programme` as of the Tokyo day `as_of` (what was recorded before it began),
+/// suppressed: the public page's, and the first tables of the results report.
+pub async fn compute_for(
+    services: &Services,
+    programme: &store::programmes::ProgrammeRecord,
+    as_of: NaiveDate,
+) -> Result<PublicStats> {
     let cutoff = crate::clock::tokyo_midnight(as_of);
     let filter = ApplicationFilter { programme_id: Some(programme.id), ..Default::default() };
     let applications: Vec<_> = store::applications::list_all(&services.db, &filter)
@@ -179,7 +189,7 @@ pub async fn compute(services: &Services, as_of: NaiveDate) -> Result<Option<Pub
             two_star += 1;
         }
     }
-    Ok(Some(PublicStats {
+    Ok(PublicStats {
         as_of,
         fiscal_year: programme.fiscal_year,
         programme_ja: programme.name_ja.clone(),
@@ -187,12 +197,12 @@ pub async fn compute(services: &Services, as_of: NaiveDate) -> Result<Option<Pub
         tables,
         detections,
         two_star: disclosure::single(two_star),
-    }))
+    })
 }
 
 /// Two columns that are separate populations (applied, taking part), each suppressed as a
 /// list with its own total; the row totals (their sum) mean nothing and are hidden.
-fn two_lists(counts: &[Vec<u64>]) -> Published {
+pub(crate) fn two_lists(counts: &[Vec<u64>]) -> Published {
     let columns = counts.first().map_or(0, Vec::len);
     let lists: Vec<Published> = (0..columns)
         .map(|c| disclosure::suppress(&counts.iter().map(|row| vec![row[c]]).collect::<Vec<_>>()))

@@ -54,8 +54,22 @@ pub struct Sheet {
 /// Writes the sheets into one workbook: bold frozen header, shaded computed columns, drop-down
 /// lists and 1–3 limits with a Japanese message on a wrong entry.
 pub fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, ExportError> {
+    write(sheets, None)
+}
+
+/// As [`to_xlsx`], with the workbook's creation date set to `created` (year, month, day) instead
+/// of now, so that the same sheets give the same bytes (a report that must be reproducible).
+pub fn to_xlsx_dated(sheets: &[Sheet], created: (u16, u8, u8)) -> Result<Vec<u8>, ExportError> {
+    write(sheets, Some(created))
+}
+
+fn write(sheets: &[Sheet], created: Option<(u16, u8, u8)>) -> Result<Vec<u8>, ExportError> {
     let xlsx = |e: rust_xlsxwriter::XlsxError| ExportError::Xlsx(e.to_string());
     let mut workbook = Workbook::new();
+    if let Some((year, month, day)) = created {
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(year, month, day).map_err(xlsx)?;
+        workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&date));
+    }
     let header = Format::new().set_bold().set_background_color("#DDEBF7").set_text_wrap();
     let shaded = Format::new().set_background_color("#F2F2F2");
     for spec in sheets {

@@ -140,6 +140,8 @@ pub enum Action {
     RunSurveys,
     /// Read the surveys' results as counts, averages and charts, nobody named.
     ReadSurveyFigures,
+    /// Download the results report (実績報告): the year's figures under the small-cell rule.
+    ReadResultsReport,
     /// Programme years, windows, capacities and users.
     Administer,
     /// Change one's own password (every staff user; company users have none).
@@ -185,6 +187,7 @@ impl Role {
             Action::WriteCaseStudies => matches!(self, Role::Administrator | Role::Secretariat),
             Action::RunSurveys => matches!(self, Role::Administrator | Role::Secretariat),
             Action::ReadSurveyFigures => matches!(self, Role::Administrator | Role::Secretariat | Role::TokyoOfficial),
+            Action::ReadResultsReport => matches!(self, Role::Administrator | Role::Secretariat | Role::TokyoOfficial),
             Action::Administer => matches!(self, Role::Administrator),
             Action::ActOnOwnCase => matches!(self, Role::Company),
             Action::ChangeOwnPassword => self.is_staff(),

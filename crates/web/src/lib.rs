@@ -37,6 +37,7 @@ mod risk;
 mod seminars;
 pub mod signed;
 mod stats;
+mod results;
 mod surveys;
 mod views;
 
@@ -277,6 +278,7 @@ pub fn router(state: AppState) -> Router {
         .merge(stats::router())
         .merge(case_studies::router())
         .merge(surveys::router())
+        .merge(results::router())
         .merge(incidents::router())
         .merge(guidance::router())
         .merge(risk::router())

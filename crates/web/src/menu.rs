@@ -24,7 +24,7 @@ impl MenuEntry {
 
 /// Every page of the office menu, in the menu's order. The first one a role may open is its
 /// home.
-pub(crate) const ENTRIES: [MenuEntry; 22] = [
+pub(crate) const ENTRIES: [MenuEntry; 23] = [
     MenuEntry { path: "/office/board", ja: "作業ボード", en: "Work board", action: Action::ReadCases },
     MenuEntry { path: "/office/applications", ja: "申込一覧", en: "Applications", action: Action::ReadCases },
     MenuEntry { path: "/office/approvals", ja: "都承認", en: "Approvals", action: Action::ReadApprovals },
@@ -80,6 +80,12 @@ pub(crate) const ENTRIES: [MenuEntry; 22] = [
     },
     MenuEntry { path: "/office/case-studies", ja: "事例", en: "Case studies", action: Action::WriteCaseStudies },
     MenuEntry { path: "/office/surveys", ja: "アンケート", en: "Surveys", action: Action::ReadSurveyFigures },
+    MenuEntry {
+        path: "/office/reports/results",
+        ja: "事業実績報告",
+        en: "Results report",
+        action: Action::ReadResultsReport,
+    },
     MenuEntry {
         path: "/office/reports/timeline",
         ja: "経過一覧(CSV)",

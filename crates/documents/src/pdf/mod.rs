@@ -38,6 +38,8 @@ pub enum Template {
     Policy,
     /// リスクアセスメント報告書: see [`crate::risk_report::RiskReportData`].
     RiskReport,
+    /// 実績報告: a title, a period and tables of text cells (`app::results::ResultsReport`).
+    ResultsReport,
 }
 
 impl Template {
@@ -49,6 +51,7 @@ impl Template {
             Template::Diagnosis => "diagnosis.typ",
             Template::Policy => "policy.typ",
             Template::RiskReport => "risk_report.typ",
+            Template::ResultsReport => "results_report.typ",
         }
     }
 
@@ -59,6 +62,7 @@ impl Template {
             Template::Diagnosis => include_str!("../../templates/diagnosis.typ"),
             Template::Policy => include_str!("../../templates/policy.typ"),
             Template::RiskReport => include_str!("../../templates/risk_report.typ"),
+            Template::ResultsReport => include_str!("../../templates/results_report.typ"),
         }
     }
 }

@@ -24,7 +24,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Every page of the office menu.
-const MENU_PAGES: [&str; 22] = [
+const MENU_PAGES: [&str; 23] = [
     "/office/board",
     "/office/applications",
     "/office/approvals",
@@ -42,6 +42,7 @@ const MENU_PAGES: [&str; 22] = [
     "/office/risk/figures",
     "/office/case-studies",
     "/office/surveys",
+    "/office/reports/results",
     "/office/reports/monthly",
     "/office/reports/contact-breaches",
     "/office/reports/timeline",
@@ -66,7 +67,7 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
         &["/office/seminars", "/office/inquiries", "/office/faq", "/office/guidance", "/office/risk"],
         &devices[..],
         &reports[..5],
-        &["/office/case-studies", "/office/surveys"],
+        &["/office/case-studies", "/office/surveys", "/office/reports/results"],
         &reports[5..],
     ]
     .concat();
@@ -85,6 +86,7 @@ pub(crate) fn workspaces() -> Vec<(Role, &'static str, Vec<&'static str>)> {
                 "/office/inquiries/figures",
                 "/office/risk/figures",
                 "/office/surveys",
+                "/office/reports/results",
             ],
         ),
         (Role::UtmOperator, "/office/devices", [&devices[..], &["/office/incidents/figures"]].concat()),

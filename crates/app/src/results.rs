@@ -1,0 +1,317 @@
+//! The results report to Tokyo (実績報告): a programme year's figures, cumulative to the end of a
+//! month, in a fixed set of tables — applications and participants by course, industry, size and
+//! area; the state of every application (with the exits); the secretariat's contact within 3
+//! business days; the briefing seminars; the UTMs' detections by month and ★★; the surveys —
+//! each under the small-cell rule, as a PDF (typst) and an xlsx with one sheet per table.
+//!
+//! The report is what leaves the secretariat, so it is suppressed whoever downloads it; the same
+//! records give the same tables and the same bytes (nothing in it reads the clock).
+//!
+//! Must not: hold a figure that did not pass through `domain::disclosure`, or name a company.
+
+use chrono::{Datelike, Months, NaiveDate};
+use domain::access::Action;
+use domain::case::CaseState;
+use domain::disclosure::{self, Cell, Published};
+use serde::Serialize;
+use store::applications::ApplicationFilter;
+
+use crate::stats::StatsTable;
+use crate::{Actor, AppError, Result, Services};
+
+/// One table of the report as printed: its rows' labels and cells as text (`<5`, `x`, `—` for
+/// withheld figures), the totals row included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportTable {
+    /// Stable name (the xlsx sheet's order, the element id).
+    pub key: String,
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// A line under the table (what a mark means), or empty.
+    pub note: String,
+}
+
+/// The report: its title lines and tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResultsReport {
+    pub fiscal_year: i32,
+    pub programme: String,
+    /// `令和8年4月〜令和8年11月` and the day it counts to.
+    pub period: String,
+    pub as_of: String,
+    /// The same day as `YYYY-MM-DD`.
+    pub as_of_iso: String,
+    pub tables: Vec<ReportTable>,
+    pub note: String,
+}
+
+/// The end of the report: the first day of the month after `month`, at most the year's end.
+fn cutoff(fiscal_year: i32, month: NaiveDate) -> Option<NaiveDate> {
+    let start = NaiveDate::from_ymd_opt(fiscal_year, 4, 1)?;
+    let end = NaiveDate::from_ymd_opt(fiscal_year + 1, 4, 1)?;
+    let next = month.with_day(1)? + Months::new(1);
+    (start < next).then_some(next.min(end))
+}
+
+fn label(cell: Cell) -> String {
+    cell.label()
+}
+
+/// A published table with its totals row (and totals column when its columns are parts of one).
+fn from_stats(table: &StatsTable) -> ReportTable {
+    let published = &table.published;
+    let mut headers = vec![String::new()];
+    headers.extend(table.columns.iter().map(|(ja, _)| ja.clone()));
+    let with_row_totals = !table.separate_columns && table.columns.len() > 1;
+    if with_row_totals {
+        headers.push("計".into());
+    }
+    let mut rows = Vec::new();
+    for (index, (ja, _)) in table.rows.iter().enumerate() {
+        let mut row = vec![ja.clone()];
+        row.extend(published.cells[index].iter().copied().map(label));
+        if with_row_totals {
+            row.push(label(published.row_totals[index]));
+        }
+        rows.push(row);
+    }
+    let mut totals = vec!["計".to_string()];
+    totals.extend(published.column_totals.iter().copied().map(label));
+    if with_row_totals {
+        totals.push(label(published.total));
+    }
+    rows.push(totals);
+    ReportTable {
+        key: table.key.clone(),
+        title: table.title_ja.clone(),
+        headers,
+        rows,
+        note: if published.has_hidden() { disclosure::NOTE_JA.into() } else { String::new() },
+    }
+}
+
+/// A list of counts that are parts of one whole, as a table with its total.
+fn list_table(key: &str, title: &str, header: &str, rows: &[(String, u64)]) -> ReportTable {
+    let published = disclosure::suppress(&rows.iter().map(|(_, n)| vec![*n]).collect::<Vec<_>>());
+    let mut out: Vec<Vec<String>> =
+        rows.iter().zip(&published.cells).map(|((name, _), cells)| vec![name.clone(), label(cells[0])]).collect();
+    out.push(vec!["計".into(), label(published.total)]);
+    ReportTable {
+        key: key.into(),
+        title: title.into(),
+        headers: vec![String::new(), header.into()],
+        rows: out,
+        note: if published.has_hidden() { disclosure::NOTE_JA.into() } else { String::new() },
+    }
+}
+
+fn table_of(key: &str, title: &str, headers: &[&str], rows: &[(String, Vec<u64>)], published: &Published) -> ReportTable {
+    let mut out = Vec::new();
+    for (index, (name, _)) in rows.iter().enumerate() {
+        let mut row = vec![name.clone()];
+        row.extend(published.cells[index].iter().copied().map(label));
+        out.push(row);
+    }
+    let mut totals = vec!["計".to_string()];
+    totals.extend(published.column_totals.iter().copied().map(label));
+    out.push(totals);
+    let mut all = vec![String::new()];
+    all.extend(headers.iter().map(|h| h.to_string()));
+    ReportTable {
+        key: key.into(),
+        title: title.into(),
+        headers: all,
+        rows: out,
+        note: if published.has_hidden() { disclosure::NOTE_JA.into() } else { String::new() },
+    }
+}
+
+/// The report of `fiscal_year`, cumulative to the end of `month` (any day of it).
+pub async fn report(services: &Services, actor: &Actor, fiscal_year: i32, month: NaiveDate) -> Result<ResultsReport> {
+    actor.require(Action::ReadResultsReport)?;
+    let programme = store::programmes::list(&services.db)
+        .await?
+        .into_iter()
+        .find(|p| p.fiscal_year == fiscal_year)
+        .ok_or(AppError::NotFound)?;
+    let Some(as_of) = cutoff(fiscal_year, month) else { return Err(AppError::NotFound) };
+    let cutoff_at = crate::clock::tokyo_midnight(as_of);
+    let last_day = as_of - chrono::Duration::days(1);
+    let stats = crate::stats::compute_for(services, &programme, as_of).await?;
+    let mut tables: Vec<ReportTable> = stats.tables.iter().map(from_stats).collect();
+
+    // Every application received by then, by the state it is in now (exits last).
+    let filter = ApplicationFilter { programme_id: Some(programme.id), ..Default::default() };
+    let applications: Vec<_> = store::applications::list_all(&services.db, &filter)
+        .await?
+        .into_iter()
+        .filter(|a| a.received_at < cutoff_at)
+        .collect();
+    let states: Vec<(String, u64)> = CaseState::ALL
+        .iter()
+        .map(|state| {
+            (state.label_ja().to_string(), applications.iter().filter(|a| a.status == *state).count() as u64)
+        })
+        .collect();
+    tables.push(list_table("states", "申込みの状況（現在の段階別、辞退・対象外を含む）", "企業数", &states));
+
+    // The secretariat's first contact within 3 business days of receipt.
+    let (mut on_time, mut late, mut waiting, mut overdue, mut closed) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    for a in applications.iter().filter(|a| a.status != CaseState::Waitlisted) {
+        match a.first_contact_at.filter(|at| *at < cutoff_at) {
+            Some(at) if crate::clock::tokyo_date(at) <= a.contact_due => on_time += 1,
+            Some(_) => late += 1,
+            None if a.status.is_closed() => closed += 1,
+            None if a.contact_due <= last_day => overdue += 1,
+            None => waiting += 1,
+        }
+    }
+    let contact = [
+        ("期限内に連絡".to_string(), on_time),
+        ("期限後に連絡".to_string(), late),
+        ("未連絡（期限超過）".to_string(), overdue),
+        ("未連絡（期限前）".to_string(), waiting),
+        ("連絡前に終了".to_string(), closed),
+    ];
+    tables.push(list_table("contact", "受付から3営業日以内の連絡", "企業数", &contact));
+
+    // Briefing seminars: registrations and attendance by way of attending.
+    let mut seminar_rows: Vec<(String, Vec<u64>)> =
+        domain::seminar::Mode::ALL.iter().map(|m| (m.label_ja().to_string(), vec![0, 0])).collect();
+    for seminar in store::seminars::list(&services.db, programme.id).await? {
+        if seminar.starts_at >= cutoff_at {
+            continue;
+        }
+        for registration in store::seminars::roster(&services.db, seminar.id).await? {
+            if registration.status != domain::seminar::RegistrationStatus::Held {
+                continue;
+            }
+            let row = domain::seminar::Mode::ALL.iter().position(|m| *m == registration.mode).unwrap_or(0);
+            seminar_rows[row].1[0] += 1;
+            if registration.attended_at.is_some_and(|at| at < cutoff_at) {
+                seminar_rows[row].1[1] += 1;
+            }
+        }
+    }
+    let counts: Vec<Vec<u64>> = seminar_rows.iter().map(|(_, c)| c.clone()).collect();
+    tables.push(table_of(
+        "seminars",
+        "説明会の参加登録・出席（参加方法別）",
+        &["参加登録", "出席"],
+        &seminar_rows,
+        &crate::stats::two_lists(&counts),
+    ));
+
+    // The UTMs' detections by month, and ★★.
+    let mut detections = Vec::new();
+    for month in &stats.detections {
+        let label = NaiveDate::parse_from_str(&format!("{}-01", month.month), "%Y-%m-%d")
+            .map(domain::wareki::format_month)
+            .unwrap_or_else(|_| month.month.clone());
+        detections.push(vec![
+            label,
+            month.companies.label(),
+            month.detections.map(|n| n.to_string()).unwrap_or_else(|| "—".into()),
+        ]);
+    }
+    tables.push(ReportTable {
+        key: "detections".into(),
+        title: "UTMの検知（月別）".into(),
+        headers: vec![String::new(), "検知のあった企業数".into(), "検知件数".into()],
+        rows: detections,
+        note: "検知件数は、検知のあった企業が5社未満の月は「—」としています。".into(),
+    });
+    tables.push(ReportTable {
+        key: "two_star".into(),
+        title: "SECURITY ACTION ★★ の自己宣言".into(),
+        headers: vec![String::new(), "企業数".into()],
+        rows: vec![vec!["自己宣言した参加企業".into(), stats.two_star.label()]],
+        note: String::new(),
+    });
+
+    // Surveys sent by then: invited, answered, the response rate (from 5 answers).
+    let mut survey_rows = Vec::new();
+    for survey in store::surveys::list(&services.db, Some(fiscal_year)).await?.into_iter().rev() {
+        if survey.opened_at.is_none_or(|at| at >= cutoff_at) {
+            continue;
+        }
+        let invitations = store::surveys::invitations(&services.db, survey.id).await?;
+        let invited = invitations.iter().filter(|i| i.invited_at < cutoff_at).count() as u64;
+        let answered =
+            invitations.iter().filter(|i| i.submitted_at.is_some_and(|at| at < cutoff_at)).count() as u64;
+        let rate = disclosure::disclose(answered, answered * 100 / invited.max(1));
+        survey_rows.push(vec![
+            survey.title_ja.clone(),
+            invited.to_string(),
+            disclosure::single(answered).label(),
+            rate.map(|r| format!("{r}%")).unwrap_or_else(|| "—".into()),
+        ]);
+    }
+    tables.push(ReportTable {
+        key: "surveys".into(),
+        title: "アンケートの回答状況".into(),
+        headers: vec!["アンケート".into(), "案内".into(), "回答".into(), "回答率".into()],
+        rows: survey_rows,
+        note: "回答率は回答が5件以上の場合のみ示します。".into(),
+    });
+
+    let first_month = NaiveDate::from_ymd_opt(fiscal_year, 4, 1).unwrap_or(as_of);
+    Ok(ResultsReport {
+        fiscal_year,
+        programme: programme.name_ja.clone(),
+        period: format!(
+            "{}〜{}",
+            domain::wareki::format_month(first_month),
+            domain::wareki::format_month(last_day)
+        ),
+        as_of: domain::wareki::format_date(last_day),
+        as_of_iso: last_day.to_string(),
+        tables,
+        note: disclosure::NOTE_JA.into(),
+    })
+}
+
+/// The report as a PDF (rendered on a blocking thread).
+pub async fn pdf(fonts: std::sync::Arc<documents::pdf::Fonts>, report: &ResultsReport) -> Result<Vec<u8>> {
+    use domain::refusal::Refusal;
+    let data = serde_json::to_value(report).map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?;
+    let pdf = tokio::task::spawn_blocking(move || {
+        documents::pdf::render(&fonts, documents::pdf::Template::ResultsReport, &data, &[])
+    })
+    .await
+    .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?
+    .map_err(|e| Refusal::DocumentUnavailable(e.to_string()))?;
+    Ok(pdf)
+}
+
+/// The report as an xlsx workbook, one sheet per table.
+pub fn xlsx(report: &ResultsReport) -> Result<Vec<u8>> {
+    let sheets: Vec<documents::sheet::Sheet> = report
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(index, table)| documents::sheet::Sheet {
+            name: format!("{:02}_{}", index + 1, table.key),
+            columns: table
+                .headers
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    if i == 0 {
+                        documents::sheet::Column::text(if h.is_empty() { &table.title } else { h }, 40.0)
+                    } else {
+                        documents::sheet::Column::computed(h, 14.0)
+                    }
+                })
+                .collect(),
+            rows: table.rows.clone(),
+            spare_rows: 0,
+        })
+        .collect();
+    // Dated by the day the report counts to, not by when it was made: same records, same bytes.
+    let day = NaiveDate::parse_from_str(&report.as_of_iso, "%Y-%m-%d").unwrap_or_default();
+    let created = (u16::try_from(day.year()).unwrap_or(2000), day.month() as u8, day.day() as u8);
+    documents::sheet::to_xlsx_dated(&sheets, created)
+        .map_err(|e| domain::refusal::Refusal::DocumentUnavailable(e.to_string()).into())
+}
