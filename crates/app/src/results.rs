@@ -106,7 +106,13 @@ fn list_table(key: &str, title: &str, header: &str, rows: &[(String, u64)]) -> R
     }
 }
 
-fn table_of(key: &str, title: &str, headers: &[&str], rows: &[(String, Vec<u64>)], published: &Published) -> ReportTable {
+fn table_of(
+    key: &str,
+    title: &str,
+    headers: &[&str],
+    rows: &[(String, Vec<u64>)],
+    published: &Published,
+) -> ReportTable {
     let mut out = Vec::new();
     for (index, (name, _)) in rows.iter().enumerate() {
         let mut row = vec![name.clone()];
@@ -150,9 +156,7 @@ pub async fn report(services: &Services, actor: &Actor, fiscal_year: i32, month:
         .collect();
     let states: Vec<(String, u64)> = CaseState::ALL
         .iter()
-        .map(|state| {
-            (state.label_ja().to_string(), applications.iter().filter(|a| a.status == *state).count() as u64)
-        })
+        .map(|state| (state.label_ja().to_string(), applications.iter().filter(|a| a.status == *state).count() as u64))
         .collect();
     tables.push(list_table("states", "申込みの状況（現在の段階別、辞退・対象外を含む）", "企業数", &states));
 
@@ -238,13 +242,12 @@ pub async fn report(services: &Services, actor: &Actor, fiscal_year: i32, month:
         }
         let invitations = store::surveys::invitations(&services.db, survey.id).await?;
         let invited = invitations.iter().filter(|i| i.invited_at < cutoff_at).count() as u64;
-        let answered =
-            invitations.iter().filter(|i| i.submitted_at.is_some_and(|at| at < cutoff_at)).count() as u64;
-        let rate = disclosure::disclose(answered, answered * 100 / invited.max(1));
+        let answered = invitations.iter().filter(|i| i.submitted_at.is_some_and(|at| at < cutoff_at)).count() as u64;
+        let (invited, answered, rate) = crate::surveys::responses(disclosure::Audience::Outside, answered, invited);
         survey_rows.push(vec![
             survey.title_ja.clone(),
-            invited.to_string(),
-            disclosure::single(answered).label(),
+            invited.label(),
+            answered.label(),
             rate.map(|r| format!("{r}%")).unwrap_or_else(|| "—".into()),
         ]);
     }
@@ -253,18 +256,14 @@ pub async fn report(services: &Services, actor: &Actor, fiscal_year: i32, month:
         title: "アンケートの回答状況".into(),
         headers: vec!["アンケート".into(), "案内".into(), "回答".into(), "回答率".into()],
         rows: survey_rows,
-        note: "回答率は回答が5件以上の場合のみ示します。".into(),
+        note: "回答率は、回答・未回答のいずれも5件以上の場合のみ示します。".into(),
     });
 
     let first_month = NaiveDate::from_ymd_opt(fiscal_year, 4, 1).unwrap_or(as_of);
     Ok(ResultsReport {
         fiscal_year,
         programme: programme.name_ja.clone(),
-        period: format!(
-            "{}〜{}",
-            domain::wareki::format_month(first_month),
-            domain::wareki::format_month(last_day)
-        ),
+        period: format!("{}〜{}", domain::wareki::format_month(first_month), domain::wareki::format_month(last_day)),
         as_of: domain::wareki::format_date(last_day),
         as_of_iso: last_day.to_string(),
         tables,

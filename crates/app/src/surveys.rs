@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Utc};
 use domain::access::{Action, Role};
 use domain::application::Language;
-use domain::disclosure::{Audience, Cell};
+use domain::disclosure::{self, Audience, Cell};
 use domain::survey::{self as rules, AnswerError, Answers, Definition, Kind, Moment, Question, Status, Value};
 use store::applications::{ApplicationFilter, ApplicationStatus};
 use store::surveys::{InvitationRecord, NewInvitation, SurveyRecord, VersionRecord};
@@ -37,8 +37,8 @@ fn definition_of(source: &str) -> Result<Definition> {
 #[derive(Debug, Clone)]
 pub struct BoardRow {
     pub survey: SurveyRecord,
-    /// Invitations sent (people, not counted under the small-cell rule: nobody is described).
-    pub invited: u64,
+    /// Invitations sent (who was asked is itself a count of companies at a stage).
+    pub invited: Cell,
     /// Answers saved but not yet submitted; submitted answers.
     pub started: Cell,
     pub submitted: Cell,
@@ -57,15 +57,15 @@ pub async fn board(services: &Services, actor: &Actor, fiscal_year: Option<i32>)
             continue;
         }
         let invitations = store::surveys::invitations(&services.db, survey.id).await?;
-        let invited = invitations.len() as u64;
         let submitted = invitations.iter().filter(|i| i.submitted_at.is_some()).count() as u64;
         let started = invitations.iter().filter(|i| i.started_at.is_some() && i.submitted_at.is_none()).count() as u64;
-        let (cells, _) = audience.list(&[submitted, started, invited - submitted - started]);
+        let (invited, submitted, rate) = responses(audience, submitted, invitations.len() as u64);
         rows.push(BoardRow {
             invited,
-            submitted: cells[0],
-            started: cells[1],
-            rate: audience.derived(submitted, rate(submitted, invited)),
+            submitted,
+            // Outside the secretariat only who answered and who was asked.
+            started: if audience == Audience::Inside { Cell::Count(started) } else { Cell::Complementary },
+            rate,
             survey,
         });
     }
@@ -74,6 +74,22 @@ pub async fn board(services: &Services, actor: &Actor, fiscal_year: Option<i32>)
 
 fn rate(part: u64, whole: u64) -> Option<u32> {
     (whole > 0).then(|| ((part * 100) as f64 / whole as f64).round() as u32)
+}
+
+/// Invited, answered and the response rate as `audience` may read them: outside the secretariat
+/// answered and not answered are one suppressed list whose total is the invited, and the rate
+/// is printed only when neither is hidden.
+pub(crate) fn responses(audience: Audience, submitted: u64, invited: u64) -> (Cell, Cell, Option<u32>) {
+    match audience {
+        Audience::Inside => (Cell::Count(invited), Cell::Count(submitted), rate(submitted, invited)),
+        Audience::Outside => {
+            let (cells, total) = audience.list(&[submitted, invited.saturating_sub(submitted)]);
+            let rate = (!cells.iter().any(|c| c.is_hidden()) && !total.is_hidden())
+                .then(|| rate(submitted, invited))
+                .flatten();
+            (total, cells[0], rate)
+        }
+    }
 }
 
 /// Starts a survey for `moment` of the current programme year, from the standard definition.
@@ -283,20 +299,27 @@ async fn queue_email(
 
 /// Invites everyone the survey's moment is for and who was not invited yet, each with the
 /// newest version; returns how many. The survey's row is locked, so two runs invite once.
-async fn invite_due(services: &Services, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<usize> {
+async fn invite_due(services: &Services, actor: &Actor, id: Uuid, open: bool, now: DateTime<Utc>) -> Result<usize> {
     let survey = store::surveys::get(&services.db, id).await?;
     let invited = store::surveys::recipients(&services.db, id).await?;
     let due: Vec<Recipient> =
         recipients(services, &survey).await?.into_iter().filter(|r| !invited.contains(&r.key)).collect();
-    if due.is_empty() {
+    if due.is_empty() && !(open && survey.status == Status::Draft) {
         return Ok(0);
     }
     let tx = services.db.begin().await?;
     let survey = store::surveys::lock(&tx, id).await?;
-    if survey.status != Status::Open {
-        return Ok(0);
+    match survey.status {
+        Status::Closed if open => return Err(closed()),
+        Status::Draft if open => {
+            store::surveys::set_status(&tx, id, Status::Open, now).await?;
+            actor
+                .record(&tx, "survey.open", ("survey", id), serde_json::json!({"version": survey.version}), now)
+                .await?;
+        }
+        Status::Open => {}
+        _ => return Ok(0),
     }
-    store::surveys::mark_sent(&tx, id, survey.version, now).await?;
     let mut count = 0;
     for recipient in &due {
         let token = store::random_token(24);
@@ -318,6 +341,10 @@ async fn invite_due(services: &Services, actor: &Actor, id: Uuid, now: DateTime<
             .await?;
         count += 1;
     }
+    if count > 0 {
+        // From now on this version never changes: a later edit writes the next one.
+        store::surveys::mark_sent(&tx, id, survey.version, now).await?;
+    }
     actor
         .record(
             &tx,
@@ -331,24 +358,12 @@ async fn invite_due(services: &Services, actor: &Actor, id: Uuid, now: DateTime<
     Ok(count)
 }
 
-/// Opens the survey (if it was a draft) and invites everyone its moment is for now; sending
-/// again later invites those who became due since. Returns how many were invited.
+/// Opens the survey (if it was a draft) and invites everyone its moment is for now, in one
+/// transaction; sending again later invites those who became due since. Returns how many were
+/// invited.
 pub async fn send(services: &Services, actor: &Actor, id: Uuid, now: DateTime<Utc>) -> Result<usize> {
     actor.require(Action::RunSurveys)?;
-    let tx = services.db.begin().await?;
-    let survey = store::surveys::lock(&tx, id).await?;
-    match survey.status {
-        Status::Closed => return Err(closed()),
-        Status::Draft => {
-            store::surveys::set_status(&tx, id, Status::Open, now).await?;
-            actor
-                .record(&tx, "survey.open", ("survey", id), serde_json::json!({"version": survey.version}), now)
-                .await?;
-        }
-        Status::Open => {}
-    }
-    tx.commit().await?;
-    invite_due(services, actor, id, now).await
+    invite_due(services, actor, id, true, now).await
 }
 
 /// Closes the survey: links then say so, no reminder goes, the answers stay.
@@ -436,7 +451,7 @@ pub async fn run_due(services: &Services, now: DateTime<Utc>) -> Result<Run> {
     let mut run = Run::default();
     for survey in store::surveys::open_surveys(&services.db).await? {
         if matches!(survey.moment, Moment::AfterSeminar | Moment::DuringSupport) {
-            run.invited += invite_due(services, &actor, survey.id, now).await?;
+            run.invited += invite_due(services, &actor, survey.id, false, now).await?;
         }
         let Ok(programme_id) = programme_for(services, &survey).await else { continue };
         for invitation in store::surveys::invitations(&services.db, survey.id).await? {
@@ -665,6 +680,23 @@ fn mean(values: &[u8]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().map(|v| f64::from(*v)).sum::<f64>() / values.len() as f64)
 }
 
+/// The questions of every version, the newest version's first and in its order, then any that
+/// only earlier versions asked (so answers to a question since removed are still counted).
+async fn questions_of_every_version(services: &Services, survey: &SurveyRecord) -> Result<Vec<Question>> {
+    let mut versions = store::surveys::versions(&services.db, survey.id).await?;
+    versions.reverse();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for version in versions {
+        for question in definition_of(&version.source)?.questions() {
+            if seen.insert(question.key.clone()) {
+                out.push(question.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The submitted answers of a survey, each read against the version it was sent with.
 async fn submitted_answers(services: &Services, survey: &SurveyRecord) -> Result<Vec<(InvitationRecord, Answers)>> {
     let mut definitions: BTreeMap<u32, Definition> = BTreeMap::new();
@@ -690,69 +722,78 @@ pub async fn results(services: &Services, actor: &Actor, id: Uuid) -> Result<Res
     let audience = Audience::of(actor.role());
     let inside = audience == Audience::Inside;
     let survey = store::surveys::get(&services.db, id).await?;
+    if !inside && survey.status != Status::Closed {
+        // Figures that change with each answer would give that answer away between two reads.
+        return Err(invalid(
+            "survey",
+            "アンケートの集計は、締め切った後に表示します",
+            "A survey's results are shown once it is closed",
+        ));
+    }
     let definition = definition_of(&store::surveys::source(&services.db, id, survey.version).await?)?;
+    let all_questions = questions_of_every_version(services, &survey).await?;
     let invitations = store::surveys::invitations(&services.db, id).await?;
     let answered = submitted_answers(services, &survey).await?;
     let submitted = answered.len() as u64;
 
     let mut questions = Vec::new();
-    for question in definition.questions() {
+    for question in &all_questions {
         let values: Vec<&Value> = answered.iter().filter_map(|(_, a)| a.get(&question.key)).collect();
         let n = values.len() as u64;
-        let mut result = QuestionResult {
-            question: question.clone(),
-            answered: audience.count(n),
-            counts: Vec::new(),
-            mean: None,
-            net_promoter: None,
-            texts: Vec::new(),
+        let scores: Vec<u8> =
+            values.iter().filter_map(|v| if let Value::Scale(s) = v { Some(*s) } else { None }).collect();
+        // Per choice (or per value of a scale): its label and how many gave it.
+        let counts: Vec<(String, u64)> = match question.kind {
+            Kind::Single => question
+                .choices
+                .iter()
+                .map(|c| {
+                    let n = values.iter().filter(|v| matches!(v, Value::Choice(code) if *code == c.code)).count();
+                    (c.ja.clone(), n as u64)
+                })
+                .collect(),
+            Kind::Multiple => question
+                .choices
+                .iter()
+                .map(|c| {
+                    let n =
+                        values.iter().filter(|v| matches!(v, Value::Choices(codes) if codes.contains(&c.code))).count();
+                    (c.ja.clone(), n as u64)
+                })
+                .collect(),
+            Kind::Scale5 | Kind::Recommend => question
+                .kind
+                .range()
+                .into_iter()
+                .flatten()
+                .map(|value| (value.to_string(), scores.iter().filter(|s| **s == value).count() as u64))
+                .collect(),
+            Kind::Text => Vec::new(),
         };
-        match question.kind {
-            Kind::Single => {
-                let counts: Vec<u64> = question
-                    .choices
-                    .iter()
-                    .map(|c| {
-                        values.iter().filter(|v| matches!(v, Value::Choice(code) if *code == c.code)).count() as u64
-                    })
-                    .collect();
-                let (cells, _) = audience.list(&counts);
-                result.counts = question.choices.iter().map(|c| c.ja.clone()).zip(cells).collect();
-            }
-            Kind::Multiple => {
-                // Each choice splits the respondents in two (ticked or not): suppressed as such a pair.
-                for choice in &question.choices {
-                    let ticked = values
-                        .iter()
-                        .filter(|v| matches!(v, Value::Choices(codes) if codes.contains(&choice.code)))
-                        .count() as u64;
-                    let (cells, _) = audience.list(&[ticked, n - ticked]);
-                    result.counts.push((choice.ja.clone(), cells[0]));
-                }
-            }
-            Kind::Scale5 | Kind::Recommend => {
-                let scores: Vec<u8> =
-                    values.iter().filter_map(|v| if let Value::Scale(s) = v { Some(*s) } else { None }).collect();
-                let range = question.kind.range().expect("a scale has a range");
-                let counts: Vec<u64> =
-                    range.clone().map(|value| scores.iter().filter(|s| **s == value).count() as u64).collect();
-                let (cells, _) = audience.list(&counts);
-                result.counts = range.map(|value| value.to_string()).zip(cells).collect();
-                result.mean = audience.derived(n, mean(&scores));
-                if question.kind == Kind::Recommend {
-                    result.net_promoter = audience.derived(n, rules::net_promoter(&scores));
-                }
-            }
-            Kind::Text => {
-                if inside {
-                    result.texts = values
-                        .iter()
-                        .filter_map(|v| if let Value::Text(t) = v { Some(t.clone()) } else { None })
-                        .collect();
-                }
-            }
-        }
-        questions.push(result);
+        let numbers: Vec<u64> = counts.iter().map(|(_, n)| *n).collect();
+        let (answered_cell, cells, mean_allowed) = if inside {
+            (Cell::Count(n), numbers.iter().map(|&n| Cell::Count(n)).collect(), true)
+        } else {
+            let out = rules::outside_counts(question.kind, &numbers, n, submitted, question.show_when.is_some());
+            (out.answered, out.counts, out.mean_allowed)
+        };
+        let scale = question.kind.range().is_some() && mean_allowed;
+        questions.push(QuestionResult {
+            question: question.clone(),
+            answered: answered_cell,
+            counts: counts.into_iter().map(|(label, _)| label).zip(cells).collect(),
+            mean: if scale { audience.derived(n, mean(&scores)) } else { None },
+            net_promoter: if scale && question.kind == Kind::Recommend {
+                audience.derived(n, rules::net_promoter(&scores))
+            } else {
+                None
+            },
+            texts: if inside && question.kind == Kind::Text {
+                values.iter().filter_map(|v| if let Value::Text(t) = v { Some(t.clone()) } else { None }).collect()
+            } else {
+                Vec::new()
+            },
+        });
     }
 
     // The change: each company that answered this survey, its first answer (any survey, earlier
@@ -796,13 +837,19 @@ pub async fn results(services: &Services, actor: &Actor, id: Uuid) -> Result<Res
             let n = rows.len() as u64;
             let before: Vec<u8> = rows.iter().map(|c| c.before).collect();
             let after: Vec<u8> = rows.iter().map(|c| c.after).collect();
+            // Outside the secretariat the means need 5 companies, and 0 or at least 5 others who
+            // answered here without an earlier answer: else the survey's own mean minus these
+            // gives those few away.
+            let here = answered.iter().filter(|(_, a)| a.contains_key(&question.key)).count() as u64;
+            let others = here.saturating_sub(n);
+            let shown = inside || (n >= disclosure::MIN_COMPANIES && !(1..disclosure::MIN_COMPANIES).contains(&others));
             changes.push(ChangeSummary {
                 key: question.key.clone(),
                 text_ja: question.ja.clone(),
                 text_en: question.text(true).to_string(),
                 companies: audience.count(n),
-                mean_before: audience.derived(n, mean(&before)),
-                mean_after: audience.derived(n, mean(&after)),
+                mean_before: if shown { mean(&before) } else { None },
+                mean_after: if shown { mean(&after) } else { None },
             });
         }
         if inside {
@@ -819,17 +866,8 @@ pub async fn results(services: &Services, actor: &Actor, id: Uuid) -> Result<Res
         }
     }
 
-    let invited = invitations.len() as u64;
-    Ok(Results {
-        rate: audience.derived(submitted, rate(submitted, invited)),
-        invited: Cell::Count(invited),
-        submitted: audience.count(submitted),
-        survey,
-        audience,
-        questions,
-        changes,
-        companies,
-    })
+    let (invited, submitted, rate) = responses(audience, submitted, invitations.len() as u64);
+    Ok(Results { rate, invited, submitted, survey, audience, questions, changes, companies })
 }
 
 /// The raw answers of a survey (staff): one row per submitted invitation, with who answered,
@@ -842,10 +880,10 @@ pub async fn raw_answers(
 ) -> Result<(Vec<String>, Vec<Vec<String>>)> {
     actor.require(Action::RunSurveys)?;
     let survey = store::surveys::get(&services.db, id).await?;
-    let definition = definition_of(&store::surveys::source(&services.db, id, survey.version).await?)?;
+    let questions = questions_of_every_version(services, &survey).await?;
     let mut header: Vec<String> =
         ["会社名", "回答者", "メールアドレス", "版", "回答日時"].iter().map(|s| s.to_string()).collect();
-    header.extend(definition.questions().map(|q| q.key.clone()));
+    header.extend(questions.iter().map(|q| q.key.clone()));
     let mut rows = Vec::new();
     for (invitation, answers) in submitted_answers(services, &survey).await? {
         let mut row = vec![
@@ -855,11 +893,39 @@ pub async fn raw_answers(
             invitation.version.to_string(),
             invitation.submitted_at.map(|at| crate::mail::tokyo_instant(false, at)).unwrap_or_default(),
         ];
-        row.extend(definition.questions().map(|q| answers.get(&q.key).map(|v| v.cell(q, false)).unwrap_or_default()));
+        row.extend(questions.iter().map(|q| answers.get(&q.key).map(|v| v.cell(q, false)).unwrap_or_default()));
         rows.push(row);
     }
     let tx = services.db.begin().await?;
     actor.record(&tx, "survey.export", ("survey", id), serde_json::json!({"rows": rows.len()}), now).await?;
     tx.commit().await?;
     Ok((header, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone};
+
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        chrono_tz::Asia::Tokyo.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn reminders_fall_on_the_3rd_and_7th_business_day_and_catch_up_once() {
+        let calendar = domain::calendar::BusinessCalendar::japan();
+        // Invited on Tuesday 28 April 2026: 29 April, 4–6 May are holidays.
+        let invited = at(2026, 4, 28, 15);
+        assert_eq!(
+            calendar.add_business_days(NaiveDate::from_ymd_opt(2026, 4, 28).unwrap(), 3).to_string(),
+            "2026-05-07"
+        );
+        assert_eq!(reminders_due(&calendar, invited, at(2026, 5, 6, 12)), 0);
+        assert_eq!(reminders_due(&calendar, invited, at(2026, 5, 7, 10)), 1);
+        assert_eq!(reminders_due(&calendar, invited, at(2026, 5, 12, 10)), 1);
+        assert_eq!(reminders_due(&calendar, invited, at(2026, 5, 13, 10)), 2);
+        // After a long stop both are due at once: the run sends one e-mail and counts both.
+        assert_eq!(reminders_due(&calendar, invited, at(2026, 6, 1, 10)), 2);
+    }
 }

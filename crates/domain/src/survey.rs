@@ -667,6 +667,54 @@ pub fn changes<C: Ord + Copy>(repeating: &BTreeSet<String>, submitted: &[Submitt
         .collect()
 }
 
+/// One question's counts as they may leave the secretariat (to Tokyo): every figure a count of
+/// respondents under the small-cell rule, and nothing that lets a hidden one be worked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutsideCounts {
+    /// How many answered it; `x` when the question is withheld.
+    pub answered: crate::disclosure::Cell,
+    /// Per choice or value, in order.
+    pub counts: Vec<crate::disclosure::Cell>,
+    /// Whether an average (or NPS) may be printed beside them: only when no count is hidden, as
+    /// a mean with its histogram pins hidden counts.
+    pub mean_allowed: bool,
+}
+
+/// The counts of one question for readers outside the secretariat. `counts` per choice (for a
+/// multiple choice, how many ticked each), `answered` who answered it, `respondents` who
+/// submitted the survey. Withheld whole (`x`) when it is shown only after a condition (its count
+/// gives the condition's hidden count away), when fewer than 5 answered, or when 1–4 skipped it;
+/// otherwise suppressed as a list whose total is `answered` (a multiple choice: each choice as
+/// the pair ticked / not ticked), and withheld whole if that total would have to be hidden.
+pub fn outside_counts(kind: Kind, counts: &[u64], answered: u64, respondents: u64, conditional: bool) -> OutsideCounts {
+    use crate::disclosure::{Cell, MIN_COMPANIES, suppress};
+    let skipped = respondents.saturating_sub(answered);
+    let withheld = OutsideCounts {
+        answered: if answered == 0 { Cell::Count(0) } else { Cell::Complementary },
+        counts: vec![if answered == 0 { Cell::Count(0) } else { Cell::Complementary }; counts.len()],
+        mean_allowed: false,
+    };
+    if answered == 0 || conditional || answered < MIN_COMPANIES || (1..MIN_COMPANIES).contains(&skipped) {
+        return withheld;
+    }
+    let cells: Vec<Cell> = if kind == Kind::Multiple {
+        counts
+            .iter()
+            .map(|&ticked| {
+                let pair = suppress(&[vec![ticked], vec![answered.saturating_sub(ticked)]]);
+                pair.cells[0][0]
+            })
+            .collect()
+    } else {
+        let published = suppress(&counts.iter().map(|&n| vec![n]).collect::<Vec<_>>());
+        if published.total.is_hidden() {
+            return withheld;
+        }
+        published.cells.into_iter().map(|row| row[0]).collect()
+    };
+    OutsideCounts { answered: Cell::Count(answered), mean_allowed: !cells.iter().any(|c| c.is_hidden()), counts: cells }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -855,6 +903,46 @@ repeat = true
         let back = answers_from_json(&definition, &json);
         assert_eq!(back, answers);
         assert_eq!(back["incident_detail"], Value::Text("3".into()), "a text that looks like a number stays text");
+    }
+
+    #[test]
+    fn outside_counts_give_no_hidden_count_away() {
+        use crate::disclosure::Cell;
+        // [1, 5]: the 1 would follow from the total; the total cannot be printed, so the
+        // question is withheld whole.
+        let out = outside_counts(Kind::Single, &[1, 5], 6, 6, false);
+        assert_eq!(out.answered, Cell::Complementary);
+        assert!(out.counts.iter().all(|c| *c == Cell::Complementary));
+        // One "1" and four "5" of five: both hidden, so no mean beside them.
+        let out = outside_counts(Kind::Scale5, &[1, 0, 0, 0, 4], 5, 5, false);
+        assert!(!out.mean_allowed);
+        assert!(out.counts.iter().any(|c| c.is_hidden()));
+        // Six "4" and five "5": printed, with the mean.
+        let out = outside_counts(Kind::Scale5, &[0, 0, 0, 6, 5], 11, 11, false);
+        assert_eq!(out.counts, vec![Cell::Count(0), Cell::Count(0), Cell::Count(0), Cell::Count(6), Cell::Count(5)]);
+        assert!(out.mean_allowed);
+        // A question after a condition, or one that 1–4 skipped, or fewer than 5 answered: withheld.
+        assert_eq!(outside_counts(Kind::Scale5, &[0, 0, 0, 6, 5], 11, 11, true).answered, Cell::Complementary);
+        assert_eq!(outside_counts(Kind::Scale5, &[0, 0, 0, 6, 5], 11, 12, false).answered, Cell::Complementary);
+        assert_eq!(outside_counts(Kind::Scale5, &[0, 0, 0, 2, 2], 4, 4, false).answered, Cell::Complementary);
+        assert_eq!(outside_counts(Kind::Scale5, &[0, 0, 0, 6, 5], 11, 16, false).answered, Cell::Count(11));
+        // A multiple choice: each choice against those who did not tick it.
+        let out = outside_counts(Kind::Multiple, &[8, 2, 0], 10, 10, false);
+        assert_eq!(out.counts[0], Cell::Complementary, "8 ticked leaves 2 who did not");
+        assert_eq!(out.counts[1], Cell::Small);
+        assert_eq!(out.counts[2], Cell::Count(0));
+        // Whatever is printed, no count of 1–4 can be solved for from the printed figures.
+        for counts in [[1u64, 4, 0], [2, 2, 1], [5, 1, 5], [7, 0, 3], [3, 3, 3]] {
+            let answered = counts.iter().sum::<u64>();
+            let out = outside_counts(Kind::Single, &counts, answered, answered, false);
+            if let Cell::Count(total) = out.answered {
+                let shown: u64 = out.counts.iter().filter_map(|c| c.count()).sum();
+                let hidden: Vec<u64> =
+                    counts.iter().zip(&out.counts).filter(|(_, c)| c.is_hidden()).map(|(n, _)| *n).collect();
+                assert_ne!(hidden.len(), 1, "{counts:?}: a single hidden cell is total minus the rest");
+                assert_eq!(total - shown, hidden.iter().sum::<u64>());
+            }
+        }
     }
 
     #[test]

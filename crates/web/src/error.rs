@@ -193,13 +193,24 @@ impl IntoResponse for ApiError {
 
 /// Logs the cause of every internal error, once, without personal data in the message.
 pub async fn log_internal_errors(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
+    let path = without_link_secret(request.uri().path());
     let response = next.run(request).await;
     if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
         let cause = domain::text::redact_personal(cause);
         tracing::error!(%path, %cause, "request failed");
     }
     response
+}
+
+/// A path as it may be logged: the secret of a link (a survey's, a seminar registration's, a
+/// portal sign-in's) is left out, since whoever reads the log could otherwise use it.
+fn without_link_secret(path: &str) -> String {
+    for prefix in ["/survey/", "/seminars/manage/", "/portal/auth/"] {
+        if path.starts_with(prefix) {
+            return format!("{prefix}…");
+        }
+    }
+    path.to_string()
 }
 
 /// Error pages speak to whoever asked: every error page is rendered again in the asker's
@@ -299,5 +310,15 @@ pub async fn reject_oversized(request: Request, next: Next) -> Response {
             "送信された内容が大きすぎます。",
             "The request is too large.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn link_secrets_stay_out_of_the_log() {
+        assert_eq!(super::without_link_secret("/survey/0a1b2c"), "/survey/…");
+        assert_eq!(super::without_link_secret("/seminars/manage/ff00"), "/seminars/manage/…");
+        assert_eq!(super::without_link_secret("/office/surveys/1"), "/office/surveys/1");
     }
 }

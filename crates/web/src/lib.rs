@@ -33,11 +33,11 @@ mod public;
 mod rate_limit;
 mod render;
 pub mod reports;
+mod results;
 mod risk;
 mod seminars;
 pub mod signed;
 mod stats;
-mod results;
 mod surveys;
 mod views;
 

@@ -76,19 +76,16 @@ async fn results_page(
     };
     // Default: the last month that has ended (or the year's last month once it is over).
     let today = state.clock.today();
-    let year_start = NaiveDate::from_ymd_opt(year, 4, 1).ok_or_else(|| bad("年度の値が正しくありません", "Unknown year"))?;
+    let year_start =
+        NaiveDate::from_ymd_opt(year, 4, 1).ok_or_else(|| bad("年度の値が正しくありません", "Unknown year"))?;
     let months: Vec<NaiveDate> = (0..12).map(|n| year_start + Months::new(n)).collect();
     let month = match query.month.trim() {
-        "" => months
-            .iter()
-            .rev()
-            .find(|m| **m + Months::new(1) <= today)
-            .copied()
-            .unwrap_or(year_start),
-        raw => NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
-            .ok()
-            .filter(|m| months.contains(m))
-            .ok_or_else(|| bad("月の値が正しくありません（年度内の YYYY-MM）", "Unknown month (YYYY-MM within the year)"))?,
+        "" => months.iter().rev().find(|m| **m + Months::new(1) <= today).copied().unwrap_or(year_start),
+        raw => {
+            NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d").ok().filter(|m| months.contains(m)).ok_or_else(
+                || bad("月の値が正しくありません（年度内の YYYY-MM）", "Unknown month (YYYY-MM within the year)"),
+            )?
+        }
     };
     let report = app::results::report(&state.services, &actor, year, month).await?;
     let stem = format!("kojo-results-{year}-to-{}", month.format("%Y-%m"));
@@ -135,7 +132,11 @@ async fn results_page(
         years: programmes
             .iter()
             .map(|p| {
-                let label = if t.en { format!("FY{}", p.fiscal_year) } else { domain::wareki::format_fiscal_year(p.fiscal_year) };
+                let label = if t.en {
+                    format!("FY{}", p.fiscal_year)
+                } else {
+                    domain::wareki::format_fiscal_year(p.fiscal_year)
+                };
                 (p.fiscal_year, label, p.fiscal_year == year)
             })
             .collect(),

@@ -411,8 +411,10 @@ struct BoardView {
     moment: &'static str,
     title: String,
     status: &'static str,
-    invited: u64,
+    invited: String,
     started: String,
+    /// Whether this reader can open the results (Tokyo: once closed).
+    results: bool,
     submitted: String,
     rate: String,
 }
@@ -439,6 +441,7 @@ async fn render_board(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let actor = staff_actor(staff, ip);
+    let may_run = actor.may(domain::access::Action::RunSurveys);
     let rows = app::surveys::board(&state.services, &actor, None)
         .await?
         .into_iter()
@@ -448,7 +451,8 @@ async fn render_board(
             moment: t.pick(row.survey.moment.label_ja(), row.survey.moment.label_en()),
             title: t.pick(&row.survey.title_ja, &row.survey.title_en).to_string(),
             status: status_label(t, row.survey.status),
-            invited: row.invited,
+            invited: row.invited.label(),
+            results: may_run || row.survey.status == Status::Closed,
             started: row.started.label(),
             submitted: row.submitted.label(),
             rate: row.rate.map(|r| format!("{r}%")).unwrap_or_else(|| "—".into()),
@@ -460,7 +464,7 @@ async fn render_board(
         staff_name: staff.user.display_name.clone(),
         menu: crate::menu::Menu::of(staff.user.role),
         csrf: staff.csrf.clone(),
-        may_run: actor.may(domain::access::Action::RunSurveys),
+        may_run,
         rows,
         moments: Moment::ALL.iter().map(|m| (m.code(), t.pick(m.label_ja(), m.label_en()))).collect(),
         problem,

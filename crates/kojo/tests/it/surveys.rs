@@ -69,7 +69,7 @@ async fn links_to(app: &TestApp, to: &str) -> Vec<String> {
     let mut mail = store::outbox::recent(&app.running.db, 500).await.unwrap();
     mail.reverse();
     mail.iter()
-        .filter(|m| m.to == to && m.subject.contains("アンケート"))
+        .filter(|m| m.to == to && m.body.contains("/survey/"))
         .map(|m| {
             let start = m.body.find("/survey/").expect("a survey link") + "/survey/".len();
             let token: String = m.body[start..].chars().take_while(char::is_ascii_hexdigit).collect();
@@ -245,7 +245,8 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
     assert_eq!(links_to(&app, "contact2@example.jp").await.len(), 1, "not before 10:00");
     clock.set(at(third, 10, 1));
     kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
-    kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
+    let again = app::surveys::run_due(&app.running.services, clock.now()).await.unwrap();
+    assert_eq!(again, app::surveys::Run { invited: 0, reminded: 0 }, "a second run the same day sends nothing");
     assert_eq!(links_to(&app, "contact1@example.jp").await.len(), 1, "A answered: no reminder");
     assert_eq!(links_to(&app, "contact2@example.jp").await.len(), 2, "B reminded once");
     assert_eq!(links_to(&app, "contact3@example.jp").await.len(), 2, "C reminded once");
@@ -282,22 +283,11 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
     assert!(results.contains("id=\"company-changes\"") && results.contains("株式会社テスト1"), "{results}");
     assert!(results.contains("<td class=\"num\">2</td><td class=\"num\">5</td><td class=\"num\">+3</td>"), "{results}");
 
-    // The first survey's results: staff exact with the free text; Tokyo "<5", no text, no names.
+    // The first survey's results: staff exact with the free text.
     let results = staff.get(app.at(&format!("{path}/results"))).send().await.unwrap().text().await.unwrap();
     assert!(results.contains("助かりました") && results.contains("<span id=\"submitted\">2</span>"), "{results}");
-    let seen = tokyo.get(app.at(&format!("{path}/results"))).send().await.unwrap();
-    assert_eq!(seen.status(), 200);
-    let seen = seen.text().await.unwrap();
-    assert!(
-        seen.contains("<span id=\"submitted\">&#60;5</span>") && seen.contains("id=\"suppression-note\""),
-        "{seen}"
-    );
-    assert!(!seen.contains("助かりました") && !seen.contains("株式会社テスト"), "nobody named, no text: {seen}");
-    assert!(!seen.contains("class=\"mean\""), "no average under 5 answers");
-    let csv = tokyo.get(app.at(&format!("{path}/results?format=csv"))).send().await.unwrap();
-    assert_eq!(csv.status(), 200);
-    let csv = csv.text().await.unwrap();
-    assert!(csv.contains("<5") && !csv.contains("テスト"), "{csv}");
+    // Tokyo reads no results while the survey is open (each new answer would show between reads).
+    assert_eq!(tokyo.get(app.at(&format!("{path}/results"))).send().await.unwrap().status(), 400);
     assert_eq!(tokyo.get(app.at(&format!("{path}/answers?format=csv"))).send().await.unwrap().status(), 403);
     let raw = staff.get(app.at(&format!("{path}/answers?format=csv"))).send().await.unwrap();
     assert_eq!(raw.status(), 200);
@@ -320,6 +310,21 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
     let c_invitation = store::surveys::invitation(&app.running.db, of(c)).await.unwrap();
     assert!(c_invitation.submitted_at.is_none());
 
+    // Closed, Tokyo reads it: "<5", no text, no names, no average.
+    let seen = tokyo.get(app.at(&format!("{path}/results"))).send().await.unwrap();
+    assert_eq!(seen.status(), 200);
+    let seen = seen.text().await.unwrap();
+    assert!(
+        seen.contains("<span id=\"submitted\">&#60;5</span>") && seen.contains("id=\"suppression-note\""),
+        "{seen}"
+    );
+    assert!(!seen.contains("助かりました") && !seen.contains("株式会社テスト"), "nobody named, no text: {seen}");
+    assert!(!seen.contains("class=\"mean\""), "no average under 5 answers");
+    let csv = tokyo.get(app.at(&format!("{path}/results?format=csv"))).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains(",x,") && !csv.contains("テスト"), "fewer than 5 answers: withheld ({csv})");
+
     let audit = store::audit::for_subject(&app.running.db, "survey", &id.to_string()).await.unwrap();
     for action in ["survey.create", "survey.edit", "survey.open", "survey.invite", "survey.close", "survey.export"] {
         assert!(audit.iter().any(|entry| entry.action == action), "{action} audited");
@@ -335,7 +340,9 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
 /// After a seminar: only those who attended are invited, and one who attends later is invited
 /// by the next daily run, once, in the language they registered in.
 async fn seminar_attendees_are_invited_as_they_attend(backend: Backend) {
-    let clock = app::Clock::fixed(chrono::Utc::now());
+    // 10:30 Tokyo today: after the daily run's time, so each pass below runs it.
+    let today = app::clock::tokyo_date(chrono::Utc::now());
+    let clock = app::Clock::fixed(app::clock::tokyo_midnight(today) + chrono::Duration::minutes(630));
     let app = spawn_app_with_clock(backend, Setup::default(), clock.clone(), |config| config.worker = false).await;
     let settings = kojo::maintenance::Settings::from_config(&app.config);
     let seminar = crate::seminars::add_seminar(&app, "s1", &crate::seminars::in_three_weeks(), 10, 10).await;
@@ -382,7 +389,9 @@ async fn seminar_attendees_are_invited_as_they_attend(backend: Backend) {
     // The English registrant attends (a later session's check-in): invited by the next daily
     // run, in English, with the link opening the English page; not again on the run after.
     attend(registrations[1]).await;
-    kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
+    let pass = kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
+    assert_eq!(pass.failed, 0);
+    assert_eq!(links_to(&app, "attendee2@example.jp").await.len(), 1, "invited by today's run");
     clock.advance(chrono::Duration::days(1));
     kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
     let mail = store::outbox::recent(&app.running.db, 100).await.unwrap();
