@@ -133,8 +133,15 @@ fn table_of(
     }
 }
 
-/// The report of `fiscal_year`, cumulative to the end of `month` (any day of it).
-pub async fn report(services: &Services, actor: &Actor, fiscal_year: i32, month: NaiveDate) -> Result<ResultsReport> {
+/// The report of `fiscal_year`, cumulative to the end of `month` (any day of it), or to the end
+/// of `today` (Tokyo) while that month runs.
+pub async fn report(
+    services: &Services,
+    actor: &Actor,
+    fiscal_year: i32,
+    month: NaiveDate,
+    today: NaiveDate,
+) -> Result<ResultsReport> {
     actor.require(Action::ReadResultsReport)?;
     let programme = store::programmes::list(&services.db)
         .await?
@@ -142,6 +149,7 @@ pub async fn report(services: &Services, actor: &Actor, fiscal_year: i32, month:
         .find(|p| p.fiscal_year == fiscal_year)
         .ok_or(AppError::NotFound)?;
     let Some(as_of) = cutoff(fiscal_year, month) else { return Err(AppError::NotFound) };
+    let as_of = as_of.min(today + chrono::Duration::days(1));
     let cutoff_at = crate::clock::tokyo_midnight(as_of);
     let last_day = as_of - chrono::Duration::days(1);
     let stats = crate::stats::compute_for(services, &programme, as_of).await?;

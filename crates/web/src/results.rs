@@ -87,7 +87,7 @@ async fn results_page(
             )?
         }
     };
-    let report = app::results::report(&state.services, &actor, year, month).await?;
+    let report = app::results::report(&state.services, &actor, year, month, today).await?;
     let stem = format!("kojo-results-{year}-to-{}", month.format("%Y-%m"));
     match query.format.as_str() {
         "" => {}

@@ -30,6 +30,7 @@ mod openapi;
 mod operations;
 mod portal;
 mod reports;
+mod results;
 mod risk;
 mod secretariat;
 mod seminars;
