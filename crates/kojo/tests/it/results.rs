@@ -102,6 +102,10 @@ async fn the_results_report_holds_the_year_s_figures_suppressed_in_pdf_and_xlsx(
     let (status, pdf) = download(&tokyo, &app, &format!("{query}&format=pdf")).await;
     assert_eq!(status, 200);
     assert!(pdf.starts_with(b"%PDF"));
+    if let Ok(dir) = std::env::var("KOJO_SCREENSHOT_DIR") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("results-report-{backend:?}.pdf")), &pdf).unwrap();
+    }
     if let Some(text) = crate::agreement::pdf_text(&pdf) {
         assert!(text.contains("事業実績報告") && text.contains("受付から3営業日以内の連絡"), "{text}");
         let line = format!("期限内に連絡{}", contact.cells[0][0].label());
