@@ -129,7 +129,11 @@ pub struct Figures {
 /// The programme's guidance figures as `actor` may see them.
 pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
     actor.require(Action::ReadGuidanceFigures)?;
-    let audience = Audience::of(actor.role());
+    figures_for(services, Audience::of(actor.role())).await
+}
+
+/// The same figures for `audience`: the results report's are always outside the secretariat's.
+pub(crate) async fn figures_for(services: &Services, audience: Audience) -> Result<Figures> {
     let filter = store::applications::ApplicationFilter {
         status: Some(domain::case::CaseState::Confirmed),
         ..Default::default()

@@ -1152,7 +1152,15 @@ pub struct MonthFigures {
 /// for Tokyo, the secretariat and the results report.
 pub async fn month_figures(services: &Services, actor: &Actor, month: crate::reports::Month) -> Result<MonthFigures> {
     actor.require(Action::ReadIncidentFigures)?;
-    let audience = Audience::of(actor.role());
+    month_figures_for(services, Audience::of(actor.role()), month).await
+}
+
+/// The same figures for `audience`: the results report's are always outside the secretariat's.
+pub(crate) async fn month_figures_for(
+    services: &Services,
+    audience: Audience,
+    month: crate::reports::Month,
+) -> Result<MonthFigures> {
     let (from, to) = (
         crate::clock::tokyo_midnight(month.first_day()),
         crate::clock::tokyo_midnight(month.last_day() + Duration::days(1)),

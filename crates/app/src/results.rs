@@ -242,6 +242,83 @@ pub async fn report(
         note: String::new(),
     });
 
+    // The incident desk (course ①), month by month.
+    let mut desk_rows = Vec::new();
+    let mut month = NaiveDate::from_ymd_opt(fiscal_year, 4, 1).unwrap_or(as_of);
+    let minutes = |m: Option<f64>| m.map(|m| format!("{m:.0}")).unwrap_or_else(|| "—".into());
+    while month < as_of {
+        let key = crate::reports::Month::parse(&month.format("%Y-%m").to_string()).map_err(AppError::Invalid)?;
+        let f = crate::incidents::month_figures_for(services, disclosure::Audience::Outside, key).await?;
+        desk_rows.push(vec![
+            domain::wareki::format_month(month),
+            f.opened.label(),
+            f.responded.label(),
+            minutes(f.mean_first_response_minutes),
+            f.resolved.label(),
+            minutes(f.mean_resolution_minutes),
+            f.response_breaches.label(),
+            f.resolution_breaches.label(),
+        ]);
+        month = month + Months::new(1);
+    }
+    tables.push(ReportTable {
+        key: "incidents".into(),
+        title: "インシデント窓口（月別、受付月で集計）".into(),
+        headers: [
+            "",
+            "受付",
+            "初回応答",
+            "初回応答まで平均（分）",
+            "解決",
+            "解決まで平均（分）",
+            "応答期限超過",
+            "解決期限超過",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
+        rows: desk_rows,
+        note: "件数は5社未満の企業によるものを「<5」、平均時間は5社未満の場合「—」としています。".into(),
+    });
+
+    // Management guidance (course ①) and risk assessment (course ②): where they stand now.
+    let g = crate::guidance::figures_for(services, disclosure::Audience::Outside).await?;
+    let average = |a: Option<f64>| a.map(|a| format!("{a:.1}")).unwrap_or_else(|| "—".into());
+    let mut guidance_rows = vec![vec!["参加企業（コース①）".to_string(), g.participants.label()]];
+    guidance_rows.push(vec!["専門家を割り当てた企業".into(), g.with_expert.label()]);
+    for (done, cell) in g.by_visits_done.iter().enumerate() {
+        guidance_rows.push(vec![format!("訪問 {done} 回の企業"), cell.label()]);
+    }
+    guidance_rows.push(vec!["自社診断を終えた企業".into(), g.diagnosed.label()]);
+    guidance_rows.push(vec!["自社診断の平均点（初回）".into(), average(g.baseline_average)]);
+    guidance_rows.push(vec!["自社診断の平均点（最新）".into(), average(g.latest_average)]);
+    guidance_rows.push(vec!["基本方針を公開した企業".into(), g.policies_published.label()]);
+    guidance_rows.push(vec!["★★ の宣言の準備ができた企業".into(), g.two_star_ready.label()]);
+    guidance_rows.push(vec!["★★ を宣言した企業".into(), g.two_star_declared.label()]);
+    tables.push(ReportTable {
+        key: "guidance".into(),
+        title: "経営指導（コース①、作成時点の状況）".into(),
+        headers: vec![String::new(), "企業数・点".into()],
+        rows: guidance_rows,
+        note: "平均点は5社未満の場合「—」としています。".into(),
+    });
+    let r = crate::risk::figures_for(services, disclosure::Audience::Outside).await?;
+    let mut risk_rows = vec![vec!["参加企業（コース②）".to_string(), r.participants.label()]];
+    risk_rows.push(vec!["専門家を割り当てた企業".into(), r.with_expert.label()]);
+    for (stage, cell) in crate::risk::Stage::ALL.iter().zip(&r.by_stage) {
+        risk_rows.push(vec![format!("段階：{}", stage.label_ja()), cell.label()]);
+    }
+    for (value, cell) in [1, 2, 3, 4, 6, 9].iter().zip(&r.by_value) {
+        risk_rows.push(vec![format!("リスク値 {value} の情報資産（件）"), cell.label()]);
+    }
+    tables.push(ReportTable {
+        key: "risk".into(),
+        title: "リスクアセスメント（コース②、作成時点の状況）".into(),
+        headers: vec![String::new(), "企業数・件数".into()],
+        rows: risk_rows,
+        note: disclosure::NOTE_JA.into(),
+    });
+
     // Surveys sent by then: invited, answered, the response rate (from 5 answers).
     let mut survey_rows = Vec::new();
     for survey in store::surveys::list(&services.db, Some(fiscal_year)).await?.into_iter().rev() {
