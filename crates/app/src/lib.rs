@@ -23,6 +23,7 @@ pub mod mail;
 pub mod programmes;
 pub mod reports;
 pub mod results;
+pub mod retention;
 pub mod risk;
 pub mod seminars;
 pub mod stats;

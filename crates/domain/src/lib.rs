@@ -28,6 +28,7 @@ pub mod portal;
 pub mod programme;
 pub mod refusal;
 pub mod region;
+pub mod retention;
 pub mod risk;
 pub mod secretariat;
 pub mod seminar;

@@ -63,6 +63,16 @@ enum Command {
         /// A file written by `kojo backup`.
         file: PathBuf,
     },
+    /// Personal data past its retention period (docs/retention.md): shows what is due and what
+    /// waits; `--apply` reduces what is due, each record audited.
+    Retention {
+        /// Reduce what is due now (without it nothing changes).
+        #[arg(long)]
+        apply: bool,
+        /// Show what would be due on this day instead of today (YYYY-MM-DD; not with --apply).
+        #[arg(long, conflicts_with = "apply")]
+        on: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -267,6 +277,35 @@ async fn main() -> anyhow::Result<()> {
             let db = kojo::backup::restore(&config, &file, app::Clock::system().now()).await?;
             let programmes = store::programmes::list(&db).await?;
             println!("restored {} ({} programme year(s))", file.display(), programmes.len());
+        }
+        Command::Retention { apply, on } => {
+            let db = setup::open_database(&config).await?;
+            let services = setup::services(&db, &config).await?;
+            let clock = app::Clock::system();
+            let actor = app::Actor::command_line();
+            let day = on.unwrap_or_else(|| clock.today());
+            let plan = app::retention::plan(&services, &actor, day).await?;
+            let line = |g: &app::retention::Group| {
+                format!(
+                    "  {} {}年度 ({}): {} record(s), due {}",
+                    g.category.label_ja(),
+                    g.fiscal_year,
+                    g.category.label_en(),
+                    g.records,
+                    g.due_on
+                )
+            };
+            println!("due on {day}: {} record(s)", plan.due_records());
+            plan.due.iter().for_each(|g| println!("{}", line(g)));
+            println!("not yet due:");
+            plan.later.iter().for_each(|g| println!("{}", line(g)));
+            if apply {
+                let done = app::retention::apply(&services, &actor, day, clock.now()).await?;
+                let total: usize = done.iter().map(|g| g.records).sum();
+                println!("reduced {total} record(s) (audited as retention.reduce)");
+            } else if plan.due_records() > 0 {
+                println!("nothing was changed; run `kojo retention --apply` to reduce what is due");
+            }
         }
         Command::Migrate => {
             setup::open_database(&config).await?;

@@ -42,6 +42,7 @@ pub mod outbox;
 pub mod portal;
 pub mod programmes;
 pub mod reports;
+pub mod retention;
 pub mod risk;
 pub mod seminars;
 pub mod stats;

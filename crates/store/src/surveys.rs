@@ -531,3 +531,38 @@ pub async fn mark_reminded(tx: &Tx, id: Uuid, scheduled: Option<u32>, now: DateT
     row.update(tx.conn()).await?;
     Ok(())
 }
+
+/// Reduces the invitations of one application or registration (`store::retention`): who they
+/// were sent to, and the free-text answers (which may name people); the choices and scales stay
+/// for the figures. The links stop working.
+pub(crate) async fn reduce_invitations(
+    tx: &Tx,
+    application_id: Option<Uuid>,
+    registration_id: Option<Uuid>,
+) -> Result<()> {
+    let mut query = invitation::Entity::find();
+    query = match (application_id, registration_id) {
+        (Some(id), _) => query.filter(invitation::Column::ApplicationId.eq(id)),
+        (None, Some(id)) => query.filter(invitation::Column::RegistrationId.eq(id)),
+        (None, None) => return Ok(()),
+    };
+    for row in query.all(tx.conn()).await? {
+        let source = version::Entity::find_by_id((row.survey_id, row.version))
+            .one(tx.conn())
+            .await?
+            .map(|v| v.source)
+            .unwrap_or_default();
+        let mut answers: serde_json::Value = serde_json::from_str(&row.answers).unwrap_or(serde_json::Value::Null);
+        if let (Ok(definition), Some(map)) = (domain::survey::Definition::parse(&source), answers.as_object_mut()) {
+            map.retain(|key, _| definition.question(key).is_some_and(|q| q.kind != domain::survey::Kind::Text));
+        }
+        link::Entity::delete_many().filter(link::Column::InvitationId.eq(row.id)).exec(tx.conn()).await?;
+        let mut active: invitation::ActiveModel = row.into();
+        active.email = Set(String::new());
+        active.name = Set(String::new());
+        active.company_name = Set(String::new());
+        active.answers = Set(answers.to_string());
+        active.update(tx.conn()).await?;
+    }
+    Ok(())
+}

@@ -31,6 +31,7 @@ mod operations;
 mod portal;
 mod reports;
 mod results;
+mod retention;
 mod risk;
 mod secretariat;
 mod seminars;
