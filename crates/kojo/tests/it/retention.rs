@@ -137,7 +137,7 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
     assert_eq!((invitation.email.as_str(), invitation.name.as_str()), ("", ""));
     assert_eq!(invitation.answers["awareness_importance"], 4, "choices and scales stay");
     assert!(invitation.answers.get("comments").is_none(), "free text goes: it may name people");
-    assert!(store::portal::company_user(&app.running.db, participant, now).await.is_err_or_inactive());
+    assert!(cannot_sign_in(store::portal::company_user(&app.running.db, participant, now).await));
     let stats_after = app::stats::compute_for(services, &programme, day(fiscal_year + 3, 1, 1)).await.unwrap();
     assert_eq!(stats_after.tables, stats_before.tables, "the figures do not change");
 
@@ -152,15 +152,9 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
 }
 
 /// The company's portal user after reduction: it cannot sign in.
-trait Inactive {
-    fn is_err_or_inactive(self) -> bool;
-}
-
-impl Inactive for store::Result<store::accounts::UserRecord> {
-    fn is_err_or_inactive(self) -> bool {
-        match self {
-            Err(_) => true,
-            Ok(user) => !user.is_active || user.email.ends_with("@invalid"),
-        }
+fn cannot_sign_in(user: store::Result<store::accounts::UserRecord>) -> bool {
+    match user {
+        Err(_) => true,
+        Ok(user) => !user.is_active || user.email.ends_with("@invalid"),
     }
 }
