@@ -1358,6 +1358,17 @@ async fn a_company_answers_a_survey_from_its_e_mail_link() {
     assert!(browser.text("#result-incident_detail").await.contains("不審なメールが届いた"));
     browser.assert_accessible("office-survey-results").await;
     browser.screenshot("office-survey-results").await;
+
+    // The results report: the year's tables to this month's end (the page opens on the last
+    // month ended), to download as PDF or Excel.
+    // (The test programme is 令和8年度 whatever the date: at most its last month.)
+    let last = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    let this_month = app.running.clock.today().min(last).format("%Y-%m").to_string();
+    browser.goto(&app.at(&format!("/office/reports/results?year=2026&month={this_month}"))).await;
+    assert!(browser.text("#table-surveys").await.contains("令和8年度 アンケート（支援の終了後）"));
+    assert!(browser.attr("#report-pdf", "href").await.ends_with("format=pdf"));
+    browser.assert_accessible("office-results-report").await;
+    browser.screenshot("office-results-report").await;
     browser.finish().await;
     app.stop().await;
 }
