@@ -287,10 +287,11 @@ async fn main() -> anyhow::Result<()> {
             let plan = app::retention::plan(&services, &actor, day).await?;
             let line = |g: &app::retention::Group| {
                 format!(
-                    "  {} {}年度 ({}): {} record(s), due {}",
+                    "  {} {} ({}, FY{}): {} record(s), due {}",
                     g.category.label_ja(),
-                    g.fiscal_year,
+                    domain::wareki::format_fiscal_year(g.fiscal_year),
                     g.category.label_en(),
+                    g.fiscal_year,
                     g.records,
                     g.due_on
                 )
