@@ -162,9 +162,13 @@ pub async fn latest(db: &Db, application_id: Uuid) -> Result<Option<AgreementRec
     }
 }
 
-/// The PDF as issued, and the signed re-issue when there is one.
+/// The PDF as issued, and the signed re-issue when there is one (not found once reduced under
+/// the retention schedule: the files are gone, their SHA-256 stays).
 pub async fn pdfs(db: &Db, agreement_id: Uuid) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
     let model = agreement::Entity::find_by_id(agreement_id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    if model.pdf.is_empty() {
+        return Err(StoreError::NotFound);
+    }
     Ok((model.pdf, model.signed_pdf))
 }
 
@@ -300,6 +304,9 @@ pub async fn upload_in(
 /// An upload's bytes, with its agreement (for the caller's access check).
 pub async fn upload_bytes(db: &Db, upload_id: Uuid) -> Result<(Uuid, UploadRecord, Vec<u8>)> {
     let model = agreement_upload::Entity::find_by_id(upload_id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
+    if model.bytes.is_empty() {
+        return Err(StoreError::NotFound);
+    }
     let record = upload_record(&model);
     Ok((model.agreement_id, record, model.bytes))
 }

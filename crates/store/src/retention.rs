@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use crate::entities::{application, programme, seminar, seminar_registration, user};
+use crate::entities::{agreement, agreement_upload, application, programme, seminar, seminar_registration, user};
 use crate::{Db, Result, StoreError, Tx};
 
 /// What a reduced company name reads.
@@ -66,8 +66,9 @@ pub async fn registrations(db: &Db) -> Result<Vec<Held>> {
 }
 
 /// Reduces application `id`: names, contact details, address below the ward or city, 法人番号,
-/// the sender's address; its survey invitations' names and addresses; its portal user can no
-/// longer sign in. Returns whether anything was left to reduce.
+/// the sender's address; its survey invitations' names and addresses; its participation
+/// agreement's PDFs, signers and uploaded scans; its portal user can no longer sign in. Returns
+/// whether anything was left to reduce.
 pub async fn reduce_application(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
     let row = application::Entity::find_by_id(id).one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
     if row.company_name == REDUCED_NAME {
@@ -92,6 +93,30 @@ pub async fn reduce_application(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result
     active.updated_at = Set(now);
     active.update(tx.conn()).await?;
     crate::surveys::reduce_invitations(tx, Some(id), None).await?;
+    // The participation agreement: the PDFs (they carry the names and the seals) and the
+    // uploaded scans go; what was agreed when, and each file's SHA-256, stay.
+    for row in agreement::Entity::find().filter(agreement::Column::ApplicationId.eq(id)).all(tx.conn()).await? {
+        let agreement_id = row.id;
+        let mut active: agreement::ActiveModel = row.into();
+        active.data = Set("{}".into());
+        active.pdf = Set(Vec::new());
+        active.signed_pdf = Set(None);
+        active.signer_names = Set(None);
+        active.signer_ip = Set(None);
+        active.updated_at = Set(now);
+        active.update(tx.conn()).await?;
+        let uploads = agreement_upload::Entity::find()
+            .filter(agreement_upload::Column::AgreementId.eq(agreement_id))
+            .all(tx.conn())
+            .await?;
+        for upload in uploads {
+            let mut active: agreement_upload::ActiveModel = upload.into();
+            active.bytes = Set(Vec::new());
+            active.filename = Set("（削除済み）".into());
+            active.uploaded_ip = Set(None);
+            active.update(tx.conn()).await?;
+        }
+    }
     for user in user::Entity::find().filter(user::Column::CompanyApplicationId.eq(id)).all(tx.conn()).await? {
         let user_id = user.id;
         let mut active: user::ActiveModel = user.into();

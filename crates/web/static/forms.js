@@ -65,8 +65,9 @@
 
 // A survey's conditional questions: a question with data-show-when="KEY:ANSWER" is shown only
 // while question KEY has ANSWER chosen (and is itself shown). Hidden questions keep their inputs
-// disabled, so what they held is not sent; the server drops such answers anyway. Without
-// JavaScript every question shows, each conditional one saying when it applies.
+// disabled, so what they held is not sent; the server drops such answers anyway. Each
+// conditional question keeps saying when it applies (so a screen-reader user who meets it knows
+// why it appeared); without JavaScript every question shows.
 (function () {
   document.querySelectorAll('form[data-survey]').forEach(function (form) {
     var conditional = form.querySelectorAll('[data-show-when]');
@@ -87,7 +88,6 @@
         box.querySelectorAll('input, textarea').forEach(function (input) { input.disabled = !show; });
       });
     }
-    form.querySelectorAll('.survey-condition').forEach(function (note) { note.hidden = true; });
     form.addEventListener('change', update);
     update();
   });

@@ -63,6 +63,8 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
     let respondent = app::surveys::Respondent::Portal(&portal, invitation.id);
     let answered = app::surveys::answer(services, respondent, &fields, true, now).await.unwrap();
     assert_eq!(answered, app::surveys::Answered::Submitted);
+    let agreement = store::agreements::latest(&app.running.db, participant).await.unwrap().expect("an agreement");
+    assert!(!store::agreements::pdfs(&app.running.db, agreement.id).await.unwrap().0.is_empty());
     let stats_before = app::stats::compute_for(services, &programme, day(fiscal_year + 3, 1, 1)).await.unwrap();
 
     // Only the administrator runs it.
@@ -138,6 +140,17 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
     assert_eq!(invitation.answers["awareness_importance"], 4, "choices and scales stay");
     assert!(invitation.answers.get("comments").is_none(), "free text goes: it may name people");
     assert!(cannot_sign_in(store::portal::company_user(&app.running.db, participant, now).await));
+    let reduced_agreement = store::agreements::latest(&app.running.db, participant).await.unwrap().unwrap();
+    assert!(matches!(
+        store::agreements::pdfs(&app.running.db, agreement.id).await,
+        Err(store::StoreError::NotFound)
+    ));
+    assert_eq!((reduced_agreement.signer_names, reduced_agreement.signer_ip), (None, None));
+    assert_eq!(reduced_agreement.data, serde_json::json!({}));
+    assert_eq!(reduced_agreement.pdf_sha256, agreement.pdf_sha256, "what was agreed stays provable");
+    for upload in &reduced_agreement.uploads {
+        assert!(store::agreements::upload_bytes(&app.running.db, upload.id).await.is_err(), "scans go");
+    }
     let stats_after = app::stats::compute_for(services, &programme, day(fiscal_year + 3, 1, 1)).await.unwrap();
     assert_eq!(stats_after.tables, stats_before.tables, "the figures do not change");
 
