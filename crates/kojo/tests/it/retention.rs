@@ -141,10 +141,7 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
     assert!(invitation.answers.get("comments").is_none(), "free text goes: it may name people");
     assert!(cannot_sign_in(store::portal::company_user(&app.running.db, participant, now).await));
     let reduced_agreement = store::agreements::latest(&app.running.db, participant).await.unwrap().unwrap();
-    assert!(matches!(
-        store::agreements::pdfs(&app.running.db, agreement.id).await,
-        Err(store::StoreError::NotFound)
-    ));
+    assert!(matches!(store::agreements::pdfs(&app.running.db, agreement.id).await, Err(store::StoreError::NotFound)));
     assert_eq!((reduced_agreement.signer_names, reduced_agreement.signer_ip), (None, None));
     assert_eq!(reduced_agreement.data, serde_json::json!({}));
     assert_eq!(reduced_agreement.pdf_sha256, agreement.pdf_sha256, "what was agreed stays provable");

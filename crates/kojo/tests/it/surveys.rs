@@ -8,10 +8,15 @@
 
 use domain::access::Role;
 use domain::programme::CourseCode;
+use domain::survey::Moment;
 
 use crate::common::{Backend, Setup, TestApp, hidden_value, spawn_app_with_clock};
 
-on_both_backends!(a_survey_is_sent_answered_once_reminded_and_read, seminar_attendees_are_invited_as_they_attend);
+on_both_backends!(
+    a_survey_is_sent_answered_once_reminded_and_read,
+    seminar_attendees_are_invited_as_they_attend,
+    during_support_follows_the_second_guidance_visit,
+);
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
@@ -404,5 +409,74 @@ async fn seminar_attendees_are_invited_as_they_attend(backend: Backend) {
     let page = client().get(app.at(path)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Send my answers") && page.contains("How you attended"), "the English page");
     assert!(links_to(&app, "attendee3@example.jp").await.is_empty(), "did not attend");
+    app.stop().await;
+}
+
+/// During support: a participant is invited once its second guidance visit is done, by the next
+/// daily run; one with a single visit is not.
+async fn during_support_follows_the_second_guidance_visit(backend: Backend) {
+    let today = app::clock::tokyo_date(chrono::Utc::now());
+    let clock = app::Clock::fixed(app::clock::tokyo_midnight(today) + chrono::Duration::minutes(630));
+    let app = spawn_app_with_clock(backend, Setup::default(), clock.clone(), |config| config.worker = false).await;
+    let settings = kojo::maintenance::Settings::from_config(&app.config);
+    let two = crate::incidents::participant_in(&app, 1, CourseCode::Utm).await;
+    let one = crate::incidents::participant_in(&app, 2, CourseCode::Utm).await;
+    let expert = store::accounts::create_user(
+        &app.running.db,
+        store::accounts::NewUser {
+            email: "expert@example.jp",
+            display_name: "専門家",
+            role: Role::Expert,
+            password_hash: None,
+            company_application_id: None,
+            must_change_password: false,
+        },
+        clock.now(),
+    )
+    .await
+    .unwrap();
+    let visit = |case: uuid::Uuid, days_ago: i64| {
+        let db = app.running.db.clone();
+        let now = clock.now();
+        async move {
+            let starts_at = now - chrono::Duration::days(days_ago);
+            let new = store::guidance::NewVisit {
+                application_id: case,
+                mode: "onsite".into(),
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(2),
+                expert_user_id: expert,
+            };
+            let tx = db.begin().await.unwrap();
+            let planned = store::guidance::plan(&tx, &new, now).await.unwrap();
+            let report = store::guidance::Report {
+                attendees: "社長".into(),
+                topics: "方針".into(),
+                findings: "バックアップなし".into(),
+                next_steps: Vec::new(),
+            };
+            store::guidance::record(&tx, planned.id, &report, now).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    visit(two, 20).await;
+    visit(one, 20).await;
+
+    let operator = app::Actor::command_line();
+    let survey =
+        app::surveys::create(&app.running.services, &operator, Moment::DuringSupport, clock.now()).await.unwrap();
+    assert_eq!(
+        app::surveys::send(&app.running.services, &operator, survey, clock.now()).await.unwrap(),
+        0,
+        "nobody yet"
+    );
+    visit(two, 5).await;
+    let pass = kojo::jobs::run_due_jobs(&app.running.services, &settings, &clock).await.unwrap();
+    assert_eq!(pass.failed, 0);
+    assert_eq!(links_to(&app, "contact1@example.jp").await.len(), 1, "invited after its second visit");
+    assert!(links_to(&app, "contact2@example.jp").await.is_empty(), "one visit: not yet");
+    let invitations = store::surveys::invitations(&app.running.db, survey).await.unwrap();
+    assert_eq!(invitations.iter().map(|i| i.application_id).collect::<Vec<_>>(), [Some(two)]);
+    let _ = one;
     app.stop().await;
 }
