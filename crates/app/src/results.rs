@@ -170,7 +170,12 @@ pub async fn report(
 
     // The secretariat's first contact within 3 business days of receipt.
     let (mut on_time, mut late, mut waiting, mut overdue, mut closed) = (0u64, 0u64, 0u64, 0u64, 0u64);
-    for a in applications.iter().filter(|a| a.status != CaseState::Waitlisted) {
+    let mut waitlisted = 0u64;
+    for a in &applications {
+        if a.status == CaseState::Waitlisted {
+            waitlisted += 1;
+            continue;
+        }
         match a.first_contact_at.filter(|at| *at < cutoff_at) {
             Some(at) if crate::clock::tokyo_date(at) <= a.contact_due => on_time += 1,
             Some(_) => late += 1,
@@ -185,6 +190,8 @@ pub async fn report(
         ("未連絡（期限超過）".to_string(), overdue),
         ("未連絡（期限前）".to_string(), waiting),
         ("連絡前に終了".to_string(), closed),
+        // Every application is in this table, so its total is table 1's applications.
+        ("キャンセル待ち（連絡の対象外）".to_string(), waitlisted),
     ];
     tables.push(list_table("contact", "受付から3営業日以内の連絡", "企業数", &contact));
 
@@ -282,7 +289,17 @@ pub async fn report(
     });
 
     // Management guidance (course ①) and risk assessment (course ②): where they stand now.
-    let g = crate::guidance::figures_for(services, disclosure::Audience::Outside).await?;
+    // A course whose participants table 1 hides is withheld here whole: these counts add up to it.
+    let course_hidden = |course: domain::programme::CourseCode| {
+        let row = domain::programme::CourseCode::ALL.iter().position(|c| *c == course).unwrap_or(0);
+        stats.tables.first().is_none_or(|t| t.published.cells[row][1].is_hidden())
+    };
+    let withhold = |rows: &mut Vec<Vec<String>>| {
+        for row in rows.iter_mut() {
+            row[1] = if row[1] == "—" || row[1].contains('.') { "—".into() } else { "x".into() };
+        }
+    };
+    let g = crate::guidance::figures_for(services, disclosure::Audience::Outside, Some(programme.id)).await?;
     let average = |a: Option<f64>| a.map(|a| format!("{a:.1}")).unwrap_or_else(|| "—".into());
     let mut guidance_rows = vec![vec!["参加企業（コース①）".to_string(), g.participants.label()]];
     guidance_rows.push(vec!["専門家を割り当てた企業".into(), g.with_expert.label()]);
@@ -295,6 +312,9 @@ pub async fn report(
     guidance_rows.push(vec!["基本方針を公開した企業".into(), g.policies_published.label()]);
     guidance_rows.push(vec!["★★ の宣言の準備ができた企業".into(), g.two_star_ready.label()]);
     guidance_rows.push(vec!["★★ を宣言した企業".into(), g.two_star_declared.label()]);
+    if course_hidden(domain::programme::CourseCode::Utm) {
+        withhold(&mut guidance_rows);
+    }
     tables.push(ReportTable {
         key: "guidance".into(),
         title: "経営指導（コース①、作成時点の状況）".into(),
@@ -302,7 +322,7 @@ pub async fn report(
         rows: guidance_rows,
         note: "平均点は5社未満の場合「—」としています。".into(),
     });
-    let r = crate::risk::figures_for(services, disclosure::Audience::Outside).await?;
+    let r = crate::risk::figures_for(services, disclosure::Audience::Outside, Some(programme.id)).await?;
     let mut risk_rows = vec![vec!["参加企業（コース②）".to_string(), r.participants.label()]];
     risk_rows.push(vec!["専門家を割り当てた企業".into(), r.with_expert.label()]);
     for (stage, cell) in crate::risk::Stage::ALL.iter().zip(&r.by_stage) {
@@ -310,6 +330,9 @@ pub async fn report(
     }
     for (value, cell) in [1, 2, 3, 4, 6, 9].iter().zip(&r.by_value) {
         risk_rows.push(vec![format!("リスク値 {value} の情報資産（件）"), cell.label()]);
+    }
+    if course_hidden(domain::programme::CourseCode::RiskAssessment) {
+        withhold(&mut risk_rows);
     }
     tables.push(ReportTable {
         key: "risk".into(),

@@ -778,13 +778,18 @@ pub struct Figures {
 
 pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
     actor.require(Action::ReadRiskFigures)?;
-    figures_for(services, Audience::of(actor.role())).await
+    figures_for(services, Audience::of(actor.role()), None).await
 }
 
 /// The same figures for `audience`: the results report's are always outside the secretariat's.
-pub(crate) async fn figures_for(services: &Services, audience: Audience) -> Result<Figures> {
+pub(crate) async fn figures_for(
+    services: &Services,
+    audience: Audience,
+    programme_id: Option<uuid::Uuid>,
+) -> Result<Figures> {
     let filter = store::applications::ApplicationFilter {
         status: Some(domain::case::CaseState::Confirmed),
+        programme_id,
         ..Default::default()
     };
     let assignments = store::guidance::assignments(&services.db).await?;

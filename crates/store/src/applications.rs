@@ -440,8 +440,10 @@ fn filtered(filter: &ApplicationFilter) -> sea_orm::Select<application::Entity> 
              WHERE s.programme_id = applications.programme_id AND r.status <> 'cancelled'{attended} AND \
              (CASE WHEN applications.corporate_number IS NOT NULL AND r.corporate_number IS NOT NULL \
              THEN applications.corporate_number = r.corporate_number \
-             ELSE (LOWER(r.email) = LOWER(applications.contact_email) \
-             OR REPLACE(LOWER(r.company_name), ' ', '') = REPLACE(LOWER(applications.company_name), ' ', '')) END))"
+             ELSE ((r.email <> '' AND LOWER(r.email) = LOWER(applications.contact_email)) \
+             OR (r.company_name <> '{reduced}' AND \
+             REPLACE(LOWER(r.company_name), ' ', '') = REPLACE(LOWER(applications.company_name), ' ', ''))) END))",
+            reduced = crate::retention::REDUCED_NAME,
         )));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use crate::entities::{agreement, agreement_upload, application, programme, seminar, seminar_registration, user};
+use crate::entities::{
+    agreement, agreement_upload, application, case_event, programme, seminar, seminar_registration, user,
+};
 use crate::{Db, Result, StoreError, Tx};
 
 /// What a reduced company name reads.
@@ -30,9 +32,18 @@ async fn years(db: &Db) -> Result<std::collections::HashMap<Uuid, i32>> {
     Ok(programme::Entity::find().all(db.conn()).await?.into_iter().map(|p| (p.id, p.fiscal_year)).collect())
 }
 
-/// Applications not yet reduced.
+/// Applications not yet reduced. A company that was ever confirmed counts as a participant, also
+/// when it later withdrew or was disqualified (its agreement and support records remain).
 pub async fn applications(db: &Db) -> Result<Vec<Held>> {
     let years = years(db).await?;
+    let confirmed = domain::case::CaseState::Confirmed.code();
+    let ever_confirmed: std::collections::HashSet<Uuid> = case_event::Entity::find()
+        .filter(case_event::Column::ToState.eq(confirmed))
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|e| e.application_id)
+        .collect();
     let rows =
         application::Entity::find().filter(application::Column::CompanyName.ne(REDUCED_NAME)).all(db.conn()).await?;
     Ok(rows
@@ -41,7 +52,7 @@ pub async fn applications(db: &Db) -> Result<Vec<Held>> {
             Some(Held {
                 id: a.id,
                 fiscal_year: *years.get(&a.programme_id)?,
-                participant: a.status == domain::case::CaseState::Confirmed.code(),
+                participant: a.status == confirmed || ever_confirmed.contains(&a.id),
             })
         })
         .collect())
@@ -146,6 +157,8 @@ pub async fn reduce_registration(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Resul
     active.phone = Set(String::new());
     active.questions = Set(None);
     active.source_ip = Set(None);
+    // The management link stops working.
+    active.manage_token_hash = Set(format!("reduced:{id}"));
     active.updated_at = Set(now);
     active.update(tx.conn()).await?;
     crate::surveys::reduce_invitations(tx, None, Some(id)).await?;

@@ -722,9 +722,14 @@ pub async fn of_company(
     let name = company_key(company_name);
     let mut found = Vec::new();
     for row in rows {
+        // A record reduced under the retention schedule matches nothing (its e-mail is empty and
+        // its name a placeholder that every reduced record shares).
+        if row.company_name == crate::retention::REDUCED_NAME || company_name == crate::retention::REDUCED_NAME {
+            continue;
+        }
         let same = match (corporate_number, row.corporate_number.as_deref()) {
             (Some(a), Some(b)) => a == b,
-            _ => row.email.eq_ignore_ascii_case(email) || company_key(&row.company_name) == name,
+            _ => (!email.is_empty() && row.email.eq_ignore_ascii_case(email)) || company_key(&row.company_name) == name,
         };
         if same {
             let record = registration_record(row)?;

@@ -266,7 +266,7 @@ pub async fn lock(tx: &Tx, id: Uuid) -> Result<SurveyRecord> {
 
 /// The surveys of `fiscal_year` (every year when `None`), newest first.
 pub async fn list(db: &Db, fiscal_year: Option<i32>) -> Result<Vec<SurveyRecord>> {
-    let mut query = survey::Entity::find().order_by_desc(survey::Column::CreatedAt);
+    let mut query = survey::Entity::find().order_by_desc(survey::Column::CreatedAt).order_by_desc(survey::Column::Id);
     if let Some(year) = fiscal_year {
         query = query.filter(survey::Column::FiscalYear.eq(year));
     }

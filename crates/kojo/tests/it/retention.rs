@@ -109,8 +109,12 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
     let still = store::applications::get(&app.running.db, other).await.unwrap();
     assert_eq!(still.contact_email, "contact2@example.jp", "a dry run changes nothing");
 
-    // Six months after the year: the non-participant and the seminar registration.
+    // The day before: nothing.
     let six_months = domain::retention::Category::NonParticipant.due_on(fiscal_year);
+    let eve = six_months - chrono::Duration::days(1);
+    assert!(app::retention::apply(services, &operator, eve, now).await.unwrap().is_empty(), "not before its day");
+
+    // Six months after the year: the non-participant and the seminar registration.
     let done = app::retention::apply(services, &operator, six_months, now).await.unwrap();
     assert_eq!(done.iter().map(|g| g.records).sum::<usize>(), 2, "{done:?}");
     let reduced = store::applications::get(&app.running.db, other).await.unwrap();
@@ -145,6 +149,7 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
     assert_eq!((reduced_agreement.signer_names, reduced_agreement.signer_ip), (None, None));
     assert_eq!(reduced_agreement.data, serde_json::json!({}));
     assert_eq!(reduced_agreement.pdf_sha256, agreement.pdf_sha256, "what was agreed stays provable");
+    assert!(!reduced_agreement.uploads.is_empty() || agreement.uploads.is_empty());
     for upload in &reduced_agreement.uploads {
         assert!(store::agreements::upload_bytes(&app.running.db, upload.id).await.is_err(), "scans go");
     }
