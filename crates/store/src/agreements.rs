@@ -304,7 +304,9 @@ pub async fn upload_in(
 /// An upload's bytes, with its agreement (for the caller's access check).
 pub async fn upload_bytes(db: &Db, upload_id: Uuid) -> Result<(Uuid, UploadRecord, Vec<u8>)> {
     let model = agreement_upload::Entity::find_by_id(upload_id).one(db.conn()).await?.ok_or(StoreError::NotFound)?;
-    if model.bytes.is_empty() {
+    // Reduced under the retention schedule (a superseded scan's bytes are gone too, and it
+    // answers as superseded).
+    if model.bytes.is_empty() && model.superseded_at.is_none() {
         return Err(StoreError::NotFound);
     }
     let record = upload_record(&model);
