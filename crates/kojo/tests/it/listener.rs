@@ -331,6 +331,12 @@ async fn syslog_over_tls_is_received_and_plain_text_is_refused() {
     }
 
     let stats = app.running.syslog_stats().expect("listener stats");
+    // The connections are closed on our side; let the listener read what is still in flight
+    // before stopping it (on a loaded machine TLS reads can trail the client's close).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while stats.snapshot().received < 400 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let (db, stopped) = app.stop().await;
     expected.assert_stored(&db, device, "over TLS").await;
     let counts = stats.snapshot();
