@@ -67,7 +67,7 @@ pub(crate) struct QuestionView {
     options: Vec<(String, String, bool)>,
     /// The words at the two ends of a scale.
     text_value: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 pub(crate) struct SectionView {
@@ -107,7 +107,7 @@ pub(crate) fn sections_view(
     t: T,
     definition: &Definition,
     posted: &Posted,
-    errors: &BTreeMap<String, &'static str>,
+    errors: &BTreeMap<String, String>,
 ) -> Vec<SectionView> {
     // Which are shown follows what can be read of the values (unreadable ones count as none).
     let fields: Vec<(String, &str)> =
@@ -162,7 +162,7 @@ pub(crate) fn sections_view(
                         } else {
                             String::new()
                         },
-                        error: errors.get(&q.key).copied(),
+                        error: errors.get(&q.key).cloned(),
                     }
                 })
                 .collect(),
@@ -213,7 +213,7 @@ async fn render_form(
     state: &AppState,
     (t, csrf): (T, String),
     (door, respondent): (Door<'_>, app::surveys::Respondent<'_>),
-    typed: Option<(Posted, BTreeMap<String, &'static str>)>,
+    typed: Option<(Posted, BTreeMap<String, String>)>,
     notice: Option<&'static str>,
     problem: Option<String>,
     status: StatusCode,
@@ -264,57 +264,32 @@ async fn post_answers(
     let outcome = app::surveys::answer(&state.services, respondent, &fields, submit, state.clock.now()).await?;
     let here = door.action(t);
     let join = if here.contains('?') { '&' } else { '?' };
-    let required = t.s("回答してください", "Please answer this question");
-    match outcome {
-        app::surveys::Answered::Saved => Ok(Redirect::to(&format!("{here}{join}done=saved")).into_response()),
-        app::surveys::Answered::Submitted => Ok(Redirect::to(&here).into_response()),
-        app::surveys::Answered::Missing(keys) => {
-            let errors = keys.into_iter().map(|k| (k, required)).collect();
-            let problem = t.s(
-                "未回答の必須の質問があります。入力した回答は保存しました。",
-                "Some required questions are unanswered. What you entered was saved.",
-            );
-            let typed = Some((posted_of_fields(&fields), errors));
-            render_form(
-                state,
-                (t, csrf),
-                (door, respondent),
-                typed,
-                None,
-                Some(problem.into()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    let (errors, problem) = match outcome {
+        app::surveys::Answered::Saved => {
+            return Ok(Redirect::to(&format!("{here}{join}done=saved")).into_response());
         }
-        app::surveys::Answered::Refused(error) => {
-            let message: &'static str = match error {
-                domain::survey::AnswerError::Invalid { .. } => {
-                    t.s("選択肢から選んでください", "Choose one of the options")
-                }
-                domain::survey::AnswerError::TooLong { .. } => t.s(
-                    "2000文字以内で、制御文字を含めずに入力してください",
-                    "At most 2,000 characters, without control characters",
-                ),
-            };
-            let errors = BTreeMap::from([(error.key().to_string(), message)]);
-            let problem =
-                t.s("入力を確認してください（保存していません）。", "Please check your answers (nothing was saved).");
-            let typed = Some((posted_of_fields(&fields), errors));
-            render_form(
-                state,
-                (t, csrf),
-                (door, respondent),
-                typed,
-                None,
-                Some(problem.into()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        app::surveys::Answered::Submitted => return Ok(Redirect::to(&here).into_response()),
         app::surveys::Answered::Closed | app::surveys::Answered::AlreadySubmitted => {
-            render_form(state, (t, csrf), (door, respondent), None, None, None, StatusCode::CONFLICT).await
+            return render_form(state, (t, csrf), (door, respondent), None, None, None, StatusCode::CONFLICT).await;
         }
-    }
+        app::surveys::Answered::Missing(keys) => {
+            let required = t.s("回答してください", "Please answer this question");
+            (
+                keys.into_iter().map(|k| (k, required.to_string())).collect(),
+                t.s(
+                    "未回答の必須の質問があります。入力した回答は保存しました。",
+                    "Some required questions are unanswered. What you entered was saved.",
+                ),
+            )
+        }
+        app::surveys::Answered::Refused(error) => (
+            BTreeMap::from([(error.key().to_string(), t.pick(&error.message_ja(), &error.message_en()).to_string())]),
+            t.s("入力を確認してください（保存していません）。", "Please check your answers (nothing was saved)."),
+        ),
+    };
+    let typed = Some((posted_of_fields(&fields), errors));
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    render_form(state, (t, csrf), (door, respondent), typed, None, Some(problem.into()), status).await
 }
 
 async fn link_page(
