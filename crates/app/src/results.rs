@@ -1,20 +1,32 @@
 //! The results report to Tokyo (実績報告): a programme year's figures, cumulative to the end of a
 //! month, in a fixed set of tables — applications and participants by course, industry, size and
-//! area; the state of every application (with the exits); the secretariat's contact within 3
-//! business days; the briefing seminars; the UTMs' detections by month and ★★; the surveys —
-//! each under the small-cell rule, as a PDF (typst) and an xlsx with one sheet per table.
+//! area; the funnel (each application at the furthest step it reached, by where it stands: taking
+//! part, in progress, or the exit it took); the secretariat's contact within 3 business days; the
+//! briefing seminars; the UTMs (devices, detections by month and by category, blocked or only
+//! detected) and ★★; the incident desk with its on-site visits; guidance and risk assessment; the
+//! surveys — each under the small-cell rule, as a PDF (typst) and an xlsx with one sheet per table.
+//! Tables that share a figure (all applications, all participants, a course's participants) are
+//! suppressed together (`disclosure::suppress_linked`).
 //!
 //! The report is what leaves the secretariat, so it is suppressed whoever downloads it; the same
 //! records give the same tables and the same bytes (nothing in it reads the clock).
 //!
 //! Must not: hold a figure that did not pass through `domain::disclosure`, or name a company.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{Datelike, Months, NaiveDate};
 use domain::access::Action;
-use domain::case::CaseState;
-use domain::disclosure::{self, Cell, Published};
+use domain::case::{CaseState, Progress, Standing, Step};
+use domain::device::DeviceStage;
+use domain::disclosure::{self, Cell, Linked, Place, Published};
 use serde::Serialize;
 use store::applications::ApplicationFilter;
+use store::incidents::{DispatchKind, DispatchStatus};
+use uuid::Uuid;
+
+/// The note under tables of things (devices, detections) that companies hold.
+const HELD_NOTE: &str = "5社未満の企業によるものは「<5」、そのとき同じ列の他の数値は「x」としています。";
 
 use crate::stats::StatsTable;
 use crate::{Actor, AppError, Result, Services};
@@ -91,11 +103,10 @@ fn from_stats(table: &StatsTable) -> ReportTable {
     }
 }
 
-/// A list of counts that are parts of one whole, as a table with its total.
-fn list_table(key: &str, title: &str, header: &str, rows: &[(String, u64)]) -> ReportTable {
-    let published = disclosure::suppress(&rows.iter().map(|(_, n)| vec![*n]).collect::<Vec<_>>());
+/// A list of counts that are parts of one whole, as published, as a table with its total.
+fn list_table(key: &str, title: &str, header: &str, rows: &[String], published: &Published) -> ReportTable {
     let mut out: Vec<Vec<String>> =
-        rows.iter().zip(&published.cells).map(|((name, _), cells)| vec![name.clone(), label(cells[0])]).collect();
+        rows.iter().zip(&published.cells).map(|(name, cells)| vec![name.clone(), label(cells[0])]).collect();
     out.push(vec!["計".into(), label(published.total)]);
     ReportTable {
         key: key.into(),
@@ -106,24 +117,36 @@ fn list_table(key: &str, title: &str, header: &str, rows: &[(String, u64)]) -> R
     }
 }
 
+/// A published table with its column totals, and its row totals when `row_totals` (its columns
+/// are parts of one whole).
 fn table_of(
     key: &str,
     title: &str,
     headers: &[&str],
-    rows: &[(String, Vec<u64>)],
+    rows: &[String],
     published: &Published,
+    row_totals: bool,
 ) -> ReportTable {
     let mut out = Vec::new();
-    for (index, (name, _)) in rows.iter().enumerate() {
+    for (index, name) in rows.iter().enumerate() {
         let mut row = vec![name.clone()];
         row.extend(published.cells[index].iter().copied().map(label));
+        if row_totals {
+            row.push(label(published.row_totals[index]));
+        }
         out.push(row);
     }
     let mut totals = vec!["計".to_string()];
     totals.extend(published.column_totals.iter().copied().map(label));
+    if row_totals {
+        totals.push(label(published.total));
+    }
     out.push(totals);
     let mut all = vec![String::new()];
     all.extend(headers.iter().map(|h| h.to_string()));
+    if row_totals {
+        all.push("計".into());
+    }
     ReportTable {
         key: key.into(),
         title: title.into(),
@@ -152,48 +175,107 @@ pub async fn report(
     let as_of = as_of.min(today + chrono::Duration::days(1));
     let cutoff_at = crate::clock::tokyo_midnight(as_of);
     let last_day = as_of - chrono::Duration::days(1);
-    let stats = crate::stats::compute_for(services, &programme, as_of).await?;
-    let mut tables: Vec<ReportTable> = stats.tables.iter().map(from_stats).collect();
 
-    // Every application received by then, by the state it is in now (exits last).
+    // Every application received by then, as it stood then: the furthest step it had reached
+    // and where it was (taking part, still in the steps, or which exit it took).
     let filter = ApplicationFilter { programme_id: Some(programme.id), ..Default::default() };
     let applications: Vec<_> = store::applications::list_all(&services.db, &filter)
         .await?
         .into_iter()
         .filter(|a| a.received_at < cutoff_at)
         .collect();
-    let states: Vec<(String, u64)> = CaseState::ALL
+    let progress = crate::stats::progress_before(services, programme.id, cutoff_at).await?;
+    let progress_of = |a: &store::applications::ApplicationRecord| {
+        progress.get(&a.id).copied().unwrap_or_else(|| {
+            let mut p = Progress::default();
+            p.enter(a.status);
+            p
+        })
+    };
+    let devices = store::devices::list(&services.db).await?;
+    let mut support_ended: HashSet<Uuid> = devices
         .iter()
-        .map(|state| (state.label_ja().to_string(), applications.iter().filter(|a| a.status == *state).count() as u64))
+        .filter(|d| d.removed_on.or(d.continued_on).is_some_and(|day| day <= last_day))
+        .map(|d| d.application_id)
         .collect();
-    tables.push(list_table("states", "申込みの状況（現在の段階別、辞退・対象外を含む）", "企業数", &states));
+    support_ended.extend(
+        store::risk::all_reports(&services.db)
+            .await?
+            .into_iter()
+            .filter(|r| r.released_at.is_some_and(|at| at < cutoff_at))
+            .map(|r| r.application_id),
+    );
+    let mut funnel = vec![vec![0u64; Standing::ALL.len()]; Step::ALL.len()];
+    for a in &applications {
+        let p = progress_of(a);
+        let step = p.step(support_ended.contains(&a.id));
+        let standing = Standing::of(p.state.unwrap_or(a.status));
+        let row = Step::ALL.iter().position(|s| *s == step).unwrap_or(0);
+        let column = Standing::ALL.iter().position(|s| *s == standing).unwrap_or(1);
+        funnel[row][column] += 1;
+    }
 
     // The secretariat's first contact within 3 business days of receipt.
     let (mut on_time, mut late, mut waiting, mut overdue, mut closed) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut waitlisted = 0u64;
     for a in &applications {
-        if a.status == CaseState::Waitlisted {
+        let state = progress_of(a).state.unwrap_or(a.status);
+        if state == CaseState::Waitlisted {
             waitlisted += 1;
             continue;
         }
         match a.first_contact_at.filter(|at| *at < cutoff_at) {
             Some(at) if crate::clock::tokyo_date(at) <= a.contact_due => on_time += 1,
             Some(_) => late += 1,
-            None if a.status.is_closed() => closed += 1,
+            None if state.is_closed() => closed += 1,
             None if a.contact_due <= last_day => overdue += 1,
             None => waiting += 1,
         }
     }
-    let contact = [
-        ("期限内に連絡".to_string(), on_time),
-        ("期限後に連絡".to_string(), late),
-        ("未連絡（期限超過）".to_string(), overdue),
-        ("未連絡（期限前）".to_string(), waiting),
-        ("連絡前に終了".to_string(), closed),
+    let contact_rows: Vec<String> = [
+        "期限内に連絡",
+        "期限後に連絡",
+        "未連絡（期限超過）",
+        "未連絡（期限前）",
+        "連絡前に終了",
         // Every application is in this table, so its total is table 1's applications.
-        ("キャンセル待ち（連絡の対象外）".to_string(), waitlisted),
+        "キャンセル待ち（連絡の対象外）",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let contact: Vec<Vec<u64>> =
+        [on_time, late, overdue, waiting, closed, waitlisted].iter().map(|n| vec![*n]).collect();
+
+    // The funnel and the contact table share their totals with the public tables (all
+    // applications; the funnel's taking part, all participants): suppressed together.
+    let taking_part = Standing::ALL.iter().position(|s| *s == Standing::TakingPart).unwrap_or(0);
+    let linked = [
+        Linked {
+            counts: &funnel,
+            shared: vec![
+                (Place::ColumnTotal(taking_part), crate::stats::ALL_PARTICIPANTS),
+                (Place::Total, crate::stats::ALL_APPLICATIONS),
+            ],
+        },
+        Linked { counts: &contact, shared: vec![(Place::ColumnTotal(0), crate::stats::ALL_APPLICATIONS)] },
     ];
-    tables.push(list_table("contact", "受付から3営業日以内の連絡", "企業数", &contact));
+    let (stats, published) = crate::stats::compute_linked(services, &programme, as_of, &linked).await?;
+    let mut tables: Vec<ReportTable> = stats.tables.iter().map(from_stats).collect();
+    let standings: Vec<&str> = Standing::ALL.iter().map(|s| s.label_ja()).collect();
+    tables.push(table_of(
+        "funnel",
+        "申込みから支援完了まで（最も進んだ段階別・現在の状況別）",
+        &standings,
+        &Step::ALL.iter().map(|s| s.label_ja().to_string()).collect::<Vec<_>>(),
+        &published[0],
+        true,
+    ));
+    tables.last_mut().expect("pushed").note = format!(
+        "各企業を、作成時点までに最も進んだ段階の行に1回だけ数えています（支援完了：UTMの撤去・継続、またはリスクアセスメント報告書の提出）。「手続中」はキャンセル待ち・UTM設置不可を含みます。{}",
+        if published[0].has_hidden() { disclosure::NOTE_JA } else { "" }
+    );
+    tables.push(list_table("contact", "受付から3営業日以内の連絡", "企業数", &contact_rows, &published[1]));
 
     // Briefing seminars: registrations and attendance by way of attending.
     let mut seminar_rows: Vec<(String, Vec<u64>)> =
@@ -218,9 +300,94 @@ pub async fn report(
         "seminars",
         "説明会の参加登録・出席（参加方法別）",
         &["参加登録", "出席"],
-        &seminar_rows,
+        &seminar_rows.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>(),
         &crate::stats::two_lists(&counts),
+        false,
     ));
+
+    // The programme's UTMs: where each stood on the report's last day.
+    let ours: HashSet<Uuid> = applications.iter().map(|a| a.id).collect();
+    let devices: Vec<_> = devices.into_iter().filter(|d| ours.contains(&d.application_id)).collect();
+    let stages = [
+        DeviceStage::Planned,
+        DeviceStage::InTrial,
+        DeviceStage::TrialEnded,
+        DeviceStage::Removed,
+        DeviceStage::Continued,
+    ];
+    let stage_of = |d: &store::devices::DeviceRecord| {
+        let known = |day: Option<NaiveDate>| day.filter(|day| *day <= last_day);
+        domain::device::stage(known(d.installed_on), known(d.removed_on), known(d.continued_on), last_day)
+    };
+    let held_rows = |parts: &[(u64, u64)], total: (u64, u64)| {
+        let mut cells = disclosure::Audience::Outside.held_parts(parts);
+        cells.push(disclosure::Audience::Outside.held(total.0, total.1));
+        cells
+    };
+    let companies_of = |keep: &dyn Fn(&store::devices::DeviceRecord) -> bool| {
+        devices.iter().filter(|d| keep(d)).map(|d| d.application_id).collect::<HashSet<_>>().len() as u64
+    };
+    let parts: Vec<(u64, u64)> = stages
+        .iter()
+        .map(|stage| {
+            let count = devices.iter().filter(|d| stage_of(d) == *stage).count() as u64;
+            (count, companies_of(&|d| stage_of(d) == *stage))
+        })
+        .collect();
+    let cells = held_rows(&parts, (devices.len() as u64, companies_of(&|_| true)));
+    let mut device_rows: Vec<Vec<String>> =
+        stages.iter().zip(&cells).map(|(stage, cell)| vec![stage.label_ja().to_string(), cell.label()]).collect();
+    device_rows.push(vec!["計".into(), cells[stages.len()].label()]);
+    tables.push(ReportTable {
+        key: "devices".into(),
+        title: "UTMの設置状況（台数）".into(),
+        headers: vec![String::new(), "台数".into()],
+        rows: device_rows,
+        note: HELD_NOTE.into(),
+    });
+
+    // What the UTMs caught, by category: blocked, or detected and let through.
+    let year_start = NaiveDate::from_ymd_opt(fiscal_year, 4, 1).unwrap_or(last_day);
+    let owner: HashMap<Uuid, Uuid> = devices.iter().map(|d| (d.id, d.application_id)).collect();
+    let caught: Vec<(Uuid, documents::report::Category, String, u64)> =
+        store::logs::threat_totals_by_category(&services.db, year_start, last_day)
+            .await?
+            .into_iter()
+            .filter_map(|(device, category, action, count)| {
+                let company = owner.get(&device).copied()?;
+                let category =
+                    documents::report::Category::from_code(&category).unwrap_or(documents::report::Category::Other);
+                Some((company, category, action, count))
+            })
+            .collect();
+    let column = |action: &str| {
+        let parts: Vec<(u64, u64)> = documents::report::Category::ALL
+            .iter()
+            .map(|category| {
+                let rows = caught.iter().filter(|(_, c, a, n)| c == category && a == action && *n > 0);
+                let companies = rows.clone().map(|(company, ..)| *company).collect::<HashSet<_>>().len() as u64;
+                (rows.map(|(.., n)| n).sum(), companies)
+            })
+            .collect();
+        let all = caught.iter().filter(|(_, _, a, n)| a == action && *n > 0);
+        let companies = all.clone().map(|(company, ..)| *company).collect::<HashSet<_>>().len() as u64;
+        held_rows(&parts, (all.map(|(.., n)| n).sum(), companies))
+    };
+    let (blocked, detected) = (column("blocked"), column("detected"));
+    let mut category_rows: Vec<Vec<String>> = documents::report::Category::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, category)| vec![category.label().to_string(), blocked[i].label(), detected[i].label()])
+        .collect();
+    let last = documents::report::Category::ALL.len();
+    category_rows.push(vec!["計".into(), blocked[last].label(), detected[last].label()]);
+    tables.push(ReportTable {
+        key: "categories".into(),
+        title: "UTMの検知（種類別、遮断・検知のみ）".into(),
+        headers: vec![String::new(), "遮断".into(), "検知のみ（通過）".into()],
+        rows: category_rows,
+        note: HELD_NOTE.into(),
+    });
 
     // The UTMs' detections by month, and ★★.
     let mut detections = Vec::new();
@@ -249,13 +416,21 @@ pub async fn report(
         note: String::new(),
     });
 
-    // The incident desk (course ①), month by month.
+    // The incident desk (course ①), month by month, with the on-site visits made.
+    let dispatches = store::incidents::dispatches(&services.db, None, None).await?;
     let mut desk_rows = Vec::new();
     let mut month = NaiveDate::from_ymd_opt(fiscal_year, 4, 1).unwrap_or(as_of);
     let minutes = |m: Option<f64>| m.map(|m| format!("{m:.0}")).unwrap_or_else(|| "—".into());
     while month < as_of {
         let key = crate::reports::Month::parse(&month.format("%Y-%m").to_string()).map_err(AppError::Invalid)?;
         let f = crate::incidents::month_figures_for(services, disclosure::Audience::Outside, key).await?;
+        let (from, to) = (crate::clock::tokyo_midnight(month), crate::clock::tokyo_midnight(month + Months::new(1)));
+        let visits: Vec<_> = dispatches
+            .iter()
+            .filter(|d| d.kind == DispatchKind::Onsite && d.status == DispatchStatus::Done)
+            .filter(|d| d.starts_at >= from && d.starts_at < to && d.starts_at < cutoff_at)
+            .collect();
+        let visited = visits.iter().map(|d| d.application_id).collect::<HashSet<_>>().len() as u64;
         desk_rows.push(vec![
             domain::wareki::format_month(month),
             f.opened.label(),
@@ -265,6 +440,7 @@ pub async fn report(
             minutes(f.mean_resolution_minutes),
             f.response_breaches.label(),
             f.resolution_breaches.label(),
+            disclosure::Audience::Outside.held(visits.len() as u64, visited).label(),
         ]);
         month = month + Months::new(1);
     }
@@ -280,6 +456,7 @@ pub async fn report(
             "解決まで平均（分）",
             "応答期限超過",
             "解決期限超過",
+            "駆付け（実施）",
         ]
         .iter()
         .map(|h| h.to_string())

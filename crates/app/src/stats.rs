@@ -89,6 +89,11 @@ pub async fn compute(services: &Services, as_of: NaiveDate) -> Result<Option<Pub
     Ok(Some(compute_for(services, &programme, as_of).await?))
 }
 
+/// Keys of the figures the public tables share with one another and with the results report's
+/// (`disclosure::Linked`): a course's participants are `course_index`, then these.
+pub(crate) const ALL_PARTICIPANTS: usize = 100;
+pub(crate) const ALL_APPLICATIONS: usize = 101;
+
 /// The figures of `programme` as of the Tokyo day `as_of` (what was recorded before it began),
 /// suppressed: the public page's, and the first tables of the results report.
 pub async fn compute_for(
@@ -96,6 +101,18 @@ pub async fn compute_for(
     programme: &store::programmes::ProgrammeRecord,
     as_of: NaiveDate,
 ) -> Result<PublicStats> {
+    Ok(compute_linked(services, programme, as_of, &[]).await?.0)
+}
+
+/// As [`compute_for`], suppressed together with `more` tables that share their figures (the
+/// results report's) — returned published in the same order.
+pub(crate) async fn compute_linked(
+    services: &Services,
+    programme: &store::programmes::ProgrammeRecord,
+    as_of: NaiveDate,
+    more: &[disclosure::Linked<'_>],
+) -> Result<(PublicStats, Vec<Published>)> {
+    use disclosure::{Linked, Place};
     let cutoff = crate::clock::tokyo_midnight(as_of);
     let filter = ApplicationFilter { programme_id: Some(programme.id), ..Default::default() };
     let applications: Vec<_> = store::applications::list_all(&services.db, &filter)
@@ -103,60 +120,32 @@ pub async fn compute_for(
         .into_iter()
         .filter(|a| a.received_at < cutoff)
         .collect();
-    let participants: Vec<_> = applications.iter().filter(|a| a.status == ApplicationStatus::Confirmed).collect();
+    // Taking part on that day: a case that left later is counted, one confirmed later is not.
+    let progress = progress_before(services, programme.id, cutoff).await?;
+    let state_of = |a: &store::applications::ApplicationRecord| progress.get(&a.id).and_then(|p| p.state);
+    let participants: Vec<_> =
+        applications.iter().filter(|a| state_of(a).unwrap_or(a.status) == ApplicationStatus::Confirmed).collect();
     let courses = course_columns();
 
-    let mut tables = Vec::new();
-    let mut by_course = vec![vec![0u64; 2]; CourseCode::ALL.len()];
+    let mut applied = vec![vec![0u64]; CourseCode::ALL.len()];
+    let mut taking_part = vec![vec![0u64]; CourseCode::ALL.len()];
     for a in &applications {
-        by_course[course_index(a.course_code)][0] += 1;
+        applied[course_index(a.course_code)][0] += 1;
     }
     for a in &participants {
-        by_course[course_index(a.course_code)][1] += 1;
+        taking_part[course_index(a.course_code)][0] += 1;
     }
-    tables.push(StatsTable {
-        key: "courses".into(),
-        title_ja: "コース別の申込企業数・参加企業数".into(),
-        title_en: "Companies that applied and that take part, by course".into(),
-        rows: courses.clone(),
-        columns: vec![("申込".into(), "Applied".into()), ("参加".into(), "Taking part".into())],
-        separate_columns: true,
-        // Applied and taking part are two populations, not parts of one: each column is its
-        // own list with its total.
-        published: two_lists(&by_course),
-    });
-
     let mut by_industry = vec![vec![0u64; courses.len()]; Industry::ALL.len()];
     for a in &participants {
         let row = Industry::ALL.iter().position(|i| i.code() == a.industry).unwrap_or(Industry::ALL.len() - 1);
         by_industry[row][course_index(a.course_code)] += 1;
     }
-    tables.push(StatsTable {
-        key: "industries".into(),
-        title_ja: "業種別の参加企業数".into(),
-        title_en: "Companies taking part, by industry".into(),
-        rows: Industry::ALL.iter().map(|i| (i.label_ja().to_string(), i.label_en().to_string())).collect(),
-        columns: courses.clone(),
-        separate_columns: false,
-        published: disclosure::suppress(&by_industry),
-    });
-
     let mut by_size = vec![vec![0u64; courses.len()]; SIZE_BANDS.len()];
     for a in &participants {
         let employees = u32::try_from(a.employees).unwrap_or(0);
         let row = SIZE_BANDS.iter().position(|(low, high, _, _)| (*low..=*high).contains(&employees)).unwrap_or(0);
         by_size[row][course_index(a.course_code)] += 1;
     }
-    tables.push(StatsTable {
-        key: "sizes".into(),
-        title_ja: "従業員規模別の参加企業数".into(),
-        title_en: "Companies taking part, by number of employees".into(),
-        rows: SIZE_BANDS.iter().map(|(_, _, ja, en)| (ja.to_string(), en.to_string())).collect(),
-        columns: courses.clone(),
-        separate_columns: false,
-        published: disclosure::suppress(&by_size),
-    });
-
     // By area (区部, 多摩地域, 島しょ部, then the rest), every row always printed: a row that
     // appears or disappears from one month to the next would single a company out.
     let mut by_area = vec![vec![0u64]; domain::region::Area::ALL.len() + 1];
@@ -167,6 +156,57 @@ pub async fn compute_for(
             .unwrap_or(domain::region::Area::ALL.len());
         by_area[row][0] += 1;
     }
+
+    // A course's participants are a figure of the courses table and a column total of the
+    // industries and sizes tables; all participants their totals and the areas table's: they
+    // are suppressed together, so that no table shows what another hides.
+    let course_keys = |place: fn(usize) -> Place| (0..courses.len()).map(move |c| (place(c), c));
+    let mut list_keys: Vec<(Place, usize)> = course_keys(|c| Place::Cell(c, 0)).collect();
+    list_keys.push((Place::ColumnTotal(0), ALL_PARTICIPANTS));
+    let mut cross_keys: Vec<(Place, usize)> = course_keys(Place::ColumnTotal).collect();
+    cross_keys.push((Place::Total, ALL_PARTICIPANTS));
+    let mut tables_in = vec![
+        Linked { counts: &applied, shared: vec![(Place::ColumnTotal(0), ALL_APPLICATIONS)] },
+        Linked { counts: &taking_part, shared: list_keys },
+        Linked { counts: &by_industry, shared: cross_keys.clone() },
+        Linked { counts: &by_size, shared: cross_keys },
+        Linked { counts: &by_area, shared: vec![(Place::ColumnTotal(0), ALL_PARTICIPANTS)] },
+    ];
+    tables_in.extend(more.iter().cloned());
+    let mut published = disclosure::suppress_linked(&tables_in).into_iter();
+    let mut next = || published.next().expect("one published table for each table in");
+    let (applied, taking_part) = (next(), next());
+
+    let mut tables = Vec::new();
+    tables.push(StatsTable {
+        key: "courses".into(),
+        title_ja: "コース別の申込企業数・参加企業数".into(),
+        title_en: "Companies that applied and that take part, by course".into(),
+        rows: courses.clone(),
+        columns: vec![("申込".into(), "Applied".into()), ("参加".into(), "Taking part".into())],
+        separate_columns: true,
+        // Applied and taking part are two populations, not parts of one: each column is its
+        // own list with its total.
+        published: side_by_side(&[applied, taking_part]),
+    });
+    tables.push(StatsTable {
+        key: "industries".into(),
+        title_ja: "業種別の参加企業数".into(),
+        title_en: "Companies taking part, by industry".into(),
+        rows: Industry::ALL.iter().map(|i| (i.label_ja().to_string(), i.label_en().to_string())).collect(),
+        columns: courses.clone(),
+        separate_columns: false,
+        published: next(),
+    });
+    tables.push(StatsTable {
+        key: "sizes".into(),
+        title_ja: "従業員規模別の参加企業数".into(),
+        title_en: "Companies taking part, by number of employees".into(),
+        rows: SIZE_BANDS.iter().map(|(_, _, ja, en)| (ja.to_string(), en.to_string())).collect(),
+        columns: courses.clone(),
+        separate_columns: false,
+        published: next(),
+    });
     let mut area_rows: Vec<(String, String)> =
         domain::region::Area::ALL.iter().map(|a| (a.label_ja().to_string(), a.label_en().to_string())).collect();
     area_rows.push(("都外・不明".into(), "Outside Tokyo or unknown".into()));
@@ -177,8 +217,9 @@ pub async fn compute_for(
         rows: area_rows,
         columns: vec![("参加".into(), "Taking part".into())],
         separate_columns: false,
-        published: disclosure::suppress(&by_area),
+        published: next(),
     });
+    let more_published: Vec<Published> = (0..more.len()).map(|_| next()).collect();
 
     let detections = detections_by_month(services, programme.fiscal_year, as_of).await?;
     let mut two_star = 0;
@@ -189,7 +230,7 @@ pub async fn compute_for(
             two_star += 1;
         }
     }
-    Ok(PublicStats {
+    let stats = PublicStats {
         as_of,
         fiscal_year: programme.fiscal_year,
         programme_ja: programme.name_ja.clone(),
@@ -197,7 +238,22 @@ pub async fn compute_for(
         tables,
         detections,
         two_star: disclosure::single(two_star),
-    })
+    };
+    Ok((stats, more_published))
+}
+
+/// Each case of programme year `programme_id` as it stood before `cutoff`: its state then and
+/// the furthest step it had reached.
+pub(crate) async fn progress_before(
+    services: &Services,
+    programme_id: Uuid,
+    cutoff: DateTime<Utc>,
+) -> Result<std::collections::HashMap<Uuid, domain::case::Progress>> {
+    let mut progress: std::collections::HashMap<Uuid, domain::case::Progress> = Default::default();
+    for (id, state) in store::cases::states_before(&services.db, programme_id, cutoff).await? {
+        progress.entry(id).or_default().enter(state);
+    }
+    Ok(progress)
 }
 
 /// Two columns that are separate populations (applied, taking part), each suppressed as a
@@ -207,9 +263,15 @@ pub(crate) fn two_lists(counts: &[Vec<u64>]) -> Published {
     let lists: Vec<Published> = (0..columns)
         .map(|c| disclosure::suppress(&counts.iter().map(|row| vec![row[c]]).collect::<Vec<_>>()))
         .collect();
+    side_by_side(&lists)
+}
+
+/// Lists published on their own, side by side as the columns of one table (no row totals).
+fn side_by_side(lists: &[Published]) -> Published {
+    let rows = lists.first().map_or(0, |list| list.cells.len());
     Published {
-        cells: (0..counts.len()).map(|r| lists.iter().map(|list| list.cells[r][0]).collect()).collect(),
-        row_totals: vec![Cell::Complementary; counts.len()],
+        cells: (0..rows).map(|r| lists.iter().map(|list| list.cells[r][0]).collect()).collect(),
+        row_totals: vec![Cell::Complementary; rows],
         column_totals: lists.iter().map(|list| list.total).collect(),
         total: Cell::Complementary,
     }

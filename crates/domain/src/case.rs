@@ -500,6 +500,124 @@ pub fn proposal_reason_en(check: &StatusCheck) -> &'static str {
     }
 }
 
+/// The steps of the programme a case goes through, in order (the results report's funnel):
+/// applied → contacted → course decided → approved by Tokyo → participation confirmed → support
+/// completed. A case is counted once, at the furthest step it reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Applied,
+    Contacted,
+    CourseDecided,
+    Approved,
+    Confirmed,
+    /// The support ended: the UTM's trial (removed or continued) or the risk report released.
+    Completed,
+}
+
+impl Step {
+    pub const ALL: [Step; 6] =
+        [Step::Applied, Step::Contacted, Step::CourseDecided, Step::Approved, Step::Confirmed, Step::Completed];
+
+    /// The step a case reached by entering `state` (`None`: an exit, which reaches nothing).
+    pub fn of(state: CaseState) -> Option<Step> {
+        match state {
+            CaseState::Received | CaseState::Waitlisted => Some(Step::Applied),
+            CaseState::Contacted | CaseState::StatusChecked => Some(Step::Contacted),
+            CaseState::CourseDecided => Some(Step::CourseDecided),
+            CaseState::Approved | CaseState::IntentConfirmed | CaseState::AgreementSent => Some(Step::Approved),
+            CaseState::Confirmed => Some(Step::Confirmed),
+            CaseState::NotInstallable | CaseState::Ineligible | CaseState::Withdrawn | CaseState::Disqualified => None,
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Step::Applied => "申込み",
+            Step::Contacted => "申込完了（連絡済）",
+            Step::CourseDecided => "コース決定",
+            Step::Approved => "東京都承認",
+            Step::Confirmed => "参加確定",
+            Step::Completed => "支援完了",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Step::Applied => "Applied",
+            Step::Contacted => "Contacted",
+            Step::CourseDecided => "Course decided",
+            Step::Approved => "Approved by Tokyo",
+            Step::Confirmed => "Participation confirmed",
+            Step::Completed => "Support completed",
+        }
+    }
+}
+
+/// Where a case stands, for the funnel's columns: taking part, still in the steps (the waiting
+/// list and a UTM found not installable included), or which exit it took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    TakingPart,
+    InProgress,
+    Withdrawn,
+    Ineligible,
+    Disqualified,
+}
+
+impl Standing {
+    pub const ALL: [Standing; 5] =
+        [Standing::TakingPart, Standing::InProgress, Standing::Withdrawn, Standing::Ineligible, Standing::Disqualified];
+
+    pub fn of(state: CaseState) -> Standing {
+        match state {
+            CaseState::Confirmed => Standing::TakingPart,
+            CaseState::Withdrawn => Standing::Withdrawn,
+            CaseState::Ineligible => Standing::Ineligible,
+            CaseState::Disqualified => Standing::Disqualified,
+            _ => Standing::InProgress,
+        }
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Standing::TakingPart => "参加中",
+            Standing::InProgress => "手続中",
+            Standing::Withdrawn => "辞退",
+            Standing::Ineligible => "対象外",
+            Standing::Disqualified => "取消",
+        }
+    }
+}
+
+/// A case's history folded up to a moment: the state it was in and the furthest step it had
+/// reached. Built from its timeline's states, oldest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub state: Option<CaseState>,
+    pub furthest: Option<Step>,
+}
+
+impl Progress {
+    /// The case entered `state`.
+    pub fn enter(&mut self, state: CaseState) {
+        self.state = Some(state);
+        if let Some(step) = Step::of(state) {
+            self.furthest = self.furthest.max(Some(step));
+        }
+    }
+
+    /// The funnel's row: the furthest step, `Completed` when it had been confirmed and its
+    /// support had ended.
+    pub fn step(&self, support_ended: bool) -> Step {
+        match self.furthest.unwrap_or(Step::Applied) {
+            Step::Confirmed if support_ended => Step::Completed,
+            step => step,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -674,5 +792,47 @@ mod tests {
         assert!(!contact_overdue(S::Received, contacted, due, next));
         assert!(!contact_overdue(S::Withdrawn, None, due, next));
         assert!(!contact_overdue(S::Waitlisted, None, due, next));
+    }
+
+    #[test]
+    fn a_case_counts_at_the_furthest_step_it_reached() {
+        let mut progress = Progress::default();
+        for state in [CaseState::Received, CaseState::Contacted, CaseState::StatusChecked, CaseState::CourseDecided] {
+            progress.enter(state);
+        }
+        assert_eq!(progress.step(false), Step::CourseDecided);
+        // Tokyo returned it: it goes back a state but keeps the step it reached.
+        progress.enter(CaseState::StatusChecked);
+        assert_eq!(progress.step(false), Step::CourseDecided);
+        assert_eq!(Standing::of(progress.state.unwrap()), Standing::InProgress);
+        progress.enter(CaseState::Withdrawn);
+        assert_eq!(progress.step(true), Step::CourseDecided, "support ending counts only after confirmation");
+        assert_eq!(Standing::of(progress.state.unwrap()), Standing::Withdrawn);
+
+        let mut confirmed = Progress::default();
+        for state in [CaseState::Waitlisted, CaseState::Received, CaseState::Contacted, CaseState::StatusChecked] {
+            confirmed.enter(state);
+        }
+        assert_eq!(confirmed.step(false), Step::Contacted);
+        for state in [
+            CaseState::CourseDecided,
+            CaseState::Approved,
+            CaseState::IntentConfirmed,
+            CaseState::AgreementSent,
+            CaseState::Confirmed,
+        ] {
+            confirmed.enter(state);
+        }
+        assert_eq!(confirmed.step(false), Step::Confirmed);
+        assert_eq!(confirmed.step(true), Step::Completed);
+        // The UTM could not be installed after confirmation: still in the steps, not an exit.
+        confirmed.enter(CaseState::NotInstallable);
+        assert_eq!(confirmed.step(false), Step::Confirmed);
+        assert_eq!(Standing::of(CaseState::NotInstallable), Standing::InProgress);
+        assert_eq!(Progress::default().step(false), Step::Applied);
+        // Every state is placed: exits reach no step, every other state one.
+        for state in CaseState::ALL {
+            assert_eq!(Step::of(state).is_none(), state.is_closed() || state == CaseState::NotInstallable);
+        }
     }
 }

@@ -295,9 +295,71 @@ impl Grid {
     }
 }
 
+/// A place in a published table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Cell(usize, usize),
+    RowTotal(usize),
+    ColumnTotal(usize),
+    Total,
+}
+
+impl Published {
+    /// The published figure at `place`.
+    pub fn at(&self, place: Place) -> Cell {
+        match place {
+            Place::Cell(r, c) => self.cells[r][c],
+            Place::RowTotal(r) => self.row_totals[r],
+            Place::ColumnTotal(c) => self.column_totals[c],
+            Place::Total => self.total,
+        }
+    }
+}
+
+/// One of several tables published together, with the figures it shares with the others: each
+/// shared figure is named by a key, the same key in every table that prints it (a course's
+/// participants are a cell of the courses table and a column total of the industries table).
+#[derive(Debug, Clone)]
+pub struct Linked<'a> {
+    pub counts: &'a [Vec<u64>],
+    pub shared: Vec<(Place, usize)>,
+}
+
+/// Publishes tables that share figures so that a figure one of them hides is hidden in every
+/// one (else the table that shows it undoes the other's complementary suppression): each table
+/// is suppressed on its own, every shared figure any of them hides is then hidden in all, and
+/// so on until none hides more. The rule of each table still holds, so no line of any table
+/// gives a small figure away, and a shared figure is shown alike everywhere.
+pub fn suppress_linked(tables: &[Linked<'_>]) -> Vec<Published> {
+    let mut hidden_keys = std::collections::BTreeSet::new();
+    loop {
+        let published: Vec<Published> = tables
+            .iter()
+            .map(|table| {
+                let hide: Vec<Place> =
+                    table.shared.iter().filter(|(_, key)| hidden_keys.contains(key)).map(|(place, _)| *place).collect();
+                suppress_hiding(table.counts, &hide)
+            })
+            .collect();
+        let mut next = hidden_keys.clone();
+        for (table, published) in tables.iter().zip(&published) {
+            next.extend(table.shared.iter().filter(|(place, _)| published.at(*place).is_hidden()).map(|(_, key)| *key));
+        }
+        if next == hidden_keys {
+            return published;
+        }
+        hidden_keys = next;
+    }
+}
+
 /// Publishes `counts` (`counts[row][column]`, every row as long) with its row, column and grand
 /// totals under the small-cell rule. A table with one column is a list with its total.
 pub fn suppress(counts: &[Vec<u64>]) -> Published {
+    suppress_hiding(counts, &[])
+}
+
+/// As [`suppress`], with the figures at `hide` hidden from the start ("x", or "<5" when small).
+fn suppress_hiding(counts: &[Vec<u64>], hide: &[Place]) -> Published {
     let columns = counts.first().map_or(0, Vec::len);
     assert!(counts.iter().all(|row| row.len() == columns), "every row of a table has as many cells");
     // The grid with totals: rows + 1 × columns + 1.
@@ -316,6 +378,18 @@ pub fn suppress(counts: &[Vec<u64>]) -> Published {
         .map(|row| row.iter().map(|&v| (single(v) == Cell::Small).then_some(Cell::Small)).collect())
         .collect();
     let mut grid = Grid { values, hidden };
+    let rows = counts.len();
+    for place in hide {
+        let (r, c) = match *place {
+            Place::Cell(r, c) => (r, c),
+            Place::RowTotal(r) => (r, columns),
+            Place::ColumnTotal(c) => (rows, c),
+            Place::Total => (rows, columns),
+        };
+        if grid.hidden[r][c].is_none() {
+            grid.hidden[r][c] = Some(Cell::Complementary);
+        }
+    }
     loop {
         second_in_every_line(&mut grid);
         // The sums with what the marks say ("<5" is 1–4, "x" at least 5) must leave every
@@ -325,7 +399,6 @@ pub fn suppress(counts: &[Vec<u64>]) -> Published {
         grid.hidden[r][c] = Some(Cell::Complementary);
     }
     let cell = |r: usize, c: usize| grid.hidden[r][c].unwrap_or(Cell::Count(grid.values[r][c]));
-    let rows = counts.len();
     Published {
         cells: (0..rows).map(|r| (0..columns).map(|c| cell(r, c)).collect()).collect(),
         row_totals: (0..rows).map(|r| cell(r, columns)).collect(),
@@ -653,5 +726,117 @@ mod tests {
             let counts: Vec<Vec<u64>> = (0..rows).map(|_| (0..columns).map(|_| next() % 8).collect()).collect();
             assert_protected(&counts);
         }
+    }
+
+    /// What someone holding several published tables can work out when the figures they share
+    /// are put side by side: [`attack`] on each, a shared figure learned in one known in all,
+    /// until nothing more follows. Returns each table's grid of known values.
+    fn attack_linked(tables: &[Linked<'_>], published: &[Published]) -> Vec<Vec<Vec<Option<u64>>>> {
+        let grid_place = |p: &Published, place: Place| {
+            let (rows, columns) = (p.cells.len(), p.column_totals.len());
+            match place {
+                Place::Cell(r, c) => (r, c),
+                Place::RowTotal(r) => (r, columns),
+                Place::ColumnTotal(c) => (rows, c),
+                Place::Total => (rows, columns),
+            }
+        };
+        let mut shown: Vec<Published> = published.to_vec();
+        loop {
+            let known: Vec<_> = shown.iter().map(attack).collect();
+            let mut learned = false;
+            let mut values = std::collections::HashMap::new();
+            for ((table, p), known) in tables.iter().zip(&shown).zip(&known) {
+                for (place, key) in &table.shared {
+                    let (r, c) = grid_place(p, *place);
+                    if let Some(v) = known[r][c] {
+                        values.insert(*key, v);
+                    }
+                }
+            }
+            for (table, p) in tables.iter().zip(shown.iter_mut()) {
+                for (place, key) in &table.shared {
+                    let Some(&v) = values.get(key) else { continue };
+                    let slot = match *place {
+                        Place::Cell(r, c) => &mut p.cells[r][c],
+                        Place::RowTotal(r) => &mut p.row_totals[r],
+                        Place::ColumnTotal(c) => &mut p.column_totals[c],
+                        Place::Total => &mut p.total,
+                    };
+                    if slot.is_hidden() {
+                        *slot = Cell::Count(v);
+                        learned = true;
+                    }
+                }
+                // What a table's own lines give is learned through `attack` on the next round.
+            }
+            if !learned {
+                return known;
+            }
+        }
+    }
+
+    /// Participants by course (a list), by industry × course and by area: the courses' figures
+    /// and the total are shared.
+    fn three_tables<'a>(courses: &'a [Vec<u64>], industries: &'a [Vec<u64>], areas: &'a [Vec<u64>]) -> Vec<Linked<'a>> {
+        let k = courses.len();
+        let total = k;
+        let mut first: Vec<(Place, usize)> = (0..k).map(|c| (Place::Cell(c, 0), c)).collect();
+        first.push((Place::ColumnTotal(0), total));
+        let mut second: Vec<(Place, usize)> = (0..k).map(|c| (Place::ColumnTotal(c), c)).collect();
+        second.push((Place::Total, total));
+        vec![
+            Linked { counts: courses, shared: first },
+            Linked { counts: industries, shared: second },
+            Linked { counts: areas, shared: vec![(Place::ColumnTotal(0), total)] },
+        ]
+    }
+
+    /// Whether a small figure of any table can be worked out from all of them together.
+    fn leaks(tables: &[Linked<'_>], published: &[Published]) -> bool {
+        let known = attack_linked(tables, published);
+        tables.iter().zip(&known).any(|(table, known)| {
+            table.counts.iter().enumerate().any(|(r, row)| {
+                row.iter().enumerate().any(|(c, &v)| (1..MIN_COMPANIES).contains(&v) && known[r][c].is_some())
+            })
+        })
+    }
+
+    #[test]
+    fn tables_that_share_figures_hide_them_alike() {
+        // Course ② has 3 participants. The courses list hides a second figure beside it; an
+        // industries table that shows course ①'s total on its own would give that figure, and
+        // with it the 3, away.
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut unlinked_leaks = 0;
+        for _ in 0..1500 {
+            let k = (next() % 3 + 2) as usize;
+            let rows = (next() % 4 + 1) as usize;
+            let industries: Vec<Vec<u64>> = (0..rows).map(|_| (0..k).map(|_| next() % 9).collect()).collect();
+            let courses: Vec<Vec<u64>> = (0..k).map(|c| vec![industries.iter().map(|row| row[c]).sum()]).collect();
+            let all: u64 = courses.iter().map(|c| c[0]).sum();
+            let split = if all == 0 { 0 } else { next() % (all + 1) };
+            let areas = vec![vec![split], vec![all - split]];
+            let tables = three_tables(&courses, &industries, &areas);
+            let linked = suppress_linked(&tables);
+            assert!(!leaks(&tables, &linked), "{courses:?} {industries:?} {areas:?} → {linked:?}");
+            // A shared figure is printed alike in every table.
+            assert_eq!(linked[0].total, linked[1].total);
+            assert_eq!(linked[0].total, linked[2].total);
+            for c in 0..k {
+                assert_eq!(linked[0].cells[c][0], linked[1].column_totals[c], "{courses:?} {industries:?}");
+            }
+            let alone: Vec<Published> = tables.iter().map(|t| suppress(t.counts)).collect();
+            if leaks(&tables, &alone) {
+                unlinked_leaks += 1;
+            }
+        }
+        assert!(unlinked_leaks > 0, "the attack finds tables that leak when suppressed one by one");
     }
 }

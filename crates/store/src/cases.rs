@@ -345,6 +345,34 @@ pub async fn timeline(db: &Db, application_id: Uuid) -> Result<Vec<CaseEventReco
         .collect())
 }
 
+/// The states the cases of programme year `programme_id` entered before `before`, each case's
+/// oldest first: `(application, state)` (the results report's funnel and figures as of a day).
+pub async fn states_before(db: &Db, programme_id: Uuid, before: DateTime<Utc>) -> Result<Vec<(Uuid, CaseState)>> {
+    use sea_orm::sea_query::Query;
+    let of_programme = Query::select()
+        .column(application::Column::Id)
+        .from(application::Entity)
+        .and_where(application::Column::ProgrammeId.eq(programme_id))
+        .to_owned();
+    let rows: Vec<(Uuid, String)> = case_event::Entity::find()
+        .select_only()
+        .column(case_event::Column::ApplicationId)
+        .column(case_event::Column::ToState)
+        .filter(case_event::Column::ApplicationId.in_subquery(of_programme))
+        .filter(case_event::Column::At.lt(before))
+        .order_by_asc(case_event::Column::Id)
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    rows.into_iter()
+        .map(|(id, state)| {
+            CaseState::from_code(&state)
+                .map(|state| (id, state))
+                .ok_or_else(|| StoreError::Corrupt(format!("case event state {state}")))
+        })
+        .collect()
+}
+
 /// The contact log, oldest first.
 pub async fn contacts(db: &Db, application_id: Uuid) -> Result<Vec<ContactRecord>> {
     let models = contact::Entity::find()

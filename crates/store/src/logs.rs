@@ -630,6 +630,33 @@ pub async fn threat_totals_by_device(db: &Db, from: NaiveDate, to: NaiveDate) ->
     Ok(rows.into_iter().map(|(id, total)| (id, u64::try_from(total).unwrap_or(0))).collect())
 }
 
+/// Threats per device, category and action for days `from..=to`, over every device (the results
+/// report's detections by category, blocked or only detected).
+pub async fn threat_totals_by_category(
+    db: &Db,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(Uuid, String, String, u64)>> {
+    use sea_orm::sea_query::ExprTrait;
+    let rows: Vec<(Uuid, String, String, i64)> = threat_rollup::Entity::find()
+        .select_only()
+        .column(threat_rollup::Column::DeviceId)
+        .column(threat_rollup::Column::Category)
+        .column(threat_rollup::Column::Action)
+        .column_as(threat_rollup::Column::Count.sum().cast_as("BIGINT"), "total")
+        .filter(threat_rollup::Column::Day.between(from, to))
+        .group_by(threat_rollup::Column::DeviceId)
+        .group_by(threat_rollup::Column::Category)
+        .group_by(threat_rollup::Column::Action)
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, category, action, total)| (id, category, action, u64::try_from(total).unwrap_or(0)))
+        .collect())
+}
+
 /// Stored threat events of a device, newest first (for staff review).
 pub async fn recent_threats(db: &Db, device_id: Uuid, limit: u64) -> Result<Vec<StoredThreat>> {
     let models = threat_event::Entity::find()

@@ -6,7 +6,6 @@
 
 use chrono::{Datelike, Months};
 use domain::access::Role;
-use domain::disclosure::{self, Cell};
 use domain::programme::CourseCode;
 
 use crate::common::{Backend, Setup, TestApp, spawn_app};
@@ -20,6 +19,19 @@ fn client() -> reqwest::Client {
 async fn download(client: &reqwest::Client, app: &TestApp, query: &str) -> (reqwest::StatusCode, Vec<u8>) {
     let response = client.get(app.at(&format!("/office/reports/results?{query}"))).send().await.unwrap();
     (response.status(), response.bytes().await.unwrap().to_vec())
+}
+
+/// `shown` is `truth`, or the mark the small-cell rule gives it: "<5" for 1 to 4, "x" (hidden
+/// beside a small figure) for 0 or 5 and more.
+fn shown_as(shown: &str, truth: u64, what: &str) {
+    match shown {
+        "<5" => assert!((1..5).contains(&truth), "{what}: <5 for {truth}"),
+        "x" => assert!(truth == 0 || truth >= 5, "{what}: x for {truth}"),
+        figure => assert_eq!(figure, truth.to_string(), "{what}"),
+    }
+    if (1..5).contains(&truth) {
+        assert_eq!(shown, "<5", "{what}: {truth} is small");
+    }
 }
 
 /// The row of `label` in sheet `sheet` of `xlsx`, its cells under `headers` (the first is the
@@ -40,6 +52,40 @@ async fn the_results_report_holds_the_year_s_figures_suppressed_in_pdf_and_xlsx(
     for n in 8..=9 {
         assert_eq!(app.apply(&crate::common::application(n, "utm")).await.status(), 201);
     }
+    // Five of course ① have a UTM; one has been removed already (its support completed); the
+    // last application was withdrawn.
+    let db = &app.running.db;
+    let participants: Vec<_> = store::applications::list_all(db, &Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.status == domain::case::CaseState::Confirmed && a.course_code == CourseCode::Utm)
+        .collect();
+    let yesterday = app.running.clock.today() - chrono::Duration::days(1);
+    for (i, company) in participants.iter().take(5).enumerate() {
+        let device = crate::incidents::installed(&app, company.id, &format!("FGT60FRESULTS{i}")).await;
+        if i == 0 {
+            let removed = store::devices::DeviceChange::Removed(yesterday);
+            store::devices::change(db, device, removed, chrono::Utc::now()).await.unwrap();
+        }
+    }
+    let withdrawn = store::applications::list_all(db, &Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.status == domain::case::CaseState::Received)
+        .unwrap();
+    let act = store::cases::Act {
+        application_id: withdrawn.id,
+        actor: store::audit::Actor::System("test"),
+        ip: None,
+        reason: Some("社内の事情".into()),
+        email: None,
+    };
+    let tx = db.begin().await.unwrap();
+    let calendar = domain::calendar::BusinessCalendar::japan();
+    store::cases::apply(&tx, &calendar, &act, domain::case::CaseEvent::Withdraw, chrono::Utc::now()).await.unwrap();
+    tx.commit().await.unwrap();
     let tokyo = client();
     app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
     // The test programme's year, and this month (at most the year's last).
@@ -59,18 +105,14 @@ async fn the_results_report_holds_the_year_s_figures_suppressed_in_pdf_and_xlsx(
             .filter(|a| !confirmed || a.status == domain::case::CaseState::Confirmed)
             .count() as u64
     };
-    let applied =
-        disclosure::suppress(&[vec![count(CourseCode::Utm, false)], vec![count(CourseCode::RiskAssessment, false)]]);
-    let taking_part =
-        disclosure::suppress(&[vec![count(CourseCode::Utm, true)], vec![count(CourseCode::RiskAssessment, true)]]);
     assert_eq!((count(CourseCode::Utm, false), count(CourseCode::Utm, true)), (8, 6), "the seeded year");
     let on_time =
         all.iter().filter(|a| a.first_contact_at.is_some_and(|at| app::clock::tokyo_date(at) <= a.contact_due)).count()
             as u64;
     let waitlisted = all.iter().filter(|a| a.status == domain::case::CaseState::Waitlisted).count() as u64;
-    let waiting = all.iter().filter(|a| a.first_contact_at.is_none()).count() as u64 - waitlisted;
-    let contact = disclosure::suppress(&[vec![on_time], vec![0], vec![0], vec![waiting], vec![0], vec![waitlisted]]);
-    assert_eq!((on_time, waiting), (7, 2));
+    let closed = all.iter().filter(|a| a.first_contact_at.is_none() && a.status.is_closed()).count() as u64;
+    let waiting = all.iter().filter(|a| a.first_contact_at.is_none()).count() as u64 - waitlisted - closed;
+    assert_eq!((on_time, waiting, closed), (7, 1, 1));
 
     // The page.
     let page = tokyo.get(app.at(&format!("/office/reports/results?{query}"))).send().await.unwrap();
@@ -79,27 +121,88 @@ async fn the_results_report_holds_the_year_s_figures_suppressed_in_pdf_and_xlsx(
     assert!(page.contains("コース別の申込企業数・参加企業数") && page.contains("受付から3営業日以内の連絡"));
     assert!(!page.contains("株式会社テスト"), "no company named");
 
-    // The xlsx: every figure of the two tables as worked out above.
+    // The xlsx: every figure is the one worked out here, or marked as the rule says — "<5" for
+    // 1 to 4, "x" for 0 or 5 and more — and no small figure can be worked out from the rest.
     let (status, xlsx) = download(&tokyo, &app, &format!("{query}&format=xlsx")).await;
     assert_eq!(status, 200);
     let courses = ["コース別の申込企業数・参加企業数", "申込", "参加"];
     let utm = CourseCode::Utm.default_name_ja();
     let risk = CourseCode::RiskAssessment.default_name_ja();
-    assert_eq!(
-        sheet_row(&xlsx, "01_courses", &courses, utm),
-        [applied.cells[0][0].label(), taking_part.cells[0][0].label()]
+    let table1 = |label: &str| sheet_row(&xlsx, "01_courses", &courses, label);
+    let applied = count(CourseCode::Utm, false) + count(CourseCode::RiskAssessment, false);
+    let taking_part = count(CourseCode::Utm, true) + count(CourseCode::RiskAssessment, true);
+    for (label, truths) in [
+        (utm, [count(CourseCode::Utm, false), count(CourseCode::Utm, true)]),
+        (risk, [count(CourseCode::RiskAssessment, false), count(CourseCode::RiskAssessment, true)]),
+        ("計", [applied, taking_part]),
+    ] {
+        for (shown, truth) in table1(label).iter().zip(truths) {
+            shown_as(shown, truth, &format!("table 1, {label}"));
+        }
+    }
+    assert_eq!(table1(risk), ["<5", "<5"], "one company in course ② shows as <5");
+    assert!(
+        table1(utm)[0] == "x" || table1("計")[0] == "x",
+        "8 of 9 applications would give course ②'s one away: {:?} {:?}",
+        table1(utm),
+        table1("計")
     );
-    assert_eq!(
-        sheet_row(&xlsx, "01_courses", &courses, risk),
-        [applied.cells[1][0].label(), taking_part.cells[1][0].label()]
-    );
-    assert_eq!(sheet_row(&xlsx, "01_courses", &courses, "計"), [applied.total.label(), taking_part.total.label()]);
-    assert_eq!(taking_part.cells[1][0], Cell::Small, "one company in course ② shows as <5");
-    assert!(taking_part.cells[0][0].is_hidden(), "and the six of course ① cannot give it away");
+    assert!(table1(utm)[1] == "x" || table1("計")[1] == "x", "and 6 of 7 participants");
     let contact_headers = ["受付から3営業日以内の連絡", "企業数"];
-    assert_eq!(sheet_row(&xlsx, "06_contact", &contact_headers, "期限内に連絡"), [contact.cells[0][0].label()]);
-    assert_eq!(sheet_row(&xlsx, "06_contact", &contact_headers, "未連絡（期限前）"), [contact.cells[3][0].label()]);
-    assert_eq!(sheet_row(&xlsx, "06_contact", &contact_headers, "計"), [contact.total.label()]);
+    let contact = |label: &str| sheet_row(&xlsx, "06_contact", &contact_headers, label)[0].clone();
+    for (label, truth) in [
+        ("期限内に連絡", on_time),
+        ("期限後に連絡", 0),
+        ("未連絡（期限超過）", 0),
+        ("未連絡（期限前）", waiting),
+        ("連絡前に終了", closed),
+        ("キャンセル待ち（連絡の対象外）", waitlisted),
+        ("計", applied),
+    ] {
+        shown_as(&contact(label), truth, label);
+    }
+    assert_eq!(contact("未連絡（期限前）"), "<5");
+    assert_eq!(contact("連絡前に終了"), "<5");
+    // The funnel: each application once, at the furthest step it reached, by where it stands.
+    let funnel = [
+        "申込みから支援完了まで（最も進んだ段階別・現在の状況別）",
+        "参加中",
+        "手続中",
+        "辞退",
+        "対象外",
+        "取消",
+        "計",
+    ];
+    let row = |label: &str| sheet_row(&xlsx, "05_funnel", &funnel, label);
+    let truths: [(&str, [u64; 6]); 7] = [
+        ("申込み", [0, 1, 1, 0, 0, 2]),
+        ("申込完了（連絡済）", [0; 6]),
+        ("コース決定", [0; 6]),
+        ("東京都承認", [0; 6]),
+        ("参加確定", [6, 0, 0, 0, 0, 6]),
+        ("支援完了", [1, 0, 0, 0, 0, 1]),
+        ("計", [7, 1, 1, 0, 0, 9]),
+    ];
+    for (label, truth) in truths {
+        for (column, (shown, truth)) in row(label).iter().zip(truth).enumerate() {
+            shown_as(shown, truth, &format!("funnel, {label}, column {column}"));
+        }
+    }
+    assert_eq!(row("支援完了")[0], "<5", "the company whose UTM was removed");
+    // Shared figures are printed alike: the funnel's taking part is table 1's participants,
+    // its total table 1's applications; and 7 taking part of 9 would give the 2 others away.
+    assert_eq!(row("計")[0], table1("計")[1]);
+    assert_eq!(row("計")[5], table1("計")[0]);
+    assert!(row("計")[0] == "x" || row("計")[5] == "x", "{:?}", row("計"));
+    let industries_total = sheet_row(&xlsx, "02_industries", &["業種別の参加企業数", utm, risk, "計"], "計");
+    assert_eq!(industries_total[2], row("計")[0], "the industries table's total is the same figure");
+    // The UTMs: four in their trial, one removed.
+    let devices = ["UTMの設置状況（台数）", "台数"];
+    assert_eq!(sheet_row(&xlsx, "08_devices", &devices, "無償体験中"), ["<5"]);
+    assert_eq!(sheet_row(&xlsx, "08_devices", &devices, "撤去済"), ["<5"]);
+    assert_eq!(sheet_row(&xlsx, "08_devices", &devices, "計"), ["5"], "five devices of five companies");
+    let categories = ["UTMの検知（種類別、遮断・検知のみ）", "遮断", "検知のみ（通過）"];
+    assert_eq!(sheet_row(&xlsx, "09_categories", &categories, "計"), ["0", "0"], "no log received");
     assert_eq!(
         sheet_row(&xlsx, "06_contact", &contact_headers, "計")[0],
         sheet_row(&xlsx, "01_courses", &courses, "計")[0],
@@ -108,8 +211,8 @@ async fn the_results_report_holds_the_year_s_figures_suppressed_in_pdf_and_xlsx(
     // Course ①'s participants are hidden in table 1 (to keep course ②'s one from its total), so
     // the guidance table, whose counts add up to them, is withheld whole.
     let guidance = ["経営指導（コース①、作成時点の状況）", "企業数・点"];
-    assert_eq!(sheet_row(&xlsx, "11_guidance", &guidance, "参加企業（コース①）"), ["x"]);
-    assert_eq!(sheet_row(&xlsx, "11_guidance", &guidance, "訪問 0 回の企業"), ["x"]);
+    assert_eq!(sheet_row(&xlsx, "13_guidance", &guidance, "参加企業（コース①）"), ["x"]);
+    assert_eq!(sheet_row(&xlsx, "13_guidance", &guidance, "訪問 0 回の企業"), ["x"]);
 
     // The PDF: the same figures in its text.
     let (status, pdf) = download(&tokyo, &app, &format!("{query}&format=pdf")).await;
@@ -121,7 +224,7 @@ async fn the_results_report_holds_the_year_s_figures_suppressed_in_pdf_and_xlsx(
     }
     if let Some(text) = crate::agreement::pdf_text(&pdf) {
         assert!(text.contains("事業実績報告") && text.contains("受付から3営業日以内の連絡"), "{text}");
-        let line = format!("期限内に連絡{}", contact.cells[0][0].label());
+        let line = format!("期限内に連絡{}", contact("期限内に連絡"));
         assert!(text.contains(&line), "{line} in {text}");
         assert!(!text.contains("株式会社テスト"));
     }
