@@ -7,8 +7,10 @@
 
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Role};
-use domain::case_study::{self as rules, Anonymity, Refused, State, Step};
-use store::case_studies::{EventRecord, NewEvent, Options, StudyRecord, VersionRecord};
+use domain::case_study::{self as rules, Anonymity, PhotoShows, PhotoWithheld, Refused, Shown, State, Step};
+use store::case_studies::{
+    EventRecord, NewEvent, NewPhoto, NewVersion, Options, PhotoRecord, StudyRecord, VersionRecord,
+};
 use uuid::Uuid;
 
 use crate::error::Invalid;
@@ -92,6 +94,8 @@ pub struct Opened {
     pub reference: String,
     pub versions: Vec<VersionRecord>,
     pub events: Vec<EventRecord>,
+    /// Every photo (removed ones too), oldest first.
+    pub photos: Vec<PhotoRecord>,
 }
 
 /// One study for staff.
@@ -102,6 +106,7 @@ pub async fn open(services: &Services, actor: &Actor, id: Uuid) -> Result<Opened
     Ok(Opened {
         versions: store::case_studies::versions(&services.db, id).await?,
         events: store::case_studies::events(&services.db, id).await?,
+        photos: store::case_studies::photos(&services.db, id).await?,
         company_name: case.company_name,
         reference: case.reference,
         study,
@@ -133,10 +138,36 @@ pub async fn save(services: &Services, actor: &Actor, id: Uuid, draft: &Draft, n
             en: "Choose how the company is shown".into(),
         })
     })?;
+    if draft.round_numbers {
+        let exact = rules::unrounded_figures(&format!("{title}\n{body}"));
+        if !exact.is_empty() {
+            return Err(AppError::Invalid(Invalid::Field {
+                field: "body",
+                ja: format!(
+                    "「数値は丸めて掲載する」を選んでいます。次の数値を丸めてください（例：約20名）：{}",
+                    exact.join("、")
+                ),
+                en: format!(
+                    "\"Round the numbers\" is chosen; round these figures (e.g. about 20 staff): {}",
+                    exact.join(", ")
+                ),
+            }));
+        }
+    }
+    let shown = Shown { anonymity, show_faces: draft.show_faces, round_numbers: draft.round_numbers };
     let tx = services.db.begin().await?;
     let study = store::case_studies::lock(&tx, id).await?;
     let state = study.state.after(Step::Edit, 0).map_err(refused)?;
-    store::case_studies::add_version(&tx, id, state.newest, &title, &body, actor.user_id(), now).await?;
+    // The version holds the photos kept now: the company approves them with the text.
+    let photos: Vec<Uuid> = store::case_studies::photos(&services.db, id)
+        .await?
+        .into_iter()
+        .filter(|p| p.removed_at.is_none())
+        .map(|p| p.id)
+        .collect();
+    let version =
+        NewVersion { number: state.newest, title: &title, body: &body, shown, photos: &photos, by: actor.user_id() };
+    store::case_studies::add_version(&tx, id, &version, now).await?;
     let options = Options {
         anonymity,
         show_faces: draft.show_faces,
@@ -152,6 +183,7 @@ pub async fn save(services: &Services, actor: &Actor, id: Uuid, draft: &Draft, n
             "case_study.edit",
             ("case_study", id),
             serde_json::json!({"version": state.newest, "anonymity": anonymity.code(),
+                "show_faces": shown.show_faces, "photos": photos,
                 "needs_approval_again": study.state.approved.is_some()}),
             now,
         )
@@ -207,6 +239,8 @@ pub struct Review {
     /// The version the company is asked about (the one sent), else the one it approved.
     pub version: Option<VersionRecord>,
     pub events: Vec<EventRecord>,
+    /// The photos of that version still kept, each with why the public page would leave it out.
+    pub photos: Vec<(PhotoRecord, Option<PhotoWithheld>)>,
 }
 
 /// The company's own studies that were sent to it at least once (drafts never sent stay with
@@ -224,7 +258,11 @@ pub async fn own(services: &Services, actor: &Actor) -> Result<Vec<Review>> {
             Some(n) => Some(store::case_studies::version_of(&services.db, study.id, n).await?),
             None => None,
         };
-        out.push(Review { study: StudyRecord { interview_notes: String::new(), ..study }, version, events });
+        let photos = match &version {
+            Some(version) => photos_of(services, study.id, version).await?,
+            None => Vec::new(),
+        };
+        out.push(Review { study: StudyRecord { interview_notes: String::new(), ..study }, version, events, photos });
     }
     Ok(out)
 }
@@ -316,13 +354,40 @@ pub struct Public {
     pub company_ja: String,
     pub company_en: String,
     pub published_at: Option<DateTime<Utc>>,
+    /// The approved version's photos that may be shown: (id, caption).
+    pub photos: Vec<(Uuid, String)>,
+}
+
+/// The photos of `version` still kept, each with why the public page would leave it out under
+/// the options that version was written with.
+async fn photos_of(
+    services: &Services,
+    study: Uuid,
+    version: &VersionRecord,
+) -> Result<Vec<(PhotoRecord, Option<PhotoWithheld>)>> {
+    Ok(store::case_studies::photos(&services.db, study)
+        .await?
+        .into_iter()
+        .filter(|p| p.removed_at.is_none() && version.photos.contains(&p.id))
+        .map(|p| {
+            let withheld = rules::photo_allowed(p.shows, version.shown).err();
+            (p, withheld)
+        })
+        .collect())
 }
 
 async fn public_of(services: &Services, study: StudyRecord) -> Result<Public> {
     let version = study.state.publishable().map_err(refused)?;
     let text = store::case_studies::version_of(&services.db, study.id, version).await?;
     let case = store::applications::get(&services.db, study.application_id).await?;
-    let (company_ja, company_en) = match study.anonymity {
+    // As the company approved it: that version's options, not the draft's since.
+    let photos = photos_of(services, study.id, &text)
+        .await?
+        .into_iter()
+        .filter(|(_, withheld)| withheld.is_none())
+        .map(|(p, _)| (p.id, p.caption))
+        .collect();
+    let (company_ja, company_en) = match text.shown.anonymity {
         Anonymity::Named => (case.company_name.clone(), case.company_name.clone()),
         Anonymity::IndustryAndSize => {
             let industry = domain::eligibility::Industry::from_code(&case.industry)
@@ -347,6 +412,7 @@ async fn public_of(services: &Services, study: StudyRecord) -> Result<Public> {
         company_ja,
         company_en,
         published_at: study.published_at,
+        photos,
     })
 }
 
@@ -371,4 +437,169 @@ pub async fn published_one(services: &Services, id: Uuid) -> Result<Public> {
         return Err(AppError::NotFound);
     }
     public_of(services, study).await
+}
+
+/// A photo staff add to a study, with the consent behind it.
+#[derive(Debug, Clone, Default)]
+pub struct PhotoUpload {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+    pub caption: String,
+    pub faces: bool,
+    pub logo: bool,
+    /// Who agreed to the photo being taken and published (name and position).
+    pub consent_by: String,
+    /// `YYYY-MM-DD`.
+    pub consent_on: String,
+    /// Staff confirm that the consent was given.
+    pub consent_confirmed: bool,
+}
+
+fn invalid(field: &'static str, ja: &str, en: &str) -> AppError {
+    AppError::Invalid(Invalid::Field { field, ja: ja.into(), en: en.into() })
+}
+
+/// Keeps an interview photo of study `id`. Only with the consent recorded (who, when); a JPEG or
+/// PNG (by its content). It goes into the next version saved, so the company approves it with
+/// the text before it can be published.
+pub async fn add_photo(
+    services: &Services,
+    actor: &Actor,
+    id: Uuid,
+    upload: PhotoUpload,
+    now: DateTime<Utc>,
+) -> Result<PhotoRecord> {
+    actor.require(Action::WriteCaseStudies)?;
+    if !upload.consent_confirmed {
+        return Err(invalid(
+            "consent",
+            "写真の撮影と掲載について、写っている方と企業の同意を得たことを確認してください",
+            "Confirm that the people shown and the company agreed to the photo being taken and published",
+        ));
+    }
+    let consent_by = text_field("consent_by", "同意した方", &upload.consent_by, rules::CAPTION_MAX, true)?;
+    let caption = text_field("caption", "説明", &upload.caption, rules::CAPTION_MAX, false)?;
+    let today = crate::clock::tokyo_date(now);
+    let consent_on = chrono::NaiveDate::parse_from_str(upload.consent_on.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|day| *day <= today)
+        .ok_or_else(|| {
+            invalid(
+                "consent_on",
+                "同意を得た日を今日までの日付で入力してください",
+                "Enter the day consent was given (today at the latest)",
+            )
+        })?;
+    let file = domain::upload::Upload::checked(&upload.filename, upload.bytes)
+        .map_err(|problem| invalid("file", problem.message_ja(), problem.message_en()))?;
+    if !file.content_type().starts_with("image/") {
+        return Err(invalid("file", "写真はJPEGかPNGのファイルを選んでください", "Choose a JPEG or PNG photo"));
+    }
+    let tx = services.db.begin().await?;
+    store::case_studies::lock(&tx, id).await?;
+    let kept = store::case_studies::photos(&services.db, id).await?.iter().filter(|p| p.removed_at.is_none()).count();
+    if kept >= rules::PHOTOS_MAX {
+        return Err(invalid(
+            "file",
+            "写真は12枚までです。不要な写真を削除してください",
+            "12 photos at most; remove one first",
+        ));
+    }
+    let new = NewPhoto {
+        filename: file.filename(),
+        content_type: file.content_type(),
+        bytes: file.bytes().to_vec(),
+        caption: &caption,
+        shows: PhotoShows { faces: upload.faces, logo: upload.logo },
+        consent_by: &consent_by,
+        consent_on,
+        uploaded_by: actor.user_id(),
+    };
+    let photo = store::case_studies::add_photo(&tx, id, new, now).await?;
+    let event = NewEvent { kind: "photo_added", version: None, paragraph: None, body: &caption, by_company: false };
+    store::case_studies::add_event(&tx, id, &event, now).await?;
+    actor
+        .record(
+            &tx,
+            "case_study.photo_add",
+            ("case_study", id),
+            serde_json::json!({"photo": photo.id, "sha256": photo.sha256, "faces": upload.faces, "logo": upload.logo,
+                "consent_by": consent_by, "consent_on": consent_on}),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(photo)
+}
+
+/// Removes a photo at once (consent withdrawn, a mistake): it is shown nowhere from then on,
+/// the public page included, and its bytes are gone; the reason is kept.
+pub async fn remove_photo(
+    services: &Services,
+    actor: &Actor,
+    id: Uuid,
+    photo: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    actor.require(Action::WriteCaseStudies)?;
+    let reason = text_field("reason", "削除の理由", reason, rules::CAPTION_MAX, true)?;
+    let tx = services.db.begin().await?;
+    store::case_studies::lock(&tx, id).await?;
+    if !store::case_studies::remove_photo(&tx, id, photo, &reason, now).await? {
+        return Err(AppError::NotFound);
+    }
+    let event = NewEvent { kind: "photo_removed", version: None, paragraph: None, body: &reason, by_company: false };
+    store::case_studies::add_event(&tx, id, &event, now).await?;
+    actor.record(&tx, "case_study.photo_remove", ("case_study", id), serde_json::json!({"photo": photo}), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A photo for staff (a photo of people is personal data: the read is audited).
+pub async fn photo(
+    services: &Services,
+    actor: &Actor,
+    id: Uuid,
+    photo: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(PhotoRecord, Vec<u8>)> {
+    actor.require(Action::WriteCaseStudies)?;
+    let found = store::case_studies::photo_bytes(&services.db, id, photo).await?;
+    audit_read(services, actor, id, photo, now).await?;
+    Ok(found)
+}
+
+async fn audit_read(services: &Services, actor: &Actor, id: Uuid, photo: Uuid, now: DateTime<Utc>) -> Result<()> {
+    let tx = services.db.begin().await?;
+    actor.record(&tx, "case_study.photo_read", ("case_study", id), serde_json::json!({"photo": photo}), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A photo of the company's own study, of the version it is shown (anything else: not found).
+pub async fn own_photo(
+    services: &Services,
+    actor: &Actor,
+    id: Uuid,
+    photo: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(PhotoRecord, Vec<u8>)> {
+    let review = own(services, actor).await?.into_iter().find(|r| r.study.id == id).ok_or(AppError::NotFound)?;
+    if !review.photos.iter().any(|(p, _)| p.id == photo) {
+        return Err(AppError::NotFound);
+    }
+    let found = store::case_studies::photo_bytes(&services.db, id, photo).await?;
+    audit_read(services, actor, id, photo, now).await?;
+    Ok(found)
+}
+
+/// A photo of a published study as the public page shows it: in the approved version, kept,
+/// and allowed by that version's options (anything else: not found).
+pub async fn published_photo(services: &Services, id: Uuid, photo: Uuid) -> Result<(PhotoRecord, Vec<u8>)> {
+    let public = published_one(services, id).await?;
+    if !public.photos.iter().any(|(p, _)| *p == photo) {
+        return Err(AppError::NotFound);
+    }
+    Ok(store::case_studies::photo_bytes(&services.db, id, photo).await?)
 }

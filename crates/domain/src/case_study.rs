@@ -229,6 +229,114 @@ pub const TITLE_MAX: usize = 100;
 pub const BODY_MAX: usize = 20_000;
 pub const COMMENT_MAX: usize = 2_000;
 
+/// What an interview photo shows, as staff recorded it on upload (with the consent behind it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoShows {
+    /// People's faces can be recognised.
+    pub faces: bool,
+    /// The company's logo, sign or name can be read.
+    pub logo: bool,
+}
+
+/// The options a version was written and approved with: what the company agreed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    pub anonymity: Anonymity,
+    pub show_faces: bool,
+    pub round_numbers: bool,
+}
+
+/// Why a photo of an approved version is not shown on the public page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoWithheld {
+    /// It shows faces and the company chose no faces.
+    Faces,
+    /// It shows the logo or name and the company is not named.
+    Logo,
+}
+
+impl PhotoWithheld {
+    pub fn message_ja(self) -> &'static str {
+        match self {
+            PhotoWithheld::Faces => "顔が写っているため、「顔写真を掲載する」を選ばない限り公開ページには載りません",
+            PhotoWithheld::Logo => "ロゴ・社名が写っているため、企業名を掲載しない場合は公開ページには載りません",
+        }
+    }
+
+    pub fn message_en(self) -> &'static str {
+        match self {
+            PhotoWithheld::Faces => "It shows faces: it is not published unless faces may be shown",
+            PhotoWithheld::Logo => "It shows the logo or name: it is not published while the company is not named",
+        }
+    }
+}
+
+/// Whether a photo may appear with a version shown under `shown`: a face only when faces may be
+/// shown, a logo only when the company is named (a logo names it).
+pub fn photo_allowed(photo: PhotoShows, shown: Shown) -> Result<(), PhotoWithheld> {
+    if photo.faces && !shown.show_faces {
+        return Err(PhotoWithheld::Faces);
+    }
+    if photo.logo && shown.anonymity != Anonymity::Named {
+        return Err(PhotoWithheld::Logo);
+    }
+    Ok(())
+}
+
+/// The longest photo caption and consent note.
+pub const CAPTION_MAX: usize = 200;
+/// The most photos a study holds.
+pub const PHOTOS_MAX: usize = 12;
+
+/// Figures of a text that are not rounded, as written (`23名`, `1,234万円`): a count or an amount
+/// (名, 人, 社, 台, 件, 円, ％) of 10 or more that is not a multiple of 10 and has no 「約」
+/// (or 「およそ」「概ね」) before it. With "round the numbers" chosen, a version holding one is
+/// refused, so the text the company approves is the rounded one (Kojo never changes it).
+pub fn unrounded_figures(text: &str) -> Vec<String> {
+    const UNITS: [&str; 10] = ["万円", "億円", "千円", "円", "名", "人", "社", "台", "件", "％"];
+    const ABOUT: [&str; 3] = ["約", "およそ", "概ね"];
+    let text: String = text.chars().map(|c| if c == '%' { '％' } else { c }).collect();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+        let starts_number = is_digit(c) && (i == 0 || !(is_digit(chars[i - 1].1) || chars[i - 1].1 == '.'));
+        if !starts_number {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && (is_digit(chars[j].1) || chars[j].1 == ',' || chars[j].1 == '，') {
+            j += 1;
+        }
+        // Trailing separators are punctuation, not part of the number.
+        while j > i + 1 && matches!(chars[j - 1].1, ',' | '，') {
+            j -= 1;
+        }
+        let end = chars.get(j).map_or(text.len(), |(at, _)| *at);
+        let digits: String = text[start..end]
+            .chars()
+            .filter_map(|c| c.to_digit(10).or_else(|| ('０'..='９').contains(&c).then(|| c as u32 - '０' as u32)))
+            .map(|d| char::from_digit(d, 10).unwrap_or('0'))
+            .collect();
+        let rest = &text[end..];
+        let unit = UNITS.iter().find(|unit| rest.starts_with(*unit));
+        let before = &text[..start];
+        let approximate = ABOUT.iter().any(|about| before.trim_end().ends_with(about));
+        let decimal = rest.starts_with('.');
+        if let (Some(unit), false, false) = (unit, approximate, decimal) {
+            let value: u64 = digits.parse().unwrap_or(0);
+            if value >= 10 && !value.is_multiple_of(10) {
+                found.push(format!("{}{unit}", &text[start..end]));
+            }
+        }
+        i = j.max(i + 1);
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +386,32 @@ mod tests {
     fn paragraphs_are_split_by_blank_lines() {
         assert_eq!(paragraphs("一段落目。\r\n続き。\r\n\r\n二段落目。\n\n\n"), ["一段落目。\n続き。", "二段落目。"]);
         assert!(paragraphs("  \n\n ").is_empty());
+    }
+
+    #[test]
+    fn a_photo_shows_only_what_the_company_agreed_to() {
+        let named = Shown { anonymity: Anonymity::Named, show_faces: false, round_numbers: true };
+        let anonymous = Shown { anonymity: Anonymity::IndustryAndSize, show_faces: true, round_numbers: true };
+        let plain = PhotoShows { faces: false, logo: false };
+        let face = PhotoShows { faces: true, logo: false };
+        let logo = PhotoShows { faces: false, logo: true };
+        assert_eq!(photo_allowed(plain, named), Ok(()));
+        assert_eq!(photo_allowed(plain, anonymous), Ok(()));
+        assert_eq!(photo_allowed(face, named), Err(PhotoWithheld::Faces));
+        assert_eq!(photo_allowed(face, anonymous), Ok(()));
+        assert_eq!(photo_allowed(logo, named), Ok(()));
+        assert_eq!(photo_allowed(logo, anonymous), Err(PhotoWithheld::Logo), "a logo names the company");
+    }
+
+    #[test]
+    fn exact_figures_are_found_and_rounded_ones_pass() {
+        let text =
+            "従業員23名の製造業。売上は1,234万円、PCは約45台、拠点は3社。2023年に導入し、30名で運用、検知は12%減。";
+        assert_eq!(unrounded_figures(text), ["23名", "1,234万円", "12％"]);
+        assert!(unrounded_figures("従業員およそ 25名、約120社と取引").is_empty());
+        assert!(unrounded_figures("第2回の訪問、3台、2.5%").is_empty(), "small counts and decimals");
+        assert_eq!(unrounded_figures("全角の２３名"), ["２３名"]);
+        assert_eq!(unrounded_figures("11人、"), ["11人"]);
+        assert!(unrounded_figures("").is_empty());
     }
 }

@@ -6,8 +6,8 @@
 //!
 //! Must not: decide what may happen next (`domain::case_study`).
 
-use chrono::{DateTime, Utc};
-use domain::case_study::{Anonymity, State, Status};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::case_study::{Anonymity, PhotoShows, Shown, State, Status};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use uuid::Uuid;
@@ -58,6 +58,11 @@ pub(crate) mod version {
         pub body: String,
         pub saved_by: Option<Uuid>,
         pub saved_at: DateTimeUtc,
+        pub anonymity: String,
+        pub show_faces: bool,
+        pub round_numbers: bool,
+        /// The photos of the version, as a JSON list of ids.
+        pub photos: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -81,6 +86,36 @@ pub(crate) mod event {
         pub body: String,
         pub by_company: bool,
         pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod photo {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_study_photos")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub case_study_id: Uuid,
+        pub filename: String,
+        pub content_type: String,
+        pub bytes: Vec<u8>,
+        pub sha256: String,
+        pub caption: String,
+        pub shows_faces: bool,
+        pub shows_logo: bool,
+        pub consent_by: String,
+        pub consent_on: Date,
+        pub uploaded_by: Option<Uuid>,
+        pub uploaded_at: DateTimeUtc,
+        pub removed_at: Option<DateTimeUtc>,
+        pub removed_reason: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -131,7 +166,8 @@ fn record(m: study::Model) -> Result<StudyRecord> {
     })
 }
 
-/// A version's text.
+/// A version: its text, the options it was written with and its photos — what the company
+/// approves is all of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VersionRecord {
     pub version: u32,
@@ -139,6 +175,130 @@ pub struct VersionRecord {
     pub body: String,
     pub saved_by: Option<Uuid>,
     pub saved_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub shown: Shown,
+    pub photos: Vec<Uuid>,
+}
+
+/// An interview photo, without its bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhotoRecord {
+    pub id: Uuid,
+    pub case_study_id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size: usize,
+    pub sha256: String,
+    pub caption: String,
+    #[serde(skip)]
+    pub shows: PhotoShows,
+    pub consent_by: String,
+    pub consent_on: NaiveDate,
+    pub uploaded_at: DateTime<Utc>,
+    pub removed_at: Option<DateTime<Utc>>,
+    pub removed_reason: Option<String>,
+}
+
+/// A photo to keep.
+#[derive(Debug, Clone)]
+pub struct NewPhoto<'a> {
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub bytes: Vec<u8>,
+    pub caption: &'a str,
+    pub shows: PhotoShows,
+    pub consent_by: &'a str,
+    pub consent_on: NaiveDate,
+    pub uploaded_by: Option<Uuid>,
+}
+
+fn photo_record(m: photo::Model) -> PhotoRecord {
+    PhotoRecord {
+        id: m.id,
+        case_study_id: m.case_study_id,
+        filename: m.filename,
+        content_type: m.content_type,
+        size: m.bytes.len(),
+        sha256: m.sha256,
+        caption: m.caption,
+        shows: PhotoShows { faces: m.shows_faces, logo: m.shows_logo },
+        consent_by: m.consent_by,
+        consent_on: m.consent_on,
+        uploaded_at: m.uploaded_at,
+        removed_at: m.removed_at,
+        removed_reason: m.removed_reason,
+    }
+}
+
+/// Keeps a photo of study `id`.
+pub async fn add_photo(tx: &Tx, id: Uuid, new: NewPhoto<'_>, now: DateTime<Utc>) -> Result<PhotoRecord> {
+    use sha2::Digest;
+    let sha256 = hex::encode(sha2::Sha256::digest(&new.bytes));
+    let model = photo::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        case_study_id: Set(id),
+        filename: Set(new.filename.into()),
+        content_type: Set(new.content_type.into()),
+        bytes: Set(new.bytes),
+        sha256: Set(sha256),
+        caption: Set(new.caption.into()),
+        shows_faces: Set(new.shows.faces),
+        shows_logo: Set(new.shows.logo),
+        consent_by: Set(new.consent_by.into()),
+        consent_on: Set(new.consent_on),
+        uploaded_by: Set(new.uploaded_by),
+        uploaded_at: Set(now),
+        removed_at: Set(None),
+        removed_reason: Set(None),
+    }
+    .insert(tx.conn())
+    .await?;
+    Ok(photo_record(model))
+}
+
+/// The photos of study `id` (removed ones too), oldest first, without their bytes.
+pub async fn photos(db: &Db, id: Uuid) -> Result<Vec<PhotoRecord>> {
+    use photo::Column as C;
+    let rows: Vec<photo::Model> = photo::Entity::find()
+        .filter(C::CaseStudyId.eq(id))
+        .order_by_asc(C::UploadedAt)
+        .order_by_asc(C::Id)
+        .all(db.conn())
+        .await?;
+    Ok(rows.into_iter().map(photo_record).collect())
+}
+
+/// Photo `photo` of study `id` with its bytes (a removed one: not found).
+pub async fn photo_bytes(db: &Db, id: Uuid, photo: Uuid) -> Result<(PhotoRecord, Vec<u8>)> {
+    let model = photo::Entity::find_by_id(photo)
+        .filter(photo::Column::CaseStudyId.eq(id))
+        .filter(photo::Column::RemovedAt.is_null())
+        .one(db.conn())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let bytes = model.bytes.clone();
+    Ok((photo_record(model), bytes))
+}
+
+/// Removes photo `photo` of study `id` at once (consent withdrawn, a mistake): its bytes are
+/// cleared and it is shown nowhere again; the row stays with the reason. `false` when it was
+/// removed already.
+pub async fn remove_photo(tx: &Tx, id: Uuid, photo: Uuid, reason: &str, now: DateTime<Utc>) -> Result<bool> {
+    let model = photo::Entity::find_by_id(photo)
+        .filter(photo::Column::CaseStudyId.eq(id))
+        .lock_exclusive()
+        .one(tx.conn())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if model.removed_at.is_some() {
+        return Ok(false);
+    }
+    let mut row: photo::ActiveModel = model.into();
+    row.bytes = Set(Vec::new());
+    row.removed_at = Set(Some(now));
+    row.removed_reason = Set(Some(reason.into()));
+    row.update(tx.conn()).await?;
+    Ok(true)
 }
 
 /// Something that happened to a case study.
@@ -262,22 +422,29 @@ pub async fn save_state(
     Ok(())
 }
 
-pub async fn add_version(
-    tx: &Tx,
-    id: Uuid,
-    number: u32,
-    title: &str,
-    body: &str,
-    by: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<()> {
+/// A version to write.
+#[derive(Debug, Clone)]
+pub struct NewVersion<'a> {
+    pub number: u32,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub shown: Shown,
+    pub photos: &'a [Uuid],
+    pub by: Option<Uuid>,
+}
+
+pub async fn add_version(tx: &Tx, id: Uuid, new: &NewVersion<'_>, now: DateTime<Utc>) -> Result<()> {
     version::ActiveModel {
         case_study_id: Set(id),
-        version: Set(i32::try_from(number).unwrap_or(i32::MAX)),
-        title: Set(title.into()),
-        body: Set(body.into()),
-        saved_by: Set(by),
+        version: Set(i32::try_from(new.number).unwrap_or(i32::MAX)),
+        title: Set(new.title.into()),
+        body: Set(new.body.into()),
+        saved_by: Set(new.by),
         saved_at: Set(now),
+        anonymity: Set(new.shown.anonymity.code().into()),
+        show_faces: Set(new.shown.show_faces),
+        round_numbers: Set(new.shown.round_numbers),
+        photos: Set(serde_json::to_string(new.photos).map_err(|e| StoreError::Corrupt(e.to_string()))?),
     }
     .insert(tx.conn())
     .await?;
@@ -286,20 +453,30 @@ pub async fn add_version(
 
 /// Every version, oldest first.
 pub async fn versions(db: &Db, id: Uuid) -> Result<Vec<VersionRecord>> {
-    Ok(version::Entity::find()
+    version::Entity::find()
         .filter(version::Column::CaseStudyId.eq(id))
         .order_by_asc(version::Column::Version)
         .all(db.conn())
         .await?
         .into_iter()
-        .map(|m| VersionRecord {
-            version: u32::try_from(m.version).unwrap_or(0),
-            title: m.title,
-            body: m.body,
-            saved_by: m.saved_by,
-            saved_at: m.saved_at,
+        .map(|m| {
+            let corrupt =
+                |what: &str| StoreError::Corrupt(format!("case study {} v{}: {what}", m.case_study_id, m.version));
+            Ok(VersionRecord {
+                version: u32::try_from(m.version).unwrap_or(0),
+                shown: Shown {
+                    anonymity: Anonymity::from_code(&m.anonymity).ok_or_else(|| corrupt("anonymity"))?,
+                    show_faces: m.show_faces,
+                    round_numbers: m.round_numbers,
+                },
+                photos: serde_json::from_str(&m.photos).map_err(|_| corrupt("photos"))?,
+                title: m.title,
+                body: m.body,
+                saved_by: m.saved_by,
+                saved_at: m.saved_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// One version of a study.

@@ -41,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::migration_stats::M0027PublicStats),
             Box::new(crate::migration_case_studies::M0028CaseStudies),
             Box::new(crate::migration_surveys::M0029Surveys),
+            Box::new(crate::migration_case_studies::M0030CaseStudyPhotos),
         ]
     }
 }

@@ -139,3 +139,110 @@ impl MigrationTrait for M0028CaseStudies {
         manager.drop_table(Table::drop().table(CaseStudies::Table).to_owned()).await
     }
 }
+
+/// M0030: what a version was written with — the anonymity options and the interview photos — so
+/// that what the company approved is what is published; the photos, each with its consent.
+pub struct M0030CaseStudyPhotos;
+
+impl MigrationName for M0030CaseStudyPhotos {
+    fn name(&self) -> &str {
+        "m0030_case_study_photos"
+    }
+}
+
+#[derive(DeriveIden)]
+enum VersionOptions {
+    Anonymity,
+    ShowFaces,
+    RoundNumbers,
+    Photos,
+}
+
+#[derive(DeriveIden)]
+enum CaseStudyPhotos {
+    Table,
+    Id,
+    CaseStudyId,
+    Filename,
+    ContentType,
+    Bytes,
+    Sha256,
+    Caption,
+    ShowsFaces,
+    ShowsLogo,
+    ConsentBy,
+    ConsentOn,
+    UploadedBy,
+    UploadedAt,
+    RemovedAt,
+    RemovedReason,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0030CaseStudyPhotos {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        for column in [
+            string_len(VersionOptions::Anonymity, 24).default("industry_and_size").to_owned(),
+            boolean(VersionOptions::ShowFaces).default(false).to_owned(),
+            boolean(VersionOptions::RoundNumbers).default(true).to_owned(),
+            text(VersionOptions::Photos).default("[]").to_owned(),
+        ] {
+            let mut column = column;
+            manager
+                .alter_table(Table::alter().table(CaseStudyVersions::Table).add_column(&mut column).to_owned())
+                .await?;
+        }
+        // The versions written before: with their study's options (all they could have had).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE case_study_versions SET \
+                 anonymity = (SELECT anonymity FROM case_studies WHERE case_studies.id = case_study_versions.case_study_id), \
+                 show_faces = (SELECT show_faces FROM case_studies WHERE case_studies.id = case_study_versions.case_study_id), \
+                 round_numbers = (SELECT round_numbers FROM case_studies WHERE case_studies.id = case_study_versions.case_study_id)",
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(CaseStudyPhotos::Table)
+                    .col(pk_uuid(CaseStudyPhotos::Id))
+                    .col(uuid(CaseStudyPhotos::CaseStudyId))
+                    .col(string_len(CaseStudyPhotos::Filename, 255))
+                    .col(string_len(CaseStudyPhotos::ContentType, 40))
+                    .col(blob(CaseStudyPhotos::Bytes))
+                    .col(string_len(CaseStudyPhotos::Sha256, 64))
+                    .col(text(CaseStudyPhotos::Caption))
+                    .col(boolean(CaseStudyPhotos::ShowsFaces))
+                    .col(boolean(CaseStudyPhotos::ShowsLogo))
+                    .col(text(CaseStudyPhotos::ConsentBy))
+                    .col(date(CaseStudyPhotos::ConsentOn))
+                    .col(uuid_null(CaseStudyPhotos::UploadedBy))
+                    .col(timestamp_with_time_zone(CaseStudyPhotos::UploadedAt))
+                    .col(timestamp_with_time_zone_null(CaseStudyPhotos::RemovedAt))
+                    .col(text_null(CaseStudyPhotos::RemovedReason))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_case_study_photos_study")
+                            .from(CaseStudyPhotos::Table, CaseStudyPhotos::CaseStudyId)
+                            .to(CaseStudies::Table, CaseStudies::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_case_study_photos_study")
+                    .table(CaseStudyPhotos::Table)
+                    .col(CaseStudyPhotos::CaseStudyId)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(CaseStudyPhotos::Table).to_owned()).await
+    }
+}

@@ -27,10 +27,17 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/office/case-studies", get(office_list).post(post_create))
         .route("/office/case-studies/{id}", get(office_study).post(post_study))
+        .route(
+            "/office/case-studies/{id}/photos",
+            axum::routing::post(post_photo).layer(crate::upload_limit("/office/case-studies/{id}/photos")),
+        )
+        .route("/office/case-studies/{id}/photos/{photo}", get(office_photo).post(post_remove_photo))
         .route("/portal/case-studies", get(portal_page))
         .route("/portal/case-studies/{id}", axum::routing::post(post_answer))
+        .route("/portal/case-studies/{id}/photos/{photo}", get(portal_photo))
         .route("/cases", get(public_list))
         .route("/cases/{id}", get(public_one))
+        .route("/cases/{id}/photos/{photo}", get(public_photo))
 }
 
 fn status_label(t: T, status: Status) -> &'static str {
@@ -60,6 +67,14 @@ fn notice_for(t: T, done: &str) -> Option<&'static str> {
         "published" => t.s("公開しました。", "Published."),
         "unpublished" => t.s("公開を取りやめました。", "Taken down."),
         "answered" => t.s("送信しました。", "Sent."),
+        "photo" => t.s(
+            "写真を追加しました。次に保存する版に含まれ、企業の承認を経て公開されます。",
+            "The photo was added; it is in the next version saved and published once the company approves it.",
+        ),
+        "photo_removed" => t.s(
+            "写真を削除しました（公開ページからも直ちに消えます）。",
+            "The photo was removed (from the public page too, at once).",
+        ),
         _ => return None,
     })
 }
@@ -166,8 +181,25 @@ struct StudyPage {
     /// (version, title, saved at)
     versions: Vec<(u32, String, String)>,
     events: Vec<EventView>,
+    photos: Vec<PhotoView>,
+    /// The consent day typed (kept when the upload is refused).
+    today: String,
     notice: Option<&'static str>,
     problem: Option<String>,
+}
+
+/// A photo as the office and the portal list it.
+struct PhotoView {
+    id: Uuid,
+    caption: String,
+    faces: bool,
+    logo: bool,
+    consent: String,
+    /// In the newest version (office) — a photo added since goes into the next one.
+    in_newest: bool,
+    /// Why the public page leaves it out under the options shown, if it does.
+    withheld: Option<&'static str>,
+    removed: Option<String>,
 }
 
 struct EventView {
@@ -188,6 +220,8 @@ fn event_view(t: T, e: &store::case_studies::EventRecord) -> EventView {
         "withdrawn" => t.s("承認の撤回（公開停止）", "Approval withdrawn (taken down)"),
         "published" => t.s("公開", "Published"),
         "unpublished" => t.s("公開の取りやめ", "Taken down"),
+        "photo_added" => t.s("写真を追加", "Photo added"),
+        "photo_removed" => t.s("写真を削除", "Photo removed"),
         _ => "",
     };
     let paragraph = e.paragraph.map(|p| format!(" {}{p}{}", t.s("第", "¶"), t.s("段落", ""))).unwrap_or_default();
@@ -245,10 +279,194 @@ async fn render_study(
             .map(|v| (v.version, v.title.clone(), app::mail::tokyo_instant(t.en, v.saved_at)))
             .collect(),
         events: opened.events.iter().rev().map(|e| event_view(t, e)).collect(),
+        photos: opened
+            .photos
+            .iter()
+            .map(|p| {
+                let shown = domain::case_study::Shown {
+                    anonymity: opened.study.anonymity,
+                    show_faces: opened.study.show_faces,
+                    round_numbers: opened.study.round_numbers,
+                };
+                PhotoView {
+                    in_newest: newest.is_some_and(|v| v.photos.contains(&p.id)),
+                    withheld: domain::case_study::photo_allowed(p.shows, shown)
+                        .err()
+                        .map(|why| t.pick(why.message_ja(), why.message_en())),
+                    ..photo_view(t, p)
+                }
+            })
+            .collect(),
+        today: state.clock.today().to_string(),
         notice,
         problem,
     };
     html(status, &page)
+}
+
+fn photo_view(t: T, p: &store::case_studies::PhotoRecord) -> PhotoView {
+    PhotoView {
+        id: p.id,
+        caption: p.caption.clone(),
+        faces: p.shows.faces,
+        logo: p.shows.logo,
+        consent: format!(
+            "{} {}",
+            p.consent_by,
+            if t.en { p.consent_on.to_string() } else { domain::wareki::format_date(p.consent_on) }
+        ),
+        in_newest: true,
+        withheld: None,
+        removed: p.removed_at.map(|at| {
+            format!("{} {}", app::mail::tokyo_instant(t.en, at), p.removed_reason.clone().unwrap_or_default())
+        }),
+    }
+}
+
+/// Reads the photo form: its file and its fields (each field at most 4 KiB).
+async fn read_photo(
+    multipart: &mut axum::extract::Multipart,
+) -> Result<app::case_studies::PhotoUpload, (StatusCode, &'static str, &'static str)> {
+    const FIELD_MAX: usize = 4 * 1024;
+    let mut upload = app::case_studies::PhotoUpload::default();
+    let too_large = (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "ファイルが大きすぎます（10MBまで）。",
+        "The file is too large (10 MB at most).",
+    );
+    let unreadable = (StatusCode::BAD_REQUEST, "送信された内容を読み取れませんでした。", "The form could not be read.");
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return Err(unreadable),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let limit = if name == "file" { domain::upload::MAX_FILE_BYTES } else { FIELD_MAX };
+        if name == "file" {
+            upload.filename = field.file_name().unwrap_or("photo").to_string();
+        }
+        let mut bytes = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if bytes.len() + chunk.len() <= limit => bytes.extend_from_slice(&chunk),
+                Ok(Some(_)) => return Err(too_large),
+                Err(_) => return Err(unreadable),
+                Ok(None) => break,
+            }
+        }
+        let text = || String::from_utf8_lossy(&bytes).into_owned();
+        match name.as_str() {
+            "file" => upload.bytes = bytes,
+            "caption" => upload.caption = text(),
+            "consent_by" => upload.consent_by = text(),
+            "consent_on" => upload.consent_on = text(),
+            "faces" => upload.faces = text() == "yes",
+            "logo" => upload.logo = text() == "yes",
+            "consent" => upload.consent_confirmed = text() == "yes",
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+async fn post_photo(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let id = parse_id(&id)?;
+    let upload = match read_photo(&mut multipart).await {
+        Ok(upload) => upload,
+        Err((status, ja, en)) => {
+            let problem = Some(t.pick(ja, en).to_string());
+            return render_study(&state, (t, &staff, &ip), id, None, problem, None, status).await;
+        }
+    };
+    let actor = staff_actor(&staff, &ip);
+    match app::case_studies::add_photo(&state.services, &actor, id, upload, state.clock.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/office/case-studies/{id}?done=photo#photos")).into_response()),
+        Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
+            let problem = Some(problem_of(t, &error));
+            render_study(&state, (t, &staff, &ip), id, None, problem, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn post_remove_photo(
+    State(state): State<AppState>,
+    lang: Lang,
+    staff: Staff,
+    ip: ClientIp,
+    Path((id, photo)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let t = lang.t;
+    let (id, photo) = (parse_id(&id)?, parse_id(&photo)?);
+    let reason = form.get("reason").cloned().unwrap_or_default();
+    let actor = staff_actor(&staff, &ip);
+    match app::case_studies::remove_photo(&state.services, &actor, id, photo, &reason, state.clock.now()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/office/case-studies/{id}?done=photo_removed#photos")).into_response()),
+        Err(error @ (app::AppError::Invalid(_) | app::AppError::Refused(_))) => {
+            let problem = Some(problem_of(t, &error));
+            render_study(&state, (t, &staff, &ip), id, None, problem, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// A photo shown in the page (inline), never cached by a shared cache unless public.
+fn image(record: &store::case_studies::PhotoRecord, bytes: Vec<u8>, public: bool) -> Response {
+    use axum::http::header;
+    (
+        [
+            (header::CONTENT_TYPE, record.content_type.clone()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, if public { "public, max-age=300" } else { "private, no-store" }.to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn office_photo(
+    State(state): State<AppState>,
+    staff: Staff,
+    ip: ClientIp,
+    Path((id, photo)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let actor = staff_actor(&staff, &ip);
+    let (record, bytes) =
+        app::case_studies::photo(&state.services, &actor, parse_id(&id)?, parse_id(&photo)?, state.clock.now()).await?;
+    Ok(image(&record, bytes, false))
+}
+
+async fn portal_photo(
+    State(state): State<AppState>,
+    company: CompanyUser,
+    ip: ClientIp,
+    Path((id, photo)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let actor = app::Actor::user(&company.user, app::Via::Page, ip.to_db());
+    let (record, bytes) =
+        app::case_studies::own_photo(&state.services, &actor, parse_id(&id)?, parse_id(&photo)?, state.clock.now())
+            .await?;
+    Ok(image(&record, bytes, false))
+}
+
+async fn public_photo(
+    State(state): State<AppState>,
+    Path((id, photo)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let id = Uuid::parse_str(&id).map_err(|_| PageError::NotFound)?;
+    let photo = Uuid::parse_str(&photo).map_err(|_| PageError::NotFound)?;
+    let (record, bytes) = app::case_studies::published_photo(&state.services, id, photo).await?;
+    Ok(image(&record, bytes, true))
 }
 
 async fn office_study(
@@ -316,7 +534,9 @@ struct ReviewView {
     /// (number, text)
     paragraphs: Vec<(u32, String)>,
     anonymity: &'static str,
+    show_faces: bool,
     events: Vec<EventView>,
+    photos: Vec<PhotoView>,
 }
 
 #[derive(Template)]
@@ -361,8 +581,22 @@ async fn render_portal(
                     .zip(1..)
                     .map(|(text, n)| (n, text))
                     .collect(),
-                anonymity: t.pick(review.study.anonymity.label_ja(), review.study.anonymity.label_en()),
+                // What this version says: what the company approves.
+                anonymity: review
+                    .version
+                    .as_ref()
+                    .map(|v| t.pick(v.shown.anonymity.label_ja(), v.shown.anonymity.label_en()))
+                    .unwrap_or_default(),
+                show_faces: review.version.as_ref().is_some_and(|v| v.shown.show_faces),
                 events: review.events.iter().rev().map(|e| event_view(t, e)).collect(),
+                photos: review
+                    .photos
+                    .iter()
+                    .map(|(p, withheld)| PhotoView {
+                        withheld: withheld.map(|why| t.pick(why.message_ja(), why.message_en())),
+                        ..photo_view(t, p)
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -423,10 +657,13 @@ struct PublicView {
     title: String,
     company: String,
     paragraphs: Vec<String>,
+    /// (id, caption)
+    photos: Vec<(Uuid, String)>,
 }
 
 fn public_view(t: T, study: app::case_studies::Public) -> PublicView {
     PublicView {
+        photos: study.photos.clone(),
         id: study.id,
         year: if t.en {
             format!("FY{}", study.fiscal_year)

@@ -143,6 +143,7 @@ pub(crate) const UPLOADS: &[(&str, usize)] = &[
     ("/portal/risk/import", risk::MAX_WORKBOOK_BYTES),
     ("/office/seminars/{id}/attendance", seminars::MAX_REPORT_BYTES),
     ("/office/inquiries/{id}/reply", app::inquiries::MAX_REPLY_BYTES),
+    ("/office/case-studies/{id}/photos", domain::upload::MAX_FILE_BYTES),
 ];
 
 /// The upload routes and the largest body each takes (file and form), for the operator's proxy

@@ -1218,9 +1218,10 @@ async fn a_question_is_answered_and_becomes_a_published_faq_entry() {
     app.stop().await;
 }
 
-/// After support: the secretariat writes a case study and sends it; the company reads
-/// it in its portal by paragraphs, comments on one, approves it; the secretariat publishes it and
-/// the public page shows it without the company's name; the company withdraws and it is gone.
+/// After support: the secretariat adds an interview photo with its consent, writes a case study
+/// and sends it; the company reads it in its portal by paragraphs, comments on one, approves it;
+/// the secretariat publishes it and the public page shows it, photo included, without the
+/// company's name.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_company_approves_its_case_study_and_the_public_page_shows_it() {
     let Some(browser) = Browser::start("case-study").await else { return };
@@ -1236,6 +1237,18 @@ async fn a_company_approves_its_case_study_and_the_public_page_shows_it() {
     browser.type_into("reference", &reference).await;
     browser.submit_form_css("#new-case-study").await;
     assert!(browser.text("#notice").await.contains("事例を作成しました"));
+    // An interview photo, with the consent recorded; it goes into the version saved next.
+    let photo = std::env::temp_dir().join(format!("取材写真-{}.png", uuid::Uuid::new_v4()));
+    std::fs::write(&photo, crate::case_studies::PNG).expect("a photo to upload");
+    let input = browser.wait_css("#photo-file").await;
+    input.send_keys(&photo.display().to_string()).await.expect("choose the photo");
+    browser.type_into("caption", "工場の入口に設置したUTM").await;
+    browser.type_into("consent_by", "代表取締役 山田太郎").await;
+    browser.click_css("#consent").await;
+    let add = browser.wait_css("#add-photo").await;
+    browser.click_and_load(&add).await;
+    assert!(browser.text("#notice").await.contains("写真を追加しました"));
+    assert!(browser.text("#photo-list").await.contains("工場の入口に設置したUTM"));
     browser.type_into("title", "製造業の取組み").await;
     let text =
         "導入の経緯。取引先からセキュリティ対策を求められた。\n\n導入の効果。不審な通信を遮断できるようになった。";
@@ -1284,6 +1297,13 @@ async fn a_company_approves_its_case_study_and_the_public_page_shows_it() {
     assert!(browser.text("#case-text").await.contains("不審な通信を遮断できるようになった。"));
     let company = browser.text("#company").await;
     assert!(company.contains("製造業") && !company.contains("株式会社テスト1"), "{company}");
+    assert_eq!(browser.text("#case-photos figcaption").await, "工場の入口に設置したUTM");
+    let drawn = browser
+        .client
+        .execute("return document.querySelector('#case-photos img').naturalWidth", vec![])
+        .await
+        .expect("the photo's width");
+    assert_eq!(drawn, serde_json::json!(1), "the approved photo is drawn on the public page");
     browser.assert_accessible("public-case").await;
     browser.screenshot("public-case").await;
     browser.finish().await;
