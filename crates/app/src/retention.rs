@@ -29,7 +29,28 @@ pub struct Group {
 pub struct Plan {
     pub due: Vec<Group>,
     pub later: Vec<Group>,
+    /// Sign-in records older than `SIGN_IN_DAYS` (deleted).
+    pub sign_ins: u64,
+    /// E-mails older than `MAIL_DAYS` whose text is still kept (reduced).
+    pub mail: u64,
     ids: Vec<(Category, i32, Uuid)>,
+}
+
+/// The instants before which sign-in records and e-mail texts go, on `today`.
+fn cutoffs(today: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let midnight = crate::clock::tokyo_midnight(today);
+    (
+        midnight - chrono::Duration::days(domain::retention::SIGN_IN_DAYS),
+        midnight - chrono::Duration::days(domain::retention::MAIL_DAYS),
+    )
+}
+
+/// What `apply` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Done {
+    pub groups: Vec<Group>,
+    pub sign_ins: u64,
+    pub mail: u64,
 }
 
 impl Plan {
@@ -50,6 +71,9 @@ pub async fn plan(services: &Services, actor: &Actor, today: NaiveDate) -> Resul
     for record in store::retention::registrations(&services.db).await? {
         held.push((Category::SeminarRegistration, record.fiscal_year, record.id));
     }
+    for record in store::retention::inquiries(&services.db).await? {
+        held.push((Category::Inquiry, record.fiscal_year, record.id));
+    }
     let mut groups: BTreeMap<(Category, i32), usize> = BTreeMap::new();
     for (category, year, _) in &held {
         *groups.entry((*category, *year)).or_default() += 1;
@@ -60,12 +84,26 @@ pub async fn plan(services: &Services, actor: &Actor, today: NaiveDate) -> Resul
         if category.is_due(fiscal_year, today) { plan.due.push(group) } else { plan.later.push(group) }
     }
     plan.ids = held.into_iter().filter(|(category, year, _)| category.is_due(*year, today)).collect();
+    let (sign_ins, mail) = cutoffs(today);
+    plan.sign_ins = store::retention::sign_ins_before(&services.db, sign_ins).await?;
+    plan.mail = store::retention::mail_before(&services.db, mail).await?;
     Ok(plan)
 }
 
-/// Reduces every record due on `today`; returns the groups reduced (records counted as done).
-pub async fn apply(services: &Services, actor: &Actor, today: NaiveDate, now: DateTime<Utc>) -> Result<Vec<Group>> {
+/// Reduces every record due on `today`, deletes the sign-in records and reduces the e-mails past
+/// their days; returns what was done (records counted as done).
+pub async fn apply(services: &Services, actor: &Actor, today: NaiveDate, now: DateTime<Utc>) -> Result<Done> {
     let plan = plan(services, actor, today).await?;
+    let (sign_ins_before, mail_before) = cutoffs(today);
+    let tx = services.db.begin().await?;
+    let sign_ins = store::retention::delete_sign_ins(&tx, sign_ins_before).await?;
+    let mail = store::retention::reduce_mail(&tx, mail_before).await?;
+    if sign_ins + mail > 0 {
+        let detail = serde_json::json!({"sign_ins_deleted": sign_ins, "sign_ins_before": sign_ins_before,
+            "emails_reduced": mail, "emails_before": mail_before});
+        actor.record(&tx, "retention.purge", ("retention", Uuid::nil()), detail, now).await?;
+    }
+    tx.commit().await?;
     let mut done: BTreeMap<(Category, i32), usize> = BTreeMap::new();
     for (category, fiscal_year, id) in &plan.ids {
         let tx = services.db.begin().await?;
@@ -76,6 +114,7 @@ pub async fn apply(services: &Services, actor: &Actor, today: NaiveDate, now: Da
             Category::NonParticipant | Category::Participant => {
                 (store::retention::reduce_application(&tx, *id, now).await?, "application")
             }
+            Category::Inquiry => (store::retention::reduce_inquiry(&tx, *id, now).await?, "inquiry"),
         };
         if !reduced {
             continue;
@@ -85,7 +124,7 @@ pub async fn apply(services: &Services, actor: &Actor, today: NaiveDate, now: Da
         tx.commit().await?;
         *done.entry((*category, *fiscal_year)).or_default() += 1;
     }
-    Ok(done
+    let groups = done
         .into_iter()
         .map(|((category, fiscal_year), records)| Group {
             category,
@@ -93,5 +132,6 @@ pub async fn apply(services: &Services, actor: &Actor, today: NaiveDate, now: Da
             records,
             due_on: category.due_on(fiscal_year),
         })
-        .collect())
+        .collect();
+    Ok(Done { groups, sign_ins, mail })
 }

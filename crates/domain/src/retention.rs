@@ -21,15 +21,25 @@ pub enum Category {
     Participant,
     /// Briefing seminar registrations.
     SeminarRegistration,
+    /// Inquiries that no application holds (one linked to an application goes with it).
+    Inquiry,
 }
 
+/// Days sign-in records (attempts, expired sessions and links: e-mail and IP addresses) are kept:
+/// long enough to look into a break-in attempt, short enough to hold no history of people.
+pub const SIGN_IN_DAYS: i64 = 90;
+/// Days the text of an e-mail sent (or given up) is kept: long enough to answer "what did you
+/// send me?"; the subject, status and dates stay.
+pub const MAIL_DAYS: i64 = 90;
+
 impl Category {
-    pub const ALL: [Category; 3] = [Category::NonParticipant, Category::Participant, Category::SeminarRegistration];
+    pub const ALL: [Category; 4] =
+        [Category::NonParticipant, Category::Participant, Category::SeminarRegistration, Category::Inquiry];
 
     /// Months after the programme year's end at which records of this category are reduced.
     pub fn months_after_year_end(self) -> u32 {
         match self {
-            Category::NonParticipant | Category::SeminarRegistration => 6,
+            Category::NonParticipant | Category::SeminarRegistration | Category::Inquiry => 6,
             Category::Participant => 12,
         }
     }
@@ -50,6 +60,7 @@ impl Category {
             Category::NonParticipant => "参加に至らなかった申込み",
             Category::Participant => "参加企業の申込み",
             Category::SeminarRegistration => "説明会の参加登録",
+            Category::Inquiry => "問い合わせ（申込みに紐付かないもの）",
         }
     }
 
@@ -58,6 +69,7 @@ impl Category {
             Category::NonParticipant => "Applications that did not lead to taking part",
             Category::Participant => "Participants' applications",
             Category::SeminarRegistration => "Seminar registrations",
+            Category::Inquiry => "Inquiries (not linked to an application)",
         }
     }
 }
@@ -87,6 +99,7 @@ mod tests {
         assert!(!Category::Participant.is_due(2026, day(2028, 3, 31)), "the follow-up year and report come first");
         assert!(Category::Participant.is_due(2026, day(2028, 4, 1)));
         assert!(Category::Participant.is_due(2025, day(2028, 4, 1)), "older years too");
+        assert_eq!(Category::Inquiry.due_on(2026), day(2027, 10, 1));
     }
 
     #[test]

@@ -300,11 +300,25 @@ async fn main() -> anyhow::Result<()> {
             plan.due.iter().for_each(|g| println!("{}", line(g)));
             println!("not yet due:");
             plan.later.iter().for_each(|g| println!("{}", line(g)));
+            println!(
+                "  ログイン記録 (sign-in records older than {} days): {}",
+                domain::retention::SIGN_IN_DAYS,
+                plan.sign_ins
+            );
+            println!(
+                "  送信済みメールの本文 (e-mail texts older than {} days): {}",
+                domain::retention::MAIL_DAYS,
+                plan.mail
+            );
             if apply {
                 let done = app::retention::apply(&services, &actor, day, clock.now()).await?;
-                let total: usize = done.iter().map(|g| g.records).sum();
+                let total: usize = done.groups.iter().map(|g| g.records).sum();
                 println!("reduced {total} record(s) (audited as retention.reduce)");
-            } else if plan.due_records() > 0 {
+                println!(
+                    "deleted {} sign-in record(s), reduced {} e-mail(s) (audited as retention.purge)",
+                    done.sign_ins, done.mail
+                );
+            } else if plan.due_records() > 0 || plan.sign_ins + plan.mail > 0 {
                 println!("nothing was changed; run `kojo retention --apply` to reduce what is due");
             }
         }

@@ -529,3 +529,36 @@ pub async fn events(db: &Db, id: Uuid) -> Result<Vec<EventRecord>> {
         })
         .collect())
 }
+
+/// Retention (`retention::reduce_application`): the studies of application `id` lose their
+/// interview notes and photos, and a published one is taken down (its company is no longer
+/// named anywhere); versions and events stay.
+pub(crate) async fn reduce(tx: &Tx, application_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    use sea_orm::sea_query::Expr;
+    let studies: Vec<Uuid> = study::Entity::find()
+        .filter(study::Column::ApplicationId.eq(application_id))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    if studies.is_empty() {
+        return Ok(());
+    }
+    study::Entity::update_many()
+        .col_expr(study::Column::InterviewNotes, Expr::value(""))
+        .col_expr(study::Column::Published, Expr::value(false))
+        .col_expr(study::Column::UpdatedAt, Expr::value(now))
+        .filter(study::Column::Id.is_in(studies.clone()))
+        .exec(tx.conn())
+        .await?;
+    photo::Entity::update_many()
+        .col_expr(photo::Column::Bytes, Expr::value(Vec::<u8>::new()))
+        .col_expr(photo::Column::RemovedAt, Expr::value(Some(now)))
+        .col_expr(photo::Column::RemovedReason, Expr::value(Some("保存期間経過により削除".to_string())))
+        .filter(photo::Column::CaseStudyId.is_in(studies))
+        .filter(photo::Column::RemovedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}

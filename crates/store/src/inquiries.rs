@@ -1042,3 +1042,57 @@ pub async fn attachment(db: &Db, id: Uuid) -> Result<(AttachmentRecord, Vec<u8>)
     };
     Ok((record, m.bytes))
 }
+
+/// Retention: the inquiries linked to application `application_id`.
+pub(crate) async fn linked_to(tx: &Tx, application_id: Uuid) -> Result<Vec<Uuid>> {
+    Ok(inquiry::Entity::find()
+        .filter(inquiry::Column::ApplicationId.eq(application_id))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect())
+}
+
+/// Retention: inquiries linked to no application whose asker's name is still kept.
+pub(crate) async fn unreduced_unlinked(db: &Db) -> Result<Vec<crate::retention::Held>> {
+    Ok(inquiry::Entity::find()
+        .filter(inquiry::Column::ApplicationId.is_null())
+        .filter(inquiry::Column::Name.ne(crate::retention::REDUCED_NAME))
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|i| crate::retention::Held { id: i.id, fiscal_year: i.fiscal_year, participant: false })
+        .collect())
+}
+
+/// Retention: inquiry `id` loses the asker's name, company, addresses and telephone, its subject,
+/// its thread's texts and its files; its reference, category, channel, status and dates stay (the
+/// desk's figures). Returns whether anything was left to reduce.
+pub(crate) async fn reduce(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    let row = inquiry::Entity::find_by_id(id).one(tx.conn()).await?.ok_or(StoreError::NotFound)?;
+    if row.name == crate::retention::REDUCED_NAME {
+        return Ok(false);
+    }
+    let mut active: inquiry::ActiveModel = row.into();
+    active.name = Set(crate::retention::REDUCED_NAME.into());
+    active.company_name = Set(None);
+    active.email = Set(None);
+    active.phone = Set(None);
+    active.subject = Set(crate::retention::REDUCED_TEXT.into());
+    active.source_ip = Set(None);
+    active.updated_at = Set(now);
+    active.update(tx.conn()).await?;
+    message::Entity::update_many()
+        .col_expr(message::Column::Body, Expr::value(crate::retention::REDUCED_TEXT))
+        .filter(message::Column::InquiryId.eq(id))
+        .exec(tx.conn())
+        .await?;
+    attachment::Entity::update_many()
+        .col_expr(attachment::Column::Bytes, Expr::value(Vec::<u8>::new()))
+        .col_expr(attachment::Column::Filename, Expr::value("（削除済み）"))
+        .filter(attachment::Column::InquiryId.eq(id))
+        .exec(tx.conn())
+        .await?;
+    Ok(true)
+}

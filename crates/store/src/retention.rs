@@ -8,11 +8,14 @@
 //! Must not: decide what is due (`domain::retention`, `app::retention`).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::entities::{
-    agreement, agreement_upload, application, case_event, programme, seminar, seminar_registration, user,
+    agreement, agreement_upload, application, case_event, contact, guidance_visit, guidance_visit_file,
+    incident_attachment, incident_dispatch, incident_event, incident_ticket, login_attempt, login_token, message,
+    outbox_message, programme, seminar, seminar_registration, session, user,
 };
 use crate::{Db, Result, StoreError, Tx};
 
@@ -128,6 +131,7 @@ pub async fn reduce_application(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result
             active.update(tx.conn()).await?;
         }
     }
+    reduce_support_records(tx, id, now).await?;
     for user in user::Entity::find().filter(user::Column::CompanyApplicationId.eq(id)).all(tx.conn()).await? {
         let user_id = user.id;
         let mut active: user::ActiveModel = user.into();
@@ -139,6 +143,168 @@ pub async fn reduce_application(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result
         active.update(tx.conn()).await?;
     }
     Ok(true)
+}
+
+/// What a reduced free text reads.
+pub const REDUCED_TEXT: &str = "（保存期間経過により削除）";
+
+/// `notes` of a status check (stored as JSON) emptied; the rest of the check stays.
+fn without_notes(check: &str) -> Option<String> {
+    let mut value: serde_json::Value = serde_json::from_str(check).ok()?;
+    let object = value.as_object_mut()?;
+    if object.get("notes").is_none_or(serde_json::Value::is_null) {
+        return None;
+    }
+    object.insert("notes".into(), serde_json::Value::Null);
+    Some(value.to_string())
+}
+
+/// The free texts and files of application `id`'s support that may name people: the portal's
+/// messages, contact notes, the timeline's reasons and the status check's notes, the decision's
+/// reason, the incident desk's descriptions, threads, files and visit sign-offs, the guidance
+/// visits' attendees, notes and files, the case studies' interview notes and photos (a published
+/// study is taken down), and the inquiries linked to it. What happened when stays.
+async fn reduce_support_records(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    let conn = tx.conn();
+    message::Entity::update_many()
+        .col_expr(message::Column::Body, Expr::value(REDUCED_TEXT))
+        .filter(message::Column::ApplicationId.eq(id))
+        .exec(conn)
+        .await?;
+    contact::Entity::update_many()
+        .col_expr(contact::Column::Summary, Expr::value(REDUCED_TEXT))
+        .filter(contact::Column::ApplicationId.eq(id))
+        .exec(conn)
+        .await?;
+    for event in case_event::Entity::find().filter(case_event::Column::ApplicationId.eq(id)).all(conn).await? {
+        let detail = serde_json::from_str::<serde_json::Value>(&event.detail).ok().and_then(|mut detail| {
+            let check = detail.get("check")?.to_string();
+            detail["check"] = serde_json::from_str(&without_notes(&check)?).ok()?;
+            Some(detail.to_string())
+        });
+        if event.reason.is_none() && detail.is_none() {
+            continue;
+        }
+        let mut active: case_event::ActiveModel = event.into();
+        active.reason = Set(None);
+        if let Some(detail) = detail {
+            active.detail = Set(detail);
+        }
+        active.update(conn).await?;
+    }
+    let row = application::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let check = row.status_check.as_deref().and_then(without_notes);
+    if check.is_some() || row.decision_reason.is_some() {
+        let mut active: application::ActiveModel = row.into();
+        if let Some(check) = check {
+            active.status_check = Set(Some(check));
+        }
+        active.decision_reason = Set(None);
+        active.update(conn).await?;
+    }
+    let tickets: Vec<Uuid> = incident_ticket::Entity::find()
+        .filter(incident_ticket::Column::ApplicationId.eq(id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    if !tickets.is_empty() {
+        incident_ticket::Entity::update_many()
+            .col_expr(incident_ticket::Column::Description, Expr::value(REDUCED_TEXT))
+            .filter(incident_ticket::Column::Id.is_in(tickets.clone()))
+            .exec(conn)
+            .await?;
+        incident_event::Entity::update_many()
+            .col_expr(incident_event::Column::Body, Expr::value(REDUCED_TEXT))
+            .filter(incident_event::Column::TicketId.is_in(tickets.clone()))
+            .filter(incident_event::Column::Body.ne(""))
+            .exec(conn)
+            .await?;
+        incident_attachment::Entity::update_many()
+            .col_expr(incident_attachment::Column::Bytes, Expr::value(Vec::<u8>::new()))
+            .col_expr(incident_attachment::Column::Filename, Expr::value("（削除済み）"))
+            .filter(incident_attachment::Column::TicketId.is_in(tickets))
+            .exec(conn)
+            .await?;
+    }
+    incident_dispatch::Entity::update_many()
+        .col_expr(incident_dispatch::Column::SignedOffBy, Expr::value(Option::<String>::None))
+        .filter(incident_dispatch::Column::ApplicationId.eq(id))
+        .exec(conn)
+        .await?;
+    guidance_visit::Entity::update_many()
+        .col_expr(guidance_visit::Column::Attendees, Expr::value(Option::<String>::None))
+        .col_expr(guidance_visit::Column::Topics, Expr::value(Option::<String>::None))
+        .col_expr(guidance_visit::Column::Findings, Expr::value(Option::<String>::None))
+        .col_expr(guidance_visit::Column::NextSteps, Expr::value(Option::<String>::None))
+        .filter(guidance_visit::Column::ApplicationId.eq(id))
+        .exec(conn)
+        .await?;
+    guidance_visit_file::Entity::update_many()
+        .col_expr(guidance_visit_file::Column::Bytes, Expr::value(Vec::<u8>::new()))
+        .col_expr(guidance_visit_file::Column::Filename, Expr::value("（削除済み）"))
+        .filter(guidance_visit_file::Column::ApplicationId.eq(id))
+        .exec(conn)
+        .await?;
+    crate::case_studies::reduce(tx, id, now).await?;
+    for inquiry in crate::inquiries::linked_to(tx, id).await? {
+        crate::inquiries::reduce(tx, inquiry, now).await?;
+    }
+    Ok(())
+}
+
+/// Sign-in records older than `before`: attempts (e-mail and IP addresses), and sessions and
+/// one-time links that expired before it. Returns how many rows.
+pub async fn sign_ins_before(db: &Db, before: DateTime<Utc>) -> Result<u64> {
+    Ok(login_attempt::Entity::find().filter(login_attempt::Column::AttemptedAt.lt(before)).count(db.conn()).await?
+        + session::Entity::find().filter(session::Column::ExpiresAt.lt(before)).count(db.conn()).await?
+        + login_token::Entity::find().filter(login_token::Column::ExpiresAt.lt(before)).count(db.conn()).await?)
+}
+
+/// Deletes what [`sign_ins_before`] counts.
+pub async fn delete_sign_ins(tx: &Tx, before: DateTime<Utc>) -> Result<u64> {
+    let conn = tx.conn();
+    let attempts =
+        login_attempt::Entity::delete_many().filter(login_attempt::Column::AttemptedAt.lt(before)).exec(conn).await?;
+    let sessions = session::Entity::delete_many().filter(session::Column::ExpiresAt.lt(before)).exec(conn).await?;
+    let links = login_token::Entity::delete_many().filter(login_token::Column::ExpiresAt.lt(before)).exec(conn).await?;
+    Ok(attempts.rows_affected + sessions.rows_affected + links.rows_affected)
+}
+
+fn old_mail(before: DateTime<Utc>) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(outbox_message::Column::CreatedAt.lt(before))
+        .add(outbox_message::Column::Status.ne("pending"))
+        .add(outbox_message::Column::Body.ne(REDUCED_TEXT))
+}
+
+/// E-mails sent (or given up) and written before `before` whose text is still kept.
+pub async fn mail_before(db: &Db, before: DateTime<Utc>) -> Result<u64> {
+    Ok(outbox_message::Entity::find().filter(old_mail(before)).count(db.conn()).await?)
+}
+
+/// Reduces what [`mail_before`] counts: the address, the text and the attachments go; the
+/// subject, status and dates stay.
+pub async fn reduce_mail(tx: &Tx, before: DateTime<Utc>) -> Result<u64> {
+    let done = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::ToAddress, Expr::value("reduced@invalid"))
+        .col_expr(outbox_message::Column::Body, Expr::value(REDUCED_TEXT))
+        .col_expr(outbox_message::Column::Attachments, Expr::value(Option::<String>::None))
+        .filter(old_mail(before))
+        .exec(tx.conn())
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// Inquiries not yet reduced that no application holds (those linked to one go with it).
+pub async fn inquiries(db: &Db) -> Result<Vec<Held>> {
+    crate::inquiries::unreduced_unlinked(db).await
+}
+
+/// Reduces inquiry `id` (see `inquiries::reduce`).
+pub async fn reduce_inquiry(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    crate::inquiries::reduce(tx, id, now).await
 }
 
 /// Reduces seminar registration `id`: the person's and company's names, contact details, the

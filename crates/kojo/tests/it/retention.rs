@@ -1,6 +1,8 @@
 //! Personal-data retention on both backends: `kojo retention` shows what is due and changes
 //! nothing; on its day each category is reduced — names, contact details, the address below the
-//! ward or city, survey invitations' addresses and free text, the portal sign-in — while the
+//! ward or city, survey invitations' addresses and free text, the portal sign-in, the support's
+//! free texts and files (portal messages, contact notes, timeline reasons, inquiries, case-study
+//! notes and photos), old sign-in records and e-mail texts — while the
 //! programme's figures stay the same; each record is audited; a second run finds nothing; only
 //! the administrator may run it.
 
@@ -68,6 +70,73 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
     assert!(!agreement.uploads.is_empty(), "the participant returned a stamped scan");
     let stats_before = app::stats::compute_for(services, &programme, day(fiscal_year + 3, 1, 1)).await.unwrap();
 
+    // Free texts and files of the support that may name people: a portal message, the reason the
+    // other company withdrew, an inquiry from the participant's contact (linked to it) and one
+    // from a stranger, a published case study with an interview photo; an old sign-in attempt
+    // and the e-mails sent.
+    let db = &app.running.db;
+    let tx = db.begin().await.unwrap();
+    store::portal::post_message(&tx, participant, None, "担当 一郎", true, "経理の佐藤が窓口です", now).await.unwrap();
+    tx.commit().await.unwrap();
+    let act = store::cases::Act {
+        application_id: other,
+        actor: store::audit::Actor::System("test"),
+        ip: None,
+        reason: Some("社長の佐藤が入院したため".into()),
+        email: None,
+    };
+    let tx = db.begin().await.unwrap();
+    let calendar = domain::calendar::BusinessCalendar::japan();
+    store::cases::apply(&tx, &calendar, &act, domain::case::CaseEvent::Withdraw, now).await.unwrap();
+    tx.commit().await.unwrap();
+    let ask = |name: &'static str, email: &'static str| async move {
+        let input = domain::inquiry::InquiryInput {
+            name: name.into(),
+            email: email.into(),
+            category: Some("other".into()),
+            subject: "個人的な相談".into(),
+            message: "携帯 090-0000-0000 にお電話ください".into(),
+            privacy_policy_accepted: true,
+            ..Default::default()
+        };
+        let public = app::Actor::public(None);
+        app::inquiries::submit(services, &public, &input, domain::secretariat::Language::Ja, now).await.unwrap().inquiry
+    };
+    let linked = ask("担当 一郎", "contact1@example.jp").await;
+    assert_eq!(linked.application_id, Some(participant), "the participant's contact: linked");
+    let stranger = ask("通りすがり 次郎", "jiro@example.jp").await;
+    assert_eq!(stranger.application_id, None);
+    let study = app::case_studies::create(services, &operator, &kept_reference(&app, participant).await, now).await;
+    let study = study.unwrap();
+    let photo = app::case_studies::PhotoUpload {
+        filename: "shop.png".into(),
+        bytes: crate::case_studies::PNG.to_vec(),
+        caption: "店内".into(),
+        consent_by: "代表 山田".into(),
+        consent_on: app.running.clock.today().to_string(),
+        consent_confirmed: true,
+        ..Default::default()
+    };
+    let photo = app::case_studies::add_photo(services, &operator, study, photo, now).await.unwrap();
+    let draft = app::case_studies::Draft {
+        title: "事例".into(),
+        body: "本文".into(),
+        anonymity: "named".into(),
+        interview_notes: "社長の話：家族の事情".into(),
+        ..Default::default()
+    };
+    app::case_studies::save(services, &operator, study, &draft, now).await.unwrap();
+    app::case_studies::send(services, &operator, study, now).await.unwrap();
+    let answer = app::case_studies::Answer::Approve { version: 1 };
+    app::case_studies::answer(services, &portal, study, answer, now).await.unwrap();
+    app::case_studies::publish(services, &operator, study, true, now).await.unwrap();
+    assert!(app::case_studies::published_photo(services, study, photo.id).await.is_ok());
+    store::accounts::record_login_attempt(db, "someone@example.jp", Some("198.51.100.7".into()), false, now)
+        .await
+        .unwrap();
+    let sent: Vec<uuid::Uuid> = store::outbox::recent(db, 100).await.unwrap().iter().map(|m| m.id).collect();
+    store::outbox::mark_sent(db, &sent, now).await.unwrap();
+
     // Only the administrator runs it.
     let secretariat = store::accounts::create_user(
         &app.running.db,
@@ -90,7 +159,8 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
     // Today nothing is due; the dry run of the command line says when each group will be.
     let plan = app::retention::plan(services, &operator, app.running.clock.today()).await.unwrap();
     assert_eq!(plan.due_records(), 0);
-    assert_eq!(plan.later.iter().map(|g| g.records).sum::<usize>(), 3);
+    assert_eq!(plan.later.iter().map(|g| g.records).sum::<usize>(), 4, "three records and the stranger's inquiry");
+    assert_eq!((plan.sign_ins, plan.mail), (0, 0), "nothing is 90 days old yet");
     let data_dir = app.data_dir.path().to_str().unwrap().to_owned();
     let mut args = vec!["--data-dir", data_dir.as_str()];
     if let Some(url) = app.config.database_url.as_deref() {
@@ -105,7 +175,8 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
         .expect("kojo runs");
     let printed = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{printed}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(printed.contains(&format!("due on {on}: 2 record(s)")), "{printed}");
+    assert!(printed.contains(&format!("due on {on}: 3 record(s)")), "{printed}");
+    assert!(printed.contains("ログイン記録 (sign-in records older than 90 days): 1"), "{printed}");
     assert!(printed.contains("nothing was changed"), "{printed}");
     let still = store::applications::get(&app.running.db, other).await.unwrap();
     assert_eq!(still.contact_email, "contact2@example.jp", "a dry run changes nothing");
@@ -113,11 +184,29 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
     // The day before: nothing.
     let six_months = domain::retention::Category::NonParticipant.due_on(fiscal_year);
     let eve = six_months - chrono::Duration::days(1);
-    assert!(app::retention::apply(services, &operator, eve, now).await.unwrap().is_empty(), "not before its day");
+    // The day before: no record, but the sign-in records and e-mail texts older than 90 days.
+    let done = app::retention::apply(services, &operator, eve, now).await.unwrap();
+    assert!(done.groups.is_empty(), "not before its day: {done:?}");
+    assert!(done.sign_ins >= 1 && done.mail >= 1, "{done:?}");
+    let sign_in_cutoff = app::clock::tokyo_midnight(eve) - chrono::Duration::days(domain::retention::SIGN_IN_DAYS);
+    assert_eq!(store::retention::sign_ins_before(db, sign_in_cutoff).await.unwrap(), 0);
+    for mail in store::outbox::recent(db, 100).await.unwrap().iter().filter(|m| sent.contains(&m.id)) {
+        assert_eq!((mail.body.as_str(), mail.to.as_str()), (store::retention::REDUCED_TEXT, "reduced@invalid"));
+    }
 
-    // Six months after the year: the non-participant and the seminar registration.
+    // Six months after the year: the non-participant, the seminar registration, the stranger's
+    // inquiry.
     let done = app::retention::apply(services, &operator, six_months, now).await.unwrap();
-    assert_eq!(done.iter().map(|g| g.records).sum::<usize>(), 2, "{done:?}");
+    assert_eq!(done.groups.iter().map(|g| g.records).sum::<usize>(), 3, "{done:?}");
+    let timeline = store::cases::timeline(db, other).await.unwrap();
+    assert!(timeline.iter().all(|e| e.reason.is_none()), "the reason named a person");
+    assert!(timeline.iter().any(|e| e.to_state == "withdrawn"), "what happened stays");
+    let asked = store::inquiries::get(db, stranger.id).await.unwrap();
+    assert_eq!((asked.name.as_str(), asked.email.as_deref()), (store::retention::REDUCED_NAME, None));
+    let thread = store::inquiries::messages(db, stranger.id).await.unwrap();
+    assert!(thread.iter().all(|m| m.body == store::retention::REDUCED_TEXT), "{thread:?}");
+    let linked_now = store::inquiries::get(db, linked.id).await.unwrap();
+    assert_eq!(linked_now.name, "担当 一郎", "a participant's inquiry waits for the participant");
     let reduced = store::applications::get(&app.running.db, other).await.unwrap();
     assert_eq!(reduced.company_name, store::retention::REDUCED_NAME);
     assert_eq!((reduced.contact_email.as_str(), reduced.contact_phone.as_str()), ("", ""));
@@ -137,7 +226,20 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
     // A year after the year: the participant, its survey invitation and its portal sign-in.
     let a_year = domain::retention::Category::Participant.due_on(fiscal_year);
     let done = app::retention::apply(services, &operator, a_year, now).await.unwrap();
-    assert_eq!(done.iter().map(|g| g.records).sum::<usize>(), 1);
+    assert_eq!(done.groups.iter().map(|g| g.records).sum::<usize>(), 1);
+    let messages = store::portal::messages(db, participant).await.unwrap();
+    assert!(messages.iter().all(|m| m.body == store::retention::REDUCED_TEXT), "portal messages");
+    let contacts = store::cases::contacts(db, participant).await.unwrap();
+    assert!(!contacts.is_empty() && contacts.iter().all(|c| c.summary == store::retention::REDUCED_TEXT));
+    let linked_now = store::inquiries::get(db, linked.id).await.unwrap();
+    assert_eq!(linked_now.name, store::retention::REDUCED_NAME, "the linked inquiry goes with the participant");
+    let study_now = store::case_studies::get(db, study).await.unwrap();
+    assert!(!study_now.state.published && study_now.interview_notes.is_empty(), "taken down, notes gone");
+    assert!(matches!(
+        app::case_studies::published_photo(services, study, photo.id).await,
+        Err(app::AppError::NotFound)
+    ));
+    assert!(store::case_studies::photo_bytes(db, study, photo.id).await.is_err(), "the photo is gone");
     let reduced = store::applications::get(&app.running.db, participant).await.unwrap();
     assert_eq!(reduced.contact_email, "");
     let invitation = store::surveys::invitation(&app.running.db, invitation.id).await.unwrap();
@@ -163,8 +265,17 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
         let audit = store::audit::for_subject(&app.running.db, subject, &id.to_string()).await.unwrap();
         assert!(audit.iter().any(|e| e.action == "retention.reduce"), "{subject} {id}");
     }
-    assert!(app::retention::apply(services, &operator, day(2040, 1, 1), now).await.unwrap().is_empty());
+    for (subject, id) in [("inquiry", stranger.id)] {
+        let audit = store::audit::for_subject(db, subject, &id.to_string()).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == "retention.reduce"), "{subject} {id}");
+    }
+    let again = app::retention::apply(services, &operator, day(2040, 1, 1), now).await.unwrap();
+    assert!(again.groups.is_empty() && again.mail == 0, "{again:?}");
     app.stop().await;
+}
+
+async fn kept_reference(app: &crate::common::TestApp, id: uuid::Uuid) -> String {
+    store::applications::get(&app.running.db, id).await.unwrap().reference
 }
 
 /// The company's portal user after reduction: it cannot sign in.
