@@ -139,7 +139,14 @@ pub async fn save(services: &Services, actor: &Actor, id: Uuid, draft: &Draft, n
         })
     })?;
     if draft.round_numbers {
-        let exact = rules::unrounded_figures(&format!("{title}\n{body}"));
+        // The captions of the photos the version will hold are published with it.
+        let captions: Vec<String> = store::case_studies::photos(&services.db, id)
+            .await?
+            .into_iter()
+            .filter(|p| p.removed_at.is_none())
+            .map(|p| p.caption)
+            .collect();
+        let exact = rules::unrounded_figures(&format!("{title}\n{body}\n{}", captions.join("\n")));
         if !exact.is_empty() {
             return Err(AppError::Invalid(Invalid::Field {
                 field: "body",
@@ -159,12 +166,7 @@ pub async fn save(services: &Services, actor: &Actor, id: Uuid, draft: &Draft, n
     let study = store::case_studies::lock(&tx, id).await?;
     let state = study.state.after(Step::Edit, 0).map_err(refused)?;
     // The version holds the photos kept now: the company approves them with the text.
-    let photos: Vec<Uuid> = store::case_studies::photos(&services.db, id)
-        .await?
-        .into_iter()
-        .filter(|p| p.removed_at.is_none())
-        .map(|p| p.id)
-        .collect();
+    let photos: Vec<Uuid> = store::case_studies::photo_ids_kept(&tx, id).await?;
     let version =
         NewVersion { number: state.newest, title: &title, body: &body, shown, photos: &photos, by: actor.user_id() };
     store::case_studies::add_version(&tx, id, &version, now).await?;
@@ -495,9 +497,17 @@ pub async fn add_photo(
     if !file.content_type().starts_with("image/") {
         return Err(invalid("file", "写真はJPEGかPNGのファイルを選んでください", "Choose a JPEG or PNG photo"));
     }
+    // Kept without what the camera wrote into it (where, when, whose): it may be published.
+    let bytes = documents::photo::without_metadata(file.bytes(), file.content_type()).map_err(|_| {
+        invalid(
+            "file",
+            "写真のファイルを読み取れませんでした。別の形式で保存し直してください",
+            "The photo could not be read; save it again",
+        )
+    })?;
     let tx = services.db.begin().await?;
     store::case_studies::lock(&tx, id).await?;
-    let kept = store::case_studies::photos(&services.db, id).await?.iter().filter(|p| p.removed_at.is_none()).count();
+    let kept = store::case_studies::photos_kept(&tx, id).await?;
     if kept >= rules::PHOTOS_MAX {
         return Err(invalid(
             "file",
@@ -508,7 +518,7 @@ pub async fn add_photo(
     let new = NewPhoto {
         filename: file.filename(),
         content_type: file.content_type(),
-        bytes: file.bytes().to_vec(),
+        bytes,
         caption: &caption,
         shows: PhotoShows { faces: upload.faces, logo: upload.logo },
         consent_by: &consent_by,

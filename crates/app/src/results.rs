@@ -17,9 +17,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, Months, NaiveDate};
 use domain::access::Action;
-use domain::case::{CaseState, Progress, Standing, Step};
+use domain::case::{Standing, Step};
 use domain::device::DeviceStage;
-use domain::disclosure::{self, Cell, Linked, Place, Published};
+use domain::disclosure::{self, Cell, Published};
 use serde::Serialize;
 use store::applications::ApplicationFilter;
 use store::incidents::{DispatchKind, DispatchStatus};
@@ -176,91 +176,11 @@ pub async fn report(
     let cutoff_at = crate::clock::tokyo_midnight(as_of);
     let last_day = as_of - chrono::Duration::days(1);
 
-    // Every application received by then, as it stood then: the furthest step it had reached
-    // and where it was (taking part, still in the steps, or which exit it took).
-    let filter = ApplicationFilter { programme_id: Some(programme.id), ..Default::default() };
-    let applications: Vec<_> = store::applications::list_all(&services.db, &filter)
-        .await?
-        .into_iter()
-        .filter(|a| a.received_at < cutoff_at)
-        .collect();
-    let progress = crate::stats::progress_before(services, programme.id, cutoff_at).await?;
-    let progress_of = |a: &store::applications::ApplicationRecord| {
-        progress.get(&a.id).copied().unwrap_or_else(|| {
-            let mut p = Progress::default();
-            p.enter(a.status);
-            p
-        })
-    };
-    let devices = store::devices::list(&services.db).await?;
-    let mut support_ended: HashSet<Uuid> = devices
-        .iter()
-        .filter(|d| d.removed_on.or(d.continued_on).is_some_and(|day| day <= last_day))
-        .map(|d| d.application_id)
-        .collect();
-    support_ended.extend(
-        store::risk::all_reports(&services.db)
-            .await?
-            .into_iter()
-            .filter(|r| r.released_at.is_some_and(|at| at < cutoff_at))
-            .map(|r| r.application_id),
-    );
-    let mut funnel = vec![vec![0u64; Standing::ALL.len()]; Step::ALL.len()];
-    for a in &applications {
-        let p = progress_of(a);
-        let step = p.step(support_ended.contains(&a.id));
-        let standing = Standing::of(p.state.unwrap_or(a.status));
-        let row = Step::ALL.iter().position(|s| *s == step).unwrap_or(0);
-        let column = Standing::ALL.iter().position(|s| *s == standing).unwrap_or(1);
-        funnel[row][column] += 1;
-    }
-
-    // The secretariat's first contact within 3 business days of receipt.
-    let (mut on_time, mut late, mut waiting, mut overdue, mut closed) = (0u64, 0u64, 0u64, 0u64, 0u64);
-    let mut waitlisted = 0u64;
-    for a in &applications {
-        let state = progress_of(a).state.unwrap_or(a.status);
-        if state == CaseState::Waitlisted {
-            waitlisted += 1;
-            continue;
-        }
-        match a.first_contact_at.filter(|at| *at < cutoff_at) {
-            Some(at) if crate::clock::tokyo_date(at) <= a.contact_due => on_time += 1,
-            Some(_) => late += 1,
-            None if state.is_closed() => closed += 1,
-            None if a.contact_due <= last_day => overdue += 1,
-            None => waiting += 1,
-        }
-    }
-    let contact_rows: Vec<String> = [
-        "期限内に連絡",
-        "期限後に連絡",
-        "未連絡（期限超過）",
-        "未連絡（期限前）",
-        "連絡前に終了",
-        // Every application is in this table, so its total is table 1's applications.
-        "キャンセル待ち（連絡の対象外）",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let contact: Vec<Vec<u64>> =
-        [on_time, late, overdue, waiting, closed, waitlisted].iter().map(|n| vec![*n]).collect();
-
-    // The funnel and the contact table share their totals with the public tables (all
-    // applications; the funnel's taking part, all participants): suppressed together.
-    let taking_part = Standing::ALL.iter().position(|s| *s == Standing::TakingPart).unwrap_or(0);
-    let linked = [
-        Linked {
-            counts: &funnel,
-            shared: vec![
-                (Place::ColumnTotal(taking_part), crate::stats::ALL_PARTICIPANTS),
-                (Place::Total, crate::stats::ALL_APPLICATIONS),
-            ],
-        },
-        Linked { counts: &contact, shared: vec![(Place::ColumnTotal(0), crate::stats::ALL_APPLICATIONS)] },
-    ];
-    let (stats, published) = crate::stats::compute_linked(services, &programme, as_of, &linked).await?;
+    // The public tables, and the funnel and the contact table suppressed with them (they share
+    // totals): the same computation as `/stats`, so that the two hide alike.
+    let (stats, lists) = crate::stats::compute_linked(services, &programme, as_of).await?;
+    let published = [lists.funnel, lists.contact];
+    let contact_rows: Vec<String> = crate::stats::CONTACT_ROWS.iter().map(|s| s.to_string()).collect();
     let mut tables: Vec<ReportTable> = stats.tables.iter().map(from_stats).collect();
     let standings: Vec<&str> = Standing::ALL.iter().map(|s| s.label_ja()).collect();
     tables.push(table_of(
@@ -275,6 +195,13 @@ pub async fn report(
         "各企業を、作成時点までに最も進んだ段階の行に1回だけ数えています（支援完了：UTMの撤去・継続、またはリスクアセスメント報告書の提出）。「手続中」はキャンセル待ち・UTM設置不可を含みます。{}",
         if published[0].has_hidden() { disclosure::NOTE_JA } else { "" }
     );
+    if published[0].cells.iter().flatten().any(|c| *c == Cell::Withheld) {
+        tables
+            .last_mut()
+            .expect("pushed")
+            .note
+            .push_str("「—」は、表1と同じ合計から5社未満の値が分かってしまうため、内訳を表示していない値です。");
+    }
     tables.push(list_table("contact", "受付から3営業日以内の連絡", "企業数", &contact_rows, &published[1]));
 
     // Briefing seminars: registrations and attendance by way of attending.
@@ -305,9 +232,19 @@ pub async fn report(
         false,
     ));
 
-    // The programme's UTMs: where each stood on the report's last day.
-    let ours: HashSet<Uuid> = applications.iter().map(|a| a.id).collect();
-    let devices: Vec<_> = devices.into_iter().filter(|d| ours.contains(&d.application_id)).collect();
+    // The programme's UTMs registered by then: where each stood on the report's last day.
+    let filter = ApplicationFilter { programme_id: Some(programme.id), ..Default::default() };
+    let ours: HashSet<Uuid> = store::applications::list_all(&services.db, &filter)
+        .await?
+        .into_iter()
+        .filter(|a| a.received_at < cutoff_at)
+        .map(|a| a.id)
+        .collect();
+    let devices: Vec<_> = store::devices::list(&services.db)
+        .await?
+        .into_iter()
+        .filter(|d| ours.contains(&d.application_id) && d.registered_at < cutoff_at)
+        .collect();
     let stages = [
         DeviceStage::Planned,
         DeviceStage::InTrial,
@@ -373,7 +310,17 @@ pub async fn report(
         let companies = all.clone().map(|(company, ..)| *company).collect::<HashSet<_>>().len() as u64;
         held_rows(&parts, (all.map(|(.., n)| n).sum(), companies))
     };
-    let (blocked, detected) = (column("blocked"), column("detected"));
+    let (mut blocked, mut detected) = (column("blocked"), column("detected"));
+    // The two columns' totals add up to the months' detections (table "detections"): when
+    // anything in either column is withheld, both totals are hidden too, so that the months
+    // minus one total does not give the other away.
+    if blocked.iter().chain(&detected).any(|c| c.is_hidden()) {
+        for column in [&mut blocked, &mut detected] {
+            if let Some(total @ Cell::Count(1..)) = column.last_mut() {
+                *total = Cell::Complementary;
+            }
+        }
+    }
     let mut category_rows: Vec<Vec<String>> = documents::report::Category::ALL
         .iter()
         .enumerate()
@@ -428,7 +375,9 @@ pub async fn report(
         let visits: Vec<_> = dispatches
             .iter()
             .filter(|d| d.kind == DispatchKind::Onsite && d.status == DispatchStatus::Done)
-            .filter(|d| d.starts_at >= from && d.starts_at < to && d.starts_at < cutoff_at)
+            .filter(|d| d.starts_at >= from && d.starts_at < to)
+            // Made by then: the engineer had arrived before the report's end.
+            .filter(|d| d.arrived_at.is_some_and(|at| at < cutoff_at))
             .collect();
         let visited = visits.iter().map(|d| d.application_id).collect::<HashSet<_>>().len() as u64;
         desk_rows.push(vec![

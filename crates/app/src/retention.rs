@@ -124,6 +124,16 @@ pub async fn apply(services: &Services, actor: &Actor, today: NaiveDate, now: Da
         tx.commit().await?;
         *done.entry((*category, *fiscal_year)).or_default() += 1;
     }
+    // Records reduced by an earlier version, before their support records were covered.
+    for id in store::retention::reduced_applications(&services.db).await? {
+        let tx = services.db.begin().await?;
+        if store::retention::reduce_support_records(&tx, id, now).await? == 0 {
+            continue;
+        }
+        let detail = serde_json::json!({"support_records": true});
+        actor.record(&tx, "retention.reduce", ("application", id), detail, now).await?;
+        tx.commit().await?;
+    }
     let groups = done
         .into_iter()
         .map(|((category, fiscal_year), records)| Group {

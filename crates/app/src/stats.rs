@@ -8,6 +8,7 @@
 //! names a company.
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use domain::case::{Progress, Standing, Step};
 use domain::disclosure::{self, Cell, Published};
 use domain::eligibility::Industry;
 use domain::programme::CourseCode;
@@ -101,17 +102,37 @@ pub async fn compute_for(
     programme: &store::programmes::ProgrammeRecord,
     as_of: NaiveDate,
 ) -> Result<PublicStats> {
-    Ok(compute_linked(services, programme, as_of, &[]).await?.0)
+    Ok(compute_linked(services, programme, as_of).await?.0)
 }
 
-/// As [`compute_for`], suppressed together with `more` tables that share their figures (the
-/// results report's) — returned published in the same order.
+/// The rows of the results report's contact table.
+pub(crate) const CONTACT_ROWS: [&str; 6] = [
+    "期限内に連絡",
+    "期限後に連絡",
+    "未連絡（期限超過）",
+    "未連絡（期限前）",
+    "連絡前に終了",
+    // Every application is in this table, so its total is table 1's applications.
+    "キャンセル待ち（連絡の対象外）",
+];
+
+/// The results report's tables that share totals with the public ones, published with them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ReportLists {
+    /// `Step::ALL` × `Standing::ALL`.
+    pub funnel: Published,
+    /// [`CONTACT_ROWS`].
+    pub contact: Published,
+}
+
+/// As [`compute_for`], with the results report's funnel and contact tables. They are always
+/// suppressed together with the public tables, whether `/stats` or the report asks: a figure
+/// one of them hides is then hidden in the other too.
 pub(crate) async fn compute_linked(
     services: &Services,
     programme: &store::programmes::ProgrammeRecord,
     as_of: NaiveDate,
-    more: &[disclosure::Linked<'_>],
-) -> Result<(PublicStats, Vec<Published>)> {
+) -> Result<(PublicStats, ReportLists)> {
     use disclosure::{Linked, Place};
     let cutoff = crate::clock::tokyo_midnight(as_of);
     let filter = ApplicationFilter { programme_id: Some(programme.id), ..Default::default() };
@@ -122,9 +143,17 @@ pub(crate) async fn compute_linked(
         .collect();
     // Taking part on that day: a case that left later is counted, one confirmed later is not.
     let progress = progress_before(services, programme.id, cutoff).await?;
-    let state_of = |a: &store::applications::ApplicationRecord| progress.get(&a.id).and_then(|p| p.state);
-    let participants: Vec<_> =
-        applications.iter().filter(|a| state_of(a).unwrap_or(a.status) == ApplicationStatus::Confirmed).collect();
+    let progress_of = |a: &store::applications::ApplicationRecord| {
+        progress.get(&a.id).copied().unwrap_or_else(|| {
+            let mut p = Progress::default();
+            p.enter(a.status);
+            p
+        })
+    };
+    let state_of = |a: &store::applications::ApplicationRecord| progress_of(a).state.unwrap_or(a.status);
+    let participants: Vec<_> = applications.iter().filter(|a| state_of(a) == ApplicationStatus::Confirmed).collect();
+    let funnel = funnel_counts(services, &applications, &progress_of, as_of).await?;
+    let contact = contact_counts(&applications, &state_of, as_of);
     let courses = course_columns();
 
     let mut applied = vec![vec![0u64]; CourseCode::ALL.len()];
@@ -166,13 +195,25 @@ pub(crate) async fn compute_linked(
     let mut cross_keys: Vec<(Place, usize)> = course_keys(Place::ColumnTotal).collect();
     cross_keys.push((Place::Total, ALL_PARTICIPANTS));
     let mut tables_in = vec![
-        Linked { counts: &applied, shared: vec![(Place::ColumnTotal(0), ALL_APPLICATIONS)] },
-        Linked { counts: &taking_part, shared: list_keys },
-        Linked { counts: &by_industry, shared: cross_keys.clone() },
-        Linked { counts: &by_size, shared: cross_keys },
-        Linked { counts: &by_area, shared: vec![(Place::ColumnTotal(0), ALL_PARTICIPANTS)] },
+        Linked { counts: &applied, shared: vec![(Place::ColumnTotal(0), ALL_APPLICATIONS)], follows: Vec::new() },
+        Linked { counts: &taking_part, shared: list_keys, follows: Vec::new() },
+        Linked { counts: &by_industry, shared: cross_keys.clone(), follows: Vec::new() },
+        Linked { counts: &by_size, shared: cross_keys, follows: Vec::new() },
+        Linked { counts: &by_area, shared: vec![(Place::ColumnTotal(0), ALL_PARTICIPANTS)], follows: Vec::new() },
     ];
-    tables_in.extend(more.iter().cloned());
+    // The report's funnel and contact table follow the public totals: they never hide one of
+    // them by their own choice (it is published on /stats), and hide it when /stats does.
+    let taking_part_column = Standing::ALL.iter().position(|s| *s == Standing::TakingPart).unwrap_or(0);
+    tables_in.push(Linked {
+        counts: &funnel,
+        shared: Vec::new(),
+        follows: vec![(Place::ColumnTotal(taking_part_column), ALL_PARTICIPANTS), (Place::Total, ALL_APPLICATIONS)],
+    });
+    tables_in.push(Linked {
+        counts: &contact,
+        shared: Vec::new(),
+        follows: vec![(Place::ColumnTotal(0), ALL_APPLICATIONS)],
+    });
     let mut published = disclosure::suppress_linked(&tables_in).into_iter();
     let mut next = || published.next().expect("one published table for each table in");
     let (applied, taking_part) = (next(), next());
@@ -219,9 +260,10 @@ pub(crate) async fn compute_linked(
         separate_columns: false,
         published: next(),
     });
-    let more_published: Vec<Published> = (0..more.len()).map(|_| next()).collect();
+    let lists = ReportLists { funnel: next(), contact: next() };
 
-    let detections = detections_by_month(services, programme.fiscal_year, as_of).await?;
+    let ours: std::collections::HashSet<Uuid> = applications.iter().map(|a| a.id).collect();
+    let detections = detections_by_month(services, programme.fiscal_year, as_of, &ours).await?;
     let mut two_star = 0;
     for a in &participants {
         if let Some((_, declared)) = store::guidance::declaration(&services.db, a.id).await?
@@ -239,7 +281,70 @@ pub(crate) async fn compute_linked(
         detections,
         two_star: disclosure::single(two_star),
     };
-    Ok((stats, more_published))
+    Ok((stats, lists))
+}
+
+/// The funnel's counts: each application at the furthest step it reached by the day `as_of`
+/// begins (支援完了 once every UTM registered by then was removed or continued, or the risk report
+/// released), in the column of where it stood.
+async fn funnel_counts(
+    services: &Services,
+    applications: &[store::applications::ApplicationRecord],
+    progress_of: &(dyn Fn(&store::applications::ApplicationRecord) -> Progress + Sync),
+    as_of: NaiveDate,
+) -> Result<Vec<Vec<u64>>> {
+    let cutoff = crate::clock::tokyo_midnight(as_of);
+    let mut devices: std::collections::HashMap<Uuid, Vec<bool>> = Default::default();
+    for device in store::devices::list(&services.db).await? {
+        if device.registered_at < cutoff {
+            let ended = device.removed_on.or(device.continued_on).is_some_and(|day| day < as_of);
+            devices.entry(device.application_id).or_default().push(ended);
+        }
+    }
+    let mut support_ended: std::collections::HashSet<Uuid> =
+        devices.into_iter().filter(|(_, ended)| ended.iter().all(|e| *e)).map(|(id, _)| id).collect();
+    support_ended.extend(
+        store::risk::all_reports(&services.db)
+            .await?
+            .into_iter()
+            .filter(|r| r.released_at.is_some_and(|at| at < cutoff))
+            .map(|r| r.application_id),
+    );
+    let mut funnel = vec![vec![0u64; Standing::ALL.len()]; Step::ALL.len()];
+    for a in applications {
+        let p = progress_of(a);
+        let step = p.step(support_ended.contains(&a.id));
+        let standing = Standing::of(p.state.unwrap_or(a.status));
+        let row = Step::ALL.iter().position(|s| *s == step).unwrap_or(0);
+        let column = Standing::ALL.iter().position(|s| *s == standing).unwrap_or(1);
+        funnel[row][column] += 1;
+    }
+    Ok(funnel)
+}
+
+/// The contact table's counts ([`CONTACT_ROWS`]): the secretariat's first contact within 3
+/// business days of receipt, as it stood when the day `as_of` began.
+fn contact_counts(
+    applications: &[store::applications::ApplicationRecord],
+    state_of: &dyn Fn(&store::applications::ApplicationRecord) -> ApplicationStatus,
+    as_of: NaiveDate,
+) -> Vec<Vec<u64>> {
+    let cutoff = crate::clock::tokyo_midnight(as_of);
+    let last_day = as_of - chrono::Duration::days(1);
+    let mut counts = [0u64; CONTACT_ROWS.len()];
+    for a in applications {
+        let state = state_of(a);
+        let row = match a.first_contact_at.filter(|at| *at < cutoff) {
+            _ if state == ApplicationStatus::Waitlisted => 5,
+            Some(at) if crate::clock::tokyo_date(at) <= a.contact_due => 0,
+            Some(_) => 1,
+            None if state.is_closed() => 4,
+            None if a.contact_due <= last_day => 2,
+            None => 3,
+        };
+        counts[row] += 1;
+    }
+    counts.iter().map(|n| vec![*n]).collect()
 }
 
 /// Each case of programme year `programme_id` as it stood before `cutoff`: its state then and
@@ -291,16 +396,23 @@ fn months_before(fiscal_year: i32, as_of: NaiveDate) -> Vec<NaiveDate> {
     months
 }
 
-async fn detections_by_month(services: &Services, fiscal_year: i32, as_of: NaiveDate) -> Result<Vec<MonthDetections>> {
+/// The detections of the UTMs of the programme's applications `ours`, month by month.
+async fn detections_by_month(
+    services: &Services,
+    fiscal_year: i32,
+    as_of: NaiveDate,
+    ours: &std::collections::HashSet<Uuid>,
+) -> Result<Vec<MonthDetections>> {
     let devices = store::devices::list(&services.db).await?;
-    let owner: std::collections::HashMap<Uuid, Uuid> = devices.iter().map(|d| (d.id, d.application_id)).collect();
+    let owner: std::collections::HashMap<Uuid, Uuid> =
+        devices.iter().filter(|d| ours.contains(&d.application_id)).map(|d| (d.id, d.application_id)).collect();
     let mut out = Vec::new();
     for month in months_before(fiscal_year, as_of) {
         let last = month + Months::new(1) - chrono::Duration::days(1);
         let totals = store::logs::threat_totals_by_device(&services.db, month, last).await?;
         let companies: std::collections::HashSet<Uuid> =
             totals.iter().filter(|(_, n)| *n > 0).filter_map(|(device, _)| owner.get(device).copied()).collect();
-        let detections: u64 = totals.iter().map(|(_, n)| n).sum();
+        let detections: u64 = totals.iter().filter(|(device, _)| owner.contains_key(device)).map(|(_, n)| n).sum();
         out.push(MonthDetections {
             month: month.format("%Y-%m").to_string(),
             companies: disclosure::single(companies.len() as u64),

@@ -14,6 +14,7 @@ pub mod guidance;
 /// RFC 5545 invitations (`.ics`) for a seminar registration: request and cancel.
 pub mod ics;
 pub mod pdf;
+pub mod photo;
 /// QR codes of a registration's reference, as inline SVG and as PNG, for the venue check-in.
 pub mod qr;
 pub mod report;

@@ -321,7 +321,9 @@ pub fn unrounded_figures(text: &str) -> Vec<String> {
             .filter_map(|c| c.to_digit(10).or_else(|| ('０'..='９').contains(&c).then(|| c as u32 - '０' as u32)))
             .map(|d| char::from_digit(d, 10).unwrap_or('0'))
             .collect();
-        let rest = &text[end..];
+        // A space may stand between the number and its unit, and 万・千・億 before it (23万人).
+        let rest = text[end..].trim_start_matches([' ', '\u{3000}']);
+        let rest = rest.strip_prefix(['万', '千', '億']).unwrap_or(rest);
         let unit = UNITS.iter().find(|unit| rest.starts_with(*unit));
         let before = &text[..start];
         let approximate = ABOUT.iter().any(|about| before.trim_end().ends_with(about));
@@ -329,7 +331,8 @@ pub fn unrounded_figures(text: &str) -> Vec<String> {
         if let (Some(unit), false, false) = (unit, approximate, decimal) {
             let value: u64 = digits.parse().unwrap_or(0);
             if value >= 10 && !value.is_multiple_of(10) {
-                found.push(format!("{}{unit}", &text[start..end]));
+                let written = &text[start..text.len() - rest.len() + unit.len()];
+                found.push(written.to_string());
             }
         }
         i = j.max(i + 1);
@@ -412,6 +415,7 @@ mod tests {
         assert!(unrounded_figures("第2回の訪問、3台、2.5%").is_empty(), "small counts and decimals");
         assert_eq!(unrounded_figures("全角の２３名"), ["２３名"]);
         assert_eq!(unrounded_figures("11人、"), ["11人"]);
+        assert_eq!(unrounded_figures("従業員 23 名、会員23万人"), ["23 名", "23万人"]);
         assert!(unrounded_figures("").is_empty());
     }
 }

@@ -26,6 +26,10 @@ pub enum Cell {
     Small,
     /// Hidden so that a small cell cannot be worked out from the totals: "x".
     Complementary,
+    /// Not shown at all, saying nothing (not even whether it is 0): "—". A table that follows
+    /// totals published elsewhere withholds its breakdown this way when those totals alone
+    /// would pin a small figure ([`Linked::follows`]).
+    Withheld,
 }
 
 impl Cell {
@@ -35,6 +39,7 @@ impl Cell {
             Cell::Count(n) => n.to_string(),
             Cell::Small => "<5".into(),
             Cell::Complementary => "x".into(),
+            Cell::Withheld => "—".into(),
         }
     }
 
@@ -165,6 +170,8 @@ impl Published {
 struct Grid {
     values: Vec<Vec<u64>>,
     hidden: Vec<Vec<Option<Cell>>>,
+    /// Published elsewhere as they are: never chosen to be hidden here.
+    fixed: Vec<Vec<bool>>,
 }
 
 impl Grid {
@@ -277,7 +284,8 @@ impl Grid {
     /// the smallest figure shown anywhere.
     fn next_to_hide(&self, (r, c): (usize, usize)) -> Option<(usize, usize)> {
         let (rows, columns) = (self.rows(), self.columns());
-        let visible_nonzero = |&(rr, cc): &(usize, usize)| self.hidden[rr][cc].is_none() && self.values[rr][cc] > 0;
+        let choosable = |rr: usize, cc: usize| self.hidden[rr][cc].is_none() && !self.fixed[rr][cc];
+        let visible_nonzero = |&(rr, cc): &(usize, usize)| choosable(rr, cc) && self.values[rr][cc] > 0;
         let row: Vec<(usize, usize)> = (0..columns - 1).map(|cc| (r, cc)).collect();
         let column: Vec<(usize, usize)> = (0..rows - 1).map(|rr| (rr, c)).collect();
         let smallest = |cells: &[(usize, usize)]| {
@@ -286,11 +294,11 @@ impl Grid {
         let everywhere: Vec<(usize, usize)> = (0..rows).flat_map(|rr| (0..columns).map(move |cc| (rr, cc))).collect();
         smallest(&row)
             .or_else(|| smallest(&column))
-            .or_else(|| Some((r, columns - 1)).filter(|&(rr, cc)| self.hidden[rr][cc].is_none()))
-            .or_else(|| Some((rows - 1, c)).filter(|&(rr, cc)| self.hidden[rr][cc].is_none()))
+            .or_else(|| Some((r, columns - 1)).filter(|&(rr, cc)| choosable(rr, cc)))
+            .or_else(|| Some((rows - 1, c)).filter(|&(rr, cc)| choosable(rr, cc)))
             // Pinned through other lines (a total of totals): the grand total, then the
             // smallest figure shown anywhere.
-            .or_else(|| Some((rows - 1, columns - 1)).filter(|&(rr, cc)| self.hidden[rr][cc].is_none()))
+            .or_else(|| Some((rows - 1, columns - 1)).filter(|&(rr, cc)| choosable(rr, cc)))
             .or_else(|| smallest(&everywhere))
     }
 }
@@ -323,6 +331,11 @@ impl Published {
 pub struct Linked<'a> {
     pub counts: &'a [Vec<u64>],
     pub shared: Vec<(Place, usize)>,
+    /// Figures this table prints as the tables that share them do, without ever choosing to
+    /// hide one itself (a table published after the others, whose totals are already out):
+    /// hidden when another hides it, else shown, and the table's own protection is found
+    /// among its other figures.
+    pub follows: Vec<(Place, usize)>,
 }
 
 /// Publishes tables that share figures so that a figure one of them hides is hidden in every
@@ -336,9 +349,16 @@ pub fn suppress_linked(tables: &[Linked<'_>]) -> Vec<Published> {
         let published: Vec<Published> = tables
             .iter()
             .map(|table| {
+                let all = table.shared.iter().chain(&table.follows);
                 let hide: Vec<Place> =
-                    table.shared.iter().filter(|(_, key)| hidden_keys.contains(key)).map(|(place, _)| *place).collect();
-                suppress_hiding(table.counts, &hide)
+                    all.filter(|(_, key)| hidden_keys.contains(key)).map(|(place, _)| *place).collect();
+                let fixed: Vec<Place> = table
+                    .follows
+                    .iter()
+                    .filter(|(_, key)| !hidden_keys.contains(key))
+                    .map(|(place, _)| *place)
+                    .collect();
+                suppress_hiding(table.counts, &hide, &fixed)
             })
             .collect();
         let mut next = hidden_keys.clone();
@@ -355,11 +375,12 @@ pub fn suppress_linked(tables: &[Linked<'_>]) -> Vec<Published> {
 /// Publishes `counts` (`counts[row][column]`, every row as long) with its row, column and grand
 /// totals under the small-cell rule. A table with one column is a list with its total.
 pub fn suppress(counts: &[Vec<u64>]) -> Published {
-    suppress_hiding(counts, &[])
+    suppress_hiding(counts, &[], &[])
 }
 
-/// As [`suppress`], with the figures at `hide` hidden from the start ("x", or "<5" when small).
-fn suppress_hiding(counts: &[Vec<u64>], hide: &[Place]) -> Published {
+/// As [`suppress`], with the figures at `hide` hidden from the start ("x", or "<5" when small)
+/// and those at `fixed` never chosen to be hidden.
+fn suppress_hiding(counts: &[Vec<u64>], hide: &[Place], fixed: &[Place]) -> Published {
     let columns = counts.first().map_or(0, Vec::len);
     assert!(counts.iter().all(|row| row.len() == columns), "every row of a table has as many cells");
     // The grid with totals: rows + 1 × columns + 1.
@@ -377,15 +398,25 @@ fn suppress_hiding(counts: &[Vec<u64>], hide: &[Place]) -> Published {
         .iter()
         .map(|row| row.iter().map(|&v| (single(v) == Cell::Small).then_some(Cell::Small)).collect())
         .collect();
-    let mut grid = Grid { values, hidden };
     let rows = counts.len();
+    let position = |place: Place| match place {
+        Place::Cell(r, c) => (r, c),
+        Place::RowTotal(r) => (r, columns),
+        Place::ColumnTotal(c) => (rows, c),
+        Place::Total => (rows, columns),
+    };
+    let mut is_fixed = vec![vec![false; columns + 1]; rows + 1];
+    for place in fixed {
+        let (r, c) = position(*place);
+        is_fixed[r][c] = true;
+        // A list's row totals are its cells, its grand total its column's total.
+        if columns == 1 {
+            is_fixed[r][1 - c] = true;
+        }
+    }
+    let mut grid = Grid { values, hidden, fixed: is_fixed };
     for place in hide {
-        let (r, c) = match *place {
-            Place::Cell(r, c) => (r, c),
-            Place::RowTotal(r) => (r, columns),
-            Place::ColumnTotal(c) => (rows, c),
-            Place::Total => (rows, columns),
-        };
+        let (r, c) = position(*place);
         if grid.hidden[r][c].is_none() {
             grid.hidden[r][c] = Some(Cell::Complementary);
         }
@@ -395,7 +426,20 @@ fn suppress_hiding(counts: &[Vec<u64>], hide: &[Place]) -> Published {
         // The sums with what the marks say ("<5" is 1–4, "x" at least 5) must leave every
         // small figure more than one value.
         let Some(pinned) = grid.pinned_small() else { break };
-        let Some((r, c)) = grid.next_to_hide(pinned) else { break };
+        let Some((r, c)) = grid.next_to_hide(pinned) else {
+            // Only figures published elsewhere are left to hide: those pin it (9 applications,
+            // 7 taking part, and the other 2 split as 1 and 1). The breakdown says nothing then.
+            if !fixed.is_empty() {
+                for (r, row) in grid.hidden.iter_mut().enumerate() {
+                    for (c, cell) in row.iter_mut().enumerate() {
+                        if !grid.fixed[r][c] {
+                            *cell = Some(Cell::Withheld);
+                        }
+                    }
+                }
+            }
+            break;
+        };
         grid.hidden[r][c] = Some(Cell::Complementary);
     }
     let cell = |r: usize, c: usize| grid.hidden[r][c].unwrap_or(Cell::Count(grid.values[r][c]));
@@ -428,7 +472,7 @@ fn second_in_every_line(grid: &mut Grid) {
                 }
             };
             let (body, total) = line.split_at(line.len() - 1);
-            let visible = |&&(r, c): &&(usize, usize)| grid.hidden[r][c].is_none();
+            let visible = |&&(r, c): &&(usize, usize)| grid.hidden[r][c].is_none() && !grid.fixed[r][c];
             let pick = body
                 .iter()
                 .filter(visible)
@@ -575,6 +619,7 @@ mod tests {
                     Cell::Count(n) => assert_eq!(n, value, "what is shown is true"),
                     Cell::Small => assert!((1..MIN_COMPANIES).contains(&value)),
                     Cell::Complementary => assert!(value == 0 || value >= MIN_COMPANIES),
+                    Cell::Withheld => {}
                 }
                 if (1..MIN_COMPANIES).contains(&value) {
                     assert_eq!(published.cells[r][c], Cell::Small, "{counts:?}: cell {r},{c}");
@@ -786,9 +831,9 @@ mod tests {
         let mut second: Vec<(Place, usize)> = (0..k).map(|c| (Place::ColumnTotal(c), c)).collect();
         second.push((Place::Total, total));
         vec![
-            Linked { counts: courses, shared: first },
-            Linked { counts: industries, shared: second },
-            Linked { counts: areas, shared: vec![(Place::ColumnTotal(0), total)] },
+            Linked { counts: courses, shared: first, follows: Vec::new() },
+            Linked { counts: industries, shared: second, follows: Vec::new() },
+            Linked { counts: areas, shared: vec![(Place::ColumnTotal(0), total)], follows: Vec::new() },
         ]
     }
 
@@ -838,5 +883,56 @@ mod tests {
             }
         }
         assert!(unlinked_leaks > 0, "the attack finds tables that leak when suppressed one by one");
+    }
+
+    #[test]
+    fn a_table_that_follows_never_hides_a_figure_the_others_show() {
+        // Applications by course [8, 1] and a breakdown of the same 9 by standing [7, 2, 0]:
+        // the breakdown follows the total the courses table prints.
+        let courses = vec![vec![8], vec![1]];
+        let standing = vec![vec![7], vec![2], vec![0]];
+        let tables = [
+            Linked { counts: &courses, shared: vec![(Place::ColumnTotal(0), 0)], follows: Vec::new() },
+            Linked { counts: &standing, shared: Vec::new(), follows: vec![(Place::ColumnTotal(0), 0)] },
+        ];
+        let published = suppress_linked(&tables);
+        assert_eq!(published[0].total, Cell::Count(9));
+        assert_eq!(published[1].total, Cell::Count(9), "the total stays as the courses table prints it");
+        assert_eq!(published[1].cells[1][0], Cell::Small);
+        assert_eq!(published[1].cells[0][0], Cell::Complementary, "protected by its own figures");
+        // 9 applications, 7 of them in one row: the other 2 are pinned by the totals the
+        // follower may not hide (7 and 9 both printed elsewhere), so its breakdown says nothing.
+        let split = vec![vec![7], vec![1], vec![1]];
+        let seven = vec![vec![7]];
+        let tables = [
+            Linked {
+                counts: &seven,
+                shared: vec![(Place::Cell(0, 0), 1), (Place::ColumnTotal(0), 1)],
+                follows: Vec::new(),
+            },
+            Linked {
+                counts: &split,
+                shared: Vec::new(),
+                follows: vec![(Place::Cell(0, 0), 1), (Place::ColumnTotal(0), 0)],
+            },
+        ];
+        let nine = vec![vec![9]];
+        let published = suppress_linked(&[
+            tables[0].clone(),
+            tables[1].clone(),
+            Linked { counts: &nine, shared: vec![(Place::ColumnTotal(0), 0)], follows: Vec::new() },
+        ]);
+        assert_eq!(published[1].cells[0][0], Cell::Count(7));
+        assert_eq!(published[1].total, Cell::Count(9));
+        assert_eq!((published[1].cells[1][0], published[1].cells[2][0]), (Cell::Withheld, Cell::Withheld));
+        assert_eq!(Cell::Withheld.label(), "—");
+        // When the courses table hides the total, the follower hides it too.
+        let few = vec![vec![2], vec![1]];
+        let tables = [
+            Linked { counts: &few, shared: vec![(Place::ColumnTotal(0), 0)], follows: Vec::new() },
+            Linked { counts: &[vec![3]], shared: Vec::new(), follows: vec![(Place::ColumnTotal(0), 0)] },
+        ];
+        let published = suppress_linked(&tables);
+        assert!(published[0].total.is_hidden() && published[1].total.is_hidden(), "{published:?}");
     }
 }

@@ -268,6 +268,26 @@ pub async fn photos(db: &Db, id: Uuid) -> Result<Vec<PhotoRecord>> {
     Ok(rows.into_iter().map(photo_record).collect())
 }
 
+/// The ids of the photos of study `id` still kept, oldest first, read in `tx` (after its lock).
+pub async fn photo_ids_kept(tx: &Tx, id: Uuid) -> Result<Vec<Uuid>> {
+    use photo::Column as C;
+    Ok(photo::Entity::find()
+        .select_only()
+        .column(C::Id)
+        .filter(C::CaseStudyId.eq(id))
+        .filter(C::RemovedAt.is_null())
+        .order_by_asc(C::UploadedAt)
+        .order_by_asc(C::Id)
+        .into_tuple()
+        .all(tx.conn())
+        .await?)
+}
+
+/// How many photos of study `id` are kept, read in `tx` (after its lock).
+pub async fn photos_kept(tx: &Tx, id: Uuid) -> Result<usize> {
+    Ok(photo_ids_kept(tx, id).await?.len())
+}
+
 /// Photo `photo` of study `id` with its bytes (a removed one: not found).
 pub async fn photo_bytes(db: &Db, id: Uuid, photo: Uuid) -> Result<(PhotoRecord, Vec<u8>)> {
     let model = photo::Entity::find_by_id(photo)
@@ -531,9 +551,10 @@ pub async fn events(db: &Db, id: Uuid) -> Result<Vec<EventRecord>> {
 }
 
 /// Retention (`retention::reduce_application`): the studies of application `id` lose their
-/// interview notes and photos, and a published one is taken down (its company is no longer
-/// named anywhere); versions and events stay.
-pub(crate) async fn reduce(tx: &Tx, application_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+/// interview notes, their versions' text, the comments and the photos (with who consented), and
+/// are withdrawn with nothing approved, so none can be published again; what happened when
+/// stays. Returns the rows changed (0 when done before).
+pub(crate) async fn reduce(tx: &Tx, application_id: Uuid, now: DateTime<Utc>) -> Result<u64> {
     use sea_orm::sea_query::Expr;
     let studies: Vec<Uuid> = study::Entity::find()
         .filter(study::Column::ApplicationId.eq(application_id))
@@ -543,22 +564,53 @@ pub(crate) async fn reduce(tx: &Tx, application_id: Uuid, now: DateTime<Utc>) ->
         .map(|s| s.id)
         .collect();
     if studies.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
-    study::Entity::update_many()
+    let reduced = crate::retention::REDUCED_TEXT;
+    // Withdrawn with nothing approved: it cannot be published again.
+    let mut changed = study::Entity::update_many()
         .col_expr(study::Column::InterviewNotes, Expr::value(""))
         .col_expr(study::Column::Published, Expr::value(false))
+        .col_expr(study::Column::Status, Expr::value(Status::Withdrawn.code()))
+        .col_expr(study::Column::ApprovedVersion, Expr::value(Option::<i32>::None))
+        .col_expr(study::Column::SentVersion, Expr::value(Option::<i32>::None))
         .col_expr(study::Column::UpdatedAt, Expr::value(now))
         .filter(study::Column::Id.is_in(studies.clone()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(study::Column::InterviewNotes.ne(""))
+                .add(study::Column::Published.eq(true))
+                .add(study::Column::ApprovedVersion.is_not_null())
+                .add(study::Column::SentVersion.is_not_null()),
+        )
         .exec(tx.conn())
-        .await?;
-    photo::Entity::update_many()
+        .await?
+        .rows_affected;
+    changed += version::Entity::update_many()
+        .col_expr(version::Column::Title, Expr::value(reduced))
+        .col_expr(version::Column::Body, Expr::value(reduced))
+        .filter(version::Column::CaseStudyId.is_in(studies.clone()))
+        .filter(version::Column::Body.ne(reduced))
+        .exec(tx.conn())
+        .await?
+        .rows_affected;
+    changed += event::Entity::update_many()
+        .col_expr(event::Column::Body, Expr::value(""))
+        .filter(event::Column::CaseStudyId.is_in(studies.clone()))
+        .filter(event::Column::Body.ne(""))
+        .exec(tx.conn())
+        .await?
+        .rows_affected;
+    changed += photo::Entity::update_many()
         .col_expr(photo::Column::Bytes, Expr::value(Vec::<u8>::new()))
+        .col_expr(photo::Column::Caption, Expr::value(reduced))
+        .col_expr(photo::Column::ConsentBy, Expr::value(reduced))
         .col_expr(photo::Column::RemovedAt, Expr::value(Some(now)))
-        .col_expr(photo::Column::RemovedReason, Expr::value(Some("保存期間経過により削除".to_string())))
+        .col_expr(photo::Column::RemovedReason, Expr::value(Some(reduced.to_string())))
         .filter(photo::Column::CaseStudyId.is_in(studies))
-        .filter(photo::Column::RemovedAt.is_null())
+        .filter(photo::Column::ConsentBy.ne(reduced))
         .exec(tx.conn())
-        .await?;
-    Ok(())
+        .await?
+        .rows_affected;
+    Ok(changed)
 }

@@ -30,6 +30,8 @@ pub struct DeviceRecord {
     pub trial_choice_at: Option<DateTime<Utc>>,
     /// The UTM operator's contract reference of a continuation.
     pub operator_reference: Option<String>,
+    /// When it was registered in Kojo.
+    pub registered_at: DateTime<Utc>,
 }
 
 impl DeviceRecord {
@@ -264,6 +266,7 @@ fn record(model: device::Model) -> Result<DeviceRecord> {
             None => None,
         },
         trial_choice_at: model.trial_choice_at,
+        registered_at: model.created_at,
         operator_reference: model.operator_reference,
     })
 }

@@ -193,14 +193,17 @@ impl MigrationTrait for M0030CaseStudyPhotos {
                 .alter_table(Table::alter().table(CaseStudyVersions::Table).add_column(&mut column).to_owned())
                 .await?;
         }
-        // The versions written before: with their study's options (all they could have had).
+        // The versions written before: the newest with its study's options (saved with it);
+        // an older one (perhaps the approved one) keeps the defaults, the most private — its
+        // own options were overwritten by later saves and are not known.
         manager
             .get_connection()
             .execute_unprepared(
                 "UPDATE case_study_versions SET \
                  anonymity = (SELECT anonymity FROM case_studies WHERE case_studies.id = case_study_versions.case_study_id), \
                  show_faces = (SELECT show_faces FROM case_studies WHERE case_studies.id = case_study_versions.case_study_id), \
-                 round_numbers = (SELECT round_numbers FROM case_studies WHERE case_studies.id = case_study_versions.case_study_id)",
+                 round_numbers = (SELECT round_numbers FROM case_studies WHERE case_studies.id = case_study_versions.case_study_id) \
+                 WHERE version = (SELECT newest FROM case_studies WHERE case_studies.id = case_study_versions.case_study_id)",
             )
             .await?;
         manager

@@ -160,22 +160,37 @@ fn without_notes(check: &str) -> Option<String> {
 }
 
 /// The free texts and files of application `id`'s support that may name people: the portal's
-/// messages, contact notes, the timeline's reasons and the status check's notes, the decision's
-/// reason, the incident desk's descriptions, threads, files and visit sign-offs, the guidance
-/// visits' attendees, notes and files, the case studies' interview notes and photos (a published
-/// study is taken down), and the inquiries linked to it. What happened when stays.
-async fn reduce_support_records(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+/// messages and their company authors, contact notes, the timeline's reasons and the status
+/// check's notes, the decision's reason, the incident desk's descriptions, threads, files,
+/// company authors and visit reports, the guidance visits' attendees, notes and files, the case
+/// studies (see `case_studies::reduce`), and the inquiries linked to it. What happened when
+/// stays. Returns the rows changed: 0 when it was done before (it may be run again).
+pub async fn reduce_support_records(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result<u64> {
     let conn = tx.conn();
-    message::Entity::update_many()
+    let gone = "（削除済み）";
+    let mut changed = 0;
+    changed += message::Entity::update_many()
         .col_expr(message::Column::Body, Expr::value(REDUCED_TEXT))
         .filter(message::Column::ApplicationId.eq(id))
+        .filter(message::Column::Body.ne(REDUCED_TEXT))
         .exec(conn)
-        .await?;
-    contact::Entity::update_many()
+        .await?
+        .rows_affected;
+    changed += message::Entity::update_many()
+        .col_expr(message::Column::AuthorLabel, Expr::value(REDUCED_TEXT))
+        .filter(message::Column::ApplicationId.eq(id))
+        .filter(message::Column::FromCompany.eq(true))
+        .filter(message::Column::AuthorLabel.ne(REDUCED_TEXT))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    changed += contact::Entity::update_many()
         .col_expr(contact::Column::Summary, Expr::value(REDUCED_TEXT))
         .filter(contact::Column::ApplicationId.eq(id))
+        .filter(contact::Column::Summary.ne(REDUCED_TEXT))
         .exec(conn)
-        .await?;
+        .await?
+        .rows_affected;
     for event in case_event::Entity::find().filter(case_event::Column::ApplicationId.eq(id)).all(conn).await? {
         let detail = serde_json::from_str::<serde_json::Value>(&event.detail).ok().and_then(|mut detail| {
             let check = detail.get("check")?.to_string();
@@ -191,6 +206,7 @@ async fn reduce_support_records(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result
             active.detail = Set(detail);
         }
         active.update(conn).await?;
+        changed += 1;
     }
     let row = application::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
     let check = row.status_check.as_deref().and_then(without_notes);
@@ -201,6 +217,7 @@ async fn reduce_support_records(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result
         }
         active.decision_reason = Set(None);
         active.update(conn).await?;
+        changed += 1;
     }
     let tickets: Vec<Uuid> = incident_ticket::Entity::find()
         .filter(incident_ticket::Column::ApplicationId.eq(id))
@@ -210,48 +227,96 @@ async fn reduce_support_records(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Result
         .map(|t| t.id)
         .collect();
     if !tickets.is_empty() {
-        incident_ticket::Entity::update_many()
+        changed += incident_ticket::Entity::update_many()
             .col_expr(incident_ticket::Column::Description, Expr::value(REDUCED_TEXT))
+            .col_expr(incident_ticket::Column::OpenedByLabel, Expr::value(REDUCED_TEXT))
             .filter(incident_ticket::Column::Id.is_in(tickets.clone()))
+            .filter(incident_ticket::Column::Description.ne(REDUCED_TEXT))
             .exec(conn)
-            .await?;
-        incident_event::Entity::update_many()
+            .await?
+            .rows_affected;
+        changed += incident_event::Entity::update_many()
             .col_expr(incident_event::Column::Body, Expr::value(REDUCED_TEXT))
             .filter(incident_event::Column::TicketId.is_in(tickets.clone()))
             .filter(incident_event::Column::Body.ne(""))
+            .filter(incident_event::Column::Body.ne(REDUCED_TEXT))
             .exec(conn)
-            .await?;
-        incident_attachment::Entity::update_many()
+            .await?
+            .rows_affected;
+        changed += incident_event::Entity::update_many()
+            .col_expr(incident_event::Column::AuthorLabel, Expr::value(REDUCED_TEXT))
+            .filter(incident_event::Column::TicketId.is_in(tickets.clone()))
+            .filter(incident_event::Column::AuthorIsCompany.eq(true))
+            .filter(incident_event::Column::AuthorLabel.ne(REDUCED_TEXT))
+            .exec(conn)
+            .await?
+            .rows_affected;
+        changed += incident_attachment::Entity::update_many()
             .col_expr(incident_attachment::Column::Bytes, Expr::value(Vec::<u8>::new()))
-            .col_expr(incident_attachment::Column::Filename, Expr::value("（削除済み）"))
+            .col_expr(incident_attachment::Column::Filename, Expr::value(gone))
+            .col_expr(incident_attachment::Column::UploadedByLabel, Expr::value(REDUCED_TEXT))
             .filter(incident_attachment::Column::TicketId.is_in(tickets))
+            .filter(incident_attachment::Column::Filename.ne(gone))
             .exec(conn)
-            .await?;
+            .await?
+            .rows_affected;
     }
-    incident_dispatch::Entity::update_many()
+    changed += incident_dispatch::Entity::update_many()
         .col_expr(incident_dispatch::Column::SignedOffBy, Expr::value(Option::<String>::None))
+        .col_expr(incident_dispatch::Column::WorkDone, Expr::value(Option::<String>::None))
+        .col_expr(incident_dispatch::Column::Outcome, Expr::value(Option::<String>::None))
         .filter(incident_dispatch::Column::ApplicationId.eq(id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(incident_dispatch::Column::SignedOffBy.is_not_null())
+                .add(incident_dispatch::Column::WorkDone.is_not_null())
+                .add(incident_dispatch::Column::Outcome.is_not_null()),
+        )
         .exec(conn)
-        .await?;
-    guidance_visit::Entity::update_many()
+        .await?
+        .rows_affected;
+    changed += guidance_visit::Entity::update_many()
         .col_expr(guidance_visit::Column::Attendees, Expr::value(Option::<String>::None))
         .col_expr(guidance_visit::Column::Topics, Expr::value(Option::<String>::None))
         .col_expr(guidance_visit::Column::Findings, Expr::value(Option::<String>::None))
         .col_expr(guidance_visit::Column::NextSteps, Expr::value(Option::<String>::None))
         .filter(guidance_visit::Column::ApplicationId.eq(id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(guidance_visit::Column::Attendees.is_not_null())
+                .add(guidance_visit::Column::Topics.is_not_null())
+                .add(guidance_visit::Column::Findings.is_not_null())
+                .add(guidance_visit::Column::NextSteps.is_not_null()),
+        )
         .exec(conn)
-        .await?;
-    guidance_visit_file::Entity::update_many()
+        .await?
+        .rows_affected;
+    changed += guidance_visit_file::Entity::update_many()
         .col_expr(guidance_visit_file::Column::Bytes, Expr::value(Vec::<u8>::new()))
-        .col_expr(guidance_visit_file::Column::Filename, Expr::value("（削除済み）"))
+        .col_expr(guidance_visit_file::Column::Filename, Expr::value(gone))
+        .col_expr(guidance_visit_file::Column::UploadedByLabel, Expr::value(REDUCED_TEXT))
         .filter(guidance_visit_file::Column::ApplicationId.eq(id))
+        .filter(guidance_visit_file::Column::Filename.ne(gone))
         .exec(conn)
-        .await?;
-    crate::case_studies::reduce(tx, id, now).await?;
+        .await?
+        .rows_affected;
+    changed += crate::case_studies::reduce(tx, id, now).await?;
     for inquiry in crate::inquiries::linked_to(tx, id).await? {
-        crate::inquiries::reduce(tx, inquiry, now).await?;
+        changed += u64::from(crate::inquiries::reduce(tx, inquiry, now).await?);
     }
-    Ok(())
+    Ok(changed)
+}
+
+/// Applications reduced already (by an earlier version, before their support records were
+/// covered): `reduce_support_records` finishes them.
+pub async fn reduced_applications(db: &Db) -> Result<Vec<Uuid>> {
+    Ok(application::Entity::find()
+        .filter(application::Column::CompanyName.eq(REDUCED_NAME))
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect())
 }
 
 /// Sign-in records older than `before`: attempts (e-mail and IP addresses), and sessions and
@@ -284,13 +349,15 @@ pub async fn mail_before(db: &Db, before: DateTime<Utc>) -> Result<u64> {
     Ok(outbox_message::Entity::find().filter(old_mail(before)).count(db.conn()).await?)
 }
 
-/// Reduces what [`mail_before`] counts: the address, the text and the attachments go; the
-/// subject, status and dates stay.
+/// Reduces what [`mail_before`] counts: the address, the subject (it may name the company), the
+/// text, the attachments and the last error (it may quote the address) go; status and dates stay.
 pub async fn reduce_mail(tx: &Tx, before: DateTime<Utc>) -> Result<u64> {
     let done = outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::ToAddress, Expr::value("reduced@invalid"))
+        .col_expr(outbox_message::Column::Subject, Expr::value(REDUCED_TEXT))
         .col_expr(outbox_message::Column::Body, Expr::value(REDUCED_TEXT))
         .col_expr(outbox_message::Column::Attachments, Expr::value(Option::<String>::None))
+        .col_expr(outbox_message::Column::LastError, Expr::value(Option::<String>::None))
         .filter(old_mail(before))
         .exec(tx.conn())
         .await?;

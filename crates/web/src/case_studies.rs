@@ -420,14 +420,15 @@ async fn post_remove_photo(
     }
 }
 
-/// A photo shown in the page (inline), never cached by a shared cache unless public.
-fn image(record: &store::case_studies::PhotoRecord, bytes: Vec<u8>, public: bool) -> Response {
+/// A photo shown in the page (inline), never kept by a cache: a removed photo (consent
+/// withdrawn) must be gone at once, also from the public page.
+fn image(record: &store::case_studies::PhotoRecord, bytes: Vec<u8>) -> Response {
     use axum::http::header;
     (
         [
             (header::CONTENT_TYPE, record.content_type.clone()),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (header::CACHE_CONTROL, if public { "public, max-age=300" } else { "private, no-store" }.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
         ],
         bytes,
     )
@@ -443,7 +444,7 @@ async fn office_photo(
     let actor = staff_actor(&staff, &ip);
     let (record, bytes) =
         app::case_studies::photo(&state.services, &actor, parse_id(&id)?, parse_id(&photo)?, state.clock.now()).await?;
-    Ok(image(&record, bytes, false))
+    Ok(image(&record, bytes))
 }
 
 async fn portal_photo(
@@ -456,7 +457,7 @@ async fn portal_photo(
     let (record, bytes) =
         app::case_studies::own_photo(&state.services, &actor, parse_id(&id)?, parse_id(&photo)?, state.clock.now())
             .await?;
-    Ok(image(&record, bytes, false))
+    Ok(image(&record, bytes))
 }
 
 async fn public_photo(
@@ -466,7 +467,7 @@ async fn public_photo(
     let id = Uuid::parse_str(&id).map_err(|_| PageError::NotFound)?;
     let photo = Uuid::parse_str(&photo).map_err(|_| PageError::NotFound)?;
     let (record, bytes) = app::case_studies::published_photo(&state.services, id, photo).await?;
-    Ok(image(&record, bytes, true))
+    Ok(image(&record, bytes))
 }
 
 async fn office_study(

@@ -229,6 +229,7 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
     assert_eq!(done.groups.iter().map(|g| g.records).sum::<usize>(), 1);
     let messages = store::portal::messages(db, participant).await.unwrap();
     assert!(messages.iter().all(|m| m.body == store::retention::REDUCED_TEXT), "portal messages");
+    assert!(messages.iter().filter(|m| m.from_company).all(|m| m.author_label == store::retention::REDUCED_TEXT));
     let contacts = store::cases::contacts(db, participant).await.unwrap();
     assert!(!contacts.is_empty() && contacts.iter().all(|c| c.summary == store::retention::REDUCED_TEXT));
     let linked_now = store::inquiries::get(db, linked.id).await.unwrap();
@@ -239,7 +240,16 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
         app::case_studies::published_photo(services, study, photo.id).await,
         Err(app::AppError::NotFound)
     ));
-    assert!(store::case_studies::photo_bytes(db, study, photo.id).await.is_err(), "the photo is gone");
+    let kept = store::case_studies::photos(db, study).await.unwrap();
+    assert_eq!(kept[0].size, 0, "the photo's bytes are gone");
+    assert_eq!(kept[0].consent_by, store::retention::REDUCED_TEXT, "and who consented");
+    assert!(
+        matches!(
+            app::case_studies::publish(services, &operator, study, true, now).await,
+            Err(app::AppError::Invalid(_))
+        ),
+        "a reduced study cannot be published again"
+    );
     let reduced = store::applications::get(&app.running.db, participant).await.unwrap();
     assert_eq!(reduced.contact_email, "");
     let invitation = store::surveys::invitation(&app.running.db, invitation.id).await.unwrap();
