@@ -247,6 +247,30 @@ async fn the_results_report_holds_the_year_s_figures_suppressed_in_pdf_and_xlsx(
         assert_eq!(sheet_row(&old, "01_courses", &courses, "計"), ["0", "0"]);
     }
 
+    // Eight more applications: the 10 not taking part are no longer pinned by the totals, and
+    // the funnel shows its breakdown, each figure true or marked.
+    for n in 10..=17 {
+        assert_eq!(app.apply(&crate::common::application(n, "utm")).await.status(), 201);
+    }
+    let (_, xlsx) = download(&tokyo, &app, &format!("{query}&format=xlsx")).await;
+    let row = |label: &str| sheet_row(&xlsx, "05_funnel", &funnel, label);
+    let truths: [(&str, [u64; 6]); 4] = [
+        ("申込み", [0, 9, 1, 0, 0, 10]),
+        ("参加確定", [6, 0, 0, 0, 0, 6]),
+        ("支援完了", [1, 0, 0, 0, 0, 1]),
+        ("計", [7, 9, 1, 0, 0, 17]),
+    ];
+    for (label, truth) in truths {
+        let shown = row(label);
+        assert!(!shown.contains(&"—".to_string()), "{label}: {shown:?}");
+        for (column, (shown, truth)) in shown.iter().zip(truth).enumerate() {
+            shown_as(shown, truth, &format!("funnel of 17, {label}, column {column}"));
+        }
+    }
+    assert_eq!(row("支援完了")[0], "<5", "the company whose UTM was removed");
+    assert_eq!(row("申込み")[2], "<5", "the withdrawn one");
+    assert_eq!(row("計")[5], "17");
+
     // Bad input and other readers.
     assert_eq!(download(&tokyo, &app, &format!("year={fiscal_year}&month=1999-01")).await.0, 400);
     assert_eq!(download(&tokyo, &app, "year=abc").await.0, 400);
