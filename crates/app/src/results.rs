@@ -99,8 +99,17 @@ fn from_stats(table: &StatsTable) -> ReportTable {
         title: table.title_ja.clone(),
         headers,
         rows,
-        note: if published.has_hidden() { disclosure::NOTE_JA.into() } else { String::new() },
+        note: if printed_hidden(published, with_row_totals) { disclosure::NOTE_JA.into() } else { String::new() },
     }
+}
+
+/// Whether a figure printed of `published` is hidden: its cells and column totals, and its row
+/// and grand totals when they are printed (separate populations have none, marked hidden).
+fn printed_hidden(published: &Published, row_totals: bool) -> bool {
+    if row_totals {
+        return published.has_hidden();
+    }
+    published.column_totals.iter().chain(published.cells.iter().flatten()).any(|c| c.is_hidden())
 }
 
 /// A list of counts that are parts of one whole, as published, as a table with its total.
@@ -152,7 +161,7 @@ fn table_of(
         title: title.into(),
         headers: all,
         rows: out,
-        note: if published.has_hidden() { disclosure::NOTE_JA.into() } else { String::new() },
+        note: if printed_hidden(published, row_totals) { disclosure::NOTE_JA.into() } else { String::new() },
     }
 }
 

@@ -778,7 +778,9 @@ pub struct Figures {
 
 pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
     actor.require(Action::ReadRiskFigures)?;
-    figures_for(services, Audience::of(actor.role()), None).await
+    // The programme year running (every year's before the first one is set up).
+    let programme = store::programmes::current(&services.db).await?.map(|p| p.id);
+    figures_for(services, Audience::of(actor.role()), programme).await
 }
 
 /// The same figures for `audience`: the results report's are always outside the secretariat's.
