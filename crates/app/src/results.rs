@@ -112,6 +112,18 @@ fn printed_hidden(published: &Published, row_totals: bool) -> bool {
     published.column_totals.iter().chain(published.cells.iter().flatten()).any(|c| c.is_hidden())
 }
 
+/// What is printed under a table: the marks' meaning, for the marks it holds.
+fn note_for(published: &Published, hidden: bool) -> String {
+    let mut note = if hidden { disclosure::NOTE_JA.to_string() } else { String::new() };
+    if published.cells.iter().flatten().any(|c| *c == Cell::Withheld) {
+        note.push_str(WITHHELD_NOTE);
+    }
+    note
+}
+
+/// What "—" means in a table that follows the public totals.
+const WITHHELD_NOTE: &str = "「—」は、表1と同じ合計から5社未満の値が分かってしまうため、内訳を表示していない値です。";
+
 /// A list of counts that are parts of one whole, as published, as a table with its total.
 fn list_table(key: &str, title: &str, header: &str, rows: &[String], published: &Published) -> ReportTable {
     let mut out: Vec<Vec<String>> =
@@ -122,7 +134,7 @@ fn list_table(key: &str, title: &str, header: &str, rows: &[String], published: 
         title: title.into(),
         headers: vec![String::new(), header.into()],
         rows: out,
-        note: if published.has_hidden() { disclosure::NOTE_JA.into() } else { String::new() },
+        note: note_for(published, published.has_hidden()),
     }
 }
 
@@ -205,11 +217,7 @@ pub async fn report(
         if published[0].has_hidden() { disclosure::NOTE_JA } else { "" }
     );
     if published[0].cells.iter().flatten().any(|c| *c == Cell::Withheld) {
-        tables
-            .last_mut()
-            .expect("pushed")
-            .note
-            .push_str("「—」は、表1と同じ合計から5社未満の値が分かってしまうため、内訳を表示していない値です。");
+        tables.last_mut().expect("pushed").note.push_str(WITHHELD_NOTE);
     }
     tables.push(list_table("contact", "受付から3営業日以内の連絡", "企業数", &contact_rows, &published[1]));
 
@@ -320,13 +328,13 @@ pub async fn report(
         held_rows(&parts, (all.map(|(.., n)| n).sum(), companies))
     };
     let (mut blocked, mut detected) = (column("blocked"), column("detected"));
-    // The two columns' totals add up to the months' detections (table "detections"): when
-    // anything in either column is withheld, both totals are hidden too, so that the months
-    // minus one total does not give the other away.
+    // Both columns add up to the months' detections (table "detections"): when anything in
+    // either column is withheld, every other non-zero figure of both is hidden too, so that the
+    // months minus the figures shown give nothing away.
     if blocked.iter().chain(&detected).any(|c| c.is_hidden()) {
-        for column in [&mut blocked, &mut detected] {
-            if let Some(total @ Cell::Count(1..)) = column.last_mut() {
-                *total = Cell::Complementary;
+        for cell in blocked.iter_mut().chain(detected.iter_mut()) {
+            if let Cell::Count(1..) = cell {
+                *cell = Cell::Complementary;
             }
         }
     }

@@ -792,7 +792,7 @@ mod tests {
             let mut learned = false;
             let mut values = std::collections::HashMap::new();
             for ((table, p), known) in tables.iter().zip(&shown).zip(&known) {
-                for (place, key) in &table.shared {
+                for (place, key) in table.shared.iter().chain(&table.follows) {
                     let (r, c) = grid_place(p, *place);
                     if let Some(v) = known[r][c] {
                         values.insert(*key, v);
@@ -800,7 +800,7 @@ mod tests {
                 }
             }
             for (table, p) in tables.iter().zip(shown.iter_mut()) {
-                for (place, key) in &table.shared {
+                for (place, key) in table.shared.iter().chain(&table.follows) {
                     let Some(&v) = values.get(key) else { continue };
                     let slot = match *place {
                         Place::Cell(r, c) => &mut p.cells[r][c],
@@ -868,9 +868,18 @@ mod tests {
             let all: u64 = courses.iter().map(|c| c[0]).sum();
             let split = if all == 0 { 0 } else { next() % (all + 1) };
             let areas = vec![vec![split], vec![all - split]];
+            // And a table published after them that follows their total: the same companies
+            // split three ways (by standing, say).
+            let first = if all == 0 { 0 } else { next() % (all + 1) };
+            let second = if all - first == 0 { 0 } else { next() % (all - first + 1) };
+            let standing = vec![vec![first], vec![second], vec![all - first - second]];
+            let mut tables = three_tables(&courses, &industries, &areas);
+            tables.push(Linked { counts: &standing, shared: Vec::new(), follows: vec![(Place::ColumnTotal(0), k)] });
+            let linked = suppress_linked(&tables);
+            assert!(!leaks(&tables, &linked), "{courses:?} {industries:?} {areas:?} {standing:?} → {linked:?}");
+            assert_eq!(linked[3].total, linked[0].total, "the follower prints the total as the others do");
             let tables = three_tables(&courses, &industries, &areas);
             let linked = suppress_linked(&tables);
-            assert!(!leaks(&tables, &linked), "{courses:?} {industries:?} {areas:?} → {linked:?}");
             // A shared figure is printed alike in every table.
             assert_eq!(linked[0].total, linked[1].total);
             assert_eq!(linked[0].total, linked[2].total);

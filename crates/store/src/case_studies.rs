@@ -601,12 +601,19 @@ pub(crate) async fn reduce(tx: &Tx, application_id: Uuid, now: DateTime<Utc>) ->
         .exec(tx.conn())
         .await?
         .rows_affected;
+    // A photo still kept is removed now; one removed before keeps when and why.
     changed += photo::Entity::update_many()
         .col_expr(photo::Column::Bytes, Expr::value(Vec::<u8>::new()))
-        .col_expr(photo::Column::Caption, Expr::value(reduced))
-        .col_expr(photo::Column::ConsentBy, Expr::value(reduced))
         .col_expr(photo::Column::RemovedAt, Expr::value(Some(now)))
         .col_expr(photo::Column::RemovedReason, Expr::value(Some(reduced.to_string())))
+        .filter(photo::Column::CaseStudyId.is_in(studies.clone()))
+        .filter(photo::Column::RemovedAt.is_null())
+        .exec(tx.conn())
+        .await?
+        .rows_affected;
+    changed += photo::Entity::update_many()
+        .col_expr(photo::Column::Caption, Expr::value(reduced))
+        .col_expr(photo::Column::ConsentBy, Expr::value(reduced))
         .filter(photo::Column::CaseStudyId.is_in(studies))
         .filter(photo::Column::ConsentBy.ne(reduced))
         .exec(tx.conn())

@@ -231,7 +231,11 @@ pub async fn reduce_support_records(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Re
             .col_expr(incident_ticket::Column::Description, Expr::value(REDUCED_TEXT))
             .col_expr(incident_ticket::Column::OpenedByLabel, Expr::value(REDUCED_TEXT))
             .filter(incident_ticket::Column::Id.is_in(tickets.clone()))
-            .filter(incident_ticket::Column::Description.ne(REDUCED_TEXT))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(incident_ticket::Column::Description.ne(REDUCED_TEXT))
+                    .add(incident_ticket::Column::OpenedByLabel.ne(REDUCED_TEXT)),
+            )
             .exec(conn)
             .await?
             .rows_affected;
@@ -256,7 +260,11 @@ pub async fn reduce_support_records(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Re
             .col_expr(incident_attachment::Column::Filename, Expr::value(gone))
             .col_expr(incident_attachment::Column::UploadedByLabel, Expr::value(REDUCED_TEXT))
             .filter(incident_attachment::Column::TicketId.is_in(tickets))
-            .filter(incident_attachment::Column::Filename.ne(gone))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(incident_attachment::Column::Filename.ne(gone))
+                    .add(incident_attachment::Column::UploadedByLabel.ne(REDUCED_TEXT)),
+            )
             .exec(conn)
             .await?
             .rows_affected;
@@ -296,7 +304,11 @@ pub async fn reduce_support_records(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Re
         .col_expr(guidance_visit_file::Column::Filename, Expr::value(gone))
         .col_expr(guidance_visit_file::Column::UploadedByLabel, Expr::value(REDUCED_TEXT))
         .filter(guidance_visit_file::Column::ApplicationId.eq(id))
-        .filter(guidance_visit_file::Column::Filename.ne(gone))
+        .filter(
+            sea_orm::Condition::any()
+                .add(guidance_visit_file::Column::Filename.ne(gone))
+                .add(guidance_visit_file::Column::UploadedByLabel.ne(REDUCED_TEXT)),
+        )
         .exec(conn)
         .await?
         .rows_affected;
@@ -310,13 +322,14 @@ pub async fn reduce_support_records(tx: &Tx, id: Uuid, now: DateTime<Utc>) -> Re
 /// Applications reduced already (by an earlier version, before their support records were
 /// covered): `reduce_support_records` finishes them.
 pub async fn reduced_applications(db: &Db) -> Result<Vec<Uuid>> {
+    use sea_orm::QuerySelect;
     Ok(application::Entity::find()
+        .select_only()
+        .column(application::Column::Id)
         .filter(application::Column::CompanyName.eq(REDUCED_NAME))
+        .into_tuple()
         .all(db.conn())
-        .await?
-        .into_iter()
-        .map(|a| a.id)
-        .collect())
+        .await?)
 }
 
 /// Sign-in records older than `before`: attempts (e-mail and IP addresses), and sessions and
@@ -341,7 +354,12 @@ fn old_mail(before: DateTime<Utc>) -> sea_orm::Condition {
     sea_orm::Condition::all()
         .add(outbox_message::Column::CreatedAt.lt(before))
         .add(outbox_message::Column::Status.ne("pending"))
-        .add(outbox_message::Column::Body.ne(REDUCED_TEXT))
+        .add(
+            sea_orm::Condition::any()
+                .add(outbox_message::Column::Body.ne(REDUCED_TEXT))
+                .add(outbox_message::Column::Subject.ne(REDUCED_TEXT))
+                .add(outbox_message::Column::LastError.is_not_null()),
+        )
 }
 
 /// E-mails sent (or given up) and written before `before` whose text is still kept.

@@ -279,8 +279,27 @@ async fn personal_data_is_reduced_on_its_day_and_the_figures_stay(backend: Backe
         let audit = store::audit::for_subject(db, subject, &id.to_string()).await.unwrap();
         assert!(audit.iter().any(|e| e.action == "retention.reduce"), "{subject} {id}");
     }
+    // A record reduced by an earlier version, its support records left: the next run finishes
+    // it (a message written before is reduced with its company author), audited.
+    let tx = db.begin().await.unwrap();
+    store::portal::post_message(&tx, participant, None, "担当 一郎", true, "残っていた連絡", now).await.unwrap();
+    tx.commit().await.unwrap();
+    let audited = |id: uuid::Uuid| async move {
+        let audit = store::audit::for_subject(db, "application", &id.to_string()).await.unwrap();
+        audit.iter().filter(|e| e.action == "retention.reduce").count()
+    };
+    let before = audited(participant).await;
     let again = app::retention::apply(services, &operator, day(2040, 1, 1), now).await.unwrap();
     assert!(again.groups.is_empty() && again.mail == 0, "{again:?}");
+    let messages = store::portal::messages(db, participant).await.unwrap();
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.body == store::retention::REDUCED_TEXT && m.author_label == store::retention::REDUCED_TEXT)
+    );
+    assert_eq!(audited(participant).await, before + 1, "finishing it is audited");
+    app::retention::apply(services, &operator, day(2040, 1, 1), now).await.unwrap();
+    assert_eq!(audited(participant).await, before + 1, "and a run with nothing to do writes nothing");
     app.stop().await;
 }
 
