@@ -303,24 +303,35 @@ pub fn unrounded_figures(text: &str) -> Vec<String> {
         let (start, c) = chars[i];
         let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
         let starts_number = is_digit(c) && (i == 0 || !(is_digit(chars[i - 1].1) || chars[i - 1].1 == '.'));
-        if !starts_number {
+        let starts_kanji = kanji_digit(c).is_some() && (i == 0 || kanji_digit(chars[i - 1].1).is_none());
+        if !starts_number && !starts_kanji {
             i += 1;
             continue;
         }
         let mut j = i;
-        while j < chars.len() && (is_digit(chars[j].1) || chars[j].1 == ',' || chars[j].1 == '，') {
-            j += 1;
-        }
-        // Trailing separators are punctuation, not part of the number.
-        while j > i + 1 && matches!(chars[j - 1].1, ',' | '，') {
-            j -= 1;
+        if starts_kanji {
+            while j < chars.len() && kanji_digit(chars[j].1).is_some() {
+                j += 1;
+            }
+        } else {
+            while j < chars.len() && (is_digit(chars[j].1) || chars[j].1 == ',' || chars[j].1 == '，') {
+                j += 1;
+            }
+            // Trailing separators are punctuation, not part of the number.
+            while j > i + 1 && matches!(chars[j - 1].1, ',' | '，') {
+                j -= 1;
+            }
         }
         let end = chars.get(j).map_or(text.len(), |(at, _)| *at);
-        let digits: String = text[start..end]
-            .chars()
-            .filter_map(|c| c.to_digit(10).or_else(|| ('０'..='９').contains(&c).then(|| c as u32 - '０' as u32)))
-            .map(|d| char::from_digit(d, 10).unwrap_or('0'))
-            .collect();
+        let digits: String = if starts_kanji {
+            kanji_value(&text[start..end]).to_string()
+        } else {
+            text[start..end]
+                .chars()
+                .filter_map(|c| c.to_digit(10).or_else(|| ('０'..='９').contains(&c).then(|| c as u32 - '０' as u32)))
+                .map(|d| char::from_digit(d, 10).unwrap_or('0'))
+                .collect()
+        };
         // A space may stand between the number and its unit, and 万・千・億 before it (23万人).
         let rest = text[end..].trim_start_matches([' ', '\u{3000}']);
         let rest = rest.strip_prefix(['万', '千', '億']).unwrap_or(rest);
@@ -338,6 +349,42 @@ pub fn unrounded_figures(text: &str) -> Vec<String> {
         i = j.max(i + 1);
     }
     found
+}
+
+/// A kanji numeral's place: 〇–九 a digit, 十・百・千 a multiplier (万・億 are read as units'
+/// prefixes, as after arabic digits).
+fn kanji_digit(c: char) -> Option<u64> {
+    Some(match c {
+        '〇' => 0,
+        '一' => 1,
+        '二' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        '十' => 10,
+        '百' => 100,
+        '千' => 1000,
+        _ => return None,
+    })
+}
+
+/// The value of a run of kanji numerals: 二十三 is 23, 百二十 120, 千五百 1,500, 二三 23.
+fn kanji_value(numeral: &str) -> u64 {
+    let (mut total, mut digit): (u64, Option<u64>) = (0, None);
+    for value in numeral.chars().filter_map(kanji_digit) {
+        match value {
+            10 | 100 | 1000 => {
+                total += digit.unwrap_or(1) * value;
+                digit = None;
+            }
+            d => digit = Some(digit.map_or(d, |before| before * 10 + d)),
+        }
+    }
+    total + digit.unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -416,6 +463,9 @@ mod tests {
         assert_eq!(unrounded_figures("全角の２３名"), ["２３名"]);
         assert_eq!(unrounded_figures("11人、"), ["11人"]);
         assert_eq!(unrounded_figures("従業員 23 名、会員23万人"), ["23 名", "23万人"]);
+        assert_eq!(unrounded_figures("従業員二十三名、取引先百十五社"), ["二十三名", "百十五社"]);
+        assert!(unrounded_figures("三十名、約二十三名、一人、千代田区、十人十色").is_empty());
+        assert_eq!((kanji_value("千五百"), kanji_value("二三"), kanji_value("十")), (1500, 23, 10));
         assert!(unrounded_figures("").is_empty());
     }
 }
