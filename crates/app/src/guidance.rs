@@ -16,6 +16,7 @@ use store::applications::ApplicationRecord;
 use store::guidance::{NextStep, Report, RoundRecord, VisitRecord};
 use uuid::Uuid;
 
+use crate::stats::Moment;
 use crate::{Actor, AppError, Invalid, Result, Services};
 
 /// Longest visit report field (attendees, topics, findings, a next step), as typed.
@@ -131,49 +132,51 @@ pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
     actor.require(Action::ReadGuidanceFigures)?;
     // The programme year running (every year's before the first one is set up).
     let programme = store::programmes::current(&services.db).await?.map(|p| p.id);
-    figures_for(services, Audience::of(actor.role()), programme).await
+    figures_for(services, Audience::of(actor.role()), Moment::Now(programme)).await
 }
 
-/// The same figures for `audience`: the results report's are always outside the secretariat's.
-pub(crate) async fn figures_for(
-    services: &Services,
-    audience: Audience,
-    programme_id: Option<uuid::Uuid>,
-) -> Result<Figures> {
-    let filter = store::applications::ApplicationFilter {
-        status: Some(domain::case::CaseState::Confirmed),
-        programme_id,
-        ..Default::default()
-    };
-    let assignments = store::guidance::assignments(&services.db).await?;
+/// The same figures for `audience` at `moment`: the results report's are always outside the
+/// secretariat's, and count what had happened before its day.
+pub async fn figures_for(services: &Services, audience: Audience, moment: Moment) -> Result<Figures> {
+    let seen = |at: DateTime<Utc>| moment.has_seen(at);
+    let assignments = store::guidance::assignments_since(&services.db).await?;
     let (mut participants, mut with_expert, mut diagnosed) = (0u64, 0u64, 0u64);
     let (mut published_policies, mut ready, mut declared_count) = (0u64, 0u64, 0u64);
     let mut by_visits_done = [0u64; 5];
     let (mut baselines, mut latest) = (Vec::new(), Vec::new());
-    for record in store::applications::list_all(&services.db, &filter).await? {
-        if !is_participant(&record) {
-            continue;
-        }
+    for record in moment.participants(services, domain::programme::CourseCode::Utm).await? {
         participants += 1;
-        if assignments.iter().any(|(case, _)| *case == record.id) {
+        if assignments.iter().any(|(case, _, since)| *case == record.id && seen(*since)) {
             with_expert += 1;
         }
         let visits = store::guidance::visits(&services.db, record.id).await?;
-        let done = visits.iter().filter(|v| v.status == store::guidance::VisitStatus::Done).count().min(4);
+        let done = visits
+            .iter()
+            .filter(|v| v.status == store::guidance::VisitStatus::Done && v.recorded_at.is_none_or(&seen))
+            .count()
+            .min(4);
         by_visits_done[done] += 1;
-        let rounds: Vec<RoundRecord> =
-            store::guidance::rounds(&services.db, record.id).await?.into_iter().filter(|r| r.complete).collect();
+        let rounds: Vec<RoundRecord> = store::guidance::rounds(&services.db, record.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.complete && seen(r.created_at))
+            .collect();
         if let (Some(first), Some(last)) = (rounds.first(), rounds.last()) {
             diagnosed += 1;
             baselines.push(f64::from(first.total));
             latest.push(f64::from(last.total));
         }
-        let published = store::guidance::policies(&services.db, record.id)
-            .await?
-            .iter()
-            .any(|p| p.status == store::guidance::PolicyStatus::Published);
+        let policies = store::guidance::policies(&services.db, record.id).await?;
+        let published = match moment {
+            Moment::Now(_) => policies.iter().any(|p| p.status == store::guidance::PolicyStatus::Published),
+            Moment::Before(_, before) => policies.iter().any(|p| p.public_at(before)),
+        };
         published_policies += u64::from(published);
-        let declared = store::guidance::declaration(&services.db, record.id).await?.is_some();
+        let declaration = store::guidance::declaration(&services.db, record.id).await?;
+        let declared = declaration.is_some_and(|d| match moment {
+            Moment::Now(_) => true,
+            Moment::Before(_, before) => d.declared_before(crate::clock::tokyo_date(before), before),
+        });
         declared_count += u64::from(declared);
         ready += u64::from(!declared && published && !rounds.is_empty());
     }
@@ -295,7 +298,7 @@ pub async fn view(services: &Services, actor: &Actor, case: Uuid, now: DateTime<
     reports.sort_by(|a, b| b.month.cmp(&a.month));
     let files = store::guidance::visit_files(&services.db, case).await?;
     let published = policies.iter().any(|p| p.status == store::guidance::PolicyStatus::Published);
-    let declared = declaration.as_ref().and_then(|(id, _)| domain::guidance::DeclarationId::parse(id));
+    let declared = declaration.as_ref().and_then(|d| domain::guidance::DeclarationId::parse(&d.declaration_id));
     let two_star = domain::guidance::two_star(rounds.iter().any(|r| r.complete), published, declared);
     let tx = services.db.begin().await?;
     actor.record(&tx, "guidance.read", ("application", case), serde_json::json!({}), now).await?;
@@ -308,7 +311,7 @@ pub async fn view(services: &Services, actor: &Actor, case: Uuid, now: DateTime<
         policies,
         measures,
         two_star,
-        declared_on: declaration.and_then(|(_, on)| on),
+        declared_on: declaration.and_then(|d| d.declared_on),
         devices,
         reports,
         files,

@@ -1152,20 +1152,37 @@ pub struct MonthFigures {
 /// for Tokyo, the secretariat and the results report.
 pub async fn month_figures(services: &Services, actor: &Actor, month: crate::reports::Month) -> Result<MonthFigures> {
     actor.require(Action::ReadIncidentFigures)?;
-    month_figures_for(services, Audience::of(actor.role()), month).await
+    month_figures_for(services, Audience::of(actor.role()), month, crate::stats::Moment::Now(None)).await
 }
 
-/// The same figures for `audience`: the results report's are always outside the secretariat's.
-pub(crate) async fn month_figures_for(
+/// The same figures for `audience` at `moment`: the desk's page counts every ticket as it stands;
+/// the results report (always outside the secretariat) only its programme year's companies'
+/// tickets, each as it stood when the report's day began (a ticket answered, resolved or late
+/// after it was not yet then).
+pub async fn month_figures_for(
     services: &Services,
     audience: Audience,
     month: crate::reports::Month,
+    moment: crate::stats::Moment,
 ) -> Result<MonthFigures> {
     let (from, to) = (
         crate::clock::tokyo_midnight(month.first_day()),
         crate::clock::tokyo_midnight(month.last_day() + Duration::days(1)),
     );
-    let tickets = store::incidents::opened_between(&services.db, from, to).await?;
+    let mut tickets = store::incidents::opened_between(&services.db, from, to).await?;
+    if let crate::stats::Moment::Before(programme, _) = moment {
+        let filter = store::applications::ApplicationFilter { programme_id: Some(programme), ..Default::default() };
+        let ours: std::collections::HashSet<Uuid> =
+            store::applications::list_all(&services.db, &filter).await?.iter().map(|a| a.id).collect();
+        tickets.retain(|t| ours.contains(&t.application_id) && moment.has_seen(t.opened_at));
+        let seen = |at: &mut Option<DateTime<Utc>>| *at = at.filter(|at| moment.has_seen(*at));
+        for t in &mut tickets {
+            seen(&mut t.first_response_at);
+            seen(&mut t.resolved_at);
+            seen(&mut t.response_breached_at);
+            seen(&mut t.resolution_breached_at);
+        }
+    }
     let input = |t: &TicketRecord| domain::incident::FigureInput {
         category: t.category,
         severity: t.severity,

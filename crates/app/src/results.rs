@@ -380,14 +380,20 @@ pub async fn report(
         note: String::new(),
     });
 
-    // The incident desk (course ①), month by month, with the on-site visits made.
-    let dispatches = store::incidents::dispatches(&services.db, None, None).await?;
+    // The incident desk (course ①), month by month, with the on-site visits made: the year's
+    // companies' tickets and visits, as they stood when the report's day began.
+    let moment = crate::stats::Moment::Before(programme.id, cutoff_at);
+    let dispatches: Vec<_> = store::incidents::dispatches(&services.db, None, None)
+        .await?
+        .into_iter()
+        .filter(|d| ours.contains(&d.application_id))
+        .collect();
     let mut desk_rows = Vec::new();
     let mut month = NaiveDate::from_ymd_opt(fiscal_year, 4, 1).unwrap_or(as_of);
     let minutes = |m: Option<f64>| m.map(|m| format!("{m:.0}")).unwrap_or_else(|| "—".into());
     while month < as_of {
         let key = crate::reports::Month::parse(&month.format("%Y-%m").to_string()).map_err(AppError::Invalid)?;
-        let f = crate::incidents::month_figures_for(services, disclosure::Audience::Outside, key).await?;
+        let f = crate::incidents::month_figures_for(services, disclosure::Audience::Outside, key, moment).await?;
         let (from, to) = (crate::clock::tokyo_midnight(month), crate::clock::tokyo_midnight(month + Months::new(1)));
         let visits: Vec<_> = dispatches
             .iter()
@@ -431,7 +437,8 @@ pub async fn report(
         note: "件数は5社未満の企業によるものを「<5」、平均時間は5社未満の場合「—」としています。".into(),
     });
 
-    // Management guidance (course ①) and risk assessment (course ②): where they stand now.
+    // Management guidance (course ①) and risk assessment (course ②) as they stood when the
+    // report's day began: the same participants as table 1's course rows.
     // A course whose participants table 1 hides is withheld here whole: these counts add up to it.
     let course_hidden = |course: domain::programme::CourseCode| {
         let row = domain::programme::CourseCode::ALL.iter().position(|c| *c == course).unwrap_or(0);
@@ -442,7 +449,7 @@ pub async fn report(
             row[1] = if row[1] == "—" || row[1].contains('.') { "—".into() } else { "x".into() };
         }
     };
-    let g = crate::guidance::figures_for(services, disclosure::Audience::Outside, Some(programme.id)).await?;
+    let g = crate::guidance::figures_for(services, disclosure::Audience::Outside, moment).await?;
     let average = |a: Option<f64>| a.map(|a| format!("{a:.1}")).unwrap_or_else(|| "—".into());
     let mut guidance_rows = vec![vec!["参加企業（コース①）".to_string(), g.participants.label()]];
     guidance_rows.push(vec!["専門家を割り当てた企業".into(), g.with_expert.label()]);
@@ -460,26 +467,26 @@ pub async fn report(
     }
     tables.push(ReportTable {
         key: "guidance".into(),
-        title: "経営指導（コース①、作成時点の状況）".into(),
+        title: "経営指導（コース①）".into(),
         headers: vec![String::new(), "企業数・点".into()],
         rows: guidance_rows,
         note: "平均点は5社未満の場合「—」としています。".into(),
     });
-    let r = crate::risk::figures_for(services, disclosure::Audience::Outside, Some(programme.id)).await?;
+    let r = crate::risk::figures_for(services, disclosure::Audience::Outside, moment).await?;
     let mut risk_rows = vec![vec!["参加企業（コース②）".to_string(), r.participants.label()]];
     risk_rows.push(vec!["専門家を割り当てた企業".into(), r.with_expert.label()]);
     for (stage, cell) in crate::risk::Stage::ALL.iter().zip(&r.by_stage) {
         risk_rows.push(vec![format!("段階：{}", stage.label_ja()), cell.label()]);
     }
     for (value, cell) in [1, 2, 3, 4, 6, 9].iter().zip(&r.by_value) {
-        risk_rows.push(vec![format!("リスク値 {value} の情報資産（件）"), cell.label()]);
+        risk_rows.push(vec![format!("リスク値 {value} の情報資産（件、渡した報告書）"), cell.label()]);
     }
     if course_hidden(domain::programme::CourseCode::RiskAssessment) {
         withhold(&mut risk_rows);
     }
     tables.push(ReportTable {
         key: "risk".into(),
-        title: "リスクアセスメント（コース②、作成時点の状況）".into(),
+        title: "リスクアセスメント（コース②）".into(),
         headers: vec![String::new(), "企業数・件数".into()],
         rows: risk_rows,
         note: disclosure::NOTE_JA.into(),

@@ -17,6 +17,7 @@ use store::applications::ApplicationRecord;
 use store::risk::{AssetRecord, CheckRecord, ReportRecord};
 use uuid::Uuid;
 
+use crate::stats::Moment;
 use crate::{Actor, AppError, Invalid, Result, Services};
 
 /// The company `case` of course ② within the actor's scope.
@@ -780,37 +781,71 @@ pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
     actor.require(Action::ReadRiskFigures)?;
     // The programme year running (every year's before the first one is set up).
     let programme = store::programmes::current(&services.db).await?.map(|p| p.id);
-    figures_for(services, Audience::of(actor.role()), programme).await
+    figures_for(services, Audience::of(actor.role()), Moment::Now(programme)).await
 }
 
-/// The same figures for `audience`: the results report's are always outside the secretariat's.
-pub(crate) async fn figures_for(
-    services: &Services,
-    audience: Audience,
-    programme_id: Option<uuid::Uuid>,
-) -> Result<Figures> {
-    let filter = store::applications::ApplicationFilter {
-        status: Some(domain::case::CaseState::Confirmed),
-        programme_id,
-        ..Default::default()
-    };
-    let assignments = store::guidance::assignments(&services.db).await?;
+/// The risk values (1, 2, 3, 4, 6, 9) a heat map counts: `[importance − 1][likelihood − 1]`.
+fn values_of(map: &[[u32; 3]; 3]) -> [u64; 6] {
+    let mut values = [0u64; 6];
+    for (importance, row) in map.iter().enumerate() {
+        for (likelihood, count) in row.iter().enumerate() {
+            let value = (importance + 1) * (likelihood + 1);
+            let slot = [1, 2, 3, 4, 6, 9].iter().position(|v| *v == value).expect("a risk value");
+            values[slot] += u64::from(*count);
+        }
+    }
+    values
+}
+
+/// The same figures for `audience` at `moment`. The results report's (`Moment::Before`) count
+/// what had happened before its day: the stage from the reports' dates and the register's rows
+/// written by then, the risk values of the report each company had been given (its heat map, as
+/// released); the lists of high risks by medium and personal information are the pages' only.
+pub async fn figures_for(services: &Services, audience: Audience, moment: Moment) -> Result<Figures> {
+    let seen = |at: DateTime<Utc>| moment.has_seen(at);
+    let assignments = store::guidance::assignments_since(&services.db).await?;
     type Held = (u64, std::collections::BTreeSet<Uuid>);
     let (mut participants, mut with_expert) = (0u64, 0u64);
     let mut by_stage = [0u64; 6];
     let mut by_value: [Held; 6] = Default::default();
     let mut media = std::collections::BTreeMap::<&'static str, Held>::new();
     let mut personal = std::collections::BTreeMap::<&'static str, Held>::new();
-    for record in store::applications::list_all(&services.db, &filter).await? {
-        if record.course_code != CourseCode::RiskAssessment {
-            continue;
-        }
+    for record in moment.participants(services, CourseCode::RiskAssessment).await? {
         participants += 1;
-        with_expert += u64::from(assignments.iter().any(|(case, _)| *case == record.id));
-        let assets = store::risk::assets(&services.db, record.id).await?;
-        let reports = store::risk::reports(&services.db, record.id).await?;
+        with_expert += u64::from(assignments.iter().any(|(case, _, since)| *case == record.id && seen(*since)));
+        let mut assets = store::risk::assets(&services.db, record.id).await?;
+        let mut reports = store::risk::reports(&services.db, record.id).await?;
+        if let Moment::Before(..) = moment {
+            // A row written later did not exist yet; one changed later is counted as not yet rated.
+            assets.retain(|a| seen(a.created_at));
+            for a in &mut assets {
+                if !seen(a.updated_at) {
+                    a.asset.threat = None;
+                }
+            }
+            // A version made later did not exist; one released or acknowledged later was not yet.
+            reports.retain(|r| seen(r.created_at));
+            for r in &mut reports {
+                if r.released_at.is_none_or(|at| !seen(at)) {
+                    r.status = "draft".into();
+                    r.released_at = None;
+                }
+                r.acknowledged_at = r.acknowledged_at.filter(|at| seen(*at));
+            }
+        }
         let stage = Stage::of(&assets, &reports);
         by_stage[Stage::ALL.iter().position(|s| *s == stage).expect("a stage")] += 1;
+        if let Moment::Before(..) = moment {
+            let given = reports.iter().rev().find(|r| r.released_at.is_some());
+            let map = given.and_then(|r| serde_json::from_value::<[[u32; 3]; 3]>(r.data["heat_map"].clone()).ok());
+            for (slot, count) in values_of(&map.unwrap_or_default()).iter().enumerate() {
+                if *count > 0 {
+                    by_value[slot].0 += count;
+                    by_value[slot].1.insert(record.id);
+                }
+            }
+            continue;
+        }
         for asset in assets.iter().map(|a| &a.asset) {
             let Some(risk) = asset.risk() else { continue };
             let slot = [1, 2, 3, 4, 6, 9].iter().position(|v| *v == risk.get()).expect("a risk value");

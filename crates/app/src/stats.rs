@@ -135,21 +135,10 @@ pub(crate) async fn compute_linked(
 ) -> Result<(PublicStats, ReportLists)> {
     use disclosure::{Linked, Place};
     let cutoff = crate::clock::tokyo_midnight(as_of);
-    let filter = ApplicationFilter { programme_id: Some(programme.id), ..Default::default() };
-    let applications: Vec<_> = store::applications::list_all(&services.db, &filter)
-        .await?
-        .into_iter()
-        .filter(|a| a.received_at < cutoff)
-        .collect();
-    // Taking part on that day: a case that left later is counted, one confirmed later is not.
-    let progress = progress_before(services, programme.id, cutoff).await?;
-    let progress_of = |a: &store::applications::ApplicationRecord| {
-        progress.get(&a.id).copied().unwrap_or_else(|| {
-            let mut p = Progress::default();
-            p.enter(a.status);
-            p
-        })
-    };
+    let stood = as_they_stood(services, programme.id, cutoff).await?;
+    let applications: Vec<_> = stood.iter().map(|(a, _)| a.clone()).collect();
+    let progress: std::collections::HashMap<Uuid, Progress> = stood.iter().map(|(a, p)| (a.id, *p)).collect();
+    let progress_of = |a: &store::applications::ApplicationRecord| progress[&a.id];
     let state_of = |a: &store::applications::ApplicationRecord| progress_of(a).state.unwrap_or(a.status);
     let participants: Vec<_> = applications.iter().filter(|a| state_of(a) == ApplicationStatus::Confirmed).collect();
     let funnel = funnel_counts(services, &applications, &progress_of, as_of).await?;
@@ -266,8 +255,8 @@ pub(crate) async fn compute_linked(
     let detections = detections_by_month(services, programme.fiscal_year, as_of, &ours).await?;
     let mut two_star = 0;
     for a in &participants {
-        if let Some((_, declared)) = store::guidance::declaration(&services.db, a.id).await?
-            && declared.is_none_or(|day| day < as_of)
+        if let Some(declaration) = store::guidance::declaration(&services.db, a.id).await?
+            && declaration.declared_before(as_of, cutoff)
         {
             two_star += 1;
         }
@@ -349,6 +338,75 @@ fn contact_counts(
 
 /// Each case of programme year `programme_id` as it stood before `cutoff`: its state then and
 /// the furthest step it had reached.
+/// The programme year's applications received before `before`, each with how far it had come
+/// by then. Taking part on that day (`state` confirmed): a case that left later is counted, one
+/// confirmed later is not.
+pub(crate) async fn as_they_stood(
+    services: &Services,
+    programme_id: Uuid,
+    before: DateTime<Utc>,
+) -> Result<Vec<(store::applications::ApplicationRecord, Progress)>> {
+    let filter = ApplicationFilter { programme_id: Some(programme_id), ..Default::default() };
+    let progress = progress_before(services, programme_id, before).await?;
+    Ok(store::applications::list_all(&services.db, &filter)
+        .await?
+        .into_iter()
+        .filter(|a| a.received_at < before)
+        .map(|a| {
+            let p = progress.get(&a.id).copied().unwrap_or_else(|| {
+                let mut p = Progress::default();
+                p.enter(a.status);
+                p
+            });
+            (a, p)
+        })
+        .collect())
+}
+
+/// Whose figures, and when: a figure page counts the participants as they stand (of the running
+/// programme year, or of every year before one is set up); the results report those of its year
+/// taking part when its day began, with only what had happened by then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    Now(Option<Uuid>),
+    Before(Uuid, DateTime<Utc>),
+}
+
+impl Moment {
+    /// Whether something that happened at `at` had happened by the moment.
+    pub fn has_seen(self, at: DateTime<Utc>) -> bool {
+        match self {
+            Moment::Now(_) => true,
+            Moment::Before(_, before) => at < before,
+        }
+    }
+
+    /// The confirmed participants of `course` at the moment.
+    pub async fn participants(
+        self,
+        services: &Services,
+        course: CourseCode,
+    ) -> Result<Vec<store::applications::ApplicationRecord>> {
+        let in_course = |a: &store::applications::ApplicationRecord| a.course_code == course;
+        match self {
+            Moment::Now(programme_id) => {
+                let filter = ApplicationFilter {
+                    status: Some(ApplicationStatus::Confirmed),
+                    programme_id,
+                    ..Default::default()
+                };
+                Ok(store::applications::list_all(&services.db, &filter).await?.into_iter().filter(in_course).collect())
+            }
+            Moment::Before(programme_id, before) => Ok(as_they_stood(services, programme_id, before)
+                .await?
+                .into_iter()
+                .filter(|(a, p)| in_course(a) && p.state.unwrap_or(a.status) == ApplicationStatus::Confirmed)
+                .map(|(a, _)| a)
+                .collect()),
+        }
+    }
+}
+
 pub(crate) async fn progress_before(
     services: &Services,
     programme_id: Uuid,

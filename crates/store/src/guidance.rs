@@ -12,7 +12,8 @@ use uuid::Uuid;
 use crate::entities::{diagnosis_round, expert_assignment, guidance_visit};
 use crate::{Db, Result, StoreError, Tx};
 
-/// Assigns (or reassigns) the company's expert.
+/// Assigns (or reassigns) the company's expert; `assigned_at` stays the first assignment's, when
+/// the company first had an expert (the results report counts it as of a day).
 pub async fn assign(tx: &Tx, application_id: Uuid, expert: Uuid, now: DateTime<Utc>) -> Result<Option<Uuid>> {
     let before = expert_assignment::Entity::find_by_id(application_id).one(tx.conn()).await?.map(|m| m.expert_user_id);
     expert_assignment::Entity::insert(expert_assignment::ActiveModel {
@@ -22,7 +23,7 @@ pub async fn assign(tx: &Tx, application_id: Uuid, expert: Uuid, now: DateTime<U
     })
     .on_conflict(
         OnConflict::column(expert_assignment::Column::ApplicationId)
-            .update_columns([expert_assignment::Column::ExpertUserId, expert_assignment::Column::AssignedAt])
+            .update_columns([expert_assignment::Column::ExpertUserId])
             .to_owned(),
     )
     .exec(tx.conn())
@@ -37,11 +38,16 @@ pub async fn expert_of(db: &Db, application_id: Uuid) -> Result<Option<Uuid>> {
 
 /// Every assignment: (company, expert).
 pub async fn assignments(db: &Db) -> Result<Vec<(Uuid, Uuid)>> {
+    Ok(assignments_since(db).await?.into_iter().map(|(case, expert, _)| (case, expert)).collect())
+}
+
+/// Every assignment with when the company first had an expert (a reassignment keeps it).
+pub async fn assignments_since(db: &Db) -> Result<Vec<(Uuid, Uuid, DateTime<Utc>)>> {
     Ok(expert_assignment::Entity::find()
         .all(db.conn())
         .await?
         .into_iter()
-        .map(|m| (m.application_id, m.expert_user_id))
+        .map(|m| (m.application_id, m.expert_user_id, m.assigned_at))
         .collect())
 }
 
@@ -586,6 +592,15 @@ pub struct PolicyRecord {
     pub representative: Option<String>,
     pub status: PolicyStatus,
     pub published_at: Option<DateTime<Utc>>,
+    /// When a published version was taken down (by the company or by the next version).
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+impl PolicyRecord {
+    /// Whether this version was on the public page when `at` came.
+    pub fn public_at(&self, at: DateTime<Utc>) -> bool {
+        self.published_at.is_some_and(|p| p < at) && self.withdrawn_at.is_none_or(|w| w >= at)
+    }
 }
 
 fn policy(m: crate::entities::security_policy::Model) -> Result<PolicyRecord> {
@@ -600,6 +615,7 @@ fn policy(m: crate::entities::security_policy::Model) -> Result<PolicyRecord> {
         enacted_on: m.enacted_on,
         representative: m.representative,
         published_at: m.published_at,
+        withdrawn_at: m.withdrawn_at,
     })
 }
 
@@ -815,13 +831,35 @@ pub async fn update_measure(
     Ok(measure(active.update(tx.conn()).await?))
 }
 
-/// The company's ★★ declaration as recorded: its 自己宣言ID and the day.
-pub async fn declaration(db: &Db, application_id: Uuid) -> Result<Option<(String, Option<chrono::NaiveDate>)>> {
+/// A company's ★★ declaration as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclarationRecord {
+    /// The 自己宣言ID.
+    pub declaration_id: String,
+    /// The day the company declared, when it gave one.
+    pub declared_on: Option<chrono::NaiveDate>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl DeclarationRecord {
+    /// Whether the company had declared before `day` began (at `day_starts`): by its day, or
+    /// without one by when it was recorded.
+    pub fn declared_before(&self, day: chrono::NaiveDate, day_starts: DateTime<Utc>) -> bool {
+        match self.declared_on {
+            Some(on) => on < day,
+            None => self.recorded_at < day_starts,
+        }
+    }
+}
+
+/// The company's ★★ declaration as recorded.
+pub async fn declaration(db: &Db, application_id: Uuid) -> Result<Option<DeclarationRecord>> {
     use crate::entities::two_star_declaration;
-    Ok(two_star_declaration::Entity::find_by_id(application_id)
-        .one(db.conn())
-        .await?
-        .map(|m| (m.declaration_id, m.declared_on)))
+    Ok(two_star_declaration::Entity::find_by_id(application_id).one(db.conn()).await?.map(|m| DeclarationRecord {
+        declaration_id: m.declaration_id,
+        declared_on: m.declared_on,
+        recorded_at: m.recorded_at,
+    }))
 }
 
 pub async fn record_declaration(

@@ -21,6 +21,7 @@ pub struct AssetRecord {
     pub position: u32,
     pub asset: Asset,
     pub updated_by: String,
+    pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -31,6 +32,7 @@ fn asset(m: risk_asset::Model) -> Result<AssetRecord> {
         application_id: m.application_id,
         position: m.position.max(0) as u32,
         updated_by: m.updated_by,
+        created_at: m.created_at,
         updated_at: m.updated_at,
     })
 }

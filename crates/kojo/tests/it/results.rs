@@ -10,7 +10,10 @@ use domain::programme::CourseCode;
 
 use crate::common::{Backend, Setup, TestApp, spawn_app};
 
-on_both_backends!(the_results_report_holds_the_year_s_figures_suppressed_in_pdf_and_xlsx);
+on_both_backends!(
+    the_results_report_holds_the_year_s_figures_suppressed_in_pdf_and_xlsx,
+    guidance_and_risk_are_counted_as_they_stood_on_the_report_s_day,
+);
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
@@ -214,7 +217,7 @@ async fn the_results_report_holds_the_year_s_figures_suppressed_in_pdf_and_xlsx(
     );
     // Course ①'s participants are hidden in table 1 (to keep course ②'s one from its total), so
     // the guidance table, whose counts add up to them, is withheld whole.
-    let guidance = ["経営指導（コース①、作成時点の状況）", "企業数・点"];
+    let guidance = ["経営指導（コース①）", "企業数・点"];
     assert_eq!(sheet_row(&xlsx, "13_guidance", &guidance, "参加企業（コース①）"), ["x"]);
     assert_eq!(sheet_row(&xlsx, "13_guidance", &guidance, "訪問 0 回の企業"), ["x"]);
 
@@ -281,4 +284,179 @@ async fn the_results_report_holds_the_year_s_figures_suppressed_in_pdf_and_xlsx(
     let company = crate::agreement::company_session(&app, all[0].id).await;
     assert_eq!(download(&company, &app, &query).await.0, 403, "a company user is no staff");
     app.stop().await;
+}
+
+/// The guidance and risk tables of a past month count what had happened before its day, by the
+/// records' own times: a visit reported later, a second round, a policy's next version, a ★★
+/// declaration and a reassignment after the day leave that day's figures as they were; a risk
+/// report released later was still a draft then, and the risk values are those of the report the
+/// company had been given.
+async fn guidance_and_risk_are_counted_as_they_stood_on_the_report_s_day(backend: Backend) {
+    use app::stats::Moment;
+    use domain::disclosure::{Audience, Cell};
+    let app = spawn_app(backend, Setup::default()).await;
+    let (db, services) = (&app.running.db, &app.running.services);
+    let start = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let first = crate::incidents::participant_in(&app, 1, CourseCode::Utm).await;
+    let second = crate::incidents::participant_in(&app, 2, CourseCode::Utm).await;
+    let assessed = crate::incidents::participant_in(&app, 3, CourseCode::RiskAssessment).await;
+    let programme = store::programmes::current(db).await.unwrap().unwrap().id;
+    // Before the report's day began (`before`), after it (`after`).
+    let now = chrono::Utc::now();
+    let (before, day, after) =
+        (now + chrono::Duration::hours(1), now + chrono::Duration::days(1), now + chrono::Duration::days(2));
+    let user = |email: &'static str, role: Role| async move {
+        let new = store::accounts::NewUser {
+            email,
+            display_name: "テスト専門家",
+            role,
+            password_hash: None,
+            company_application_id: None,
+            must_change_password: false,
+        };
+        store::accounts::create_user(db, new, now).await.unwrap()
+    };
+    let (expert, other) = (user("expert@example.jp", Role::Expert).await, user("other@example.jp", Role::Expert).await);
+    let tx = db.begin().await.unwrap();
+    store::guidance::assign(&tx, first, expert, before).await.unwrap();
+    store::guidance::assign(&tx, first, other, after).await.unwrap();
+    store::guidance::assign(&tx, assessed, expert, before).await.unwrap();
+    // Two visits reported, one before the day and one after.
+    let report = store::guidance::Report {
+        attendees: "代表".into(),
+        topics: "現状確認".into(),
+        findings: "なし".into(),
+        next_steps: Vec::new(),
+    };
+    for at in [before, after] {
+        let new = store::guidance::NewVisit {
+            application_id: first,
+            mode: "onsite".into(),
+            starts_at: at,
+            ends_at: at,
+            expert_user_id: expert,
+        };
+        let visit = store::guidance::plan(&tx, &new, now).await.unwrap();
+        store::guidance::record(&tx, visit.id, &report, at).await.unwrap();
+    }
+    // A complete round before (all done: 100 points), another after (all partly: 50).
+    for (answer, at) in [(domain::guidance::Answer::Done, before), (domain::guidance::Answer::Partly, after)] {
+        let answers: Vec<(u8, domain::guidance::Answer)> = (1..=25).map(|n| (n, answer)).collect();
+        let score = domain::guidance::score(&answers).unwrap();
+        store::guidance::save_round(&tx, first, &answers, &score, "テスト", at).await.unwrap();
+    }
+    // The policy published before, its next version after (which takes the first down then).
+    for at in [before, after] {
+        let draft = store::guidance::PolicyDraft {
+            sections: vec![domain::guidance::PolicySection { title: "目的".into(), body: "守る".into() }],
+            enacted_on: None,
+            representative: None,
+        };
+        store::guidance::save_draft(&tx, first, &draft, "first-company", at).await.unwrap();
+        store::guidance::publish(&tx, first, at).await.unwrap();
+    }
+    // ★★ declared after the day (no day given: when it was recorded counts).
+    let id = domain::guidance::DeclarationId::parse("123456789012").unwrap();
+    store::guidance::record_declaration(&tx, first, &id, None, after).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let guidance =
+        |moment| async move { app::guidance::figures_for(services, Audience::Inside, moment).await.unwrap() };
+    let count = |cells: &[Cell]| cells.to_vec();
+    let then = guidance(Moment::Before(programme, day)).await;
+    assert_eq!(then.participants, Cell::Count(2));
+    assert_eq!(then.with_expert, Cell::Count(1), "assigned before the day; reassigned later, still then");
+    assert_eq!(
+        count(&then.by_visits_done),
+        [Cell::Count(1), Cell::Count(1), Cell::Count(0), Cell::Count(0), Cell::Count(0)]
+    );
+    assert_eq!(
+        (then.diagnosed, then.baseline_average, then.latest_average),
+        (Cell::Count(1), Some(100.0), Some(100.0))
+    );
+    assert_eq!(then.policies_published, Cell::Count(1), "the first version was public that day");
+    assert_eq!((then.two_star_ready, then.two_star_declared), (Cell::Count(1), Cell::Count(0)));
+    let later = guidance(Moment::Before(programme, after + chrono::Duration::hours(1))).await;
+    assert_eq!(
+        count(&later.by_visits_done),
+        [Cell::Count(1), Cell::Count(0), Cell::Count(1), Cell::Count(0), Cell::Count(0)]
+    );
+    assert_eq!((later.baseline_average, later.latest_average), (Some(100.0), Some(50.0)));
+    assert_eq!((later.two_star_ready, later.two_star_declared), (Cell::Count(0), Cell::Count(1)));
+    assert_eq!(later, guidance(Moment::Now(Some(programme))).await, "everything has happened by now");
+    // Before the companies were confirmed, none of them took part.
+    assert_eq!(guidance(Moment::Before(programme, start)).await.participants, Cell::Count(0));
+    let _ = second; // a participant with nothing done: visits 0
+
+    // Risk assessment: two rows registered before the day, one rated (value 6); the report drafted
+    // from them before the day and released after it; the second row rated after the day.
+    let rated = domain::risk::AssetInput {
+        business: "営業".into(),
+        name: "顧客名簿".into(),
+        media: "クラウド".into(),
+        personal: "個人情報".into(),
+        confidentiality: "3".into(),
+        integrity: "2".into(),
+        availability: "2".into(),
+        threat: "3".into(),
+        vulnerability: "2".into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    let unrated = domain::risk::Asset { name: "見積書".into(), threat: None, vulnerability: None, ..rated.clone() };
+    let tx = db.begin().await.unwrap();
+    store::risk::add_asset(&tx, assessed, &rated, "テスト", before).await.unwrap();
+    let second_row = store::risk::add_asset(&tx, assessed, &unrated, "テスト", before).await.unwrap();
+    tx.commit().await.unwrap();
+    let secretariat = store::accounts::get_user(db, user("office@example.jp", Role::Secretariat).await).await.unwrap();
+    let actor = app::Actor::user(&secretariat, app::Via::Page, None);
+    let assessment = app::risk::view(services, &actor, assessed, before).await.unwrap();
+    let data = serde_json::to_value(app::risk::report_data(&assessment, before)).unwrap();
+    let tx = db.begin().await.unwrap();
+    let draft =
+        store::risk::save_draft(&tx, assessed, &data, b"%PDF-1.7 test".to_vec(), "テスト", before).await.unwrap();
+    store::risk::release(&tx, assessed, draft.id, "テスト", after).await.unwrap();
+    let rated_later = domain::risk::Asset { name: "見積書".into(), ..rated.clone() };
+    store::risk::update_asset(&tx, assessed, second_row.id, &rated_later, "テスト", after).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let risk = |moment| async move { app::risk::figures_for(services, Audience::Inside, moment).await.unwrap() };
+    let stage = |figures: &app::risk::Figures, stage: app::risk::Stage| {
+        figures.by_stage[app::risk::Stage::ALL.iter().position(|s| *s == stage).unwrap()]
+    };
+    let value_six = |figures: &app::risk::Figures| figures.by_value[4];
+    let then = risk(Moment::Before(programme, day)).await;
+    assert_eq!((then.participants, then.with_expert), (Cell::Count(1), Cell::Count(1)));
+    assert_eq!(stage(&then, app::risk::Stage::ReportDraft), Cell::Count(1), "drafted, not yet released");
+    assert_eq!(value_six(&then), Cell::Count(0), "no report given yet: no risk values");
+    let later = risk(Moment::Before(programme, after + chrono::Duration::hours(1))).await;
+    assert_eq!(stage(&later, app::risk::Stage::Released), Cell::Count(1));
+    assert_eq!(value_six(&later), Cell::Count(1), "the released report's one rated row");
+    let now_figures = risk(Moment::Now(Some(programme))).await;
+    assert_eq!(value_six(&now_figures), Cell::Count(2), "the register as it stands: both rows rated");
+
+    // The incident desk: a ticket opened now and answered after the day was not yet answered then.
+    let operator = store::accounts::get_user(db, user("desk@example.jp", Role::UtmOperator).await).await.unwrap();
+    let operator = app::Actor::user(&operator, app::Via::Page, None);
+    let input = domain::incident::TicketInput {
+        category: "consultation".into(),
+        subject: "不審なメール".into(),
+        description: "開いてよいか確認したい".into(),
+        ..Default::default()
+    };
+    let channel = domain::incident::Channel::Phone;
+    let ticket = app::incidents::open_for(services, &operator, first, channel, &input, now).await.unwrap();
+    let text = app::cases::MessageText::parse("確認します。開かずにお待ちください。").unwrap();
+    app::incidents::reply(services, &operator, ticket.id, &text, false, after).await.unwrap();
+    let month = app::reports::Month::parse(&app::clock::tokyo_date(now).format("%Y-%m").to_string()).unwrap();
+    let desk = |moment| {
+        let month = month.clone();
+        async move { app::incidents::month_figures_for(services, Audience::Inside, month, moment).await.unwrap() }
+    };
+    let then = desk(Moment::Before(programme, day)).await;
+    assert_eq!((then.opened, then.responded), (Cell::Count(1), Cell::Count(0)));
+    let later = desk(Moment::Before(programme, after + chrono::Duration::hours(1))).await;
+    assert_eq!((later.opened, later.responded), (Cell::Count(1), Cell::Count(1)));
+    assert_eq!(later.mean_first_response_minutes, Some((after - now).num_minutes() as f64));
 }
