@@ -136,7 +136,8 @@ pub async fn figures(services: &Services, actor: &Actor) -> Result<Figures> {
 }
 
 /// The same figures for `audience` at `moment`: the results report's are always outside the
-/// secretariat's, and count what had happened before its day.
+/// secretariat's, and count what had happened before its day. Not a use case (no permission is
+/// checked): the pages call [`figures`], the report its own use case.
 pub async fn figures_for(services: &Services, audience: Audience, moment: Moment) -> Result<Figures> {
     let seen = |at: DateTime<Utc>| moment.has_seen(at);
     let assignments = store::guidance::assignments_since(&services.db).await?;

@@ -1158,7 +1158,8 @@ pub async fn month_figures(services: &Services, actor: &Actor, month: crate::rep
 /// The same figures for `audience` at `moment`: the desk's page counts every ticket as it stands;
 /// the results report (always outside the secretariat) only its programme year's companies'
 /// tickets, each as it stood when the report's day began (a ticket answered, resolved or late
-/// after it was not yet then).
+/// after it was not yet then). Not a use case (no permission is checked): the pages call
+/// [`month_figures`], the report its own.
 pub async fn month_figures_for(
     services: &Services,
     audience: Audience,
@@ -1178,9 +1179,22 @@ pub async fn month_figures_for(
         let seen = |at: &mut Option<DateTime<Utc>>| *at = at.filter(|at| moment.has_seen(*at));
         for t in &mut tickets {
             seen(&mut t.first_response_at);
-            seen(&mut t.resolved_at);
             seen(&mut t.response_breached_at);
             seen(&mut t.resolution_breached_at);
+            // Resolved by then, read from the status changes as the ticket keeps it: a ticket
+            // reopened after the day was still resolved on it.
+            let mut resolved_at = None;
+            for (at, status) in store::incidents::status_changes(&services.db, t.id).await? {
+                if !moment.has_seen(at) {
+                    break;
+                }
+                match status {
+                    TicketStatus::Resolved => resolved_at = Some(at),
+                    TicketStatus::Closed => {}
+                    _ => resolved_at = None,
+                }
+            }
+            t.resolved_at = resolved_at;
         }
     }
     let input = |t: &TicketRecord| domain::incident::FigureInput {

@@ -801,6 +801,7 @@ fn values_of(map: &[[u32; 3]; 3]) -> [u64; 6] {
 /// what had happened before its day: the stage from the reports' dates and the register's rows
 /// written by then, the risk values of the report each company had been given (its heat map, as
 /// released); the lists of high risks by medium and personal information are the pages' only.
+/// Not a use case (no permission is checked): the pages call [`figures`], the report its own.
 pub async fn figures_for(services: &Services, audience: Audience, moment: Moment) -> Result<Figures> {
     let seen = |at: DateTime<Utc>| moment.has_seen(at);
     let assignments = store::guidance::assignments_since(&services.db).await?;
@@ -815,9 +816,11 @@ pub async fn figures_for(services: &Services, audience: Audience, moment: Moment
         with_expert += u64::from(assignments.iter().any(|(case, _, since)| *case == record.id && seen(*since)));
         let mut assets = store::risk::assets(&services.db, record.id).await?;
         let mut reports = store::risk::reports(&services.db, record.id).await?;
-        if let Moment::Before(..) = moment {
-            // A row written later did not exist yet; one changed later is counted as not yet rated.
-            assets.retain(|a| seen(a.created_at));
+        if let Moment::Before(_, before) = moment {
+            // A row registered later (its 登録日, kept through changes and workbooks; without one,
+            // when it was written) did not exist yet; one changed later counts as not yet rated.
+            let day = crate::clock::tokyo_date(before);
+            assets.retain(|a| a.asset.registered_on.map_or(seen(a.created_at), |on| on < day));
             for a in &mut assets {
                 if !seen(a.updated_at) {
                     a.asset.threat = None;

@@ -336,8 +336,6 @@ fn contact_counts(
     counts.iter().map(|n| vec![*n]).collect()
 }
 
-/// Each case of programme year `programme_id` as it stood before `cutoff`: its state then and
-/// the furthest step it had reached.
 /// The programme year's applications received before `before`, each with how far it had come
 /// by then. Taking part on that day (`state` confirmed): a case that left later is counted, one
 /// confirmed later is not.
@@ -407,6 +405,8 @@ impl Moment {
     }
 }
 
+/// Each case of programme year `programme_id` as it stood before `cutoff`: its state then and
+/// the furthest step it had reached.
 pub(crate) async fn progress_before(
     services: &Services,
     programme_id: Uuid,

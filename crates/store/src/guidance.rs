@@ -430,13 +430,18 @@ pub async fn record(tx: &Tx, id: Uuid, report: &Report, now: DateTime<Utc>) -> R
             domain::refusal::GuidanceRefusal::VisitCancelled,
         )));
     }
+    let model_recorded_at = model.recorded_at;
     let mut active: guidance_visit::ActiveModel = model.into();
     active.status = Set(VisitStatus::Done.code().into());
     active.attendees = Set(Some(report.attendees.clone()));
     active.topics = Set(Some(report.topics.clone()));
     active.findings = Set(Some(report.findings.clone()));
     active.next_steps = Set(Some(serde_json::to_string(&report.next_steps).expect("steps serialise")));
-    active.recorded_at = Set(Some(now));
+    // A corrected report keeps when the visit was first reported (the results report counts the
+    // visit done from then).
+    if model_recorded_at.is_none() {
+        active.recorded_at = Set(Some(now));
+    }
     active.acknowledged_at = Set(None);
     active.updated_at = Set(now);
     visit(active.update(tx.conn()).await?)
@@ -878,11 +883,8 @@ pub async fn record_declaration(
     })
     .on_conflict(
         OnConflict::column(two_star_declaration::Column::ApplicationId)
-            .update_columns([
-                two_star_declaration::Column::DeclarationId,
-                two_star_declaration::Column::DeclaredOn,
-                two_star_declaration::Column::RecordedAt,
-            ])
+            // A correction keeps when the declaration was first recorded.
+            .update_columns([two_star_declaration::Column::DeclarationId, two_star_declaration::Column::DeclaredOn])
             .to_owned(),
     )
     .exec(tx.conn())

@@ -375,8 +375,9 @@ pub async fn save_draft(
             active.data = Set(data.to_string());
             active.pdf = Set(pdf);
             active.pdf_sha256 = Set(sha);
+            // The version keeps when it was first drafted (the results report counts a draft
+            // from then); who drafted it last is recorded.
             active.created_by = Set(by.to_string());
-            active.created_at = Set(now);
             active.update(tx.conn()).await?;
             id
         }

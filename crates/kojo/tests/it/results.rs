@@ -301,8 +301,9 @@ async fn guidance_and_risk_are_counted_as_they_stood_on_the_report_s_day(backend
     let second = crate::incidents::participant_in(&app, 2, CourseCode::Utm).await;
     let assessed = crate::incidents::participant_in(&app, 3, CourseCode::RiskAssessment).await;
     let programme = store::programmes::current(db).await.unwrap().unwrap().id;
-    // Before the report's day began (`before`), after it (`after`).
-    let now = chrono::Utc::now();
+    // Before the report's day began (`before`), after it (`after`); whole seconds, as a day's
+    // start is, so that one event falls exactly on it (PostgreSQL keeps microseconds).
+    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0);
     let (before, day, after) =
         (now + chrono::Duration::hours(1), now + chrono::Duration::days(1), now + chrono::Duration::days(2));
     let user = |email: &'static str, role: Role| async move {
@@ -321,14 +322,15 @@ async fn guidance_and_risk_are_counted_as_they_stood_on_the_report_s_day(backend
     store::guidance::assign(&tx, first, expert, before).await.unwrap();
     store::guidance::assign(&tx, first, other, after).await.unwrap();
     store::guidance::assign(&tx, assessed, expert, before).await.unwrap();
-    // Two visits reported, one before the day and one after.
+    // Two visits reported: one before the day (its report corrected after it), one just as the
+    // day began (not before it).
     let report = store::guidance::Report {
         attendees: "代表".into(),
         topics: "現状確認".into(),
         findings: "なし".into(),
         next_steps: Vec::new(),
     };
-    for at in [before, after] {
+    for at in [before, day] {
         let new = store::guidance::NewVisit {
             application_id: first,
             mode: "onsite".into(),
@@ -338,6 +340,9 @@ async fn guidance_and_risk_are_counted_as_they_stood_on_the_report_s_day(backend
         };
         let visit = store::guidance::plan(&tx, &new, now).await.unwrap();
         store::guidance::record(&tx, visit.id, &report, at).await.unwrap();
+        if at == before {
+            store::guidance::record(&tx, visit.id, &report, after).await.unwrap();
+        }
     }
     // A complete round before (all done: 100 points), another after (all partly: 50).
     for (answer, at) in [(domain::guidance::Answer::Done, before), (domain::guidance::Answer::Partly, after)] {
@@ -355,6 +360,18 @@ async fn guidance_and_risk_are_counted_as_they_stood_on_the_report_s_day(backend
         store::guidance::save_draft(&tx, first, &draft, "first-company", at).await.unwrap();
         store::guidance::publish(&tx, first, at).await.unwrap();
     }
+    // The second company's policy was published and taken down before the day, its next version
+    // published after it: none of its versions was public that day.
+    let draft = store::guidance::PolicyDraft {
+        sections: vec![domain::guidance::PolicySection { title: "目的".into(), body: "守る".into() }],
+        enacted_on: None,
+        representative: None,
+    };
+    store::guidance::save_draft(&tx, second, &draft, "second-company", before).await.unwrap();
+    store::guidance::publish(&tx, second, before).await.unwrap();
+    store::guidance::withdraw(&tx, second, before + chrono::Duration::minutes(1)).await.unwrap();
+    store::guidance::save_draft(&tx, second, &draft, "second-company", after).await.unwrap();
+    store::guidance::publish(&tx, second, after).await.unwrap();
     // ★★ declared after the day (no day given: when it was recorded counts).
     let id = domain::guidance::DeclarationId::parse("123456789012").unwrap();
     store::guidance::record_declaration(&tx, first, &id, None, after).await.unwrap();
@@ -374,7 +391,7 @@ async fn guidance_and_risk_are_counted_as_they_stood_on_the_report_s_day(backend
         (then.diagnosed, then.baseline_average, then.latest_average),
         (Cell::Count(1), Some(100.0), Some(100.0))
     );
-    assert_eq!(then.policies_published, Cell::Count(1), "the first version was public that day");
+    assert_eq!(then.policies_published, Cell::Count(1), "the first company's first version only");
     assert_eq!((then.two_star_ready, then.two_star_declared), (Cell::Count(1), Cell::Count(0)));
     let later = guidance(Moment::Before(programme, after + chrono::Duration::hours(1))).await;
     assert_eq!(
@@ -383,10 +400,10 @@ async fn guidance_and_risk_are_counted_as_they_stood_on_the_report_s_day(backend
     );
     assert_eq!((later.baseline_average, later.latest_average), (Some(100.0), Some(50.0)));
     assert_eq!((later.two_star_ready, later.two_star_declared), (Cell::Count(0), Cell::Count(1)));
+    assert_eq!(later.policies_published, Cell::Count(2));
     assert_eq!(later, guidance(Moment::Now(Some(programme))).await, "everything has happened by now");
     // Before the companies were confirmed, none of them took part.
     assert_eq!(guidance(Moment::Before(programme, start)).await.participants, Cell::Count(0));
-    let _ = second; // a participant with nothing done: visits 0
 
     // Risk assessment: two rows registered before the day, one rated (value 6); the report drafted
     // from them before the day and released after it; the second row rated after the day.
@@ -454,9 +471,20 @@ async fn guidance_and_risk_are_counted_as_they_stood_on_the_report_s_day(backend
         let month = month.clone();
         async move { app::incidents::month_figures_for(services, Audience::Inside, month, moment).await.unwrap() }
     };
+    // Another, resolved before the day and reopened after it: resolved on that day.
+    let reopened = app::incidents::open_for(services, &operator, first, channel, &input, now).await.unwrap();
+    for (event, at) in [
+        (domain::incident::TicketEvent::Start, now),
+        (domain::incident::TicketEvent::Resolve, before),
+        (domain::incident::TicketEvent::Reopen, after),
+    ] {
+        app::incidents::change_status(services, &operator, reopened.id, event, at).await.unwrap();
+    }
     let then = desk(Moment::Before(programme, day)).await;
-    assert_eq!((then.opened, then.responded), (Cell::Count(1), Cell::Count(0)));
+    // The second was answered as it was started; the first only after the day.
+    assert_eq!((then.opened, then.responded, then.resolved), (Cell::Count(2), Cell::Count(1), Cell::Count(1)));
+    assert_eq!(then.mean_first_response_minutes, Some(0.0));
     let later = desk(Moment::Before(programme, after + chrono::Duration::hours(1))).await;
-    assert_eq!((later.opened, later.responded), (Cell::Count(1), Cell::Count(1)));
-    assert_eq!(later.mean_first_response_minutes, Some((after - now).num_minutes() as f64));
+    assert_eq!((later.opened, later.responded, later.resolved), (Cell::Count(2), Cell::Count(2), Cell::Count(0)));
+    assert_eq!(later.mean_first_response_minutes, Some((after - now).num_minutes() as f64 / 2.0));
 }
