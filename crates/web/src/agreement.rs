@@ -258,7 +258,6 @@ async fn staff_upload(
 #[template(path = "portal/agreement.html")]
 struct PortalAgreementPage {
     t: T,
-    signed_in: bool,
     csrf: String,
     record: ApplicationRecord,
     agreement: Option<AgreementRecord>,
@@ -295,7 +294,6 @@ async fn portal_agreement_page(
     };
     let page = PortalAgreementPage {
         t,
-        signed_in: false,
         csrf: company.csrf.clone(),
         record,
         agreement,

@@ -2,7 +2,8 @@
 //! use case, `inquiries::submit`), `GET /api/v1/faq` (the published entries that match), and the
 //! secretariat's inbox for staff tokens: the list, one inquiry with its thread, and each action
 //! of the inquiry page (reply, call, note, start/close/reopen, assignee, category, case link)
-//! through the same `app::inquiries::act`. Files go with replies on the page only (a JSON body
+//! through the same `app::inquiries::act`; a file of the thread is downloaded as the page does
+//! (`app::inquiries::attachment`, audited). Files go with replies on the page only (a JSON body
 //! is limited to 64 KiB).
 
 use app::inquiries::Command;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/inquiries", post(api_submit).get(api_inbox))
         .route("/inquiries/{id}", get(api_inquiry))
+        .route("/inquiries/{id}/files/{file}", get(api_file))
         .route("/inquiries/{id}/replies", post(api_reply))
         .route("/inquiries/{id}/calls", post(api_call))
         .route("/inquiries/{id}/notes", post(api_note))
@@ -222,6 +224,18 @@ async fn api_inquiry(
         })
         .collect();
     Ok(Json(json!({"inquiry": opened.inquiry, "clock": clock_json(opened.clock), "thread": thread})).into_response())
+}
+
+/// A file of inquiry `id`'s thread, as sent or received (the read is audited).
+async fn api_file(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    ip: ClientIp,
+    ApiPath((id, file)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    let (record, bytes) =
+        app::inquiries::attachment(&state.services, &staff.actor(ip), id, file, state.clock.now()).await?;
+    Ok(crate::incidents::download(&record.filename, &record.content_type, bytes))
 }
 
 /// Applies `command` to inquiry `id`; the inquiry's status afterwards.

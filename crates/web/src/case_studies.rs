@@ -544,7 +544,6 @@ struct ReviewView {
 #[template(path = "portal/case_studies.html")]
 struct PortalPage {
     t: T,
-    signed_in: bool,
     csrf: String,
     studies: Vec<ReviewView>,
     notice: Option<&'static str>,
@@ -601,7 +600,7 @@ async fn render_portal(
             }
         })
         .collect();
-    html(status, &PortalPage { t, signed_in: true, csrf: company.csrf.clone(), studies, notice, problem })
+    html(status, &PortalPage { t, csrf: company.csrf.clone(), studies, notice, problem })
 }
 
 async fn portal_page(

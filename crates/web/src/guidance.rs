@@ -571,7 +571,6 @@ async fn update_measure(
 #[template(path = "portal/guidance.html")]
 struct PortalPage {
     t: T,
-    signed_in: bool,
     csrf: String,
     guidance: app::guidance::Guidance,
     expert: String,
@@ -600,7 +599,6 @@ async fn render_portal(
     let guidance = app::guidance::view(&state.services, &actor, company.application_id, state.clock.now()).await?;
     let page = PortalPage {
         t,
-        signed_in: false,
         csrf: company.csrf.clone(),
         expert: guidance.expert.as_ref().map(|e| e.display_name.clone()).unwrap_or_default(),
         visits: guidance.visits.iter().cloned().map(|v| visit_view(t, v)).collect(),

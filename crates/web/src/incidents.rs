@@ -1110,7 +1110,6 @@ struct PortalRow {
 #[template(path = "portal/incidents.html")]
 struct PortalListPage {
     t: T,
-    signed_in: bool,
     csrf: String,
     company_name: String,
     rows: Vec<PortalRow>,
@@ -1151,7 +1150,6 @@ async fn render_portal_list(
     let record = store::applications::get(&state.db, company.application_id).await?;
     let page = PortalListPage {
         t,
-        signed_in: false,
         csrf: company.csrf.clone(),
         company_name: record.company_name,
         rows: tickets
@@ -1224,7 +1222,6 @@ async fn portal_open(
 #[template(path = "portal/incident.html")]
 struct PortalTicketPage {
     t: T,
-    signed_in: bool,
     csrf: String,
     ticket: TicketRecord,
     status: &'static str,
@@ -1264,7 +1261,6 @@ async fn render_portal_ticket(
     let ticket = view.ticket;
     let page = PortalTicketPage {
         t,
-        signed_in: false,
         csrf: company.csrf.clone(),
         status: status_label(t, ticket.status),
         category: t.pick(ticket.category.label_ja(), ticket.category.label_en()),

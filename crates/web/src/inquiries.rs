@@ -390,6 +390,12 @@ async fn faq_page(
 ) -> Result<Response, PageError> {
     let t = lang.t;
     let category = Category::from_code(&query.category);
+    if category.is_none() && !query.category.trim().is_empty() {
+        return Err(PageError::bad_request(
+            "その分類はありません。分類を選び直してください。",
+            "There is no such category. Choose one from the list.",
+        ));
+    }
     let q: String = query.q.chars().take(200).collect();
     let entries = app::inquiries::public_faq(&state.services, category, &q).await?;
     let mut groups: Vec<(&'static str, Vec<FaqView>)> = Vec::new();
@@ -1503,7 +1509,6 @@ struct PortalInquiry {
 #[template(path = "portal/inquiries.html")]
 struct PortalPage {
     t: T,
-    signed_in: bool,
     csrf: String,
     inquiries: Vec<PortalInquiry>,
 }
@@ -1541,7 +1546,7 @@ async fn portal_page(
             subject: record.subject,
         })
         .collect();
-    html(StatusCode::OK, &PortalPage { t, signed_in: true, csrf: company.csrf.clone(), inquiries })
+    html(StatusCode::OK, &PortalPage { t, csrf: company.csrf.clone(), inquiries })
 }
 
 // ---------------------------------------------------------------------------------------------

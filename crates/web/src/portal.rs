@@ -201,7 +201,6 @@ struct Step {
 #[template(path = "portal/home.html")]
 struct PortalPage {
     t: T,
-    signed_in: bool,
     csrf: String,
     /// Surveys waiting for an answer: (invitation, title).
     surveys_to_answer: Vec<(uuid::Uuid, String)>,
@@ -331,7 +330,6 @@ async fn portal_page_with(
         .collect();
     let page = PortalPage {
         t,
-        signed_in: false,
         csrf: company.csrf.clone(),
         surveys_to_answer,
         guidance,

@@ -316,7 +316,6 @@ async fn staff_pdf(State(state): State<AppState>, staff: Staff, Path(id): Path<U
 #[template(path = "portal/reports.html")]
 struct PortalList {
     t: T,
-    signed_in: bool,
     reports: Vec<(ReportRecord, String)>,
 }
 
@@ -324,7 +323,6 @@ async fn portal_list(State(state): State<AppState>, lang: Lang, company: Company
     let reports = store::reports::released_for_application(&state.db, company.application_id).await?;
     let page = PortalList {
         t: lang.t,
-        signed_in: false,
         reports: reports
             .into_iter()
             .map(|r| {
@@ -349,7 +347,6 @@ async fn own_report(state: &AppState, company: &CompanyUser, id: Uuid) -> Result
 #[template(path = "portal/report.html")]
 struct PortalReport {
     t: T,
-    signed_in: bool,
     record: ReportRecord,
     view: ReportView,
 }
@@ -361,7 +358,7 @@ async fn portal_report(
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
     let record = own_report(&state, &company, id).await?;
-    let page = PortalReport { t: lang.t, signed_in: false, view: view_of(&record, lang.t)?, record };
+    let page = PortalReport { t: lang.t, view: view_of(&record, lang.t)?, record };
     html(StatusCode::OK, &page)
 }
 

@@ -819,7 +819,6 @@ async fn portal_report_pdf(
 #[template(path = "portal/risk.html")]
 struct PortalPage {
     t: T,
-    signed_in: bool,
     csrf: String,
     assessment: app::risk::Assessment,
     expert: String,
@@ -842,7 +841,6 @@ async fn render_portal(
     let assessment = app::risk::view(&state.services, &actor, company.application_id, state.clock.now()).await?;
     let page = PortalPage {
         t,
-        signed_in: false,
         csrf: company.csrf.clone(),
         expert: assessment.expert.as_ref().map(|e| e.display_name.clone()).unwrap_or_default(),
         v: views(t, &assessment, &outcome.form, outcome.filter),

@@ -319,7 +319,6 @@ async fn post_link(
 #[template(path = "portal/surveys.html")]
 struct PortalListPage {
     t: T,
-    signed_in: bool,
     /// (invitation id, title, answered, closed)
     rows: Vec<(Uuid, String, bool, bool)>,
 }
@@ -344,7 +343,7 @@ async fn portal_list(
             )
         })
         .collect();
-    html(StatusCode::OK, &PortalListPage { t, signed_in: true, rows })
+    html(StatusCode::OK, &PortalListPage { t, rows })
 }
 
 async fn portal_form(

@@ -220,6 +220,10 @@ async fn a_question_is_asked_answered_threaded_and_made_an_faq_entry(backend: Ba
     assert_eq!(response.status(), 303);
     let public = reqwest::get(app.at("/faq?q=費用")).await.unwrap().text().await.unwrap();
     assert!(public.contains("費用はかかりますか") && !public.contains("日程はどこで"), "{public}");
+    // A category that does not exist is said so, as the API refuses it.
+    let unknown = reqwest::get(app.at("/faq?category=billing")).await.unwrap();
+    assert_eq!(unknown.status(), 400);
+    assert!(unknown.text().await.unwrap().contains("その分類はありません"));
     let found: Vec<Value> = reqwest::get(app.at("/api/v1/faq?q=日程")).await.unwrap().json().await.unwrap();
     assert_eq!(found.len(), 2, "{found:?}");
     let entry = reqwest::get(app.at(&format!("/faq/{id}"))).await.unwrap();
@@ -851,6 +855,40 @@ async fn replies_carry_files_that_the_company_downloads(backend: Backend) {
     let tokyo = client();
     app.sign_in(&tokyo, "tokyo@example.jp", Role::TokyoOfficial).await;
     assert_eq!(tokyo.get(app.at(&office_file)).send().await.unwrap().status(), 403);
+    // The JSON API lists the file in the thread and downloads it through the same use case.
+    let api_file = format!("/api/v1/inquiries/{}/files/{}", mine.id, files[0].id);
+    let bearer = |token: &str| format!("Bearer {token}");
+    let token = staff_token(&app, "api-files@example.jp", Role::Secretariat).await;
+    let detail: serde_json::Value = app
+        .client
+        .get(app.at(&format!("/api/v1/inquiries/{}", mine.id)))
+        .header("authorization", bearer(&token))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed = detail["thread"].as_array().unwrap().iter().flat_map(|m| m["files"].as_array().unwrap().clone());
+    assert!(listed.into_iter().any(|f| f["id"] == files[0].id.to_string()), "{detail}");
+    let download = app.client.get(app.at(&api_file)).header("authorization", bearer(&token)).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    assert!(download.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    assert_eq!(download.bytes().await.unwrap().as_ref(), pdf);
+    let reads = store::audit::for_subject(&app.running.db, "inquiry", &mine.id.to_string()).await.unwrap();
+    assert_eq!(reads.iter().filter(|entry| entry.action == "inquiry.file_read").count(), 3, "the API's read too");
+    let made_up = format!("/api/v1/inquiries/{}/files/{}", mine.id, uuid::Uuid::new_v4());
+    let running = &app;
+    let status = |path: String, token: String| async move {
+        running.client.get(running.at(&path)).header("authorization", bearer(&token)).send().await.unwrap().status()
+    };
+    assert_eq!(status(made_up, token.clone()).await, 404);
+    let another = format!("/api/v1/inquiries/{}/files/{}", uuid::Uuid::new_v4(), files[0].id);
+    assert_eq!(status(another, token.clone()).await, 404, "the file of another inquiry");
+    let operator = staff_token(&app, "api-operator@example.jp", Role::UtmOperator).await;
+    assert_eq!(status(api_file.clone(), operator).await, 403);
+    assert_eq!(app.client.get(app.at(&api_file)).send().await.unwrap().status(), 401, "no token");
     app.stop().await;
 }
 

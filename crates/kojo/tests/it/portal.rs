@@ -104,6 +104,9 @@ async fn a_company_signs_in_with_a_one_time_link(backend: Backend) {
     let page = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("株式会社テスト1"));
     assert!(page.contains("受付済（連絡待ち）"));
+    // The header leads the company back to its own page, not to the staff's.
+    assert!(page.contains(r#"<a href="/portal">参加企業ページ</a>"#), "{page}");
+    assert!(!page.contains(r#"href="/office""#), "no staff link on a company's page");
     // The link works once.
     let again = client().get(app.at(&link)).send().await.unwrap();
     assert_eq!(again.status(), 410);
