@@ -479,7 +479,7 @@ pub async fn report(
         risk_rows.push(vec![format!("段階：{}", stage.label_ja()), cell.label()]);
     }
     for (value, cell) in [1, 2, 3, 4, 6, 9].iter().zip(&r.by_value) {
-        risk_rows.push(vec![format!("リスク値 {value} の情報資産（件、渡した報告書）"), cell.label()]);
+        risk_rows.push(vec![format!("リスク値 {value} の情報資産（提出済み報告書、件）"), cell.label()]);
     }
     if course_hidden(domain::programme::CourseCode::RiskAssessment) {
         withhold(&mut risk_rows);
