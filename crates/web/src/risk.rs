@@ -416,7 +416,13 @@ fn views(t: T, assessment: &app::risk::Assessment, sent: &AssetForm, filter: Reg
                     (_, Some(_)) => t.s("提出済み・企業確認済み", "Released, acknowledged"),
                     _ => t.s("提出済み", "Released"),
                 };
-                (r.clone(), t.datetime(&r.created_at), status.to_string())
+                // A draft keeps when it was first drafted (redrafts replace its content); a
+                // released version shows when it was released.
+                let when = match r.released_at {
+                    Some(at) => format!("{}{}", t.s("提出 ", "released "), t.datetime(&at)),
+                    None => format!("{}{}", t.s("初回作成 ", "first drafted "), t.datetime(&r.created_at)),
+                };
+                (r.clone(), when, status.to_string())
             })
             .collect(),
         media: options::<domain::risk::Media>(t),

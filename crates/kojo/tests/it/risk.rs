@@ -190,6 +190,13 @@ async fn an_expert_builds_the_register_and_releases_the_report(backend: Backend)
         reports.iter().map(|r| (r.version, r.status.as_str())).collect::<Vec<_>>(),
         [(1, "released"), (2, "draft")]
     );
+    // Drafting again replaces version 2's content; it keeps when it was first drafted, and the
+    // list says which time it shows.
+    assert_eq!(post(&expert, page.clone(), &[("do", "report_draft")]).await.status(), 200);
+    let again = store::risk::reports(&app.running.db, case).await.unwrap();
+    assert_eq!((again.len(), again[1].created_at), (2, reports[1].created_at), "the same version, its first time");
+    let shown = expert.get(page.clone()).send().await.unwrap().text().await.unwrap();
+    assert!(shown.contains("作成中・初回作成 ") && shown.contains("提出済み・企業確認済み・提出 "), "{shown}");
     app.stop().await;
 }
 

@@ -220,7 +220,11 @@ async fn a_survey_is_sent_answered_once_reminded_and_read(backend: Backend) {
     let home = company.get(app.at("/portal")).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("id=\"task-surveys\"") && home.contains(&format!("/portal/surveys/{}", of(b))), "a task");
     let portal_form = format!("/portal/surveys/{}", of(b));
-    assert_eq!(company.get(app.at(&portal_form)).send().await.unwrap().status(), 200);
+    let form_page = company.get(app.at(&portal_form)).send().await.unwrap();
+    assert_eq!(form_page.status(), 200);
+    let form_page = form_page.text().await.unwrap();
+    assert!(form_page.contains(r#"<a href="/portal">参加企業ページ</a>"#), "back to the company's page");
+    assert!(!form_page.contains(r#"href="/office""#), "no staff link on a company's page");
     assert_eq!(company.get(app.at(&format!("/portal/surveys/{}", of(a)))).send().await.unwrap().status(), 404);
     let saved = post(&company, &app, &portal_form, &portal_form, &[("action", "save"), ("q.incident", "no")]).await;
     assert_eq!(saved.status(), 303);
