@@ -34,16 +34,23 @@ async fn status_of(app: &TestApp, id: uuid::Uuid) -> domain::case_study::State {
     store::case_studies::get(&app.running.db, id).await.unwrap().state
 }
 
-async fn a_case_study_is_published_only_as_the_company_approved_it(backend: Backend) {
-    let app = spawn_app(backend, Setup::default()).await;
+/// A participant (a retailer of 12 people) and another, the first one's reference, and the
+/// secretariat signed in.
+async fn retailer_and_secretariat(app: &TestApp) -> (uuid::Uuid, uuid::Uuid, String, reqwest::Client) {
     let mut form = crate::common::application(1, "utm");
     form["company"]["industry"] = "retail".into();
     form["company"]["employees"] = 12.into();
-    let case = crate::incidents::participant_from(&app, &form, CourseCode::Utm).await;
-    let other_case = crate::incidents::participant_in(&app, 2, CourseCode::Utm).await;
+    let case = crate::incidents::participant_from(app, &form, CourseCode::Utm).await;
+    let other_case = crate::incidents::participant_in(app, 2, CourseCode::Utm).await;
     let reference = store::applications::get(&app.running.db, case).await.unwrap().reference;
     let staff = client();
     app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    (case, other_case, reference, staff)
+}
+
+async fn a_case_study_is_published_only_as_the_company_approved_it(backend: Backend) {
+    let app = spawn_app(backend, Setup::default()).await;
+    let (case, other_case, reference, staff) = retailer_and_secretariat(&app).await;
 
     // A study of an application that is not a participant is refused; of the participant, made.
     let waiting: Value = app.apply(&crate::common::application(3, "utm")).await.json().await.unwrap();
@@ -163,14 +170,7 @@ pub(crate) async fn upload_photo(
 
 async fn photos_are_published_only_with_consent_and_as_the_approved_version_says(backend: Backend) {
     let app = spawn_app(backend, Setup::default()).await;
-    let mut form = crate::common::application(1, "utm");
-    form["company"]["industry"] = "retail".into();
-    form["company"]["employees"] = 12.into();
-    let case = crate::incidents::participant_from(&app, &form, CourseCode::Utm).await;
-    let other_case = crate::incidents::participant_in(&app, 2, CourseCode::Utm).await;
-    let reference = store::applications::get(&app.running.db, case).await.unwrap().reference;
-    let staff = client();
-    app.sign_in(&staff, "jimukyoku@example.jp", Role::Secretariat).await;
+    let (case, other_case, reference, staff) = retailer_and_secretariat(&app).await;
     let created = post(&staff, &app, "/office/case-studies", &[("reference", &reference)]).await;
     let location = created.headers()["location"].to_str().unwrap().to_string();
     let path = location.split('?').next().unwrap().to_string();
