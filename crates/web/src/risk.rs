@@ -279,7 +279,9 @@ struct Views {
     shown: usize,
     check: Vec<(Option<&'static str>, u8, &'static str, &'static str)>,
     answers: Vec<(&'static str, &'static str)>,
-    reports: Vec<(store::risk::ReportRecord, String, String)>,
+    /// Each version, newest first: the record, its status, when and by whom (released: when it
+    /// was released and who released it; a draft: when it was first drafted, who drafted it last).
+    reports: Vec<(store::risk::ReportRecord, String, String, String)>,
     media: Options,
     /// The media and the bands by code, for the filter.
     media_codes: Options,
@@ -416,13 +418,15 @@ fn views(t: T, assessment: &app::risk::Assessment, sent: &AssetForm, filter: Reg
                     (_, Some(_)) => t.s("提出済み・企業確認済み", "Released, acknowledged"),
                     _ => t.s("提出済み", "Released"),
                 };
-                // A draft keeps when it was first drafted (redrafts replace its content); a
-                // released version shows when it was released.
-                let when = match r.released_at {
-                    Some(at) => format!("{}{}", t.s("提出 ", "released "), t.datetime(&at)),
-                    None => format!("{}{}", t.s("初回作成 ", "first drafted "), t.datetime(&r.created_at)),
+                // A draft keeps when it was first drafted (redrafts replace its content).
+                let (when, by) = match (r.released_at, &r.released_by) {
+                    (Some(at), Some(by)) => (t.datetime(&at), by.clone()),
+                    _ => (
+                        format!("{}{}", t.s("初回作成 ", "first drafted "), t.datetime(&r.created_at)),
+                        r.created_by.clone(),
+                    ),
                 };
-                (r.clone(), when, status.to_string())
+                (r.clone(), status.to_string(), when, by)
             })
             .collect(),
         media: options::<domain::risk::Media>(t),

@@ -196,7 +196,10 @@ async fn an_expert_builds_the_register_and_releases_the_report(backend: Backend)
     let again = store::risk::reports(&app.running.db, case).await.unwrap();
     assert_eq!((again.len(), again[1].created_at), (2, reports[1].created_at), "the same version, its first time");
     let shown = expert.get(page.clone()).send().await.unwrap().text().await.unwrap();
-    assert!(shown.contains("作成中・初回作成 ") && shown.contains("提出済み・企業確認済み・提出 "), "{shown}");
+    assert!(shown.contains("作成中・初回作成 "), "{shown}");
+    let released_at = app::clock::tokyo_date(reports[0].released_at.unwrap());
+    let released = format!("提出済み・企業確認済み・{}", domain::wareki::format_date(released_at));
+    assert!(shown.contains(&released), "the released version shows when it was released: {shown}");
     app.stop().await;
 }
 
